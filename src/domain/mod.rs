@@ -1,0 +1,11 @@
+//! The rules of the domain: pure, no I/O.
+
+pub mod fiscal_code;
+pub mod record;
+pub mod rules;
+pub mod types;
+
+pub use fiscal_code::{FiscalCode, FiscalCodeError};
+pub use record::*;
+pub use rules::{Action, allowed, bookable, permits};
+pub use types::*;

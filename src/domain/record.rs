@@ -1,0 +1,404 @@
+//! The registration record (SPEC §3, manual Allegato 7) and the checks on it.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::fiscal_code::FiscalCode;
+use super::types::*;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Person {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub sex: Option<Sex>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Document {
+    pub doc_type: Option<DocType>,
+    pub number: Option<String>,
+    pub issued: Option<NaiveDate>,
+    pub issuer: Option<String>,
+}
+
+/// Residence: in Italy (province + municipality, postcode) or abroad (province `EE`,
+/// municipality `ESTERO`, city and country).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Residence {
+    pub address: Option<String>,
+    pub street_number: Option<String>,
+    pub postcode: Option<String>,
+    pub province: Option<String>,
+    /// ISTAT code of the municipality.
+    pub municipality: Option<String>,
+    /// Name of the municipality (filled when read back).
+    pub municipality_name: Option<String>,
+    pub city: Option<String>,
+    /// Belfiore (Z) code of the foreign state.
+    pub country: Option<String>,
+    pub country_name: Option<String>,
+}
+
+impl Residence {
+    pub fn is_abroad(&self) -> bool {
+        self.province.as_deref() == Some(ABROAD_PROVINCE)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Domicile {
+    pub care_of: Option<String>,
+    pub address: Option<String>,
+    pub street_number: Option<String>,
+    pub province: Option<String>,
+    pub municipality: Option<String>,
+    pub municipality_name: Option<String>,
+    pub postcode: Option<String>,
+    /// Send mail to the domicile instead of the residence.
+    pub send_mail_here: bool,
+}
+
+impl Domicile {
+    pub fn is_empty(&self) -> bool {
+        [&self.care_of, &self.address, &self.street_number, &self.province, &self.municipality, &self.postcode]
+            .iter()
+            .all(|f| f.is_none())
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Contacts {
+    pub email: Option<String>,
+    pub mobile: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Notes {
+    /// "Comunicazione allo sportello".
+    pub operator_note: Option<String>,
+    pub other_notes: Option<String>,
+}
+
+/// The editable part of a record: what an operator types or a registry pre-fills.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PersonalData {
+    pub person: Person,
+    pub document: Document,
+    pub residence: Residence,
+    pub domicile: Domicile,
+    pub contacts: Contacts,
+    pub notes: Notes,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Delegate {
+    pub kind: DelegateKind,
+    pub first_name: String,
+    pub last_name: String,
+    pub fiscal_code: String,
+    pub doc_type: DocType,
+    pub doc_number: String,
+    pub doc_issued: NaiveDate,
+    pub doc_issuer: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Operation {
+    pub id: i64,
+    pub kind: OperationKind,
+    pub requested_at: DateTime<Utc>,
+    pub ente: String,
+    pub operator_id: String,
+    pub status: OperationStatus,
+    pub delegate: Option<Delegate>,
+}
+
+/// A registration as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Registration {
+    pub registration_number: i64,
+    pub fiscal_code: String,
+    pub community: Community,
+    pub registered_at: DateTime<Utc>,
+    pub state: State,
+    pub strong: bool,
+    pub pin_possessed: bool,
+    pub verified_at: Option<DateTime<Utc>>,
+    pub verified_ente: Option<String>,
+    pub username: Option<String>,
+    pub pin_printed_at: Option<DateTime<Utc>>,
+    pub pin_print_count: i32,
+    pub activated_at: Option<DateTime<Utc>>,
+    pub promoted_at: Option<DateTime<Utc>>,
+    #[serde(flatten)]
+    pub data: PersonalData,
+    pub last_operation: Option<Operation>,
+}
+
+/// Domain of certified-mail (PEC) addresses, which cannot receive ordinary email.
+const PEC_DOMAIN: &str = "postacertificata.gov.it";
+
+/// Checks the shape of an email address and refuses certified mail (PEC) addresses.
+pub fn check_email(email: &str) -> Result<(), String> {
+    let email = email.trim();
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return Err(format!("email '{email}' has no '@'"));
+    };
+    let domain_ok = domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && domain.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    if local.is_empty() || !domain_ok || email.chars().any(char::is_whitespace) {
+        return Err(format!("email '{email}' is not a valid address"));
+    }
+    if domain.eq_ignore_ascii_case(PEC_DOMAIN) || domain.to_ascii_lowercase().ends_with(&format!(".{PEC_DOMAIN}")) {
+        return Err(format!(
+            "email '{email}' is a certified mail (PEC) address of {PEC_DOMAIN}, which cannot receive the activation code: give an ordinary email address"
+        ));
+    }
+    Ok(())
+}
+
+/// An Italian postcode: five digits.
+pub fn check_postcode(postcode: &str) -> Result<(), String> {
+    if postcode.len() == 5 && postcode.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(format!("postcode '{postcode}' must be 5 digits"))
+    }
+}
+
+fn blank(field: &Option<String>) -> bool {
+    field.as_deref().is_none_or(|s| s.trim().is_empty())
+}
+
+impl PersonalData {
+    /// Fields that must be filled before any operation can be booked, by their flag names.
+    pub fn missing_for_booking(&self) -> Vec<&'static str> {
+        let mut missing = Vec::new();
+        let p = &self.person;
+        if blank(&p.first_name) { missing.push("first-name"); }
+        if blank(&p.last_name) { missing.push("last-name"); }
+        if p.birth_date.is_none() { missing.push("birth-date"); }
+        let d = &self.document;
+        if d.doc_type.is_none() { missing.push("doc-type"); }
+        if blank(&d.number) { missing.push("doc-number"); }
+        if d.issued.is_none() { missing.push("doc-issued"); }
+        if blank(&d.issuer) { missing.push("doc-issuer"); }
+        let r = &self.residence;
+        if blank(&r.address) { missing.push("address"); }
+        if blank(&r.province) { missing.push("province"); }
+        if blank(&r.municipality) { missing.push("municipality"); }
+        if r.is_abroad() {
+            if blank(&r.city) { missing.push("city"); }
+            if blank(&r.country) { missing.push("country"); }
+        } else {
+            if blank(&r.street_number) { missing.push("street-number"); }
+            if blank(&r.postcode) { missing.push("postcode"); }
+        }
+        if blank(&self.contacts.email) { missing.push("email"); }
+        missing
+    }
+
+    /// Checks every filled field on its own (the reference data is checked by the store).
+    /// Returns one message per problem.
+    pub fn problems(&self, fiscal_code: &FiscalCode, today: NaiveDate) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(email) = &self.contacts.email {
+            if let Err(e) = check_email(email) { out.push(e); }
+        }
+        if let Some(b) = self.person.birth_date {
+            if b > today {
+                out.push(format!("birth date {b} is in the future"));
+            } else if !fiscal_code.base_code().matches_birth_date(b) {
+                out.push(format!("birth date {b} does not agree with fiscal code {fiscal_code}"));
+            }
+        }
+        if let Some(sex) = self.person.sex {
+            if sex.as_str().chars().next() != Some(fiscal_code.sex()) {
+                out.push(format!("sex {sex} does not agree with fiscal code {fiscal_code}"));
+            }
+        }
+        if let Some(issued) = self.document.issued {
+            if issued > today { out.push(format!("document issue date {issued} is in the future")); }
+            if let Some(b) = self.person.birth_date {
+                if issued < b { out.push(format!("document issue date {issued} is before the birth date")); }
+            }
+        }
+        let r = &self.residence;
+        if r.is_abroad() {
+            if r.postcode.is_some() {
+                out.push("a residence abroad has no Italian postcode: give --city and --country".into());
+            }
+        } else {
+            if let Some(pc) = &r.postcode {
+                if let Err(e) = check_postcode(pc) { out.push(e); }
+            }
+            if r.city.is_some() || r.country.is_some() {
+                out.push("city and country are only for residents abroad (province EE, STATO ESTERO)".into());
+            }
+        }
+        if let Some(pc) = &self.domicile.postcode {
+            if let Err(e) = check_postcode(pc) { out.push(format!("domicile {e}")); }
+        }
+        if self.domicile.send_mail_here && (blank(&self.domicile.address) || blank(&self.domicile.municipality)) {
+            out.push("mail can be sent to the domicile only when its address and municipality are given".into());
+        }
+        out
+    }
+}
+
+/// Replaces `dst` by `src` when `src` has a value.
+fn put<T>(dst: &mut Option<T>, src: Option<T>) {
+    if src.is_some() {
+        *dst = src;
+    }
+}
+
+/// A date as operators type it: `YYYY-MM-DD` or `DD/MM/YYYY`.
+pub fn parse_date(input: &str) -> Result<NaiveDate, String> {
+    let s = input.trim();
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%d/%m/%Y"))
+        .map_err(|_| format!("'{s}' is not a date: use YYYY-MM-DD (e.g. 1980-01-31)"))
+}
+
+/// Text as typed, trimmed and with inner runs of spaces folded; empty means absent.
+pub fn clean_text(input: &str) -> Option<String> {
+    let s = input.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!s.is_empty()).then_some(s)
+}
+
+impl PersonalData {
+    /// Overlays every field that `other` has (used to apply the operator's flags over what
+    /// a registry pre-filled).
+    pub fn overlay(&mut self, other: PersonalData) {
+        let (p, o) = (&mut self.person, other.person);
+        put(&mut p.first_name, o.first_name);
+        put(&mut p.last_name, o.last_name);
+        put(&mut p.birth_date, o.birth_date);
+        put(&mut p.sex, o.sex);
+        let (d, o) = (&mut self.document, other.document);
+        put(&mut d.doc_type, o.doc_type);
+        put(&mut d.number, o.number);
+        put(&mut d.issued, o.issued);
+        put(&mut d.issuer, o.issuer);
+        let (r, o) = (&mut self.residence, other.residence);
+        put(&mut r.address, o.address);
+        put(&mut r.street_number, o.street_number);
+        put(&mut r.postcode, o.postcode);
+        put(&mut r.province, o.province);
+        put(&mut r.municipality, o.municipality);
+        put(&mut r.municipality_name, o.municipality_name);
+        put(&mut r.city, o.city);
+        put(&mut r.country, o.country);
+        put(&mut r.country_name, o.country_name);
+        let (m, o) = (&mut self.domicile, other.domicile);
+        put(&mut m.care_of, o.care_of);
+        put(&mut m.address, o.address);
+        put(&mut m.street_number, o.street_number);
+        put(&mut m.province, o.province);
+        put(&mut m.municipality, o.municipality);
+        put(&mut m.municipality_name, o.municipality_name);
+        put(&mut m.postcode, o.postcode);
+        m.send_mail_here |= o.send_mail_here;
+        let (c, o) = (&mut self.contacts, other.contacts);
+        put(&mut c.email, o.email);
+        put(&mut c.mobile, o.mobile);
+        put(&mut c.phone, o.phone);
+        let (n, o) = (&mut self.notes, other.notes);
+        put(&mut n.operator_note, o.operator_note);
+        put(&mut n.other_notes, o.other_notes);
+    }
+
+    /// Sets one field by the name of its command-line flag (as listed by
+    /// [`missing_for_booking`](Self::missing_for_booking)), parsing the text.
+    pub fn set_field(&mut self, field: &str, value: &str) -> Result<(), String> {
+        let text = clean_text(value);
+        if text.is_none() {
+            return Err(format!("{field} cannot be empty"));
+        }
+        match field {
+            "first-name" => self.person.first_name = text,
+            "last-name" => self.person.last_name = text,
+            "birth-date" => self.person.birth_date = Some(parse_date(value)?),
+            "sex" => {
+                self.person.sex = Some(Sex::parse(&value.trim().to_uppercase()).ok_or("sex must be M or F")?)
+            }
+            "doc-type" => {
+                self.document.doc_type = Some(DocType::parse(value.trim()).ok_or_else(|| {
+                    let names: Vec<&str> = DocType::ALL.iter().map(|d| d.as_str()).collect();
+                    format!("document type must be one of {}", names.join(", "))
+                })?)
+            }
+            "doc-number" => self.document.number = text.map(|t| t.to_uppercase()),
+            "doc-issued" => self.document.issued = Some(parse_date(value)?),
+            "doc-issuer" => self.document.issuer = text,
+            "address" => self.residence.address = text,
+            "street-number" => self.residence.street_number = text,
+            "postcode" => {
+                check_postcode(value.trim())?;
+                self.residence.postcode = text
+            }
+            "city" => self.residence.city = text,
+            "country" => self.residence.country = text,
+            "email" => {
+                check_email(value)?;
+                self.contacts.email = text.map(|t| t.to_lowercase())
+            }
+            "mobile" => self.contacts.mobile = text,
+            "phone" => self.contacts.phone = text,
+            other => return Err(format!("unknown field '{other}'")),
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pec_addresses_are_refused() {
+        assert!(check_email("mario.rossi@example.it").is_ok());
+        let e = check_email("mario.rossi@postacertificata.gov.it").unwrap_err();
+        assert!(e.contains("PEC"), "{e}");
+        assert!(check_email("MARIO@PostaCertificata.Gov.It").is_err());
+        assert!(check_email("mario.rossi").is_err());
+        assert!(check_email("a b@example.it").is_err());
+    }
+
+    #[test]
+    fn postcodes() {
+        assert!(check_postcode("10121").is_ok());
+        assert!(check_postcode("1012").is_err());
+        assert!(check_postcode("10l21").is_err());
+    }
+
+    #[test]
+    fn missing_fields_are_listed_by_flag_name() {
+        let mut d = PersonalData::default();
+        let missing = d.missing_for_booking();
+        assert!(missing.contains(&"doc-issuer") && missing.contains(&"email"));
+        d.residence.province = Some("EE".into());
+        let missing = d.missing_for_booking();
+        assert!(missing.contains(&"country") && !missing.contains(&"postcode"));
+    }
+
+    #[test]
+    fn birth_date_and_sex_must_agree_with_the_code() {
+        let fc = FiscalCode::parse("BNCLRA80A41L219V").unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let mut d = PersonalData::default();
+        d.person.birth_date = NaiveDate::from_ymd_opt(1980, 1, 1);
+        d.person.sex = Some(Sex::F);
+        assert!(d.problems(&fc, today).is_empty());
+        d.person.birth_date = NaiveDate::from_ymd_opt(1980, 1, 2);
+        d.person.sex = Some(Sex::M);
+        assert_eq!(d.problems(&fc, today).len(), 2);
+    }
+}

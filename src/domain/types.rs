@@ -1,0 +1,112 @@
+//! The small vocabularies of the domain, each with the text stored in the database and the
+//! Italian label printed for people.
+
+use serde::{Deserialize, Serialize};
+
+/// Declares an enum whose variants map to a stored text and an Italian label.
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $db:literal, $label:literal;)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+        pub enum $name {
+            $(
+                #[serde(rename = $db)]
+                #[value(name = $db)]
+                $variant,
+            )+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The text stored in the database and used in JSON/CSV output.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $db),+ }
+            }
+
+            /// The Italian label for people.
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// State of a registration.
+    State {
+        Registrato => "registrato", "registrato";
+        Riscontrato => "riscontrato", "riscontrato";
+        Attivato => "attivato", "attivato";
+        Respinto => "respinto", "respinto";
+    }
+}
+
+vocabulary! {
+    /// Operations booked at a desk.
+    OperationKind {
+        Verification => "verification", "riscontro forte";
+        Promotion => "promotion", "promozione delle credenziali";
+        Reset => "reset", "reset delle credenziali";
+        Pin => "pin", "rigenerazione del PIN";
+        Revocation => "revocation", "revoca delle credenziali";
+    }
+}
+
+vocabulary! {
+    /// Status of an operation: active, succeeded, discarded.
+    OperationStatus {
+        Active => "A", "attiva";
+        Succeeded => "S", "conclusa con successo";
+        Discarded => "D", "scartata";
+    }
+}
+
+vocabulary! {
+    /// Community the citizen registered with; fixed at registration.
+    Community {
+        SistemaPiemonte => "sistemapiemonte", "Sistema Piemonte";
+        TorinoFacile => "torinofacile", "TorinoFacile";
+        TorinoFacileLight => "torinofacile light", "TorinoFacile light";
+    }
+}
+
+vocabulary! {
+    /// Identity documents accepted at the desk.
+    DocType {
+        IdentityCard => "identity-card", "carta d'identità";
+        Passport => "passport", "passaporto";
+        DrivingLicence => "driving-licence", "patente di guida";
+        ResidencePermit => "residence-permit", "permesso di soggiorno";
+        BoatLicence => "boat-licence", "patente nautica";
+    }
+}
+
+vocabulary! {
+    Sex {
+        M => "M", "maschile";
+        F => "F", "femminile";
+    }
+}
+
+vocabulary! {
+    /// Kind of delegation presented by a delegate.
+    DelegateKind {
+        Proxy => "proxy", "modulo delega";
+        Guardianship => "guardianship", "dichiarazione sostitutiva per soggetti tutelati o impossibilitati alla firma";
+    }
+}
+
+/// Province code of residents abroad, and the pseudo-municipality that goes with it.
+pub const ABROAD_PROVINCE: &str = "EE";
+pub const ABROAD_MUNICIPALITY: &str = "999999";

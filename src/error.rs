@@ -1,0 +1,77 @@
+//! Errors of the library, each with the exit code a script can rely on.
+
+use crate::domain::FiscalCodeError;
+
+/// Exit codes (documented in README.md). 2 is clap's for a malformed command line.
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const FAILURE: i32 = 1;
+    pub const USAGE: i32 = 2;
+    pub const INVALID: i32 = 3;
+    pub const NOT_FOUND: i32 = 4;
+    pub const REFUSED: i32 = 5;
+    pub const UNAVAILABLE: i32 = 6;
+    pub const ALREADY_REGISTERED: i32 = 7;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Input that cannot be accepted as given.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("invalid fiscal code '{input}': {reason}")]
+    FiscalCode { input: String, reason: FiscalCodeError },
+    #[error("{0}")]
+    NotFound(String),
+    /// A rule of the service forbids it (state table, competence, existing credentials).
+    #[error("{0}")]
+    Refused(String),
+    /// The database or the embedded cluster cannot be reached or started.
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("{context}: {source}")]
+    Io { context: String, source: std::io::Error },
+}
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Invalid(_) | Error::FiscalCode { .. } => exit::INVALID,
+            Error::NotFound(_) => exit::NOT_FOUND,
+            Error::Refused(_) => exit::REFUSED,
+            Error::Unavailable(_) => exit::UNAVAILABLE,
+            Error::Database(_) | Error::Io { .. } => exit::FAILURE,
+        }
+    }
+
+    pub fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
+        let context = context.into();
+        move |source| Error::Io { context, source }
+    }
+}
+
+impl From<tokio_postgres::Error> for Error {
+    fn from(e: tokio_postgres::Error) -> Self {
+        if e.is_closed() {
+            return Error::Unavailable(format!("lost the database connection: {e}"));
+        }
+        match e.as_db_error() {
+            // Show the server's own message, not the driver's generic "db error".
+            Some(db) => Error::Database(format!("{} ({})", db.message(), db.code().code())),
+            None => Error::Unavailable(format!("database unreachable: {e}")),
+        }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for Error {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        match e {
+            deadpool_postgres::PoolError::Backend(e) => e.into(),
+            other => Error::Unavailable(format!("database unreachable: {other}")),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

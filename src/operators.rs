@@ -1,0 +1,88 @@
+//! Managing operators: who may work at a desk, for which ente and territory.
+
+use serde_json::json;
+
+use crate::error::{Error, Result};
+use crate::session::{Session, origin};
+use crate::store::operators::{self as repo, Operator};
+use crate::store::{Database, audit, reference};
+
+/// A new operator as typed: competence as province codes/names and municipality names/codes.
+#[derive(Debug, Clone)]
+pub struct NewOperator {
+    pub id: String,
+    pub full_name: String,
+    pub ente: String,
+    pub fse: bool,
+    pub provinces: Vec<String>,
+    pub municipalities: Vec<String>,
+}
+
+/// Adds an operator. The very first operator of a database may be added with no acting
+/// operator (bootstrap); after that an existing operator must act.
+pub async fn add(db: &Database, acting: Option<&Session>, new: NewOperator) -> Result<Operator> {
+    let id = new.id.trim();
+    if id.is_empty() || id.chars().any(char::is_whitespace) {
+        return Err(Error::Invalid(format!("operator id '{}' must be one word", new.id)));
+    }
+    if new.full_name.trim().is_empty() || new.ente.trim().is_empty() {
+        return Err(Error::Invalid("--name and --ente must not be empty".into()));
+    }
+    if new.provinces.is_empty() && new.municipalities.is_empty() {
+        return Err(Error::Invalid("give the operator's competence: --province and/or --municipality".into()));
+    }
+    let mut client = db.client().await?;
+    let tx = client.transaction().await?;
+    if acting.is_none() && repo::count(&tx).await? > 0 {
+        return Err(Error::Invalid(
+            "operators exist already: the new one must be added by an existing operator (--operator or SPORTELLO_OPERATOR)".into(),
+        ));
+    }
+    if repo::exists(&tx, id).await? {
+        return Err(Error::Refused(format!("operator '{id}' exists already")));
+    }
+    let mut provinces = Vec::new();
+    for p in &new.provinces {
+        provinces.push(reference::resolve_province(&tx, p).await?);
+    }
+    let mut municipalities = Vec::new();
+    for m in &new.municipalities {
+        municipalities.push(reference::resolve_municipality(&tx, m, None).await?.istat_code);
+    }
+    let acting_id = acting.map(|s| s.operator.id.as_str());
+    repo::insert(&tx, id, new.full_name.trim(), new.ente.trim(), new.fse, &provinces, &municipalities, acting_id).await?;
+    let details = json!({ "ente": new.ente.trim(), "fse": new.fse, "provinces": provinces, "municipalities": municipalities });
+    match acting {
+        Some(s) => s.record(&tx, "operator-add", Some(id.to_string()), details, None, "ok").await?,
+        None => {
+            let origin = origin();
+            audit::insert(&tx, &audit::Entry {
+                operator_id: Some(id),
+                origin: &origin,
+                command: "operator add",
+                action: "operator-add",
+                target: Some(id.to_string()),
+                details: json!({ "bootstrap": true, "operator": details }),
+                result_count: None,
+                outcome: "ok",
+            })
+            .await?
+        }
+    }
+    tx.commit().await?;
+    repo::get(&client, id).await?.ok_or_else(|| Error::Database(format!("operator {id} vanished after insert")))
+}
+
+pub async fn list(session: &Session) -> Result<Vec<Operator>> {
+    let client = session.db.client().await?;
+    let all = repo::list(&client).await?;
+    session.record(&client, "operator-list", None, json!({}), Some(all.len() as i64), "ok").await?;
+    Ok(all)
+}
+
+pub async fn show(session: &Session, id: &str) -> Result<Operator> {
+    let client = session.db.client().await?;
+    let op = repo::get(&client, id).await?.ok_or_else(|| Error::NotFound(format!("unknown operator '{id}'")))?;
+    session.record(&client, "operator-view", Some(id.to_string()), json!({}), Some(1), "ok").await?;
+    Ok(op)
+}

@@ -1,0 +1,184 @@
+//! Registering a citizen at the desk (SPEC §5 "Register at the desk").
+//!
+//! Two steps so that the binary can talk in between: [`prepare`] checks the variants and
+//! pre-fills from the registries; the caller may fill the missing fields (prompting on a
+//! terminal); [`register`] validates everything and writes the record in one transaction.
+
+use chrono::Utc;
+use serde_json::json;
+
+use crate::domain::*;
+use crate::error::{Error, Result};
+use crate::session::Session;
+use crate::store::reference::{self, check_postcode_of};
+use crate::store::registrations::{self, Key};
+use crate::store::registry::{self, Source};
+
+/// What the operator gave: fiscal code, residence and any other field from flags.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub fiscal_code: String,
+    /// Province of residence: code or name (`EE`/`STATO ESTERO` for residents abroad).
+    pub province: String,
+    /// Municipality of residence: name, ISTAT or cadastral code (`ESTERO` abroad).
+    pub municipality: String,
+    pub community: Community,
+    /// Fields from flags; they win over what a registry pre-filled. Domicile province and
+    /// municipality, and the country, may be names or codes: they are resolved here.
+    pub data: PersonalData,
+}
+
+/// A registration ready to be written once its missing fields are filled.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub fiscal_code: FiscalCode,
+    pub community: Community,
+    pub data: PersonalData,
+    /// Registry the data was pre-filled from, if any.
+    pub source: Option<Source>,
+}
+
+impl Draft {
+    /// Mandatory fields still empty (flag names).
+    pub fn missing(&self) -> Vec<&'static str> {
+        self.data.missing_for_booking()
+    }
+}
+
+/// Outcome of [`prepare`].
+#[derive(Debug)]
+pub enum Prepared {
+    /// A new registration can be made.
+    New(Draft),
+    /// The citizen is already registered with weak credentials: manage that record instead.
+    AlreadyRegistered(Box<Registration>),
+}
+
+pub fn parse_fiscal_code(input: &str) -> Result<FiscalCode> {
+    FiscalCode::parse(input).map_err(|reason| Error::FiscalCode { input: input.trim().to_string(), reason })
+}
+
+/// Checks the variants of SPEC §5 and pre-fills from CIA, then AURA.
+pub async fn prepare(session: &Session, request: Request) -> Result<Prepared> {
+    let fiscal_code = parse_fiscal_code(&request.fiscal_code)?;
+    let client = session.db.client().await?;
+    let key = Key::FiscalCode(fiscal_code.to_string());
+    if let Some(existing) = registrations::get(&client, &key).await? {
+        if existing.strong {
+            return Err(Error::Refused(format!(
+                "{fiscal_code} already holds strong credentials (registration {}, {}): no new registration is possible",
+                existing.registration_number, existing.state
+            )));
+        }
+        session
+            .record(&client, "register", Some(fiscal_code.to_string()),
+                json!({ "registration_number": existing.registration_number }), None, "exists")
+            .await?;
+        return Ok(Prepared::AlreadyRegistered(Box::new(existing)));
+    }
+    if let Some(username) = registry::legacy_account(&client, fiscal_code.as_str()).await? {
+        return Err(Error::Refused(format!(
+            "{fiscal_code} holds legacy credentials{} not in this database: the old account must be deleted, on the citizen's signed request, before a new registration",
+            username.map(|u| format!(" (username {u})")).unwrap_or_default()
+        )));
+    }
+
+    // Residence as the operator chose it.
+    let province = reference::resolve_province(&client, &request.province).await?;
+    let municipality = if reference::is_abroad_province(&province) {
+        reference::resolve_municipality(&client, ABROAD_MUNICIPALITY, Some(&province)).await?
+    } else {
+        reference::resolve_municipality(&client, &request.municipality, Some(&province)).await?
+    };
+
+    let (source, mut data) = match registry::find(&client, fiscal_code.as_str()).await? {
+        Some((source, data)) => (Some(source), data),
+        None => (None, PersonalData::default()),
+    };
+    if data.residence.municipality.as_deref() != Some(municipality.istat_code.as_str()) {
+        // The registry's address is in another municipality: it is not the new residence.
+        data.residence = Residence::default();
+    }
+    data.overlay(request.data);
+    data.residence.province = Some(province);
+    data.residence.municipality = Some(municipality.istat_code.clone());
+    data.residence.municipality_name = Some(municipality.name.clone());
+    Ok(Prepared::New(Draft { fiscal_code, community: request.community, data, source }))
+}
+
+/// Validates the draft against the rules and the reference data, and writes it.
+/// Returns the new registration as stored.
+pub async fn register(session: &Session, mut draft: Draft) -> Result<Registration> {
+    let missing = draft.missing();
+    if !missing.is_empty() {
+        return Err(Error::Invalid(format!("missing mandatory fields: {}", missing.join(", "))));
+    }
+    let today = Utc::now().date_naive();
+    let problems = draft.data.problems(&draft.fiscal_code, today);
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems.join("; ")));
+    }
+    let mut client = session.db.client().await?;
+    resolve_places(&client, &mut draft.data).await?;
+
+    let tx = client.transaction().await?;
+    let number = registrations::insert(
+        &tx,
+        draft.fiscal_code.as_str(),
+        draft.community,
+        State::Registrato,
+        false,
+        &draft.data,
+        &session.operator.id,
+    )
+    .await
+    .map_err(|e| match e {
+        // Two desks registering the same person at once: the second one loses cleanly.
+        Error::Database(m) if m.contains("23505") => {
+            Error::Refused(format!("{} was registered meanwhile by another desk", draft.fiscal_code))
+        }
+        other => other,
+    })?;
+    session
+        .record(
+            &tx,
+            "register",
+            Some(draft.fiscal_code.to_string()),
+            json!({ "registration_number": number, "prefilled_from": draft.source, "community": draft.community }),
+            None,
+            "ok",
+        )
+        .await?;
+    tx.commit().await?;
+    registrations::get(&client, &Key::Number(number))
+        .await?
+        .ok_or_else(|| Error::Database(format!("registration {number} vanished after insert")))
+}
+
+/// Resolves and checks residence postcode, country and domicile against the reference data.
+pub(crate) async fn resolve_places(c: &impl deadpool_postgres::GenericClient, d: &mut PersonalData) -> Result<()> {
+    let r = &mut d.residence;
+    if r.is_abroad() {
+        if let Some(country) = &r.country {
+            r.country = Some(reference::resolve_country(c, country).await?);
+        }
+    } else if let (Some(m), Some(pc)) = (&r.municipality, &r.postcode) {
+        if let Some(m) = reference::municipality(c, m).await? {
+            check_postcode_of(&m, pc)?;
+        }
+    }
+    let dom = &mut d.domicile;
+    if let Some(p) = &dom.province {
+        dom.province = Some(reference::resolve_province(c, p).await?);
+    }
+    if let Some(m) = &dom.municipality {
+        let m = reference::resolve_municipality(c, m, dom.province.as_deref()).await?;
+        if let Some(pc) = &dom.postcode {
+            check_postcode_of(&m, pc)?;
+        }
+        dom.province = Some(m.province.clone());
+        dom.municipality = Some(m.istat_code.clone());
+        dom.municipality_name = Some(m.name);
+    }
+    Ok(())
+}

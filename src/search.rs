@@ -1,0 +1,106 @@
+//! Finding citizens: the search page and the detail view, both audited.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::domain::{Action, Community, Registration, State, allowed};
+use crate::error::{Error, Result};
+use crate::register::parse_fiscal_code;
+use crate::session::Session;
+use crate::store::reference;
+use crate::store::registrations::{self, Key, SearchFilter, SearchRow};
+
+/// Search filters as an operator types them (province and municipality as names or codes).
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    pub community: Option<Community>,
+    pub fiscal_code: Option<String>,
+    pub last_name: Option<String>,
+    pub first_name: Option<String>,
+    pub province: Option<String>,
+    pub municipality: Option<String>,
+    pub registered_from: Option<NaiveDate>,
+    pub registered_to: Option<NaiveDate>,
+    pub state: Option<State>,
+    pub strong: Option<bool>,
+    pub registration_number: Option<i64>,
+    pub limit: i64,
+}
+
+/// Runs a search and records it (filters and number of results) in the audit log.
+pub async fn search(session: &Session, q: Query) -> Result<Vec<SearchRow>> {
+    if q.limit < 1 {
+        return Err(Error::Invalid(format!("--limit must be at least 1, got {}", q.limit)));
+    }
+    if let (Some(from), Some(to)) = (q.registered_from, q.registered_to) {
+        if from > to {
+            return Err(Error::Invalid(format!("--from {from} is after --to {to}")));
+        }
+    }
+    let client = session.db.client().await?;
+    let province = match &q.province {
+        Some(p) => Some(reference::resolve_province(&client, p).await?),
+        None => None,
+    };
+    let municipality = match &q.municipality {
+        Some(m) => Some(reference::resolve_municipality(&client, m, province.as_deref()).await?.istat_code),
+        None => None,
+    };
+    let filter = SearchFilter {
+        community: q.community,
+        fiscal_code: q.fiscal_code.map(|s| s.trim().to_uppercase()),
+        last_name: q.last_name,
+        first_name: q.first_name,
+        province,
+        municipality,
+        registered_from: q.registered_from,
+        registered_to: q.registered_to,
+        state: q.state,
+        strong: q.strong,
+        registration_number: q.registration_number,
+        limit: q.limit,
+    };
+    let rows = registrations::search(&client, &filter).await?;
+    session
+        .record(&client, "search", None, json!({ "filters": filter }), Some(rows.len() as i64), "ok")
+        .await?;
+    Ok(rows)
+}
+
+/// A registration with the actions its state allows, as shown in the detail view.
+#[derive(Debug, Clone, Serialize)]
+pub struct Detail {
+    #[serde(flatten)]
+    pub registration: Registration,
+    pub actions: Vec<String>,
+}
+
+impl Detail {
+    pub fn new(registration: Registration) -> Detail {
+        let actions = allowed(registration.state, registration.strong).iter().map(|a: &Action| a.label()).collect();
+        Detail { registration, actions }
+    }
+}
+
+/// The key of a registration from `--cf` or `--number`.
+pub fn key(fiscal_code: Option<&str>, number: Option<i64>) -> Result<Key> {
+    match (fiscal_code, number) {
+        (Some(cf), None) => Ok(Key::FiscalCode(parse_fiscal_code(cf)?.to_string())),
+        (None, Some(n)) => Ok(Key::Number(n)),
+        _ => Err(Error::Invalid("give either --cf or --number".into())),
+    }
+}
+
+/// The detail of one registration; the view is recorded in the audit log.
+pub async fn show(session: &Session, key: &Key) -> Result<Detail> {
+    let client = session.db.client().await?;
+    let Some(reg) = registrations::get(&client, key).await? else {
+        return Err(Error::NotFound(format!("no registration with {key}")));
+    };
+    session
+        .record(&client, "view", Some(reg.fiscal_code.clone()),
+            json!({ "registration_number": reg.registration_number }), Some(1), "ok")
+        .await?;
+    Ok(Detail::new(reg))
+}

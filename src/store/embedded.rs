@@ -1,0 +1,300 @@
+//! The embedded default: a private PostgreSQL cluster that sportello creates and starts itself
+//! from the server binaries installed on the machine, listening only on a unix socket.
+//!
+//! PostgreSQL refuses to run as root; when we are root the server runs as the unprivileged
+//! `postgres` OS user, which then owns the data and socket directories.
+
+use std::ffi::OsStr;
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// Superuser of the private cluster, and the database sportello uses in it.
+pub const SUPERUSER: &str = "sportello";
+pub const DATABASE: &str = "sportello";
+const PORT: u16 = 5432;
+const SERVER_USER: &str = "postgres";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// No cluster has been created yet.
+    Absent,
+    Stopped,
+    Running,
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Status::Absent => "not created",
+            Status::Stopped => "stopped",
+            Status::Running => "running",
+        })
+    }
+}
+
+/// A private cluster under a sportello home directory.
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    root: PathBuf,
+    bin: Option<PathBuf>,
+    /// Server settings added at start (`-c name=value`), e.g. to trade durability for speed in tests.
+    pub settings: Vec<String>,
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// uid and gid of the OS user that runs the server when we are root.
+fn server_user_ids() -> Result<(u32, u32)> {
+    let name = std::ffi::CString::new(SERVER_USER).expect("no NUL");
+    // SAFETY: getpwnam returns NULL or a pointer to a static record we only read at once.
+    let pw = unsafe { libc::getpwnam(name.as_ptr()) };
+    if pw.is_null() {
+        return Err(Error::Unavailable(format!(
+            "running as root, the embedded PostgreSQL must run as the OS user '{SERVER_USER}', which does not exist: install the server with `apt-get install postgresql` (it creates the user) or set SPORTELLO_DATABASE_URL"
+        )));
+    }
+    // SAFETY: pw is non-null and points to a valid passwd record.
+    unsafe { Ok(((*pw).pw_uid, (*pw).pw_gid)) }
+}
+
+/// The directory holding `initdb` and `pg_ctl`: `SPORTELLO_PG_BIN`, else the newest
+/// `/usr/lib/postgresql/N/bin` (Debian), else the directory of `initdb` on the PATH.
+fn find_bin_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("SPORTELLO_PG_BIN") {
+        return Some(PathBuf::from(dir));
+    }
+    let mut debian: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let version = e.file_name().to_str()?.parse::<u32>().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("initdb").exists().then_some((version, bin))
+        })
+        .collect();
+    debian.sort();
+    if let Some((_, bin)) = debian.pop() {
+        return Some(bin);
+    }
+    std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path).find(|dir| dir.join("initdb").exists() && dir.join("pg_ctl").exists())
+    })
+}
+
+/// Can the server user reach (search) this directory?
+fn server_user_can_reach(dir: &Path) -> bool {
+    Command::new("runuser")
+        .args(["-u", SERVER_USER, "--", "test", "-x"])
+        .arg(dir)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+impl Cluster {
+    /// The cluster of a sportello home. Its files live in `HOME/postgres`, except when we are
+    /// root and the server user cannot reach HOME (e.g. under /root): then in
+    /// `/var/lib/sportello/clusters/<hash of HOME>`.
+    pub fn new(home: &Path) -> Result<Cluster> {
+        fs::create_dir_all(home).map_err(Error::io(format!("cannot create {}", home.display())))?;
+        let home = home.canonicalize().map_err(Error::io(format!("cannot resolve {}", home.display())))?;
+        let mut root = home.join("postgres");
+        if is_root() && !server_user_can_reach(&home) {
+            let digest = Sha256::digest(home.as_os_str().as_encoded_bytes());
+            root = PathBuf::from("/var/lib/sportello/clusters").join(&hex::encode(digest)[..16]);
+        }
+        Ok(Cluster { root, bin: find_bin_dir(), settings: Vec::new() })
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.root.join("data")
+    }
+
+    pub fn socket_dir(&self) -> PathBuf {
+        self.root.join("run")
+    }
+
+    pub fn log_file(&self) -> PathBuf {
+        self.root.join("server.log")
+    }
+
+    fn bin(&self, tool: &str) -> Result<PathBuf> {
+        match &self.bin {
+            Some(dir) if dir.join(tool).exists() => Ok(dir.join(tool)),
+            _ => Err(Error::Unavailable(format!(
+                "the PostgreSQL server binaries ({tool}) are not installed: install them with `apt-get install postgresql` (Debian/Ubuntu), set SPORTELLO_PG_BIN to their directory, or point SPORTELLO_DATABASE_URL at a server"
+            ))),
+        }
+    }
+
+    /// Runs a server tool, as the server user when we are root.
+    fn run<I, S>(&self, tool: &str, args: I) -> Result<Output>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let program = self.bin(tool)?;
+        let mut cmd = if is_root() {
+            let mut c = Command::new("runuser");
+            c.args(["-u", SERVER_USER, "--"]).arg(&program);
+            c
+        } else {
+            Command::new(&program)
+        };
+        cmd.args(args).current_dir("/");
+        cmd.output().map_err(Error::io(format!("cannot run {}", program.display())))
+    }
+
+    fn run_ok<I, S>(&self, tool: &str, args: I) -> Result<Output>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let out = self.run(tool, args)?;
+        if out.status.success() {
+            Ok(out)
+        } else {
+            Err(Error::Unavailable(format!(
+                "{tool} failed: {} (server log: {})",
+                String::from_utf8_lossy(&out.stderr).trim(),
+                self.log_file().display()
+            )))
+        }
+    }
+
+    pub fn status(&self) -> Result<Status> {
+        if !self.data_dir().join("PG_VERSION").exists() {
+            return Ok(Status::Absent);
+        }
+        let out = self.run("pg_ctl", [OsStr::new("status"), OsStr::new("-D"), self.data_dir().as_os_str()])?;
+        Ok(if out.status.success() { Status::Running } else { Status::Stopped })
+    }
+
+    /// Serialises concurrent sportello processes while they create or start the cluster.
+    fn lock(&self) -> Result<File> {
+        fs::create_dir_all(&self.root).map_err(Error::io(format!("cannot create {}", self.root.display())))?;
+        let path = self.root.join("cluster.lock");
+        let file = File::create(&path).map_err(Error::io(format!("cannot open {}", path.display())))?;
+        file.lock().map_err(Error::io(format!("cannot lock {}", path.display())))?;
+        Ok(file)
+    }
+
+    /// Hands a directory to the server user (when root) and makes it private.
+    fn own_dir(&self, dir: &Path) -> Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        fs::create_dir_all(dir).map_err(Error::io(format!("cannot create {}", dir.display())))?;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+            .map_err(Error::io(format!("cannot set permissions on {}", dir.display())))?;
+        if is_root() {
+            let (uid, gid) = server_user_ids()?;
+            std::os::unix::fs::chown(dir, Some(uid), Some(gid))
+                .map_err(Error::io(format!("cannot give {} to {SERVER_USER}", dir.display())))?;
+        }
+        Ok(())
+    }
+
+    /// Creates the cluster if needed and starts it if stopped. Returns true if it was started now.
+    pub fn ensure_running(&self) -> Result<bool> {
+        let _lock = self.lock()?;
+        let status = self.status()?;
+        if status == Status::Running {
+            return Ok(false);
+        }
+        if status == Status::Absent {
+            self.init()?;
+        }
+        self.start_locked()?;
+        Ok(true)
+    }
+
+    fn init(&self) -> Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&self.root, fs::Permissions::from_mode(0o755))
+            .map_err(Error::io(format!("cannot set permissions on {}", self.root.display())))?;
+        let data = self.data_dir();
+        // A half-done initdb (crash) leaves files behind that a new initdb refuses.
+        if data.exists() {
+            fs::remove_dir_all(&data).map_err(Error::io(format!("cannot clear {}", data.display())))?;
+        }
+        self.own_dir(&data)?;
+        self.run_ok(
+            "initdb",
+            [
+                OsStr::new("-D"),
+                data.as_os_str(),
+                OsStr::new("-U"),
+                OsStr::new(SUPERUSER),
+                OsStr::new("--auth=trust"),
+                OsStr::new("--encoding=UTF8"),
+                OsStr::new("--locale=C.UTF-8"),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn start_locked(&self) -> Result<()> {
+        let socket = self.socket_dir();
+        self.own_dir(&socket)?;
+        // The log file must be writable by the server user.
+        let log = self.log_file();
+        if !log.exists() {
+            File::create(&log).map_err(Error::io(format!("cannot create {}", log.display())))?;
+        }
+        if is_root() {
+            let (uid, gid) = server_user_ids()?;
+            std::os::unix::fs::chown(&log, Some(uid), Some(gid))
+                .map_err(Error::io(format!("cannot give {} to {SERVER_USER}", log.display())))?;
+        }
+        // Only a unix socket in a private directory: no TCP port is opened.
+        let mut options = format!("-c listen_addresses='' -c unix_socket_directories='{}' -p {PORT}", socket.display());
+        for s in &self.settings {
+            options.push_str(" -c ");
+            options.push_str(s);
+        }
+        self.run_ok(
+            "pg_ctl",
+            [
+                OsStr::new("start"),
+                OsStr::new("-w"),
+                OsStr::new("-t"),
+                OsStr::new("60"),
+                OsStr::new("-D"),
+                self.data_dir().as_os_str(),
+                OsStr::new("-l"),
+                log.as_os_str(),
+                OsStr::new("-o"),
+                OsStr::new(&options),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Stops the server. Returns false if it was not running.
+    pub fn stop(&self) -> Result<bool> {
+        let _lock = self.lock()?;
+        if self.status()? != Status::Running {
+            return Ok(false);
+        }
+        self.run_ok(
+            "pg_ctl",
+            [OsStr::new("stop"), OsStr::new("-w"), OsStr::new("-m"), OsStr::new("fast"), OsStr::new("-D"), self.data_dir().as_os_str()],
+        )?;
+        Ok(true)
+    }
+
+    /// Connection settings for a database of this cluster, as its superuser.
+    pub fn config(&self, dbname: &str) -> tokio_postgres::Config {
+        let mut config = tokio_postgres::Config::new();
+        config.host_path(self.socket_dir()).port(PORT).user(SUPERUSER).dbname(dbname);
+        config
+    }
+}

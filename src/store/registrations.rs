@@ -1,0 +1,352 @@
+//! The registrations table, its last operation and delegate, and the search over them.
+//! Every hot query is keyed by fiscal code or registration number (shard-friendly).
+
+use chrono::NaiveDate;
+use deadpool_postgres::GenericClient;
+use serde::Serialize;
+use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
+
+use crate::domain::*;
+use crate::error::Result;
+
+const COLUMNS: &str = "r.registration_number, r.fiscal_code, r.community, r.registered_at, r.state, r.strong,
+    r.pin_possessed, r.verified_at, r.verified_ente, r.username, r.pin_printed_at, r.pin_print_count,
+    r.activated_at, r.promoted_at,
+    r.first_name, r.last_name, r.birth_date, r.sex,
+    r.doc_type, r.doc_number, r.doc_issued, r.doc_issuer,
+    r.res_address, r.res_street_number, r.res_postcode, r.res_province, r.res_municipality, rm.name,
+    r.res_city, r.res_country, rc.name,
+    r.dom_care_of, r.dom_address, r.dom_street_number, r.dom_province, r.dom_municipality, dm.name,
+    r.dom_postcode, r.dom_send_mail,
+    r.email, r.mobile, r.phone, r.operator_note, r.other_notes";
+
+const FROM: &str = "registrations r
+    LEFT JOIN municipalities rm ON rm.istat_code = r.res_municipality
+    LEFT JOIN municipalities dm ON dm.istat_code = r.dom_municipality
+    LEFT JOIN countries rc ON rc.belfiore = r.res_country";
+
+fn parse_vocab<T>(value: String, parse: fn(&str) -> Option<T>) -> T {
+    // The database CHECK constraints admit only known values.
+    parse(&value).unwrap_or_else(|| panic!("unexpected value '{value}' in the database"))
+}
+
+fn from_row(r: &Row) -> Registration {
+    Registration {
+        registration_number: r.get(0),
+        fiscal_code: r.get(1),
+        community: parse_vocab(r.get(2), Community::parse),
+        registered_at: r.get(3),
+        state: parse_vocab(r.get(4), State::parse),
+        strong: r.get(5),
+        pin_possessed: r.get(6),
+        verified_at: r.get(7),
+        verified_ente: r.get(8),
+        username: r.get(9),
+        pin_printed_at: r.get(10),
+        pin_print_count: r.get(11),
+        activated_at: r.get(12),
+        promoted_at: r.get(13),
+        data: PersonalData {
+            person: Person {
+                first_name: r.get(14),
+                last_name: r.get(15),
+                birth_date: r.get(16),
+                sex: r.get::<_, Option<String>>(17).as_deref().and_then(Sex::parse),
+            },
+            document: Document {
+                doc_type: r.get::<_, Option<String>>(18).as_deref().and_then(DocType::parse),
+                number: r.get(19),
+                issued: r.get(20),
+                issuer: r.get(21),
+            },
+            residence: Residence {
+                address: r.get(22),
+                street_number: r.get(23),
+                postcode: r.get(24),
+                province: r.get(25),
+                municipality: r.get(26),
+                municipality_name: r.get(27),
+                city: r.get(28),
+                country: r.get(29),
+                country_name: r.get(30),
+            },
+            domicile: Domicile {
+                care_of: r.get(31),
+                address: r.get(32),
+                street_number: r.get(33),
+                province: r.get(34),
+                municipality: r.get(35),
+                municipality_name: r.get(36),
+                postcode: r.get(37),
+                send_mail_here: r.get(38),
+            },
+            contacts: Contacts { email: r.get(39), mobile: r.get(40), phone: r.get(41) },
+            notes: Notes { operator_note: r.get(42), other_notes: r.get(43) },
+        },
+        last_operation: None,
+    }
+}
+
+/// The registration with this fiscal code or number, with its last operation and delegate.
+pub async fn get(c: &impl GenericClient, key: &Key) -> Result<Option<Registration>> {
+    let (cond, param): (&str, &(dyn ToSql + Sync)) = match key {
+        Key::FiscalCode(fc) => ("r.fiscal_code = $1", fc),
+        Key::Number(n) => ("r.registration_number = $1", n),
+    };
+    let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE {cond}");
+    let Some(row) = c.query_opt(&sql, &[param]).await? else {
+        return Ok(None);
+    };
+    let mut reg = from_row(&row);
+    reg.last_operation = last_operation(c, reg.registration_number).await?;
+    Ok(Some(reg))
+}
+
+/// How an operator names a registration.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Key {
+    FiscalCode(String),
+    Number(i64),
+}
+
+impl std::fmt::Display for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Key::FiscalCode(fc) => write!(f, "fiscal code {fc}"),
+            Key::Number(n) => write!(f, "registration number {n}"),
+        }
+    }
+}
+
+async fn last_operation(c: &impl GenericClient, number: i64) -> Result<Option<Operation>> {
+    let row = c
+        .query_opt(
+            "SELECT o.id, o.kind, o.requested_at, o.ente, o.operator_id, o.status,
+                    d.kind, d.first_name, d.last_name, d.fiscal_code, d.doc_type, d.doc_number,
+                    d.doc_issued, d.doc_issuer, d.email, d.phone
+             FROM operations o LEFT JOIN delegates d ON d.operation_id = o.id
+             WHERE o.registration_number = $1
+             ORDER BY o.requested_at DESC, o.id DESC LIMIT 1",
+            &[&number],
+        )
+        .await?;
+    Ok(row.map(|r| Operation {
+        id: r.get(0),
+        kind: parse_vocab(r.get(1), OperationKind::parse),
+        requested_at: r.get(2),
+        ente: r.get(3),
+        operator_id: r.get(4),
+        status: parse_vocab(r.get(5), OperationStatus::parse),
+        delegate: r.get::<_, Option<String>>(6).map(|kind| Delegate {
+            kind: parse_vocab(kind, DelegateKind::parse),
+            first_name: r.get(7),
+            last_name: r.get(8),
+            fiscal_code: r.get(9),
+            doc_type: parse_vocab(r.get(10), DocType::parse),
+            doc_number: r.get(11),
+            doc_issued: r.get(12),
+            doc_issuer: r.get(13),
+            email: r.get(14),
+            phone: r.get(15),
+        }),
+    }))
+}
+
+/// Inserts a new registration; returns its number.
+pub async fn insert(
+    c: &impl GenericClient,
+    fiscal_code: &str,
+    community: Community,
+    state: State,
+    strong: bool,
+    d: &PersonalData,
+    operator: &str,
+) -> Result<i64> {
+    let row = c
+        .query_one(
+            "INSERT INTO registrations (
+                fiscal_code, community, state, strong,
+                first_name, last_name, birth_date, sex,
+                doc_type, doc_number, doc_issued, doc_issuer,
+                res_address, res_street_number, res_postcode, res_province, res_municipality, res_city, res_country,
+                dom_care_of, dom_address, dom_street_number, dom_province, dom_municipality, dom_postcode, dom_send_mail,
+                email, mobile, phone, operator_note, other_notes, created_by, updated_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+                     $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $32)
+             RETURNING registration_number",
+            &[
+                &fiscal_code,
+                &community.as_str(),
+                &state.as_str(),
+                &strong,
+                &d.person.first_name,
+                &d.person.last_name,
+                &d.person.birth_date,
+                &d.person.sex.map(Sex::as_str),
+                &d.document.doc_type.map(DocType::as_str),
+                &d.document.number,
+                &d.document.issued,
+                &d.document.issuer,
+                &d.residence.address,
+                &d.residence.street_number,
+                &d.residence.postcode,
+                &d.residence.province,
+                &d.residence.municipality,
+                &d.residence.city,
+                &d.residence.country,
+                &d.domicile.care_of,
+                &d.domicile.address,
+                &d.domicile.street_number,
+                &d.domicile.province,
+                &d.domicile.municipality,
+                &d.domicile.postcode,
+                &d.domicile.send_mail_here,
+                &d.contacts.email,
+                &d.contacts.mobile,
+                &d.contacts.phone,
+                &d.notes.operator_note,
+                &d.notes.other_notes,
+                &operator,
+            ],
+        )
+        .await?;
+    Ok(row.get(0))
+}
+
+/// Filters of the search page of the manual. Name and fiscal-code filters match a prefix, or
+/// a pattern where `*` stands for any text.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SearchFilter {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub community: Option<Community>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fiscal_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub province: Option<String>,
+    /// ISTAT code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub municipality: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registered_from: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registered_to: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<State>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strong: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registration_number: Option<i64>,
+    pub limit: i64,
+}
+
+/// One line of search results.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchRow {
+    pub registration_number: i64,
+    pub last_name: Option<String>,
+    pub first_name: Option<String>,
+    pub fiscal_code: String,
+    pub municipality: Option<String>,
+    pub province: Option<String>,
+    pub registration_date: NaiveDate,
+    pub community: Community,
+    pub state: State,
+    pub strong: bool,
+    pub operation_in_progress: Option<OperationKind>,
+    pub actions: Vec<String>,
+}
+
+/// A LIKE pattern from an operator's text: prefix match, `*` as wildcard, LIKE specials escaped.
+fn like_pattern(input: &str) -> String {
+    let escaped = input.trim().to_uppercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    if escaped.contains('*') { escaped.replace('*', "%") } else { format!("{escaped}%") }
+}
+
+pub async fn search(c: &impl GenericClient, f: &SearchFilter) -> Result<Vec<SearchRow>> {
+    let mut conds: Vec<String> = Vec::new();
+    let mut params: Vec<Box<dyn ToSql + Sync + Send>> = Vec::new();
+    let mut add = |cond: &str, p: Box<dyn ToSql + Sync + Send>| {
+        params.push(p);
+        conds.push(cond.replace('?', &format!("${}", params.len())));
+    };
+    if let Some(v) = f.community {
+        add("r.community = ?", Box::new(v.as_str()));
+    }
+    if let Some(v) = &f.fiscal_code {
+        let v = v.trim().to_uppercase();
+        if v.len() == 16 && !v.contains('*') {
+            add("r.fiscal_code = ?", Box::new(v));
+        } else {
+            add("r.fiscal_code LIKE ?", Box::new(like_pattern(&v)));
+        }
+    }
+    if let Some(v) = &f.last_name {
+        add("upper(r.last_name) LIKE ?", Box::new(like_pattern(v)));
+    }
+    if let Some(v) = &f.first_name {
+        add("upper(r.first_name) LIKE ?", Box::new(like_pattern(v)));
+    }
+    if let Some(v) = &f.province {
+        add("r.res_province = ?", Box::new(v.clone()));
+    }
+    if let Some(v) = &f.municipality {
+        add("r.res_municipality = ?", Box::new(v.clone()));
+    }
+    // Dates are calendar days in Italy.
+    if let Some(v) = f.registered_from {
+        add("r.registered_at >= (?::date)::timestamp AT TIME ZONE 'Europe/Rome'", Box::new(v));
+    }
+    if let Some(v) = f.registered_to {
+        add("r.registered_at < (?::date + 1)::timestamp AT TIME ZONE 'Europe/Rome'", Box::new(v));
+    }
+    if let Some(v) = f.state {
+        add("r.state = ?", Box::new(v.as_str()));
+    }
+    if let Some(v) = f.strong {
+        add("r.strong = ?", Box::new(v));
+    }
+    if let Some(v) = f.registration_number {
+        add("r.registration_number = ?", Box::new(v));
+    }
+    let where_clause = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
+    params.push(Box::new(f.limit));
+    let sql = format!(
+        "SELECT r.registration_number, r.last_name, r.first_name, r.fiscal_code, m.name, r.res_province,
+                (r.registered_at AT TIME ZONE 'Europe/Rome')::date, r.community, r.state, r.strong, o.kind
+         FROM registrations r
+         LEFT JOIN municipalities m ON m.istat_code = r.res_municipality
+         LEFT JOIN operations o ON o.registration_number = r.registration_number AND o.status = 'A'
+         {where_clause}
+         ORDER BY upper(r.last_name), upper(r.first_name), r.registration_number
+         LIMIT ${}",
+        params.len()
+    );
+    let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect();
+    let rows = c.query(&sql, &refs).await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let state = parse_vocab(r.get(8), State::parse);
+            let strong: bool = r.get(9);
+            SearchRow {
+                registration_number: r.get(0),
+                last_name: r.get(1),
+                first_name: r.get(2),
+                fiscal_code: r.get(3),
+                municipality: r.get(4),
+                province: r.get(5),
+                registration_date: r.get(6),
+                community: parse_vocab(r.get(7), Community::parse),
+                state,
+                strong,
+                operation_in_progress: r.get::<_, Option<String>>(10).map(|k| parse_vocab(k, OperationKind::parse)),
+                actions: allowed(state, strong).iter().map(|a| a.label()).collect(),
+            }
+        })
+        .collect())
+}
