@@ -1,1 +1,167 @@
-fn main(){}
+//! The `sportello` binary: parses the command line, calls the library, prints the result.
+//! No SQL, PDF or email here.
+
+mod audit;
+mod completions;
+mod db;
+mod import;
+mod operator;
+mod output;
+mod register;
+mod search;
+mod show;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use sportello::error::exit;
+use sportello::session::Session;
+use sportello::store::{Database, Location};
+
+use output::Format;
+
+const AFTER_HELP: &str = "\
+Examples:
+  sportello db start
+  sportello operator add mrossi --name 'Maria Rossi' --ente 'ASL TO4' --province TO
+  export SPORTELLO_OPERATOR=mrossi
+  sportello register --cf RSSMRA85T10A562S --province TO --municipality Torino --email m@example.it ...
+  sportello search --last-name ross --province TO --format json
+  sportello show --cf RSSMRA85T10A562S
+
+Exit codes: 0 ok, 1 failure, 2 bad command line, 3 invalid input, 4 not found,
+5 refused by a rule, 6 database unavailable, 7 already registered.";
+
+/// Back office of the Piedmont strong-credential registration desks.
+#[derive(Debug, Parser)]
+#[command(name = "sportello", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// PostgreSQL connection string; without it, the embedded cluster under --home is used.
+    #[arg(long, env = "SPORTELLO_DATABASE_URL", global = true, hide_env_values = true)]
+    database_url: Option<String>,
+
+    /// Directory of sportello's own files (embedded database, letters, keys).
+    #[arg(long, env = "SPORTELLO_HOME", global = true, value_name = "DIR")]
+    home: Option<PathBuf>,
+
+    /// The acting operator, stamped on every write and audit record.
+    #[arg(long, env = "SPORTELLO_OPERATOR", global = true, value_name = "ID")]
+    operator: Option<String>,
+
+    /// Output format of listings and details.
+    #[arg(long, value_enum, default_value_t = Format::Table, global = true)]
+    format: Format,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Manage the database: the embedded cluster and the migrations.
+    #[command(subcommand)]
+    Db(db::DbCommand),
+    /// Manage desk operators and their competence.
+    #[command(subcommand)]
+    Operator(operator::OperatorCommand),
+    /// Register a citizen at the desk (pre-filled from the CIA and AURA registries).
+    Register(register::RegisterArgs),
+    /// Search registrations with the filters of the desk's search page.
+    Search(search::SearchArgs),
+    /// Show every field of one registration.
+    Show(show::ShowArgs),
+    /// List the audit log (who did what, when, from where).
+    Audit(audit::AuditArgs),
+    /// Import a municipal registry (CIA) export.
+    ImportCia(import::ImportArgs),
+    /// Import a health-service registry (AURA) export.
+    ImportAura(import::ImportArgs),
+    /// Print shell completions (bash, zsh, fish).
+    Completions(completions::CompletionsArgs),
+}
+
+impl Command {
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Db(_) => "db",
+            Command::Operator(op) => op.name(),
+            Command::Register(_) => "register",
+            Command::Search(_) => "search",
+            Command::Show(_) => "show",
+            Command::Audit(_) => "audit",
+            Command::ImportCia(_) => "import-cia",
+            Command::ImportAura(_) => "import-aura",
+            Command::Completions(_) => "completions",
+        }
+    }
+}
+
+/// What every command gets: where the database is, who acts, how to print.
+pub struct Env {
+    pub location: Location,
+    pub operator: Option<String>,
+    pub format: Format,
+    pub command: &'static str,
+}
+
+impl Env {
+    pub async fn database(&self) -> sportello::Result<Database> {
+        Database::open(&self.location).await
+    }
+
+    /// Opens the database and the acting operator's session.
+    pub async fn session(&self) -> sportello::Result<Session> {
+        Session::open(self.database().await?, self.operator.as_deref(), self.command).await
+    }
+}
+
+/// Runs a command in a session; a failure is recorded in the audit log before it is returned.
+pub async fn in_session<T>(env: &Env, f: impl AsyncFnOnce(&Session) -> sportello::Result<T>) -> sportello::Result<T> {
+    let session = env.session().await?;
+    let result = f(&session).await;
+    if let Err(e) = &result {
+        // Best effort: the original error matters more than a failure to record it.
+        let _ = session.record_failure(e).await;
+    }
+    result
+}
+
+async fn run(cli: Cli) -> sportello::Result<i32> {
+    let home = cli.home.clone().unwrap_or_else(sportello::config::default_home);
+    let env = Env {
+        location: sportello::config::location(cli.database_url.as_deref(), home),
+        operator: cli.operator.clone(),
+        format: cli.format,
+        command: cli.command.name(),
+    };
+    match cli.command {
+        Command::Db(c) => db::run(&env, c).await,
+        Command::Operator(c) => operator::run(&env, c).await,
+        Command::Register(a) => register::run(&env, a).await,
+        Command::Search(a) => search::run(&env, a).await,
+        Command::Show(a) => show::run(&env, a).await,
+        Command::Audit(a) => audit::run(&env, a).await,
+        Command::ImportCia(a) => import::run(&env, sportello::store::registry::Source::Cia, a).await,
+        Command::ImportAura(a) => import::run(&env, sportello::store::registry::Source::Aura, a).await,
+        Command::Completions(a) => completions::run(a),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("sportello: cannot start the runtime: {e}");
+            return ExitCode::from(exit::FAILURE as u8);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            eprintln!("sportello: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}

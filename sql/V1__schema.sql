@@ -47,7 +47,7 @@ CREATE SEQUENCE registration_number_seq START 1000001;
 
 CREATE TABLE registrations (
     registration_number  bigint PRIMARY KEY DEFAULT nextval('registration_number_seq'),
-    fiscal_code          char(16) NOT NULL UNIQUE,
+    fiscal_code          text NOT NULL UNIQUE CHECK (fiscal_code ~ '^[A-Z0-9]{16}$'),
     community            text NOT NULL CHECK (community IN ('sistemapiemonte', 'torinofacile', 'torinofacile light')),
     registered_at        timestamptz NOT NULL DEFAULT now(),
     state                text NOT NULL CHECK (state IN ('registrato', 'riscontrato', 'attivato', 'respinto')),
@@ -103,7 +103,7 @@ CREATE TABLE registrations (
 CREATE INDEX registrations_last_name_trgm  ON registrations USING gin (upper(last_name) gin_trgm_ops);
 CREATE INDEX registrations_first_name_trgm ON registrations USING gin (upper(first_name) gin_trgm_ops);
 CREATE INDEX registrations_cf_trgm         ON registrations USING gin (fiscal_code gin_trgm_ops);
-CREATE INDEX registrations_cf_prefix       ON registrations (fiscal_code bpchar_pattern_ops);
+CREATE INDEX registrations_cf_prefix       ON registrations (fiscal_code text_pattern_ops);
 CREATE INDEX registrations_last_name_prefix ON registrations (upper(last_name) text_pattern_ops);
 CREATE INDEX registrations_municipality    ON registrations (res_municipality, state, registration_number);
 CREATE INDEX registrations_province        ON registrations (res_province, state, registration_number);
@@ -129,7 +129,7 @@ CREATE TABLE delegates (
     kind           text NOT NULL CHECK (kind IN ('proxy', 'guardianship')),
     first_name     text NOT NULL,
     last_name      text NOT NULL,
-    fiscal_code    char(16) NOT NULL,
+    fiscal_code    text NOT NULL CHECK (fiscal_code ~ '^[A-Z0-9]{16}$'),
     doc_type       text NOT NULL,
     doc_number     text NOT NULL,
     doc_issued     date NOT NULL,
@@ -140,14 +140,14 @@ CREATE TABLE delegates (
 
 -- Accounts of the legacy system not migrated: a new registration needs the old one deleted first.
 CREATE TABLE legacy_accounts (
-    fiscal_code  char(16) PRIMARY KEY,
+    fiscal_code  text PRIMARY KEY,
     username     text,
     noted_at     timestamptz NOT NULL DEFAULT now()
 );
 
 -- Mirrors of the two registries consulted at registration: municipal (CIA) and health (AURA).
 CREATE TABLE cia_residents (
-    fiscal_code        char(16) PRIMARY KEY,
+    fiscal_code        text PRIMARY KEY CHECK (fiscal_code ~ '^[A-Z0-9]{16}$'),
     first_name         text NOT NULL,
     last_name          text NOT NULL,
     birth_date         date NOT NULL,

@@ -28,7 +28,7 @@ pub enum Encoding {
 }
 
 /// A bad input row: where, which field, what it held and why it was refused.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, tabled::Tabled)]
 pub struct Reject {
     pub line: u64,
     pub field: String,
@@ -297,4 +297,17 @@ pub async fn import(session: &Session, source: Source, path: &Path, encoding: En
         .await?;
     tx.commit().await?;
     Ok(summary)
+}
+
+/// Writes a rejects report: CSV with line, field, value, reason.
+pub fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
+    let fail = |e: csv::Error| Error::Io { context: format!("cannot write {}", path.display()), source: std::io::Error::other(e) };
+    let mut w = csv::Writer::from_path(path).map_err(fail)?;
+    if rejects.is_empty() {
+        w.write_record(["line", "field", "value", "reason"]).map_err(fail)?;
+    }
+    for r in rejects {
+        w.serialize(r).map_err(fail)?;
+    }
+    w.flush().map_err(Error::io(format!("cannot write {}", path.display())))
 }

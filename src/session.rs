@@ -16,7 +16,15 @@ pub struct Session {
 
 /// Where a command comes from: OS user, host and, over SSH, the client address.
 pub fn origin() -> String {
-    let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "?".into());
+    // SAFETY: getpwuid returns NULL or a static record, read at once.
+    let user = unsafe {
+        let pw = libc::getpwuid(libc::geteuid());
+        if pw.is_null() {
+            format!("uid {}", libc::geteuid())
+        } else {
+            std::ffi::CStr::from_ptr((*pw).pw_name).to_string_lossy().into_owned()
+        }
+    };
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
         .unwrap_or_else(|_| "localhost".into());

@@ -84,11 +84,14 @@ pub struct Notes {
 /// The editable part of a record: what an operator types or a registry pre-fills.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct PersonalData {
+    #[serde(flatten)]
     pub person: Person,
     pub document: Document,
     pub residence: Residence,
     pub domicile: Domicile,
+    #[serde(flatten)]
     pub contacts: Contacts,
+    #[serde(flatten)]
     pub notes: Notes,
 }
 

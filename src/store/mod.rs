@@ -76,9 +76,23 @@ pub async fn migrate(config: &tokio_postgres::Config) -> Result<Vec<String>> {
         .set_abort_divergent(true)
         .run_async(&mut client)
         .await
-        .map_err(|e| Error::Database(format!("migration failed: {e}")));
+        .map_err(|e| Error::Database(format!("migration failed: {}", error_chain(&e))));
     client.execute("SELECT pg_advisory_unlock(72010001)", &[]).await?;
     Ok(report?.applied_migrations().iter().map(|m| m.to_string()).collect())
+}
+
+/// An error with its causes; a server error shows its own message rather than "db error".
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        match c.downcast_ref::<tokio_postgres::Error>().and_then(|pg| pg.as_db_error()) {
+            Some(db) => text.push_str(&format!(": {}", db.message())),
+            None => text.push_str(&format!(": {c}")),
+        }
+        cause = c.source();
+    }
+    text
 }
 
 /// Migrations embedded in this binary, as `V<n>__<name>`.

@@ -1,0 +1,77 @@
+//! `sportello audit`: reading the audit log.
+
+use chrono::NaiveDate;
+use clap::Args;
+use serde::Serialize;
+use sportello::domain::parse_date;
+use sportello::store::audit::Filter;
+use tabled::Tabled;
+
+use crate::output::{self, opt};
+use crate::{Env, in_session};
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  sportello audit --operator-id mrossi --from 2026-11-01\n  sportello audit --action search --format json\n  sportello audit --target RSSMRA85T10A562S")]
+pub struct AuditArgs {
+    /// Only what this operator did.
+    #[arg(long)]
+    operator_id: Option<String>,
+    /// Only this action (register, search, view, import-cia, ...).
+    #[arg(long)]
+    action: Option<String>,
+    /// Only records about this target (a fiscal code, an operator id, a file).
+    #[arg(long)]
+    target: Option<String>,
+    /// From this day.
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    from: Option<NaiveDate>,
+    /// Up to this day.
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    to: Option<NaiveDate>,
+    /// At most this many records (newest first).
+    #[arg(long, default_value_t = 100)]
+    limit: i64,
+}
+
+#[derive(Tabled, Serialize)]
+struct Row {
+    id: i64,
+    at: String,
+    operator: String,
+    origin: String,
+    command: String,
+    action: String,
+    target: String,
+    results: String,
+    outcome: String,
+    details: String,
+}
+
+pub async fn run(env: &Env, a: AuditArgs) -> sportello::Result<i32> {
+    let filter = Filter {
+        operator_id: a.operator_id,
+        action: a.action,
+        target: a.target.map(|t| t.trim().to_string()),
+        from: a.from,
+        to: a.to,
+        limit: a.limit.max(1),
+    };
+    let records = in_session(env, async |s| sportello::audit::list(s, filter).await).await?;
+    let flat: Vec<Row> = records
+        .iter()
+        .map(|r| Row {
+            id: r.id,
+            at: r.at.with_timezone(&chrono_tz::Europe::Rome).format("%Y-%m-%d %H:%M:%S").to_string(),
+            operator: opt(&r.operator_id),
+            origin: r.origin.clone(),
+            command: r.command.clone(),
+            action: r.action.clone(),
+            target: opt(&r.target),
+            results: opt(&r.result_count),
+            outcome: r.outcome.clone(),
+            details: r.details.to_string(),
+        })
+        .collect();
+    output::rows(env.format, &flat, &records)?;
+    Ok(0)
+}
