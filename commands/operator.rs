@@ -84,11 +84,7 @@ pub async fn run(env: &Env, cmd: OperatorCommand) -> sportello::Result<i32> {
                 provinces: a.provinces,
                 municipalities: a.municipalities,
             };
-            let op = if env.operator.is_some() {
-                in_session(env, async |s| operators::add(&s.db, Some(s), new).await).await?
-            } else {
-                operators::add(&env.database().await?, None, new).await?
-            };
+            let op = operators::add(&env.database().await?, env.operator.as_deref(), new).await?;
             output::rows(env.format, &[row(&op)], &op)?;
         }
         OperatorCommand::List => {

@@ -18,9 +18,9 @@ pub struct NewOperator {
     pub municipalities: Vec<String>,
 }
 
-/// Adds an operator. The very first operator of a database may be added with no acting
-/// operator (bootstrap); after that an existing operator must act.
-pub async fn add(db: &Database, acting: Option<&Session>, new: NewOperator) -> Result<Operator> {
+/// Adds an operator. The very first operator of a database is added with no acting operator
+/// (bootstrap); after that an existing operator must act.
+pub async fn add(db: &Database, acting: Option<&str>, new: NewOperator) -> Result<Operator> {
     let id = new.id.trim();
     if id.is_empty() || id.chars().any(char::is_whitespace) {
         return Err(Error::Invalid(format!("operator id '{}' must be one word", new.id)));
@@ -31,6 +31,13 @@ pub async fn add(db: &Database, acting: Option<&Session>, new: NewOperator) -> R
     if new.provinces.is_empty() && new.municipalities.is_empty() {
         return Err(Error::Invalid("give the operator's competence: --province and/or --municipality".into()));
     }
+    let session = match acting {
+        Some(id) if repo::count(&db.client().await?).await? > 0 => {
+            Some(Session::open(db.clone(), Some(id), "operator add").await?)
+        }
+        _ => None,
+    };
+    let acting = session.as_ref();
     let mut client = db.client().await?;
     let tx = client.transaction().await?;
     if acting.is_none() && repo::count(&tx).await? > 0 {

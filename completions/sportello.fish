@@ -1,0 +1,266 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_sportello_global_optspecs
+    string join \n database-url= home= operator= format= h/help V/version
+end
+
+function __fish_sportello_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_sportello_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_sportello_using_subcommand
+    set -l cmd (__fish_sportello_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c sportello -n "__fish_sportello_needs_command" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_needs_command" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_needs_command" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_needs_command" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_needs_command" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_needs_command" -s V -l version -d 'Print version'
+complete -c sportello -n "__fish_sportello_needs_command" -f -a "db" -d 'Manage the database: the embedded cluster and the migrations'
+complete -c sportello -n "__fish_sportello_needs_command" -f -a "operator" -d 'Manage desk operators and their competence'
+complete -c sportello -n "__fish_sportello_needs_command" -f -a "register" -d 'Register a citizen at the desk (pre-filled from the CIA and AURA registries)'
+complete -c sportello -n "__fish_sportello_needs_command" -f -a "search" -d 'Search registrations with the filters of the desk\'s search page'
+complete -c sportello -n "__fish_sportello_needs_command" -f -a "show" -d 'Show every field of one registration'
+complete -c sportello -n "__fish_sportello_needs_command" -f -a "audit" -d 'List the audit log (who did what, when, from where)'
+complete -c sportello -n "__fish_sportello_needs_command" -f -a "import-cia" -d 'Import a municipal registry (CIA) export'
+complete -c sportello -n "__fish_sportello_needs_command" -f -a "import-aura" -d 'Import a health-service registry (AURA) export'
+complete -c sportello -n "__fish_sportello_needs_command" -f -a "completions" -d 'Print shell completions (bash, zsh, fish)'
+complete -c sportello -n "__fish_sportello_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -f -a "status" -d 'Where the database is, whether it runs, which migrations are applied'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -f -a "start" -d 'Create (first time) and start the embedded cluster, and apply the migrations'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -f -a "stop" -d 'Stop the embedded cluster'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -f -a "migrate" -d 'Apply the migrations of sql/ that are not applied yet'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from migrate" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from migrate" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from migrate" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from migrate" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from migrate" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "status" -d 'Where the database is, whether it runs, which migrations are applied'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "start" -d 'Create (first time) and start the embedded cluster, and apply the migrations'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Stop the embedded cluster'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "migrate" -d 'Apply the migrations of sql/ that are not applied yet'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -f -a "add" -d 'Add an operator. The first operator of a new database needs no --operator'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -f -a "list" -d 'List the operators'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -f -a "show" -d 'Show one operator'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l name -d 'Full name' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l ente -d 'Organisation the operator belongs to' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l province -d 'A province of competence (code or name); repeatable' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l municipality -d 'A municipality of competence (name, ISTAT or cadastral code); repeatable' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l fse -d 'Authorised for the electronic health record (FSE)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add an operator. The first operator of a new database needs no --operator'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the operators'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one operator'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l cf -d 'Fiscal code of the citizen' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l province -d 'Province of residence (code or name; EE for residents abroad)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l municipality -d 'Municipality of residence (name, ISTAT or cadastral code; ESTERO abroad)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l community -d 'Community of registration (cannot be changed later)' -r -f -a "sistemapiemonte\t''
+torinofacile\t''
+torinofacile light\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l first-name -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l last-name -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l birth-date -d 'Date of birth, YYYY-MM-DD' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l sex -r -f -a "M\t''
+F\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l doc-type -d 'Identity document type' -r -f -a "identity-card\t''
+passport\t''
+driving-licence\t''
+residence-permit\t''
+boat-licence\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l doc-number -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l doc-issued -d 'Issue date of the document, YYYY-MM-DD' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l doc-issuer -d 'Who issued the document ("Rilasciato da")' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l address -d 'Street of residence' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l street-number -d 'Street number, with suffix and internal number if any' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l postcode -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l city -d 'City of residence abroad' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l country -d 'Country of residence abroad (name or Z code)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l email -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l mobile -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l phone -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-care-of -d 'Domicile: "care of"' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-address -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-street-number -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-province -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-municipality -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-postcode -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l note -d 'Note for the desk ("comunicazione allo sportello")' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l other-notes -d 'Other notes' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-send-mail -d 'Send mail to the domicile rather than the residence'
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l no-prompt -d 'Never prompt, even on a terminal'
+complete -c sportello -n "__fish_sportello_using_subcommand register" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand search" -l community -d 'Community of registration' -r -f -a "sistemapiemonte\t''
+torinofacile\t''
+torinofacile light\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand search" -l cf -d 'Fiscal code, whole or its beginning' -r
+complete -c sportello -n "__fish_sportello_using_subcommand search" -l last-name -d 'Surname, or its beginning' -r
+complete -c sportello -n "__fish_sportello_using_subcommand search" -l first-name -d 'First name, or its beginning' -r
+complete -c sportello -n "__fish_sportello_using_subcommand search" -l province -d 'Province of residence (code or name)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand search" -l municipality -d 'Municipality of residence (name, ISTAT or cadastral code)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand search" -l from -d 'Registered on or after this day' -r
+complete -c sportello -n "__fish_sportello_using_subcommand search" -l to -d 'Registered on or before this day' -r
+complete -c sportello -n "__fish_sportello_using_subcommand search" -l state -d 'State of the registration' -r -f -a "registrato\t''
+riscontrato\t''
+attivato\t''
+respinto\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand search" -l strong -d 'Strong credentials' -r -f -a "y\t''
+n\t''
+all\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand search" -l number -d 'Registration number (exact)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand search" -l limit -d 'At most this many results' -r
+complete -c sportello -n "__fish_sportello_using_subcommand search" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand search" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand search" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand search" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand search" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand show" -l cf -d 'Fiscal code of the citizen' -r
+complete -c sportello -n "__fish_sportello_using_subcommand show" -l number -d 'Registration number' -r
+complete -c sportello -n "__fish_sportello_using_subcommand show" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand show" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand show" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand show" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand show" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand audit" -l operator-id -d 'Only what this operator did' -r
+complete -c sportello -n "__fish_sportello_using_subcommand audit" -l action -d 'Only this action (register, search, view, import-cia, ...)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand audit" -l target -d 'Only records about this target (a fiscal code, an operator id, a file)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand audit" -l from -d 'From this day' -r
+complete -c sportello -n "__fish_sportello_using_subcommand audit" -l to -d 'Up to this day' -r
+complete -c sportello -n "__fish_sportello_using_subcommand audit" -l limit -d 'At most this many records (newest first)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand audit" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand audit" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand audit" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand audit" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand audit" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l encoding -d 'Text encoding of the file' -r -f -a "utf-8\t''
+latin-1\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l rejects -d 'Write the rejected rows to this CSV file (line, field, value, reason)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l encoding -d 'Text encoding of the file' -r -f -a "utf-8\t''
+latin-1\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l rejects -d 'Write the rejected rows to this CSV file (line, field, value, reason)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand completions" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand completions" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand completions" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand completions" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show audit import-cia import-aura completions help" -f -a "db" -d 'Manage the database: the embedded cluster and the migrations'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show audit import-cia import-aura completions help" -f -a "operator" -d 'Manage desk operators and their competence'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show audit import-cia import-aura completions help" -f -a "register" -d 'Register a citizen at the desk (pre-filled from the CIA and AURA registries)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show audit import-cia import-aura completions help" -f -a "search" -d 'Search registrations with the filters of the desk\'s search page'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show audit import-cia import-aura completions help" -f -a "show" -d 'Show every field of one registration'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show audit import-cia import-aura completions help" -f -a "audit" -d 'List the audit log (who did what, when, from where)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show audit import-cia import-aura completions help" -f -a "import-cia" -d 'Import a municipal registry (CIA) export'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show audit import-cia import-aura completions help" -f -a "import-aura" -d 'Import a health-service registry (AURA) export'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show audit import-cia import-aura completions help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show audit import-cia import-aura completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "status" -d 'Where the database is, whether it runs, which migrations are applied'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "start" -d 'Create (first time) and start the embedded cluster, and apply the migrations'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "stop" -d 'Stop the embedded cluster'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "migrate" -d 'Apply the migrations of sql/ that are not applied yet'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "add" -d 'Add an operator. The first operator of a new database needs no --operator'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "list" -d 'List the operators'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "show" -d 'Show one operator'

@@ -1,0 +1,75 @@
+use sportello::domain::Sex;
+use sportello::search::{self, Query};
+
+use crate::fixtures::Citizen;
+use crate::harness::{TestDb, text};
+
+#[tokio::test]
+async fn a_search_is_recorded_with_its_filters_and_count() {
+    let db = TestDb::new().await;
+    let s = db.operator("desk", &["TO"], &[]).await;
+    Citizen::new("RSSMRA", "Mario", "Rossi", "1985-12-10", Sex::M).register(&s).await;
+    Citizen::new("RSSMRA", "Maria", "Rossini", "1990-05-03", Sex::F).register(&s).await;
+    let rows = search::search(&s, Query { last_name: Some("ross".into()), limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(rows.len(), 2);
+    let owner = db.owner().await;
+    let row = owner
+        .query_one(
+            "SELECT operator_id, command, result_count, details, origin FROM audit_log WHERE action = 'search' ORDER BY id DESC LIMIT 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, Option<String>>(0).as_deref(), Some("desk"));
+    assert_eq!(row.get::<_, Option<i64>>(2), Some(2));
+    let details: serde_json::Value = row.get(3);
+    assert_eq!(details["filters"]["last_name"], "ross");
+    assert!(!row.get::<_, String>(4).is_empty(), "origin recorded");
+
+    // The detail view and the registrations are recorded too.
+    let out = db.cli(Some("desk"), &["show", "--number", &rows[0].registration_number.to_string()]);
+    assert!(out.status.success());
+    let out = db.cli(Some("desk"), &["audit", "--operator-id", "desk", "--format", "json"]);
+    let (stdout, stderr, code) = text(&out);
+    assert_eq!(code, 0, "{stderr}");
+    let records: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let actions: Vec<&str> = records.as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["view", "search", "register", "register"], "newest first");
+}
+
+#[tokio::test]
+async fn refusals_are_recorded_too() {
+    let db = TestDb::new().await;
+    let out = db.cli(Some("admin"), &["show", "--cf", "RSSMRA85T10A562S"]);
+    assert_eq!(out.status.code(), Some(4));
+    let owner = db.owner().await;
+    let row = owner
+        .query_one("SELECT outcome, details->>'error' FROM audit_log WHERE command = 'show' ORDER BY id DESC LIMIT 1", &[])
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "not-found");
+    assert!(row.get::<_, String>(1).contains("no registration with fiscal code RSSMRA85T10A562S"));
+}
+
+#[tokio::test]
+async fn the_application_role_cannot_rewrite_the_audit_log() {
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    search::search(&s, Query { limit: 5, ..Default::default() }).await.unwrap();
+    // Through the application's own pool (role sportello_app).
+    let app = db.db.client().await.unwrap();
+    let role: String = app.query_one("SELECT current_user::text", &[]).await.unwrap().get(0);
+    assert_eq!(role, "sportello_app");
+    for sql in ["UPDATE audit_log SET outcome = 'forged'", "DELETE FROM audit_log", "TRUNCATE audit_log"] {
+        let err = app.execute(sql, &[]).await.expect_err(sql);
+        assert!(err.to_string().contains("permission denied") || format!("{err:?}").contains("permission denied"), "{sql}: {err:?}");
+    }
+    // Appending is allowed (that is how commands record).
+    app.execute("INSERT INTO audit_log (origin, command, action) VALUES ('test', 'test', 'test')", &[]).await.unwrap();
+    // Even the owner is stopped by the trigger.
+    let owner = db.owner().await;
+    let err = owner.execute("DELETE FROM audit_log", &[]).await.unwrap_err();
+    assert!(format!("{err:?}").contains("append-only"), "{err:?}");
+    let n: i64 = owner.query_one("SELECT count(*) FROM audit_log WHERE outcome = 'forged'", &[]).await.unwrap().get(0);
+    assert_eq!(n, 0);
+}

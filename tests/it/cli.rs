@@ -1,0 +1,199 @@
+//! The binary as an operator or a script uses it: output formats, exit codes, messages.
+
+use sportello::domain::Sex;
+
+use crate::fixtures::Citizen;
+use crate::harness::{TestDb, text};
+
+const REGISTER: &[&str] = &[
+    "register", "--province", "TO", "--municipality", "Torino", "--first-name", "Mario", "--last-name", "Rossi",
+    "--birth-date", "1985-12-10", "--sex", "M", "--doc-type", "identity-card", "--doc-number", "CA12345AA",
+    "--doc-issued", "2022-03-01", "--doc-issuer", "Comune di Torino", "--address", "Via Roma", "--street-number",
+    "1", "--postcode", "10121", "--email", "mario.rossi@example.it",
+];
+
+fn register_args<'a>(cf: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = REGISTER.to_vec();
+    v.extend(["--cf", cf]);
+    v.extend(extra);
+    v
+}
+
+fn mario_cf() -> String {
+    Citizen::new("RSSMRA", "Mario", "Rossi", "1985-12-10", Sex::M).cf
+}
+
+async fn count(db: &TestDb) -> i64 {
+    db.owner().await.query_one("SELECT count(*) FROM registrations", &[]).await.unwrap().get(0)
+}
+
+/// A failure: the expected exit code, one line on stderr containing `needle`, no panic.
+fn assert_fails(out: &std::process::Output, code: i32, needle: &str) {
+    let (stdout, stderr, got) = text(out);
+    assert_eq!(got, code, "exit code; stdout: {stdout}\nstderr: {stderr}");
+    assert!(stderr.contains(needle), "stderr should contain {needle:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[tokio::test]
+async fn register_search_show_in_every_format() {
+    let db = TestDb::new().await;
+    let cf = mario_cf();
+    let out = db.cli(Some("admin"), &register_args(&cf.to_lowercase(), &["--format", "json"]));
+    let (stdout, stderr, code) = text(&out);
+    assert_eq!(code, 0, "{stderr}");
+    let reg: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(reg["fiscal_code"], cf.as_str(), "lower case normalised");
+    assert_eq!(reg["state"], "registrato");
+    let number = reg["registration_number"].as_i64().unwrap();
+
+    let out = db.cli(Some("admin"), &["search", "--last-name", "ros", "--format", "json"]);
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = &rows[0];
+    for key in ["registration_number", "fiscal_code", "first_name", "last_name", "municipality", "registration_date",
+        "community", "state", "strong", "operation_in_progress", "actions"] {
+        assert!(row.get(key).is_some(), "search JSON lacks {key}: {row}");
+    }
+    assert_eq!(row["registration_number"], number);
+    assert_eq!(row["municipality"], "Torino");
+    assert_eq!(row["strong"], false);
+
+    let out = db.cli(Some("admin"), &["search", "--cf", &cf[..6], "--format", "csv"]);
+    let (stdout, _, code) = text(&out);
+    assert_eq!(code, 0);
+    let mut lines = stdout.lines();
+    assert!(lines.next().unwrap().starts_with("number,last_name,first_name,fiscal_code,municipality,registration_date"));
+    assert!(lines.next().unwrap().starts_with(&format!("{number},Rossi,Mario,{cf},Torino (TO),")));
+
+    let out = db.cli(Some("admin"), &["search", "--municipality", "Torino"]);
+    let (stdout, _, _) = text(&out);
+    assert!(stdout.contains("Rossi") && stdout.contains("book verification"), "{stdout}");
+
+    let out = db.cli(Some("admin"), &["show", "--number", &number.to_string()]);
+    let (stdout, _, code) = text(&out);
+    assert_eq!(code, 0);
+    for needle in ["carta d'identità", "Comune di Torino", "mario.rossi@example.it", "10121"] {
+        assert!(stdout.contains(needle), "show lacks {needle}: {stdout}");
+    }
+    let out = db.cli(Some("admin"), &["show", "--cf", &cf, "--format", "csv"]);
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("field,value\nregistration number,"));
+
+    // Registering again: the existing number, and an exit code of its own.
+    let out = db.cli(Some("admin"), &register_args(&cf, &[]));
+    let (stdout, stderr, code) = text(&out);
+    assert_eq!(code, 7, "{stderr}");
+    assert_eq!(stdout.trim(), number.to_string());
+    assert!(stderr.contains("already registered with weak credentials"), "{stderr}");
+}
+
+#[tokio::test]
+async fn invalid_fiscal_codes() {
+    let db = TestDb::new().await;
+    let cf = mario_cf();
+    let bad_check = format!("{}{}", &cf[..15], if cf.ends_with('A') { 'B' } else { 'A' });
+    assert_fails(&db.cli(Some("admin"), &register_args(&bad_check, &[])), 3, "the check character should be");
+    assert_fails(&db.cli(Some("admin"), &register_args("RSSMRA85T10L21", &[])), 3, "16 characters");
+    assert_fails(&db.cli(Some("admin"), &register_args("RSSMRA85Z10L219X", &[])), 3, "character 9 ('Z') should be a month letter");
+    assert_fails(&db.cli(Some("admin"), &["show", "--cf", "12345"]), 3, "invalid fiscal code '12345'");
+    assert_eq!(count(&db).await, 0);
+}
+
+#[tokio::test]
+async fn bad_input_exits_non_zero_with_one_clear_line() {
+    let db = TestDb::new().await;
+    let cf = mario_cf();
+    assert_fails(&db.cli(Some("admin"), &["search", "--state", "sospeso"]), 2, "invalid value 'sospeso' for '--state");
+    let mut args = register_args(&cf, &[]);
+    let i = args.iter().position(|a| *a == "--doc-type").unwrap();
+    args[i + 1] = "tessera";
+    assert_fails(&db.cli(Some("admin"), &args), 2, "invalid value 'tessera'");
+    assert_fails(&db.cli(Some("admin"), &["search", "--from", "2026-13-01"]), 2, "is not a date");
+    let mut args = register_args(&cf, &[]);
+    let i = args.iter().position(|a| *a == "--birth-date").unwrap();
+    args[i + 1] = "10/31/1985";
+    assert_fails(&db.cli(Some("admin"), &args), 2, "'10/31/1985' is not a date");
+    let mut args = register_args(&cf, &[]);
+    args[4] = "Atlantide";
+    assert_fails(&db.cli(Some("admin"), &args), 3, "unknown municipality 'Atlantide'");
+    assert_fails(&db.cli(Some("nobody"), &register_args(&cf, &[])), 4, "unknown operator 'nobody'");
+    assert_fails(&db.cli(None, &register_args(&cf, &[])), 3, "no operator given");
+    let with = |flag: &str, value: &'static str| {
+        let mut args = register_args(&cf, &[]);
+        let i = args.iter().position(|a| *a == flag).unwrap();
+        args[i + 1] = value;
+        db.cli(Some("admin"), &args)
+    };
+    assert_fails(&with("--email", "m@postacertificata.gov.it"), 3, "PEC");
+    assert_fails(&with("--postcode", "1012"), 3, "postcode '1012' must be 5 digits");
+    assert_eq!(count(&db).await, 0, "no partial write");
+
+    // The database cannot be reached.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sportello"))
+        .args(["search", "--last-name", "x"])
+        .env("SPORTELLO_DATABASE_URL", "host=/nonexistent/socket/dir user=nobody dbname=sportello")
+        .env("SPORTELLO_OPERATOR", "admin")
+        .output()
+        .unwrap();
+    assert_fails(&out, 6, "database unreachable");
+    let (_, stderr, _) = text(&out);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sportello"))
+        .args(["search"])
+        .env("SPORTELLO_DATABASE_URL", "postgres://nobody@localhost:1/x?sslmode=bogus")
+        .output()
+        .unwrap();
+    assert_fails(&out, 3, "invalid database URL");
+}
+
+#[tokio::test]
+async fn operators_bootstrap_competence_and_listing() {
+    let db = TestDb::new().await;
+    // The database already has `admin`: bootstrap is over.
+    let out = db.cli(None, &["operator", "add", "x", "--name", "X", "--ente", "Y", "--province", "TO"]);
+    assert_fails(&out, 3, "operators exist already");
+    let out = db.cli(Some("admin"), &["operator", "add", "gbianchi", "--name", "Giulia Bianchi", "--ente", "Comune di Asti",
+        "--municipality", "Asti", "--province", "CN", "--fse"]);
+    let (stdout, stderr, code) = text(&out);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("province CN, Asti (AT)"), "{stdout}");
+    let out = db.cli(Some("admin"), &["operator", "list", "--format", "json"]);
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(list[1]["id"], "gbianchi");
+    assert_eq!(list[1]["fse"], true);
+    assert_eq!(list[1]["created_by"], "admin");
+    assert_fails(&db.cli(Some("admin"), &["operator", "show", "ghost"]), 4, "unknown operator 'ghost'");
+    assert_fails(
+        &db.cli(Some("admin"), &["operator", "add", "gbianchi", "--name", "G", "--ente", "E", "--province", "TO"]),
+        5,
+        "exists already",
+    );
+    assert_fails(&db.cli(Some("admin"), &["operator", "add", "z", "--name", "Z", "--ente", "E"]), 3, "competence");
+}
+
+#[test]
+fn completions_are_in_sync() {
+    for (shell, file) in [("bash", "sportello.bash"), ("zsh", "_sportello"), ("fish", "sportello.fish")] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sportello")).args(["completions", shell]).output().unwrap();
+        assert!(out.status.success());
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions").join(file);
+        if std::env::var_os("UPDATE_COMPLETIONS").is_some() {
+            std::fs::write(&path, &out.stdout).unwrap();
+        }
+        let committed = std::fs::read(&path).unwrap_or_default();
+        assert!(committed == out.stdout, "{} is stale: run `UPDATE_COMPLETIONS=1 cargo test completions`", path.display());
+    }
+}
+
+#[test]
+fn help_has_examples_everywhere() {
+    for args in [
+        vec!["--help"], vec!["register", "--help"], vec!["search", "--help"], vec!["show", "--help"],
+        vec!["audit", "--help"], vec!["import-cia", "--help"], vec!["operator", "add", "--help"],
+        vec!["completions", "--help"],
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sportello")).args(&args).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success() && stdout.contains("Examples:"), "{args:?}: {stdout}");
+    }
+}

@@ -1,0 +1,181 @@
+//! Test harness: a real PostgreSQL for the whole test run and a fresh database per test.
+//!
+//! The cluster is sportello's own embedded one, under target/tmp (kept running between runs
+//! to save its start-up; `.ci/run` stops it), with a migrated template database cloned for
+//! each test. With `SPORTELLO_TEST_DATABASE_URL` set, that server is used instead.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::str::FromStr;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sportello::session::Session;
+use sportello::store::{self, Database, embedded::Cluster};
+
+struct Server {
+    /// Connection to the maintenance database, to create test databases.
+    admin: tokio_postgres::Config,
+    template: String,
+}
+
+fn test_home() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sportello-test-home")
+}
+
+/// Name of the template: changes whenever a migration changes.
+fn template_name() -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut files: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/sql"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for f in files {
+        h.update(std::fs::read(f).unwrap());
+    }
+    format!("sportello_template_{}", &hex::encode(h.finalize())[..12])
+}
+
+fn server() -> &'static Server {
+    static SERVER: OnceLock<Server> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        // Set up on a thread of its own: the tests' runtimes cannot block.
+        std::thread::spawn(|| {
+            let admin = match std::env::var("SPORTELLO_TEST_DATABASE_URL") {
+                Ok(url) => tokio_postgres::Config::from_str(&url).expect("SPORTELLO_TEST_DATABASE_URL"),
+                Err(_) => {
+                    let mut cluster = Cluster::new(&test_home()).expect("test cluster");
+                    // Throwaway data: trade durability for speed.
+                    cluster.settings =
+                        ["fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=200"]
+                            .map(String::from)
+                            .to_vec();
+                    cluster.ensure_running().expect("start the test cluster");
+                    cluster.config("postgres")
+                }
+            };
+            let template = template_name();
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            rt.block_on(async {
+                let client = store::connect(&admin).await.expect("connect to the test server");
+                client.execute("SELECT pg_advisory_lock(72010002)", &[]).await.unwrap();
+                // Databases of earlier runs.
+                for row in client
+                    .query("SELECT datname FROM pg_database WHERE datname LIKE 'sportello\\_t\\_%'", &[])
+                    .await
+                    .unwrap()
+                {
+                    let name: String = row.get(0);
+                    let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                }
+                let exists = client
+                    .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&template])
+                    .await
+                    .unwrap()
+                    .is_some();
+                if !exists {
+                    let building = format!("{template}_building");
+                    client.batch_execute(&format!("DROP DATABASE IF EXISTS \"{building}\"")).await.unwrap();
+                    client.batch_execute(&format!("CREATE DATABASE \"{building}\"")).await.unwrap();
+                    let mut cfg = admin.clone();
+                    cfg.dbname(&building);
+                    store::migrate(&cfg).await.expect("migrate the template");
+                    client.batch_execute(&format!("ALTER DATABASE \"{building}\" RENAME TO \"{template}\"")).await.unwrap();
+                }
+                client.execute("SELECT pg_advisory_unlock(72010002)", &[]).await.unwrap();
+            });
+            Server { admin, template }
+        })
+        .join()
+        .expect("test server set-up")
+    })
+}
+
+/// A fresh, migrated database for one test.
+pub struct TestDb {
+    pub name: String,
+    pub config: tokio_postgres::Config,
+    pub db: Database,
+}
+
+impl TestDb {
+    pub async fn new() -> TestDb {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let server = server();
+        let name = format!("sportello_t_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+        let client = store::connect(&server.admin).await.unwrap();
+        client.batch_execute(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{}\"", server.template)).await.unwrap();
+        let mut config = server.admin.clone();
+        config.dbname(&name);
+        let db = Database::with_config(config.clone()).await.unwrap();
+        sportello::operators::add(&db, None, new_operator("admin", &["TO"], &[])).await.unwrap();
+        TestDb { name, config, db }
+    }
+
+    /// A connection string for the binary.
+    pub fn url(&self) -> String {
+        let host = match &self.config.get_hosts()[0] {
+            tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
+            tokio_postgres::config::Host::Tcp(h) => h.clone(),
+        };
+        let mut url = format!(
+            "host={host} port={} user={} dbname={}",
+            self.config.get_ports().first().copied().unwrap_or(5432),
+            self.config.get_user().unwrap_or("postgres"),
+            self.name
+        );
+        if let Some(pw) = self.config.get_password() {
+            url.push_str(&format!(" password={}", String::from_utf8_lossy(pw)));
+        }
+        url
+    }
+
+    /// A connection as the owner (to arrange states no command can reach yet, and to inspect).
+    pub async fn owner(&self) -> tokio_postgres::Client {
+        store::connect(&self.config).await.unwrap()
+    }
+
+    /// Adds an operator (acting: the bootstrap operator `admin`, competence TO) and returns
+    /// a session for it.
+    pub async fn operator(&self, id: &str, provinces: &[&str], municipalities: &[&str]) -> Session {
+        sportello::operators::add(&self.db, Some("admin"), new_operator(id, provinces, municipalities)).await.unwrap();
+        Session::open(self.db.clone(), Some(id), "test").await.unwrap()
+    }
+
+    /// The bootstrap operator, competent for Turin's province.
+    pub async fn admin(&self) -> Session {
+        Session::open(self.db.clone(), Some("admin"), "test").await.unwrap()
+    }
+
+    /// Runs the binary on this database as `operator` (None: no operator).
+    pub fn cli(&self, operator: Option<&str>, args: &[&str]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sportello"));
+        cmd.args(args).env("SPORTELLO_DATABASE_URL", self.url()).env_remove("SPORTELLO_OPERATOR");
+        if let Some(op) = operator {
+            cmd.env("SPORTELLO_OPERATOR", op);
+        }
+        cmd.output().unwrap()
+    }
+}
+
+/// stdout, stderr and exit code of a run, for assertions with context.
+pub fn text(out: &Output) -> (String, String, i32) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+pub fn new_operator(id: &str, provinces: &[&str], municipalities: &[&str]) -> sportello::operators::NewOperator {
+    sportello::operators::NewOperator {
+        id: id.into(),
+        full_name: format!("Operatore {id}"),
+        ente: "ASL TO4".into(),
+        fse: false,
+        provinces: provinces.iter().map(|p| p.to_string()).collect(),
+        municipalities: municipalities.iter().map(|m| m.to_string()).collect(),
+    }
+}

@@ -1,0 +1,101 @@
+use std::path::Path;
+
+use sportello::registry_import::{self, Encoding};
+use sportello::store::registry::Source;
+
+use crate::harness::{TestDb, text};
+
+fn sample(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(name)
+}
+
+#[tokio::test]
+async fn every_kind_of_bad_row_is_reported_and_the_good_rows_imported() {
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let summary = registry_import::import(&s, Source::Cia, &sample("cia-with-errors.csv"), Encoding::Utf8).await.unwrap();
+    assert_eq!(summary.rows, 11);
+    assert_eq!(summary.inserted, 2);
+    let got: Vec<(u64, &str)> = summary.rejected.iter().map(|r| (r.line, r.field.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            (4, "fiscal_code"),
+            (5, "fiscal_code"),
+            (6, "birth_date"),
+            (7, "sex"),
+            (8, "municipality"),
+            (9, "fiscal_code"),
+            (10, "postcode"),
+            (11, "doc_type"),
+            (12, "fiscal_code"),
+        ]
+    );
+    assert!(summary.rejected[0].reason.contains("check character"));
+    assert!(summary.rejected[5].reason.contains("duplicate of line 2"));
+    let n: i64 = db.owner().await.query_one("SELECT count(*) FROM cia_residents", &[]).await.unwrap().get(0);
+    assert_eq!(n, 2);
+}
+
+#[tokio::test]
+async fn re_import_touches_nothing_and_changes_are_applied() {
+    let db = TestDb::new().await;
+    let out = db.cli(Some("admin"), &["import-cia", sample("cia.csv").to_str().unwrap()]);
+    let (_, stderr, code) = text(&out);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("6 rows: 6 new, 0 changed, 0 unchanged, 0 rejected"), "{stderr}");
+    let out = db.cli(Some("admin"), &["import-cia", sample("cia.csv").to_str().unwrap()]);
+    assert!(text(&out).1.contains("6 rows: 0 new, 0 changed, 6 unchanged"), "{}", text(&out).1);
+    let accented: String = db
+        .owner()
+        .await
+        .query_one("SELECT first_name || ' ' || last_name FROM cia_residents WHERE res_municipality = '001156'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(accented, "Nicolò D'Amico");
+
+    // A Latin-1 legacy file with one change.
+    let utf8 = std::fs::read_to_string(sample("cia.csv")).unwrap().replace("Via Roma", "Via Dante");
+    let latin1: Vec<u8> = utf8.chars().map(|c| c as u32 as u8).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("legacy.csv");
+    std::fs::write(&path, latin1).unwrap();
+    let out = db.cli(Some("admin"), &["import-cia", path.to_str().unwrap()]);
+    let (_, stderr, code) = text(&out);
+    assert_eq!(code, 3, "not UTF-8 without --encoding: {stderr}");
+    assert!(stderr.contains("--encoding latin-1"), "{stderr}");
+    let out = db.cli(Some("admin"), &["import-cia", path.to_str().unwrap(), "--encoding", "latin-1"]);
+    assert!(text(&out).1.contains("6 rows: 0 new, 1 changed, 5 unchanged"), "{}", text(&out).1);
+    let name: String = db
+        .owner()
+        .await
+        .query_one("SELECT first_name FROM cia_residents WHERE res_municipality = '001156'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(name, "Nicolò", "Latin-1 decoded");
+
+    // Rejects report to a file; exit code 3 when some rows were bad.
+    let report = dir.path().join("rejects.csv");
+    let out = db.cli(Some("admin"), &["import-aura", sample("cia-with-errors.csv").to_str().unwrap(), "--rejects", report.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3));
+    let report = std::fs::read_to_string(report).unwrap();
+    assert!(report.starts_with("line,field,value,reason\n4,fiscal_code,"), "{report}");
+    assert_eq!(report.lines().count(), 10);
+}
+
+#[tokio::test]
+async fn a_file_without_the_needed_columns_is_refused_whole() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.csv");
+    std::fs::write(&path, "cf;name\nRSSMRA85T10L219G;Mario\n").unwrap();
+    let out = db.cli(Some("admin"), &["import-cia", path.to_str().unwrap()]);
+    let (_, stderr, code) = text(&out);
+    assert_eq!(code, 3);
+    assert!(stderr.contains("the header has no column 'fiscal_code'"), "{stderr}");
+    let out = db.cli(Some("admin"), &["import-cia", "/nonexistent.csv"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).1.contains("cannot read /nonexistent.csv"));
+}

@@ -1,0 +1,11 @@
+//! Integration tests against a real PostgreSQL (see harness.rs).
+
+mod harness;
+mod fixtures;
+
+mod audit;
+mod cli;
+mod embedded;
+mod import;
+mod register;
+mod search;

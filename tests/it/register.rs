@@ -1,0 +1,214 @@
+use sportello::domain::{Community, Sex, State};
+use sportello::register::{self, Prepared};
+use sportello::store::registry::Source;
+use sportello::Error;
+
+use crate::fixtures::{Citizen, date};
+use crate::harness::TestDb;
+
+fn mario() -> Citizen {
+    Citizen::new("RSSMRA", "Mario", "Rossi", "1985-12-10", Sex::M)
+}
+
+async fn count(db: &TestDb) -> i64 {
+    db.owner().await.query_one("SELECT count(*) FROM registrations", &[]).await.unwrap().get(0)
+}
+
+async fn put_in_registry(db: &TestDb, table: &str, cf: &str, first: &str, last: &str, birth: &str) {
+    db.owner()
+        .await
+        .execute(
+            &format!(
+                "INSERT INTO {table} (fiscal_code, first_name, last_name, birth_date, sex, res_address,
+                    res_street_number, res_postcode, res_municipality, doc_type, doc_number, doc_issued, doc_issuer)
+                 VALUES ($1, $2, $3, $4::text::date, 'M', 'Corso Francia', '23', '10138', '001272',
+                         'passport', 'YA1234567', '2021-06-01', 'Questura di Torino')"
+            ),
+            &[&cf, &first, &last, &birth],
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn new_citizen_without_registry_data() {
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let Prepared::New(draft) = register::prepare(&s, mario().request()).await.unwrap() else { panic!() };
+    assert_eq!(draft.source, None);
+    assert!(draft.missing().is_empty());
+    let reg = register::register(&s, draft).await.unwrap();
+    assert_eq!(reg.fiscal_code, mario().cf);
+    assert_eq!(reg.state, State::Registrato);
+    assert!(!reg.strong);
+    assert_eq!(reg.community, Community::SistemaPiemonte);
+    assert_eq!(reg.data.residence.municipality_name.as_deref(), Some("Torino"));
+    assert_eq!(reg.data.residence.province.as_deref(), Some("TO"));
+    assert!(reg.registration_number > 1_000_000);
+    let stamped: String = db
+        .owner()
+        .await
+        .query_one("SELECT created_by FROM registrations WHERE registration_number = $1", &[&reg.registration_number])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stamped, "admin", "the acting operator is stamped on the write");
+}
+
+#[tokio::test]
+async fn prefilled_from_cia_then_aura_and_flags_win() {
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let m = mario();
+    put_in_registry(&db, "aura_residents", &m.cf, "MARIO AURA", "ROSSI", "1985-12-10").await;
+    put_in_registry(&db, "cia_residents", &m.cf, "MARIO", "ROSSI", "1985-12-10").await;
+    let mut req = m.request();
+    req.data = Default::default();
+    req.data.contacts.email = Some("mario@example.it".into());
+    let Prepared::New(draft) = register::prepare(&s, req.clone()).await.unwrap() else { panic!() };
+    assert_eq!(draft.source, Some(Source::Cia), "CIA is looked up first");
+    assert_eq!(draft.data.person.first_name.as_deref(), Some("MARIO"));
+    assert_eq!(draft.data.document.number.as_deref(), Some("YA1234567"));
+    assert_eq!(draft.data.residence.address.as_deref(), Some("Corso Francia"));
+    assert!(draft.missing().is_empty(), "{:?}", draft.missing());
+
+    // A flag given by the operator wins over the registry.
+    req.data.person.first_name = Some("Mario Giuseppe".into());
+    let Prepared::New(draft) = register::prepare(&s, req).await.unwrap() else { panic!() };
+    assert_eq!(draft.data.person.first_name.as_deref(), Some("Mario Giuseppe"));
+    let reg = register::register(&s, draft).await.unwrap();
+    assert_eq!(reg.data.document.issuer.as_deref(), Some("Questura di Torino"));
+
+    // Only in AURA.
+    let anna = Citizen::new("RSSNNA", "Anna", "Rossetti", "1962-02-14", Sex::F);
+    db.owner()
+        .await
+        .execute(
+            "INSERT INTO aura_residents (fiscal_code, first_name, last_name, birth_date, sex, res_municipality)
+             VALUES ($1, 'ANNA', 'ROSSETTI', '1962-02-14', 'F', '001272')",
+            &[&anna.cf],
+        )
+        .await
+        .unwrap();
+    let mut req = anna.request();
+    req.data.person = Default::default();
+    let Prepared::New(draft) = register::prepare(&s, req).await.unwrap() else { panic!() };
+    assert_eq!(draft.source, Some(Source::Aura));
+    assert_eq!(draft.data.person.last_name.as_deref(), Some("ROSSETTI"));
+}
+
+#[tokio::test]
+async fn registry_address_elsewhere_is_not_the_new_residence() {
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let m = mario().living_in("TO", "Moncalieri", "10024");
+    put_in_registry(&db, "cia_residents", &m.cf, "MARIO", "ROSSI", "1985-12-10").await;
+    let mut req = m.request();
+    req.data = Default::default();
+    let Prepared::New(draft) = register::prepare(&s, req).await.unwrap() else { panic!() };
+    assert_eq!(draft.data.residence.address, None);
+    assert_eq!(draft.data.residence.municipality_name.as_deref(), Some("Moncalieri"));
+    assert!(draft.missing().contains(&"address"));
+}
+
+#[tokio::test]
+async fn already_weak_already_strong_and_legacy() {
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let number = mario().register(&s).await;
+    match register::prepare(&s, mario().request()).await.unwrap() {
+        Prepared::AlreadyRegistered(existing) => assert_eq!(existing.registration_number, number),
+        other => panic!("expected AlreadyRegistered, got {other:?}"),
+    }
+    db.owner().await.execute("UPDATE registrations SET strong = true, state = 'attivato'", &[]).await.unwrap();
+    let err = register::prepare(&s, mario().request()).await.unwrap_err();
+    assert!(matches!(err, Error::Refused(_)), "{err}");
+    assert!(err.to_string().contains("strong credentials"), "{err}");
+
+    let luca = Citizen::new("BNCLCU", "Luca", "Bianchi", "1970-07-21", Sex::M);
+    db.owner()
+        .await
+        .execute("INSERT INTO legacy_accounts (fiscal_code, username) VALUES ($1, 'lbianchi70')", &[&luca.cf])
+        .await
+        .unwrap();
+    let err = register::prepare(&s, luca.request()).await.unwrap_err();
+    assert!(matches!(err, Error::Refused(_)));
+    assert!(err.to_string().contains("legacy credentials (username lbianchi70)"), "{err}");
+    assert_eq!(count(&db).await, 1);
+}
+
+async fn refused(db: &TestDb, c: Citizen, edit: impl FnOnce(&mut register::Request)) -> String {
+    let s = db.admin().await;
+    let mut req = c.request();
+    edit(&mut req);
+    let result = match register::prepare(&s, req).await {
+        Ok(Prepared::New(draft)) => register::register(&s, draft).await.map(|_| ()),
+        Ok(other) => panic!("{other:?}"),
+        Err(e) => Err(e),
+    };
+    let err = result.expect_err("must be refused");
+    assert_eq!(err.exit_code(), sportello::error::exit::INVALID, "{err}");
+    err.to_string()
+}
+
+#[tokio::test]
+async fn invalid_data_is_refused_and_nothing_written() {
+    let db = TestDb::new().await;
+    let e = refused(&db, mario(), |r| {
+        r.data.document.issuer = None;
+        r.data.contacts.email = None;
+    })
+    .await;
+    assert_eq!(e, "missing mandatory fields: doc-issuer, email");
+    let e = refused(&db, mario(), |r| r.data.contacts.email = Some("mario@postacertificata.gov.it".into())).await;
+    assert!(e.contains("PEC"), "{e}");
+    let e = refused(&db, mario(), |r| r.municipality = "Atlantide".into()).await;
+    assert!(e.contains("unknown municipality 'Atlantide' in province TO"), "{e}");
+    let e = refused(&db, mario(), |r| r.data.residence.postcode = Some("14100".into())).await;
+    assert!(e.contains("postcode 14100 is not a postcode of Torino"), "{e}");
+    let e = refused(&db, mario(), |r| r.data.person.birth_date = Some(date("1985-12-11"))).await;
+    assert!(e.contains("does not agree with fiscal code"), "{e}");
+    let e = refused(&db, mario(), |r| r.fiscal_code = "RSSMRA85T10L219X".into()).await;
+    assert!(e.contains("check character"), "{e}");
+    assert_eq!(count(&db).await, 0);
+}
+
+#[tokio::test]
+async fn resident_abroad() {
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let mut req = mario().request();
+    req.province = "STATO ESTERO".into();
+    req.municipality = "ESTERO".into();
+    req.data.residence.postcode = None;
+    req.data.residence.street_number = None;
+    req.data.residence.city = Some("Lyon".into());
+    req.data.residence.country = Some("francia".into());
+    let Prepared::New(draft) = register::prepare(&s, req).await.unwrap() else { panic!() };
+    let reg = register::register(&s, draft).await.unwrap();
+    assert_eq!(reg.data.residence.province.as_deref(), Some("EE"));
+    assert_eq!(reg.data.residence.municipality_name.as_deref(), Some("ESTERO"));
+    assert_eq!(reg.data.residence.country.as_deref(), Some("Z110"));
+    assert_eq!(reg.data.residence.country_name.as_deref(), Some("Francia"));
+
+    let mut req = Citizen::new("BNCLCU", "Luca", "Bianchi", "1970-07-21", Sex::M).request();
+    req.province = "EE".into();
+    req.municipality = "ESTERO".into();
+    let Prepared::New(draft) = register::prepare(&s, req).await.unwrap() else { panic!() };
+    assert!(draft.missing().contains(&"city") && draft.missing().contains(&"country"));
+}
+
+#[tokio::test]
+async fn omocodia_code_is_accepted() {
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let m = mario();
+    // Replace the last digit of the place code (9 of L219) by its omocodia letter V.
+    let first15 = format!("{}V", &m.cf[..14]);
+    let code = format!("{first15}{}", sportello::domain::fiscal_code::check_character(first15.as_bytes()));
+    let mut req = m.request();
+    req.fiscal_code = code.to_lowercase();
+    let Prepared::New(draft) = register::prepare(&s, req).await.unwrap() else { panic!() };
+    let reg = register::register(&s, draft).await.unwrap();
+    assert_eq!(reg.fiscal_code, code, "stored upper case");
+}
