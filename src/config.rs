@@ -23,3 +23,57 @@ pub fn location(database_url: Option<&str>, home: PathBuf) -> Location {
         None => Location::Embedded(home),
     }
 }
+
+/// What the desk operations need besides the database: the key of the keyed hashes, the
+/// mail settings, where letters go, how long codes last.
+#[derive(Debug, Clone)]
+pub struct DeskSettings {
+    pub key_file: std::path::PathBuf,
+    /// Create the key file when absent (the embedded default); with a server the key must
+    /// exist already: a new key would make every stored code unverifiable.
+    pub create_key: bool,
+    pub mail: crate::mail::MailSettings,
+    pub letters_dir: std::path::PathBuf,
+    pub code_validity_days: i64,
+    /// Wrong codes in a row before the citizen is locked out (a new booking unlocks).
+    pub max_attempts: i32,
+}
+
+fn env_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from)
+}
+
+impl DeskSettings {
+    /// From the environment: `SPORTELLO_KEY_FILE`, `SPORTELLO_SMTP_URL`, `SPORTELLO_MAIL_FROM`,
+    /// `SPORTELLO_OUTBOX`, `SPORTELLO_LETTERS_DIR`, `SPORTELLO_CODE_VALIDITY_DAYS`,
+    /// `SPORTELLO_MAX_ATTEMPTS`; defaults under `home`.
+    pub fn from_env(home: &std::path::Path, location: &Location) -> crate::Result<DeskSettings> {
+        let number = |name: &str, default: i64| -> crate::Result<i64> {
+            match std::env::var(name) {
+                Ok(v) if !v.trim().is_empty() => v
+                    .trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| crate::Error::Invalid(format!("{name} must be a positive whole number, got '{v}'"))),
+                _ => Ok(default),
+            }
+        };
+        let key_file = env_path("SPORTELLO_KEY_FILE");
+        Ok(DeskSettings {
+            create_key: key_file.is_none() && matches!(location, Location::Embedded(_)),
+            key_file: key_file.unwrap_or_else(|| crate::secrets::SecretKey::default_path(home)),
+            mail: crate::mail::MailSettings {
+                smtp_url: std::env::var("SPORTELLO_SMTP_URL").ok().filter(|v| !v.is_empty()),
+                spool_dir: env_path("SPORTELLO_OUTBOX").unwrap_or_else(|| home.join("outbox")),
+                from: std::env::var("SPORTELLO_MAIL_FROM")
+                    .ok()
+                    .filter(|v| !v.is_empty())
+                    .unwrap_or_else(|| "Sistema Piemonte <noreply@sistemapiemonte.it>".into()),
+            },
+            letters_dir: env_path("SPORTELLO_LETTERS_DIR").unwrap_or_else(|| home.join("letters")),
+            code_validity_days: number("SPORTELLO_CODE_VALIDITY_DAYS", 30)?,
+            max_attempts: number("SPORTELLO_MAX_ATTEMPTS", 5)? as i32,
+        })
+    }
+}

@@ -3,13 +3,20 @@
 //! The library decides; the `sportello` binary (in `commands/`) only talks to people.
 
 pub mod audit;
+pub mod book;
+pub mod citizen;
 pub mod config;
 pub mod domain;
+pub mod edit;
 pub mod error;
+pub mod handover;
+pub mod letters;
+pub mod mail;
 pub mod operators;
 pub mod register;
 pub mod registry_import;
 pub mod search;
+pub mod secrets;
 pub mod session;
 pub mod store;
 

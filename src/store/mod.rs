@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod embedded;
+pub mod operations;
 pub mod operators;
 pub mod reference;
 pub mod registrations;

@@ -350,3 +350,52 @@ pub async fn search(c: &impl GenericClient, f: &SearchFilter) -> Result<Vec<Sear
         })
         .collect())
 }
+
+/// Rewrites the personal data of a registration (community and fiscal code never change).
+pub async fn update_data(c: &impl GenericClient, number: i64, d: &PersonalData, operator: &str) -> Result<()> {
+    c.execute(
+        "UPDATE registrations SET
+            first_name = $2, last_name = $3, birth_date = $4, sex = $5,
+            doc_type = $6, doc_number = $7, doc_issued = $8, doc_issuer = $9,
+            res_address = $10, res_street_number = $11, res_postcode = $12, res_province = $13,
+            res_municipality = $14, res_city = $15, res_country = $16,
+            dom_care_of = $17, dom_address = $18, dom_street_number = $19, dom_province = $20,
+            dom_municipality = $21, dom_postcode = $22, dom_send_mail = $23,
+            email = $24, mobile = $25, phone = $26, operator_note = $27, other_notes = $28,
+            updated_by = $29, updated_at = now()
+         WHERE registration_number = $1",
+        &[
+            &number,
+            &d.person.first_name,
+            &d.person.last_name,
+            &d.person.birth_date,
+            &d.person.sex.map(Sex::as_str),
+            &d.document.doc_type.map(DocType::as_str),
+            &d.document.number,
+            &d.document.issued,
+            &d.document.issuer,
+            &d.residence.address,
+            &d.residence.street_number,
+            &d.residence.postcode,
+            &d.residence.province,
+            &d.residence.municipality,
+            &d.residence.city,
+            &d.residence.country,
+            &d.domicile.care_of,
+            &d.domicile.address,
+            &d.domicile.street_number,
+            &d.domicile.province,
+            &d.domicile.municipality,
+            &d.domicile.postcode,
+            &d.domicile.send_mail_here,
+            &d.contacts.email,
+            &d.contacts.mobile,
+            &d.contacts.phone,
+            &d.notes.operator_note,
+            &d.notes.other_notes,
+            &operator,
+        ],
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,329 @@
+//! What the citizen completes online (in production a web portal; here library functions and
+//! `sportello citizen` so the whole lifecycle can be run and tested): activation with the
+//! codes received, and revocation.
+
+use argon2::{Argon2, PasswordHasher};
+use chrono::Utc;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::domain::{OperationKind, Registration, State};
+use crate::error::{Error, Result};
+use crate::handover::Desk;
+use crate::mail;
+use crate::register::parse_fiscal_code;
+use crate::secrets::Purpose;
+use crate::store::operations::{self, ActiveSecrets};
+use crate::store::registrations::{self, Key};
+use crate::store::{Database, audit};
+
+const ORIGIN: &str = "citizen portal";
+
+/// What the citizen types to activate.
+#[derive(Clone)]
+pub struct Activation {
+    pub fiscal_code: String,
+    pub activation_code: String,
+    pub pin: String,
+    pub accept_rules: bool,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub secret_question: Option<String>,
+    pub secret_answer: Option<String>,
+}
+
+impl std::fmt::Debug for Activation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Activation").field("fiscal_code", &self.fiscal_code).finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Activated {
+    pub registration_number: i64,
+    pub operation: OperationKind,
+    pub state: State,
+    pub strong: bool,
+    pub username: Option<String>,
+}
+
+/// Usernames: 3–30 characters, lower-case letters, digits, `.`, `_`, `-`, starting with a letter.
+pub fn check_username(u: &str) -> Result<()> {
+    let ok = (3..=30).contains(&u.len())
+        && u.starts_with(|c: char| c.is_ascii_lowercase())
+        && u.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Invalid(format!(
+            "username '{u}' must have 3 to 30 characters (lower-case letters, digits, '.', '_', '-') and start with a letter"
+        )))
+    }
+}
+
+/// Passwords: at least 10 characters, letters and digits, not containing the username or the
+/// fiscal code.
+pub fn check_password(p: &str, username: &str, fiscal_code: &str) -> Result<()> {
+    let lower = p.to_lowercase();
+    let problem = if p.chars().count() < 10 {
+        Some("has fewer than 10 characters")
+    } else if !p.chars().any(|c| c.is_alphabetic()) || !p.chars().any(|c| c.is_ascii_digit()) {
+        Some("must contain both letters and digits")
+    } else if lower.contains(&username.to_lowercase()) || lower.contains(&fiscal_code.to_lowercase()) {
+        Some("must not contain the username or the fiscal code")
+    } else {
+        None
+    };
+    match problem {
+        Some(why) => Err(Error::Invalid(format!("the password {why}"))),
+        None => Ok(()),
+    }
+}
+
+fn hash_password(p: &str) -> Result<String> {
+    Argon2::default()
+        .hash_password(p.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| Error::Unavailable(format!("cannot hash the password: {e}")))
+}
+
+/// The same message for every wrong input, so that it tells nothing of which part was wrong.
+fn wrong(left: i32) -> Error {
+    if left <= 0 {
+        Error::Refused("wrong codes: too many attempts, the credentials are locked; go to a registration desk".into())
+    } else {
+        Error::Refused(format!("the fiscal code or the codes are wrong ({left} attempts left)"))
+    }
+}
+
+async fn record(c: &impl deadpool_postgres::GenericClient, command: &str, action: &str, target: String, details: serde_json::Value, outcome: &str) -> Result<()> {
+    audit::insert(
+        c,
+        &audit::Entry { operator_id: None, origin: ORIGIN, command, action, target: Some(target), details, result_count: None, outcome },
+    )
+    .await
+}
+
+/// Verifies the codes typed against the stored hashes; on a mismatch counts the failure (in
+/// its own committed transaction) and refuses.
+async fn check_codes(
+    db: &Database,
+    desk: &Desk,
+    r: &Registration,
+    checks: &[(Purpose, &str, Option<&[u8]>)],
+    expires: Option<chrono::DateTime<Utc>>,
+    command: &str,
+) -> Result<()> {
+    let ok = checks.iter().all(|(purpose, typed, stored)| {
+        stored.is_some_and(|s| desk.key.verify(*purpose, &r.fiscal_code, typed, s))
+    });
+    if ok {
+        if expires.is_some_and(|e| e < Utc::now()) {
+            return Err(Error::Refused("the code has expired: ask a registration desk for a new one".into()));
+        }
+        return Ok(());
+    }
+    let client = db.client().await?;
+    let count = operations::count_failure(&client, r.registration_number, desk.max_attempts).await?;
+    record(&client, command, "citizen-wrong-code", r.fiscal_code.clone(), json!({ "attempt": count }), "refused").await?;
+    Err(wrong(desk.max_attempts - count))
+}
+
+async fn locate(db: &Database, fiscal_code: &str, max: i32) -> Result<(Registration, ActiveSecrets, operations::Credentials)> {
+    let fc = parse_fiscal_code(fiscal_code)?;
+    let client = db.client().await?;
+    let Some(r) = registrations::get(&client, &Key::FiscalCode(fc.to_string())).await? else {
+        return Err(wrong(max));
+    };
+    let creds = operations::credentials(&client, r.registration_number).await?.expect("just read");
+    if creds.locked {
+        return Err(wrong(0));
+    }
+    let Some(active) = operations::active_secrets(&client, r.registration_number).await? else {
+        return Err(Error::Refused("there is no operation waiting to be completed: book one at a registration desk".into()));
+    };
+    Ok((r, active, creds))
+}
+
+/// Completes a verification, promotion, reset or PIN regeneration (SPEC §4).
+pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activated> {
+    let (r, active, creds) = locate(db, &a.fiscal_code, desk.max_attempts).await?;
+    if active.kind == OperationKind::Revocation {
+        return Err(Error::Refused("the operation in progress is a revocation: complete it with the revocation code".into()));
+    }
+    check_codes(
+        db,
+        desk,
+        &r,
+        &[
+            (Purpose::Activation, &a.activation_code, creds.activation_code_hash.as_deref()),
+            (Purpose::Pin, &a.pin, active.pin_hash.as_deref()),
+        ],
+        creds.activation_code_expires_at,
+        "citizen activate",
+    )
+    .await?;
+    if !a.accept_rules {
+        return Err(Error::Invalid("the service rules (Regolamento) must be accepted".into()));
+    }
+
+    // What each operation asks of the citizen.
+    let kind = active.kind;
+    let new_username = match kind {
+        OperationKind::Verification | OperationKind::Reset => {
+            let u = a.username.as_deref().map(str::trim).ok_or_else(|| Error::Invalid("choose a username".into()))?;
+            check_username(u)?;
+            if kind == OperationKind::Reset && creds.username.as_deref().is_some_and(|old| old.eq_ignore_ascii_case(u)) {
+                return Err(Error::Invalid("after a reset the new username must differ from the old one".into()));
+            }
+            let p = a.password.as_deref().ok_or_else(|| Error::Invalid("choose a password".into()))?;
+            check_password(p, u, &r.fiscal_code)?;
+            if a.secret_question.as_deref().is_none_or(|q| q.trim().is_empty())
+                || a.secret_answer.as_deref().is_none_or(|q| q.trim().is_empty())
+            {
+                return Err(Error::Invalid("choose a secret question and its answer".into()));
+            }
+            Some(u.to_string())
+        }
+        OperationKind::Promotion | OperationKind::Pin => None,
+        OperationKind::Revocation => unreachable!("handled above"),
+    };
+    let password_hash = match &new_username {
+        Some(_) => Some(hash_password(a.password.as_deref().unwrap_or_default())?),
+        None => None,
+    };
+    let answer_hash = match &new_username {
+        Some(_) => Some(hash_password(&a.secret_answer.as_deref().unwrap_or_default().trim().to_lowercase())?),
+        None => None,
+    };
+
+    let mut client = db.client().await?;
+    let tx = client.transaction().await?;
+    operations::lock(&tx, r.registration_number).await?;
+    // The operation may have been replaced while the citizen typed.
+    if operations::active_secrets(&tx, r.registration_number).await?.map(|s| s.operation_id) != Some(active.operation_id) {
+        return Err(Error::Refused("the operation was replaced meanwhile: use the newest codes".into()));
+    }
+    if let Some(u) = &new_username {
+        if operations::username_taken(&tx, u, r.registration_number).await? {
+            return Err(Error::Invalid(format!("username '{u}' is taken: choose another")));
+        }
+    }
+    tx.execute(
+        "UPDATE registrations SET
+            state = 'attivato',
+            strong = CASE WHEN $2 IN ('verification', 'promotion', 'reset') THEN true ELSE strong END,
+            activated_at = CASE WHEN $2 IN ('verification', 'reset') THEN now() ELSE activated_at END,
+            promoted_at = CASE WHEN $2 = 'promotion' THEN now() ELSE promoted_at END,
+            username = COALESCE($3, username),
+            password_hash = COALESCE($4, password_hash),
+            secret_question = COALESCE($5, secret_question),
+            secret_answer_hash = COALESCE($6, secret_answer_hash),
+            pin_hash = $7,
+            activation_code_hash = NULL, activation_code_expires_at = NULL,
+            failed_attempts = 0, updated_at = now()
+         WHERE registration_number = $1",
+        &[
+            &r.registration_number,
+            &kind.as_str(),
+            &new_username,
+            &password_hash,
+            &a.secret_question.as_deref().filter(|_| new_username.is_some()).map(str::trim),
+            &answer_hash,
+            &active.pin_hash,
+        ],
+    )
+    .await?;
+    operations::succeed(&tx, active.operation_id).await?;
+    record(&tx, "citizen activate", "citizen-activate", r.fiscal_code.clone(), json!({ "operation": kind }), "ok").await?;
+    tx.commit().await?;
+
+    let after = crate::book::find(&client, &Key::Number(r.registration_number)).await?;
+    if let Some(to) = &after.data.contacts.email {
+        let text = format!(
+            "l'operazione di {} della registrazione n. {} è stata completata. Le Sue credenziali sono attive{}.",
+            kind.label(),
+            r.registration_number,
+            after.username.as_deref().map(|u| format!(" con lo username {u}")).unwrap_or_default()
+        );
+        if let Ok(m) = mail::confirmation(&desk.mail_from, to, &name(&after), "Sistema Piemonte: operazione completata", &text) {
+            let outcome = if desk.mailer.send(m).await.is_ok() { "ok" } else { "error" };
+            record(&client, "citizen activate", "email", r.fiscal_code.clone(), json!({ "message": "activation-confirmation" }), outcome).await?;
+        }
+    }
+    Ok(Activated {
+        registration_number: r.registration_number,
+        operation: kind,
+        state: after.state,
+        strong: after.strong,
+        username: after.username,
+    })
+}
+
+fn name(r: &Registration) -> String {
+    format!("{} {}", r.data.person.first_name.clone().unwrap_or_default(), r.data.person.last_name.clone().unwrap_or_default())
+}
+
+/// How a revocation arrived.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Channel {
+    Online,
+    RegisteredLetter { protocol: String },
+}
+
+/// Disables the credentials and erases the personal data of a registration at once, keeping a
+/// pseudonymous tombstone (keyed hash of the fiscal code). Data in CIA and AURA is not touched.
+pub async fn erase(tx: &impl deadpool_postgres::GenericClient, desk: &Desk, r: &Registration, channel: &Channel) -> Result<()> {
+    let fc_hash = desk.key.hash_text(Purpose::Revocation, "tombstone", &r.fiscal_code);
+    let (channel_name, protocol) = match channel {
+        Channel::Online => ("online", None),
+        Channel::RegisteredLetter { protocol } => ("registered-letter", Some(protocol.as_str())),
+    };
+    tx.execute(
+        "INSERT INTO revocations (registration_number, fiscal_code_hash, community, registered_at, channel, letter_protocol)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        &[&r.registration_number, &fc_hash, &r.community.as_str(), &r.registered_at, &channel_name, &protocol],
+    )
+    .await?;
+    // Operations and delegates go with the registration (ON DELETE CASCADE).
+    tx.execute("DELETE FROM registrations WHERE registration_number = $1", &[&r.registration_number]).await?;
+    Ok(())
+}
+
+/// Was this fiscal code revoked? (Answered from the tombstone, without keeping the code.)
+pub async fn was_revoked(db: &Database, desk: &Desk, fiscal_code: &str) -> Result<bool> {
+    let fc = parse_fiscal_code(fiscal_code)?;
+    let hash = desk.key.hash_text(Purpose::Revocation, "tombstone", fc.as_str());
+    let client = db.client().await?;
+    Ok(client.query_opt("SELECT 1 FROM revocations WHERE fiscal_code_hash = $1", &[&hash]).await?.is_some())
+}
+
+/// Completes a revocation booked at a desk with the revocation code.
+pub async fn revoke(db: &Database, desk: &Desk, fiscal_code: &str, revocation_code: &str) -> Result<i64> {
+    let (r, active, _) = locate(db, fiscal_code, desk.max_attempts).await?;
+    if active.kind != OperationKind::Revocation {
+        return Err(Error::Refused("no revocation is waiting to be completed: book one at a registration desk".into()));
+    }
+    check_codes(
+        db,
+        desk,
+        &r,
+        &[(Purpose::Revocation, revocation_code, active.revocation_code_hash.as_deref())],
+        active.code_expires_at,
+        "citizen revoke",
+    )
+    .await?;
+    let mut client = db.client().await?;
+    let tx = client.transaction().await?;
+    operations::lock(&tx, r.registration_number).await?;
+    erase(&tx, desk, &r, &Channel::Online).await?;
+    record(&tx, "citizen revoke", "citizen-revoke", format!("registration {}", r.registration_number), json!({}), "ok").await?;
+    tx.commit().await?;
+    if let Some(to) = &r.data.contacts.email {
+        let text = "la revoca delle Sue credenziali è stata completata: le credenziali sono disattivate e i dati personali forniti in registrazione sono stati cancellati.";
+        if let Ok(m) = mail::confirmation(&desk.mail_from, to, &name(&r), "Sistema Piemonte: revoca completata", text) {
+            let _ = desk.mailer.send(m).await;
+        }
+    }
+    Ok(r.registration_number)
+}

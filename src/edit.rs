@@ -1,0 +1,182 @@
+//! Changing a record at the desk: personal data, the delegate of the active operation, the
+//! residence (within the operator's competence), and telling a citizen their username.
+
+use chrono::Utc;
+use serde_json::json;
+
+use crate::book::{check_delegate, find, require};
+use crate::domain::*;
+use crate::error::{Error, Result};
+use crate::register::resolve_places;
+use crate::session::Session;
+use crate::store::registrations::{self, Key};
+use crate::store::{operations, operators, reference};
+
+/// Names of the fields that differ (for the audit log: which fields, never their values).
+fn changed_fields(before: &PersonalData, after: &PersonalData) -> Vec<String> {
+    let (a, b) = (serde_json::to_value(before).unwrap_or_default(), serde_json::to_value(after).unwrap_or_default());
+    let mut out = Vec::new();
+    if let (Some(a), Some(b)) = (a.as_object(), b.as_object()) {
+        for (k, va) in a {
+            match (va.as_object(), b.get(k).and_then(|v| v.as_object())) {
+                (Some(ia), Some(ib)) => {
+                    out.extend(ia.iter().filter(|(ik, iv)| ib.get(*ik) != Some(*iv)).map(|(ik, _)| format!("{k}.{ik}")))
+                }
+                _ if b.get(k) != Some(va) => out.push(k.clone()),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// Validates and writes new personal data, recording which fields changed.
+async fn save(session: &Session, tx: &deadpool_postgres::Transaction<'_>, r: &Registration, mut data: PersonalData, action: &str) -> Result<Registration> {
+    let fc = FiscalCode::parse(&r.fiscal_code).map_err(|e| Error::Invalid(e.to_string()))?;
+    let problems = data.problems(&fc, Utc::now().date_naive());
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems.join("; ")));
+    }
+    resolve_places(tx, &mut data).await?;
+    let changed = changed_fields(&r.data, &data);
+    registrations::update_data(tx, r.registration_number, &data, &session.operator.id).await?;
+    session
+        .record(tx, action, Some(r.fiscal_code.clone()), json!({ "registration_number": r.registration_number, "fields": changed }), None, "ok")
+        .await?;
+    find(tx, &Key::Number(r.registration_number)).await
+}
+
+/// Updates personal data; fields not given stay as they are. The community cannot change.
+pub async fn edit(session: &Session, key: &Key, changes: PersonalData) -> Result<Registration> {
+    let mut client = session.db.client().await?;
+    let tx = client.transaction().await?;
+    let number = find(&tx, key).await?.registration_number;
+    operations::lock(&tx, number).await?;
+    let r = find(&tx, &Key::Number(number)).await?;
+    require(&r, Action::Edit)?;
+    let mut data = r.data.clone();
+    if changes.residence.province.is_some() || changes.residence.municipality.is_some() {
+        return Err(Error::Invalid("the municipality of residence changes with `sportello change-residence`".into()));
+    }
+    data.overlay(changes);
+    let after = save(session, &tx, &r, data, "edit").await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Updates (or adds) the delegate of the active operation.
+pub async fn edit_delegate(session: &Session, key: &Key, delegate: Delegate) -> Result<Registration> {
+    check_delegate(&delegate)?;
+    let mut client = session.db.client().await?;
+    let tx = client.transaction().await?;
+    let number = find(&tx, key).await?.registration_number;
+    operations::lock(&tx, number).await?;
+    let r = find(&tx, &Key::Number(number)).await?;
+    require(&r, Action::EditDelegate)?;
+    let Some(op) = r.last_operation.as_ref().filter(|o| o.status == OperationStatus::Active) else {
+        return Err(Error::Refused(format!("registration {number} has no active operation: the delegate belongs to one")));
+    };
+    operations::put_delegate(&tx, op.id, &delegate).await?;
+    session
+        .record(&tx, "edit-delegate", Some(r.fiscal_code.clone()), json!({ "registration_number": number, "operation": op.kind, "kind": delegate.kind }), None, "ok")
+        .await?;
+    let after = find(&tx, &Key::Number(number)).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// The new residence as the operator types it.
+#[derive(Debug, Clone)]
+pub struct NewResidence {
+    pub province: String,
+    pub municipality: String,
+    pub address: String,
+    pub street_number: Option<String>,
+    pub postcode: Option<String>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+}
+
+/// Changes the residence of any registered citizen, but only into a municipality of the
+/// operator's competence.
+pub async fn change_residence(session: &Session, key: &Key, new: NewResidence) -> Result<Registration> {
+    let mut client = session.db.client().await?;
+    let tx = client.transaction().await?;
+    let number = find(&tx, key).await?.registration_number;
+    operations::lock(&tx, number).await?;
+    let r = find(&tx, &Key::Number(number)).await?;
+    if r.state == State::Respinto {
+        return Err(Error::Refused(format!("registration {number} is rejected (respinto): view only")));
+    }
+    let province = reference::resolve_province(&tx, &new.province).await?;
+    let municipality = if reference::is_abroad_province(&province) {
+        reference::resolve_municipality(&tx, ABROAD_MUNICIPALITY, Some(&province)).await?
+    } else {
+        reference::resolve_municipality(&tx, &new.municipality, Some(&province)).await?
+    };
+    if !operators::covers(&tx, &session.operator.id, &municipality.istat_code).await? {
+        let competence: Vec<String> = session.operator.competence.iter().map(|c| c.to_string()).collect();
+        return Err(Error::Refused(format!(
+            "{} ({}) is outside the competence of operator {} ({}): the residence can only be moved into a municipality of your competence",
+            municipality.name,
+            municipality.province,
+            session.operator.id,
+            competence.join(", ")
+        )));
+    }
+    let mut data = r.data.clone();
+    data.residence = Residence {
+        address: clean_text(&new.address),
+        street_number: new.street_number.as_deref().and_then(clean_text),
+        postcode: new.postcode.as_deref().and_then(clean_text),
+        province: Some(province),
+        municipality: Some(municipality.istat_code.clone()),
+        municipality_name: Some(municipality.name.clone()),
+        city: new.city.as_deref().and_then(clean_text),
+        country: new.country.as_deref().and_then(clean_text),
+        country_name: None,
+    };
+    let missing: Vec<&str> = data
+        .missing_for_booking()
+        .into_iter()
+        .filter(|f| ["address", "street-number", "postcode", "city", "country"].contains(f))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::Invalid(format!("the new residence lacks: {}", missing.join(", "))));
+    }
+    let after = save(session, &tx, &r, data, "change-residence").await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Username recovery at the desk: after the identity check, the operator tells the username.
+/// The document shown must be the one on record (update it with `edit` first otherwise).
+pub async fn recover_username(session: &Session, key: &Key, document_number: &str) -> Result<String> {
+    let client = session.db.client().await?;
+    let r = find(&client, key).await?;
+    let on_record = r.data.document.number.as_deref().unwrap_or_default();
+    let shown = document_number.trim();
+    let outcome = |o: &str| o.to_string();
+    let result = if !on_record.eq_ignore_ascii_case(shown) {
+        Err(Error::Refused(format!(
+            "the document shown ({shown}) is not the one on record for registration {}: check it and update the record with `sportello edit` first",
+            r.registration_number
+        )))
+    } else {
+        match (&r.username, r.state) {
+            (Some(u), State::Attivato) => Ok(u.clone()),
+            _ => Err(Error::NotFound(format!("registration {} has no active credentials yet ({})", r.registration_number, r.state))),
+        }
+    };
+    session
+        .record(
+            &client,
+            "username-recovery",
+            Some(r.fiscal_code.clone()),
+            json!({ "registration_number": r.registration_number }),
+            None,
+            &outcome(if result.is_ok() { "ok" } else { "refused" }),
+        )
+        .await?;
+    result
+}

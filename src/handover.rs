@@ -1,0 +1,140 @@
+//! Handing secrets over: letters written to disk and emails sent, each recorded in the audit
+//! log without the secret.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{Duration, Utc};
+use serde_json::json;
+
+use crate::config::DeskSettings;
+use crate::domain::Registration;
+use crate::error::{Error, Result};
+use crate::letters::{self, Letter};
+use crate::mail::Mailer;
+use crate::secrets::SecretKey;
+use crate::session::Session;
+
+/// The desk's tools besides the database.
+#[derive(Clone)]
+pub struct Desk {
+    pub key: SecretKey,
+    pub mailer: Mailer,
+    pub mail_from: String,
+    pub letters_dir: PathBuf,
+    pub code_validity: Duration,
+    pub max_attempts: i32,
+}
+
+impl Desk {
+    pub fn open(s: &DeskSettings) -> Result<Desk> {
+        let key = SecretKey::load(&s.key_file, s.create_key).map_err(|e| match e {
+            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => Error::Invalid(format!(
+                "the key file {} does not exist: with a database server, SPORTELLO_KEY_FILE must name the service's key file (32 bytes)",
+                s.key_file.display()
+            )),
+            other => other,
+        })?;
+        Ok(Desk {
+            key,
+            mailer: Mailer::new(&s.mail)?,
+            mail_from: s.mail.from.clone(),
+            letters_dir: s.letters_dir.clone(),
+            code_validity: Duration::days(s.code_validity_days),
+            max_attempts: s.max_attempts,
+        })
+    }
+
+    pub fn expiry(&self) -> chrono::DateTime<Utc> {
+        Utc::now() + self.code_validity
+    }
+}
+
+/// Letters rendered to temporary files, made final by [`Staged::publish`] once the database
+/// transaction that stored their secrets has committed (and thrown away otherwise).
+pub struct Staged {
+    files: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Staged {
+    /// Renders each letter into its own PDF under `dir/<registration number>/`.
+    pub fn write(dir: &Path, registration_number: i64, letters: &[Letter]) -> Result<Staged> {
+        let dir = dir.join(registration_number.to_string());
+        std::fs::create_dir_all(&dir).map_err(Error::io(format!("cannot create {}", dir.display())))?;
+        let stamp = Utc::now().format("%Y%m%d-%H%M%S%.3f");
+        let mut files = Vec::new();
+        let staged = |files: Vec<(PathBuf, PathBuf)>| Staged { files };
+        for letter in letters {
+            let final_path = dir.join(format!("{stamp}-{}.pdf", letter.kind.slug()));
+            let tmp = final_path.with_extension("pdf.tmp");
+            let pdf = letters::render(std::slice::from_ref(letter))?;
+            if let Err(e) = std::fs::write(&tmp, pdf) {
+                staged(files).discard();
+                let _ = std::fs::remove_file(&tmp);
+                return Err(Error::Io { context: format!("cannot write {}", tmp.display()), source: e });
+            }
+            files.push((tmp, final_path));
+        }
+        Ok(staged(files))
+    }
+
+    /// Renames the letters to their final names; returns them.
+    pub fn publish(self) -> Result<Vec<PathBuf>> {
+        let mut out = Vec::new();
+        for (tmp, path) in self.files {
+            std::fs::rename(&tmp, &path).map_err(Error::io(format!("cannot rename {}", tmp.display())))?;
+            out.push(path);
+        }
+        Ok(out)
+    }
+
+    pub fn discard(self) {
+        for (tmp, _) in self.files {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+/// How the activation or revocation code reached (or did not reach) the citizen.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "delivery", rename_all = "kebab-case")]
+pub enum Delivery {
+    /// Sent to this address.
+    Emailed { to: String, via: String },
+    /// No email on record: the code is in a letter.
+    NoEmail,
+    /// The operator asked for a letter instead.
+    Printed,
+    /// Sending failed: the code is in a letter instead.
+    Failed { reason: String },
+}
+
+/// Sends a message carrying a code and records it (never the code).
+pub async fn send_code_email(
+    session: &Session,
+    desk: &Desk,
+    r: &Registration,
+    what: &str,
+    message: lettre::Message,
+) -> Delivery {
+    let to = r.data.contacts.email.clone().unwrap_or_default();
+    let result = desk.mailer.send(message).await;
+    let (outcome, delivery) = match result {
+        Ok(via) => ("ok", Delivery::Emailed { to: to.clone(), via }),
+        Err(e) => ("error", Delivery::Failed { reason: e.to_string() }),
+    };
+    if let Ok(client) = session.db.client().await {
+        let _ = session
+            .record(&client, "email", Some(r.fiscal_code.clone()), json!({ "message": what, "to": to }), None, outcome)
+            .await;
+    }
+    delivery
+}
+
+/// Records the letters written for a registration.
+pub async fn record_prints(session: &Session, r: &Registration, paths: &[PathBuf]) -> Result<()> {
+    let client = session.db.client().await?;
+    let files: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    session
+        .record(&client, "print", Some(r.fiscal_code.clone()), json!({ "files": files }), Some(paths.len() as i64), "ok")
+        .await
+}

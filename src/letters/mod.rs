@@ -1,0 +1,421 @@
+//! The printed documents of SPEC §6 (manual, Allegati 1–6), in Italian, and their rendering.
+
+mod pdf;
+
+pub use pdf::{extract_text, render};
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::domain::{Delegate, OperationKind, Registration, ABROAD_PROVINCE};
+use crate::secrets::Secret;
+
+/// A part of a letter's body.
+#[derive(Debug, Clone)]
+pub enum Block {
+    Heading(String),
+    Para(String),
+    /// A labelled value of the data summary.
+    Field(String, String),
+    /// A secret, printed large. Only letters built here carry one.
+    Secret(String, String),
+    /// A signature line with its caption.
+    Signature(String),
+}
+
+/// Which document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Pin,
+    ActivationCode,
+    RevocationCode,
+    Summary,
+    Rules,
+    ProxyForm,
+    GuardianshipDeclaration,
+}
+
+impl Kind {
+    /// File name part.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Kind::Pin => "pin",
+            Kind::ActivationCode => "codice-attivazione",
+            Kind::RevocationCode => "codice-revoca",
+            Kind::Summary => "riepilogo",
+            Kind::Rules => "regolamento",
+            Kind::ProxyForm => "modulo-delega",
+            Kind::GuardianshipDeclaration => "dichiarazione-sostitutiva",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Letter {
+    pub kind: Kind,
+    pub sender: Vec<String>,
+    /// Postal address for the envelope window, if the document is mailed.
+    pub address: Option<Vec<String>>,
+    pub place_date: String,
+    pub title: String,
+    pub body: Vec<Block>,
+}
+
+const SENDER: [&str; 3] = [
+    "Regione Piemonte",
+    "Servizio di registrazione a Sistema Piemonte e TorinoFacile",
+    "c/o CSI-Piemonte, Corso Unione Sovietica 216 - 10136 Torino (TO)",
+];
+
+fn date_it(d: NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+fn day_it(t: DateTime<Utc>) -> String {
+    date_it(t.with_timezone(&chrono_tz::Europe::Rome).date_naive())
+}
+
+fn or_dash(v: &Option<String>) -> String {
+    v.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "-".into())
+}
+
+fn full_name(r: &Registration) -> String {
+    format!("{} {}", or_dash(&r.data.person.first_name), or_dash(&r.data.person.last_name))
+}
+
+fn greeting(r: &Registration) -> String {
+    let gentile = match r.data.person.sex {
+        Some(crate::domain::Sex::F) => "Gentile Sig.ra",
+        Some(crate::domain::Sex::M) => "Gentile Sig.",
+        None => "Gentile",
+    };
+    format!("{gentile} {},", full_name(r))
+}
+
+/// The postal address: the domicile when the citizen asked for mail there, else the residence;
+/// abroad, city and country instead of postcode and province.
+pub fn postal_address(r: &Registration) -> Vec<String> {
+    let mut lines = vec![full_name(r).to_uppercase()];
+    let d = &r.data.domicile;
+    if d.send_mail_here && d.address.is_some() {
+        if let Some(co) = &d.care_of {
+            lines.push(format!("c/o {co}"));
+        }
+        lines.push(format!("{} {}", or_dash(&d.address), d.street_number.clone().unwrap_or_default()).trim().to_string());
+        lines.push(format!(
+            "{} {} ({})",
+            d.postcode.clone().unwrap_or_default(),
+            d.municipality_name.clone().unwrap_or_default().to_uppercase(),
+            d.province.clone().unwrap_or_default()
+        ));
+        return lines;
+    }
+    let res = &r.data.residence;
+    lines.push(format!("{} {}", or_dash(&res.address), res.street_number.clone().unwrap_or_default()).trim().to_string());
+    if res.province.as_deref() == Some(ABROAD_PROVINCE) {
+        lines.push(or_dash(&res.city).to_uppercase());
+        lines.push(res.country_name.clone().or_else(|| res.country.clone()).unwrap_or_default().to_uppercase());
+    } else {
+        lines.push(format!(
+            "{} {} ({})",
+            res.postcode.clone().unwrap_or_default(),
+            res.municipality_name.clone().unwrap_or_default().to_uppercase(),
+            res.province.clone().unwrap_or_default()
+        ));
+    }
+    lines
+}
+
+fn letter(kind: Kind, r: &Registration, today: NaiveDate, title: &str, mailed: bool, body: Vec<Block>) -> Letter {
+    Letter {
+        kind,
+        sender: SENDER.iter().map(|s| s.to_string()).collect(),
+        address: mailed.then(|| postal_address(r)),
+        place_date: format!("Torino, {}", date_it(today)),
+        title: title.into(),
+        body,
+    }
+}
+
+fn identity_fields(r: &Registration) -> Vec<Block> {
+    vec![
+        Block::Field("Numero di registrazione".into(), r.registration_number.to_string()),
+        Block::Field("Codice fiscale".into(), r.fiscal_code.clone()),
+        Block::Field("Nome e cognome".into(), full_name(r)),
+    ]
+}
+
+const PORTAL: &str = "https://www.sistemapiemonte.it";
+
+/// The PIN letter (Allegato 1): handed over at the desk or mailed by postal runs.
+pub fn pin_letter(r: &Registration, pin: &Secret, today: NaiveDate, mailed: bool) -> Letter {
+    let mut body = vec![Block::Para(greeting(r))];
+    body.push(Block::Para(
+        "Le consegniamo il codice PIN personale associato alle Sue credenziali di accesso ai servizi on-line della Pubblica Amministrazione piemontese. Il PIN è strettamente personale: lo conservi con cura, separato dal codice di attivazione, e non lo comunichi a nessuno, neppure agli operatori."
+            .into(),
+    ));
+    body.extend(identity_fields(r));
+    body.push(Block::Secret("Codice PIN".into(), pin.expose().into()));
+    body.push(Block::Para(format!(
+        "Per completare la procedura si colleghi a {PORTAL} e inserisca il codice fiscale, il codice di attivazione che ha ricevuto per posta elettronica o in busta chiusa e questo PIN: potrà così accettare il Regolamento e scegliere username e password."
+    )));
+    body.push(Block::Para("Se non ha richiesto Lei questo PIN, si rivolga a uno sportello abilitato o all'assistenza.".into()));
+    letter(Kind::Pin, r, today, "Consegna del codice PIN", mailed, body)
+}
+
+/// The activation-code letter (Allegato 2a).
+pub fn activation_letter(r: &Registration, code: &Secret, valid_until: DateTime<Utc>, today: NaiveDate) -> Letter {
+    let mut body = vec![Block::Para(greeting(r))];
+    body.push(Block::Para(
+        "Le consegniamo il codice di attivazione con cui completare on-line la Sua registrazione. Il codice è valido una sola volta."
+            .into(),
+    ));
+    body.extend(identity_fields(r));
+    body.push(Block::Secret("Codice di attivazione".into(), code.expose().into()));
+    body.push(Block::Field("Valido fino al".into(), day_it(valid_until)));
+    body.push(Block::Para(format!(
+        "Si colleghi a {PORTAL}, scelga «Attiva le credenziali» e inserisca il codice fiscale, questo codice di attivazione e il PIN consegnato allo sportello. Un codice di attivazione rigenerato rende inutilizzabile quello precedente."
+    )));
+    letter(Kind::ActivationCode, r, today, "Consegna del codice di attivazione", false, body)
+}
+
+/// The revocation-code letter (Allegato 2b).
+pub fn revocation_letter(r: &Registration, code: &Secret, valid_until: DateTime<Utc>, today: NaiveDate) -> Letter {
+    let mut body = vec![Block::Para(greeting(r))];
+    body.push(Block::Para(
+        "ha chiesto la revoca delle Sue credenziali di accesso ai servizi on-line. Le consegniamo il codice di revoca con cui rendere effettiva la richiesta."
+            .into(),
+    ));
+    body.extend(identity_fields(r));
+    body.push(Block::Secret("Codice di revoca".into(), code.expose().into()));
+    body.push(Block::Field("Valido fino al".into(), day_it(valid_until)));
+    body.push(Block::Para(format!(
+        "Si colleghi a {PORTAL}, inserisca il codice fiscale e il codice di revoca e confermi: le credenziali saranno disattivate e i dati personali forniti in registrazione cancellati dai nostri archivi. I dati dell'anagrafe comunale e sanitaria non sono toccati."
+    )));
+    letter(Kind::RevocationCode, r, today, "Consegna del codice di revoca", false, body)
+}
+
+fn yn(b: bool) -> String {
+    if b { "Sì".into() } else { "No".into() }
+}
+
+/// The data summary (Allegato 3): everything on record, for the citizen to check.
+pub fn summary(r: &Registration, today: NaiveDate) -> Letter {
+    let p = &r.data.person;
+    let doc = &r.data.document;
+    let res = &r.data.residence;
+    let dom = &r.data.domicile;
+    let c = &r.data.contacts;
+    let f = |l: &str, v: String| Block::Field(l.into(), v);
+    let mut body = vec![
+        Block::Para("Verifichi che i dati riportati siano corretti; in caso contrario lo segnali subito all'operatore.".into()),
+        Block::Heading("Dati di registrazione".into()),
+        f("Numero di registrazione", r.registration_number.to_string()),
+        f("Community", r.community.label().into()),
+        f("Data di registrazione", day_it(r.registered_at)),
+        f("Stato della registrazione", r.state.label().into()),
+        f("Credenziali forti", yn(r.strong)),
+        f("Possesso PIN", yn(r.pin_possessed)),
+        Block::Heading("Dati anagrafici".into()),
+        f("Codice fiscale", r.fiscal_code.clone()),
+        f("Nome", or_dash(&p.first_name)),
+        f("Cognome", or_dash(&p.last_name)),
+        f("Data di nascita", p.birth_date.map(date_it).unwrap_or_else(|| "-".into())),
+        f("Sesso", p.sex.map(|s| s.as_str().to_string()).unwrap_or_else(|| "-".into())),
+        Block::Heading("Documento d'identità".into()),
+        f("Tipo", doc.doc_type.map(|d| d.label().to_string()).unwrap_or_else(|| "-".into())),
+        f("Numero", or_dash(&doc.number)),
+        f("Data di rilascio", doc.issued.map(date_it).unwrap_or_else(|| "-".into())),
+        f("Rilasciato da", or_dash(&doc.issuer)),
+        Block::Heading("Residenza".into()),
+        f("Indirizzo", format!("{} {}", or_dash(&res.address), res.street_number.clone().unwrap_or_default()).trim().to_string()),
+    ];
+    if res.province.as_deref() == Some(ABROAD_PROVINCE) {
+        body.push(f("Città", or_dash(&res.city)));
+        body.push(f("Nazione", or_dash(&res.country_name)));
+    } else {
+        body.push(f("CAP", or_dash(&res.postcode)));
+        body.push(f("Comune", format!("{} ({})", or_dash(&res.municipality_name), res.province.clone().unwrap_or_default())));
+    }
+    if !dom.is_empty() {
+        body.push(Block::Heading("Domicilio".into()));
+        body.push(f("Presso", or_dash(&dom.care_of)));
+        body.push(f("Indirizzo", format!("{} {}", or_dash(&dom.address), dom.street_number.clone().unwrap_or_default()).trim().to_string()));
+        body.push(f("Comune", format!("{} {} ({})", dom.postcode.clone().unwrap_or_default(), or_dash(&dom.municipality_name), dom.province.clone().unwrap_or_default())));
+        body.push(f("Recapito della corrispondenza", yn(dom.send_mail_here)));
+    }
+    body.push(Block::Heading("Contatti".into()));
+    body.push(f("Email", or_dash(&c.email)));
+    body.push(f("Cellulare", or_dash(&c.mobile)));
+    body.push(f("Telefono", or_dash(&c.phone)));
+    if let Some(op) = &r.last_operation {
+        body.push(Block::Heading("Ultima operazione".into()));
+        body.push(f("Operazione", op.kind.label().into()));
+        body.push(f("Data della richiesta", day_it(op.requested_at)));
+        body.push(f("Presso", op.ente.clone()));
+        body.push(f("Stato", op.status.label().into()));
+        if let Some(d) = &op.delegate {
+            body.push(f("Delegato", format!("{} {} ({})", d.first_name, d.last_name, d.fiscal_code)));
+            body.push(f("Tipo di delega", d.kind.label().into()));
+        }
+    }
+    letter(Kind::Summary, r, today, "Riepilogo dei dati di registrazione", false, body)
+}
+
+fn born(r: &Registration) -> String {
+    let p = &r.data.person;
+    let nato = if p.sex == Some(crate::domain::Sex::F) { "nata" } else { "nato" };
+    format!(
+        "{nato} il {}, codice fiscale {}",
+        p.birth_date.map(date_it).unwrap_or_else(|| "-".into()),
+        r.fiscal_code
+    )
+}
+
+fn sottoscritto(r: &Registration) -> &'static str {
+    if r.data.person.sex == Some(crate::domain::Sex::F) { "La sottoscritta" } else { "Il sottoscritto" }
+}
+
+/// The service rules (Allegato 4), pre-filled for signature in exceptional cases.
+pub fn rules(r: &Registration, today: NaiveDate) -> Letter {
+    let body = vec![
+        Block::Para(format!("{} {}, {}, dichiara di aver letto e di accettare il presente Regolamento.", sottoscritto(r), full_name(r), born(r))),
+        Block::Heading("Art. 1 - Oggetto".into()),
+        Block::Para("Il Regolamento disciplina il rilascio e l'uso delle credenziali (username, password e PIN) per l'accesso ai servizi on-line di Sistema Piemonte e TorinoFacile.".into()),
+        Block::Heading("Art. 2 - Rilascio".into()),
+        Block::Para("Le credenziali forti sono rilasciate previa identificazione de visu presso uno sportello abilitato, esibendo un documento d'identità in corso di validità e la tessera sanitaria. Il PIN e il codice di attivazione sono consegnati per canali e in momenti diversi.".into()),
+        Block::Heading("Art. 3 - Obblighi dell'utente".into()),
+        Block::Para("L'utente custodisce con diligenza le credenziali, non le cede a terzi, e comunica tempestivamente smarrimento, furto o uso improprio. È responsabile di ogni uso delle credenziali a lui rilasciate.".into()),
+        Block::Heading("Art. 4 - Revoca".into()),
+        Block::Para("L'utente può chiedere in ogni momento la revoca delle credenziali presso uno sportello o con raccomandata A/R a CSI-Piemonte, Corso Unione Sovietica 216 - 10136 Torino. Con la revoca i dati personali forniti in registrazione sono cancellati.".into()),
+        Block::Heading("Art. 5 - Trattamento dei dati personali".into()),
+        Block::Para("I dati sono trattati ai sensi del Regolamento (UE) 2016/679 e del D. Lgs. 196/2003 al solo fine di rilasciare e gestire le credenziali.".into()),
+        Block::Signature(format!("Firma di {}", full_name(r))),
+    ];
+    letter(Kind::Rules, r, today, "Regolamento per il rilascio delle credenziali di Sistema Piemonte", false, body)
+}
+
+fn delegate_lines(d: Option<&Delegate>) -> Vec<Block> {
+    let f = |l: &str, v: String| Block::Field(l.into(), v);
+    match d {
+        Some(d) => vec![
+            f("Delegato", format!("{} {}", d.first_name, d.last_name)),
+            f("Codice fiscale", d.fiscal_code.clone()),
+            f("Documento", format!("{} n. {} del {}, rilasciato da {}", d.doc_type.label(), d.doc_number, date_it(d.doc_issued), d.doc_issuer)),
+        ],
+        None => vec![
+            f("Delegato (nome e cognome)", "______________________________".into()),
+            f("Codice fiscale", "______________________________".into()),
+            f("Documento (tipo, numero, data)", "______________________________".into()),
+        ],
+    }
+}
+
+/// The proxy form (Allegato 5), pre-filled with the citizen and, when known, the delegate.
+pub fn proxy_form(r: &Registration, delegate: Option<&Delegate>, operation: OperationKind, today: NaiveDate) -> Letter {
+    let mut body = vec![Block::Para(format!(
+        "{} {}, {}, residente come da documento allegato, delega la persona sotto indicata a presentarsi in sua vece presso uno sportello abilitato per richiedere l'operazione di {} delle credenziali di accesso ai servizi on-line di Sistema Piemonte, e a ritirare il PIN e i documenti relativi.",
+        sottoscritto(r),
+        full_name(r),
+        born(r),
+        operation.label()
+    ))];
+    body.extend(delegate_lines(delegate));
+    body.push(Block::Para("Si allega copia del documento d'identità del delegante. Il delegato esibirà allo sportello il proprio documento d'identità in corso di validità.".into()));
+    body.push(Block::Signature(format!("Firma del delegante {}", full_name(r))));
+    letter(Kind::ProxyForm, r, today, "Modulo delega richiesta credenziali", false, body)
+}
+
+/// The substitute declaration for persons under guardianship or unable to sign (Allegato 6).
+pub fn guardianship_declaration(r: &Registration, delegate: Option<&Delegate>, operation: OperationKind, today: NaiveDate) -> Letter {
+    let mut body = vec![Block::Para(
+        "Dichiarazione sostitutiva di atto di notorietà (artt. 4 e 47 del D.P.R. 445/2000) resa da chi agisce per conto di un soggetto maggiorenne sottoposto a tutela o impossibilitato a firmare."
+            .into(),
+    )];
+    body.extend(delegate_lines(delegate));
+    body.push(Block::Para(format!(
+        "dichiara, consapevole delle sanzioni penali previste dall'art. 76 del D.P.R. 445/2000 per le dichiarazioni mendaci, di agire per conto di {}, {}, che si trova nell'impossibilità di firmare o è sottoposto a tutela, e chiede per suo conto l'operazione di {} delle credenziali di Sistema Piemonte.",
+        full_name(r),
+        born(r),
+        operation.label()
+    )));
+    body.push(Block::Signature("Firma del dichiarante".into()));
+    letter(
+        Kind::GuardianshipDeclaration,
+        r,
+        today,
+        "Dichiarazione sostitutiva per conto di soggetti tutelati o impossibilitati alla firma",
+        false,
+        body,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::*;
+
+    fn registration() -> Registration {
+        let mut data = PersonalData::default();
+        data.person.first_name = Some("Nicolò".into());
+        data.person.last_name = Some("D'Amico Là".into());
+        data.person.birth_date = NaiveDate::from_ymd_opt(1978, 9, 2);
+        data.person.sex = Some(Sex::M);
+        data.residence.address = Some("Via Sant’Agostino".into());
+        data.residence.street_number = Some("3".into());
+        data.residence.postcode = Some("10122".into());
+        data.residence.province = Some("TO".into());
+        data.residence.municipality_name = Some("Torino".into());
+        data.document.issuer = Some("Comune di Cirié".into());
+        Registration {
+            registration_number: 1000042,
+            fiscal_code: "DMCNCL78P02F335K".into(),
+            community: Community::SistemaPiemonte,
+            registered_at: Utc::now(),
+            state: State::Riscontrato,
+            strong: false,
+            pin_possessed: true,
+            verified_at: None,
+            verified_ente: None,
+            username: None,
+            pin_printed_at: None,
+            pin_print_count: 0,
+            activated_at: None,
+            promoted_at: None,
+            data,
+            last_operation: None,
+        }
+    }
+
+    #[test]
+    fn accents_and_apostrophes_survive_the_pdf() {
+        let r = registration();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let pdf = render(&[summary(&r, today), rules(&r, today)]).unwrap();
+        let text = extract_text(&pdf).unwrap();
+        for needle in ["Nicolò", "D'Amico Là", "Via Sant’Agostino", "Comune di Cirié", "Riepilogo dei dati", "identità", "Regolamento", "È responsabile", "identità"] {
+            assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+        }
+    }
+
+    #[test]
+    fn address_block_uses_domicile_when_asked() {
+        let mut r = registration();
+        assert_eq!(postal_address(&r)[2], "10122 TORINO (TO)");
+        r.data.domicile = Domicile {
+            care_of: Some("Studio Neri".into()),
+            address: Some("Via Sacchi".into()),
+            street_number: Some("4".into()),
+            province: Some("TO".into()),
+            municipality_name: Some("Moncalieri".into()),
+            postcode: Some("10024".into()),
+            send_mail_here: true,
+            ..Default::default()
+        };
+        assert_eq!(postal_address(&r), ["NICOLÒ D'AMICO LÀ", "c/o Studio Neri", "Via Sacchi 4", "10024 MONCALIERI (TO)"]);
+        r.data.domicile.send_mail_here = false;
+        r.data.residence.province = Some("EE".into());
+        r.data.residence.city = Some("Lyon".into());
+        r.data.residence.country_name = Some("Francia".into());
+        assert_eq!(postal_address(&r)[2..], ["LYON", "FRANCIA"]);
+    }
+}

@@ -1,0 +1,136 @@
+//! Outbound email in Italian with lettre: SMTP in production, a spool directory of `.eml`
+//! files by default.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use lettre::message::{Mailbox, Message, header::ContentType};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+
+use crate::domain::Registration;
+use crate::error::{Error, Result};
+use crate::secrets::Secret;
+
+/// Where messages go.
+#[derive(Clone)]
+pub enum Mailer {
+    /// `.eml` files in a directory (the default: someone or something else sends them).
+    Spool(PathBuf),
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+/// Outbound settings.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// `smtp://host:port` (add `?tls=required` for STARTTLS), `smtps://user:pass@host` for TLS;
+    /// none: the spool directory.
+    pub smtp_url: Option<String>,
+    pub spool_dir: PathBuf,
+    pub from: String,
+}
+
+impl Mailer {
+    pub fn new(s: &MailSettings) -> Result<Mailer> {
+        match &s.smtp_url {
+            Some(url) => AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                .map(|b| Mailer::Smtp(b.build()))
+                .map_err(|e| Error::Invalid(format!("invalid SMTP URL (SPORTELLO_SMTP_URL): {e}"))),
+            None => Ok(Mailer::Spool(s.spool_dir.clone())),
+        }
+    }
+
+    /// Sends a message; returns where it went (for the operator, never its content).
+    pub async fn send(&self, message: Message) -> Result<String> {
+        match self {
+            Mailer::Spool(dir) => {
+                tokio::fs::create_dir_all(dir).await.map_err(Error::io(format!("cannot create {}", dir.display())))?;
+                let id = AsyncFileTransport::<Tokio1Executor>::new(dir)
+                    .send(message)
+                    .await
+                    .map_err(|e| Error::Unavailable(format!("cannot write the email to {}: {e}", dir.display())))?;
+                Ok(dir.join(format!("{id}.eml")).display().to_string())
+            }
+            Mailer::Smtp(transport) => {
+                let response = transport
+                    .send(message)
+                    .await
+                    .map_err(|e| Error::Unavailable(format!("the SMTP server did not take the email: {e}")))?;
+                Ok(format!("SMTP: {}", response.code()))
+            }
+        }
+    }
+}
+
+fn mailbox(address: &str, what: &str) -> Result<Mailbox> {
+    address.parse().map_err(|e| Error::Invalid(format!("{what} '{address}' is not usable: {e}")))
+}
+
+fn build(from: &str, to: &str, subject: &str, body: String) -> Result<Message> {
+    Message::builder()
+        .from(mailbox(from, "sender address")?)
+        .to(mailbox(to, "email address")?)
+        .subject(subject)
+        .header(ContentType::TEXT_PLAIN)
+        .body(body)
+        .map_err(|e| Error::Invalid(format!("cannot build the email: {e}")))
+}
+
+fn name(r: &Registration) -> String {
+    format!(
+        "{} {}",
+        r.data.person.first_name.clone().unwrap_or_default(),
+        r.data.person.last_name.clone().unwrap_or_default()
+    )
+    .trim()
+    .to_string()
+}
+
+fn rome_day(t: DateTime<Utc>) -> String {
+    t.with_timezone(&chrono_tz::Europe::Rome).format("%d/%m/%Y").to_string()
+}
+
+const SIGNATURE: &str = "\n--\nServizio di registrazione a Sistema Piemonte e TorinoFacile\nQuesto messaggio è generato automaticamente: non rispondere a questo indirizzo.\n";
+
+/// The activation code, to the citizen's registered address.
+pub fn activation_code(from: &str, to: &str, r: &Registration, code: &Secret, valid_until: DateTime<Utc>) -> Result<Message> {
+    let body = format!(
+        "Gentile {},\n\n\
+         ecco il codice di attivazione della Sua registrazione n. {}:\n\n    {}\n\n\
+         È valido fino al {} e una sola volta. Per completare la procedura si colleghi a \
+         https://www.sistemapiemonte.it e inserisca il codice fiscale, questo codice e il PIN \
+         consegnato allo sportello in busta chiusa.\n\n\
+         Se non ha richiesto Lei questo codice, si rivolga a uno sportello abilitato.\n{SIGNATURE}",
+        name(r),
+        r.registration_number,
+        code.expose(),
+        rome_day(valid_until)
+    );
+    build(from, to, "Sistema Piemonte: il Suo codice di attivazione", body)
+}
+
+/// The revocation code.
+pub fn revocation_code(from: &str, to: &str, r: &Registration, code: &Secret, valid_until: DateTime<Utc>) -> Result<Message> {
+    let body = format!(
+        "Gentile {},\n\n\
+         ecco il codice di revoca delle credenziali della registrazione n. {}:\n\n    {}\n\n\
+         È valido fino al {}. Per rendere effettiva la revoca si colleghi a \
+         https://www.sistemapiemonte.it, inserisca il codice fiscale e questo codice e confermi: \
+         le credenziali saranno disattivate e i dati personali cancellati.\n{SIGNATURE}",
+        name(r),
+        r.registration_number,
+        code.expose(),
+        rome_day(valid_until)
+    );
+    build(from, to, "Sistema Piemonte: il Suo codice di revoca", body)
+}
+
+/// A confirmation (activation done, revocation done, ...), with no secret.
+pub fn confirmation(from: &str, to: &str, greeting_name: &str, subject: &str, text: &str) -> Result<Message> {
+    let body = format!("Gentile {greeting_name},\n\n{text}\n{SIGNATURE}");
+    build(from, to, subject, body)
+}
+
+/// A plain reply (e.g. to a helpdesk request that cannot be honoured).
+pub fn reply(from: &str, to: &str, subject: &str, text: &str) -> Result<Message> {
+    build(from, to, subject, format!("{text}\n{SIGNATURE}"))
+}

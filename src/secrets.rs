@@ -1,0 +1,208 @@
+//! PIN, activation and revocation codes: drawn from the operating system's CSPRNG, shown
+//! once, stored only as keyed hashes (HMAC-SHA-256, key in a file outside the database).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+use crate::error::{Error, Result};
+
+/// Letters and digits that cannot be mistaken for each other (no 0/O, 1/I/L, 5/S, 8/B, 2/Z).
+const CODE_ALPHABET: &[u8] = b"ACDEFGHJKMNPQRTUVWXY34679";
+
+/// What a secret is for: part of the hashed message, so a code of one kind never passes as
+/// another, and a code of one citizen never as another's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Pin,
+    Activation,
+    Revocation,
+}
+
+impl Purpose {
+    fn tag(self) -> &'static str {
+        match self {
+            Purpose::Pin => "pin",
+            Purpose::Activation => "activation",
+            Purpose::Revocation => "revocation",
+        }
+    }
+}
+
+/// A secret in clear, as it goes on a letter or in an email. Its `Debug` hides it, it has no
+/// `Display`, and it is not serialisable: it cannot reach a log or an audit row by accident.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The value, for the one place that shows it (letter or email).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Uniform random index below `n` by rejection sampling on OS random bytes.
+fn random_below(n: u8) -> Result<u8> {
+    let limit = 256 - (256 % n as u16);
+    loop {
+        let mut b = [0u8; 1];
+        getrandom::fill(&mut b).map_err(|e| Error::Unavailable(format!("the system random generator failed: {e}")))?;
+        if (b[0] as u16) < limit {
+            return Ok(b[0] % n);
+        }
+    }
+}
+
+/// A new PIN: 8 digits.
+pub fn new_pin() -> Result<Secret> {
+    let digits: Result<String> = (0..8).map(|_| random_below(10).map(|d| (b'0' + d) as char)).collect();
+    Ok(Secret(digits?))
+}
+
+/// A new activation or revocation code: 12 characters in groups of four (`XXXX-XXXX-XXXX`).
+pub fn new_code() -> Result<Secret> {
+    let mut s = String::with_capacity(14);
+    for i in 0..12 {
+        if i > 0 && i % 4 == 0 {
+            s.push('-');
+        }
+        s.push(CODE_ALPHABET[random_below(CODE_ALPHABET.len() as u8)? as usize] as char);
+    }
+    Ok(Secret(s))
+}
+
+/// The canonical form of a typed code: upper case, no spaces or dashes.
+fn canonical(input: &str) -> String {
+    input.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+}
+
+/// The key of the keyed hashes.
+#[derive(Clone)]
+pub struct SecretKey([u8; 32]);
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretKey(***)")
+    }
+}
+
+impl SecretKey {
+    /// Reads the key file; with `create`, makes it (32 random bytes, mode 0600) when absent.
+    pub fn load(path: &Path, create: bool) -> Result<SecretKey> {
+        use std::os::unix::fs::OpenOptionsExt;
+        match std::fs::read(path) {
+            Ok(bytes) if bytes.len() == 32 => Ok(SecretKey(bytes.try_into().expect("32 bytes"))),
+            Ok(bytes) => Err(Error::Invalid(format!(
+                "the key file {} holds {} bytes, expected 32",
+                path.display(),
+                bytes.len()
+            ))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+                let mut key = [0u8; 32];
+                getrandom::fill(&mut key).map_err(|e| Error::Unavailable(format!("the system random generator failed: {e}")))?;
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir).map_err(Error::io(format!("cannot create {}", dir.display())))?;
+                }
+                let mut f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(path)
+                    .map_err(Error::io(format!("cannot create the key file {}", path.display())))?;
+                std::io::Write::write_all(&mut f, &key).map_err(Error::io(format!("cannot write {}", path.display())))?;
+                f.sync_all().map_err(Error::io(format!("cannot write {}", path.display())))?;
+                Ok(SecretKey(key))
+            }
+            Err(e) => Err(Error::Io { context: format!("cannot read the key file {}", path.display()), source: e }),
+        }
+    }
+
+    /// The default key file of a sportello home.
+    pub fn default_path(home: &Path) -> PathBuf {
+        home.join("secret.key")
+    }
+
+    fn mac(&self, purpose: Purpose, subject: &str, value: &str) -> Hmac<Sha256> {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0).expect("any key length");
+        mac.update(purpose.tag().as_bytes());
+        mac.update(b"\0");
+        mac.update(subject.as_bytes());
+        mac.update(b"\0");
+        mac.update(canonical(value).as_bytes());
+        mac
+    }
+
+    /// Keyed hash of a secret of `subject` (a fiscal code).
+    pub fn hash(&self, purpose: Purpose, subject: &str, secret: &Secret) -> Vec<u8> {
+        self.mac(purpose, subject, secret.expose()).finalize().into_bytes().to_vec()
+    }
+
+    /// Keyed hash of any text of a subject (e.g. a fiscal code kept pseudonymously).
+    pub fn hash_text(&self, purpose: Purpose, subject: &str, text: &str) -> Vec<u8> {
+        self.mac(purpose, subject, text).finalize().into_bytes().to_vec()
+    }
+
+    /// Does a typed value match a stored hash? Constant-time comparison.
+    pub fn verify(&self, purpose: Purpose, subject: &str, typed: &str, stored: &[u8]) -> bool {
+        self.mac(purpose, subject, typed).verify_slice(stored).is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> SecretKey {
+        SecretKey([7u8; 32])
+    }
+
+    #[test]
+    fn pins_and_codes_have_readable_formats() {
+        for _ in 0..200 {
+            let pin = new_pin().unwrap();
+            assert_eq!(pin.expose().len(), 8);
+            assert!(pin.expose().bytes().all(|b| b.is_ascii_digit()));
+            let code = new_code().unwrap();
+            assert_eq!(code.expose().len(), 14);
+            assert!(code.expose().bytes().all(|b| b == b'-' || CODE_ALPHABET.contains(&b)));
+        }
+        assert_ne!(new_code().unwrap(), new_code().unwrap());
+    }
+
+    #[test]
+    fn typed_codes_verify_tolerating_case_and_dashes() {
+        let code = new_code().unwrap();
+        let stored = key().hash(Purpose::Activation, "RSSMRA85T10A562S", &code);
+        let typed = code.expose().to_lowercase().replace('-', " ");
+        assert!(key().verify(Purpose::Activation, "RSSMRA85T10A562S", &typed, &stored));
+        assert!(!key().verify(Purpose::Revocation, "RSSMRA85T10A562S", code.expose(), &stored), "other purpose");
+        assert!(!key().verify(Purpose::Activation, "BNCLRA80A41L219V", code.expose(), &stored), "other citizen");
+        assert!(!SecretKey([8u8; 32]).verify(Purpose::Activation, "RSSMRA85T10A562S", code.expose(), &stored), "other key");
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let pin = new_pin().unwrap();
+        assert!(!format!("{pin:?}").contains(pin.expose()));
+    }
+
+    #[test]
+    fn key_file_is_created_private_and_reread() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k/secret.key");
+        assert!(SecretKey::load(&path, false).is_err());
+        let k1 = SecretKey::load(&path, true).unwrap();
+        let k2 = SecretKey::load(&path, false).unwrap();
+        assert_eq!(k1.0, k2.0);
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+}
