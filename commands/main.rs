@@ -2,11 +2,16 @@
 //! No SQL, PDF or email here.
 
 mod audit;
+mod book;
+mod citizen;
+mod codes;
 mod completions;
 mod db;
+mod edit;
 mod import;
 mod operator;
 mod output;
+mod people;
 mod register;
 mod search;
 mod show;
@@ -16,6 +21,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use sportello::error::exit;
+use sportello::config::DeskSettings;
+use sportello::handover::Desk;
 use sportello::session::Session;
 use sportello::store::{Database, Location};
 
@@ -29,6 +36,7 @@ Examples:
   sportello register --cf RSSMRA85T10A562S --province TO --municipality Torino --email m@example.it ...
   sportello search --last-name ross --province TO --format json
   sportello show --cf RSSMRA85T10A562S
+  sportello book --cf RSSMRA85T10A562S --operation pin
 
 Exit codes: 0 ok, 1 failure, 2 bad command line, 3 invalid input, 4 not found,
 5 refused by a rule, 6 database unavailable, 7 already registered.";
@@ -71,6 +79,23 @@ enum Command {
     Search(search::SearchArgs),
     /// Show every field of one registration.
     Show(show::ShowArgs),
+    /// Book an operation (verification, promotion, reset, pin, revocation) and hand over its letters.
+    Book(book::BookArgs),
+    /// A new activation code (PIN unchanged; the old code stops working).
+    RegenerateCode(codes::RegenerateArgs),
+    /// Print again the summary, the rules, the proxy form or a new activation code.
+    PrintLetters(codes::PrintArgs),
+    /// Change the personal data of a registration.
+    Edit(edit::EditArgs),
+    /// Change the delegate of the active operation.
+    EditDelegate(edit::EditDelegateArgs),
+    /// Move the residence into a municipality of the operator's competence.
+    ChangeResidence(edit::ChangeResidenceArgs),
+    /// Tell a citizen their username, after the identity check.
+    Username(edit::UsernameArgs),
+    /// What the citizen completes online: activation, revocation.
+    #[command(subcommand)]
+    Citizen(citizen::CitizenCommand),
     /// List the audit log (who did what, when, from where).
     Audit(audit::AuditArgs),
     /// Import a municipal registry (CIA) export.
@@ -89,6 +114,14 @@ impl Command {
             Command::Register(_) => "register",
             Command::Search(_) => "search",
             Command::Show(_) => "show",
+            Command::Book(_) => "book",
+            Command::RegenerateCode(_) => "regenerate-code",
+            Command::PrintLetters(_) => "print-letters",
+            Command::Edit(_) => "edit",
+            Command::EditDelegate(_) => "edit-delegate",
+            Command::ChangeResidence(_) => "change-residence",
+            Command::Username(_) => "username",
+            Command::Citizen(_) => "citizen",
             Command::Audit(_) => "audit",
             Command::ImportCia(_) => "import-cia",
             Command::ImportAura(_) => "import-aura",
@@ -99,6 +132,7 @@ impl Command {
 
 /// What every command gets: where the database is, who acts, how to print.
 pub struct Env {
+    pub home: PathBuf,
     pub location: Location,
     pub operator: Option<String>,
     pub format: Format,
@@ -108,6 +142,11 @@ pub struct Env {
 impl Env {
     pub async fn database(&self) -> sportello::Result<Database> {
         Database::open(&self.location).await
+    }
+
+    /// Key, mailer and letters directory of the desk operations.
+    pub fn desk(&self) -> sportello::Result<Desk> {
+        Desk::open(&DeskSettings::from_env(&self.home, &self.location)?)
     }
 
     /// Opens the database and the acting operator's session.
@@ -130,7 +169,8 @@ pub async fn in_session<T>(env: &Env, f: impl AsyncFnOnce(&Session) -> sportello
 async fn run(cli: Cli) -> sportello::Result<i32> {
     let home = cli.home.clone().unwrap_or_else(sportello::config::default_home);
     let env = Env {
-        location: sportello::config::location(cli.database_url.as_deref(), home),
+        location: sportello::config::location(cli.database_url.as_deref(), home.clone()),
+        home,
         operator: cli.operator.clone(),
         format: cli.format,
         command: cli.command.name(),
@@ -141,6 +181,14 @@ async fn run(cli: Cli) -> sportello::Result<i32> {
         Command::Register(a) => register::run(&env, a).await,
         Command::Search(a) => search::run(&env, a).await,
         Command::Show(a) => show::run(&env, a).await,
+        Command::Book(a) => book::run(&env, a).await,
+        Command::RegenerateCode(a) => codes::regenerate(&env, a).await,
+        Command::PrintLetters(a) => codes::print(&env, a).await,
+        Command::Edit(a) => edit::edit(&env, a).await,
+        Command::EditDelegate(a) => edit::edit_delegate(&env, a).await,
+        Command::ChangeResidence(a) => edit::change_residence(&env, a).await,
+        Command::Username(a) => edit::username(&env, a).await,
+        Command::Citizen(c) => citizen::run(&env, c).await,
         Command::Audit(a) => audit::run(&env, a).await,
         Command::ImportCia(a) => import::run(&env, sportello::store::registry::Source::Cia, a).await,
         Command::ImportAura(a) => import::run(&env, sportello::store::registry::Source::Aura, a).await,

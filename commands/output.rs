@@ -73,3 +73,9 @@ pub fn local(t: &chrono::DateTime<chrono::Utc>) -> String {
 pub fn day(t: &Option<chrono::DateTime<chrono::Utc>>) -> String {
     opt(&t.map(|t| t.with_timezone(&chrono_tz::Europe::Rome).date_naive()))
 }
+
+/// Prints a value as pretty JSON.
+pub fn json<T: Serialize>(value: &T) -> sportello::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value).map_err(fail)?);
+    Ok(())
+}

@@ -37,6 +37,14 @@ complete -c sportello -n "__fish_sportello_needs_command" -f -a "operator" -d 'M
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "register" -d 'Register a citizen at the desk (pre-filled from the CIA and AURA registries)'
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "search" -d 'Search registrations with the filters of the desk\'s search page'
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "show" -d 'Show every field of one registration'
+complete -c sportello -n "__fish_sportello_needs_command" -f -a "book" -d 'Book an operation (verification, promotion, reset, pin, revocation) and hand over its letters'
+complete -c sportello -n "__fish_sportello_needs_command" -f -a "regenerate-code" -d 'A new activation code (PIN unchanged; the old code stops working)'
+complete -c sportello -n "__fish_sportello_needs_command" -f -a "print-letters" -d 'Print again the summary, the rules, the proxy form or a new activation code'
+complete -c sportello -n "__fish_sportello_needs_command" -f -a "edit" -d 'Change the personal data of a registration'
+complete -c sportello -n "__fish_sportello_needs_command" -f -a "edit-delegate" -d 'Change the delegate of the active operation'
+complete -c sportello -n "__fish_sportello_needs_command" -f -a "change-residence" -d 'Move the residence into a municipality of the operator\'s competence'
+complete -c sportello -n "__fish_sportello_needs_command" -f -a "username" -d 'Tell a citizen their username, after the identity check'
+complete -c sportello -n "__fish_sportello_needs_command" -f -a "citizen" -d 'What the citizen completes online: activation, revocation'
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "audit" -d 'List the audit log (who did what, when, from where)'
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "import-cia" -d 'Import a municipal registry (CIA) export'
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "import-aura" -d 'Import a health-service registry (AURA) export'
@@ -163,6 +171,21 @@ complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-mun
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-postcode -r
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l note -d 'Note for the desk ("comunicazione allo sportello")' -r
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l other-notes -d 'Other notes' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-kind -d 'Kind of delegation: a signed proxy form, or a substitute declaration for persons under guardianship or unable to sign' -r -f -a "proxy\t''
+guardianship\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-first-name -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-last-name -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-cf -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-doc-type -r -f -a "identity-card\t''
+passport\t''
+driving-licence\t''
+residence-permit\t''
+boat-licence\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-doc-number -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-doc-issued -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-doc-issuer -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-email -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-phone -r
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l operator -d 'The acting operator, stamped on every write and audit record' -r
@@ -170,6 +193,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand register" -l format 
 csv\t''
 json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-send-mail -d 'Send mail to the domicile rather than the residence'
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l print-code -d 'Print the activation code too, even when it is emailed'
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l no-prompt -d 'Never prompt, even on a terminal'
 complete -c sportello -n "__fish_sportello_using_subcommand register" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand search" -l community -d 'Community of registration' -r -f -a "sistemapiemonte\t''
@@ -207,6 +231,186 @@ complete -c sportello -n "__fish_sportello_using_subcommand show" -l format -d '
 csv\t''
 json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand show" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l cf -d 'Fiscal code of the citizen' -r
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l number -d 'Registration number' -r
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l operation -d 'The operation' -r -f -a "verification\t''
+promotion\t''
+reset\t''
+pin\t''
+revocation\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-kind -d 'Kind of delegation: a signed proxy form, or a substitute declaration for persons under guardianship or unable to sign' -r -f -a "proxy\t''
+guardianship\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-first-name -r
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-last-name -r
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-cf -r
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-doc-type -r -f -a "identity-card\t''
+passport\t''
+driving-licence\t''
+residence-permit\t''
+boat-licence\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-doc-number -r
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-doc-issued -r
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-doc-issuer -r
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-email -r
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-phone -r
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l print-code -d 'Print the activation or revocation code too, even when it is emailed'
+complete -c sportello -n "__fish_sportello_using_subcommand book" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l cf -d 'Fiscal code of the citizen' -r
+complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l number -d 'Registration number' -r
+complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l print -d 'Print the new code as a letter instead of emailing it'
+complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l cf -d 'Fiscal code of the citizen' -r
+complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l number -d 'Registration number' -r
+complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l summary -d 'The data summary'
+complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l rules -d 'The service rules (Regolamento), pre-filled for signature'
+complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l proxy-form -d 'The proxy form (Modulo delega), pre-filled'
+complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l guardianship -d 'The substitute declaration for persons under guardianship or unable to sign'
+complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l activation-code -d 'A new activation code, printed'
+complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l cf -d 'Fiscal code of the citizen' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l number -d 'Registration number' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l first-name -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l last-name -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l birth-date -d 'Date of birth, YYYY-MM-DD' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l sex -r -f -a "M\t''
+F\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l doc-type -d 'Identity document type' -r -f -a "identity-card\t''
+passport\t''
+driving-licence\t''
+residence-permit\t''
+boat-licence\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l doc-number -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l doc-issued -d 'Issue date of the document, YYYY-MM-DD' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l doc-issuer -d 'Who issued the document ("Rilasciato da")' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l address -d 'Street of residence' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l street-number -d 'Street number, with suffix and internal number if any' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l postcode -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l city -d 'City of residence abroad' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l country -d 'Country of residence abroad (name or Z code)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l email -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l mobile -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l phone -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-care-of -d 'Domicile: "care of"' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-address -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-street-number -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-province -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-municipality -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-postcode -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l note -d 'Note for the desk ("comunicazione allo sportello")' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l other-notes -d 'Other notes' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-send-mail -d 'Send mail to the domicile rather than the residence'
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l cf -d 'Fiscal code of the citizen' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l number -d 'Registration number' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-kind -d 'Kind of delegation: a signed proxy form, or a substitute declaration for persons under guardianship or unable to sign' -r -f -a "proxy\t''
+guardianship\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-first-name -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-last-name -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-cf -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-doc-type -r -f -a "identity-card\t''
+passport\t''
+driving-licence\t''
+residence-permit\t''
+boat-licence\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-doc-number -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-doc-issued -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-doc-issuer -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-email -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-phone -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l cf -d 'Fiscal code of the citizen' -r
+complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l number -d 'Registration number' -r
+complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l province -d 'Province (code or name; EE abroad)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l municipality -d 'Municipality (name, ISTAT or cadastral code; ESTERO abroad)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l address -r
+complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l street-number -r
+complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l postcode -r
+complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l city -d 'City abroad' -r
+complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l country -d 'Country abroad (name or Z code)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand username" -l cf -d 'Fiscal code of the citizen' -r
+complete -c sportello -n "__fish_sportello_using_subcommand username" -l number -d 'Registration number' -r
+complete -c sportello -n "__fish_sportello_using_subcommand username" -l document -d 'Number of the identity document checked at the desk' -r
+complete -c sportello -n "__fish_sportello_using_subcommand username" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand username" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand username" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand username" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand username" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -f -a "activate" -d 'Complete a verification, promotion, reset or PIN regeneration with the codes received'
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -f -a "revoke" -d 'Complete a revocation with the revocation code: credentials disabled, personal data erased'
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l cf -r
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l code -d 'The activation code (email or letter)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l pin -d 'The PIN (sealed letter)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l username -d 'Username to choose (verification, reset)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l password -d 'Password to choose (verification, reset); SPORTELLO_PASSWORD keeps it out of the shell history' -r
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l question -d 'Secret question' -r
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l answer -d 'Answer to the secret question' -r
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l accept-rules -d 'Accept the service rules (Regolamento)'
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l cf -r
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l code -d 'The revocation code' -r
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from help" -f -a "activate" -d 'Complete a verification, promotion, reset or PIN regeneration with the codes received'
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Complete a revocation with the revocation code: credentials disabled, personal data erased'
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sportello -n "__fish_sportello_using_subcommand audit" -l operator-id -d 'Only what this operator did' -r
 complete -c sportello -n "__fish_sportello_using_subcommand audit" -l action -d 'Only this action (register, search, view, import-cia, ...)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand audit" -l target -d 'Only records about this target (a fiscal code, an operator id, a file)' -r
@@ -247,16 +451,24 @@ complete -c sportello -n "__fish_sportello_using_subcommand completions" -l form
 csv\t''
 json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show audit import-cia import-aura completions help" -f -a "db" -d 'Manage the database: the embedded cluster and the migrations'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show audit import-cia import-aura completions help" -f -a "operator" -d 'Manage desk operators and their competence'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show audit import-cia import-aura completions help" -f -a "register" -d 'Register a citizen at the desk (pre-filled from the CIA and AURA registries)'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show audit import-cia import-aura completions help" -f -a "search" -d 'Search registrations with the filters of the desk\'s search page'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show audit import-cia import-aura completions help" -f -a "show" -d 'Show every field of one registration'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show audit import-cia import-aura completions help" -f -a "audit" -d 'List the audit log (who did what, when, from where)'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show audit import-cia import-aura completions help" -f -a "import-cia" -d 'Import a municipal registry (CIA) export'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show audit import-cia import-aura completions help" -f -a "import-aura" -d 'Import a health-service registry (AURA) export'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show audit import-cia import-aura completions help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish)'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show audit import-cia import-aura completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "db" -d 'Manage the database: the embedded cluster and the migrations'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "operator" -d 'Manage desk operators and their competence'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "register" -d 'Register a citizen at the desk (pre-filled from the CIA and AURA registries)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "search" -d 'Search registrations with the filters of the desk\'s search page'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "show" -d 'Show every field of one registration'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "book" -d 'Book an operation (verification, promotion, reset, pin, revocation) and hand over its letters'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "regenerate-code" -d 'A new activation code (PIN unchanged; the old code stops working)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "print-letters" -d 'Print again the summary, the rules, the proxy form or a new activation code'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "edit" -d 'Change the personal data of a registration'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "edit-delegate" -d 'Change the delegate of the active operation'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "change-residence" -d 'Move the residence into a municipality of the operator\'s competence'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "username" -d 'Tell a citizen their username, after the identity check'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "citizen" -d 'What the citizen completes online: activation, revocation'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "audit" -d 'List the audit log (who did what, when, from where)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "import-cia" -d 'Import a municipal registry (CIA) export'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "import-aura" -d 'Import a health-service registry (AURA) export'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "status" -d 'Where the database is, whether it runs, which migrations are applied'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "start" -d 'Create (first time) and start the embedded cluster, and apply the migrations'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "stop" -d 'Stop the embedded cluster'
@@ -264,3 +476,5 @@ complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_see
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "add" -d 'Add an operator. The first operator of a new database needs no --operator'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "list" -d 'List the operators'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "show" -d 'Show one operator'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from citizen" -f -a "activate" -d 'Complete a verification, promotion, reset or PIN regeneration with the codes received'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from citizen" -f -a "revoke" -d 'Complete a revocation with the revocation code: credentials disabled, personal data erased'

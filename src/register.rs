@@ -182,3 +182,23 @@ pub(crate) async fn resolve_places(c: &impl deadpool_postgres::GenericClient, d:
     }
     Ok(())
 }
+
+/// A registration at the desk is verified in person, so it ends with the strong verification
+/// booked and its letters printed (two transactions: if the booking fails, the registration
+/// stays and `sportello book` completes it).
+pub async fn register_at_desk(
+    session: &Session,
+    desk: &crate::handover::Desk,
+    draft: Draft,
+    delegate: Option<Delegate>,
+    print_code: bool,
+) -> Result<crate::book::Booked> {
+    let reg = register(session, draft).await?;
+    let request = crate::book::Request {
+        key: Key::Number(reg.registration_number),
+        operation: OperationKind::Verification,
+        delegate,
+        print_code,
+    };
+    crate::book::book(session, desk, request).await
+}

@@ -42,10 +42,10 @@ async fn register_search_show_in_every_format() {
     let out = db.cli(Some("admin"), &register_args(&cf.to_lowercase(), &["--format", "json"]));
     let (stdout, stderr, code) = text(&out);
     assert_eq!(code, 0, "{stderr}");
-    let reg: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(reg["fiscal_code"], cf.as_str(), "lower case normalised");
-    assert_eq!(reg["state"], "registrato");
-    let number = reg["registration_number"].as_i64().unwrap();
+    let booked: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(booked["fiscal_code"], cf.as_str(), "lower case normalised");
+    assert_eq!(booked["operation"], "verification", "a desk registration books the strong verification");
+    let number = booked["registration_number"].as_i64().unwrap();
 
     let out = db.cli(Some("admin"), &["search", "--last-name", "ros", "--format", "json"]);
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -67,7 +67,7 @@ async fn register_search_show_in_every_format() {
 
     let out = db.cli(Some("admin"), &["search", "--municipality", "Torino"]);
     let (stdout, _, _) = text(&out);
-    assert!(stdout.contains("Rossi") && stdout.contains("book verification"), "{stdout}");
+    assert!(stdout.contains("Rossi") && stdout.contains("riscontrato") && stdout.contains("regenerate-code"), "{stdout}");
 
     let out = db.cli(Some("admin"), &["show", "--number", &number.to_string()]);
     let (stdout, _, code) = text(&out);

@@ -98,6 +98,10 @@ pub struct TestDb {
     pub name: String,
     pub config: tokio_postgres::Config,
     pub db: Database,
+    /// Key file, outbox and letters of this test.
+    pub files: tempfile::TempDir,
+    /// SMTP server URL for the binary, when the test sends through one.
+    pub smtp_url: Option<String>,
 }
 
 impl TestDb {
@@ -111,7 +115,9 @@ impl TestDb {
         config.dbname(&name);
         let db = Database::with_config(config.clone()).await.unwrap();
         sportello::operators::add(&db, None, new_operator("admin", &["TO"], &[])).await.unwrap();
-        TestDb { name, config, db }
+        let files = tempfile::tempdir().unwrap();
+        sportello::secrets::SecretKey::load(&files.path().join("secret.key"), true).unwrap();
+        TestDb { name, config, db, files, smtp_url: None }
     }
 
     /// A connection string for the binary.
@@ -144,6 +150,36 @@ impl TestDb {
         Session::open(self.db.clone(), Some(id), "test").await.unwrap()
     }
 
+    /// The desk tools of this test: its key, its outbox (or SMTP server), its letters.
+    pub fn desk(&self) -> sportello::handover::Desk {
+        let settings = sportello::config::DeskSettings {
+            key_file: self.files.path().join("secret.key"),
+            create_key: false,
+            mail: sportello::mail::MailSettings {
+                smtp_url: self.smtp_url.clone(),
+                spool_dir: self.outbox(),
+                from: "Sistema Piemonte <noreply@sistemapiemonte.it>".into(),
+            },
+            letters_dir: self.files.path().join("letters"),
+            code_validity_days: 30,
+            max_attempts: 5,
+        };
+        sportello::handover::Desk::open(&settings).unwrap()
+    }
+
+    pub fn outbox(&self) -> PathBuf {
+        self.files.path().join("outbox")
+    }
+
+    /// The messages in the outbox, oldest first.
+    pub fn spooled(&self) -> Vec<String> {
+        let mut files: Vec<_> = std::fs::read_dir(self.outbox())
+            .map(|d| d.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default();
+        files.sort_by_key(|p| std::fs::metadata(p).unwrap().modified().unwrap());
+        files.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
+    }
+
     /// The bootstrap operator, competent for Turin's province.
     pub async fn admin(&self) -> Session {
         Session::open(self.db.clone(), Some("admin"), "test").await.unwrap()
@@ -152,7 +188,15 @@ impl TestDb {
     /// Runs the binary on this database as `operator` (None: no operator).
     pub fn cli(&self, operator: Option<&str>, args: &[&str]) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_sportello"));
-        cmd.args(args).env("SPORTELLO_DATABASE_URL", self.url()).env_remove("SPORTELLO_OPERATOR");
+        cmd.args(args)
+            .env("SPORTELLO_DATABASE_URL", self.url())
+            .env_remove("SPORTELLO_OPERATOR")
+            .env("SPORTELLO_HOME", self.files.path())
+            .env("SPORTELLO_KEY_FILE", self.files.path().join("secret.key"));
+        match &self.smtp_url {
+            Some(url) => cmd.env("SPORTELLO_SMTP_URL", url),
+            None => cmd.env_remove("SPORTELLO_SMTP_URL"),
+        };
         if let Some(op) = operator {
             cmd.env("SPORTELLO_OPERATOR", op);
         }
@@ -177,5 +221,48 @@ pub fn new_operator(id: &str, provinces: &[&str], municipalities: &[&str]) -> sp
         fse: false,
         provinces: provinces.iter().map(|p| p.to_string()).collect(),
         municipalities: municipalities.iter().map(|m| m.to_string()).collect(),
+    }
+}
+
+/// A real SMTP server on loopback (aiosmtpd), storing what it receives in a Maildir.
+pub struct SmtpServer {
+    child: std::process::Child,
+    pub url: String,
+    pub maildir: tempfile::TempDir,
+}
+
+impl SmtpServer {
+    pub fn start() -> SmtpServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let maildir = tempfile::tempdir().unwrap();
+        let child = Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(maildir.path().join("Maildir"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 with aiosmtpd (pip install aiosmtpd) for the SMTP tests");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return SmtpServer { child, url: format!("smtp://127.0.0.1:{port}"), maildir };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("the SMTP server did not start (is aiosmtpd installed? pip install aiosmtpd)");
+    }
+
+    /// Raw messages received.
+    pub fn received(&self) -> Vec<String> {
+        let new = self.maildir.path().join("Maildir/new");
+        std::fs::read_dir(new)
+            .map(|d| d.map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

@@ -5,6 +5,7 @@ mod fixtures;
 
 mod audit;
 mod cli;
+mod desk;
 mod embedded;
 mod import;
 mod register;

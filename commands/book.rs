@@ -1,0 +1,71 @@
+//! `sportello book`: book an operation, hand over PIN, code and summary.
+
+use clap::Args;
+use sportello::book::{self, Booked};
+use sportello::domain::OperationKind;
+use sportello::handover::Delivery;
+
+use crate::people::{DelegateFlags, Target};
+use crate::{Env, in_session, output};
+
+#[derive(Debug, Args)]
+#[command(after_help = "Only the operations the state table allows can be booked (see `sportello show`); a new
+booking replaces the active one. The PIN letter and the data summary are written to the letters
+directory; the activation code (revocation code) is emailed, or printed when there is no email
+or with --print-code.
+
+Examples:
+  sportello book --cf RSSMRA85T10L219G --operation verification
+  sportello book --number 1000001 --operation pin --print-code
+  sportello book --cf RSSMRA85T10L219G --operation revocation --delegate-kind proxy \\
+      --delegate-first-name Anna --delegate-last-name Neri --delegate-cf NRENNA80A41L219X \\
+      --delegate-doc-type identity-card --delegate-doc-number CA11111AA \\
+      --delegate-doc-issued 2023-01-01 --delegate-doc-issuer 'Comune di Torino'")]
+pub struct BookArgs {
+    #[command(flatten)]
+    target: Target,
+    /// The operation.
+    #[arg(long, value_enum)]
+    operation: OperationKind,
+    #[command(flatten)]
+    delegate: DelegateFlags,
+    /// Print the activation or revocation code too, even when it is emailed.
+    #[arg(long)]
+    print_code: bool,
+}
+
+/// Tells the operator what was handed over and where the letters are.
+pub fn report(env: &Env, b: &Booked) -> sportello::Result<()> {
+    if env.format == output::Format::Json {
+        output::json(b)?;
+        return Ok(());
+    }
+    println!("booked {} ({}) for registration {} ({})", b.operation, b.operation.label(), b.registration_number, b.fiscal_code);
+    delivery(&b.code);
+    for p in &b.letters {
+        println!("letter: {}", p.display());
+    }
+    Ok(())
+}
+
+pub fn delivery(d: &Delivery) {
+    match d {
+        Delivery::Emailed { to, via } => println!("code emailed to {to} ({via})"),
+        Delivery::NoEmail => println!("no email on record: nothing sent, the code is in the printed letter"),
+        Delivery::Printed => println!("code printed as asked (not emailed)"),
+        Delivery::Failed { reason } => println!("email NOT sent: {reason}"),
+    }
+}
+
+pub async fn run(env: &Env, a: BookArgs) -> sportello::Result<i32> {
+    let request = book::Request {
+        key: a.target.key()?,
+        operation: a.operation,
+        delegate: a.delegate.delegate()?,
+        print_code: a.print_code,
+    };
+    let desk = env.desk()?;
+    let booked = in_session(env, async |s| book::book(s, &desk, request).await).await?;
+    report(env, &booked)?;
+    Ok(0)
+}

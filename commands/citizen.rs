@@ -1,0 +1,93 @@
+//! `sportello citizen`: what the citizen does online (the web portal's part), so the whole
+//! lifecycle can be run and tested here.
+
+use clap::{Args, Subcommand};
+use sportello::citizen::{self, Activation};
+
+use crate::{Env, output};
+
+#[derive(Debug, Subcommand)]
+pub enum CitizenCommand {
+    /// Complete a verification, promotion, reset or PIN regeneration with the codes received.
+    #[command(after_help = "Examples:
+  sportello citizen activate --cf RSSMRA85T10L219G --code ABCD-EFGH-JKMN --pin 12345678 --accept-rules \\
+      --username mario.rossi --password 'una password 2026' --question 'Primo animale?' --answer Fido
+  sportello citizen activate --cf RSSMRA85T10L219G --code ABCD-EFGH-JKMN --pin 12345678 --accept-rules   # PIN regeneration, promotion")]
+    Activate(ActivateArgs),
+    /// Complete a revocation with the revocation code: credentials disabled, personal data erased.
+    #[command(after_help = "Examples:\n  sportello citizen revoke --cf RSSMRA85T10L219G --code ABCD-EFGH-JKMN")]
+    Revoke(RevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ActivateArgs {
+    #[arg(long)]
+    cf: String,
+    /// The activation code (email or letter).
+    #[arg(long)]
+    code: String,
+    /// The PIN (sealed letter).
+    #[arg(long)]
+    pin: String,
+    /// Accept the service rules (Regolamento).
+    #[arg(long)]
+    accept_rules: bool,
+    /// Username to choose (verification, reset).
+    #[arg(long)]
+    username: Option<String>,
+    /// Password to choose (verification, reset); SPORTELLO_PASSWORD keeps it out of the shell history.
+    #[arg(long, env = "SPORTELLO_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    /// Secret question.
+    #[arg(long)]
+    question: Option<String>,
+    /// Answer to the secret question.
+    #[arg(long)]
+    answer: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    #[arg(long)]
+    cf: String,
+    /// The revocation code.
+    #[arg(long)]
+    code: String,
+}
+
+pub async fn run(env: &Env, cmd: CitizenCommand) -> sportello::Result<i32> {
+    let db = env.database().await?;
+    let desk = env.desk()?;
+    match cmd {
+        CitizenCommand::Activate(a) => {
+            let activation = Activation {
+                fiscal_code: a.cf,
+                activation_code: a.code,
+                pin: a.pin,
+                accept_rules: a.accept_rules,
+                username: a.username,
+                password: a.password,
+                secret_question: a.question,
+                secret_answer: a.answer,
+            };
+            let done = citizen::activate(&db, &desk, activation).await?;
+            if env.format == output::Format::Json {
+                output::json(&done)?;
+            } else {
+                println!(
+                    "{} completed for registration {}: {}, strong {}{}",
+                    done.operation.label(),
+                    done.registration_number,
+                    done.state,
+                    if done.strong { "Y" } else { "N" },
+                    done.username.map(|u| format!(", username {u}")).unwrap_or_default()
+                );
+            }
+        }
+        CitizenCommand::Revoke(a) => {
+            let number = citizen::revoke(&db, &desk, &a.cf, &a.code).await?;
+            println!("registration {number} revoked: credentials disabled, personal data erased");
+        }
+    }
+    Ok(0)
+}
