@@ -1,29 +1,65 @@
-//! `sportello regenerate-code` and `sportello print-letters`.
+//! `sportello regenerate-code` (at the desk or from the helpdesk mailbox) and
+//! `sportello print-letters` (reprints, and the postal PIN runs).
+
+use std::path::PathBuf;
 
 use clap::Args;
+use sportello::batch::{mailbox, postal};
 use sportello::book::{self, Reprint};
+use sportello::error::exit;
 
-use crate::people::Target;
+use crate::progress::Reporter;
 use crate::{Env, in_session, output};
 
 #[derive(Debug, Args)]
-#[command(after_help = "The PIN is unchanged; the old activation code stops working. The new code is emailed,
-or printed when there is no email or with --print.
+#[command(after_help = "At the desk: the PIN is unchanged; the old activation code stops working. The new code is
+emailed, or printed when there is no email or with --print.
+Helpdesk: --mailbox DIR processes the emailed requests (.eml files or a Maildir); each is
+honoured only when it comes from the registered address and carries matching first name, last
+name, fiscal code, document number and issue date; otherwise the reply sends the citizen to a
+desk. Messages are moved to DIR/processed or DIR/failed.
 
 Examples:
   sportello regenerate-code --cf RSSMRA85T10L219G
-  sportello regenerate-code --number 1000001 --print")]
+  sportello regenerate-code --number 1000001 --print
+  sportello regenerate-code --mailbox /var/mail/helpdesk")]
 pub struct RegenerateArgs {
-    #[command(flatten)]
-    target: Target,
+    /// Fiscal code of the citizen.
+    #[arg(long, conflicts_with_all = ["number", "mailbox"], required_unless_present_any = ["number", "mailbox"])]
+    cf: Option<String>,
+    /// Registration number.
+    #[arg(long, conflicts_with = "mailbox")]
+    number: Option<i64>,
     /// Print the new code as a letter instead of emailing it.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "mailbox")]
     print: bool,
+    /// Process the helpdesk's emailed requests in this directory.
+    #[arg(long, value_name = "DIR")]
+    mailbox: Option<PathBuf>,
 }
 
 pub async fn regenerate(env: &Env, a: RegenerateArgs) -> sportello::Result<i32> {
-    let key = a.target.key()?;
     let desk = env.desk()?;
+    if let Some(dir) = &a.mailbox {
+        let progress = Reporter::new();
+        let report = in_session(env, async |s| mailbox::process(s, &desk, dir, &progress).await).await?;
+        if env.format == output::Format::Json {
+            output::json(&report)?;
+        } else {
+            for m in &report.messages {
+                let what = match &m.outcome {
+                    mailbox::Outcome::Honoured => "honoured: new code emailed".to_string(),
+                    mailbox::Outcome::Refused { reason } => format!("refused ({reason}): reply sent"),
+                    mailbox::Outcome::Duplicate => "duplicate Message-ID: skipped".to_string(),
+                    mailbox::Outcome::Unreadable { reason } => format!("failed: {reason}"),
+                };
+                println!("{} <{}>: {what} -> {}", m.file.display(), m.sender.as_deref().unwrap_or("?"), m.moved_to.display());
+            }
+        }
+        let failed = report.messages.iter().any(|m| matches!(m.outcome, mailbox::Outcome::Unreadable { .. } | mailbox::Outcome::Duplicate));
+        return Ok(if failed { exit::WITH_REJECTS } else { exit::OK });
+    }
+    let key = sportello::search::key(a.cf.as_deref(), a.number)?;
     let done = in_session(env, async |s| book::regenerate_code(s, &desk, &key, a.print).await).await?;
     if env.format == output::Format::Json {
         output::json(&done)?;
@@ -38,17 +74,28 @@ pub async fn regenerate(env: &Env, a: RegenerateArgs) -> sportello::Result<i32> 
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "A PIN is never reprinted: a new PIN is a new booking (`sportello book --operation pin`).
-The activation code is kept only as a hash, so --activation-code draws a new one (the old one
-stops working) and prints it.
+#[command(after_help = "One registration: the summary, the rules, the forms, or a new activation code (kept only as
+a hash, so a new one is drawn). A PIN is never reprinted at the desk: a new PIN is a booking
+(`book --operation pin`), or a letter by post (--pin-by-post, printed by the next postal run).
+
+Postal run (--postal-run): PIN letters for every registration whose letter is due (pre-loaded
+residents, requests by post), with a new PIN each, in PDF files of --batch-size letters for the
+print shop plus a CSV manifest per file; the address is placed for a window envelope. A crashed
+run resumes with the same command.
 
 Examples:
   sportello print-letters --cf RSSMRA85T10L219G --summary --rules
-  sportello print-letters --number 1000001 --proxy-form
-  sportello print-letters --number 1000001 --activation-code")]
+  sportello print-letters --number 1000001 --proxy-form --guardianship
+  sportello print-letters --number 1000001 --activation-code
+  sportello print-letters --cf RSSMRA85T10L219G --pin-by-post
+  sportello print-letters --postal-run --province TO --batch-size 1000 --out /srv/print-shop")]
 pub struct PrintArgs {
-    #[command(flatten)]
-    target: Target,
+    /// Fiscal code of the citizen.
+    #[arg(long, conflicts_with_all = ["number", "postal_run"], required_unless_present_any = ["number", "postal_run"])]
+    cf: Option<String>,
+    /// Registration number.
+    #[arg(long, conflicts_with = "postal_run")]
+    number: Option<i64>,
     /// The data summary.
     #[arg(long)]
     summary: bool,
@@ -64,10 +111,55 @@ pub struct PrintArgs {
     /// A new activation code, printed.
     #[arg(long)]
     activation_code: bool,
+    /// Send a new PIN by post with the next postal run.
+    #[arg(long)]
+    pin_by_post: bool,
+    /// Print the PIN letters that are due, for the print shop.
+    #[arg(long)]
+    postal_run: bool,
+    /// Postal run: only this province.
+    #[arg(long, requires = "postal_run")]
+    province: Option<String>,
+    /// Postal run: at most this many letters.
+    #[arg(long, requires = "postal_run")]
+    limit: Option<i64>,
+    /// Postal run: letters per PDF file.
+    #[arg(long, default_value_t = 1000, requires = "postal_run")]
+    batch_size: usize,
+    /// Postal run: where the PDF files and manifests go (default: SPORTELLO_HOME/postal).
+    #[arg(long, requires = "postal_run")]
+    out: Option<PathBuf>,
 }
 
 pub async fn print(env: &Env, a: PrintArgs) -> sportello::Result<i32> {
-    let key = a.target.key()?;
+    if a.postal_run {
+        let desk = env.desk()?;
+        let opts = postal::Options {
+            province: a.province.clone(),
+            limit: a.limit,
+            batch_size: a.batch_size,
+            out: a.out.clone().unwrap_or_else(|| env.home.join("postal")),
+        };
+        let progress = Reporter::new();
+        let report = in_session(env, async |s| postal::run(s, &desk, &opts, &progress).await).await?;
+        if env.format == output::Format::Json {
+            output::json(&report)?;
+        } else {
+            if report.resumed {
+                println!("resumed run {}: {} batches finished, {} half-done batches discarded", report.run_id, report.recovered, report.discarded);
+            }
+            println!("postal run {}: {} letters in {} files", report.run_id, report.letters, report.batches);
+            for f in &report.files {
+                println!("file: {}", f.display());
+            }
+        }
+        return Ok(0);
+    }
+    let key = sportello::search::key(a.cf.as_deref(), a.number)?;
+    if a.pin_by_post {
+        let number = in_session(env, async |s| postal::request_reprint(s, &key).await).await?;
+        println!("registration {number}: a new PIN letter will be printed by the next postal run");
+    }
     let which: Vec<Reprint> = [
         (a.summary, Reprint::Summary),
         (a.rules, Reprint::Rules),
@@ -78,6 +170,9 @@ pub async fn print(env: &Env, a: PrintArgs) -> sportello::Result<i32> {
     .into_iter()
     .filter_map(|(on, r)| on.then_some(r))
     .collect();
+    if which.is_empty() && a.pin_by_post {
+        return Ok(0);
+    }
     let desk = env.desk()?;
     let paths = in_session(env, async |s| book::print_letters(s, &desk, &key, &which).await).await?;
     if env.format == output::Format::Json {

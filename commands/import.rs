@@ -3,24 +3,29 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use sportello::batch::registry_import::{self, Encoding, Options};
+use sportello::batch::write_rejects;
 use sportello::error::exit;
-use sportello::registry_import::{self, Encoding};
 use sportello::store::registry::Source;
 
-use crate::output;
-use crate::{Env, in_session};
+use crate::progress::Reporter;
+use crate::{Env, in_session, output};
 
 #[derive(Debug, Args)]
 #[command(after_help = "The file is CSV with a header, ';' or ',' separated. Columns:
   fiscal_code, first_name, last_name, birth_date, sex, address, street_number, postcode,
   municipality (ISTAT or cadastral code), doc_type, doc_number, doc_issued, doc_issuer
-Bad rows are listed (line, field, value, reason) and the good ones imported; the exit code
-is 0 when every row was good, 3 when some were rejected.
+Bad rows are reported (line, field, value, reason) and the good ones imported. The run is
+recorded and committed in chunks: after a crash, the same command resumes where it stopped;
+re-running a finished import of the same file does nothing and says so.
+Exit codes: 0 every row imported, 8 done with rejected rows, other codes failure.
 
 Examples:
   sportello import-cia samples/cia.csv
+  sportello import-cia anagrafe-to.csv --full-snapshot --preload TO
+  sportello import-cia samples/cia.csv --preload Moncalieri --preload Asti
   sportello import-aura samples/aura.csv --rejects /tmp/aura-rejects.csv
-  sportello import-cia legacy.csv --encoding latin-1")]
+  sportello import-cia legacy.csv --encoding latin-1 --dry-run")]
 pub struct ImportArgs {
     /// The registry export.
     file: PathBuf,
@@ -30,24 +35,56 @@ pub struct ImportArgs {
     /// Write the rejected rows to this CSV file (line, field, value, reason).
     #[arg(long, value_name = "FILE")]
     rejects: Option<PathBuf>,
+    /// The file is the whole registry: residents missing from it have ceased and are removed.
+    #[arg(long)]
+    full_snapshot: bool,
+    /// Pre-load the residents of this province or municipality not yet registered (repeatable).
+    #[arg(long, value_name = "AREA")]
+    preload: Vec<String>,
+    /// Validate and report; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Import even if this very file was imported before.
+    #[arg(long)]
+    force: bool,
+    /// Rows per transaction.
+    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(1..))]
+    chunk_size: u32,
 }
 
 pub async fn run(env: &Env, source: Source, a: ImportArgs) -> sportello::Result<i32> {
-    let summary = in_session(env, async |s| registry_import::import(s, source, &a.file, a.encoding).await).await?;
+    let opts = Options {
+        encoding: a.encoding,
+        full_snapshot: a.full_snapshot,
+        preload: a.preload.clone(),
+        dry_run: a.dry_run,
+        force: a.force,
+        chunk_size: a.chunk_size as usize,
+    };
+    let progress = Reporter::new();
+    let report = in_session(env, async |s| registry_import::import(s, source, &a.file, &opts, &progress).await).await?;
+    if let Some(run) = report.already_done_by {
+        eprintln!("{} was imported completely by run {run}: nothing to do (--force to import it again)", a.file.display());
+        return Ok(exit::OK);
+    }
     eprintln!(
-        "{}: {} rows: {} new, {} changed, {} unchanged, {} rejected",
+        "{}{}: {} rows: {} new, {} changed, {} unchanged, {} rejected{}{}{}",
         source.label(),
-        summary.rows,
-        summary.inserted,
-        summary.updated,
-        summary.unchanged,
-        summary.rejected.len()
+        if a.dry_run { " (dry run)" } else { "" },
+        report.rows,
+        report.inserted,
+        report.updated,
+        report.unchanged,
+        report.rejected.len(),
+        if a.full_snapshot { format!(", {} ceased", report.ceased) } else { String::new() },
+        if a.preload.is_empty() { String::new() } else { format!(", {} pre-loaded", report.preloaded) },
+        report.run_id.map(|r| format!(" (run {r}{})", if report.resumed { ", resumed" } else { "" })).unwrap_or_default(),
     );
     if let Some(path) = &a.rejects {
-        registry_import::write_rejects(path, &summary.rejected)?;
+        write_rejects(path, &report.rejected)?;
         eprintln!("rejected rows written to {}", path.display());
-    } else if !summary.rejected.is_empty() {
-        output::rows(env.format, &summary.rejected, &summary.rejected)?;
+    } else if !report.rejected.is_empty() {
+        output::rows(env.format, &report.rejected, &report.rejected)?;
     }
-    Ok(if summary.rejected.is_empty() { exit::OK } else { exit::INVALID })
+    Ok(if report.rejected.is_empty() { exit::OK } else { exit::WITH_REJECTS })
 }

@@ -12,7 +12,9 @@ mod import;
 mod operator;
 mod output;
 mod people;
+mod progress;
 mod register;
+mod runs;
 mod search;
 mod show;
 
@@ -39,7 +41,8 @@ Examples:
   sportello book --cf RSSMRA85T10A562S --operation pin
 
 Exit codes: 0 ok, 1 failure, 2 bad command line, 3 invalid input, 4 not found,
-5 refused by a rule, 6 database unavailable, 7 already registered.";
+5 refused by a rule, 6 database unavailable, 7 already registered,
+8 batch done with rejected rows.";
 
 /// Back office of the Piedmont strong-credential registration desks.
 #[derive(Debug, Parser)]
@@ -93,6 +96,10 @@ enum Command {
     ChangeResidence(edit::ChangeResidenceArgs),
     /// Tell a citizen their username, after the identity check.
     Username(edit::UsernameArgs),
+    /// Revoke credentials requested by registered letter (one, or a batch file).
+    Revoke(runs::RevokeArgs),
+    /// List batch runs (imports, postal runs, revocations, mailbox) and their counts.
+    Runs(runs::RunsArgs),
     /// What the citizen completes online: activation, revocation.
     #[command(subcommand)]
     Citizen(citizen::CitizenCommand),
@@ -122,6 +129,8 @@ impl Command {
             Command::ChangeResidence(_) => "change-residence",
             Command::Username(_) => "username",
             Command::Citizen(_) => "citizen",
+            Command::Revoke(_) => "revoke",
+            Command::Runs(_) => "runs",
             Command::Audit(_) => "audit",
             Command::ImportCia(_) => "import-cia",
             Command::ImportAura(_) => "import-aura",
@@ -189,6 +198,8 @@ async fn run(cli: Cli) -> sportello::Result<i32> {
         Command::ChangeResidence(a) => edit::change_residence(&env, a).await,
         Command::Username(a) => edit::username(&env, a).await,
         Command::Citizen(c) => citizen::run(&env, c).await,
+        Command::Revoke(a) => runs::revoke(&env, a).await,
+        Command::Runs(a) => runs::runs(&env, a).await,
         Command::Audit(a) => audit::run(&env, a).await,
         Command::ImportCia(a) => import::run(&env, sportello::store::registry::Source::Cia, a).await,
         Command::ImportAura(a) => import::run(&env, sportello::store::registry::Source::Aura, a).await,

@@ -44,6 +44,8 @@ complete -c sportello -n "__fish_sportello_needs_command" -f -a "edit" -d 'Chang
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "edit-delegate" -d 'Change the delegate of the active operation'
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "change-residence" -d 'Move the residence into a municipality of the operator\'s competence'
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "username" -d 'Tell a citizen their username, after the identity check'
+complete -c sportello -n "__fish_sportello_needs_command" -f -a "revoke" -d 'Revoke credentials requested by registered letter (one, or a batch file)'
+complete -c sportello -n "__fish_sportello_needs_command" -f -a "runs" -d 'List batch runs (imports, postal runs, revocations, mailbox) and their counts'
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "citizen" -d 'What the citizen completes online: activation, revocation'
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "audit" -d 'List the audit log (who did what, when, from where)'
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "import-cia" -d 'Import a municipal registry (CIA) export'
@@ -263,6 +265,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand book" -l print-code 
 complete -c sportello -n "__fish_sportello_using_subcommand book" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l cf -d 'Fiscal code of the citizen' -r
 complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l number -d 'Registration number' -r
+complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l mailbox -d 'Process the helpdesk\'s emailed requests in this directory' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l operator -d 'The acting operator, stamped on every write and audit record' -r
@@ -273,6 +276,10 @@ complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l 
 complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l cf -d 'Fiscal code of the citizen' -r
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l number -d 'Registration number' -r
+complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l province -d 'Postal run: only this province' -r
+complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l limit -d 'Postal run: at most this many letters' -r
+complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l batch-size -d 'Postal run: letters per PDF file' -r
+complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l out -d 'Postal run: where the PDF files and manifests go (default: SPORTELLO_HOME/postal)' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l operator -d 'The acting operator, stamped on every write and audit record' -r
@@ -284,6 +291,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l ru
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l proxy-form -d 'The proxy form (Modulo delega), pre-filled'
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l guardianship -d 'The substitute declaration for persons under guardianship or unable to sign'
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l activation-code -d 'A new activation code, printed'
+complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l pin-by-post -d 'Send a new PIN by post with the next postal run'
+complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l postal-run -d 'Print the PIN letters that are due, for the print shop'
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l cf -d 'Fiscal code of the citizen' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l number -d 'Registration number' -r
@@ -374,6 +383,30 @@ complete -c sportello -n "__fish_sportello_using_subcommand username" -l format 
 csv\t''
 json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand username" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l letters -d 'A batch of registered letters' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l report -d 'Write the letters not honoured (line, field, value, reason) to this CSV file' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l cf -d 'One letter: the citizen\'s fiscal code' -r
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l letter-protocol -d 'One letter: its protocol number' -r
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l first-name -d 'One letter: first name as written (checked when given)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l last-name -d 'One letter: last name as written (checked when given)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l doc-number -d 'One letter: identity document number (checked when given)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l doc-issued -d 'One letter: document issue date (checked when given)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand runs" -l kind -d 'Only runs of this kind (import-cia, import-aura, postal-run, revoke-letters, helpdesk-mailbox)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand runs" -l limit -r
+complete -c sportello -n "__fish_sportello_using_subcommand runs" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand runs" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand runs" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand runs" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand runs" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -l operator -d 'The acting operator, stamped on every write and audit record' -r
@@ -427,22 +460,32 @@ complete -c sportello -n "__fish_sportello_using_subcommand audit" -s h -l help 
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l encoding -d 'Text encoding of the file' -r -f -a "utf-8\t''
 latin-1\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l rejects -d 'Write the rejected rows to this CSV file (line, field, value, reason)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l preload -d 'Pre-load the residents of this province or municipality not yet registered (repeatable)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l chunk-size -d 'Rows per transaction' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l operator -d 'The acting operator, stamped on every write and audit record' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l full-snapshot -d 'The file is the whole registry: residents missing from it have ceased and are removed'
+complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l dry-run -d 'Validate and report; write nothing'
+complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l force -d 'Import even if this very file was imported before'
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l encoding -d 'Text encoding of the file' -r -f -a "utf-8\t''
 latin-1\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l rejects -d 'Write the rejected rows to this CSV file (line, field, value, reason)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l preload -d 'Pre-load the residents of this province or municipality not yet registered (repeatable)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l chunk-size -d 'Rows per transaction' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l operator -d 'The acting operator, stamped on every write and audit record' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l full-snapshot -d 'The file is the whole registry: residents missing from it have ceased and are removed'
+complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l dry-run -d 'Validate and report; write nothing'
+complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l force -d 'Import even if this very file was imported before'
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand completions" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand completions" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
@@ -451,24 +494,26 @@ complete -c sportello -n "__fish_sportello_using_subcommand completions" -l form
 csv\t''
 json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "db" -d 'Manage the database: the embedded cluster and the migrations'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "operator" -d 'Manage desk operators and their competence'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "register" -d 'Register a citizen at the desk (pre-filled from the CIA and AURA registries)'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "search" -d 'Search registrations with the filters of the desk\'s search page'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "show" -d 'Show every field of one registration'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "book" -d 'Book an operation (verification, promotion, reset, pin, revocation) and hand over its letters'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "regenerate-code" -d 'A new activation code (PIN unchanged; the old code stops working)'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "print-letters" -d 'Print again the summary, the rules, the proxy form or a new activation code'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "edit" -d 'Change the personal data of a registration'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "edit-delegate" -d 'Change the delegate of the active operation'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "change-residence" -d 'Move the residence into a municipality of the operator\'s competence'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "username" -d 'Tell a citizen their username, after the identity check'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "citizen" -d 'What the citizen completes online: activation, revocation'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "audit" -d 'List the audit log (who did what, when, from where)'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "import-cia" -d 'Import a municipal registry (CIA) export'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "import-aura" -d 'Import a health-service registry (AURA) export'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish)'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username citizen audit import-cia import-aura completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura completions help" -f -a "db" -d 'Manage the database: the embedded cluster and the migrations'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura completions help" -f -a "operator" -d 'Manage desk operators and their competence'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura completions help" -f -a "register" -d 'Register a citizen at the desk (pre-filled from the CIA and AURA registries)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura completions help" -f -a "search" -d 'Search registrations with the filters of the desk\'s search page'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura completions help" -f -a "show" -d 'Show every field of one registration'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura completions help" -f -a "book" -d 'Book an operation (verification, promotion, reset, pin, revocation) and hand over its letters'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura completions help" -f -a "regenerate-code" -d 'A new activation code (PIN unchanged; the old code stops working)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura completions help" -f -a "print-letters" -d 'Print again the summary, the rules, the proxy form or a new activation code'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura completions help" -f -a "edit" -d 'Change the personal data of a registration'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura completions help" -f -a "edit-delegate" -d 'Change the delegate of the active operation'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura completions help" -f -a "change-residence" -d 'Move the residence into a municipality of the operator\'s competence'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura completions help" -f -a "username" -d 'Tell a citizen their username, after the identity check'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura completions help" -f -a "revoke" -d 'Revoke credentials requested by registered letter (one, or a batch file)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura completions help" -f -a "runs" -d 'List batch runs (imports, postal runs, revocations, mailbox) and their counts'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura completions help" -f -a "citizen" -d 'What the citizen completes online: activation, revocation'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura completions help" -f -a "audit" -d 'List the audit log (who did what, when, from where)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura completions help" -f -a "import-cia" -d 'Import a municipal registry (CIA) export'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura completions help" -f -a "import-aura" -d 'Import a health-service registry (AURA) export'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura completions help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "status" -d 'Where the database is, whether it runs, which migrations are applied'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "start" -d 'Create (first time) and start the embedded cluster, and apply the migrations'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "stop" -d 'Stop the embedded cluster'

@@ -12,6 +12,8 @@ pub mod exit {
     pub const REFUSED: i32 = 5;
     pub const UNAVAILABLE: i32 = 6;
     pub const ALREADY_REGISTERED: i32 = 7;
+    /// A batch finished, but some input rows were rejected (see its report).
+    pub const WITH_REJECTS: i32 = 8;
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -3,6 +3,7 @@
 //! The library decides; the `sportello` binary (in `commands/`) only talks to people.
 
 pub mod audit;
+pub mod batch;
 pub mod book;
 pub mod citizen;
 pub mod config;
@@ -14,7 +15,6 @@ pub mod letters;
 pub mod mail;
 pub mod operators;
 pub mod register;
-pub mod registry_import;
 pub mod search;
 pub mod secrets;
 pub mod session;

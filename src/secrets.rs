@@ -49,34 +49,33 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// Uniform random index below `n` by rejection sampling on OS random bytes.
-fn random_below(n: u8) -> Result<u8> {
-    let limit = 256 - (256 % n as u16);
-    loop {
-        let mut b = [0u8; 1];
-        getrandom::fill(&mut b).map_err(|e| Error::Unavailable(format!("the system random generator failed: {e}")))?;
-        if (b[0] as u16) < limit {
-            return Ok(b[0] % n);
+/// `count` characters drawn uniformly from `alphabet` (rejection sampling on OS random bytes).
+fn draw(alphabet: &[u8], count: usize) -> Result<String> {
+    let n = alphabet.len() as u16;
+    let limit = 256 - (256 % n);
+    let mut out = String::with_capacity(count);
+    let mut buf = [0u8; 32];
+    while out.len() < count {
+        getrandom::fill(&mut buf).map_err(|e| Error::Unavailable(format!("the system random generator failed: {e}")))?;
+        for &b in buf.iter().filter(|&&b| (b as u16) < limit) {
+            if out.len() == count {
+                break;
+            }
+            out.push(alphabet[(b as u16 % n) as usize] as char);
         }
     }
+    Ok(out)
 }
 
 /// A new PIN: 8 digits.
 pub fn new_pin() -> Result<Secret> {
-    let digits: Result<String> = (0..8).map(|_| random_below(10).map(|d| (b'0' + d) as char)).collect();
-    Ok(Secret(digits?))
+    Ok(Secret(draw(b"0123456789", 8)?))
 }
 
 /// A new activation or revocation code: 12 characters in groups of four (`XXXX-XXXX-XXXX`).
 pub fn new_code() -> Result<Secret> {
-    let mut s = String::with_capacity(14);
-    for i in 0..12 {
-        if i > 0 && i % 4 == 0 {
-            s.push('-');
-        }
-        s.push(CODE_ALPHABET[random_below(CODE_ALPHABET.len() as u8)? as usize] as char);
-    }
-    Ok(Secret(s))
+    let raw = draw(CODE_ALPHABET, 12)?;
+    Ok(Secret(format!("{}-{}-{}", &raw[..4], &raw[4..8], &raw[8..])))
 }
 
 /// The canonical form of a typed code: upper case, no spaces or dashes.

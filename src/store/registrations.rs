@@ -399,3 +399,12 @@ pub async fn update_data(c: &impl GenericClient, number: i64, d: &PersonalData, 
     .await?;
     Ok(())
 }
+
+/// Several registrations by number, in the order given (without their last operation).
+pub async fn get_many(c: &impl GenericClient, numbers: &[i64]) -> Result<Vec<Registration>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM unnest($1::bigint[]) WITH ORDINALITY AS k(n, i)
+         JOIN {FROM} ON r.registration_number = k.n ORDER BY k.i"
+    );
+    Ok(c.query(&sql, &[&numbers]).await?.iter().map(from_row).collect())
+}

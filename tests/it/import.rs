@@ -1,6 +1,7 @@
 use std::path::Path;
 
-use sportello::registry_import::{self, Encoding};
+use sportello::batch::Quiet;
+use sportello::batch::registry_import::{self, Options};
 use sportello::store::registry::Source;
 
 use crate::harness::{TestDb, text};
@@ -13,7 +14,7 @@ fn sample(name: &str) -> std::path::PathBuf {
 async fn every_kind_of_bad_row_is_reported_and_the_good_rows_imported() {
     let db = TestDb::new().await;
     let s = db.admin().await;
-    let summary = registry_import::import(&s, Source::Cia, &sample("cia-with-errors.csv"), Encoding::Utf8).await.unwrap();
+    let summary = registry_import::import(&s, Source::Cia, &sample("cia-with-errors.csv"), &Options::default(), &Quiet).await.unwrap();
     assert_eq!(summary.rows, 11);
     assert_eq!(summary.inserted, 2);
     let got: Vec<(u64, &str)> = summary.rejected.iter().map(|r| (r.line, r.field.as_str())).collect();
@@ -45,6 +46,8 @@ async fn re_import_touches_nothing_and_changes_are_applied() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("6 rows: 6 new, 0 changed, 0 unchanged, 0 rejected"), "{stderr}");
     let out = db.cli(Some("admin"), &["import-cia", sample("cia.csv").to_str().unwrap()]);
+    assert!(text(&out).1.contains("was imported completely by run 1: nothing to do"), "{}", text(&out).1);
+    let out = db.cli(Some("admin"), &["import-cia", sample("cia.csv").to_str().unwrap(), "--force"]);
     assert!(text(&out).1.contains("6 rows: 0 new, 0 changed, 6 unchanged"), "{}", text(&out).1);
     let accented: String = db
         .owner()
@@ -63,10 +66,11 @@ async fn re_import_touches_nothing_and_changes_are_applied() {
     std::fs::write(&path, latin1).unwrap();
     let out = db.cli(Some("admin"), &["import-cia", path.to_str().unwrap()]);
     let (_, stderr, code) = text(&out);
-    assert_eq!(code, 3, "not UTF-8 without --encoding: {stderr}");
-    assert!(stderr.contains("--encoding latin-1"), "{stderr}");
+    assert_eq!(code, 8, "not UTF-8 without --encoding: {stderr}");
+    assert!(text(&out).0.contains("--encoding latin-1"), "the reject says why");
+    assert!(stderr.contains("6 rows: 0 new, 1 changed, 4 unchanged, 1 rejected"), "the good rows go in: {stderr}");
     let out = db.cli(Some("admin"), &["import-cia", path.to_str().unwrap(), "--encoding", "latin-1"]);
-    assert!(text(&out).1.contains("6 rows: 0 new, 1 changed, 5 unchanged"), "{}", text(&out).1);
+    assert!(text(&out).1.contains("6 rows: 0 new, 0 changed, 6 unchanged"), "{}", text(&out).1);
     let name: String = db
         .owner()
         .await
@@ -79,7 +83,7 @@ async fn re_import_touches_nothing_and_changes_are_applied() {
     // Rejects report to a file; exit code 3 when some rows were bad.
     let report = dir.path().join("rejects.csv");
     let out = db.cli(Some("admin"), &["import-aura", sample("cia-with-errors.csv").to_str().unwrap(), "--rejects", report.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(out.status.code(), Some(8));
     let report = std::fs::read_to_string(report).unwrap();
     assert!(report.starts_with("line,field,value,reason\n4,fiscal_code,"), "{report}");
     assert_eq!(report.lines().count(), 10);

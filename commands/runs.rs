@@ -1,0 +1,139 @@
+//! `sportello runs` (batch runs and their counts) and `sportello revoke` (registered letters).
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde::Serialize;
+use sportello::batch::letter_revocations::{self, Letter, Outcome};
+use sportello::batch::{self, write_rejects};
+use sportello::error::exit;
+use tabled::Tabled;
+
+use crate::output::{self, local, opt};
+use crate::progress::Reporter;
+use crate::{Env, in_session};
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  sportello runs\n  sportello runs --kind import-cia --format json")]
+pub struct RunsArgs {
+    /// Only runs of this kind (import-cia, import-aura, postal-run, revoke-letters, helpdesk-mailbox).
+    #[arg(long)]
+    kind: Option<String>,
+    #[arg(long, default_value_t = 20)]
+    limit: i64,
+}
+
+#[derive(Tabled, Serialize)]
+struct Row {
+    run: i64,
+    kind: String,
+    input: String,
+    operator: String,
+    started: String,
+    finished: String,
+    state: String,
+    read: i64,
+    ok: i64,
+    rejected: i64,
+    counts: String,
+}
+
+pub async fn runs(env: &Env, a: RunsArgs) -> sportello::Result<i32> {
+    let runs = in_session(env, async |s| batch::list(s, a.kind.as_deref(), a.limit.max(1)).await).await?;
+    let flat: Vec<Row> = runs
+        .iter()
+        .map(|r| Row {
+            run: r.id,
+            kind: r.kind.clone(),
+            input: r.input.clone(),
+            operator: opt(&r.operator_id),
+            started: local(&r.started_at),
+            finished: r.finished_at.as_ref().map(local).unwrap_or_default(),
+            state: r.state.clone(),
+            read: r.rows_read,
+            ok: r.rows_ok,
+            rejected: r.rows_rejected,
+            counts: r.counts.to_string(),
+        })
+        .collect();
+    output::rows(env.format, &flat, &runs)?;
+    Ok(0)
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Revocations received by registered letter: a matching request revokes the credentials and
+erases the personal data at once (a pseudonymous tombstone is kept); the others are reported
+as mismatch, not found or already revoked.
+
+Batch file: CSV with a header, ';' or ',' separated:
+  fiscal_code, first_name, last_name, doc_number, doc_issued, protocol, protocol_date
+
+Examples:
+  sportello revoke --letters samples/revocation-letters.csv --report /tmp/revocations.csv
+  sportello revoke --cf RSSMRA85T10L219G --letter-protocol CSI-2026-004512 --doc-number CA12345AA")]
+pub struct RevokeArgs {
+    /// A batch of registered letters.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["cf", "letter_protocol"], required_unless_present = "cf")]
+    letters: Option<PathBuf>,
+    /// Write the letters not honoured (line, field, value, reason) to this CSV file.
+    #[arg(long, value_name = "FILE", requires = "letters")]
+    report: Option<PathBuf>,
+    /// One letter: the citizen's fiscal code.
+    #[arg(long, requires = "letter_protocol")]
+    cf: Option<String>,
+    /// One letter: its protocol number.
+    #[arg(long)]
+    letter_protocol: Option<String>,
+    /// One letter: first name as written (checked when given).
+    #[arg(long)]
+    first_name: Option<String>,
+    /// One letter: last name as written (checked when given).
+    #[arg(long)]
+    last_name: Option<String>,
+    /// One letter: identity document number (checked when given).
+    #[arg(long)]
+    doc_number: Option<String>,
+    /// One letter: document issue date (checked when given).
+    #[arg(long)]
+    doc_issued: Option<String>,
+}
+
+pub async fn revoke(env: &Env, a: RevokeArgs) -> sportello::Result<i32> {
+    let desk = env.desk()?;
+    if let Some(file) = &a.letters {
+        let progress = Reporter::new();
+        let report = in_session(env, async |s| letter_revocations::revoke_batch(s, &desk, file, &progress).await).await?;
+        if report.already_done {
+            eprintln!("{} was processed completely by run {}: nothing to do", file.display(), report.run_id);
+            return Ok(exit::OK);
+        }
+        eprintln!("run {}{}: {} letters, {}", report.run_id, if report.resumed { " (resumed)" } else { "" }, report.rows, report.counts);
+        if let Some(path) = &a.report {
+            write_rejects(path, &report.reported)?;
+            eprintln!("letters not honoured written to {}", path.display());
+        } else if !report.reported.is_empty() {
+            output::rows(env.format, &report.reported, &report.reported)?;
+        }
+        return Ok(if report.reported.is_empty() { exit::OK } else { exit::WITH_REJECTS });
+    }
+    let letter = Letter {
+        fiscal_code: a.cf.clone().unwrap_or_default(),
+        first_name: a.first_name.clone().unwrap_or_default(),
+        last_name: a.last_name.clone().unwrap_or_default(),
+        doc_number: a.doc_number.clone().unwrap_or_default(),
+        doc_issued: a.doc_issued.clone().unwrap_or_default(),
+        protocol: a.letter_protocol.clone().unwrap_or_default(),
+        protocol_date: String::new(),
+    };
+    let outcome = in_session(env, async |s| letter_revocations::revoke_one(s, &desk, letter).await).await?;
+    match outcome {
+        Outcome::Revoked { registration_number } => {
+            println!("registration {registration_number} revoked: credentials disabled, personal data erased");
+            Ok(exit::OK)
+        }
+        Outcome::NotFound => Err(sportello::Error::NotFound("no registration with that fiscal code".into())),
+        Outcome::AlreadyRevoked => Err(sportello::Error::Refused("already revoked".into())),
+        Outcome::Mismatch { fields } => Err(sportello::Error::Refused(format!("the letter does not match the record: {}", fields.join(", ")))),
+        Outcome::Invalid { reason } => Err(sportello::Error::Invalid(reason)),
+    }
+}

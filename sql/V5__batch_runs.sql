@@ -1,0 +1,71 @@
+-- Batch jobs (imports, postal runs, registered-letter revocations, helpdesk mailbox): each run is
+-- recorded with its progress so that a crashed run resumes where it committed last.
+
+CREATE TABLE batch_runs (
+    id             bigserial PRIMARY KEY,
+    kind           text NOT NULL,
+    input          text NOT NULL,            -- file or directory, or the options of a postal run
+    checksum       text NOT NULL,            -- SHA-256 of the input (identifies a re-run)
+    options        jsonb NOT NULL DEFAULT '{}',
+    operator_id    text REFERENCES operators(id),
+    started_at     timestamptz NOT NULL DEFAULT now(),
+    finished_at    timestamptz,
+    state          text NOT NULL DEFAULT 'running' CHECK (state IN ('running', 'done')),
+    position       bigint NOT NULL DEFAULT 0, -- input records committed so far
+    rows_read      bigint NOT NULL DEFAULT 0,
+    rows_ok        bigint NOT NULL DEFAULT 0,
+    rows_rejected  bigint NOT NULL DEFAULT 0,
+    counts         jsonb NOT NULL DEFAULT '{}'  -- what the job did (inserted, updated, printed, ...)
+);
+CREATE UNIQUE INDEX batch_runs_one_running ON batch_runs (kind, checksum) WHERE state = 'running';
+CREATE INDEX batch_runs_kind ON batch_runs (kind, checksum, started_at DESC);
+
+-- Bad input rows of a run, committed with the chunk they belong to.
+CREATE TABLE batch_rejects (
+    run_id  bigint NOT NULL REFERENCES batch_runs(id),
+    line    bigint NOT NULL,
+    field   text NOT NULL,
+    value   text NOT NULL,
+    reason  text NOT NULL,
+    PRIMARY KEY (run_id, line, field)
+);
+
+-- Fiscal codes present in a full-snapshot import (to find the ceased residents at the end).
+CREATE TABLE import_seen (
+    run_id       bigint NOT NULL,
+    fiscal_code  text NOT NULL,
+    PRIMARY KEY (run_id, fiscal_code)
+);
+
+-- Registrations whose PIN letter is to be mailed (preloaded residents, reprint requests).
+ALTER TABLE registrations ADD COLUMN pin_letter_due boolean NOT NULL DEFAULT false;
+CREATE INDEX registrations_pin_letter_due ON registrations (res_province, registration_number) WHERE pin_letter_due;
+
+-- Postal-run batches: a PDF of letters and its manifest. 'committed' = PINs stored and the files
+-- fsynced under temporary names; 'published' = renamed to their final names.
+CREATE TABLE postal_batches (
+    run_id    bigint NOT NULL REFERENCES batch_runs(id),
+    batch_no  integer NOT NULL,
+    pdf       text NOT NULL,
+    manifest  text NOT NULL,
+    letters   integer NOT NULL,
+    state     text NOT NULL CHECK (state IN ('committed', 'published')),
+    PRIMARY KEY (run_id, batch_no)
+);
+
+-- Helpdesk requests by email: each Message-ID is processed once.
+CREATE TABLE helpdesk_messages (
+    message_id    text PRIMARY KEY,
+    run_id        bigint REFERENCES batch_runs(id),
+    file          text NOT NULL,
+    sender        text,
+    fiscal_code_hash bytea,
+    outcome       text NOT NULL,
+    reason        text,
+    processed_at  timestamptz NOT NULL DEFAULT now()
+);
+
+GRANT SELECT, INSERT, UPDATE ON batch_runs, postal_batches TO sportello_app;
+GRANT SELECT, INSERT ON batch_rejects, helpdesk_messages TO sportello_app;
+GRANT SELECT, INSERT, DELETE ON import_seen TO sportello_app;
+GRANT USAGE ON SEQUENCE batch_runs_id_seq TO sportello_app;

@@ -1,0 +1,256 @@
+//! Revocations received by registered letter ("raccomandata A/R") at CSI, processed by the
+//! helpdesk: each request is checked against the record; a match revokes the credentials and
+//! erases the personal data at once (tombstone kept); the others are reported.
+//!
+//! Batch file: CSV with a header (`;` or `,`): `fiscal_code, first_name, last_name,
+//! doc_number, doc_issued, protocol, protocol_date`. Each row is its own transaction together
+//! with the run's checkpoint, so a crashed run resumes after the last row it finished.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{Begin, Progress, Reject};
+use crate::citizen::{Channel, erase, was_revoked};
+use crate::domain::{FiscalCode, Registration, parse_date};
+use crate::error::{Error, Result};
+use crate::handover::Desk;
+use crate::session::Session;
+use crate::store::operations;
+use crate::store::registrations::{self, Key};
+
+/// One letter.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Letter {
+    pub fiscal_code: String,
+    #[serde(default)]
+    pub first_name: String,
+    #[serde(default)]
+    pub last_name: String,
+    #[serde(default)]
+    pub doc_number: String,
+    #[serde(default)]
+    pub doc_issued: String,
+    pub protocol: String,
+    #[serde(default)]
+    pub protocol_date: String,
+}
+
+/// What became of a letter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    Revoked { registration_number: i64 },
+    NotFound,
+    AlreadyRevoked,
+    /// The letter's data differ from the record in these fields.
+    Mismatch { fields: Vec<String> },
+    Invalid { reason: String },
+}
+
+impl Outcome {
+    fn key(&self) -> &'static str {
+        match self {
+            Outcome::Revoked { .. } => "revoked",
+            Outcome::NotFound => "not_found",
+            Outcome::AlreadyRevoked => "already_revoked",
+            Outcome::Mismatch { .. } => "mismatch",
+            Outcome::Invalid { .. } => "invalid",
+        }
+    }
+}
+
+fn same_text(a: &str, b: &Option<String>) -> bool {
+    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase();
+    norm(a) == norm(b.as_deref().unwrap_or_default())
+}
+
+/// The fields of a letter that disagree with the record (empty fields of the letter are not
+/// compared for a single request typed by the operator; a batch row must have them all).
+fn mismatches(l: &Letter, r: &Registration, issued: Option<NaiveDate>) -> Vec<String> {
+    let mut out = Vec::new();
+    if !l.first_name.is_empty() && !same_text(&l.first_name, &r.data.person.first_name) {
+        out.push("first_name".into());
+    }
+    if !l.last_name.is_empty() && !same_text(&l.last_name, &r.data.person.last_name) {
+        out.push("last_name".into());
+    }
+    let compact = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+    if !l.doc_number.is_empty() && compact(&l.doc_number) != compact(r.data.document.number.as_deref().unwrap_or_default()) {
+        out.push("doc_number".into());
+    }
+    if issued.is_some() && issued != r.data.document.issued {
+        out.push("doc_issued".into());
+    }
+    out
+}
+
+/// Processes one letter in its own transaction (with the run's checkpoint in it, for batches).
+async fn process(
+    session: &Session,
+    desk: &Desk,
+    l: &Letter,
+    require_all: bool,
+    checkpoint: Option<(i64, i64, u64)>,
+) -> Result<Outcome> {
+    let mut client = session.db.client().await?;
+    let tx = client.transaction().await?;
+    let outcome = 'decide: {
+        let fc = match FiscalCode::parse(&l.fiscal_code) {
+            Ok(fc) => fc,
+            Err(e) => break 'decide Outcome::Invalid { reason: format!("fiscal code: {e}") },
+        };
+        if l.protocol.trim().is_empty() {
+            break 'decide Outcome::Invalid { reason: "no protocol number".into() };
+        }
+        if require_all {
+            for (name, v) in [("first_name", &l.first_name), ("last_name", &l.last_name), ("doc_number", &l.doc_number), ("doc_issued", &l.doc_issued)] {
+                if v.trim().is_empty() {
+                    break 'decide Outcome::Invalid { reason: format!("{name} is empty") };
+                }
+            }
+        }
+        let issued = if l.doc_issued.trim().is_empty() {
+            None
+        } else {
+            match parse_date(&l.doc_issued) {
+                Ok(d) => Some(d),
+                Err(e) => break 'decide Outcome::Invalid { reason: format!("doc_issued: {e}") },
+            }
+        };
+        let Some(r) = registrations::get(&tx, &Key::FiscalCode(fc.to_string())).await? else {
+            drop(tx);
+            let revoked = was_revoked(&session.db, desk, fc.as_str()).await?;
+            return finish_outcome(session, l, if revoked { Outcome::AlreadyRevoked } else { Outcome::NotFound }, checkpoint).await;
+        };
+        operations::lock(&tx, r.registration_number).await?;
+        let wrong = mismatches(l, &r, issued);
+        if !wrong.is_empty() {
+            break 'decide Outcome::Mismatch { fields: wrong };
+        }
+        erase(&tx, desk, &r, &Channel::RegisteredLetter { protocol: l.protocol.trim().to_string() }).await?;
+        Outcome::Revoked { registration_number: r.registration_number }
+    };
+    record_in(&tx, session, l, &outcome, checkpoint).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// Records an outcome decided outside a transaction (not found / already revoked).
+async fn finish_outcome(session: &Session, l: &Letter, outcome: Outcome, checkpoint: Option<(i64, i64, u64)>) -> Result<Outcome> {
+    let mut client = session.db.client().await?;
+    let tx = client.transaction().await?;
+    record_in(&tx, session, l, &outcome, checkpoint).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+async fn record_in(
+    tx: &deadpool_postgres::Transaction<'_>,
+    session: &Session,
+    l: &Letter,
+    outcome: &Outcome,
+    checkpoint: Option<(i64, i64, u64)>,
+) -> Result<()> {
+    // The fiscal code of an erased registration is not kept in the audit log either.
+    let target = match outcome {
+        Outcome::Revoked { registration_number } => format!("registration {registration_number}"),
+        _ => l.fiscal_code.trim().to_uppercase(),
+    };
+    session
+        .record(tx, "revoke-letter", Some(target), json!({ "protocol": l.protocol, "outcome": outcome }), None,
+            if matches!(outcome, Outcome::Revoked { .. }) { "ok" } else { "refused" })
+        .await?;
+    if let Some((run, position, line)) = checkpoint {
+        let rejects = match outcome {
+            Outcome::Revoked { .. } => vec![],
+            Outcome::Mismatch { fields } => vec![Reject::new(line, &fields.join(" "), &l.fiscal_code, "mismatch: the letter's data differ from the record")],
+            Outcome::NotFound => vec![Reject::new(line, "fiscal_code", &l.fiscal_code, "not found: no registration with this fiscal code")],
+            Outcome::AlreadyRevoked => vec![Reject::new(line, "fiscal_code", &l.fiscal_code, "already revoked")],
+            Outcome::Invalid { reason } => vec![Reject::new(line, "", &l.fiscal_code, reason.clone())],
+        };
+        let ok = i64::from(rejects.is_empty());
+        super::checkpoint(tx, run, position, 1, ok, &rejects, &json!({ outcome.key(): 1 })).await?;
+    }
+    Ok(())
+}
+
+/// One letter typed by the helpdesk (`revoke --cf ... --letter-protocol ...`).
+pub async fn revoke_one(session: &Session, desk: &Desk, letter: Letter) -> Result<Outcome> {
+    process(session, desk, &letter, false, None).await
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub run_id: i64,
+    pub already_done: bool,
+    pub resumed: bool,
+    pub rows: i64,
+    pub counts: serde_json::Value,
+    pub reported: Vec<Reject>,
+}
+
+/// A batch of letters.
+pub async fn revoke_batch(session: &Session, desk: &Desk, path: &Path, progress: &dyn Progress) -> Result<Report> {
+    let checksum = super::checksum_file(path)?;
+    let input = path.display().to_string();
+    let run = match super::begin(session, "revoke-letters", &input, &checksum, json!({}), true).await? {
+        Begin::AlreadyDone(done) => {
+            return Ok(Report { run_id: done.id, already_done: true, rows: done.rows_read, counts: done.counts, ..Default::default() });
+        }
+        Begin::Fresh(run) => run,
+    };
+    let text = std::fs::read(path).map_err(Error::io(format!("cannot read {}", path.display())))?;
+    let first = text.split(|&b| b == b'\n').next().unwrap_or_default();
+    let delimiter = if first.iter().filter(|&&b| b == b';').count() > first.iter().filter(|&&b| b == b',').count() { b';' } else { b',' };
+    let mut csv = csv::ReaderBuilder::new().delimiter(delimiter).trim(csv::Trim::All).from_reader(text.as_slice());
+    let headers = csv.headers().map_err(|e| Error::Invalid(format!("{}: bad header: {e}", path.display())))?.clone();
+    for needed in ["fiscal_code", "protocol"] {
+        if !headers.iter().any(|h| h == needed) {
+            return Err(Error::Invalid(format!("{}: the header has no column '{needed}'", path.display())));
+        }
+    }
+    let records: Vec<_> = csv.records().collect();
+    progress.start(&format!("registered-letter revocations {}", path.display()), Some(records.len() as u64), run.position as u64);
+    for (i, record) in records.iter().enumerate() {
+        let position = i as i64 + 1;
+        if position <= run.position {
+            continue;
+        }
+        let (line, letter) = match record {
+            Ok(r) => {
+                let line = r.position().map(|p| p.line()).unwrap_or(0);
+                match r.deserialize::<Letter>(Some(&headers)) {
+                    Ok(l) => (line, l),
+                    Err(e) => {
+                        let bad = Letter { fiscal_code: r.get(0).unwrap_or_default().into(), ..Default::default() };
+                        finish_outcome(session, &bad, Outcome::Invalid { reason: e.to_string() }, Some((run.id, position, line))).await?;
+                        continue;
+                    }
+                }
+            }
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let bad = Letter::default();
+                finish_outcome(session, &bad, Outcome::Invalid { reason: e.to_string() }, Some((run.id, position, line))).await?;
+                continue;
+            }
+        };
+        process(session, desk, &letter, true, Some((run.id, position, line))).await?;
+        progress.advance(position as u64);
+    }
+    let client = session.db.client().await?;
+    super::finish(&client, run.id).await?;
+    let record = super::run_record(&client, run.id).await?;
+    progress.finish(&format!("{} letters", record.rows_read));
+    Ok(Report {
+        run_id: run.id,
+        already_done: false,
+        resumed: run.resumed,
+        rows: record.rows_read,
+        counts: record.counts,
+        reported: super::rejects(&client, run.id).await?,
+    })
+}

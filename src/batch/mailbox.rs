@@ -1,0 +1,277 @@
+//! The helpdesk mailbox: emailed requests for a new activation code. A request is honoured only
+//! when it comes from the address registered for the citizen and its text carries first name,
+//! last name, fiscal code, identity document number and issue date matching the record; then a
+//! new code is emailed. Otherwise the reply tells the citizen to go to a desk.
+//!
+//! Messages are `.eml` files in a directory (or a Maildir's `new/` and `cur/`), parsed with a
+//! real MIME parser. Each Message-ID is processed once; the file is then moved to `processed/`
+//! (honoured or answered) or `failed/` (unreadable, duplicate, or the reply could not be sent).
+
+use std::path::{Path, PathBuf};
+
+use mail_parser::MessageParser;
+use serde::Serialize;
+use serde_json::json;
+
+use super::{Begin, Progress};
+use crate::domain::{Action, FiscalCode, Registration, permits};
+use crate::error::{Error, Result};
+use crate::handover::Desk;
+use crate::mail;
+use crate::secrets::Purpose;
+use crate::session::Session;
+use crate::store::operations;
+use crate::store::registrations::{self, Key};
+
+/// What became of a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// A new activation code was emailed.
+    Honoured,
+    /// The request could not be honoured: the reply sends the citizen to a desk.
+    Refused { reason: String },
+    Duplicate,
+    Unreadable { reason: String },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Processed {
+    pub file: PathBuf,
+    pub message_id: String,
+    pub sender: Option<String>,
+    pub outcome: Outcome,
+    pub moved_to: PathBuf,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub run_id: i64,
+    pub messages: Vec<Processed>,
+}
+
+/// Text for matching: upper case, accents kept, runs of white space folded.
+fn normal(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase()
+}
+
+/// Does the text mention the date in any usual way (15/03/2022, 15-3-2022, 2022-03-15, ...)?
+fn mentions_date(text: &str, d: chrono::NaiveDate) -> bool {
+    use chrono::Datelike;
+    let (y, m, day) = (d.year(), d.month(), d.day());
+    let mut forms = Vec::new();
+    for sep in ["/", "-", "."] {
+        forms.push(format!("{day:02}{sep}{m:02}{sep}{y}"));
+        forms.push(format!("{day}{sep}{m}{sep}{y}"));
+        forms.push(format!("{day:02}{sep}{m}{sep}{y}"));
+        forms.push(format!("{day}{sep}{m:02}{sep}{y}"));
+        forms.push(format!("{y}{sep}{m:02}{sep}{day:02}"));
+    }
+    let compact: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    forms.iter().any(|f| compact.contains(f.as_str()))
+}
+
+/// The first valid fiscal code in a text.
+fn find_fiscal_code(text: &str) -> Option<FiscalCode> {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|t| t.len() == 16)
+        .find_map(|t| FiscalCode::parse(t).ok())
+}
+
+/// Why a request does not match the record, if it does not.
+fn mismatch(r: &Registration, sender: &str, text: &str) -> Option<String> {
+    let registered = r.data.contacts.email.as_deref().unwrap_or_default();
+    if !registered.eq_ignore_ascii_case(sender.trim()) {
+        return Some("the sender is not the email address registered for the citizen".into());
+    }
+    let t = normal(text);
+    let compact: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut missing = Vec::new();
+    if !r.data.person.first_name.as_deref().is_some_and(|n| t.contains(&normal(n))) {
+        missing.push("first name");
+    }
+    if !r.data.person.last_name.as_deref().is_some_and(|n| t.contains(&normal(n))) {
+        missing.push("last name");
+    }
+    let doc: String = r.data.document.number.as_deref().unwrap_or_default().chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+    if doc.is_empty() || !compact.contains(&doc) {
+        missing.push("document number");
+    }
+    if !r.data.document.issued.is_some_and(|d| mentions_date(text, d)) {
+        missing.push("document issue date");
+    }
+    (!missing.is_empty()).then(|| format!("the request does not carry matching {}", missing.join(", ")))
+}
+
+/// The message files of a directory or Maildir, oldest name first.
+fn message_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for sub in [dir.to_path_buf(), dir.join("new"), dir.join("cur")] {
+        let Ok(entries) = std::fs::read_dir(&sub) else { continue };
+        for e in entries.flatten() {
+            let p = e.path();
+            let maildir = sub != dir;
+            if p.is_file() && (maildir || p.extension().is_some_and(|x| x == "eml")) {
+                files.push(p);
+            }
+        }
+    }
+    if files.is_empty() && !dir.is_dir() {
+        return Err(Error::Invalid(format!("{} is not a directory", dir.display())));
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn move_to(file: &Path, dir: &Path, sub: &str) -> Result<PathBuf> {
+    let target_dir = dir.join(sub);
+    std::fs::create_dir_all(&target_dir).map_err(Error::io(format!("cannot create {}", target_dir.display())))?;
+    let target = target_dir.join(file.file_name().unwrap_or_default());
+    std::fs::rename(file, &target).map_err(Error::io(format!("cannot move {}", file.display())))?;
+    Ok(target)
+}
+
+const DESK_REPLY: &str = "Gentile utente,\n\nla Sua richiesta di un nuovo codice di attivazione non può essere accolta per posta \
+elettronica: {reason}.\n\nPer motivi di sicurezza la richiesta deve provenire dall'indirizzo email registrato e riportare nome, \
+cognome, codice fiscale, numero e data di rilascio del documento d'identità. In alternativa si rechi presso uno sportello \
+abilitato con un documento d'identità valido e la tessera sanitaria: l'operatore potrà rigenerare il codice.";
+
+fn reason_it(reason: &str) -> String {
+    if reason.contains("sender") {
+        "il messaggio non proviene dall'indirizzo email registrato".into()
+    } else if reason.contains("no registration") || reason.contains("no valid fiscal code") {
+        "non troviamo una registrazione con il codice fiscale indicato".into()
+    } else if reason.contains("not allowed") {
+        "lo stato della registrazione non consente la rigenerazione del codice".into()
+    } else {
+        "i dati indicati non corrispondono a quelli registrati".into()
+    }
+}
+
+/// Processes every message of the mailbox directory.
+pub async fn process(session: &Session, desk: &Desk, dir: &Path, progress: &dyn Progress) -> Result<Report> {
+    let files = message_files(dir)?;
+    let stamp = chrono::Utc::now().to_rfc3339();
+    let Begin::Fresh(run) = super::begin(session, "helpdesk-mailbox", &dir.display().to_string(), &super::checksum_text(&stamp), json!({}), false).await?
+    else {
+        unreachable!("a mailbox run is never skipped")
+    };
+    progress.start(&format!("helpdesk mailbox {}", dir.display()), Some(files.len() as u64), 0);
+    let mut report = Report { run_id: run.id, messages: vec![] };
+    for (i, file) in files.iter().enumerate() {
+        let processed = one(session, desk, dir, file, run.id).await?;
+        let counts = json!({ match &processed.outcome {
+            Outcome::Honoured => "honoured", Outcome::Refused { .. } => "refused",
+            Outcome::Duplicate => "duplicate", Outcome::Unreadable { .. } => "unreadable" }: 1 });
+        let client = session.db.client().await?;
+        super::checkpoint(&client, run.id, i as i64 + 1, 1, i64::from(processed.outcome == Outcome::Honoured), &[], &counts).await?;
+        report.messages.push(processed);
+        progress.advance(i as u64 + 1);
+    }
+    let client = session.db.client().await?;
+    super::finish(&client, run.id).await?;
+    progress.finish(&format!("{} messages", files.len()));
+    Ok(report)
+}
+
+async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: i64) -> Result<Processed> {
+    let bytes = std::fs::read(file).map_err(Error::io(format!("cannot read {}", file.display())))?;
+    let done = |message_id: String, sender: Option<String>, outcome: Outcome, sub: &str| -> Result<Processed> {
+        let moved_to = move_to(file, dir, sub)?;
+        Ok(Processed { file: file.to_path_buf(), message_id, sender, outcome, moved_to })
+    };
+    let Some(message) = MessageParser::default().parse(&bytes[..]) else {
+        return done(String::new(), None, Outcome::Unreadable { reason: "not an email message".into() }, "failed");
+    };
+    let message_id = message
+        .message_id()
+        .map(|m| m.to_string())
+        .unwrap_or_else(|| format!("sha256:{}", super::checksum_text(&String::from_utf8_lossy(&bytes))));
+    let sender = message.from().and_then(|a| a.first()).and_then(|a| a.address()).map(|a| a.to_string());
+    let Some(sender) = sender else {
+        return done(message_id, None, Outcome::Unreadable { reason: "no sender address".into() }, "failed");
+    };
+    let text = [message.subject().unwrap_or_default().to_string(), message.body_text(0).map(|t| t.into_owned()).unwrap_or_default()].join("\n");
+
+    let mut client = session.db.client().await?;
+    let tx = client.transaction().await?;
+    // Once per Message-ID: the row is the lock (a concurrent run waits and then sees it).
+    let fresh = tx
+        .execute(
+            "INSERT INTO helpdesk_messages (message_id, run_id, file, sender, outcome) VALUES ($1, $2, $3, $4, 'processing')
+             ON CONFLICT (message_id) DO NOTHING",
+            &[&message_id, &run, &file.display().to_string(), &sender],
+        )
+        .await?;
+    if fresh == 0 {
+        drop(tx);
+        return done(message_id, Some(sender), Outcome::Duplicate, "failed");
+    }
+    let fc = find_fiscal_code(&text);
+    let registration = match &fc {
+        Some(fc) => registrations::get(&tx, &Key::FiscalCode(fc.to_string())).await?,
+        None => None,
+    };
+    let decision: std::result::Result<Registration, String> = match (fc, registration) {
+        (None, _) => Err("no valid fiscal code in the request".into()),
+        (Some(_), None) => Err("no registration with that fiscal code".into()),
+        (Some(_), Some(r)) => match mismatch(&r, &sender, &text) {
+            Some(why) => Err(why),
+            None if !permits(r.state, r.strong, Action::RegenerateCode) => {
+                Err(format!("regenerate-code is not allowed in state {} (strong {})", r.state, if r.strong { "Y" } else { "N" }))
+            }
+            None => Ok(r),
+        },
+    };
+    let fc_hash = decision.as_ref().ok().map(|r| desk.key.hash_text(Purpose::Revocation, "helpdesk", &r.fiscal_code));
+    let (outcome, mail) = match decision {
+        Ok(r) => {
+            operations::lock(&tx, r.registration_number).await?;
+            let (code, until) = crate::book::store_new_activation_code(&tx, desk, &r).await?;
+            let to = r.data.contacts.email.clone().unwrap_or_default();
+            (Outcome::Honoured, mail::activation_code(&desk.mail_from, &to, &r, &code, until)?)
+        }
+        Err(reason) => {
+            let text = DESK_REPLY.replace("{reason}", &reason_it(&reason));
+            (Outcome::Refused { reason: reason.clone() }, mail::reply(&desk.mail_from, &sender, "Re: richiesta nuovo codice di attivazione", &text)?)
+        }
+    };
+    let reason = match &outcome {
+        Outcome::Refused { reason } => Some(reason.clone()),
+        _ => None,
+    };
+    let outcome_name = if outcome == Outcome::Honoured { "honoured" } else { "refused" };
+    tx.execute(
+        "UPDATE helpdesk_messages SET outcome = $2, reason = $3, fiscal_code_hash = $4 WHERE message_id = $1",
+        &[&message_id, &outcome_name, &reason, &fc_hash],
+    )
+    .await?;
+    session
+        .record(&tx, "regenerate-code", Some(format!("message {message_id}")), json!({ "channel": "helpdesk-email", "sender": sender, "outcome": outcome }), None,
+            if outcome == Outcome::Honoured { "ok" } else { "refused" })
+        .await?;
+    tx.commit().await?;
+    match desk.mailer.send(mail).await {
+        Ok(_) => done(message_id, Some(sender), outcome, "processed"),
+        Err(e) => {
+            client
+                .execute("UPDATE helpdesk_messages SET outcome = 'send-failed', reason = $2 WHERE message_id = $1", &[&message_id, &e.to_string()])
+                .await?;
+            done(message_id, Some(sender), Outcome::Unreadable { reason: format!("the reply could not be sent: {e}") }, "failed")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_in_usual_forms() {
+        let d = chrono::NaiveDate::from_ymd_opt(2022, 3, 5).unwrap();
+        for t in ["rilasciata il 05/03/2022", "il 5/3/2022", "2022-03-05", "5.3.2022", "05-03-2022"] {
+            assert!(mentions_date(t, d), "{t}");
+        }
+        assert!(!mentions_date("il 06/03/2022", d));
+    }
+}

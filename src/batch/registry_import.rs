@@ -1,0 +1,496 @@
+//! Loading a registry export (CIA municipal registry or AURA health registry) into its mirror,
+//! and pre-loading residents as registrations.
+//!
+//! Format (README "Registry files"): CSV with a header, `;` or `,` separated, UTF-8 (or
+//! Latin-1 for legacy files). Columns: `fiscal_code, first_name, last_name, birth_date, sex,
+//! address, street_number, postcode, municipality, doc_type, doc_number, doc_issued,
+//! doc_issuer` (the document columns may be empty).
+//!
+//! The file is streamed in chunks; each chunk is validated, copied (binary COPY) into a staging
+//! table and merged into the mirror in one transaction together with the run's checkpoint and
+//! the chunk's rejects, so a run killed at any moment resumes after its last committed chunk.
+//! A row equal to the stored one is not touched.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use futures_util::pin_mut;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::Type;
+
+use super::{Begin, Progress, Reject};
+use crate::domain::{DocType, FiscalCode, check_postcode, parse_date};
+use crate::error::{Error, Result};
+use crate::session::Session;
+use crate::store::{reference, registry::Source};
+
+/// Text encoding of an input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Encoding {
+    #[value(name = "utf-8")]
+    Utf8,
+    #[value(name = "latin-1")]
+    Latin1,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawRow {
+    fiscal_code: String,
+    first_name: String,
+    last_name: String,
+    birth_date: String,
+    sex: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    street_number: String,
+    #[serde(default)]
+    postcode: String,
+    municipality: String,
+    #[serde(default)]
+    doc_type: String,
+    #[serde(default)]
+    doc_number: String,
+    #[serde(default)]
+    doc_issued: String,
+    #[serde(default)]
+    doc_issuer: String,
+}
+
+/// A validated row, in the shape of the mirror table.
+#[derive(Debug, Clone)]
+struct Resident {
+    fiscal_code: String,
+    first_name: String,
+    last_name: String,
+    birth_date: chrono::NaiveDate,
+    sex: String,
+    address: Option<String>,
+    street_number: Option<String>,
+    postcode: Option<String>,
+    municipality: String,
+    doc_type: Option<String>,
+    doc_number: Option<String>,
+    doc_issued: Option<chrono::NaiveDate>,
+    doc_issuer: Option<String>,
+}
+
+fn opt(s: &str) -> Option<String> {
+    crate::domain::clean_text(s)
+}
+
+/// Municipality codes accepted in the file: ISTAT code or cadastral code → ISTAT code.
+type Municipalities = HashMap<String, String>;
+
+fn validate(raw: RawRow, line: u64, municipalities: &Municipalities) -> std::result::Result<Resident, Reject> {
+    let reject = |field: &str, value: &str, reason: String| Reject::new(line, field, value, reason);
+    let fc = FiscalCode::parse(&raw.fiscal_code).map_err(|e| reject("fiscal_code", &raw.fiscal_code, e.to_string()))?;
+    let first_name = opt(&raw.first_name).ok_or_else(|| reject("first_name", "", "empty".into()))?;
+    let last_name = opt(&raw.last_name).ok_or_else(|| reject("last_name", "", "empty".into()))?;
+    let birth_date = parse_date(&raw.birth_date).map_err(|e| reject("birth_date", &raw.birth_date, e))?;
+    if !fc.base_code().matches_birth_date(birth_date) {
+        return Err(reject("birth_date", &raw.birth_date, format!("does not agree with fiscal code {fc}")));
+    }
+    let sex = raw.sex.trim().to_uppercase();
+    if sex != "M" && sex != "F" {
+        return Err(reject("sex", &raw.sex, "must be M or F".into()));
+    }
+    if !sex.starts_with(fc.sex()) {
+        return Err(reject("sex", &raw.sex, format!("does not agree with fiscal code {fc}")));
+    }
+    let postcode = opt(&raw.postcode);
+    if let Some(pc) = &postcode {
+        check_postcode(pc).map_err(|e| reject("postcode", pc, e))?;
+    }
+    let municipality = municipalities
+        .get(&raw.municipality.trim().to_uppercase())
+        .cloned()
+        .ok_or_else(|| reject("municipality", &raw.municipality, "unknown municipality code (ISTAT or cadastral code of Piedmont)".into()))?;
+    let doc_type = match opt(&raw.doc_type) {
+        Some(t) => Some(
+            DocType::parse(&t)
+                .ok_or_else(|| reject("doc_type", &t, "unknown document type".into()))?
+                .as_str()
+                .to_string(),
+        ),
+        None => None,
+    };
+    let doc_issued = match opt(&raw.doc_issued) {
+        Some(d) => Some(parse_date(&d).map_err(|e| reject("doc_issued", &d, e))?),
+        None => None,
+    };
+    Ok(Resident {
+        fiscal_code: fc.to_string(),
+        first_name,
+        last_name,
+        birth_date,
+        sex,
+        address: opt(&raw.address),
+        street_number: opt(&raw.street_number),
+        postcode,
+        municipality,
+        doc_type,
+        doc_number: opt(&raw.doc_number),
+        doc_issued,
+        doc_issuer: opt(&raw.doc_issuer),
+    })
+}
+
+/// Reads Latin-1 bytes as UTF-8 (every byte is the code point of the same value).
+struct Latin1<R>(R, Vec<u8>);
+
+impl<R: Read> Read for Latin1<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.1.is_empty() {
+            let mut raw = vec![0u8; out.len().max(2) / 2];
+            let n = self.0.read(&mut raw)?;
+            self.1 = raw[..n].iter().map(|&b| b as char).collect::<String>().into_bytes();
+            self.1.reverse();
+        }
+        let n = out.len().min(self.1.len());
+        for slot in out.iter_mut().take(n) {
+            *slot = self.1.pop().expect("n <= len");
+        }
+        Ok(n)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub encoding: Encoding,
+    /// The file is the whole registry: residents missing from it have ceased and are removed.
+    pub full_snapshot: bool,
+    /// Provinces or municipalities whose residents not yet registered are pre-loaded.
+    pub preload: Vec<String>,
+    /// Validate and report, write nothing.
+    pub dry_run: bool,
+    /// Import even if this very file was imported before.
+    pub force: bool,
+    pub chunk_size: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { encoding: Encoding::Utf8, full_snapshot: false, preload: vec![], dry_run: false, force: false, chunk_size: 20_000 }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    /// None for a dry run.
+    pub run_id: Option<i64>,
+    /// The same file was imported completely by this earlier run: nothing was done.
+    pub already_done_by: Option<i64>,
+    pub resumed: bool,
+    pub rows: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub ceased: u64,
+    pub preloaded: u64,
+    pub rejected: Vec<Reject>,
+}
+
+impl Report {
+    fn from_counts(run_id: i64, counts: &serde_json::Value, rows: i64, rejected: Vec<Reject>) -> Report {
+        let n = |k: &str| counts.get(k).and_then(|v| v.as_u64()).unwrap_or(0);
+        Report {
+            run_id: Some(run_id),
+            rows: rows as u64,
+            inserted: n("inserted"),
+            updated: n("updated"),
+            unchanged: n("unchanged"),
+            ceased: n("ceased"),
+            preloaded: n("preloaded"),
+            rejected,
+            ..Default::default()
+        }
+    }
+}
+
+fn open(path: &Path, encoding: Encoding) -> Result<(Box<dyn Read + Send>, u8)> {
+    let file = std::fs::File::open(path).map_err(Error::io(format!("cannot read {}", path.display())))?;
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let head = reader.fill_buf().map_err(Error::io(format!("cannot read {}", path.display())))?;
+    let first = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    let semicolons = first.iter().filter(|&&b| b == b';').count();
+    let commas = first.iter().filter(|&&b| b == b',').count();
+    let delimiter = if semicolons > commas { b';' } else { b',' };
+    let reader: Box<dyn Read + Send> = match encoding {
+        Encoding::Utf8 => Box::new(reader),
+        Encoding::Latin1 => Box::new(Latin1(reader, Vec::new())),
+    };
+    Ok((reader, delimiter))
+}
+
+const STAGING: &str = "CREATE TEMP TABLE IF NOT EXISTS registry_staging (
+    fiscal_code text, first_name text, last_name text, birth_date date, sex text, res_address text,
+    res_street_number text, res_postcode text, res_municipality text, doc_type text, doc_number text,
+    doc_issued date, doc_issuer text) ON COMMIT DELETE ROWS";
+const STAGING_TYPES: [Type; 13] = [
+    Type::TEXT, Type::TEXT, Type::TEXT, Type::DATE, Type::TEXT, Type::TEXT, Type::TEXT,
+    Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT, Type::DATE, Type::TEXT,
+];
+
+/// Merges the staging table into the mirror; returns (inserted, updated).
+fn merge_sql(table: &str) -> String {
+    format!(
+        "WITH m AS (
+            INSERT INTO {table} AS t (fiscal_code, first_name, last_name, birth_date, sex, res_address,
+                res_street_number, res_postcode, res_municipality, doc_type, doc_number, doc_issued, doc_issuer)
+            SELECT * FROM registry_staging
+            ON CONFLICT (fiscal_code) DO UPDATE SET
+                first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, birth_date = EXCLUDED.birth_date,
+                sex = EXCLUDED.sex, res_address = EXCLUDED.res_address, res_street_number = EXCLUDED.res_street_number,
+                res_postcode = EXCLUDED.res_postcode, res_municipality = EXCLUDED.res_municipality,
+                doc_type = EXCLUDED.doc_type, doc_number = EXCLUDED.doc_number, doc_issued = EXCLUDED.doc_issued,
+                doc_issuer = EXCLUDED.doc_issuer, updated_at = now()
+            WHERE (t.first_name, t.last_name, t.birth_date, t.sex, t.res_address, t.res_street_number, t.res_postcode,
+                   t.res_municipality, t.doc_type, t.doc_number, t.doc_issued, t.doc_issuer)
+                  IS DISTINCT FROM
+                  (EXCLUDED.first_name, EXCLUDED.last_name, EXCLUDED.birth_date, EXCLUDED.sex, EXCLUDED.res_address,
+                   EXCLUDED.res_street_number, EXCLUDED.res_postcode, EXCLUDED.res_municipality, EXCLUDED.doc_type,
+                   EXCLUDED.doc_number, EXCLUDED.doc_issued, EXCLUDED.doc_issuer)
+            RETURNING (xmax = 0) AS inserted)
+         SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM m"
+    )
+}
+
+/// Imports a registry file into the mirror of `source` (see the module documentation).
+pub async fn import(session: &Session, source: Source, path: &Path, opts: &Options, progress: &dyn Progress) -> Result<Report> {
+    let kind = format!("import-{}", match source { Source::Cia => "cia", Source::Aura => "aura" });
+    let mut client = session.db.client().await?;
+
+    // What to pre-load, checked before anything is written.
+    let mut preload_provinces = Vec::new();
+    let mut preload_municipalities = Vec::new();
+    for area in &opts.preload {
+        match reference::resolve_province(&client, area).await {
+            Ok(p) => preload_provinces.push(p),
+            Err(_) => preload_municipalities.push(reference::resolve_municipality(&client, area, None).await?.istat_code),
+        }
+    }
+    if !opts.preload.is_empty() && source != Source::Cia {
+        return Err(Error::Invalid("--preload works from the municipal registry (import-cia)".into()));
+    }
+
+    let input = path.display().to_string();
+    let options = json!({ "full_snapshot": opts.full_snapshot, "preload": opts.preload, "encoding": format!("{:?}", opts.encoding) });
+    // The same file read with other options is another run.
+    let checksum = super::checksum_text(&format!("{}:{options}", super::checksum_file(path)?));
+    let run = if opts.dry_run {
+        None
+    } else {
+        match super::begin(session, &kind, &input, &checksum, options, !opts.force).await? {
+            Begin::AlreadyDone(done) => {
+                return Ok(Report { run_id: Some(done.id), already_done_by: Some(done.id), ..Default::default() });
+            }
+            Begin::Fresh(run) => Some(run),
+        }
+    };
+    let run_id = run.as_ref().map(|r| r.id);
+    let skip = run.as_ref().map(|r| r.position).unwrap_or(0) as u64;
+
+    let municipalities: Municipalities = client
+        .query("SELECT istat_code, belfiore FROM municipalities", &[])
+        .await?
+        .iter()
+        .flat_map(|r| {
+            let istat: String = r.get(0);
+            [(istat.clone(), istat.clone()), (r.get::<_, String>(1), istat)]
+        })
+        .collect();
+    client.batch_execute(STAGING).await?;
+    let merge = merge_sql(source.table());
+
+    let (reader, delimiter) = open(path, opts.encoding)?;
+    let mut csv = csv::ReaderBuilder::new().delimiter(delimiter).trim(csv::Trim::All).flexible(true).from_reader(reader);
+    let headers = csv.headers().map_err(|e| Error::Invalid(format!("{}: bad header: {e}", path.display())))?.clone();
+    for needed in ["fiscal_code", "first_name", "last_name", "birth_date", "sex", "municipality"] {
+        if !headers.iter().any(|h| h == needed) {
+            return Err(Error::Invalid(format!(
+                "{}: the header has no column '{needed}' (found: {})",
+                path.display(),
+                headers.iter().collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+    let cf_column = headers.iter().position(|h| h == "fiscal_code").expect("checked");
+    let total_bytes = std::fs::metadata(path).map(|m| m.len()).ok();
+    progress.start(&format!("{} {}", source.label(), path.display()), total_bytes, 0);
+
+    // Fiscal codes seen in this file, to refuse duplicates (rebuilt from the skipped part on resume).
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut dry = Report::default();
+    let mut position = 0u64;
+    let mut record = csv::ByteRecord::new();
+    loop {
+        let mut good: Vec<Resident> = Vec::with_capacity(opts.chunk_size);
+        let mut bad: Vec<Reject> = Vec::new();
+        let mut read = 0u64;
+        let mut end = false;
+        while read < opts.chunk_size as u64 {
+            match csv.read_byte_record(&mut record) {
+                Ok(false) => {
+                    end = true;
+                    break;
+                }
+                Ok(true) => {}
+                Err(e) => {
+                    position += 1;
+                    if position > skip {
+                        read += 1;
+                        let line = e.position().map(|p| p.line()).unwrap_or(0);
+                        bad.push(Reject::new(line, "", "", e.to_string()));
+                    }
+                    continue;
+                }
+            }
+            position += 1;
+            let line = record.position().map(|p| p.line()).unwrap_or(0);
+            if position <= skip {
+                if let Some(cf) = record.get(cf_column) {
+                    seen.insert(String::from_utf8_lossy(cf).trim().to_uppercase(), line);
+                }
+                continue;
+            }
+            read += 1;
+            let text = match csv::StringRecord::from_byte_record(record.clone()) {
+                Ok(t) => t,
+                Err(e) => {
+                    let hint = if opts.encoding == Encoding::Utf8 { " (a legacy file? use --encoding latin-1)" } else { "" };
+                    bad.push(Reject::new(line, "", "", format!("not valid UTF-8: {e}{hint}")));
+                    continue;
+                }
+            };
+            let raw: RawRow = match text.deserialize(Some(&headers)) {
+                Ok(r) => r,
+                Err(e) => {
+                    bad.push(Reject::new(line, "", "", e.to_string()));
+                    continue;
+                }
+            };
+            match validate(raw, line, &municipalities) {
+                Ok(r) => match seen.get(&r.fiscal_code) {
+                    Some(first) => bad.push(Reject::new(line, "fiscal_code", &r.fiscal_code, format!("duplicate of line {first}"))),
+                    None => {
+                        seen.insert(r.fiscal_code.clone(), line);
+                        good.push(r);
+                    }
+                },
+                Err(reject) => bad.push(reject),
+            }
+        }
+        if read > 0 {
+            match run_id {
+                None => {
+                    dry.rows += read;
+                    dry.inserted += good.len() as u64;
+                    dry.rejected.extend(bad);
+                }
+                Some(run) => {
+                    let tx = client.transaction().await?;
+                    let sink = tx
+                        .copy_in(
+                            "COPY registry_staging (fiscal_code, first_name, last_name, birth_date, sex, res_address, res_street_number, res_postcode, res_municipality, doc_type, doc_number, doc_issued, doc_issuer) FROM STDIN BINARY",
+                        )
+                        .await?;
+                    let writer = BinaryCopyInWriter::new(sink, &STAGING_TYPES);
+                    pin_mut!(writer);
+                    for r in &good {
+                        writer
+                            .as_mut()
+                            .write(&[
+                                &r.fiscal_code, &r.first_name, &r.last_name, &r.birth_date, &r.sex, &r.address,
+                                &r.street_number, &r.postcode, &r.municipality, &r.doc_type, &r.doc_number,
+                                &r.doc_issued, &r.doc_issuer,
+                            ])
+                            .await?;
+                    }
+                    writer.finish().await?;
+                    let row = tx.query_one(&merge, &[]).await?;
+                    let (inserted, updated): (i64, i64) = (row.get(0), row.get(1));
+                    if opts.full_snapshot {
+                        tx.execute(
+                            "INSERT INTO import_seen (run_id, fiscal_code) SELECT $1, fiscal_code FROM registry_staging ON CONFLICT DO NOTHING",
+                            &[&run],
+                        )
+                        .await?;
+                    }
+                    let counts = json!({ "inserted": inserted, "updated": updated,
+                                         "unchanged": good.len() as i64 - inserted - updated });
+                    super::checkpoint(&tx, run, position as i64, read as i64, good.len() as i64, &bad, &counts).await?;
+                    tx.commit().await?;
+                }
+            }
+        }
+        progress.advance(csv.position().byte());
+        if end {
+            break;
+        }
+    }
+
+    let Some(run) = run_id else {
+        progress.finish("dry run: nothing written");
+        return Ok(dry);
+    };
+    // Ceased residents, pre-loading and the end of the run: one transaction.
+    let tx = client.transaction().await?;
+    let mut counts = json!({});
+    if opts.full_snapshot {
+        let ceased = tx
+            .execute(
+                &format!(
+                    "DELETE FROM {} t WHERE NOT EXISTS (SELECT 1 FROM import_seen s WHERE s.run_id = $1 AND s.fiscal_code = t.fiscal_code)",
+                    source.table()
+                ),
+                &[&run],
+            )
+            .await?;
+        tx.execute("DELETE FROM import_seen WHERE run_id = $1", &[&run]).await?;
+        counts["ceased"] = json!(ceased);
+    }
+    if !opts.preload.is_empty() {
+        counts["preloaded"] = json!(preload(&tx, session, &preload_provinces, &preload_municipalities).await?);
+    }
+    let position: i64 = tx.query_one("SELECT position FROM batch_runs WHERE id = $1", &[&run]).await?.get(0);
+    super::checkpoint(&tx, run, position, 0, 0, &[], &counts).await?;
+    super::finish(&tx, run).await?;
+    let record = super::run_record(&tx, run).await?;
+    session
+        .record(&tx, &kind, Some(input), json!({ "run": run, "counts": record.counts, "rows": record.rows_read, "rejected": record.rows_rejected }), Some(record.rows_read), "ok")
+        .await?;
+    tx.commit().await?;
+    let rejected = super::rejects(&client, run).await?;
+    let mut report = Report::from_counts(run, &record.counts, record.rows_read, rejected);
+    report.resumed = skip > 0;
+    progress.finish(&format!("{} rows", report.rows));
+    Ok(report)
+}
+
+/// Pre-loads the residents of some provinces or municipalities who are not registered yet:
+/// state `riscontrato` (checked against the registry), strong N, PIN letter due by post.
+pub async fn preload(tx: &impl deadpool_postgres::GenericClient, session: &Session, provinces: &[String], municipalities: &[String]) -> Result<u64> {
+    let n = tx
+        .execute(
+            "INSERT INTO registrations (fiscal_code, community, state, strong, verified_at, verified_ente,
+                 first_name, last_name, birth_date, sex, doc_type, doc_number, doc_issued, doc_issuer,
+                 res_address, res_street_number, res_postcode, res_province, res_municipality,
+                 pin_letter_due, created_by, updated_by)
+             SELECT c.fiscal_code, 'sistemapiemonte', 'riscontrato', false, now(), 'CIA (anagrafe comunale)',
+                 c.first_name, c.last_name, c.birth_date, c.sex, c.doc_type, c.doc_number, c.doc_issued, c.doc_issuer,
+                 c.res_address, c.res_street_number, c.res_postcode, m.province, c.res_municipality,
+                 true, $3, $3
+             FROM cia_residents c JOIN municipalities m ON m.istat_code = c.res_municipality
+             WHERE (m.province = ANY($1) OR c.res_municipality = ANY($2))
+               AND NOT EXISTS (SELECT 1 FROM registrations r WHERE r.fiscal_code = c.fiscal_code)
+               AND NOT EXISTS (SELECT 1 FROM legacy_accounts l WHERE l.fiscal_code = c.fiscal_code)
+             ON CONFLICT (fiscal_code) DO NOTHING",
+            &[&provinces, &municipalities, &session.operator.id],
+        )
+        .await?;
+    Ok(n)
+}
