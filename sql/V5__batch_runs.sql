@@ -66,6 +66,7 @@ CREATE TABLE helpdesk_messages (
 );
 
 GRANT SELECT, INSERT, UPDATE ON batch_runs, postal_batches TO sportello_app;
-GRANT SELECT, INSERT ON batch_rejects, helpdesk_messages TO sportello_app;
+GRANT SELECT, INSERT ON batch_rejects TO sportello_app;
+GRANT SELECT, INSERT, UPDATE ON helpdesk_messages TO sportello_app;
 GRANT SELECT, INSERT, DELETE ON import_seen TO sportello_app;
 GRANT USAGE ON SEQUENCE batch_runs_id_seq TO sportello_app;

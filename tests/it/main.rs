@@ -4,6 +4,7 @@ mod harness;
 mod fixtures;
 
 mod audit;
+mod batch;
 mod cli;
 mod desk;
 mod embedded;

@@ -1,0 +1,369 @@
+//! Batch jobs: crash (SIGKILL) and resume, rejects, registered letters, helpdesk mailbox.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use sportello::domain::{OperationKind, Sex};
+use sportello::book;
+use sportello::citizen;
+use sportello::store::registrations::Key;
+
+use crate::desk::{code_in, pin_in};
+use crate::fixtures::{Citizen, cf, date};
+use crate::harness::{TestDb, text};
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(name)
+}
+
+/// Runs the binary in the background on the test database.
+fn spawn(db: &TestDb, args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_sportello"))
+        .args(args)
+        .env("SPORTELLO_DATABASE_URL", db.url())
+        .env("SPORTELLO_OPERATOR", "admin")
+        .env("SPORTELLO_HOME", db.files.path())
+        .env("SPORTELLO_KEY_FILE", db.files.path().join("secret.key"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits until `sql` (a boolean query) holds, then kills the process with SIGKILL.
+async fn kill_when(db: &TestDb, child: &mut std::process::Child, sql: &str) {
+    let owner = db.owner().await;
+    let start = Instant::now();
+    loop {
+        let ready: bool = owner.query_one(sql, &[]).await.unwrap().get(0);
+        if ready {
+            break;
+        }
+        assert!(child.try_wait().unwrap().is_none(), "the job ended before it could be killed: make the input larger");
+        assert!(start.elapsed() < Duration::from_secs(120), "timed out waiting for: {sql}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+}
+
+/// A registry file of `n` rows, every 500th one bad; returns (path, good, bad).
+fn registry_file(dir: &Path, n: usize) -> (PathBuf, usize, usize) {
+    let mut out = String::from("fiscal_code;first_name;last_name;birth_date;sex;address;street_number;postcode;municipality;doc_type;doc_number;doc_issued;doc_issuer\n");
+    let (mut good, mut bad) = (0, 0);
+    let birth = date("1970-01-01");
+    for i in 0..n {
+        let mut letters = String::new();
+        let mut k = i;
+        for _ in 0..6 {
+            letters.push((b'A' + (k % 26) as u8) as char);
+            k /= 26;
+        }
+        let b = birth + chrono::Duration::days((i % 9000) as i64);
+        let code = cf(&letters, b, 'M', "L219");
+        if i % 500 == 499 {
+            out.push_str(&format!("{code};Nome;Cognome {i};{};X;Via Po;1;10121;001272;;;;\n", b));
+            bad += 1;
+        } else {
+            out.push_str(&format!("{code};Nicolò;Cognome {i};{b};M;Via Po;{i};10121;L219;identity-card;CA{i:07};2020-01-01;Comune di Torino\n"));
+            good += 1;
+        }
+    }
+    let path = dir.join("registry.csv");
+    std::fs::write(&path, out).unwrap();
+    (path, good, bad)
+}
+
+#[tokio::test]
+async fn an_import_killed_midway_resumes_with_no_duplicate_and_no_loss() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (file, good, bad) = registry_file(dir.path(), 60_000);
+    let args = ["import-cia", file.to_str().unwrap(), "--chunk-size", "1000"];
+    let mut child = spawn(&db, &args);
+    kill_when(&db, &mut child, "SELECT coalesce(max(position), 0) >= 5000 FROM batch_runs").await;
+    let owner = db.owner().await;
+    let (state, position): (String, i64) = {
+        let r = owner.query_one("SELECT state, position FROM batch_runs", &[]).await.unwrap();
+        (r.get(0), r.get(1))
+    };
+    assert_eq!(state, "running", "killed in the middle");
+    let imported: i64 = owner.query_one("SELECT count(*) FROM cia_residents", &[]).await.unwrap().get(0);
+    assert!(imported > 0 && (imported as usize) < good, "{imported}");
+    assert_eq!(position % 1000, 0, "only whole chunks are committed");
+
+    let out = db.cli(Some("admin"), &args);
+    let (_, stderr, code) = text(&out);
+    assert_eq!(code, 8, "done, with rejects: {stderr}");
+    assert!(stderr.contains("resumed"), "{stderr}");
+    let runs = owner.query("SELECT state, rows_read, rows_ok, rows_rejected, counts FROM batch_runs", &[]).await.unwrap();
+    assert_eq!(runs.len(), 1, "the same run, resumed");
+    let run = &runs[0];
+    assert_eq!(run.get::<_, String>(0), "done");
+    assert_eq!(run.get::<_, i64>(1) as usize, good + bad);
+    assert_eq!(run.get::<_, i64>(2) as usize, good);
+    assert_eq!(run.get::<_, i64>(3) as usize, bad);
+    let counts: serde_json::Value = run.get(4);
+    assert_eq!(counts["inserted"].as_u64().unwrap() as usize, good, "{counts}");
+    let imported: i64 = owner.query_one("SELECT count(*) FROM cia_residents", &[]).await.unwrap().get(0);
+    assert_eq!(imported as usize, good, "every good row once");
+    let rejects: i64 = owner.query_one("SELECT count(DISTINCT line) FROM batch_rejects", &[]).await.unwrap().get(0);
+    assert_eq!(rejects as usize, bad, "every bad row reported once");
+    // Running it again is a no-op that says so.
+    let out = db.cli(Some("admin"), &args);
+    assert!(text(&out).1.contains("nothing to do"), "{}", text(&out).1);
+    let out = db.cli(Some("admin"), &["runs", "--format", "json"]);
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(listed[0]["rows_ok"].as_u64().unwrap() as usize, good);
+}
+
+#[tokio::test]
+async fn full_snapshot_removes_ceased_residents_and_preload_registers_the_rest() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = db.cli(Some("admin"), &["import-cia", sample("cia.csv").to_str().unwrap()]);
+    assert!(out.status.success());
+    // The next snapshot lacks the last resident (ceased) and pre-loads Turin.
+    let all = std::fs::read_to_string(sample("cia.csv")).unwrap();
+    let lines: Vec<&str> = all.lines().collect();
+    let snapshot = dir.path().join("snapshot.csv");
+    std::fs::write(&snapshot, lines[..lines.len() - 1].join("\n")).unwrap();
+    let out = db.cli(Some("admin"), &["import-cia", snapshot.to_str().unwrap(), "--full-snapshot", "--preload", "001272"]);
+    let (_, stderr, code) = text(&out);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("1 ceased") && stderr.contains("3 pre-loaded"), "{stderr}");
+    let owner = db.owner().await;
+    let r = owner
+        .query("SELECT state, strong, pin_letter_due, res_municipality FROM registrations ORDER BY fiscal_code", &[])
+        .await
+        .unwrap();
+    assert_eq!(r.len(), 3, "the residents of Turin still in the registry");
+    for row in r {
+        assert_eq!((row.get::<_, String>(0), row.get::<_, bool>(1), row.get::<_, bool>(2)), ("riscontrato".into(), false, true));
+    }
+    // Dry run: reports, writes nothing.
+    let before: i64 = owner.query_one("SELECT count(*) FROM batch_runs", &[]).await.unwrap().get(0);
+    let out = db.cli(Some("admin"), &["import-cia", sample("cia-with-errors.csv").to_str().unwrap(), "--dry-run"]);
+    assert_eq!(out.status.code(), Some(8));
+    assert!(text(&out).1.contains("(dry run): 11 rows"), "{}", text(&out).1);
+    let after: i64 = owner.query_one("SELECT count(*) FROM batch_runs", &[]).await.unwrap().get(0);
+    assert_eq!(before, after);
+}
+
+async fn due_registrations(db: &TestDb, n: i64) {
+    db.owner()
+        .await
+        .execute(
+            "INSERT INTO registrations (fiscal_code, community, state, first_name, last_name, res_address, res_street_number,
+                 res_postcode, res_province, res_municipality, pin_letter_due)
+             SELECT 'PST' || lpad(i::text, 13, '0'), 'sistemapiemonte', 'riscontrato', 'Nicolò', 'D''Amico ' || i,
+                    'Via Sant''Agostino', i::text, '10122', 'TO', '001272', true
+             FROM generate_series(1, $1::bigint) i",
+            &[&n],
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_postal_run_killed_midway_prints_every_letter_once() {
+    let db = TestDb::new().await;
+    let n = 1500;
+    due_registrations(&db, n).await;
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().to_str().unwrap();
+    let args = ["print-letters", "--postal-run", "--batch-size", "50", "--out", out];
+    let mut child = spawn(&db, &args);
+    kill_when(&db, &mut child, "SELECT count(*) >= 4 FROM postal_batches").await;
+    let owner = db.owner().await;
+    let state: String = owner.query_one("SELECT state FROM batch_runs", &[]).await.unwrap().get(0);
+    assert_eq!(state, "running");
+
+    let out = db.cli(Some("admin"), &args);
+    let (stdout, stderr, code) = text(&out);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("resumed run"), "{stdout}");
+    // Every due registration printed once, with its PIN stored.
+    let r = owner
+        .query_one(
+            "SELECT count(*) FILTER (WHERE pin_letter_due), count(*) FILTER (WHERE pin_print_count = 1 AND pin_hash IS NOT NULL AND pin_printed_at IS NOT NULL), count(*) FROM registrations",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!((r.get::<_, i64>(0), r.get::<_, i64>(1), r.get::<_, i64>(2)), (0, n, n));
+    // Every stored PIN has exactly one letter: manifests list each registration once, and each
+    // PDF has as many pages as its manifest has rows.
+    let mut seen = std::collections::HashSet::new();
+    let mut letters = 0;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(out_dir.path()).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert!(!files.iter().any(|f| f.to_string_lossy().ends_with(".tmp")), "no half-done batch left: {files:?}");
+    for manifest in files.iter().filter(|f| f.extension().is_some_and(|e| e == "csv")) {
+        let mut rdr = csv::Reader::from_path(manifest).unwrap();
+        let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+        for row in &rows {
+            assert!(seen.insert(row[1].to_string()), "registration {} printed twice", &row[1]);
+        }
+        let pdf = lopdf::Document::load(manifest.with_extension("pdf")).unwrap();
+        assert_eq!(pdf.get_pages().len(), rows.len(), "{}", manifest.display());
+        letters += rows.len();
+    }
+    assert_eq!(letters as i64, n);
+    assert_eq!(seen.len() as i64, n);
+    let (run_letters, batches): (i64, i64) = {
+        let r = owner
+            .query_one("SELECT (counts->>'letters')::bigint, (SELECT count(*) FROM postal_batches WHERE state = 'published') FROM batch_runs", &[])
+            .await
+            .unwrap();
+        (r.get(0), r.get(1))
+    };
+    assert_eq!(run_letters, n, "the run record counts match");
+    assert_eq!(batches, (n + 49) / 50);
+    // The letters are addressed for the window envelope, accents intact.
+    let first = files.iter().find(|f| f.extension().is_some_and(|e| e == "pdf")).unwrap();
+    let text = sportello::letters::extract_text(&std::fs::read(first).unwrap()).unwrap();
+    assert!(text.contains("NICOLÒ D'AMICO 1") && text.contains("10122 TORINO (TO)") && text.contains("Consegna del codice PIN"), "{text}");
+    // Nothing more is due: a new run prints nothing.
+    let out = db.cli(Some("admin"), &args);
+    assert!(text_of(&out).contains("0 letters in 0 files"), "{}", text_of(&out));
+}
+
+fn text_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+async fn register(db: &TestDb, c: &Citizen, doc: &str, issued: &str, email: &str) -> i64 {
+    let s = db.admin().await;
+    let number = c.register(&s).await;
+    db.owner()
+        .await
+        .execute(
+            "UPDATE registrations SET doc_number = $2, doc_issued = $3::text::date, email = $4 WHERE registration_number = $1",
+            &[&number, &doc, &issued, &email],
+        )
+        .await
+        .unwrap();
+    number
+}
+
+fn mario() -> Citizen {
+    Citizen::new("RSSMRA", "Mario", "Rossi", "1985-12-10", Sex::M)
+}
+
+fn sara() -> Citizen {
+    let mut c = Citizen::new("SPSSRA", "Sara", "Esposito", "1995-08-14", Sex::F);
+    c.cf = "SPSSRA95M54F839P".into();
+    c
+}
+
+#[tokio::test]
+async fn registered_letters_revoke_the_matching_and_report_the_rest() {
+    let db = TestDb::new().await;
+    assert_eq!(mario().cf, "RSSMRA85T10L219G");
+    register(&db, &mario(), "CA12345AA", "2022-03-01", "mario.rossi@example.it").await;
+    register(&db, &sara(), "CA77777EE", "2024-05-02", "sara.esposito@example.it").await;
+    let report = db.files.path().join("revocations.csv");
+    let out = db.cli(Some("admin"), &["revoke", "--letters", sample("revocation-letters.csv").to_str().unwrap(), "--report", report.to_str().unwrap()]);
+    let (_, stderr, code) = text(&out);
+    assert_eq!(code, 8, "{stderr}");
+    let report = std::fs::read_to_string(report).unwrap();
+    assert!(report.contains("3,doc_number,SPSSRA95M54F839P,mismatch"), "{report}");
+    assert!(report.contains("4,fiscal_code,CNTPLA47A06A479Q,not found"), "{report}");
+    assert!(report.contains("5,fiscal_code,RSSMRA85T10L219G,already revoked"), "{report}");
+    assert!(report.contains("6,,RSSMRA85T10L219X,\"fiscal code"), "{report}");
+    let owner = db.owner().await;
+    let left: Vec<String> = owner.query("SELECT fiscal_code FROM registrations", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
+    assert_eq!(left, ["SPSSRA95M54F839P"]);
+    let tomb: String = owner.query_one("SELECT letter_protocol FROM revocations", &[]).await.unwrap().get(0);
+    assert_eq!(tomb, "CSI-2026-004511");
+    let counts: serde_json::Value = owner.query_one("SELECT counts FROM batch_runs", &[]).await.unwrap().get(0);
+    assert_eq!(counts, serde_json::json!({ "revoked": 1, "mismatch": 1, "not_found": 1, "already_revoked": 1, "invalid": 1 }));
+    // A processed file is not processed twice.
+    let out = db.cli(Some("admin"), &["revoke", "--letters", sample("revocation-letters.csv").to_str().unwrap()]);
+    assert!(text(&out).1.contains("nothing to do"));
+    // One letter typed by the helpdesk.
+    let out = db.cli(Some("admin"), &["revoke", "--cf", "SPSSRA95M54F839P", "--letter-protocol", "CSI-2026-004600", "--doc-number", "CA77777EE"]);
+    let (stdout, stderr, code) = text(&out);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("revoked"));
+    let out = db.cli(Some("admin"), &["revoke", "--cf", "SPSSRA95M54F839P", "--letter-protocol", "CSI-2026-004601"]);
+    assert_eq!(out.status.code(), Some(5));
+    assert!(text(&out).1.contains("already revoked"));
+}
+
+#[tokio::test]
+async fn helpdesk_mailbox_honours_only_matching_requests() {
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let desk = db.desk();
+    let sara_n = register(&db, &sara(), "CA77777EE", "2024-05-02", "sara.esposito@example.it").await;
+    let mario_n = register(&db, &mario(), "CA12345AA", "2022-03-01", "mario.rossi@example.it").await;
+    let mut pins = Vec::new();
+    for n in [sara_n, mario_n] {
+        let b = book::book(&s, &desk, book::Request { key: Key::Number(n), operation: OperationKind::Verification, delegate: None, print_code: false })
+            .await
+            .unwrap();
+        pins.push(pin_in(&b.letters));
+    }
+    let old_code = code_in(&db.spooled()[0]);
+    let before = db.spooled().len();
+    let mailbox = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(sample("mailbox")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, mailbox.path().join(p.file_name().unwrap())).unwrap();
+    }
+    let out = db.cli(Some("admin"), &["regenerate-code", "--mailbox", mailbox.path().to_str().unwrap(), "--format", "json"]);
+    let (stdout, stderr, code) = text(&out);
+    assert_eq!(code, 8, "a duplicate was set aside: {stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let outcomes: Vec<String> = report["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| match m["outcome"].as_str() {
+            Some(s) => s.to_string(),
+            None => m["outcome"].as_object().unwrap().keys().next().unwrap().clone(),
+        })
+        .collect();
+    assert_eq!(outcomes, ["honoured", "refused", "honoured", "refused", "duplicate", "refused"]);
+    let reason = |i: usize| report["messages"][i]["outcome"]["refused"]["reason"].as_str().unwrap().to_string();
+    assert!(reason(1).contains("sender"), "{}", reason(1));
+    assert!(reason(3).contains("document number"), "{}", reason(3));
+    assert!(reason(5).contains("no registration"), "{}", reason(5));
+    let processed = std::fs::read_dir(mailbox.path().join("processed")).unwrap().count();
+    let failed = std::fs::read_dir(mailbox.path().join("failed")).unwrap().count();
+    assert_eq!((processed, failed), (5, 1));
+
+    // Two new codes and three replies sent.
+    let sent = db.spooled();
+    let new: Vec<&String> = sent[before..].iter().collect();
+    assert_eq!(new.len(), 5);
+    let to = |m: &str| m.lines().find(|l| l.starts_with("To: ")).unwrap_or_default().to_string();
+    let codes: Vec<&&String> = new.iter().filter(|m| m.contains("il Suo codice di attivazione")).collect();
+    assert_eq!(codes.len(), 2);
+    assert!(new.iter().any(|m| to(m).contains("sara.esposito@mail-sicura.example") && m.contains("Subject: Re: richiesta nuovo codice")), "reply to the spoofed sender");
+    // Sara's old code is dead; the one from the helpdesk works with her PIN.
+    let sara_mail = codes.iter().find(|m| to(m).contains("sara.esposito@example.it")).unwrap();
+    let new_code = code_in(sara_mail);
+    let activation = |code: &str| citizen::Activation {
+        fiscal_code: sara().cf,
+        activation_code: code.into(),
+        pin: pins[0].clone(),
+        accept_rules: true,
+        username: Some("sara.esposito".into()),
+        password: Some("Piemonte2026!x".into()),
+        secret_question: Some("Città natale?".into()),
+        secret_answer: Some("Napoli".into()),
+    };
+    assert!(citizen::activate(&db.db, &desk, activation(&old_code)).await.is_err());
+    citizen::activate(&db.db, &desk, activation(&new_code)).await.unwrap();
+
+    // The same message again: recorded Message-ID, set aside.
+    std::fs::copy(sample("mailbox/01-honoured-quoted-printable.eml"), mailbox.path().join("again.eml")).unwrap();
+    let out = db.cli(Some("admin"), &["regenerate-code", "--mailbox", mailbox.path().to_str().unwrap()]);
+    assert!(text(&out).0.contains("duplicate Message-ID"), "{}", text(&out).0);
+    let recorded: i64 = db.owner().await.query_one("SELECT count(*) FROM helpdesk_messages", &[]).await.unwrap().get(0);
+    assert_eq!(recorded, 5);
+}
