@@ -235,6 +235,12 @@ const STAGING_TYPES: [Type; 13] = [
     Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT, Type::DATE, Type::TEXT,
 ];
 
+/// The mirror's own column types (char(n) columns are `bpchar`), for copying straight into it.
+const MIRROR_TYPES: [Type; 13] = [
+    Type::TEXT, Type::TEXT, Type::TEXT, Type::DATE, Type::BPCHAR, Type::TEXT, Type::TEXT,
+    Type::BPCHAR, Type::BPCHAR, Type::TEXT, Type::TEXT, Type::DATE, Type::TEXT,
+];
+
 /// Merges the staging table into the mirror; returns (inserted, updated).
 fn merge_sql(table: &str) -> String {
     format!(
@@ -293,6 +299,23 @@ pub async fn import(session: &Session, source: Source, path: &Path, opts: &Optio
     };
     let run_id = run.as_ref().map(|r| r.id);
     let skip = run.as_ref().map(|r| r.position).unwrap_or(0) as u64;
+    // A first load into an empty mirror cannot conflict with stored rows (duplicates within the
+    // file are refused below), so its chunks are copied straight into the mirror, without the
+    // staging table and the merge. Decided when the run starts, remembered for a resume.
+    let initial_load = match &run {
+        None => false,
+        Some(r) if r.resumed => client
+            .query_one("SELECT coalesce((options->>'initial_load')::boolean, false) FROM batch_runs WHERE id = $1", &[&r.id])
+            .await?
+            .get(0),
+        Some(r) => {
+            let empty: bool = client.query_one(&format!("SELECT NOT EXISTS (SELECT 1 FROM {})", source.table()), &[]).await?.get(0);
+            client
+                .execute("UPDATE batch_runs SET options = options || jsonb_build_object('initial_load', $2::boolean) WHERE id = $1", &[&r.id, &empty])
+                .await?;
+            empty
+        }
+    };
 
     let municipalities: Municipalities = client
         .query("SELECT istat_code, belfiore FROM municipalities", &[])
@@ -393,12 +416,13 @@ pub async fn import(session: &Session, source: Source, path: &Path, opts: &Optio
                 }
                 Some(run) => {
                     let tx = client.transaction().await?;
+                    let (target, types) = if initial_load { (source.table(), &MIRROR_TYPES) } else { ("registry_staging", &STAGING_TYPES) };
                     let sink = tx
-                        .copy_in(
-                            "COPY registry_staging (fiscal_code, first_name, last_name, birth_date, sex, res_address, res_street_number, res_postcode, res_municipality, doc_type, doc_number, doc_issued, doc_issuer) FROM STDIN BINARY",
-                        )
+                        .copy_in(&format!(
+                            "COPY {target} (fiscal_code, first_name, last_name, birth_date, sex, res_address, res_street_number, res_postcode, res_municipality, doc_type, doc_number, doc_issued, doc_issuer) FROM STDIN BINARY"
+                        ))
                         .await?;
-                    let writer = BinaryCopyInWriter::new(sink, &STAGING_TYPES);
+                    let writer = BinaryCopyInWriter::new(sink, types);
                     pin_mut!(writer);
                     for r in &good {
                         writer
@@ -411,9 +435,14 @@ pub async fn import(session: &Session, source: Source, path: &Path, opts: &Optio
                             .await?;
                     }
                     writer.finish().await?;
-                    let row = tx.query_one(&merge, &[]).await?;
-                    let (inserted, updated): (i64, i64) = (row.get(0), row.get(1));
-                    if opts.full_snapshot {
+                    let (inserted, updated): (i64, i64) = if initial_load {
+                        (good.len() as i64, 0)
+                    } else {
+                        let row = tx.query_one(&merge, &[]).await?;
+                        (row.get(0), row.get(1))
+                    };
+                    // After an initial load nothing can have ceased: the mirror was empty.
+                    if opts.full_snapshot && !initial_load {
                         tx.execute(
                             "INSERT INTO import_seen (run_id, fiscal_code) SELECT $1, fiscal_code FROM registry_staging ON CONFLICT DO NOTHING",
                             &[&run],
@@ -440,7 +469,7 @@ pub async fn import(session: &Session, source: Source, path: &Path, opts: &Optio
     // Ceased residents, pre-loading and the end of the run: one transaction.
     let tx = client.transaction().await?;
     let mut counts = json!({});
-    if opts.full_snapshot {
+    if opts.full_snapshot && !initial_load {
         let ceased = tx
             .execute(
                 &format!(
