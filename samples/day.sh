@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
-# A day at the desk on the embedded default: the samples of this folder, start to finish.
-# Usage: bash samples/day.sh   (SPORTELLO_HOME selects where the data goes; default ~/.local/share/sportello)
+# A realistic day of the registration service on the embedded default, with the samples of
+# this folder: the night's registry import and pre-load, the desk, the postal PIN run, the
+# helpdesk mailbox and a batch of registered letters. Safe to run again (finished jobs say so).
+#
+# Usage: bash samples/day.sh     (SPORTELLO_HOME chooses where everything goes;
+#                                 default ~/.local/share/sportello)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
+home="${SPORTELLO_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/sportello}"
+export SPORTELLO_HOME="$home"
+reports="$home/reports"
+mkdir -p "$reports"
 s() { echo "+ sportello $*" >&2; target/release/sportello "$@"; }
+# Exit code 8 means "done, some input rows were rejected": expected with the sample files.
+ok_or_rejects() { local rc=0; "$@" || rc=$?; [ "$rc" -eq 0 ] || [ "$rc" -eq 8 ] || exit "$rc"; }
 
 s db start
 # The first operator bootstraps the database; later ones are added by an existing operator.
@@ -13,29 +23,42 @@ if ! SPORTELLO_OPERATOR=mrossi target/release/sportello operator show mrossi >/d
 fi
 export SPORTELLO_OPERATOR=mrossi
 
-# Overnight: the registries' exports (the second file has bad rows, reported and skipped).
-s import-cia samples/cia.csv
+echo "== night: registry exports, pre-load of Moncalieri (PIN letters due by post)" >&2
+s import-cia samples/cia.csv --preload Moncalieri
 s import-aura samples/aura.csv
-s import-cia samples/cia-with-errors.csv --rejects "${TMPDIR:-/tmp}/sportello-rejects.csv" || echo "(exit $?: rejected rows listed in ${TMPDIR:-/tmp}/sportello-rejects.csv)" >&2
+ok_or_rejects s import-cia samples/cia-with-errors.csv --rejects "$reports/cia-rejects.csv"
 
-# At the desk: Mario Rossi is in the municipal registry, Sara Esposito only in the health one.
-# Registering books the strong verification: PIN letter and summary printed, code emailed.
-s register --cf RSSMRA85T10L219G --province TO --municipality Torino --email mario.rossi@example.it \
-    --mobile 3331234567 --no-prompt || [ $? -eq 7 ]
-s register --cf SPSSRA95M54F839P --province TO --municipality Torino --email sara.esposito@example.it \
+echo "== desk: registrations pre-filled from the registries, strong verification booked" >&2
+rc=0; s register --cf RSSMRA85T10L219G --province TO --municipality Torino --email mario.rossi@example.it \
+    --mobile 3331234567 --no-prompt || rc=$?
+[ "$rc" -eq 0 ] || [ "$rc" -eq 7 ] || exit "$rc"
+rc=0; s register --cf SPSSRA95M54F839P --province TO --municipality Torino --email sara.esposito@example.it \
     --doc-type identity-card --doc-number CA77777EE --doc-issued 2024-05-02 --doc-issuer "Comune di Torino" \
-    --postcode 10124 --print-code --no-prompt || [ $? -eq 7 ]
-
-# Sara lost the email: a new activation code (the old one stops working); the rules to sign.
-s regenerate-code --cf SPSSRA95M54F839P
+    --postcode 10124 --print-code --no-prompt || rc=$?
+[ "$rc" -eq 0 ] || [ "$rc" -eq 7 ] || exit "$rc"
 s print-letters --cf SPSSRA95M54F839P --rules --proxy-form
-
-# Mario moves to Moncalieri (within the operator's competence).
-s change-residence --cf RSSMRA85T10L219G --province TO --municipality Moncalieri \
-    --address "Strada Revigliasco" --street-number 12 --postcode 10024 >/dev/null
-
 s search --province TO
-s show --cf RSSMRA85T10L219G
-s audit --limit 12
-echo "letters: ${SPORTELLO_LETTERS_DIR:-${SPORTELLO_HOME:-~/.local/share/sportello}/letters}" >&2
-echo "emails:  ${SPORTELLO_OUTBOX:-${SPORTELLO_HOME:-~/.local/share/sportello}/outbox}" >&2
+
+echo "== print shop: the postal PIN run" >&2
+s print-letters --postal-run --batch-size 500 --out "$home/postal"
+
+echo "== helpdesk: emailed requests for a new activation code" >&2
+inbox="$home/helpdesk-inbox/$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$inbox"
+cp samples/mailbox/*.eml "$inbox/"
+ok_or_rejects s regenerate-code --mailbox "$inbox"
+
+echo "== helpdesk: revocations received by registered letter" >&2
+ok_or_rejects s revoke --letters samples/revocation-letters.csv --report "$reports/revocations.csv"
+
+s runs --limit 8
+s audit --limit 10
+cat >&2 <<MSG
+
+Where things went:
+  letters (desk)     ${SPORTELLO_LETTERS_DIR:-$home/letters}
+  postal run         $home/postal
+  emails (outbox)    ${SPORTELLO_OUTBOX:-$home/outbox}
+  helpdesk inbox     $inbox (processed/, failed/)
+  reports            $reports
+MSG

@@ -76,6 +76,26 @@ struct Resident {
     doc_number: Option<String>,
     doc_issued: Option<chrono::NaiveDate>,
     doc_issuer: Option<String>,
+    /// Digest of the content, to recognise an unchanged row cheaply.
+    hash: Vec<u8>,
+}
+
+impl Resident {
+    fn digest(&mut self) {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        let opt_date = |d: &Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        for part in [
+            self.first_name.as_str(), &self.last_name, &self.birth_date.to_string(), &self.sex,
+            self.address.as_deref().unwrap_or_default(), self.street_number.as_deref().unwrap_or_default(),
+            self.postcode.as_deref().unwrap_or_default(), &self.municipality, self.doc_type.as_deref().unwrap_or_default(),
+            self.doc_number.as_deref().unwrap_or_default(), &opt_date(&self.doc_issued), self.doc_issuer.as_deref().unwrap_or_default(),
+        ] {
+            h.update(part.as_bytes());
+            h.update([0x1f]);
+        }
+        self.hash = h.finalize()[..16].to_vec();
+    }
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -122,7 +142,7 @@ fn validate(raw: RawRow, line: u64, municipalities: &Municipalities) -> std::res
         Some(d) => Some(parse_date(&d).map_err(|e| reject("doc_issued", &d, e))?),
         None => None,
     };
-    Ok(Resident {
+    let mut r = Resident {
         fiscal_code: fc.to_string(),
         first_name,
         last_name,
@@ -136,7 +156,10 @@ fn validate(raw: RawRow, line: u64, municipalities: &Municipalities) -> std::res
         doc_number: opt(&raw.doc_number),
         doc_issued,
         doc_issuer: opt(&raw.doc_issuer),
-    })
+        hash: Vec::new(),
+    };
+    r.digest();
+    Ok(r)
 }
 
 /// Reads Latin-1 bytes as UTF-8 (every byte is the code point of the same value).
@@ -229,40 +252,130 @@ fn open(path: &Path, encoding: Encoding) -> Result<(Box<dyn Read + Send>, u8)> {
 const STAGING: &str = "CREATE TEMP TABLE IF NOT EXISTS registry_staging (
     fiscal_code text, first_name text, last_name text, birth_date date, sex text, res_address text,
     res_street_number text, res_postcode text, res_municipality text, doc_type text, doc_number text,
-    doc_issued date, doc_issuer text) ON COMMIT DELETE ROWS";
-const STAGING_TYPES: [Type; 13] = [
+    doc_issued date, doc_issuer text, row_hash bytea) ON COMMIT DELETE ROWS";
+const STAGING_TYPES: [Type; 14] = [
     Type::TEXT, Type::TEXT, Type::TEXT, Type::DATE, Type::TEXT, Type::TEXT, Type::TEXT,
-    Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT, Type::DATE, Type::TEXT,
+    Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT, Type::DATE, Type::TEXT, Type::BYTEA,
 ];
 
 /// The mirror's own column types (char(n) columns are `bpchar`), for copying straight into it.
-const MIRROR_TYPES: [Type; 13] = [
+const MIRROR_TYPES: [Type; 14] = [
     Type::TEXT, Type::TEXT, Type::TEXT, Type::DATE, Type::BPCHAR, Type::TEXT, Type::TEXT,
-    Type::BPCHAR, Type::BPCHAR, Type::TEXT, Type::TEXT, Type::DATE, Type::TEXT,
+    Type::BPCHAR, Type::BPCHAR, Type::TEXT, Type::TEXT, Type::DATE, Type::TEXT, Type::BYTEA,
 ];
+const COPY_COLUMNS: &str = "fiscal_code, first_name, last_name, birth_date, sex, res_address, res_street_number, res_postcode, res_municipality, doc_type, doc_number, doc_issued, doc_issuer, row_hash";
 
-/// Merges the staging table into the mirror; returns (inserted, updated).
+/// Merges the staging table (rows known to be new or changed) into the mirror; returns
+/// (inserted, updated).
 fn merge_sql(table: &str) -> String {
     format!(
         "WITH m AS (
-            INSERT INTO {table} AS t (fiscal_code, first_name, last_name, birth_date, sex, res_address,
-                res_street_number, res_postcode, res_municipality, doc_type, doc_number, doc_issued, doc_issuer)
+            INSERT INTO {table} AS t ({COPY_COLUMNS})
             SELECT * FROM registry_staging
             ON CONFLICT (fiscal_code) DO UPDATE SET
                 first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, birth_date = EXCLUDED.birth_date,
                 sex = EXCLUDED.sex, res_address = EXCLUDED.res_address, res_street_number = EXCLUDED.res_street_number,
                 res_postcode = EXCLUDED.res_postcode, res_municipality = EXCLUDED.res_municipality,
                 doc_type = EXCLUDED.doc_type, doc_number = EXCLUDED.doc_number, doc_issued = EXCLUDED.doc_issued,
-                doc_issuer = EXCLUDED.doc_issuer, updated_at = now()
-            WHERE (t.first_name, t.last_name, t.birth_date, t.sex, t.res_address, t.res_street_number, t.res_postcode,
-                   t.res_municipality, t.doc_type, t.doc_number, t.doc_issued, t.doc_issuer)
-                  IS DISTINCT FROM
-                  (EXCLUDED.first_name, EXCLUDED.last_name, EXCLUDED.birth_date, EXCLUDED.sex, EXCLUDED.res_address,
-                   EXCLUDED.res_street_number, EXCLUDED.res_postcode, EXCLUDED.res_municipality, EXCLUDED.doc_type,
-                   EXCLUDED.doc_number, EXCLUDED.doc_issued, EXCLUDED.doc_issuer)
+                doc_issuer = EXCLUDED.doc_issuer, row_hash = EXCLUDED.row_hash, updated_at = now()
+            WHERE t.row_hash IS DISTINCT FROM EXCLUDED.row_hash
             RETURNING (xmax = 0) AS inserted)
          SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM m"
     )
+}
+
+/// What the reading thread hands over: a validated chunk of the file.
+struct Chunk {
+    good: Vec<Resident>,
+    bad: Vec<Reject>,
+    /// Records read in this chunk, and the position (records from the start) after it.
+    read: u64,
+    position: u64,
+    /// Bytes of the file consumed, for the progress bar.
+    bytes: u64,
+}
+
+/// Reads and validates the file in chunks on a thread of its own, so that the validation of the
+/// next chunk overlaps the database's work on the current one. The first `skip` records (a
+/// resumed run's committed part) are only scanned for their fiscal codes, to keep refusing
+/// duplicates across the resume.
+fn read_chunks(
+    mut csv: csv::Reader<Box<dyn Read + Send>>,
+    headers: csv::StringRecord,
+    skip: u64,
+    chunk_size: usize,
+    encoding: Encoding,
+    municipalities: Municipalities,
+    out: tokio::sync::mpsc::Sender<Chunk>,
+) {
+    let cf_column = headers.iter().position(|h| h == "fiscal_code").expect("checked by the caller");
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut position = 0u64;
+    let mut record = csv::ByteRecord::new();
+    loop {
+        let mut chunk = Chunk { good: Vec::with_capacity(chunk_size), bad: Vec::new(), read: 0, position: 0, bytes: 0 };
+        let mut end = false;
+        while chunk.read < chunk_size as u64 {
+            match csv.read_byte_record(&mut record) {
+                Ok(false) => {
+                    end = true;
+                    break;
+                }
+                Ok(true) => {}
+                Err(e) => {
+                    position += 1;
+                    if position > skip {
+                        chunk.read += 1;
+                        let line = e.position().map(|p| p.line()).unwrap_or(0);
+                        chunk.bad.push(Reject::new(line, "", "", e.to_string()));
+                    }
+                    continue;
+                }
+            }
+            position += 1;
+            let line = record.position().map(|p| p.line()).unwrap_or(0);
+            if position <= skip {
+                if let Some(cf) = record.get(cf_column) {
+                    seen.insert(String::from_utf8_lossy(cf).trim().to_uppercase(), line);
+                }
+                continue;
+            }
+            chunk.read += 1;
+            let text = match csv::StringRecord::from_byte_record(record.clone()) {
+                Ok(t) => t,
+                Err(e) => {
+                    let hint = if encoding == Encoding::Utf8 { " (a legacy file? use --encoding latin-1)" } else { "" };
+                    chunk.bad.push(Reject::new(line, "", "", format!("not valid UTF-8: {e}{hint}")));
+                    continue;
+                }
+            };
+            let raw: RawRow = match text.deserialize(Some(&headers)) {
+                Ok(r) => r,
+                Err(e) => {
+                    chunk.bad.push(Reject::new(line, "", "", e.to_string()));
+                    continue;
+                }
+            };
+            match validate(raw, line, &municipalities) {
+                Ok(r) => match seen.get(&r.fiscal_code) {
+                    Some(first) => chunk.bad.push(Reject::new(line, "fiscal_code", &r.fiscal_code, format!("duplicate of line {first}"))),
+                    None => {
+                        seen.insert(r.fiscal_code.clone(), line);
+                        chunk.good.push(r);
+                    }
+                },
+                Err(reject) => chunk.bad.push(reject),
+            }
+        }
+        chunk.position = position;
+        chunk.bytes = csv.position().byte();
+        if (chunk.read > 0 || end) && out.blocking_send(chunk).is_err() {
+            return; // the importer stopped (an error): nothing more to do
+        }
+        if end {
+            return;
+        }
+    }
 }
 
 /// Imports a registry file into the mirror of `source` (see the module documentation).
@@ -330,7 +443,8 @@ pub async fn import(session: &Session, source: Source, path: &Path, opts: &Optio
     let merge = merge_sql(source.table());
 
     let (reader, delimiter) = open(path, opts.encoding)?;
-    let mut csv = csv::ReaderBuilder::new().delimiter(delimiter).trim(csv::Trim::All).flexible(true).from_reader(reader);
+    let mut csv: csv::Reader<Box<dyn Read + Send>> =
+        csv::ReaderBuilder::new().delimiter(delimiter).trim(csv::Trim::All).flexible(true).from_reader(reader);
     let headers = csv.headers().map_err(|e| Error::Invalid(format!("{}: bad header: {e}", path.display())))?.clone();
     for needed in ["fiscal_code", "first_name", "last_name", "birth_date", "sex", "municipality"] {
         if !headers.iter().any(|h| h == needed) {
@@ -341,126 +455,79 @@ pub async fn import(session: &Session, source: Source, path: &Path, opts: &Optio
             )));
         }
     }
-    let cf_column = headers.iter().position(|h| h == "fiscal_code").expect("checked");
     let total_bytes = std::fs::metadata(path).map(|m| m.len()).ok();
     progress.start(&format!("{} {}", source.label(), path.display()), total_bytes, 0);
 
-    // Fiscal codes seen in this file, to refuse duplicates (rebuilt from the skipped part on resume).
-    let mut seen: HashMap<String, u64> = HashMap::new();
+    let (sender, mut chunks) = tokio::sync::mpsc::channel::<Chunk>(2);
+    let (chunk_size, encoding) = (opts.chunk_size, opts.encoding);
+    let reader = std::thread::spawn(move || read_chunks(csv, headers, skip, chunk_size, encoding, municipalities, sender));
     let mut dry = Report::default();
-    let mut position = 0u64;
-    let mut record = csv::ByteRecord::new();
-    loop {
-        let mut good: Vec<Resident> = Vec::with_capacity(opts.chunk_size);
-        let mut bad: Vec<Reject> = Vec::new();
-        let mut read = 0u64;
-        let mut end = false;
-        while read < opts.chunk_size as u64 {
-            match csv.read_byte_record(&mut record) {
-                Ok(false) => {
-                    end = true;
-                    break;
-                }
-                Ok(true) => {}
-                Err(e) => {
-                    position += 1;
-                    if position > skip {
-                        read += 1;
-                        let line = e.position().map(|p| p.line()).unwrap_or(0);
-                        bad.push(Reject::new(line, "", "", e.to_string()));
-                    }
-                    continue;
-                }
+    let table = source.table();
+    while let Some(chunk) = chunks.recv().await {
+        if chunk.read == 0 {
+            continue;
+        }
+        let Some(run) = run_id else {
+            dry.rows += chunk.read;
+            dry.inserted += chunk.good.len() as u64;
+            dry.rejected.extend(chunk.bad);
+            progress.advance(chunk.bytes);
+            continue;
+        };
+        let tx = client.transaction().await?;
+        // Rows whose digest equals the stored one are unchanged: they are not sent at all.
+        let changed: Vec<&Resident> = if initial_load {
+            chunk.good.iter().collect()
+        } else {
+            let codes: Vec<&str> = chunk.good.iter().map(|r| r.fiscal_code.as_str()).collect();
+            let stored: HashMap<String, Option<Vec<u8>>> = tx
+                .query(&format!("SELECT fiscal_code, row_hash FROM {table} WHERE fiscal_code = ANY($1)"), &[&codes])
+                .await?
+                .into_iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect();
+            chunk.good.iter().filter(|r| stored.get(&r.fiscal_code) != Some(&Some(r.hash.clone()))).collect()
+        };
+        let (mut inserted, mut updated) = (0i64, 0i64);
+        if !changed.is_empty() {
+            let (target, types) = if initial_load { (table, &MIRROR_TYPES) } else { ("registry_staging", &STAGING_TYPES) };
+            let sink = tx.copy_in(&format!("COPY {target} ({COPY_COLUMNS}) FROM STDIN BINARY")).await?;
+            let writer = BinaryCopyInWriter::new(sink, types);
+            pin_mut!(writer);
+            for r in &changed {
+                writer
+                    .as_mut()
+                    .write(&[
+                        &r.fiscal_code, &r.first_name, &r.last_name, &r.birth_date, &r.sex, &r.address,
+                        &r.street_number, &r.postcode, &r.municipality, &r.doc_type, &r.doc_number,
+                        &r.doc_issued, &r.doc_issuer, &r.hash,
+                    ])
+                    .await?;
             }
-            position += 1;
-            let line = record.position().map(|p| p.line()).unwrap_or(0);
-            if position <= skip {
-                if let Some(cf) = record.get(cf_column) {
-                    seen.insert(String::from_utf8_lossy(cf).trim().to_uppercase(), line);
-                }
-                continue;
-            }
-            read += 1;
-            let text = match csv::StringRecord::from_byte_record(record.clone()) {
-                Ok(t) => t,
-                Err(e) => {
-                    let hint = if opts.encoding == Encoding::Utf8 { " (a legacy file? use --encoding latin-1)" } else { "" };
-                    bad.push(Reject::new(line, "", "", format!("not valid UTF-8: {e}{hint}")));
-                    continue;
-                }
+            writer.finish().await?;
+            (inserted, updated) = if initial_load {
+                (changed.len() as i64, 0)
+            } else {
+                let row = tx.query_one(&merge, &[]).await?;
+                (row.get(0), row.get(1))
             };
-            let raw: RawRow = match text.deserialize(Some(&headers)) {
-                Ok(r) => r,
-                Err(e) => {
-                    bad.push(Reject::new(line, "", "", e.to_string()));
-                    continue;
-                }
-            };
-            match validate(raw, line, &municipalities) {
-                Ok(r) => match seen.get(&r.fiscal_code) {
-                    Some(first) => bad.push(Reject::new(line, "fiscal_code", &r.fiscal_code, format!("duplicate of line {first}"))),
-                    None => {
-                        seen.insert(r.fiscal_code.clone(), line);
-                        good.push(r);
-                    }
-                },
-                Err(reject) => bad.push(reject),
-            }
         }
-        if read > 0 {
-            match run_id {
-                None => {
-                    dry.rows += read;
-                    dry.inserted += good.len() as u64;
-                    dry.rejected.extend(bad);
-                }
-                Some(run) => {
-                    let tx = client.transaction().await?;
-                    let (target, types) = if initial_load { (source.table(), &MIRROR_TYPES) } else { ("registry_staging", &STAGING_TYPES) };
-                    let sink = tx
-                        .copy_in(&format!(
-                            "COPY {target} (fiscal_code, first_name, last_name, birth_date, sex, res_address, res_street_number, res_postcode, res_municipality, doc_type, doc_number, doc_issued, doc_issuer) FROM STDIN BINARY"
-                        ))
-                        .await?;
-                    let writer = BinaryCopyInWriter::new(sink, types);
-                    pin_mut!(writer);
-                    for r in &good {
-                        writer
-                            .as_mut()
-                            .write(&[
-                                &r.fiscal_code, &r.first_name, &r.last_name, &r.birth_date, &r.sex, &r.address,
-                                &r.street_number, &r.postcode, &r.municipality, &r.doc_type, &r.doc_number,
-                                &r.doc_issued, &r.doc_issuer,
-                            ])
-                            .await?;
-                    }
-                    writer.finish().await?;
-                    let (inserted, updated): (i64, i64) = if initial_load {
-                        (good.len() as i64, 0)
-                    } else {
-                        let row = tx.query_one(&merge, &[]).await?;
-                        (row.get(0), row.get(1))
-                    };
-                    // After an initial load nothing can have ceased: the mirror was empty.
-                    if opts.full_snapshot && !initial_load {
-                        tx.execute(
-                            "INSERT INTO import_seen (run_id, fiscal_code) SELECT $1, fiscal_code FROM registry_staging ON CONFLICT DO NOTHING",
-                            &[&run],
-                        )
-                        .await?;
-                    }
-                    let counts = json!({ "inserted": inserted, "updated": updated,
-                                         "unchanged": good.len() as i64 - inserted - updated });
-                    super::checkpoint(&tx, run, position as i64, read as i64, good.len() as i64, &bad, &counts).await?;
-                    tx.commit().await?;
-                }
-            }
+        // After an initial load nothing can have ceased: the mirror was empty.
+        if opts.full_snapshot && !initial_load {
+            let codes: Vec<&str> = chunk.good.iter().map(|r| r.fiscal_code.as_str()).collect();
+            tx.execute(
+                "INSERT INTO import_seen (run_id, fiscal_code) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+                &[&run, &codes],
+            )
+            .await?;
         }
-        progress.advance(csv.position().byte());
-        if end {
-            break;
-        }
+        let counts = json!({ "inserted": inserted, "updated": updated,
+                             "unchanged": chunk.good.len() as i64 - inserted - updated });
+        super::checkpoint(&tx, run, chunk.position as i64, chunk.read as i64, chunk.good.len() as i64, &chunk.bad, &counts).await?;
+        tx.commit().await?;
+        progress.advance(chunk.bytes);
     }
+    reader.join().map_err(|_| Error::Invalid(format!("reading {} failed", path.display())))?;
 
     let Some(run) = run_id else {
         progress.finish("dry run: nothing written");

@@ -51,11 +51,10 @@ fn wrap(text: &str, size: f32, width: f32) -> Vec<String> {
     lines
 }
 
-/// Builds the pages of many letters into one document.
+/// Lays out the pages of one letter as encoded content streams (letters are laid out in
+/// parallel, then assembled into one document).
 struct Writer {
-    doc: Document,
-    pages_id: lopdf::ObjectId,
-    kids: Vec<Object>,
+    pages: Vec<Vec<u8>>,
     ops: Vec<Operation>,
     y: f32,
     encoding: lopdf::Encoding<'static>,
@@ -63,16 +62,7 @@ struct Writer {
 
 impl Writer {
     fn new() -> Writer {
-        let mut doc = Document::with_version("1.5");
-        let pages_id = doc.new_object_id();
-        Writer {
-            doc,
-            pages_id,
-            kids: Vec::new(),
-            ops: Vec::new(),
-            y: TOP,
-            encoding: lopdf::Encoding::SimpleEncoding(b"WinAnsiEncoding"),
-        }
+        Writer { pages: Vec::new(), ops: Vec::new(), y: TOP, encoding: lopdf::Encoding::SimpleEncoding(b"WinAnsiEncoding") }
     }
 
     fn text(&mut self, font: &str, size: f32, x: f32, y: f32, s: &str) {
@@ -89,13 +79,7 @@ impl Writer {
     fn finish_page(&mut self) -> Result<()> {
         let content = Content { operations: std::mem::take(&mut self.ops) };
         let bytes = content.encode().map_err(|e| Error::Invalid(format!("cannot encode a PDF page: {e}")))?;
-        let content_id = self.doc.add_object(Stream::new(dictionary! {}, bytes));
-        let page_id = self.doc.add_object(dictionary! {
-            "Type" => "Page",
-            "Parent" => self.pages_id,
-            "Contents" => content_id,
-        });
-        self.kids.push(page_id.into());
+        self.pages.push(bytes);
         self.y = TOP;
         Ok(())
     }
@@ -178,45 +162,61 @@ impl Writer {
         self.finish_page()
     }
 
-    fn finish(mut self) -> Result<Vec<u8>> {
-        let font = |name: &str| {
-            dictionary! {
-                "Type" => "Font",
-                "Subtype" => "Type1",
-                "BaseFont" => name,
-                "Encoding" => "WinAnsiEncoding",
-            }
-        };
-        let f1 = self.doc.add_object(font("Helvetica"));
-        let f2 = self.doc.add_object(font("Helvetica-Bold"));
-        let f3 = self.doc.add_object(font("Courier-Bold"));
-        let resources_id = self.doc.add_object(dictionary! {
-            "Font" => dictionary! { "F1" => f1, "F2" => f2, "F3" => f3 },
-        });
-        let count = self.kids.len() as i64;
-        let pages = dictionary! {
-            "Type" => "Pages",
-            "Kids" => std::mem::take(&mut self.kids),
-            "Count" => count,
-            "Resources" => resources_id,
-            "MediaBox" => vec![0.into(), 0.into(), PAGE_W.into(), PAGE_H.into()],
-        };
-        self.doc.objects.insert(self.pages_id, Object::Dictionary(pages));
-        let catalog_id = self.doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => self.pages_id });
-        self.doc.trailer.set("Root", catalog_id);
-        let mut out = Vec::new();
-        self.doc.save_to(&mut out).map_err(|e| Error::Io { context: "cannot write a PDF".into(), source: e })?;
-        Ok(out)
-    }
 }
 
-/// One PDF with the letters one after the other, each starting on a new page.
-pub fn render(letters: &[Letter]) -> Result<Vec<u8>> {
+/// The encoded pages of one letter.
+fn layout(letter: &Letter) -> Result<Vec<Vec<u8>>> {
     let mut w = Writer::new();
-    for letter in letters {
-        w.letter(letter)?;
+    w.letter(letter)?;
+    Ok(w.pages)
+}
+
+/// Puts pages (encoded content streams) into one document with the fonts they use.
+fn assemble(pages: Vec<Vec<u8>>) -> Result<Vec<u8>> {
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let font = |name: &str| {
+        dictionary! {
+            "Type" => "Font",
+            "Subtype" => "Type1",
+            "BaseFont" => name,
+            "Encoding" => "WinAnsiEncoding",
+        }
+    };
+    let f1 = doc.add_object(font("Helvetica"));
+    let f2 = doc.add_object(font("Helvetica-Bold"));
+    let f3 = doc.add_object(font("Courier-Bold"));
+    let resources_id = doc.add_object(dictionary! {
+        "Font" => dictionary! { "F1" => f1, "F2" => f2, "F3" => f3 },
+    });
+    let mut kids: Vec<Object> = Vec::with_capacity(pages.len());
+    for bytes in pages {
+        let content_id = doc.add_object(Stream::new(dictionary! {}, bytes));
+        let page_id = doc.add_object(dictionary! { "Type" => "Page", "Parent" => pages_id, "Contents" => content_id });
+        kids.push(page_id.into());
     }
-    w.finish()
+    let count = kids.len() as i64;
+    let tree = dictionary! {
+        "Type" => "Pages",
+        "Kids" => kids,
+        "Count" => count,
+        "Resources" => resources_id,
+        "MediaBox" => vec![0.into(), 0.into(), PAGE_W.into(), PAGE_H.into()],
+    };
+    doc.objects.insert(pages_id, Object::Dictionary(tree));
+    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog_id);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).map_err(|e| Error::Io { context: "cannot write a PDF".into(), source: e })?;
+    Ok(out)
+}
+
+/// One PDF with the letters one after the other, each starting on a new page. The letters are
+/// laid out in parallel.
+pub fn render(letters: &[Letter]) -> Result<Vec<u8>> {
+    use rayon::prelude::*;
+    let laid_out: Vec<Vec<Vec<u8>>> = letters.par_iter().map(layout).collect::<Result<_>>()?;
+    assemble(laid_out.into_iter().flatten().collect())
 }
 
 /// The text of every page of a PDF, for tests and checks.

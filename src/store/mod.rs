@@ -8,6 +8,7 @@ pub mod operators;
 pub mod reference;
 pub mod registrations;
 pub mod registry;
+mod vocabulary;
 
 use std::path::PathBuf;
 use std::str::FromStr;

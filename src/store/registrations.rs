@@ -153,6 +153,33 @@ async fn last_operation(c: &impl GenericClient, number: i64) -> Result<Option<Op
     }))
 }
 
+/// The editable columns of a registration, in the order of [`personal_params`].
+const PERSONAL_COLUMNS: [&str; 27] = [
+    "first_name", "last_name", "birth_date", "sex",
+    "doc_type", "doc_number", "doc_issued", "doc_issuer",
+    "res_address", "res_street_number", "res_postcode", "res_province", "res_municipality", "res_city", "res_country",
+    "dom_care_of", "dom_address", "dom_street_number", "dom_province", "dom_municipality", "dom_postcode", "dom_send_mail",
+    "email", "mobile", "phone", "operator_note", "other_notes",
+];
+
+/// The values of [`PERSONAL_COLUMNS`].
+fn personal_params(d: &PersonalData) -> [&(dyn ToSql + Sync); 27] {
+    [
+        &d.person.first_name, &d.person.last_name, &d.person.birth_date, &d.person.sex,
+        &d.document.doc_type, &d.document.number, &d.document.issued, &d.document.issuer,
+        &d.residence.address, &d.residence.street_number, &d.residence.postcode, &d.residence.province,
+        &d.residence.municipality, &d.residence.city, &d.residence.country,
+        &d.domicile.care_of, &d.domicile.address, &d.domicile.street_number, &d.domicile.province,
+        &d.domicile.municipality, &d.domicile.postcode, &d.domicile.send_mail_here,
+        &d.contacts.email, &d.contacts.mobile, &d.contacts.phone, &d.notes.operator_note, &d.notes.other_notes,
+    ]
+}
+
+/// `$from, $from+1, ...` for `n` parameters.
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
 /// Inserts a new registration; returns its number.
 pub async fn insert(
     c: &impl GenericClient,
@@ -163,55 +190,15 @@ pub async fn insert(
     d: &PersonalData,
     operator: &str,
 ) -> Result<i64> {
-    let row = c
-        .query_one(
-            "INSERT INTO registrations (
-                fiscal_code, community, state, strong,
-                first_name, last_name, birth_date, sex,
-                doc_type, doc_number, doc_issued, doc_issuer,
-                res_address, res_street_number, res_postcode, res_province, res_municipality, res_city, res_country,
-                dom_care_of, dom_address, dom_street_number, dom_province, dom_municipality, dom_postcode, dom_send_mail,
-                email, mobile, phone, operator_note, other_notes, created_by, updated_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-                     $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $32)
-             RETURNING registration_number",
-            &[
-                &fiscal_code,
-                &community.as_str(),
-                &state.as_str(),
-                &strong,
-                &d.person.first_name,
-                &d.person.last_name,
-                &d.person.birth_date,
-                &d.person.sex.map(Sex::as_str),
-                &d.document.doc_type.map(DocType::as_str),
-                &d.document.number,
-                &d.document.issued,
-                &d.document.issuer,
-                &d.residence.address,
-                &d.residence.street_number,
-                &d.residence.postcode,
-                &d.residence.province,
-                &d.residence.municipality,
-                &d.residence.city,
-                &d.residence.country,
-                &d.domicile.care_of,
-                &d.domicile.address,
-                &d.domicile.street_number,
-                &d.domicile.province,
-                &d.domicile.municipality,
-                &d.domicile.postcode,
-                &d.domicile.send_mail_here,
-                &d.contacts.email,
-                &d.contacts.mobile,
-                &d.contacts.phone,
-                &d.notes.operator_note,
-                &d.notes.other_notes,
-                &operator,
-            ],
-        )
-        .await?;
-    Ok(row.get(0))
+    let sql = format!(
+        "INSERT INTO registrations (fiscal_code, community, state, strong, created_by, updated_by, {})
+         VALUES ($1, $2, $3, $4, $5, $5, {}) RETURNING registration_number",
+        PERSONAL_COLUMNS.join(", "),
+        placeholders(6, PERSONAL_COLUMNS.len())
+    );
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&fiscal_code, &community, &state, &strong, &operator];
+    params.extend(personal_params(d));
+    Ok(c.query_one(&sql, &params).await?.get(0))
 }
 
 /// Filters of the search page of the manual. Name and fiscal-code filters match a prefix, or
@@ -353,50 +340,14 @@ pub async fn search(c: &impl GenericClient, f: &SearchFilter) -> Result<Vec<Sear
 
 /// Rewrites the personal data of a registration (community and fiscal code never change).
 pub async fn update_data(c: &impl GenericClient, number: i64, d: &PersonalData, operator: &str) -> Result<()> {
-    c.execute(
-        "UPDATE registrations SET
-            first_name = $2, last_name = $3, birth_date = $4, sex = $5,
-            doc_type = $6, doc_number = $7, doc_issued = $8, doc_issuer = $9,
-            res_address = $10, res_street_number = $11, res_postcode = $12, res_province = $13,
-            res_municipality = $14, res_city = $15, res_country = $16,
-            dom_care_of = $17, dom_address = $18, dom_street_number = $19, dom_province = $20,
-            dom_municipality = $21, dom_postcode = $22, dom_send_mail = $23,
-            email = $24, mobile = $25, phone = $26, operator_note = $27, other_notes = $28,
-            updated_by = $29, updated_at = now()
-         WHERE registration_number = $1",
-        &[
-            &number,
-            &d.person.first_name,
-            &d.person.last_name,
-            &d.person.birth_date,
-            &d.person.sex.map(Sex::as_str),
-            &d.document.doc_type.map(DocType::as_str),
-            &d.document.number,
-            &d.document.issued,
-            &d.document.issuer,
-            &d.residence.address,
-            &d.residence.street_number,
-            &d.residence.postcode,
-            &d.residence.province,
-            &d.residence.municipality,
-            &d.residence.city,
-            &d.residence.country,
-            &d.domicile.care_of,
-            &d.domicile.address,
-            &d.domicile.street_number,
-            &d.domicile.province,
-            &d.domicile.municipality,
-            &d.domicile.postcode,
-            &d.domicile.send_mail_here,
-            &d.contacts.email,
-            &d.contacts.mobile,
-            &d.contacts.phone,
-            &d.notes.operator_note,
-            &d.notes.other_notes,
-            &operator,
-        ],
-    )
-    .await?;
+    let sql = format!(
+        "UPDATE registrations SET ({}) = ROW({}), updated_by = $2, updated_at = now() WHERE registration_number = $1",
+        PERSONAL_COLUMNS.join(", "),
+        placeholders(3, PERSONAL_COLUMNS.len())
+    );
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&number, &operator];
+    params.extend(personal_params(d));
+    c.execute(&sql, &params).await?;
     Ok(())
 }
 
