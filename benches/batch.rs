@@ -4,7 +4,7 @@
 //!   cargo bench --bench batch
 //!
 //! Sizes: BENCH_IMPORT_ROWS (1,000,000), BENCH_LETTERS (100,000), BENCH_REGISTRATIONS
-//! (5,000,000), BENCH_QUERIES (200). The cluster lives in target/bench-home (kept; stop it with
+//! (5,000,000), BENCH_QUERIES (200). BENCH_ONLY=import,postal,search picks the parts to run. The cluster lives in target/bench-home (kept; stop it with
 //! `sportello --home target/bench-home db stop`).
 
 use std::path::{Path, PathBuf};
@@ -25,10 +25,11 @@ fn env_usize(name: &str, default: usize) -> usize {
 
 const SURNAMES: [&str; 24] = [
     "ROSSI", "RUSSO", "FERRARI", "ESPOSITO", "BIANCHI", "ROMANO", "COLOMBO", "RICCI", "MARINO", "GRECO", "BRUNO",
-    "GALLO", "CONTI", "DE LUCA", "MANCINI", "COSTA", "GIORDANO", "RIZZO", "LOMBARDI", "MORETTI", "BARBIERI",
-    "FONTANA", "SANTORO", "MARIANI",
+    "GALLO", "CONTI", "DE LUCA", "MANCINI", "COSTA", "GIORDANO", "RIZZO", "LOMBARDI", "MORETTI", "BARBIERI", "FONTANA",
+    "SANTORO", "MARIANI",
 ];
-const NAMES: [&str; 12] = ["MARIO", "GIULIA", "LUCA", "FRANCESCA", "ANDREA", "SARA", "PAOLO", "ANNA", "MARCO", "LAURA", "NICOLÒ", "ELENA"];
+const NAMES: [&str; 12] =
+    ["MARIO", "GIULIA", "LUCA", "FRANCESCA", "ANDREA", "SARA", "PAOLO", "ANNA", "MARCO", "LAURA", "NICOLÒ", "ELENA"];
 
 /// A valid fiscal code for person `i`.
 fn fiscal_code(i: usize, birth: NaiveDate) -> String {
@@ -65,7 +66,9 @@ fn registry_file(path: &Path, rows: usize, municipalities: &[String]) {
 }
 
 fn psql_path() -> PathBuf {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql").map(|d| d.flatten().map(|e| e.path().join("bin")).collect()).unwrap_or_default();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|d| d.flatten().map(|e| e.path().join("bin")).collect())
+        .unwrap_or_default();
     dirs.sort();
     dirs.into_iter().rev().map(|d| d.join("psql")).find(|p| p.exists()).unwrap_or_else(|| PathBuf::from("psql"))
 }
@@ -84,6 +87,8 @@ async fn main() {
     let letters = env_usize("BENCH_LETTERS", 100_000);
     let registrations = env_usize("BENCH_REGISTRATIONS", 5_000_000);
     let queries = env_usize("BENCH_QUERIES", 200);
+    let only = std::env::var("BENCH_ONLY").unwrap_or_else(|_| "import,postal,search".into());
+    let part = |name: &str| only.split(',').any(|p| p.trim() == name);
     let home = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-home");
     let work = tempfile::tempdir_in(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target")).unwrap();
 
@@ -95,44 +100,93 @@ async fn main() {
     let config = cluster.config("bench");
     store::migrate(&config).await.unwrap();
     let db = Database::with_config(config.clone()).await.unwrap();
-    sportello::operators::add(&db, None, sportello::operators::NewOperator {
-        id: "bench".into(), full_name: "Benchmark".into(), ente: "CSI".into(), fse: false,
-        provinces: vec!["TO".into()], municipalities: vec![],
-    }).await.unwrap();
+    sportello::operators::add(
+        &db,
+        None,
+        sportello::operators::NewOperator {
+            id: "bench".into(),
+            full_name: "Benchmark".into(),
+            ente: "CSI".into(),
+            fse: false,
+            provinces: vec!["TO".into()],
+            municipalities: vec![],
+        },
+    )
+    .await
+    .unwrap();
     let session = Session::open(db.clone(), Some("bench"), "bench").await.unwrap();
     let owner = store::connect(&config).await.unwrap();
-    let municipalities: Vec<String> = owner.query("SELECT istat_code FROM municipalities WHERE province <> 'EE' ORDER BY 1", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
-    println!("sportello benchmarks — {} cores, PostgreSQL embedded cluster at {}", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0), cluster.data_dir().display());
+    let municipalities: Vec<String> = owner
+        .query("SELECT istat_code FROM municipalities WHERE province <> 'EE' ORDER BY 1", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    println!(
+        "sportello benchmarks — {} cores, PostgreSQL embedded cluster at {}",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        cluster.data_dir().display()
+    );
 
     // 1. Registry import vs plain psql \copy of the same file into a same-shaped table.
-    let file = work.path().join("cia.csv");
-    registry_file(&file, rows, &municipalities);
-    let size = std::fs::metadata(&file).unwrap().len();
-    owner.batch_execute("CREATE TABLE copy_baseline (LIKE cia_residents INCLUDING ALL)").await.unwrap();
-    let t = Instant::now();
-    let status = std::process::Command::new(psql_path())
+    if part("import") {
+        let file = work.path().join("cia.csv");
+        registry_file(&file, rows, &municipalities);
+        let size = std::fs::metadata(&file).unwrap().len();
+        owner.batch_execute("CREATE TABLE copy_baseline (LIKE cia_residents INCLUDING ALL)").await.unwrap();
+        let t = Instant::now();
+        let status = std::process::Command::new(psql_path())
         .args(["-q", "-h", &cluster.socket_dir().display().to_string(), "-U", "sportello", "-d", "bench", "-c"])
         .arg(format!("\\copy copy_baseline (fiscal_code, first_name, last_name, birth_date, sex, res_address, res_street_number, res_postcode, res_municipality, doc_type, doc_number, doc_issued, doc_issuer) FROM '{}' WITH (FORMAT csv, HEADER, DELIMITER ';')", file.display()))
         .status()
         .unwrap();
-    assert!(status.success());
-    let copy_time = t.elapsed();
-    let opts = registry_import::Options::default();
-    let t = Instant::now();
-    let report = registry_import::import(&session, Source::Cia, &file, &opts, &Quiet).await.unwrap();
-    let import_time = t.elapsed();
-    assert_eq!(report.inserted as usize, rows);
-    let t = Instant::now();
-    let again = registry_import::import(&session, Source::Cia, &file, &registry_import::Options { force: true, ..opts.clone() }, &Quiet).await.unwrap();
-    let reimport_time = t.elapsed();
-    assert_eq!(again.unchanged as usize, rows);
-    println!("\nimport-cia, {rows} rows ({:.0} MB), full validation, chunks of {}", size as f64 / 1e6, opts.chunk_size);
-    println!("  psql \\copy (baseline)   {:>8.2} s  {:>10.0} rows/s", copy_time.as_secs_f64(), rate(rows, copy_time));
-    println!("  sportello import-cia    {:>8.2} s  {:>10.0} rows/s  ratio to \\copy throughput {:.2}x", import_time.as_secs_f64(), rate(rows, import_time), copy_time.as_secs_f64() / import_time.as_secs_f64());
-    println!("  re-import, unchanged    {:>8.2} s  {:>10.0} rows/s  ratio to first import time {:.2}x", reimport_time.as_secs_f64(), rate(rows, reimport_time), reimport_time.as_secs_f64() / import_time.as_secs_f64());
+        assert!(status.success());
+        let copy_time = t.elapsed();
+        let opts = registry_import::Options::default();
+        let t = Instant::now();
+        let report = registry_import::import(&session, Source::Cia, &file, &opts, &Quiet).await.unwrap();
+        let import_time = t.elapsed();
+        assert_eq!(report.inserted as usize, rows);
+        let t = Instant::now();
+        let again = registry_import::import(
+            &session,
+            Source::Cia,
+            &file,
+            &registry_import::Options { force: true, ..opts.clone() },
+            &Quiet,
+        )
+        .await
+        .unwrap();
+        let reimport_time = t.elapsed();
+        assert_eq!(again.unchanged as usize, rows);
+        println!(
+            "\nimport-cia, {rows} rows ({:.0} MB), full validation, chunks of {}",
+            size as f64 / 1e6,
+            opts.chunk_size
+        );
+        println!(
+            "  psql \\copy (baseline)   {:>8.2} s  {:>10.0} rows/s",
+            copy_time.as_secs_f64(),
+            rate(rows, copy_time)
+        );
+        println!(
+            "  sportello import-cia    {:>8.2} s  {:>10.0} rows/s  ratio to \\copy throughput {:.2}x",
+            import_time.as_secs_f64(),
+            rate(rows, import_time),
+            copy_time.as_secs_f64() / import_time.as_secs_f64()
+        );
+        println!(
+            "  re-import, unchanged    {:>8.2} s  {:>10.0} rows/s  ratio to first import time {:.2}x",
+            reimport_time.as_secs_f64(),
+            rate(rows, reimport_time),
+            reimport_time.as_secs_f64() / import_time.as_secs_f64()
+        );
+    }
 
     // 2. Postal run vs a bare render of the same letters with no database.
-    owner
+    if part("postal") {
+        owner
         .execute(
             "INSERT INTO registrations (fiscal_code, community, state, first_name, last_name, res_address, res_street_number,
                  res_postcode, res_province, res_municipality, pin_letter_due)
@@ -143,28 +197,58 @@ async fn main() {
         )
         .await
         .unwrap();
-    owner.batch_execute("ANALYZE registrations").await.unwrap();
-    let desk_settings = DeskSettings::from_env(&work.path().join("home"), &store::Location::Embedded(home.clone())).unwrap();
-    let desk = Desk::open(&desk_settings).unwrap();
-    let sample = sportello::store::registrations::get_many(&db.client().await.unwrap(), &[owner.query_one("SELECT min(registration_number) FROM registrations", &[]).await.unwrap().get::<_, i64>(0)]).await.unwrap().remove(0);
-    let today = chrono::Utc::now().date_naive();
-    let t = Instant::now();
-    let mut bytes = 0;
-    for chunk in (0..letters).collect::<Vec<_>>().chunks(1000) {
-        let pages: Vec<_> = chunk.iter().map(|_| sportello::letters::pin_letter(&sample, &sportello::secrets::new_pin().unwrap(), today, true)).collect();
-        bytes += sportello::letters::render(&pages).unwrap().len();
+        owner.batch_execute("ANALYZE registrations").await.unwrap();
+        let desk_settings =
+            DeskSettings::from_env(&work.path().join("home"), &store::Location::Embedded(home.clone())).unwrap();
+        let desk = Desk::open(&desk_settings).unwrap();
+        let sample = sportello::store::registrations::get_many(
+            &db.client().await.unwrap(),
+            &[owner
+                .query_one("SELECT min(registration_number) FROM registrations", &[])
+                .await
+                .unwrap()
+                .get::<_, i64>(0)],
+        )
+        .await
+        .unwrap()
+        .remove(0);
+        let today = chrono::Utc::now().date_naive();
+        let t = Instant::now();
+        let mut bytes = 0;
+        for chunk in (0..letters).collect::<Vec<_>>().chunks(1000) {
+            let pages: Vec<_> = chunk
+                .iter()
+                .map(|_| sportello::letters::pin_letter(&sample, &sportello::secrets::new_pin().unwrap(), today, true))
+                .collect();
+            bytes += sportello::letters::render(&pages).unwrap().len();
+        }
+        let bare = t.elapsed();
+        let out = work.path().join("postal");
+        let t = Instant::now();
+        let report = postal::run(
+            &session,
+            &desk,
+            &postal::Options { province: None, limit: None, batch_size: 1000, out: out.clone() },
+            &Quiet,
+        )
+        .await
+        .unwrap();
+        let run_time = t.elapsed();
+        assert_eq!(report.letters as usize, letters);
+        println!("\npostal PIN run, {letters} letters in files of 1000 ({:.0} MB of PDF)", bytes as f64 / 1e6);
+        println!("  bare lopdf render       {:>8.2} s  {:>10.0} letters/s", bare.as_secs_f64(), rate(letters, bare));
+        println!(
+            "  sportello postal run    {:>8.2} s  {:>10.0} letters/s  ratio to bare render {:.2}x",
+            run_time.as_secs_f64(),
+            rate(letters, run_time),
+            bare.as_secs_f64() / run_time.as_secs_f64()
+        );
     }
-    let bare = t.elapsed();
-    let out = work.path().join("postal");
-    let t = Instant::now();
-    let report = postal::run(&session, &desk, &postal::Options { province: None, limit: None, batch_size: 1000, out: out.clone() }, &Quiet).await.unwrap();
-    let run_time = t.elapsed();
-    assert_eq!(report.letters as usize, letters);
-    println!("\npostal PIN run, {letters} letters in files of 1000 ({:.0} MB of PDF)", bytes as f64 / 1e6);
-    println!("  bare lopdf render       {:>8.2} s  {:>10.0} letters/s", bare.as_secs_f64(), rate(letters, bare));
-    println!("  sportello postal run    {:>8.2} s  {:>10.0} letters/s  ratio to bare render {:.2}x", run_time.as_secs_f64(), rate(letters, run_time), bare.as_secs_f64() / run_time.as_secs_f64());
 
     // 3. Search at scale.
+    if !part("search") {
+        return;
+    }
     let t = Instant::now();
     owner
         .execute(
@@ -188,16 +272,36 @@ async fn main() {
         .unwrap();
     owner.batch_execute("ANALYZE registrations; ANALYZE operations").await.unwrap();
     let total: i64 = owner.query_one("SELECT count(*) FROM registrations", &[]).await.unwrap().get(0);
-    println!("\nsearch over {total} registrations (loaded in {:.0} s), {queries} queries each, limit 50, audit row included", t.elapsed().as_secs_f64());
+    println!(
+        "\nsearch over {total} registrations (loaded in {:.0} s), {queries} queries each, limit 50, audit row included",
+        t.elapsed().as_secs_f64()
+    );
     let cases: Vec<(&str, Box<dyn Fn(usize) -> Query>)> = vec![
-        ("partial surname", Box::new(|i| Query { last_name: Some(format!("{} {}", SURNAMES[i % 24], (b'A' + (i % 26) as u8) as char)), limit: 50, ..Default::default() })),
-        ("fiscal-code prefix", Box::new(|i| Query { fiscal_code: Some(format!("S{:X}", 0x100 + i * 37 % 0xEFF)), limit: 50, ..Default::default() })),
-        ("municipality + state", Box::new(|i| Query {
-            municipality: Some(["001272", "001156", "005005", "004078", "006003", "002158"][i % 6].into()),
-            state: Some([sportello::domain::State::Attivato, sportello::domain::State::Riscontrato][i % 2]),
-            limit: 50,
-            ..Default::default()
-        })),
+        (
+            "partial surname",
+            Box::new(|i| Query {
+                last_name: Some(format!("{} {}", SURNAMES[i % 24], (b'A' + (i % 26) as u8) as char)),
+                limit: 50,
+                ..Default::default()
+            }),
+        ),
+        (
+            "fiscal-code prefix",
+            Box::new(|i| Query {
+                fiscal_code: Some(format!("S{:X}", 0x100 + i * 37 % 0xEFF)),
+                limit: 50,
+                ..Default::default()
+            }),
+        ),
+        (
+            "municipality + state",
+            Box::new(|i| Query {
+                municipality: Some(["001272", "001156", "005005", "004078", "006003", "002158"][i % 6].into()),
+                state: Some([sportello::domain::State::Attivato, sportello::domain::State::Riscontrato][i % 2]),
+                limit: 50,
+                ..Default::default()
+            }),
+        ),
     ];
     for (name, make) in cases {
         let mut times = Vec::with_capacity(queries);

@@ -11,7 +11,9 @@ use crate::output::{self, opt};
 use crate::{Env, in_session};
 
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  sportello audit --operator-id mrossi --from 2026-11-01\n  sportello audit --action search --format json\n  sportello audit --target RSSMRA85T10A562S")]
+#[command(
+    after_help = "Examples:\n  sportello audit --operator-id mrossi --from 2026-11-01\n  sportello audit --action search --format json\n  sportello audit --target RSSMRA85T10A562S"
+)]
 pub struct AuditArgs {
     /// Only what this operator did.
     #[arg(long)]

@@ -40,7 +40,13 @@ pub fn report(env: &Env, b: &Booked) -> sportello::Result<()> {
         output::json(b)?;
         return Ok(());
     }
-    println!("booked {} ({}) for registration {} ({})", b.operation, b.operation.label(), b.registration_number, b.fiscal_code);
+    println!(
+        "booked {} ({}) for registration {} ({})",
+        b.operation,
+        b.operation.label(),
+        b.registration_number,
+        b.fiscal_code
+    );
     delivery(&b.code);
     for p in &b.letters {
         println!("letter: {}", p.display());

@@ -53,10 +53,18 @@ pub async fn regenerate(env: &Env, a: RegenerateArgs) -> sportello::Result<i32> 
                     mailbox::Outcome::Duplicate => "duplicate Message-ID: skipped".to_string(),
                     mailbox::Outcome::Unreadable { reason } => format!("failed: {reason}"),
                 };
-                println!("{} <{}>: {what} -> {}", m.file.display(), m.sender.as_deref().unwrap_or("?"), m.moved_to.display());
+                println!(
+                    "{} <{}>: {what} -> {}",
+                    m.file.display(),
+                    m.sender.as_deref().unwrap_or("?"),
+                    m.moved_to.display()
+                );
             }
         }
-        let failed = report.messages.iter().any(|m| matches!(m.outcome, mailbox::Outcome::Unreadable { .. } | mailbox::Outcome::Duplicate));
+        let failed = report
+            .messages
+            .iter()
+            .any(|m| matches!(m.outcome, mailbox::Outcome::Unreadable { .. } | mailbox::Outcome::Duplicate));
         return Ok(if failed { exit::WITH_REJECTS } else { exit::OK });
     }
     let key = sportello::search::key(a.cf.as_deref(), a.number)?;
@@ -146,7 +154,10 @@ pub async fn print(env: &Env, a: PrintArgs) -> sportello::Result<i32> {
             output::json(&report)?;
         } else {
             if report.resumed {
-                println!("resumed run {}: {} batches finished, {} half-done batches discarded", report.run_id, report.recovered, report.discarded);
+                println!(
+                    "resumed run {}: {} batches finished, {} half-done batches discarded",
+                    report.run_id, report.recovered, report.discarded
+                );
             }
             println!("postal run {}: {} letters in {} files", report.run_id, report.letters, report.batches);
             for f in &report.files {

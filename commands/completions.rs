@@ -4,7 +4,9 @@ use clap::{Args, CommandFactory};
 use clap_complete::Shell;
 
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  sportello completions bash > /etc/bash_completion.d/sportello\n  sportello completions zsh > ~/.zfunc/_sportello\n  sportello completions fish > ~/.config/fish/completions/sportello.fish")]
+#[command(
+    after_help = "Examples:\n  sportello completions bash > /etc/bash_completion.d/sportello\n  sportello completions zsh > ~/.zfunc/_sportello\n  sportello completions fish > ~/.config/fish/completions/sportello.fish"
+)]
 pub struct CompletionsArgs {
     /// The shell.
     #[arg(value_enum)]

@@ -49,7 +49,9 @@ pub async fn run(env: &Env, cmd: DbCommand) -> sportello::Result<i32> {
             let applied: Vec<String> = client
                 .query("SELECT version, name FROM refinery_schema_history ORDER BY version", &[])
                 .await
-                .map(|rows| rows.iter().map(|r| format!("V{}__{}", r.get::<_, i32>(0), r.get::<_, String>(1))).collect())
+                .map(|rows| {
+                    rows.iter().map(|r| format!("V{}__{}", r.get::<_, i32>(0), r.get::<_, String>(1))).collect()
+                })
                 .unwrap_or_default();
             let known = store::known_migrations();
             println!("migrations: {} of {} applied", applied.len(), known.len());

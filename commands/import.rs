@@ -64,7 +64,10 @@ pub async fn run(env: &Env, source: Source, a: ImportArgs) -> sportello::Result<
     let progress = Reporter::new();
     let report = in_session(env, async |s| registry_import::import(s, source, &a.file, &opts, &progress).await).await?;
     if let Some(run) = report.already_done_by {
-        eprintln!("{} was imported completely by run {run}: nothing to do (--force to import it again)", a.file.display());
+        eprintln!(
+            "{} was imported completely by run {run}: nothing to do (--force to import it again)",
+            a.file.display()
+        );
         return Ok(exit::OK);
     }
     eprintln!(
@@ -78,7 +81,10 @@ pub async fn run(env: &Env, source: Source, a: ImportArgs) -> sportello::Result<
         report.rejected.len(),
         if a.full_snapshot { format!(", {} ceased", report.ceased) } else { String::new() },
         if a.preload.is_empty() { String::new() } else { format!(", {} pre-loaded", report.preloaded) },
-        report.run_id.map(|r| format!(" (run {r}{})", if report.resumed { ", resumed" } else { "" })).unwrap_or_default(),
+        report
+            .run_id
+            .map(|r| format!(" (run {r}{})", if report.resumed { ", resumed" } else { "" }))
+            .unwrap_or_default(),
     );
     if let Some(path) = &a.rejects {
         write_rejects(path, &report.rejected)?;

@@ -22,8 +22,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use sportello::error::exit;
 use sportello::config::DeskSettings;
+use sportello::error::exit;
 use sportello::handover::Desk;
 use sportello::session::Session;
 use sportello::store::{Database, Location};

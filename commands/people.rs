@@ -173,13 +173,13 @@ impl DelegateFlags {
             first_name: need(&self.delegate_first_name, "delegate-first-name")?,
             last_name: need(&self.delegate_last_name, "delegate-last-name")?,
             fiscal_code: sportello::register::parse_fiscal_code(&cf)?.to_string(),
-            doc_type: self
-                .delegate_doc_type
-                .ok_or_else(|| sportello::Error::Invalid("with --delegate-kind, --delegate-doc-type is required".into()))?,
+            doc_type: self.delegate_doc_type.ok_or_else(|| {
+                sportello::Error::Invalid("with --delegate-kind, --delegate-doc-type is required".into())
+            })?,
             doc_number: need(&self.delegate_doc_number, "delegate-doc-number")?,
-            doc_issued: self
-                .delegate_doc_issued
-                .ok_or_else(|| sportello::Error::Invalid("with --delegate-kind, --delegate-doc-issued is required".into()))?,
+            doc_issued: self.delegate_doc_issued.ok_or_else(|| {
+                sportello::Error::Invalid("with --delegate-kind, --delegate-doc-issued is required".into())
+            })?,
             doc_issuer: need(&self.delegate_doc_issuer, "delegate-doc-issuer")?,
             email: self.delegate_email.as_deref().and_then(clean_text),
             phone: self.delegate_phone.as_deref().and_then(clean_text),

@@ -102,12 +102,19 @@ pub async fn revoke(env: &Env, a: RevokeArgs) -> sportello::Result<i32> {
     let desk = env.desk()?;
     if let Some(file) = &a.letters {
         let progress = Reporter::new();
-        let report = in_session(env, async |s| letter_revocations::revoke_batch(s, &desk, file, &progress).await).await?;
+        let report =
+            in_session(env, async |s| letter_revocations::revoke_batch(s, &desk, file, &progress).await).await?;
         if report.already_done {
             eprintln!("{} was processed completely by run {}: nothing to do", file.display(), report.run_id);
             return Ok(exit::OK);
         }
-        eprintln!("run {}{}: {} letters, {}", report.run_id, if report.resumed { " (resumed)" } else { "" }, report.rows, report.counts);
+        eprintln!(
+            "run {}{}: {} letters, {}",
+            report.run_id,
+            if report.resumed { " (resumed)" } else { "" },
+            report.rows,
+            report.counts
+        );
         if let Some(path) = &a.report {
             write_rejects(path, &report.reported)?;
             eprintln!("letters not honoured written to {}", path.display());
@@ -133,7 +140,9 @@ pub async fn revoke(env: &Env, a: RevokeArgs) -> sportello::Result<i32> {
         }
         Outcome::NotFound => Err(sportello::Error::NotFound("no registration with that fiscal code".into())),
         Outcome::AlreadyRevoked => Err(sportello::Error::Refused("already revoked".into())),
-        Outcome::Mismatch { fields } => Err(sportello::Error::Refused(format!("the letter does not match the record: {}", fields.join(", ")))),
+        Outcome::Mismatch { fields } => {
+            Err(sportello::Error::Refused(format!("the letter does not match the record: {}", fields.join(", "))))
+        }
         Outcome::Invalid { reason } => Err(sportello::Error::Invalid(reason)),
     }
 }

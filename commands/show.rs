@@ -1,14 +1,16 @@
 //! `sportello show`: every field of one registration (manual, Allegato 7).
 
 use clap::Args;
-use sportello::domain::{Registration, ABROAD_PROVINCE};
+use sportello::domain::{ABROAD_PROVINCE, Registration};
 use sportello::search::{self, Detail};
 
 use crate::output::{self, day, local, opt, yes_no};
 use crate::{Env, in_session};
 
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  sportello show --cf RSSMRA85T10A562S\n  sportello show --number 1000042 --format json")]
+#[command(
+    after_help = "Examples:\n  sportello show --cf RSSMRA85T10A562S\n  sportello show --number 1000042 --format json"
+)]
 pub struct ShowArgs {
     /// Fiscal code of the citizen.
     #[arg(long, conflicts_with = "number", required_unless_present = "number")]
@@ -84,7 +86,10 @@ pub fn fields(d: &Detail) -> Vec<(&'static str, String)> {
                 ("delegation", del.kind.label().to_string()),
                 ("delegate", format!("{} {}", del.first_name, del.last_name)),
                 ("delegate fiscal code", del.fiscal_code.clone()),
-                ("delegate document", format!("{} {} of {} by {}", del.doc_type.label(), del.doc_number, del.doc_issued, del.doc_issuer)),
+                (
+                    "delegate document",
+                    format!("{} {} of {} by {}", del.doc_type.label(), del.doc_number, del.doc_issued, del.doc_issuer),
+                ),
                 ("delegate email", opt(&del.email)),
                 ("delegate phone", opt(&del.phone)),
             ]);

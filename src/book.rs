@@ -111,7 +111,16 @@ async fn deliver_code(
                 mail::activation_code(&desk.mail_from, to, r, code, until)
             };
             match message {
-                Ok(m) => send_code_email(session, desk, r, if kind == OperationKind::Revocation { "revocation-code" } else { "activation-code" }, m).await,
+                Ok(m) => {
+                    send_code_email(
+                        session,
+                        desk,
+                        r,
+                        if kind == OperationKind::Revocation { "revocation-code" } else { "activation-code" },
+                        m,
+                    )
+                    .await
+                }
                 Err(e) => Delivery::Failed { reason: e.to_string() },
             }
         }
@@ -119,7 +128,8 @@ async fn deliver_code(
     if matches!(delivery, Delivery::Emailed { .. }) {
         return Ok((delivery, vec![]));
     }
-    let paths = Staged::write(&desk.letters_dir, r.registration_number, &[code_letter(kind, r, code, until)])?.publish()?;
+    let paths =
+        Staged::write(&desk.letters_dir, r.registration_number, &[code_letter(kind, r, code, until)])?.publish()?;
     record_prints(session, r, &paths).await?;
     if let Delivery::Failed { reason } = &mut delivery {
         reason.push_str(" (the code is in the printed letter)");
@@ -153,11 +163,22 @@ pub async fn book(session: &Session, desk: &Desk, req: Request) -> Result<Booked
     let pin = if op == OperationKind::Revocation { None } else { Some(secrets::new_pin()?) };
     let code = secrets::new_code()?;
     let pin_hash = pin.as_ref().map(|p| desk.key.hash(Purpose::Pin, &r.fiscal_code, p));
-    let revocation_hash = (op == OperationKind::Revocation).then(|| desk.key.hash(Purpose::Revocation, &r.fiscal_code, &code));
+    let revocation_hash =
+        (op == OperationKind::Revocation).then(|| desk.key.hash(Purpose::Revocation, &r.fiscal_code, &code));
     let ente = &session.operator.ente;
 
     let discarded = operations::discard_active(&tx, number).await?;
-    let op_id = operations::insert(&tx, number, op, ente, &session.operator.id, pin_hash.as_deref(), revocation_hash.as_deref(), until).await?;
+    let op_id = operations::insert(
+        &tx,
+        number,
+        op,
+        ente,
+        &session.operator.id,
+        pin_hash.as_deref(),
+        revocation_hash.as_deref(),
+        until,
+    )
+    .await?;
     if let Some(d) = &req.delegate {
         operations::put_delegate(&tx, op_id, d).await?;
     }
@@ -195,7 +216,13 @@ pub async fn book(session: &Session, desk: &Desk, req: Request) -> Result<Booked
     record_prints(session, &r, &paths).await?;
     let (delivery, more) = deliver_code(session, desk, &r, op, &code, until, req.print_code).await?;
     paths.extend(more);
-    Ok(Booked { registration_number: number, fiscal_code: r.fiscal_code, operation: op, letters: paths, code: delivery })
+    Ok(Booked {
+        registration_number: number,
+        fiscal_code: r.fiscal_code,
+        operation: op,
+        letters: paths,
+        code: delivery,
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -216,7 +243,14 @@ pub async fn regenerate_code(session: &Session, desk: &Desk, key: &Key, print: b
     require(&r, Action::RegenerateCode)?;
     let (code, until) = store_new_activation_code(&tx, desk, &r).await?;
     session
-        .record(&tx, "regenerate-code", Some(r.fiscal_code.clone()), json!({ "registration_number": number, "channel": "desk" }), None, "ok")
+        .record(
+            &tx,
+            "regenerate-code",
+            Some(r.fiscal_code.clone()),
+            json!({ "registration_number": number, "channel": "desk" }),
+            None,
+            "ok",
+        )
         .await?;
     tx.commit().await?;
     let (delivery, letters) = deliver_code(session, desk, &r, OperationKind::Verification, &code, until, print).await?;
@@ -250,12 +284,17 @@ pub enum Reprint {
 /// Reprints documents of a registration; returns the files written.
 pub async fn print_letters(session: &Session, desk: &Desk, key: &Key, which: &[Reprint]) -> Result<Vec<PathBuf>> {
     if which.is_empty() {
-        return Err(Error::Invalid("say what to print: --summary, --rules, --proxy-form, --guardianship, --activation-code".into()));
+        return Err(Error::Invalid(
+            "say what to print: --summary, --rules, --proxy-form, --guardianship, --activation-code".into(),
+        ));
     }
     let client = session.db.client().await?;
     let r = find(&client, key).await?;
     if r.state == State::Respinto {
-        return Err(Error::Refused(format!("registration {} is rejected (respinto): view only", r.registration_number)));
+        return Err(Error::Refused(format!(
+            "registration {} is rejected (respinto): view only",
+            r.registration_number
+        )));
     }
     drop(client);
     let today = Utc::now().date_naive();
@@ -272,7 +311,11 @@ pub async fn print_letters(session: &Session, desk: &Desk, key: &Key, which: &[R
             Reprint::ActivationCode => {}
         }
     }
-    let mut paths = if docs.is_empty() { vec![] } else { Staged::write(&desk.letters_dir, r.registration_number, &docs)?.publish()? };
+    let mut paths = if docs.is_empty() {
+        vec![]
+    } else {
+        Staged::write(&desk.letters_dir, r.registration_number, &docs)?.publish()?
+    };
     if !paths.is_empty() {
         record_prints(session, &r, &paths).await?;
     }

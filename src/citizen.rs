@@ -96,10 +96,26 @@ fn wrong(left: i32) -> Error {
     }
 }
 
-async fn record(c: &impl deadpool_postgres::GenericClient, command: &str, action: &str, target: String, details: serde_json::Value, outcome: &str) -> Result<()> {
+async fn record(
+    c: &impl deadpool_postgres::GenericClient,
+    command: &str,
+    action: &str,
+    target: String,
+    details: serde_json::Value,
+    outcome: &str,
+) -> Result<()> {
     audit::insert(
         c,
-        &audit::Entry { operator_id: None, origin: ORIGIN, command, action, target: Some(target), details, result_count: None, outcome },
+        &audit::Entry {
+            operator_id: None,
+            origin: ORIGIN,
+            command,
+            action,
+            target: Some(target),
+            details,
+            result_count: None,
+            outcome,
+        },
     )
     .await
 }
@@ -114,9 +130,9 @@ async fn check_codes(
     expires: Option<chrono::DateTime<Utc>>,
     command: &str,
 ) -> Result<()> {
-    let ok = checks.iter().all(|(purpose, typed, stored)| {
-        stored.is_some_and(|s| desk.key.verify(*purpose, &r.fiscal_code, typed, s))
-    });
+    let ok = checks
+        .iter()
+        .all(|(purpose, typed, stored)| stored.is_some_and(|s| desk.key.verify(*purpose, &r.fiscal_code, typed, s)));
     if ok {
         if expires.is_some_and(|e| e < Utc::now()) {
             return Err(Error::Refused("the code has expired: ask a registration desk for a new one".into()));
@@ -125,11 +141,16 @@ async fn check_codes(
     }
     let client = db.client().await?;
     let count = operations::count_failure(&client, r.registration_number, desk.max_attempts).await?;
-    record(&client, command, "citizen-wrong-code", r.fiscal_code.clone(), json!({ "attempt": count }), "refused").await?;
+    record(&client, command, "citizen-wrong-code", r.fiscal_code.clone(), json!({ "attempt": count }), "refused")
+        .await?;
     Err(wrong(desk.max_attempts - count))
 }
 
-async fn locate(db: &Database, fiscal_code: &str, max: i32) -> Result<(Registration, ActiveSecrets, operations::Credentials)> {
+async fn locate(
+    db: &Database,
+    fiscal_code: &str,
+    max: i32,
+) -> Result<(Registration, ActiveSecrets, operations::Credentials)> {
     let fc = parse_fiscal_code(fiscal_code)?;
     let client = db.client().await?;
     let Some(r) = registrations::get(&client, &Key::FiscalCode(fc.to_string())).await? else {
@@ -140,7 +161,9 @@ async fn locate(db: &Database, fiscal_code: &str, max: i32) -> Result<(Registrat
         return Err(wrong(0));
     }
     let Some(active) = operations::active_secrets(&client, r.registration_number).await? else {
-        return Err(Error::Refused("there is no operation waiting to be completed: book one at a registration desk".into()));
+        return Err(Error::Refused(
+            "there is no operation waiting to be completed: book one at a registration desk".into(),
+        ));
     };
     Ok((r, active, creds))
 }
@@ -149,7 +172,9 @@ async fn locate(db: &Database, fiscal_code: &str, max: i32) -> Result<(Registrat
 pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activated> {
     let (r, active, creds) = locate(db, &a.fiscal_code, desk.max_attempts).await?;
     if active.kind == OperationKind::Revocation {
-        return Err(Error::Refused("the operation in progress is a revocation: complete it with the revocation code".into()));
+        return Err(Error::Refused(
+            "the operation in progress is a revocation: complete it with the revocation code".into(),
+        ));
     }
     check_codes(
         db,
@@ -173,7 +198,8 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
         OperationKind::Verification | OperationKind::Reset => {
             let u = a.username.as_deref().map(str::trim).ok_or_else(|| Error::Invalid("choose a username".into()))?;
             check_username(u)?;
-            if kind == OperationKind::Reset && creds.username.as_deref().is_some_and(|old| old.eq_ignore_ascii_case(u)) {
+            if kind == OperationKind::Reset && creds.username.as_deref().is_some_and(|old| old.eq_ignore_ascii_case(u))
+            {
                 return Err(Error::Invalid("after a reset the new username must differ from the old one".into()));
             }
             let p = a.password.as_deref().ok_or_else(|| Error::Invalid("choose a password".into()))?;
@@ -201,7 +227,9 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
     let tx = client.transaction().await?;
     operations::lock(&tx, r.registration_number).await?;
     // The operation may have been replaced while the citizen typed.
-    if operations::active_secrets(&tx, r.registration_number).await?.map(|s| s.operation_id) != Some(active.operation_id) {
+    if operations::active_secrets(&tx, r.registration_number).await?.map(|s| s.operation_id)
+        != Some(active.operation_id)
+    {
         return Err(Error::Refused("the operation was replaced meanwhile: use the newest codes".into()));
     }
     if let Some(u) = &new_username {
@@ -235,7 +263,8 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
     )
     .await?;
     operations::succeed(&tx, active.operation_id).await?;
-    record(&tx, "citizen activate", "citizen-activate", r.fiscal_code.clone(), json!({ "operation": kind }), "ok").await?;
+    record(&tx, "citizen activate", "citizen-activate", r.fiscal_code.clone(), json!({ "operation": kind }), "ok")
+        .await?;
     tx.commit().await?;
 
     let after = crate::book::find(&client, &Key::Number(r.registration_number)).await?;
@@ -246,9 +275,19 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
             r.registration_number,
             after.username.as_deref().map(|u| format!(" con lo username {u}")).unwrap_or_default()
         );
-        if let Ok(m) = mail::confirmation(&desk.mail_from, to, &name(&after), "Sistema Piemonte: operazione completata", &text) {
+        if let Ok(m) =
+            mail::confirmation(&desk.mail_from, to, &name(&after), "Sistema Piemonte: operazione completata", &text)
+        {
             let outcome = if desk.mailer.send(m).await.is_ok() { "ok" } else { "error" };
-            record(&client, "citizen activate", "email", r.fiscal_code.clone(), json!({ "message": "activation-confirmation" }), outcome).await?;
+            record(
+                &client,
+                "citizen activate",
+                "email",
+                r.fiscal_code.clone(),
+                json!({ "message": "activation-confirmation" }),
+                outcome,
+            )
+            .await?;
         }
     }
     Ok(Activated {
@@ -261,7 +300,11 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
 }
 
 fn name(r: &Registration) -> String {
-    format!("{} {}", r.data.person.first_name.clone().unwrap_or_default(), r.data.person.last_name.clone().unwrap_or_default())
+    format!(
+        "{} {}",
+        r.data.person.first_name.clone().unwrap_or_default(),
+        r.data.person.last_name.clone().unwrap_or_default()
+    )
 }
 
 /// How a revocation arrived.
@@ -273,7 +316,12 @@ pub enum Channel {
 
 /// Disables the credentials and erases the personal data of a registration at once, keeping a
 /// pseudonymous tombstone (keyed hash of the fiscal code). Data in CIA and AURA is not touched.
-pub async fn erase(tx: &impl deadpool_postgres::GenericClient, desk: &Desk, r: &Registration, channel: &Channel) -> Result<()> {
+pub async fn erase(
+    tx: &impl deadpool_postgres::GenericClient,
+    desk: &Desk,
+    r: &Registration,
+    channel: &Channel,
+) -> Result<()> {
     let fc_hash = desk.key.hash_text(Purpose::Revocation, "tombstone", &r.fiscal_code);
     let (channel_name, protocol) = match channel {
         Channel::Online => ("online", None),
@@ -317,7 +365,8 @@ pub async fn revoke(db: &Database, desk: &Desk, fiscal_code: &str, revocation_co
     let tx = client.transaction().await?;
     operations::lock(&tx, r.registration_number).await?;
     erase(&tx, desk, &r, &Channel::Online).await?;
-    record(&tx, "citizen revoke", "citizen-revoke", format!("registration {}", r.registration_number), json!({}), "ok").await?;
+    record(&tx, "citizen revoke", "citizen-revoke", format!("registration {}", r.registration_number), json!({}), "ok")
+        .await?;
     tx.commit().await?;
     if let Some(to) = &r.data.contacts.email {
         let text = "la revoca delle Sue credenziali è stata completata: le credenziali sono disattivate e i dati personali forniti in registrazione sono stati cancellati.";

@@ -48,17 +48,15 @@ impl DeskSettings {
     /// `SPORTELLO_OUTBOX`, `SPORTELLO_LETTERS_DIR`, `SPORTELLO_CODE_VALIDITY_DAYS`,
     /// `SPORTELLO_MAX_ATTEMPTS`; defaults under `home`.
     pub fn from_env(home: &std::path::Path, location: &Location) -> crate::Result<DeskSettings> {
-        let number = |name: &str, default: i64| -> crate::Result<i64> {
-            match std::env::var(name) {
-                Ok(v) if !v.trim().is_empty() => v
-                    .trim()
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| crate::Error::Invalid(format!("{name} must be a positive whole number, got '{v}'"))),
-                _ => Ok(default),
-            }
-        };
+        let number =
+            |name: &str, default: i64| -> crate::Result<i64> {
+                match std::env::var(name) {
+                    Ok(v) if !v.trim().is_empty() => v.trim().parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                        crate::Error::Invalid(format!("{name} must be a positive whole number, got '{v}'"))
+                    }),
+                    _ => Ok(default),
+                }
+            };
         let key_file = env_path("SPORTELLO_KEY_FILE");
         Ok(DeskSettings {
             create_key: key_file.is_none() && matches!(location, Location::Embedded(_)),

@@ -31,7 +31,13 @@ fn changed_fields(before: &PersonalData, after: &PersonalData) -> Vec<String> {
 }
 
 /// Validates and writes new personal data, recording which fields changed.
-async fn save(session: &Session, tx: &deadpool_postgres::Transaction<'_>, r: &Registration, mut data: PersonalData, action: &str) -> Result<Registration> {
+async fn save(
+    session: &Session,
+    tx: &deadpool_postgres::Transaction<'_>,
+    r: &Registration,
+    mut data: PersonalData,
+    action: &str,
+) -> Result<Registration> {
     let fc = FiscalCode::parse(&r.fiscal_code).map_err(|e| Error::Invalid(e.to_string()))?;
     let problems = data.problems(&fc, Utc::now().date_naive());
     if !problems.is_empty() {
@@ -41,7 +47,14 @@ async fn save(session: &Session, tx: &deadpool_postgres::Transaction<'_>, r: &Re
     let changed = changed_fields(&r.data, &data);
     registrations::update_data(tx, r.registration_number, &data, &session.operator.id).await?;
     session
-        .record(tx, action, Some(r.fiscal_code.clone()), json!({ "registration_number": r.registration_number, "fields": changed }), None, "ok")
+        .record(
+            tx,
+            action,
+            Some(r.fiscal_code.clone()),
+            json!({ "registration_number": r.registration_number, "fields": changed }),
+            None,
+            "ok",
+        )
         .await?;
     find(tx, &Key::Number(r.registration_number)).await
 }
@@ -74,11 +87,20 @@ pub async fn edit_delegate(session: &Session, key: &Key, delegate: Delegate) -> 
     let r = find(&tx, &Key::Number(number)).await?;
     require(&r, Action::EditDelegate)?;
     let Some(op) = r.last_operation.as_ref().filter(|o| o.status == OperationStatus::Active) else {
-        return Err(Error::Refused(format!("registration {number} has no active operation: the delegate belongs to one")));
+        return Err(Error::Refused(format!(
+            "registration {number} has no active operation: the delegate belongs to one"
+        )));
     };
     operations::put_delegate(&tx, op.id, &delegate).await?;
     session
-        .record(&tx, "edit-delegate", Some(r.fiscal_code.clone()), json!({ "registration_number": number, "operation": op.kind, "kind": delegate.kind }), None, "ok")
+        .record(
+            &tx,
+            "edit-delegate",
+            Some(r.fiscal_code.clone()),
+            json!({ "registration_number": number, "operation": op.kind, "kind": delegate.kind }),
+            None,
+            "ok",
+        )
         .await?;
     let after = find(&tx, &Key::Number(number)).await?;
     tx.commit().await?;
@@ -165,7 +187,10 @@ pub async fn recover_username(session: &Session, key: &Key, document_number: &st
     } else {
         match (&r.username, r.state) {
             (Some(u), State::Attivato) => Ok(u.clone()),
-            _ => Err(Error::NotFound(format!("registration {} has no active credentials yet ({})", r.registration_number, r.state))),
+            _ => Err(Error::NotFound(format!(
+                "registration {} has no active credentials yet ({})",
+                r.registration_number, r.state
+            ))),
         }
     };
     session

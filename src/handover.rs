@@ -135,6 +135,13 @@ pub async fn record_prints(session: &Session, r: &Registration, paths: &[PathBuf
     let client = session.db.client().await?;
     let files: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     session
-        .record(&client, "print", Some(r.fiscal_code.clone()), json!({ "files": files }), Some(paths.len() as i64), "ok")
+        .record(
+            &client,
+            "print",
+            Some(r.fiscal_code.clone()),
+            json!({ "files": files }),
+            Some(paths.len() as i64),
+            "ok",
+        )
         .await
 }

@@ -92,7 +92,13 @@ fn rome_day(t: DateTime<Utc>) -> String {
 const SIGNATURE: &str = "\n--\nServizio di registrazione a Sistema Piemonte e TorinoFacile\nQuesto messaggio è generato automaticamente: non rispondere a questo indirizzo.\n";
 
 /// The activation code, to the citizen's registered address.
-pub fn activation_code(from: &str, to: &str, r: &Registration, code: &Secret, valid_until: DateTime<Utc>) -> Result<Message> {
+pub fn activation_code(
+    from: &str,
+    to: &str,
+    r: &Registration,
+    code: &Secret,
+    valid_until: DateTime<Utc>,
+) -> Result<Message> {
     let body = format!(
         "Gentile {},\n\n\
          ecco il codice di attivazione della Sua registrazione n. {}:\n\n    {}\n\n\
@@ -109,7 +115,13 @@ pub fn activation_code(from: &str, to: &str, r: &Registration, code: &Secret, va
 }
 
 /// The revocation code.
-pub fn revocation_code(from: &str, to: &str, r: &Registration, code: &Secret, valid_until: DateTime<Utc>) -> Result<Message> {
+pub fn revocation_code(
+    from: &str,
+    to: &str,
+    r: &Registration,
+    code: &Secret,
+    valid_until: DateTime<Utc>,
+) -> Result<Message> {
     let body = format!(
         "Gentile {},\n\n\
          ecco il codice di revoca delle credenziali della registrazione n. {}:\n\n    {}\n\n\

@@ -57,22 +57,27 @@ pub async fn add(db: &Database, acting: Option<&str>, new: NewOperator) -> Resul
         municipalities.push(reference::resolve_municipality(&tx, m, None).await?.istat_code);
     }
     let acting_id = acting.map(|s| s.operator.id.as_str());
-    repo::insert(&tx, id, new.full_name.trim(), new.ente.trim(), new.fse, &provinces, &municipalities, acting_id).await?;
-    let details = json!({ "ente": new.ente.trim(), "fse": new.fse, "provinces": provinces, "municipalities": municipalities });
+    repo::insert(&tx, id, new.full_name.trim(), new.ente.trim(), new.fse, &provinces, &municipalities, acting_id)
+        .await?;
+    let details =
+        json!({ "ente": new.ente.trim(), "fse": new.fse, "provinces": provinces, "municipalities": municipalities });
     match acting {
         Some(s) => s.record(&tx, "operator-add", Some(id.to_string()), details, None, "ok").await?,
         None => {
             let origin = origin();
-            audit::insert(&tx, &audit::Entry {
-                operator_id: Some(id),
-                origin: &origin,
-                command: "operator add",
-                action: "operator-add",
-                target: Some(id.to_string()),
-                details: json!({ "bootstrap": true, "operator": details }),
-                result_count: None,
-                outcome: "ok",
-            })
+            audit::insert(
+                &tx,
+                &audit::Entry {
+                    operator_id: Some(id),
+                    origin: &origin,
+                    command: "operator add",
+                    action: "operator-add",
+                    target: Some(id.to_string()),
+                    details: json!({ "bootstrap": true, "operator": details }),
+                    result_count: None,
+                    outcome: "ok",
+                },
+            )
             .await?
         }
     }

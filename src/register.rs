@@ -71,8 +71,14 @@ pub async fn prepare(session: &Session, request: Request) -> Result<Prepared> {
             )));
         }
         session
-            .record(&client, "register", Some(fiscal_code.to_string()),
-                json!({ "registration_number": existing.registration_number }), None, "exists")
+            .record(
+                &client,
+                "register",
+                Some(fiscal_code.to_string()),
+                json!({ "registration_number": existing.registration_number }),
+                None,
+                "exists",
+            )
             .await?;
         return Ok(Prepared::AlreadyRegistered(Box::new(existing)));
     }

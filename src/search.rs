@@ -62,9 +62,7 @@ pub async fn search(session: &Session, q: Query) -> Result<Vec<SearchRow>> {
         limit: q.limit,
     };
     let rows = registrations::search(&client, &filter).await?;
-    session
-        .record(&client, "search", None, json!({ "filters": filter }), Some(rows.len() as i64), "ok")
-        .await?;
+    session.record(&client, "search", None, json!({ "filters": filter }), Some(rows.len() as i64), "ok").await?;
     Ok(rows)
 }
 
@@ -99,8 +97,14 @@ pub async fn show(session: &Session, key: &Key) -> Result<Detail> {
         return Err(Error::NotFound(format!("no registration with {key}")));
     };
     session
-        .record(&client, "view", Some(reg.fiscal_code.clone()),
-            json!({ "registration_number": reg.registration_number }), Some(1), "ok")
+        .record(
+            &client,
+            "view",
+            Some(reg.fiscal_code.clone()),
+            json!({ "registration_number": reg.registration_number }),
+            Some(1),
+            "ok",
+        )
         .await?;
     Ok(Detail::new(reg))
 }

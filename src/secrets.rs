@@ -56,7 +56,8 @@ fn draw(alphabet: &[u8], count: usize) -> Result<String> {
     let mut out = String::with_capacity(count);
     let mut buf = [0u8; 32];
     while out.len() < count {
-        getrandom::fill(&mut buf).map_err(|e| Error::Unavailable(format!("the system random generator failed: {e}")))?;
+        getrandom::fill(&mut buf)
+            .map_err(|e| Error::Unavailable(format!("the system random generator failed: {e}")))?;
         for &b in buf.iter().filter(|&&b| (b as u16) < limit) {
             if out.len() == count {
                 break;
@@ -99,14 +100,13 @@ impl SecretKey {
         use std::os::unix::fs::OpenOptionsExt;
         match std::fs::read(path) {
             Ok(bytes) if bytes.len() == 32 => Ok(SecretKey(bytes.try_into().expect("32 bytes"))),
-            Ok(bytes) => Err(Error::Invalid(format!(
-                "the key file {} holds {} bytes, expected 32",
-                path.display(),
-                bytes.len()
-            ))),
+            Ok(bytes) => {
+                Err(Error::Invalid(format!("the key file {} holds {} bytes, expected 32", path.display(), bytes.len())))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
                 let mut key = [0u8; 32];
-                getrandom::fill(&mut key).map_err(|e| Error::Unavailable(format!("the system random generator failed: {e}")))?;
+                getrandom::fill(&mut key)
+                    .map_err(|e| Error::Unavailable(format!("the system random generator failed: {e}")))?;
                 if let Some(dir) = path.parent() {
                     std::fs::create_dir_all(dir).map_err(Error::io(format!("cannot create {}", dir.display())))?;
                 }
@@ -116,7 +116,8 @@ impl SecretKey {
                     .mode(0o600)
                     .open(path)
                     .map_err(Error::io(format!("cannot create the key file {}", path.display())))?;
-                std::io::Write::write_all(&mut f, &key).map_err(Error::io(format!("cannot write {}", path.display())))?;
+                std::io::Write::write_all(&mut f, &key)
+                    .map_err(Error::io(format!("cannot write {}", path.display())))?;
                 f.sync_all().map_err(Error::io(format!("cannot write {}", path.display())))?;
                 Ok(SecretKey(key))
             }
@@ -184,7 +185,10 @@ mod tests {
         assert!(key().verify(Purpose::Activation, "RSSMRA85T10A562S", &typed, &stored));
         assert!(!key().verify(Purpose::Revocation, "RSSMRA85T10A562S", code.expose(), &stored), "other purpose");
         assert!(!key().verify(Purpose::Activation, "BNCLRA80A41L219V", code.expose(), &stored), "other citizen");
-        assert!(!SecretKey([8u8; 32]).verify(Purpose::Activation, "RSSMRA85T10A562S", code.expose(), &stored), "other key");
+        assert!(
+            !SecretKey([8u8; 32]).verify(Purpose::Activation, "RSSMRA85T10A562S", code.expose(), &stored),
+            "other key"
+        );
     }
 
     #[test]

@@ -42,12 +42,18 @@ pub struct Letter {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
-    Revoked { registration_number: i64 },
+    Revoked {
+        registration_number: i64,
+    },
     NotFound,
     AlreadyRevoked,
     /// The letter's data differ from the record in these fields.
-    Mismatch { fields: Vec<String> },
-    Invalid { reason: String },
+    Mismatch {
+        fields: Vec<String>,
+    },
+    Invalid {
+        reason: String,
+    },
 }
 
 impl Outcome {
@@ -78,7 +84,9 @@ fn mismatches(l: &Letter, r: &Registration, issued: Option<NaiveDate>) -> Vec<St
         out.push("last_name".into());
     }
     let compact = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
-    if !l.doc_number.is_empty() && compact(&l.doc_number) != compact(r.data.document.number.as_deref().unwrap_or_default()) {
+    if !l.doc_number.is_empty()
+        && compact(&l.doc_number) != compact(r.data.document.number.as_deref().unwrap_or_default())
+    {
         out.push("doc_number".into());
     }
     if issued.is_some() && issued != r.data.document.issued {
@@ -106,7 +114,12 @@ async fn process(
             break 'decide Outcome::Invalid { reason: "no protocol number".into() };
         }
         if require_all {
-            for (name, v) in [("first_name", &l.first_name), ("last_name", &l.last_name), ("doc_number", &l.doc_number), ("doc_issued", &l.doc_issued)] {
+            for (name, v) in [
+                ("first_name", &l.first_name),
+                ("last_name", &l.last_name),
+                ("doc_number", &l.doc_number),
+                ("doc_issued", &l.doc_issued),
+            ] {
                 if v.trim().is_empty() {
                     break 'decide Outcome::Invalid { reason: format!("{name} is empty") };
                 }
@@ -123,7 +136,13 @@ async fn process(
         let Some(r) = registrations::get(&tx, &Key::FiscalCode(fc.to_string())).await? else {
             drop(tx);
             let revoked = was_revoked(&session.db, desk, fc.as_str()).await?;
-            return finish_outcome(session, l, if revoked { Outcome::AlreadyRevoked } else { Outcome::NotFound }, checkpoint).await;
+            return finish_outcome(
+                session,
+                l,
+                if revoked { Outcome::AlreadyRevoked } else { Outcome::NotFound },
+                checkpoint,
+            )
+            .await;
         };
         operations::lock(&tx, r.registration_number).await?;
         let wrong = mismatches(l, &r, issued);
@@ -139,7 +158,12 @@ async fn process(
 }
 
 /// Records an outcome decided outside a transaction (not found / already revoked).
-async fn finish_outcome(session: &Session, l: &Letter, outcome: Outcome, checkpoint: Option<(i64, i64, u64)>) -> Result<Outcome> {
+async fn finish_outcome(
+    session: &Session,
+    l: &Letter,
+    outcome: Outcome,
+    checkpoint: Option<(i64, i64, u64)>,
+) -> Result<Outcome> {
     let mut client = session.db.client().await?;
     let tx = client.transaction().await?;
     record_in(&tx, session, l, &outcome, checkpoint).await?;
@@ -160,14 +184,30 @@ async fn record_in(
         _ => l.fiscal_code.trim().to_uppercase(),
     };
     session
-        .record(tx, "revoke-letter", Some(target), json!({ "protocol": l.protocol, "outcome": outcome }), None,
-            if matches!(outcome, Outcome::Revoked { .. }) { "ok" } else { "refused" })
+        .record(
+            tx,
+            "revoke-letter",
+            Some(target),
+            json!({ "protocol": l.protocol, "outcome": outcome }),
+            None,
+            if matches!(outcome, Outcome::Revoked { .. }) { "ok" } else { "refused" },
+        )
         .await?;
     if let Some((run, position, line)) = checkpoint {
         let rejects = match outcome {
             Outcome::Revoked { .. } => vec![],
-            Outcome::Mismatch { fields } => vec![Reject::new(line, &fields.join(" "), &l.fiscal_code, "mismatch: the letter's data differ from the record")],
-            Outcome::NotFound => vec![Reject::new(line, "fiscal_code", &l.fiscal_code, "not found: no registration with this fiscal code")],
+            Outcome::Mismatch { fields } => vec![Reject::new(
+                line,
+                &fields.join(" "),
+                &l.fiscal_code,
+                "mismatch: the letter's data differ from the record",
+            )],
+            Outcome::NotFound => vec![Reject::new(
+                line,
+                "fiscal_code",
+                &l.fiscal_code,
+                "not found: no registration with this fiscal code",
+            )],
             Outcome::AlreadyRevoked => vec![Reject::new(line, "fiscal_code", &l.fiscal_code, "already revoked")],
             Outcome::Invalid { reason } => vec![Reject::new(line, "", &l.fiscal_code, reason.clone())],
         };
@@ -198,13 +238,23 @@ pub async fn revoke_batch(session: &Session, desk: &Desk, path: &Path, progress:
     let input = path.display().to_string();
     let run = match super::begin(session, "revoke-letters", &input, &checksum, json!({}), true).await? {
         Begin::AlreadyDone(done) => {
-            return Ok(Report { run_id: done.id, already_done: true, rows: done.rows_read, counts: done.counts, ..Default::default() });
+            return Ok(Report {
+                run_id: done.id,
+                already_done: true,
+                rows: done.rows_read,
+                counts: done.counts,
+                ..Default::default()
+            });
         }
         Begin::Fresh(run) => run,
     };
     let text = std::fs::read(path).map_err(Error::io(format!("cannot read {}", path.display())))?;
     let first = text.split(|&b| b == b'\n').next().unwrap_or_default();
-    let delimiter = if first.iter().filter(|&&b| b == b';').count() > first.iter().filter(|&&b| b == b',').count() { b';' } else { b',' };
+    let delimiter = if first.iter().filter(|&&b| b == b';').count() > first.iter().filter(|&&b| b == b',').count() {
+        b';'
+    } else {
+        b','
+    };
     let mut csv = csv::ReaderBuilder::new().delimiter(delimiter).trim(csv::Trim::All).from_reader(text.as_slice());
     let headers = csv.headers().map_err(|e| Error::Invalid(format!("{}: bad header: {e}", path.display())))?.clone();
     for needed in ["fiscal_code", "protocol"] {
@@ -213,7 +263,11 @@ pub async fn revoke_batch(session: &Session, desk: &Desk, path: &Path, progress:
         }
     }
     let records: Vec<_> = csv.records().collect();
-    progress.start(&format!("registered-letter revocations {}", path.display()), Some(records.len() as u64), run.position as u64);
+    progress.start(
+        &format!("registered-letter revocations {}", path.display()),
+        Some(records.len() as u64),
+        run.position as u64,
+    );
     for (i, record) in records.iter().enumerate() {
         let position = i as i64 + 1;
         if position <= run.position {
@@ -226,7 +280,13 @@ pub async fn revoke_batch(session: &Session, desk: &Desk, path: &Path, progress:
                     Ok(l) => (line, l),
                     Err(e) => {
                         let bad = Letter { fiscal_code: r.get(0).unwrap_or_default().into(), ..Default::default() };
-                        finish_outcome(session, &bad, Outcome::Invalid { reason: e.to_string() }, Some((run.id, position, line))).await?;
+                        finish_outcome(
+                            session,
+                            &bad,
+                            Outcome::Invalid { reason: e.to_string() },
+                            Some((run.id, position, line)),
+                        )
+                        .await?;
                         continue;
                     }
                 }
@@ -234,7 +294,13 @@ pub async fn revoke_batch(session: &Session, desk: &Desk, path: &Path, progress:
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
                 let bad = Letter::default();
-                finish_outcome(session, &bad, Outcome::Invalid { reason: e.to_string() }, Some((run.id, position, line))).await?;
+                finish_outcome(
+                    session,
+                    &bad,
+                    Outcome::Invalid { reason: e.to_string() },
+                    Some((run.id, position, line)),
+                )
+                .await?;
                 continue;
             }
         };

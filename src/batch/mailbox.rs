@@ -30,9 +30,13 @@ pub enum Outcome {
     /// A new activation code was emailed.
     Honoured,
     /// The request could not be honoured: the reply sends the citizen to a desk.
-    Refused { reason: String },
+    Refused {
+        reason: String,
+    },
     Duplicate,
-    Unreadable { reason: String },
+    Unreadable {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -73,9 +77,7 @@ fn mentions_date(text: &str, d: chrono::NaiveDate) -> bool {
 
 /// The first valid fiscal code in a text.
 fn find_fiscal_code(text: &str) -> Option<FiscalCode> {
-    text.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|t| t.len() == 16)
-        .find_map(|t| FiscalCode::parse(t).ok())
+    text.split(|c: char| !c.is_ascii_alphanumeric()).filter(|t| t.len() == 16).find_map(|t| FiscalCode::parse(t).ok())
 }
 
 /// Why a request does not match the record, if it does not.
@@ -93,7 +95,16 @@ fn mismatch(r: &Registration, sender: &str, text: &str) -> Option<String> {
     if !r.data.person.last_name.as_deref().is_some_and(|n| t.contains(&normal(n))) {
         missing.push("last name");
     }
-    let doc: String = r.data.document.number.as_deref().unwrap_or_default().chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+    let doc: String = r
+        .data
+        .document
+        .number
+        .as_deref()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase();
     if doc.is_empty() || !compact.contains(&doc) {
         missing.push("document number");
     }
@@ -152,7 +163,15 @@ fn reason_it(reason: &str) -> String {
 pub async fn process(session: &Session, desk: &Desk, dir: &Path, progress: &dyn Progress) -> Result<Report> {
     let files = message_files(dir)?;
     let stamp = chrono::Utc::now().to_rfc3339();
-    let Begin::Fresh(run) = super::begin(session, "helpdesk-mailbox", &dir.display().to_string(), &super::checksum_text(&stamp), json!({}), false).await?
+    let Begin::Fresh(run) = super::begin(
+        session,
+        "helpdesk-mailbox",
+        &dir.display().to_string(),
+        &super::checksum_text(&stamp),
+        json!({}),
+        false,
+    )
+    .await?
     else {
         unreachable!("a mailbox run is never skipped")
     };
@@ -164,7 +183,16 @@ pub async fn process(session: &Session, desk: &Desk, dir: &Path, progress: &dyn 
             Outcome::Honoured => "honoured", Outcome::Refused { .. } => "refused",
             Outcome::Duplicate => "duplicate", Outcome::Unreadable { .. } => "unreadable" }: 1 });
         let client = session.db.client().await?;
-        super::checkpoint(&client, run.id, i as i64 + 1, 1, i64::from(processed.outcome == Outcome::Honoured), &[], &counts).await?;
+        super::checkpoint(
+            &client,
+            run.id,
+            i as i64 + 1,
+            1,
+            i64::from(processed.outcome == Outcome::Honoured),
+            &[],
+            &counts,
+        )
+        .await?;
         report.messages.push(processed);
         progress.advance(i as u64 + 1);
     }
@@ -191,7 +219,11 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: i64) 
     let Some(sender) = sender else {
         return done(message_id, None, Outcome::Unreadable { reason: "no sender address".into() }, "failed");
     };
-    let text = [message.subject().unwrap_or_default().to_string(), message.body_text(0).map(|t| t.into_owned()).unwrap_or_default()].join("\n");
+    let text = [
+        message.subject().unwrap_or_default().to_string(),
+        message.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
+    ]
+    .join("\n");
 
     let mut client = session.db.client().await?;
     let tx = client.transaction().await?;
@@ -217,9 +249,11 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: i64) 
         (Some(_), None) => Err("no registration with that fiscal code".into()),
         (Some(_), Some(r)) => match mismatch(&r, &sender, &text) {
             Some(why) => Err(why),
-            None if !permits(r.state, r.strong, Action::RegenerateCode) => {
-                Err(format!("regenerate-code is not allowed in state {} (strong {})", r.state, if r.strong { "Y" } else { "N" }))
-            }
+            None if !permits(r.state, r.strong, Action::RegenerateCode) => Err(format!(
+                "regenerate-code is not allowed in state {} (strong {})",
+                r.state,
+                if r.strong { "Y" } else { "N" }
+            )),
             None => Ok(r),
         },
     };
@@ -233,7 +267,10 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: i64) 
         }
         Err(reason) => {
             let text = DESK_REPLY.replace("{reason}", &reason_it(&reason));
-            (Outcome::Refused { reason: reason.clone() }, mail::reply(&desk.mail_from, &sender, "Re: richiesta nuovo codice di attivazione", &text)?)
+            (
+                Outcome::Refused { reason: reason.clone() },
+                mail::reply(&desk.mail_from, &sender, "Re: richiesta nuovo codice di attivazione", &text)?,
+            )
         }
     };
     let reason = match &outcome {
@@ -247,17 +284,31 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: i64) 
     )
     .await?;
     session
-        .record(&tx, "regenerate-code", Some(format!("message {message_id}")), json!({ "channel": "helpdesk-email", "sender": sender, "outcome": outcome }), None,
-            if outcome == Outcome::Honoured { "ok" } else { "refused" })
+        .record(
+            &tx,
+            "regenerate-code",
+            Some(format!("message {message_id}")),
+            json!({ "channel": "helpdesk-email", "sender": sender, "outcome": outcome }),
+            None,
+            if outcome == Outcome::Honoured { "ok" } else { "refused" },
+        )
         .await?;
     tx.commit().await?;
     match desk.mailer.send(mail).await {
         Ok(_) => done(message_id, Some(sender), outcome, "processed"),
         Err(e) => {
             client
-                .execute("UPDATE helpdesk_messages SET outcome = 'send-failed', reason = $2 WHERE message_id = $1", &[&message_id, &e.to_string()])
+                .execute(
+                    "UPDATE helpdesk_messages SET outcome = 'send-failed', reason = $2 WHERE message_id = $1",
+                    &[&message_id, &e.to_string()],
+                )
                 .await?;
-            done(message_id, Some(sender), Outcome::Unreadable { reason: format!("the reply could not be sent: {e}") }, "failed")
+            done(
+                message_id,
+                Some(sender),
+                Outcome::Unreadable { reason: format!("the reply could not be sent: {e}") },
+                "failed",
+            )
         }
     }
 }

@@ -87,22 +87,44 @@ pub fn checksum_text(text: &str) -> String {
 
 /// Starts a run, or resumes the unfinished one with the same kind and checksum. With
 /// `once`, a finished run with the same checksum makes this one a no-op.
-pub async fn begin(session: &Session, kind: &str, input: &str, checksum: &str, options: serde_json::Value, once: bool) -> Result<Begin> {
+pub async fn begin(
+    session: &Session,
+    kind: &str,
+    input: &str,
+    checksum: &str,
+    options: serde_json::Value,
+    once: bool,
+) -> Result<Begin> {
     let client = session.db.client().await?;
     if once {
         if let Some(done) = client
-            .query_opt(&format!("{SELECT_RUN} WHERE kind = $1 AND checksum = $2 AND state = 'done' ORDER BY id DESC LIMIT 1"), &[&kind, &checksum])
+            .query_opt(
+                &format!("{SELECT_RUN} WHERE kind = $1 AND checksum = $2 AND state = 'done' ORDER BY id DESC LIMIT 1"),
+                &[&kind, &checksum],
+            )
             .await?
         {
             return Ok(Begin::AlreadyDone(record_from(&done)));
         }
     }
     if let Some(r) = client
-        .query_opt("SELECT id, position FROM batch_runs WHERE kind = $1 AND checksum = $2 AND state = 'running'", &[&kind, &checksum])
+        .query_opt(
+            "SELECT id, position FROM batch_runs WHERE kind = $1 AND checksum = $2 AND state = 'running'",
+            &[&kind, &checksum],
+        )
         .await?
     {
         let run = Run { id: r.get(0), position: r.get(1), resumed: true };
-        session.record(&client, kind, Some(input.to_string()), json!({ "run": run.id, "resumed_at": run.position }), None, "resumed").await?;
+        session
+            .record(
+                &client,
+                kind,
+                Some(input.to_string()),
+                json!({ "run": run.id, "resumed_at": run.position }),
+                None,
+                "resumed",
+            )
+            .await?;
         return Ok(Begin::Fresh(run));
     }
     let id: i64 = client
@@ -118,7 +140,9 @@ pub async fn begin(session: &Session, kind: &str, input: &str, checksum: &str, o
             _ => e.into(),
         })?
         .get(0);
-    session.record(&client, kind, Some(input.to_string()), json!({ "run": id, "options": options }), None, "started").await?;
+    session
+        .record(&client, kind, Some(input.to_string()), json!({ "run": id, "options": options }), None, "started")
+        .await?;
     Ok(Begin::Fresh(Run { id, position: 0, resumed: false }))
 }
 
@@ -174,7 +198,10 @@ pub async fn rejects(c: &impl GenericClient, run: i64) -> Result<Vec<Reject>> {
 
 /// Writes a rejects report: CSV with line, field, value, reason.
 pub fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
-    let fail = |e: csv::Error| Error::Io { context: format!("cannot write {}", path.display()), source: std::io::Error::other(e) };
+    let fail = |e: csv::Error| Error::Io {
+        context: format!("cannot write {}", path.display()),
+        source: std::io::Error::other(e),
+    };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(Error::io(format!("cannot create {}", dir.display())))?;
     }
@@ -231,7 +258,10 @@ pub async fn run_record(c: &impl GenericClient, id: i64) -> Result<RunRecord> {
 pub async fn list(session: &Session, kind: Option<&str>, limit: i64) -> Result<Vec<RunRecord>> {
     let client = session.db.client().await?;
     let rows = client
-        .query(&format!("{SELECT_RUN} WHERE ($1::text IS NULL OR kind = $1) ORDER BY id DESC LIMIT $2"), &[&kind, &limit])
+        .query(
+            &format!("{SELECT_RUN} WHERE ($1::text IS NULL OR kind = $1) ORDER BY id DESC LIMIT $2"),
+            &[&kind, &limit],
+        )
         .await?;
     let runs: Vec<RunRecord> = rows.iter().map(record_from).collect();
     session.record(&client, "runs", None, json!({ "kind": kind }), Some(runs.len() as i64), "ok").await?;

@@ -63,9 +63,7 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 fn sync_dir(dir: &Path) -> Result<()> {
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(Error::io(format!("cannot sync {}", dir.display())))
+    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(Error::io(format!("cannot sync {}", dir.display())))
 }
 
 /// Finishes or discards what an interrupted attempt of this run left behind.
@@ -87,7 +85,12 @@ async fn recover(session: &Session, run: i64, out: &Path, report: &mut Report) -
                 });
             }
         }
-        client.execute("UPDATE postal_batches SET state = 'published' WHERE run_id = $1 AND batch_no = $2", &[&run, &batch]).await?;
+        client
+            .execute(
+                "UPDATE postal_batches SET state = 'published' WHERE run_id = $1 AND batch_no = $2",
+                &[&run, &batch],
+            )
+            .await?;
         report.recovered += 1;
     }
     // Temporary files of batches that never committed: their PINs were never stored.
@@ -127,7 +130,15 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
         None => None,
     };
     let options = json!({ "province": province, "limit": opts.limit, "batch_size": opts.batch_size, "out": out });
-    let Begin::Fresh(run) = super::begin(session, "postal-run", &out.display().to_string(), &super::checksum_text(&options.to_string()), options, false).await?
+    let Begin::Fresh(run) = super::begin(
+        session,
+        "postal-run",
+        &out.display().to_string(),
+        &super::checksum_text(&options.to_string()),
+        options,
+        false,
+    )
+    .await?
     else {
         unreachable!("postal runs are never skipped as already done")
     };
@@ -142,7 +153,10 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
         (r.get(0), r.get(1))
     };
     let due: i64 = client
-        .query_one("SELECT count(*) FROM registrations WHERE pin_letter_due AND ($1::text IS NULL OR res_province = $1)", &[&province])
+        .query_one(
+            "SELECT count(*) FROM registrations WHERE pin_letter_due AND ($1::text IS NULL OR res_province = $1)",
+            &[&province],
+        )
         .await?
         .get(0);
     let total = opts.limit.map(|l| (l - printed).max(0).min(due)).unwrap_or(due) + printed;
@@ -215,7 +229,10 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
             std::fs::rename(tmp(path), path).map_err(Error::io(format!("cannot rename {}", path.display())))?;
         }
         client
-            .execute("UPDATE postal_batches SET state = 'published' WHERE run_id = $1 AND batch_no = $2", &[&run.id, &batch_no])
+            .execute(
+                "UPDATE postal_batches SET state = 'published' WHERE run_id = $1 AND batch_no = $2",
+                &[&run.id, &batch_no],
+            )
             .await?;
         printed += n;
         report.batches += 1;
@@ -228,7 +245,14 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
     super::finish(&tx, run.id).await?;
     let record = super::run_record(&tx, run.id).await?;
     session
-        .record(&tx, "postal-run", Some(out.display().to_string()), json!({ "run": run.id, "counts": record.counts }), Some(record.rows_ok), "ok")
+        .record(
+            &tx,
+            "postal-run",
+            Some(out.display().to_string()),
+            json!({ "run": run.id, "counts": record.counts }),
+            Some(record.rows_ok),
+            "ok",
+        )
         .await?;
     tx.commit().await?;
     progress.finish(&format!("{printed} letters"));
@@ -241,13 +265,26 @@ pub async fn request_reprint(session: &Session, key: &Key) -> Result<i64> {
     let client = session.db.client().await?;
     let r = crate::book::find(&client, key).await?;
     if r.state == crate::domain::State::Respinto {
-        return Err(Error::Refused(format!("registration {} is rejected (respinto): view only", r.registration_number)));
+        return Err(Error::Refused(format!(
+            "registration {} is rejected (respinto): view only",
+            r.registration_number
+        )));
     }
     client
-        .execute("UPDATE registrations SET pin_letter_due = true, updated_at = now() WHERE registration_number = $1", &[&r.registration_number])
+        .execute(
+            "UPDATE registrations SET pin_letter_due = true, updated_at = now() WHERE registration_number = $1",
+            &[&r.registration_number],
+        )
         .await?;
     session
-        .record(&client, "pin-by-post", Some(r.fiscal_code.clone()), json!({ "registration_number": r.registration_number }), None, "ok")
+        .record(
+            &client,
+            "pin-by-post",
+            Some(r.fiscal_code.clone()),
+            json!({ "registration_number": r.registration_number }),
+            None,
+            "ok",
+        )
         .await?;
     Ok(r.registration_number)
 }

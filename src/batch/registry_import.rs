@@ -86,10 +86,18 @@ impl Resident {
         let mut h = Sha256::new();
         let opt_date = |d: &Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
         for part in [
-            self.first_name.as_str(), &self.last_name, &self.birth_date.to_string(), &self.sex,
-            self.address.as_deref().unwrap_or_default(), self.street_number.as_deref().unwrap_or_default(),
-            self.postcode.as_deref().unwrap_or_default(), &self.municipality, self.doc_type.as_deref().unwrap_or_default(),
-            self.doc_number.as_deref().unwrap_or_default(), &opt_date(&self.doc_issued), self.doc_issuer.as_deref().unwrap_or_default(),
+            self.first_name.as_str(),
+            &self.last_name,
+            &self.birth_date.to_string(),
+            &self.sex,
+            self.address.as_deref().unwrap_or_default(),
+            self.street_number.as_deref().unwrap_or_default(),
+            self.postcode.as_deref().unwrap_or_default(),
+            &self.municipality,
+            self.doc_type.as_deref().unwrap_or_default(),
+            self.doc_number.as_deref().unwrap_or_default(),
+            &opt_date(&self.doc_issued),
+            self.doc_issuer.as_deref().unwrap_or_default(),
         ] {
             h.update(part.as_bytes());
             h.update([0x1f]);
@@ -125,10 +133,13 @@ fn validate(raw: RawRow, line: u64, municipalities: &Municipalities) -> std::res
     if let Some(pc) = &postcode {
         check_postcode(pc).map_err(|e| reject("postcode", pc, e))?;
     }
-    let municipality = municipalities
-        .get(&raw.municipality.trim().to_uppercase())
-        .cloned()
-        .ok_or_else(|| reject("municipality", &raw.municipality, "unknown municipality code (ISTAT or cadastral code of Piedmont)".into()))?;
+    let municipality = municipalities.get(&raw.municipality.trim().to_uppercase()).cloned().ok_or_else(|| {
+        reject(
+            "municipality",
+            &raw.municipality,
+            "unknown municipality code (ISTAT or cadastral code of Piedmont)".into(),
+        )
+    })?;
     let doc_type = match opt(&raw.doc_type) {
         Some(t) => Some(
             DocType::parse(&t)
@@ -197,7 +208,14 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Options {
-        Options { encoding: Encoding::Utf8, full_snapshot: false, preload: vec![], dry_run: false, force: false, chunk_size: 20_000 }
+        Options {
+            encoding: Encoding::Utf8,
+            full_snapshot: false,
+            preload: vec![],
+            dry_run: false,
+            force: false,
+            chunk_size: 20_000,
+        }
     }
 }
 
@@ -254,14 +272,38 @@ const STAGING: &str = "CREATE TEMP TABLE IF NOT EXISTS registry_staging (
     res_street_number text, res_postcode text, res_municipality text, doc_type text, doc_number text,
     doc_issued date, doc_issuer text, row_hash bytea) ON COMMIT DELETE ROWS";
 const STAGING_TYPES: [Type; 14] = [
-    Type::TEXT, Type::TEXT, Type::TEXT, Type::DATE, Type::TEXT, Type::TEXT, Type::TEXT,
-    Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT, Type::DATE, Type::TEXT, Type::BYTEA,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::DATE,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::DATE,
+    Type::TEXT,
+    Type::BYTEA,
 ];
 
 /// The mirror's own column types (char(n) columns are `bpchar`), for copying straight into it.
 const MIRROR_TYPES: [Type; 14] = [
-    Type::TEXT, Type::TEXT, Type::TEXT, Type::DATE, Type::BPCHAR, Type::TEXT, Type::TEXT,
-    Type::BPCHAR, Type::BPCHAR, Type::TEXT, Type::TEXT, Type::DATE, Type::TEXT, Type::BYTEA,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::DATE,
+    Type::BPCHAR,
+    Type::TEXT,
+    Type::TEXT,
+    Type::BPCHAR,
+    Type::BPCHAR,
+    Type::TEXT,
+    Type::TEXT,
+    Type::DATE,
+    Type::TEXT,
+    Type::BYTEA,
 ];
 const COPY_COLUMNS: &str = "fiscal_code, first_name, last_name, birth_date, sex, res_address, res_street_number, res_postcode, res_municipality, doc_type, doc_number, doc_issued, doc_issuer, row_hash";
 
@@ -358,7 +400,12 @@ fn read_chunks(
             };
             match validate(raw, line, &municipalities) {
                 Ok(r) => match seen.get(&r.fiscal_code) {
-                    Some(first) => chunk.bad.push(Reject::new(line, "fiscal_code", &r.fiscal_code, format!("duplicate of line {first}"))),
+                    Some(first) => chunk.bad.push(Reject::new(
+                        line,
+                        "fiscal_code",
+                        &r.fiscal_code,
+                        format!("duplicate of line {first}"),
+                    )),
                     None => {
                         seen.insert(r.fiscal_code.clone(), line);
                         chunk.good.push(r);
@@ -379,8 +426,20 @@ fn read_chunks(
 }
 
 /// Imports a registry file into the mirror of `source` (see the module documentation).
-pub async fn import(session: &Session, source: Source, path: &Path, opts: &Options, progress: &dyn Progress) -> Result<Report> {
-    let kind = format!("import-{}", match source { Source::Cia => "cia", Source::Aura => "aura" });
+pub async fn import(
+    session: &Session,
+    source: Source,
+    path: &Path,
+    opts: &Options,
+    progress: &dyn Progress,
+) -> Result<Report> {
+    let kind = format!(
+        "import-{}",
+        match source {
+            Source::Cia => "cia",
+            Source::Aura => "aura",
+        }
+    );
     let mut client = session.db.client().await?;
 
     // What to pre-load, checked before anything is written.
@@ -389,7 +448,9 @@ pub async fn import(session: &Session, source: Source, path: &Path, opts: &Optio
     for area in &opts.preload {
         match reference::resolve_province(&client, area).await {
             Ok(p) => preload_provinces.push(p),
-            Err(_) => preload_municipalities.push(reference::resolve_municipality(&client, area, None).await?.istat_code),
+            Err(_) => {
+                preload_municipalities.push(reference::resolve_municipality(&client, area, None).await?.istat_code)
+            }
         }
     }
     if !opts.preload.is_empty() && source != Source::Cia {
@@ -418,11 +479,15 @@ pub async fn import(session: &Session, source: Source, path: &Path, opts: &Optio
     let initial_load = match &run {
         None => false,
         Some(r) if r.resumed => client
-            .query_one("SELECT coalesce((options->>'initial_load')::boolean, false) FROM batch_runs WHERE id = $1", &[&r.id])
+            .query_one(
+                "SELECT coalesce((options->>'initial_load')::boolean, false) FROM batch_runs WHERE id = $1",
+                &[&r.id],
+            )
             .await?
             .get(0),
         Some(r) => {
-            let empty: bool = client.query_one(&format!("SELECT NOT EXISTS (SELECT 1 FROM {})", source.table()), &[]).await?.get(0);
+            let empty: bool =
+                client.query_one(&format!("SELECT NOT EXISTS (SELECT 1 FROM {})", source.table()), &[]).await?.get(0);
             client
                 .execute("UPDATE batch_runs SET options = options || jsonb_build_object('initial_load', $2::boolean) WHERE id = $1", &[&r.id, &empty])
                 .await?;
@@ -460,7 +525,8 @@ pub async fn import(session: &Session, source: Source, path: &Path, opts: &Optio
 
     let (sender, mut chunks) = tokio::sync::mpsc::channel::<Chunk>(2);
     let (chunk_size, encoding) = (opts.chunk_size, opts.encoding);
-    let reader = std::thread::spawn(move || read_chunks(csv, headers, skip, chunk_size, encoding, municipalities, sender));
+    let reader =
+        std::thread::spawn(move || read_chunks(csv, headers, skip, chunk_size, encoding, municipalities, sender));
     let mut dry = Report::default();
     let table = source.table();
     while let Some(chunk) = chunks.recv().await {
@@ -490,7 +556,8 @@ pub async fn import(session: &Session, source: Source, path: &Path, opts: &Optio
         };
         let (mut inserted, mut updated) = (0i64, 0i64);
         if !changed.is_empty() {
-            let (target, types) = if initial_load { (table, &MIRROR_TYPES) } else { ("registry_staging", &STAGING_TYPES) };
+            let (target, types) =
+                if initial_load { (table, &MIRROR_TYPES) } else { ("registry_staging", &STAGING_TYPES) };
             let sink = tx.copy_in(&format!("COPY {target} ({COPY_COLUMNS}) FROM STDIN BINARY")).await?;
             let writer = BinaryCopyInWriter::new(sink, types);
             pin_mut!(writer);
@@ -498,9 +565,20 @@ pub async fn import(session: &Session, source: Source, path: &Path, opts: &Optio
                 writer
                     .as_mut()
                     .write(&[
-                        &r.fiscal_code, &r.first_name, &r.last_name, &r.birth_date, &r.sex, &r.address,
-                        &r.street_number, &r.postcode, &r.municipality, &r.doc_type, &r.doc_number,
-                        &r.doc_issued, &r.doc_issuer, &r.hash,
+                        &r.fiscal_code,
+                        &r.first_name,
+                        &r.last_name,
+                        &r.birth_date,
+                        &r.sex,
+                        &r.address,
+                        &r.street_number,
+                        &r.postcode,
+                        &r.municipality,
+                        &r.doc_type,
+                        &r.doc_number,
+                        &r.doc_issued,
+                        &r.doc_issuer,
+                        &r.hash,
                     ])
                     .await?;
             }
@@ -523,7 +601,16 @@ pub async fn import(session: &Session, source: Source, path: &Path, opts: &Optio
         }
         let counts = json!({ "inserted": inserted, "updated": updated,
                              "unchanged": chunk.good.len() as i64 - inserted - updated });
-        super::checkpoint(&tx, run, chunk.position as i64, chunk.read as i64, chunk.good.len() as i64, &chunk.bad, &counts).await?;
+        super::checkpoint(
+            &tx,
+            run,
+            chunk.position as i64,
+            chunk.read as i64,
+            chunk.good.len() as i64,
+            &chunk.bad,
+            &counts,
+        )
+        .await?;
         tx.commit().await?;
         progress.advance(chunk.bytes);
     }
@@ -557,7 +644,14 @@ pub async fn import(session: &Session, source: Source, path: &Path, opts: &Optio
     super::finish(&tx, run).await?;
     let record = super::run_record(&tx, run).await?;
     session
-        .record(&tx, &kind, Some(input), json!({ "run": run, "counts": record.counts, "rows": record.rows_read, "rejected": record.rows_rejected }), Some(record.rows_read), "ok")
+        .record(
+            &tx,
+            &kind,
+            Some(input),
+            json!({ "run": run, "counts": record.counts, "rows": record.rows_read, "rejected": record.rows_rejected }),
+            Some(record.rows_read),
+            "ok",
+        )
         .await?;
     tx.commit().await?;
     let rejected = super::rejects(&client, run).await?;
@@ -569,7 +663,12 @@ pub async fn import(session: &Session, source: Source, path: &Path, opts: &Optio
 
 /// Pre-loads the residents of some provinces or municipalities who are not registered yet:
 /// state `riscontrato` (checked against the registry), strong N, PIN letter due by post.
-pub async fn preload(tx: &impl deadpool_postgres::GenericClient, session: &Session, provinces: &[String], municipalities: &[String]) -> Result<u64> {
+pub async fn preload(
+    tx: &impl deadpool_postgres::GenericClient,
+    session: &Session,
+    provinces: &[String],
+    municipalities: &[String],
+) -> Result<u64> {
     let n = tx
         .execute(
             "INSERT INTO registrations (fiscal_code, community, state, strong, verified_at, verified_ente,

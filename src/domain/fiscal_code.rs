@@ -19,9 +19,8 @@ const MONTHS: &[u8; 12] = b"ABCDEHLMPRST";
 const DIGIT_POSITIONS: [usize; 7] = [6, 7, 9, 10, 12, 13, 14];
 /// Values of characters in odd positions (1st, 3rd, ...) for the check character, A–Z;
 /// digits 0–9 take the value of the letter at the same index.
-const ODD_VALUES: [u32; 26] = [
-    1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23,
-];
+const ODD_VALUES: [u32; 26] =
+    [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23];
 
 /// Why a string is not a fiscal code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -44,11 +43,7 @@ pub struct FiscalCode(String);
 impl FiscalCode {
     /// Normalises (drops white space, upper-cases) and validates.
     pub fn parse(input: &str) -> Result<Self, FiscalCodeError> {
-        let code: String = input
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        let code: String = input.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
         let len = code.chars().count();
         if len != 16 {
             return Err(FiscalCodeError::Length(len));
@@ -221,14 +216,8 @@ mod tests {
     #[test]
     fn rejects_bad_layout() {
         assert!(matches!(FiscalCode::parse("RSSMRA85T10A562"), Err(FiscalCodeError::Length(15))));
-        assert!(matches!(
-            FiscalCode::parse("RSSMRA85Z10A562S"),
-            Err(FiscalCodeError::Layout { position: 9, .. })
-        ));
-        assert!(matches!(
-            FiscalCode::parse("1SSMRA85T10A562S"),
-            Err(FiscalCodeError::Layout { position: 1, .. })
-        ));
+        assert!(matches!(FiscalCode::parse("RSSMRA85Z10A562S"), Err(FiscalCodeError::Layout { position: 9, .. })));
+        assert!(matches!(FiscalCode::parse("1SSMRA85T10A562S"), Err(FiscalCodeError::Layout { position: 1, .. })));
         assert!(matches!(FiscalCode::parse("RSSMRA85T99A562S"), Err(_)));
     }
 
@@ -244,21 +233,12 @@ mod tests {
     }
 
     fn arb_code() -> impl Strategy<Value = String> {
-        (
-            "[A-Z]{6}",
-            0u32..100,
-            0usize..12,
-            prop_oneof![1u32..=28, 41u32..=68],
-            "[A-Z]",
-            0u32..1000,
-        )
-            .prop_map(|(letters, yy, m, d, pl, num)| {
-                let first15 = format!(
-                    "{letters}{yy:02}{}{d:02}{pl}{num:03}",
-                    MONTHS[m] as char
-                );
+        ("[A-Z]{6}", 0u32..100, 0usize..12, prop_oneof![1u32..=28, 41u32..=68], "[A-Z]", 0u32..1000).prop_map(
+            |(letters, yy, m, d, pl, num)| {
+                let first15 = format!("{letters}{yy:02}{}{d:02}{pl}{num:03}", MONTHS[m] as char);
                 format!("{first15}{}", check_character(first15.as_bytes()))
-            })
+            },
+        )
     }
 
     proptest! {

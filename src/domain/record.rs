@@ -184,26 +184,56 @@ impl PersonalData {
     pub fn missing_for_booking(&self) -> Vec<&'static str> {
         let mut missing = Vec::new();
         let p = &self.person;
-        if blank(&p.first_name) { missing.push("first-name"); }
-        if blank(&p.last_name) { missing.push("last-name"); }
-        if p.birth_date.is_none() { missing.push("birth-date"); }
-        let d = &self.document;
-        if d.doc_type.is_none() { missing.push("doc-type"); }
-        if blank(&d.number) { missing.push("doc-number"); }
-        if d.issued.is_none() { missing.push("doc-issued"); }
-        if blank(&d.issuer) { missing.push("doc-issuer"); }
-        let r = &self.residence;
-        if blank(&r.address) { missing.push("address"); }
-        if blank(&r.province) { missing.push("province"); }
-        if blank(&r.municipality) { missing.push("municipality"); }
-        if r.is_abroad() {
-            if blank(&r.city) { missing.push("city"); }
-            if blank(&r.country) { missing.push("country"); }
-        } else {
-            if blank(&r.street_number) { missing.push("street-number"); }
-            if blank(&r.postcode) { missing.push("postcode"); }
+        if blank(&p.first_name) {
+            missing.push("first-name");
         }
-        if blank(&self.contacts.email) { missing.push("email"); }
+        if blank(&p.last_name) {
+            missing.push("last-name");
+        }
+        if p.birth_date.is_none() {
+            missing.push("birth-date");
+        }
+        let d = &self.document;
+        if d.doc_type.is_none() {
+            missing.push("doc-type");
+        }
+        if blank(&d.number) {
+            missing.push("doc-number");
+        }
+        if d.issued.is_none() {
+            missing.push("doc-issued");
+        }
+        if blank(&d.issuer) {
+            missing.push("doc-issuer");
+        }
+        let r = &self.residence;
+        if blank(&r.address) {
+            missing.push("address");
+        }
+        if blank(&r.province) {
+            missing.push("province");
+        }
+        if blank(&r.municipality) {
+            missing.push("municipality");
+        }
+        if r.is_abroad() {
+            if blank(&r.city) {
+                missing.push("city");
+            }
+            if blank(&r.country) {
+                missing.push("country");
+            }
+        } else {
+            if blank(&r.street_number) {
+                missing.push("street-number");
+            }
+            if blank(&r.postcode) {
+                missing.push("postcode");
+            }
+        }
+        if blank(&self.contacts.email) {
+            missing.push("email");
+        }
         missing
     }
 
@@ -212,7 +242,9 @@ impl PersonalData {
     pub fn problems(&self, fiscal_code: &FiscalCode, today: NaiveDate) -> Vec<String> {
         let mut out = Vec::new();
         if let Some(email) = &self.contacts.email {
-            if let Err(e) = check_email(email) { out.push(e); }
+            if let Err(e) = check_email(email) {
+                out.push(e);
+            }
         }
         if let Some(b) = self.person.birth_date {
             if b > today {
@@ -227,9 +259,13 @@ impl PersonalData {
             }
         }
         if let Some(issued) = self.document.issued {
-            if issued > today { out.push(format!("document issue date {issued} is in the future")); }
+            if issued > today {
+                out.push(format!("document issue date {issued} is in the future"));
+            }
             if let Some(b) = self.person.birth_date {
-                if issued < b { out.push(format!("document issue date {issued} is before the birth date")); }
+                if issued < b {
+                    out.push(format!("document issue date {issued} is before the birth date"));
+                }
             }
         }
         let r = &self.residence;
@@ -239,14 +275,18 @@ impl PersonalData {
             }
         } else {
             if let Some(pc) = &r.postcode {
-                if let Err(e) = check_postcode(pc) { out.push(e); }
+                if let Err(e) = check_postcode(pc) {
+                    out.push(e);
+                }
             }
             if r.city.is_some() || r.country.is_some() {
                 out.push("city and country are only for residents abroad (province EE, STATO ESTERO)".into());
             }
         }
         if let Some(pc) = &self.domicile.postcode {
-            if let Err(e) = check_postcode(pc) { out.push(format!("domicile {e}")); }
+            if let Err(e) = check_postcode(pc) {
+                out.push(format!("domicile {e}"));
+            }
         }
         if self.domicile.send_mail_here && (blank(&self.domicile.address) || blank(&self.domicile.municipality)) {
             out.push("mail can be sent to the domicile only when its address and municipality are given".into());
@@ -329,9 +369,7 @@ impl PersonalData {
             "first-name" => self.person.first_name = text,
             "last-name" => self.person.last_name = text,
             "birth-date" => self.person.birth_date = Some(parse_date(value)?),
-            "sex" => {
-                self.person.sex = Some(Sex::parse(&value.trim().to_uppercase()).ok_or("sex must be M or F")?)
-            }
+            "sex" => self.person.sex = Some(Sex::parse(&value.trim().to_uppercase()).ok_or("sex must be M or F")?),
             "doc-type" => {
                 self.document.doc_type = Some(DocType::parse(value.trim()).ok_or_else(|| {
                     let names: Vec<&str> = DocType::ALL.iter().map(|d| d.as_str()).collect();

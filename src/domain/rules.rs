@@ -34,15 +34,11 @@ pub fn allowed(state: State, strong: bool) -> &'static [Action] {
     match (state, strong) {
         (State::Registrato, false) => &[Book(Verification), Book(Revocation), Edit, EditDelegate],
         (State::Registrato, true) => &[Book(Revocation), Edit],
-        (State::Riscontrato, _) => {
-            &[Book(Verification), Book(Revocation), Edit, RegenerateCode, EditDelegate]
-        }
+        (State::Riscontrato, _) => &[Book(Verification), Book(Revocation), Edit, RegenerateCode, EditDelegate],
         (State::Attivato, false) => {
             &[Book(Promotion), Book(Reset), Book(Revocation), Edit, RegenerateCode, EditDelegate]
         }
-        (State::Attivato, true) => {
-            &[Book(Pin), Book(Reset), Book(Revocation), Edit, RegenerateCode, EditDelegate]
-        }
+        (State::Attivato, true) => &[Book(Pin), Book(Reset), Book(Revocation), Edit, RegenerateCode, EditDelegate],
         (State::Respinto, _) => &[],
     }
 }

@@ -6,7 +6,7 @@ pub use pdf::{extract_text, render};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::domain::{Delegate, OperationKind, Registration, ABROAD_PROVINCE};
+use crate::domain::{ABROAD_PROVINCE, Delegate, OperationKind, Registration};
 use crate::secrets::Secret;
 
 /// A part of a letter's body.
@@ -100,7 +100,9 @@ pub fn postal_address(r: &Registration) -> Vec<String> {
         if let Some(co) = &d.care_of {
             lines.push(format!("c/o {co}"));
         }
-        lines.push(format!("{} {}", or_dash(&d.address), d.street_number.clone().unwrap_or_default()).trim().to_string());
+        lines.push(
+            format!("{} {}", or_dash(&d.address), d.street_number.clone().unwrap_or_default()).trim().to_string(),
+        );
         lines.push(format!(
             "{} {} ({})",
             d.postcode.clone().unwrap_or_default(),
@@ -110,7 +112,9 @@ pub fn postal_address(r: &Registration) -> Vec<String> {
         return lines;
     }
     let res = &r.data.residence;
-    lines.push(format!("{} {}", or_dash(&res.address), res.street_number.clone().unwrap_or_default()).trim().to_string());
+    lines.push(
+        format!("{} {}", or_dash(&res.address), res.street_number.clone().unwrap_or_default()).trim().to_string(),
+    );
     if res.province.as_deref() == Some(ABROAD_PROVINCE) {
         lines.push(or_dash(&res.city).to_uppercase());
         lines.push(res.country_name.clone().or_else(|| res.country.clone()).unwrap_or_default().to_uppercase());
@@ -158,7 +162,9 @@ pub fn pin_letter(r: &Registration, pin: &Secret, today: NaiveDate, mailed: bool
     body.push(Block::Para(format!(
         "Per completare la procedura si colleghi a {PORTAL} e inserisca il codice fiscale, il codice di attivazione che ha ricevuto per posta elettronica o in busta chiusa e questo PIN: potrà così accettare il Regolamento e scegliere username e password."
     )));
-    body.push(Block::Para("Se non ha richiesto Lei questo PIN, si rivolga a uno sportello abilitato o all'assistenza.".into()));
+    body.push(Block::Para(
+        "Se non ha richiesto Lei questo PIN, si rivolga a uno sportello abilitato o all'assistenza.".into(),
+    ));
     letter(Kind::Pin, r, today, "Consegna del codice PIN", mailed, body)
 }
 
@@ -207,7 +213,9 @@ pub fn summary(r: &Registration, today: NaiveDate) -> Letter {
     let c = &r.data.contacts;
     let f = |l: &str, v: String| Block::Field(l.into(), v);
     let mut body = vec![
-        Block::Para("Verifichi che i dati riportati siano corretti; in caso contrario lo segnali subito all'operatore.".into()),
+        Block::Para(
+            "Verifichi che i dati riportati siano corretti; in caso contrario lo segnali subito all'operatore.".into(),
+        ),
         Block::Heading("Dati di registrazione".into()),
         f("Numero di registrazione", r.registration_number.to_string()),
         f("Community", r.community.label().into()),
@@ -227,20 +235,37 @@ pub fn summary(r: &Registration, today: NaiveDate) -> Letter {
         f("Data di rilascio", doc.issued.map(date_it).unwrap_or_else(|| "-".into())),
         f("Rilasciato da", or_dash(&doc.issuer)),
         Block::Heading("Residenza".into()),
-        f("Indirizzo", format!("{} {}", or_dash(&res.address), res.street_number.clone().unwrap_or_default()).trim().to_string()),
+        f(
+            "Indirizzo",
+            format!("{} {}", or_dash(&res.address), res.street_number.clone().unwrap_or_default()).trim().to_string(),
+        ),
     ];
     if res.province.as_deref() == Some(ABROAD_PROVINCE) {
         body.push(f("Città", or_dash(&res.city)));
         body.push(f("Nazione", or_dash(&res.country_name)));
     } else {
         body.push(f("CAP", or_dash(&res.postcode)));
-        body.push(f("Comune", format!("{} ({})", or_dash(&res.municipality_name), res.province.clone().unwrap_or_default())));
+        body.push(f(
+            "Comune",
+            format!("{} ({})", or_dash(&res.municipality_name), res.province.clone().unwrap_or_default()),
+        ));
     }
     if !dom.is_empty() {
         body.push(Block::Heading("Domicilio".into()));
         body.push(f("Presso", or_dash(&dom.care_of)));
-        body.push(f("Indirizzo", format!("{} {}", or_dash(&dom.address), dom.street_number.clone().unwrap_or_default()).trim().to_string()));
-        body.push(f("Comune", format!("{} {} ({})", dom.postcode.clone().unwrap_or_default(), or_dash(&dom.municipality_name), dom.province.clone().unwrap_or_default())));
+        body.push(f(
+            "Indirizzo",
+            format!("{} {}", or_dash(&dom.address), dom.street_number.clone().unwrap_or_default()).trim().to_string(),
+        ));
+        body.push(f(
+            "Comune",
+            format!(
+                "{} {} ({})",
+                dom.postcode.clone().unwrap_or_default(),
+                or_dash(&dom.municipality_name),
+                dom.province.clone().unwrap_or_default()
+            ),
+        ));
         body.push(f("Recapito della corrispondenza", yn(dom.send_mail_here)));
     }
     body.push(Block::Heading("Contatti".into()));
@@ -264,11 +289,7 @@ pub fn summary(r: &Registration, today: NaiveDate) -> Letter {
 fn born(r: &Registration) -> String {
     let p = &r.data.person;
     let nato = if p.sex == Some(crate::domain::Sex::F) { "nata" } else { "nato" };
-    format!(
-        "{nato} il {}, codice fiscale {}",
-        p.birth_date.map(date_it).unwrap_or_else(|| "-".into()),
-        r.fiscal_code
-    )
+    format!("{nato} il {}, codice fiscale {}", p.birth_date.map(date_it).unwrap_or_else(|| "-".into()), r.fiscal_code)
 }
 
 fn sottoscritto(r: &Registration) -> &'static str {
@@ -300,7 +321,16 @@ fn delegate_lines(d: Option<&Delegate>) -> Vec<Block> {
         Some(d) => vec![
             f("Delegato", format!("{} {}", d.first_name, d.last_name)),
             f("Codice fiscale", d.fiscal_code.clone()),
-            f("Documento", format!("{} n. {} del {}, rilasciato da {}", d.doc_type.label(), d.doc_number, date_it(d.doc_issued), d.doc_issuer)),
+            f(
+                "Documento",
+                format!(
+                    "{} n. {} del {}, rilasciato da {}",
+                    d.doc_type.label(),
+                    d.doc_number,
+                    date_it(d.doc_issued),
+                    d.doc_issuer
+                ),
+            ),
         ],
         None => vec![
             f("Delegato (nome e cognome)", "______________________________".into()),
@@ -326,7 +356,12 @@ pub fn proxy_form(r: &Registration, delegate: Option<&Delegate>, operation: Oper
 }
 
 /// The substitute declaration for persons under guardianship or unable to sign (Allegato 6).
-pub fn guardianship_declaration(r: &Registration, delegate: Option<&Delegate>, operation: OperationKind, today: NaiveDate) -> Letter {
+pub fn guardianship_declaration(
+    r: &Registration,
+    delegate: Option<&Delegate>,
+    operation: OperationKind,
+    today: NaiveDate,
+) -> Letter {
     let mut body = vec![Block::Para(
         "Dichiarazione sostitutiva di atto di notorietà (artt. 4 e 47 del D.P.R. 445/2000) resa da chi agisce per conto di un soggetto maggiorenne sottoposto a tutela o impossibilitato a firmare."
             .into(),
@@ -392,7 +427,17 @@ mod tests {
         let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
         let pdf = render(&[summary(&r, today), rules(&r, today)]).unwrap();
         let text = extract_text(&pdf).unwrap();
-        for needle in ["Nicolò", "D'Amico Là", "Via Sant’Agostino", "Comune di Cirié", "Riepilogo dei dati", "identità", "Regolamento", "È responsabile", "identità"] {
+        for needle in [
+            "Nicolò",
+            "D'Amico Là",
+            "Via Sant’Agostino",
+            "Comune di Cirié",
+            "Riepilogo dei dati",
+            "identità",
+            "Regolamento",
+            "È responsabile",
+            "identità",
+        ] {
             assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
         }
     }
@@ -411,7 +456,10 @@ mod tests {
             send_mail_here: true,
             ..Default::default()
         };
-        assert_eq!(postal_address(&r), ["NICOLÒ D'AMICO LÀ", "c/o Studio Neri", "Via Sacchi 4", "10024 MONCALIERI (TO)"]);
+        assert_eq!(
+            postal_address(&r),
+            ["NICOLÒ D'AMICO LÀ", "c/o Studio Neri", "Via Sacchi 4", "10024 MONCALIERI (TO)"]
+        );
         r.data.domicile.send_mail_here = false;
         r.data.residence.province = Some("EE".into());
         r.data.residence.city = Some("Lyon".into());

@@ -62,7 +62,12 @@ struct Writer {
 
 impl Writer {
     fn new() -> Writer {
-        Writer { pages: Vec::new(), ops: Vec::new(), y: TOP, encoding: lopdf::Encoding::SimpleEncoding(b"WinAnsiEncoding") }
+        Writer {
+            pages: Vec::new(),
+            ops: Vec::new(),
+            y: TOP,
+            encoding: lopdf::Encoding::SimpleEncoding(b"WinAnsiEncoding"),
+        }
     }
 
     fn text(&mut self, font: &str, size: f32, x: f32, y: f32, s: &str) {
@@ -161,7 +166,6 @@ impl Writer {
         }
         self.finish_page()
     }
-
 }
 
 /// The encoded pages of one letter.

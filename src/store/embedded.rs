@@ -286,7 +286,14 @@ impl Cluster {
         }
         self.run_ok(
             "pg_ctl",
-            [OsStr::new("stop"), OsStr::new("-w"), OsStr::new("-m"), OsStr::new("fast"), OsStr::new("-D"), self.data_dir().as_os_str()],
+            [
+                OsStr::new("stop"),
+                OsStr::new("-w"),
+                OsStr::new("-m"),
+                OsStr::new("fast"),
+                OsStr::new("-D"),
+                self.data_dir().as_os_str(),
+            ],
         )?;
         Ok(true)
     }

@@ -47,9 +47,10 @@ fn parse_url(url: &str) -> Result<tokio_postgres::Config> {
 
 /// Opens a plain connection (for administration: migrations, creating databases).
 pub async fn connect(config: &tokio_postgres::Config) -> Result<tokio_postgres::Client> {
-    let (client, connection) = config.connect(NoTls).await.map_err(|e| {
-        Error::Unavailable(format!("database unreachable ({}): {e}", describe(config)))
-    })?;
+    let (client, connection) = config
+        .connect(NoTls)
+        .await
+        .map_err(|e| Error::Unavailable(format!("database unreachable ({}): {e}", describe(config))))?;
     tokio::spawn(async move {
         let _ = connection.await;
     });

@@ -8,7 +8,9 @@ use crate::error::Result;
 
 /// Locks a registration row for the rest of the transaction; false if it does not exist.
 pub async fn lock(c: &impl GenericClient, number: i64) -> Result<bool> {
-    Ok(c.query_opt("SELECT 1 FROM registrations WHERE registration_number = $1 FOR UPDATE", &[&number]).await?.is_some())
+    Ok(c.query_opt("SELECT 1 FROM registrations WHERE registration_number = $1 FOR UPDATE", &[&number])
+        .await?
+        .is_some())
 }
 
 /// Discards the active operation, if any (a new booking replaces it entirely).
@@ -59,7 +61,12 @@ pub async fn put_delegate(c: &impl GenericClient, operation_id: i64, d: &Delegat
 }
 
 /// Sets the activation code in force (the old one stops working).
-pub async fn set_activation_code(c: &impl GenericClient, number: i64, hash: Option<&[u8]>, expires: Option<DateTime<Utc>>) -> Result<()> {
+pub async fn set_activation_code(
+    c: &impl GenericClient,
+    number: i64,
+    hash: Option<&[u8]>,
+    expires: Option<DateTime<Utc>>,
+) -> Result<()> {
     c.execute(
         "UPDATE registrations SET activation_code_hash = $2, activation_code_expires_at = $3, updated_at = now()
          WHERE registration_number = $1",

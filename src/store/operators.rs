@@ -107,7 +107,8 @@ pub async fn get(c: &impl GenericClient, id: &str) -> Result<Option<Operator>> {
 }
 
 pub async fn list(c: &impl GenericClient) -> Result<Vec<Operator>> {
-    let ids: Vec<String> = c.query("SELECT id FROM operators ORDER BY id", &[]).await?.iter().map(|r| r.get(0)).collect();
+    let ids: Vec<String> =
+        c.query("SELECT id FROM operators ORDER BY id", &[]).await?.iter().map(|r| r.get(0)).collect();
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         out.extend(get(c, &id).await?);
@@ -117,13 +118,12 @@ pub async fn list(c: &impl GenericClient) -> Result<Vec<Operator>> {
 
 /// Does the operator's competence include this municipality (directly or by its province)?
 pub async fn covers(c: &impl GenericClient, operator_id: &str, istat_code: &str) -> Result<bool> {
-    Ok(c
-        .query_opt(
-            "SELECT 1 FROM operator_competence oc, municipalities m
+    Ok(c.query_opt(
+        "SELECT 1 FROM operator_competence oc, municipalities m
              WHERE oc.operator_id = $1 AND m.istat_code = $2
                AND (oc.municipality = m.istat_code OR oc.province = m.province)",
-            &[&operator_id, &istat_code],
-        )
-        .await?
-        .is_some())
+        &[&operator_id, &istat_code],
+    )
+    .await?
+    .is_some())
 }

@@ -24,48 +24,27 @@ impl Municipality {
 const COLUMNS: &str = "istat_code, belfiore, name, province, postcodes";
 
 fn from_row(r: &tokio_postgres::Row) -> Municipality {
-    Municipality {
-        istat_code: r.get(0),
-        belfiore: r.get(1),
-        name: r.get(2),
-        province: r.get(3),
-        postcodes: r.get(4),
-    }
+    Municipality { istat_code: r.get(0), belfiore: r.get(1), name: r.get(2), province: r.get(3), postcodes: r.get(4) }
 }
 
 /// A province by its code (`TO`) or name (`Torino`, `STATO ESTERO`); returns the code.
 pub async fn resolve_province(c: &impl GenericClient, input: &str) -> Result<String> {
     let input = input.trim();
-    let row = c
-        .query_opt(
-            "SELECT code FROM provinces WHERE code = upper($1) OR upper(name) = upper($1)",
-            &[&input],
-        )
-        .await?;
+    let row =
+        c.query_opt("SELECT code FROM provinces WHERE code = upper($1) OR upper(name) = upper($1)", &[&input]).await?;
     match row {
         Some(r) => Ok(r.get(0)),
         None => {
-            let codes: Vec<String> = c
-                .query("SELECT code FROM provinces ORDER BY code", &[])
-                .await?
-                .iter()
-                .map(|r| r.get(0))
-                .collect();
-            Err(Error::Invalid(format!(
-                "unknown province '{input}': expected one of {}",
-                codes.join(", ")
-            )))
+            let codes: Vec<String> =
+                c.query("SELECT code FROM provinces ORDER BY code", &[]).await?.iter().map(|r| r.get(0)).collect();
+            Err(Error::Invalid(format!("unknown province '{input}': expected one of {}", codes.join(", "))))
         }
     }
 }
 
 /// A municipality by ISTAT code, cadastral code or name (case-insensitive), optionally
 /// within a province. A name shared by several municipalities must be narrowed by province.
-pub async fn resolve_municipality(
-    c: &impl GenericClient,
-    input: &str,
-    province: Option<&str>,
-) -> Result<Municipality> {
+pub async fn resolve_municipality(c: &impl GenericClient, input: &str, province: Option<&str>) -> Result<Municipality> {
     let input = input.trim();
     let sql = format!(
         "SELECT {COLUMNS} FROM municipalities
@@ -105,9 +84,9 @@ pub async fn resolve_country(c: &impl GenericClient, input: &str) -> Result<Stri
             &[&input],
         )
         .await?;
-    rows.first()
-        .map(|r| r.get(0))
-        .ok_or_else(|| Error::Invalid(format!("unknown country '{input}': give its name or its Z code (e.g. Z110 for France)")))
+    rows.first().map(|r| r.get(0)).ok_or_else(|| {
+        Error::Invalid(format!("unknown country '{input}': give its name or its Z code (e.g. Z110 for France)"))
+    })
 }
 
 /// Checks that a postcode belongs to a municipality (when the reference data lists any).

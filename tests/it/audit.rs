@@ -10,7 +10,8 @@ async fn a_search_is_recorded_with_its_filters_and_count() {
     let s = db.operator("desk", &["TO"], &[]).await;
     Citizen::new("RSSMRA", "Mario", "Rossi", "1985-12-10", Sex::M).register(&s).await;
     Citizen::new("RSSMRA", "Maria", "Rossini", "1990-05-03", Sex::F).register(&s).await;
-    let rows = search::search(&s, Query { last_name: Some("ross".into()), limit: 10, ..Default::default() }).await.unwrap();
+    let rows =
+        search::search(&s, Query { last_name: Some("ross".into()), limit: 10, ..Default::default() }).await.unwrap();
     assert_eq!(rows.len(), 2);
     let owner = db.owner().await;
     let row = owner
@@ -44,7 +45,10 @@ async fn refusals_are_recorded_too() {
     assert_eq!(out.status.code(), Some(4));
     let owner = db.owner().await;
     let row = owner
-        .query_one("SELECT outcome, details->>'error' FROM audit_log WHERE command = 'show' ORDER BY id DESC LIMIT 1", &[])
+        .query_one(
+            "SELECT outcome, details->>'error' FROM audit_log WHERE command = 'show' ORDER BY id DESC LIMIT 1",
+            &[],
+        )
         .await
         .unwrap();
     assert_eq!(row.get::<_, String>(0), "not-found");
@@ -62,7 +66,10 @@ async fn the_application_role_cannot_rewrite_the_audit_log() {
     assert_eq!(role, "sportello_app");
     for sql in ["UPDATE audit_log SET outcome = 'forged'", "DELETE FROM audit_log", "TRUNCATE audit_log"] {
         let err = app.execute(sql, &[]).await.expect_err(sql);
-        assert!(err.to_string().contains("permission denied") || format!("{err:?}").contains("permission denied"), "{sql}: {err:?}");
+        assert!(
+            err.to_string().contains("permission denied") || format!("{err:?}").contains("permission denied"),
+            "{sql}: {err:?}"
+        );
     }
     // Appending is allowed (that is how commands record).
     app.execute("INSERT INTO audit_log (origin, command, action) VALUES ('test', 'test', 'test')", &[]).await.unwrap();

@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use sportello::domain::{OperationKind, Sex};
 use sportello::book;
 use sportello::citizen;
+use sportello::domain::{OperationKind, Sex};
 use sportello::store::registrations::Key;
 
 use crate::desk::{code_in, pin_in};
@@ -50,7 +50,9 @@ async fn kill_when(db: &TestDb, child: &mut std::process::Child, sql: &str) {
 
 /// A registry file of `n` rows, every 500th one bad; returns (path, good, bad).
 fn registry_file(dir: &Path, n: usize) -> (PathBuf, usize, usize) {
-    let mut out = String::from("fiscal_code;first_name;last_name;birth_date;sex;address;street_number;postcode;municipality;doc_type;doc_number;doc_issued;doc_issuer\n");
+    let mut out = String::from(
+        "fiscal_code;first_name;last_name;birth_date;sex;address;street_number;postcode;municipality;doc_type;doc_number;doc_issued;doc_issuer\n",
+    );
     let (mut good, mut bad) = (0, 0);
     let birth = date("1970-01-01");
     for i in 0..n {
@@ -97,7 +99,8 @@ async fn an_import_killed_midway_resumes_with_no_duplicate_and_no_loss() {
     let (_, stderr, code) = text(&out);
     assert_eq!(code, 8, "done, with rejects: {stderr}");
     assert!(stderr.contains("resumed"), "{stderr}");
-    let runs = owner.query("SELECT state, rows_read, rows_ok, rows_rejected, counts FROM batch_runs", &[]).await.unwrap();
+    let runs =
+        owner.query("SELECT state, rows_read, rows_ok, rows_rejected, counts FROM batch_runs", &[]).await.unwrap();
     assert_eq!(runs.len(), 1, "the same run, resumed");
     let run = &runs[0];
     assert_eq!(run.get::<_, String>(0), "done");
@@ -129,7 +132,8 @@ async fn full_snapshot_removes_ceased_residents_and_preload_registers_the_rest()
     let lines: Vec<&str> = all.lines().collect();
     let snapshot = dir.path().join("snapshot.csv");
     std::fs::write(&snapshot, lines[..lines.len() - 1].join("\n")).unwrap();
-    let out = db.cli(Some("admin"), &["import-cia", snapshot.to_str().unwrap(), "--full-snapshot", "--preload", "001272"]);
+    let out =
+        db.cli(Some("admin"), &["import-cia", snapshot.to_str().unwrap(), "--full-snapshot", "--preload", "001272"]);
     let (_, stderr, code) = text(&out);
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("1 ceased") && stderr.contains("3 pre-loaded"), "{stderr}");
@@ -140,7 +144,10 @@ async fn full_snapshot_removes_ceased_residents_and_preload_registers_the_rest()
         .unwrap();
     assert_eq!(r.len(), 3, "the residents of Turin still in the registry");
     for row in r {
-        assert_eq!((row.get::<_, String>(0), row.get::<_, bool>(1), row.get::<_, bool>(2)), ("riscontrato".into(), false, true));
+        assert_eq!(
+            (row.get::<_, String>(0), row.get::<_, bool>(1), row.get::<_, bool>(2)),
+            ("riscontrato".into(), false, true)
+        );
     }
     // Dry run: reports, writes nothing.
     let before: i64 = owner.query_one("SELECT count(*) FROM batch_runs", &[]).await.unwrap().get(0);
@@ -224,7 +231,12 @@ async fn a_postal_run_killed_midway_prints_every_letter_once() {
     // The letters are addressed for the window envelope, accents intact.
     let first = files.iter().find(|f| f.extension().is_some_and(|e| e == "pdf")).unwrap();
     let text = sportello::letters::extract_text(&std::fs::read(first).unwrap()).unwrap();
-    assert!(text.contains("NICOLÒ D'AMICO 1") && text.contains("10122 TORINO (TO)") && text.contains("Consegna del codice PIN"), "{text}");
+    assert!(
+        text.contains("NICOLÒ D'AMICO 1")
+            && text.contains("10122 TORINO (TO)")
+            && text.contains("Consegna del codice PIN"),
+        "{text}"
+    );
     // Nothing more is due: a new run prints nothing.
     let out = db.cli(Some("admin"), &args);
     assert!(text_of(&out).contains("0 letters in 0 files"), "{}", text_of(&out));
@@ -265,7 +277,16 @@ async fn registered_letters_revoke_the_matching_and_report_the_rest() {
     register(&db, &mario(), "CA12345AA", "2022-03-01", "mario.rossi@example.it").await;
     register(&db, &sara(), "CA77777EE", "2024-05-02", "sara.esposito@example.it").await;
     let report = db.files.path().join("revocations.csv");
-    let out = db.cli(Some("admin"), &["revoke", "--letters", sample("revocation-letters.csv").to_str().unwrap(), "--report", report.to_str().unwrap()]);
+    let out = db.cli(
+        Some("admin"),
+        &[
+            "revoke",
+            "--letters",
+            sample("revocation-letters.csv").to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    );
     let (_, stderr, code) = text(&out);
     assert_eq!(code, 8, "{stderr}");
     let report = std::fs::read_to_string(report).unwrap();
@@ -274,17 +295,24 @@ async fn registered_letters_revoke_the_matching_and_report_the_rest() {
     assert!(report.contains("5,fiscal_code,RSSMRA85T10L219G,already revoked"), "{report}");
     assert!(report.contains("6,,RSSMRA85T10L219X,\"fiscal code"), "{report}");
     let owner = db.owner().await;
-    let left: Vec<String> = owner.query("SELECT fiscal_code FROM registrations", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
+    let left: Vec<String> =
+        owner.query("SELECT fiscal_code FROM registrations", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
     assert_eq!(left, ["SPSSRA95M54F839P"]);
     let tomb: String = owner.query_one("SELECT letter_protocol FROM revocations", &[]).await.unwrap().get(0);
     assert_eq!(tomb, "CSI-2026-004511");
     let counts: serde_json::Value = owner.query_one("SELECT counts FROM batch_runs", &[]).await.unwrap().get(0);
-    assert_eq!(counts, serde_json::json!({ "revoked": 1, "mismatch": 1, "not_found": 1, "already_revoked": 1, "invalid": 1 }));
+    assert_eq!(
+        counts,
+        serde_json::json!({ "revoked": 1, "mismatch": 1, "not_found": 1, "already_revoked": 1, "invalid": 1 })
+    );
     // A processed file is not processed twice.
     let out = db.cli(Some("admin"), &["revoke", "--letters", sample("revocation-letters.csv").to_str().unwrap()]);
     assert!(text(&out).1.contains("nothing to do"));
     // One letter typed by the helpdesk.
-    let out = db.cli(Some("admin"), &["revoke", "--cf", "SPSSRA95M54F839P", "--letter-protocol", "CSI-2026-004600", "--doc-number", "CA77777EE"]);
+    let out = db.cli(
+        Some("admin"),
+        &["revoke", "--cf", "SPSSRA95M54F839P", "--letter-protocol", "CSI-2026-004600", "--doc-number", "CA77777EE"],
+    );
     let (stdout, stderr, code) = text(&out);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("revoked"));
@@ -302,9 +330,18 @@ async fn helpdesk_mailbox_honours_only_matching_requests() {
     let mario_n = register(&db, &mario(), "CA12345AA", "2022-03-01", "mario.rossi@example.it").await;
     let mut pins = Vec::new();
     for n in [sara_n, mario_n] {
-        let b = book::book(&s, &desk, book::Request { key: Key::Number(n), operation: OperationKind::Verification, delegate: None, print_code: false })
-            .await
-            .unwrap();
+        let b = book::book(
+            &s,
+            &desk,
+            book::Request {
+                key: Key::Number(n),
+                operation: OperationKind::Verification,
+                delegate: None,
+                print_code: false,
+            },
+        )
+        .await
+        .unwrap();
         pins.push(pin_in(&b.letters));
     }
     let old_code = code_in(&db.spooled()[0]);
@@ -314,7 +351,8 @@ async fn helpdesk_mailbox_honours_only_matching_requests() {
         let p = e.unwrap().path();
         std::fs::copy(&p, mailbox.path().join(p.file_name().unwrap())).unwrap();
     }
-    let out = db.cli(Some("admin"), &["regenerate-code", "--mailbox", mailbox.path().to_str().unwrap(), "--format", "json"]);
+    let out =
+        db.cli(Some("admin"), &["regenerate-code", "--mailbox", mailbox.path().to_str().unwrap(), "--format", "json"]);
     let (stdout, stderr, code) = text(&out);
     assert_eq!(code, 8, "a duplicate was set aside: {stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
@@ -343,7 +381,11 @@ async fn helpdesk_mailbox_honours_only_matching_requests() {
     let to = |m: &str| m.lines().find(|l| l.starts_with("To: ")).unwrap_or_default().to_string();
     let codes: Vec<&&String> = new.iter().filter(|m| m.contains("il Suo codice di attivazione")).collect();
     assert_eq!(codes.len(), 2);
-    assert!(new.iter().any(|m| to(m).contains("sara.esposito@mail-sicura.example") && m.contains("Subject: Re: richiesta nuovo codice")), "reply to the spoofed sender");
+    assert!(
+        new.iter().any(|m| to(m).contains("sara.esposito@mail-sicura.example")
+            && m.contains("Subject: Re: richiesta nuovo codice")),
+        "reply to the spoofed sender"
+    );
     // Sara's old code is dead; the one from the helpdesk works with her PIN.
     let sara_mail = codes.iter().find(|m| to(m).contains("sara.esposito@example.it")).unwrap();
     let new_code = code_in(sara_mail);

@@ -6,10 +6,35 @@ use crate::fixtures::Citizen;
 use crate::harness::{TestDb, text};
 
 const REGISTER: &[&str] = &[
-    "register", "--province", "TO", "--municipality", "Torino", "--first-name", "Mario", "--last-name", "Rossi",
-    "--birth-date", "1985-12-10", "--sex", "M", "--doc-type", "identity-card", "--doc-number", "CA12345AA",
-    "--doc-issued", "2022-03-01", "--doc-issuer", "Comune di Torino", "--address", "Via Roma", "--street-number",
-    "1", "--postcode", "10121", "--email", "mario.rossi@example.it",
+    "register",
+    "--province",
+    "TO",
+    "--municipality",
+    "Torino",
+    "--first-name",
+    "Mario",
+    "--last-name",
+    "Rossi",
+    "--birth-date",
+    "1985-12-10",
+    "--sex",
+    "M",
+    "--doc-type",
+    "identity-card",
+    "--doc-number",
+    "CA12345AA",
+    "--doc-issued",
+    "2022-03-01",
+    "--doc-issuer",
+    "Comune di Torino",
+    "--address",
+    "Via Roma",
+    "--street-number",
+    "1",
+    "--postcode",
+    "10121",
+    "--email",
+    "mario.rossi@example.it",
 ];
 
 fn register_args<'a>(cf: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
@@ -50,8 +75,19 @@ async fn register_search_show_in_every_format() {
     let out = db.cli(Some("admin"), &["search", "--last-name", "ros", "--format", "json"]);
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let row = &rows[0];
-    for key in ["registration_number", "fiscal_code", "first_name", "last_name", "municipality", "registration_date",
-        "community", "state", "strong", "operation_in_progress", "actions"] {
+    for key in [
+        "registration_number",
+        "fiscal_code",
+        "first_name",
+        "last_name",
+        "municipality",
+        "registration_date",
+        "community",
+        "state",
+        "strong",
+        "operation_in_progress",
+        "actions",
+    ] {
         assert!(row.get(key).is_some(), "search JSON lacks {key}: {row}");
     }
     assert_eq!(row["registration_number"], number);
@@ -62,12 +98,17 @@ async fn register_search_show_in_every_format() {
     let (stdout, _, code) = text(&out);
     assert_eq!(code, 0);
     let mut lines = stdout.lines();
-    assert!(lines.next().unwrap().starts_with("number,last_name,first_name,fiscal_code,municipality,registration_date"));
+    assert!(
+        lines.next().unwrap().starts_with("number,last_name,first_name,fiscal_code,municipality,registration_date")
+    );
     assert!(lines.next().unwrap().starts_with(&format!("{number},Rossi,Mario,{cf},Torino (TO),")));
 
     let out = db.cli(Some("admin"), &["search", "--municipality", "Torino"]);
     let (stdout, _, _) = text(&out);
-    assert!(stdout.contains("Rossi") && stdout.contains("riscontrato") && stdout.contains("regenerate-code"), "{stdout}");
+    assert!(
+        stdout.contains("Rossi") && stdout.contains("riscontrato") && stdout.contains("regenerate-code"),
+        "{stdout}"
+    );
 
     let out = db.cli(Some("admin"), &["show", "--number", &number.to_string()]);
     let (stdout, _, code) = text(&out);
@@ -93,7 +134,11 @@ async fn invalid_fiscal_codes() {
     let bad_check = format!("{}{}", &cf[..15], if cf.ends_with('A') { 'B' } else { 'A' });
     assert_fails(&db.cli(Some("admin"), &register_args(&bad_check, &[])), 3, "the check character should be");
     assert_fails(&db.cli(Some("admin"), &register_args("RSSMRA85T10L21", &[])), 3, "16 characters");
-    assert_fails(&db.cli(Some("admin"), &register_args("RSSMRA85Z10L219X", &[])), 3, "character 9 ('Z') should be a month letter");
+    assert_fails(
+        &db.cli(Some("admin"), &register_args("RSSMRA85Z10L219X", &[])),
+        3,
+        "character 9 ('Z') should be a month letter",
+    );
     assert_fails(&db.cli(Some("admin"), &["show", "--cf", "12345"]), 3, "invalid fiscal code '12345'");
     assert_eq!(count(&db).await, 0);
 }
@@ -151,8 +196,23 @@ async fn operators_bootstrap_competence_and_listing() {
     // The database already has `admin`: bootstrap is over.
     let out = db.cli(None, &["operator", "add", "x", "--name", "X", "--ente", "Y", "--province", "TO"]);
     assert_fails(&out, 3, "operators exist already");
-    let out = db.cli(Some("admin"), &["operator", "add", "gbianchi", "--name", "Giulia Bianchi", "--ente", "Comune di Asti",
-        "--municipality", "Asti", "--province", "CN", "--fse"]);
+    let out = db.cli(
+        Some("admin"),
+        &[
+            "operator",
+            "add",
+            "gbianchi",
+            "--name",
+            "Giulia Bianchi",
+            "--ente",
+            "Comune di Asti",
+            "--municipality",
+            "Asti",
+            "--province",
+            "CN",
+            "--fse",
+        ],
+    );
     let (stdout, stderr, code) = text(&out);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("province CN, Asti (AT)"), "{stdout}");
@@ -174,22 +234,32 @@ async fn operators_bootstrap_competence_and_listing() {
 #[test]
 fn completions_are_in_sync() {
     for (shell, file) in [("bash", "sportello.bash"), ("zsh", "_sportello"), ("fish", "sportello.fish")] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sportello")).args(["completions", shell]).output().unwrap();
+        let out =
+            std::process::Command::new(env!("CARGO_BIN_EXE_sportello")).args(["completions", shell]).output().unwrap();
         assert!(out.status.success());
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions").join(file);
         if std::env::var_os("UPDATE_COMPLETIONS").is_some() {
             std::fs::write(&path, &out.stdout).unwrap();
         }
         let committed = std::fs::read(&path).unwrap_or_default();
-        assert!(committed == out.stdout, "{} is stale: run `UPDATE_COMPLETIONS=1 cargo test completions`", path.display());
+        assert!(
+            committed == out.stdout,
+            "{} is stale: run `UPDATE_COMPLETIONS=1 cargo test completions`",
+            path.display()
+        );
     }
 }
 
 #[test]
 fn help_has_examples_everywhere() {
     for args in [
-        vec!["--help"], vec!["register", "--help"], vec!["search", "--help"], vec!["show", "--help"],
-        vec!["audit", "--help"], vec!["import-cia", "--help"], vec!["operator", "add", "--help"],
+        vec!["--help"],
+        vec!["register", "--help"],
+        vec!["search", "--help"],
+        vec!["show", "--help"],
+        vec!["audit", "--help"],
+        vec!["import-cia", "--help"],
+        vec!["operator", "add", "--help"],
         vec!["completions", "--help"],
     ] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_sportello")).args(&args).output().unwrap();

@@ -19,7 +19,10 @@ pub fn pdf_text(path: &PathBuf) -> String {
 }
 
 fn letter(paths: &[PathBuf], slug: &str) -> PathBuf {
-    paths.iter().find(|p| p.to_string_lossy().ends_with(&format!("-{slug}.pdf"))).cloned()
+    paths
+        .iter()
+        .find(|p| p.to_string_lossy().ends_with(&format!("-{slug}.pdf")))
+        .cloned()
         .unwrap_or_else(|| panic!("no {slug} letter in {paths:?}"))
 }
 
@@ -35,7 +38,16 @@ pub fn pin_in(paths: &[PathBuf]) -> String {
 /// An `XXXX-XXXX-XXXX` code in a text.
 pub fn code_in(text: &str) -> String {
     text.split(|c: char| c.is_whitespace())
-        .find(|t| t.len() == 14 && t.chars().enumerate().all(|(i, c)| if i == 4 || i == 9 { c == '-' } else { c.is_ascii_alphanumeric() && c.is_ascii_uppercase() || c.is_ascii_digit() }))
+        .find(|t| {
+            t.len() == 14
+                && t.chars().enumerate().all(|(i, c)| {
+                    if i == 4 || i == 9 {
+                        c == '-'
+                    } else {
+                        c.is_ascii_alphanumeric() && c.is_ascii_uppercase() || c.is_ascii_digit()
+                    }
+                })
+        })
         .unwrap_or_else(|| panic!("no code in {text}"))
         .to_string()
 }
@@ -52,7 +64,8 @@ fn code_of(db: &TestDb, b: &Booked) -> String {
 }
 
 async fn book(s: &Session, desk: &Desk, number: i64, op: OperationKind) -> sportello::Result<Booked> {
-    book::book(s, desk, book::Request { key: Key::Number(number), operation: op, delegate: None, print_code: false }).await
+    book::book(s, desk, book::Request { key: Key::Number(number), operation: op, delegate: None, print_code: false })
+        .await
 }
 
 fn activation(cf: &str, code: &str, pin: &str) -> Activation {
@@ -85,7 +98,9 @@ async fn set_state(db: &TestDb, number: i64, state: State, strong: bool) {
 }
 
 async fn row_of(db: &TestDb, number: i64) -> (String, bool, Option<String>) {
-    let r = db.owner().await
+    let r = db
+        .owner()
+        .await
         .query_one("SELECT state, strong, username FROM registrations WHERE registration_number = $1", &[&number])
         .await
         .unwrap();
@@ -117,7 +132,8 @@ async fn bookings_follow_the_state_table() {
     // At most one active operation, the others discarded.
     let owner = db.owner().await;
     let active: i64 = owner.query_one("SELECT count(*) FROM operations WHERE status = 'A'", &[]).await.unwrap().get(0);
-    let discarded: i64 = owner.query_one("SELECT count(*) FROM operations WHERE status = 'D'", &[]).await.unwrap().get(0);
+    let discarded: i64 =
+        owner.query_one("SELECT count(*) FROM operations WHERE status = 'D'", &[]).await.unwrap().get(0);
     assert_eq!(active, 1);
     assert!(discarded >= 10, "{discarded}");
 }
@@ -173,7 +189,10 @@ async fn activated_weak(db: &TestDb, s: &Session, username: &str) -> i64 {
     let number = mario().register(s).await;
     db.owner()
         .await
-        .execute("UPDATE registrations SET state = 'attivato', strong = false, username = $2 WHERE registration_number = $1", &[&number, &username])
+        .execute(
+            "UPDATE registrations SET state = 'attivato', strong = false, username = $2 WHERE registration_number = $1",
+            &[&number, &username],
+        )
         .await
         .unwrap();
     number
@@ -191,7 +210,8 @@ async fn promotion_keeps_the_username() {
     a.password = None;
     let done = citizen::activate(&db.db, &desk, a).await.unwrap();
     assert_eq!((done.state, done.strong, done.username.as_deref()), (State::Attivato, true, Some("vecchio.utente")));
-    let promoted: bool = db.owner().await.query_one("SELECT promoted_at IS NOT NULL FROM registrations", &[]).await.unwrap().get(0);
+    let promoted: bool =
+        db.owner().await.query_one("SELECT promoted_at IS NOT NULL FROM registrations", &[]).await.unwrap().get(0);
     assert!(promoted);
 }
 
@@ -219,7 +239,8 @@ async fn pin_regeneration_replaces_the_pin_only_when_accepted() {
     let number = mario().register(&s).await;
     let b = book(&s, &desk, number, OperationKind::Verification).await.unwrap();
     citizen::activate(&db.db, &desk, activation(&mario().cf, &code_of(&db, &b), &pin_in(&b.letters))).await.unwrap();
-    let pin_before: Vec<u8> = db.owner().await.query_one("SELECT pin_hash FROM registrations", &[]).await.unwrap().get(0);
+    let pin_before: Vec<u8> =
+        db.owner().await.query_one("SELECT pin_hash FROM registrations", &[]).await.unwrap().get(0);
     let b = book(&s, &desk, number, OperationKind::Pin).await.unwrap();
     let still: Vec<u8> = db.owner().await.query_one("SELECT pin_hash FROM registrations", &[]).await.unwrap().get(0);
     assert_eq!(pin_before, still, "the new PIN is active only once accepted");
@@ -275,12 +296,16 @@ async fn old_codes_stop_working_after_regeneration_or_a_new_booking() {
     // A new booking: new PIN and code; the previous ones are dead.
     let b2 = book(&s, &desk, number, OperationKind::Verification).await.unwrap();
     assert!(citizen::activate(&db.db, &desk, activation(&mario().cf, &second, &pin)).await.is_err());
-    let done = citizen::activate(&db.db, &desk, activation(&mario().cf, &code_of(&db, &b2), &pin_in(&b2.letters))).await.unwrap();
+    let done = citizen::activate(&db.db, &desk, activation(&mario().cf, &code_of(&db, &b2), &pin_in(&b2.letters)))
+        .await
+        .unwrap();
     assert_eq!(done.state, State::Attivato);
     // Reprinting the activation code draws a new one as well.
     let b3 = book(&s, &desk, number, OperationKind::Pin).await.unwrap();
     let emailed = code_of(&db, &b3);
-    let paths = book::print_letters(&s, &desk, &Key::Number(number), &[Reprint::ActivationCode, Reprint::Summary]).await.unwrap();
+    let paths = book::print_letters(&s, &desk, &Key::Number(number), &[Reprint::ActivationCode, Reprint::Summary])
+        .await
+        .unwrap();
     let printed = code_in(&pdf_text(&letter(&paths, "codice-attivazione")));
     assert_ne!(emailed, printed);
     assert!(!paths.iter().any(|p| p.to_string_lossy().ends_with("-pin.pdf")), "a PIN is never reprinted");
@@ -305,7 +330,11 @@ async fn wrong_codes_lock_out_and_are_recorded() {
     let e = citizen::activate(&db.db, &desk, activation(&mario().cf, &code, &pin)).await.unwrap_err();
     assert!(e.to_string().contains("locked"), "{e}");
     let owner = db.owner().await;
-    let wrong: i64 = owner.query_one("SELECT count(*) FROM audit_log WHERE action = 'citizen-wrong-code'", &[]).await.unwrap().get(0);
+    let wrong: i64 = owner
+        .query_one("SELECT count(*) FROM audit_log WHERE action = 'citizen-wrong-code'", &[])
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(wrong, 5);
     // A new booking at the desk unlocks.
     let b = book(&s, &desk, number, OperationKind::Verification).await.unwrap();
@@ -319,8 +348,14 @@ async fn expired_codes_are_refused() {
     let desk = db.desk();
     let number = mario().register(&s).await;
     let b = book(&s, &desk, number, OperationKind::Verification).await.unwrap();
-    db.owner().await.execute("UPDATE registrations SET activation_code_expires_at = now() - interval '1 day'", &[]).await.unwrap();
-    let e = citizen::activate(&db.db, &desk, activation(&mario().cf, &code_of(&db, &b), &pin_in(&b.letters))).await.unwrap_err();
+    db.owner()
+        .await
+        .execute("UPDATE registrations SET activation_code_expires_at = now() - interval '1 day'", &[])
+        .await
+        .unwrap();
+    let e = citizen::activate(&db.db, &desk, activation(&mario().cf, &code_of(&db, &b), &pin_in(&b.letters)))
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("expired"), "{e}");
 }
 
@@ -332,19 +367,46 @@ async fn letters_carry_the_data_with_accents_and_the_pin_only_in_its_letter() {
     let mut c = Citizen::new("DMCNCL", "Nicolò", "D'Amico Làconi", "1978-09-02", Sex::M);
     c.municipality = "Torino";
     let number = c.register(&s).await;
-    db.owner().await.execute("UPDATE registrations SET email = NULL, doc_issuer = 'Comune di Cirié', res_address = 'Via Sant’Agostino'", &[]).await.unwrap();
-    // No email: booking is refused (email is mandatory)... so give one and ask for the printed code.
-    db.owner().await.execute("UPDATE registrations SET email = 'nicolo@example.it'", &[]).await.unwrap();
-    let b = book::book(&s, &desk, book::Request { key: Key::Number(number), operation: OperationKind::Verification, delegate: None, print_code: true })
+    db.owner()
+        .await
+        .execute(
+            "UPDATE registrations SET email = NULL, doc_issuer = 'Comune di Cirié', res_address = 'Via Sant’Agostino'",
+            &[],
+        )
         .await
         .unwrap();
+    // No email: booking is refused (email is mandatory)... so give one and ask for the printed code.
+    db.owner().await.execute("UPDATE registrations SET email = 'nicolo@example.it'", &[]).await.unwrap();
+    let b = book::book(
+        &s,
+        &desk,
+        book::Request {
+            key: Key::Number(number),
+            operation: OperationKind::Verification,
+            delegate: None,
+            print_code: true,
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(b.code, Delivery::Printed);
     assert!(db.spooled().is_empty(), "printed instead of emailed");
     let pin = pin_in(&b.letters);
     let code = code_in(&pdf_text(&letter(&b.letters, "codice-attivazione")));
     for (slug, must) in [
         ("pin", vec!["Consegna del codice PIN", "Gentile Sig. Nicolò D'Amico Làconi", &pin]),
-        ("riepilogo", vec!["Riepilogo dei dati di registrazione", "Nicolò", "D'Amico Làconi", "Comune di Cirié", "Via Sant’Agostino", "carta d'identità", "riscontro forte"]),
+        (
+            "riepilogo",
+            vec![
+                "Riepilogo dei dati di registrazione",
+                "Nicolò",
+                "D'Amico Làconi",
+                "Comune di Cirié",
+                "Via Sant’Agostino",
+                "carta d'identità",
+                "riscontro forte",
+            ],
+        ),
         ("codice-attivazione", vec!["Consegna del codice di attivazione", "Nicolò D'Amico Làconi", &code]),
     ] {
         let text = pdf_text(&letter(&b.letters, slug));
@@ -355,8 +417,19 @@ async fn letters_carry_the_data_with_accents_and_the_pin_only_in_its_letter() {
             assert!(!text.contains(&pin), "the PIN must appear only in the PIN letter ({slug})");
         }
     }
-    let paths = book::print_letters(&s, &desk, &Key::Number(number), &[Reprint::Rules, Reprint::ProxyForm, Reprint::Guardianship]).await.unwrap();
-    for (slug, needle) in [("regolamento", "Il sottoscritto Nicolò D'Amico Làconi"), ("modulo-delega", "delega la persona"), ("dichiarazione-sostitutiva", "D.P.R. 445/2000")] {
+    let paths = book::print_letters(
+        &s,
+        &desk,
+        &Key::Number(number),
+        &[Reprint::Rules, Reprint::ProxyForm, Reprint::Guardianship],
+    )
+    .await
+    .unwrap();
+    for (slug, needle) in [
+        ("regolamento", "Il sottoscritto Nicolò D'Amico Làconi"),
+        ("modulo-delega", "delega la persona"),
+        ("dichiarazione-sostitutiva", "D.P.R. 445/2000"),
+    ] {
         let text = pdf_text(&letter(&paths, slug));
         assert!(text.contains(needle), "{slug} lacks {needle:?}:\n{text}");
         assert!(!text.contains(&pin));
@@ -376,7 +449,10 @@ async fn letters_carry_the_data_with_accents_and_the_pin_only_in_its_letter() {
         let rows = owner.query(&format!("SELECT row_to_json(t)::text FROM \"{t}\" t"), &[]).await.unwrap();
         for r in rows {
             let json: String = r.get(0);
-            assert!(!json.contains(&pin) && !json.contains(&code) && !json.contains(&canonical_code), "secret in clear in {t}: {json}");
+            assert!(
+                !json.contains(&pin) && !json.contains(&code) && !json.contains(&canonical_code),
+                "secret in clear in {t}: {json}"
+            );
         }
     }
 }
@@ -440,22 +516,56 @@ async fn change_residence_outside_competence_is_refused_and_writes_nothing() {
     let asti = db.operator("asti", &[], &["Asti"]).await;
     let s = db.admin().await;
     let number = mario().register(&s).await;
-    let before: String = db.owner().await.query_one("SELECT row_to_json(r)::text FROM registrations r", &[]).await.unwrap().get(0);
-    let out = db.cli(Some("asti"), &["change-residence", "--number", &number.to_string(), "--province", "TO",
-        "--municipality", "Moncalieri", "--address", "Via Roma", "--street-number", "1", "--postcode", "10024"]);
+    let before: String =
+        db.owner().await.query_one("SELECT row_to_json(r)::text FROM registrations r", &[]).await.unwrap().get(0);
+    let out = db.cli(
+        Some("asti"),
+        &[
+            "change-residence",
+            "--number",
+            &number.to_string(),
+            "--province",
+            "TO",
+            "--municipality",
+            "Moncalieri",
+            "--address",
+            "Via Roma",
+            "--street-number",
+            "1",
+            "--postcode",
+            "10024",
+        ],
+    );
     let (_, stderr, code) = text(&out);
     assert_eq!(code, exit::REFUSED, "{stderr}");
     assert!(stderr.contains("Moncalieri (TO) is outside the competence of operator asti (Asti (AT))"), "{stderr}");
-    let after: String = db.owner().await.query_one("SELECT row_to_json(r)::text FROM registrations r", &[]).await.unwrap().get(0);
+    let after: String =
+        db.owner().await.query_one("SELECT row_to_json(r)::text FROM registrations r", &[]).await.unwrap().get(0);
     assert_eq!(before, after);
     // Into its own municipality, for a citizen of another province: allowed.
-    let r = sportello::edit::change_residence(&asti, &Key::Number(number), sportello::edit::NewResidence {
-        province: "AT".into(), municipality: "Asti".into(), address: "Piazza San Secondo".into(),
-        street_number: Some("1".into()), postcode: Some("14100".into()), city: None, country: None,
-    }).await.unwrap();
+    let r = sportello::edit::change_residence(
+        &asti,
+        &Key::Number(number),
+        sportello::edit::NewResidence {
+            province: "AT".into(),
+            municipality: "Asti".into(),
+            address: "Piazza San Secondo".into(),
+            street_number: Some("1".into()),
+            postcode: Some("14100".into()),
+            city: None,
+            country: None,
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(r.data.residence.municipality_name.as_deref(), Some("Asti"));
-    let fields: serde_json::Value = db.owner().await
-        .query_one("SELECT details->'fields' FROM audit_log WHERE action = 'change-residence' AND outcome = 'ok'", &[]).await.unwrap().get(0);
+    let fields: serde_json::Value = db
+        .owner()
+        .await
+        .query_one("SELECT details->'fields' FROM audit_log WHERE action = 'change-residence' AND outcome = 'ok'", &[])
+        .await
+        .unwrap()
+        .get(0);
     assert!(fields.to_string().contains("residence.municipality"), "{fields}");
 }
 
@@ -468,19 +578,46 @@ async fn edit_delegate_and_username_recovery() {
     let n = number.to_string();
     let out = db.cli(Some("admin"), &["edit", "--number", &n, "--email", "m@postacertificata.gov.it"]);
     assert_eq!(out.status.code(), Some(exit::INVALID));
-    let out = db.cli(Some("admin"), &["edit", "--number", &n, "--mobile", "3339876543", "--doc-issuer", "Comune di Collegno", "--format", "json"]);
+    let out = db.cli(
+        Some("admin"),
+        &["edit", "--number", &n, "--mobile", "3339876543", "--doc-issuer", "Comune di Collegno", "--format", "json"],
+    );
     let (stdout, stderr, code) = text(&out);
     assert_eq!(code, 0, "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["mobile"], "3339876543");
     assert_eq!(v["community"], "sistemapiemonte");
-    let out = db.cli(Some("admin"), &["edit-delegate", "--number", &n, "--delegate-kind", "proxy", "--delegate-first-name", "Anna"]);
+    let out = db.cli(
+        Some("admin"),
+        &["edit-delegate", "--number", &n, "--delegate-kind", "proxy", "--delegate-first-name", "Anna"],
+    );
     assert_ne!(out.status.code(), Some(0), "no active operation / incomplete delegate");
     let b = book(&s, &desk, number, OperationKind::Verification).await.unwrap();
     let delegate_cf = crate::fixtures::cf("NRENNA", crate::fixtures::date("1980-01-01"), 'F', "L219");
-    let out = db.cli(Some("admin"), &["edit-delegate", "--number", &n, "--delegate-kind", "proxy", "--delegate-first-name", "Anna",
-        "--delegate-last-name", "Neri", "--delegate-cf", &delegate_cf, "--delegate-doc-type", "identity-card",
-        "--delegate-doc-number", "CA11111AA", "--delegate-doc-issued", "2023-01-01", "--delegate-doc-issuer", "Comune di Torino"]);
+    let out = db.cli(
+        Some("admin"),
+        &[
+            "edit-delegate",
+            "--number",
+            &n,
+            "--delegate-kind",
+            "proxy",
+            "--delegate-first-name",
+            "Anna",
+            "--delegate-last-name",
+            "Neri",
+            "--delegate-cf",
+            &delegate_cf,
+            "--delegate-doc-type",
+            "identity-card",
+            "--delegate-doc-number",
+            "CA11111AA",
+            "--delegate-doc-issued",
+            "2023-01-01",
+            "--delegate-doc-issuer",
+            "Comune di Torino",
+        ],
+    );
     let (stdout, stderr, code) = text(&out);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("Anna Neri"), "{stdout}");
@@ -490,7 +627,13 @@ async fn edit_delegate_and_username_recovery() {
     assert_eq!(out.status.code(), Some(exit::REFUSED));
     let out = db.cli(Some("admin"), &["username", "--number", &n, "--document", "ca00000aa"]);
     assert_eq!(text(&out).0.trim(), "mario.rossi");
-    let n_rec: i64 = db.owner().await.query_one("SELECT count(*) FROM audit_log WHERE action = 'username-recovery'", &[]).await.unwrap().get(0);
+    let n_rec: i64 = db
+        .owner()
+        .await
+        .query_one("SELECT count(*) FROM audit_log WHERE action = 'username-recovery'", &[])
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(n_rec, 2);
 }
 
@@ -498,20 +641,55 @@ async fn edit_delegate_and_username_recovery() {
 async fn register_at_the_desk_books_the_verification_through_the_binary() {
     let db = TestDb::new().await;
     let cf = mario().cf;
-    let out = db.cli(Some("admin"), &["register", "--cf", &cf, "--province", "TO", "--municipality", "Torino",
-        "--first-name", "Mario", "--last-name", "Rossi", "--birth-date", "1985-12-10", "--sex", "M",
-        "--doc-type", "identity-card", "--doc-number", "CA12345AA", "--doc-issued", "2022-03-01",
-        "--doc-issuer", "Comune di Torino", "--address", "Via Roma", "--street-number", "1", "--postcode", "10121",
-        "--email", "mario.rossi@example.it", "--format", "json"]);
+    let out = db.cli(
+        Some("admin"),
+        &[
+            "register",
+            "--cf",
+            &cf,
+            "--province",
+            "TO",
+            "--municipality",
+            "Torino",
+            "--first-name",
+            "Mario",
+            "--last-name",
+            "Rossi",
+            "--birth-date",
+            "1985-12-10",
+            "--sex",
+            "M",
+            "--doc-type",
+            "identity-card",
+            "--doc-number",
+            "CA12345AA",
+            "--doc-issued",
+            "2022-03-01",
+            "--doc-issuer",
+            "Comune di Torino",
+            "--address",
+            "Via Roma",
+            "--street-number",
+            "1",
+            "--postcode",
+            "10121",
+            "--email",
+            "mario.rossi@example.it",
+            "--format",
+            "json",
+        ],
+    );
     let (stdout, stderr, code) = text(&out);
     assert_eq!(code, 0, "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["operation"], "verification");
     assert_eq!(v["code"]["delivery"], "emailed");
-    let letters: Vec<PathBuf> = v["letters"].as_array().unwrap().iter().map(|p| PathBuf::from(p.as_str().unwrap())).collect();
+    let letters: Vec<PathBuf> =
+        v["letters"].as_array().unwrap().iter().map(|p| PathBuf::from(p.as_str().unwrap())).collect();
     assert_eq!(letters.len(), 2, "PIN letter and summary");
     assert!(!stdout.contains(&pin_in(&letters)), "the PIN is not printed on the terminal");
     assert!(!stderr.contains(&pin_in(&letters)));
-    let audit: String = db.owner().await.query_one("SELECT string_agg(details::text, ' ') FROM audit_log", &[]).await.unwrap().get(0);
+    let audit: String =
+        db.owner().await.query_one("SELECT string_agg(details::text, ' ') FROM audit_log", &[]).await.unwrap().get(0);
     assert!(!audit.contains(&pin_in(&letters)) && !audit.contains(&code_in(db.spooled().last().unwrap())));
 }

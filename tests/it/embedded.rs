@@ -20,16 +20,31 @@ fn first_commands_start_a_private_cluster() {
     // Under target/tmp, which the server user can reach when the tests run as root.
     let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let h = home.path();
-    let (_, stderr, code) = sportello(h, &["operator", "add", "mrossi", "--name", "Maria Rossi", "--ente", "ASL TO4", "--province", "TO"]);
+    let (_, stderr, code) =
+        sportello(h, &["operator", "add", "mrossi", "--name", "Maria Rossi", "--ente", "ASL TO4", "--province", "TO"]);
     assert_eq!(code, 0, "{stderr}");
     let (stdout, _, _) = sportello(h, &["db", "status"]);
-    assert!(stdout.contains("embedded cluster (running)") && stdout.contains(" applied") && !stdout.contains("pending"), "{stdout}");
+    assert!(
+        stdout.contains("embedded cluster (running)") && stdout.contains(" applied") && !stdout.contains("pending"),
+        "{stdout}"
+    );
     let samples = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/cia.csv");
     let (_, stderr, code) = sportello(h, &["import-cia", samples]);
     assert_eq!(code, 0, "{stderr}");
     let (stdout, stderr, code) = sportello(
         h,
-        &["register", "--cf", "RSSMRA85T10L219G", "--province", "TO", "--municipality", "Torino", "--email", "mario.rossi@example.it", "--no-prompt"],
+        &[
+            "register",
+            "--cf",
+            "RSSMRA85T10L219G",
+            "--province",
+            "TO",
+            "--municipality",
+            "Torino",
+            "--email",
+            "mario.rossi@example.it",
+            "--no-prompt",
+        ],
     );
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("pre-filled from CIA"), "{stderr}");

@@ -75,7 +75,11 @@ impl Citizen {
         d.residence.address = Some("Via Po".into());
         d.residence.street_number = Some("10/B".into());
         d.residence.postcode = Some(self.postcode.into());
-        d.contacts.email = Some(format!("{}.{}@example.it", self.first_name.to_lowercase(), self.last_name.to_lowercase().replace(' ', "")));
+        d.contacts.email = Some(format!(
+            "{}.{}@example.it",
+            self.first_name.to_lowercase(),
+            self.last_name.to_lowercase().replace(' ', "")
+        ));
         d
     }
 

@@ -27,10 +27,8 @@ fn test_home() -> PathBuf {
 fn template_name() -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    let mut files: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/sql"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let mut files: Vec<_> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/sql")).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
     for f in files {
         h.update(std::fs::read(f).unwrap());
@@ -82,7 +80,10 @@ fn server() -> &'static Server {
                     let mut cfg = admin.clone();
                     cfg.dbname(&building);
                     store::migrate(&cfg).await.expect("migrate the template");
-                    client.batch_execute(&format!("ALTER DATABASE \"{building}\" RENAME TO \"{template}\"")).await.unwrap();
+                    client
+                        .batch_execute(&format!("ALTER DATABASE \"{building}\" RENAME TO \"{template}\""))
+                        .await
+                        .unwrap();
                 }
                 client.execute("SELECT pg_advisory_unlock(72010002)", &[]).await.unwrap();
             });
@@ -173,9 +174,8 @@ impl TestDb {
 
     /// The messages in the outbox, oldest first.
     pub fn spooled(&self) -> Vec<String> {
-        let mut files: Vec<_> = std::fs::read_dir(self.outbox())
-            .map(|d| d.map(|e| e.unwrap().path()).collect())
-            .unwrap_or_default();
+        let mut files: Vec<_> =
+            std::fs::read_dir(self.outbox()).map(|d| d.map(|e| e.unwrap().path()).collect()).unwrap_or_default();
         files.sort_by_key(|p| std::fs::metadata(p).unwrap().modified().unwrap());
         files.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
     }

@@ -14,7 +14,9 @@ fn sample(name: &str) -> std::path::PathBuf {
 async fn every_kind_of_bad_row_is_reported_and_the_good_rows_imported() {
     let db = TestDb::new().await;
     let s = db.admin().await;
-    let summary = registry_import::import(&s, Source::Cia, &sample("cia-with-errors.csv"), &Options::default(), &Quiet).await.unwrap();
+    let summary = registry_import::import(&s, Source::Cia, &sample("cia-with-errors.csv"), &Options::default(), &Quiet)
+        .await
+        .unwrap();
     assert_eq!(summary.rows, 11);
     assert_eq!(summary.inserted, 2);
     let got: Vec<(u64, &str)> = summary.rejected.iter().map(|r| (r.line, r.field.as_str())).collect();
@@ -82,7 +84,10 @@ async fn re_import_touches_nothing_and_changes_are_applied() {
 
     // Rejects report to a file; exit code 3 when some rows were bad.
     let report = dir.path().join("rejects.csv");
-    let out = db.cli(Some("admin"), &["import-aura", sample("cia-with-errors.csv").to_str().unwrap(), "--rejects", report.to_str().unwrap()]);
+    let out = db.cli(
+        Some("admin"),
+        &["import-aura", sample("cia-with-errors.csv").to_str().unwrap(), "--rejects", report.to_str().unwrap()],
+    );
     assert_eq!(out.status.code(), Some(8));
     let report = std::fs::read_to_string(report).unwrap();
     assert!(report.starts_with("line,field,value,reason\n4,fiscal_code,"), "{report}");

@@ -1,7 +1,7 @@
 //! Integration tests against a real PostgreSQL (see harness.rs).
 
-mod harness;
 mod fixtures;
+mod harness;
 
 mod audit;
 mod batch;

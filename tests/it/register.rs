@@ -1,7 +1,7 @@
+use sportello::Error;
 use sportello::domain::{Community, Sex, State};
 use sportello::register::{self, Prepared};
 use sportello::store::registry::Source;
-use sportello::Error;
 
 use crate::fixtures::{Citizen, date};
 use crate::harness::TestDb;

@@ -73,22 +73,41 @@ async fn every_filter_alone() {
     assert_eq!(s.names(Query { fiscal_code: Some(rossi_cf.to_lowercase()), ..q() }).await, ["Mario Rossi"]);
     assert_eq!(s.names(Query { fiscal_code: Some("rssmra".into()), ..q() }).await, ["Mario Rossi", "Maria Rossini"]);
     assert_eq!(s.names(Query { fiscal_code: Some("*NNA*".into()), ..q() }).await, ["Anna Rossetti"]);
-    assert_eq!(s.names(Query { last_name: Some("ross".into()), ..q() }).await, ["Anna Rossetti", "Mario Rossi", "Maria Rossini"]);
+    assert_eq!(
+        s.names(Query { last_name: Some("ross".into()), ..q() }).await,
+        ["Anna Rossetti", "Mario Rossi", "Maria Rossini"]
+    );
     assert_eq!(s.names(Query { last_name: Some("*ANCH*".into()), ..q() }).await, ["Luca Bianchi"]);
-    assert_eq!(s.names(Query { first_name: Some("Mar".into()), ..q() }).await, ["Mario Rossi", "Maria Rossini", "Marco Verdi"]);
-    assert_eq!(s.names(Query { province: Some("TO".into()), ..q() }).await, ["Mario Rossi", "Maria Rossini", "Marco Verdi"]);
+    assert_eq!(
+        s.names(Query { first_name: Some("Mar".into()), ..q() }).await,
+        ["Mario Rossi", "Maria Rossini", "Marco Verdi"]
+    );
+    assert_eq!(
+        s.names(Query { province: Some("TO".into()), ..q() }).await,
+        ["Mario Rossi", "Maria Rossini", "Marco Verdi"]
+    );
     assert_eq!(s.names(Query { province: Some("cuneo".into()), ..q() }).await, ["Anna Rossetti"]);
     assert_eq!(s.names(Query { municipality: Some("torino".into()), ..q() }).await, ["Mario Rossi", "Marco Verdi"]);
-    assert_eq!(s.names(Query { municipality: Some("A479".into()), ..q() }).await, ["Luca Bianchi"], "cadastral code of Asti");
-    assert_eq!(s.names(Query { municipality: Some("001156".into()), ..q() }).await, ["Maria Rossini"], "ISTAT code of Moncalieri");
+    assert_eq!(
+        s.names(Query { municipality: Some("A479".into()), ..q() }).await,
+        ["Luca Bianchi"],
+        "cadastral code of Asti"
+    );
+    assert_eq!(
+        s.names(Query { municipality: Some("001156".into()), ..q() }).await,
+        ["Maria Rossini"],
+        "ISTAT code of Moncalieri"
+    );
     let day = crate::fixtures::date;
     assert_eq!(
-        s.names(Query { registered_from: Some(day("2026-01-01")), registered_to: Some(day("2026-01-31")), ..q() }).await,
+        s.names(Query { registered_from: Some(day("2026-01-01")), registered_to: Some(day("2026-01-31")), ..q() })
+            .await,
         ["Mario Rossi"]
     );
     // Days are Italian days: 23:30 in Rome on 20 February (22:30 UTC) is the 20th.
     assert_eq!(
-        s.names(Query { registered_from: Some(day("2026-02-20")), registered_to: Some(day("2026-02-20")), ..q() }).await,
+        s.names(Query { registered_from: Some(day("2026-02-20")), registered_to: Some(day("2026-02-20")), ..q() })
+            .await,
         ["Maria Rossini"]
     );
     assert_eq!(s.names(Query { registered_to: Some(day("2026-02-19")), ..q() }).await, ["Mario Rossi"]);
@@ -104,7 +123,8 @@ async fn every_filter_alone() {
 async fn filters_combined() {
     let s = seed().await;
     assert_eq!(
-        s.names(Query { last_name: Some("ross".into()), province: Some("TO".into()), strong: Some(false), ..q() }).await,
+        s.names(Query { last_name: Some("ross".into()), province: Some("TO".into()), strong: Some(false), ..q() })
+            .await,
         ["Mario Rossi", "Maria Rossini"]
     );
     assert_eq!(
@@ -118,9 +138,18 @@ async fn filters_combined() {
         .await,
         ["Maria Rossini"]
     );
-    assert!(s.names(Query { municipality: Some("Torino".into()), state: Some(sportello::domain::State::Attivato), ..q() }).await.is_empty());
+    assert!(
+        s.names(Query { municipality: Some("Torino".into()), state: Some(sportello::domain::State::Attivato), ..q() })
+            .await
+            .is_empty()
+    );
     assert_eq!(
-        s.names(Query { fiscal_code: Some("RSS".into()), registered_from: Some(crate::fixtures::date("2026-02-01")), ..q() }).await,
+        s.names(Query {
+            fiscal_code: Some("RSS".into()),
+            registered_from: Some(crate::fixtures::date("2026-02-01")),
+            ..q()
+        })
+        .await,
         ["Anna Rossetti", "Maria Rossini"]
     );
 }
@@ -146,15 +175,19 @@ async fn columns_show_operation_and_actions() {
 async fn bad_filters_are_refused() {
     let s = seed().await;
     let admin = s.db.admin().await;
-    let err = search::search(&admin, Query { municipality: Some("Atlantide".into()), limit: 5, ..q() }).await.unwrap_err();
+    let err =
+        search::search(&admin, Query { municipality: Some("Atlantide".into()), limit: 5, ..q() }).await.unwrap_err();
     assert!(err.to_string().contains("unknown municipality 'Atlantide'"), "{err}");
     let err = search::search(&admin, Query { province: Some("XX".into()), limit: 5, ..q() }).await.unwrap_err();
     assert!(err.to_string().contains("unknown province"), "{err}");
     let err = search::search(&admin, Query { limit: 0, ..q() }).await.unwrap_err();
     assert!(err.to_string().contains("--limit"), "{err}");
     let day = crate::fixtures::date;
-    let err = search::search(&admin, Query { registered_from: Some(day("2026-03-01")), registered_to: Some(day("2026-01-01")), limit: 5, ..q() })
-        .await
-        .unwrap_err();
+    let err = search::search(
+        &admin,
+        Query { registered_from: Some(day("2026-03-01")), registered_to: Some(day("2026-01-01")), limit: 5, ..q() },
+    )
+    .await
+    .unwrap_err();
     assert!(err.to_string().contains("after"), "{err}");
 }
