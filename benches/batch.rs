@@ -250,6 +250,18 @@ async fn main() {
         return;
     }
     let t = Instant::now();
+    // Bulk load without the search indexes, then build them (as a restore would): the same
+    // indexes as the migrations made, much faster than maintaining them row by row.
+    let indexes: Vec<(String, String)> = owner
+        .query("SELECT indexname::text, indexdef FROM pg_indexes WHERE tablename = 'registrations' AND indexname LIKE 'registrations\\_%' AND indexdef NOT LIKE '%UNIQUE%'", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    for (name, _) in &indexes {
+        owner.batch_execute(&format!("DROP INDEX {name}")).await.unwrap();
+    }
     owner
         .execute(
             "INSERT INTO registrations (fiscal_code, community, state, strong, first_name, last_name, res_province, res_municipality, registered_at)
@@ -270,6 +282,9 @@ async fn main() {
         )
         .await
         .unwrap();
+    for (_, def) in &indexes {
+        owner.batch_execute(def).await.unwrap();
+    }
     owner.batch_execute("ANALYZE registrations; ANALYZE operations").await.unwrap();
     let total: i64 = owner.query_one("SELECT count(*) FROM registrations", &[]).await.unwrap().get(0);
     println!(

@@ -98,15 +98,21 @@ CREATE TABLE registrations (
     updated_by           text REFERENCES operators(id),
     updated_at           timestamptz NOT NULL DEFAULT now()
 );
--- Search indexes: partial (substring) matches on names and fiscal code use trigrams,
--- prefix matches on the fiscal code use the btree pattern index.
+-- Search indexes. Results are listed by surname, first name, number in byte order (COLLATE "C",
+-- the same on every server): the composite indexes below serve a surname prefix, or a
+-- municipality/province with a state, in that order, so a page of results stops after its
+-- rows instead of sorting every match. Substring matches (`*x*`) use the trigram indexes,
+-- fiscal-code prefixes the pattern index.
 CREATE INDEX registrations_last_name_trgm  ON registrations USING gin (upper(last_name) gin_trgm_ops);
 CREATE INDEX registrations_first_name_trgm ON registrations USING gin (upper(first_name) gin_trgm_ops);
 CREATE INDEX registrations_cf_trgm         ON registrations USING gin (fiscal_code gin_trgm_ops);
 CREATE INDEX registrations_cf_prefix       ON registrations (fiscal_code text_pattern_ops);
-CREATE INDEX registrations_last_name_prefix ON registrations (upper(last_name) text_pattern_ops);
-CREATE INDEX registrations_municipality    ON registrations (res_municipality, state, registration_number);
-CREATE INDEX registrations_province        ON registrations (res_province, state, registration_number);
+CREATE INDEX registrations_name_order      ON registrations
+    ((upper(last_name) COLLATE "C"), (upper(first_name) COLLATE "C"), registration_number);
+CREATE INDEX registrations_municipality    ON registrations
+    (res_municipality, state, (upper(last_name) COLLATE "C"), (upper(first_name) COLLATE "C"), registration_number);
+CREATE INDEX registrations_province        ON registrations
+    (res_province, state, (upper(last_name) COLLATE "C"), (upper(first_name) COLLATE "C"), registration_number);
 CREATE INDEX registrations_date            ON registrations (registered_at);
 
 -- Operations booked at a desk. At most one active ('A') per registration, enforced here.

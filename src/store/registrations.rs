@@ -315,7 +315,13 @@ pub async fn search(c: &impl GenericClient, f: &SearchFilter) -> Result<Vec<Sear
         }
     }
     if let Some(v) = &f.last_name {
-        add("upper(r.last_name) LIKE ?", Box::new(like_pattern(v)));
+        // A prefix walks the name-ordered index; a pattern starting with `*` uses the trigrams.
+        let pattern = like_pattern(v);
+        if pattern.starts_with('%') {
+            add("upper(r.last_name) LIKE ?", Box::new(pattern));
+        } else {
+            add("upper(r.last_name) COLLATE \"C\" LIKE ?", Box::new(pattern));
+        }
     }
     if let Some(v) = &f.first_name {
         add("upper(r.first_name) LIKE ?", Box::new(like_pattern(v)));
@@ -351,7 +357,7 @@ pub async fn search(c: &impl GenericClient, f: &SearchFilter) -> Result<Vec<Sear
          LEFT JOIN municipalities m ON m.istat_code = r.res_municipality
          LEFT JOIN operations o ON o.registration_number = r.registration_number AND o.status = 'A'
          {where_clause}
-         ORDER BY upper(r.last_name), upper(r.first_name), r.registration_number
+         ORDER BY upper(r.last_name) COLLATE \"C\", upper(r.first_name) COLLATE \"C\", r.registration_number
          LIMIT ${}",
         params.len()
     );
