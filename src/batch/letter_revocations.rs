@@ -273,34 +273,25 @@ pub async fn revoke_batch(session: &Session, desk: &Desk, path: &Path, progress:
         if position <= run.position {
             continue;
         }
-        let (line, letter) = match record {
+        // A row that cannot be read is reported like any other letter not honoured.
+        let parsed = match record {
             Ok(r) => {
                 let line = r.position().map(|p| p.line()).unwrap_or(0);
-                match r.deserialize::<Letter>(Some(&headers)) {
-                    Ok(l) => (line, l),
-                    Err(e) => {
-                        let bad = Letter { fiscal_code: r.get(0).unwrap_or_default().into(), ..Default::default() };
-                        finish_outcome(
-                            session,
-                            &bad,
-                            Outcome::Invalid { reason: e.to_string() },
-                            Some((run.id, position, line)),
-                        )
-                        .await?;
-                        continue;
-                    }
-                }
+                r.deserialize::<Letter>(Some(&headers)).map(|l| (line, l)).map_err(|e| {
+                    (
+                        line,
+                        Letter { fiscal_code: r.get(0).unwrap_or_default().into(), ..Default::default() },
+                        e.to_string(),
+                    )
+                })
             }
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                let bad = Letter::default();
-                finish_outcome(
-                    session,
-                    &bad,
-                    Outcome::Invalid { reason: e.to_string() },
-                    Some((run.id, position, line)),
-                )
-                .await?;
+            Err(e) => Err((e.position().map(|p| p.line()).unwrap_or(0), Letter::default(), e.to_string())),
+        };
+        let (line, letter) = match parsed {
+            Ok(ok) => ok,
+            Err((line, bad, reason)) => {
+                let invalid = Outcome::Invalid { reason };
+                finish_outcome(session, &bad, invalid, Some((run.id, position, line))).await?;
                 continue;
             }
         };

@@ -326,6 +326,36 @@ fn merge_sql(table: &str) -> String {
     )
 }
 
+type Key16 = [u8; 16];
+
+/// The first 16 bytes of a digest, or a fiscal code (16 ASCII characters), as a compact key.
+fn digest_of(bytes: &[u8]) -> Key16 {
+    let mut k = [0u8; 16];
+    let n = bytes.len().min(16);
+    k[..n].copy_from_slice(&bytes[..n]);
+    k
+}
+
+fn key_of(fiscal_code: &str) -> Key16 {
+    digest_of(fiscal_code.as_bytes())
+}
+
+/// Fiscal code → content digest of every row of a mirror, streamed in one pass.
+async fn stored_digests(c: &deadpool_postgres::Object, table: &str) -> Result<HashMap<Key16, Key16>> {
+    use futures_util::TryStreamExt;
+    let rows = c.query_raw(&format!("SELECT fiscal_code, row_hash FROM {table}"), std::iter::empty::<&str>()).await?;
+    pin_mut!(rows);
+    let mut out = HashMap::new();
+    while let Some(row) = rows.try_next().await? {
+        let code: &str = row.get(0);
+        let hash: Option<&[u8]> = row.get(1);
+        if let Some(h) = hash {
+            out.insert(key_of(code), digest_of(h));
+        }
+    }
+    Ok(out)
+}
+
 /// What the reading thread hands over: a validated chunk of the file.
 struct Chunk {
     good: Vec<Resident>,
@@ -523,6 +553,10 @@ pub async fn import(
     let total_bytes = std::fs::metadata(path).map(|m| m.len()).ok();
     progress.start(&format!("{} {}", source.label(), path.display()), total_bytes, 0);
 
+    // The digests of the stored rows, read once in one pass: unchanged rows are then recognised
+    // without touching the database (a re-import of an unchanged file writes nothing).
+    let stored =
+        if initial_load || run_id.is_none() { HashMap::new() } else { stored_digests(&client, source.table()).await? };
     let (sender, mut chunks) = tokio::sync::mpsc::channel::<Chunk>(2);
     let (chunk_size, encoding) = (opts.chunk_size, opts.encoding);
     let reader =
@@ -542,18 +576,11 @@ pub async fn import(
         };
         let tx = client.transaction().await?;
         // Rows whose digest equals the stored one are unchanged: they are not sent at all.
-        let changed: Vec<&Resident> = if initial_load {
-            chunk.good.iter().collect()
-        } else {
-            let codes: Vec<&str> = chunk.good.iter().map(|r| r.fiscal_code.as_str()).collect();
-            let stored: HashMap<String, Option<Vec<u8>>> = tx
-                .query(&format!("SELECT fiscal_code, row_hash FROM {table} WHERE fiscal_code = ANY($1)"), &[&codes])
-                .await?
-                .into_iter()
-                .map(|r| (r.get(0), r.get(1)))
-                .collect();
-            chunk.good.iter().filter(|r| stored.get(&r.fiscal_code) != Some(&Some(r.hash.clone()))).collect()
-        };
+        let changed: Vec<&Resident> = chunk
+            .good
+            .iter()
+            .filter(|r| initial_load || stored.get(&key_of(&r.fiscal_code)) != Some(&digest_of(&r.hash)))
+            .collect();
         let (mut inserted, mut updated) = (0i64, 0i64);
         if !changed.is_empty() {
             let (target, types) =
