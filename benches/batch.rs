@@ -228,7 +228,7 @@ async fn main() {
         let report = postal::run(
             &session,
             &desk,
-            &postal::Options { province: None, limit: None, batch_size: 1000, out: out.clone() },
+            &postal::Options { province: None, limit: None, batch_size: 1000, out: out.clone(), dry_run: false },
             &Quiet,
         )
         .await

@@ -137,6 +137,9 @@ pub struct PrintArgs {
     /// Postal run: where the PDF files and manifests go (default: SPORTELLO_HOME/postal).
     #[arg(long, requires = "postal_run")]
     out: Option<PathBuf>,
+    /// Postal run: count the letters due and the files they would fill; print nothing.
+    #[arg(long, requires = "postal_run")]
+    dry_run: bool,
 }
 
 pub async fn print(env: &Env, a: PrintArgs) -> sportello::Result<i32> {
@@ -147,11 +150,14 @@ pub async fn print(env: &Env, a: PrintArgs) -> sportello::Result<i32> {
             limit: a.limit,
             batch_size: a.batch_size,
             out: a.out.clone().unwrap_or_else(|| env.home.join("postal")),
+            dry_run: a.dry_run,
         };
         let progress = Reporter::new();
         let report = in_session(env, async |s| postal::run(s, &desk, &opts, &progress).await).await?;
         if env.format == output::Format::Json {
             output::json(&report)?;
+        } else if a.dry_run {
+            println!("dry run: {} letters due, {} files of up to {}", report.letters, report.batches, a.batch_size);
         } else {
             if report.resumed {
                 println!(

@@ -78,6 +78,9 @@ pub struct RevokeArgs {
     /// Write the letters not honoured (line, field, value, reason) to this CSV file.
     #[arg(long, value_name = "FILE", requires = "letters")]
     report: Option<PathBuf>,
+    /// Check every letter against the records and report; revoke nothing.
+    #[arg(long, requires = "letters")]
+    dry_run: bool,
     /// One letter: the citizen's fiscal code.
     #[arg(long, requires = "letter_protocol")]
     cf: Option<String>,
@@ -103,18 +106,23 @@ pub async fn revoke(env: &Env, a: RevokeArgs) -> sportello::Result<i32> {
     if let Some(file) = &a.letters {
         let progress = Reporter::new();
         let report =
-            in_session(env, async |s| letter_revocations::revoke_batch(s, &desk, file, &progress).await).await?;
+            in_session(env, async |s| letter_revocations::revoke_batch(s, &desk, file, a.dry_run, &progress).await)
+                .await?;
         if report.already_done {
             eprintln!("{} was processed completely by run {}: nothing to do", file.display(), report.run_id);
             return Ok(exit::OK);
         }
-        eprintln!(
-            "run {}{}: {} letters, {}",
-            report.run_id,
-            if report.resumed { " (resumed)" } else { "" },
-            report.rows,
-            report.counts
-        );
+        if a.dry_run {
+            eprintln!("dry run: {} letters, {} (nothing revoked)", report.rows, report.counts);
+        } else {
+            eprintln!(
+                "run {}{}: {} letters, {}",
+                report.run_id,
+                if report.resumed { " (resumed)" } else { "" },
+                report.rows,
+                report.counts
+            );
+        }
         if let Some(path) = &a.report {
             write_rejects(path, &report.reported)?;
             eprintln!("letters not honoured written to {}", path.display());

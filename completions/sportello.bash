@@ -1850,7 +1850,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__print__subcmd__letters)
-            opts="-h --cf --number --summary --rules --proxy-form --guardianship --activation-code --pin-by-post --postal-run --province --limit --batch-size --out --database-url --home --operator --format --help"
+            opts="-h --cf --number --summary --rules --proxy-form --guardianship --activation-code --pin-by-post --postal-run --province --limit --batch-size --out --dry-run --database-url --home --operator --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2128,7 +2128,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__revoke)
-            opts="-h --letters --report --cf --letter-protocol --first-name --last-name --doc-number --doc-issued --database-url --home --operator --format --help"
+            opts="-h --letters --report --dry-run --cf --letter-protocol --first-name --last-name --doc-number --doc-issued --database-url --home --operator --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -293,6 +293,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l gu
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l activation-code -d 'A new activation code, printed'
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l pin-by-post -d 'Send a new PIN by post with the next postal run'
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l postal-run -d 'Print the PIN letters that are due, for the print shop'
+complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l dry-run -d 'Postal run: count the letters due and the files they would fill; print nothing'
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l cf -d 'Fiscal code of the citizen' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l number -d 'Registration number' -r
@@ -397,6 +398,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l operator 
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l dry-run -d 'Check every letter against the records and report; revoke nothing'
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand runs" -l kind -d 'Only runs of this kind (import-cia, import-aura, postal-run, revoke-letters, helpdesk-mailbox)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand runs" -l limit -r

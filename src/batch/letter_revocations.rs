@@ -96,12 +96,14 @@ fn mismatches(l: &Letter, r: &Registration, issued: Option<NaiveDate>) -> Vec<St
 }
 
 /// Processes one letter in its own transaction (with the run's checkpoint in it, for batches).
+/// A dry run decides and rolls back: nothing is erased or recorded.
 async fn process(
     session: &Session,
     desk: &Desk,
     l: &Letter,
     require_all: bool,
     checkpoint: Option<(i64, i64, u64)>,
+    dry_run: bool,
 ) -> Result<Outcome> {
     let mut client = session.db.client().await?;
     let tx = client.transaction().await?;
@@ -136,13 +138,11 @@ async fn process(
         let Some(r) = registrations::get(&tx, &Key::FiscalCode(fc.to_string())).await? else {
             drop(tx);
             let revoked = was_revoked(&session.db, desk, fc.as_str()).await?;
-            return finish_outcome(
-                session,
-                l,
-                if revoked { Outcome::AlreadyRevoked } else { Outcome::NotFound },
-                checkpoint,
-            )
-            .await;
+            let outcome = if revoked { Outcome::AlreadyRevoked } else { Outcome::NotFound };
+            if dry_run {
+                return Ok(outcome);
+            }
+            return finish_outcome(session, l, outcome, checkpoint).await;
         };
         operations::lock(&tx, r.registration_number).await?;
         let wrong = mismatches(l, &r, issued);
@@ -152,9 +152,27 @@ async fn process(
         erase(&tx, desk, &r, &Channel::RegisteredLetter { protocol: l.protocol.trim().to_string() }).await?;
         Outcome::Revoked { registration_number: r.registration_number }
     };
+    if dry_run {
+        tx.rollback().await?;
+        return Ok(outcome);
+    }
     record_in(&tx, session, l, &outcome, checkpoint).await?;
     tx.commit().await?;
     Ok(outcome)
+}
+
+/// The report line of a letter not honoured.
+fn rejects_for(outcome: &Outcome, line: u64, l: &Letter) -> Vec<Reject> {
+    let r = |field: &str, reason: String| vec![Reject::new(line, field, &l.fiscal_code, reason)];
+    match outcome {
+        Outcome::Revoked { .. } => vec![],
+        Outcome::Mismatch { fields } => {
+            r(&fields.join(" "), "mismatch: the letter's data differ from the record".into())
+        }
+        Outcome::NotFound => r("fiscal_code", "not found: no registration with this fiscal code".into()),
+        Outcome::AlreadyRevoked => r("fiscal_code", "already revoked".into()),
+        Outcome::Invalid { reason } => r("", reason.clone()),
+    }
 }
 
 /// Records an outcome decided outside a transaction (not found / already revoked).
@@ -194,23 +212,7 @@ async fn record_in(
         )
         .await?;
     if let Some((run, position, line)) = checkpoint {
-        let rejects = match outcome {
-            Outcome::Revoked { .. } => vec![],
-            Outcome::Mismatch { fields } => vec![Reject::new(
-                line,
-                &fields.join(" "),
-                &l.fiscal_code,
-                "mismatch: the letter's data differ from the record",
-            )],
-            Outcome::NotFound => vec![Reject::new(
-                line,
-                "fiscal_code",
-                &l.fiscal_code,
-                "not found: no registration with this fiscal code",
-            )],
-            Outcome::AlreadyRevoked => vec![Reject::new(line, "fiscal_code", &l.fiscal_code, "already revoked")],
-            Outcome::Invalid { reason } => vec![Reject::new(line, "", &l.fiscal_code, reason.clone())],
-        };
+        let rejects = rejects_for(outcome, line, l);
         let ok = i64::from(rejects.is_empty());
         super::checkpoint(tx, run, position, 1, ok, &rejects, &json!({ outcome.key(): 1 })).await?;
     }
@@ -219,7 +221,7 @@ async fn record_in(
 
 /// One letter typed by the helpdesk (`revoke --cf ... --letter-protocol ...`).
 pub async fn revoke_one(session: &Session, desk: &Desk, letter: Letter) -> Result<Outcome> {
-    process(session, desk, &letter, false, None).await
+    process(session, desk, &letter, false, None, false).await
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -232,11 +234,23 @@ pub struct Report {
     pub reported: Vec<Reject>,
 }
 
-/// A batch of letters.
-pub async fn revoke_batch(session: &Session, desk: &Desk, path: &Path, progress: &dyn Progress) -> Result<Report> {
+/// A batch of letters. A dry run decides every letter and reports, without erasing or
+/// recording anything.
+pub async fn revoke_batch(
+    session: &Session,
+    desk: &Desk,
+    path: &Path,
+    dry_run: bool,
+    progress: &dyn Progress,
+) -> Result<Report> {
     let checksum = super::checksum_file(path)?;
     let input = path.display().to_string();
-    let run = match super::begin(session, "revoke-letters", &input, &checksum, json!({}), true).await? {
+    let begin = if dry_run {
+        Begin::Fresh(super::Run { id: 0, position: 0, resumed: false })
+    } else {
+        super::begin(session, "revoke-letters", &input, &checksum, json!({}), true).await?
+    };
+    let run = match begin {
         Begin::AlreadyDone(done) => {
             return Ok(Report {
                 run_id: done.id,
@@ -268,6 +282,9 @@ pub async fn revoke_batch(session: &Session, desk: &Desk, path: &Path, progress:
         Some(records.len() as u64),
         run.position as u64,
     );
+    let mut dry_counts: std::collections::BTreeMap<&str, i64> = Default::default();
+    let mut dry_rejects = Vec::new();
+    let mut dry_revoked = std::collections::HashSet::new();
     for (i, record) in records.iter().enumerate() {
         let position = i as i64 + 1;
         if position <= run.position {
@@ -287,16 +304,42 @@ pub async fn revoke_batch(session: &Session, desk: &Desk, path: &Path, progress:
             }
             Err(e) => Err((e.position().map(|p| p.line()).unwrap_or(0), Letter::default(), e.to_string())),
         };
-        let (line, letter) = match parsed {
-            Ok(ok) => ok,
+        let (line, letter, outcome) = match parsed {
+            Ok((line, letter)) => {
+                let code = letter.fiscal_code.trim().to_uppercase();
+                // A dry run changes nothing, so it remembers what it would have revoked.
+                let outcome = if dry_run && dry_revoked.contains(&code) {
+                    Outcome::AlreadyRevoked
+                } else {
+                    process(session, desk, &letter, true, Some((run.id, position, line)), dry_run).await?
+                };
+                if matches!(outcome, Outcome::Revoked { .. }) {
+                    dry_revoked.insert(code);
+                }
+                (line, letter, outcome)
+            }
             Err((line, bad, reason)) => {
                 let invalid = Outcome::Invalid { reason };
-                finish_outcome(session, &bad, invalid, Some((run.id, position, line))).await?;
-                continue;
+                if !dry_run {
+                    finish_outcome(session, &bad, invalid.clone(), Some((run.id, position, line))).await?;
+                }
+                (line, bad, invalid)
             }
         };
-        process(session, desk, &letter, true, Some((run.id, position, line))).await?;
+        if dry_run {
+            *dry_counts.entry(outcome.key()).or_insert(0) += 1;
+            dry_rejects.extend(rejects_for(&outcome, line, &letter));
+        }
         progress.advance(position as u64);
+    }
+    if dry_run {
+        progress.finish("dry run: nothing written");
+        return Ok(Report {
+            rows: records.len() as i64,
+            counts: json!(dry_counts),
+            reported: dry_rejects,
+            ..Default::default()
+        });
     }
     let client = session.db.client().await?;
     super::finish(&client, run.id).await?;

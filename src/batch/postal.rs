@@ -31,6 +31,8 @@ pub struct Options {
     pub limit: Option<i64>,
     pub batch_size: usize,
     pub out: PathBuf,
+    /// Count the letters due and the files they would fill; print and store nothing.
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -123,12 +125,26 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
     if opts.batch_size == 0 {
         return Err(Error::Invalid("--batch-size must be at least 1".into()));
     }
-    std::fs::create_dir_all(&opts.out).map_err(Error::io(format!("cannot create {}", opts.out.display())))?;
-    let out = opts.out.canonicalize().map_err(Error::io(format!("cannot resolve {}", opts.out.display())))?;
     let province = match &opts.province {
         Some(p) => Some(reference::resolve_province(&session.db.client().await?, p).await?),
         None => None,
     };
+    if opts.dry_run {
+        let due: i64 = session
+            .db
+            .client()
+            .await?
+            .query_one(
+                "SELECT count(*) FROM registrations WHERE pin_letter_due AND ($1::text IS NULL OR res_province = $1)",
+                &[&province],
+            )
+            .await?
+            .get(0);
+        let letters = opts.limit.map(|l| l.min(due)).unwrap_or(due).max(0) as u64;
+        return Ok(Report { letters, batches: letters.div_ceil(opts.batch_size as u64), ..Default::default() });
+    }
+    std::fs::create_dir_all(&opts.out).map_err(Error::io(format!("cannot create {}", opts.out.display())))?;
+    let out = opts.out.canonicalize().map_err(Error::io(format!("cannot resolve {}", opts.out.display())))?;
     let options = json!({ "province": province, "limit": opts.limit, "batch_size": opts.batch_size, "out": out });
     let Begin::Fresh(run) = super::begin(
         session,

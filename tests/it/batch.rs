@@ -181,6 +181,8 @@ async fn a_postal_run_killed_midway_prints_every_letter_once() {
     let out_dir = tempfile::tempdir().unwrap();
     let out = out_dir.path().to_str().unwrap();
     let args = ["print-letters", "--postal-run", "--batch-size", "50", "--out", out];
+    let dry = db.cli(Some("admin"), &[&args[..], &["--dry-run"]].concat());
+    assert!(text_of(&dry).contains("dry run: 1500 letters due, 30 files of up to 50"), "{}", text_of(&dry));
     let mut child = spawn(&db, &args);
     kill_when(&db, &mut child, "SELECT count(*) >= 4 FROM postal_batches").await;
     let owner = db.owner().await;
@@ -276,6 +278,19 @@ async fn registered_letters_revoke_the_matching_and_report_the_rest() {
     assert_eq!(mario().cf, "RSSMRA85T10L219G");
     register(&db, &mario(), "CA12345AA", "2022-03-01", "mario.rossi@example.it").await;
     register(&db, &sara(), "CA77777EE", "2024-05-02", "sara.esposito@example.it").await;
+    // A dry run decides every letter and changes nothing.
+    let out = db
+        .cli(Some("admin"), &["revoke", "--letters", sample("revocation-letters.csv").to_str().unwrap(), "--dry-run"]);
+    assert_eq!(out.status.code(), Some(8));
+    assert!(
+        text(&out).1.contains(
+            r#"dry run: 5 letters, {"already_revoked":1,"invalid":1,"mismatch":1,"not_found":1,"revoked":1}"#
+        ),
+        "{}",
+        text(&out).1
+    );
+    let n: i64 = db.owner().await.query_one("SELECT count(*) FROM registrations", &[]).await.unwrap().get(0);
+    assert_eq!(n, 2, "nothing revoked by the dry run");
     let report = db.files.path().join("revocations.csv");
     let out = db.cli(
         Some("admin"),

@@ -61,3 +61,19 @@ fn first_commands_start_a_private_cluster() {
     assert!(stdout.contains("\"state\": \"riscontrato\""), "{stdout}");
     sportello(h, &["db", "stop"]);
 }
+
+#[test]
+fn missing_server_binaries_say_how_to_install_them() {
+    let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sportello"))
+        .args(["db", "start"])
+        .env("SPORTELLO_HOME", home.path())
+        .env("SPORTELLO_PG_BIN", "/nonexistent")
+        .env_remove("SPORTELLO_DATABASE_URL")
+        .output()
+        .unwrap();
+    let (_, stderr, code) = text(&out);
+    assert_eq!(code, 6, "{stderr}");
+    assert!(stderr.contains("apt-get install postgresql"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
