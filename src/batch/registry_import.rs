@@ -78,6 +78,8 @@ struct Resident {
     doc_issuer: Option<String>,
     /// Digest of the content, to recognise an unchanged row cheaply.
     hash: Vec<u8>,
+    /// Line of the file.
+    line: u64,
 }
 
 impl Resident {
@@ -168,6 +170,7 @@ fn validate(raw: RawRow, line: u64, municipalities: &Municipalities) -> std::res
         doc_issued,
         doc_issuer: opt(&raw.doc_issuer),
         hash: Vec::new(),
+        line,
     };
     r.digest();
     Ok(r)
@@ -367,6 +370,22 @@ struct Chunk {
     bytes: u64,
 }
 
+/// One record of the file, decoded and validated.
+fn parse_row(
+    line: u64,
+    record: csv::ByteRecord,
+    headers: &csv::StringRecord,
+    encoding: Encoding,
+    municipalities: &Municipalities,
+) -> std::result::Result<Resident, Reject> {
+    let text = csv::StringRecord::from_byte_record(record).map_err(|e| {
+        let hint = if encoding == Encoding::Utf8 { " (a legacy file? use --encoding latin-1)" } else { "" };
+        Reject::new(line, "", "", format!("not valid UTF-8: {e}{hint}"))
+    })?;
+    let raw: RawRow = text.deserialize(Some(headers)).map_err(|e| Reject::new(line, "", "", e.to_string()))?;
+    validate(raw, line, municipalities)
+}
+
 /// Reads and validates the file in chunks on a thread of its own, so that the validation of the
 /// next chunk overlaps the database's work on the current one. The first `skip` records (a
 /// resumed run's committed part) are only scanned for their fiscal codes, to keep refusing
@@ -384,6 +403,7 @@ fn read_chunks(
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut position = 0u64;
     let mut record = csv::ByteRecord::new();
+    let mut records: Vec<(u64, csv::ByteRecord)> = Vec::with_capacity(chunk_size);
     loop {
         let mut chunk = Chunk { good: Vec::with_capacity(chunk_size), bad: Vec::new(), read: 0, position: 0, bytes: 0 };
         let mut end = false;
@@ -413,37 +433,34 @@ fn read_chunks(
                 continue;
             }
             chunk.read += 1;
-            let text = match csv::StringRecord::from_byte_record(record.clone()) {
-                Ok(t) => t,
-                Err(e) => {
-                    let hint = if encoding == Encoding::Utf8 { " (a legacy file? use --encoding latin-1)" } else { "" };
-                    chunk.bad.push(Reject::new(line, "", "", format!("not valid UTF-8: {e}{hint}")));
-                    continue;
-                }
-            };
-            let raw: RawRow = match text.deserialize(Some(&headers)) {
-                Ok(r) => r,
-                Err(e) => {
-                    chunk.bad.push(Reject::new(line, "", "", e.to_string()));
-                    continue;
-                }
-            };
-            match validate(raw, line, &municipalities) {
+            records.push((line, record.clone()));
+        }
+        // Validation runs on every core; the duplicate check after it keeps file order.
+        let checked: Vec<std::result::Result<Resident, Reject>> = {
+            use rayon::prelude::*;
+            records
+                .par_drain(..)
+                .map(|(line, record)| parse_row(line, record, &headers, encoding, &municipalities))
+                .collect()
+        };
+        for result in checked {
+            match result {
                 Ok(r) => match seen.get(&r.fiscal_code) {
                     Some(first) => chunk.bad.push(Reject::new(
-                        line,
+                        r.line,
                         "fiscal_code",
                         &r.fiscal_code,
                         format!("duplicate of line {first}"),
                     )),
                     None => {
-                        seen.insert(r.fiscal_code.clone(), line);
+                        seen.insert(r.fiscal_code.clone(), r.line);
                         chunk.good.push(r);
                     }
                 },
                 Err(reject) => chunk.bad.push(reject),
             }
         }
+        chunk.bad.sort_by_key(|r| r.line);
         chunk.position = position;
         chunk.bytes = csv.position().byte();
         if (chunk.read > 0 || end) && out.blocking_send(chunk).is_err() {
