@@ -76,36 +76,22 @@ struct Resident {
     doc_number: Option<String>,
     doc_issued: Option<chrono::NaiveDate>,
     doc_issuer: Option<String>,
-    /// Digest of the content, to recognise an unchanged row cheaply.
-    hash: Vec<u8>,
+    /// Digest of the record as read, to recognise an unchanged row cheaply.
+    hash: Key16,
     /// Line of the file.
     line: u64,
 }
 
-impl Resident {
-    fn digest(&mut self) {
-        use sha2::{Digest, Sha256};
-        let mut h = Sha256::new();
-        let opt_date = |d: &Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
-        for part in [
-            self.first_name.as_str(),
-            &self.last_name,
-            &self.birth_date.to_string(),
-            &self.sex,
-            self.address.as_deref().unwrap_or_default(),
-            self.street_number.as_deref().unwrap_or_default(),
-            self.postcode.as_deref().unwrap_or_default(),
-            &self.municipality,
-            self.doc_type.as_deref().unwrap_or_default(),
-            self.doc_number.as_deref().unwrap_or_default(),
-            &opt_date(&self.doc_issued),
-            self.doc_issuer.as_deref().unwrap_or_default(),
-        ] {
-            h.update(part.as_bytes());
-            h.update([0x1f]);
-        }
-        self.hash = h.finalize()[..16].to_vec();
+/// Digest of a record as read (its fields, in file order): equal digests mean an unchanged
+/// row, recognised before any parsing or validation.
+fn raw_digest(record: &csv::ByteRecord) -> Key16 {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for field in record.iter() {
+        h.update(field);
+        h.update([0x1f]);
     }
+    digest_of(&h.finalize())
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -155,7 +141,7 @@ fn validate(raw: RawRow, line: u64, municipalities: &Municipalities) -> std::res
         Some(d) => Some(parse_date(&d).map_err(|e| reject("doc_issued", &d, e))?),
         None => None,
     };
-    let mut r = Resident {
+    let r = Resident {
         fiscal_code: fc.to_string(),
         first_name,
         last_name,
@@ -169,10 +155,9 @@ fn validate(raw: RawRow, line: u64, municipalities: &Municipalities) -> std::res
         doc_number: opt(&raw.doc_number),
         doc_issued,
         doc_issuer: opt(&raw.doc_issuer),
-        hash: Vec::new(),
+        hash: [0; 16],
         line,
     };
-    r.digest();
     Ok(r)
 }
 
@@ -361,7 +346,10 @@ async fn stored_digests(c: &deadpool_postgres::Object, table: &str) -> Result<Ha
 
 /// What the reading thread hands over: a validated chunk of the file.
 struct Chunk {
+    /// Valid rows that are new or changed.
     good: Vec<Resident>,
+    /// Fiscal codes of the rows equal to the stored ones.
+    unchanged: Vec<String>,
     bad: Vec<Reject>,
     /// Records read in this chunk, and the position (records from the start) after it.
     read: u64,
@@ -378,12 +366,23 @@ fn parse_row(
     encoding: Encoding,
     municipalities: &Municipalities,
 ) -> std::result::Result<Resident, Reject> {
+    let hash = raw_digest(&record);
     let text = csv::StringRecord::from_byte_record(record).map_err(|e| {
         let hint = if encoding == Encoding::Utf8 { " (a legacy file? use --encoding latin-1)" } else { "" };
         Reject::new(line, "", "", format!("not valid UTF-8: {e}{hint}"))
     })?;
     let raw: RawRow = text.deserialize(Some(headers)).map_err(|e| Reject::new(line, "", "", e.to_string()))?;
-    validate(raw, line, municipalities)
+    validate(raw, line, municipalities).map(|r| Resident { hash, ..r })
+}
+
+/// A record of a chunk, in file order, on its way to the duplicate check.
+enum Checked {
+    /// Equal to the stored row (by digest): not parsed, not sent.
+    Unchanged {
+        line: u64,
+        fiscal_code: String,
+    },
+    Parsed(std::result::Result<Resident, Reject>),
 }
 
 /// Reads and validates the file in chunks on a thread of its own, so that the validation of the
@@ -397,6 +396,7 @@ fn read_chunks(
     chunk_size: usize,
     encoding: Encoding,
     municipalities: Municipalities,
+    stored: HashMap<Key16, Key16>,
     out: tokio::sync::mpsc::Sender<Chunk>,
 ) {
     let cf_column = headers.iter().position(|h| h == "fiscal_code").expect("checked by the caller");
@@ -405,7 +405,14 @@ fn read_chunks(
     let mut record = csv::ByteRecord::new();
     let mut records: Vec<(u64, csv::ByteRecord)> = Vec::with_capacity(chunk_size);
     loop {
-        let mut chunk = Chunk { good: Vec::with_capacity(chunk_size), bad: Vec::new(), read: 0, position: 0, bytes: 0 };
+        let mut chunk = Chunk {
+            good: Vec::with_capacity(chunk_size),
+            unchanged: Vec::new(),
+            bad: Vec::new(),
+            read: 0,
+            position: 0,
+            bytes: 0,
+        };
         let mut end = false;
         while chunk.read < chunk_size as u64 {
             match csv.read_byte_record(&mut record) {
@@ -435,15 +442,36 @@ fn read_chunks(
             chunk.read += 1;
             records.push((line, record.clone()));
         }
-        // Validation runs on every core; the duplicate check after it keeps file order.
-        let checked: Vec<std::result::Result<Resident, Reject>> = {
+        // Digests and validation run on every core; the duplicate check after them keeps file order.
+        let checked: Vec<Checked> = {
             use rayon::prelude::*;
             records
                 .par_drain(..)
-                .map(|(line, record)| parse_row(line, record, &headers, encoding, &municipalities))
+                .map(|(line, record)| {
+                    let code = record.get(cf_column).map(|c| String::from_utf8_lossy(c).trim().to_uppercase());
+                    match code {
+                        Some(fiscal_code) if stored.get(&key_of(&fiscal_code)) == Some(&raw_digest(&record)) => {
+                            Checked::Unchanged { line, fiscal_code }
+                        }
+                        _ => Checked::Parsed(parse_row(line, record, &headers, encoding, &municipalities)),
+                    }
+                })
                 .collect()
         };
-        for result in checked {
+        for item in checked {
+            let result = match item {
+                Checked::Unchanged { line, fiscal_code } => match seen.get(&fiscal_code) {
+                    Some(first) => {
+                        Err(Reject::new(line, "fiscal_code", &fiscal_code, format!("duplicate of line {first}")))
+                    }
+                    None => {
+                        seen.insert(fiscal_code.clone(), line);
+                        chunk.unchanged.push(fiscal_code);
+                        continue;
+                    }
+                },
+                Checked::Parsed(result) => result,
+            };
             match result {
                 Ok(r) => match seen.get(&r.fiscal_code) {
                     Some(first) => chunk.bad.push(Reject::new(
@@ -576,8 +604,9 @@ pub async fn import(
         if initial_load || run_id.is_none() { HashMap::new() } else { stored_digests(&client, source.table()).await? };
     let (sender, mut chunks) = tokio::sync::mpsc::channel::<Chunk>(2);
     let (chunk_size, encoding) = (opts.chunk_size, opts.encoding);
-    let reader =
-        std::thread::spawn(move || read_chunks(csv, headers, skip, chunk_size, encoding, municipalities, sender));
+    let reader = std::thread::spawn(move || {
+        read_chunks(csv, headers, skip, chunk_size, encoding, municipalities, stored, sender)
+    });
     let mut dry = Report::default();
     let table = source.table();
     while let Some(chunk) = chunks.recv().await {
@@ -587,17 +616,14 @@ pub async fn import(
         let Some(run) = run_id else {
             dry.rows += chunk.read;
             dry.inserted += chunk.good.len() as u64;
+            dry.unchanged += chunk.unchanged.len() as u64;
             dry.rejected.extend(chunk.bad);
             progress.advance(chunk.bytes);
             continue;
         };
         let tx = client.transaction().await?;
-        // Rows whose digest equals the stored one are unchanged: they are not sent at all.
-        let changed: Vec<&Resident> = chunk
-            .good
-            .iter()
-            .filter(|r| initial_load || stored.get(&key_of(&r.fiscal_code)) != Some(&digest_of(&r.hash)))
-            .collect();
+        // Rows equal to the stored ones were set aside by the reader: only the others are sent.
+        let changed = &chunk.good;
         let (mut inserted, mut updated) = (0i64, 0i64);
         if !changed.is_empty() {
             let (target, types) =
@@ -605,7 +631,7 @@ pub async fn import(
             let sink = tx.copy_in(&format!("COPY {target} ({COPY_COLUMNS}) FROM STDIN BINARY")).await?;
             let writer = BinaryCopyInWriter::new(sink, types);
             pin_mut!(writer);
-            for r in &changed {
+            for r in changed {
                 writer
                     .as_mut()
                     .write(&[
@@ -622,7 +648,7 @@ pub async fn import(
                         &r.doc_number,
                         &r.doc_issued,
                         &r.doc_issuer,
-                        &r.hash,
+                        &r.hash.as_slice(),
                     ])
                     .await?;
             }
@@ -636,25 +662,21 @@ pub async fn import(
         }
         // After an initial load nothing can have ceased: the mirror was empty.
         if opts.full_snapshot && !initial_load {
-            let codes: Vec<&str> = chunk.good.iter().map(|r| r.fiscal_code.as_str()).collect();
+            let codes: Vec<&str> = chunk
+                .good
+                .iter()
+                .map(|r| r.fiscal_code.as_str())
+                .chain(chunk.unchanged.iter().map(String::as_str))
+                .collect();
             tx.execute(
                 "INSERT INTO import_seen (run_id, fiscal_code) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
                 &[&run, &codes],
             )
             .await?;
         }
-        let counts = json!({ "inserted": inserted, "updated": updated,
-                             "unchanged": chunk.good.len() as i64 - inserted - updated });
-        super::checkpoint(
-            &tx,
-            run,
-            chunk.position as i64,
-            chunk.read as i64,
-            chunk.good.len() as i64,
-            &chunk.bad,
-            &counts,
-        )
-        .await?;
+        let ok = (chunk.good.len() + chunk.unchanged.len()) as i64;
+        let counts = json!({ "inserted": inserted, "updated": updated, "unchanged": ok - inserted - updated });
+        super::checkpoint(&tx, run, chunk.position as i64, chunk.read as i64, ok, &chunk.bad, &counts).await?;
         tx.commit().await?;
         progress.advance(chunk.bytes);
     }
