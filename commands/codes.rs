@@ -36,13 +36,16 @@ pub struct RegenerateArgs {
     /// Process the helpdesk's emailed requests in this directory.
     #[arg(long, value_name = "DIR")]
     mailbox: Option<PathBuf>,
+    /// With --mailbox: classify the requests and report; answer, record and move nothing.
+    #[arg(long, requires = "mailbox")]
+    dry_run: bool,
 }
 
 pub async fn regenerate(env: &Env, a: RegenerateArgs) -> sportello::Result<i32> {
     let desk = env.desk()?;
     if let Some(dir) = &a.mailbox {
         let progress = Reporter::new();
-        let report = in_session(env, async |s| mailbox::process(s, &desk, dir, &progress).await).await?;
+        let report = in_session(env, async |s| mailbox::process(s, &desk, dir, a.dry_run, &progress).await).await?;
         if env.format == output::Format::Json {
             output::json(&report)?;
         } else {
@@ -53,12 +56,8 @@ pub async fn regenerate(env: &Env, a: RegenerateArgs) -> sportello::Result<i32> 
                     mailbox::Outcome::Duplicate => "duplicate Message-ID: skipped".to_string(),
                     mailbox::Outcome::Unreadable { reason } => format!("failed: {reason}"),
                 };
-                println!(
-                    "{} <{}>: {what} -> {}",
-                    m.file.display(),
-                    m.sender.as_deref().unwrap_or("?"),
-                    m.moved_to.display()
-                );
+                let moved = if a.dry_run { " (dry run)".to_string() } else { format!(" -> {}", m.moved_to.display()) };
+                println!("{} <{}>: {what}{moved}", m.file.display(), m.sender.as_deref().unwrap_or("?"));
             }
         }
         let failed = report

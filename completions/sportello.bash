@@ -1904,7 +1904,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__regenerate__subcmd__code)
-            opts="-h --cf --number --print --mailbox --database-url --home --operator --format --help"
+            opts="-h --cf --number --print --mailbox --dry-run --database-url --home --operator --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -273,6 +273,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l 
 csv\t''
 json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l print -d 'Print the new code as a letter instead of emailing it'
+complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l dry-run -d 'With --mailbox: classify the requests and report; answer, record and move nothing'
 complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l cf -d 'Fiscal code of the citizen' -r
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l number -d 'Registration number' -r

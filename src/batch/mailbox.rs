@@ -159,9 +159,29 @@ fn reason_it(reason: &str) -> String {
     }
 }
 
-/// Processes every message of the mailbox directory.
-pub async fn process(session: &Session, desk: &Desk, dir: &Path, progress: &dyn Progress) -> Result<Report> {
+/// Processes every message of the mailbox directory. A dry run classifies the messages and
+/// reports, without recording, answering or moving anything.
+pub async fn process(
+    session: &Session,
+    desk: &Desk,
+    dir: &Path,
+    dry_run: bool,
+    progress: &dyn Progress,
+) -> Result<Report> {
     let files = message_files(dir)?;
+    if dry_run {
+        let mut report = Report::default();
+        let mut ids = std::collections::HashSet::new();
+        for file in &files {
+            let mut m = one(session, desk, dir, file, None).await?;
+            // Nothing is recorded in a dry run: a Message-ID met twice is caught here.
+            if !m.message_id.is_empty() && !ids.insert(m.message_id.clone()) {
+                m.outcome = Outcome::Duplicate;
+            }
+            report.messages.push(m);
+        }
+        return Ok(report);
+    }
     let stamp = chrono::Utc::now().to_rfc3339();
     let Begin::Fresh(run) = super::begin(
         session,
@@ -178,7 +198,7 @@ pub async fn process(session: &Session, desk: &Desk, dir: &Path, progress: &dyn 
     progress.start(&format!("helpdesk mailbox {}", dir.display()), Some(files.len() as u64), 0);
     let mut report = Report { run_id: run.id, messages: vec![] };
     for (i, file) in files.iter().enumerate() {
-        let processed = one(session, desk, dir, file, run.id).await?;
+        let processed = one(session, desk, dir, file, Some(run.id)).await?;
         let counts = json!({ match &processed.outcome {
             Outcome::Honoured => "honoured", Outcome::Refused { .. } => "refused",
             Outcome::Duplicate => "duplicate", Outcome::Unreadable { .. } => "unreadable" }: 1 });
@@ -202,10 +222,37 @@ pub async fn process(session: &Session, desk: &Desk, dir: &Path, progress: &dyn 
     Ok(report)
 }
 
-async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: i64) -> Result<Processed> {
+/// Whether a request can be honoured: the registration it names, or why not.
+async fn decide(
+    c: &impl deadpool_postgres::GenericClient,
+    sender: &str,
+    text: &str,
+) -> Result<std::result::Result<Registration, String>> {
+    let fc = find_fiscal_code(text);
+    let registration = match &fc {
+        Some(fc) => registrations::get(c, &Key::FiscalCode(fc.to_string())).await?,
+        None => None,
+    };
+    Ok(match (fc, registration) {
+        (None, _) => Err("no valid fiscal code in the request".into()),
+        (Some(_), None) => Err("no registration with that fiscal code".into()),
+        (Some(_), Some(r)) => match mismatch(&r, sender, text) {
+            Some(why) => Err(why),
+            None if !permits(r.state, r.strong, Action::RegenerateCode) => Err(format!(
+                "regenerate-code is not allowed in state {} (strong {})",
+                r.state,
+                if r.strong { "Y" } else { "N" }
+            )),
+            None => Ok(r),
+        },
+    })
+}
+
+/// One message; `run` None is a dry run.
+async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Option<i64>) -> Result<Processed> {
     let bytes = std::fs::read(file).map_err(Error::io(format!("cannot read {}", file.display())))?;
     let done = |message_id: String, sender: Option<String>, outcome: Outcome, sub: &str| -> Result<Processed> {
-        let moved_to = move_to(file, dir, sub)?;
+        let moved_to = if run.is_some() { move_to(file, dir, sub)? } else { file.to_path_buf() };
         Ok(Processed { file: file.to_path_buf(), message_id, sender, outcome, moved_to })
     };
     let Some(message) = MessageParser::default().parse(&bytes[..]) else {
@@ -226,6 +273,15 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: i64) 
     .join("\n");
 
     let mut client = session.db.client().await?;
+    let Some(run) = run else {
+        let known = client.query_opt("SELECT 1 FROM helpdesk_messages WHERE message_id = $1", &[&message_id]).await?;
+        let outcome = match (known, decide(&client, &sender, &text).await?) {
+            (Some(_), _) => Outcome::Duplicate,
+            (None, Ok(_)) => Outcome::Honoured,
+            (None, Err(reason)) => Outcome::Refused { reason },
+        };
+        return done(message_id, Some(sender), outcome, "");
+    };
     let tx = client.transaction().await?;
     // Once per Message-ID: the row is the lock (a concurrent run waits and then sees it).
     let fresh = tx
@@ -239,24 +295,7 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: i64) 
         drop(tx);
         return done(message_id, Some(sender), Outcome::Duplicate, "failed");
     }
-    let fc = find_fiscal_code(&text);
-    let registration = match &fc {
-        Some(fc) => registrations::get(&tx, &Key::FiscalCode(fc.to_string())).await?,
-        None => None,
-    };
-    let decision: std::result::Result<Registration, String> = match (fc, registration) {
-        (None, _) => Err("no valid fiscal code in the request".into()),
-        (Some(_), None) => Err("no registration with that fiscal code".into()),
-        (Some(_), Some(r)) => match mismatch(&r, &sender, &text) {
-            Some(why) => Err(why),
-            None if !permits(r.state, r.strong, Action::RegenerateCode) => Err(format!(
-                "regenerate-code is not allowed in state {} (strong {})",
-                r.state,
-                if r.strong { "Y" } else { "N" }
-            )),
-            None => Ok(r),
-        },
-    };
+    let decision = decide(&tx, &sender, &text).await?;
     let fc_hash = decision.as_ref().ok().map(|r| desk.key.hash_text(Purpose::Revocation, "helpdesk", &r.fiscal_code));
     let (outcome, mail) = match decision {
         Ok(r) => {
