@@ -4,7 +4,8 @@
 //!   cargo bench --bench batch
 //!
 //! Sizes: BENCH_IMPORT_ROWS (1,000,000), BENCH_LETTERS (100,000), BENCH_REGISTRATIONS
-//! (5,000,000), BENCH_QUERIES (200). BENCH_ONLY=import,postal,search picks the parts to run. The cluster lives in target/bench-home (kept; stop it with
+//! (5,000,000), BENCH_QUERIES (200), BENCH_CHUNK (import chunk size, 20,000).
+//! BENCH_ONLY=import,postal,search picks the parts to run. The cluster lives in target/bench-home (kept; stop it with
 //! `sportello --home target/bench-home db stop`).
 
 use std::path::{Path, PathBuf};
@@ -143,7 +144,7 @@ async fn main() {
         .unwrap();
         assert!(status.success());
         let copy_time = t.elapsed();
-        let opts = registry_import::Options::default();
+        let opts = registry_import::Options { chunk_size: env_usize("BENCH_CHUNK", 20_000), ..Default::default() };
         let t = Instant::now();
         let report = registry_import::import(&session, Source::Cia, &file, &opts, &Quiet).await.unwrap();
         let import_time = t.elapsed();
