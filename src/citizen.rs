@@ -232,10 +232,10 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
     {
         return Err(Error::Refused("the operation was replaced meanwhile: use the newest codes".into()));
     }
-    if let Some(u) = &new_username {
-        if operations::username_taken(&tx, u, r.registration_number).await? {
-            return Err(Error::Invalid(format!("username '{u}' is taken: choose another")));
-        }
+    if let Some(u) = &new_username
+        && operations::username_taken(&tx, u, r.registration_number).await?
+    {
+        return Err(Error::Invalid(format!("username '{u}' is taken: choose another")));
     }
     tx.execute(
         "UPDATE registrations SET

@@ -168,10 +168,10 @@ pub(crate) async fn resolve_places(c: &impl deadpool_postgres::GenericClient, d:
         if let Some(country) = &r.country {
             r.country = Some(reference::resolve_country(c, country).await?);
         }
-    } else if let (Some(m), Some(pc)) = (&r.municipality, &r.postcode) {
-        if let Some(m) = reference::municipality(c, m).await? {
-            check_postcode_of(&m, pc)?;
-        }
+    } else if let (Some(m), Some(pc)) = (&r.municipality, &r.postcode)
+        && let Some(m) = reference::municipality(c, m).await?
+    {
+        check_postcode_of(&m, pc)?;
     }
     let dom = &mut d.domicile;
     if let Some(p) = &dom.province {

@@ -33,10 +33,10 @@ pub async fn search(session: &Session, q: Query) -> Result<Vec<SearchRow>> {
     if q.limit < 1 {
         return Err(Error::Invalid(format!("--limit must be at least 1, got {}", q.limit)));
     }
-    if let (Some(from), Some(to)) = (q.registered_from, q.registered_to) {
-        if from > to {
-            return Err(Error::Invalid(format!("--from {from} is after --to {to}")));
-        }
+    if let (Some(from), Some(to)) = (q.registered_from, q.registered_to)
+        && from > to
+    {
+        return Err(Error::Invalid(format!("--from {from} is after --to {to}")));
     }
     let client = session.db.client().await?;
     let province = match &q.province {

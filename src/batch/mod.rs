@@ -96,16 +96,15 @@ pub async fn begin(
     once: bool,
 ) -> Result<Begin> {
     let client = session.db.client().await?;
-    if once {
-        if let Some(done) = client
+    if once
+        && let Some(done) = client
             .query_opt(
                 &format!("{SELECT_RUN} WHERE kind = $1 AND checksum = $2 AND state = 'done' ORDER BY id DESC LIMIT 1"),
                 &[&kind, &checksum],
             )
             .await?
-        {
-            return Ok(Begin::AlreadyDone(record_from(&done)));
-        }
+    {
+        return Ok(Begin::AlreadyDone(record_from(&done)));
     }
     if let Some(r) = client
         .query_opt(

@@ -241,10 +241,10 @@ impl PersonalData {
     /// Returns one message per problem.
     pub fn problems(&self, fiscal_code: &FiscalCode, today: NaiveDate) -> Vec<String> {
         let mut out = Vec::new();
-        if let Some(email) = &self.contacts.email {
-            if let Err(e) = check_email(email) {
-                out.push(e);
-            }
+        if let Some(email) = &self.contacts.email
+            && let Err(e) = check_email(email)
+        {
+            out.push(e);
         }
         if let Some(b) = self.person.birth_date {
             if b > today {
@@ -253,19 +253,19 @@ impl PersonalData {
                 out.push(format!("birth date {b} does not agree with fiscal code {fiscal_code}"));
             }
         }
-        if let Some(sex) = self.person.sex {
-            if sex.as_str().chars().next() != Some(fiscal_code.sex()) {
-                out.push(format!("sex {sex} does not agree with fiscal code {fiscal_code}"));
-            }
+        if let Some(sex) = self.person.sex
+            && !sex.as_str().starts_with(fiscal_code.sex())
+        {
+            out.push(format!("sex {sex} does not agree with fiscal code {fiscal_code}"));
         }
         if let Some(issued) = self.document.issued {
             if issued > today {
                 out.push(format!("document issue date {issued} is in the future"));
             }
-            if let Some(b) = self.person.birth_date {
-                if issued < b {
-                    out.push(format!("document issue date {issued} is before the birth date"));
-                }
+            if let Some(b) = self.person.birth_date
+                && issued < b
+            {
+                out.push(format!("document issue date {issued} is before the birth date"));
             }
         }
         let r = &self.residence;
@@ -274,19 +274,19 @@ impl PersonalData {
                 out.push("a residence abroad has no Italian postcode: give --city and --country".into());
             }
         } else {
-            if let Some(pc) = &r.postcode {
-                if let Err(e) = check_postcode(pc) {
-                    out.push(e);
-                }
+            if let Some(pc) = &r.postcode
+                && let Err(e) = check_postcode(pc)
+            {
+                out.push(e);
             }
             if r.city.is_some() || r.country.is_some() {
                 out.push("city and country are only for residents abroad (province EE, STATO ESTERO)".into());
             }
         }
-        if let Some(pc) = &self.domicile.postcode {
-            if let Err(e) = check_postcode(pc) {
-                out.push(format!("domicile {e}"));
-            }
+        if let Some(pc) = &self.domicile.postcode
+            && let Err(e) = check_postcode(pc)
+        {
+            out.push(format!("domicile {e}"));
         }
         if self.domicile.send_mail_here && (blank(&self.domicile.address) || blank(&self.domicile.municipality)) {
             out.push("mail can be sent to the domicile only when its address and municipality are given".into());

@@ -152,7 +152,7 @@ impl Database {
     /// A pool on an already-migrated database.
     pub async fn with_config(admin: tokio_postgres::Config) -> Result<Database> {
         let mut app = admin.clone();
-        app.options(&format!("-c role={APP_ROLE}"));
+        app.options(format!("-c role={APP_ROLE}"));
         let manager = Manager::from_config(app, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager)
             .max_size(8)
