@@ -61,20 +61,22 @@ impl Staged {
         let dir = dir.join(registration_number.to_string());
         std::fs::create_dir_all(&dir).map_err(Error::io(format!("cannot create {}", dir.display())))?;
         let stamp = Utc::now().format("%Y%m%d-%H%M%S%.3f");
-        let mut files = Vec::new();
-        let staged = |files: Vec<(PathBuf, PathBuf)>| Staged { files };
+        let mut staged = Staged { files: Vec::new() };
         for letter in letters {
             let final_path = dir.join(format!("{stamp}-{}.pdf", letter.kind.slug()));
             let tmp = final_path.with_extension("pdf.tmp");
-            let pdf = letters::render(std::slice::from_ref(letter))?;
-            if let Err(e) = std::fs::write(&tmp, pdf) {
-                staged(files).discard();
+            let written = letters::render(std::slice::from_ref(letter)).and_then(|pdf| {
+                std::fs::write(&tmp, pdf)
+                    .map_err(|e| Error::Io { context: format!("cannot write {}", tmp.display()), source: e })
+            });
+            if let Err(e) = written {
                 let _ = std::fs::remove_file(&tmp);
-                return Err(Error::Io { context: format!("cannot write {}", tmp.display()), source: e });
+                staged.discard();
+                return Err(e);
             }
-            files.push((tmp, final_path));
+            staged.files.push((tmp, final_path));
         }
-        Ok(staged(files))
+        Ok(staged)
     }
 
     /// Renames the letters to their final names; returns them.
