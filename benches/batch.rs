@@ -190,15 +190,22 @@ async fn main() {
         owner
         .execute(
             "INSERT INTO registrations (fiscal_code, community, state, first_name, last_name, res_address, res_street_number,
-                 res_postcode, res_province, res_municipality, pin_letter_due)
+                 res_postcode, res_province, res_municipality)
              SELECT 'PST' || lpad(i::text, 13, '0'), 'sistemapiemonte', 'riscontrato', 'Nicolò', 'D''Amico ' || i,
-                    'Via Sant''Agostino', i::text, '10122', 'TO', '001272', true
+                    'Via Sant''Agostino', i::text, '10122', 'TO', '001272'
              FROM generate_series(1, $1::bigint) i",
             &[&(letters as i64)],
         )
         .await
         .unwrap();
-        owner.batch_execute("ANALYZE registrations").await.unwrap();
+        owner
+            .batch_execute(
+                "INSERT INTO pin_letter_queue (registration_number, res_province)
+                 SELECT registration_number, res_province FROM registrations;
+                 ANALYZE registrations; ANALYZE pin_letter_queue",
+            )
+            .await
+            .unwrap();
         let desk_settings =
             DeskSettings::from_env(&work.path().join("home"), &store::Location::Embedded(home.clone())).unwrap();
         let desk = Desk::open(&desk_settings).unwrap();

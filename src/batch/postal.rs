@@ -135,7 +135,7 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
             .client()
             .await?
             .query_one(
-                "SELECT count(*) FROM registrations WHERE pin_letter_due AND ($1::text IS NULL OR res_province = $1)",
+                "SELECT count(*) FROM pin_letter_queue WHERE ($1::text IS NULL OR res_province = $1)",
                 &[&province],
             )
             .await?
@@ -169,10 +169,7 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
         (r.get(0), r.get(1))
     };
     let due: i64 = client
-        .query_one(
-            "SELECT count(*) FROM registrations WHERE pin_letter_due AND ($1::text IS NULL OR res_province = $1)",
-            &[&province],
-        )
+        .query_one("SELECT count(*) FROM pin_letter_queue WHERE ($1::text IS NULL OR res_province = $1)", &[&province])
         .await?
         .get(0);
     let total = opts.limit.map(|l| (l - printed).max(0).min(due)).unwrap_or(due) + printed;
@@ -187,8 +184,8 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
         let tx = client.transaction().await?;
         let numbers: Vec<i64> = tx
             .query(
-                "SELECT registration_number FROM registrations
-                 WHERE pin_letter_due AND ($1::text IS NULL OR res_province = $1)
+                "SELECT registration_number FROM pin_letter_queue
+                 WHERE ($1::text IS NULL OR res_province = $1)
                  ORDER BY res_province, registration_number LIMIT $2 FOR UPDATE SKIP LOCKED",
                 &[&province, &room],
             )
@@ -228,11 +225,12 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
         sync_dir(&out)?;
         tx.execute(
             "UPDATE registrations r SET pin_hash = u.h, pin_printed_at = now(), pin_print_count = pin_print_count + 1,
-                 pin_letter_due = false, pin_possessed = true, updated_at = now()
+                 pin_possessed = true, updated_at = now()
              FROM unnest($1::bigint[], $2::bytea[]) AS u(n, h) WHERE r.registration_number = u.n",
             &[&numbers, &hashes],
         )
         .await?;
+        tx.execute("DELETE FROM pin_letter_queue WHERE registration_number = ANY($1)", &[&numbers]).await?;
         tx.execute(
             "INSERT INTO postal_batches (run_id, batch_no, pdf, manifest, letters, state) VALUES ($1, $2, $3, $4, $5, 'committed')",
             &[&run.id, &batch_no, &pdf_path.display().to_string(), &manifest_path.display().to_string(), &(numbers.len() as i32)],
@@ -288,8 +286,8 @@ pub async fn request_reprint(session: &Session, key: &Key) -> Result<i64> {
     }
     client
         .execute(
-            "UPDATE registrations SET pin_letter_due = true, updated_at = now() WHERE registration_number = $1",
-            &[&r.registration_number],
+            "INSERT INTO pin_letter_queue (registration_number, res_province) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            &[&r.registration_number, &r.data.residence.province],
         )
         .await?;
     session

@@ -737,19 +737,22 @@ pub async fn preload(
 ) -> Result<u64> {
     let n = tx
         .execute(
-            "INSERT INTO registrations (fiscal_code, community, state, strong, verified_at, verified_ente,
+            "WITH loaded AS (
+             INSERT INTO registrations (fiscal_code, community, state, strong, verified_at, verified_ente,
                  first_name, last_name, birth_date, sex, doc_type, doc_number, doc_issued, doc_issuer,
                  res_address, res_street_number, res_postcode, res_province, res_municipality,
-                 pin_letter_due, created_by, updated_by)
+                 created_by, updated_by)
              SELECT c.fiscal_code, 'sistemapiemonte', 'riscontrato', false, now(), 'CIA (anagrafe comunale)',
                  c.first_name, c.last_name, c.birth_date, c.sex, c.doc_type, c.doc_number, c.doc_issued, c.doc_issuer,
                  c.res_address, c.res_street_number, c.res_postcode, m.province, c.res_municipality,
-                 true, $3, $3
+                 $3, $3
              FROM cia_residents c JOIN municipalities m ON m.istat_code = c.res_municipality
              WHERE (m.province = ANY($1) OR c.res_municipality = ANY($2))
                AND NOT EXISTS (SELECT 1 FROM registrations r WHERE r.fiscal_code = c.fiscal_code)
                AND NOT EXISTS (SELECT 1 FROM legacy_accounts l WHERE l.fiscal_code = c.fiscal_code)
-             ON CONFLICT (fiscal_code) DO NOTHING",
+             ON CONFLICT (fiscal_code) DO NOTHING
+             RETURNING registration_number, res_province)
+             INSERT INTO pin_letter_queue (registration_number, res_province) SELECT * FROM loaded",
             &[&provinces, &municipalities, &session.operator.id],
         )
         .await?;

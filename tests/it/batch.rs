@@ -139,7 +139,11 @@ async fn full_snapshot_removes_ceased_residents_and_preload_registers_the_rest()
     assert!(stderr.contains("1 ceased") && stderr.contains("3 pre-loaded"), "{stderr}");
     let owner = db.owner().await;
     let r = owner
-        .query("SELECT state, strong, pin_letter_due, res_municipality FROM registrations ORDER BY fiscal_code", &[])
+        .query(
+            "SELECT state, strong, EXISTS (SELECT 1 FROM pin_letter_queue q WHERE q.registration_number = r.registration_number), res_municipality
+             FROM registrations r ORDER BY fiscal_code",
+            &[],
+        )
         .await
         .unwrap();
     assert_eq!(r.len(), 3, "the residents of Turin still in the registry");
@@ -163,12 +167,17 @@ async fn due_registrations(db: &TestDb, n: i64) {
         .await
         .execute(
             "INSERT INTO registrations (fiscal_code, community, state, first_name, last_name, res_address, res_street_number,
-                 res_postcode, res_province, res_municipality, pin_letter_due)
+                 res_postcode, res_province, res_municipality)
              SELECT 'PST' || lpad(i::text, 13, '0'), 'sistemapiemonte', 'riscontrato', 'Nicolò', 'D''Amico ' || i,
-                    'Via Sant''Agostino', i::text, '10122', 'TO', '001272', true
+                    'Via Sant''Agostino', i::text, '10122', 'TO', '001272'
              FROM generate_series(1, $1::bigint) i",
             &[&n],
         )
+        .await
+        .unwrap();
+    db.owner()
+        .await
+        .batch_execute("INSERT INTO pin_letter_queue (registration_number, res_province) SELECT registration_number, res_province FROM registrations")
         .await
         .unwrap();
 }
@@ -196,7 +205,7 @@ async fn a_postal_run_killed_midway_prints_every_letter_once() {
     // Every due registration printed once, with its PIN stored.
     let r = owner
         .query_one(
-            "SELECT count(*) FILTER (WHERE pin_letter_due), count(*) FILTER (WHERE pin_print_count = 1 AND pin_hash IS NOT NULL AND pin_printed_at IS NOT NULL), count(*) FROM registrations",
+            "SELECT (SELECT count(*) FROM pin_letter_queue), count(*) FILTER (WHERE pin_print_count = 1 AND pin_hash IS NOT NULL AND pin_printed_at IS NOT NULL), count(*) FROM registrations",
             &[],
         )
         .await
