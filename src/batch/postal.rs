@@ -218,19 +218,26 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
                 .map_err(|e| Error::Invalid(e.to_string()))?;
             pages.push(letters::pin_letter(r, &pin, today, true));
         }
-        let pdf = letters::render(&pages)?;
+        // The letters render (on every core) while the database stores the PINs' hashes; the
+        // hashes become durable only at the commit below, after the files are on disk.
+        let render = tokio::task::spawn_blocking(move || letters::render(&pages));
+        let store = async {
+            tx.execute(
+                "UPDATE registrations r SET pin_hash = u.h, pin_printed_at = now(), pin_print_count = pin_print_count + 1,
+                     pin_possessed = true, updated_at = now()
+                 FROM unnest($1::bigint[], $2::bytea[]) AS u(n, h) WHERE r.registration_number = u.n",
+                &[&numbers, &hashes],
+            )
+            .await?;
+            tx.execute("DELETE FROM pin_letter_queue WHERE registration_number = ANY($1)", &[&numbers]).await
+        };
+        let (rendered, stored) = tokio::join!(render, store);
+        stored?;
+        let pdf = rendered.map_err(|e| Error::Invalid(format!("rendering the letters failed: {e}")))??;
         let manifest = manifest.into_inner().map_err(|e| Error::Invalid(e.to_string()))?;
         write_synced(&tmp(&pdf_path), &pdf)?;
         write_synced(&tmp(&manifest_path), &manifest)?;
         sync_dir(&out)?;
-        tx.execute(
-            "UPDATE registrations r SET pin_hash = u.h, pin_printed_at = now(), pin_print_count = pin_print_count + 1,
-                 pin_possessed = true, updated_at = now()
-             FROM unnest($1::bigint[], $2::bytea[]) AS u(n, h) WHERE r.registration_number = u.n",
-            &[&numbers, &hashes],
-        )
-        .await?;
-        tx.execute("DELETE FROM pin_letter_queue WHERE registration_number = ANY($1)", &[&numbers]).await?;
         tx.execute(
             "INSERT INTO postal_batches (run_id, batch_no, pdf, manifest, letters, state) VALUES ($1, $2, $3, $4, $5, 'committed')",
             &[&run.id, &batch_no, &pdf_path.display().to_string(), &manifest_path.display().to_string(), &(numbers.len() as i32)],
