@@ -37,7 +37,7 @@ const REGISTER: &[&str] = &[
     "mario.rossi@example.it",
 ];
 
-fn register_args<'a>(cf: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+pub fn register_args<'a>(cf: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut v = REGISTER.to_vec();
     v.extend(["--cf", cf]);
     v.extend(extra);

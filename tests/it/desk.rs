@@ -641,44 +641,7 @@ async fn edit_delegate_and_username_recovery() {
 async fn register_at_the_desk_books_the_verification_through_the_binary() {
     let db = TestDb::new().await;
     let cf = mario().cf;
-    let out = db.cli(
-        Some("admin"),
-        &[
-            "register",
-            "--cf",
-            &cf,
-            "--province",
-            "TO",
-            "--municipality",
-            "Torino",
-            "--first-name",
-            "Mario",
-            "--last-name",
-            "Rossi",
-            "--birth-date",
-            "1985-12-10",
-            "--sex",
-            "M",
-            "--doc-type",
-            "identity-card",
-            "--doc-number",
-            "CA12345AA",
-            "--doc-issued",
-            "2022-03-01",
-            "--doc-issuer",
-            "Comune di Torino",
-            "--address",
-            "Via Roma",
-            "--street-number",
-            "1",
-            "--postcode",
-            "10121",
-            "--email",
-            "mario.rossi@example.it",
-            "--format",
-            "json",
-        ],
-    );
+    let out = db.cli(Some("admin"), &crate::cli::register_args(&cf, &["--format", "json"]));
     let (stdout, stderr, code) = text(&out);
     assert_eq!(code, 0, "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
