@@ -44,15 +44,7 @@ pub async fn run(env: &Env, cmd: DbCommand) -> sportello::Result<i32> {
             } else {
                 println!("database:   server given by URL");
             }
-            let config = env.location.admin_config().await?;
-            let client = store::connect(&config).await?;
-            let applied: Vec<String> = client
-                .query("SELECT version, name FROM refinery_schema_history ORDER BY version", &[])
-                .await
-                .map(|rows| {
-                    rows.iter().map(|r| format!("V{}__{}", r.get::<_, i32>(0), r.get::<_, String>(1))).collect()
-                })
-                .unwrap_or_default();
+            let applied = store::applied_migrations(&env.location.admin_config().await?).await?;
             let known = store::known_migrations();
             println!("migrations: {} of {} applied", applied.len(), known.len());
             for m in known.iter().filter(|m| !applied.contains(m)) {
@@ -62,8 +54,7 @@ pub async fn run(env: &Env, cmd: DbCommand) -> sportello::Result<i32> {
         }
         DbCommand::Start => {
             embedded_only(env, "start")?;
-            let db = env.database().await?;
-            let _ = db;
+            env.database().await?;
             println!("embedded database running and migrated");
             Ok(0)
         }

@@ -275,8 +275,7 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
             r.registration_number,
             after.username.as_deref().map(|u| format!(" con lo username {u}")).unwrap_or_default()
         );
-        if let Ok(m) =
-            mail::confirmation(&desk.mail_from, to, &name(&after), "Sistema Piemonte: operazione completata", &text)
+        if let Ok(m) = mail::confirmation(&desk.mail_from, to, &after, "Sistema Piemonte: operazione completata", &text)
         {
             let outcome = if desk.mailer.send(m).await.is_ok() { "ok" } else { "error" };
             record(
@@ -297,14 +296,6 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
         strong: after.strong,
         username: after.username,
     })
-}
-
-fn name(r: &Registration) -> String {
-    format!(
-        "{} {}",
-        r.data.person.first_name.clone().unwrap_or_default(),
-        r.data.person.last_name.clone().unwrap_or_default()
-    )
 }
 
 /// How a revocation arrived.
@@ -370,7 +361,7 @@ pub async fn revoke(db: &Database, desk: &Desk, fiscal_code: &str, revocation_co
     tx.commit().await?;
     if let Some(to) = &r.data.contacts.email {
         let text = "la revoca delle Sue credenziali è stata completata: le credenziali sono disattivate e i dati personali forniti in registrazione sono stati cancellati.";
-        if let Ok(m) = mail::confirmation(&desk.mail_from, to, &name(&r), "Sistema Piemonte: revoca completata", text) {
+        if let Ok(m) = mail::confirmation(&desk.mail_from, to, &r, "Sistema Piemonte: revoca completata", text) {
             let _ = desk.mailer.send(m).await;
         }
     }

@@ -137,8 +137,8 @@ pub fn revocation_code(
 }
 
 /// A confirmation (activation done, revocation done, ...), with no secret.
-pub fn confirmation(from: &str, to: &str, greeting_name: &str, subject: &str, text: &str) -> Result<Message> {
-    let body = format!("Gentile {greeting_name},\n\n{text}\n{SIGNATURE}");
+pub fn confirmation(from: &str, to: &str, r: &Registration, subject: &str, text: &str) -> Result<Message> {
+    let body = format!("Gentile {},\n\n{text}\n{SIGNATURE}", name(r));
     build(from, to, subject, body)
 }
 

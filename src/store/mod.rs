@@ -98,6 +98,17 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
+/// Migrations applied to a database, as `V<n>__<name>` (none when it was never migrated).
+pub async fn applied_migrations(config: &tokio_postgres::Config) -> Result<Vec<String>> {
+    let client = connect(config).await?;
+    let rows = match client.query("SELECT version, name FROM refinery_schema_history ORDER BY version", &[]).await {
+        Ok(rows) => rows,
+        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) => return Ok(vec![]),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(rows.iter().map(|r| format!("V{}__{}", r.get::<_, i32>(0), r.get::<_, String>(1))).collect())
+}
+
 /// Migrations embedded in this binary, as `V<n>__<name>`.
 pub fn known_migrations() -> Vec<String> {
     migrations::migrations::runner().get_migrations().iter().map(|m| m.to_string()).collect()
