@@ -136,6 +136,7 @@ async fn main() {
         registry_file(&file, rows, &municipalities);
         let size = std::fs::metadata(&file).unwrap().len();
         owner.batch_execute("CREATE TABLE copy_baseline (LIKE cia_residents INCLUDING ALL)").await.unwrap();
+        owner.batch_execute("CHECKPOINT").await.unwrap();
         let t = Instant::now();
         let status = std::process::Command::new(psql_path())
         .args(["-q", "-h", &cluster.socket_dir().display().to_string(), "-U", "sportello", "-d", "bench", "-c"])
@@ -144,11 +145,19 @@ async fn main() {
         .unwrap();
         assert!(status.success());
         let copy_time = t.elapsed();
-        let opts = registry_import::Options { chunk_size: env_usize("BENCH_CHUNK", 20_000), ..Default::default() };
+        let defaults = registry_import::Options::default();
+        let opts = registry_import::Options {
+            chunk_size: env_usize("BENCH_CHUNK", defaults.chunk_size),
+            writers: env_usize("BENCH_WRITERS", defaults.writers),
+            ..defaults
+        };
+        // Each measurement starts from a clean checkpoint, so none pays for the other's dirty pages.
+        owner.batch_execute("CHECKPOINT").await.unwrap();
         let t = Instant::now();
         let report = registry_import::import(&session, Source::Cia, &file, &opts, &Quiet).await.unwrap();
         let import_time = t.elapsed();
         assert_eq!(report.inserted as usize, rows);
+        owner.batch_execute("CHECKPOINT").await.unwrap();
         let t = Instant::now();
         let again = registry_import::import(
             &session,
@@ -162,9 +171,10 @@ async fn main() {
         let reimport_time = t.elapsed();
         assert_eq!(again.unchanged as usize, rows);
         println!(
-            "\nimport-cia, {rows} rows ({:.0} MB), full validation, chunks of {}",
+            "\nimport-cia, {rows} rows ({:.0} MB), full validation, chunks of {}, {} writers",
             size as f64 / 1e6,
-            opts.chunk_size
+            opts.chunk_size,
+            opts.writers
         );
         println!(
             "  psql \\copy (baseline)   {:>8.2} s  {:>10.0} rows/s",

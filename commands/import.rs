@@ -50,6 +50,9 @@ pub struct ImportArgs {
     /// Rows per transaction.
     #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(1..))]
     chunk_size: u32,
+    /// Database sessions writing chunks side by side (they still commit in file order).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=4))]
+    writers: u8,
 }
 
 pub async fn run(env: &Env, source: Source, a: ImportArgs) -> sportello::Result<i32> {
@@ -60,6 +63,7 @@ pub async fn run(env: &Env, source: Source, a: ImportArgs) -> sportello::Result<
         dry_run: a.dry_run,
         force: a.force,
         chunk_size: a.chunk_size as usize,
+        writers: a.writers as usize,
     };
     let progress = Reporter::new();
     let report = in_session(env, async |s| registry_import::import(s, source, &a.file, &opts, &progress).await).await?;

@@ -1552,7 +1552,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__import__subcmd__aura)
-            opts="-h --encoding --rejects --full-snapshot --preload --dry-run --force --chunk-size --database-url --home --operator --format --help"
+            opts="-h --encoding --rejects --full-snapshot --preload --dry-run --force --chunk-size --writers --database-url --home --operator --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1571,6 +1571,10 @@ _sportello() {
                     return 0
                     ;;
                 --chunk-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --writers)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1598,7 +1602,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__import__subcmd__cia)
-            opts="-h --encoding --rejects --full-snapshot --preload --dry-run --force --chunk-size --database-url --home --operator --format --help"
+            opts="-h --encoding --rejects --full-snapshot --preload --dry-run --force --chunk-size --writers --database-url --home --operator --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1617,6 +1621,10 @@ _sportello() {
                     return 0
                     ;;
                 --chunk-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --writers)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -465,6 +465,7 @@ latin-1\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l rejects -d 'Write the rejected rows to this CSV file (line, field, value, reason)' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l preload -d 'Pre-load the residents of this province or municipality not yet registered (repeatable)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l chunk-size -d 'Rows per transaction' -r
+complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l writers -d 'Database sessions writing chunks side by side (they still commit in file order)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l operator -d 'The acting operator, stamped on every write and audit record' -r
@@ -480,6 +481,7 @@ latin-1\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l rejects -d 'Write the rejected rows to this CSV file (line, field, value, reason)' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l preload -d 'Pre-load the residents of this province or municipality not yet registered (repeatable)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l chunk-size -d 'Rows per transaction' -r
+complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l writers -d 'Database sessions writing chunks side by side (they still commit in file order)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l operator -d 'The acting operator, stamped on every write and audit record' -r

@@ -1,5 +1,7 @@
 //! The registration record (SPEC §3, manual Allegato 7) and the checks on it.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
@@ -305,15 +307,42 @@ fn put<T>(dst: &mut Option<T>, src: Option<T>) {
 /// A date as operators type it: `YYYY-MM-DD` or `DD/MM/YYYY`.
 pub fn parse_date(input: &str) -> Result<NaiveDate, String> {
     let s = input.trim();
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(s, "%d/%m/%Y"))
-        .map_err(|_| format!("'{s}' is not a date: use YYYY-MM-DD (e.g. 1980-01-31)"))
+    iso_date(s)
+        .or_else(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .or_else(|| NaiveDate::parse_from_str(s, "%d/%m/%Y").ok())
+        .ok_or_else(|| format!("'{s}' is not a date: use YYYY-MM-DD (e.g. 1980-01-31)"))
+}
+
+/// `YYYY-MM-DD` read directly: registry files carry millions of dates, and chrono's format
+/// interpreter is many times slower than this.
+fn iso_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let number =
+        |digits: &[u8]| digits.iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')));
+    NaiveDate::from_ymd_opt(number(&b[..4])? as i32, number(&b[5..7])?, number(&b[8..])?)
 }
 
 /// Text as typed, trimmed and with inner runs of spaces folded; empty means absent.
 pub fn clean_text(input: &str) -> Option<String> {
-    let s = input.split_whitespace().collect::<Vec<_>>().join(" ");
-    (!s.is_empty()).then_some(s)
+    clean_str(input).map(Cow::into_owned)
+}
+
+/// [`clean_text`] that borrows the input when it is already clean (nearly always).
+pub fn clean_str(input: &str) -> Option<Cow<'_, str>> {
+    let s = input.trim();
+    if s.is_empty() {
+        return None;
+    }
+    let mut after_space = false;
+    let clean = s.chars().all(|c| {
+        let ok = !c.is_whitespace() || (c == ' ' && !after_space);
+        after_space = c.is_whitespace();
+        ok
+    });
+    Some(if clean { Cow::Borrowed(s) } else { Cow::Owned(s.split_whitespace().collect::<Vec<_>>().join(" ")) })
 }
 
 impl PersonalData {
@@ -411,6 +440,25 @@ mod tests {
         assert!(check_email("MARIO@PostaCertificata.Gov.It").is_err());
         assert!(check_email("mario.rossi").is_err());
         assert!(check_email("a b@example.it").is_err());
+    }
+
+    #[test]
+    fn dates_in_both_formats() {
+        let d = NaiveDate::from_ymd_opt(1980, 1, 31);
+        assert_eq!(parse_date("1980-01-31").ok(), d);
+        assert_eq!(parse_date(" 31/01/1980 ").ok(), d);
+        assert_eq!(parse_date("1980-1-31").ok(), d);
+        for bad in ["1980-02-30", "1980-13-01", "19a0-01-31", "31-01-1980", ""] {
+            assert!(parse_date(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn text_is_trimmed_and_folded() {
+        assert!(matches!(clean_str("Via Roma 1"), Some(Cow::Borrowed("Via Roma 1"))));
+        assert_eq!(clean_text("  Via  Roma\t1 ").as_deref(), Some("Via Roma 1"));
+        assert_eq!(clean_text("Via\u{a0}Roma").as_deref(), Some("Via Roma"));
+        assert_eq!(clean_text(" \t "), None);
     }
 
     #[test]

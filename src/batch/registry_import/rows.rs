@@ -1,0 +1,398 @@
+//! Reading a registry file: records parsed, validated and encoded as binary COPY tuples, chunk
+//! by chunk, on a thread of their own and on every core, while the database writes the chunks
+//! before them.
+
+use std::io::{BufRead, BufReader, Read};
+use std::ops::Range;
+use std::path::Path;
+
+use rustc_hash::FxHashMap;
+use serde::Deserialize;
+
+use super::Encoding;
+use crate::batch::Reject;
+use crate::domain::{DocType, FiscalCode, check_postcode, clean_str, parse_date};
+use crate::error::{Error, Result};
+use crate::store::binary_copy::{CopyData, Tuple};
+
+/// A fiscal code (16 ASCII characters) or the first 16 bytes of a digest, as a compact key.
+pub type Key16 = [u8; 16];
+
+pub fn key16(bytes: &[u8]) -> Key16 {
+    let mut k = [0u8; 16];
+    let n = bytes.len().min(16);
+    k[..n].copy_from_slice(&bytes[..n]);
+    k
+}
+
+/// A fiscal code kept as a key, as text.
+pub fn code_text(key: &Key16) -> &str {
+    std::str::from_utf8(key).unwrap_or("?")
+}
+
+/// Municipality codes accepted in the file: ISTAT code or cadastral code → ISTAT code.
+pub type Municipalities = FxHashMap<String, String>;
+
+/// Fiscal code → digest of the stored row, for every row of the mirror.
+pub type StoredDigests = FxHashMap<Key16, Key16>;
+
+/// The columns the tuples carry, in order.
+pub const COPY_COLUMNS: &str = "fiscal_code, first_name, last_name, birth_date, sex, res_address, res_street_number, res_postcode, res_municipality, doc_type, doc_number, doc_issued, doc_issuer, row_hash";
+const COPY_FIELDS: i16 = 14;
+
+/// A record as read, its fields borrowed from it and matched to the header by name.
+#[derive(Debug, Deserialize)]
+struct RawRow<'a> {
+    fiscal_code: &'a str,
+    first_name: &'a str,
+    last_name: &'a str,
+    birth_date: &'a str,
+    sex: &'a str,
+    #[serde(default)]
+    address: &'a str,
+    #[serde(default)]
+    street_number: &'a str,
+    #[serde(default)]
+    postcode: &'a str,
+    municipality: &'a str,
+    #[serde(default)]
+    doc_type: &'a str,
+    #[serde(default)]
+    doc_number: &'a str,
+    #[serde(default)]
+    doc_issued: &'a str,
+    #[serde(default)]
+    doc_issuer: &'a str,
+}
+
+/// Digest of a record as read (its fields, in file order): equal digests mean an unchanged
+/// row, recognised before any parsing or validation.
+pub fn raw_digest(record: &csv::ByteRecord) -> Key16 {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for field in record.iter() {
+        h.update(field);
+        h.update([0x1f]);
+    }
+    key16(&h.finalize())
+}
+
+/// Checks a row and appends it to `out` as a tuple in [`COPY_COLUMNS`] order; returns its
+/// fiscal code. A rejected row leaves `out` as it was.
+fn validate(
+    raw: &RawRow,
+    line: u64,
+    digest: &Key16,
+    municipalities: &Municipalities,
+    out: &mut Vec<u8>,
+) -> std::result::Result<Key16, Reject> {
+    let reject = |field: &str, value: &str, reason: String| Reject::new(line, field, value, reason);
+    let fc = FiscalCode::parse(raw.fiscal_code).map_err(|e| reject("fiscal_code", raw.fiscal_code, e.to_string()))?;
+    let first_name = clean_str(raw.first_name).ok_or_else(|| reject("first_name", "", "empty".into()))?;
+    let last_name = clean_str(raw.last_name).ok_or_else(|| reject("last_name", "", "empty".into()))?;
+    let birth_date = parse_date(raw.birth_date).map_err(|e| reject("birth_date", raw.birth_date, e))?;
+    if !fc.matches_birth_date(birth_date) {
+        return Err(reject("birth_date", raw.birth_date, format!("does not agree with fiscal code {fc}")));
+    }
+    let sex = match raw.sex.trim() {
+        s if s.eq_ignore_ascii_case("M") => "M",
+        s if s.eq_ignore_ascii_case("F") => "F",
+        _ => return Err(reject("sex", raw.sex, "must be M or F".into())),
+    };
+    if !sex.starts_with(fc.sex()) {
+        return Err(reject("sex", raw.sex, format!("does not agree with fiscal code {fc}")));
+    }
+    let postcode = clean_str(raw.postcode);
+    if let Some(pc) = &postcode {
+        check_postcode(pc).map_err(|e| reject("postcode", pc, e))?;
+    }
+    let code = raw.municipality.trim();
+    let municipality =
+        municipalities.get(code).or_else(|| municipalities.get(&code.to_uppercase())).ok_or_else(|| {
+            reject(
+                "municipality",
+                raw.municipality,
+                "unknown municipality code (ISTAT or cadastral code of Piedmont)".into(),
+            )
+        })?;
+    let doc_type = match clean_str(raw.doc_type) {
+        Some(t) => Some(DocType::parse(&t).ok_or_else(|| reject("doc_type", &t, "unknown document type".into()))?),
+        None => None,
+    };
+    let doc_issued = match clean_str(raw.doc_issued) {
+        Some(d) => Some(parse_date(&d).map_err(|e| reject("doc_issued", &d, e))?),
+        None => None,
+    };
+    Tuple::start(out, COPY_FIELDS)
+        .text(Some(fc.as_str()))
+        .text(Some(&first_name))
+        .text(Some(&last_name))
+        .date(Some(birth_date))
+        .text(Some(sex))
+        .text(clean_str(raw.address).as_deref())
+        .text(clean_str(raw.street_number).as_deref())
+        .text(postcode.as_deref())
+        .text(Some(municipality))
+        .text(doc_type.map(DocType::as_str))
+        .text(clean_str(raw.doc_number).as_deref())
+        .date(doc_issued)
+        .text(clean_str(raw.doc_issuer).as_deref())
+        .bytes(Some(digest));
+    Ok(key16(fc.as_str().as_bytes()))
+}
+
+/// Reads Latin-1 bytes as UTF-8 (every byte is the code point of the same value).
+struct Latin1<R>(R, Vec<u8>);
+
+impl<R: Read> Read for Latin1<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.1.is_empty() {
+            let mut raw = vec![0u8; out.len().max(2) / 2];
+            let n = self.0.read(&mut raw)?;
+            self.1 = raw[..n].iter().map(|&b| b as char).collect::<String>().into_bytes();
+            self.1.reverse();
+        }
+        let n = out.len().min(self.1.len());
+        for slot in out.iter_mut().take(n) {
+            *slot = self.1.pop().expect("n <= len");
+        }
+        Ok(n)
+    }
+}
+
+/// Opens a registry file as CSV, its delimiter (`;` or `,`) told by the header line.
+pub fn open(path: &Path, encoding: Encoding) -> Result<csv::Reader<Box<dyn Read + Send>>> {
+    let file = std::fs::File::open(path).map_err(Error::io(format!("cannot read {}", path.display())))?;
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let head = reader.fill_buf().map_err(Error::io(format!("cannot read {}", path.display())))?;
+    let first = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    let semicolons = first.iter().filter(|&&b| b == b';').count();
+    let commas = first.iter().filter(|&&b| b == b',').count();
+    let delimiter = if semicolons > commas { b';' } else { b',' };
+    let reader: Box<dyn Read + Send> = match encoding {
+        Encoding::Utf8 => Box::new(reader),
+        Encoding::Latin1 => Box::new(Latin1(reader, Vec::new())),
+    };
+    let mut csv =
+        csv::ReaderBuilder::new().delimiter(delimiter).trim(csv::Trim::All).flexible(true).from_reader(reader);
+    let headers = csv.headers().map_err(|e| Error::Invalid(format!("{}: bad header: {e}", path.display())))?;
+    for needed in ["fiscal_code", "first_name", "last_name", "birth_date", "sex", "municipality"] {
+        if !headers.iter().any(|h| h == needed) {
+            return Err(Error::Invalid(format!(
+                "{}: the header has no column '{needed}' (found: {})",
+                path.display(),
+                headers.iter().collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+    Ok(csv)
+}
+
+/// A chunk of the file, read and validated, handed to the writers.
+pub struct Chunk {
+    /// The valid rows that are new or changed, as one binary COPY payload.
+    pub copy: CopyData,
+    /// Fiscal codes of every valid row, new, changed or unchanged (for a full snapshot).
+    pub codes: Vec<Key16>,
+    /// Valid rows equal to the stored ones: not sent.
+    pub unchanged: u64,
+    pub bad: Vec<Reject>,
+    /// Records read in this chunk, and the position (records from the start) after it.
+    pub read: u64,
+    pub position: u64,
+    /// Bytes of the file consumed, for the progress bar.
+    pub bytes: u64,
+}
+
+impl Chunk {
+    /// Valid rows, new, changed or unchanged.
+    pub fn ok(&self) -> u64 {
+        self.codes.len() as u64
+    }
+}
+
+/// A record after the checks that need no other record, in file order.
+enum Checked {
+    /// Equal to the stored row (by digest): neither parsed nor sent.
+    Unchanged {
+        line: u64,
+        code: Key16,
+    },
+    Valid {
+        line: u64,
+        code: Key16,
+        tuple: Range<usize>,
+    },
+    Bad(Reject),
+}
+
+/// A slice of a chunk checked by one worker: its tuples share one buffer.
+struct Part {
+    checked: Vec<Checked>,
+    tuples: Vec<u8>,
+}
+
+/// What every worker needs to check a record.
+struct Checker {
+    headers: csv::ByteRecord,
+    cf_column: usize,
+    encoding: Encoding,
+    municipalities: Municipalities,
+    stored: StoredDigests,
+}
+
+impl Checker {
+    /// The fiscal code as written in a record, normalised, for the duplicate and unchanged checks.
+    fn raw_code(&self, record: &csv::ByteRecord) -> Option<Key16> {
+        let code = record.get(self.cf_column)?;
+        Some(key16(String::from_utf8_lossy(code).trim().to_uppercase().as_bytes()))
+    }
+
+    fn check(&self, records: &[csv::ByteRecord]) -> Part {
+        let mut part =
+            Part { checked: Vec::with_capacity(records.len()), tuples: Vec::with_capacity(records.len() * 160) };
+        for record in records {
+            let line = record.position().map(|p| p.line()).unwrap_or(0);
+            let digest = raw_digest(record);
+            let checked = match self.raw_code(record) {
+                Some(code) if self.stored.get(&code) == Some(&digest) => Checked::Unchanged { line, code },
+                _ => {
+                    let start = part.tuples.len();
+                    match self.parse(record, line, &digest, &mut part.tuples) {
+                        Ok(code) => Checked::Valid { line, code, tuple: start..part.tuples.len() },
+                        Err(reject) => Checked::Bad(reject),
+                    }
+                }
+            };
+            part.checked.push(checked);
+        }
+        part
+    }
+
+    fn parse(
+        &self,
+        record: &csv::ByteRecord,
+        line: u64,
+        digest: &Key16,
+        out: &mut Vec<u8>,
+    ) -> std::result::Result<Key16, Reject> {
+        let raw: RawRow = record.deserialize(Some(&self.headers)).map_err(|e| match e.kind() {
+            csv::ErrorKind::Deserialize { err, .. } => {
+                let field = err.field().and_then(|i| self.headers.get(i as usize)).unwrap_or_default();
+                let reason = match err.kind() {
+                    csv::DeserializeErrorKind::InvalidUtf8(_) if self.encoding == Encoding::Utf8 => {
+                        "not valid UTF-8 (a legacy file? use --encoding latin-1)".to_string()
+                    }
+                    _ => err.to_string(),
+                };
+                Reject::new(line, &String::from_utf8_lossy(field), "", reason)
+            }
+            _ => Reject::new(line, "", "", e.to_string()),
+        })?;
+        validate(&raw, line, digest, &self.municipalities, out)
+    }
+}
+
+/// Reads and validates the file in chunks (see the module documentation) and sends them to
+/// `out`. The first `skip` records (a resumed run's committed part) are only scanned for their
+/// fiscal codes, to keep refusing duplicates across the resume.
+pub fn read_chunks(
+    mut csv: csv::Reader<Box<dyn Read + Send>>,
+    skip: u64,
+    chunk_size: usize,
+    encoding: Encoding,
+    municipalities: Municipalities,
+    stored: StoredDigests,
+    out: tokio::sync::mpsc::Sender<Chunk>,
+) -> Result<()> {
+    use rayon::prelude::*;
+    let headers = csv.byte_headers().map_err(|e| Error::Invalid(format!("bad header: {e}")))?.clone();
+    let cf_column = headers.iter().position(|h| h == b"fiscal_code").expect("checked when opened");
+    let checker = Checker { headers, cf_column, encoding, municipalities, stored };
+    // First line of each fiscal code accepted so far.
+    let mut seen: FxHashMap<Key16, u64> = FxHashMap::default();
+    let mut position = 0u64;
+    // Records are read into the same buffers chunk after chunk.
+    let mut records: Vec<csv::ByteRecord> = vec![csv::ByteRecord::new(); chunk_size];
+    let part_len = (chunk_size / (4 * rayon::current_num_threads())).max(256);
+    loop {
+        let mut bad = Vec::new();
+        let mut read = 0u64;
+        let mut filled = 0;
+        let mut end = false;
+        while read < chunk_size as u64 {
+            let record = &mut records[filled];
+            match csv.read_byte_record(record) {
+                Ok(false) => {
+                    end = true;
+                    break;
+                }
+                Ok(true) => {}
+                Err(e) => {
+                    position += 1;
+                    if position > skip {
+                        read += 1;
+                        let line = e.position().map(|p| p.line()).unwrap_or(0);
+                        bad.push(Reject::new(line, "", "", e.to_string()));
+                    }
+                    continue;
+                }
+            }
+            position += 1;
+            if position <= skip {
+                if let Some(code) = checker.raw_code(record) {
+                    seen.insert(code, record.position().map(|p| p.line()).unwrap_or(0));
+                }
+                continue;
+            }
+            read += 1;
+            filled += 1;
+        }
+        let parts: Vec<Part> = records[..filled].par_chunks(part_len).map(|p| checker.check(p)).collect();
+
+        // Duplicates are told in file order, against the first valid row with the same code.
+        let mut chunk = Chunk {
+            copy: CopyData::with_capacity(parts.iter().map(|p| p.tuples.len()).sum()),
+            codes: Vec::with_capacity(filled),
+            unchanged: 0,
+            bad,
+            read,
+            position,
+            bytes: csv.position().byte(),
+        };
+        for part in parts {
+            for checked in part.checked {
+                let (line, code, tuple) = match checked {
+                    Checked::Bad(reject) => {
+                        chunk.bad.push(reject);
+                        continue;
+                    }
+                    Checked::Unchanged { line, code } => (line, code, None),
+                    Checked::Valid { line, code, tuple } => (line, code, Some(tuple)),
+                };
+                if let Some(first) = seen.get(&code) {
+                    chunk.bad.push(Reject::new(
+                        line,
+                        "fiscal_code",
+                        code_text(&code),
+                        format!("duplicate of line {first}"),
+                    ));
+                    continue;
+                }
+                seen.insert(code, line);
+                chunk.codes.push(code);
+                match tuple {
+                    Some(tuple) => chunk.copy.append(&part.tuples[tuple], 1),
+                    None => chunk.unchanged += 1,
+                }
+            }
+        }
+        chunk.bad.sort_by_key(|r| r.line);
+        if (chunk.read > 0 || end) && out.blocking_send(chunk).is_err() {
+            return Ok(()); // the importer stopped (an error): nothing more to do
+        }
+        if end {
+            return Ok(());
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! Rows encoded for `COPY ... FROM STDIN (FORMAT binary)` ahead of time, on any thread.
+//!
+//! tokio-postgres' `BinaryCopyInWriter` encodes row by row inside the connection's task; bulk
+//! loads instead encode their rows on the validation threads, in parallel, and hand the
+//! connection one finished buffer. The layout is PostgreSQL's documented binary COPY format
+//! (https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4): a signature and two
+//! zero words, then per tuple a 16-bit field count and each field as a 32-bit length (-1 for
+//! NULL) followed by the value in the type's binary send format, then a -1 trailer.
+
+use chrono::NaiveDate;
+
+const SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
+
+/// A binary COPY payload being built.
+#[derive(Debug, Default)]
+pub struct CopyData {
+    buf: Vec<u8>,
+    tuples: u64,
+}
+
+impl CopyData {
+    pub fn with_capacity(bytes: usize) -> CopyData {
+        let mut buf = Vec::with_capacity(bytes + SIGNATURE.len() + 10);
+        buf.extend_from_slice(SIGNATURE);
+        buf.extend_from_slice(&0i32.to_be_bytes()); // flags: no OIDs
+        buf.extend_from_slice(&0i32.to_be_bytes()); // no header extension
+        CopyData { buf, tuples: 0 }
+    }
+
+    /// Appends tuples encoded by [`Tuple`] elsewhere.
+    pub fn append(&mut self, tuples: &[u8], count: u64) {
+        self.buf.extend_from_slice(tuples);
+        self.tuples += count;
+    }
+
+    pub fn tuples(&self) -> u64 {
+        self.tuples
+    }
+
+    /// The finished payload, trailer included.
+    pub fn finish(mut self) -> bytes::Bytes {
+        self.buf.extend_from_slice(&(-1i16).to_be_bytes());
+        self.buf.into()
+    }
+}
+
+/// One tuple being appended to a buffer of tuples; fields must come in the COPY column order.
+pub struct Tuple<'b>(&'b mut Vec<u8>);
+
+impl<'b> Tuple<'b> {
+    pub fn start(buf: &'b mut Vec<u8>, fields: i16) -> Tuple<'b> {
+        buf.extend_from_slice(&fields.to_be_bytes());
+        Tuple(buf)
+    }
+
+    /// text, varchar, bpchar (their binary form is the UTF-8 text) and bytea.
+    pub fn bytes(&mut self, value: Option<&[u8]>) -> &mut Self {
+        match value {
+            Some(v) => {
+                self.0.extend_from_slice(&(v.len() as i32).to_be_bytes());
+                self.0.extend_from_slice(v);
+            }
+            None => self.0.extend_from_slice(&(-1i32).to_be_bytes()),
+        }
+        self
+    }
+
+    pub fn text(&mut self, value: Option<&str>) -> &mut Self {
+        self.bytes(value.map(str::as_bytes))
+    }
+
+    /// date: days since 2000-01-01.
+    pub fn date(&mut self, value: Option<NaiveDate>) -> &mut Self {
+        match value {
+            Some(d) => {
+                let epoch = NaiveDate::from_ymd_opt(2000, 1, 1).expect("valid date");
+                let days = (d - epoch).num_days() as i32;
+                self.0.extend_from_slice(&4i32.to_be_bytes());
+                self.0.extend_from_slice(&days.to_be_bytes());
+            }
+            None => self.0.extend_from_slice(&(-1i32).to_be_bytes()),
+        }
+        self
+    }
+}
