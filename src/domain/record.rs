@@ -336,12 +336,18 @@ pub fn clean_str(input: &str) -> Option<Cow<'_, str>> {
     if s.is_empty() {
         return None;
     }
-    let mut after_space = false;
-    let clean = s.chars().all(|c| {
-        let ok = !c.is_whitespace() || (c == ' ' && !after_space);
-        after_space = c.is_whitespace();
-        ok
-    });
+    let clean = if s.is_ascii() {
+        // ASCII: clean unless a blank other than ' ' or two blanks in a row.
+        let b = s.as_bytes();
+        !b.iter().any(|&c| (c.is_ascii_whitespace() && c != b' ') || c == b'\x0b') && !b.windows(2).any(|w| w == b"  ")
+    } else {
+        let mut after_space = false;
+        s.chars().all(|c| {
+            let ok = !c.is_whitespace() || (c == ' ' && !after_space);
+            after_space = c.is_whitespace();
+            ok
+        })
+    };
     Some(if clean { Cow::Borrowed(s) } else { Cow::Owned(s.split_whitespace().collect::<Vec<_>>().join(" ")) })
 }
 
@@ -459,6 +465,8 @@ mod tests {
         assert_eq!(clean_text("  Via  Roma\t1 ").as_deref(), Some("Via Roma 1"));
         assert_eq!(clean_text("Via\u{a0}Roma").as_deref(), Some("Via Roma"));
         assert_eq!(clean_text(" \t "), None);
+        assert_eq!(clean_text("a\x0bb").as_deref(), Some("a b"));
+        assert_eq!(clean_text("Nicolò  Ìsola").as_deref(), Some("Nicolò Ìsola"));
     }
 
     #[test]

@@ -348,7 +348,7 @@ pub fn read_chunks(
             read += 1;
             filled += 1;
         }
-        let parts: Vec<Part> = records[..filled].par_chunks(part_len).map(|p| checker.check(p)).collect();
+        let mut parts: Vec<Part> = records[..filled].par_chunks(part_len).map(|p| checker.check(p)).collect();
 
         // Duplicates are told in file order, against the first valid row with the same code.
         let mut chunk = Chunk {
@@ -360,8 +360,9 @@ pub fn read_chunks(
             position,
             bytes: csv.position().byte(),
         };
-        for part in parts {
-            for checked in part.checked {
+        let mut send = Vec::with_capacity(filled);
+        for (i, part) in parts.iter_mut().enumerate() {
+            for checked in part.checked.drain(..) {
                 let (line, code, tuple) = match checked {
                     Checked::Bad(reject) => {
                         chunk.bad.push(reject);
@@ -382,10 +383,16 @@ pub fn read_chunks(
                 seen.insert(code, line);
                 chunk.codes.push(code);
                 match tuple {
-                    Some(tuple) => chunk.copy.append(&part.tuples[tuple], 1),
+                    Some(tuple) => send.push((code, i, tuple)),
                     None => chunk.unchanged += 1,
                 }
             }
+        }
+        // Sent in key order, the rows of a chunk land on neighbouring pages of the primary
+        // key's index, which costs the server fewer page lookups than random order.
+        send.sort_unstable_by_key(|(code, _, _)| *code);
+        for (_, i, tuple) in send {
+            chunk.copy.append(&parts[i].tuples[tuple], 1);
         }
         chunk.bad.sort_by_key(|r| r.line);
         if (chunk.read > 0 || end) && out.blocking_send(chunk).is_err() {
