@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use sportello::batch::registry_import::{self, Encoding, Options};
+use sportello::batch::registry_import::{self, Encoding, Options, Preload};
 use sportello::batch::write_rejects;
 use sportello::error::exit;
 use sportello::store::registry::Source;
@@ -56,10 +56,15 @@ pub struct ImportArgs {
 }
 
 pub async fn run(env: &Env, source: Source, a: ImportArgs) -> sportello::Result<i32> {
+    // The key recognises the revoked citizens, whom a pre-load leaves out.
+    let preload = match a.preload.is_empty() {
+        true => None,
+        false => Some(Preload { areas: a.preload.clone(), key: env.desk()?.key }),
+    };
     let opts = Options {
         encoding: a.encoding,
         full_snapshot: a.full_snapshot,
-        preload: a.preload.clone(),
+        preload,
         dry_run: a.dry_run,
         force: a.force,
         chunk_size: a.chunk_size as usize,

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::handover::Desk;
 use crate::mail;
 use crate::register::parse_fiscal_code;
-use crate::secrets::Purpose;
+use crate::secrets::{Purpose, SecretKey};
 use crate::store::operations::{self, ActiveSecrets};
 use crate::store::registrations::{self, Key};
 use crate::store::{Database, audit};
@@ -313,7 +313,7 @@ pub async fn erase(
     r: &Registration,
     channel: &Channel,
 ) -> Result<()> {
-    let fc_hash = desk.key.hash_text(Purpose::Revocation, "tombstone", &r.fiscal_code);
+    let fc_hash = tombstone_hash(&desk.key, &r.fiscal_code);
     let (channel_name, protocol) = match channel {
         Channel::Online => ("online", None),
         Channel::RegisteredLetter { protocol } => ("registered-letter", Some(protocol.as_str())),
@@ -329,10 +329,15 @@ pub async fn erase(
     Ok(())
 }
 
+/// The pseudonym of a revoked citizen in the tombstones: a keyed hash of the fiscal code.
+pub fn tombstone_hash(key: &SecretKey, fiscal_code: &str) -> Vec<u8> {
+    key.hash_text(Purpose::Revocation, "tombstone", fiscal_code)
+}
+
 /// Was this fiscal code revoked? (Answered from the tombstone, without keeping the code.)
 pub async fn was_revoked(db: &Database, desk: &Desk, fiscal_code: &str) -> Result<bool> {
     let fc = parse_fiscal_code(fiscal_code)?;
-    let hash = desk.key.hash_text(Purpose::Revocation, "tombstone", fc.as_str());
+    let hash = tombstone_hash(&desk.key, fc.as_str());
     let client = db.client().await?;
     Ok(client.query_opt("SELECT 1 FROM revocations WHERE fiscal_code_hash = $1", &[&hash]).await?.is_some())
 }

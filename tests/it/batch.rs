@@ -370,6 +370,18 @@ async fn registered_letters_revoke_the_matching_and_report_the_rest() {
     let out = db.cli(Some("admin"), &["revoke", "--cf", "SPSSRA95M54F839P", "--letter-protocol", "CSI-2026-004601"]);
     assert_eq!(out.status.code(), Some(5));
     assert!(text(&out).1.contains("already revoked"));
+    // Whoever revoked is never pre-loaded again from the registry, which still lists them.
+    let out = db.cli(Some("admin"), &["import-cia", sample("cia.csv").to_str().unwrap(), "--preload", "001272"]);
+    let (_, stderr, code) = text(&out);
+    assert_eq!(code, 0, "{stderr}");
+    let preloaded: Vec<String> = owner
+        .query("SELECT fiscal_code FROM registrations ORDER BY 1", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(preloaded, ["BNCGLI92D58L219Y", "CSTFNC88C65L219X", "GLLNDR00L07L219X"], "Turin but Mario Rossi");
 }
 
 #[tokio::test]

@@ -6,10 +6,12 @@
 //! address, street_number, postcode, municipality, doc_type, doc_number, doc_issued,
 //! doc_issuer` (the document columns may be empty).
 //!
-//! The file is streamed in chunks; each chunk is validated, copied (binary COPY) into a staging
-//! table and merged into the mirror in one transaction together with the run's checkpoint and
-//! the chunk's rejects, so a run killed at any moment resumes after its last committed chunk.
-//! A row equal to the stored one is not touched.
+//! The file is streamed in chunks, read and validated on every core ([`rows`]). Each chunk is
+//! copied (binary COPY) into a staging table and merged into the mirror — or, when the mirror
+//! was empty, copied straight into it — in one transaction together with the run's checkpoint
+//! and the chunk's rejects. Several sessions write chunks side by side but commit them in file
+//! order, so a run killed at any moment resumes after its last committed chunk. A row equal to
+//! the stored one is neither sent nor touched.
 
 mod rows;
 
@@ -17,13 +19,16 @@ use std::path::Path;
 use std::sync::Arc;
 
 use futures_util::{SinkExt, pin_mut};
+use rustc_hash::FxHashSet;
 use serde::Serialize;
 use serde_json::json;
 use tokio::sync::oneshot;
 
 use self::rows::{COPY_COLUMNS, Chunk, Municipalities, StoredDigests, code_text, key16};
 use super::{Begin, Progress, Reject};
+use crate::citizen::tombstone_hash;
 use crate::error::{Error, Result};
+use crate::secrets::SecretKey;
 use crate::session::Session;
 use crate::store::{reference, registry::Source};
 
@@ -36,13 +41,22 @@ pub enum Encoding {
     Latin1,
 }
 
+/// Residents to pre-load as registrations (SPEC §5 "Pre-loaded residents").
+#[derive(Debug, Clone)]
+pub struct Preload {
+    /// Provinces or municipalities (codes or names) whose residents not yet registered are pre-loaded.
+    pub areas: Vec<String>,
+    /// The key of the revocation tombstones: citizens who revoked are never pre-loaded again.
+    pub key: SecretKey,
+}
+
 #[derive(Debug, Clone)]
 pub struct Options {
     pub encoding: Encoding,
     /// The file is the whole registry: residents missing from it have ceased and are removed.
     pub full_snapshot: bool,
-    /// Provinces or municipalities whose residents not yet registered are pre-loaded.
-    pub preload: Vec<String>,
+    /// Residents to pre-load as registrations (import-cia only).
+    pub preload: Option<Preload>,
     /// Validate and report, write nothing.
     pub dry_run: bool,
     /// Import even if this very file was imported before.
@@ -57,7 +71,7 @@ impl Default for Options {
         Options {
             encoding: Encoding::Utf8,
             full_snapshot: false,
-            preload: vec![],
+            preload: None,
             dry_run: false,
             force: false,
             chunk_size: 20_000,
@@ -158,7 +172,8 @@ pub async fn import(
     // What to pre-load, checked before anything is written.
     let mut preload_provinces = Vec::new();
     let mut preload_municipalities = Vec::new();
-    for area in &opts.preload {
+    let areas = opts.preload.as_ref().map(|p| p.areas.as_slice()).unwrap_or_default();
+    for area in areas {
         match reference::resolve_province(&client, area).await {
             Ok(p) => preload_provinces.push(p),
             Err(_) => {
@@ -166,13 +181,14 @@ pub async fn import(
             }
         }
     }
-    if !opts.preload.is_empty() && source != Source::Cia {
+    if opts.preload.is_some() && source != Source::Cia {
         return Err(Error::Invalid("--preload works from the municipal registry (import-cia)".into()));
     }
 
     let csv = rows::open(path, opts.encoding)?;
     let input = path.display().to_string();
-    let options = json!({ "full_snapshot": opts.full_snapshot, "preload": opts.preload, "encoding": format!("{:?}", opts.encoding) });
+    let options =
+        json!({ "full_snapshot": opts.full_snapshot, "preload": areas, "encoding": format!("{:?}", opts.encoding) });
     // The same file read with other options is another run.
     let checksum = super::checksum_text(&format!("{}:{options}", super::checksum_file(path)?));
     let run = if opts.dry_run {
@@ -277,8 +293,8 @@ pub async fn import(
         tx.execute("DELETE FROM import_seen WHERE run_id = $1", &[&run]).await?;
         counts["ceased"] = json!(ceased);
     }
-    if !opts.preload.is_empty() {
-        counts["preloaded"] = json!(preload(&tx, session, &preload_provinces, &preload_municipalities).await?);
+    if let Some(p) = &opts.preload {
+        counts["preloaded"] = json!(preload(&tx, session, &p.key, &preload_provinces, &preload_municipalities).await?);
     }
     let position: i64 = tx.query_one("SELECT position FROM batch_runs WHERE id = $1", &[&run]).await?.get(0);
     super::checkpoint(&tx, run, position, 0, 0, &[], &counts).await?;
@@ -401,33 +417,57 @@ async fn write_chunk(
     Ok((client, chunk.bytes))
 }
 
+/// Residents of the areas, not registered and without a legacy account: who a pre-load
+/// registers (`$1` provinces, `$2` municipalities).
+const PRELOAD_CANDIDATES: &str = "FROM cia_residents c JOIN municipalities m ON m.istat_code = c.res_municipality
+     WHERE (m.province = ANY($1) OR c.res_municipality = ANY($2))
+       AND NOT EXISTS (SELECT 1 FROM registrations r WHERE r.fiscal_code = c.fiscal_code)
+       AND NOT EXISTS (SELECT 1 FROM legacy_accounts l WHERE l.fiscal_code = c.fiscal_code)";
+
 /// Pre-loads the residents of some provinces or municipalities who are not registered yet:
 /// state `riscontrato` (checked against the registry), strong N, PIN letter due by post.
+/// Citizens who revoked their credentials are left out: the tombstones keep only keyed hashes
+/// of their fiscal codes, so the candidates' codes are hashed here and compared.
 pub async fn preload(
     tx: &impl deadpool_postgres::GenericClient,
     session: &Session,
+    key: &SecretKey,
     provinces: &[String],
     municipalities: &[String],
 ) -> Result<u64> {
+    let tombstones: FxHashSet<Vec<u8>> =
+        tx.query("SELECT fiscal_code_hash FROM revocations", &[]).await?.iter().map(|r| r.get(0)).collect();
+    let revoked: Vec<String> = if tombstones.is_empty() {
+        Vec::new()
+    } else {
+        use rayon::prelude::*;
+        let candidates: Vec<String> = tx
+            .query(&format!("SELECT c.fiscal_code {PRELOAD_CANDIDATES}"), &[&provinces, &municipalities])
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        candidates.into_par_iter().filter(|code| tombstones.contains(&tombstone_hash(key, code))).collect()
+    };
     let n = tx
         .execute(
-            "WITH loaded AS (
-             INSERT INTO registrations (fiscal_code, community, state, strong, verified_at, verified_ente,
-                 first_name, last_name, birth_date, sex, doc_type, doc_number, doc_issued, doc_issuer,
-                 res_address, res_street_number, res_postcode, res_province, res_municipality,
-                 created_by, updated_by)
-             SELECT c.fiscal_code, 'sistemapiemonte', 'riscontrato', false, now(), 'CIA (anagrafe comunale)',
-                 c.first_name, c.last_name, c.birth_date, c.sex, c.doc_type, c.doc_number, c.doc_issued, c.doc_issuer,
-                 c.res_address, c.res_street_number, c.res_postcode, m.province, c.res_municipality,
-                 $3, $3
-             FROM cia_residents c JOIN municipalities m ON m.istat_code = c.res_municipality
-             WHERE (m.province = ANY($1) OR c.res_municipality = ANY($2))
-               AND NOT EXISTS (SELECT 1 FROM registrations r WHERE r.fiscal_code = c.fiscal_code)
-               AND NOT EXISTS (SELECT 1 FROM legacy_accounts l WHERE l.fiscal_code = c.fiscal_code)
-             ON CONFLICT (fiscal_code) DO NOTHING
-             RETURNING registration_number, res_province)
-             INSERT INTO pin_letter_queue (registration_number, res_province) SELECT * FROM loaded",
-            &[&provinces, &municipalities, &session.operator.id],
+            &format!(
+                "WITH loaded AS (
+                 INSERT INTO registrations (fiscal_code, community, state, strong, verified_at, verified_ente,
+                     first_name, last_name, birth_date, sex, doc_type, doc_number, doc_issued, doc_issuer,
+                     res_address, res_street_number, res_postcode, res_province, res_municipality,
+                     created_by, updated_by)
+                 SELECT c.fiscal_code, 'sistemapiemonte', 'riscontrato', false, now(), 'CIA (anagrafe comunale)',
+                     c.first_name, c.last_name, c.birth_date, c.sex, c.doc_type, c.doc_number, c.doc_issued, c.doc_issuer,
+                     c.res_address, c.res_street_number, c.res_postcode, m.province, c.res_municipality,
+                     $3, $3
+                 {PRELOAD_CANDIDATES}
+                   AND NOT (c.fiscal_code = ANY($4))
+                 ON CONFLICT (fiscal_code) DO NOTHING
+                 RETURNING registration_number, res_province)
+                 INSERT INTO pin_letter_queue (registration_number, res_province) SELECT * FROM loaded"
+            ),
+            &[&provinces, &municipalities, &session.operator.id, &revoked],
         )
         .await?;
     Ok(n)
