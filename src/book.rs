@@ -141,14 +141,35 @@ async fn deliver_code(
 /// PIN letter and the summary, and delivers the code. All database writes in one transaction;
 /// the letters become final only once it has committed.
 pub async fn book(session: &Session, desk: &Desk, req: Request) -> Result<Booked> {
+    let mut client = session.db.client().await?;
+    let tx = client.transaction().await?;
+    let pending = book_in(&tx, session, desk, &req).await?;
+    pending.commit(tx, session, desk, req.print_code).await
+}
+
+/// A booking written in a transaction not committed yet: its letters are staged, its code is
+/// still to be delivered.
+pub(crate) struct PendingBooking {
+    r: Registration,
+    op: OperationKind,
+    code: Secret,
+    until: chrono::DateTime<Utc>,
+    staged: Staged,
+}
+
+/// The database writes and the letters of a booking, in the caller's transaction.
+pub(crate) async fn book_in(
+    tx: &deadpool_postgres::Transaction<'_>,
+    session: &Session,
+    desk: &Desk,
+    req: &Request,
+) -> Result<PendingBooking> {
     if let Some(d) = &req.delegate {
         check_delegate(d)?;
     }
-    let mut client = session.db.client().await?;
-    let tx = client.transaction().await?;
-    let number = find(&tx, &req.key).await?.registration_number;
-    operations::lock(&tx, number).await?;
-    let r = find(&tx, &Key::Number(number)).await?;
+    let number = find(tx, &req.key).await?.registration_number;
+    operations::lock(tx, number).await?;
+    let r = find(tx, &Key::Number(number)).await?;
     require(&r, Action::Book(req.operation))?;
     let missing = r.data.missing_for_booking();
     if !missing.is_empty() {
@@ -167,9 +188,9 @@ pub async fn book(session: &Session, desk: &Desk, req: Request) -> Result<Booked
         (op == OperationKind::Revocation).then(|| desk.key.hash(Purpose::Revocation, &r.fiscal_code, &code));
     let ente = &session.operator.ente;
 
-    let discarded = operations::discard_active(&tx, number).await?;
+    let discarded = operations::discard_active(tx, number).await?;
     let op_id = operations::insert(
-        &tx,
+        tx,
         number,
         op,
         ente,
@@ -180,18 +201,18 @@ pub async fn book(session: &Session, desk: &Desk, req: Request) -> Result<Booked
     )
     .await?;
     if let Some(d) = &req.delegate {
-        operations::put_delegate(&tx, op_id, d).await?;
+        operations::put_delegate(tx, op_id, d).await?;
     }
     if op == OperationKind::Revocation {
-        operations::set_activation_code(&tx, number, None, None).await?;
+        operations::set_activation_code(tx, number, None, None).await?;
     } else {
         let hash = desk.key.hash(Purpose::Activation, &r.fiscal_code, &code);
-        operations::set_activation_code(&tx, number, Some(&hash), Some(until)).await?;
-        operations::mark_verified(&tx, number, ente, &session.operator.id).await?;
+        operations::set_activation_code(tx, number, Some(&hash), Some(until)).await?;
+        operations::mark_verified(tx, number, ente, &session.operator.id).await?;
     }
     session
         .record(
-            &tx,
+            tx,
             "book",
             Some(r.fiscal_code.clone()),
             json!({ "registration_number": number, "operation": op, "replaced_active": discarded > 0,
@@ -200,7 +221,7 @@ pub async fn book(session: &Session, desk: &Desk, req: Request) -> Result<Booked
             "ok",
         )
         .await?;
-    let r = find(&tx, &Key::Number(number)).await?;
+    let r = find(tx, &Key::Number(number)).await?;
     let today = Utc::now().date_naive();
     let mut to_print = Vec::new();
     if let Some(pin) = &pin {
@@ -208,21 +229,35 @@ pub async fn book(session: &Session, desk: &Desk, req: Request) -> Result<Booked
     }
     to_print.push(letters::summary(&r, today));
     let staged = Staged::write(&desk.letters_dir, number, &to_print)?;
-    if let Err(e) = tx.commit().await {
-        staged.discard();
-        return Err(e.into());
+    Ok(PendingBooking { r, op, code, until, staged })
+}
+
+impl PendingBooking {
+    /// Commits the transaction, then makes the letters final and delivers the code.
+    pub(crate) async fn commit(
+        self,
+        tx: deadpool_postgres::Transaction<'_>,
+        session: &Session,
+        desk: &Desk,
+        print_code: bool,
+    ) -> Result<Booked> {
+        let PendingBooking { r, op, code, until, staged } = self;
+        if let Err(e) = tx.commit().await {
+            staged.discard();
+            return Err(e.into());
+        }
+        let mut paths = staged.publish()?;
+        record_prints(session, &r, &paths).await?;
+        let (delivery, more) = deliver_code(session, desk, &r, op, &code, until, print_code).await?;
+        paths.extend(more);
+        Ok(Booked {
+            registration_number: r.registration_number,
+            fiscal_code: r.fiscal_code,
+            operation: op,
+            letters: paths,
+            code: delivery,
+        })
     }
-    let mut paths = staged.publish()?;
-    record_prints(session, &r, &paths).await?;
-    let (delivery, more) = deliver_code(session, desk, &r, op, &code, until, req.print_code).await?;
-    paths.extend(more);
-    Ok(Booked {
-        registration_number: number,
-        fiscal_code: r.fiscal_code,
-        operation: op,
-        letters: paths,
-        code: delivery,
-    })
 }
 
 #[derive(Debug, Clone, Serialize)]

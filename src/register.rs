@@ -114,7 +114,18 @@ pub async fn prepare(session: &Session, request: Request) -> Result<Prepared> {
 
 /// Validates the draft against the rules and the reference data, and writes it.
 /// Returns the new registration as stored.
-pub async fn register(session: &Session, mut draft: Draft) -> Result<Registration> {
+pub async fn register(session: &Session, draft: Draft) -> Result<Registration> {
+    let mut client = session.db.client().await?;
+    let tx = client.transaction().await?;
+    let number = insert(&tx, session, draft).await?;
+    tx.commit().await?;
+    registrations::get(&client, &Key::Number(number))
+        .await?
+        .ok_or_else(|| Error::Database(format!("registration {number} vanished after insert")))
+}
+
+/// Checks a draft and inserts it, with its audit row, in the caller's transaction.
+async fn insert(tx: &deadpool_postgres::Transaction<'_>, session: &Session, mut draft: Draft) -> Result<i64> {
     let missing = draft.missing();
     if !missing.is_empty() {
         return Err(Error::Invalid(format!("missing mandatory fields: {}", missing.join(", "))));
@@ -124,12 +135,9 @@ pub async fn register(session: &Session, mut draft: Draft) -> Result<Registratio
     if !problems.is_empty() {
         return Err(Error::Invalid(problems.join("; ")));
     }
-    let mut client = session.db.client().await?;
-    resolve_places(&client, &mut draft.data).await?;
-
-    let tx = client.transaction().await?;
+    resolve_places(tx, &mut draft.data).await?;
     let number = registrations::insert(
-        &tx,
+        tx,
         draft.fiscal_code.as_str(),
         draft.community,
         State::Registrato,
@@ -147,7 +155,7 @@ pub async fn register(session: &Session, mut draft: Draft) -> Result<Registratio
     })?;
     session
         .record(
-            &tx,
+            tx,
             "register",
             Some(draft.fiscal_code.to_string()),
             json!({ "registration_number": number, "prefilled_from": draft.source, "community": draft.community }),
@@ -155,10 +163,7 @@ pub async fn register(session: &Session, mut draft: Draft) -> Result<Registratio
             "ok",
         )
         .await?;
-    tx.commit().await?;
-    registrations::get(&client, &Key::Number(number))
-        .await?
-        .ok_or_else(|| Error::Database(format!("registration {number} vanished after insert")))
+    Ok(number)
 }
 
 /// Resolves and checks residence postcode, country and domicile against the reference data.
@@ -190,8 +195,8 @@ pub(crate) async fn resolve_places(c: &impl deadpool_postgres::GenericClient, d:
 }
 
 /// A registration at the desk is verified in person, so it ends with the strong verification
-/// booked and its letters printed (two transactions: if the booking fails, the registration
-/// stays and `sportello book` completes it).
+/// booked and its letters printed: registration and booking are one transaction, so a failed
+/// booking leaves no registration behind.
 pub async fn register_at_desk(
     session: &Session,
     desk: &crate::handover::Desk,
@@ -199,12 +204,11 @@ pub async fn register_at_desk(
     delegate: Option<Delegate>,
     print_code: bool,
 ) -> Result<crate::book::Booked> {
-    let reg = register(session, draft).await?;
-    let request = crate::book::Request {
-        key: Key::Number(reg.registration_number),
-        operation: OperationKind::Verification,
-        delegate,
-        print_code,
-    };
-    crate::book::book(session, desk, request).await
+    let mut client = session.db.client().await?;
+    let tx = client.transaction().await?;
+    let number = insert(&tx, session, draft).await?;
+    let request =
+        crate::book::Request { key: Key::Number(number), operation: OperationKind::Verification, delegate, print_code };
+    let pending = crate::book::book_in(&tx, session, desk, &request).await?;
+    pending.commit(tx, session, desk, print_code).await
 }

@@ -182,6 +182,20 @@ pub async fn process(
         }
         return Ok(report);
     }
+    // One run per mailbox at a time, since a run answers again the messages whose reply is not
+    // known to be sent: one beside it could be sending them. The lock lives as long as this
+    // connection, taken out of the pool so that it closes (and unlocks) however the run ends.
+    let lock = deadpool_postgres::Object::take(session.db.client().await?);
+    let locked: bool = lock
+        .query_one(
+            "SELECT pg_try_advisory_lock(hashtextextended($1, 0))",
+            &[&format!("helpdesk-mailbox:{}", dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()).display())],
+        )
+        .await?
+        .get(0);
+    if !locked {
+        return Err(Error::Refused(format!("another helpdesk run is working on {} right now", dir.display())));
+    }
     let stamp = chrono::Utc::now().to_rfc3339();
     let Begin::Fresh(run) = super::begin(
         session,
@@ -283,11 +297,14 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Optio
         return done(message_id, Some(sender), outcome, "");
     };
     let tx = client.transaction().await?;
-    // Once per Message-ID: the row is the lock (a concurrent run waits and then sees it).
+    // Once per Message-ID: the row is the lock. A message decided but whose reply was never
+    // known to be sent (the process died in between) is answered again, with a new code.
     let fresh = tx
         .execute(
-            "INSERT INTO helpdesk_messages (message_id, run_id, file, sender, outcome) VALUES ($1, $2, $3, $4, 'processing')
-             ON CONFLICT (message_id) DO NOTHING",
+            "INSERT INTO helpdesk_messages AS h (message_id, run_id, file, sender, outcome)
+             VALUES ($1, $2, $3, $4, 'processing')
+             ON CONFLICT (message_id) DO UPDATE SET run_id = EXCLUDED.run_id, outcome = 'processing', processed_at = now()
+             WHERE h.replied_at IS NULL AND h.outcome IN ('honoured', 'refused')",
             &[&message_id, &run, &file.display().to_string(), &sender],
         )
         .await?;
@@ -334,7 +351,12 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Optio
         .await?;
     tx.commit().await?;
     match desk.mailer.send(mail).await {
-        Ok(_) => done(message_id, Some(sender), outcome, "processed"),
+        Ok(_) => {
+            client
+                .execute("UPDATE helpdesk_messages SET replied_at = now() WHERE message_id = $1", &[&message_id])
+                .await?;
+            done(message_id, Some(sender), outcome, "processed")
+        }
         Err(e) => {
             client
                 .execute(

@@ -471,4 +471,39 @@ async fn helpdesk_mailbox_honours_only_matching_requests() {
     assert!(text(&out).0.contains("duplicate Message-ID"), "{}", text(&out).0);
     let recorded: i64 = db.owner().await.query_one("SELECT count(*) FROM helpdesk_messages", &[]).await.unwrap().get(0);
     assert_eq!(recorded, 5);
+
+    // A run that died after deciding Mario's request but before the reply went out: the next
+    // run answers it again, with a new code, and only then counts it as replied.
+    db.owner()
+        .await
+        .execute("UPDATE helpdesk_messages SET replied_at = NULL WHERE message_id = 'req-0003@example.it'", &[])
+        .await
+        .unwrap();
+    std::fs::copy(sample("mailbox/03-honoured-html-base64.eml"), mailbox.path().join("03-again.eml")).unwrap();
+    let before = db.spooled().len();
+    let out = db.cli(Some("admin"), &["regenerate-code", "--mailbox", mailbox.path().to_str().unwrap()]);
+    assert_eq!(text(&out).2, 0, "{}{}", text(&out).0, text(&out).1);
+    let sent = db.spooled();
+    assert_eq!(sent.len(), before + 1);
+    assert!(
+        to(&sent[before]).contains("mario.rossi@example.it") && sent[before].contains("il Suo codice di attivazione")
+    );
+    let unreplied: Vec<String> = db
+        .owner()
+        .await
+        .query("SELECT message_id || ' ' || outcome FROM helpdesk_messages WHERE replied_at IS NULL", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(unreplied.is_empty(), "{unreplied:?}");
+
+    // Two runs on one mailbox at once: the second is refused.
+    let owner = db.owner().await;
+    let name = format!("helpdesk-mailbox:{}", mailbox.path().canonicalize().unwrap().display());
+    owner.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", &[&name]).await.unwrap();
+    let out = db.cli(Some("admin"), &["regenerate-code", "--mailbox", mailbox.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out).1);
+    assert!(text(&out).1.contains("another helpdesk run"), "{}", text(&out).1);
 }

@@ -128,6 +128,32 @@ async fn register_search_show_in_every_format() {
 }
 
 #[tokio::test]
+async fn a_desk_registration_whose_booking_fails_leaves_nothing_behind() {
+    let db = TestDb::new().await;
+    let cf = mario_cf();
+    // The letters cannot be written: a file stands where their directory should be.
+    let letters = db.files.path().join("letters");
+    std::fs::write(&letters, "").unwrap();
+    let out = db.cli(Some("admin"), &register_args(&cf, &[]));
+    let (_, stderr, code) = text(&out);
+    assert!(code != 0 && !stderr.contains("panicked"), "{code}: {stderr}");
+    assert_eq!(count(&db).await, 0, "registration and booking are one transaction");
+    let audit: i64 = db
+        .owner()
+        .await
+        .query_one("SELECT count(*) FILTER (WHERE outcome = 'ok') FROM audit_log WHERE action = 'register'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(audit, 0, "only the failure is in the audit log");
+    // Once the letters can be written, the same command registers and books.
+    std::fs::remove_file(&letters).unwrap();
+    let out = db.cli(Some("admin"), &register_args(&cf, &[]));
+    assert_eq!(text(&out).2, 0, "{}", text(&out).1);
+    assert_eq!(count(&db).await, 1);
+}
+
+#[tokio::test]
 async fn invalid_fiscal_codes() {
     let db = TestDb::new().await;
     let cf = mario_cf();
