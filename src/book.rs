@@ -144,7 +144,7 @@ pub async fn book(session: &Session, desk: &Desk, req: Request) -> Result<Booked
     let mut client = session.db.client().await?;
     let tx = client.transaction().await?;
     let pending = book_in(&tx, session, desk, &req).await?;
-    pending.commit(tx, session, desk, req.print_code).await
+    pending.commit(tx, session, desk).await
 }
 
 /// A booking written in a transaction not committed yet: its letters are staged, its code is
@@ -155,6 +155,7 @@ pub(crate) struct PendingBooking {
     code: Secret,
     until: chrono::DateTime<Utc>,
     staged: Staged,
+    print_code: bool,
 }
 
 /// The database writes and the letters of a booking, in the caller's transaction.
@@ -229,7 +230,7 @@ pub(crate) async fn book_in(
     }
     to_print.push(letters::summary(&r, today));
     let staged = Staged::write(&desk.letters_dir, number, &to_print)?;
-    Ok(PendingBooking { r, op, code, until, staged })
+    Ok(PendingBooking { r, op, code, until, staged, print_code: req.print_code })
 }
 
 impl PendingBooking {
@@ -239,9 +240,8 @@ impl PendingBooking {
         tx: deadpool_postgres::Transaction<'_>,
         session: &Session,
         desk: &Desk,
-        print_code: bool,
     ) -> Result<Booked> {
-        let PendingBooking { r, op, code, until, staged } = self;
+        let PendingBooking { r, op, code, until, staged, print_code } = self;
         if let Err(e) = tx.commit().await {
             staged.discard();
             return Err(e.into());

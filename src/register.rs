@@ -210,5 +210,5 @@ pub async fn register_at_desk(
     let request =
         crate::book::Request { key: Key::Number(number), operation: OperationKind::Verification, delegate, print_code };
     let pending = crate::book::book_in(&tx, session, desk, &request).await?;
-    pending.commit(tx, session, desk, print_code).await
+    pending.commit(tx, session, desk).await
 }
