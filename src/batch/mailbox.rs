@@ -185,23 +185,20 @@ pub async fn process(
     // One run per mailbox at a time, since a run answers again the messages whose reply is not
     // known to be sent: one beside it could be sending them. The lock lives as long as this
     // connection, taken out of the pool so that it closes (and unlocks) however the run ends.
+    let mailbox = format!("helpdesk-mailbox:{}", dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()).display());
     let lock = deadpool_postgres::Object::take(session.db.client().await?);
-    let locked: bool = lock
-        .query_one(
-            "SELECT pg_try_advisory_lock(hashtextextended($1, 0))",
-            &[&format!("helpdesk-mailbox:{}", dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()).display())],
-        )
-        .await?
-        .get(0);
+    let locked: bool =
+        lock.query_one("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", &[&mailbox]).await?.get(0);
     if !locked {
         return Err(Error::Refused(format!("another helpdesk run is working on {} right now", dir.display())));
     }
-    let stamp = chrono::Utc::now().to_rfc3339();
+    // A run that died is resumed by the next one on the same mailbox: the messages it left are
+    // still in the directory, and its run record is completed rather than left running.
     let Begin::Fresh(run) = super::begin(
         session,
         "helpdesk-mailbox",
         &dir.display().to_string(),
-        &super::checksum_text(&stamp),
+        &super::checksum_text(&mailbox),
         json!({}),
         false,
     )
@@ -220,7 +217,7 @@ pub async fn process(
         super::checkpoint(
             &client,
             run.id,
-            i as i64 + 1,
+            run.position + i as i64 + 1,
             1,
             i64::from(processed.outcome == Outcome::Honoured),
             &[],

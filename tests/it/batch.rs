@@ -479,6 +479,15 @@ async fn helpdesk_mailbox_honours_only_matching_requests() {
         .execute("UPDATE helpdesk_messages SET replied_at = NULL WHERE message_id = 'req-0003@example.it'", &[])
         .await
         .unwrap();
+    // The run record of that run was left running: the next run resumes and completes it.
+    let runs =
+        "SELECT count(*), count(*) FILTER (WHERE state = 'running') FROM batch_runs WHERE kind = 'helpdesk-mailbox'";
+    let owner = db.owner().await;
+    owner
+        .execute("UPDATE batch_runs SET state = 'running' WHERE id = (SELECT max(id) FROM batch_runs)", &[])
+        .await
+        .unwrap();
+    let (before_runs, _): (i64, i64) = owner.query_one(runs, &[]).await.map(|r| (r.get(0), r.get(1))).unwrap();
     std::fs::copy(sample("mailbox/03-honoured-html-base64.eml"), mailbox.path().join("03-again.eml")).unwrap();
     let before = db.spooled().len();
     let out = db.cli(Some("admin"), &["regenerate-code", "--mailbox", mailbox.path().to_str().unwrap()]);
@@ -499,8 +508,10 @@ async fn helpdesk_mailbox_honours_only_matching_requests() {
         .collect();
     assert!(unreplied.is_empty(), "{unreplied:?}");
 
+    let after_runs: (i64, i64) = owner.query_one(runs, &[]).await.map(|r| (r.get(0), r.get(1))).unwrap();
+    assert_eq!(after_runs, (before_runs, 0), "resumed, not a new run");
+
     // Two runs on one mailbox at once: the second is refused.
-    let owner = db.owner().await;
     let name = format!("helpdesk-mailbox:{}", mailbox.path().canonicalize().unwrap().display());
     owner.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", &[&name]).await.unwrap();
     let out = db.cli(Some("admin"), &["regenerate-code", "--mailbox", mailbox.path().to_str().unwrap()]);
