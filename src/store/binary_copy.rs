@@ -83,3 +83,32 @@ impl<'b> Tuple<'b> {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio_postgres::types::{ToSql, Type};
+
+    #[test]
+    fn fields_are_encoded_as_the_driver_encodes_them() {
+        let date = NaiveDate::from_ymd_opt(1985, 12, 10).unwrap();
+        let mut tuples = Vec::new();
+        Tuple::start(&mut tuples, 3).text(Some("Nicolò")).text(None).date(Some(date));
+        let mut driver = bytes::BytesMut::new();
+        date.to_sql(&Type::DATE, &mut driver).unwrap();
+        let mut expected = vec![0, 3];
+        expected.extend(7i32.to_be_bytes());
+        expected.extend("Nicolò".as_bytes());
+        expected.extend((-1i32).to_be_bytes());
+        expected.extend(4i32.to_be_bytes());
+        expected.extend(&driver[..]);
+        assert_eq!(tuples, expected);
+
+        let mut data = CopyData::with_capacity(tuples.len());
+        data.append(&tuples, 1);
+        let payload = data.finish();
+        assert!(payload.starts_with(b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0"));
+        assert!(payload.ends_with(&[0xff, 0xff]));
+        assert_eq!(payload.len(), 19 + expected.len() + 2);
+    }
+}
