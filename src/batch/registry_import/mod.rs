@@ -347,15 +347,14 @@ async fn write_chunks(
         client.batch_execute(STAGING).await?;
         idle.push(client);
     }
-    let mut in_flight = std::collections::VecDeque::new();
+    /// Chunks being written, oldest first; each gives back its session and file position.
+    type InFlight = std::collections::VecDeque<tokio::task::JoinHandle<Result<(deadpool_postgres::Object, u64)>>>;
+    let mut in_flight = InFlight::new();
     let mut previous: Option<oneshot::Receiver<()>> = None;
     // Waits for the oldest chunk in flight to commit, and takes its session back.
-    async fn settle(
-        in_flight: &mut std::collections::VecDeque<tokio::task::JoinHandle<Result<(deadpool_postgres::Object, u64)>>>,
-        progress: &dyn Progress,
-    ) -> Result<Option<deadpool_postgres::Object>> {
+    async fn settle(in_flight: &mut InFlight, progress: &dyn Progress) -> Result<Option<deadpool_postgres::Object>> {
         let Some(task) = in_flight.pop_front() else { return Ok(None) };
-        let (client, bytes) = task.await.map_err(|e| Error::Invalid(format!("a chunk writer failed: {e}")))??;
+        let (client, bytes) = task.await.map_err(|e| Error::Database(format!("a chunk writer failed: {e}")))??;
         progress.advance(bytes);
         Ok(Some(client))
     }
@@ -408,7 +407,7 @@ async fn write_chunk(
         .await?;
     }
     if let Some(after) = after {
-        after.await.map_err(|_| Error::Invalid("an earlier chunk was not written".into()))?;
+        after.await.map_err(|_| Error::Database("an earlier chunk was not written".into()))?;
     }
     let counts = json!({ "inserted": inserted, "updated": updated, "unchanged": ok - inserted - updated });
     super::checkpoint(&tx, job.run, chunk.position as i64, chunk.read as i64, ok, &chunk.bad, &counts).await?;
