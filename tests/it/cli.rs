@@ -154,6 +154,28 @@ async fn a_desk_registration_whose_booking_fails_leaves_nothing_behind() {
 }
 
 #[tokio::test]
+async fn on_a_terminal_register_asks_for_the_missing_fields() {
+    let db = TestDb::new().await;
+    let cf = mario_cf();
+    let mut args = register_args(&cf, &[]);
+    let email = args.iter().position(|a| *a == "--email").unwrap();
+    args.drain(email..email + 2);
+    // Without a terminal nothing is asked: the missing field is an error.
+    assert_fails(&db.cli(Some("admin"), &args), 3, "missing mandatory fields: email");
+    assert_eq!(count(&db).await, 0);
+    // On a terminal: a PEC address is refused and asked again; the valid one is taken.
+    let out = db.cli_on_terminal(Some("admin"), &args, "mario@postacertificata.gov.it\nmario.rossi@example.it\n");
+    let (stdout, stderr, code) = text(&out);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("missing mandatory fields, please type them"), "{stdout}");
+    assert_eq!(stdout.matches("email: ").count(), 2, "asked twice: {stdout}");
+    assert!(stdout.contains("PEC"), "{stdout}");
+    let stored: Option<String> =
+        db.owner().await.query_one("SELECT email FROM registrations", &[]).await.unwrap().get(0);
+    assert_eq!(stored.as_deref(), Some("mario.rossi@example.it"));
+}
+
+#[tokio::test]
 async fn invalid_fiscal_codes() {
     let db = TestDb::new().await;
     let cf = mario_cf();

@@ -188,8 +188,30 @@ impl TestDb {
     /// Runs the binary on this database as `operator` (None: no operator).
     pub fn cli(&self, operator: Option<&str>, args: &[&str]) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_sportello"));
-        cmd.args(args)
-            .env("SPORTELLO_DATABASE_URL", self.url())
+        cmd.args(args);
+        self.cli_env(&mut cmd, operator);
+        cmd.output().unwrap()
+    }
+
+    /// Runs the binary as `cli` does, but on a pseudo-terminal (util-linux `script`) that is
+    /// fed `typed`, as an operator typing at the prompts.
+    pub fn cli_on_terminal(&self, operator: Option<&str>, args: &[&str], typed: &str) -> Output {
+        use std::io::Write;
+        let quote = |a: &str| format!("'{}'", a.replace('\'', r"'\''"));
+        let line = std::iter::once(env!("CARGO_BIN_EXE_sportello")).chain(args.iter().copied()).map(quote);
+        let mut cmd = Command::new("script");
+        cmd.args(["-qec", &line.collect::<Vec<_>>().join(" "), "/dev/null"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        self.cli_env(&mut cmd, operator);
+        let mut child = cmd.spawn().expect("util-linux `script`");
+        child.stdin.take().unwrap().write_all(typed.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    fn cli_env(&self, cmd: &mut Command, operator: Option<&str>) {
+        cmd.env("SPORTELLO_DATABASE_URL", self.url())
             .env_remove("SPORTELLO_OPERATOR")
             .env("SPORTELLO_HOME", self.files.path())
             .env("SPORTELLO_KEY_FILE", self.files.path().join("secret.key"));
@@ -200,7 +222,6 @@ impl TestDb {
         if let Some(op) = operator {
             cmd.env("SPORTELLO_OPERATOR", op);
         }
-        cmd.output().unwrap()
     }
 }
 
