@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 use chrono::{Datelike, NaiveDate};
 use sportello::batch::{Quiet, postal, registry_import};
 use sportello::config::DeskSettings;
+use sportello::desk::handover::Desk;
+use sportello::desk::search::{self, Query};
 use sportello::domain::fiscal_code::check_character;
-use sportello::handover::Desk;
-use sportello::search::{self, Query};
 use sportello::session::Session;
 use sportello::store::{self, Database, embedded::Cluster, registry::Source};
 

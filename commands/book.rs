@@ -1,9 +1,9 @@
 //! `sportello book`: book an operation, hand over PIN, code and summary.
 
 use clap::Args;
-use sportello::book::{self, Booked};
+use sportello::desk::book::{self, Booked};
+use sportello::desk::handover::Delivery;
 use sportello::domain::OperationKind;
-use sportello::handover::Delivery;
 
 use crate::people::{DelegateFlags, Target};
 use crate::{Env, in_session, output};
@@ -25,7 +25,7 @@ pub struct BookArgs {
     #[command(flatten)]
     target: Target,
     /// The operation.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = crate::choice::choice::<OperationKind>())]
     operation: OperationKind,
     #[command(flatten)]
     delegate: DelegateFlags,

@@ -2,7 +2,7 @@
 //! lifecycle can be run and tested here.
 
 use clap::{Args, Subcommand};
-use sportello::citizen::{self, Activation};
+use sportello::portal::{self, Activation};
 
 use crate::{Env, output};
 
@@ -70,7 +70,7 @@ pub async fn run(env: &Env, cmd: CitizenCommand) -> sportello::Result<i32> {
                 secret_question: a.question,
                 secret_answer: a.answer,
             };
-            let done = citizen::activate(&db, &desk, activation).await?;
+            let done = portal::activate(&db, &desk, activation).await?;
             if env.format == output::Format::Json {
                 output::json(&done)?;
             } else {
@@ -85,7 +85,7 @@ pub async fn run(env: &Env, cmd: CitizenCommand) -> sportello::Result<i32> {
             }
         }
         CitizenCommand::Revoke(a) => {
-            let number = citizen::revoke(&db, &desk, &a.cf, &a.code).await?;
+            let number = portal::revoke(&db, &desk, &a.cf, &a.code).await?;
             println!("registration {number} revoked: credentials disabled, personal data erased");
         }
     }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use sportello::batch::{mailbox, postal};
-use sportello::book::{self, Reprint};
+use sportello::desk::reprint::{self, Reprint};
 use sportello::error::exit;
 
 use crate::progress::Reporter;
@@ -66,8 +66,8 @@ pub async fn regenerate(env: &Env, a: RegenerateArgs) -> sportello::Result<i32> 
             .any(|m| matches!(m.outcome, mailbox::Outcome::Unreadable { .. } | mailbox::Outcome::Duplicate));
         return Ok(if failed { exit::WITH_REJECTS } else { exit::OK });
     }
-    let key = sportello::search::key(a.cf.as_deref(), a.number)?;
-    let done = in_session(env, async |s| book::regenerate_code(s, &desk, &key, a.print).await).await?;
+    let key = sportello::desk::search::key(a.cf.as_deref(), a.number)?;
+    let done = in_session(env, async |s| reprint::regenerate_code(s, &desk, &key, a.print).await).await?;
     if env.format == output::Format::Json {
         output::json(&done)?;
     } else {
@@ -171,9 +171,9 @@ pub async fn print(env: &Env, a: PrintArgs) -> sportello::Result<i32> {
         }
         return Ok(0);
     }
-    let key = sportello::search::key(a.cf.as_deref(), a.number)?;
+    let key = sportello::desk::search::key(a.cf.as_deref(), a.number)?;
     if a.pin_by_post {
-        let number = in_session(env, async |s| postal::request_reprint(s, &key).await).await?;
+        let number = in_session(env, async |s| sportello::desk::reprint::request_pin_by_post(s, &key).await).await?;
         println!("registration {number}: a new PIN letter will be printed by the next postal run");
     }
     let which: Vec<Reprint> = [
@@ -190,7 +190,7 @@ pub async fn print(env: &Env, a: PrintArgs) -> sportello::Result<i32> {
         return Ok(0);
     }
     let desk = env.desk()?;
-    let paths = in_session(env, async |s| book::print_letters(s, &desk, &key, &which).await).await?;
+    let paths = in_session(env, async |s| reprint::print_letters(s, &desk, &key, &which).await).await?;
     if env.format == output::Format::Json {
         output::json(&paths)?;
     } else {

@@ -1,8 +1,8 @@
 //! `sportello edit`, `edit-delegate`, `change-residence`, `username`.
 
 use clap::Args;
-use sportello::edit::{self, NewResidence};
-use sportello::search::Detail;
+use sportello::desk::edit::{self, NewResidence};
+use sportello::desk::search::Detail;
 
 use crate::people::{DataFlags, DelegateFlags, Target};
 use crate::{Env, in_session, output};

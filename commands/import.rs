@@ -30,7 +30,7 @@ pub struct ImportArgs {
     /// The registry export.
     file: PathBuf,
     /// Text encoding of the file.
-    #[arg(long, value_enum, default_value_t = Encoding::Utf8)]
+    #[arg(long, value_parser = crate::choice::choice::<Encoding>(), default_value_t = Encoding::Utf8)]
     encoding: Encoding,
     /// Write the rejected rows to this CSV file (line, field, value, reason).
     #[arg(long, value_name = "FILE")]
@@ -99,7 +99,7 @@ pub async fn run(env: &Env, source: Source, a: ImportArgs) -> sportello::Result<
         write_rejects(path, &report.rejected)?;
         eprintln!("rejected rows written to {}", path.display());
     } else if !report.rejected.is_empty() {
-        output::rows(env.format, &report.rejected, &report.rejected)?;
+        output::rows(env.format, &output::reject_rows(&report.rejected), &report.rejected)?;
     }
     Ok(if report.rejected.is_empty() { exit::OK } else { exit::WITH_REJECTS })
 }

@@ -3,6 +3,7 @@
 
 mod audit;
 mod book;
+mod choice;
 mod citizen;
 mod codes;
 mod completions;
@@ -23,8 +24,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use sportello::config::DeskSettings;
+use sportello::desk::handover::Desk;
 use sportello::error::exit;
-use sportello::handover::Desk;
 use sportello::session::Session;
 use sportello::store::{Database, Location};
 

@@ -18,7 +18,7 @@ pub struct Target {
 
 impl Target {
     pub fn key(&self) -> sportello::Result<Key> {
-        sportello::search::key(self.cf.as_deref(), self.number)
+        sportello::desk::search::key(self.cf.as_deref(), self.number)
     }
 }
 
@@ -33,10 +33,10 @@ pub struct DataFlags {
     /// Date of birth, YYYY-MM-DD.
     #[arg(long, value_parser = parse_date, value_name = "DATE")]
     birth_date: Option<NaiveDate>,
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = crate::choice::choice::<Sex>())]
     sex: Option<Sex>,
     /// Identity document type.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = crate::choice::choice::<DocType>())]
     doc_type: Option<DocType>,
     #[arg(long)]
     doc_number: Option<String>,
@@ -136,7 +136,7 @@ impl DataFlags {
 pub struct DelegateFlags {
     /// Kind of delegation: a signed proxy form, or a substitute declaration for persons under
     /// guardianship or unable to sign.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = crate::choice::choice::<DelegateKind>())]
     delegate_kind: Option<DelegateKind>,
     #[arg(long, requires = "delegate_kind")]
     delegate_first_name: Option<String>,
@@ -144,7 +144,7 @@ pub struct DelegateFlags {
     delegate_last_name: Option<String>,
     #[arg(long, requires = "delegate_kind")]
     delegate_cf: Option<String>,
-    #[arg(long, value_enum, requires = "delegate_kind")]
+    #[arg(long, value_parser = crate::choice::choice::<DocType>(), requires = "delegate_kind")]
     delegate_doc_type: Option<DocType>,
     #[arg(long, requires = "delegate_kind")]
     delegate_doc_number: Option<String>,
@@ -172,7 +172,7 @@ impl DelegateFlags {
             kind,
             first_name: need(&self.delegate_first_name, "delegate-first-name")?,
             last_name: need(&self.delegate_last_name, "delegate-last-name")?,
-            fiscal_code: sportello::register::parse_fiscal_code(&cf)?.to_string(),
+            fiscal_code: sportello::domain::FiscalCode::parse_input(&cf)?.to_string(),
             doc_type: self.delegate_doc_type.ok_or_else(|| {
                 sportello::Error::Invalid("with --delegate-kind, --delegate-doc-type is required".into())
             })?,

@@ -3,9 +3,9 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use clap::Args;
+use sportello::desk::register::{self, Prepared, Request};
 use sportello::domain::{Community, PersonalData};
 use sportello::error::exit;
-use sportello::register::{self, Prepared, Request};
 
 use crate::people::{DataFlags, DelegateFlags};
 use crate::{Env, in_session};
@@ -33,7 +33,7 @@ pub struct RegisterArgs {
     #[arg(long)]
     municipality: String,
     /// Community of registration (cannot be changed later).
-    #[arg(long, value_enum, default_value_t = Community::SistemaPiemonte)]
+    #[arg(long, value_parser = crate::choice::choice::<Community>(), default_value_t = Community::SistemaPiemonte)]
     community: Community,
     #[command(flatten)]
     data: DataFlags,

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 use sportello::batch::letter_revocations::{self, Letter, Outcome};
-use sportello::batch::{self, write_rejects};
+use sportello::batch::{self, RunKind, write_rejects};
 use sportello::error::exit;
 use tabled::Tabled;
 
@@ -16,9 +16,9 @@ use crate::{Env, in_session};
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  sportello runs\n  sportello runs --kind import-cia --format json")]
 pub struct RunsArgs {
-    /// Only runs of this kind (import-cia, import-aura, postal-run, revoke-letters, helpdesk-mailbox).
-    #[arg(long)]
-    kind: Option<String>,
+    /// Only runs of this kind.
+    #[arg(long, value_parser = crate::choice::choice::<RunKind>())]
+    kind: Option<RunKind>,
     #[arg(long, default_value_t = 20)]
     limit: i64,
 }
@@ -39,7 +39,7 @@ struct Row {
 }
 
 pub async fn runs(env: &Env, a: RunsArgs) -> sportello::Result<i32> {
-    let runs = in_session(env, async |s| batch::list(s, a.kind.as_deref(), a.limit.max(1)).await).await?;
+    let runs = in_session(env, async |s| batch::list(s, a.kind, a.limit.max(1)).await).await?;
     let flat: Vec<Row> = runs
         .iter()
         .map(|r| Row {
@@ -127,7 +127,7 @@ pub async fn revoke(env: &Env, a: RevokeArgs) -> sportello::Result<i32> {
             write_rejects(path, &report.reported)?;
             eprintln!("letters not honoured written to {}", path.display());
         } else if !report.reported.is_empty() {
-            output::rows(env.format, &report.reported, &report.reported)?;
+            output::rows(env.format, &output::reject_rows(&report.reported), &report.reported)?;
         }
         return Ok(if report.reported.is_empty() { exit::OK } else { exit::WITH_REJECTS });
     }

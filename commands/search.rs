@@ -3,8 +3,8 @@
 use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
+use sportello::desk::search::{self, Query};
 use sportello::domain::{Community, State, parse_date};
-use sportello::search::{self, Query};
 use sportello::store::registrations::SearchRow;
 use tabled::Tabled;
 
@@ -29,7 +29,7 @@ Examples:
   sportello search --number 1000042 --format json")]
 pub struct SearchArgs {
     /// Community of registration.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = crate::choice::choice::<Community>())]
     community: Option<Community>,
     /// Fiscal code, whole or its beginning.
     #[arg(long)]
@@ -53,7 +53,7 @@ pub struct SearchArgs {
     #[arg(long, value_parser = parse_date, value_name = "DATE")]
     to: Option<NaiveDate>,
     /// State of the registration.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = crate::choice::choice::<State>())]
     state: Option<State>,
     /// Strong credentials.
     #[arg(long, value_enum, default_value_t = Strong::All)]

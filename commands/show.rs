@@ -1,8 +1,8 @@
 //! `sportello show`: every field of one registration (manual, Allegato 7).
 
 use clap::Args;
+use sportello::desk::search::{self, Detail};
 use sportello::domain::{ABROAD_PROVINCE, Registration};
-use sportello::search::{self, Detail};
 
 use crate::output::{self, day, local, opt, yes_no};
 use crate::{Env, in_session};
@@ -42,7 +42,7 @@ pub fn fields(d: &Detail) -> Vec<(&'static str, String)> {
         ("activation date", day(&r.activated_at)),
         ("pin letter prints", r.pin_print_count.to_string()),
         ("promotion date", day(&r.promoted_at)),
-        ("fiscal code", r.fiscal_code.clone()),
+        ("fiscal code", r.fiscal_code.to_string()),
         ("first name", opt(&p.first_name)),
         ("last name", opt(&p.last_name)),
         ("birth date", opt(&p.birth_date)),

@@ -2205,7 +2205,7 @@ _sportello() {
             fi
             case "${prev}" in
                 --kind)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "import-cia import-aura postal-run helpdesk-mailbox revoke-letters" -- "${cur}"))
                     return 0
                     ;;
                 --limit)

@@ -401,7 +401,11 @@ csv\t''
 json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l dry-run -d 'Check every letter against the records and report; revoke nothing'
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -s h -l help -d 'Print help'
-complete -c sportello -n "__fish_sportello_using_subcommand runs" -l kind -d 'Only runs of this kind (import-cia, import-aura, postal-run, revoke-letters, helpdesk-mailbox)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand runs" -l kind -d 'Only runs of this kind' -r -f -a "import-cia\t''
+import-aura\t''
+postal-run\t''
+helpdesk-mailbox\t''
+revoke-letters\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand runs" -l limit -r
 complete -c sportello -n "__fish_sportello_using_subcommand runs" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand runs" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F

@@ -126,7 +126,7 @@ pub struct Operation {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Registration {
     pub registration_number: i64,
-    pub fiscal_code: String,
+    pub fiscal_code: FiscalCode,
     pub community: Community,
     pub registered_at: DateTime<Utc>,
     pub state: State,

@@ -47,22 +47,17 @@ pub struct Cluster {
 }
 
 fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() == 0 }
+    uzers::get_effective_uid() == 0
 }
 
 /// uid and gid of the OS user that runs the server when we are root.
 fn server_user_ids() -> Result<(u32, u32)> {
-    let name = std::ffi::CString::new(SERVER_USER).expect("no NUL");
-    // SAFETY: getpwnam returns NULL or a pointer to a static record we only read at once.
-    let pw = unsafe { libc::getpwnam(name.as_ptr()) };
-    if pw.is_null() {
-        return Err(Error::Unavailable(format!(
+    match uzers::get_user_by_name(SERVER_USER) {
+        Some(u) => Ok((u.uid(), u.primary_group_id())),
+        None => Err(Error::Unavailable(format!(
             "running as root, the embedded PostgreSQL must run as the OS user '{SERVER_USER}', which does not exist: install the server with `apt-get install postgresql` (it creates the user) or set SPORTELLO_DATABASE_URL"
-        )));
+        ))),
     }
-    // SAFETY: pw is non-null and points to a valid passwd record.
-    unsafe { Ok(((*pw).pw_uid, (*pw).pw_gid)) }
 }
 
 /// The directory holding `initdb` and `pg_ctl`: `SPORTELLO_PG_BIN`, else the newest

@@ -8,7 +8,7 @@ use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
 use crate::domain::*;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 const COLUMNS: &str = "r.registration_number, r.fiscal_code, r.community, r.registered_at, r.state, r.strong,
     r.pin_possessed, r.verified_at, r.verified_ente, r.username, r.pin_printed_at, r.pin_print_count,
@@ -103,10 +103,35 @@ pub async fn get(c: &impl GenericClient, key: &Key) -> Result<Option<Registratio
     Ok(Some(reg))
 }
 
+/// Locks the registration named by `key` for the rest of the transaction and reads it as
+/// locked: every write path opens with this.
+pub async fn lock(tx: &deadpool_postgres::Transaction<'_>, key: &Key) -> Result<Registration> {
+    let (cond, param): (&str, &(dyn ToSql + Sync)) = match key {
+        Key::FiscalCode(fc) => ("fiscal_code = $1", fc),
+        Key::Number(n) => ("registration_number = $1", n),
+    };
+    let sql = format!("SELECT registration_number FROM registrations WHERE {cond} FOR UPDATE");
+    let Some(row) = tx.query_opt(&sql, &[param]).await? else {
+        return Err(Error::NotFound(format!("no registration with {key}")));
+    };
+    find(tx, &Key::Number(row.get(0))).await
+}
+
+/// A registration, or a clear "not found".
+pub async fn find(c: &impl GenericClient, key: &Key) -> Result<Registration> {
+    get(c, key).await?.ok_or_else(|| Error::NotFound(format!("no registration with {key}")))
+}
+
+/// Locks a registration by number for the rest of the transaction (no read).
+pub async fn lock_number(c: &impl GenericClient, number: i64) -> Result<()> {
+    c.query_opt("SELECT 1 FROM registrations WHERE registration_number = $1 FOR UPDATE", &[&number]).await?;
+    Ok(())
+}
+
 /// How an operator names a registration.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Key {
-    FiscalCode(String),
+    FiscalCode(FiscalCode),
     Number(i64),
 }
 

@@ -1,9 +1,9 @@
 //! Citizens for the tests: fiscal codes that agree with their names and birth dates.
 
 use chrono::{Datelike, NaiveDate};
+use sportello::desk::register::{self, Prepared, Request};
 use sportello::domain::fiscal_code::check_character;
 use sportello::domain::*;
-use sportello::register::{self, Prepared, Request};
 use sportello::session::Session;
 
 /// A valid fiscal code for six letters, a birth date, sex and place (Belfiore code).

@@ -152,7 +152,7 @@ impl TestDb {
     }
 
     /// The desk tools of this test: its key, its outbox (or SMTP server), its letters.
-    pub fn desk(&self) -> sportello::handover::Desk {
+    pub fn desk(&self) -> sportello::desk::handover::Desk {
         let settings = sportello::config::DeskSettings {
             key_file: self.files.path().join("secret.key"),
             create_key: false,
@@ -165,7 +165,7 @@ impl TestDb {
             code_validity_days: 30,
             max_attempts: 5,
         };
-        sportello::handover::Desk::open(&settings).unwrap()
+        sportello::desk::handover::Desk::open(&settings).unwrap()
     }
 
     pub fn outbox(&self) -> PathBuf {

@@ -1,6 +1,6 @@
 use sportello::Error;
+use sportello::desk::register::{self, Prepared};
 use sportello::domain::{Community, Sex, State};
-use sportello::register::{self, Prepared};
 use sportello::store::registry::Source;
 
 use crate::fixtures::{Citizen, date};
