@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! Benchmarks of the batch jobs and the search, each beside a baseline measured in the same run
 //! on the same machine. Figures are printed, never asserted.
 //!
@@ -309,7 +310,8 @@ async fn main() {
         "\nsearch over {total} registrations (loaded in {:.0} s), {queries} queries each, limit 50, audit row included",
         t.elapsed().as_secs_f64()
     );
-    let cases: Vec<(&str, Box<dyn Fn(usize) -> Query>)> = vec![
+    type Case = (&'static str, Box<dyn Fn(usize) -> Query>);
+    let cases: Vec<Case> = vec![
         (
             "partial surname",
             Box::new(|i| Query {

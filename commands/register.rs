@@ -83,7 +83,7 @@ pub async fn run(env: &Env, a: RegisterArgs) -> sportello::Result<i32> {
     let desk = env.desk()?;
     let outcome = in_session(env, async |s| {
         let mut draft = match register::prepare(s, request).await? {
-            Prepared::New(draft) => draft,
+            Prepared::New(draft) => *draft,
             Prepared::AlreadyRegistered(existing) => return Ok(Err(existing)),
         };
         if let Some(source) = draft.source {

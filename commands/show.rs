@@ -2,7 +2,8 @@
 
 use clap::Args;
 use sportello::desk::search::{self, Detail};
-use sportello::domain::{ABROAD_PROVINCE, Registration};
+use sportello::domain::Registration;
+use sportello::domain::fields::{Group, shown};
 
 use crate::output::{self, day, local, opt, yes_no};
 use crate::{Env, in_session};
@@ -23,11 +24,6 @@ pub struct ShowArgs {
 /// The fields of a registration in the order of the manual's detail page.
 pub fn fields(d: &Detail) -> Vec<(&'static str, String)> {
     let r: &Registration = &d.registration;
-    let p = &r.data.person;
-    let doc = &r.data.document;
-    let res = &r.data.residence;
-    let dom = &r.data.domicile;
-    let c = &r.data.contacts;
     let mut f = vec![
         ("registration number", r.registration_number.to_string()),
         ("community", r.community.to_string()),
@@ -43,37 +39,10 @@ pub fn fields(d: &Detail) -> Vec<(&'static str, String)> {
         ("pin letter prints", r.pin_print_count.to_string()),
         ("promotion date", day(&r.promoted_at)),
         ("fiscal code", r.fiscal_code.to_string()),
-        ("first name", opt(&p.first_name)),
-        ("last name", opt(&p.last_name)),
-        ("birth date", opt(&p.birth_date)),
-        ("sex", opt(&p.sex)),
-        ("document type", opt(&doc.doc_type.map(|t| t.label()))),
-        ("document number", opt(&doc.number)),
-        ("document issued", opt(&doc.issued)),
-        ("document issued by", opt(&doc.issuer)),
-        ("address", opt(&res.address)),
-        ("street number", opt(&res.street_number)),
     ];
-    if res.province.as_deref() == Some(ABROAD_PROVINCE) {
-        f.push(("city", opt(&res.city)));
-        f.push(("country", opt(&res.country_name)));
-    } else {
-        f.push(("postcode", opt(&res.postcode)));
-        f.push(("province", opt(&res.province)));
-        f.push(("municipality", opt(&res.municipality_name)));
-    }
-    if !dom.is_empty() {
-        f.extend([
-            ("domicile c/o", opt(&dom.care_of)),
-            ("domicile address", opt(&dom.address)),
-            ("domicile street number", opt(&dom.street_number)),
-            ("domicile province", opt(&dom.province)),
-            ("domicile municipality", opt(&dom.municipality_name)),
-            ("domicile postcode", opt(&dom.postcode)),
-            ("send mail to domicile", yes_no(dom.send_mail_here)),
-        ]);
-    }
-    f.extend([("email", opt(&c.email)), ("mobile", opt(&c.mobile)), ("phone", opt(&c.phone))]);
+    // Personal data as the domain's field table lists it; the notes come last.
+    let (notes, data): (Vec<_>, Vec<_>) = shown(&r.data).into_iter().partition(|(f, _)| f.group == Group::Notes);
+    f.extend(data.into_iter().map(|(field, value)| (field.flag, value)));
     if let Some(op) = &r.last_operation {
         f.extend([
             ("last operation", op.kind.label().to_string()),
@@ -95,11 +64,8 @@ pub fn fields(d: &Detail) -> Vec<(&'static str, String)> {
             ]);
         }
     }
-    f.extend([
-        ("desk note", opt(&r.data.notes.operator_note)),
-        ("other notes", opt(&r.data.notes.other_notes)),
-        ("actions", d.actions.join(", ")),
-    ]);
+    f.extend(notes.into_iter().map(|(field, value)| (field.flag, value)));
+    f.push(("actions", d.actions.join(", ")));
     f
 }
 

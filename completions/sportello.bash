@@ -920,7 +920,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__edit)
-            opts="-h --cf --number --first-name --last-name --birth-date --sex --doc-type --doc-number --doc-issued --doc-issuer --address --street-number --postcode --city --country --email --mobile --phone --dom-care-of --dom-address --dom-street-number --dom-province --dom-municipality --dom-postcode --dom-send-mail --note --other-notes --database-url --home --operator --format --help"
+            opts="-h --cf --number --first-name --last-name --birth-date --sex --doc-type --doc-number --doc-issued --doc-issuer --address --street-number --postcode --city --country --dom-care-of --dom-address --dom-street-number --dom-province --dom-municipality --dom-postcode --dom-send-mail --email --mobile --phone --note --other-notes --database-url --home --operator --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -986,18 +986,6 @@ _sportello() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --email)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --mobile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --phone)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --dom-care-of)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1019,6 +1007,18 @@ _sportello() {
                     return 0
                     ;;
                 --dom-postcode)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mobile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --phone)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1954,7 +1954,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__register)
-            opts="-h --cf --province --municipality --community --first-name --last-name --birth-date --sex --doc-type --doc-number --doc-issued --doc-issuer --address --street-number --postcode --city --country --email --mobile --phone --dom-care-of --dom-address --dom-street-number --dom-province --dom-municipality --dom-postcode --dom-send-mail --note --other-notes --delegate-kind --delegate-first-name --delegate-last-name --delegate-cf --delegate-doc-type --delegate-doc-number --delegate-doc-issued --delegate-doc-issuer --delegate-email --delegate-phone --print-code --no-prompt --database-url --home --operator --format --help"
+            opts="-h --cf --province --municipality --community --first-name --last-name --birth-date --sex --doc-type --doc-number --doc-issued --doc-issuer --address --street-number --postcode --city --country --dom-care-of --dom-address --dom-street-number --dom-province --dom-municipality --dom-postcode --dom-send-mail --email --mobile --phone --note --other-notes --delegate-kind --delegate-first-name --delegate-last-name --delegate-cf --delegate-doc-type --delegate-doc-number --delegate-doc-issued --delegate-doc-issuer --delegate-email --delegate-phone --print-code --no-prompt --database-url --home --operator --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2028,18 +2028,6 @@ _sportello() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --email)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --mobile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --phone)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --dom-care-of)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2061,6 +2049,18 @@ _sportello() {
                     return 0
                     ;;
                 --dom-postcode)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mobile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --phone)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -144,33 +144,33 @@ complete -c sportello -n "__fish_sportello_using_subcommand register" -l municip
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l community -d 'Community of registration (cannot be changed later)' -r -f -a "sistemapiemonte\t''
 torinofacile\t''
 torinofacile light\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l first-name -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l last-name -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l birth-date -d 'Date of birth, YYYY-MM-DD' -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l sex -r -f -a "M\t''
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l first-name -d 'First name(s), as on the identity document' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l last-name -d 'Surname(s), as on the identity document' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l birth-date -d 'Date of birth, YYYY-MM-DD or DD/MM/YYYY (must agree with the fiscal code)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l sex -d 'Sex, M or F (must agree with the fiscal code)' -r -f -a "M\t''
 F\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l doc-type -d 'Identity document type' -r -f -a "identity-card\t''
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l doc-type -d 'Type of the identity document shown' -r -f -a "identity-card\t''
 passport\t''
 driving-licence\t''
 residence-permit\t''
 boat-licence\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l doc-number -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l doc-issued -d 'Issue date of the document, YYYY-MM-DD' -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l doc-issuer -d 'Who issued the document ("Rilasciato da")' -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l address -d 'Street of residence' -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l street-number -d 'Street number, with suffix and internal number if any' -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l postcode -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l doc-number -d 'Number of the identity document' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l doc-issued -d 'Issue date of the identity document, YYYY-MM-DD or DD/MM/YYYY' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l doc-issuer -d 'Who issued the identity document ("Rilasciato da"), e.g. "Comune di Torino"' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l address -d 'Street of residence (e.g. "Via Roma")' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l street-number -d 'Street number of the residence, with suffix and internal number if any (e.g. 23/B int. 4)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l postcode -d 'Postcode of the residence: 5 digits, one of the municipality\'s' -r
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l city -d 'City of residence abroad' -r
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l country -d 'Country of residence abroad (name or Z code)' -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l email -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l mobile -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l phone -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-care-of -d 'Domicile: "care of"' -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-address -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-street-number -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-province -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-municipality -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-postcode -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-care-of -d 'Domicile: "care of" (c/o)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-address -d 'Domicile: street' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-street-number -d 'Domicile: street number' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-province -d 'Domicile: province (code or name)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-municipality -d 'Domicile: municipality (name, ISTAT or cadastral code)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-postcode -d 'Domicile: postcode (5 digits)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l email -d 'Email address for the activation code (one address; no certified mail, PEC)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l mobile -d 'Mobile phone number' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l phone -d 'Landline phone number' -r
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l note -d 'Note for the desk ("comunicazione allo sportello")' -r
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l other-notes -d 'Other notes' -r
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-kind -d 'Kind of delegation: a signed proxy form, or a substitute declaration for persons under guardianship or unable to sign' -r -f -a "proxy\t''
@@ -194,7 +194,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand register" -l operato
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-send-mail -d 'Send mail to the domicile rather than the residence'
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-send-mail -d 'Send letters to the domicile rather than the residence'
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l print-code -d 'Print the activation code too, even when it is emailed'
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l no-prompt -d 'Never prompt, even on a terminal'
 complete -c sportello -n "__fish_sportello_using_subcommand register" -s h -l help -d 'Print help'
@@ -298,33 +298,33 @@ complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l dr
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l cf -d 'Fiscal code of the citizen' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l number -d 'Registration number' -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l first-name -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l last-name -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l birth-date -d 'Date of birth, YYYY-MM-DD' -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l sex -r -f -a "M\t''
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l first-name -d 'First name(s), as on the identity document' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l last-name -d 'Surname(s), as on the identity document' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l birth-date -d 'Date of birth, YYYY-MM-DD or DD/MM/YYYY (must agree with the fiscal code)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l sex -d 'Sex, M or F (must agree with the fiscal code)' -r -f -a "M\t''
 F\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l doc-type -d 'Identity document type' -r -f -a "identity-card\t''
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l doc-type -d 'Type of the identity document shown' -r -f -a "identity-card\t''
 passport\t''
 driving-licence\t''
 residence-permit\t''
 boat-licence\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l doc-number -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l doc-issued -d 'Issue date of the document, YYYY-MM-DD' -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l doc-issuer -d 'Who issued the document ("Rilasciato da")' -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l address -d 'Street of residence' -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l street-number -d 'Street number, with suffix and internal number if any' -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l postcode -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l doc-number -d 'Number of the identity document' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l doc-issued -d 'Issue date of the identity document, YYYY-MM-DD or DD/MM/YYYY' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l doc-issuer -d 'Who issued the identity document ("Rilasciato da"), e.g. "Comune di Torino"' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l address -d 'Street of residence (e.g. "Via Roma")' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l street-number -d 'Street number of the residence, with suffix and internal number if any (e.g. 23/B int. 4)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l postcode -d 'Postcode of the residence: 5 digits, one of the municipality\'s' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l city -d 'City of residence abroad' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l country -d 'Country of residence abroad (name or Z code)' -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l email -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l mobile -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l phone -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-care-of -d 'Domicile: "care of"' -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-address -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-street-number -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-province -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-municipality -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-postcode -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-care-of -d 'Domicile: "care of" (c/o)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-address -d 'Domicile: street' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-street-number -d 'Domicile: street number' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-province -d 'Domicile: province (code or name)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-municipality -d 'Domicile: municipality (name, ISTAT or cadastral code)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-postcode -d 'Domicile: postcode (5 digits)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l email -d 'Email address for the activation code (one address; no certified mail, PEC)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l mobile -d 'Mobile phone number' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l phone -d 'Landline phone number' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l note -d 'Note for the desk ("comunicazione allo sportello")' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l other-notes -d 'Other notes' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
@@ -333,7 +333,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand edit" -l operator -d
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-send-mail -d 'Send mail to the domicile rather than the residence'
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-send-mail -d 'Send letters to the domicile rather than the residence'
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l cf -d 'Fiscal code of the citizen' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l number -d 'Registration number' -r

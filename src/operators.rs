@@ -58,8 +58,16 @@ pub async fn add(db: &Database, acting: Option<&str>, new: NewOperator) -> Resul
         municipalities.push(reference::resolve_municipality(&tx, m, None).await?.istat_code);
     }
     let acting_id = acting.map(|s| s.operator.id.as_str());
-    repo::insert(&tx, id, new.full_name.trim(), new.ente.trim(), new.fse, &provinces, &municipalities, acting_id)
-        .await?;
+    let row = repo::NewRow {
+        id,
+        full_name: new.full_name.trim(),
+        ente: new.ente.trim(),
+        fse: new.fse,
+        provinces: &provinces,
+        municipalities: &municipalities,
+        created_by: acting_id,
+    };
+    repo::insert(&tx, &row).await?;
     let details =
         json!({ "ente": new.ente.trim(), "fse": new.fse, "provinces": provinces, "municipalities": municipalities });
     let target = Target::Operator(id.to_string());

@@ -189,7 +189,7 @@ pub async fn process(
     // connection, taken out of the pool so that it closes (and unlocks) however the run ends.
     let mailbox = format!("helpdesk-mailbox:{}", dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()).display());
     let lock = deadpool_postgres::Object::take(session.db.client().await?);
-    if !runs::try_lock(&*lock, &mailbox).await? {
+    if !runs::try_lock(&lock, &mailbox).await? {
         return Err(Error::Refused(format!("another helpdesk run is working on {} right now", dir.display())));
     }
     // A run that died is resumed by the next one on the same mailbox: the messages it left are

@@ -50,7 +50,7 @@ impl Draft {
 #[derive(Debug)]
 pub enum Prepared {
     /// A new registration can be made.
-    New(Draft),
+    New(Box<Draft>),
     /// The citizen is already registered with weak credentials: manage that record instead.
     AlreadyRegistered(Box<Registration>),
 }
@@ -98,7 +98,7 @@ pub async fn prepare(session: &Session, request: Request) -> Result<Prepared> {
     data.residence.province = Some(province);
     data.residence.municipality = Some(municipality.istat_code.clone());
     data.residence.municipality_name = Some(municipality.name.clone());
-    Ok(Prepared::New(Draft { fiscal_code, community: request.community, data, source }))
+    Ok(Prepared::New(Box::new(Draft { fiscal_code, community: request.community, data, source })))
 }
 
 /// Validates the draft against the rules and the reference data, and writes it.

@@ -136,14 +136,14 @@ impl FiscalCode {
     /// Cadastral (Belfiore) code of the place of birth: a municipality or a `Z` foreign state.
     pub fn birth_place(&self) -> String {
         let b = self.0.as_bytes();
-        let digits: String = (12..15).map(|i| char::from_digit(self.digit_at(i), 10).unwrap()).collect();
+        let digits: String = (12..15).map(|i| char::from_digit(self.digit_at(i), 10).unwrap_or('0')).collect();
         format!("{}{}", b[11] as char, digits)
     }
 
     /// Month and day of birth, and the two-digit year (the century is not in the code).
     pub fn birth_parts(&self) -> (u32, u32, u32) {
         let yy = self.digit_at(6) * 10 + self.digit_at(7);
-        let month = MONTHS.iter().position(|&c| c == self.0.as_bytes()[8]).unwrap() as u32 + 1;
+        let month = MONTHS.iter().position(|&c| c == self.0.as_bytes()[8]).unwrap_or(0) as u32 + 1;
         (yy, month, self.day_field() % 40)
     }
 

@@ -1,5 +1,6 @@
 //! The rules of the domain: pure, no I/O.
 
+pub mod fields;
 pub mod fiscal_code;
 pub mod record;
 pub mod rules;

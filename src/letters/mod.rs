@@ -6,6 +6,7 @@ pub use pdf::{extract_text, render};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::domain::fields::{Group, shown};
 use crate::domain::{ABROAD_PROVINCE, Delegate, OperationKind, Registration};
 use crate::secrets::{CodeKind, Secret};
 
@@ -210,11 +211,6 @@ fn yn(b: bool) -> String {
 
 /// The data summary (Allegato 3): everything on record, for the citizen to check.
 pub fn summary(r: &Registration, today: NaiveDate) -> Letter {
-    let p = &r.data.person;
-    let doc = &r.data.document;
-    let res = &r.data.residence;
-    let dom = &r.data.domicile;
-    let c = &r.data.contacts;
     let f = |l: &str, v: String| Block::Field(l.into(), v);
     let mut body = vec![
         Block::Para(
@@ -227,55 +223,18 @@ pub fn summary(r: &Registration, today: NaiveDate) -> Letter {
         f("Stato della registrazione", r.state.label().into()),
         f("Credenziali forti", yn(r.strong)),
         f("Possesso PIN", yn(r.pin_possessed)),
-        Block::Heading("Dati anagrafici".into()),
+        Block::Heading(Group::Person.label().into()),
         f("Codice fiscale", r.fiscal_code.to_string()),
-        f("Nome", or_dash(&p.first_name)),
-        f("Cognome", or_dash(&p.last_name)),
-        f("Data di nascita", p.birth_date.map(date_it).unwrap_or_else(|| "-".into())),
-        f("Sesso", p.sex.map(|s| s.as_str().to_string()).unwrap_or_else(|| "-".into())),
-        Block::Heading("Documento d'identità".into()),
-        f("Tipo", doc.doc_type.map(|d| d.label().to_string()).unwrap_or_else(|| "-".into())),
-        f("Numero", or_dash(&doc.number)),
-        f("Data di rilascio", doc.issued.map(date_it).unwrap_or_else(|| "-".into())),
-        f("Rilasciato da", or_dash(&doc.issuer)),
-        Block::Heading("Residenza".into()),
-        f(
-            "Indirizzo",
-            format!("{} {}", or_dash(&res.address), res.street_number.clone().unwrap_or_default()).trim().to_string(),
-        ),
     ];
-    if res.province.as_deref() == Some(ABROAD_PROVINCE) {
-        body.push(f("Città", or_dash(&res.city)));
-        body.push(f("Nazione", or_dash(&res.country_name)));
-    } else {
-        body.push(f("CAP", or_dash(&res.postcode)));
-        body.push(f(
-            "Comune",
-            format!("{} ({})", or_dash(&res.municipality_name), res.province.clone().unwrap_or_default()),
-        ));
+    // The desk's own notes are not the citizen's data.
+    let mut group = Group::Person;
+    for (field, value) in shown(&r.data).into_iter().filter(|(f, _)| f.group != Group::Notes) {
+        if field.group != group {
+            group = field.group;
+            body.push(Block::Heading(group.label().into()));
+        }
+        body.push(f(field.label, if value.is_empty() { "-".into() } else { value }));
     }
-    if !dom.is_empty() {
-        body.push(Block::Heading("Domicilio".into()));
-        body.push(f("Presso", or_dash(&dom.care_of)));
-        body.push(f(
-            "Indirizzo",
-            format!("{} {}", or_dash(&dom.address), dom.street_number.clone().unwrap_or_default()).trim().to_string(),
-        ));
-        body.push(f(
-            "Comune",
-            format!(
-                "{} {} ({})",
-                dom.postcode.clone().unwrap_or_default(),
-                or_dash(&dom.municipality_name),
-                dom.province.clone().unwrap_or_default()
-            ),
-        ));
-        body.push(f("Recapito della corrispondenza", yn(dom.send_mail_here)));
-    }
-    body.push(Block::Heading("Contatti".into()));
-    body.push(f("Email", or_dash(&c.email)));
-    body.push(f("Cellulare", or_dash(&c.mobile)));
-    body.push(f("Telefono", or_dash(&c.phone)));
     if let Some(op) = &r.last_operation {
         body.push(Block::Heading("Ultima operazione".into()));
         body.push(f("Operazione", op.kind.label().into()));

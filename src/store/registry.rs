@@ -3,7 +3,9 @@
 use deadpool_postgres::GenericClient;
 use serde::Serialize;
 
-use crate::domain::{DocType, PersonalData, Sex, State};
+use super::registrations::personal_from_row;
+use crate::domain::fields::{FIELDS, Value};
+use crate::domain::{PersonalData, State};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -29,34 +31,47 @@ impl Source {
     }
 }
 
+/// The personal-data columns a registry mirror has, as registrations name them.
+const MIRROR_COLUMNS: &[&str] = &[
+    "first_name",
+    "last_name",
+    "birth_date",
+    "sex",
+    "res_address",
+    "res_street_number",
+    "res_postcode",
+    "res_municipality",
+    "doc_type",
+    "doc_number",
+    "doc_issued",
+    "doc_issuer",
+];
+
 /// What a registry knows of a fiscal code, as pre-filled personal data.
 pub async fn lookup(c: &impl GenericClient, source: Source, fiscal_code: &str) -> Result<Option<PersonalData>> {
+    // Every field in the order of FIELDS: the mirror's own, the province of its municipality,
+    // and empty for the rest.
+    let columns: Vec<String> = FIELDS
+        .iter()
+        .map(|f| match (f.column, (f.get)(&PersonalData::default())) {
+            ("res_province", _) => "m.province".to_string(),
+            (c, _) if MIRROR_COLUMNS.contains(&c) => format!("r.{c}"),
+            (_, Value::Date(_)) => "NULL::date".to_string(),
+            (_, Value::Flag(_)) => "false".to_string(),
+            _ => "NULL::text".to_string(),
+        })
+        .collect();
     let sql = format!(
-        "SELECT r.first_name, r.last_name, r.birth_date, r.sex, r.res_address, r.res_street_number,
-                r.res_postcode, r.res_municipality, m.province, r.doc_type, r.doc_number, r.doc_issued,
-                r.doc_issuer, m.name
-         FROM {} r LEFT JOIN municipalities m ON m.istat_code = r.res_municipality
+        "SELECT {}, m.name FROM {} r LEFT JOIN municipalities m ON m.istat_code = r.res_municipality
          WHERE r.fiscal_code = $1",
+        columns.join(", "),
         source.table()
     );
     let Some(r) = c.query_opt(&sql, &[&fiscal_code]).await? else {
         return Ok(None);
     };
-    let mut d = PersonalData::default();
-    d.person.first_name = r.get(0);
-    d.person.last_name = r.get(1);
-    d.person.birth_date = r.get(2);
-    d.person.sex = r.get::<_, Option<String>>(3).as_deref().and_then(Sex::parse);
-    d.residence.address = r.get(4);
-    d.residence.street_number = r.get(5);
-    d.residence.postcode = r.get(6);
-    d.residence.municipality = r.get(7);
-    d.residence.province = r.get(8);
-    d.residence.municipality_name = r.get(13);
-    d.document.doc_type = r.get::<_, Option<String>>(9).as_deref().and_then(DocType::parse);
-    d.document.number = r.get(10);
-    d.document.issued = r.get(11);
-    d.document.issuer = r.get(12);
+    let mut d = personal_from_row(&r, 0);
+    d.residence.municipality_name = r.get(FIELDS.len());
     Ok(Some(d))
 }
 

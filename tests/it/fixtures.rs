@@ -96,7 +96,7 @@ impl Citizen {
     /// Registers through the library; returns the registration number.
     pub async fn register(&self, s: &Session) -> i64 {
         match register::prepare(s, self.request()).await.unwrap() {
-            Prepared::New(draft) => register::register(s, draft).await.unwrap().registration_number,
+            Prepared::New(draft) => register::register(s, *draft).await.unwrap().registration_number,
             Prepared::AlreadyRegistered(r) => panic!("{} already registered as {}", self.cf, r.registration_number),
         }
     }

@@ -256,7 +256,7 @@ impl SmtpServer {
     pub fn start() -> SmtpServer {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let maildir = tempfile::tempdir().unwrap();
-        let child = Command::new("python3")
+        let mut child = Command::new("python3")
             .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
             .arg(maildir.path().join("Maildir"))
             .stdout(std::process::Stdio::null())
@@ -269,6 +269,8 @@ impl SmtpServer {
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("the SMTP server did not start (is aiosmtpd installed? pip install aiosmtpd)");
     }
 

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! Integration tests against a real PostgreSQL (see harness.rs).
 
 mod fixtures;
