@@ -183,17 +183,20 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
                 .map_err(|e| Error::Internal(format!("manifest: {e}")))?;
             pages.push(letters::pin_letter(r, &pin, today, true));
         }
-        // The letters render (on every core) while the database stores the PINs' hashes; the
-        // hashes become durable only at the commit below, after the files are on disk.
-        let render = tokio::task::spawn_blocking(move || letters::render(&pages));
-        let store = postal::store_printed(&tx, &numbers, &hashes);
-        let (rendered, stored) = tokio::join!(render, store);
-        stored?;
-        let pdf = rendered.map_err(|e| Error::Internal(format!("rendering the letters failed: {e}")))??;
+        // The letters render (on every core) and are written while the database stores the
+        // PINs' hashes; the hashes become durable only at the commit below, after the files are
+        // on disk.
         let manifest = manifest.into_inner().map_err(|e| Error::Internal(format!("manifest: {e}")))?;
-        write_synced(&tmp(&pdf_path), &pdf)?;
-        write_synced(&tmp(&manifest_path), &manifest)?;
-        sync_dir(&out)?;
+        let (pdf_tmp, manifest_tmp, dir) = (tmp(&pdf_path), tmp(&manifest_path), out.clone());
+        let write = tokio::task::spawn_blocking(move || -> Result<()> {
+            write_synced(&pdf_tmp, &letters::render(&pages)?)?;
+            write_synced(&manifest_tmp, &manifest)?;
+            sync_dir(&dir)
+        });
+        let store = postal::store_printed(&tx, &numbers, &hashes);
+        let (written, stored) = tokio::join!(write, store);
+        stored?;
+        written.map_err(|e| Error::Internal(format!("rendering the letters failed: {e}")))??;
         let (pdf_name, manifest_name) = (pdf_path.display().to_string(), manifest_path.display().to_string());
         postal::insert_batch(&tx, run.id, batch_no, &pdf_name, &manifest_name, numbers.len() as i32).await?;
         let n = numbers.len() as i64;
