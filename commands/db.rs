@@ -54,7 +54,7 @@ pub async fn run(env: &Env, cmd: DbCommand) -> sportello::Result<i32> {
         }
         DbCommand::Start => {
             embedded_only(env, "start")?;
-            env.database().await?;
+            env.location.prepare().await?;
             println!("embedded database running and migrated");
             Ok(0)
         }

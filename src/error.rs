@@ -74,6 +74,10 @@ impl From<tokio_postgres::Error> for Error {
             return Error::Unavailable(format!("lost the database connection: {e}"));
         }
         match e.as_db_error() {
+            // The database enforces who may do what: its refusal is a refusal (exit 5).
+            Some(db) if db.code() == &tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE => {
+                Error::Refused(format!("refused by the database: {}", db.message()))
+            }
             // Show the server's own message, not the driver's generic "db error".
             Some(db) => Error::Database { message: db.message().to_string(), code: Some(db.code().code().to_string()) },
             None => Error::Unavailable(format!("database unreachable: {e}")),

@@ -3,11 +3,13 @@
 pub mod fields;
 pub mod fiscal_code;
 pub mod record;
+pub mod roles;
 pub mod rules;
 pub mod transitions;
 pub mod types;
 
 pub use fiscal_code::{FiscalCode, FiscalCodeError, InvalidFiscalCode};
 pub use record::*;
+pub use roles::Role;
 pub use rules::{Action, allowed, bookable, permits};
 pub use types::*;
