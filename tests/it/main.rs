@@ -11,4 +11,5 @@ mod desk;
 mod embedded;
 mod import;
 mod register;
+mod roles;
 mod search;
