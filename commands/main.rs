@@ -23,9 +23,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use sportello::audit::Target;
 use sportello::config::DeskSettings;
 use sportello::desk::handover::Desk;
-use sportello::audit::Target;
 use sportello::error::exit;
 use sportello::session::Session;
 use sportello::store::{Database, Location};
@@ -162,11 +162,9 @@ impl Command {
             Command::Revoke(a) => a.audit(),
             Command::ImportCia(a) | Command::ImportAura(a) => a.audit(),
             Command::Citizen(c) => c.audit(),
-            Command::Db(_)
-            | Command::Search(_)
-            | Command::Runs(_)
-            | Command::Audit(_)
-            | Command::Completions(_) => Target::None,
+            Command::Db(_) | Command::Search(_) | Command::Runs(_) | Command::Audit(_) | Command::Completions(_) => {
+                Target::None
+            }
         }
     }
 }

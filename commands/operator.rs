@@ -39,7 +39,9 @@ Examples:
   sportello operator add lverdi --name 'Luca Verdi' --ente 'ASL TO4' --province TO --role desk,helpdesk --fse")]
     Add(AddArgs),
     /// Grant roles to an operator (administrators; only roles they hold).
-    #[command(after_help = "Examples:\n  sportello operator grant gbianchi --role helpdesk\n  sportello operator grant lverdi --role desk,auditor")]
+    #[command(
+        after_help = "Examples:\n  sportello operator grant gbianchi --role helpdesk\n  sportello operator grant lverdi --role desk,auditor"
+    )]
     Grant(RolesArgs),
     /// Take roles away from an operator.
     #[command(after_help = "Examples:\n  sportello operator revoke-role gbianchi --role helpdesk")]

@@ -170,7 +170,10 @@ pub enum Change {
     Grant(Vec<Role>),
     Revoke(Vec<Role>),
     /// The whole competence, replaced: province codes/names, municipality names/codes.
-    Competence { provinces: Vec<String>, municipalities: Vec<String> },
+    Competence {
+        provinces: Vec<String>,
+        municipalities: Vec<String>,
+    },
     Disable,
     /// Enabled again, with these roles.
     Enable(Vec<Role>),

@@ -239,7 +239,10 @@ impl Database {
             }
         };
         let migrated = client
-            .query_one("SELECT to_regclass('public.operators') IS NOT NULL AND to_regrole('sportello_admin') IS NOT NULL", &[])
+            .query_one(
+                "SELECT to_regclass('public.operators') IS NOT NULL AND to_regrole('sportello_admin') IS NOT NULL",
+                &[],
+            )
             .await?
             .get::<_, bool>(0);
         if !migrated {

@@ -103,7 +103,12 @@ pub async fn revoke_roles(c: &impl GenericClient, id: &str, roles: &[Role]) -> R
 }
 
 /// Replaces the operator's competence.
-pub async fn set_competence(c: &impl GenericClient, id: &str, provinces: &[String], municipalities: &[String]) -> Result<()> {
+pub async fn set_competence(
+    c: &impl GenericClient,
+    id: &str,
+    provinces: &[String],
+    municipalities: &[String],
+) -> Result<()> {
     c.execute("SELECT sportello_operator_competence($1, $2, $3)", &[&id, &provinces, &municipalities]).await?;
     Ok(())
 }

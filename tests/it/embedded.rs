@@ -33,9 +33,15 @@ fn sportello_as(user: &str, home: &std::path::Path, args: &[&str]) -> (String, S
 fn os_user(name: &str) {
     let exists = Command::new("id").arg(name).output().unwrap().status.success();
     if !exists {
-        let out = Command::new("useradd").args(["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name]).output().unwrap();
+        let out = Command::new("useradd")
+            .args(["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name])
+            .output()
+            .unwrap();
         // Another test run may have made it meanwhile.
-        assert!(out.status.success() || Command::new("id").arg(name).output().unwrap().status.success(), "useradd {name}: {out:?}");
+        assert!(
+            out.status.success() || Command::new("id").arg(name).output().unwrap().status.success(),
+            "useradd {name}: {out:?}"
+        );
     }
 }
 
@@ -54,14 +60,23 @@ fn first_commands_start_a_private_cluster() {
     // The cluster's owner, the OS user who made it, is the first administrator.
     let (stdout, stderr, code) = sportello(
         h,
-        &["operator", "bootstrap", "--name", "Maria Rossi", "--ente", "ASL TO4", "--province", "TO", "--role", "desk,batch"],
+        &[
+            "operator",
+            "bootstrap",
+            "--name",
+            "Maria Rossi",
+            "--ente",
+            "ASL TO4",
+            "--province",
+            "TO",
+            "--role",
+            "desk,batch",
+        ],
     );
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains(&me()) && stdout.contains("desk, batch, admin"), "{stdout}");
-    let (_, stderr, code) = sportello(
-        h,
-        &["operator", "bootstrap", "--name", "Maria Rossi", "--ente", "ASL TO4", "--province", "TO"],
-    );
+    let (_, stderr, code) =
+        sportello(h, &["operator", "bootstrap", "--name", "Maria Rossi", "--ente", "ASL TO4", "--province", "TO"]);
     assert_eq!(code, 5, "once only: {stderr}");
     let (stdout, _, _) = sportello(h, &["db", "status"]);
     assert!(
@@ -120,7 +135,18 @@ fn each_os_user_is_their_own_operator() {
     std::fs::set_permissions(h, std::fs::Permissions::from_mode(0o755)).unwrap();
     let (_, stderr, code) = sportello(
         h,
-        &["operator", "bootstrap", "--name", "Maria Rossi", "--ente", "ASL TO4", "--province", "TO", "--role", "desk,auditor"],
+        &[
+            "operator",
+            "bootstrap",
+            "--name",
+            "Maria Rossi",
+            "--ente",
+            "ASL TO4",
+            "--province",
+            "TO",
+            "--role",
+            "desk,auditor",
+        ],
     );
     assert_eq!(code, 0, "{stderr}");
     let (_, stderr, code) = sportello(

@@ -186,7 +186,13 @@ impl TestDb {
     }
 
     /// Adds an operator with `roles` and returns a session as its login.
-    pub async fn operator_with(&self, id: &str, roles: &[Role], provinces: &[&str], municipalities: &[&str]) -> Session {
+    pub async fn operator_with(
+        &self,
+        id: &str,
+        roles: &[Role],
+        provinces: &[&str],
+        municipalities: &[&str],
+    ) -> Session {
         self.add_operator(id, roles, provinces, municipalities).await;
         Session::open(self.login(id).await, None, "test").await.unwrap()
     }
@@ -321,7 +327,6 @@ impl RoleLock {
         RoleLock(client)
     }
 }
-
 
 /// Creates the LOGIN role `id` with the test password, unless it exists (under [`RoleLock`]).
 pub async fn create_login(id: &str) {

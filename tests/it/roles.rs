@@ -101,11 +101,8 @@ async fn a_desk_operator_cannot_add_operators_or_widen_competence() {
     // A modified client with the same login gets no more from the database.
     let c = raw(&db, &clerk).await;
     let friend = db.unique("friend");
-    denied(
-        &c,
-        &format!("SELECT sportello_operator_add('{friend}', 'F', 'E', true, '{{TO}}', '{{}}', '{{admin}}')"),
-    )
-    .await;
+    denied(&c, &format!("SELECT sportello_operator_add('{friend}', 'F', 'E', true, '{{TO}}', '{{}}', '{{admin}}')"))
+        .await;
     denied(&c, &format!("SELECT sportello_operator_competence('{clerk}', '{{TO}}', '{{}}')")).await;
     denied(&c, &format!("SELECT sportello_operator_bootstrap('{friend}', 'F', 'E', true, '{{TO}}', '{{}}', '{{}}')"))
         .await;
@@ -208,11 +205,9 @@ async fn an_application_login_cannot_become_the_owner_nor_rewrite_what_it_wrote(
         denied(&c, sql).await;
     }
     // Appending is allowed, but only as oneself and at the database's time.
-    let msg = denied(
-        &c,
-        "INSERT INTO audit_log (operator_id, origin, command, action) VALUES ('admin', 'x', 'x', 'forged')",
-    )
-    .await;
+    let msg =
+        denied(&c, "INSERT INTO audit_log (operator_id, origin, command, action) VALUES ('admin', 'x', 'x', 'forged')")
+            .await;
     assert!(msg.contains("cannot name operator admin"), "{msg}");
     c.batch_execute(&format!(
         "INSERT INTO audit_log (operator_id, at, origin, command, action) VALUES ('{all}', '2020-01-01', 'x', 'x', 'backdated')"
@@ -332,9 +327,10 @@ async fn forty_wrong_codes_at_once_count_at_most_the_limit_and_then_the_right_co
     let r = db
         .owner()
         .await
-        .query_one("SELECT failed_attempts, locked_at IS NOT NULL FROM registrations WHERE registration_number = $1", &[
-            &number,
-        ])
+        .query_one(
+            "SELECT failed_attempts, locked_at IS NOT NULL FROM registrations WHERE registration_number = $1",
+            &[&number],
+        )
         .await
         .unwrap();
     assert_eq!(r.get::<_, i32>(0), desk.max_attempts, "counted exactly up to the limit");
