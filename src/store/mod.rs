@@ -88,7 +88,11 @@ pub async fn migrate(config: &tokio_postgres::Config) -> Result<Vec<String>> {
         .await
         .map_err(|e| Error::database(format!("migration failed: {}", error_chain(&e))));
     client.execute("SELECT pg_advisory_unlock(72010001)", &[]).await?;
-    Ok(report?.applied_migrations().iter().map(|m| m.to_string()).collect())
+    let applied: Vec<String> = report?.applied_migrations().iter().map(|m| m.to_string()).collect();
+    for m in &applied {
+        tracing::info!(migration = %m, "migration applied");
+    }
+    Ok(applied)
 }
 
 /// An error with its causes; a server error shows its own message rather than "db error".

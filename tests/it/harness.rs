@@ -50,7 +50,7 @@ fn server() -> &'static Server {
                         ["fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=200"]
                             .map(String::from)
                             .to_vec();
-                    cluster.ensure_running().expect("start the test cluster");
+                    cluster.start().expect("start the test cluster");
                     cluster.config("postgres")
                 }
             };
@@ -212,6 +212,7 @@ impl TestDb {
 
     fn cli_env(&self, cmd: &mut Command, operator: Option<&str>) {
         cmd.env("SPORTELLO_DATABASE_URL", self.url())
+            .env("SPORTELLO_CONFIG", "")
             .env_remove("SPORTELLO_OPERATOR")
             .env("SPORTELLO_HOME", self.files.path())
             .env("SPORTELLO_KEY_FILE", self.files.path().join("secret.key"));

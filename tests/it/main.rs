@@ -9,6 +9,8 @@ mod batch;
 mod cli;
 mod desk;
 mod embedded;
+mod help;
 mod import;
+mod ops;
 mod register;
 mod search;

@@ -247,14 +247,21 @@ pub async fn import(
         progress.finish("dry run: nothing written");
         return Ok(dry);
     };
+    progress.finish("file read");
     // Ceased residents, pre-loading and the end of the run: one transaction.
     let tx = client.transaction().await?;
     let mut counts = json!({});
     if opts.full_snapshot && !initial_load {
-        counts["ceased"] = json!(registry::remove_unseen(&tx, source, run).await?);
+        progress.start("removing the residents missing from the file", None, 0);
+        let ceased = registry::remove_unseen(&tx, source, run).await?;
+        progress.finish(&format!("{ceased} ceased"));
+        counts["ceased"] = json!(ceased);
     }
     if let Some(p) = &opts.preload {
-        counts["preloaded"] = json!(preload(&tx, session, &p.key, &preload_provinces, &preload_municipalities).await?);
+        progress.start(&format!("pre-load of {}", areas.join(", ")), None, 0);
+        let preloaded = preload(&tx, session, &p.key, &preload_provinces, &preload_municipalities).await?;
+        progress.finish(&format!("{preloaded} residents pre-loaded"));
+        counts["preloaded"] = json!(preloaded);
     }
     let position = runs::position(&tx, run).await?;
     super::checkpoint(&tx, run, position, 0, 0, &[], &counts).await?;
@@ -268,7 +275,6 @@ pub async fn import(
     let rejected = super::rejects(&client, run).await?;
     let mut report = Report::from_counts(run, &record.counts, record.rows_read, rejected);
     report.resumed = skip > 0;
-    progress.finish(&format!("{} rows", report.rows));
     Ok(report)
 }
 
