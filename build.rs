@@ -50,12 +50,11 @@ fn main() {
                 {
                     println!("cargo:rerun-if-changed={path}");
                 }
-                if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
-                    if let Some(path) = git(&["rev-parse", "--git-path", &branch]) {
-                        if PathBuf::from(&path).exists() {
-                            println!("cargo:rerun-if-changed={path}");
-                        }
-                    }
+                if let Some(path) = git(&["symbolic-ref", "-q", "HEAD"])
+                    .and_then(|branch| git(&["rev-parse", "--git-path", &branch]))
+                    .filter(|path| PathBuf::from(path).exists())
+                {
+                    println!("cargo:rerun-if-changed={path}");
                 }
                 c
             }

@@ -20,7 +20,7 @@ pub fn filter(quiet: bool, verbose: u8) -> EnvFilter {
     };
     match level {
         // Our own crates at the level asked; the libraries underneath one step quieter below trace.
-        Some(l) if l == "debug" => EnvFilter::new("info,sportello=debug"),
+        Some("debug") => EnvFilter::new("info,sportello=debug"),
         Some(l) => EnvFilter::new(l),
         None => match sportello::config_file::var("RUST_LOG") {
             Some(v) if !v.trim().is_empty() => EnvFilter::try_new(&v).unwrap_or_else(|e| {

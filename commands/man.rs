@@ -168,15 +168,16 @@ pub fn run(a: ManArgs) -> sportello::Result<i32> {
         )));
     };
     let page = render(cmd, &all).map_err(sportello::Error::io("cannot render the manual page"))?;
-    if !a.roff && std::io::stdout().is_terminal() {
-        if let Ok(mut child) = Process::new("man").args(["-l", "-"]).stdin(Stdio::piped()).spawn() {
-            if let Some(mut stdin) = child.stdin.take() {
-                // man may quit before reading it all (q in the pager): not an error.
-                let _ = stdin.write_all(&page);
-            }
-            let status = child.wait().map_err(sportello::Error::io("cannot run man"))?;
-            return Ok(if status.success() { 0 } else { sportello::error::exit::FAILURE });
+    if !a.roff
+        && std::io::stdout().is_terminal()
+        && let Ok(mut child) = Process::new("man").args(["-l", "-"]).stdin(Stdio::piped()).spawn()
+    {
+        if let Some(mut stdin) = child.stdin.take() {
+            // man may quit before reading it all (q in the pager): not an error.
+            let _ = stdin.write_all(&page);
         }
+        let status = child.wait().map_err(sportello::Error::io("cannot run man"))?;
+        return Ok(if status.success() { 0 } else { sportello::error::exit::FAILURE });
     }
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(&page).and_then(|_| stdout.flush()) {

@@ -228,10 +228,9 @@ fn version_names_the_commit_and_the_build_date() {
     assert!(chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok(), "{line}");
     // Built from this checkout: the commit is the one git names (the binary may predate a
     // commit made since, so only its shape is checked unless HEAD is where it was built).
-    if let Ok(out) = Command::new("git").args(["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "HEAD"]).output() {
-        if out.status.success() {
-            assert_ne!(commit, "unknown", "{line}");
-        }
+    let git = Command::new("git").args(["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "HEAD"]).output();
+    if git.is_ok_and(|out| out.status.success()) {
+        assert_ne!(commit, "unknown", "{line}");
     }
 }
 
@@ -239,8 +238,10 @@ fn version_names_the_commit_and_the_build_date() {
 async fn old_flag_names_still_work_as_hidden_aliases() {
     let db = crate::harness::TestDb::new().await;
     db.cli(Some("admin"), &["operator", "list"]);
-    let new = db.cli(Some("admin"), &["audit", "--by-operator", "admin", "--action", "operator list", "--format", "json"]);
-    let old = db.cli(Some("admin"), &["audit", "--operator-id", "admin", "--action", "operator list", "--format", "json"]);
+    let new =
+        db.cli(Some("admin"), &["audit", "--by-operator", "admin", "--action", "operator list", "--format", "json"]);
+    let old =
+        db.cli(Some("admin"), &["audit", "--operator-id", "admin", "--action", "operator list", "--format", "json"]);
     let (stdout, stderr, code) = text(&new);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("\"operator list\""), "{stdout}");
