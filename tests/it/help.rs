@@ -237,17 +237,17 @@ fn version_names_the_commit_and_the_build_date() {
 #[tokio::test]
 async fn old_flag_names_still_work_as_hidden_aliases() {
     let db = crate::harness::TestDb::new().await;
-    db.cli(Some("admin"), &["operator", "list"]);
+    db.cli(Some("admin"), &["search", "--cf", "RSSMRA"]);
     let new =
-        db.cli(Some("admin"), &["audit", "--by-operator", "admin", "--action", "operator list", "--format", "json"]);
+        db.cli(Some("admin"), &["audit", "--by-operator", "admin", "--action", "search", "--format", "json"]);
     let old =
-        db.cli(Some("admin"), &["audit", "--operator-id", "admin", "--action", "operator list", "--format", "json"]);
+        db.cli(Some("admin"), &["audit", "--operator-id", "admin", "--action", "search", "--format", "json"]);
     let (stdout, stderr, code) = text(&new);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("\"operator list\""), "{stdout}");
+    assert!(stdout.contains("\"search\""), "{stdout}");
     let records = |o: &Output| -> Vec<serde_json::Value> {
         let v: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
-        v.into_iter().filter(|r| r["action"] == "operator list").map(|r| r["id"].clone()).collect()
+        v.into_iter().filter(|r| r["action"] == "search").map(|r| r["id"].clone()).collect()
     };
     assert_eq!(records(&new), records(&old));
     // --print (now --print-code) is still understood: the command runs and finds nothing.
