@@ -238,10 +238,8 @@ fn version_names_the_commit_and_the_build_date() {
 async fn old_flag_names_still_work_as_hidden_aliases() {
     let db = crate::harness::TestDb::new().await;
     db.cli(Some("admin"), &["search", "--cf", "RSSMRA"]);
-    let new =
-        db.cli(Some("admin"), &["audit", "--by-operator", "admin", "--action", "search", "--format", "json"]);
-    let old =
-        db.cli(Some("admin"), &["audit", "--operator-id", "admin", "--action", "search", "--format", "json"]);
+    let new = db.cli(Some("admin"), &["audit", "--by-operator", "admin", "--action", "search", "--format", "json"]);
+    let old = db.cli(Some("admin"), &["audit", "--operator-id", "admin", "--action", "search", "--format", "json"]);
     let (stdout, stderr, code) = text(&new);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("\"search\""), "{stdout}");
