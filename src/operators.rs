@@ -3,6 +3,7 @@
 use serde_json::json;
 
 use crate::audit::{self, Actor, AuditEvent, Entry, Target};
+use crate::domain::text;
 use crate::error::{Error, Result};
 use crate::session::{Session, origin};
 use crate::store::operators::{self as repo, Operator};
@@ -22,13 +23,12 @@ pub struct NewOperator {
 /// Adds an operator. The very first operator of a database is added with no acting operator
 /// (bootstrap); after that an existing operator must act.
 pub async fn add(db: &Database, acting: Option<&str>, new: NewOperator) -> Result<Operator> {
-    let id = new.id.trim();
-    if id.is_empty() || id.chars().any(char::is_whitespace) {
-        return Err(Error::Invalid(format!("operator id '{}' must be one word", new.id)));
-    }
+    let id = &text::operator_id(&new.id).map_err(Error::Invalid)?;
     if new.full_name.trim().is_empty() || new.ente.trim().is_empty() {
         return Err(Error::Invalid("--name and --ente must not be empty".into()));
     }
+    text::check("name", new.full_name.trim()).map_err(Error::Invalid)?;
+    text::check("ente", new.ente.trim()).map_err(Error::Invalid)?;
     if new.provinces.is_empty() && new.municipalities.is_empty() {
         return Err(Error::Invalid("give the operator's competence: --province and/or --municipality".into()));
     }
@@ -94,6 +94,7 @@ pub async fn list(session: &Session) -> Result<Vec<Operator>> {
 }
 
 pub async fn show(session: &Session, id: &str) -> Result<Operator> {
+    let id = &text::operator_id(id).map_err(Error::Invalid)?;
     let client = session.db.client().await?;
     let op = repo::get(&client, id).await?.ok_or_else(|| Error::NotFound(format!("unknown operator '{id}'")))?;
     session.record(&client, Entry::new(AuditEvent::OperatorView, Target::Operator(id.to_string())).count(1)).await?;

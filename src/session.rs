@@ -35,6 +35,7 @@ impl Session {
                 "no operator given: use --operator ID or set SPORTELLO_OPERATOR (see `sportello operator list`)".into(),
             ));
         };
+        let id = &crate::domain::text::operator_id(id).map_err(Error::Invalid)?;
         let client = db.client().await?;
         let Some(operator) = operators::get(&client, id).await? else {
             return Err(Error::NotFound(format!(
