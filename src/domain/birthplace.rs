@@ -2,9 +2,8 @@
 //! a municipality or a foreign state on the day of birth, as the national registry (ANPR) lists
 //! them, ceased ones included (table `birthplaces`, see data/README.md).
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
+use rustc_hash::FxHashMap;
 
 /// A period during which a code designated one place.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +48,7 @@ pub fn check(code: &str, birth_date: NaiveDate, periods: &[Period]) -> Result<()
 
 /// Every birthplace code with its periods, held in memory for a batch.
 #[derive(Debug, Clone, Default)]
-pub struct Birthplaces(HashMap<String, Vec<Period>>);
+pub struct Birthplaces(FxHashMap<String, Vec<Period>>);
 
 impl Birthplaces {
     pub fn insert(&mut self, code: String, period: Period) {
