@@ -42,7 +42,7 @@ impl OperatorCommand {
 
 #[derive(Debug, Args)]
 pub struct AddArgs {
-    /// Operator id (one word, e.g. the certificate's user name).
+    /// Operator id: letters a-z, digits, . _ - (case does not matter; e.g. the certificate's user name).
     id: String,
     /// Full name.
     #[arg(long)]
