@@ -4,9 +4,9 @@
 use sportello::Error;
 use sportello::batch::Quiet;
 use sportello::batch::registry_import::{self, Options};
+use sportello::desk::register::{self, Prepared};
 use sportello::domain::Sex;
 use sportello::domain::fiscal_code::check_character;
-use sportello::register::{self, Prepared};
 use sportello::store::reference;
 use sportello::store::registry::Source;
 
@@ -24,7 +24,7 @@ fn born_at(place: &str, birth: &str) -> Citizen {
 async fn try_register(db: &TestDb, c: &Citizen) -> Result<i64, Error> {
     let s = db.admin().await;
     match register::prepare(&s, c.request()).await? {
-        Prepared::New(draft) => Ok(register::register(&s, draft).await?.registration_number),
+        Prepared::New(draft) => Ok(register::register(&s, *draft).await?.registration_number),
         Prepared::AlreadyRegistered(r) => panic!("{} already registered as {}", c.cf, r.registration_number),
     }
 }
