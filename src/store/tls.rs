@@ -489,9 +489,11 @@ impl ConnectConfig {
                 rustls::Error::AlertReceived(A::CertificateRequired) => {
                     "the server asked for a client certificate and none was given: set sslcert and sslkey (or PGSSLCERT and PGSSLKEY)".into()
                 }
+                rustls::Error::AlertReceived(A::UnknownCA) => {
+                    "the server rejected the client certificate: it does not trust the CA that signed it (TLS alert: UnknownCA)".into()
+                }
                 rustls::Error::AlertReceived(
-                    alert @ (A::UnknownCA
-                    | A::BadCertificate
+                    alert @ (A::BadCertificate
                     | A::CertificateUnknown
                     | A::CertificateExpired
                     | A::CertificateRevoked

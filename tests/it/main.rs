@@ -3,6 +3,7 @@
 
 mod fixtures;
 mod harness;
+mod tls_server;
 
 mod audit;
 mod batch;
@@ -14,3 +15,4 @@ mod import;
 mod ops;
 mod register;
 mod search;
+mod tls;
