@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! The cost of TLS when connecting to a PostgreSQL server: the time to open connections with
 //! `sslmode=verify-full` and a client certificate (pg_hba `cert`) beside clear text
 //! (`sslmode=disable`, pg_hba `trust`) to the same server in the same run. Figures are printed,
@@ -43,6 +44,7 @@ fn main() {
         std::path::Path::new(env!("CARGO_TARGET_TMPDIR")),
         &[&format!("hostnossl all {CLEAR_USER} 127.0.0.1/32 trust")],
     );
+    server.stop_when_this_process_ends();
     println!("TLS test server on 127.0.0.1:{} started in {:.1} s", server.port, started.elapsed().as_secs_f64());
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {

@@ -40,7 +40,6 @@ fn unavailable(result: sportello::Result<tokio_postgres::Client>) -> String {
         Err(e) => {
             assert!(matches!(e, Error::Unavailable(_)), "not Unavailable: {e:?}");
             assert_eq!(e.exit_code(), 6, "{e}");
-            eprintln!("refused as expected: {e}");
             e.to_string()
         }
     }
@@ -108,7 +107,7 @@ async fn verify_full_checks_the_server_name() {
     for host in ["localhost", "127.0.0.1"] {
         let url = format!("{} sslmode=verify-full {tls}", s.tcp_url(host, "tls_op_bianchi", "postgres"));
         let client = connect(&url).await.unwrap_or_else(|e| panic!("{host}: {e}"));
-        assert_eq!(who(&client).await.1, true, "{host}");
+        assert!(who(&client).await.1, "{host}");
     }
 }
 

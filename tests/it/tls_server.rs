@@ -2,8 +2,8 @@
 //! and of per-operator logins (and for benches/connect.rs, which includes this file).
 //!
 //! Started once per process under `target/tmp/tls-pg-<pid>` (initdb + pg_ctl, as the `postgres`
-//! OS user when we are root, as the embedded cluster does), stopped when the process exits;
-//! directories left by a process that died are cleaned up by the next start. The test makes its
+//! OS user when we are root, as the embedded cluster does), stopped by a watchdog once the process
+//! has ended; directories left behind anyway are cleaned up by the next start. The test makes its
 //! own CA with rcgen, a server certificate for `127.0.0.1` and `localhost`, and client
 //! certificates whose CN is the role's name.
 //!
@@ -44,8 +44,7 @@ pub struct TlsServer {
 }
 
 fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
+    uzers::get_effective_uid() == 0
 }
 
 fn bin_dir() -> PathBuf {
@@ -131,19 +130,12 @@ fn clean_stale(parent: &Path, bin: &Path) {
 
 static SHARED: OnceLock<TlsServer> = OnceLock::new();
 
-extern "C" fn stop_shared_at_exit() {
-    if let Some(server) = SHARED.get() {
-        server.stop();
-    }
-}
-
 impl TlsServer {
     /// The server of this process (started at the first call, stopped at exit).
     pub fn shared() -> &'static TlsServer {
         SHARED.get_or_init(|| {
             let server = TlsServer::start(&PathBuf::from(env!("CARGO_TARGET_TMPDIR")), &[]);
-            // SAFETY: registering a plain extern "C" function with no preconditions.
-            unsafe { libc::atexit(stop_shared_at_exit) };
+            server.stop_when_this_process_ends();
             server
         })
     }
@@ -247,6 +239,29 @@ impl TlsServer {
             bin,
             made: Mutex::new(()),
         }
+    }
+
+    /// Leaves behind a watchdog (sh) that stops the server and removes its directory once this
+    /// process has ended, however it ends (statics are never dropped; a test may be killed).
+    #[allow(clippy::zombie_processes)] // it outlives us by design: never waited for
+    pub fn stop_when_this_process_ends(&self) {
+        let data = self.dir.join("data");
+        let pg_ctl = self.bin.join("pg_ctl");
+        let as_server = if is_root() { format!("runuser -u {SERVER_USER} -- ") } else { String::new() };
+        let script = format!(
+            "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {as_server}'{pg_ctl}' stop -m immediate -D '{data}'; rm -rf '{dir}'",
+            pid = std::process::id(),
+            pg_ctl = pg_ctl.display(),
+            data = data.display(),
+            dir = self.dir.display()
+        );
+        Command::new("sh")
+            .args(["-c", &script])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("sh for the TLS server's watchdog");
     }
 
     pub fn stop(&self) {
