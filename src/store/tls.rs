@@ -60,7 +60,7 @@ impl FromStr for SslMode {
             // libpq's `allow` tries clear text first: not offered.
             other => {
                 return Err(Error::Invalid(format!(
-                    "invalid sslmode '{other}': use disable, prefer, require, verify-ca or verify-full"
+                    "sslmode '{other}' is not one of disable, prefer, require, verify-ca, verify-full"
                 )));
             }
         })
@@ -270,7 +270,13 @@ impl ConnectConfig {
                 .filter(|v| !v.is_empty())
         };
         let tls = TlsSettings {
-            mode: setting("sslmode", "PGSSLMODE").map(|m| m.parse()).transpose()?,
+            mode: match given.iter().rev().find(|(k, _)| k == "sslmode") {
+                Some((_, m)) => Some(m.parse::<SslMode>().map_err(invalid)?),
+                None => env("PGSSLMODE")
+                    .filter(|m| !m.is_empty())
+                    .map(|m| m.parse::<SslMode>().map_err(|e| Error::Invalid(format!("invalid PGSSLMODE: {e}"))))
+                    .transpose()?,
+            },
             root_cert: setting("sslrootcert", "PGSSLROOTCERT").map(PathBuf::from),
             cert: setting("sslcert", "PGSSLCERT").map(PathBuf::from),
             key: setting("sslkey", "PGSSLKEY").map(PathBuf::from),
@@ -351,15 +357,16 @@ impl ConnectConfig {
         pg
     }
 
-    /// The rustls connector for the plan: reads the root and client certificates.
+    /// The rustls connector for the plan: reads the root and client certificates (none for clear
+    /// text, whose connector is never used).
     pub fn connector(&self, plan: &Plan) -> Result<MakeRustlsConnect> {
+        let clear = plan.transport == tokio_postgres::config::SslMode::Disable;
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
             .map_err(|e| Error::Unavailable(format!("TLS set-up failed: {e}")))?;
         let verifier: Arc<dyn ServerCertVerifier> = match plan.verify {
-            // Nothing to check (or clear text: the connector is then never used).
-            _ if plan.transport == tokio_postgres::config::SslMode::Disable => Arc::new(NoCheck(provider.clone())),
+            _ if clear => Arc::new(NoCheck(provider.clone())),
             Verify::None => Arc::new(NoCheck(provider.clone())),
             Verify::Ca | Verify::Full => {
                 let path = self.root_cert_path()?;
@@ -376,7 +383,8 @@ impl ConnectConfig {
             }
         };
         let builder = builder.dangerous().with_custom_certificate_verifier(verifier);
-        let config = match self.client_cert_paths()? {
+        let client_cert = if clear { None } else { self.client_cert_paths()? };
+        let config = match client_cert {
             Some((cert, key)) => {
                 let chain = read_certs(&cert)?;
                 check_key_permissions(&key)?;
@@ -772,8 +780,9 @@ mod tests {
     fn a_bad_sslmode_is_invalid_input() {
         let e = ConnectConfig::parse_with_env("host=x sslmode=allow", |_| None).unwrap_err();
         assert!(matches!(e, Error::Invalid(_)), "{e}");
+        assert!(e.to_string().starts_with("invalid database URL: sslmode 'allow'"), "{e}");
         let e = ConnectConfig::parse_with_env("host=x", |_| Some("verify_full".into())).unwrap_err();
-        assert!(e.to_string().contains("verify_full"), "{e}");
+        assert!(e.to_string().starts_with("invalid PGSSLMODE: sslmode 'verify_full'"), "{e}");
     }
 
     #[test]
@@ -824,6 +833,29 @@ mod tests {
         let e = rt.block_on(pg.connect(tokio_postgres::NoTls)).err().unwrap();
         server.join().unwrap();
         e
+    }
+
+    #[test]
+    fn clear_text_reads_no_certificate_and_a_shared_key_is_refused() {
+        let missing = "sslcert=/nonexistent/c.crt sslkey=/nonexistent/c.key sslrootcert=/nonexistent/ca.crt";
+        let c = parse(&format!("host=db.example sslmode=disable {missing}"), &[]);
+        assert!(c.connector(&c.plan().unwrap()).is_ok());
+        let c = parse(&format!("host=db.example sslmode=verify-full {missing}"), &[]);
+        assert!(c.connector(&c.plan().unwrap()).is_err());
+
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let pair = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["op".to_string()]).unwrap().self_signed(&pair).unwrap();
+        std::fs::write(dir.path().join("c.crt"), cert.pem()).unwrap();
+        std::fs::write(dir.path().join("c.key"), pair.serialize_pem()).unwrap();
+        let url = format!("host=127.0.0.1 sslmode=require sslcert={0}/c.crt sslkey={0}/c.key", dir.path().display());
+        let c = parse(&url, &[]);
+        std::fs::set_permissions(dir.path().join("c.key"), std::fs::Permissions::from_mode(0o644)).unwrap();
+        let e = c.connector(&c.plan().unwrap()).err().unwrap();
+        assert!(e.to_string().contains("readable by others"), "{e}");
+        std::fs::set_permissions(dir.path().join("c.key"), std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(c.connector(&c.plan().unwrap()).is_ok());
     }
 
     #[test]
