@@ -15,15 +15,15 @@ pub mod registrations;
 pub mod registry;
 pub mod revocations;
 pub mod runs;
+pub mod tls;
 mod vocabulary;
 
 use std::path::PathBuf;
-use std::str::FromStr;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use tokio_postgres::NoTls;
 
 use crate::error::{Error, Result};
+pub use tls::{ConnectConfig, SslMode};
 
 mod migrations {
     refinery::embed_migrations!("sql");
@@ -45,40 +45,17 @@ pub enum Location {
 #[derive(Clone)]
 pub struct Database {
     pool: Pool,
-    admin: tokio_postgres::Config,
+    admin: ConnectConfig,
 }
 
-fn parse_url(url: &str) -> Result<tokio_postgres::Config> {
-    tokio_postgres::Config::from_str(url).map_err(|e| Error::Invalid(format!("invalid database URL: {e}")))
-}
-
-/// Opens a plain connection (for administration: migrations, creating databases).
-pub async fn connect(config: &tokio_postgres::Config) -> Result<tokio_postgres::Client> {
-    let (client, connection) = config
-        .connect(NoTls)
-        .await
-        .map_err(|e| Error::Unavailable(format!("database unreachable ({}): {e}", describe(config))))?;
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    Ok(client)
-}
-
-/// Host and database of a configuration, for messages (never the password).
-fn describe(config: &tokio_postgres::Config) -> String {
-    let host = config
-        .get_hosts()
-        .first()
-        .map(|h| match h {
-            tokio_postgres::config::Host::Tcp(h) => h.clone(),
-            tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
-        })
-        .unwrap_or_else(|| "default host".into());
-    format!("{host}, database {}", config.get_dbname().unwrap_or("default"))
+/// Opens a single connection (for administration: migrations, creating databases), with TLS as
+/// its settings ask (store/tls.rs).
+pub async fn connect(config: impl Into<ConnectConfig>) -> Result<tokio_postgres::Client> {
+    config.into().connect().await
 }
 
 /// Applies the migrations of `sql/` that are not applied yet. Returns the names applied.
-pub async fn migrate(config: &tokio_postgres::Config) -> Result<Vec<String>> {
+pub async fn migrate(config: impl Into<ConnectConfig>) -> Result<Vec<String>> {
     let mut client = connect(config).await?;
     // Two processes starting at once must not both migrate.
     client.execute("SELECT pg_advisory_lock(72010001)", &[]).await?;
@@ -110,7 +87,7 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Migrations applied to a database, as `V<n>__<name>` (none when it was never migrated).
-pub async fn applied_migrations(config: &tokio_postgres::Config) -> Result<Vec<String>> {
+pub async fn applied_migrations(config: impl Into<ConnectConfig>) -> Result<Vec<String>> {
     let client = connect(config).await?;
     let rows = match client.query("SELECT version, name FROM refinery_schema_history ORDER BY version", &[]).await {
         Ok(rows) => rows,
@@ -128,9 +105,9 @@ pub fn known_migrations() -> Vec<String> {
 impl Location {
     /// Connection settings as the owner (for `db migrate`), starting the embedded cluster and
     /// creating its database if needed.
-    pub async fn admin_config(&self) -> Result<tokio_postgres::Config> {
+    pub async fn admin_config(&self) -> Result<ConnectConfig> {
         match self {
-            Location::Url(url) => parse_url(url),
+            Location::Url(url) => ConnectConfig::parse(url),
             Location::Embedded(home) => {
                 let home = home.clone();
                 let cluster = tokio::task::spawn_blocking(move || -> Result<embedded::Cluster> {
@@ -154,7 +131,7 @@ impl Location {
                         }
                     }
                 }
-                Ok(cluster.config(embedded::DATABASE))
+                Ok(cluster.config(embedded::DATABASE).into())
             }
         }
     }
@@ -171,11 +148,14 @@ impl Database {
         Database::with_config(admin).await
     }
 
-    /// A pool on an already-migrated database.
-    pub async fn with_config(admin: tokio_postgres::Config) -> Result<Database> {
-        let mut app = admin.clone();
+    /// A pool on an already-migrated database, with TLS as the settings ask (store/tls.rs).
+    pub async fn with_config(admin: impl Into<ConnectConfig>) -> Result<Database> {
+        let admin = admin.into();
+        let plan = admin.plan()?;
+        let tls = admin.connector(&plan)?;
+        let mut app = admin.pg_config(&plan);
         app.options(format!("-c role={APP_ROLE}"));
-        let manager = Manager::from_config(app, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let manager = Manager::from_config(app, tls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager)
             .max_size(8)
             .build()
@@ -184,16 +164,21 @@ impl Database {
         // Fail now, with a clear message, rather than in the middle of a command.
         if let Err(e) = db.pool.get().await {
             let text = e.to_string();
-            let err: Error = e.into();
-            if text.contains(APP_ROLE) || err.to_string().contains(APP_ROLE) {
+            let detail = match &e {
+                deadpool_postgres::PoolError::Backend(pg) => pg.as_db_error().map(|d| d.message().to_string()),
+                _ => None,
+            };
+            if text.contains(APP_ROLE) || detail.as_deref().is_some_and(|d| d.contains(APP_ROLE)) {
                 return Err(Error::Unavailable(format!(
                     "the database ({}) has no sportello schema yet: run `sportello db migrate`",
-                    describe(&db.admin)
+                    db.admin.describe()
                 )));
             }
-            return Err(match err {
-                Error::Unavailable(m) => Error::Unavailable(format!("{m} ({})", describe(&db.admin))),
-                other => other,
+            return Err(match e {
+                deadpool_postgres::PoolError::Backend(pg) => {
+                    Error::Unavailable(format!("{} ({})", db.admin.explain(&pg), db.admin.describe()))
+                }
+                other => Error::Unavailable(format!("database unreachable: {other} ({})", db.admin.describe())),
             });
         }
         Ok(db)
@@ -203,7 +188,7 @@ impl Database {
         Ok(self.pool.get().await?)
     }
 
-    pub fn admin_config(&self) -> &tokio_postgres::Config {
+    pub fn admin_config(&self) -> &ConnectConfig {
         &self.admin
     }
 }

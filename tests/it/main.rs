@@ -3,6 +3,7 @@
 
 mod fixtures;
 mod harness;
+mod tls_server;
 
 mod audit;
 mod batch;
@@ -16,3 +17,4 @@ mod ops;
 mod reference;
 mod register;
 mod search;
+mod tls;
