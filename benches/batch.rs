@@ -95,7 +95,7 @@ async fn main() {
     let work = tempfile::tempdir_in(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target")).unwrap();
 
     let cluster = Cluster::new(&home).unwrap();
-    cluster.ensure_running().unwrap();
+    cluster.start().unwrap();
     let admin = store::connect(&cluster.config("postgres")).await.unwrap();
     admin.batch_execute("DROP DATABASE IF EXISTS bench WITH (FORCE)").await.unwrap();
     admin.batch_execute("CREATE DATABASE bench").await.unwrap();

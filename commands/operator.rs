@@ -18,25 +18,33 @@ const ROLES_HELP: &str = "Roles: desk (register, search, show, book, edit, codes
 #[derive(Debug, Subcommand)]
 pub enum OperatorCommand {
     /// Add the first administrator of a new database (the schema owner only, once).
-    #[command(after_help = "The embedded database: run by the OS user who created it, who becomes the first
-administrator (the id defaults to that OS user). A server: with the schema owner's URL, as for
-`db migrate`; the id is the administrator's login (the certificate's CN). The first
-administrator holds `admin` and the roles given with --role.
+    #[command(after_help = "\
+The embedded database: run by the OS user who created it, who becomes
+the first administrator (the id defaults to that OS user). A server:
+with the schema owner's URL, as for `db migrate`; the id is the
+administrator's login (the certificate's CN). The first administrator
+holds `admin` and the roles given with --role.
 
 Examples:
-  sportello operator bootstrap --name 'Maria Rossi' --ente 'ASL TO4' --province TO --role desk,auditor
+  sportello operator bootstrap --name 'Maria Rossi' --ente 'ASL TO4' \\
+      --province TO --role desk,auditor
   SPORTELLO_DATABASE_URL=postgres://owner@db.example/sportello \\
-      sportello operator bootstrap mrossi --name 'Maria Rossi' --ente 'ASL TO4' --province TO")]
+      sportello operator bootstrap mrossi --name 'Maria Rossi' \\
+      --ente 'ASL TO4' --province TO")]
     Bootstrap(BootstrapArgs),
     /// Add an operator (administrators; never beyond their own competence, FSE and roles).
-    #[command(after_help = "The id is the operator's login: their OS user on the embedded database, the certificate's
-CN or the SCRAM user on a server (the login is created if the DBA has not made it yet). Roles
-default to desk.
+    #[command(after_help = "\
+The id is the operator's login: their OS user on the embedded database,
+the certificate's CN or the SCRAM user on a server (the login is
+created if the DBA has not made it yet). Roles default to desk.
 
 Examples:
-  sportello operator add gbianchi --name 'Giulia Bianchi' --ente 'Comune di Asti' --municipality Asti
-  sportello operator add cron-to --name 'Postal runs' --ente 'CSI Piemonte' --province TO --role batch
-  sportello operator add lverdi --name 'Luca Verdi' --ente 'ASL TO4' --province TO --role desk,helpdesk --fse")]
+  sportello operator add gbianchi --name 'Giulia Bianchi' \\
+      --ente 'Comune di Asti' --municipality Asti
+  sportello operator add cron-to --name 'Postal runs' \\
+      --ente 'CSI Piemonte' --province TO --role batch
+  sportello operator add lverdi --name 'Luca Verdi' --ente 'ASL TO4' \\
+      --province TO --role desk,helpdesk --fse")]
     Add(AddArgs),
     /// Grant roles to an operator (administrators; only roles they hold).
     #[command(
@@ -48,7 +56,7 @@ Examples:
     RevokeRole(RolesArgs),
     /// Replace an operator's competence (within the administrator's own).
     #[command(
-        after_help = "Examples:\n  sportello operator competence gbianchi --municipality Asti --municipality Alba\n  sportello operator competence lverdi --province TO --province CN"
+        after_help = "Examples:\n  sportello operator competence gbianchi --municipality Asti \\\n      --municipality Alba\n  sportello operator competence lverdi --province TO --province CN"
     )]
     Competence(CompetenceArgs),
     /// Disable an operator: the login can no longer connect and loses its roles; the history stays.
@@ -135,7 +143,8 @@ pub struct BootstrapArgs {
 
 #[derive(Debug, Args)]
 pub struct AddArgs {
-    /// Operator id: their login (OS user, certificate CN or SCRAM user).
+    /// Operator id: their login (OS user, certificate CN or SCRAM user); letters a-z, digits,
+    /// . _ - (case does not matter).
     id: String,
     #[command(flatten)]
     details: Details,

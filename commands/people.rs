@@ -8,9 +8,10 @@ use sportello::store::registrations::Key;
 
 /// `--cf` or `--number`.
 #[derive(Debug, Args)]
+#[group(id = "registration", required = true, multiple = false)]
 pub struct Target {
     /// Fiscal code of the citizen.
-    #[arg(long, conflicts_with = "number", required_unless_present = "number")]
+    #[arg(long)]
     pub cf: Option<String>,
     /// Registration number.
     #[arg(long)]
@@ -115,22 +116,31 @@ pub struct DelegateFlags {
     /// guardianship or unable to sign.
     #[arg(long, value_parser = crate::choice::choice::<DelegateKind>())]
     delegate_kind: Option<DelegateKind>,
+    /// Delegate's first name (required with --delegate-kind).
     #[arg(long, requires = "delegate_kind")]
     delegate_first_name: Option<String>,
+    /// Delegate's surname (required with --delegate-kind).
     #[arg(long, requires = "delegate_kind")]
     delegate_last_name: Option<String>,
+    /// Delegate's fiscal code (required with --delegate-kind).
     #[arg(long, requires = "delegate_kind")]
     delegate_cf: Option<String>,
+    /// Delegate's identity document type (required with --delegate-kind).
     #[arg(long, value_parser = crate::choice::choice::<DocType>(), requires = "delegate_kind")]
     delegate_doc_type: Option<DocType>,
+    /// Delegate's document number (required with --delegate-kind).
     #[arg(long, requires = "delegate_kind")]
     delegate_doc_number: Option<String>,
+    /// Issue date of the delegate's document, YYYY-MM-DD (required with --delegate-kind).
     #[arg(long, value_parser = parse_date, value_name = "DATE", requires = "delegate_kind")]
     delegate_doc_issued: Option<NaiveDate>,
+    /// Who issued the delegate's document (required with --delegate-kind).
     #[arg(long, requires = "delegate_kind")]
     delegate_doc_issuer: Option<String>,
+    /// Delegate's email address.
     #[arg(long, requires = "delegate_kind")]
     delegate_email: Option<String>,
+    /// Delegate's phone number.
     #[arg(long, requires = "delegate_kind")]
     delegate_phone: Option<String>,
 }

@@ -19,6 +19,7 @@ pub struct RunsArgs {
     /// Only runs of this kind.
     #[arg(long, value_parser = crate::choice::choice::<RunKind>())]
     kind: Option<RunKind>,
+    /// At most this many runs (newest first).
     #[arg(long, default_value_t = 20)]
     limit: i64,
 }
@@ -61,19 +62,25 @@ pub async fn runs(env: &Env, a: RunsArgs) -> sportello::Result<i32> {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "Revocations received by registered letter: a matching request revokes the credentials and
-erases the personal data at once (a pseudonymous tombstone is kept); the others are reported
-as mismatch, not found or already revoked.
+#[command(after_help = "\
+Revocations received by registered letter: a matching request revokes the
+credentials and erases the personal data at once (a pseudonymous tombstone
+is kept); the others are reported as mismatch, not found or already
+revoked.
 
-Batch file: CSV with a header, ';' or ',' separated:
-  fiscal_code, first_name, last_name, doc_number, doc_issued, protocol, protocol_date
+Batch file: CSV with a header, ';' or ',' separated, with the columns
+  fiscal_code, first_name, last_name, doc_number, doc_issued,
+  protocol, protocol_date
 
 Examples:
-  sportello revoke --letters samples/revocation-letters.csv --report /tmp/revocations.csv
-  sportello revoke --cf RSSMRA85T10L219G --letter-protocol CSI-2026-004512 --doc-number CA12345AA")]
+  sportello revoke --letters samples/revocation-letters.csv \\
+      --report /tmp/revocations.csv
+  sportello revoke --cf RSSMRA85T10L219G \\
+      --letter-protocol CSI-2026-004512 --doc-number CA12345AA")]
+#[command(group = clap::ArgGroup::new("what").required(true).multiple(false).args(["letters", "cf"]))]
 pub struct RevokeArgs {
     /// A batch of registered letters.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["cf", "letter_protocol"], required_unless_present = "cf")]
+    #[arg(long, value_name = "FILE", conflicts_with = "letter_protocol")]
     letters: Option<PathBuf>,
     /// Write the letters not honoured (line, field, value, reason) to this CSV file.
     #[arg(long, value_name = "FILE", requires = "letters")]

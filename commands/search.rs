@@ -19,13 +19,15 @@ pub enum Strong {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "Name and fiscal-code filters match the beginning of the value; `*` stands for any text
-(e.g. --last-name '*rossi*'). Dates are YYYY-MM-DD.
+#[command(after_help = "\
+Name and fiscal-code filters match the beginning of the value; `*` stands
+for any text (e.g. --last-name '*rossi*'). Dates are YYYY-MM-DD.
 
 Examples:
   sportello search --last-name ross --first-name mar
   sportello search --cf RSSMRA85 --state riscontrato --strong n
-  sportello search --province TO --municipality Torino --from 2026-01-01 --to 2026-06-30 --format csv
+  sportello search --province TO --municipality Torino \\
+      --from 2026-01-01 --to 2026-06-30 --format csv
   sportello search --number 1000042 --format json")]
 pub struct SearchArgs {
     /// Community of registration.

@@ -9,12 +9,16 @@ use crate::output::{self, day, local, opt, yes_no};
 use crate::{Env, in_session};
 
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Examples:\n  sportello show --cf RSSMRA85T10A562S\n  sportello show --number 1000042 --format json"
-)]
+#[command(after_help = "\
+The registration is given by fiscal code (--cf) or by number (--number).
+
+Examples:
+  sportello show --cf RSSMRA85T10L219G
+  sportello show --number 1000042 --format json")]
+#[group(id = "registration", required = true, multiple = false)]
 pub struct ShowArgs {
     /// Fiscal code of the citizen.
-    #[arg(long, conflicts_with = "number", required_unless_present = "number")]
+    #[arg(long)]
     pub cf: Option<String>,
     /// Registration number.
     #[arg(long)]

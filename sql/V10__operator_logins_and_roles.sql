@@ -103,7 +103,7 @@ CREATE UNIQUE INDEX operators_one_bootstrap ON operators ((true)) WHERE created_
 ALTER TABLE audit_log ADD COLUMN login text;
 CREATE FUNCTION audit_log_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF NEW.operator_id IS NOT NULL AND NEW.operator_id <> session_user THEN
+    IF NEW.operator_id IS NOT NULL AND lower(NEW.operator_id) <> lower(session_user) THEN
         RAISE EXCEPTION 'an audit row of login % cannot name operator %', session_user, NEW.operator_id
             USING ERRCODE = 'insufficient_privilege';
     END IF;
@@ -125,7 +125,7 @@ BEGIN
            SELECT 1 FROM operators o
            JOIN operator_competence oc ON oc.operator_id = o.id
            JOIN municipalities m ON m.istat_code = NEW.res_municipality
-           WHERE o.id = session_user AND o.disabled_at IS NULL
+           WHERE lower(o.id) = lower(session_user) AND o.disabled_at IS NULL
              AND (oc.municipality = m.istat_code OR oc.province = m.province))
     THEN
         RAISE EXCEPTION 'municipality % is outside the competence of operator %: the residence of registration % is not moved',
@@ -138,7 +138,8 @@ CREATE TRIGGER registrations_residence_competence BEFORE UPDATE OF res_municipal
     FOR EACH ROW EXECUTE FUNCTION registrations_residence_competence();
 
 -- Operator management. Every function below runs as the schema owner (SECURITY DEFINER, with a
--- fixed search_path) and checks the acting operator, session_user, itself.
+-- fixed search_path) and checks the acting operator, session_user, itself. Operator ids are
+-- compared without case (rows older than that rule may hold capitals); logins are lower case.
 
 -- The group roles an operator may hold, by their short names.
 CREATE FUNCTION sportello_group_role(short_name text) RETURNS text
@@ -157,7 +158,7 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, p
 DECLARE
     me text := session_user;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM operators WHERE id = me AND disabled_at IS NULL) THEN
+    IF NOT EXISTS (SELECT 1 FROM operators WHERE lower(id) = lower(me) AND disabled_at IS NULL) THEN
         RAISE EXCEPTION 'login % is not an enabled operator of this database', me USING ERRCODE = 'insufficient_privilege';
     END IF;
     IF NOT pg_has_role(me, 'sportello_admin', 'MEMBER') THEN
@@ -171,13 +172,14 @@ CREATE FUNCTION sportello_within_competence(p_who text, p_provinces text[], p_mu
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
     SELECT NOT EXISTS (
                SELECT 1 FROM unnest(p_provinces) p
-               WHERE NOT EXISTS (SELECT 1 FROM operator_competence oc WHERE oc.operator_id = p_who AND oc.province = p))
+               WHERE NOT EXISTS (SELECT 1 FROM operator_competence oc
+                                 WHERE lower(oc.operator_id) = lower(p_who) AND oc.province = p))
        AND NOT EXISTS (
                SELECT 1 FROM unnest(p_municipalities) mu
                LEFT JOIN municipalities m ON m.istat_code = mu
                WHERE NOT EXISTS (
                    SELECT 1 FROM operator_competence oc
-                   WHERE oc.operator_id = p_who AND (oc.municipality = mu OR oc.province = m.province)))
+                   WHERE lower(oc.operator_id) = lower(p_who) AND (oc.municipality = mu OR oc.province = m.province)))
 $$;
 
 -- Refuses an admin's request beyond their own competence, FSE authorisation or roles.
@@ -191,7 +193,7 @@ BEGIN
         RAISE EXCEPTION 'the competence given goes beyond the competence of operator %', me
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    IF fse AND NOT (SELECT o.fse FROM operators o WHERE o.id = me) THEN
+    IF fse AND NOT (SELECT o.fse FROM operators o WHERE lower(o.id) = lower(me)) THEN
         RAISE EXCEPTION 'operator % is not authorised for the FSE, so cannot authorise others', me
             USING ERRCODE = 'insufficient_privilege';
     END IF;
@@ -210,13 +212,13 @@ DECLARE
     provinces text[];
     municipalities text[];
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM operators WHERE id = target) THEN
+    IF NOT EXISTS (SELECT 1 FROM operators WHERE lower(id) = lower(target)) THEN
         RAISE EXCEPTION 'unknown operator %', target USING ERRCODE = 'no_data_found';
     END IF;
     SELECT coalesce(array_agg(oc.province::text) FILTER (WHERE oc.province IS NOT NULL), '{}'),
            coalesce(array_agg(oc.municipality::text) FILTER (WHERE oc.municipality IS NOT NULL), '{}')
       INTO provinces, municipalities
-      FROM operator_competence oc WHERE oc.operator_id = target;
+      FROM operator_competence oc WHERE lower(oc.operator_id) = lower(target);
     IF NOT sportello_within_competence(me, provinces, municipalities) THEN
         RAISE EXCEPTION 'operator % has a competence beyond the competence of operator %', target, me
             USING ERRCODE = 'insufficient_privilege';
@@ -230,8 +232,8 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp 
 DECLARE
     r pg_roles%ROWTYPE;
 BEGIN
-    IF id IS NULL OR id !~ '^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,62}$' OR id LIKE 'pg\_%' OR id LIKE 'sportello\_%' THEN
-        RAISE EXCEPTION 'operator id % must be one word of letters, digits, ''.'', ''_'', ''-'', ''@'' (at most 63), not starting with pg_ or sportello_', id
+    IF id IS NULL OR id !~ '^[a-z0-9_][a-z0-9_.-]{0,62}$' OR id LIKE 'pg\_%' OR id LIKE 'sportello\_%' THEN
+        RAISE EXCEPTION 'operator id % may hold only letters a-z, digits and . _ - (at most 63), not starting with pg_ or sportello_', id
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     SELECT * INTO r FROM pg_roles WHERE rolname = id;
@@ -261,16 +263,18 @@ END $$;
 
 CREATE FUNCTION sportello_set_competence(id text, provinces text[], municipalities text[]) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    stored text := (SELECT o.id FROM operators o WHERE lower(o.id) = lower(sportello_set_competence.id));
 BEGIN
     IF cardinality(coalesce(provinces, '{}')) + cardinality(coalesce(municipalities, '{}')) = 0 THEN
         RAISE EXCEPTION 'an operator needs a competence: at least one province or municipality'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    DELETE FROM operator_competence WHERE operator_id = id;
+    DELETE FROM operator_competence WHERE operator_id = stored;
     INSERT INTO operator_competence (operator_id, province, municipality)
-    SELECT id, p, NULL FROM (SELECT DISTINCT p FROM unnest(provinces) p) ps
+    SELECT stored, p, NULL FROM (SELECT DISTINCT p FROM unnest(provinces) p) ps
     UNION ALL
-    SELECT id, NULL, m FROM (SELECT DISTINCT m FROM unnest(municipalities) m) ms;
+    SELECT stored, NULL, m FROM (SELECT DISTINCT m FROM unnest(municipalities) m) ms;
 END $$;
 
 -- The first administrator of a database: only the schema owner may run it (EXECUTE is not
@@ -297,7 +301,7 @@ DECLARE
     me text := sportello_acting_admin();
 BEGIN
     PERFORM sportello_check_grantable(me, fse, provinces, municipalities, roles);
-    IF EXISTS (SELECT 1 FROM operators o WHERE o.id = sportello_operator_add.id) THEN
+    IF EXISTS (SELECT 1 FROM operators o WHERE lower(o.id) = lower(sportello_operator_add.id)) THEN
         RAISE EXCEPTION 'operator % exists already', id USING ERRCODE = 'unique_violation';
     END IF;
     PERFORM sportello_operator_login(id);
@@ -313,10 +317,10 @@ DECLARE
 BEGIN
     PERFORM sportello_check_manageable(me, id);
     PERFORM sportello_check_grantable(me, false, '{}', '{}', roles);
-    IF (SELECT disabled_at IS NOT NULL FROM operators o WHERE o.id = sportello_operator_grant.id) THEN
+    IF (SELECT disabled_at IS NOT NULL FROM operators o WHERE lower(o.id) = lower(sportello_operator_grant.id)) THEN
         RAISE EXCEPTION 'operator % is disabled: enable them first', id USING ERRCODE = 'insufficient_privilege';
     END IF;
-    PERFORM sportello_grant_roles(id, roles);
+    PERFORM sportello_grant_roles(lower(id), roles);
 END $$;
 
 CREATE FUNCTION sportello_operator_revoke(id text, roles text[]) RETURNS void
@@ -328,7 +332,7 @@ BEGIN
     PERFORM sportello_check_manageable(me, id);
     PERFORM sportello_check_grantable(me, false, '{}', '{}', roles);
     FOREACH r IN ARRAY coalesce(roles, '{}') LOOP
-        EXECUTE format('REVOKE %I FROM %I', sportello_group_role(r), id);
+        EXECUTE format('REVOKE %I FROM %I', sportello_group_role(r), lower(id));
     END LOOP;
 END $$;
 
@@ -350,19 +354,21 @@ DECLARE
     me text := sportello_acting_admin();
     r text;
 BEGIN
-    IF id = me THEN
+    IF lower(id) = lower(me) THEN
         RAISE EXCEPTION 'operators cannot disable themselves: another administrator must'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
     PERFORM sportello_check_manageable(me, id);
     UPDATE operators o SET disabled_at = now(), disabled_by = me
-     WHERE o.id = sportello_operator_disable.id AND disabled_at IS NULL;
-    FOREACH r IN ARRAY ARRAY['desk', 'helpdesk', 'batch', 'admin', 'auditor', 'portal'] LOOP
-        IF pg_has_role(id, sportello_group_role(r), 'MEMBER') THEN
-            EXECUTE format('REVOKE %I FROM %I', sportello_group_role(r), id);
-        END IF;
-    END LOOP;
-    EXECUTE format('ALTER ROLE %I NOLOGIN', id);
+     WHERE lower(o.id) = lower(sportello_operator_disable.id) AND disabled_at IS NULL;
+    IF to_regrole(quote_ident(lower(id))) IS NOT NULL THEN
+        FOREACH r IN ARRAY ARRAY['desk', 'helpdesk', 'batch', 'admin', 'auditor', 'portal'] LOOP
+            IF pg_has_role(lower(id), sportello_group_role(r), 'MEMBER') THEN
+                EXECUTE format('REVOKE %I FROM %I', sportello_group_role(r), lower(id));
+            END IF;
+        END LOOP;
+        EXECUTE format('ALTER ROLE %I NOLOGIN', lower(id));
+    END IF;
 END $$;
 
 CREATE FUNCTION sportello_operator_enable(id text, roles text[]) RETURNS void
@@ -372,9 +378,9 @@ DECLARE
 BEGIN
     PERFORM sportello_check_manageable(me, id);
     PERFORM sportello_check_grantable(me, false, '{}', '{}', roles);
-    UPDATE operators o SET disabled_at = NULL, disabled_by = NULL WHERE o.id = sportello_operator_enable.id;
-    PERFORM sportello_operator_login(id);
-    PERFORM sportello_grant_roles(id, roles);
+    UPDATE operators o SET disabled_at = NULL, disabled_by = NULL WHERE lower(o.id) = lower(sportello_operator_enable.id);
+    PERFORM sportello_operator_login(lower(id));
+    PERFORM sportello_grant_roles(lower(id), roles);
 END $$;
 
 REVOKE EXECUTE ON FUNCTION

@@ -276,7 +276,8 @@ pub async fn write(c: &impl GenericClient, actor: Actor<'_>, entry: Entry) -> Re
 }
 
 /// The audit log, newest first. Reading it is itself recorded.
-pub async fn list(session: &Session, filter: Filter) -> Result<Vec<Record>> {
+pub async fn list(session: &Session, mut filter: Filter) -> Result<Vec<Record>> {
+    filter.operator_id = filter.operator_id.map(|o| o.trim().to_ascii_lowercase()); // ids are compared case-insensitively
     let client = session.db.client().await?;
     let rows = audit::list(&client, &filter).await?;
     session

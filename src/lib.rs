@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod batch;
 pub mod config;
+pub mod config_file;
 pub mod desk;
 pub mod domain;
 pub mod error;

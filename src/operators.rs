@@ -9,7 +9,7 @@
 use serde_json::json;
 
 use crate::audit::{self, Actor, AuditEvent, Entry, Target};
-use crate::domain::Role;
+use crate::domain::{Role, text};
 use crate::error::{Error, Result};
 use crate::session::{Session, origin};
 use crate::store::operators::{self as repo, Operator};
@@ -29,33 +29,29 @@ pub struct NewOperator {
     pub roles: Vec<Role>,
 }
 
-/// Checks an operator id: one word, as the login's name (a certificate's CN).
-pub fn check_id(id: &str) -> Result<&str> {
-    let id = id.trim();
-    let ok = !id.is_empty()
-        && id.len() <= 63
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
-        && !id.starts_with(['.', '-', '@'])
-        && !id.starts_with("pg_")
-        && !id.starts_with("sportello_");
-    if ok {
-        Ok(id)
-    } else {
-        Err(Error::Invalid(format!(
-            "operator id '{id}' must be one word of letters, digits, '.', '_', '-', '@' (at most 63), not starting with pg_ or sportello_"
-        )))
+/// Checks an operator id, the login's name (a certificate's CN): `[a-z0-9._-]`, compared
+/// case-insensitively (so returned in lower case), not a reserved role name.
+pub fn check_id(id: &str) -> Result<String> {
+    let id = text::operator_id(id).map_err(Error::Invalid)?;
+    if id.starts_with(['.', '-']) || id.starts_with("pg_") || id.starts_with("sportello_") {
+        return Err(Error::Invalid(format!(
+            "operator id '{id}' must not start with '.', '-', pg_ or sportello_ (reserved role names)"
+        )));
     }
+    Ok(id)
 }
 
-fn check_new(new: &NewOperator) -> Result<()> {
-    check_id(&new.id)?;
+fn check_new(new: &NewOperator) -> Result<String> {
+    let id = check_id(&new.id)?;
     if new.full_name.trim().is_empty() || new.ente.trim().is_empty() {
         return Err(Error::Invalid("--name and --ente must not be empty".into()));
     }
+    text::check("name", new.full_name.trim()).map_err(Error::Invalid)?;
+    text::check("ente", new.ente.trim()).map_err(Error::Invalid)?;
     if new.provinces.is_empty() && new.municipalities.is_empty() {
         return Err(Error::Invalid("give the operator's competence: --province and/or --municipality".into()));
     }
-    Ok(())
+    Ok(id)
 }
 
 /// Province codes and ISTAT codes of a competence as typed.
@@ -77,10 +73,9 @@ async fn resolve(
 
 /// The first administrator of a database, added through the owner's connection `admin` (the
 /// database refuses anyone else, and any operator after the first, however many try at once).
-pub async fn bootstrap(admin: &tokio_postgres::Config, new: NewOperator) -> Result<Operator> {
-    check_new(&new)?;
-    let id = new.id.trim();
-    let db = store::Database::with_config(admin.clone()).await?;
+pub async fn bootstrap(admin: impl Into<store::ConnectConfig>, new: NewOperator) -> Result<Operator> {
+    let id = &check_new(&new)?;
+    let db = store::Database::with_config(admin).await?;
     let mut client = db.client().await?;
     let tx = client.transaction().await?;
     let owner = repo::session_user(&tx).await?;
@@ -122,7 +117,7 @@ pub async fn bootstrap_at(location: &Location, mut new: NewOperator) -> Result<O
             new.id = me.clone();
         } else if new.id.trim() != me {
             return Err(Error::Invalid(format!(
-                "on the embedded database the first administrator is the cluster's owner, who logs in as their OS user: run it as '{}' with id '{me}' (or no id)",
+                "on the embedded database the first administrator is the cluster's owner, the OS user '{me}' running this (who logs in as such): give no id, or '{me}', not '{}'",
                 new.id.trim()
             )));
         }
@@ -139,8 +134,7 @@ pub async fn bootstrap_at(location: &Location, mut new: NewOperator) -> Result<O
 /// Adds an operator: the session's operator must be an administrator, and may give only
 /// competence, FSE authorisation and roles they have themselves.
 pub async fn add(session: &Session, new: NewOperator) -> Result<Operator> {
-    check_new(&new)?;
-    let id = new.id.trim();
+    let id = &check_new(&new)?;
     let mut client = session.db.client().await?;
     let tx = client.transaction().await?;
     let (provinces, municipalities) = resolve(&tx, &new.provinces, &new.municipalities).await?;
@@ -182,7 +176,7 @@ pub enum Change {
 /// Applies `change` to operator `id` (the session's operator must be an administrator whose
 /// competence covers the operator's), recorded in the same transaction.
 pub async fn change(session: &Session, id: &str, change: Change) -> Result<Operator> {
-    let id = check_id(id)?;
+    let id = &check_id(id)?;
     let mut client = session.db.client().await?;
     let tx = client.transaction().await?;
     if !repo::exists(&tx, id).await? {
@@ -232,6 +226,7 @@ pub async fn list(session: &Session) -> Result<Vec<Operator>> {
 }
 
 pub async fn show(session: &Session, id: &str) -> Result<Operator> {
+    let id = &text::operator_id(id).map_err(Error::Invalid)?;
     let client = session.db.client().await?;
     let op = repo::get(&client, id).await?.ok_or_else(|| Error::NotFound(format!("unknown operator '{id}'")))?;
     session.record(&client, Entry::new(AuditEvent::OperatorView, Target::Operator(id.to_string())).count(1)).await?;

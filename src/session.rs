@@ -85,11 +85,16 @@ impl Session {
     async fn authenticate(db: Database, claimed: Option<&str>, command: &str, target: Target) -> Result<Session> {
         let client = db.client().await?;
         let login = operators::session_user(&client).await?;
-        if let Some(claimed) = claimed.map(str::trim).filter(|c| !c.is_empty() && *c != login) {
+        // Operator ids are compared case-insensitively (domain::text::operator_id).
+        let claimed = claimed
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(|c| crate::domain::text::operator_id(c).unwrap_or_else(|_| "(not an operator id)".into()));
+        if let Some(claimed) = claimed.filter(|c| *c != login) {
             let error = Error::Refused(format!(
                 "you are authenticated as {login}, not as {claimed}: the operator is who the database authenticated (drop --operator / SPORTELLO_OPERATOR)"
             ));
-            let target = Target::Operator(claimed.to_string());
+            let target = Target::Operator(claimed);
             return Err(refuse(&client, &login, command, target, error).await);
         }
         let Some(operator) = operators::get(&client, &login).await? else {

@@ -122,6 +122,7 @@ async fn insert(tx: &deadpool_postgres::Transaction<'_>, session: &Session, mut 
     if !problems.is_empty() {
         return Err(Error::Invalid(problems.join("; ")));
     }
+    reference::check_birthplace(tx, &draft.fiscal_code, draft.data.person.birth_date.expect("mandatory")).await?;
     resolve_places(tx, &mut draft.data).await?;
     let number = registrations::insert(
         tx,

@@ -1,10 +1,12 @@
 //! The rules of the domain: pure, no I/O.
 
+pub mod birthplace;
 pub mod fields;
 pub mod fiscal_code;
 pub mod record;
 pub mod roles;
 pub mod rules;
+pub mod text;
 pub mod transitions;
 pub mod types;
 

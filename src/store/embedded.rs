@@ -79,7 +79,7 @@ fn server_user_ids() -> Result<(u32, u32)> {
 /// The directory holding `initdb` and `pg_ctl`: `SPORTELLO_PG_BIN`, else the newest
 /// `/usr/lib/postgresql/N/bin` (Debian), else the directory of `initdb` on the PATH.
 fn find_bin_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("SPORTELLO_PG_BIN") {
+    if let Some(dir) = crate::config_file::var("SPORTELLO_PG_BIN") {
         return Some(PathBuf::from(dir));
     }
     let mut debian: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
@@ -235,22 +235,67 @@ impl Cluster {
         Ok(())
     }
 
-    /// Creates the cluster if needed and starts it if stopped. Returns true if it was started now.
+    /// The file `stop` leaves behind: a cluster stopped on purpose stays stopped until `start`.
+    fn stopped_marker(&self) -> PathBuf {
+        self.root.join("stopped-on-purpose")
+    }
+
+    /// Was the cluster stopped with `stop` (and not started again with `start`)?
+    pub fn stopped_on_purpose(&self) -> bool {
+        self.stopped_marker().exists()
+    }
+
+    /// Creates the cluster if needed and starts it if stopped, unless it was stopped on purpose.
+    /// Returns true if it was started now.
     pub fn ensure_running(&self) -> Result<bool> {
         let _lock = self.lock()?;
         let status = self.status()?;
-        if status == Status::Absent {
-            self.init()?;
-        }
-        let changed = self.write_authentication()?;
         if status == Status::Running {
-            if changed {
-                self.run_ok("pg_ctl", [OsStr::new("reload"), OsStr::new("-D"), self.data_dir().as_os_str()])?;
-            }
+            self.refresh_authentication()?;
             return Ok(false);
         }
+        if self.stopped_on_purpose() {
+            return Err(Error::Unavailable(
+                "the embedded database was stopped with `sportello db stop`: start it again with `sportello db start`"
+                    .into(),
+            ));
+        }
+        self.start_unlocked(status)
+    }
+
+    /// Starts the cluster (creating it the first time), also after `stop`. Returns true if it was
+    /// started now.
+    pub fn start(&self) -> Result<bool> {
+        let _lock = self.lock()?;
+        let marker = self.stopped_marker();
+        if marker.exists() {
+            fs::remove_file(&marker).map_err(Error::io(format!("cannot remove {}", marker.display())))?;
+        }
+        let status = self.status()?;
+        if status == Status::Running {
+            self.refresh_authentication()?;
+            return Ok(false);
+        }
+        self.start_unlocked(status)
+    }
+
+    fn start_unlocked(&self, status: Status) -> Result<bool> {
+        if status == Status::Absent {
+            tracing::info!(data = %self.data_dir().display(), "creating the embedded cluster");
+            self.init()?;
+        }
+        self.write_authentication()?;
+        tracing::info!(data = %self.data_dir().display(), "starting the embedded cluster");
         self.start_locked()?;
         Ok(true)
+    }
+
+    /// A running cluster's authentication rewritten if it differs (and reloaded).
+    fn refresh_authentication(&self) -> Result<()> {
+        if self.write_authentication()? {
+            self.run_ok("pg_ctl", [OsStr::new("reload"), OsStr::new("-D"), self.data_dir().as_os_str()])?;
+        }
+        Ok(())
     }
 
     /// Writes pg_hba.conf and pg_ident.conf: peer authentication on the unix socket, each OS
@@ -353,12 +398,16 @@ impl Cluster {
         Ok(())
     }
 
-    /// Stops the server. Returns false if it was not running.
+    /// Stops the server, and keeps it stopped (no command starts it again) until `start`.
+    /// Returns false if it was not running.
     pub fn stop(&self) -> Result<bool> {
         let _lock = self.lock()?;
+        let marker = self.stopped_marker();
+        File::create(&marker).map_err(Error::io(format!("cannot create {}", marker.display())))?;
         if self.status()? != Status::Running {
             return Ok(false);
         }
+        tracing::info!(data = %self.data_dir().display(), "stopping the embedded cluster");
         self.run_ok(
             "pg_ctl",
             [

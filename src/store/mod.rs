@@ -15,15 +15,15 @@ pub mod registrations;
 pub mod registry;
 pub mod revocations;
 pub mod runs;
+pub mod tls;
 mod vocabulary;
 
 use std::path::PathBuf;
-use std::str::FromStr;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use tokio_postgres::NoTls;
 
 use crate::error::{Error, Result};
+pub use tls::{ConnectConfig, SslMode};
 
 mod migrations {
     refinery::embed_migrations!("sql");
@@ -44,40 +44,17 @@ pub enum Location {
 #[derive(Clone)]
 pub struct Database {
     pool: Pool,
-    admin: tokio_postgres::Config,
+    admin: ConnectConfig,
 }
 
-fn parse_url(url: &str) -> Result<tokio_postgres::Config> {
-    tokio_postgres::Config::from_str(url).map_err(|e| Error::Invalid(format!("invalid database URL: {e}")))
-}
-
-/// Opens a plain connection (for administration: migrations, creating databases).
-pub async fn connect(config: &tokio_postgres::Config) -> Result<tokio_postgres::Client> {
-    let (client, connection) = config
-        .connect(NoTls)
-        .await
-        .map_err(|e| Error::Unavailable(format!("database unreachable ({}): {e}", describe(config))))?;
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    Ok(client)
-}
-
-/// Host and database of a configuration, for messages (never the password).
-fn describe(config: &tokio_postgres::Config) -> String {
-    let host = config
-        .get_hosts()
-        .first()
-        .map(|h| match h {
-            tokio_postgres::config::Host::Tcp(h) => h.clone(),
-            tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
-        })
-        .unwrap_or_else(|| "default host".into());
-    format!("{host}, database {}", config.get_dbname().unwrap_or("default"))
+/// Opens a single connection (for administration: migrations, creating databases), with TLS as
+/// its settings ask (store/tls.rs).
+pub async fn connect(config: impl Into<ConnectConfig>) -> Result<tokio_postgres::Client> {
+    config.into().connect().await
 }
 
 /// Applies the migrations of `sql/` that are not applied yet. Returns the names applied.
-pub async fn migrate(config: &tokio_postgres::Config) -> Result<Vec<String>> {
+pub async fn migrate(config: impl Into<ConnectConfig>) -> Result<Vec<String>> {
     let mut client = connect(config).await?;
     // Two processes starting at once must not both migrate.
     client.execute("SELECT pg_advisory_lock(72010001)", &[]).await?;
@@ -87,7 +64,11 @@ pub async fn migrate(config: &tokio_postgres::Config) -> Result<Vec<String>> {
         .await
         .map_err(|e| Error::database(format!("migration failed: {}", error_chain(&e))));
     client.execute("SELECT pg_advisory_unlock(72010001)", &[]).await?;
-    Ok(report?.applied_migrations().iter().map(|m| m.to_string()).collect())
+    let applied: Vec<String> = report?.applied_migrations().iter().map(|m| m.to_string()).collect();
+    for m in &applied {
+        tracing::info!(migration = %m, "migration applied");
+    }
+    Ok(applied)
 }
 
 /// An error with its causes; a server error shows its own message rather than "db error".
@@ -105,7 +86,7 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Migrations applied to a database, as `V<n>__<name>` (none when it was never migrated).
-pub async fn applied_migrations(config: &tokio_postgres::Config) -> Result<Vec<String>> {
+pub async fn applied_migrations(config: impl Into<ConnectConfig>) -> Result<Vec<String>> {
     let client = connect(config).await?;
     let rows = match client.query("SELECT version, name FROM refinery_schema_history ORDER BY version", &[]).await {
         Ok(rows) => rows,
@@ -124,9 +105,9 @@ impl Location {
     /// Connection settings as the owner (for `db migrate` and the first administrator),
     /// starting the embedded cluster and creating its database if needed. With a server, the
     /// URL as given: it must name the schema owner for these.
-    pub async fn admin_config(&self) -> Result<tokio_postgres::Config> {
+    pub async fn admin_config(&self) -> Result<ConnectConfig> {
         match self {
-            Location::Url(url) => parse_url(url),
+            Location::Url(url) => ConnectConfig::parse(url),
             Location::Embedded(home) => {
                 let cluster = start_embedded(home, true).await?;
                 let client = connect(&cluster.config("postgres")).await?;
@@ -143,7 +124,7 @@ impl Location {
                         }
                     }
                 }
-                Ok(cluster.config(embedded::DATABASE))
+                Ok(cluster.config(embedded::DATABASE).into())
             }
         }
     }
@@ -190,6 +171,21 @@ async fn start_embedded(home: &std::path::Path, owner_only: bool) -> Result<embe
     .map_err(|e| Error::Unavailable(format!("cannot start the embedded database: {e}")))?
 }
 
+/// The server did not accept the login itself (no such role, not permitted to log in, a wrong
+/// password, peer authentication failed): not an operator, a refusal. TLS and certificate
+/// failures are not this: they say what failed and count as unavailable.
+fn login_refused(e: &tokio_postgres::Error) -> Option<String> {
+    use tokio_postgres::error::SqlState;
+    let db = e.as_db_error()?;
+    let m = db.message();
+    let refused = db.code() == &SqlState::INVALID_PASSWORD
+        || (db.code() == &SqlState::INVALID_AUTHORIZATION_SPECIFICATION
+            && (m.contains("does not exist")
+                || m.contains("not permitted to log in")
+                || (m.contains("authentication failed") && !m.contains("certificate"))));
+    refused.then(|| m.to_string())
+}
+
 impl Database {
     /// Opens the database as the operator's own login. The embedded default is started and
     /// migrated on the way (by its owner; the OS user is the login, by peer authentication);
@@ -197,7 +193,7 @@ impl Database {
     /// (or the client certificate) names the operator's login.
     pub async fn open(location: &Location) -> Result<Database> {
         match location {
-            Location::Url(url) => Database::with_config(parse_url(url)?).await,
+            Location::Url(url) => Database::with_config(ConnectConfig::parse(url)?).await,
             Location::Embedded(home) => {
                 location.prepare().await?;
                 let cluster = embedded::Cluster::new(home)?;
@@ -208,14 +204,22 @@ impl Database {
     }
 
     /// A pool on an already-migrated database, as the login `config` names (also used as the
-    /// owner's settings).
-    pub async fn with_config(config: tokio_postgres::Config) -> Result<Database> {
+    /// owner's settings), with TLS as the settings ask (store/tls.rs).
+    pub async fn with_config(config: impl Into<ConnectConfig>) -> Result<Database> {
+        let config = config.into();
         Database::with_configs(config.clone(), config).await
     }
 
     /// A pool as the login `config` names; `admin`: the owner's settings.
-    pub async fn with_configs(config: tokio_postgres::Config, admin: tokio_postgres::Config) -> Result<Database> {
-        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    pub async fn with_configs(config: impl Into<ConnectConfig>, admin: impl Into<ConnectConfig>) -> Result<Database> {
+        let (config, admin) = (config.into(), admin.into());
+        let plan = config.plan()?;
+        let tls = config.connector(&plan)?;
+        let manager = Manager::from_config(
+            config.pg_config(&plan),
+            tls,
+            ManagerConfig { recycling_method: RecyclingMethod::Fast },
+        );
         let pool = Pool::builder(manager)
             .max_size(8)
             .build()
@@ -224,18 +228,17 @@ impl Database {
         // Fail now, with a clear message, rather than in the middle of a command.
         let client = match db.pool.get().await {
             Ok(c) => c,
-            Err(e) => {
-                let err: Error = e.into();
-                return Err(match err {
-                    // Authentication refused: no such login, not permitted to log in (disabled),
-                    // wrong password or certificate.
-                    Error::Database { code: Some(c), message } if c.starts_with("28") => Error::Refused(format!(
+            Err(deadpool_postgres::PoolError::Backend(pg)) => {
+                return Err(match login_refused(&pg) {
+                    Some(message) => Error::Refused(format!(
                         "the database did not accept you as an operator ({}): {message}",
-                        describe(&db.admin)
+                        config.describe()
                     )),
-                    Error::Unavailable(m) => Error::Unavailable(format!("{m} ({})", describe(&db.admin))),
-                    other => other,
+                    None => Error::Unavailable(format!("{} ({})", config.explain(&pg), config.describe())),
                 });
+            }
+            Err(other) => {
+                return Err(Error::Unavailable(format!("database unreachable: {other} ({})", config.describe())));
             }
         };
         let migrated = client
@@ -248,9 +251,10 @@ impl Database {
         if !migrated {
             return Err(Error::Unavailable(format!(
                 "the database ({}) has no sportello schema yet, or an older one: run `sportello db migrate` as its owner",
-                describe(&db.admin)
+                config.describe()
             )));
         }
+        drop(client);
         Ok(db)
     }
 
@@ -258,7 +262,7 @@ impl Database {
         Ok(self.pool.get().await?)
     }
 
-    pub fn admin_config(&self) -> &tokio_postgres::Config {
+    pub fn admin_config(&self) -> &ConnectConfig {
         &self.admin
     }
 }

@@ -45,7 +45,7 @@ pub async fn count(c: &impl GenericClient) -> Result<i64> {
 }
 
 pub async fn exists(c: &impl GenericClient, id: &str) -> Result<bool> {
-    Ok(c.query_opt("SELECT 1 FROM operators WHERE id = $1", &[&id]).await?.is_some())
+    Ok(c.query_opt("SELECT 1 FROM operators WHERE lower(id) = lower($1)", &[&id]).await?.is_some())
 }
 
 /// A new operator, with the competence given as province codes and ISTAT codes.
@@ -172,18 +172,24 @@ async fn competence_of(c: &impl GenericClient, id: &str) -> Result<Vec<Competenc
         .collect())
 }
 
+/// An operator by id, compared case-insensitively (ids are stored in lower case; older rows
+/// may not be).
 pub async fn get(c: &impl GenericClient, id: &str) -> Result<Option<Operator>> {
     let Some(r) = c
         .query_opt(
-            "SELECT id, full_name, ente, fse, created_at, created_by, disabled_at, disabled_by FROM operators WHERE id = $1",
+            "SELECT id, full_name, ente, fse, created_at, created_by, disabled_at, disabled_by FROM operators
+             WHERE lower(id) = lower($1)",
             &[&id],
         )
         .await?
     else {
         return Ok(None);
     };
+    let id: String = r.get(0);
     Ok(Some(Operator {
-        id: r.get(0),
+        competence: competence_of(c, &id).await?,
+        roles: roles_of(c, &id).await?,
+        id,
         full_name: r.get(1),
         ente: r.get(2),
         fse: r.get(3),
@@ -191,8 +197,6 @@ pub async fn get(c: &impl GenericClient, id: &str) -> Result<Option<Operator>> {
         created_by: r.get(5),
         disabled_at: r.get(6),
         disabled_by: r.get(7),
-        competence: competence_of(c, id).await?,
-        roles: roles_of(c, id).await?,
     }))
 }
 

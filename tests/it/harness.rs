@@ -69,7 +69,7 @@ fn server() -> &'static Server {
                             .to_vec();
                     // The superuser by peer authentication, the test logins by password.
                     cluster.password_logins = true;
-                    cluster.ensure_running().expect("start the test cluster");
+                    cluster.start().expect("start the test cluster");
                     cluster.config("postgres")
                 }
             };
@@ -183,6 +183,13 @@ impl TestDb {
         let mut new = new_operator(id, provinces, municipalities);
         new.roles = roles.to_vec();
         sportello::operators::add(&admin, new).await.unwrap();
+    }
+
+    /// Gives `login` the test password, as the DBA does for a login `operator add` created.
+    pub async fn set_password(&self, login: &str) {
+        let _lock = RoleLock::take().await;
+        let client = store::connect(&server().admin).await.unwrap();
+        client.batch_execute(&format!("ALTER ROLE \"{login}\" PASSWORD '{PASSWORD}'")).await.unwrap();
     }
 
     /// Adds an operator with `roles` and returns a session as its login.
@@ -304,6 +311,7 @@ impl TestDb {
             None => self.url(),
         };
         cmd.env("SPORTELLO_DATABASE_URL", url)
+            .env("SPORTELLO_CONFIG", "")
             .env_remove("SPORTELLO_OPERATOR")
             .env("SPORTELLO_HOME", self.files.path())
             .env("SPORTELLO_KEY_FILE", self.files.path().join("secret.key"));

@@ -3,13 +3,19 @@
 
 mod fixtures;
 mod harness;
+mod tls_server;
 
 mod audit;
 mod batch;
 mod cli;
 mod desk;
 mod embedded;
+mod help;
+mod hygiene;
 mod import;
+mod ops;
+mod reference;
 mod register;
 mod roles;
 mod search;
+mod tls;

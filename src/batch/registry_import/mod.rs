@@ -23,7 +23,7 @@ use serde::Serialize;
 use serde_json::json;
 use tokio::sync::oneshot;
 
-use self::rows::{Chunk, Municipalities, StoredDigests, code_text, key16};
+use self::rows::{Chunk, Municipalities, Reference, StoredDigests, code_text, key16};
 use super::{Begin, Progress, Reject, RunKind};
 use crate::audit::{Entry, Target};
 use crate::domain::{Vocabulary, transitions};
@@ -208,6 +208,7 @@ pub async fn import(
         .into_iter()
         .flat_map(|(istat, belfiore)| [(istat.clone(), istat.clone()), (belfiore, istat)])
         .collect();
+    let lookups = Reference { municipalities, birthplaces: reference::birthplaces(&client).await? };
     let total_bytes = std::fs::metadata(path).map(|m| m.len()).ok();
     progress.start(&format!("{} {}", source.label(), path.display()), total_bytes, 0);
 
@@ -221,7 +222,7 @@ pub async fn import(
     let (sender, mut chunks) = tokio::sync::mpsc::channel::<Chunk>(opts.writers + 1);
     let (chunk_size, encoding) = (opts.chunk_size, opts.encoding);
     let reader =
-        std::thread::spawn(move || rows::read_chunks(csv, skip, chunk_size, encoding, municipalities, stored, sender));
+        std::thread::spawn(move || rows::read_chunks(csv, skip, chunk_size, encoding, lookups, stored, sender));
 
     let mut dry = Report::default();
     if let Some(run) = run_id {
@@ -247,14 +248,21 @@ pub async fn import(
         progress.finish("dry run: nothing written");
         return Ok(dry);
     };
+    progress.finish("file read");
     // Ceased residents, pre-loading and the end of the run: one transaction.
     let tx = client.transaction().await?;
     let mut counts = json!({});
     if opts.full_snapshot && !initial_load {
-        counts["ceased"] = json!(registry::remove_unseen(&tx, source, run).await?);
+        progress.start("removing the residents missing from the file", None, 0);
+        let ceased = registry::remove_unseen(&tx, source, run).await?;
+        progress.finish(&format!("{ceased} ceased"));
+        counts["ceased"] = json!(ceased);
     }
     if let Some(p) = &opts.preload {
-        counts["preloaded"] = json!(preload(&tx, session, &p.key, &preload_provinces, &preload_municipalities).await?);
+        progress.start(&format!("pre-load of {}", areas.join(", ")), None, 0);
+        let preloaded = preload(&tx, session, &p.key, &preload_provinces, &preload_municipalities).await?;
+        progress.finish(&format!("{preloaded} residents pre-loaded"));
+        counts["preloaded"] = json!(preloaded);
     }
     let position = runs::position(&tx, run).await?;
     super::checkpoint(&tx, run, position, 0, 0, &[], &counts).await?;
@@ -268,7 +276,6 @@ pub async fn import(
     let rejected = super::rejects(&client, run).await?;
     let mut report = Report::from_counts(run, &record.counts, record.rows_read, rejected);
     report.resumed = skip > 0;
-    progress.finish(&format!("{} rows", report.rows));
     Ok(report)
 }
 
