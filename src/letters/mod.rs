@@ -1,7 +1,9 @@
 //! The printed documents of SPEC §6 (manual, Allegati 1–6), in Italian, and their rendering.
 
+mod font;
 mod pdf;
 
+pub use font::{cannot_print, unprintable};
 pub use pdf::{extract_text, render};
 
 use chrono::{DateTime, NaiveDate, Utc};
