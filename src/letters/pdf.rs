@@ -73,12 +73,7 @@ struct Writer {
 
 impl Writer {
     fn new() -> Writer {
-        Writer {
-            pages: Vec::new(),
-            content: Vec::with_capacity(8 << 10),
-            y: TOP,
-            used: Font::ALL.map(Used::new),
-        }
+        Writer { pages: Vec::new(), content: Vec::with_capacity(8 << 10), y: TOP, used: Font::ALL.map(Used::new) }
     }
 
     fn text(&mut self, font: Font, size: f32, x: f32, y: f32, s: &str) {
