@@ -7,6 +7,7 @@ use std::process::Command;
 use sportello::batch::registry_import::{self, Options as ImportOptions};
 use sportello::batch::{Quiet, postal};
 use sportello::desk::book;
+use sportello::desk::register::{self, Prepared};
 use sportello::desk::reprint;
 use sportello::domain::{OperationKind, Sex};
 use sportello::letters::extract_text;
@@ -56,7 +57,14 @@ async fn names_beyond_latin_1_print_and_read_back_from_the_letters() {
     let desk = db.desk();
     let romanian = Citizen::new("STFLKS", "Łukasz", "Ștefănescu", "1990-05-17", Sex::M);
     let italian = Citizen::new("DLSNCL", "Nicolò", "D’Alessandro Parè", "1978-09-02", Sex::M);
-    let (ro, it) = (romanian.register(&s).await, italian.register(&s).await);
+    let ro = romanian.register(&s).await;
+    // The fixture's email would carry the apostrophe, which an address cannot.
+    let mut request = italian.request();
+    request.data.contacts.email = Some("nicolo.dalessandro@example.it".into());
+    let it = match register::prepare(&s, request).await.unwrap() {
+        Prepared::New(draft) => register::register(&s, *draft).await.unwrap().registration_number,
+        Prepared::AlreadyRegistered(r) => panic!("already registered as {}", r.registration_number),
+    };
     db.owner()
         .await
         .execute("UPDATE registrations SET res_address = 'Via Sant’Agostino', doc_issuer = 'Comune di Cirié'", &[])
