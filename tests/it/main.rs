@@ -13,6 +13,7 @@ mod embedded;
 mod help;
 mod hygiene;
 mod import;
+mod letters;
 mod ops;
 mod reference;
 mod register;

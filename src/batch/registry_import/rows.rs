@@ -141,6 +141,16 @@ fn validate<'a>(
     };
     let (address, street_number) = (text("address", raw.address)?, text("street_number", raw.street_number)?);
     let (doc_number, doc_issuer) = (text("doc_number", raw.doc_number)?, text("doc_issuer", raw.doc_issuer)?);
+    if let Some((field, value, c)) = crate::letters::first_unprintable(&[
+        ("first_name", raw.first_name),
+        ("last_name", raw.last_name),
+        ("address", raw.address),
+        ("street_number", raw.street_number),
+        ("doc_number", raw.doc_number),
+        ("doc_issuer", raw.doc_issuer),
+    ]) {
+        return Err(reject(field, value, crate::letters::cannot_print(c)));
+    }
     Tuple::start(out, COPY_FIELDS)
         .text(Some(fc.as_str()))
         .text(Some(&first_name))
