@@ -40,10 +40,6 @@ pub struct Operator {
     pub disabled_by: Option<String>,
 }
 
-pub async fn count(c: &impl GenericClient) -> Result<i64> {
-    Ok(c.query_one("SELECT count(*) FROM operators", &[]).await?.get(0))
-}
-
 pub async fn exists(c: &impl GenericClient, id: &str) -> Result<bool> {
     Ok(c.query_opt("SELECT 1 FROM operators WHERE lower(id) = lower($1)", &[&id]).await?.is_some())
 }
@@ -123,13 +119,13 @@ pub async fn enable(c: &impl GenericClient, id: &str, roles: &[Role]) -> Result<
     Ok(())
 }
 
-/// The group roles granted to a login (directly).
+/// The group roles granted to an operator's login (directly; the login is the id in lower case).
 pub async fn roles_of(c: &impl GenericClient, id: &str) -> Result<Vec<Role>> {
     let rows = c
         .query(
             "SELECT g.rolname::text FROM pg_auth_members am
              JOIN pg_roles g ON g.oid = am.roleid JOIN pg_roles m ON m.oid = am.member
-             WHERE m.rolname = $1 AND g.rolname LIKE 'sportello\\_%'",
+             WHERE m.rolname = lower($1) AND g.rolname LIKE 'sportello\\_%'",
             &[&id],
         )
         .await?;
