@@ -151,7 +151,8 @@ async fn locate(
     Ok((r, active, creds))
 }
 
-/// Completes a verification, promotion, reset or PIN regeneration (SPEC §4).
+/// Completes a verification, promotion, reset, PIN regeneration or the weak activation of a
+/// pre-loaded resident (SPEC §4, §5).
 pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activated> {
     let (r, active, creds) = locate(db, &a.fiscal_code, desk.max_attempts).await?;
     if active.kind == OperationKind::Revocation {
@@ -181,7 +182,7 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
         return Err(Error::Refused("a revocation is completed with the revocation code".into()));
     };
     let new_username = match kind {
-        OperationKind::Verification | OperationKind::Reset => {
+        OperationKind::Verification | OperationKind::Reset | OperationKind::Activation => {
             let u = a.username.as_deref().map(str::trim).ok_or_else(|| Error::Invalid("choose a username".into()))?;
             check_username(u)?;
             if kind == OperationKind::Reset && creds.username.as_deref().is_some_and(|old| old.eq_ignore_ascii_case(u))

@@ -77,7 +77,10 @@ pub struct Detail {
 
 impl Detail {
     pub fn new(registration: Registration) -> Detail {
-        let actions = allowed(registration.state, registration.strong).iter().map(|a: &Action| a.label()).collect();
+        let actions = allowed(registration.state, registration.strong, registration.in_progress())
+            .iter()
+            .map(|a: &Action| a.label())
+            .collect();
         Detail { registration, actions }
     }
 }
