@@ -186,9 +186,16 @@ impl Env {
         Desk::open(&DeskSettings::from_env(&self.home, &self.location)?)
     }
 
-    /// Opens the database and the acting operator's session.
+    /// Opens the database and the acting operator's session, with the key that names citizens
+    /// in the audit log when it can be read (a command that records an action on a citizen
+    /// without it is refused by the audit writer).
     pub async fn session(&self) -> sportello::Result<Session> {
-        Session::open(self.database().await?, self.operator.as_deref(), self.command).await
+        let session = Session::open(self.database().await?, self.operator.as_deref(), self.command).await?;
+        let settings = DeskSettings::from_env(&self.home, &self.location)?;
+        Ok(match sportello::secrets::SecretKey::load(&settings.key_file, settings.create_key) {
+            Ok(key) => session.with_key(key),
+            Err(_) => session,
+        })
     }
 }
 

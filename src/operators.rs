@@ -79,7 +79,7 @@ pub async fn add(db: &Database, acting: Option<&str>, new: NewOperator) -> Resul
             let actor = Actor::Operator { id, origin: &origin, command: "operator add" };
             let entry =
                 Entry::new(AuditEvent::OperatorAdd, target).details(json!({ "bootstrap": true, "operator": details }));
-            audit::write(&tx, actor, entry).await?
+            audit::write(&tx, actor, None, entry).await?
         }
     }
     tx.commit().await?;

@@ -4,6 +4,7 @@ use deadpool_postgres::GenericClient;
 
 use crate::audit::{self, Actor, AuditEvent, Entry, Outcome, Target};
 use crate::error::{Error, Result};
+use crate::secrets::SecretKey;
 use crate::store::Database;
 use crate::store::operators::{self, Operator};
 
@@ -13,6 +14,8 @@ pub struct Session {
     pub operator: Operator,
     pub origin: String,
     pub command: String,
+    /// The key of the keyed hashes that name citizens in the audit log (see [`crate::audit`]).
+    pub key: Option<SecretKey>,
 }
 
 /// Where a command comes from: OS user and host.
@@ -21,10 +24,14 @@ pub fn origin() -> String {
     let user = uzers::get_user_by_uid(uid)
         .map(|u| u.name().to_string_lossy().into_owned())
         .unwrap_or_else(|| format!("uid {uid}"));
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+    format!("{user}@{}", host())
+}
+
+/// The name of this machine.
+pub fn host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
-        .unwrap_or_else(|_| "localhost".into());
-    format!("{user}@{host}")
+        .unwrap_or_else(|_| "localhost".into())
 }
 
 impl Session {
@@ -43,7 +50,13 @@ impl Session {
             )));
         };
         drop(client);
-        Ok(Session { db, operator, origin: origin(), command: command.to_string() })
+        Ok(Session { db, operator, origin: origin(), command: command.to_string(), key: None })
+    }
+
+    /// The session with the key that names citizens in the audit log.
+    pub fn with_key(mut self, key: SecretKey) -> Session {
+        self.key = Some(key);
+        self
     }
 
     /// The operator as the audit log names them.
@@ -53,7 +66,7 @@ impl Session {
 
     /// Appends an audit row through `c` (inside the caller's transaction when it has one).
     pub async fn record(&self, c: &impl GenericClient, entry: Entry) -> Result<()> {
-        audit::write(c, self.actor(), entry).await
+        audit::write(c, self.actor(), self.key.as_ref(), entry).await
     }
 
     /// Records a command that failed or was refused, with the reason (never a secret: errors

@@ -27,8 +27,8 @@ impl Action {
     pub const ALL: &'static [Action] = &[
         Action::Book(OperationKind::Verification),
         Action::Book(OperationKind::Promotion),
-        Action::Book(OperationKind::Reset),
         Action::Book(OperationKind::Pin),
+        Action::Book(OperationKind::Reset),
         Action::Book(OperationKind::Revocation),
         Action::Book(OperationKind::Activation),
         Action::Edit,

@@ -148,7 +148,12 @@ impl TestDb {
     /// a session for it.
     pub async fn operator(&self, id: &str, provinces: &[&str], municipalities: &[&str]) -> Session {
         sportello::operators::add(&self.db, Some("admin"), new_operator(id, provinces, municipalities)).await.unwrap();
-        Session::open(self.db.clone(), Some(id), "test").await.unwrap()
+        Session::open(self.db.clone(), Some(id), "test").await.unwrap().with_key(self.key())
+    }
+
+    /// The key of this test (the keyed hashes of codes and of the audit log's pseudonyms).
+    pub fn key(&self) -> sportello::secrets::SecretKey {
+        sportello::secrets::SecretKey::load(&self.files.path().join("secret.key"), false).unwrap()
     }
 
     /// The desk tools of this test: its key, its outbox (or SMTP server), its letters.
@@ -182,7 +187,7 @@ impl TestDb {
 
     /// The bootstrap operator, competent for Turin's province.
     pub async fn admin(&self) -> Session {
-        Session::open(self.db.clone(), Some("admin"), "test").await.unwrap()
+        Session::open(self.db.clone(), Some("admin"), "test").await.unwrap().with_key(self.key())
     }
 
     /// Runs the binary on this database as `operator` (None: no operator).
