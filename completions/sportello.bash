@@ -347,7 +347,7 @@ _sportello() {
                     return 0
                     ;;
                 --operation)
-                    COMPREPLY=($(compgen -W "verification promotion reset pin revocation activation" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "verification promotion reset pin revocation" -- "${cur}"))
                     return 0
                     ;;
                 --delegate-kind)

@@ -266,8 +266,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand book" -l operation -
 promotion\t''
 reset\t''
 pin\t''
-revocation\t''
-activation\t''"
+revocation\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-kind -d 'Kind of delegation: a signed proxy form, or a substitute declaration for persons under guardianship or unable to sign' -r -f -a "proxy\t''
 guardianship\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-first-name -d 'Delegate\'s first name (required with --delegate-kind)' -r
