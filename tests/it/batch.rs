@@ -48,7 +48,7 @@ async fn kill_when(db: &TestDb, child: &mut std::process::Child, sql: &str) {
 }
 
 /// A registry file of `n` rows, every 500th one bad; returns (path, good, bad).
-fn registry_file(dir: &Path, n: usize) -> (PathBuf, usize, usize) {
+pub(crate) fn registry_file(dir: &Path, n: usize) -> (PathBuf, usize, usize) {
     let mut out = String::from(
         "fiscal_code;first_name;last_name;birth_date;sex;address;street_number;postcode;municipality;doc_type;doc_number;doc_issued;doc_issuer\n",
     );
@@ -176,7 +176,8 @@ async fn full_snapshot_removes_ceased_residents_and_preload_registers_the_rest()
     for row in r {
         assert_eq!(
             (row.get::<_, String>(0), row.get::<_, bool>(1), row.get::<_, bool>(2)),
-            ("riscontrato".into(), false, true)
+            ("registrato".into(), false, true),
+            "a weak registration: no identity was checked in person"
         );
     }
     // Dry run: reports, writes nothing.
@@ -188,7 +189,7 @@ async fn full_snapshot_removes_ceased_residents_and_preload_registers_the_rest()
     assert_eq!(before, after);
 }
 
-async fn due_registrations(db: &TestDb, n: i64) {
+pub(crate) async fn due_registrations(db: &TestDb, n: i64) {
     db.owner()
         .await
         .execute(
