@@ -17,5 +17,6 @@ mod letters;
 mod ops;
 mod reference;
 mod register;
+mod rows;
 mod search;
 mod tls;
