@@ -147,9 +147,10 @@ pub fn answering(mut message: Message, request: Option<&str>, references: &[Stri
     };
     let headers = message.headers_mut();
     if headers.get::<MessageId>().is_none() {
-        let domain = headers.get_raw("From").and_then(|f| f.rsplit_once('@')).map_or("localhost", |(_, d)| {
-            d.trim_end_matches('>').trim()
-        });
+        let domain = headers
+            .get_raw("From")
+            .and_then(|f| f.rsplit_once('@'))
+            .map_or("localhost", |(_, d)| d.trim_end_matches('>').trim());
         let mut bytes = [0u8; 16];
         getrandom::fill(&mut bytes).map_err(|e| Error::Unavailable(format!("no randomness for a Message-ID: {e}")))?;
         headers.set(MessageId::from(format!("<{}@{domain}>", hex::encode(bytes))));

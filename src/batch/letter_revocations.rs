@@ -285,10 +285,10 @@ fn parse_letter(
         };
         return Err((line, partial(), invalid));
     }
-    let record = csv::StringRecord::from_byte_record(r.clone()).map_err(|e| {
-        (line, partial(), Outcome::invalid("", "", format!("not UTF-8 text: {e}")))
-    })?;
-    record.deserialize::<Letter>(Some(headers))
+    let record = csv::StringRecord::from_byte_record(r.clone())
+        .map_err(|e| (line, partial(), Outcome::invalid("", "", format!("not UTF-8 text: {e}"))))?;
+    record
+        .deserialize::<Letter>(Some(headers))
         .map(|l| (line, l))
         .map_err(|e| (line, partial(), Outcome::invalid("", "", e.to_string())))
 }

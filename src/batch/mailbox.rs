@@ -335,9 +335,8 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Optio
         .message_id()
         .filter(|m| !m.is_empty() && m.len() <= 500 && !m.chars().any(char::is_control))
         .map(str::to_string);
-    let message_id = real_id
-        .clone()
-        .unwrap_or_else(|| format!("sha256:{}", super::checksum_text(&String::from_utf8_lossy(&bytes))));
+    let message_id =
+        real_id.clone().unwrap_or_else(|| format!("sha256:{}", super::checksum_text(&String::from_utf8_lossy(&bytes))));
     let references: Vec<String> =
         message.references().as_text_list().unwrap_or_default().iter().map(|r| r.to_string()).collect();
     let sender = message.from().and_then(|a| a.first()).and_then(|a| a.address()).map(|a| a.to_string());

@@ -19,7 +19,9 @@ const HEADER: &str = "fiscal_code;first_name;last_name;birth_date;sex;address;st
 /// A valid registry row of a man born in Turin on `birth`, living in Turin.
 fn row(letters: &str, birth: &str, first: &str, last: &str, address: &str) -> String {
     let code = cf(letters, date(birth), 'M', "L219");
-    format!("{code};{first};{last};{birth};M;{address};1;10121;001272;identity-card;CA1234567;2020-01-01;Comune di Torino")
+    format!(
+        "{code};{first};{last};{birth};M;{address};1;10121;001272;identity-card;CA1234567;2020-01-01;Comune di Torino"
+    )
 }
 
 fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
@@ -171,8 +173,12 @@ async fn registered_as(
             .await
             .unwrap();
     }
-    let request =
-        book::Request { key: Key::Number(number), operation: OperationKind::Verification, delegate: None, print_code: false };
+    let request = book::Request {
+        key: Key::Number(number),
+        operation: OperationKind::Verification,
+        delegate: None,
+        print_code: false,
+    };
     book::book(&s, &db.desk(), request).await.unwrap();
     number
 }
@@ -205,9 +211,8 @@ async fn an_email_with_an_unusable_sender_is_set_aside_and_the_mailbox_goes_on()
     registered(&db, &sara, "CA77777EE", "2024-05-02", "sara.esposito@example.it").await;
     let mailbox = tempfile::tempdir().unwrap();
     let body = format!("Sono Sara Esposito, {}, carta d'identità CA77777EE del 02/05/2024.", sara.cf);
-    for (i, from) in ["Mario <mario rossi@example.it>", "x@", "\"Eve\" <eve@exa mple.it>", "<@example.it>"]
-        .iter()
-        .enumerate()
+    for (i, from) in
+        ["Mario <mario rossi@example.it>", "x@", "\"Eve\" <eve@exa mple.it>", "<@example.it>"].iter().enumerate()
     {
         write(mailbox.path(), &format!("0{i}-bad.eml"), eml(from, &format!("<bad-{i}@example.org>"), "", &body));
     }
@@ -292,16 +297,16 @@ async fn import_rejects_name_physical_lines_and_rows_of_the_wrong_width() {
     let dir = tempfile::tempdir().unwrap();
     let good = |l: &str, b: &str| row(l, b, "Anna", "Rossi", "Via Po");
     let lines = [
-        HEADER.to_string(),                                                         // 1
-        good("AAAAAA", "1980-01-01"),                                               // 2
-        good("BBBBBB", "1981-02-02").replace(";M;", ";X;"),                         // 3
-        good("CCCCCC", "1982-03-03").replace("Via Po", "\"Via Po\r\nscala B\""),    // 4-5
-        format!("{};surplus", good("DDDDDD", "1983-04-04")),                        // 6
-        good("EEEEEE", "1984-05-05").replace(";Comune di Torino", ""),              // 7
-        good("FFFFFF", "1985-06-06").replace(";1985-06-06;", ";1985-13-06;"),       // 8
-        String::new(),                                                              // 9
-        good("GGGGGG", "1986-07-07").replace(";M;", ";?;"),                         // 10
-        good("HHHHHH", "1987-08-08"),                                               // 11
+        HEADER.to_string(),                                                      // 1
+        good("AAAAAA", "1980-01-01"),                                            // 2
+        good("BBBBBB", "1981-02-02").replace(";M;", ";X;"),                      // 3
+        good("CCCCCC", "1982-03-03").replace("Via Po", "\"Via Po\r\nscala B\""), // 4-5
+        format!("{};surplus", good("DDDDDD", "1983-04-04")),                     // 6
+        good("EEEEEE", "1984-05-05").replace(";Comune di Torino", ""),           // 7
+        good("FFFFFF", "1985-06-06").replace(";1985-06-06;", ";1985-13-06;"),    // 8
+        String::new(),                                                           // 9
+        good("GGGGGG", "1986-07-07").replace(";M;", ";?;"),                      // 10
+        good("HHHHHH", "1987-08-08"),                                            // 11
     ];
     let file = write(dir.path(), "crlf.csv", lines.join("\r\n") + "\r\n");
     let out = db.cli(Some("admin"), &["import-cia", file.to_str().unwrap(), "--rejects", "-"]);
@@ -346,8 +351,8 @@ async fn rejects_go_to_standard_output_with_a_dash_and_never_over_the_input() {
     let db = TestDb::new().await;
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("sub")).unwrap();
-    let content = [HEADER.to_string(), row("AAAAAA", "1980-01-01", "Anna", "Rossi", "Via Po").replace(";M;", ";X;")]
-        .join("\n");
+    let content =
+        [HEADER.to_string(), row("AAAAAA", "1980-01-01", "Anna", "Rossi", "Via Po").replace(";M;", ";X;")].join("\n");
     let file = write(dir.path(), "in.csv", &content);
     // The same file by another path.
     let same = dir.path().join("sub").join("..").join("in.csv");
@@ -359,7 +364,16 @@ async fn rejects_go_to_standard_output_with_a_dash_and_never_over_the_input() {
         assert_eq!(std::fs::read_to_string(&file).unwrap(), content, "the input is untouched");
     }
     let letters = write(dir.path(), "letters.csv", "fiscal_code;protocol\nX;P-1\n");
-    let out = db.cli(Some("admin"), &["revoke", "--letters", letters.to_str().unwrap(), "--report", same.to_str().unwrap().replace("in.csv", "letters.csv").as_str()]);
+    let out = db.cli(
+        Some("admin"),
+        &[
+            "revoke",
+            "--letters",
+            letters.to_str().unwrap(),
+            "--report",
+            same.to_str().unwrap().replace("in.csv", "letters.csv").as_str(),
+        ],
+    );
     assert_eq!(text(&out).2, 3, "{}", text(&out).1);
     assert!(runs(&db).await.is_empty(), "nothing ran");
 
@@ -427,7 +441,9 @@ async fn helpdesk_replies_reveal_nothing_are_threaded_audited_and_files_are_kept
     let sent: Vec<String> = db.spooled()[before..].to_vec();
     assert_eq!(sent.len(), 4);
     let reply_to = |id: &str| {
-        sent.iter().find(|s| header(s, "In-Reply-To").as_deref() == Some(id)).unwrap_or_else(|| panic!("no reply to {id}"))
+        sent.iter()
+            .find(|s| header(s, "In-Reply-To").as_deref() == Some(id))
+            .unwrap_or_else(|| panic!("no reply to {id}"))
     };
     // One text for every refusal: nothing tells a registered code or address from another.
     let (c, d) = (body(reply_to("<q3@example.org>")), body(reply_to("<q4@example.org>")));

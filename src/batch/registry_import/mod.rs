@@ -215,11 +215,7 @@ pub async fn import(
     // The digests of the stored rows, read once in one pass: unchanged rows are then recognised
     // without touching the database (a re-import of an unchanged file writes nothing). A dry
     // run compares with them too, to report what an import would do.
-    let stored = if initial_load {
-        StoredDigests::default()
-    } else {
-        stored_digests(&client, source).await?
-    };
+    let stored = if initial_load { StoredDigests::default() } else { stored_digests(&client, source).await? };
     let (sender, mut chunks) = tokio::sync::mpsc::channel::<Chunk>(opts.writers + 1);
     let (chunk_size, encoding) = (opts.chunk_size, opts.encoding);
     let reader =
