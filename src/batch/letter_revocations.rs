@@ -251,13 +251,16 @@ fn read_letters(path: &Path, text: &[u8]) -> Result<(csv::StringRecord, Records,
     Ok((headers, records, at))
 }
 
+/// A record that is not a letter: its line, the letter as far as it could be read, and why.
+type Unread = Box<(u64, Letter, Outcome)>;
+
 /// One record of a letter batch as a letter, or the letter as far as it could be read and why
 /// it is invalid. Every value is text, bounded and free of control characters.
 fn parse_letter(
     headers: &csv::StringRecord,
     record: &std::result::Result<csv::ByteRecord, csv::Error>,
     line: u64,
-) -> std::result::Result<(u64, Letter), (u64, Letter, Outcome)> {
+) -> std::result::Result<(u64, Letter), Unread> {
     let r = match record {
         Ok(r) => r,
         Err(e) => {
@@ -267,7 +270,7 @@ fn parse_letter(
                 }
                 _ => e.to_string(),
             };
-            return Err((line, Letter::default(), Outcome::invalid("", "", reason)));
+            return Err(Box::new((line, Letter::default(), Outcome::invalid("", "", reason))));
         }
     };
     let column = |name: &str| headers.iter().position(|h| h == name).and_then(|i| r.get(i)).unwrap_or_default();
@@ -283,14 +286,14 @@ fn parse_letter(
                 Err(reason) => Outcome::invalid(field, text, reason),
             },
         };
-        return Err((line, partial(), invalid));
+        return Err(Box::new((line, partial(), invalid)));
     }
     let record = csv::StringRecord::from_byte_record(r.clone())
-        .map_err(|e| (line, partial(), Outcome::invalid("", "", format!("not UTF-8 text: {e}"))))?;
+        .map_err(|e| Box::new((line, partial(), Outcome::invalid("", "", format!("not UTF-8 text: {e}")))))?;
     record
         .deserialize::<Letter>(Some(headers))
         .map(|l| (line, l))
-        .map_err(|e| (line, partial(), Outcome::invalid("", "", e.to_string())))
+        .map_err(|e| Box::new((line, partial(), Outcome::invalid("", "", e.to_string()))))
 }
 
 /// Records an outcome decided outside a transaction (not found / already revoked).
@@ -420,7 +423,8 @@ pub async fn revoke_batch(
                 }
                 (line, letter, outcome)
             }
-            Err((line, bad, invalid)) => {
+            Err(unread) => {
+                let (line, bad, invalid) = *unread;
                 if !dry_run {
                     finish_outcome(session, &bad, invalid.clone(), Some((run.id, position, line))).await?;
                 }

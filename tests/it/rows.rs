@@ -392,7 +392,7 @@ fn body(raw: &str) -> String {
     message.body_text(0).unwrap().into_owned()
 }
 
-fn header<'a>(raw: &'a str, name: &str) -> Option<String> {
+fn header(raw: &str, name: &str) -> Option<String> {
     let message = mail_parser::MessageParser::default().parse(raw.as_bytes()).unwrap();
     message.header_raw(name).map(|v| v.split_whitespace().collect::<Vec<_>>().join(" "))
 }

@@ -331,6 +331,7 @@ impl Checker {
 /// Reads and validates the file in chunks (see the module documentation) and sends them to
 /// `out`. The first `skip` records (a resumed run's committed part) are only scanned for their
 /// fiscal codes, to keep refusing duplicates across the resume.
+#[allow(clippy::too_many_arguments)]
 pub fn read_chunks(
     mut csv: csv::Reader<Box<dyn Read + Send>>,
     skip: u64,
