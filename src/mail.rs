@@ -133,6 +133,39 @@ pub fn confirmation(from: &str, to: &str, r: &Registration, subject: &str, text:
     build(from, to, subject, body)
 }
 
+/// Makes `message` an answer to a message received: `In-Reply-To` its Message-ID
+/// (`request`, without angle brackets), `References` the thread it belonged to and it, and a
+/// `Message-ID` of its own in the sender's domain if it has none. Identifiers that are not plain
+/// `id@domain` text are left out. Returns the answer and its Message-ID.
+pub fn answering(mut message: Message, request: Option<&str>, references: &[String]) -> Result<(Message, String)> {
+    use lettre::message::header::{InReplyTo, MessageId, References};
+    let plain = |id: &&str| {
+        !id.is_empty()
+            && id.len() <= 250
+            && id.contains('@')
+            && id.bytes().all(|b| b.is_ascii_graphic() && !b"<>\"\\(),;:[]".contains(&b))
+    };
+    let headers = message.headers_mut();
+    if headers.get::<MessageId>().is_none() {
+        let domain = headers
+            .get_raw("From")
+            .and_then(|f| f.rsplit_once('@'))
+            .map_or("localhost", |(_, d)| d.trim_end_matches('>').trim());
+        let mut bytes = [0u8; 16];
+        getrandom::fill(&mut bytes).map_err(|e| Error::Unavailable(format!("no randomness for a Message-ID: {e}")))?;
+        headers.set(MessageId::from(format!("<{}@{domain}>", hex::encode(bytes))));
+    }
+    if let Some(request) = request.filter(plain) {
+        let mut thread: Vec<String> =
+            references.iter().map(String::as_str).filter(plain).map(|r| format!("<{r}>")).collect();
+        thread.push(format!("<{request}>"));
+        headers.set(InReplyTo::from(format!("<{request}>")));
+        headers.set(References::from(thread.join(" ")));
+    }
+    let id = headers.get::<MessageId>().map(|m| m.as_ref().to_string()).unwrap_or_default();
+    Ok((message, id))
+}
+
 /// A plain reply (e.g. to a helpdesk request that cannot be honoured).
 pub fn reply(from: &str, to: &str, subject: &str, text: &str) -> Result<Message> {
     build(from, to, subject, format!("{text}\n{SIGNATURE}"))

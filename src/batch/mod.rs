@@ -1,6 +1,7 @@
 //! Batch jobs: the shared bookkeeping (run records, checkpoints, rejects, progress) and the jobs
 //! themselves, each in a module of its own.
 
+pub mod input;
 pub mod letter_revocations;
 pub mod mailbox;
 pub mod postal;
@@ -176,16 +177,21 @@ pub async fn run_record(c: &impl GenericClient, id: i64) -> Result<RunRecord> {
     runs::get(c, id).await
 }
 
-/// Writes a rejects report: CSV with line, field, value, reason.
+/// Writes a rejects report: CSV with line, field, value, reason; `-` is standard output.
 pub fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
     let fail = |e: csv::Error| Error::Io {
         context: format!("cannot write {}", path.display()),
         source: std::io::Error::other(e),
     };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(Error::io(format!("cannot create {}", dir.display())))?;
-    }
-    let mut w = csv::Writer::from_path(path).map_err(fail)?;
+    let out: Box<dyn std::io::Write> = if path == Path::new("-") {
+        Box::new(std::io::stdout().lock())
+    } else {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(Error::io(format!("cannot create {}", dir.display())))?;
+        }
+        Box::new(std::fs::File::create(path).map_err(Error::io(format!("cannot write {}", path.display())))?)
+    };
+    let mut w = csv::Writer::from_writer(out);
     if rejects.is_empty() {
         w.write_record(["line", "field", "value", "reason"]).map_err(fail)?;
     }
@@ -193,6 +199,31 @@ pub fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
         w.serialize(r).map_err(fail)?;
     }
     w.flush().map_err(Error::io(format!("cannot write {}", path.display())))
+}
+
+/// Refuses a report path that is the input itself (after resolving links and `..`): writing
+/// the report would destroy the input.
+pub fn refuse_report_over_input(report: &Path, input: &Path, flag: &str) -> Result<()> {
+    if report == Path::new("-") {
+        return Ok(());
+    }
+    // The report may not exist yet: its directory is resolved and its name put back.
+    let resolve = |p: &Path| -> Option<std::path::PathBuf> {
+        p.canonicalize().ok().or_else(|| {
+            let dir = match p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                Some(d) => d.canonicalize().ok()?,
+                None => std::env::current_dir().ok()?,
+            };
+            Some(dir.join(p.file_name()?))
+        })
+    };
+    match (resolve(report), resolve(input)) {
+        (Some(r), Some(i)) if r == i => Err(Error::Invalid(format!(
+            "{flag} {} is the input file itself: choose another file (or - for standard output)",
+            report.display()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The runs, newest first.

@@ -21,5 +21,6 @@ mod reference;
 mod register;
 mod roles;
 mod runs;
+mod rows;
 mod search;
 mod tls;
