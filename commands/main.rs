@@ -17,6 +17,7 @@ mod register;
 mod runs;
 mod search;
 mod show;
+mod stats;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -109,6 +110,8 @@ enum Command {
     ImportCia(import::ImportArgs),
     /// Import a health-service registry (AURA) export.
     ImportAura(import::ImportArgs),
+    /// Statistics for the Region: counts by period and dimension, or records without identity.
+    Stats(stats::StatsArgs),
     /// Print shell completions (bash, zsh, fish).
     Completions(completions::CompletionsArgs),
 }
@@ -134,6 +137,7 @@ impl Command {
             Command::Audit(_) => "audit",
             Command::ImportCia(_) => "import-cia",
             Command::ImportAura(_) => "import-aura",
+            Command::Stats(_) => "stats",
             Command::Completions(_) => "completions",
         }
     }
@@ -203,6 +207,7 @@ async fn run(cli: Cli) -> sportello::Result<i32> {
         Command::Audit(a) => audit::run(&env, a).await,
         Command::ImportCia(a) => import::run(&env, sportello::store::registry::Source::Cia, a).await,
         Command::ImportAura(a) => import::run(&env, sportello::store::registry::Source::Aura, a).await,
+        Command::Stats(a) => stats::run(&env, a).await,
         Command::Completions(a) => completions::run(a),
     }
 }

@@ -18,6 +18,7 @@ pub mod register;
 pub mod search;
 pub mod secrets;
 pub mod session;
+pub mod stats;
 pub mod store;
 
 pub use error::{Error, Result};

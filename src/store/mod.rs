@@ -9,6 +9,7 @@ pub mod operators;
 pub mod reference;
 pub mod registrations;
 pub mod registry;
+pub mod stats;
 mod vocabulary;
 
 use std::path::PathBuf;

@@ -11,3 +11,4 @@ mod embedded;
 mod import;
 mod register;
 mod search;
+mod stats;
