@@ -113,7 +113,7 @@ async fn main() {
                     "INSERT INTO operations (registration_number, kind, requested_at, ente, operator_id)
                      SELECT r.registration_number,
                             (ARRAY['verification', 'promotion', 'reset', 'pin', 'revocation'])[1 + (r.registration_number + $3) % 5],
-                            r.registered_at + $4 * interval '1 day', o.ente, o.id
+                            r.registered_at + $4::int * interval '1 day', o.ente, o.id
                      FROM registrations r JOIN operators o ON o.id = 'op' || lpad((r.registration_number % 400)::text, 3, '0')
                      WHERE r.registration_number BETWEEN $1 AND $2",
                     &[&start, &end, &(j as i64), &(after_days as i32)],
