@@ -37,13 +37,15 @@ CREATE TABLE stats_counts (
     PRIMARY KEY (day, event, kind, ente, operator_id, province, municipality, community, state, strong, days)
 );
 
--- The same counts without the fine dimensions (ente, operator, municipality): what a report by
--- period, province, community, state or strength reads, a few hundred rows a day whatever the
--- volume. Hot rows (every desk of a province books into the same one) must not be locked by
--- the writers, so the writers only append deltas to stats_rollup_pending; each stats run folds
--- them into stats_rollup (stats_compact) and reads both.
+-- The same counts by month, in two roll-ups kept in one table: by province (community, state
+-- and strong '*'), and by community, state and strength (province '*'). A monthly report by
+-- province, or by community, state or strength, reads a few thousand rows whatever the volume;
+-- the other reports read stats_counts (bounded by their days). Hot rows (every desk of a
+-- province books into the same one) must not be locked by the writers, so the writers only
+-- append deltas to stats_rollup_pending; each stats run folds them into stats_rollup
+-- (stats_compact) and reads both.
 CREATE TABLE stats_rollup (
-    day        date    NOT NULL,
+    month      date    NOT NULL,            -- its first day
     event      text    NOT NULL,
     kind       text    NOT NULL,
     province   text    NOT NULL,
@@ -52,10 +54,9 @@ CREATE TABLE stats_rollup (
     strong     text    NOT NULL,
     days       integer NOT NULL,
     n          bigint  NOT NULL,
-    PRIMARY KEY (day, event, kind, province, community, state, strong, days)
+    PRIMARY KEY (month, event, kind, province, community, state, strong, days)
 );
 CREATE TABLE stats_rollup_pending (LIKE stats_rollup);
-CREATE INDEX stats_rollup_pending_day ON stats_rollup_pending (day);
 
 -- Each trigger below adds its deltas with the same statement tail: grouped, in key order (two
 -- writers take the counter rows' locks in the same order), added to what is there.
@@ -220,22 +221,26 @@ CREATE TRIGGER stats_helpdesk_updated AFTER UPDATE ON helpdesk_messages
     REFERENCING OLD TABLE AS stats_old NEW TABLE AS stats_new
     FOR EACH STATEMENT EXECUTE FUNCTION stats_helpdesk_changed();
 
--- Every change of stats_counts appends its delta, without the fine dimensions, to the pending
--- roll-up (an append never waits for another writer).
+-- Every change of stats_counts appends its delta to the pending roll-ups (an append never
+-- waits for another writer).
 CREATE FUNCTION stats_counts_changed() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO stats_rollup_pending (day, event, kind, province, community, state, strong, days, n)
-        SELECT day, event, kind, province, community, state, strong, days, sum(n)
-        FROM stats_new GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
+        INSERT INTO stats_rollup_pending (month, event, kind, province, community, state, strong, days, n)
+        SELECT date_trunc('month', day)::date, event, kind, coalesce(province, '*'), coalesce(community, '*'),
+               coalesce(state, '*'), coalesce(strong, '*'), days, sum(n)
+        FROM stats_new
+        GROUP BY date_trunc('month', day), event, kind, days, GROUPING SETS ((province), (community, state, strong));
     ELSE
-        INSERT INTO stats_rollup_pending (day, event, kind, province, community, state, strong, days, n)
-        SELECT day, event, kind, province, community, state, strong, days, sum(n)
+        INSERT INTO stats_rollup_pending (month, event, kind, province, community, state, strong, days, n)
+        SELECT date_trunc('month', day)::date, event, kind, coalesce(province, '*'), coalesce(community, '*'),
+               coalesce(state, '*'), coalesce(strong, '*'), days, sum(n)
         FROM (SELECT day, event, kind, province, community, state, strong, days, n FROM stats_new
               UNION ALL
               SELECT day, event, kind, province, community, state, strong, days, -n FROM stats_old) d
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 HAVING sum(n) <> 0;
+        GROUP BY date_trunc('month', day), event, kind, days, GROUPING SETS ((province), (community, state, strong))
+        HAVING sum(n) <> 0;
     END IF;
     RETURN NULL;
 END $$;
@@ -251,10 +256,10 @@ CREATE FUNCTION stats_compact() RETURNS bigint
 LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
     WITH moved AS (DELETE FROM stats_rollup_pending RETURNING *),
     folded AS (
-        INSERT INTO stats_rollup AS s (day, event, kind, province, community, state, strong, days, n)
-        SELECT day, event, kind, province, community, state, strong, days, sum(n)
+        INSERT INTO stats_rollup AS s (month, event, kind, province, community, state, strong, days, n)
+        SELECT month, event, kind, province, community, state, strong, days, sum(n)
         FROM moved GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8
-        ON CONFLICT (day, event, kind, province, community, state, strong, days) DO UPDATE SET n = s.n + EXCLUDED.n
+        ON CONFLICT (month, event, kind, province, community, state, strong, days) DO UPDATE SET n = s.n + EXCLUDED.n
         RETURNING 1)
     SELECT count(*) FROM moved;
 $$;

@@ -19,7 +19,7 @@ use crate::citizen::tombstone_hash;
 use crate::error::{Error, Result};
 use crate::secrets::SecretKey;
 use crate::session::Session;
-use crate::store::stats::{self as store, CountQuery, Person, RawRecord};
+use crate::store::stats::{self as store, CountQuery, Person, RawRecord, Source};
 
 /// Who may read the statistics. Today every operator may; once roles exist (issue 9) this is
 /// the one place that admits only `auditor` and `admin`.
@@ -90,9 +90,24 @@ impl Dimension {
             Dimension::Strength => "strong",
         }
     }
+}
 
-    fn fine(self) -> bool {
-        matches!(self, Dimension::Ente | Dimension::Operator | Dimension::Municipality)
+/// The smallest counters that answer: a monthly roll-up when the periods are whole months and
+/// the dimensions are the province, or some of community, state and strength; otherwise the
+/// daily counters.
+fn source(opts: &Options) -> Source {
+    let whole_months = opts.by == Period::Month
+        && opts.from.is_none_or(|d| d.day() == 1)
+        && opts.to.is_none_or(|d| d.succ_opt().is_none_or(|next| next.day() == 1));
+    let within = |dims: &[Dimension]| opts.group.iter().all(|d| dims.contains(d));
+    if !whole_months {
+        Source::Fine
+    } else if within(&[Dimension::Province]) {
+        Source::MonthlyByProvince
+    } else if within(&[Dimension::Community, Dimension::State, Dimension::Strength]) {
+        Source::MonthlyByState
+    } else {
+        Source::Fine
     }
 }
 
@@ -259,7 +274,7 @@ pub async fn report(session: &Session, mut opts: Options) -> Result<Report> {
         columns: opts.group.iter().map(|d| d.column()).collect(),
         from: opts.from,
         to: opts.to,
-        fine: opts.group.iter().any(|d| d.fine()),
+        source: source(&opts),
     };
     let counts = store::counts(&client, &query).await?;
     let names = if opts.group.contains(&Dimension::Municipality) {
@@ -497,6 +512,23 @@ mod tests {
         assert_eq!(Period::Day.label(d), "2026-05-04");
         assert_eq!(Period::Week.label(d), "2026-W19");
         assert_eq!(Period::Month.label(d), "2026-05");
+    }
+
+    #[test]
+    fn monthly_roll_ups_answer_whole_months_only() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let by = |group: Vec<Dimension>, from: Option<&str>, to: Option<&str>, by: Period| {
+            source(&Options { by, group, from: from.map(d), to: to.map(d), min_cell: 3 })
+        };
+        use Dimension::*;
+        assert_eq!(by(vec![Province], None, None, Period::Month), Source::MonthlyByProvince);
+        assert_eq!(by(vec![], Some("2026-02-01"), Some("2026-02-28"), Period::Month), Source::MonthlyByProvince);
+        assert_eq!(by(vec![State, Strength], None, Some("2024-02-29"), Period::Month), Source::MonthlyByState);
+        assert_eq!(by(vec![Province], Some("2026-02-02"), None, Period::Month), Source::Fine);
+        assert_eq!(by(vec![Province], None, Some("2026-02-27"), Period::Month), Source::Fine);
+        assert_eq!(by(vec![Province], None, None, Period::Week), Source::Fine);
+        assert_eq!(by(vec![Province, State], None, None, Period::Month), Source::Fine);
+        assert_eq!(by(vec![Ente], None, None, Period::Month), Source::Fine);
     }
 
     #[test]

@@ -24,8 +24,18 @@ pub struct CountQuery<'a> {
     pub columns: Vec<&'a str>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
-    /// Read the fine table (needed for ente, operator or municipality); otherwise the roll-up.
-    pub fine: bool,
+    pub source: Source,
+}
+
+/// Which counters answer a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// stats_counts: any period and dimension.
+    Fine,
+    /// The monthly roll-up by province (bounds on whole months only).
+    MonthlyByProvince,
+    /// The monthly roll-up by community, state and strength (bounds on whole months only).
+    MonthlyByState,
 }
 
 /// One aggregated counter: the period's first day, the dimension values (in the order asked,
@@ -43,10 +53,11 @@ pub struct Count {
 const DIMENSIONS: [&str; 7] = ["ente", "operator_id", "province", "municipality", "community", "state", "strong"];
 
 pub async fn counts(c: &impl GenericClient, q: &CountQuery<'_>) -> Result<Vec<Count>> {
-    let period = match q.period {
-        "day" => "day",
-        "week" => "date_trunc('week', day)::date",
-        _ => "date_trunc('month', day)::date",
+    let (period, day) = match (q.source, q.period) {
+        (Source::Fine, "day") => ("day", "day"),
+        (Source::Fine, "week") => ("date_trunc('week', day)::date", "day"),
+        (Source::Fine, _) => ("date_trunc('month', day)::date", "day"),
+        _ => ("month", "month"),
     };
     // Column names come from a fixed list, never from the caller's text.
     let columns: Vec<&str> =
@@ -55,20 +66,25 @@ pub async fn counts(c: &impl GenericClient, q: &CountQuery<'_>) -> Result<Vec<Co
     let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
     if let Some(from) = &q.from {
         params.push(from);
-        conds.push(format!("day >= ${}", params.len()));
+        conds.push(format!("{day} >= ${}", params.len()));
     }
     if let Some(to) = &q.to {
         params.push(to);
-        conds.push(format!("day <= ${}", params.len()));
+        conds.push(format!("{day} <= ${}", params.len()));
+    }
+    match q.source {
+        Source::Fine => {}
+        Source::MonthlyByProvince => conds.push("community = '*'".into()),
+        Source::MonthlyByState => conds.push("province = '*'".into()),
     }
     let cond = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
-    let source = if q.fine {
+    let source = if q.source == Source::Fine {
         format!("SELECT * FROM stats_counts {cond}")
     } else {
         format!(
-            "SELECT day, event, kind, province, community, state, strong, days, n FROM stats_rollup {cond}
+            "SELECT * FROM stats_rollup {cond}
              UNION ALL
-             SELECT day, event, kind, province, community, state, strong, days, n FROM stats_rollup_pending {cond}"
+             SELECT * FROM stats_rollup_pending {cond}"
         )
     };
     let dims: String = columns.iter().map(|c| format!(", {c}")).collect();
