@@ -11,12 +11,14 @@ use crate::output::{self, opt};
 use crate::{Env, in_session};
 
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Examples:\n  sportello audit --operator-id mrossi --from 2026-11-01\n  sportello audit --action search --format json\n  sportello audit --target RSSMRA85T10A562S"
-)]
+#[command(after_help = "\
+Examples:
+  sportello audit --by-operator mrossi --from 2026-11-01
+  sportello audit --action search --format json
+  sportello audit --target RSSMRA85T10L219G")]
 pub struct AuditArgs {
     /// Only what this operator did.
-    #[arg(long)]
+    #[arg(long = "by-operator", alias = "operator-id", value_name = "ID")]
     operator_id: Option<String>,
     /// Only this action (register, search, view, import-cia, ...).
     #[arg(long)]

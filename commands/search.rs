@@ -3,8 +3,8 @@
 use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
+use sportello::desk::search::{self, Query};
 use sportello::domain::{Community, State, parse_date};
-use sportello::search::{self, Query};
 use sportello::store::registrations::SearchRow;
 use tabled::Tabled;
 
@@ -19,17 +19,19 @@ pub enum Strong {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "Name and fiscal-code filters match the beginning of the value; `*` stands for any text
-(e.g. --last-name '*rossi*'). Dates are YYYY-MM-DD.
+#[command(after_help = "\
+Name and fiscal-code filters match the beginning of the value; `*` stands
+for any text (e.g. --last-name '*rossi*'). Dates are YYYY-MM-DD.
 
 Examples:
   sportello search --last-name ross --first-name mar
   sportello search --cf RSSMRA85 --state riscontrato --strong n
-  sportello search --province TO --municipality Torino --from 2026-01-01 --to 2026-06-30 --format csv
+  sportello search --province TO --municipality Torino \\
+      --from 2026-01-01 --to 2026-06-30 --format csv
   sportello search --number 1000042 --format json")]
 pub struct SearchArgs {
     /// Community of registration.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = crate::choice::choice::<Community>())]
     community: Option<Community>,
     /// Fiscal code, whole or its beginning.
     #[arg(long)]
@@ -53,7 +55,7 @@ pub struct SearchArgs {
     #[arg(long, value_parser = parse_date, value_name = "DATE")]
     to: Option<NaiveDate>,
     /// State of the registration.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = crate::choice::choice::<State>())]
     state: Option<State>,
     /// Strong credentials.
     #[arg(long, value_enum, default_value_t = Strong::All)]

@@ -30,10 +30,10 @@ Examples:
   sportello stats --records --from 2026-01-01 --format csv > registrations-2026.csv")]
 pub struct StatsArgs {
     /// Length of the periods.
-    #[arg(long, value_enum, default_value_t = Period::Month)]
+    #[arg(long, value_parser = crate::choice::choice::<Period>(), default_value = "month")]
     by: Period,
     /// Also count by these, comma-separated.
-    #[arg(long, value_enum, value_delimiter = ',', value_name = "DIMENSIONS")]
+    #[arg(long, value_parser = crate::choice::choice::<Dimension>(), value_delimiter = ',', value_name = "DIMENSIONS")]
     group: Vec<Dimension>,
     /// From this day (of the event; of registration with --records).
     #[arg(long, value_parser = parse_date, value_name = "DATE")]

@@ -49,6 +49,9 @@ _sportello() {
             sportello,import-cia)
                 cmd="sportello__subcmd__import__subcmd__cia"
                 ;;
+            sportello,man)
+                cmd="sportello__subcmd__man"
+                ;;
             sportello,operator)
                 cmd="sportello__subcmd__operator"
                 ;;
@@ -160,6 +163,9 @@ _sportello() {
             sportello__subcmd__help,import-cia)
                 cmd="sportello__subcmd__help__subcmd__import__subcmd__cia"
                 ;;
+            sportello__subcmd__help,man)
+                cmd="sportello__subcmd__help__subcmd__man"
+                ;;
             sportello__subcmd__help,operator)
                 cmd="sportello__subcmd__help__subcmd__operator"
                 ;;
@@ -248,7 +254,7 @@ _sportello() {
 
     case "${cmd}" in
         sportello)
-            opts="-h -V --database-url --home --operator --format --help --version db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats completions help"
+            opts="-v -q -h -V --database-url --home --operator --format --verbose --quiet --help --version db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -278,13 +284,13 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__audit)
-            opts="-h --operator-id --action --target --from --to --limit --database-url --home --operator --format --help"
+            opts="-v -q -h --by-operator --action --target --from --to --limit --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --operator-id)
+                --by-operator)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -332,7 +338,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__book)
-            opts="-h --cf --number --operation --delegate-kind --delegate-first-name --delegate-last-name --delegate-cf --delegate-doc-type --delegate-doc-number --delegate-doc-issued --delegate-doc-issuer --delegate-email --delegate-phone --print-code --database-url --home --operator --format --help"
+            opts="-v -q -h --cf --number --operation --delegate-kind --delegate-first-name --delegate-last-name --delegate-cf --delegate-doc-type --delegate-doc-number --delegate-doc-issued --delegate-doc-issuer --delegate-email --delegate-phone --print-code --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -414,7 +420,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__change__subcmd__residence)
-            opts="-h --cf --number --province --municipality --address --street-number --postcode --city --country --database-url --home --operator --format --help"
+            opts="-v -q -h --cf --number --province --municipality --address --street-number --postcode --city --country --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -480,7 +486,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__citizen)
-            opts="-h --database-url --home --operator --format --help activate revoke help"
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help activate revoke help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -510,7 +516,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__citizen__subcmd__activate)
-            opts="-h --cf --code --pin --accept-rules --username --password --question --answer --database-url --home --operator --format --help"
+            opts="-v -q -h --cf --code --pin --accept-rules --username --password --question --answer --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -624,7 +630,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__citizen__subcmd__revoke)
-            opts="-h --cf --code --database-url --home --operator --format --help"
+            opts="-v -q -h --cf --code --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -662,7 +668,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__completions)
-            opts="-h --database-url --home --operator --format --help bash elvish fish powershell zsh"
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -692,7 +698,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__db)
-            opts="-h --database-url --home --operator --format --help status start stop migrate help"
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help status start stop migrate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -806,7 +812,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__db__subcmd__migrate)
-            opts="-h --database-url --home --operator --format --help"
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -836,7 +842,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__db__subcmd__start)
-            opts="-h --database-url --home --operator --format --help"
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -866,7 +872,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__db__subcmd__status)
-            opts="-h --database-url --home --operator --format --help"
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -896,7 +902,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__db__subcmd__stop)
-            opts="-h --database-url --home --operator --format --help"
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -926,7 +932,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__edit)
-            opts="-h --cf --number --first-name --last-name --birth-date --sex --doc-type --doc-number --doc-issued --doc-issuer --address --street-number --postcode --city --country --email --mobile --phone --dom-care-of --dom-address --dom-street-number --dom-province --dom-municipality --dom-postcode --dom-send-mail --note --other-notes --database-url --home --operator --format --help"
+            opts="-v -q -h --cf --number --first-name --last-name --birth-date --sex --doc-type --doc-number --doc-issued --doc-issuer --address --street-number --postcode --city --country --dom-care-of --dom-address --dom-street-number --dom-province --dom-municipality --dom-postcode --dom-send-mail --email --mobile --phone --note --other-notes --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -992,18 +998,6 @@ _sportello() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --email)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --mobile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --phone)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --dom-care-of)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1025,6 +1019,18 @@ _sportello() {
                     return 0
                     ;;
                 --dom-postcode)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mobile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --phone)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1060,7 +1066,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__edit__subcmd__delegate)
-            opts="-h --cf --number --delegate-kind --delegate-first-name --delegate-last-name --delegate-cf --delegate-doc-type --delegate-doc-number --delegate-doc-issued --delegate-doc-issuer --delegate-email --delegate-phone --database-url --home --operator --format --help"
+            opts="-v -q -h --cf --number --delegate-kind --delegate-first-name --delegate-last-name --delegate-cf --delegate-doc-type --delegate-doc-number --delegate-doc-issued --delegate-doc-issuer --delegate-email --delegate-phone --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1138,7 +1144,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__help)
-            opts="db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats completions help"
+            opts="db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1389,6 +1395,20 @@ _sportello() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sportello__subcmd__help__subcmd__man)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sportello__subcmd__help__subcmd__operator)
             opts="add list show"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1572,7 +1592,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__import__subcmd__aura)
-            opts="-h --encoding --rejects --full-snapshot --preload --dry-run --force --chunk-size --writers --database-url --home --operator --format --help"
+            opts="-v -q -h --encoding --rejects --full-snapshot --preload --dry-run --force --chunk-size --writers --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1622,7 +1642,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__import__subcmd__cia)
-            opts="-h --encoding --rejects --full-snapshot --preload --dry-run --force --chunk-size --writers --database-url --home --operator --format --help"
+            opts="-v -q -h --encoding --rejects --full-snapshot --preload --dry-run --force --chunk-size --writers --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1671,8 +1691,42 @@ _sportello() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sportello__subcmd__man)
+            opts="-v -q -h --roff --write --database-url --home --operator --format --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --write)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sportello__subcmd__operator)
-            opts="-h --database-url --home --operator --format --help add list show help"
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help add list show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1702,7 +1756,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__operator__subcmd__add)
-            opts="-h --name --ente --fse --province --municipality --database-url --home --operator --format --help"
+            opts="-v -q -h --name --ente --fse --province --municipality --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1818,7 +1872,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__operator__subcmd__list)
-            opts="-h --database-url --home --operator --format --help"
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1848,7 +1902,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__operator__subcmd__show)
-            opts="-h --database-url --home --operator --format --help"
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1878,7 +1932,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__print__subcmd__letters)
-            opts="-h --cf --number --summary --rules --proxy-form --guardianship --activation-code --pin-by-post --postal-run --province --limit --batch-size --out --dry-run --database-url --home --operator --format --help"
+            opts="-v -q -h --cf --number --summary --rules --proxy-form --guardianship --activation-code --pin-by-post --postal-run --province --limit --batch-size --out --dry-run --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1932,7 +1986,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__regenerate__subcmd__code)
-            opts="-h --cf --number --print --mailbox --dry-run --database-url --home --operator --format --help"
+            opts="-v -q -h --cf --number --print-code --mailbox --dry-run --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1974,7 +2028,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__register)
-            opts="-h --cf --province --municipality --community --first-name --last-name --birth-date --sex --doc-type --doc-number --doc-issued --doc-issuer --address --street-number --postcode --city --country --email --mobile --phone --dom-care-of --dom-address --dom-street-number --dom-province --dom-municipality --dom-postcode --dom-send-mail --note --other-notes --delegate-kind --delegate-first-name --delegate-last-name --delegate-cf --delegate-doc-type --delegate-doc-number --delegate-doc-issued --delegate-doc-issuer --delegate-email --delegate-phone --print-code --no-prompt --database-url --home --operator --format --help"
+            opts="-v -q -h --cf --province --municipality --community --first-name --last-name --birth-date --sex --doc-type --doc-number --doc-issued --doc-issuer --address --street-number --postcode --city --country --dom-care-of --dom-address --dom-street-number --dom-province --dom-municipality --dom-postcode --dom-send-mail --email --mobile --phone --note --other-notes --delegate-kind --delegate-first-name --delegate-last-name --delegate-cf --delegate-doc-type --delegate-doc-number --delegate-doc-issued --delegate-doc-issuer --delegate-email --delegate-phone --print-code --no-prompt --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2048,18 +2102,6 @@ _sportello() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --email)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --mobile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --phone)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --dom-care-of)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2081,6 +2123,18 @@ _sportello() {
                     return 0
                     ;;
                 --dom-postcode)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mobile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --phone)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2156,7 +2210,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__revoke)
-            opts="-h --letters --report --dry-run --cf --letter-protocol --first-name --last-name --doc-number --doc-issued --database-url --home --operator --format --help"
+            opts="-v -q -h --letters --report --dry-run --cf --letter-protocol --first-name --last-name --doc-number --doc-issued --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2218,14 +2272,14 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__runs)
-            opts="-h --kind --limit --database-url --home --operator --format --help"
+            opts="-v -q -h --kind --limit --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --kind)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "import-cia import-aura postal-run helpdesk-mailbox revoke-letters" -- "${cur}"))
                     return 0
                     ;;
                 --limit)
@@ -2256,7 +2310,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__search)
-            opts="-h --community --cf --last-name --first-name --province --municipality --from --to --state --strong --number --limit --database-url --home --operator --format --help"
+            opts="-v -q -h --community --cf --last-name --first-name --province --municipality --from --to --state --strong --number --limit --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2334,7 +2388,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__show)
-            opts="-h --cf --number --database-url --home --operator --format --help"
+            opts="-v -q -h --cf --number --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2372,7 +2426,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__stats)
-            opts="-h --by --group --from --to --min-cell --records --database-url --home --operator --format --help"
+            opts="-v -q -h --by --group --from --to --min-cell --records --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2422,7 +2476,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__username)
-            opts="-h --cf --number --document --database-url --home --operator --format --help"
+            opts="-v -q -h --cf --number --document --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

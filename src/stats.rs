@@ -15,8 +15,10 @@ use serde::Serialize;
 use serde_json::json;
 use sha2::Sha256;
 
-use crate::citizen::tombstone_hash;
+use crate::audit::{AuditEvent, Entry, Target};
+use crate::domain::Vocabulary;
 use crate::error::{Error, Result};
+use crate::portal::tombstone_hash;
 use crate::secrets::SecretKey;
 use crate::session::Session;
 use crate::store::stats::{self as store, CountQuery, Person, RawRecord, Source};
@@ -29,7 +31,7 @@ pub fn authorise(session: &Session) -> Result<()> {
 }
 
 /// The length of the periods counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Period {
     Day,
@@ -37,7 +39,11 @@ pub enum Period {
     Month,
 }
 
-impl Period {
+impl Vocabulary for Period {
+    fn all() -> &'static [Period] {
+        &[Period::Day, Period::Week, Period::Month]
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Period::Day => "day",
@@ -45,7 +51,9 @@ impl Period {
             Period::Month => "month",
         }
     }
+}
 
+impl Period {
     /// How a period is named: `2026-05-04`, `2026-W19`, `2026-05`.
     pub fn label(self, start: NaiveDate) -> String {
         match self {
@@ -60,7 +68,7 @@ impl Period {
 }
 
 /// What counts can be grouped by besides the period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Dimension {
     /// The organisation of the desk that acted.
@@ -76,6 +84,26 @@ pub enum Dimension {
     State,
     /// Strong credentials (Y/N) when the event happened.
     Strength,
+}
+
+impl Vocabulary for Dimension {
+    fn all() -> &'static [Dimension] {
+        use Dimension::*;
+        &[Ente, Operator, Province, Municipality, Community, State, Strength]
+    }
+
+    /// The name on the command line.
+    fn as_str(self) -> &'static str {
+        match self {
+            Dimension::Ente => "ente",
+            Dimension::Operator => "operator",
+            Dimension::Province => "province",
+            Dimension::Municipality => "municipality",
+            Dimension::Community => "community",
+            Dimension::State => "state",
+            Dimension::Strength => "strength",
+        }
+    }
 }
 
 impl Dimension {
@@ -341,17 +369,9 @@ pub async fn report(session: &Session, mut opts: Options) -> Result<Report> {
         })
         .collect::<Vec<_>>();
 
-    session
-        .record(
-            &client,
-            "stats",
-            None,
-            json!({ "records": false, "by": opts.by, "group": opts.group, "from": opts.from, "to": opts.to,
-                    "min_cell": opts.min_cell }),
-            Some(rows.len() as i64),
-            "ok",
-        )
-        .await?;
+    let details = json!({ "records": false, "by": opts.by, "group": opts.group, "from": opts.from, "to": opts.to,
+                          "min_cell": opts.min_cell });
+    session.record(&client, Entry::new(AuditEvent::Stats, Target::None).details(details).count(rows.len())).await?;
     Ok(Report { options: opts, columns, rows })
 }
 
@@ -398,10 +418,9 @@ impl ExportKey {
 
 impl Drop for ExportKey {
     fn drop(&mut self) {
-        // Volatile writes, so that the compiler cannot leave the key in memory as dead data.
-        for b in self.0.iter_mut() {
-            unsafe { std::ptr::write_volatile(b, 0) };
-        }
+        // Overwritten, and the zeros made observable so that the writes are not dropped as dead.
+        self.0.fill(0);
+        std::hint::black_box(&self.0);
     }
 }
 
@@ -439,9 +458,8 @@ pub async fn records(
         .await?;
     let total = store::count_records(&tx, opts.from, opts.to).await?;
     let audit = session.db.client().await?;
-    session
-        .record(&audit, "stats", None, json!({ "records": true, "from": opts.from, "to": opts.to }), Some(total), "ok")
-        .await?;
+    let details = json!({ "records": true, "from": opts.from, "to": opts.to });
+    session.record(&audit, Entry::new(AuditEvent::Stats, Target::None).details(details).count(total as usize)).await?;
     drop(audit);
 
     let mut written = 0u64;

@@ -7,9 +7,9 @@ use tokio_postgres::types::ToSql;
 
 use crate::error::Result;
 
-/// One thing that happened, to be recorded. Never carries a secret.
+/// One row to append, as [`crate::audit::write`] makes it. Never carries a secret.
 #[derive(Debug, Clone, Default)]
-pub struct Entry<'a> {
+pub struct Row<'a> {
     pub operator_id: Option<&'a str>,
     pub origin: &'a str,
     pub command: &'a str,
@@ -20,7 +20,7 @@ pub struct Entry<'a> {
     pub outcome: &'a str,
 }
 
-pub async fn insert(c: &impl GenericClient, e: &Entry<'_>) -> Result<()> {
+pub async fn insert(c: &impl GenericClient, e: &Row<'_>) -> Result<()> {
     c.execute(
         "INSERT INTO audit_log (operator_id, origin, command, action, target, details, result_count, outcome)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

@@ -5,11 +5,12 @@ use std::collections::{HashMap, HashSet};
 
 use sportello::batch::letter_revocations::{self, Letter};
 use sportello::batch::{Quiet, postal};
-use sportello::book::{self, Booked};
-use sportello::citizen::{self, Activation};
+use sportello::desk::book::{self, Booked};
+use sportello::desk::handover::Desk;
+use sportello::desk::register::{self, Prepared};
+use sportello::desk::reprint;
 use sportello::domain::{OperationKind, Sex};
-use sportello::handover::Desk;
-use sportello::register::{self, Prepared};
+use sportello::portal::{self as citizen, Activation};
 use sportello::session::Session;
 use sportello::stats::{self, Cell, Dimension, Options, Period, RecordOptions, Report};
 use sportello::store::registrations::Key;
@@ -21,7 +22,7 @@ use crate::harness::{TestDb, new_operator, text};
 /// Registers at the desk (the strong verification is booked with it).
 async fn at_desk(s: &Session, desk: &Desk, c: &Citizen) -> Booked {
     match register::prepare(s, c.request()).await.unwrap() {
-        Prepared::New(draft) => register::register_at_desk(s, desk, draft, None, true).await.unwrap(),
+        Prepared::New(draft) => register::register_at_desk(s, desk, *draft, None, true).await.unwrap(),
         Prepared::AlreadyRegistered(r) => panic!("{} already registered as {}", c.cf, r.registration_number),
     }
 }
@@ -149,7 +150,7 @@ async fn counts_match_a_population_built_at_the_desk() {
     assert!(matches!(outcome, letter_revocations::Outcome::Revoked { .. }));
     // Two PIN letters by post.
     for b in &booked[1..3] {
-        postal::request_reprint(&s, &Key::Number(b.registration_number)).await.unwrap();
+        reprint::request_pin_by_post(&s, &Key::Number(b.registration_number)).await.unwrap();
     }
     let out = db.files.path().join("postal");
     let run = postal::run(
