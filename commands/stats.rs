@@ -11,23 +11,25 @@ use crate::output::{self, Format};
 use crate::{Env, in_session};
 
 #[derive(Debug, Args)]
-#[command(after_help = "Counts what happened in each period: registrations; operations booked, completed (with the
-median and 90th percentile of the days from booking) and discarded, by kind; activations;
-promotions; revocations at the desk and by letter; postal PIN letters printed; helpdesk
-requests honoured and refused; lockouts. Residence, community, state and strength are the
-registration's when the event happened. A count below --min-cell is shown as <N. No output
+#[command(after_help = "Counts what happened in each period: registrations; operations booked,
+completed (with the median and 90th percentile of the days from booking) and
+discarded, by kind; activations; promotions; revocations at the desk and by
+letter; postal PIN letters printed; helpdesk requests honoured and refused;
+lockouts. Residence, community, state and strength are the registration's
+when the event happened. A count below --min-cell is shown as <N. No output
 carries a fiscal code, a name, an address, an email or a document.
 
---records exports one row per registration (registered between --from and --to): year of
-birth, sex, residence, community, state, strength, the days of registration, verification,
-activation and revocation, and a pseudonym that links the rows of one person within this
-export only (a new random key is made for each export, and never kept).
+--records exports one row per registration (registered between --from and
+--to): year of birth, sex, residence, community, state, strength, the days of
+registration, verification, activation and revocation, and a pseudonym that
+links the rows of one person within this export only (a new random key is
+made for each export, and never kept).
 
 Examples:
   sportello stats --by month --group province
-  sportello stats --by week --group ente,operator --from 2026-01-01 --to 2026-03-31
+  sportello stats --by week --group ente,operator --from 2026-01-01
   sportello stats --by day --group municipality --min-cell 5 --format csv
-  sportello stats --records --from 2026-01-01 --format csv > registrations-2026.csv")]
+  sportello stats --records --from 2026-01-01 --format csv > records.csv")]
 pub struct StatsArgs {
     /// Length of the periods.
     #[arg(long, value_parser = crate::choice::choice::<Period>(), default_value = "month")]
