@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! Benchmark of `sportello stats` at regional scale: reports over 5M registrations and 10M
 //! operations, counted by the triggers of V8 as they were written, beside a baseline measured in
 //! the same run (the same monthly counts by province computed from the live tables). Figures are
@@ -119,7 +120,7 @@ async fn main() {
             .unwrap();
         (r.get(0), r.get(1))
     };
-    for (j, after_days, open_share) in [(1, 1, 0), (2, 40, 5)] {
+    for (j, after_days, open_share) in [(1i64, 1i32, 0i64), (2, 40, 5)] {
         let mut start = lo;
         while start <= hi {
             let end = start + CHUNK - 1;
@@ -133,7 +134,7 @@ async fn main() {
                      JOIN bench_municipalities m ON m.istat_code = r.res_municipality
                      JOIN operators o ON o.id = 'op' || lpad((m.k % 400)::text, 3, '0')
                      WHERE r.registration_number BETWEEN $1 AND $2",
-                    &[&start, &end, &(j as i64), &(after_days as i32)],
+                    &[&start, &end, &j, &after_days],
                 )
                 .await
                 .unwrap();
@@ -142,7 +143,7 @@ async fn main() {
                     "UPDATE operations SET status = CASE WHEN id % 7 = 0 THEN 'D' ELSE 'S' END,
                          closed_at = requested_at + (id * 13 % 30) * interval '1 day'
                      WHERE registration_number BETWEEN $1 AND $2 AND status = 'A' AND id % 100 >= $3",
-                    &[&start, &end, &(open_share as i64)],
+                    &[&start, &end, &open_share],
                 )
                 .await
                 .unwrap();
@@ -159,6 +160,8 @@ async fn main() {
         (count("SELECT count(*) FROM registrations").await, count("SELECT count(*) FROM operations").await);
     let fine = count("SELECT count(*) FROM stats_counts").await;
     let pending = count("SELECT count(*) FROM stats_rollup_pending").await;
+    let size: String =
+        owner.query_one("SELECT pg_size_pretty(pg_total_relation_size('stats_counts'))", &[]).await.unwrap().get(0);
     println!(
         "\ndata: {regs} registrations ({:.0} s), {ops} operations booked and closed ({:.0} s), counted by the triggers",
         secs(load_registrations),
