@@ -20,6 +20,7 @@ mod register;
 mod runs;
 mod search;
 mod show;
+mod stats;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -140,6 +141,8 @@ enum Command {
     ImportCia(import::ImportArgs),
     /// Import a health-service registry (AURA) export.
     ImportAura(import::ImportArgs),
+    /// Statistics for the Region: counts by period and dimension, or records without identity.
+    Stats(stats::StatsArgs),
     /// Print shell completions (bash, zsh, fish).
     Completions(completions::CompletionsArgs),
     /// Print the manual page of sportello or of one of its commands.
@@ -167,6 +170,7 @@ impl Command {
             Command::Audit(_) => "audit",
             Command::ImportCia(_) => "import-cia",
             Command::ImportAura(_) => "import-aura",
+            Command::Stats(_) => "stats",
             Command::Completions(_) => "completions",
             Command::Man(_) => "man",
         }
@@ -193,6 +197,7 @@ impl Command {
             | Command::Search(_)
             | Command::Runs(_)
             | Command::Audit(_)
+            | Command::Stats(_)
             | Command::Completions(_)
             | Command::Man(_) => Target::None,
         }
@@ -273,6 +278,7 @@ async fn run(cli: Cli) -> sportello::Result<i32> {
         Command::Audit(a) => audit::run(&env, a).await,
         Command::ImportCia(a) => import::run(&env, sportello::store::registry::Source::Cia, a).await,
         Command::ImportAura(a) => import::run(&env, sportello::store::registry::Source::Aura, a).await,
+        Command::Stats(a) => stats::run(&env, a).await,
         Command::Completions(a) => completions::run(a),
         Command::Man(a) => man::run(a),
     }

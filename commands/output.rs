@@ -95,3 +95,36 @@ pub fn json<T: Serialize>(value: &T) -> sportello::Result<()> {
     println!("{}", serde_json::to_string_pretty(value).map_err(fail)?);
     Ok(())
 }
+
+/// Prints a grid whose columns are known only at run time: a table or CSV from `headers` and
+/// `cells`, or `json` as it is.
+pub fn grid<J: Serialize>(
+    format: Format,
+    headers: &[String],
+    cells: &[Vec<String>],
+    json: &J,
+) -> sportello::Result<()> {
+    match format {
+        Format::Table if cells.is_empty() => println!("(no results)"),
+        Format::Table => {
+            let mut b = tabled::builder::Builder::default();
+            b.push_record(headers.iter().cloned());
+            for row in cells {
+                b.push_record(row.iter().cloned());
+            }
+            let mut table = b.build();
+            table.with(Style::psql());
+            println!("{table}");
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(std::io::stdout());
+            w.write_record(headers).map_err(fail)?;
+            for row in cells {
+                w.write_record(row).map_err(fail)?;
+            }
+            w.flush().map_err(fail)?;
+        }
+        Format::Json => println!("{}", serde_json::to_string_pretty(json).map_err(fail)?),
+    }
+    Ok(())
+}

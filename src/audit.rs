@@ -53,6 +53,8 @@ pub enum AuditEvent {
     CitizenWrongCode,
     CitizenActivate,
     CitizenRevoke,
+    /// A statistics report or record-level export (`sportello stats`).
+    Stats,
     /// A command that failed or was refused before it could say more.
     Command,
 }
@@ -90,6 +92,7 @@ impl AuditEvent {
         AuditEvent::CitizenWrongCode,
         AuditEvent::CitizenActivate,
         AuditEvent::CitizenRevoke,
+        AuditEvent::Stats,
         AuditEvent::Command,
     ];
 
@@ -126,6 +129,7 @@ impl AuditEvent {
             AuditEvent::CitizenWrongCode => "citizen-wrong-code",
             AuditEvent::CitizenActivate => "citizen-activate",
             AuditEvent::CitizenRevoke => "citizen-revoke",
+            AuditEvent::Stats => "stats",
             AuditEvent::Command => "command",
         }
     }

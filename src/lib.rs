@@ -15,6 +15,7 @@ pub mod operators;
 pub mod portal;
 pub mod secrets;
 pub mod session;
+pub mod stats;
 pub mod store;
 
 pub use error::{Error, Result};

@@ -86,6 +86,7 @@ pub const COMMANDS: &[(&str, &[Role])] = &[
     ("print-letters --postal-run", &[Role::Batch]),
     ("runs", &[Role::Batch, Role::Helpdesk, Role::Auditor]),
     ("audit", &[Role::Auditor]),
+    ("stats", &[Role::Auditor, Role::Admin]),
     ("operator add", &[Role::Admin]),
     ("operator grant", &[Role::Admin]),
     ("operator revoke-role", &[Role::Admin]),

@@ -15,6 +15,7 @@ pub mod registrations;
 pub mod registry;
 pub mod revocations;
 pub mod runs;
+pub mod stats;
 pub mod tls;
 mod vocabulary;
 

@@ -177,11 +177,16 @@ impl TestDb {
     /// Makes `id` an operator of this test's database with `roles`, added by `admin` (as an
     /// administrator does), its login created with the test password (as the DBA does).
     pub async fn add_operator(&self, id: &str, roles: &[Role], provinces: &[&str], municipalities: &[&str]) {
-        let _lock = RoleLock::take().await;
-        create_login(id).await;
-        let admin = Session::open(self.login("admin").await, None, "test").await.unwrap().with_key(self.key());
         let mut new = new_operator(id, provinces, municipalities);
         new.roles = roles.to_vec();
+        self.add(new).await;
+    }
+
+    /// Makes `new` an operator of this test's database, as [`TestDb::add_operator`] does.
+    pub async fn add(&self, new: sportello::operators::NewOperator) {
+        let _lock = RoleLock::take().await;
+        create_login(&new.id).await;
+        let admin = Session::open(self.login("admin").await, None, "test").await.unwrap().with_key(self.key());
         sportello::operators::add(&admin, new).await.unwrap();
     }
 
