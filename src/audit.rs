@@ -31,6 +31,7 @@ pub enum AuditEvent {
     OperatorList,
     OperatorView,
     AuditList,
+    AuditVerify,
     Runs,
     ImportCia,
     ImportAura,
@@ -63,6 +64,7 @@ impl AuditEvent {
         AuditEvent::OperatorList,
         AuditEvent::OperatorView,
         AuditEvent::AuditList,
+        AuditEvent::AuditVerify,
         AuditEvent::Runs,
         AuditEvent::ImportCia,
         AuditEvent::ImportAura,
@@ -94,6 +96,7 @@ impl AuditEvent {
             AuditEvent::OperatorList => "operator-list",
             AuditEvent::OperatorView => "operator-view",
             AuditEvent::AuditList => "audit-list",
+            AuditEvent::AuditVerify => "audit-verify",
             AuditEvent::Runs => "runs",
             AuditEvent::ImportCia => "import-cia",
             AuditEvent::ImportAura => "import-aura",
@@ -126,6 +129,8 @@ pub enum Outcome {
     Exists,
     Started,
     Resumed,
+    /// `audit verify` found the chain broken.
+    Broken,
 }
 
 impl Outcome {
@@ -139,6 +144,7 @@ impl Outcome {
             Outcome::Exists => "exists",
             Outcome::Started => "started",
             Outcome::Resumed => "resumed",
+            Outcome::Broken => "broken",
         }
     }
 

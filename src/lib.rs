@@ -3,6 +3,7 @@
 //! The library decides; the `sportello` binary (in `commands/`) only talks to people.
 
 pub mod audit;
+pub mod audit_chain;
 pub mod batch;
 pub mod config;
 pub mod config_file;

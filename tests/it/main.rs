@@ -7,6 +7,7 @@ mod tls_server;
 
 mod audit;
 mod batch;
+mod chain;
 mod cli;
 mod desk;
 mod embedded;
