@@ -203,6 +203,11 @@ pub enum Actor<'a> {
     Citizen {
         command: &'a str,
     },
+    /// Someone refused before a session opened (no operator, an unknown one): no operator id.
+    Nobody {
+        origin: &'a str,
+        command: &'a str,
+    },
 }
 
 /// One row to append.
@@ -246,6 +251,7 @@ pub async fn write(c: &impl GenericClient, actor: Actor<'_>, entry: Entry) -> Re
     let (operator_id, origin, command) = match actor {
         Actor::Operator { id, origin, command } => (Some(id), origin, command),
         Actor::Citizen { command } => (None, "citizen portal", command),
+        Actor::Nobody { origin, command } => (None, origin, command),
     };
     audit::insert(
         c,

@@ -27,20 +27,45 @@ pub fn origin() -> String {
     format!("{user}@{host}")
 }
 
+/// Records a command refused before a session could open (no operator, an unknown one), with
+/// what it named, and returns the refusal.
+async fn refused_before_session(db: &Database, command: &str, target: Target, error: Error) -> Error {
+    let origin = origin();
+    let entry = Entry::new(AuditEvent::Command, target)
+        .details(serde_json::json!({ "command": command, "error": error.to_string() }))
+        .outcome(Outcome::of_error(&error));
+    let written = match db.client().await {
+        Ok(client) => audit::write(&client, Actor::Nobody { origin: &origin, command }, entry).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = written {
+        tracing::warn!("the refusal could not be recorded in the audit log: {e}");
+    }
+    error
+}
+
 impl Session {
     /// Opens a session for an existing operator.
     pub async fn open(db: Database, operator_id: Option<&str>, command: &str) -> Result<Session> {
         let Some(id) = operator_id.map(str::trim).filter(|s| !s.is_empty()) else {
-            return Err(Error::Invalid(
+            let error = Error::Invalid(
                 "no operator given: use --operator ID or set SPORTELLO_OPERATOR (see `sportello operator list`)".into(),
-            ));
+            );
+            return Err(refused_before_session(&db, command, Target::None, error).await);
         };
-        let id = &crate::domain::text::operator_id(id).map_err(Error::Invalid)?;
+        let id = match crate::domain::text::operator_id(id) {
+            Ok(id) => id,
+            Err(e) => {
+                let target = Target::Operator(id.chars().take(64).collect());
+                return Err(refused_before_session(&db, command, target, Error::Invalid(e)).await);
+            }
+        };
         let client = db.client().await?;
-        let Some(operator) = operators::get(&client, id).await? else {
-            return Err(Error::NotFound(format!(
+        let Some(operator) = operators::get(&client, &id).await? else {
+            let error = Error::NotFound(format!(
                 "unknown operator '{id}': an existing operator must add it with `sportello operator add`"
-            )));
+            ));
+            return Err(refused_before_session(&db, command, Target::Operator(id), error).await);
         };
         drop(client);
         Ok(Session { db, operator, origin: origin(), command: command.to_string() })

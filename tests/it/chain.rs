@@ -268,3 +268,31 @@ async fn a_writer_that_cannot_see_the_head_fails_instead_of_forking() {
     let v = audit_chain::walk(&db.db.client().await.unwrap(), None).await.unwrap();
     assert!(v.intact(), "{:?}", v.problem);
 }
+
+#[tokio::test]
+async fn refusals_before_a_session_are_recorded_with_their_target() {
+    let db = TestDb::new().await;
+    let out = db.cli(Some("ghost"), &["search", "--last-name", "rossi"]);
+    assert_eq!(out.status.code(), Some(4), "{:?}", text(&out));
+    let out = db.cli(None, &["show", "--number", "1000001"]);
+    assert_eq!(out.status.code(), Some(3), "{:?}", text(&out));
+    let owner = db.owner().await;
+    let rows = owner
+        .query(
+            "SELECT operator_id, target, outcome, command, details->>'error' FROM audit_log
+             WHERE action = 'command' ORDER BY seq",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].get::<_, Option<String>>(0), None, "no operator is named by an unknown one");
+    assert_eq!(rows[0].get::<_, Option<String>>(1).as_deref(), Some("ghost"));
+    assert_eq!(rows[0].get::<_, String>(2), "not-found");
+    assert_eq!(rows[0].get::<_, String>(3), "search");
+    assert!(rows[0].get::<_, String>(4).contains("unknown operator 'ghost'"));
+    assert_eq!(rows[1].get::<_, String>(2), "invalid");
+    assert_eq!(rows[1].get::<_, String>(3), "show");
+    let (code, stdout, stderr) = verify(&db, &[]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+}
