@@ -2295,7 +2295,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__revoke)
-            opts="-v -q -h --letters --report --dry-run --cf --letter-protocol --first-name --last-name --doc-number --doc-issued --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --letters --report --dry-run --cf --letter-protocol --first-name --last-name --doc-number --doc-issued --letter-date --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2330,6 +2330,10 @@ _sportello() {
                     return 0
                     ;;
                 --doc-issued)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --letter-date)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

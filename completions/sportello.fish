@@ -430,10 +430,11 @@ complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l letters -
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l report -d 'Write the letters not honoured (line, field, value, reason) to this CSV file' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l cf -d 'One letter: the citizen\'s fiscal code' -r
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l letter-protocol -d 'One letter: its protocol number' -r
-complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l first-name -d 'One letter: first name as written (checked when given)' -r
-complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l last-name -d 'One letter: last name as written (checked when given)' -r
-complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l doc-number -d 'One letter: identity document number (checked when given)' -r
-complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l doc-issued -d 'One letter: document issue date (checked when given)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l first-name -d 'One letter: first name as written' -r
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l last-name -d 'One letter: last name as written' -r
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l doc-number -d 'One letter: identity document number' -r
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l doc-issued -d 'One letter: document issue date' -r
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l letter-date -d 'One letter: the date of its protocol' -r
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l operator -d 'The acting operator, stamped on every write and audit record' -r
