@@ -10,6 +10,7 @@ pub mod config_file;
 pub mod desk;
 pub mod domain;
 pub mod error;
+pub mod files;
 pub mod letters;
 pub mod mail;
 pub mod operators;

@@ -119,10 +119,13 @@ pub fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
         context: format!("cannot write {}", path.display()),
         source: std::io::Error::other(e),
     };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(Error::io(format!("cannot create {}", dir.display())))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.exists()
+    {
+        crate::files::dir(dir, crate::files::Access::Private)?;
     }
-    let mut w = csv::Writer::from_path(path).map_err(fail)?;
+    // Rejected rows carry fiscal codes and names: the report is private (0600).
+    let mut w = csv::Writer::from_writer(crate::files::create(path, crate::files::Access::Private)?);
     if rejects.is_empty() {
         w.write_record(["line", "field", "value", "reason"]).map_err(fail)?;
     }

@@ -7,7 +7,6 @@
 //! batch record are committed, then the files are renamed. A resumed run renames the files of
 //! committed batches and deletes those of uncommitted ones (whose PINs were never stored).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
@@ -18,6 +17,7 @@ use super::{Begin, Progress, RunKind};
 use crate::audit::{AuditEvent, Entry, Target};
 use crate::desk::handover::Desk;
 use crate::error::{Error, Result};
+use crate::files::Access;
 use crate::letters;
 use crate::secrets::{self, Purpose};
 use crate::session::Session;
@@ -34,6 +34,9 @@ pub struct Options {
     pub out: PathBuf,
     /// Count the letters due and the files they would fill; print and store nothing.
     pub dry_run: bool,
+    /// A group that may read the output (the print shop: `SPORTELLO_POSTAL_GROUP`); without
+    /// it, only the service's own user.
+    pub group: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -59,10 +62,8 @@ fn tmp(path: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut f = std::fs::File::create(path).map_err(Error::io(format!("cannot create {}", path.display())))?;
-    f.write_all(bytes).map_err(Error::io(format!("cannot write {}", path.display())))?;
-    f.sync_all().map_err(Error::io(format!("cannot sync {}", path.display())))
+fn write_synced(path: &Path, bytes: &[u8], access: Access) -> Result<()> {
+    crate::files::write(path, bytes, access, true)
 }
 
 fn sync_dir(dir: &Path) -> Result<()> {
@@ -126,7 +127,9 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
         let letters = opts.limit.map(|l| l.min(due)).unwrap_or(due).max(0) as u64;
         return Ok(Report { letters, batches: letters.div_ceil(opts.batch_size as u64), ..Default::default() });
     }
-    std::fs::create_dir_all(&opts.out).map_err(Error::io(format!("cannot create {}", opts.out.display())))?;
+    // PINs and addresses: 0600 in 0700, or 0640 in 0750 for the print shop's group.
+    let access = Access::group(opts.group.as_deref())?;
+    crate::files::dir(&opts.out, access)?;
     let out = opts.out.canonicalize().map_err(Error::io(format!("cannot resolve {}", opts.out.display())))?;
     let options = json!({ "province": province, "limit": opts.limit, "batch_size": opts.batch_size, "out": out });
     let Begin::Fresh(run) = super::begin(
@@ -189,8 +192,8 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
         let manifest = manifest.into_inner().map_err(|e| Error::Internal(format!("manifest: {e}")))?;
         let (pdf_tmp, manifest_tmp, dir) = (tmp(&pdf_path), tmp(&manifest_path), out.clone());
         let write = tokio::task::spawn_blocking(move || -> Result<()> {
-            write_synced(&pdf_tmp, &letters::render(&pages)?)?;
-            write_synced(&manifest_tmp, &manifest)?;
+            write_synced(&pdf_tmp, &letters::render(&pages)?, access)?;
+            write_synced(&manifest_tmp, &manifest, access)?;
             sync_dir(&dir)
         });
         let store = postal::store_printed(&tx, &numbers, &hashes);

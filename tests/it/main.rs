@@ -11,6 +11,7 @@ mod chain;
 mod cli;
 mod desk;
 mod embedded;
+mod files;
 mod help;
 mod hygiene;
 mod import;
