@@ -54,9 +54,10 @@ Examples:
   sportello audit verify --format json \\
       --head 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 
-Each audit row is stamped by the database and carries a SHA-256 over its content and the hash
-of the row before it. A chain cannot show on its own that its last rows were cut off: keep the
-head hash printed here somewhere else (a ticket, a signed email) and give it back with --head.
+Each audit row is stamped by the database and carries a SHA-256 over its
+content and the hash of the row before it. A chain cannot show on its own
+that its last rows were cut off: keep the head hash printed here somewhere
+else (a ticket, a signed email) and give it back with --head.
 
 Exit codes: 0 the chain is intact (and holds the head given), 9 it is not.")]
     Verify(VerifyArgs),
