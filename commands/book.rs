@@ -29,7 +29,7 @@ pub struct BookArgs {
     #[command(flatten)]
     target: Target,
     /// The operation.
-    #[arg(long, value_parser = crate::choice::choice::<OperationKind>())]
+    #[arg(long, value_parser = crate::choice::bookable())]
     operation: OperationKind,
     #[command(flatten)]
     delegate: DelegateFlags,
@@ -64,6 +64,12 @@ pub fn delivery(d: &Delivery) {
         Delivery::NoEmail => println!("no email on record: nothing sent, the code is in the printed letter"),
         Delivery::Printed => println!("code printed as asked (not emailed)"),
         Delivery::Failed { reason } => println!("email NOT sent: {reason}"),
+    }
+}
+
+impl BookArgs {
+    pub fn audit(&self) -> sportello::audit::Target {
+        self.target.audit()
     }
 }
 

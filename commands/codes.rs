@@ -95,8 +95,12 @@ by post (--pin-by-post, printed by the next postal run).
 Postal run (--postal-run): PIN letters for every registration whose letter
 is due (pre-loaded residents, requests by post), with a new PIN each, in
 PDF files of --batch-size letters for the print shop plus a CSV manifest
-per file; the address is placed for a window envelope. A crashed run
-resumes with the same command.
+per file; the address is placed for a window envelope. A weak registration
+without credentials (a pre-loaded resident) also gets an activation code,
+apart from the PIN: by email when an address is known, otherwise in a
+letter of a separate file (codes-RUN-BATCH.pdf and .csv). A crashed run
+resumes with the same command; a second run of the same options while one
+runs is refused (exit 5).
 
 Examples:
   sportello print-letters --cf RSSMRA85T10L219G --summary --rules
@@ -176,6 +180,12 @@ pub async fn print(env: &Env, a: PrintArgs) -> sportello::Result<i32> {
                 );
             }
             println!("postal run {}: {} letters in {} files", report.run_id, report.letters, report.batches);
+            if report.codes_emailed + report.codes_printed + report.codes_email_failed > 0 {
+                println!(
+                    "activation codes (weak activations opened): {} emailed, {} printed apart in codes-*.pdf, {} emails failed (regenerate them at a desk)",
+                    report.codes_emailed, report.codes_printed, report.codes_email_failed
+                );
+            }
             for f in &report.files {
                 println!("file: {}", f.display());
             }
@@ -210,4 +220,29 @@ pub async fn print(env: &Env, a: PrintArgs) -> sportello::Result<i32> {
         }
     }
     Ok(0)
+}
+
+impl RegenerateArgs {
+    /// The helpdesk's mailbox run is a command of its own (another role).
+    pub fn command(&self) -> &'static str {
+        if self.mailbox.is_some() { "regenerate-code --mailbox" } else { "regenerate-code" }
+    }
+
+    pub fn audit(&self) -> sportello::audit::Target {
+        match &self.mailbox {
+            Some(dir) => sportello::audit::Target::Input(dir.display().to_string()),
+            None => crate::people::requested(self.cf.as_deref(), self.number),
+        }
+    }
+}
+
+impl PrintArgs {
+    /// The postal run is a command of its own (another role).
+    pub fn command(&self) -> &'static str {
+        if self.postal_run { "print-letters --postal-run" } else { "print-letters" }
+    }
+
+    pub fn audit(&self) -> sportello::audit::Target {
+        crate::people::requested(self.cf.as_deref(), self.number)
+    }
 }

@@ -42,6 +42,16 @@ pub fn fields(d: &Detail) -> Vec<(&'static str, String)> {
         ("activation date", day(&r.activated_at)),
         ("pin letter prints", r.pin_print_count.to_string()),
         ("promotion date", day(&r.promoted_at)),
+        (
+            "locked out",
+            match &r.locked_at {
+                Some(at) => {
+                    format!("yes, since {} ({} wrong codes): a new booking unlocks", local(at), r.failed_attempts)
+                }
+                None if r.failed_attempts > 0 => format!("no ({} wrong codes in a row)", r.failed_attempts),
+                None => "no".into(),
+            },
+        ),
         ("fiscal code", r.fiscal_code.to_string()),
     ];
     // Personal data as the domain's field table lists it; the notes come last.
@@ -71,6 +81,12 @@ pub fn fields(d: &Detail) -> Vec<(&'static str, String)> {
     f.extend(notes.into_iter().map(|(field, value)| (field.flag, value)));
     f.push(("actions", d.actions.join(", ")));
     f
+}
+
+impl ShowArgs {
+    pub fn audit(&self) -> sportello::audit::Target {
+        crate::people::requested(self.cf.as_deref(), self.number)
+    }
 }
 
 pub async fn run(env: &Env, a: ShowArgs) -> sportello::Result<i32> {

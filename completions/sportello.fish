@@ -26,7 +26,7 @@ end
 
 complete -c sportello -n "__fish_sportello_needs_command" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_needs_command" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_needs_command" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_needs_command" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_needs_command" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -57,7 +57,7 @@ complete -c sportello -n "__fish_sportello_needs_command" -f -a "man" -d 'Print 
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -71,7 +71,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_s
 complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -80,7 +80,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -89,7 +89,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -98,7 +98,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from migrate" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from migrate" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from migrate" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from migrate" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from migrate" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -110,36 +110,109 @@ complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Stop the embedded cluster; it stays stopped until `db start`'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "migrate" -d 'Apply the migrations of sql/ that are not applied yet'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -l operator -d 'The acting operator, stamped on every write and audit record' -r
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -s h -l help -d 'Print help'
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -f -a "add" -d 'Add an operator. The first operator of a new database needs no --operator'
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -f -a "list" -d 'List the operators'
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -f -a "show" -d 'Show one operator'
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -f -a "bootstrap" -d 'Add the first administrator of a new database (the schema owner only, once)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -f -a "add" -d 'Add an operator (administrators; never beyond their own competence, FSE and roles)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -f -a "grant" -d 'Grant roles to an operator (administrators; only roles they hold)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -f -a "revoke-role" -d 'Take roles away from an operator'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -f -a "competence" -d 'Replace an operator\'s competence (within the administrator\'s own)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -f -a "disable" -d 'Disable an operator: the login can no longer connect and loses its roles; the history stays'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -f -a "enable" -d 'Enable a disabled operator again, with the roles given'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -f -a "list" -d 'List the operators'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -f -a "show" -d 'Show one operator'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -f -a "whoami" -d 'Who the database authenticated you as, your roles and competence'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -l name -d 'Full name' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -l ente -d 'Organisation the operator belongs to' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -l province -d 'A province of competence (code or name); repeatable' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -l municipality -d 'A municipality of competence (name, ISTAT or cadastral code); repeatable' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -l role -d 'A role to grant; repeatable or comma-separated' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -l fse -d 'Authorised for the electronic health record (FSE)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l name -d 'Full name' -r
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l ente -d 'Organisation the operator belongs to' -r
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l province -d 'A province of competence (code or name); repeatable' -r
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l municipality -d 'A municipality of competence (name, ISTAT or cadastral code); repeatable' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l role -d 'A role to grant; repeatable or comma-separated' -r
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l fse -d 'Authorised for the electronic health record (FSE)'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from grant" -l role -d 'A role; repeatable or comma-separated' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from grant" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from grant" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from grant" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from grant" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from grant" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from grant" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from grant" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from revoke-role" -l role -d 'A role; repeatable or comma-separated' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from revoke-role" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from revoke-role" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from revoke-role" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from revoke-role" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from revoke-role" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from revoke-role" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from revoke-role" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from competence" -l province -d 'A province of the new competence (code or name); repeatable' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from competence" -l municipality -d 'A municipality of the new competence (name, ISTAT or cadastral code); repeatable' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from competence" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from competence" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from competence" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from competence" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from competence" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from competence" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from competence" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from disable" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from disable" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from disable" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from disable" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from disable" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from disable" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from disable" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from enable" -l role -d 'A role to give back; repeatable or comma-separated' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from enable" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from enable" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from enable" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from enable" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from enable" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from enable" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from enable" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -148,16 +221,32 @@ complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add an operator. The first operator of a new database needs no --operator'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from whoami" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from whoami" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from whoami" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from whoami" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from whoami" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from whoami" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from whoami" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "bootstrap" -d 'Add the first administrator of a new database (the schema owner only, once)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add an operator (administrators; never beyond their own competence, FSE and roles)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "grant" -d 'Grant roles to an operator (administrators; only roles they hold)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "revoke-role" -d 'Take roles away from an operator'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "competence" -d 'Replace an operator\'s competence (within the administrator\'s own)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "disable" -d 'Disable an operator: the login can no longer connect and loses its roles; the history stays'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "enable" -d 'Enable a disabled operator again, with the roles given'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the operators'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one operator'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "whoami" -d 'Who the database authenticated you as, your roles and competence'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l cf -d 'Fiscal code of the citizen' -r
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l province -d 'Province of residence (code or name; EE for residents abroad)' -r
@@ -211,7 +300,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegat
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-phone -d 'Delegate\'s phone number' -r
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -242,7 +331,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand search" -l number -d
 complete -c sportello -n "__fish_sportello_using_subcommand search" -l limit -d 'At most this many results' -r
 complete -c sportello -n "__fish_sportello_using_subcommand search" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand search" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand search" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand search" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand search" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -253,7 +342,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand show" -l cf -d 'Fisc
 complete -c sportello -n "__fish_sportello_using_subcommand show" -l number -d 'Registration number' -r
 complete -c sportello -n "__fish_sportello_using_subcommand show" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand show" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand show" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand show" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand show" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -284,7 +373,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-em
 complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-phone -d 'Delegate\'s phone number' -r
 complete -c sportello -n "__fish_sportello_using_subcommand book" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand book" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand book" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand book" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -297,7 +386,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l 
 complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l mailbox -d 'Process the helpdesk\'s emailed requests in this directory' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -314,7 +403,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l ba
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l out -d 'Postal run: where the PDF files and manifests go (default: SPORTELLO_HOME/postal)' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -362,7 +451,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand edit" -l note -d 'No
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l other-notes -d 'Other notes' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -389,7 +478,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l de
 complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-phone -d 'Delegate\'s phone number' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -407,7 +496,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l
 complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l country -d 'Country abroad (name or Z code)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -419,7 +508,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand username" -l number 
 complete -c sportello -n "__fish_sportello_using_subcommand username" -l document -d 'Number of the identity document checked at the desk' -r
 complete -c sportello -n "__fish_sportello_using_subcommand username" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand username" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand username" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand username" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand username" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -437,7 +526,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l doc-issue
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l letter-date -d 'One letter: the date of its protocol' -r
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -453,7 +542,7 @@ revoke-letters\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand runs" -l limit -d 'At most this many runs (newest first)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand runs" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand runs" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand runs" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand runs" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand runs" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -462,7 +551,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand runs" -s q -l quiet 
 complete -c sportello -n "__fish_sportello_using_subcommand runs" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -481,7 +570,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l answer -d 'Answer to the secret question' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -493,7 +582,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l code -d 'The revocation code' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -511,7 +600,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fis
 complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l limit -d 'At most this many records (newest first)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -523,7 +612,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fis
 complete -c sportello -n "__fish_sportello_using_subcommand audit; and __fish_seen_subcommand_from verify" -l head -d 'A head hash printed by an earlier verification: it must still be a link of the chain' -r
 complete -c sportello -n "__fish_sportello_using_subcommand audit; and __fish_seen_subcommand_from verify" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand audit; and __fish_seen_subcommand_from verify" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand audit; and __fish_seen_subcommand_from verify" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and __fish_seen_subcommand_from verify" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand audit; and __fish_seen_subcommand_from verify" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -540,7 +629,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l chunk
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l writers -d 'Database sessions writing chunks side by side (they still commit in file order)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -558,7 +647,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l chun
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l writers -d 'Database sessions writing chunks side by side (they still commit in file order)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -570,7 +659,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -s q -l
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand completions" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand completions" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand completions" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand completions" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand completions" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -580,7 +669,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand completions" -s h -l
 complete -c sportello -n "__fish_sportello_using_subcommand man" -l write -d 'Write every page into this directory, as sportello*.1 files' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand man" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand man" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand man" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand man" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand man" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -613,9 +702,16 @@ complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_see
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "start" -d 'Create (first time) and start the embedded cluster, and apply the migrations'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "stop" -d 'Stop the embedded cluster; it stays stopped until `db start`'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "migrate" -d 'Apply the migrations of sql/ that are not applied yet'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "add" -d 'Add an operator. The first operator of a new database needs no --operator'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "bootstrap" -d 'Add the first administrator of a new database (the schema owner only, once)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "add" -d 'Add an operator (administrators; never beyond their own competence, FSE and roles)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "grant" -d 'Grant roles to an operator (administrators; only roles they hold)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "revoke-role" -d 'Take roles away from an operator'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "competence" -d 'Replace an operator\'s competence (within the administrator\'s own)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "disable" -d 'Disable an operator: the login can no longer connect and loses its roles; the history stays'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "enable" -d 'Enable a disabled operator again, with the roles given'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "list" -d 'List the operators'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "show" -d 'Show one operator'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "whoami" -d 'Who the database authenticated you as, your roles and competence'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from citizen" -f -a "activate" -d 'Complete a verification, promotion, reset or PIN regeneration with the codes received'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from citizen" -f -a "revoke" -d 'Complete a revocation with the revocation code: credentials disabled, personal data erased'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "verify" -d 'Check the hash chain of the audit log: report the first changed, missing or inserted row (exit 9), else print the head hash to keep elsewhere'

@@ -91,12 +91,10 @@ BEGIN
     -- One writer at a time, until its transaction ends (72010013: sportello's audit chain).
     PERFORM pg_advisory_xact_lock(72010013);
 
-    -- Who and when: the database's, never the client's.
+    -- When: the database's, never the client's (taken under the lock, so times follow the chain).
     NEW.at := clock_timestamp();
-    -- >>> OPERATOR STAMP (issue 9 item 1): operator_id is still the client's claim here. With
-    -- operators as database logins, this is where it becomes the authenticated one, e.g.
-    --     IF NEW.operator_id IS NOT NULL THEN NEW.operator_id := session_user; END IF;
-    -- (or the check of branch `roles`, trigger audit_log_stamp, which fires before this one). <<<
+    -- Who: trigger audit_log_stamp (V10) fired before this one. It refuses an operator_id other
+    -- than session_user and stamps the login; both are hashed below with every other column.
 
     SELECT seq, hash INTO head_seq, head_hash FROM audit_log ORDER BY seq DESC LIMIT 1;
     NEW.seq := coalesce(head_seq, 0) + 1;

@@ -76,6 +76,10 @@ impl From<tokio_postgres::Error> for Error {
             return Error::Unavailable(format!("lost the database connection: {e}"));
         }
         match e.as_db_error() {
+            // The database enforces who may do what: its refusal is a refusal (exit 5).
+            Some(db) if db.code() == &tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE => {
+                Error::Refused(format!("refused by the database: {}", db.message()))
+            }
             // The server went away or will not take connections: shut down, restarting, this
             // session terminated or timed out, its database dropped (57P01-57P05), or a
             // connection exception (class 08).

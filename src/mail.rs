@@ -109,7 +109,7 @@ pub fn code_message(
             "il codice di attivazione della Sua registrazione",
             "È valido fino al {until} e una sola volta. Per completare la procedura si colleghi a \
              https://www.sistemapiemonte.it e inserisca il codice fiscale, questo codice e il PIN \
-             consegnato allo sportello in busta chiusa.\n\n\
+             ricevuto in busta chiusa, allo sportello o per posta.\n\n\
              Se non ha richiesto Lei questo codice, si rivolga a uno sportello abilitato.",
             "Sistema Piemonte: il Suo codice di attivazione",
         ),

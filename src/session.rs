@@ -1,9 +1,18 @@
 //! Who is acting, from where, through which command: stamped on every write and audit row.
+//!
+//! The operator is the login the database authenticated (`session_user`: a client certificate,
+//! SCRAM, or the OS user by peer authentication on the embedded default), never a name the
+//! client chooses. What they may run comes from the roles granted to that login
+//! ([`crate::domain::roles`]); the database enforces the same.
 
 use deadpool_postgres::GenericClient;
+use serde_json::json;
 
 use crate::audit::{self, Actor, AuditEvent, Entry, Outcome, Target};
+use crate::domain::Role;
+use crate::domain::roles;
 use crate::error::{Error, Result};
+use crate::secrets::SecretKey;
 use crate::store::Database;
 use crate::store::operators::{self, Operator};
 
@@ -11,8 +20,12 @@ use crate::store::operators::{self, Operator};
 pub struct Session {
     pub db: Database,
     pub operator: Operator,
+    /// The roles the operator's login holds.
+    pub roles: Vec<Role>,
     pub origin: String,
     pub command: String,
+    /// The key of the keyed hashes that name citizens in the audit log (see [`crate::audit`]).
+    pub key: Option<SecretKey>,
 }
 
 /// Where a command comes from: OS user and host.
@@ -21,54 +34,115 @@ pub fn origin() -> String {
     let user = uzers::get_user_by_uid(uid)
         .map(|u| u.name().to_string_lossy().into_owned())
         .unwrap_or_else(|| format!("uid {uid}"));
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_else(|_| "localhost".into());
-    format!("{user}@{host}")
+    format!("{user}@{}", host())
 }
 
-/// Records a command refused before a session could open (no operator, an unknown one), with
-/// what it named, and returns the refusal.
-async fn refused_before_session(db: &Database, command: &str, target: Target, error: Error) -> Error {
+/// The name of this machine.
+pub fn host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into())
+}
+
+/// Records a refusal before a session exists, as the login that asked.
+async fn refuse(
+    c: &impl GenericClient,
+    login: &str,
+    command: &str,
+    target: Target,
+    key: Option<&SecretKey>,
+    error: Error,
+) -> Error {
     let origin = origin();
+    let actor = Actor::Operator { id: login, origin: &origin, command };
     let entry = Entry::new(AuditEvent::Command, target)
-        .details(serde_json::json!({ "command": command, "error": error.to_string() }))
+        .details(json!({ "command": command, "error": error.to_string() }))
         .outcome(Outcome::of_error(&error));
-    let written = match db.client().await {
-        Ok(client) => audit::write(&client, Actor::Nobody { origin: &origin, command }, entry).await,
-        Err(e) => Err(e),
-    };
-    if let Err(e) = written {
-        tracing::warn!("the refusal could not be recorded in the audit log: {e}");
+    match audit::write(c, actor, key, entry).await {
+        Ok(()) => error,
+        Err(e) => Error::database(format!("{error}; and it could not be recorded: {e}")),
     }
-    error
 }
 
 impl Session {
-    /// Opens a session for an existing operator.
-    pub async fn open(db: Database, operator_id: Option<&str>, command: &str) -> Result<Session> {
-        let Some(id) = operator_id.map(str::trim).filter(|s| !s.is_empty()) else {
-            let error = Error::Invalid(
-                "no operator given: use --operator ID or set SPORTELLO_OPERATOR (see `sportello operator list`)".into(),
-            );
-            return Err(refused_before_session(&db, command, Target::None, error).await);
-        };
-        let id = match crate::domain::text::operator_id(id) {
-            Ok(id) => id,
-            Err(e) => {
-                let target = Target::Operator(id.chars().take(64).collect());
-                return Err(refused_before_session(&db, command, target, Error::Invalid(e)).await);
-            }
-        };
+    /// Opens the session of the operator the database authenticated. `claimed`, an operator
+    /// named on the command line (`--operator`), is accepted only when it is that operator: any
+    /// other name is refused, and the attempt recorded.
+    pub async fn open(db: Database, claimed: Option<&str>, command: &str) -> Result<Session> {
+        Session::authenticate(db, claimed, command, Target::None, None).await
+    }
+
+    /// Opens the session (as [`Session::open`]) of an operator who may run `command` (the table
+    /// of [`crate::domain::roles::COMMANDS`]); a refusal is recorded with its `target`. `key`
+    /// names citizens in the audit log (see [`crate::audit`]).
+    pub async fn open_for(
+        db: Database,
+        claimed: Option<&str>,
+        command: &str,
+        target: Target,
+        key: Option<SecretKey>,
+    ) -> Result<Session> {
+        let session = Session::authenticate(db, claimed, command, target.clone(), key).await?;
+        if roles::may_run(command, &session.roles) {
+            return Ok(session);
+        }
+        let error = Error::Refused(match roles::required(command) {
+            Some(needed) => format!(
+                "operator {} may not run `{command}`: it needs the role {} (holds: {})",
+                session.operator.id,
+                needed.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" or "),
+                if session.roles.is_empty() {
+                    "none".to_string()
+                } else {
+                    session.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+                }
+            ),
+            None => format!("`{command}` is not a command an operator may run"),
+        });
+        let client = session.db.client().await?;
+        Err(refuse(&client, &session.operator.id, command, target, session.key.as_ref(), error).await)
+    }
+
+    async fn authenticate(
+        db: Database,
+        claimed: Option<&str>,
+        command: &str,
+        target: Target,
+        key: Option<SecretKey>,
+    ) -> Result<Session> {
         let client = db.client().await?;
-        let Some(operator) = operators::get(&client, &id).await? else {
-            let error = Error::NotFound(format!(
-                "unknown operator '{id}': an existing operator must add it with `sportello operator add`"
+        let login = operators::session_user(&client).await?;
+        // Operator ids are compared case-insensitively (domain::text::operator_id).
+        let claimed = claimed
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(|c| crate::domain::text::operator_id(c).unwrap_or_else(|_| "(not an operator id)".into()));
+        if let Some(claimed) = claimed.filter(|c| *c != login) {
+            let error = Error::Refused(format!(
+                "you are authenticated as {login}, not as {claimed}: the operator is who the database authenticated (drop --operator / SPORTELLO_OPERATOR)"
             ));
-            return Err(refused_before_session(&db, command, Target::Operator(id), error).await);
+            let target = Target::Operator(claimed);
+            return Err(refuse(&client, &login, command, target, key.as_ref(), error).await);
+        }
+        let Some(operator) = operators::get(&client, &login).await? else {
+            let error = Error::Refused(format!(
+                "login {login} is not an operator of this database: an administrator adds it with `sportello operator add {login}`"
+            ));
+            return Err(refuse(&client, &login, command, target, key.as_ref(), error).await);
         };
+        if operator.disabled_at.is_some() {
+            let error = Error::Refused(format!("operator {login} is disabled"));
+            return Err(refuse(&client, &login, command, target, key.as_ref(), error).await);
+        }
+        let roles = operators::session_roles(&client).await?;
         drop(client);
-        Ok(Session { db, operator, origin: origin(), command: command.to_string() })
+        Ok(Session { db, operator, roles, origin: origin(), command: command.to_string(), key })
+    }
+
+    /// The session with the key that names citizens in the audit log.
+    pub fn with_key(mut self, key: SecretKey) -> Session {
+        self.key = Some(key);
+        self
     }
 
     /// The operator as the audit log names them.
@@ -78,14 +152,16 @@ impl Session {
 
     /// Appends an audit row through `c` (inside the caller's transaction when it has one).
     pub async fn record(&self, c: &impl GenericClient, entry: Entry) -> Result<()> {
-        audit::write(c, self.actor(), entry).await
+        audit::write(c, self.actor(), self.key.as_ref(), entry).await
     }
 
     /// Records a command that failed or was refused, with the reason (never a secret: errors
     /// do not carry them).
-    pub async fn record_failure(&self, error: &Error) -> Result<()> {
+    /// `target` is what the command named (a registration, an operator, a file), so that a
+    /// refusal or a not-found is found by `audit --target` like any other row about it.
+    pub async fn record_failure(&self, error: &Error, target: Target) -> Result<()> {
         let client = self.db.client().await?;
-        let entry = Entry::new(AuditEvent::Command, Target::None)
+        let entry = Entry::new(AuditEvent::Command, target)
             .details(serde_json::json!({ "command": self.command, "error": error.to_string() }))
             .outcome(Outcome::of_error(error));
         self.record(&client, entry).await

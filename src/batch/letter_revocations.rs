@@ -163,6 +163,9 @@ async fn process(
     }
     record_in(&tx, session, l, &outcome, checkpoint).await?;
     tx.commit().await?;
+    if let Outcome::Revoked { registration_number } = outcome {
+        crate::portal::remove_letters(desk, registration_number)?;
+    }
     Ok(outcome)
 }
 
@@ -201,11 +204,8 @@ async fn record_in(
     outcome: &Outcome,
     checkpoint: Option<(i64, i64, u64)>,
 ) -> Result<()> {
-    // The fiscal code of an erased registration is not kept in the audit log either.
-    let target = match outcome {
-        Outcome::Revoked { registration_number } => Target::Input(format!("registration {registration_number}")),
-        _ => Target::Input(l.fiscal_code.trim().to_uppercase()),
-    };
+    // The audit log names the citizen by a keyed hash of the fiscal code, never the code.
+    let target = Target::Citizen(l.fiscal_code.trim().to_uppercase());
     let ok = if matches!(outcome, Outcome::Revoked { .. }) { audit::Outcome::Ok } else { audit::Outcome::Refused };
     let entry = Entry::new(AuditEvent::RevokeLetter, target)
         .details(json!({ "protocol": l.protocol, "protocol_date": l.protocol_date, "outcome": outcome }));
@@ -247,7 +247,7 @@ pub async fn revoke_batch(
     let checksum = super::checksum_file(path).await?;
     let input = path.display().to_string();
     let begin = if dry_run {
-        Begin::Fresh(super::Run { id: 0, position: 0, resumed: false })
+        Begin::Fresh(super::Run::dry())
     } else {
         super::begin(session, RunKind::RevokeLetters, &input, &checksum, json!({}), true).await?
     };

@@ -249,7 +249,7 @@ async fn decide(
         (Some(_), None) => Err("no registration with that fiscal code".into()),
         (Some(_), Some(r)) => match mismatch(&r, sender, text) {
             Some(why) => Err(why),
-            None if !permits(r.state, r.strong, Action::RegenerateCode) => Err(format!(
+            None if !permits(r.state, r.strong, r.in_progress(), Action::RegenerateCode) => Err(format!(
                 "regenerate-code is not allowed in state {} (strong {})",
                 r.state,
                 if r.strong { "Y" } else { "N" }

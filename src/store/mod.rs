@@ -30,9 +30,6 @@ mod migrations {
     refinery::embed_migrations!("sql");
 }
 
-/// The role every command runs as: it may only append to the audit log (sql/V3__roles.sql).
-pub const APP_ROLE: &str = "sportello_app";
-
 /// Where the database is.
 #[derive(Debug, Clone)]
 pub enum Location {
@@ -42,7 +39,9 @@ pub enum Location {
     Embedded(PathBuf),
 }
 
-/// An open database: a pool of connections running as the application role.
+/// An open database: a pool of connections as the operator's own login (the server
+/// authenticated it; sportello takes the operator from `session_user`), and the settings of
+/// the owner's connection (migrations, the first administrator).
 #[derive(Clone)]
 pub struct Database {
     pool: Pool,
@@ -104,20 +103,14 @@ pub fn known_migrations() -> Vec<String> {
 }
 
 impl Location {
-    /// Connection settings as the owner (for `db migrate`), starting the embedded cluster and
-    /// creating its database if needed.
+    /// Connection settings as the owner (for `db migrate` and the first administrator),
+    /// starting the embedded cluster and creating its database if needed. With a server, the
+    /// URL as given: it must name the schema owner for these.
     pub async fn admin_config(&self) -> Result<ConnectConfig> {
         match self {
             Location::Url(url) => ConnectConfig::parse(url),
             Location::Embedded(home) => {
-                let home = home.clone();
-                let cluster = tokio::task::spawn_blocking(move || -> Result<embedded::Cluster> {
-                    let cluster = embedded::Cluster::new(&home)?;
-                    cluster.ensure_running()?;
-                    Ok(cluster)
-                })
-                .await
-                .map_err(|e| Error::Unavailable(format!("cannot start the embedded database: {e}")))??;
+                let cluster = start_embedded(home, true).await?;
                 let client = connect(&cluster.config("postgres")).await?;
                 let exists = client
                     .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&embedded::DATABASE])
@@ -136,52 +129,133 @@ impl Location {
             }
         }
     }
+
+    /// The embedded cluster made ready for use by its owner: started, its database created
+    /// and migrated. Others' embedded clusters and servers are left as they are.
+    pub async fn prepare(&self) -> Result<()> {
+        if let Location::Embedded(home) = self {
+            let cluster = start_embedded(home, false).await?;
+            if cluster.is_mine() {
+                migrate(&self.admin_config().await?).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The embedded cluster of `home`, running. Its owner starts it when stopped; another OS user
+/// can only use it while it runs (`owner_only`: refuse them even then).
+async fn start_embedded(home: &std::path::Path, owner_only: bool) -> Result<embedded::Cluster> {
+    let home = home.to_path_buf();
+    tokio::task::spawn_blocking(move || -> Result<embedded::Cluster> {
+        let cluster = embedded::Cluster::new(&home)?;
+        if cluster.is_mine() {
+            cluster.ensure_running()?;
+            return Ok(cluster);
+        }
+        let owner = cluster.owner().unwrap_or_else(|| "its owner".into());
+        if owner_only {
+            return Err(Error::Refused(format!(
+                "only the OS user who created the embedded database of {} ({owner}) may administer it",
+                home.display()
+            )));
+        }
+        if !cluster.accepts_connections() {
+            return Err(Error::Unavailable(format!(
+                "the embedded database of {} is not running: its owner ({owner}) starts it with `sportello db start`",
+                home.display()
+            )));
+        }
+        Ok(cluster)
+    })
+    .await
+    .map_err(|e| Error::Unavailable(format!("cannot start the embedded database: {e}")))?
+}
+
+/// The server did not accept the login itself (no such role, not permitted to log in, a wrong
+/// password, peer authentication failed): not an operator, a refusal. TLS and certificate
+/// failures are not this: they say what failed and count as unavailable.
+fn login_refused(e: &tokio_postgres::Error) -> Option<String> {
+    use tokio_postgres::error::SqlState;
+    let db = e.as_db_error()?;
+    let m = db.message();
+    let refused = db.code() == &SqlState::INVALID_PASSWORD
+        || (db.code() == &SqlState::INVALID_AUTHORIZATION_SPECIFICATION
+            && (m.contains("does not exist")
+                || m.contains("not permitted to log in")
+                || (m.contains("authentication failed") && !m.contains("certificate"))));
+    refused.then(|| m.to_string())
 }
 
 impl Database {
-    /// Opens the database. The embedded default is started and migrated on the way; a server
-    /// named by URL must have been migrated with `sportello db migrate`.
+    /// Opens the database as the operator's own login. The embedded default is started and
+    /// migrated on the way (by its owner; the OS user is the login, by peer authentication);
+    /// a server named by URL must have been migrated with `sportello db migrate`, and the URL
+    /// (or the client certificate) names the operator's login.
     pub async fn open(location: &Location) -> Result<Database> {
-        let admin = location.admin_config().await?;
-        if matches!(location, Location::Embedded(_)) {
-            migrate(&admin).await?;
+        match location {
+            Location::Url(url) => Database::with_config(ConnectConfig::parse(url)?).await,
+            Location::Embedded(home) => {
+                location.prepare().await?;
+                let cluster = embedded::Cluster::new(home)?;
+                let login = cluster.login_config(embedded::DATABASE, &embedded::os_user()?);
+                Database::with_configs(login, cluster.config(embedded::DATABASE)).await
+            }
         }
-        Database::with_config(admin).await
     }
 
-    /// A pool on an already-migrated database, with TLS as the settings ask (store/tls.rs).
-    pub async fn with_config(admin: impl Into<ConnectConfig>) -> Result<Database> {
-        let admin = admin.into();
-        let plan = admin.plan()?;
-        let tls = admin.connector(&plan)?;
-        let mut app = admin.pg_config(&plan);
-        app.options(format!("-c role={APP_ROLE}"));
-        let manager = Manager::from_config(app, tls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    /// A pool on an already-migrated database, as the login `config` names (also used as the
+    /// owner's settings), with TLS as the settings ask (store/tls.rs).
+    pub async fn with_config(config: impl Into<ConnectConfig>) -> Result<Database> {
+        let config = config.into();
+        Database::with_configs(config.clone(), config).await
+    }
+
+    /// A pool as the login `config` names; `admin`: the owner's settings.
+    pub async fn with_configs(config: impl Into<ConnectConfig>, admin: impl Into<ConnectConfig>) -> Result<Database> {
+        let (config, admin) = (config.into(), admin.into());
+        let plan = config.plan()?;
+        let tls = config.connector(&plan)?;
+        let manager = Manager::from_config(
+            config.pg_config(&plan),
+            tls,
+            ManagerConfig { recycling_method: RecyclingMethod::Fast },
+        );
         let pool = Pool::builder(manager)
             .max_size(8)
             .build()
             .map_err(|e| Error::Unavailable(format!("cannot create the connection pool: {e}")))?;
         let db = Database { pool, admin };
         // Fail now, with a clear message, rather than in the middle of a command.
-        if let Err(e) = db.pool.get().await {
-            let text = e.to_string();
-            let detail = match &e {
-                deadpool_postgres::PoolError::Backend(pg) => pg.as_db_error().map(|d| d.message().to_string()),
-                _ => None,
-            };
-            if text.contains(APP_ROLE) || detail.as_deref().is_some_and(|d| d.contains(APP_ROLE)) {
-                return Err(Error::Unavailable(format!(
-                    "the database ({}) has no sportello schema yet: run `sportello db migrate`",
-                    db.admin.describe()
-                )));
+        let client = match db.pool.get().await {
+            Ok(c) => c,
+            Err(deadpool_postgres::PoolError::Backend(pg)) => {
+                return Err(match login_refused(&pg) {
+                    Some(message) => Error::Refused(format!(
+                        "the database did not accept you as an operator ({}): {message}",
+                        config.describe()
+                    )),
+                    None => Error::Unavailable(format!("{} ({})", config.explain(&pg), config.describe())),
+                });
             }
-            return Err(match e {
-                deadpool_postgres::PoolError::Backend(pg) => {
-                    Error::Unavailable(format!("{} ({})", db.admin.explain(&pg), db.admin.describe()))
-                }
-                other => Error::Unavailable(format!("database unreachable: {other} ({})", db.admin.describe())),
-            });
+            Err(other) => {
+                return Err(Error::Unavailable(format!("database unreachable: {other} ({})", config.describe())));
+            }
+        };
+        let migrated = client
+            .query_one(
+                "SELECT to_regclass('public.operators') IS NOT NULL AND to_regrole('sportello_admin') IS NOT NULL",
+                &[],
+            )
+            .await?
+            .get::<_, bool>(0);
+        if !migrated {
+            return Err(Error::Unavailable(format!(
+                "the database ({}) has no sportello schema yet, or an older one: run `sportello db migrate` as its owner",
+                config.describe()
+            )));
         }
+        drop(client);
         Ok(db)
     }
 

@@ -21,8 +21,7 @@ fn sample(name: &str) -> PathBuf {
 fn spawn(db: &TestDb, args: &[&str]) -> std::process::Child {
     Command::new(env!("CARGO_BIN_EXE_sportello"))
         .args(args)
-        .env("SPORTELLO_DATABASE_URL", db.url())
-        .env("SPORTELLO_OPERATOR", "admin")
+        .env("SPORTELLO_DATABASE_URL", db.url_as("admin"))
         .env("SPORTELLO_HOME", db.files.path())
         .env("SPORTELLO_KEY_FILE", db.files.path().join("secret.key"))
         .stdout(Stdio::null())
@@ -49,7 +48,7 @@ async fn kill_when(db: &TestDb, child: &mut std::process::Child, sql: &str) {
 }
 
 /// A registry file of `n` rows, every 500th one bad; returns (path, good, bad).
-fn registry_file(dir: &Path, n: usize) -> (PathBuf, usize, usize) {
+pub(crate) fn registry_file(dir: &Path, n: usize) -> (PathBuf, usize, usize) {
     let mut out = String::from(
         "fiscal_code;first_name;last_name;birth_date;sex;address;street_number;postcode;municipality;doc_type;doc_number;doc_issued;doc_issuer\n",
     );
@@ -177,7 +176,8 @@ async fn full_snapshot_removes_ceased_residents_and_preload_registers_the_rest()
     for row in r {
         assert_eq!(
             (row.get::<_, String>(0), row.get::<_, bool>(1), row.get::<_, bool>(2)),
-            ("riscontrato".into(), false, true)
+            ("registrato".into(), false, true),
+            "a weak registration: no identity was checked in person"
         );
     }
     // Dry run: reports, writes nothing.
@@ -189,7 +189,7 @@ async fn full_snapshot_removes_ceased_residents_and_preload_registers_the_rest()
     assert_eq!(before, after);
 }
 
-async fn due_registrations(db: &TestDb, n: i64) {
+pub(crate) async fn due_registrations(db: &TestDb, n: i64) {
     db.owner()
         .await
         .execute(
@@ -438,8 +438,8 @@ async fn one_letter_without_its_data_is_refused_and_erases_nothing() {
     // Each refusal is recorded, with its target.
     let n: i64 = owner
         .query_one(
-            "SELECT count(*) FROM audit_log WHERE action = 'revoke-letter' AND outcome = 'refused' AND target = 'SPSSRA95M54F839P'",
-            &[],
+            "SELECT count(*) FROM audit_log WHERE action = 'revoke-letter' AND outcome = 'refused' AND target = $1",
+            &[&sportello::audit::fiscal_code_target(&db.key(), "SPSSRA95M54F839P")],
         )
         .await
         .unwrap()

