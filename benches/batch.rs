@@ -250,7 +250,14 @@ async fn main() {
         let report = postal::run(
             &session,
             &desk,
-            &postal::Options { province: None, limit: None, batch_size: 1000, out: out.clone(), dry_run: false },
+            &postal::Options {
+                province: None,
+                limit: None,
+                batch_size: 1000,
+                out: out.clone(),
+                dry_run: false,
+                group: None,
+            },
             &Quiet,
         )
         .await

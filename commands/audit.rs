@@ -1,9 +1,11 @@
-//! `sportello audit`: reading the audit log.
+//! `sportello audit`: reading the audit log; `sportello audit verify`: checking its hash chain.
 
 use chrono::NaiveDate;
-use clap::Args;
+use clap::{Args, Subcommand};
 use serde::Serialize;
+use sportello::audit_chain;
 use sportello::domain::parse_date;
+use sportello::error::exit;
 use sportello::store::audit::Filter;
 use tabled::Tabled;
 
@@ -15,8 +17,13 @@ use crate::{Env, in_session};
 Examples:
   sportello audit --by-operator mrossi --from 2026-11-01
   sportello audit --action search --format json
-  sportello audit --target RSSMRA85T10L219G")]
+  sportello audit --target RSSMRA85T10L219G
+  sportello audit verify
+  sportello audit verify --head 3f1c...e9a0")]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct AuditArgs {
+    #[command(subcommand)]
+    command: Option<AuditCommand>,
     /// Only what this operator did.
     #[arg(long = "by-operator", alias = "operator-id", value_name = "ID")]
     operator_id: Option<String>,
@@ -37,6 +44,32 @@ pub struct AuditArgs {
     limit: i64,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain of the audit log: report the first changed, missing or inserted row
+    /// (exit 9), else print the head hash to keep elsewhere.
+    #[command(after_help = "\
+Examples:
+  sportello audit verify
+  sportello audit verify --format json \\
+      --head 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+
+Each audit row is stamped by the database and carries a SHA-256 over its
+content and the hash of the row before it. A chain cannot show on its own
+that its last rows were cut off: keep the head hash printed here somewhere
+else (a ticket, a signed email) and give it back with --head.
+
+Exit codes: 0 the chain is intact (and holds the head given), 9 it is not.")]
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A head hash printed by an earlier verification: it must still be a link of the chain.
+    #[arg(long, value_name = "HASH")]
+    head: Option<String>,
+}
+
 #[derive(Tabled, Serialize)]
 struct Row {
     id: i64,
@@ -52,6 +85,9 @@ struct Row {
 }
 
 pub async fn run(env: &Env, a: AuditArgs) -> sportello::Result<i32> {
+    if let Some(AuditCommand::Verify(v)) = a.command {
+        return verify(env, v).await;
+    }
     let filter = Filter {
         operator_id: a.operator_id,
         action: a.action,
@@ -77,5 +113,31 @@ pub async fn run(env: &Env, a: AuditArgs) -> sportello::Result<i32> {
         })
         .collect();
     output::rows(env.format, &flat, &records)?;
+    Ok(0)
+}
+
+async fn verify(env: &Env, a: VerifyArgs) -> sportello::Result<i32> {
+    let head = a.head.as_deref().map(audit_chain::parse_head).transpose()?;
+    let v = in_session(env, async |s| audit_chain::verify(s, head).await).await?;
+    let mut fields = vec![
+        ("result", if v.intact() { "intact".to_string() } else { "BROKEN".to_string() }),
+        ("rows", v.rows.to_string()),
+    ];
+    if let Some(problem) = &v.problem {
+        fields.push(("first break", problem.to_string()));
+        fields.push(("last good row", v.head_seq.to_string()));
+        fields.push(("its hash", v.head_hash.clone()));
+    } else {
+        fields.push(("head", v.head_seq.to_string()));
+        fields.push(("head hash", v.head_hash.clone()));
+    }
+    if let Some(seq) = v.kept_head_seq {
+        fields.push(("kept head", format!("row {seq}, still in the chain")));
+    }
+    output::detail(env.format, fields, &v)?;
+    if let Some(problem) = &v.problem {
+        eprintln!("sportello: the audit log was tampered with: {problem}");
+        return Ok(exit::TAMPERED);
+    }
     Ok(0)
 }

@@ -164,6 +164,7 @@ pub async fn print(env: &Env, a: PrintArgs) -> sportello::Result<i32> {
             batch_size: a.batch_size,
             out: a.out.clone().unwrap_or_else(|| env.home.join("postal")),
             dry_run: a.dry_run,
+            group: sportello::config_file::var("SPORTELLO_POSTAL_GROUP"),
         };
         let progress = Reporter::new();
         let report = in_session(env, async |s| postal::run(s, &desk, &opts, &progress).await).await?;

@@ -65,7 +65,8 @@ SPORTELLO_CONFIG=FILE reads that file only.
 
 Exit codes: 0 ok, 1 failure, 2 bad command line, 3 invalid input,
 4 not found, 5 refused by a rule, 6 database unavailable (or stopped
-with `db stop`), 7 already registered, 8 batch done with rejected rows.";
+with `db stop`), 7 already registered, 8 batch done with rejected rows,
+9 audit log tampered with (`audit verify`).";
 
 /// Back office of the Piedmont strong-credential registration desks.
 #[derive(Debug, Parser)]
@@ -244,7 +245,7 @@ pub async fn in_session<T>(env: &Env, f: impl AsyncFnOnce(&Session) -> sportello
     let result = f(&session).await;
     if let Err(e) = &result {
         // Best effort: the original error matters more than a failure to record it.
-        let _ = session.record_failure(e).await;
+        let _ = session.record_failure(e, env.target.clone()).await;
     }
     result
 }

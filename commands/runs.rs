@@ -75,8 +75,13 @@ Batch file: CSV with a header, ';' or ',' separated, with the columns
 Examples:
   sportello revoke --letters samples/revocation-letters.csv \\
       --report /tmp/revocations.csv
-  sportello revoke --cf RSSMRA85T10L219G \\
-      --letter-protocol CSI-2026-004512 --doc-number CA12345AA")]
+  sportello revoke --cf RSSMRA85T10L219G --first-name Mario \\
+      --last-name Rossi --doc-number CA12345AA --doc-issued 2022-03-01 \\
+      --letter-protocol CSI-2026-004512 --letter-date 2026-11-20
+
+One letter (--cf) needs all of the letter's data: first and last name,
+document number and issue date, protocol and its date; they are checked
+against the record exactly as a batch row is.")]
 #[command(group = clap::ArgGroup::new("what").required(true).multiple(false).args(["letters", "cf"]))]
 pub struct RevokeArgs {
     /// A batch of registered letters.
@@ -94,18 +99,21 @@ pub struct RevokeArgs {
     /// One letter: its protocol number.
     #[arg(long)]
     letter_protocol: Option<String>,
-    /// One letter: first name as written (checked when given).
+    /// One letter: first name as written.
     #[arg(long)]
     first_name: Option<String>,
-    /// One letter: last name as written (checked when given).
+    /// One letter: last name as written.
     #[arg(long)]
     last_name: Option<String>,
-    /// One letter: identity document number (checked when given).
+    /// One letter: identity document number.
     #[arg(long)]
     doc_number: Option<String>,
-    /// One letter: document issue date (checked when given).
+    /// One letter: document issue date.
     #[arg(long)]
     doc_issued: Option<String>,
+    /// One letter: the date of its protocol.
+    #[arg(long, value_name = "DATE")]
+    letter_date: Option<String>,
 }
 
 pub async fn revoke(env: &Env, a: RevokeArgs) -> sportello::Result<i32> {
@@ -150,7 +158,7 @@ pub async fn revoke(env: &Env, a: RevokeArgs) -> sportello::Result<i32> {
         doc_number: a.doc_number.clone().unwrap_or_default(),
         doc_issued: a.doc_issued.clone().unwrap_or_default(),
         protocol: a.letter_protocol.clone().unwrap_or_default(),
-        protocol_date: String::new(),
+        protocol_date: a.letter_date.clone().unwrap_or_default(),
     };
     let outcome = in_session(env, async |s| letter_revocations::revoke_one(s, &desk, letter).await).await?;
     match outcome {

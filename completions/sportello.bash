@@ -82,6 +82,18 @@ _sportello() {
             sportello,username)
                 cmd="sportello__subcmd__username"
                 ;;
+            sportello__subcmd__audit,help)
+                cmd="sportello__subcmd__audit__subcmd__help"
+                ;;
+            sportello__subcmd__audit,verify)
+                cmd="sportello__subcmd__audit__subcmd__verify"
+                ;;
+            sportello__subcmd__audit__subcmd__help,help)
+                cmd="sportello__subcmd__audit__subcmd__help__subcmd__help"
+                ;;
+            sportello__subcmd__audit__subcmd__help,verify)
+                cmd="sportello__subcmd__audit__subcmd__help__subcmd__verify"
+                ;;
             sportello__subcmd__citizen,activate)
                 cmd="sportello__subcmd__citizen__subcmd__activate"
                 ;;
@@ -195,6 +207,9 @@ _sportello() {
                 ;;
             sportello__subcmd__help,username)
                 cmd="sportello__subcmd__help__subcmd__username"
+                ;;
+            sportello__subcmd__help__subcmd__audit,verify)
+                cmd="sportello__subcmd__help__subcmd__audit__subcmd__verify"
                 ;;
             sportello__subcmd__help__subcmd__citizen,activate)
                 cmd="sportello__subcmd__help__subcmd__citizen__subcmd__activate"
@@ -347,7 +362,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__audit)
-            opts="-v -q -h --by-operator --action --target --from --to --limit --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --by-operator --action --target --from --to --limit --database-url --home --operator --format --verbose --quiet --help verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -374,6 +389,82 @@ _sportello() {
                     return 0
                     ;;
                 --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__audit__subcmd__help)
+            opts="verify help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__audit__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__audit__subcmd__help__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__audit__subcmd__verify)
+            opts="-v -q -h --head --database-url --home --operator --format --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --head)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1221,8 +1312,22 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__help__subcmd__audit)
-            opts=""
+            opts="verify"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__help__subcmd__audit__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2723,7 +2828,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__revoke)
-            opts="-v -q -h --letters --report --dry-run --cf --letter-protocol --first-name --last-name --doc-number --doc-issued --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --letters --report --dry-run --cf --letter-protocol --first-name --last-name --doc-number --doc-issued --letter-date --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2758,6 +2863,10 @@ _sportello() {
                     return 0
                     ;;
                 --doc-issued)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --letter-date)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -520,10 +520,11 @@ complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l letters -
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l report -d 'Write the letters not honoured (line, field, value, reason) to this CSV file; - for standard output' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l cf -d 'One letter: the citizen\'s fiscal code' -r
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l letter-protocol -d 'One letter: its protocol number' -r
-complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l first-name -d 'One letter: first name as written (checked when given)' -r
-complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l last-name -d 'One letter: last name as written (checked when given)' -r
-complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l doc-number -d 'One letter: identity document number (checked when given)' -r
-complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l doc-issued -d 'One letter: document issue date (checked when given)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l first-name -d 'One letter: first name as written' -r
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l last-name -d 'One letter: last name as written' -r
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l doc-number -d 'One letter: identity document number' -r
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l doc-issued -d 'One letter: document issue date' -r
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l letter-date -d 'One letter: the date of its protocol' -r
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
@@ -592,21 +593,35 @@ complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from help" -f -a "activate" -d 'Complete a verification, promotion, reset or PIN regeneration with the codes received'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Complete a revocation with the revocation code: credentials disabled, personal data erased'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c sportello -n "__fish_sportello_using_subcommand audit" -l by-operator -d 'Only what this operator did' -r
-complete -c sportello -n "__fish_sportello_using_subcommand audit" -l action -d 'Only this action (register, search, view, import-cia, ...)' -r
-complete -c sportello -n "__fish_sportello_using_subcommand audit" -l target -d 'Only records about this target (a fiscal code, an operator id, a file)' -r
-complete -c sportello -n "__fish_sportello_using_subcommand audit" -l from -d 'From this day' -r
-complete -c sportello -n "__fish_sportello_using_subcommand audit" -l to -d 'Up to this day' -r
-complete -c sportello -n "__fish_sportello_using_subcommand audit" -l limit -d 'At most this many records (newest first)' -r
-complete -c sportello -n "__fish_sportello_using_subcommand audit" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
-complete -c sportello -n "__fish_sportello_using_subcommand audit" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand audit" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
-complete -c sportello -n "__fish_sportello_using_subcommand audit" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l by-operator -d 'Only what this operator did' -r
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l action -d 'Only this action (register, search, view, import-cia, ...)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l target -d 'Only records about this target (a fiscal code, an operator id, a file)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l from -d 'From this day' -r
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l to -d 'Up to this day' -r
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l limit -d 'At most this many records (newest first)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand audit" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
-complete -c sportello -n "__fish_sportello_using_subcommand audit" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
-complete -c sportello -n "__fish_sportello_using_subcommand audit" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -f -a "verify" -d 'Check the hash chain of the audit log: report the first changed, missing or inserted row (exit 9), else print the head hash to keep elsewhere'
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and __fish_seen_subcommand_from verify" -l head -d 'A head hash printed by an earlier verification: it must still be a link of the chain' -r
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and __fish_seen_subcommand_from verify" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and __fish_seen_subcommand_from verify" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and __fish_seen_subcommand_from verify" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and __fish_seen_subcommand_from verify" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check the hash chain of the audit log: report the first changed, missing or inserted row (exit 9), else print the head hash to keep elsewhere'
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l encoding -d 'Text encoding of the file' -r -f -a "utf-8\t''
 latin-1\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l rejects -d 'Write the rejected rows to this CSV file (line, field, value, reason); - for standard output' -r -F
@@ -724,3 +739,4 @@ complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_see
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "whoami" -d 'Who the database authenticated you as, your roles and competence'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from citizen" -f -a "activate" -d 'Complete a verification, promotion, reset or PIN regeneration with the codes received'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from citizen" -f -a "revoke" -d 'Complete a revocation with the revocation code: credentials disabled, personal data erased'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "verify" -d 'Check the hash chain of the audit log: report the first changed, missing or inserted row (exit 9), else print the head hash to keep elsewhere'

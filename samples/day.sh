@@ -11,7 +11,8 @@ cargo build --release --quiet
 home="${SPORTELLO_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/sportello}"
 export SPORTELLO_HOME="$home"
 reports="$home/reports"
-mkdir -p "$reports"
+# Reports name citizens: private, like everything sportello writes.
+(umask 077 && mkdir -p "$reports")
 s() { echo "+ sportello $*" >&2; target/release/sportello "$@"; }
 # Exit code 8 means "done, some input rows were rejected": expected with the sample files.
 ok_or_rejects() { local rc=0; "$@" || rc=$?; [ "$rc" -eq 0 ] || [ "$rc" -eq 8 ] || exit "$rc"; }
@@ -60,6 +61,8 @@ ok_or_rejects s revoke --letters samples/revocation-letters.csv --report "$repor
 
 s runs --limit 8
 s audit --limit 10
+# The audit log's hash chain, end to end; keep the head hash it prints somewhere else.
+s audit verify
 cat >&2 <<MSG
 
 Where things went:

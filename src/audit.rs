@@ -43,6 +43,7 @@ pub enum AuditEvent {
     OperatorList,
     OperatorView,
     AuditList,
+    AuditVerify,
     Runs,
     ImportCia,
     ImportAura,
@@ -82,6 +83,7 @@ impl AuditEvent {
         AuditEvent::OperatorList,
         AuditEvent::OperatorView,
         AuditEvent::AuditList,
+        AuditEvent::AuditVerify,
         AuditEvent::Runs,
         AuditEvent::ImportCia,
         AuditEvent::ImportAura,
@@ -119,6 +121,7 @@ impl AuditEvent {
             AuditEvent::OperatorList => "operator-list",
             AuditEvent::OperatorView => "operator-view",
             AuditEvent::AuditList => "audit-list",
+            AuditEvent::AuditVerify => "audit-verify",
             AuditEvent::Runs => "runs",
             AuditEvent::ImportCia => "import-cia",
             AuditEvent::ImportAura => "import-aura",
@@ -152,6 +155,8 @@ pub enum Outcome {
     Exists,
     Started,
     Resumed,
+    /// `audit verify` found the chain broken.
+    Broken,
 }
 
 impl Outcome {
@@ -165,6 +170,7 @@ impl Outcome {
             Outcome::Exists => "exists",
             Outcome::Started => "started",
             Outcome::Resumed => "resumed",
+            Outcome::Broken => "broken",
         }
     }
 

@@ -14,6 +14,8 @@ pub mod exit {
     pub const ALREADY_REGISTERED: i32 = 7;
     /// A batch finished, but some input rows were rejected (see its report).
     pub const WITH_REJECTS: i32 = 8;
+    /// `audit verify`: the audit log was changed (a row changed, missing or inserted, its tail cut).
+    pub const TAMPERED: i32 = 9;
 }
 
 #[derive(Debug, thiserror::Error)]

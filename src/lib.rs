@@ -3,12 +3,14 @@
 //! The library decides; the `sportello` binary (in `commands/`) only talks to people.
 
 pub mod audit;
+pub mod audit_chain;
 pub mod batch;
 pub mod config;
 pub mod config_file;
 pub mod desk;
 pub mod domain;
 pub mod error;
+pub mod files;
 pub mod letters;
 pub mod mail;
 pub mod operators;

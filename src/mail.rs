@@ -43,12 +43,16 @@ impl Mailer {
     pub async fn send(&self, message: Message) -> Result<String> {
         match self {
             Mailer::Spool(dir) => {
-                tokio::fs::create_dir_all(dir).await.map_err(Error::io(format!("cannot create {}", dir.display())))?;
+                // Emails carry codes: the outbox is 0700 (lettre creates the file with the
+                // umask's mode, unreadable through the directory by others), the file then 0600.
+                crate::files::dir(dir, crate::files::Access::Private)?;
                 let id = AsyncFileTransport::<Tokio1Executor>::new(dir)
                     .send(message)
                     .await
                     .map_err(|e| Error::Unavailable(format!("cannot write the email to {}: {e}", dir.display())))?;
-                Ok(dir.join(format!("{id}.eml")).display().to_string())
+                let file = dir.join(format!("{id}.eml"));
+                crate::files::restrict(&file, crate::files::Access::Private)?;
+                Ok(file.display().to_string())
             }
             Mailer::Smtp(transport) => {
                 let response = transport

@@ -14,6 +14,7 @@ use crate::domain::{FiscalCode, OperationKind, Registration, State, transitions}
 use crate::error::{Error, Result};
 use crate::mail;
 use crate::secrets::{Purpose, SecretKey};
+use crate::store::operation_letters;
 use crate::store::operations::{self, ActiveSecrets};
 use crate::store::registrations::{self, Key};
 use crate::store::revocations::{self, Channel};
@@ -239,9 +240,12 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
     };
     credentials::complete(&tx, r.registration_number, &completed).await?;
     operations::succeed(&tx, active.operation_id).await?;
+    // Its PIN and code letters have done their work: removed once this commits.
+    let done = operation_letters::take_secret_of_closed(&tx, r.registration_number).await?;
     let entry = Entry::new(AuditEvent::CitizenActivate, Target::registration(&r)).details(json!({ "operation": kind }));
     record(&tx, desk, "citizen activate", entry).await?;
     tx.commit().await?;
+    crate::files::remove_quietly(&done);
 
     let after = registrations::find(&client, &Key::Number(r.registration_number)).await?;
     if let Some(to) = &after.data.contacts.email {

@@ -157,9 +157,11 @@ impl Session {
 
     /// Records a command that failed or was refused, with the reason (never a secret: errors
     /// do not carry them).
-    pub async fn record_failure(&self, error: &Error) -> Result<()> {
+    /// `target` is what the command named (a registration, an operator, a file), so that a
+    /// refusal or a not-found is found by `audit --target` like any other row about it.
+    pub async fn record_failure(&self, error: &Error, target: Target) -> Result<()> {
         let client = self.db.client().await?;
-        let entry = Entry::new(AuditEvent::Command, Target::None)
+        let entry = Entry::new(AuditEvent::Command, target)
             .details(serde_json::json!({ "command": self.command, "error": error.to_string() }))
             .outcome(Outcome::of_error(error));
         self.record(&client, entry).await

@@ -85,8 +85,8 @@ fn same_text(a: &str, b: &Option<String>) -> bool {
     input::name_key(a) == input::name_key(b.as_deref().unwrap_or_default())
 }
 
-/// The fields of a letter that disagree with the record (empty fields of the letter are not
-/// compared for a single request typed by the operator; a batch row must have them all).
+/// The fields of a letter that disagree with the record (empty fields are not compared: every
+/// letter processed must have them all, see `require_all`).
 fn mismatches(l: &Letter, r: &Registration, issued: Option<NaiveDate>) -> Vec<String> {
     let mut out = Vec::new();
     if !l.first_name.is_empty() && !same_text(&l.first_name, &r.data.person.first_name) {
@@ -133,10 +133,14 @@ async fn process(
                 ("last_name", &l.last_name),
                 ("doc_number", &l.doc_number),
                 ("doc_issued", &l.doc_issued),
+                ("protocol_date", &l.protocol_date),
             ] {
                 if v.trim().is_empty() {
                     break 'decide Outcome::invalid(name, "", format!("{name} is empty"));
                 }
+            }
+            if let Err(e) = parse_date(&l.protocol_date) {
+                break 'decide Outcome::invalid("protocol_date", &l.protocol_date, format!("protocol_date: {e}"));
             }
         }
         let issued = if l.doc_issued.trim().is_empty() {
@@ -323,8 +327,8 @@ async fn record_in(
     // The audit log names the citizen by a keyed hash of the fiscal code, never the code.
     let target = Target::Citizen(l.fiscal_code.trim().to_uppercase());
     let ok = if matches!(outcome, Outcome::Revoked { .. }) { audit::Outcome::Ok } else { audit::Outcome::Refused };
-    let entry =
-        Entry::new(AuditEvent::RevokeLetter, target).details(json!({ "protocol": l.protocol, "outcome": outcome }));
+    let entry = Entry::new(AuditEvent::RevokeLetter, target)
+        .details(json!({ "protocol": l.protocol, "protocol_date": l.protocol_date, "outcome": outcome }));
     session.record(tx, entry.outcome(ok)).await?;
     if let Some((run, position, line)) = checkpoint {
         let rejects = rejects_for(outcome, line, l);
@@ -334,9 +338,11 @@ async fn record_in(
     Ok(())
 }
 
-/// One letter typed by the helpdesk (`revoke --cf ... --letter-protocol ...`).
+/// One letter typed by the helpdesk (`revoke --cf ... --letter-protocol ...`): it must carry all
+/// the letter's data (names, document number and issue date, protocol and its date), checked
+/// exactly as a batch row is.
 pub async fn revoke_one(session: &Session, desk: &Desk, letter: Letter) -> Result<Outcome> {
-    process(session, desk, &letter, false, None, false).await
+    process(session, desk, &letter, true, None, false).await
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

@@ -186,10 +186,13 @@ pub fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
     let out: Box<dyn std::io::Write> = if path == Path::new("-") {
         Box::new(std::io::stdout().lock())
     } else {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(Error::io(format!("cannot create {}", dir.display())))?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+            && !dir.exists()
+        {
+            crate::files::dir(dir, crate::files::Access::Private)?;
         }
-        Box::new(std::fs::File::create(path).map_err(Error::io(format!("cannot write {}", path.display())))?)
+        // Rejected rows carry fiscal codes and names: the report is private (0600).
+        Box::new(crate::files::create(path, crate::files::Access::Private)?)
     };
     let mut w = csv::Writer::from_writer(out);
     if rejects.is_empty() {

@@ -14,7 +14,6 @@
 //! weak activation, which the citizen completes online ([`crate::portal::activate`]). A code
 //! whose email could not be sent is counted in the report: a desk or the helpdesk regenerates it.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
@@ -27,6 +26,7 @@ use crate::desk::handover::Desk;
 use crate::domain::transitions::{self, PostalLetter};
 use crate::domain::{OperationKind, Registration};
 use crate::error::{Error, Result};
+use crate::files::Access;
 use crate::letters;
 use crate::mail;
 use crate::secrets::{self, CodeKind, Purpose, Secret};
@@ -44,6 +44,9 @@ pub struct Options {
     pub out: PathBuf,
     /// Count the letters due and the files they would fill; print and store nothing.
     pub dry_run: bool,
+    /// A group that may read the output (the print shop: `SPORTELLO_POSTAL_GROUP`); without
+    /// it, only the service's own user.
+    pub group: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -79,10 +82,8 @@ fn tmp(path: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut f = std::fs::File::create(path).map_err(Error::io(format!("cannot create {}", path.display())))?;
-    f.write_all(bytes).map_err(Error::io(format!("cannot write {}", path.display())))?;
-    f.sync_all().map_err(Error::io(format!("cannot sync {}", path.display())))
+fn write_synced(path: &Path, bytes: &[u8], access: Access) -> Result<()> {
+    crate::files::write(path, bytes, access, true)
 }
 
 fn sync_dir(dir: &Path) -> Result<()> {
@@ -179,7 +180,9 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
         let letters = opts.limit.map(|l| l.min(due)).unwrap_or(due).max(0) as u64;
         return Ok(Report { letters, batches: letters.div_ceil(opts.batch_size as u64), ..Default::default() });
     }
-    std::fs::create_dir_all(&opts.out).map_err(Error::io(format!("cannot create {}", opts.out.display())))?;
+    // PINs and addresses: 0600 in 0700, or 0640 in 0750 for the print shop's group.
+    let access = Access::group(opts.group.as_deref())?;
+    crate::files::dir(&opts.out, access)?;
     let out = opts.out.canonicalize().map_err(Error::io(format!("cannot resolve {}", opts.out.display())))?;
     let options = json!({ "province": province, "limit": opts.limit, "batch_size": opts.batch_size, "out": out });
     let Begin::Fresh(run) = super::begin(
@@ -281,11 +284,11 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
         let (pdf_tmp, manifest_tmp, dir) = (tmp(&pdf_path), tmp(&manifest_path), out.clone());
         let (codes_pdf_tmp, codes_manifest_tmp) = (tmp(&codes_pdf_path), tmp(&codes_manifest_path));
         let write = tokio::task::spawn_blocking(move || -> Result<()> {
-            write_synced(&pdf_tmp, &letters::render(&pages)?)?;
-            write_synced(&manifest_tmp, &manifest)?;
+            write_synced(&pdf_tmp, &letters::render(&pages)?, access)?;
+            write_synced(&manifest_tmp, &manifest, access)?;
             if !code_letters.is_empty() {
-                write_synced(&codes_pdf_tmp, &letters::render(&code_letters)?)?;
-                write_synced(&codes_manifest_tmp, &code_manifest)?;
+                write_synced(&codes_pdf_tmp, &letters::render(&code_letters)?, access)?;
+                write_synced(&codes_manifest_tmp, &code_manifest, access)?;
             }
             sync_dir(&dir)
         });

@@ -18,7 +18,7 @@ use crate::mail;
 use crate::secrets::{self, CodeKind, Purpose, Secret};
 use crate::session::Session;
 use crate::store::registrations::{self, Key};
-use crate::store::{credentials, operations};
+use crate::store::{credentials, operation_letters, operations};
 
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -89,6 +89,8 @@ pub(crate) struct PendingBooking {
     until: chrono::DateTime<Utc>,
     staged: Staged,
     print_code: bool,
+    /// Letters of the discarded operation holding a PIN or a code.
+    stale: Vec<String>,
 }
 
 /// The database writes and the letters of a booking, in the caller's transaction.
@@ -122,6 +124,8 @@ pub(crate) async fn book_in(
     let ente = &session.operator.ente;
 
     let discarded = operations::discard_active(tx, number).await?;
+    // The PIN and code letters of the operation replaced: removed once this booking commits.
+    let stale = operation_letters::take_secret_of_closed(tx, number).await?;
     let op_id = operations::insert(
         tx,
         number,
@@ -157,7 +161,7 @@ pub(crate) async fn book_in(
     }
     to_print.push(letters::summary(&r, today));
     let staged = Staged::write(&desk.letters_dir, number, to_print).await?;
-    Ok(PendingBooking { r, op, code, until, staged, print_code: req.print_code })
+    Ok(PendingBooking { r, op, code, until, staged, print_code: req.print_code, stale })
 }
 
 impl PendingBooking {
@@ -168,11 +172,12 @@ impl PendingBooking {
         session: &Session,
         desk: &Desk,
     ) -> Result<Booked> {
-        let PendingBooking { r, op, code, until, staged, print_code } = self;
+        let PendingBooking { r, op, code, until, staged, print_code, stale } = self;
         if let Err(e) = tx.commit().await {
             staged.discard();
             return Err(e.into());
         }
+        crate::files::remove_quietly(&stale);
         let mut paths = staged.publish()?;
         record_prints(session, &r, &paths).await?;
         let (delivery, more) = deliver_code(session, desk, &r, CodeKind::of(op), &code, until, print_code).await?;

@@ -14,6 +14,7 @@ use crate::letters::{self, Letter};
 use crate::mail::Mailer;
 use crate::secrets::SecretKey;
 use crate::session::Session;
+use crate::store::operation_letters;
 
 /// The desk's tools besides the database.
 #[derive(Clone)]
@@ -67,17 +68,17 @@ impl Staged {
     }
 
     fn write_blocking(dir: &Path, registration_number: i64, letters: &[Letter]) -> Result<Staged> {
+        // Letters hold PINs, codes and personal data: 0600 in 0700 directories (crate::files).
+        crate::files::dir(dir, crate::files::Access::Private)?;
         let dir = dir.join(registration_number.to_string());
-        std::fs::create_dir_all(&dir).map_err(Error::io(format!("cannot create {}", dir.display())))?;
+        crate::files::dir(&dir, crate::files::Access::Private)?;
         let stamp = Utc::now().format("%Y%m%d-%H%M%S%.3f");
         let mut staged = Staged { files: Vec::new() };
         for letter in letters {
             let final_path = dir.join(format!("{stamp}-{}.pdf", letter.kind.slug()));
             let tmp = final_path.with_extension("pdf.tmp");
-            let written = letters::render(std::slice::from_ref(letter)).and_then(|pdf| {
-                std::fs::write(&tmp, pdf)
-                    .map_err(|e| Error::Io { context: format!("cannot write {}", tmp.display()), source: e })
-            });
+            let written = letters::render(std::slice::from_ref(letter))
+                .and_then(|pdf| crate::files::write(&tmp, &pdf, crate::files::Access::Private, false));
             if let Err(e) = written {
                 let _ = std::fs::remove_file(&tmp);
                 staged.discard();
@@ -146,5 +147,16 @@ pub async fn record_prints(session: &Session, r: &Registration, paths: &[PathBuf
     let client = session.db.client().await?;
     let files: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     let entry = Entry::new(AuditEvent::Print, Target::registration(r)).details(json!({ "files": files }));
-    session.record(&client, entry.count(paths.len())).await
+    session.record(&client, entry.count(paths.len())).await?;
+    // Kept by operation, so that those holding a secret are removed when it is over.
+    let kept: Vec<(String, bool)> = paths.iter().map(|p| (p.display().to_string(), holds_secret(p))).collect();
+    operation_letters::record(&client, r.registration_number, &kept).await
+}
+
+/// Does this letter hold a PIN or a code (by its name, `<time>-<document>.pdf`)?
+pub fn holds_secret(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    [letters::Kind::Pin, letters::Kind::ActivationCode, letters::Kind::RevocationCode]
+        .iter()
+        .any(|k| name.ends_with(&format!("-{}.pdf", k.slug())))
 }

@@ -83,3 +83,55 @@ pub async fn list(c: &impl GenericClient, f: &Filter) -> Result<Vec<Record>> {
         })
         .collect())
 }
+
+/// One link of the hash chain as stored: its position, the columns it hashes, and the hashes.
+#[derive(Debug, Clone)]
+pub struct ChainRow {
+    pub seq: i64,
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// Every other hashed column by name, as the database writes it as text (None: NULL).
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    pub prev_hash: Vec<u8>,
+    pub hash: Vec<u8>,
+}
+
+/// Up to `limit` links after `after` (position, id), in chain order (ties, which a forged row
+/// could make, by id).
+pub async fn chain_page(c: &impl GenericClient, after: (i64, i64), limit: i64) -> Result<Vec<ChainRow>> {
+    let rows = c
+        .query(
+            "SELECT a.seq, a.id, a.at, a.prev_hash, a.hash,
+                    (SELECT coalesce(jsonb_object_agg(key, value), '{}')
+                       FROM jsonb_each_text(to_jsonb(a) - ARRAY['seq', 'prev_hash', 'hash', 'at']))
+             FROM audit_log a
+             WHERE (a.seq, a.id) > ($1, $2)
+             ORDER BY a.seq, a.id
+             LIMIT $3",
+            &[&after.0, &after.1, &limit],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| ChainRow {
+            seq: r.get(0),
+            id: r.get(1),
+            at: r.get(2),
+            prev_hash: r.get(3),
+            hash: r.get(4),
+            fields: match r.get::<_, serde_json::Value>(5) {
+                serde_json::Value::Object(m) => m,
+                _ => serde_json::Map::new(),
+            },
+        })
+        .collect())
+}
+
+/// Positions of the rows stored with this hash, lowest first.
+pub async fn seqs_with_hash(c: &impl GenericClient, hash: &[u8]) -> Result<Vec<i64>> {
+    Ok(c.query("SELECT seq FROM audit_log WHERE hash = $1 ORDER BY seq", &[&hash])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
+}

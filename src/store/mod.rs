@@ -7,6 +7,7 @@ pub mod credentials;
 pub mod embedded;
 mod fiscal_code_sql;
 pub mod helpdesk;
+pub mod operation_letters;
 pub mod operations;
 pub mod operators;
 pub mod postal;

@@ -360,14 +360,30 @@ async fn registered_letters_revoke_the_matching_and_report_the_rest() {
     let out = db.cli(Some("admin"), &["revoke", "--letters", sample("revocation-letters.csv").to_str().unwrap()]);
     assert!(text(&out).1.contains("nothing to do"));
     // One letter typed by the helpdesk.
-    let out = db.cli(
-        Some("admin"),
-        &["revoke", "--cf", "SPSSRA95M54F839P", "--letter-protocol", "CSI-2026-004600", "--doc-number", "CA77777EE"],
-    );
+    let letter = |protocol: &'static str| {
+        [
+            "revoke",
+            "--cf",
+            "SPSSRA95M54F839P",
+            "--first-name",
+            "Sara",
+            "--last-name",
+            "Esposito",
+            "--doc-number",
+            "CA77777EE",
+            "--doc-issued",
+            "2024-05-02",
+            "--letter-protocol",
+            protocol,
+            "--letter-date",
+            "2026-11-22",
+        ]
+    };
+    let out = db.cli(Some("admin"), &letter("CSI-2026-004600"));
     let (stdout, stderr, code) = text(&out);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("revoked"));
-    let out = db.cli(Some("admin"), &["revoke", "--cf", "SPSSRA95M54F839P", "--letter-protocol", "CSI-2026-004601"]);
+    let out = db.cli(Some("admin"), &letter("CSI-2026-004601"));
     assert_eq!(out.status.code(), Some(5));
     assert!(text(&out).1.contains("already revoked"));
     // Whoever revoked is never pre-loaded again from the registry, which still lists them.
@@ -382,6 +398,53 @@ async fn registered_letters_revoke_the_matching_and_report_the_rest() {
         .map(|r| r.get(0))
         .collect();
     assert_eq!(preloaded, ["BNCGLI92D58L219Y", "CSTFNC88C65L219X", "GLLNDR00L07L219X"], "Turin but Mario Rossi");
+}
+
+#[tokio::test]
+async fn one_letter_without_its_data_is_refused_and_erases_nothing() {
+    let db = TestDb::new().await;
+    register(&db, &sara(), "CA77777EE", "2024-05-02", "sara.esposito@example.it").await;
+    let full = [
+        ("--first-name", "Sara"),
+        ("--last-name", "Esposito"),
+        ("--doc-number", "CA77777EE"),
+        ("--doc-issued", "2024-05-02"),
+        ("--letter-date", "2026-11-22"),
+    ];
+    // Nothing but the protocol, then each field missing in turn, then a protocol date that is
+    // not a date: refused as invalid input (exit 3), as a batch row would be.
+    let mut attempts: Vec<Vec<(&str, &str)>> = vec![vec![]];
+    for skip in 0..full.len() {
+        attempts.push(full.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, f)| *f).collect());
+    }
+    let mut bad_date = full.to_vec();
+    bad_date[4].1 = "yesterday";
+    attempts.push(bad_date);
+    for given in attempts {
+        let mut args = vec!["revoke", "--cf", "SPSSRA95M54F839P", "--letter-protocol", "ANY"];
+        for (flag, value) in &given {
+            args.extend([*flag, *value]);
+        }
+        let out = db.cli(Some("admin"), &args);
+        let (_, stderr, code) = text(&out);
+        assert_eq!(code, 3, "{args:?}: {stderr}");
+        assert!(stderr.contains("is empty") || stderr.contains("protocol_date"), "{stderr}");
+    }
+    let owner = db.owner().await;
+    let n: i64 = owner.query_one("SELECT count(*) FROM registrations", &[]).await.unwrap().get(0);
+    assert_eq!(n, 1, "nothing erased");
+    let n: i64 = owner.query_one("SELECT count(*) FROM revocations", &[]).await.unwrap().get(0);
+    assert_eq!(n, 0);
+    // Each refusal is recorded, with its target.
+    let n: i64 = owner
+        .query_one(
+            "SELECT count(*) FROM audit_log WHERE action = 'revoke-letter' AND outcome = 'refused' AND target = $1",
+            &[&sportello::audit::fiscal_code_target(&db.key(), "SPSSRA95M54F839P")],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 7);
 }
 
 #[tokio::test]

@@ -142,7 +142,23 @@ async fn a_revoked_citizen_is_nowhere_and_the_audit_still_finds_her_rows() {
     assert!(db.files.path().join("letters").join(g_number.to_string()).is_dir());
     let out = db.cli(
         Some("admin"),
-        &["revoke", "--cf", &g.cf, "--letter-protocol", "CSI-2026-000042", "--doc-number", "CA00000AA"],
+        &[
+            "revoke",
+            "--cf",
+            &g.cf,
+            "--first-name",
+            g.first_name,
+            "--last-name",
+            g.last_name,
+            "--doc-number",
+            "CA00000AA",
+            "--doc-issued",
+            "2022-03-01",
+            "--letter-protocol",
+            "CSI-2026-000042",
+            "--letter-date",
+            "2026-11-22",
+        ],
     );
     assert_eq!(text(&out).2, 0, "{}", text(&out).1);
     assert!(!db.files.path().join("letters").join(g_number.to_string()).exists(), "her letters are gone");

@@ -83,6 +83,20 @@ impl Citizen {
         d
     }
 
+    /// The registered letter this citizen sends to revoke their credentials, every field as
+    /// their registration holds it.
+    pub fn letter(&self, protocol: &str) -> sportello::batch::letter_revocations::Letter {
+        sportello::batch::letter_revocations::Letter {
+            fiscal_code: self.cf.clone(),
+            first_name: self.first_name.into(),
+            last_name: self.last_name.into(),
+            doc_number: "CA00000AA".into(),
+            doc_issued: "2022-03-01".into(),
+            protocol: protocol.into(),
+            protocol_date: "2026-11-20".into(),
+        }
+    }
+
     pub fn request(&self) -> Request {
         Request {
             fiscal_code: self.cf.clone(),

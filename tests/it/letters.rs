@@ -103,7 +103,14 @@ async fn names_beyond_latin_1_print_and_read_back_from_the_letters() {
         reprint::request_pin_by_post(&s, &Key::Number(n)).await.unwrap();
     }
     let out = tempfile::tempdir().unwrap();
-    let opts = postal::Options { province: None, limit: None, batch_size: 10, out: out.path().into(), dry_run: false };
+    let opts = postal::Options {
+        province: None,
+        limit: None,
+        batch_size: 10,
+        out: out.path().into(),
+        dry_run: false,
+        group: None,
+    };
     let report = postal::run(&s, &desk, &opts, &Quiet).await.unwrap();
     assert_eq!((report.letters, report.files.len()), (2, 1));
     let pdf = &report.files[0];

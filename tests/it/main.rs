@@ -7,10 +7,12 @@ mod tls_server;
 
 mod audit;
 mod batch;
+mod chain;
 mod cli;
 mod desk;
 mod embedded;
 mod erasure;
+mod files;
 mod help;
 mod hygiene;
 mod import;

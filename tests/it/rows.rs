@@ -525,7 +525,7 @@ async fn letters_match_names_as_written_and_report_the_offending_value() {
         dir.path(),
         "more.csv",
         format!(
-            "fiscal_code;first_name;last_name;doc_number;doc_issued;protocol\n{};LUCIA;D'ANGELO;CA66666DD;2021-01-01;P-9\n",
+            "fiscal_code;first_name;last_name;doc_number;doc_issued;protocol;protocol_date\n{};LUCIA;D'ANGELO;CA66666DD;2021-01-01;P-9;2026-11-20\n",
             d_angelo.cf
         ),
     );

@@ -144,7 +144,7 @@ async fn counts_match_a_population_built_at_the_desk() {
     let outcome = letter_revocations::revoke_one(
         &s,
         &desk,
-        Letter { fiscal_code: people[4].cf.clone(), protocol: "RACC-1".into(), ..Default::default() },
+        people[4].letter("RACC-1"),
     )
     .await
     .unwrap();
@@ -157,7 +157,7 @@ async fn counts_match_a_population_built_at_the_desk() {
     let run = postal::run(
         &s,
         &desk,
-        &postal::Options { province: None, limit: None, batch_size: 10, out, dry_run: false },
+        &postal::Options { province: None, limit: None, batch_size: 10, out, dry_run: false, group: None },
         &Quiet,
     )
     .await
@@ -280,8 +280,9 @@ async fn small_cells_are_hidden_in_every_format() {
         owner
             .execute(
                 "INSERT INTO registrations (fiscal_code, community, state, first_name, last_name, birth_date, sex,
-                     res_province, res_municipality, created_by)
-                 VALUES ($1, 'sistemapiemonte', 'registrato', 'Crafta', $2, '1950-03-03', 'F', $3, $4, 'admin')",
+                     res_province, res_municipality, created_by, doc_number, doc_issued)
+                 VALUES ($1, 'sistemapiemonte', 'registrato', 'Crafta', $2, '1950-03-03', 'F', $3, $4, 'admin',
+                         'CA44444DD', '2020-04-04')",
                 &[fc, &format!("Piccolini{i}"), province, municipality],
             )
             .await
@@ -290,7 +291,15 @@ async fn small_cells_are_hidden_in_every_format() {
     letter_revocations::revoke_one(
         &s,
         &desk,
-        Letter { fiscal_code: lonely.clone(), protocol: "RACC-7".into(), ..Default::default() },
+        Letter {
+            fiscal_code: lonely.clone(),
+            first_name: "Crafta".into(),
+            last_name: "Piccolini4".into(),
+            doc_number: "CA44444DD".into(),
+            doc_issued: "2020-04-04".into(),
+            protocol: "RACC-7".into(),
+            protocol_date: "2026-11-20".into(),
+        },
     )
     .await
     .unwrap();
@@ -351,7 +360,7 @@ async fn no_personal_data_in_any_output_and_every_run_is_audited() {
     letter_revocations::revoke_one(
         &s,
         &desk,
-        Letter { fiscal_code: people[3].cf.clone(), protocol: "RACC-2".into(), ..Default::default() },
+        people[3].letter("RACC-2"),
     )
     .await
     .unwrap();
@@ -460,7 +469,7 @@ async fn pseudonyms_link_within_one_export_only() {
     letter_revocations::revoke_one(
         &s,
         &desk,
-        Letter { fiscal_code: back.cf.clone(), protocol: "RACC-3".into(), ..Default::default() },
+        back.letter("RACC-3"),
     )
     .await
     .unwrap();

@@ -1,0 +1,140 @@
+//! Files holding secrets or personal data (letters, postal batches and manifests, the outbox,
+//! reports): private to the service's OS user, 0600 in 0700 directories, temporary files included.
+//! Postal output may be shared with one group (the print shop): 0640 in 0750 directories.
+//!
+//! Modes are set explicitly, whatever the process's umask; a directory named for such files is
+//! tightened even when it already exists (its parents are left as they are).
+
+use std::fs::{File, OpenOptions, Permissions};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Who besides the owner may read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Access {
+    /// Nobody: files 0600, directories 0700.
+    #[default]
+    Private,
+    /// This group may read: files 0640, directories 0750, group-owned.
+    Group(u32),
+}
+
+impl Access {
+    /// The group named by a setting (e.g. `SPORTELLO_POSTAL_GROUP`), or private without one.
+    pub fn group(name: Option<&str>) -> Result<Access> {
+        match name.map(str::trim).filter(|n| !n.is_empty()) {
+            None => Ok(Access::Private),
+            Some(n) => uzers::get_group_by_name(n)
+                .map(|g| Access::Group(g.gid()))
+                .ok_or_else(|| Error::Invalid(format!("group '{n}' does not exist (SPORTELLO_POSTAL_GROUP)"))),
+        }
+    }
+
+    fn file_mode(self) -> u32 {
+        match self {
+            Access::Private => 0o600,
+            Access::Group(_) => 0o640,
+        }
+    }
+
+    fn dir_mode(self) -> u32 {
+        match self {
+            Access::Private => 0o700,
+            Access::Group(_) => 0o750,
+        }
+    }
+
+    fn apply(self, path: &Path, mode: u32) -> Result<()> {
+        std::fs::set_permissions(path, Permissions::from_mode(mode))
+            .map_err(Error::io(format!("cannot restrict {}", path.display())))?;
+        if let Access::Group(gid) = self {
+            std::os::unix::fs::chown(path, None, Some(gid))
+                .map_err(Error::io(format!("cannot give {} to group {gid}", path.display())))?;
+        }
+        Ok(())
+    }
+}
+
+/// Creates `dir` (and missing parents, 0700) and restricts it to `access`.
+pub fn dir(dir: &Path, access: Access) -> Result<()> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(Error::io(format!("cannot create {}", dir.display())))?;
+    access.apply(dir, access.dir_mode())
+}
+
+/// Creates (or truncates) `path` readable only as `access` says, from its first byte on.
+pub fn create(path: &Path, access: Access) -> Result<File> {
+    let file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(access.file_mode())
+        .open(path)
+        .map_err(Error::io(format!("cannot create {}", path.display())))?;
+    // An existing file keeps its mode through open(): set it.
+    access.apply(path, access.file_mode())?;
+    Ok(file)
+}
+
+/// Writes `bytes` to a new private (or group-readable) file; `sync`: to disk before returning.
+pub fn write(path: &Path, bytes: &[u8], access: Access, sync: bool) -> Result<()> {
+    let mut f = create(path, access)?;
+    f.write_all(bytes).map_err(Error::io(format!("cannot write {}", path.display())))?;
+    if sync {
+        f.sync_all().map_err(Error::io(format!("cannot sync {}", path.display())))?;
+    }
+    Ok(())
+}
+
+/// Restricts an existing file (one written by a library that chose its own mode).
+pub fn restrict(path: &Path, access: Access) -> Result<()> {
+    access.apply(path, access.file_mode())
+}
+
+/// Removes files no longer needed (a letter whose operation is over); a file already gone is
+/// fine, any other failure is logged and the rest still removed.
+pub fn remove_quietly(paths: &[String]) {
+    for p in paths {
+        if let Err(e) = std::fs::remove_file(p)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(path = %p, "cannot remove a letter no longer needed: {e}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::MetadataExt;
+
+    #[test]
+    fn private_whatever_the_umask_and_existing_modes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path().join("a/b");
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::set_permissions(&d, Permissions::from_mode(0o777)).unwrap();
+        dir(&d, Access::Private).unwrap();
+        assert_eq!(std::fs::metadata(&d).unwrap().mode() & 0o777, 0o700);
+        let f = d.join("x");
+        std::fs::write(&f, b"old").unwrap();
+        std::fs::set_permissions(&f, Permissions::from_mode(0o666)).unwrap();
+        write(&f, b"new", Access::Private, true).unwrap();
+        assert_eq!(std::fs::metadata(&f).unwrap().mode() & 0o777, 0o600);
+        assert_eq!(std::fs::read(&f).unwrap(), b"new");
+        let gid = std::fs::metadata(&d).unwrap().gid();
+        let g = d.join("g");
+        dir(&g, Access::Group(gid)).unwrap();
+        assert_eq!(std::fs::metadata(&g).unwrap().mode() & 0o777, 0o750);
+        write(&g.join("y"), b"y", Access::Group(gid), false).unwrap();
+        assert_eq!(std::fs::metadata(g.join("y")).unwrap().mode() & 0o777, 0o640);
+        remove_quietly(&[g.join("y").display().to_string(), g.join("gone").display().to_string()]);
+        assert!(!g.join("y").exists());
+    }
+}
