@@ -1,13 +1,12 @@
 //! `sportello audit`: reading the audit log.
 
 use chrono::NaiveDate;
-use clap::Args;
-use serde::Serialize;
+use clap::{Args, ValueEnum};
 use sportello::domain::parse_date;
 use sportello::store::audit::Filter;
 use tabled::Tabled;
 
-use crate::output::{self, opt};
+use crate::output::{self, Json, local_seconds, opt};
 use crate::{Env, in_session};
 
 #[derive(Debug, Args)]
@@ -18,9 +17,9 @@ pub struct AuditArgs {
     /// Only what this operator did.
     #[arg(long)]
     operator_id: Option<String>,
-    /// Only this action (register, search, view, import-cia, ...).
-    #[arg(long)]
-    action: Option<String>,
+    /// Only this action (a failed command is recorded under the command's name).
+    #[arg(long, value_enum)]
+    action: Option<Action>,
     /// Only records about this target (a fiscal code, an operator id, a file).
     #[arg(long)]
     target: Option<String>,
@@ -35,7 +34,53 @@ pub struct AuditArgs {
     limit: i64,
 }
 
-#[derive(Tabled, Serialize)]
+/// The actions the audit log records: what the library writes, and the names of the commands
+/// (under which a failure is recorded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Action {
+    Register,
+    Search,
+    View,
+    Show,
+    Book,
+    RegenerateCode,
+    PrintLetters,
+    Print,
+    Email,
+    Edit,
+    EditDelegate,
+    ChangeResidence,
+    Username,
+    UsernameRecovery,
+    Revoke,
+    RevokeLetter,
+    RevokeLetters,
+    PinByPost,
+    PostalRun,
+    ImportCia,
+    ImportAura,
+    HelpdeskMailbox,
+    Runs,
+    Audit,
+    AuditList,
+    OperatorAdd,
+    OperatorList,
+    OperatorShow,
+    OperatorView,
+    CitizenActivate,
+    CitizenRevoke,
+    CitizenWrongCode,
+    Db,
+}
+
+impl Action {
+    /// The name recorded in the audit log.
+    pub fn recorded(self) -> String {
+        self.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default()
+    }
+}
+
+#[derive(Tabled)]
 struct Row {
     id: i64,
     at: String,
@@ -52,7 +97,7 @@ struct Row {
 pub async fn run(env: &Env, a: AuditArgs) -> sportello::Result<i32> {
     let filter = Filter {
         operator_id: a.operator_id,
-        action: a.action,
+        action: a.action.map(Action::recorded),
         target: a.target.map(|t| t.trim().to_string()),
         from: a.from,
         to: a.to,
@@ -63,7 +108,7 @@ pub async fn run(env: &Env, a: AuditArgs) -> sportello::Result<i32> {
         .iter()
         .map(|r| Row {
             id: r.id,
-            at: r.at.with_timezone(&chrono_tz::Europe::Rome).format("%Y-%m-%d %H:%M:%S").to_string(),
+            at: local_seconds(&r.at),
             operator: opt(&r.operator_id),
             origin: r.origin.clone(),
             command: r.command.clone(),
@@ -71,7 +116,7 @@ pub async fn run(env: &Env, a: AuditArgs) -> sportello::Result<i32> {
             target: opt(&r.target),
             results: opt(&r.result_count),
             outcome: r.outcome.clone(),
-            details: r.details.to_string(),
+            details: Json::readable(&r.details),
         })
         .collect();
     output::rows(env.format, &flat, &records)?;

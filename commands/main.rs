@@ -1,6 +1,9 @@
 //! The `sportello` binary: parses the command line, calls the library, prints the result.
 //! No SQL, PDF or email here.
 
+#[macro_use]
+mod stdout;
+
 mod audit;
 mod book;
 mod citizen;

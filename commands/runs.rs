@@ -2,28 +2,45 @@
 
 use std::path::PathBuf;
 
-use clap::Args;
-use serde::Serialize;
+use clap::{Args, ValueEnum};
 use sportello::batch::letter_revocations::{self, Letter, Outcome};
 use sportello::batch::{self, write_rejects};
 use sportello::error::exit;
 use tabled::Tabled;
 
-use crate::output::{self, local, opt};
+use crate::output::{self, Json, local, opt};
 use crate::progress::Reporter;
 use crate::{Env, in_session};
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  sportello runs\n  sportello runs --kind import-cia --format json")]
 pub struct RunsArgs {
-    /// Only runs of this kind (import-cia, import-aura, postal-run, revoke-letters, helpdesk-mailbox).
-    #[arg(long)]
-    kind: Option<String>,
+    /// Only runs of this kind.
+    #[arg(long, value_enum)]
+    kind: Option<Kind>,
+    /// At most this many runs (newest first).
     #[arg(long, default_value_t = 20)]
     limit: i64,
 }
 
-#[derive(Tabled, Serialize)]
+/// The kinds of batch run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Kind {
+    ImportCia,
+    ImportAura,
+    PostalRun,
+    RevokeLetters,
+    HelpdeskMailbox,
+}
+
+impl Kind {
+    /// The name recorded with the run.
+    pub fn recorded(self) -> String {
+        self.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default()
+    }
+}
+
+#[derive(Tabled)]
 struct Row {
     run: i64,
     kind: String,
@@ -39,7 +56,8 @@ struct Row {
 }
 
 pub async fn runs(env: &Env, a: RunsArgs) -> sportello::Result<i32> {
-    let runs = in_session(env, async |s| batch::list(s, a.kind.as_deref(), a.limit.max(1)).await).await?;
+    let runs =
+        in_session(env, async |s| batch::list(s, a.kind.map(Kind::recorded).as_deref(), a.limit.max(1)).await).await?;
     let flat: Vec<Row> = runs
         .iter()
         .map(|r| Row {
@@ -53,7 +71,7 @@ pub async fn runs(env: &Env, a: RunsArgs) -> sportello::Result<i32> {
             read: r.rows_read,
             ok: r.rows_ok,
             rejected: r.rows_rejected,
-            counts: r.counts.to_string(),
+            counts: Json::readable(&r.counts),
         })
         .collect();
     output::rows(env.format, &flat, &runs)?;

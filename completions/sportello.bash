@@ -283,7 +283,7 @@ _sportello() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "register search view show book regenerate-code print-letters print email edit edit-delegate change-residence username username-recovery revoke revoke-letter revoke-letters pin-by-post postal-run import-cia import-aura helpdesk-mailbox runs audit audit-list operator-add operator-list operator-show operator-view citizen-activate citizen-revoke citizen-wrong-code db" -- "${cur}"))
                     return 0
                     ;;
                 --target)
@@ -2205,7 +2205,7 @@ _sportello() {
             fi
             case "${prev}" in
                 --kind)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "import-cia import-aura postal-run revoke-letters helpdesk-mailbox" -- "${cur}"))
                     return 0
                     ;;
                 --limit)
@@ -2236,7 +2236,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__search)
-            opts="-h --community --cf --last-name --first-name --province --municipality --from --to --state --strong --number --limit --database-url --home --operator --format --help"
+            opts="-h --community --cf --last-name --first-name --province --municipality --from --to --state --strong --number --limit --offset --page --database-url --home --operator --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2287,6 +2287,14 @@ _sportello() {
                     return 0
                     ;;
                 --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --offset)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --page)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -216,7 +216,9 @@ complete -c sportello -n "__fish_sportello_using_subcommand search" -l strong -d
 n\t''
 all\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand search" -l number -d 'Registration number (exact)' -r
-complete -c sportello -n "__fish_sportello_using_subcommand search" -l limit -d 'At most this many results' -r
+complete -c sportello -n "__fish_sportello_using_subcommand search" -l limit -d 'At most this many results (a page)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand search" -l offset -d 'Skip this many results first' -r
+complete -c sportello -n "__fish_sportello_using_subcommand search" -l page -d 'Show this page of results (1 is the first; pages are --limit long)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand search" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand search" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand search" -l operator -d 'The acting operator, stamped on every write and audit record' -r
@@ -401,8 +403,12 @@ csv\t''
 json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l dry-run -d 'Check every letter against the records and report; revoke nothing'
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -s h -l help -d 'Print help'
-complete -c sportello -n "__fish_sportello_using_subcommand runs" -l kind -d 'Only runs of this kind (import-cia, import-aura, postal-run, revoke-letters, helpdesk-mailbox)' -r
-complete -c sportello -n "__fish_sportello_using_subcommand runs" -l limit -r
+complete -c sportello -n "__fish_sportello_using_subcommand runs" -l kind -d 'Only runs of this kind' -r -f -a "import-cia\t''
+import-aura\t''
+postal-run\t''
+revoke-letters\t''
+helpdesk-mailbox\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand runs" -l limit -d 'At most this many runs (newest first)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand runs" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand runs" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand runs" -l operator -d 'The acting operator, stamped on every write and audit record' -r
@@ -448,7 +454,39 @@ complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Complete a revocation with the revocation code: credentials disabled, personal data erased'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sportello -n "__fish_sportello_using_subcommand audit" -l operator-id -d 'Only what this operator did' -r
-complete -c sportello -n "__fish_sportello_using_subcommand audit" -l action -d 'Only this action (register, search, view, import-cia, ...)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand audit" -l action -d 'Only this action (a failed command is recorded under the command\'s name)' -r -f -a "register\t''
+search\t''
+view\t''
+show\t''
+book\t''
+regenerate-code\t''
+print-letters\t''
+print\t''
+email\t''
+edit\t''
+edit-delegate\t''
+change-residence\t''
+username\t''
+username-recovery\t''
+revoke\t''
+revoke-letter\t''
+revoke-letters\t''
+pin-by-post\t''
+postal-run\t''
+import-cia\t''
+import-aura\t''
+helpdesk-mailbox\t''
+runs\t''
+audit\t''
+audit-list\t''
+operator-add\t''
+operator-list\t''
+operator-show\t''
+operator-view\t''
+citizen-activate\t''
+citizen-revoke\t''
+citizen-wrong-code\t''
+db\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand audit" -l target -d 'Only records about this target (a fiscal code, an operator id, a file)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand audit" -l from -d 'From this day' -r
 complete -c sportello -n "__fish_sportello_using_subcommand audit" -l to -d 'Up to this day' -r

@@ -60,7 +60,8 @@ impl Staged {
     pub fn write(dir: &Path, registration_number: i64, letters: &[Letter]) -> Result<Staged> {
         let dir = dir.join(registration_number.to_string());
         std::fs::create_dir_all(&dir).map_err(Error::io(format!("cannot create {}", dir.display())))?;
-        let stamp = Utc::now().format("%Y%m%d-%H%M%S%.3f");
+        // UTC, and saying so (the Z): the name sorts in time order and reads the same anywhere.
+        let stamp = Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
         let mut staged = Staged { files: Vec::new() };
         for letter in letters {
             let final_path = dir.join(format!("{stamp}-{}.pdf", letter.kind.slug()));

@@ -204,9 +204,9 @@ pub fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(Error::io(format!("cannot create {}", dir.display())))?;
     }
-    let mut w = csv::Writer::from_path(path).map_err(fail)?;
+    let mut w = crate::safe_csv::Writer::from_path(path).map_err(fail)?;
     if rejects.is_empty() {
-        w.write_record(["line", "field", "value", "reason"]).map_err(fail)?;
+        w.write_headers(["line", "field", "value", "reason"]).map_err(fail)?;
     }
     for r in rejects {
         w.serialize(r).map_err(fail)?;

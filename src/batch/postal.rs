@@ -200,7 +200,7 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
         let (pdf_path, manifest_path) = names(&out, run.id, batch_no);
         let mut pages = Vec::with_capacity(numbers.len());
         let mut hashes: Vec<Vec<u8>> = Vec::with_capacity(numbers.len());
-        let mut manifest = csv::Writer::from_writer(Vec::new());
+        let mut manifest = crate::safe_csv::Writer::from_writer(Vec::new());
         let file_name = pdf_path.file_name().unwrap_or_default().to_string_lossy().into_owned();
         for (i, r) in registrations::get_many(&tx, &numbers).await?.iter().enumerate() {
             let pin = secrets::new_pin()?;

@@ -59,7 +59,7 @@ pub async fn list(c: &impl GenericClient, f: &Filter) -> Result<Vec<Record>> {
     let sql = "SELECT id, at, operator_id, origin, command, action, target, details, result_count, outcome
          FROM audit_log
          WHERE ($1::text IS NULL OR operator_id = $1)
-           AND ($2::text IS NULL OR action = $2)
+           AND ($2::text IS NULL OR replace(action, ' ', '-') = $2)
            AND ($3::text IS NULL OR target = $3)
            AND ($4::date IS NULL OR at >= $4::timestamp AT TIME ZONE 'Europe/Rome')
            AND ($5::date IS NULL OR at < ($5::date + 1)::timestamp AT TIME ZONE 'Europe/Rome')

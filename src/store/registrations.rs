@@ -271,6 +271,13 @@ pub struct SearchFilter {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_number: Option<i64>,
     pub limit: i64,
+    /// Rows skipped before the page.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub offset: i64,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 /// One line of search results.
@@ -280,7 +287,10 @@ pub struct SearchRow {
     pub last_name: Option<String>,
     pub first_name: Option<String>,
     pub fiscal_code: String,
+    /// Name of the municipality of residence.
     pub municipality: Option<String>,
+    /// Its ISTAT code.
+    pub municipality_code: Option<String>,
     pub province: Option<String>,
     pub registration_date: NaiveDate,
     pub community: Community,
@@ -292,13 +302,27 @@ pub struct SearchRow {
 
 /// A LIKE pattern from an operator's text: prefix match, `*` as wildcard, LIKE specials escaped.
 fn like_pattern(input: &str) -> String {
-    let escaped = input.trim().to_uppercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    like_escaped(&input.trim().to_uppercase())
+}
+
+/// A LIKE pattern of `text` as it is: prefix match, `*` as wildcard, LIKE specials escaped.
+fn like_escaped(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     if escaped.contains('*') { escaped.replace('*', "%") } else { format!("{escaped}%") }
 }
 
-pub async fn search(c: &impl GenericClient, f: &SearchFilter) -> Result<Vec<SearchRow>> {
+/// A LIKE pattern over a name's search key (see [`crate::search_key`]): the operator's text
+/// folded the same way, so that `nicolo` finds NICOLÒ and `dangelo` D'ANGELO.
+fn key_pattern(input: &str) -> String {
+    like_escaped(&crate::search_key::search_key(input.trim()))
+}
+
+type Params = Vec<Box<dyn ToSql + Sync + Send>>;
+
+/// The WHERE clause of a search and its parameters.
+fn search_conditions(f: &SearchFilter) -> (String, Params) {
     let mut conds: Vec<String> = Vec::new();
-    let mut params: Vec<Box<dyn ToSql + Sync + Send>> = Vec::new();
+    let mut params: Params = Vec::new();
     let mut add = |cond: &str, p: Box<dyn ToSql + Sync + Send>| {
         params.push(p);
         conds.push(cond.replace('?', &format!("${}", params.len())));
@@ -314,17 +338,13 @@ pub async fn search(c: &impl GenericClient, f: &SearchFilter) -> Result<Vec<Sear
             add("r.fiscal_code LIKE ?", Box::new(like_pattern(&v)));
         }
     }
+    // A prefix walks the name-ordered index (the keys are in byte order); a pattern starting
+    // with `*` uses the trigrams.
     if let Some(v) = &f.last_name {
-        // A prefix walks the name-ordered index; a pattern starting with `*` uses the trigrams.
-        let pattern = like_pattern(v);
-        if pattern.starts_with('%') {
-            add("upper(r.last_name) LIKE ?", Box::new(pattern));
-        } else {
-            add("upper(r.last_name) COLLATE \"C\" LIKE ?", Box::new(pattern));
-        }
+        add("r.last_name_key LIKE ?", Box::new(key_pattern(v)));
     }
     if let Some(v) = &f.first_name {
-        add("upper(r.first_name) LIKE ?", Box::new(like_pattern(v)));
+        add("r.first_name_key LIKE ?", Box::new(key_pattern(v)));
     }
     if let Some(v) = &f.province {
         add("r.res_province = ?", Box::new(v.clone()));
@@ -349,20 +369,32 @@ pub async fn search(c: &impl GenericClient, f: &SearchFilter) -> Result<Vec<Sear
         add("r.registration_number = ?", Box::new(v));
     }
     let where_clause = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
+    (where_clause, params)
+}
+
+fn refs(params: &Params) -> Vec<&(dyn ToSql + Sync)> {
+    params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect()
+}
+
+/// One page of results: `f.limit` rows from `f.offset`, by surname, first name, number.
+pub async fn search(c: &impl GenericClient, f: &SearchFilter) -> Result<Vec<SearchRow>> {
+    let (where_clause, mut params) = search_conditions(f);
     params.push(Box::new(f.limit));
+    params.push(Box::new(f.offset));
     let sql = format!(
         "SELECT r.registration_number, r.last_name, r.first_name, r.fiscal_code, m.name, r.res_province,
-                (r.registered_at AT TIME ZONE 'Europe/Rome')::date, r.community, r.state, r.strong, o.kind
+                (r.registered_at AT TIME ZONE 'Europe/Rome')::date, r.community, r.state, r.strong, o.kind,
+                r.res_municipality
          FROM registrations r
          LEFT JOIN municipalities m ON m.istat_code = r.res_municipality
          LEFT JOIN operations o ON o.registration_number = r.registration_number AND o.status = 'A'
          {where_clause}
-         ORDER BY upper(r.last_name) COLLATE \"C\", upper(r.first_name) COLLATE \"C\", r.registration_number
-         LIMIT ${}",
+         ORDER BY r.last_name_key, r.first_name_key, r.registration_number
+         LIMIT ${} OFFSET ${}",
+        params.len() - 1,
         params.len()
     );
-    let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect();
-    let rows = c.query(&sql, &refs).await?;
+    let rows = c.query(&sql, &refs(&params)).await?;
     Ok(rows
         .iter()
         .map(|r| {
@@ -374,6 +406,7 @@ pub async fn search(c: &impl GenericClient, f: &SearchFilter) -> Result<Vec<Sear
                 first_name: r.get(2),
                 fiscal_code: r.get(3),
                 municipality: r.get(4),
+                municipality_code: r.get(11),
                 province: r.get(5),
                 registration_date: r.get(6),
                 community: parse_vocab(r.get(7), Community::parse),
@@ -384,6 +417,16 @@ pub async fn search(c: &impl GenericClient, f: &SearchFilter) -> Result<Vec<Sear
             }
         })
         .collect())
+}
+
+/// How many registrations match, counting at most `cap` (a count stops there, so that a broad
+/// search does not read the whole table for its total).
+pub async fn count(c: &impl GenericClient, f: &SearchFilter, cap: i64) -> Result<i64> {
+    let (where_clause, mut params) = search_conditions(f);
+    params.push(Box::new(cap));
+    let sql =
+        format!("SELECT count(*) FROM (SELECT 1 FROM registrations r {where_clause} LIMIT ${}) matches", params.len());
+    Ok(c.query_one(&sql, &refs(&params)).await?.get(0))
 }
 
 /// Rewrites the personal data of a registration (community and fiscal code never change).
