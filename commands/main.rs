@@ -16,6 +16,7 @@ mod operator;
 mod output;
 mod people;
 mod progress;
+mod reference;
 mod register;
 mod runs;
 mod search;
@@ -112,6 +113,9 @@ enum Command {
     ImportCia(import::ImportArgs),
     /// Import a health-service registry (AURA) export.
     ImportAura(import::ImportArgs),
+    /// List the provinces, municipalities and foreign states sportello knows.
+    #[command(subcommand)]
+    Reference(reference::ReferenceCommand),
     /// Print shell completions (bash, zsh, fish).
     Completions(completions::CompletionsArgs),
 }
@@ -137,6 +141,7 @@ impl Command {
             Command::Audit(_) => "audit",
             Command::ImportCia(_) => "import-cia",
             Command::ImportAura(_) => "import-aura",
+            Command::Reference(_) => "reference",
             Command::Completions(_) => "completions",
         }
     }
@@ -206,6 +211,7 @@ async fn run(cli: Cli) -> sportello::Result<i32> {
         Command::Audit(a) => audit::run(&env, a).await,
         Command::ImportCia(a) => import::run(&env, sportello::store::registry::Source::Cia, a).await,
         Command::ImportAura(a) => import::run(&env, sportello::store::registry::Source::Aura, a).await,
+        Command::Reference(c) => reference::run(&env, c).await,
         Command::Completions(a) => completions::run(a),
     }
 }

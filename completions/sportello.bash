@@ -55,6 +55,9 @@ _sportello() {
             sportello,print-letters)
                 cmd="sportello__subcmd__print__subcmd__letters"
                 ;;
+            sportello,reference)
+                cmd="sportello__subcmd__reference"
+                ;;
             sportello,regenerate-code)
                 cmd="sportello__subcmd__regenerate__subcmd__code"
                 ;;
@@ -163,6 +166,9 @@ _sportello() {
             sportello__subcmd__help,print-letters)
                 cmd="sportello__subcmd__help__subcmd__print__subcmd__letters"
                 ;;
+            sportello__subcmd__help,reference)
+                cmd="sportello__subcmd__help__subcmd__reference"
+                ;;
             sportello__subcmd__help,regenerate-code)
                 cmd="sportello__subcmd__help__subcmd__regenerate__subcmd__code"
                 ;;
@@ -211,6 +217,15 @@ _sportello() {
             sportello__subcmd__help__subcmd__operator,show)
                 cmd="sportello__subcmd__help__subcmd__operator__subcmd__show"
                 ;;
+            sportello__subcmd__help__subcmd__reference,countries)
+                cmd="sportello__subcmd__help__subcmd__reference__subcmd__countries"
+                ;;
+            sportello__subcmd__help__subcmd__reference,municipalities)
+                cmd="sportello__subcmd__help__subcmd__reference__subcmd__municipalities"
+                ;;
+            sportello__subcmd__help__subcmd__reference,provinces)
+                cmd="sportello__subcmd__help__subcmd__reference__subcmd__provinces"
+                ;;
             sportello__subcmd__operator,add)
                 cmd="sportello__subcmd__operator__subcmd__add"
                 ;;
@@ -235,6 +250,30 @@ _sportello() {
             sportello__subcmd__operator__subcmd__help,show)
                 cmd="sportello__subcmd__operator__subcmd__help__subcmd__show"
                 ;;
+            sportello__subcmd__reference,countries)
+                cmd="sportello__subcmd__reference__subcmd__countries"
+                ;;
+            sportello__subcmd__reference,help)
+                cmd="sportello__subcmd__reference__subcmd__help"
+                ;;
+            sportello__subcmd__reference,municipalities)
+                cmd="sportello__subcmd__reference__subcmd__municipalities"
+                ;;
+            sportello__subcmd__reference,provinces)
+                cmd="sportello__subcmd__reference__subcmd__provinces"
+                ;;
+            sportello__subcmd__reference__subcmd__help,countries)
+                cmd="sportello__subcmd__reference__subcmd__help__subcmd__countries"
+                ;;
+            sportello__subcmd__reference__subcmd__help,help)
+                cmd="sportello__subcmd__reference__subcmd__help__subcmd__help"
+                ;;
+            sportello__subcmd__reference__subcmd__help,municipalities)
+                cmd="sportello__subcmd__reference__subcmd__help__subcmd__municipalities"
+                ;;
+            sportello__subcmd__reference__subcmd__help,provinces)
+                cmd="sportello__subcmd__reference__subcmd__help__subcmd__provinces"
+                ;;
             *)
                 ;;
         esac
@@ -242,7 +281,7 @@ _sportello() {
 
     case "${cmd}" in
         sportello)
-            opts="-h -V --database-url --home --operator --format --help --version db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura completions help"
+            opts="-h -V --database-url --home --operator --format --help --version db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1132,7 +1171,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__help)
-            opts="db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura completions help"
+            opts="db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1442,6 +1481,62 @@ _sportello() {
         sportello__subcmd__help__subcmd__print__subcmd__letters)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__help__subcmd__reference)
+            opts="provinces municipalities countries"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__help__subcmd__reference__subcmd__countries)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__help__subcmd__reference__subcmd__municipalities)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__help__subcmd__reference__subcmd__provinces)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1888,6 +1983,200 @@ _sportello() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__reference)
+            opts="-h --database-url --home --operator --format --help provinces municipalities countries help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__reference__subcmd__countries)
+            opts="-h --database-url --home --operator --format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__reference__subcmd__help)
+            opts="provinces municipalities countries help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__reference__subcmd__help__subcmd__countries)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__reference__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__reference__subcmd__help__subcmd__municipalities)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__reference__subcmd__help__subcmd__provinces)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__reference__subcmd__municipalities)
+            opts="-h --province --database-url --home --operator --format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --province)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__reference__subcmd__provinces)
+            opts="-h --database-url --home --operator --format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --database-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

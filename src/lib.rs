@@ -21,5 +21,6 @@ pub mod search_key;
 pub mod secrets;
 pub mod session;
 pub mod store;
+pub mod suggest;
 
 pub use error::{Error, Result};

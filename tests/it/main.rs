@@ -9,5 +9,6 @@ mod cli;
 mod desk;
 mod embedded;
 mod import;
+mod output;
 mod register;
 mod search;
