@@ -381,16 +381,19 @@ pub async fn search(c: &impl GenericClient, f: &SearchFilter) -> Result<Vec<Sear
     let (where_clause, mut params) = search_conditions(f);
     params.push(Box::new(f.limit));
     params.push(Box::new(f.offset));
+    // The page is cut from registrations alone, walking an index in result order, and only its
+    // rows are joined: a join first would let the planner sort every match.
     let sql = format!(
         "SELECT r.registration_number, r.last_name, r.first_name, r.fiscal_code, m.name, r.res_province,
                 (r.registered_at AT TIME ZONE 'Europe/Rome')::date, r.community, r.state, r.strong, o.kind,
                 r.res_municipality
-         FROM registrations r
+         FROM (SELECT r.* FROM registrations r
+               {where_clause}
+               ORDER BY r.last_name_key, r.first_name_key, r.registration_number
+               LIMIT ${} OFFSET ${}) r
          LEFT JOIN municipalities m ON m.istat_code = r.res_municipality
          LEFT JOIN operations o ON o.registration_number = r.registration_number AND o.status = 'A'
-         {where_clause}
-         ORDER BY r.last_name_key, r.first_name_key, r.registration_number
-         LIMIT ${} OFFSET ${}",
+         ORDER BY r.last_name_key, r.first_name_key, r.registration_number",
         params.len() - 1,
         params.len()
     );
