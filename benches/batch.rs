@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! Benchmarks of the batch jobs and the search, each beside a baseline measured in the same run
 //! on the same machine. Figures are printed, never asserted.
 //!
@@ -14,9 +15,9 @@ use std::time::{Duration, Instant};
 use chrono::{Datelike, NaiveDate};
 use sportello::batch::{Quiet, postal, registry_import};
 use sportello::config::DeskSettings;
+use sportello::desk::handover::Desk;
+use sportello::desk::search::{self, Query};
 use sportello::domain::fiscal_code::check_character;
-use sportello::handover::Desk;
-use sportello::search::{self, Query};
 use sportello::session::Session;
 use sportello::store::{self, Database, embedded::Cluster, registry::Source};
 
@@ -94,7 +95,7 @@ async fn main() {
     let work = tempfile::tempdir_in(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target")).unwrap();
 
     let cluster = Cluster::new(&home).unwrap();
-    cluster.ensure_running().unwrap();
+    cluster.start().unwrap();
     let admin = store::connect(&cluster.config("postgres")).await.unwrap();
     admin.batch_execute("DROP DATABASE IF EXISTS bench WITH (FORCE)").await.unwrap();
     admin.batch_execute("CREATE DATABASE bench").await.unwrap();
@@ -311,7 +312,8 @@ async fn main() {
         "\nsearch over {total} registrations (loaded in {:.0} s), {queries} queries each, limit 50, total counted (up to 10,000), audit row included",
         t.elapsed().as_secs_f64()
     );
-    let cases: Vec<(&str, Box<dyn Fn(usize) -> Query>)> = vec![
+    type Case = (&'static str, Box<dyn Fn(usize) -> Query>);
+    let cases: Vec<Case> = vec![
         (
             "partial surname",
             Box::new(|i| Query {

@@ -1,7 +1,8 @@
 //! `sportello audit`: reading the audit log.
 
 use chrono::NaiveDate;
-use clap::{Args, ValueEnum};
+use clap::Args;
+use sportello::audit::AuditEvent;
 use sportello::domain::parse_date;
 use sportello::store::audit::Filter;
 use tabled::Tabled;
@@ -10,16 +11,18 @@ use crate::output::{self, Json, local_seconds, opt};
 use crate::{Env, in_session};
 
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Examples:\n  sportello audit --operator-id mrossi --from 2026-11-01\n  sportello audit --action search --format json\n  sportello audit --target RSSMRA85T10A562S"
-)]
+#[command(after_help = "\
+Examples:
+  sportello audit --by-operator mrossi --from 2026-11-01
+  sportello audit --action search --format json
+  sportello audit --target RSSMRA85T10L219G")]
 pub struct AuditArgs {
     /// Only what this operator did.
-    #[arg(long)]
+    #[arg(long = "by-operator", alias = "operator-id", value_name = "ID")]
     operator_id: Option<String>,
-    /// Only this action (a failed command is recorded under the command's name).
-    #[arg(long, value_enum)]
-    action: Option<Action>,
+    /// Only this action (`command`: a command that failed or was refused).
+    #[arg(long, value_parser = crate::choice::choice::<AuditEvent>())]
+    action: Option<AuditEvent>,
     /// Only records about this target (a fiscal code, an operator id, a file).
     #[arg(long)]
     target: Option<String>,
@@ -32,52 +35,6 @@ pub struct AuditArgs {
     /// At most this many records (newest first).
     #[arg(long, default_value_t = 100)]
     limit: i64,
-}
-
-/// The actions the audit log records: what the library writes, and the names of the commands
-/// (under which a failure is recorded).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Action {
-    Register,
-    Search,
-    View,
-    Show,
-    Book,
-    RegenerateCode,
-    PrintLetters,
-    Print,
-    Email,
-    Edit,
-    EditDelegate,
-    ChangeResidence,
-    Username,
-    UsernameRecovery,
-    Revoke,
-    RevokeLetter,
-    RevokeLetters,
-    PinByPost,
-    PostalRun,
-    ImportCia,
-    ImportAura,
-    HelpdeskMailbox,
-    Runs,
-    Audit,
-    AuditList,
-    OperatorAdd,
-    OperatorList,
-    OperatorShow,
-    OperatorView,
-    CitizenActivate,
-    CitizenRevoke,
-    CitizenWrongCode,
-    Db,
-}
-
-impl Action {
-    /// The name recorded in the audit log.
-    pub fn recorded(self) -> String {
-        self.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default()
-    }
 }
 
 #[derive(Tabled)]
@@ -97,7 +54,7 @@ struct Row {
 pub async fn run(env: &Env, a: AuditArgs) -> sportello::Result<i32> {
     let filter = Filter {
         operator_id: a.operator_id,
-        action: a.action.map(Action::recorded),
+        action: a.action.map(|e| e.as_str().to_string()),
         target: a.target.map(|t| t.trim().to_string()),
         from: a.from,
         to: a.to,

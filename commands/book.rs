@@ -1,36 +1,40 @@
 //! `sportello book`: book an operation, hand over PIN, code and summary.
 
 use clap::Args;
-use sportello::book::{self, Booked};
+use sportello::desk::book::{self, Booked};
+use sportello::desk::handover::Delivery;
 use sportello::domain::OperationKind;
-use sportello::handover::Delivery;
 
 use crate::people::{DelegateFlags, Target};
 use crate::{Env, in_session, output};
 
 #[derive(Debug, Args)]
-#[command(after_help = "Only the operations the state table allows can be booked (see `sportello show`); a new
-booking replaces the active one. The PIN letter and the data summary are written to the letters
-directory; the activation code (revocation code) is emailed, or printed when there is no email
-or with --print-code.
+#[command(after_help = "\
+Only the operations the state table allows can be booked (see `sportello
+show`); a new booking replaces the active one. The PIN letter and the data
+summary are written to the letters directory; the activation code
+(revocation code) is emailed, or printed when there is no email or with
+--print-code.
 
 Examples:
   sportello book --cf RSSMRA85T10L219G --operation verification
   sportello book --number 1000001 --operation pin --print-code
-  sportello book --cf RSSMRA85T10L219G --operation revocation --delegate-kind proxy \\
-      --delegate-first-name Anna --delegate-last-name Neri --delegate-cf NRENNA80A41L219X \\
+  sportello book --cf RSSMRA85T10L219G --operation revocation \\
+      --delegate-kind proxy --delegate-first-name Anna \\
+      --delegate-last-name Neri --delegate-cf NRENNA80A41L219L \\
       --delegate-doc-type identity-card --delegate-doc-number CA11111AA \\
-      --delegate-doc-issued 2023-01-01 --delegate-doc-issuer 'Comune di Torino'")]
+      --delegate-doc-issued 2023-01-01 \\
+      --delegate-doc-issuer 'Comune di Torino'")]
 pub struct BookArgs {
     #[command(flatten)]
     target: Target,
     /// The operation.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = crate::choice::choice::<OperationKind>())]
     operation: OperationKind,
     #[command(flatten)]
     delegate: DelegateFlags,
     /// Print the activation or revocation code too, even when it is emailed.
-    #[arg(long)]
+    #[arg(long, alias = "print")]
     print_code: bool,
 }
 

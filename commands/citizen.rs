@@ -2,17 +2,24 @@
 //! lifecycle can be run and tested here.
 
 use clap::{Args, Subcommand};
-use sportello::citizen::{self, Activation};
+use sportello::portal::{self, Activation};
 
 use crate::{Env, output};
 
 #[derive(Debug, Subcommand)]
 pub enum CitizenCommand {
     /// Complete a verification, promotion, reset or PIN regeneration with the codes received.
-    #[command(after_help = "Examples:
-  sportello citizen activate --cf RSSMRA85T10L219G --code ABCD-EFGH-JKMN --pin 12345678 --accept-rules \\
-      --username mario.rossi --password 'una password 2026' --question 'Primo animale?' --answer Fido
-  sportello citizen activate --cf RSSMRA85T10L219G --code ABCD-EFGH-JKMN --pin 12345678 --accept-rules   # PIN regeneration, promotion")]
+    #[command(after_help = "\
+A verification or a reset chooses username, password and secret question;
+a promotion or a PIN regeneration only accepts.
+
+Examples:
+  sportello citizen activate --cf RSSMRA85T10L219G --code ABCD-EFGH-JKMN \\
+      --pin 12345678 --accept-rules --username mario.rossi \\
+      --password 'una password 2026' --question 'Primo animale?' \\
+      --answer Fido
+  sportello citizen activate --cf RSSMRA85T10L219G --code ABCD-EFGH-JKMN \\
+      --pin 12345678 --accept-rules")]
     Activate(ActivateArgs),
     /// Complete a revocation with the revocation code: credentials disabled, personal data erased.
     #[command(after_help = "Examples:\n  sportello citizen revoke --cf RSSMRA85T10L219G --code ABCD-EFGH-JKMN")]
@@ -21,6 +28,7 @@ pub enum CitizenCommand {
 
 #[derive(Debug, Args)]
 pub struct ActivateArgs {
+    /// Fiscal code of the citizen.
     #[arg(long)]
     cf: String,
     /// The activation code (email or letter).
@@ -48,6 +56,7 @@ pub struct ActivateArgs {
 
 #[derive(Debug, Args)]
 pub struct RevokeArgs {
+    /// Fiscal code of the citizen.
     #[arg(long)]
     cf: String,
     /// The revocation code.
@@ -70,7 +79,7 @@ pub async fn run(env: &Env, cmd: CitizenCommand) -> sportello::Result<i32> {
                 secret_question: a.question,
                 secret_answer: a.answer,
             };
-            let done = citizen::activate(&db, &desk, activation).await?;
+            let done = portal::activate(&db, &desk, activation).await?;
             if env.format == output::Format::Json {
                 output::json(&done)?;
             } else {
@@ -85,7 +94,7 @@ pub async fn run(env: &Env, cmd: CitizenCommand) -> sportello::Result<i32> {
             }
         }
         CitizenCommand::Revoke(a) => {
-            let number = citizen::revoke(&db, &desk, &a.cf, &a.code).await?;
+            let number = portal::revoke(&db, &desk, &a.cf, &a.code).await?;
             println!("registration {number} revoked: credentials disabled, personal data erased");
         }
     }

@@ -5,33 +5,38 @@ use std::path::PathBuf;
 
 use clap::Args;
 use sportello::batch::{mailbox, postal};
-use sportello::book::{self, Reprint};
+use sportello::desk::reprint::{self, Reprint};
 use sportello::error::exit;
 
 use crate::progress::Reporter;
 use crate::{Env, in_session, output};
 
 #[derive(Debug, Args)]
-#[command(after_help = "At the desk: the PIN is unchanged; the old activation code stops working. The new code is
-emailed, or printed when there is no email or with --print.
-Helpdesk: --mailbox DIR processes the emailed requests (.eml files or a Maildir); each is
-honoured only when it comes from the registered address and carries matching first name, last
-name, fiscal code, document number and issue date; otherwise the reply sends the citizen to a
-desk. Messages are moved to DIR/processed or DIR/failed.
+#[command(after_help = "\
+At the desk: the PIN is unchanged; the old activation code stops working.
+The new code is emailed, or printed when there is no email or with
+--print-code.
+
+Helpdesk: --mailbox DIR processes the emailed requests (.eml files or a
+Maildir); each is honoured only when it comes from the registered address
+and carries matching first name, last name, fiscal code, document number
+and issue date; otherwise the reply sends the citizen to a desk. Messages
+are moved to DIR/processed or DIR/failed.
 
 Examples:
   sportello regenerate-code --cf RSSMRA85T10L219G
-  sportello regenerate-code --number 1000001 --print
+  sportello regenerate-code --number 1000001 --print-code
   sportello regenerate-code --mailbox /var/mail/helpdesk")]
+#[command(group = clap::ArgGroup::new("what").required(true).multiple(false).args(["cf", "number", "mailbox"]))]
 pub struct RegenerateArgs {
     /// Fiscal code of the citizen.
-    #[arg(long, conflicts_with_all = ["number", "mailbox"], required_unless_present_any = ["number", "mailbox"])]
+    #[arg(long)]
     cf: Option<String>,
     /// Registration number.
-    #[arg(long, conflicts_with = "mailbox")]
+    #[arg(long)]
     number: Option<i64>,
     /// Print the new code as a letter instead of emailing it.
-    #[arg(long, conflicts_with = "mailbox")]
+    #[arg(long = "print-code", alias = "print", conflicts_with = "mailbox")]
     print: bool,
     /// Process the helpdesk's emailed requests in this directory.
     #[arg(long, value_name = "DIR")]
@@ -66,8 +71,8 @@ pub async fn regenerate(env: &Env, a: RegenerateArgs) -> sportello::Result<i32> 
             .any(|m| matches!(m.outcome, mailbox::Outcome::Unreadable { .. } | mailbox::Outcome::Duplicate));
         return Ok(if failed { exit::WITH_REJECTS } else { exit::OK });
     }
-    let key = sportello::search::key(a.cf.as_deref(), a.number)?;
-    let done = in_session(env, async |s| book::regenerate_code(s, &desk, &key, a.print).await).await?;
+    let key = sportello::desk::search::key(a.cf.as_deref(), a.number)?;
+    let done = in_session(env, async |s| reprint::regenerate_code(s, &desk, &key, a.print).await).await?;
     if env.format == output::Format::Json {
         output::json(&done)?;
     } else {
@@ -81,27 +86,32 @@ pub async fn regenerate(env: &Env, a: RegenerateArgs) -> sportello::Result<i32> 
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "One registration: the summary, the rules, the forms, or a new activation code (kept only as
-a hash, so a new one is drawn). A PIN is never reprinted at the desk: a new PIN is a booking
-(`book --operation pin`), or a letter by post (--pin-by-post, printed by the next postal run).
+#[command(after_help = "\
+One registration: the summary, the rules, the forms, or a new activation
+code (kept only as a hash, so a new one is drawn). A PIN is never reprinted
+at the desk: a new PIN is a booking (`book --operation pin`), or a letter
+by post (--pin-by-post, printed by the next postal run).
 
-Postal run (--postal-run): PIN letters for every registration whose letter is due (pre-loaded
-residents, requests by post), with a new PIN each, in PDF files of --batch-size letters for the
-print shop plus a CSV manifest per file; the address is placed for a window envelope. A crashed
-run resumes with the same command.
+Postal run (--postal-run): PIN letters for every registration whose letter
+is due (pre-loaded residents, requests by post), with a new PIN each, in
+PDF files of --batch-size letters for the print shop plus a CSV manifest
+per file; the address is placed for a window envelope. A crashed run
+resumes with the same command.
 
 Examples:
   sportello print-letters --cf RSSMRA85T10L219G --summary --rules
   sportello print-letters --number 1000001 --proxy-form --guardianship
   sportello print-letters --number 1000001 --activation-code
   sportello print-letters --cf RSSMRA85T10L219G --pin-by-post
-  sportello print-letters --postal-run --province TO --batch-size 1000 --out /srv/print-shop")]
+  sportello print-letters --postal-run --province TO --batch-size 1000 \\
+      --out /srv/print-shop")]
+#[command(group = clap::ArgGroup::new("what").required(true).multiple(false).args(["cf", "number", "postal_run"]))]
 pub struct PrintArgs {
     /// Fiscal code of the citizen.
-    #[arg(long, conflicts_with_all = ["number", "postal_run"], required_unless_present_any = ["number", "postal_run"])]
+    #[arg(long)]
     cf: Option<String>,
     /// Registration number.
-    #[arg(long, conflicts_with = "postal_run")]
+    #[arg(long)]
     number: Option<i64>,
     /// The data summary.
     #[arg(long)]
@@ -171,9 +181,9 @@ pub async fn print(env: &Env, a: PrintArgs) -> sportello::Result<i32> {
         }
         return Ok(0);
     }
-    let key = sportello::search::key(a.cf.as_deref(), a.number)?;
+    let key = sportello::desk::search::key(a.cf.as_deref(), a.number)?;
     if a.pin_by_post {
-        let number = in_session(env, async |s| postal::request_reprint(s, &key).await).await?;
+        let number = in_session(env, async |s| sportello::desk::reprint::request_pin_by_post(s, &key).await).await?;
         println!("registration {number}: a new PIN letter will be printed by the next postal run");
     }
     let which: Vec<Reprint> = [
@@ -190,7 +200,7 @@ pub async fn print(env: &Env, a: PrintArgs) -> sportello::Result<i32> {
         return Ok(0);
     }
     let desk = env.desk()?;
-    let paths = in_session(env, async |s| book::print_letters(s, &desk, &key, &which).await).await?;
+    let paths = in_session(env, async |s| reprint::print_letters(s, &desk, &key, &which).await).await?;
     if env.format == output::Format::Json {
         output::json(&paths)?;
     } else {

@@ -1,19 +1,22 @@
 //! `sportello edit`, `edit-delegate`, `change-residence`, `username`.
 
 use clap::Args;
-use sportello::edit::{self, NewResidence};
-use sportello::search::Detail;
+use sportello::desk::edit::{self, NewResidence};
+use sportello::desk::search::Detail;
 
 use crate::people::{DataFlags, DelegateFlags, Target};
 use crate::{Env, in_session, output};
 
 #[derive(Debug, Args)]
-#[command(after_help = "Only the fields given change; the community and the fiscal code never do, the
-municipality of residence changes with `sportello change-residence`.
+#[command(after_help = "\
+Only the fields given change; the community and the fiscal code never do,
+the municipality of residence changes with `sportello change-residence`.
 
 Examples:
-  sportello edit --cf RSSMRA85T10L219G --doc-issuer 'Comune di Torino' --email mario@example.it
-  sportello edit --number 1000001 --doc-type passport --doc-number YA1234567 --doc-issued 2024-01-10")]
+  sportello edit --cf RSSMRA85T10L219G --doc-issuer 'Comune di Torino' \\
+      --email mario@example.it
+  sportello edit --number 1000001 --doc-type passport \\
+      --doc-number YA1234567 --doc-issued 2024-01-10")]
 pub struct EditArgs {
     #[command(flatten)]
     target: Target,
@@ -35,10 +38,13 @@ pub async fn edit(env: &Env, a: EditArgs) -> sportello::Result<i32> {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:
-  sportello edit-delegate --cf RSSMRA85T10L219G --delegate-kind proxy --delegate-first-name Anna \\
-      --delegate-last-name Neri --delegate-cf NRENNA80A41L219X --delegate-doc-type identity-card \\
-      --delegate-doc-number CA11111AA --delegate-doc-issued 2023-01-01 --delegate-doc-issuer 'Comune di Torino'")]
+#[command(after_help = "\
+Examples:
+  sportello edit-delegate --cf RSSMRA85T10L219G --delegate-kind proxy \\
+      --delegate-first-name Anna --delegate-last-name Neri \\
+      --delegate-cf NRENNA80A41L219L --delegate-doc-type identity-card \\
+      --delegate-doc-number CA11111AA --delegate-doc-issued 2023-01-01 \\
+      --delegate-doc-issuer 'Comune di Torino'")]
 pub struct EditDelegateArgs {
     #[command(flatten)]
     target: Target,
@@ -57,12 +63,16 @@ pub async fn edit_delegate(env: &Env, a: EditDelegateArgs) -> sportello::Result<
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "Any registered citizen, but only into a municipality of the operator's competence.
+#[command(after_help = "\
+Any registered citizen, but only into a municipality of the operator's
+competence.
 
 Examples:
-  sportello change-residence --cf RSSMRA85T10L219G --province TO --municipality Moncalieri \\
-      --address 'Strada Revigliasco' --street-number 12 --postcode 10024
-  sportello change-residence --number 1000001 --province EE --municipality ESTERO --address 'Rue de la Paix 3' \\
+  sportello change-residence --cf RSSMRA85T10L219G --province TO \\
+      --municipality Moncalieri --address 'Strada Revigliasco' \\
+      --street-number 12 --postcode 10024
+  sportello change-residence --number 1000001 --province EE \\
+      --municipality ESTERO --address 'Rue de la Paix 3' \\
       --city Lyon --country Francia")]
 pub struct ChangeResidenceArgs {
     #[command(flatten)]
@@ -73,10 +83,13 @@ pub struct ChangeResidenceArgs {
     /// Municipality (name, ISTAT or cadastral code; ESTERO abroad).
     #[arg(long)]
     municipality: String,
+    /// Street of the new residence.
     #[arg(long)]
     address: String,
+    /// Street number, with suffix and internal number if any.
     #[arg(long)]
     street_number: Option<String>,
+    /// Postcode (CAP, 5 digits, one of the municipality's).
     #[arg(long)]
     postcode: Option<String>,
     /// City abroad.
@@ -104,8 +117,9 @@ pub async fn change_residence(env: &Env, a: ChangeResidenceArgs) -> sportello::R
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "After checking the citizen's identity document in person, give its number: it must be
-the one on record.
+#[command(after_help = "\
+After checking the citizen's identity document in person, give its
+number: it must be the one on record.
 
 Examples:
   sportello username --cf RSSMRA85T10L219G --document CA12345AA")]

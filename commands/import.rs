@@ -12,13 +12,19 @@ use crate::progress::Reporter;
 use crate::{Env, in_session, output};
 
 #[derive(Debug, Args)]
-#[command(after_help = "The file is CSV with a header, ';' or ',' separated. Columns:
-  fiscal_code, first_name, last_name, birth_date, sex, address, street_number, postcode,
-  municipality (ISTAT or cadastral code), doc_type, doc_number, doc_issued, doc_issuer
-Bad rows are reported (line, field, value, reason) and the good ones imported. The run is
-recorded and committed in chunks: after a crash, the same command resumes where it stopped;
-re-running a finished import of the same file does nothing and says so.
-Exit codes: 0 every row imported, 8 done with rejected rows, other codes failure.
+#[command(after_help = "\
+The file is CSV with a header, ';' or ',' separated, with the columns
+  fiscal_code, first_name, last_name, birth_date, sex, address,
+  street_number, postcode, municipality (ISTAT or cadastral code),
+  doc_type, doc_number, doc_issued, doc_issuer
+Bad rows are reported (line, field, value, reason) and the good ones
+imported. The run is recorded and committed in chunks: after a crash, the
+same command resumes where it stopped; re-running a finished import of the
+same file does nothing and says so. Progress goes to standard error: a bar
+on a terminal, else a timestamped line every few seconds (-q: none).
+
+Exit codes: 0 every row imported, 8 done with rejected rows, other codes
+failure.
 
 Examples:
   sportello import-cia samples/cia.csv
@@ -30,7 +36,7 @@ pub struct ImportArgs {
     /// The registry export.
     file: PathBuf,
     /// Text encoding of the file.
-    #[arg(long, value_enum, default_value_t = Encoding::Utf8)]
+    #[arg(long, value_parser = crate::choice::choice::<Encoding>(), default_value_t = Encoding::Utf8)]
     encoding: Encoding,
     /// Write the rejected rows to this CSV file (line, field, value, reason).
     #[arg(long, value_name = "FILE")]
@@ -70,7 +76,7 @@ pub async fn run(env: &Env, source: Source, a: ImportArgs) -> sportello::Result<
         chunk_size: a.chunk_size as usize,
         writers: a.writers as usize,
     };
-    let progress = Reporter::new();
+    let progress = Reporter::bytes();
     let report = in_session(env, async |s| registry_import::import(s, source, &a.file, &opts, &progress).await).await?;
     if let Some(run) = report.already_done_by {
         eprintln!(
@@ -99,7 +105,7 @@ pub async fn run(env: &Env, source: Source, a: ImportArgs) -> sportello::Result<
         write_rejects(path, &report.rejected)?;
         eprintln!("rejected rows written to {}", path.display());
     } else if !report.rejected.is_empty() {
-        output::rows(env.format, &report.rejected, &report.rejected)?;
+        output::rows(env.format, &output::reject_rows(&report.rejected), &report.rejected)?;
     }
     Ok(if report.rejected.is_empty() { exit::OK } else { exit::WITH_REJECTS })
 }

@@ -6,12 +6,15 @@ mod stdout;
 
 mod audit;
 mod book;
+mod choice;
 mod citizen;
 mod codes;
 mod completions;
 mod db;
 mod edit;
 mod import;
+mod logging;
+mod man;
 mod operator;
 mod output;
 mod people;
@@ -25,48 +28,70 @@ mod show;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{ArgAction, Parser, Subcommand};
 use sportello::config::DeskSettings;
+use sportello::desk::handover::Desk;
 use sportello::error::exit;
-use sportello::handover::Desk;
 use sportello::session::Session;
 use sportello::store::{Database, Location};
 
 use output::Format;
 
+/// `0.1.0 (commit 0123abcd4567, built 2026-11-23)`, from build.rs.
+pub const VERSION: &str = env!("SPORTELLO_VERSION");
+
+/// The heading of the options every subcommand accepts.
+pub const GLOBAL: &str = "Global options";
+
 const AFTER_HELP: &str = "\
 Examples:
   sportello db start
-  sportello operator add mrossi --name 'Maria Rossi' --ente 'ASL TO4' --province TO
+  sportello operator add mrossi --name 'Maria Rossi' \\
+      --ente 'ASL TO4' --province TO
   export SPORTELLO_OPERATOR=mrossi
-  sportello register --cf RSSMRA85T10A562S --province TO --municipality Torino --email m@example.it ...
+  sportello register --cf RSSMRA85T10L219G --province TO \\
+      --municipality Torino --email mario.rossi@example.it
   sportello search --last-name ross --province TO --format json
-  sportello show --cf RSSMRA85T10A562S
-  sportello book --cf RSSMRA85T10A562S --operation pin
+  sportello show --cf RSSMRA85T10L219G
+  sportello book --cf RSSMRA85T10L219G --operation pin
+  sportello man book
 
-Exit codes: 0 ok, 1 failure, 2 bad command line, 3 invalid input, 4 not found,
-5 refused by a rule, 6 database unavailable, 7 already registered,
-8 batch done with rejected rows.";
+Settings come from the flags, else the environment (SPORTELLO_*), else
+the files /etc/sportello/config.toml and then
+$XDG_CONFIG_HOME/sportello/config.toml (~/.config/sportello/config.toml);
+SPORTELLO_CONFIG=FILE reads that file only.
+
+Exit codes: 0 ok, 1 failure, 2 bad command line, 3 invalid input,
+4 not found, 5 refused by a rule, 6 database unavailable (or stopped
+with `db stop`), 7 already registered, 8 batch done with rejected rows.";
 
 /// Back office of the Piedmont strong-credential registration desks.
 #[derive(Debug, Parser)]
-#[command(name = "sportello", version, about, after_help = AFTER_HELP)]
+#[command(name = "sportello", version = VERSION, about, after_help = AFTER_HELP)]
 pub struct Cli {
     /// PostgreSQL connection string; without it, the embedded cluster under --home is used.
-    #[arg(long, env = "SPORTELLO_DATABASE_URL", global = true, hide_env_values = true)]
+    #[arg(long, env = "SPORTELLO_DATABASE_URL", global = true, hide_env_values = true, help_heading = GLOBAL)]
     database_url: Option<String>,
 
     /// Directory of sportello's own files (embedded database, letters, keys).
-    #[arg(long, env = "SPORTELLO_HOME", global = true, value_name = "DIR")]
+    #[arg(long, env = "SPORTELLO_HOME", global = true, value_name = "DIR", help_heading = GLOBAL)]
     home: Option<PathBuf>,
 
     /// The acting operator, stamped on every write and audit record.
-    #[arg(long, env = "SPORTELLO_OPERATOR", global = true, value_name = "ID")]
+    #[arg(long, env = "SPORTELLO_OPERATOR", global = true, value_name = "ID", help_heading = GLOBAL)]
     operator: Option<String>,
 
     /// Output format of listings and details.
-    #[arg(long, value_enum, default_value_t = Format::Table, global = true)]
+    #[arg(long, value_enum, default_value_t = Format::Table, global = true, help_heading = GLOBAL)]
     format: Format,
+
+    /// More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings).
+    #[arg(short, long, action = ArgAction::Count, global = true, conflicts_with = "quiet", help_heading = GLOBAL)]
+    verbose: u8,
+
+    /// Only errors on standard error: no progress, no log below errors.
+    #[arg(short, long, global = true, help_heading = GLOBAL)]
+    quiet: bool,
 
     #[command(subcommand)]
     command: Command,
@@ -118,6 +143,8 @@ enum Command {
     Reference(reference::ReferenceCommand),
     /// Print shell completions (bash, zsh, fish).
     Completions(completions::CompletionsArgs),
+    /// Print the manual page of sportello or of one of its commands.
+    Man(man::ManArgs),
 }
 
 impl Command {
@@ -143,6 +170,7 @@ impl Command {
             Command::ImportAura(_) => "import-aura",
             Command::Reference(_) => "reference",
             Command::Completions(_) => "completions",
+            Command::Man(_) => "man",
         }
     }
 }
@@ -213,11 +241,54 @@ async fn run(cli: Cli) -> sportello::Result<i32> {
         Command::ImportAura(a) => import::run(&env, sportello::store::registry::Source::Aura, a).await,
         Command::Reference(c) => reference::run(&env, c).await,
         Command::Completions(a) => completions::run(a),
+        Command::Man(a) => man::run(a),
     }
 }
 
+/// The command line, with the configuration files' settings as the defaults of the flags that
+/// stand for them: clap then ranks them below the environment and the flags themselves.
+fn parse_command_line() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let mut cmd = Cli::command();
+    let defaults: Vec<(String, &'static str)> = cmd
+        .get_arguments()
+        .filter_map(|a| {
+            let env = a.get_env()?.to_str()?;
+            let value = sportello::config_file::from_files(env)?;
+            Some((a.get_id().to_string(), &*Box::leak(value.into_boxed_str())))
+        })
+        .collect();
+    for (id, value) in defaults {
+        // Hidden: the database URL may hold a password.
+        cmd = cmd.mut_arg(id, |a| a.default_value(value).hide_default_value(true));
+    }
+    Cli::from_arg_matches(&cmd.get_matches()).unwrap_or_else(|e| e.exit())
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // The configuration files fill in what the environment lacks: flags > environment > files.
+    let config = match sportello::config_file::load() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("sportello: {e}");
+            return ExitCode::from(e.exit_code() as u8);
+        }
+    };
+    sportello::config_file::install(&config);
+    let from_files: Vec<(String, String)> =
+        config.missing_from_environment().into_iter().map(|s| (s.key.clone(), s.file.display().to_string())).collect();
+    let cli = parse_command_line();
+    logging::init(cli.quiet, cli.verbose);
+    progress::set_quiet(cli.quiet);
+    for w in &config.warnings {
+        tracing::warn!("{w}");
+    }
+    for (key, file) in &from_files {
+        tracing::debug!(setting = %key, file = %file, "setting from the configuration file");
+    }
+    let command = cli.command.name();
+    tracing::info!(command, version = VERSION, "started");
+    let started = std::time::Instant::now();
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -225,11 +296,13 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::FAILURE as u8);
         }
     };
-    match runtime.block_on(run(cli)) {
-        Ok(code) => ExitCode::from(code as u8),
+    let code = match runtime.block_on(run(cli)) {
+        Ok(code) => code,
         Err(e) => {
             eprintln!("sportello: {e}");
-            ExitCode::from(e.exit_code() as u8)
+            e.exit_code()
         }
-    }
+    };
+    tracing::info!(command, exit = code, elapsed_ms = started.elapsed().as_millis() as u64, "finished");
+    ExitCode::from(code as u8)
 }

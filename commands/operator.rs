@@ -12,13 +12,18 @@ use crate::{Env, in_session};
 #[derive(Debug, Subcommand)]
 pub enum OperatorCommand {
     /// Add an operator. The first operator of a new database needs no --operator.
-    #[command(
-        after_help = "Examples:\n  sportello operator add mrossi --name 'Maria Rossi' --ente 'ASL TO4' --province TO\n  sportello operator add gbianchi --name 'Giulia Bianchi' --ente 'Comune di Asti' --municipality Asti --fse"
-    )]
+    #[command(after_help = "\
+Examples:
+  sportello operator add mrossi --name 'Maria Rossi' --ente 'ASL TO4' \\
+      --province TO
+  sportello operator add gbianchi --name 'Giulia Bianchi' \\
+      --ente 'Comune di Asti' --municipality Asti --fse")]
     Add(AddArgs),
     /// List the operators.
+    #[command(after_help = "Examples:\n  sportello operator list\n  sportello operator list --format json")]
     List,
     /// Show one operator.
+    #[command(after_help = "Examples:\n  sportello operator show mrossi")]
     Show {
         /// Operator id.
         id: String,

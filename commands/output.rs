@@ -97,6 +97,22 @@ pub fn csv_rows<J: Serialize + ?Sized>(json: &J, empty_headers: &[String]) -> sp
     w.flush().map_err(fail)
 }
 
+/// A rejected input row, as listed.
+#[derive(Debug, Tabled, Serialize)]
+pub struct RejectRow {
+    pub line: u64,
+    pub field: String,
+    pub value: String,
+    pub reason: String,
+}
+
+pub fn reject_rows(rejects: &[sportello::batch::Reject]) -> Vec<RejectRow> {
+    rejects
+        .iter()
+        .map(|r| RejectRow { line: r.line, field: r.field.clone(), value: r.value.clone(), reason: r.reason.clone() })
+        .collect()
+}
+
 /// A field/value pair of a detail view.
 #[derive(Debug, Tabled, Serialize)]
 pub struct Field {

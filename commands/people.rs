@@ -2,14 +2,16 @@
 
 use chrono::NaiveDate;
 use clap::Args;
-use sportello::domain::{Delegate, DelegateKind, DocType, PersonalData, Sex, clean_text, parse_date};
+use sportello::domain::fields::{FIELDS, Field, Value};
+use sportello::domain::{Delegate, DelegateKind, DocType, PersonalData, Sex, Vocabulary, clean_text, parse_date};
 use sportello::store::registrations::Key;
 
 /// `--cf` or `--number`.
 #[derive(Debug, Args)]
+#[group(id = "registration", required = true, multiple = false)]
 pub struct Target {
     /// Fiscal code of the citizen.
-    #[arg(long, conflicts_with = "number", required_unless_present = "number")]
+    #[arg(long)]
     pub cf: Option<String>,
     /// Registration number.
     #[arg(long)]
@@ -18,115 +20,75 @@ pub struct Target {
 
 impl Target {
     pub fn key(&self) -> sportello::Result<Key> {
-        sportello::search::key(self.cf.as_deref(), self.number)
+        sportello::desk::search::key(self.cf.as_deref(), self.number)
     }
 }
 
-/// Personal data as flags (everything but the fiscal code, the community and the
-/// municipality of residence).
-#[derive(Debug, Args)]
+/// Personal data as flags, one per field of the domain's table (`sportello::domain::fields`)
+/// except the province and municipality of residence, which commands take on their own.
+#[derive(Debug, Clone, Default)]
 pub struct DataFlags {
-    #[arg(long)]
-    first_name: Option<String>,
-    #[arg(long)]
-    last_name: Option<String>,
-    /// Date of birth, YYYY-MM-DD.
-    #[arg(long, value_parser = parse_date, value_name = "DATE")]
-    birth_date: Option<NaiveDate>,
-    #[arg(long, value_enum)]
-    sex: Option<Sex>,
-    /// Identity document type.
-    #[arg(long, value_enum)]
-    doc_type: Option<DocType>,
-    #[arg(long)]
-    doc_number: Option<String>,
-    /// Issue date of the document, YYYY-MM-DD.
-    #[arg(long, value_parser = parse_date, value_name = "DATE")]
-    doc_issued: Option<NaiveDate>,
-    /// Who issued the document ("Rilasciato da").
-    #[arg(long)]
-    doc_issuer: Option<String>,
-    /// Street of residence.
-    #[arg(long)]
-    address: Option<String>,
-    /// Street number, with suffix and internal number if any.
-    #[arg(long)]
-    street_number: Option<String>,
-    #[arg(long)]
-    postcode: Option<String>,
-    /// City of residence abroad.
-    #[arg(long)]
-    city: Option<String>,
-    /// Country of residence abroad (name or Z code).
-    #[arg(long)]
-    country: Option<String>,
-    #[arg(long)]
-    email: Option<String>,
-    #[arg(long)]
-    mobile: Option<String>,
-    #[arg(long)]
-    phone: Option<String>,
-    /// Domicile: "care of".
-    #[arg(long)]
-    dom_care_of: Option<String>,
-    #[arg(long)]
-    dom_address: Option<String>,
-    #[arg(long)]
-    dom_street_number: Option<String>,
-    #[arg(long)]
-    dom_province: Option<String>,
-    #[arg(long)]
-    dom_municipality: Option<String>,
-    #[arg(long)]
-    dom_postcode: Option<String>,
-    /// Send mail to the domicile rather than the residence.
-    #[arg(long)]
-    dom_send_mail: bool,
-    /// Note for the desk ("comunicazione allo sportello").
-    #[arg(long)]
-    note: Option<String>,
-    /// Other notes.
-    #[arg(long)]
-    other_notes: Option<String>,
+    given: Vec<(&'static Field, String)>,
+}
+
+fn is_flag(f: &Field) -> bool {
+    !matches!(f.column, "res_province" | "res_municipality")
+}
+
+impl clap::FromArgMatches for DataFlags {
+    fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let mut flags = DataFlags::default();
+        flags.update_from_arg_matches(m)?;
+        Ok(flags)
+    }
+
+    fn update_from_arg_matches(&mut self, m: &clap::ArgMatches) -> Result<(), clap::Error> {
+        for f in FIELDS.iter().filter(|f| is_flag(f)) {
+            let value = match (f.get)(&PersonalData::default()) {
+                Value::Flag(_) => m.get_flag(f.flag).then(|| "yes".to_string()),
+                _ => m.get_one::<String>(f.flag).cloned(),
+            };
+            if let Some(v) = value {
+                self.given.push((f, v));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl clap::Args for DataFlags {
+    fn augment_args(mut cmd: clap::Command) -> clap::Command {
+        for f in FIELDS.iter().filter(|f| is_flag(f)) {
+            let arg = clap::Arg::new(f.flag).long(f.flag).help(f.help);
+            let arg = match (f.get)(&PersonalData::default()) {
+                Value::Flag(_) => arg.action(clap::ArgAction::SetTrue),
+                Value::Date(_) => arg.value_name("DATE").value_parser(|s: &str| parse_date(s).map(|_| s.to_string())),
+                Value::Sex(_) => arg.value_parser(names::<Sex>()),
+                Value::DocType(_) => arg.value_parser(names::<DocType>()),
+                Value::Text(_) => arg.value_name("TEXT"),
+            };
+            cmd = cmd.arg(arg);
+        }
+        cmd
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+/// The stored names of a vocabulary, as a fixed choice.
+fn names<T: Vocabulary>() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(T::all().iter().map(|v| v.as_str()))
 }
 
 impl DataFlags {
     /// The flags given, as personal data (absent flags stay empty).
     pub fn data(&self) -> sportello::Result<PersonalData> {
         let mut d = PersonalData::default();
-        let text = [
-            ("first-name", &self.first_name),
-            ("last-name", &self.last_name),
-            ("doc-number", &self.doc_number),
-            ("doc-issuer", &self.doc_issuer),
-            ("address", &self.address),
-            ("street-number", &self.street_number),
-            ("postcode", &self.postcode),
-            ("city", &self.city),
-            ("country", &self.country),
-            ("email", &self.email),
-            ("mobile", &self.mobile),
-            ("phone", &self.phone),
-        ];
-        for (field, value) in text {
-            if let Some(v) = value {
-                d.set_field(field, v).map_err(|e| sportello::Error::Invalid(format!("--{field}: {e}")))?;
-            }
+        for (f, v) in &self.given {
+            f.set(&mut d, v).map_err(|e| sportello::Error::Invalid(format!("--{}: {e}", f.flag)))?;
         }
-        d.person.birth_date = self.birth_date;
-        d.person.sex = self.sex;
-        d.document.doc_type = self.doc_type;
-        d.document.issued = self.doc_issued;
-        let dom = &mut d.domicile;
-        dom.care_of = self.dom_care_of.as_deref().and_then(clean_text);
-        dom.address = self.dom_address.as_deref().and_then(clean_text);
-        dom.street_number = self.dom_street_number.as_deref().and_then(clean_text);
-        dom.province = self.dom_province.as_deref().and_then(clean_text);
-        dom.municipality = self.dom_municipality.as_deref().and_then(clean_text);
-        dom.postcode = self.dom_postcode.as_deref().and_then(clean_text);
-        dom.send_mail_here = self.dom_send_mail;
-        d.notes.operator_note = self.note.as_deref().and_then(clean_text);
-        d.notes.other_notes = self.other_notes.as_deref().and_then(clean_text);
         Ok(d)
     }
 }
@@ -136,24 +98,33 @@ impl DataFlags {
 pub struct DelegateFlags {
     /// Kind of delegation: a signed proxy form, or a substitute declaration for persons under
     /// guardianship or unable to sign.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = crate::choice::choice::<DelegateKind>())]
     delegate_kind: Option<DelegateKind>,
+    /// Delegate's first name (required with --delegate-kind).
     #[arg(long, requires = "delegate_kind")]
     delegate_first_name: Option<String>,
+    /// Delegate's surname (required with --delegate-kind).
     #[arg(long, requires = "delegate_kind")]
     delegate_last_name: Option<String>,
+    /// Delegate's fiscal code (required with --delegate-kind).
     #[arg(long, requires = "delegate_kind")]
     delegate_cf: Option<String>,
-    #[arg(long, value_enum, requires = "delegate_kind")]
+    /// Delegate's identity document type (required with --delegate-kind).
+    #[arg(long, value_parser = crate::choice::choice::<DocType>(), requires = "delegate_kind")]
     delegate_doc_type: Option<DocType>,
+    /// Delegate's document number (required with --delegate-kind).
     #[arg(long, requires = "delegate_kind")]
     delegate_doc_number: Option<String>,
+    /// Issue date of the delegate's document, YYYY-MM-DD (required with --delegate-kind).
     #[arg(long, value_parser = parse_date, value_name = "DATE", requires = "delegate_kind")]
     delegate_doc_issued: Option<NaiveDate>,
+    /// Who issued the delegate's document (required with --delegate-kind).
     #[arg(long, requires = "delegate_kind")]
     delegate_doc_issuer: Option<String>,
+    /// Delegate's email address.
     #[arg(long, requires = "delegate_kind")]
     delegate_email: Option<String>,
+    /// Delegate's phone number.
     #[arg(long, requires = "delegate_kind")]
     delegate_phone: Option<String>,
 }
@@ -172,7 +143,7 @@ impl DelegateFlags {
             kind,
             first_name: need(&self.delegate_first_name, "delegate-first-name")?,
             last_name: need(&self.delegate_last_name, "delegate-last-name")?,
-            fiscal_code: sportello::register::parse_fiscal_code(&cf)?.to_string(),
+            fiscal_code: sportello::domain::FiscalCode::parse_input(&cf)?.to_string(),
             doc_type: self.delegate_doc_type.ok_or_else(|| {
                 sportello::Error::Invalid("with --delegate-kind, --delegate-doc-type is required".into())
             })?,

@@ -16,10 +16,16 @@ use crate::output;
   sportello reference countries --format json")]
 pub enum ReferenceCommand {
     /// The provinces (and EE, residents abroad).
+    #[command(after_help = "Examples:\n  sportello reference provinces\n  sportello reference provinces --format json")]
     Provinces,
     /// The municipalities, with ISTAT and cadastral codes and postcodes.
+    #[command(after_help = "\
+Examples:
+  sportello reference municipalities --province TO
+  sportello reference municipalities --province Asti --format csv")]
     Municipalities(MunicipalitiesArgs),
     /// The foreign states and their Z codes (as in fiscal codes of people born abroad).
+    #[command(after_help = "Examples:\n  sportello reference countries\n  sportello reference countries --format csv")]
     Countries,
 }
 

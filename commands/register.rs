@@ -3,25 +3,29 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use clap::Args;
+use sportello::desk::register::{self, Prepared, Request};
 use sportello::domain::{Community, PersonalData};
 use sportello::error::exit;
-use sportello::register::{self, Prepared, Request};
 
 use crate::people::{DataFlags, DelegateFlags};
 use crate::{Env, in_session};
 
 #[derive(Debug, Args)]
-#[command(after_help = "The fiscal code is looked up in the municipal registry (CIA), then in the health
-registry (AURA); what they hold pre-fills the record and the flags given here win. On a
-terminal, missing mandatory fields are asked for; otherwise the command fails listing them.
-Residents abroad: --province EE --municipality ESTERO --city CITY --country COUNTRY.
+#[command(after_help = "\
+The fiscal code is looked up in the municipal registry (CIA), then in the
+health registry (AURA); what they hold pre-fills the record and the flags
+given here win. On a terminal, missing mandatory fields are asked for;
+otherwise the command fails listing them. Residents abroad: --province EE
+--municipality ESTERO --city CITY --country COUNTRY.
 
 Examples:
-  sportello register --cf RSSMRA85T10A562S --province TO --municipality Torino \\
-      --doc-type identity-card --doc-number CA12345AA --doc-issued 2022-03-01 \\
+  sportello register --cf RSSMRA85T10L219G --province TO \\
+      --municipality Torino --doc-type identity-card \\
+      --doc-number CA12345AA --doc-issued 2022-03-01 \\
       --doc-issuer 'Comune di Torino' --email mario.rossi@example.it
-  sportello register --cf BNCLRA80A41L219V --province EE --municipality ESTERO --city Lyon \\
-      --country Francia --first-name Laura --last-name Bianchi --birth-date 1980-01-01 ...")]
+  sportello register --cf BNCLRA80A41L219V --province EE \\
+      --municipality ESTERO --city Lyon --country Francia \\
+      --first-name Laura --last-name Bianchi --birth-date 1980-01-01 ...")]
 pub struct RegisterArgs {
     /// Fiscal code of the citizen.
     #[arg(long)]
@@ -33,14 +37,14 @@ pub struct RegisterArgs {
     #[arg(long)]
     municipality: String,
     /// Community of registration (cannot be changed later).
-    #[arg(long, value_enum, default_value_t = Community::SistemaPiemonte)]
+    #[arg(long, value_parser = crate::choice::choice::<Community>(), default_value_t = Community::SistemaPiemonte)]
     community: Community,
     #[command(flatten)]
     data: DataFlags,
     #[command(flatten)]
     delegate: DelegateFlags,
     /// Print the activation code too, even when it is emailed.
-    #[arg(long)]
+    #[arg(long, alias = "print")]
     print_code: bool,
     /// Never prompt, even on a terminal.
     #[arg(long)]
@@ -83,7 +87,7 @@ pub async fn run(env: &Env, a: RegisterArgs) -> sportello::Result<i32> {
     let desk = env.desk()?;
     let outcome = in_session(env, async |s| {
         let mut draft = match register::prepare(s, request).await? {
-            Prepared::New(draft) => draft,
+            Prepared::New(draft) => *draft,
             Prepared::AlreadyRegistered(existing) => return Ok(Err(existing)),
         };
         if let Some(source) = draft.source {

@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use sportello::batch::letter_revocations::{self, Letter, Outcome};
-use sportello::batch::{self, write_rejects};
+use sportello::batch::{self, RunKind, write_rejects};
 use sportello::error::exit;
 use tabled::Tabled;
 
@@ -16,28 +16,11 @@ use crate::{Env, in_session};
 #[command(after_help = "Examples:\n  sportello runs\n  sportello runs --kind import-cia --format json")]
 pub struct RunsArgs {
     /// Only runs of this kind.
-    #[arg(long, value_enum)]
-    kind: Option<Kind>,
+    #[arg(long, value_parser = crate::choice::choice::<RunKind>())]
+    kind: Option<RunKind>,
     /// At most this many runs (newest first).
     #[arg(long, default_value_t = 20)]
     limit: i64,
-}
-
-/// The kinds of batch run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Kind {
-    ImportCia,
-    ImportAura,
-    PostalRun,
-    RevokeLetters,
-    HelpdeskMailbox,
-}
-
-impl Kind {
-    /// The name recorded with the run.
-    pub fn recorded(self) -> String {
-        self.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default()
-    }
 }
 
 #[derive(Tabled)]
@@ -56,8 +39,7 @@ struct Row {
 }
 
 pub async fn runs(env: &Env, a: RunsArgs) -> sportello::Result<i32> {
-    let runs =
-        in_session(env, async |s| batch::list(s, a.kind.map(Kind::recorded).as_deref(), a.limit.max(1)).await).await?;
+    let runs = in_session(env, async |s| batch::list(s, a.kind, a.limit.max(1)).await).await?;
     let flat: Vec<Row> = runs
         .iter()
         .map(|r| Row {
@@ -79,19 +61,25 @@ pub async fn runs(env: &Env, a: RunsArgs) -> sportello::Result<i32> {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "Revocations received by registered letter: a matching request revokes the credentials and
-erases the personal data at once (a pseudonymous tombstone is kept); the others are reported
-as mismatch, not found or already revoked.
+#[command(after_help = "\
+Revocations received by registered letter: a matching request revokes the
+credentials and erases the personal data at once (a pseudonymous tombstone
+is kept); the others are reported as mismatch, not found or already
+revoked.
 
-Batch file: CSV with a header, ';' or ',' separated:
-  fiscal_code, first_name, last_name, doc_number, doc_issued, protocol, protocol_date
+Batch file: CSV with a header, ';' or ',' separated, with the columns
+  fiscal_code, first_name, last_name, doc_number, doc_issued,
+  protocol, protocol_date
 
 Examples:
-  sportello revoke --letters samples/revocation-letters.csv --report /tmp/revocations.csv
-  sportello revoke --cf RSSMRA85T10L219G --letter-protocol CSI-2026-004512 --doc-number CA12345AA")]
+  sportello revoke --letters samples/revocation-letters.csv \\
+      --report /tmp/revocations.csv
+  sportello revoke --cf RSSMRA85T10L219G \\
+      --letter-protocol CSI-2026-004512 --doc-number CA12345AA")]
+#[command(group = clap::ArgGroup::new("what").required(true).multiple(false).args(["letters", "cf"]))]
 pub struct RevokeArgs {
     /// A batch of registered letters.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["cf", "letter_protocol"], required_unless_present = "cf")]
+    #[arg(long, value_name = "FILE", conflicts_with = "letter_protocol")]
     letters: Option<PathBuf>,
     /// Write the letters not honoured (line, field, value, reason) to this CSV file.
     #[arg(long, value_name = "FILE", requires = "letters")]
@@ -145,7 +133,7 @@ pub async fn revoke(env: &Env, a: RevokeArgs) -> sportello::Result<i32> {
             write_rejects(path, &report.reported)?;
             eprintln!("letters not honoured written to {}", path.display());
         } else if !report.reported.is_empty() {
-            output::rows(env.format, &report.reported, &report.reported)?;
+            output::rows(env.format, &output::reject_rows(&report.reported), &report.reported)?;
         }
         return Ok(if report.reported.is_empty() { exit::OK } else { exit::WITH_REJECTS });
     }

@@ -3,8 +3,8 @@
 use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
+use sportello::desk::search::{self, Page, Query};
 use sportello::domain::{Community, State, parse_date};
-use sportello::search::{self, Page, Query};
 use sportello::store::registrations::SearchRow;
 use tabled::Tabled;
 
@@ -19,24 +19,27 @@ pub enum Strong {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "Name and fiscal-code filters match the beginning of the value; `*` stands for any text
-(e.g. --last-name '*rossi*'). Dates are YYYY-MM-DD.
+#[command(after_help = "\
+Name and fiscal-code filters match the beginning of the value; `*` stands
+for any text (e.g. --last-name '*rossi*'). Dates are YYYY-MM-DD.
 
-Case, accents, apostrophes, spaces and hyphens do not matter in names: --last-name dangelo
-finds D'ANGELO, --first-name nicolo finds NICOLÒ.
+Case, accents, apostrophes, spaces and hyphens do not matter in names:
+--last-name dangelo finds D'ANGELO, --first-name nicolo finds NICOLÒ.
 
-How many results there are in all is said on standard error (\"50 of 1,234 shown\"); --page and
---offset walk through them. JSON gives {\"total\", \"total_exact\", \"offset\", \"rows\"}; CSV gives
-the rows with the same keys and values (a list is one cell, joined with \", \").
+How many results there are in all is said on standard error (\"50 of
+1,234 shown\"); --page and --offset walk through them. JSON gives
+{\"total\", \"total_exact\", \"offset\", \"limit\", \"rows\"}; CSV gives the
+rows with the same keys and values (a list is one cell, joined with \", \").
 
 Examples:
   sportello search --last-name ross --first-name mar
   sportello search --cf RSSMRA85 --state riscontrato --strong n
-  sportello search --province TO --municipality Torino --from 2026-01-01 --to 2026-06-30 --format csv
+  sportello search --province TO --municipality Torino \\
+      --from 2026-01-01 --to 2026-06-30 --format csv
   sportello search --number 1000042 --format json")]
 pub struct SearchArgs {
     /// Community of registration.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = crate::choice::choice::<Community>())]
     community: Option<Community>,
     /// Fiscal code, whole or its beginning.
     #[arg(long)]
@@ -60,7 +63,7 @@ pub struct SearchArgs {
     #[arg(long, value_parser = parse_date, value_name = "DATE")]
     to: Option<NaiveDate>,
     /// State of the registration.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = crate::choice::choice::<State>())]
     state: Option<State>,
     /// Strong credentials.
     #[arg(long, value_enum, default_value_t = Strong::All)]

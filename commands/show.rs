@@ -1,19 +1,24 @@
 //! `sportello show`: every field of one registration (manual, Allegato 7).
 
 use clap::Args;
-use sportello::domain::{ABROAD_PROVINCE, Registration};
-use sportello::search::{self, Detail};
+use sportello::desk::search::{self, Detail};
+use sportello::domain::Registration;
+use sportello::domain::fields::{Group, shown};
 
 use crate::output::{self, day, local, opt, yes_no};
 use crate::{Env, in_session};
 
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Examples:\n  sportello show --cf RSSMRA85T10A562S\n  sportello show --number 1000042 --format json"
-)]
+#[command(after_help = "\
+The registration is given by fiscal code (--cf) or by number (--number).
+
+Examples:
+  sportello show --cf RSSMRA85T10L219G
+  sportello show --number 1000042 --format json")]
+#[group(id = "registration", required = true, multiple = false)]
 pub struct ShowArgs {
     /// Fiscal code of the citizen.
-    #[arg(long, conflicts_with = "number", required_unless_present = "number")]
+    #[arg(long)]
     pub cf: Option<String>,
     /// Registration number.
     #[arg(long)]
@@ -23,11 +28,6 @@ pub struct ShowArgs {
 /// The fields of a registration in the order of the manual's detail page.
 pub fn fields(d: &Detail) -> Vec<(&'static str, String)> {
     let r: &Registration = &d.registration;
-    let p = &r.data.person;
-    let doc = &r.data.document;
-    let res = &r.data.residence;
-    let dom = &r.data.domicile;
-    let c = &r.data.contacts;
     let mut f = vec![
         ("registration number", r.registration_number.to_string()),
         ("community", r.community.to_string()),
@@ -42,38 +42,11 @@ pub fn fields(d: &Detail) -> Vec<(&'static str, String)> {
         ("activation date", day(&r.activated_at)),
         ("pin letter prints", r.pin_print_count.to_string()),
         ("promotion date", day(&r.promoted_at)),
-        ("fiscal code", r.fiscal_code.clone()),
-        ("first name", opt(&p.first_name)),
-        ("last name", opt(&p.last_name)),
-        ("birth date", opt(&p.birth_date)),
-        ("sex", opt(&p.sex)),
-        ("document type", opt(&doc.doc_type.map(|t| t.label()))),
-        ("document number", opt(&doc.number)),
-        ("document issued", opt(&doc.issued)),
-        ("document issued by", opt(&doc.issuer)),
-        ("address", opt(&res.address)),
-        ("street number", opt(&res.street_number)),
+        ("fiscal code", r.fiscal_code.to_string()),
     ];
-    if res.province.as_deref() == Some(ABROAD_PROVINCE) {
-        f.push(("city", opt(&res.city)));
-        f.push(("country", opt(&res.country_name)));
-    } else {
-        f.push(("postcode", opt(&res.postcode)));
-        f.push(("province", opt(&res.province)));
-        f.push(("municipality", opt(&res.municipality_name)));
-    }
-    if !dom.is_empty() {
-        f.extend([
-            ("domicile c/o", opt(&dom.care_of)),
-            ("domicile address", opt(&dom.address)),
-            ("domicile street number", opt(&dom.street_number)),
-            ("domicile province", opt(&dom.province)),
-            ("domicile municipality", opt(&dom.municipality_name)),
-            ("domicile postcode", opt(&dom.postcode)),
-            ("send mail to domicile", yes_no(dom.send_mail_here)),
-        ]);
-    }
-    f.extend([("email", opt(&c.email)), ("mobile", opt(&c.mobile)), ("phone", opt(&c.phone))]);
+    // Personal data as the domain's field table lists it; the notes come last.
+    let (notes, data): (Vec<_>, Vec<_>) = shown(&r.data).into_iter().partition(|(f, _)| f.group == Group::Notes);
+    f.extend(data.into_iter().map(|(field, value)| (field.flag, value)));
     if let Some(op) = &r.last_operation {
         f.extend([
             ("last operation", op.kind.label().to_string()),
@@ -95,11 +68,8 @@ pub fn fields(d: &Detail) -> Vec<(&'static str, String)> {
             ]);
         }
     }
-    f.extend([
-        ("desk note", opt(&r.data.notes.operator_note)),
-        ("other notes", opt(&r.data.notes.other_notes)),
-        ("actions", d.actions.join(", ")),
-    ]);
+    f.extend(notes.into_iter().map(|(field, value)| (field.flag, value)));
+    f.push(("actions", d.actions.join(", ")));
     f
 }
 

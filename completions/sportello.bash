@@ -49,6 +49,9 @@ _sportello() {
             sportello,import-cia)
                 cmd="sportello__subcmd__import__subcmd__cia"
                 ;;
+            sportello,man)
+                cmd="sportello__subcmd__man"
+                ;;
             sportello,operator)
                 cmd="sportello__subcmd__operator"
                 ;;
@@ -159,6 +162,9 @@ _sportello() {
                 ;;
             sportello__subcmd__help,import-cia)
                 cmd="sportello__subcmd__help__subcmd__import__subcmd__cia"
+                ;;
+            sportello__subcmd__help,man)
+                cmd="sportello__subcmd__help__subcmd__man"
                 ;;
             sportello__subcmd__help,operator)
                 cmd="sportello__subcmd__help__subcmd__operator"
@@ -281,7 +287,7 @@ _sportello() {
 
     case "${cmd}" in
         sportello)
-            opts="-h -V --database-url --home --operator --format --help --version db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions help"
+            opts="-v -q -h -V --database-url --home --operator --format --verbose --quiet --help --version db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -311,18 +317,18 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__audit)
-            opts="-h --operator-id --action --target --from --to --limit --database-url --home --operator --format --help"
+            opts="-v -q -h --by-operator --action --target --from --to --limit --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --operator-id)
+                --by-operator)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "register search view show book regenerate-code print-letters print email edit edit-delegate change-residence username username-recovery revoke revoke-letter revoke-letters pin-by-post postal-run import-cia import-aura helpdesk-mailbox runs audit audit-list operator-add operator-list operator-show operator-view citizen-activate citizen-revoke citizen-wrong-code db" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "register search view book regenerate-code print email edit edit-delegate change-residence username-recovery pin-by-post operator-add operator-list operator-view audit-list runs import-cia import-aura postal-run helpdesk-mailbox revoke-letter revoke-letters citizen-wrong-code citizen-activate citizen-revoke command" -- "${cur}"))
                     return 0
                     ;;
                 --target)
@@ -365,7 +371,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__book)
-            opts="-h --cf --number --operation --delegate-kind --delegate-first-name --delegate-last-name --delegate-cf --delegate-doc-type --delegate-doc-number --delegate-doc-issued --delegate-doc-issuer --delegate-email --delegate-phone --print-code --database-url --home --operator --format --help"
+            opts="-v -q -h --cf --number --operation --delegate-kind --delegate-first-name --delegate-last-name --delegate-cf --delegate-doc-type --delegate-doc-number --delegate-doc-issued --delegate-doc-issuer --delegate-email --delegate-phone --print-code --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -447,7 +453,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__change__subcmd__residence)
-            opts="-h --cf --number --province --municipality --address --street-number --postcode --city --country --database-url --home --operator --format --help"
+            opts="-v -q -h --cf --number --province --municipality --address --street-number --postcode --city --country --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -513,7 +519,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__citizen)
-            opts="-h --database-url --home --operator --format --help activate revoke help"
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help activate revoke help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -543,7 +549,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__citizen__subcmd__activate)
-            opts="-h --cf --code --pin --accept-rules --username --password --question --answer --database-url --home --operator --format --help"
+            opts="-v -q -h --cf --code --pin --accept-rules --username --password --question --answer --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -657,7 +663,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__citizen__subcmd__revoke)
-            opts="-h --cf --code --database-url --home --operator --format --help"
+            opts="-v -q -h --cf --code --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -695,7 +701,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__completions)
-            opts="-h --database-url --home --operator --format --help bash elvish fish powershell zsh"
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -725,7 +731,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__db)
-            opts="-h --database-url --home --operator --format --help status start stop migrate help"
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help status start stop migrate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -839,7 +845,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__db__subcmd__migrate)
-            opts="-h --database-url --home --operator --format --help"
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -869,7 +875,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__db__subcmd__start)
-            opts="-h --database-url --home --operator --format --help"
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -899,7 +905,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__db__subcmd__status)
-            opts="-h --database-url --home --operator --format --help"
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -929,7 +935,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__db__subcmd__stop)
-            opts="-h --database-url --home --operator --format --help"
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -959,7 +965,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__edit)
-            opts="-h --cf --number --first-name --last-name --birth-date --sex --doc-type --doc-number --doc-issued --doc-issuer --address --street-number --postcode --city --country --email --mobile --phone --dom-care-of --dom-address --dom-street-number --dom-province --dom-municipality --dom-postcode --dom-send-mail --note --other-notes --database-url --home --operator --format --help"
+            opts="-v -q -h --cf --number --first-name --last-name --birth-date --sex --doc-type --doc-number --doc-issued --doc-issuer --address --street-number --postcode --city --country --dom-care-of --dom-address --dom-street-number --dom-province --dom-municipality --dom-postcode --dom-send-mail --email --mobile --phone --note --other-notes --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1025,18 +1031,6 @@ _sportello() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --email)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --mobile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --phone)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --dom-care-of)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1058,6 +1052,18 @@ _sportello() {
                     return 0
                     ;;
                 --dom-postcode)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mobile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --phone)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1093,7 +1099,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__edit__subcmd__delegate)
-            opts="-h --cf --number --delegate-kind --delegate-first-name --delegate-last-name --delegate-cf --delegate-doc-type --delegate-doc-number --delegate-doc-issued --delegate-doc-issuer --delegate-email --delegate-phone --database-url --home --operator --format --help"
+            opts="-v -q -h --cf --number --delegate-kind --delegate-first-name --delegate-last-name --delegate-cf --delegate-doc-type --delegate-doc-number --delegate-doc-issued --delegate-doc-issuer --delegate-email --delegate-phone --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1171,7 +1177,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__help)
-            opts="db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions help"
+            opts="db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1422,6 +1428,20 @@ _sportello() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sportello__subcmd__help__subcmd__man)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sportello__subcmd__help__subcmd__operator)
             opts="add list show"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1647,7 +1667,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__import__subcmd__aura)
-            opts="-h --encoding --rejects --full-snapshot --preload --dry-run --force --chunk-size --writers --database-url --home --operator --format --help"
+            opts="-v -q -h --encoding --rejects --full-snapshot --preload --dry-run --force --chunk-size --writers --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1697,7 +1717,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__import__subcmd__cia)
-            opts="-h --encoding --rejects --full-snapshot --preload --dry-run --force --chunk-size --writers --database-url --home --operator --format --help"
+            opts="-v -q -h --encoding --rejects --full-snapshot --preload --dry-run --force --chunk-size --writers --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1746,8 +1766,42 @@ _sportello() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sportello__subcmd__man)
+            opts="-v -q -h --roff --write --database-url --home --operator --format --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --write)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sportello__subcmd__operator)
-            opts="-h --database-url --home --operator --format --help add list show help"
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help add list show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1777,7 +1831,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__operator__subcmd__add)
-            opts="-h --name --ente --fse --province --municipality --database-url --home --operator --format --help"
+            opts="-v -q -h --name --ente --fse --province --municipality --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1893,7 +1947,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__operator__subcmd__list)
-            opts="-h --database-url --home --operator --format --help"
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1923,7 +1977,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__operator__subcmd__show)
-            opts="-h --database-url --home --operator --format --help"
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1953,7 +2007,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__print__subcmd__letters)
-            opts="-h --cf --number --summary --rules --proxy-form --guardianship --activation-code --pin-by-post --postal-run --province --limit --batch-size --out --dry-run --database-url --home --operator --format --help"
+            opts="-v -q -h --cf --number --summary --rules --proxy-form --guardianship --activation-code --pin-by-post --postal-run --province --limit --batch-size --out --dry-run --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2007,7 +2061,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__reference)
-            opts="-h --database-url --home --operator --format --help provinces municipalities countries help"
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help provinces municipalities countries help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2037,7 +2091,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__reference__subcmd__countries)
-            opts="-h --database-url --home --operator --format --help"
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2137,7 +2191,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__reference__subcmd__municipalities)
-            opts="-h --province --database-url --home --operator --format --help"
+            opts="-v -q -h --province --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2171,7 +2225,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__reference__subcmd__provinces)
-            opts="-h --database-url --home --operator --format --help"
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2201,7 +2255,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__regenerate__subcmd__code)
-            opts="-h --cf --number --print --mailbox --dry-run --database-url --home --operator --format --help"
+            opts="-v -q -h --cf --number --print-code --mailbox --dry-run --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2243,7 +2297,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__register)
-            opts="-h --cf --province --municipality --community --first-name --last-name --birth-date --sex --doc-type --doc-number --doc-issued --doc-issuer --address --street-number --postcode --city --country --email --mobile --phone --dom-care-of --dom-address --dom-street-number --dom-province --dom-municipality --dom-postcode --dom-send-mail --note --other-notes --delegate-kind --delegate-first-name --delegate-last-name --delegate-cf --delegate-doc-type --delegate-doc-number --delegate-doc-issued --delegate-doc-issuer --delegate-email --delegate-phone --print-code --no-prompt --database-url --home --operator --format --help"
+            opts="-v -q -h --cf --province --municipality --community --first-name --last-name --birth-date --sex --doc-type --doc-number --doc-issued --doc-issuer --address --street-number --postcode --city --country --dom-care-of --dom-address --dom-street-number --dom-province --dom-municipality --dom-postcode --dom-send-mail --email --mobile --phone --note --other-notes --delegate-kind --delegate-first-name --delegate-last-name --delegate-cf --delegate-doc-type --delegate-doc-number --delegate-doc-issued --delegate-doc-issuer --delegate-email --delegate-phone --print-code --no-prompt --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2317,18 +2371,6 @@ _sportello() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --email)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --mobile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --phone)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --dom-care-of)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2350,6 +2392,18 @@ _sportello() {
                     return 0
                     ;;
                 --dom-postcode)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mobile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --phone)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2425,7 +2479,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__revoke)
-            opts="-h --letters --report --dry-run --cf --letter-protocol --first-name --last-name --doc-number --doc-issued --database-url --home --operator --format --help"
+            opts="-v -q -h --letters --report --dry-run --cf --letter-protocol --first-name --last-name --doc-number --doc-issued --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2487,14 +2541,14 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__runs)
-            opts="-h --kind --limit --database-url --home --operator --format --help"
+            opts="-v -q -h --kind --limit --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --kind)
-                    COMPREPLY=($(compgen -W "import-cia import-aura postal-run revoke-letters helpdesk-mailbox" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "import-cia import-aura postal-run helpdesk-mailbox revoke-letters" -- "${cur}"))
                     return 0
                     ;;
                 --limit)
@@ -2525,7 +2579,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__search)
-            opts="-h --community --cf --last-name --first-name --province --municipality --from --to --state --strong --number --limit --offset --page --database-url --home --operator --format --help"
+            opts="-v -q -h --community --cf --last-name --first-name --province --municipality --from --to --state --strong --number --limit --offset --page --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2611,7 +2665,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__show)
-            opts="-h --cf --number --database-url --home --operator --format --help"
+            opts="-v -q -h --cf --number --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2649,7 +2703,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__username)
-            opts="-h --cf --number --document --database-url --home --operator --format --help"
+            opts="-v -q -h --cf --number --document --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

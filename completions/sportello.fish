@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_sportello_global_optspecs
-    string join \n database-url= home= operator= format= h/help V/version
+    string join \n database-url= home= operator= format= v/verbose q/quiet h/help V/version
 end
 
 function __fish_sportello_needs_command
@@ -30,6 +30,8 @@ complete -c sportello -n "__fish_sportello_needs_command" -l operator -d 'The ac
 complete -c sportello -n "__fish_sportello_needs_command" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_needs_command" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_needs_command" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_needs_command" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_needs_command" -s V -l version -d 'Print version'
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "db" -d 'Manage the database: the embedded cluster and the migrations'
@@ -52,6 +54,7 @@ complete -c sportello -n "__fish_sportello_needs_command" -f -a "import-cia" -d 
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "import-aura" -d 'Import a health-service registry (AURA) export'
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "reference" -d 'List the provinces, municipalities and foreign states sportello knows'
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "completions" -d 'Print shell completions (bash, zsh, fish)'
+complete -c sportello -n "__fish_sportello_needs_command" -f -a "man" -d 'Print the manual page of sportello or of one of its commands'
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
@@ -59,10 +62,12 @@ complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_s
 complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -f -a "status" -d 'Where the database is, whether it runs, which migrations are applied'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -f -a "start" -d 'Create (first time) and start the embedded cluster, and apply the migrations'
-complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -f -a "stop" -d 'Stop the embedded cluster'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -f -a "stop" -d 'Stop the embedded cluster; it stays stopped until `db start`'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -f -a "migrate" -d 'Apply the migrations of sql/ that are not applied yet'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
@@ -71,6 +76,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
@@ -78,6 +85,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
@@ -85,6 +94,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from migrate" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from migrate" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
@@ -92,10 +103,12 @@ complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from migrate" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from migrate" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from migrate" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from migrate" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "status" -d 'Where the database is, whether it runs, which migrations are applied'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "start" -d 'Create (first time) and start the embedded cluster, and apply the migrations'
-complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Stop the embedded cluster'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Stop the embedded cluster; it stays stopped until `db start`'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "migrate" -d 'Apply the migrations of sql/ that are not applied yet'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
@@ -104,6 +117,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -f -a "add" -d 'Add an operator. The first operator of a new database needs no --operator'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -f -a "list" -d 'List the operators'
@@ -120,6 +135,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish
 csv\t''
 json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l fse -d 'Authorised for the electronic health record (FSE)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
@@ -127,6 +144,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
@@ -134,6 +153,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add an operator. The first operator of a new database needs no --operator'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the operators'
@@ -145,59 +166,61 @@ complete -c sportello -n "__fish_sportello_using_subcommand register" -l municip
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l community -d 'Community of registration (cannot be changed later)' -r -f -a "sistemapiemonte\t''
 torinofacile\t''
 torinofacile light\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l first-name -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l last-name -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l birth-date -d 'Date of birth, YYYY-MM-DD' -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l sex -r -f -a "M\t''
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l first-name -d 'First name(s), as on the identity document' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l last-name -d 'Surname(s), as on the identity document' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l birth-date -d 'Date of birth, YYYY-MM-DD or DD/MM/YYYY (must agree with the fiscal code)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l sex -d 'Sex, M or F (must agree with the fiscal code)' -r -f -a "M\t''
 F\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l doc-type -d 'Identity document type' -r -f -a "identity-card\t''
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l doc-type -d 'Type of the identity document shown' -r -f -a "identity-card\t''
 passport\t''
 driving-licence\t''
 residence-permit\t''
 boat-licence\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l doc-number -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l doc-issued -d 'Issue date of the document, YYYY-MM-DD' -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l doc-issuer -d 'Who issued the document ("Rilasciato da")' -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l address -d 'Street of residence' -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l street-number -d 'Street number, with suffix and internal number if any' -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l postcode -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l doc-number -d 'Number of the identity document' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l doc-issued -d 'Issue date of the identity document, YYYY-MM-DD or DD/MM/YYYY' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l doc-issuer -d 'Who issued the identity document ("Rilasciato da"), e.g. "Comune di Torino"' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l address -d 'Street of residence (e.g. "Via Roma")' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l street-number -d 'Street number of the residence, with suffix and internal number if any (e.g. 23/B int. 4)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l postcode -d 'Postcode of the residence: 5 digits, one of the municipality\'s' -r
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l city -d 'City of residence abroad' -r
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l country -d 'Country of residence abroad (name or Z code)' -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l email -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l mobile -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l phone -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-care-of -d 'Domicile: "care of"' -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-address -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-street-number -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-province -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-municipality -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-postcode -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-care-of -d 'Domicile: "care of" (c/o)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-address -d 'Domicile: street' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-street-number -d 'Domicile: street number' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-province -d 'Domicile: province (code or name)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-municipality -d 'Domicile: municipality (name, ISTAT or cadastral code)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-postcode -d 'Domicile: postcode (5 digits)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l email -d 'Email address for the activation code (one address; no certified mail, PEC)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l mobile -d 'Mobile phone number' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l phone -d 'Landline phone number' -r
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l note -d 'Note for the desk ("comunicazione allo sportello")' -r
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l other-notes -d 'Other notes' -r
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-kind -d 'Kind of delegation: a signed proxy form, or a substitute declaration for persons under guardianship or unable to sign' -r -f -a "proxy\t''
 guardianship\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-first-name -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-last-name -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-cf -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-doc-type -r -f -a "identity-card\t''
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-first-name -d 'Delegate\'s first name (required with --delegate-kind)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-last-name -d 'Delegate\'s surname (required with --delegate-kind)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-cf -d 'Delegate\'s fiscal code (required with --delegate-kind)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-doc-type -d 'Delegate\'s identity document type (required with --delegate-kind)' -r -f -a "identity-card\t''
 passport\t''
 driving-licence\t''
 residence-permit\t''
 boat-licence\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-doc-number -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-doc-issued -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-doc-issuer -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-email -r
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-phone -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-doc-number -d 'Delegate\'s document number (required with --delegate-kind)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-doc-issued -d 'Issue date of the delegate\'s document, YYYY-MM-DD (required with --delegate-kind)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-doc-issuer -d 'Who issued the delegate\'s document (required with --delegate-kind)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-email -d 'Delegate\'s email address' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-phone -d 'Delegate\'s phone number' -r
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l operator -d 'The acting operator, stamped on every write and audit record' -r
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-send-mail -d 'Send mail to the domicile rather than the residence'
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-send-mail -d 'Send letters to the domicile rather than the residence'
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l print-code -d 'Print the activation code too, even when it is emailed'
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l no-prompt -d 'Never prompt, even on a terminal'
+complete -c sportello -n "__fish_sportello_using_subcommand register" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand register" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand register" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand search" -l community -d 'Community of registration' -r -f -a "sistemapiemonte\t''
 torinofacile\t''
@@ -226,6 +249,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand search" -l operator 
 complete -c sportello -n "__fish_sportello_using_subcommand search" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand search" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand search" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand search" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand show" -l cf -d 'Fiscal code of the citizen' -r
 complete -c sportello -n "__fish_sportello_using_subcommand show" -l number -d 'Registration number' -r
@@ -235,6 +260,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand show" -l operator -d
 complete -c sportello -n "__fish_sportello_using_subcommand show" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand show" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand show" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand show" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand book" -l cf -d 'Fiscal code of the citizen' -r
 complete -c sportello -n "__fish_sportello_using_subcommand book" -l number -d 'Registration number' -r
@@ -245,19 +272,19 @@ pin\t''
 revocation\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-kind -d 'Kind of delegation: a signed proxy form, or a substitute declaration for persons under guardianship or unable to sign' -r -f -a "proxy\t''
 guardianship\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-first-name -r
-complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-last-name -r
-complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-cf -r
-complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-doc-type -r -f -a "identity-card\t''
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-first-name -d 'Delegate\'s first name (required with --delegate-kind)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-last-name -d 'Delegate\'s surname (required with --delegate-kind)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-cf -d 'Delegate\'s fiscal code (required with --delegate-kind)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-doc-type -d 'Delegate\'s identity document type (required with --delegate-kind)' -r -f -a "identity-card\t''
 passport\t''
 driving-licence\t''
 residence-permit\t''
 boat-licence\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-doc-number -r
-complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-doc-issued -r
-complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-doc-issuer -r
-complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-email -r
-complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-phone -r
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-doc-number -d 'Delegate\'s document number (required with --delegate-kind)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-doc-issued -d 'Issue date of the delegate\'s document, YYYY-MM-DD (required with --delegate-kind)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-doc-issuer -d 'Who issued the delegate\'s document (required with --delegate-kind)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-email -d 'Delegate\'s email address' -r
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-phone -d 'Delegate\'s phone number' -r
 complete -c sportello -n "__fish_sportello_using_subcommand book" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand book" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand book" -l operator -d 'The acting operator, stamped on every write and audit record' -r
@@ -265,6 +292,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand book" -l format -d '
 csv\t''
 json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand book" -l print-code -d 'Print the activation or revocation code too, even when it is emailed'
+complete -c sportello -n "__fish_sportello_using_subcommand book" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand book" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand book" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l cf -d 'Fiscal code of the citizen' -r
 complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l number -d 'Registration number' -r
@@ -275,8 +304,10 @@ complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l 
 complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l print -d 'Print the new code as a letter instead of emailing it'
+complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l print-code -d 'Print the new code as a letter instead of emailing it'
 complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l dry-run -d 'With --mailbox: classify the requests and report; answer, record and move nothing'
+complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l cf -d 'Fiscal code of the citizen' -r
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l number -d 'Registration number' -r
@@ -298,36 +329,38 @@ complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l ac
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l pin-by-post -d 'Send a new PIN by post with the next postal run'
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l postal-run -d 'Print the PIN letters that are due, for the print shop'
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l dry-run -d 'Postal run: count the letters due and the files they would fill; print nothing'
+complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l cf -d 'Fiscal code of the citizen' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l number -d 'Registration number' -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l first-name -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l last-name -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l birth-date -d 'Date of birth, YYYY-MM-DD' -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l sex -r -f -a "M\t''
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l first-name -d 'First name(s), as on the identity document' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l last-name -d 'Surname(s), as on the identity document' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l birth-date -d 'Date of birth, YYYY-MM-DD or DD/MM/YYYY (must agree with the fiscal code)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l sex -d 'Sex, M or F (must agree with the fiscal code)' -r -f -a "M\t''
 F\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l doc-type -d 'Identity document type' -r -f -a "identity-card\t''
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l doc-type -d 'Type of the identity document shown' -r -f -a "identity-card\t''
 passport\t''
 driving-licence\t''
 residence-permit\t''
 boat-licence\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l doc-number -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l doc-issued -d 'Issue date of the document, YYYY-MM-DD' -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l doc-issuer -d 'Who issued the document ("Rilasciato da")' -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l address -d 'Street of residence' -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l street-number -d 'Street number, with suffix and internal number if any' -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l postcode -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l doc-number -d 'Number of the identity document' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l doc-issued -d 'Issue date of the identity document, YYYY-MM-DD or DD/MM/YYYY' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l doc-issuer -d 'Who issued the identity document ("Rilasciato da"), e.g. "Comune di Torino"' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l address -d 'Street of residence (e.g. "Via Roma")' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l street-number -d 'Street number of the residence, with suffix and internal number if any (e.g. 23/B int. 4)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l postcode -d 'Postcode of the residence: 5 digits, one of the municipality\'s' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l city -d 'City of residence abroad' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l country -d 'Country of residence abroad (name or Z code)' -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l email -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l mobile -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l phone -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-care-of -d 'Domicile: "care of"' -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-address -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-street-number -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-province -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-municipality -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-postcode -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-care-of -d 'Domicile: "care of" (c/o)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-address -d 'Domicile: street' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-street-number -d 'Domicile: street number' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-province -d 'Domicile: province (code or name)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-municipality -d 'Domicile: municipality (name, ISTAT or cadastral code)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-postcode -d 'Domicile: postcode (5 digits)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l email -d 'Email address for the activation code (one address; no certified mail, PEC)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l mobile -d 'Mobile phone number' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l phone -d 'Landline phone number' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l note -d 'Note for the desk ("comunicazione allo sportello")' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l other-notes -d 'Other notes' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
@@ -336,39 +369,43 @@ complete -c sportello -n "__fish_sportello_using_subcommand edit" -l operator -d
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-send-mail -d 'Send mail to the domicile rather than the residence'
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-send-mail -d 'Send letters to the domicile rather than the residence'
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l cf -d 'Fiscal code of the citizen' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l number -d 'Registration number' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-kind -d 'Kind of delegation: a signed proxy form, or a substitute declaration for persons under guardianship or unable to sign' -r -f -a "proxy\t''
 guardianship\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-first-name -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-last-name -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-cf -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-doc-type -r -f -a "identity-card\t''
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-first-name -d 'Delegate\'s first name (required with --delegate-kind)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-last-name -d 'Delegate\'s surname (required with --delegate-kind)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-cf -d 'Delegate\'s fiscal code (required with --delegate-kind)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-doc-type -d 'Delegate\'s identity document type (required with --delegate-kind)' -r -f -a "identity-card\t''
 passport\t''
 driving-licence\t''
 residence-permit\t''
 boat-licence\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-doc-number -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-doc-issued -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-doc-issuer -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-email -r
-complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-phone -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-doc-number -d 'Delegate\'s document number (required with --delegate-kind)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-doc-issued -d 'Issue date of the delegate\'s document, YYYY-MM-DD (required with --delegate-kind)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-doc-issuer -d 'Who issued the delegate\'s document (required with --delegate-kind)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-email -d 'Delegate\'s email address' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-phone -d 'Delegate\'s phone number' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l operator -d 'The acting operator, stamped on every write and audit record' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l cf -d 'Fiscal code of the citizen' -r
 complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l number -d 'Registration number' -r
 complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l province -d 'Province (code or name; EE abroad)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l municipality -d 'Municipality (name, ISTAT or cadastral code; ESTERO abroad)' -r
-complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l address -r
-complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l street-number -r
-complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l postcode -r
+complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l address -d 'Street of the new residence' -r
+complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l street-number -d 'Street number, with suffix and internal number if any' -r
+complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l postcode -d 'Postcode (CAP, 5 digits, one of the municipality\'s)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l city -d 'City abroad' -r
 complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l country -d 'Country abroad (name or Z code)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
@@ -377,6 +414,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l
 complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand username" -l cf -d 'Fiscal code of the citizen' -r
 complete -c sportello -n "__fish_sportello_using_subcommand username" -l number -d 'Registration number' -r
@@ -387,6 +426,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand username" -l operato
 complete -c sportello -n "__fish_sportello_using_subcommand username" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand username" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand username" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand username" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l letters -d 'A batch of registered letters' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l report -d 'Write the letters not honoured (line, field, value, reason) to this CSV file' -r -F
@@ -403,12 +444,14 @@ complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l format -d
 csv\t''
 json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l dry-run -d 'Check every letter against the records and report; revoke nothing'
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand runs" -l kind -d 'Only runs of this kind' -r -f -a "import-cia\t''
 import-aura\t''
 postal-run\t''
-revoke-letters\t''
-helpdesk-mailbox\t''"
+helpdesk-mailbox\t''
+revoke-letters\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand runs" -l limit -d 'At most this many runs (newest first)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand runs" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand runs" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
@@ -416,6 +459,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand runs" -l operator -d
 complete -c sportello -n "__fish_sportello_using_subcommand runs" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand runs" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand runs" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand runs" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
@@ -423,11 +468,13 @@ complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __f
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -f -a "activate" -d 'Complete a verification, promotion, reset or PIN regeneration with the codes received'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -f -a "revoke" -d 'Complete a revocation with the revocation code: credentials disabled, personal data erased'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l cf -r
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l cf -d 'Fiscal code of the citizen' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l code -d 'The activation code (email or letter)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l pin -d 'The PIN (sealed letter)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l username -d 'Username to choose (verification, reset)' -r
@@ -441,8 +488,10 @@ complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_
 csv\t''
 json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l accept-rules -d 'Accept the service rules (Regolamento)'
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -s h -l help -d 'Print help'
-complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l cf -r
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l cf -d 'Fiscal code of the citizen' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l code -d 'The revocation code' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
@@ -450,44 +499,40 @@ complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from help" -f -a "activate" -d 'Complete a verification, promotion, reset or PIN regeneration with the codes received'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Complete a revocation with the revocation code: credentials disabled, personal data erased'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c sportello -n "__fish_sportello_using_subcommand audit" -l operator-id -d 'Only what this operator did' -r
-complete -c sportello -n "__fish_sportello_using_subcommand audit" -l action -d 'Only this action (a failed command is recorded under the command\'s name)' -r -f -a "register\t''
+complete -c sportello -n "__fish_sportello_using_subcommand audit" -l by-operator -d 'Only what this operator did' -r
+complete -c sportello -n "__fish_sportello_using_subcommand audit" -l action -d 'Only this action (`command`: a command that failed or was refused)' -r -f -a "register\t''
 search\t''
 view\t''
-show\t''
 book\t''
 regenerate-code\t''
-print-letters\t''
 print\t''
 email\t''
 edit\t''
 edit-delegate\t''
 change-residence\t''
-username\t''
 username-recovery\t''
-revoke\t''
-revoke-letter\t''
-revoke-letters\t''
 pin-by-post\t''
-postal-run\t''
-import-cia\t''
-import-aura\t''
-helpdesk-mailbox\t''
-runs\t''
-audit\t''
-audit-list\t''
 operator-add\t''
 operator-list\t''
-operator-show\t''
 operator-view\t''
+audit-list\t''
+runs\t''
+import-cia\t''
+import-aura\t''
+postal-run\t''
+helpdesk-mailbox\t''
+revoke-letter\t''
+revoke-letters\t''
+citizen-wrong-code\t''
 citizen-activate\t''
 citizen-revoke\t''
-citizen-wrong-code\t''
-db\t''"
+command\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand audit" -l target -d 'Only records about this target (a fiscal code, an operator id, a file)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand audit" -l from -d 'From this day' -r
 complete -c sportello -n "__fish_sportello_using_subcommand audit" -l to -d 'Up to this day' -r
@@ -498,6 +543,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand audit" -l operator -
 complete -c sportello -n "__fish_sportello_using_subcommand audit" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand audit" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand audit" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand audit" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l encoding -d 'Text encoding of the file' -r -f -a "utf-8\t''
 latin-1\t''"
@@ -514,6 +561,8 @@ json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l full-snapshot -d 'The file is the whole registry: residents missing from it have ceased and are removed'
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l dry-run -d 'Validate and report; write nothing'
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l force -d 'Import even if this very file was imported before'
+complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l encoding -d 'Text encoding of the file' -r -f -a "utf-8\t''
 latin-1\t''"
@@ -530,6 +579,8 @@ json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l full-snapshot -d 'The file is the whole registry: residents missing from it have ceased and are removed'
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l dry-run -d 'Validate and report; write nothing'
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l force -d 'Import even if this very file was imported before'
+complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
@@ -537,6 +588,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand reference; and not _
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -f -a "provinces" -d 'The provinces (and EE, residents abroad)'
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -f -a "municipalities" -d 'The municipalities, with ISTAT and cadastral codes and postcodes'
@@ -548,6 +601,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fis
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from provinces" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from provinces" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from provinces" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from provinces" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from municipalities" -l province -d 'Only the municipalities of this province (code or name)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from municipalities" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
@@ -556,6 +611,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fis
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from municipalities" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from municipalities" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from municipalities" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from municipalities" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from countries" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from countries" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
@@ -563,6 +620,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fis
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from countries" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from countries" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from countries" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from countries" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from help" -f -a "provinces" -d 'The provinces (and EE, residents abroad)'
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from help" -f -a "municipalities" -d 'The municipalities, with ISTAT and cadastral codes and postcodes'
@@ -574,31 +633,45 @@ complete -c sportello -n "__fish_sportello_using_subcommand completions" -l oper
 complete -c sportello -n "__fish_sportello_using_subcommand completions" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand completions" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand completions" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions help" -f -a "db" -d 'Manage the database: the embedded cluster and the migrations'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions help" -f -a "operator" -d 'Manage desk operators and their competence'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions help" -f -a "register" -d 'Register a citizen at the desk (pre-filled from the CIA and AURA registries)'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions help" -f -a "search" -d 'Search registrations with the filters of the desk\'s search page'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions help" -f -a "show" -d 'Show every field of one registration'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions help" -f -a "book" -d 'Book an operation (verification, promotion, reset, pin, revocation) and hand over its letters'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions help" -f -a "regenerate-code" -d 'A new activation code (PIN unchanged; the old code stops working)'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions help" -f -a "print-letters" -d 'Print again the summary, the rules, the proxy form or a new activation code'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions help" -f -a "edit" -d 'Change the personal data of a registration'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions help" -f -a "edit-delegate" -d 'Change the delegate of the active operation'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions help" -f -a "change-residence" -d 'Move the residence into a municipality of the operator\'s competence'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions help" -f -a "username" -d 'Tell a citizen their username, after the identity check'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions help" -f -a "revoke" -d 'Revoke credentials requested by registered letter (one, or a batch file)'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions help" -f -a "runs" -d 'List batch runs (imports, postal runs, revocations, mailbox) and their counts'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions help" -f -a "citizen" -d 'What the citizen completes online: activation, revocation'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions help" -f -a "audit" -d 'List the audit log (who did what, when, from where)'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions help" -f -a "import-cia" -d 'Import a municipal registry (CIA) export'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions help" -f -a "import-aura" -d 'Import a health-service registry (AURA) export'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions help" -f -a "reference" -d 'List the provinces, municipalities and foreign states sportello knows'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish)'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sportello -n "__fish_sportello_using_subcommand man" -l write -d 'Write every page into this directory, as sportello*.1 files' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand man" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand man" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand man" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand man" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand man" -l roff -d 'Print the roff source even on a terminal'
+complete -c sportello -n "__fish_sportello_using_subcommand man" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand man" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
+complete -c sportello -n "__fish_sportello_using_subcommand man" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions man help" -f -a "db" -d 'Manage the database: the embedded cluster and the migrations'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions man help" -f -a "operator" -d 'Manage desk operators and their competence'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions man help" -f -a "register" -d 'Register a citizen at the desk (pre-filled from the CIA and AURA registries)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions man help" -f -a "search" -d 'Search registrations with the filters of the desk\'s search page'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions man help" -f -a "show" -d 'Show every field of one registration'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions man help" -f -a "book" -d 'Book an operation (verification, promotion, reset, pin, revocation) and hand over its letters'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions man help" -f -a "regenerate-code" -d 'A new activation code (PIN unchanged; the old code stops working)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions man help" -f -a "print-letters" -d 'Print again the summary, the rules, the proxy form or a new activation code'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions man help" -f -a "edit" -d 'Change the personal data of a registration'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions man help" -f -a "edit-delegate" -d 'Change the delegate of the active operation'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions man help" -f -a "change-residence" -d 'Move the residence into a municipality of the operator\'s competence'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions man help" -f -a "username" -d 'Tell a citizen their username, after the identity check'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions man help" -f -a "revoke" -d 'Revoke credentials requested by registered letter (one, or a batch file)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions man help" -f -a "runs" -d 'List batch runs (imports, postal runs, revocations, mailbox) and their counts'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions man help" -f -a "citizen" -d 'What the citizen completes online: activation, revocation'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions man help" -f -a "audit" -d 'List the audit log (who did what, when, from where)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions man help" -f -a "import-cia" -d 'Import a municipal registry (CIA) export'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions man help" -f -a "import-aura" -d 'Import a health-service registry (AURA) export'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions man help" -f -a "reference" -d 'List the provinces, municipalities and foreign states sportello knows'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions man help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions man help" -f -a "man" -d 'Print the manual page of sportello or of one of its commands'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura reference completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "status" -d 'Where the database is, whether it runs, which migrations are applied'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "start" -d 'Create (first time) and start the embedded cluster, and apply the migrations'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "stop" -d 'Stop the embedded cluster'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "stop" -d 'Stop the embedded cluster; it stays stopped until `db start`'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "migrate" -d 'Apply the migrations of sql/ that are not applied yet'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "add" -d 'Add an operator. The first operator of a new database needs no --operator'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "list" -d 'List the operators'

@@ -6,7 +6,7 @@ use crate::store::Location;
 
 /// `SPORTELLO_HOME`, else `$XDG_DATA_HOME/sportello`, else `~/.local/share/sportello`.
 pub fn default_home() -> PathBuf {
-    if let Some(h) = std::env::var_os("SPORTELLO_HOME").filter(|h| !h.is_empty()) {
+    if let Some(h) = crate::config_file::var("SPORTELLO_HOME") {
         return PathBuf::from(h);
     }
     if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|h| !h.is_empty()) {
@@ -39,34 +39,34 @@ pub struct DeskSettings {
     pub max_attempts: i32,
 }
 
+/// A setting of the environment, else of the configuration files (`crate::config_file::var`).
 fn env_path(name: &str) -> Option<PathBuf> {
-    std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from)
+    crate::config_file::var(name).map(PathBuf::from)
 }
 
 impl DeskSettings {
     /// From the environment: `SPORTELLO_KEY_FILE`, `SPORTELLO_SMTP_URL`, `SPORTELLO_MAIL_FROM`,
     /// `SPORTELLO_OUTBOX`, `SPORTELLO_LETTERS_DIR`, `SPORTELLO_CODE_VALIDITY_DAYS`,
-    /// `SPORTELLO_MAX_ATTEMPTS`; defaults under `home`.
+    /// `SPORTELLO_MAX_ATTEMPTS` (else the configuration files); defaults under `home`.
     pub fn from_env(home: &std::path::Path, location: &Location) -> crate::Result<DeskSettings> {
-        let number =
-            |name: &str, default: i64| -> crate::Result<i64> {
-                match std::env::var(name) {
-                    Ok(v) if !v.trim().is_empty() => v.trim().parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+        let number = |name: &str, default: i64| -> crate::Result<i64> {
+            match crate::config_file::var(name) {
+                Some(v) if !v.trim().is_empty() => {
+                    v.trim().parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
                         crate::Error::Invalid(format!("{name} must be a positive whole number, got '{v}'"))
-                    }),
-                    _ => Ok(default),
+                    })
                 }
-            };
+                _ => Ok(default),
+            }
+        };
         let key_file = env_path("SPORTELLO_KEY_FILE");
         Ok(DeskSettings {
             create_key: key_file.is_none() && matches!(location, Location::Embedded(_)),
             key_file: key_file.unwrap_or_else(|| crate::secrets::SecretKey::default_path(home)),
             mail: crate::mail::MailSettings {
-                smtp_url: std::env::var("SPORTELLO_SMTP_URL").ok().filter(|v| !v.is_empty()),
+                smtp_url: crate::config_file::var("SPORTELLO_SMTP_URL"),
                 spool_dir: env_path("SPORTELLO_OUTBOX").unwrap_or_else(|| home.join("outbox")),
-                from: std::env::var("SPORTELLO_MAIL_FROM")
-                    .ok()
-                    .filter(|v| !v.is_empty())
+                from: crate::config_file::var("SPORTELLO_MAIL_FROM")
                     .unwrap_or_else(|| "Sistema Piemonte <noreply@sistemapiemonte.it>".into()),
             },
             letters_dir: env_path("SPORTELLO_LETTERS_DIR").unwrap_or_else(|| home.join("letters")),

@@ -1,6 +1,6 @@
 //! Errors of the library, each with the exit code a script can rely on.
 
-use crate::domain::FiscalCodeError;
+use crate::domain::InvalidFiscalCode;
 
 /// Exit codes (documented in README.md). 2 is clap's for a malformed command line.
 pub mod exit {
@@ -21,8 +21,8 @@ pub enum Error {
     /// Input that cannot be accepted as given.
     #[error("{0}")]
     Invalid(String),
-    #[error("invalid fiscal code '{input}': {reason}")]
-    FiscalCode { input: String, reason: FiscalCodeError },
+    #[error(transparent)]
+    FiscalCode(#[from] InvalidFiscalCode),
     #[error("{0}")]
     NotFound(String),
     /// A rule of the service forbids it (state table, competence, existing credentials).
@@ -31,8 +31,12 @@ pub enum Error {
     /// The database or the embedded cluster cannot be reached or started.
     #[error("{0}")]
     Unavailable(String),
-    #[error("database error: {0}")]
-    Database(String),
+    /// A statement the server refused; `code` is its SQLSTATE (e.g. `23505`).
+    #[error("database error: {message}{}", code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
+    Database { message: String, code: Option<String> },
+    /// Something inside sportello failed (a worker thread, a lost task): never the input's fault.
+    #[error("internal failure: {0}")]
+    Internal(String),
     #[error("{context}: {source}")]
     Io { context: String, source: std::io::Error },
 }
@@ -40,12 +44,22 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Invalid(_) | Error::FiscalCode { .. } => exit::INVALID,
+            Error::Invalid(_) | Error::FiscalCode(_) => exit::INVALID,
             Error::NotFound(_) => exit::NOT_FOUND,
             Error::Refused(_) => exit::REFUSED,
             Error::Unavailable(_) => exit::UNAVAILABLE,
-            Error::Database(_) | Error::Io { .. } => exit::FAILURE,
+            Error::Database { .. } | Error::Internal(_) | Error::Io { .. } => exit::FAILURE,
         }
+    }
+
+    /// A database error without a SQLSTATE (one raised by sportello about the database).
+    pub fn database(message: impl Into<String>) -> Error {
+        Error::Database { message: message.into(), code: None }
+    }
+
+    /// Was this a unique-constraint violation (SQLSTATE 23505)?
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, Error::Database { code: Some(c), .. } if c == "23505")
     }
 
     pub fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
@@ -61,7 +75,7 @@ impl From<tokio_postgres::Error> for Error {
         }
         match e.as_db_error() {
             // Show the server's own message, not the driver's generic "db error".
-            Some(db) => Error::Database(format!("{} ({})", db.message(), db.code().code())),
+            Some(db) => Error::Database { message: db.message().to_string(), code: Some(db.code().code().to_string()) },
             None => Error::Unavailable(format!("database unreachable: {e}")),
         }
     }

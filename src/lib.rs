@@ -4,19 +4,16 @@
 
 pub mod audit;
 pub mod batch;
-pub mod book;
-pub mod citizen;
 pub mod config;
+pub mod config_file;
+pub mod desk;
 pub mod domain;
-pub mod edit;
 pub mod error;
-pub mod handover;
 pub mod letters;
 pub mod mail;
 pub mod operators;
-pub mod register;
+pub mod portal;
 pub mod safe_csv;
-pub mod search;
 pub mod search_key;
 pub mod secrets;
 pub mod session;

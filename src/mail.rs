@@ -10,7 +10,7 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Execu
 
 use crate::domain::Registration;
 use crate::error::{Error, Result};
-use crate::secrets::Secret;
+use crate::secrets::{CodeKind, Secret};
 
 /// Where messages go.
 #[derive(Clone)]
@@ -156,49 +156,40 @@ fn rome_day(t: DateTime<Utc>) -> String {
 
 const SIGNATURE: &str = "\n--\nServizio di registrazione a Sistema Piemonte e TorinoFacile\nQuesto messaggio è generato automaticamente: non rispondere a questo indirizzo.\n";
 
-/// The activation code, to the citizen's registered address.
-pub fn activation_code(
+/// The activation or revocation code, to the citizen's registered address.
+pub fn code_message(
+    kind: CodeKind,
     from: &str,
     to: &str,
     r: &Registration,
     code: &Secret,
     valid_until: DateTime<Utc>,
 ) -> Result<Message> {
+    let (what, how, subject) = match kind {
+        CodeKind::Activation => (
+            "il codice di attivazione della Sua registrazione",
+            "È valido fino al {until} e una sola volta. Per completare la procedura si colleghi a \
+             https://www.sistemapiemonte.it e inserisca il codice fiscale, questo codice e il PIN \
+             consegnato allo sportello in busta chiusa.\n\n\
+             Se non ha richiesto Lei questo codice, si rivolga a uno sportello abilitato.",
+            "Sistema Piemonte: il Suo codice di attivazione",
+        ),
+        CodeKind::Revocation => (
+            "il codice di revoca delle credenziali della registrazione",
+            "È valido fino al {until}. Per rendere effettiva la revoca si colleghi a \
+             https://www.sistemapiemonte.it, inserisca il codice fiscale e questo codice e confermi: \
+             le credenziali saranno disattivate e i dati personali cancellati.",
+            "Sistema Piemonte: il Suo codice di revoca",
+        ),
+    };
     let body = format!(
-        "Gentile {},\n\n\
-         ecco il codice di attivazione della Sua registrazione n. {}:\n\n    {}\n\n\
-         È valido fino al {} e una sola volta. Per completare la procedura si colleghi a \
-         https://www.sistemapiemonte.it e inserisca il codice fiscale, questo codice e il PIN \
-         consegnato allo sportello in busta chiusa.\n\n\
-         Se non ha richiesto Lei questo codice, si rivolga a uno sportello abilitato.\n{SIGNATURE}",
+        "Gentile {},\n\necco {what} n. {}:\n\n    {}\n\n{}\n{SIGNATURE}",
         name(r),
         r.registration_number,
         code.expose(),
-        rome_day(valid_until)
+        how.replace("{until}", &rome_day(valid_until))
     );
-    build(from, to, "Sistema Piemonte: il Suo codice di attivazione", body)
-}
-
-/// The revocation code.
-pub fn revocation_code(
-    from: &str,
-    to: &str,
-    r: &Registration,
-    code: &Secret,
-    valid_until: DateTime<Utc>,
-) -> Result<Message> {
-    let body = format!(
-        "Gentile {},\n\n\
-         ecco il codice di revoca delle credenziali della registrazione n. {}:\n\n    {}\n\n\
-         È valido fino al {}. Per rendere effettiva la revoca si colleghi a \
-         https://www.sistemapiemonte.it, inserisca il codice fiscale e questo codice e confermi: \
-         le credenziali saranno disattivate e i dati personali cancellati.\n{SIGNATURE}",
-        name(r),
-        r.registration_number,
-        code.expose(),
-        rome_day(valid_until)
-    );
-    build(from, to, "Sistema Piemonte: il Suo codice di revoca", body)
+    build(from, to, subject, body)
 }
 
 /// A confirmation (activation done, revocation done, ...), with no secret.

@@ -2,10 +2,11 @@
 
 use serde_json::json;
 
+use crate::audit::{self, Actor, AuditEvent, Entry, Target};
 use crate::error::{Error, Result};
 use crate::session::{Session, origin};
 use crate::store::operators::{self as repo, Operator};
-use crate::store::{Database, audit, reference};
+use crate::store::{Database, reference};
 
 /// A new operator as typed: competence as province codes/names and municipality names/codes.
 #[derive(Debug, Clone)]
@@ -57,44 +58,44 @@ pub async fn add(db: &Database, acting: Option<&str>, new: NewOperator) -> Resul
         municipalities.push(reference::resolve_municipality(&tx, m, None).await?.istat_code);
     }
     let acting_id = acting.map(|s| s.operator.id.as_str());
-    repo::insert(&tx, id, new.full_name.trim(), new.ente.trim(), new.fse, &provinces, &municipalities, acting_id)
-        .await?;
+    let row = repo::NewRow {
+        id,
+        full_name: new.full_name.trim(),
+        ente: new.ente.trim(),
+        fse: new.fse,
+        provinces: &provinces,
+        municipalities: &municipalities,
+        created_by: acting_id,
+    };
+    repo::insert(&tx, &row).await?;
     let details =
         json!({ "ente": new.ente.trim(), "fse": new.fse, "provinces": provinces, "municipalities": municipalities });
+    let target = Target::Operator(id.to_string());
     match acting {
-        Some(s) => s.record(&tx, "operator-add", Some(id.to_string()), details, None, "ok").await?,
+        Some(s) => s.record(&tx, Entry::new(AuditEvent::OperatorAdd, target).details(details)).await?,
         None => {
+            // The first operator acts as themself.
             let origin = origin();
-            audit::insert(
-                &tx,
-                &audit::Entry {
-                    operator_id: Some(id),
-                    origin: &origin,
-                    command: "operator add",
-                    action: "operator-add",
-                    target: Some(id.to_string()),
-                    details: json!({ "bootstrap": true, "operator": details }),
-                    result_count: None,
-                    outcome: "ok",
-                },
-            )
-            .await?
+            let actor = Actor::Operator { id, origin: &origin, command: "operator add" };
+            let entry =
+                Entry::new(AuditEvent::OperatorAdd, target).details(json!({ "bootstrap": true, "operator": details }));
+            audit::write(&tx, actor, entry).await?
         }
     }
     tx.commit().await?;
-    repo::get(&client, id).await?.ok_or_else(|| Error::Database(format!("operator {id} vanished after insert")))
+    repo::get(&client, id).await?.ok_or_else(|| Error::database(format!("operator {id} vanished after insert")))
 }
 
 pub async fn list(session: &Session) -> Result<Vec<Operator>> {
     let client = session.db.client().await?;
     let all = repo::list(&client).await?;
-    session.record(&client, "operator-list", None, json!({}), Some(all.len() as i64), "ok").await?;
+    session.record(&client, Entry::new(AuditEvent::OperatorList, Target::None).count(all.len())).await?;
     Ok(all)
 }
 
 pub async fn show(session: &Session, id: &str) -> Result<Operator> {
     let client = session.db.client().await?;
     let op = repo::get(&client, id).await?.ok_or_else(|| Error::NotFound(format!("unknown operator '{id}'")))?;
-    session.record(&client, "operator-view", Some(id.to_string()), json!({}), Some(1), "ok").await?;
+    session.record(&client, Entry::new(AuditEvent::OperatorView, Target::Operator(id.to_string())).count(1)).await?;
     Ok(op)
 }

@@ -21,6 +21,37 @@ pub enum Purpose {
     Revocation,
 }
 
+/// The two codes a citizen types online besides the PIN: they travel the same ways (email or
+/// a letter of their own) with different words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CodeKind {
+    Activation,
+    Revocation,
+}
+
+impl CodeKind {
+    /// The code a booking of `op` hands out.
+    pub fn of(op: crate::domain::OperationKind) -> CodeKind {
+        if op == crate::domain::OperationKind::Revocation { CodeKind::Revocation } else { CodeKind::Activation }
+    }
+
+    pub fn purpose(self) -> Purpose {
+        match self {
+            CodeKind::Activation => Purpose::Activation,
+            CodeKind::Revocation => Purpose::Revocation,
+        }
+    }
+
+    /// How the audit log names the message that carries it.
+    pub fn message_name(self) -> &'static str {
+        match self {
+            CodeKind::Activation => "activation-code",
+            CodeKind::Revocation => "revocation-code",
+        }
+    }
+}
+
 impl Purpose {
     fn tag(self) -> &'static str {
         match self {

@@ -2,9 +2,10 @@
 
 use deadpool_postgres::GenericClient;
 
+use crate::audit::{self, Actor, AuditEvent, Entry, Outcome, Target};
 use crate::error::{Error, Result};
+use crate::store::Database;
 use crate::store::operators::{self, Operator};
-use crate::store::{Database, audit};
 
 /// An operator at work in one command.
 pub struct Session {
@@ -14,24 +15,16 @@ pub struct Session {
     pub command: String,
 }
 
-/// Where a command comes from: OS user, host and, over SSH, the client address.
+/// Where a command comes from: OS user and host.
 pub fn origin() -> String {
-    // SAFETY: getpwuid returns NULL or a static record, read at once.
-    let user = unsafe {
-        let pw = libc::getpwuid(libc::geteuid());
-        if pw.is_null() {
-            format!("uid {}", libc::geteuid())
-        } else {
-            std::ffi::CStr::from_ptr((*pw).pw_name).to_string_lossy().into_owned()
-        }
-    };
+    let uid = uzers::get_effective_uid();
+    let user = uzers::get_user_by_uid(uid)
+        .map(|u| u.name().to_string_lossy().into_owned())
+        .unwrap_or_else(|| format!("uid {uid}"));
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
         .unwrap_or_else(|_| "localhost".into());
-    match std::env::var("SSH_CLIENT").ok().and_then(|s| s.split_whitespace().next().map(String::from)) {
-        Some(ip) => format!("{user}@{host} from {ip}"),
-        None => format!("{user}@{host}"),
-    }
+    format!("{user}@{host}")
 }
 
 impl Session {
@@ -52,43 +45,23 @@ impl Session {
         Ok(Session { db, operator, origin: origin(), command: command.to_string() })
     }
 
+    /// The operator as the audit log names them.
+    pub fn actor(&self) -> Actor<'_> {
+        Actor::Operator { id: &self.operator.id, origin: &self.origin, command: &self.command }
+    }
+
     /// Appends an audit row through `c` (inside the caller's transaction when it has one).
-    pub async fn record(
-        &self,
-        c: &impl GenericClient,
-        action: &str,
-        target: Option<String>,
-        details: serde_json::Value,
-        result_count: Option<i64>,
-        outcome: &str,
-    ) -> Result<()> {
-        audit::insert(
-            c,
-            &audit::Entry {
-                operator_id: Some(&self.operator.id),
-                origin: &self.origin,
-                command: &self.command,
-                action,
-                target,
-                details,
-                result_count,
-                outcome,
-            },
-        )
-        .await
+    pub async fn record(&self, c: &impl GenericClient, entry: Entry) -> Result<()> {
+        audit::write(c, self.actor(), entry).await
     }
 
     /// Records a command that failed or was refused, with the reason (never a secret: errors
     /// do not carry them).
     pub async fn record_failure(&self, error: &Error) -> Result<()> {
         let client = self.db.client().await?;
-        let outcome = match error {
-            Error::Refused(_) => "refused",
-            Error::Invalid(_) | Error::FiscalCode { .. } => "invalid",
-            Error::NotFound(_) => "not-found",
-            _ => "error",
-        };
-        self.record(&client, &self.command, None, serde_json::json!({ "error": error.to_string() }), None, outcome)
-            .await
+        let entry = Entry::new(AuditEvent::Command, Target::None)
+            .details(serde_json::json!({ "command": self.command, "error": error.to_string() }))
+            .outcome(Outcome::of_error(error));
+        self.record(&client, entry).await
     }
 }

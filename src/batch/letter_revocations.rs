@@ -12,14 +12,15 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Begin, Progress, Reject};
-use crate::citizen::{Channel, erase, was_revoked};
+use super::{Begin, Progress, Reject, RunKind};
+use crate::audit::{self, AuditEvent, Entry, Target};
+use crate::desk::handover::Desk;
 use crate::domain::{FiscalCode, Registration, parse_date};
 use crate::error::{Error, Result};
-use crate::handover::Desk;
+use crate::portal::{erase, was_revoked};
 use crate::session::Session;
-use crate::store::operations;
 use crate::store::registrations::{self, Key};
+use crate::store::revocations::Channel;
 
 /// One letter.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -135,7 +136,7 @@ async fn process(
                 Err(e) => break 'decide Outcome::Invalid { reason: format!("doc_issued: {e}") },
             }
         };
-        let Some(r) = registrations::get(&tx, &Key::FiscalCode(fc.to_string())).await? else {
+        let Some(r) = registrations::get(&tx, &Key::FiscalCode(fc.clone())).await? else {
             drop(tx);
             let revoked = was_revoked(&session.db, desk, fc.as_str()).await?;
             let outcome = if revoked { Outcome::AlreadyRevoked } else { Outcome::NotFound };
@@ -144,7 +145,7 @@ async fn process(
             }
             return finish_outcome(session, l, outcome, checkpoint).await;
         };
-        operations::lock(&tx, r.registration_number).await?;
+        registrations::lock_number(&tx, r.registration_number).await?;
         let wrong = mismatches(l, &r, issued);
         if !wrong.is_empty() {
             break 'decide Outcome::Mismatch { fields: wrong };
@@ -198,19 +199,13 @@ async fn record_in(
 ) -> Result<()> {
     // The fiscal code of an erased registration is not kept in the audit log either.
     let target = match outcome {
-        Outcome::Revoked { registration_number } => format!("registration {registration_number}"),
-        _ => l.fiscal_code.trim().to_uppercase(),
+        Outcome::Revoked { registration_number } => Target::Input(format!("registration {registration_number}")),
+        _ => Target::Input(l.fiscal_code.trim().to_uppercase()),
     };
-    session
-        .record(
-            tx,
-            "revoke-letter",
-            Some(target),
-            json!({ "protocol": l.protocol, "outcome": outcome }),
-            None,
-            if matches!(outcome, Outcome::Revoked { .. }) { "ok" } else { "refused" },
-        )
-        .await?;
+    let ok = if matches!(outcome, Outcome::Revoked { .. }) { audit::Outcome::Ok } else { audit::Outcome::Refused };
+    let entry =
+        Entry::new(AuditEvent::RevokeLetter, target).details(json!({ "protocol": l.protocol, "outcome": outcome }));
+    session.record(tx, entry.outcome(ok)).await?;
     if let Some((run, position, line)) = checkpoint {
         let rejects = rejects_for(outcome, line, l);
         let ok = i64::from(rejects.is_empty());
@@ -243,12 +238,12 @@ pub async fn revoke_batch(
     dry_run: bool,
     progress: &dyn Progress,
 ) -> Result<Report> {
-    let checksum = super::checksum_file(path)?;
+    let checksum = super::checksum_file(path).await?;
     let input = path.display().to_string();
     let begin = if dry_run {
         Begin::Fresh(super::Run { id: 0, position: 0, resumed: false })
     } else {
-        super::begin(session, "revoke-letters", &input, &checksum, json!({}), true).await?
+        super::begin(session, RunKind::RevokeLetters, &input, &checksum, json!({}), true).await?
     };
     let run = match begin {
         Begin::AlreadyDone(done) => {

@@ -13,15 +13,17 @@ use mail_parser::MessageParser;
 use serde::Serialize;
 use serde_json::json;
 
-use super::{Begin, Progress};
+use super::{Begin, Progress, RunKind};
+use crate::audit::{self, AuditEvent, Entry, Target};
+use crate::desk::handover::Desk;
+use crate::desk::reprint::store_new_activation_code;
 use crate::domain::{Action, FiscalCode, Registration, permits};
 use crate::error::{Error, Result};
-use crate::handover::Desk;
 use crate::mail;
-use crate::secrets::Purpose;
+use crate::secrets::{CodeKind, Purpose};
 use crate::session::Session;
-use crate::store::operations;
 use crate::store::registrations::{self, Key};
+use crate::store::{helpdesk, runs};
 
 /// What became of a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -187,16 +189,14 @@ pub async fn process(
     // connection, taken out of the pool so that it closes (and unlocks) however the run ends.
     let mailbox = format!("helpdesk-mailbox:{}", dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()).display());
     let lock = deadpool_postgres::Object::take(session.db.client().await?);
-    let locked: bool =
-        lock.query_one("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", &[&mailbox]).await?.get(0);
-    if !locked {
+    if !runs::try_lock(&lock, &mailbox).await? {
         return Err(Error::Refused(format!("another helpdesk run is working on {} right now", dir.display())));
     }
     // A run that died is resumed by the next one on the same mailbox: the messages it left are
     // still in the directory, and its run record is completed rather than left running.
     let Begin::Fresh(run) = super::begin(
         session,
-        "helpdesk-mailbox",
+        RunKind::HelpdeskMailbox,
         &dir.display().to_string(),
         &super::checksum_text(&mailbox),
         json!({}),
@@ -241,7 +241,7 @@ async fn decide(
 ) -> Result<std::result::Result<Registration, String>> {
     let fc = find_fiscal_code(text);
     let registration = match &fc {
-        Some(fc) => registrations::get(c, &Key::FiscalCode(fc.to_string())).await?,
+        Some(fc) => registrations::get(c, &Key::FiscalCode(fc.clone())).await?,
         None => None,
     };
     Ok(match (fc, registration) {
@@ -285,27 +285,18 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Optio
 
     let mut client = session.db.client().await?;
     let Some(run) = run else {
-        let known = client.query_opt("SELECT 1 FROM helpdesk_messages WHERE message_id = $1", &[&message_id]).await?;
+        let known = helpdesk::known(&client, &message_id).await?;
         let outcome = match (known, decide(&client, &sender, &text).await?) {
-            (Some(_), _) => Outcome::Duplicate,
-            (None, Ok(_)) => Outcome::Honoured,
-            (None, Err(reason)) => Outcome::Refused { reason },
+            (true, _) => Outcome::Duplicate,
+            (false, Ok(_)) => Outcome::Honoured,
+            (false, Err(reason)) => Outcome::Refused { reason },
         };
         return done(message_id, Some(sender), outcome, "");
     };
     let tx = client.transaction().await?;
     // Once per Message-ID: the row is the lock. A message decided but whose reply was never
     // known to be sent (the process died in between) is answered again, with a new code.
-    let fresh = tx
-        .execute(
-            "INSERT INTO helpdesk_messages AS h (message_id, run_id, file, sender, outcome)
-             VALUES ($1, $2, $3, $4, 'processing')
-             ON CONFLICT (message_id) DO UPDATE SET run_id = EXCLUDED.run_id, outcome = 'processing', processed_at = now()
-             WHERE h.replied_at IS NULL AND h.outcome IN ('honoured', 'refused')",
-            &[&message_id, &run, &file.display().to_string(), &sender],
-        )
-        .await?;
-    if fresh == 0 {
+    if !helpdesk::claim(&tx, &message_id, run, &file.display().to_string(), &sender).await? {
         drop(tx);
         return done(message_id, Some(sender), Outcome::Duplicate, "failed");
     }
@@ -313,10 +304,10 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Optio
     let fc_hash = decision.as_ref().ok().map(|r| desk.key.hash_text(Purpose::Revocation, "helpdesk", &r.fiscal_code));
     let (outcome, mail) = match decision {
         Ok(r) => {
-            operations::lock(&tx, r.registration_number).await?;
-            let (code, until) = crate::book::store_new_activation_code(&tx, desk, &r).await?;
+            registrations::lock_number(&tx, r.registration_number).await?;
+            let (code, until) = store_new_activation_code(&tx, desk, &r).await?;
             let to = r.data.contacts.email.clone().unwrap_or_default();
-            (Outcome::Honoured, mail::activation_code(&desk.mail_from, &to, &r, &code, until)?)
+            (Outcome::Honoured, mail::code_message(CodeKind::Activation, &desk.mail_from, &to, &r, &code, until)?)
         }
         Err(reason) => {
             let text = DESK_REPLY.replace("{reason}", &reason_it(&reason));
@@ -331,36 +322,19 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Optio
         _ => None,
     };
     let outcome_name = if outcome == Outcome::Honoured { "honoured" } else { "refused" };
-    tx.execute(
-        "UPDATE helpdesk_messages SET outcome = $2, reason = $3, fiscal_code_hash = $4 WHERE message_id = $1",
-        &[&message_id, &outcome_name, &reason, &fc_hash],
-    )
-    .await?;
-    session
-        .record(
-            &tx,
-            "regenerate-code",
-            Some(format!("message {message_id}")),
-            json!({ "channel": "helpdesk-email", "sender": sender, "outcome": outcome }),
-            None,
-            if outcome == Outcome::Honoured { "ok" } else { "refused" },
-        )
-        .await?;
+    helpdesk::decide(&tx, &message_id, outcome_name, reason.as_deref(), fc_hash.as_deref()).await?;
+    let entry = Entry::new(AuditEvent::RegenerateCode, Target::Message(message_id.clone()))
+        .details(json!({ "channel": "helpdesk-email", "sender": sender, "outcome": outcome }))
+        .outcome(if outcome == Outcome::Honoured { audit::Outcome::Ok } else { audit::Outcome::Refused });
+    session.record(&tx, entry).await?;
     tx.commit().await?;
     match desk.mailer.send(mail).await {
         Ok(_) => {
-            client
-                .execute("UPDATE helpdesk_messages SET replied_at = now() WHERE message_id = $1", &[&message_id])
-                .await?;
+            helpdesk::replied(&client, &message_id).await?;
             done(message_id, Some(sender), outcome, "processed")
         }
         Err(e) => {
-            client
-                .execute(
-                    "UPDATE helpdesk_messages SET outcome = 'send-failed', reason = $2 WHERE message_id = $1",
-                    &[&message_id, &e.to_string()],
-                )
-                .await?;
+            helpdesk::send_failed(&client, &message_id, &e.to_string()).await?;
             done(
                 message_id,
                 Some(sender),

@@ -9,14 +9,14 @@ pub mod registry_import;
 use std::io::Read;
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
-use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use crate::audit::{AuditEvent, Entry, Outcome, Target};
 use crate::error::{Error, Result};
 use crate::session::Session;
+use crate::store::runs;
 
 /// Reports progress to whoever watches (a progress bar on a terminal, plain lines under cron).
 pub trait Progress: Sync {
@@ -35,20 +35,7 @@ impl Progress for Quiet {
     fn finish(&self, _: &str) {}
 }
 
-/// A bad input row: where, which field, what it held and why it was refused.
-#[derive(Debug, Clone, PartialEq, Serialize, tabled::Tabled)]
-pub struct Reject {
-    pub line: u64,
-    pub field: String,
-    pub value: String,
-    pub reason: String,
-}
-
-impl Reject {
-    pub fn new(line: u64, field: &str, value: &str, reason: impl Into<String>) -> Reject {
-        Reject { line, field: field.into(), value: value.into(), reason: reason.into() }
-    }
-}
+pub use crate::store::runs::{Reject, RunKind, RunRecord};
 
 /// A run being worked on.
 #[derive(Debug, Clone)]
@@ -66,8 +53,15 @@ pub enum Begin {
     AlreadyDone(RunRecord),
 }
 
-/// SHA-256 of a file, streamed.
-pub fn checksum_file(path: &Path) -> Result<String> {
+/// SHA-256 of a file, streamed on a blocking thread (registry files run to gigabytes).
+pub async fn checksum_file(path: &Path) -> Result<String> {
+    let owned = path.to_path_buf();
+    tokio::task::spawn_blocking(move || checksum_file_blocking(&owned))
+        .await
+        .map_err(|e| Error::Internal(format!("checksum of {}: {e}", path.display())))?
+}
+
+fn checksum_file_blocking(path: &Path) -> Result<String> {
     let mut f = std::fs::File::open(path).map_err(Error::io(format!("cannot read {}", path.display())))?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -89,110 +83,34 @@ pub fn checksum_text(text: &str) -> String {
 /// `once`, a finished run with the same checksum makes this one a no-op.
 pub async fn begin(
     session: &Session,
-    kind: &str,
+    kind: RunKind,
     input: &str,
     checksum: &str,
     options: serde_json::Value,
     once: bool,
 ) -> Result<Begin> {
     let client = session.db.client().await?;
-    if once
-        && let Some(done) = client
-            .query_opt(
-                &format!("{SELECT_RUN} WHERE kind = $1 AND checksum = $2 AND state = 'done' ORDER BY id DESC LIMIT 1"),
-                &[&kind, &checksum],
-            )
-            .await?
-    {
-        return Ok(Begin::AlreadyDone(record_from(&done)));
+    if once && let Some(done) = runs::find_done(&client, kind, checksum).await? {
+        return Ok(Begin::AlreadyDone(done));
     }
-    if let Some(r) = client
-        .query_opt(
-            "SELECT id, position FROM batch_runs WHERE kind = $1 AND checksum = $2 AND state = 'running'",
-            &[&kind, &checksum],
-        )
-        .await?
-    {
-        let run = Run { id: r.get(0), position: r.get(1), resumed: true };
-        session
-            .record(
-                &client,
-                kind,
-                Some(input.to_string()),
-                json!({ "run": run.id, "resumed_at": run.position }),
-                None,
-                "resumed",
-            )
-            .await?;
+    let event = AuditEvent::from(kind);
+    let target = || Target::Input(input.to_string());
+    if let Some((id, position)) = runs::find_running(&client, kind, checksum).await? {
+        let run = Run { id, position, resumed: true };
+        let entry = Entry::new(event, target()).details(json!({ "run": id, "resumed_at": position }));
+        session.record(&client, entry.outcome(Outcome::Resumed)).await?;
         return Ok(Begin::Fresh(run));
     }
-    let id: i64 = client
-        .query_one(
-            "INSERT INTO batch_runs (kind, input, checksum, options, operator_id) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            &[&kind, &input, &checksum, &options, &session.operator.id],
-        )
-        .await
-        .map_err(|e| match e.code() {
-            Some(c) if *c == tokio_postgres::error::SqlState::UNIQUE_VIOLATION => {
-                Error::Refused(format!("another {kind} of the same input is running right now"))
-            }
-            _ => e.into(),
-        })?
-        .get(0);
-    session
-        .record(&client, kind, Some(input.to_string()), json!({ "run": id, "options": options }), None, "started")
-        .await?;
+    let id = runs::insert(&client, kind, input, checksum, &options, &session.operator.id).await?;
+    let entry = Entry::new(event, target()).details(json!({ "run": id, "options": options }));
+    session.record(&client, entry.outcome(Outcome::Started)).await?;
     Ok(Begin::Fresh(Run { id, position: 0, resumed: false }))
 }
 
-/// Records progress in the chunk's own transaction: the position reached and what was done.
-pub async fn checkpoint(
-    tx: &impl GenericClient,
-    run: i64,
-    position: i64,
-    read: i64,
-    ok: i64,
-    rejects: &[Reject],
-    counts: &serde_json::Value,
-) -> Result<()> {
-    if !rejects.is_empty() {
-        let lines: Vec<i64> = rejects.iter().map(|r| r.line as i64).collect();
-        let fields: Vec<&str> = rejects.iter().map(|r| r.field.as_str()).collect();
-        let values: Vec<&str> = rejects.iter().map(|r| r.value.as_str()).collect();
-        let reasons: Vec<&str> = rejects.iter().map(|r| r.reason.as_str()).collect();
-        tx.execute(
-            "INSERT INTO batch_rejects (run_id, line, field, value, reason)
-             SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[])
-             ON CONFLICT DO NOTHING",
-            &[&run, &lines, &fields, &values, &reasons],
-        )
-        .await?;
-    }
-    tx.execute(
-        "UPDATE batch_runs SET position = $2, rows_read = rows_read + $3, rows_ok = rows_ok + $4,
-             rows_rejected = rows_rejected + $5,
-             counts = (SELECT coalesce(jsonb_object_agg(k, coalesce((counts->>k)::bigint, 0) + coalesce(($6::jsonb->>k)::bigint, 0)), '{}')
-                       FROM (SELECT jsonb_object_keys(counts) UNION SELECT jsonb_object_keys($6::jsonb)) keys(k))
-         WHERE id = $1",
-        &[&run, &position, &read, &ok, &(rejects.len() as i64), counts],
-    )
-    .await?;
-    Ok(())
-}
+pub use crate::store::runs::{checkpoint, finish, rejects};
 
-/// Marks a run done (in the caller's transaction).
-pub async fn finish(tx: &impl GenericClient, run: i64) -> Result<()> {
-    tx.execute("UPDATE batch_runs SET state = 'done', finished_at = now() WHERE id = $1", &[&run]).await?;
-    Ok(())
-}
-
-/// Every reject of a run, in input order.
-pub async fn rejects(c: &impl GenericClient, run: i64) -> Result<Vec<Reject>> {
-    Ok(c.query("SELECT line, field, value, reason FROM batch_rejects WHERE run_id = $1 ORDER BY line, field", &[&run])
-        .await?
-        .iter()
-        .map(|r| Reject { line: r.get::<_, i64>(0) as u64, field: r.get(1), value: r.get(2), reason: r.get(3) })
-        .collect())
+pub async fn run_record(c: &impl GenericClient, id: i64) -> Result<RunRecord> {
+    runs::get(c, id).await
 }
 
 /// Writes a rejects report: CSV with line, field, value, reason.
@@ -214,55 +132,23 @@ pub fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
     w.flush().map_err(Error::io(format!("cannot write {}", path.display())))
 }
 
-/// A run as listed by `sportello runs`.
-#[derive(Debug, Clone, Serialize)]
-pub struct RunRecord {
-    pub id: i64,
-    pub kind: String,
-    pub input: String,
-    pub operator_id: Option<String>,
-    pub started_at: DateTime<Utc>,
-    pub finished_at: Option<DateTime<Utc>>,
-    pub state: String,
-    pub rows_read: i64,
-    pub rows_ok: i64,
-    pub rows_rejected: i64,
-    pub counts: serde_json::Value,
-}
-
-const SELECT_RUN: &str = "SELECT id, kind, input, operator_id, started_at, finished_at, state, rows_read, rows_ok, rows_rejected, counts FROM batch_runs";
-
-fn record_from(r: &tokio_postgres::Row) -> RunRecord {
-    RunRecord {
-        id: r.get(0),
-        kind: r.get(1),
-        input: r.get(2),
-        operator_id: r.get(3),
-        started_at: r.get(4),
-        finished_at: r.get(5),
-        state: r.get(6),
-        rows_read: r.get(7),
-        rows_ok: r.get(8),
-        rows_rejected: r.get(9),
-        counts: r.get(10),
-    }
-}
-
-pub async fn run_record(c: &impl GenericClient, id: i64) -> Result<RunRecord> {
-    let row = c.query_one(&format!("{SELECT_RUN} WHERE id = $1"), &[&id]).await?;
-    Ok(record_from(&row))
-}
-
 /// The runs, newest first.
-pub async fn list(session: &Session, kind: Option<&str>, limit: i64) -> Result<Vec<RunRecord>> {
+pub async fn list(session: &Session, kind: Option<RunKind>, limit: i64) -> Result<Vec<RunRecord>> {
     let client = session.db.client().await?;
-    let rows = client
-        .query(
-            &format!("{SELECT_RUN} WHERE ($1::text IS NULL OR kind = $1) ORDER BY id DESC LIMIT $2"),
-            &[&kind, &limit],
-        )
-        .await?;
-    let runs: Vec<RunRecord> = rows.iter().map(record_from).collect();
-    session.record(&client, "runs", None, json!({ "kind": kind }), Some(runs.len() as i64), "ok").await?;
-    Ok(runs)
+    let list = runs::list(&client, kind, limit).await?;
+    let entry = Entry::new(AuditEvent::Runs, Target::None).details(json!({ "kind": kind })).count(list.len());
+    session.record(&client, entry).await?;
+    Ok(list)
+}
+
+impl From<RunKind> for AuditEvent {
+    fn from(kind: RunKind) -> AuditEvent {
+        match kind {
+            RunKind::ImportCia => AuditEvent::ImportCia,
+            RunKind::ImportAura => AuditEvent::ImportAura,
+            RunKind::PostalRun => AuditEvent::PostalRun,
+            RunKind::HelpdeskMailbox => AuditEvent::HelpdeskMailbox,
+            RunKind::RevokeLetters => AuditEvent::RevokeLetters,
+        }
+    }
 }

@@ -14,14 +14,15 @@ use chrono::Utc;
 use serde::Serialize;
 use serde_json::json;
 
-use super::{Begin, Progress};
+use super::{Begin, Progress, RunKind};
+use crate::audit::{AuditEvent, Entry, Target};
+use crate::desk::handover::Desk;
 use crate::error::{Error, Result};
-use crate::handover::Desk;
 use crate::letters;
 use crate::secrets::{self, Purpose};
 use crate::session::Session;
-use crate::store::reference;
-use crate::store::registrations::{self, Key};
+use crate::store::registrations;
+use crate::store::{postal, reference};
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -71,11 +72,7 @@ fn sync_dir(dir: &Path) -> Result<()> {
 /// Finishes or discards what an interrupted attempt of this run left behind.
 async fn recover(session: &Session, run: i64, out: &Path, report: &mut Report) -> Result<()> {
     let client = session.db.client().await?;
-    let committed = client
-        .query("SELECT batch_no, pdf, manifest FROM postal_batches WHERE run_id = $1 AND state = 'committed'", &[&run])
-        .await?;
-    for row in committed {
-        let (batch, pdf, manifest): (i32, String, String) = (row.get(0), row.get(1), row.get(2));
+    for (batch, pdf, manifest) in postal::unpublished(&client, run).await? {
         for path in [PathBuf::from(&pdf), PathBuf::from(&manifest)] {
             let t = tmp(&path);
             if t.exists() {
@@ -87,12 +84,7 @@ async fn recover(session: &Session, run: i64, out: &Path, report: &mut Report) -
                 });
             }
         }
-        client
-            .execute(
-                "UPDATE postal_batches SET state = 'published' WHERE run_id = $1 AND batch_no = $2",
-                &[&run, &batch],
-            )
-            .await?;
+        postal::mark_published(&client, run, batch).await?;
         report.recovered += 1;
     }
     // Temporary files of batches that never committed: their PINs were never stored.
@@ -130,16 +122,7 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
         None => None,
     };
     if opts.dry_run {
-        let due: i64 = session
-            .db
-            .client()
-            .await?
-            .query_one(
-                "SELECT count(*) FROM pin_letter_queue WHERE ($1::text IS NULL OR res_province = $1)",
-                &[&province],
-            )
-            .await?
-            .get(0);
+        let due = postal::due(&session.db.client().await?, province.as_deref()).await?;
         let letters = opts.limit.map(|l| l.min(due)).unwrap_or(due).max(0) as u64;
         return Ok(Report { letters, batches: letters.div_ceil(opts.batch_size as u64), ..Default::default() });
     }
@@ -148,7 +131,7 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
     let options = json!({ "province": province, "limit": opts.limit, "batch_size": opts.batch_size, "out": out });
     let Begin::Fresh(run) = super::begin(
         session,
-        "postal-run",
+        RunKind::PostalRun,
         &out.display().to_string(),
         &super::checksum_text(&options.to_string()),
         options,
@@ -162,16 +145,8 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
     recover(session, run.id, &out, &mut report).await?;
 
     let mut client = session.db.client().await?;
-    let (mut printed, mut batch_no): (i64, i32) = {
-        let r = client
-            .query_one("SELECT coalesce(sum(letters), 0)::bigint, coalesce(max(batch_no), 0) FROM postal_batches WHERE run_id = $1", &[&run.id])
-            .await?;
-        (r.get(0), r.get(1))
-    };
-    let due: i64 = client
-        .query_one("SELECT count(*) FROM pin_letter_queue WHERE ($1::text IS NULL OR res_province = $1)", &[&province])
-        .await?
-        .get(0);
+    let (mut printed, mut batch_no) = postal::progress(&client, run.id).await?;
+    let due = postal::due(&client, province.as_deref()).await?;
     let total = opts.limit.map(|l| (l - printed).max(0).min(due)).unwrap_or(due) + printed;
     progress.start("PIN letters", Some(total as u64), printed as u64);
     let today = Utc::now().date_naive();
@@ -182,17 +157,7 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
             break;
         }
         let tx = client.transaction().await?;
-        let numbers: Vec<i64> = tx
-            .query(
-                "SELECT registration_number FROM pin_letter_queue
-                 WHERE ($1::text IS NULL OR res_province = $1)
-                 ORDER BY res_province, registration_number LIMIT $2 FOR UPDATE SKIP LOCKED",
-                &[&province, &room],
-            )
-            .await?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
+        let numbers = postal::take(&tx, province.as_deref(), room).await?;
         if numbers.is_empty() {
             break;
         }
@@ -215,46 +180,32 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
                     address: address[1..].join(", "),
                     file: &file_name,
                 })
-                .map_err(|e| Error::Invalid(e.to_string()))?;
+                .map_err(|e| Error::Internal(format!("manifest: {e}")))?;
             pages.push(letters::pin_letter(r, &pin, today, true));
         }
-        // The letters render (on every core) while the database stores the PINs' hashes; the
-        // hashes become durable only at the commit below, after the files are on disk.
-        let render = tokio::task::spawn_blocking(move || letters::render(&pages));
-        let store = async {
-            tx.execute(
-                "UPDATE registrations r SET pin_hash = u.h, pin_printed_at = now(), pin_print_count = pin_print_count + 1,
-                     pin_possessed = true, updated_at = now()
-                 FROM unnest($1::bigint[], $2::bytea[]) AS u(n, h) WHERE r.registration_number = u.n",
-                &[&numbers, &hashes],
-            )
-            .await?;
-            tx.execute("DELETE FROM pin_letter_queue WHERE registration_number = ANY($1)", &[&numbers]).await
-        };
-        let (rendered, stored) = tokio::join!(render, store);
+        // The letters render (on every core) and are written while the database stores the
+        // PINs' hashes; the hashes become durable only at the commit below, after the files are
+        // on disk.
+        let manifest = manifest.into_inner().map_err(|e| Error::Internal(format!("manifest: {e}")))?;
+        let (pdf_tmp, manifest_tmp, dir) = (tmp(&pdf_path), tmp(&manifest_path), out.clone());
+        let write = tokio::task::spawn_blocking(move || -> Result<()> {
+            write_synced(&pdf_tmp, &letters::render(&pages)?)?;
+            write_synced(&manifest_tmp, &manifest)?;
+            sync_dir(&dir)
+        });
+        let store = postal::store_printed(&tx, &numbers, &hashes);
+        let (written, stored) = tokio::join!(write, store);
         stored?;
-        let pdf = rendered.map_err(|e| Error::Invalid(format!("rendering the letters failed: {e}")))??;
-        let manifest = manifest.into_inner().map_err(|e| Error::Invalid(e.to_string()))?;
-        write_synced(&tmp(&pdf_path), &pdf)?;
-        write_synced(&tmp(&manifest_path), &manifest)?;
-        sync_dir(&out)?;
-        tx.execute(
-            "INSERT INTO postal_batches (run_id, batch_no, pdf, manifest, letters, state) VALUES ($1, $2, $3, $4, $5, 'committed')",
-            &[&run.id, &batch_no, &pdf_path.display().to_string(), &manifest_path.display().to_string(), &(numbers.len() as i32)],
-        )
-        .await?;
+        written.map_err(|e| Error::Internal(format!("rendering the letters failed: {e}")))??;
+        let (pdf_name, manifest_name) = (pdf_path.display().to_string(), manifest_path.display().to_string());
+        postal::insert_batch(&tx, run.id, batch_no, &pdf_name, &manifest_name, numbers.len() as i32).await?;
         let n = numbers.len() as i64;
         super::checkpoint(&tx, run.id, batch_no as i64, n, n, &[], &json!({ "letters": n, "batches": 1 })).await?;
         tx.commit().await?;
         for path in [&pdf_path, &manifest_path] {
             std::fs::rename(tmp(path), path).map_err(Error::io(format!("cannot rename {}", path.display())))?;
         }
-        client
-            .execute(
-                "UPDATE postal_batches SET state = 'published' WHERE run_id = $1 AND batch_no = $2",
-                &[&run.id, &batch_no],
-            )
-            .await?;
+        postal::mark_published(&client, run.id, batch_no).await?;
         printed += n;
         report.batches += 1;
         report.letters += n as u64;
@@ -265,47 +216,11 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
     let tx = client.transaction().await?;
     super::finish(&tx, run.id).await?;
     let record = super::run_record(&tx, run.id).await?;
-    session
-        .record(
-            &tx,
-            "postal-run",
-            Some(out.display().to_string()),
-            json!({ "run": run.id, "counts": record.counts }),
-            Some(record.rows_ok),
-            "ok",
-        )
-        .await?;
+    let entry = Entry::new(AuditEvent::PostalRun, Target::Input(out.display().to_string()))
+        .details(json!({ "run": run.id, "counts": record.counts }))
+        .count(record.rows_ok as usize);
+    session.record(&tx, entry).await?;
     tx.commit().await?;
     progress.finish(&format!("{printed} letters"));
     Ok(report)
-}
-
-/// Asks for a PIN letter by post for a registration (a reprint request): the next postal run
-/// prints it with a new PIN.
-pub async fn request_reprint(session: &Session, key: &Key) -> Result<i64> {
-    let client = session.db.client().await?;
-    let r = crate::book::find(&client, key).await?;
-    if r.state == crate::domain::State::Respinto {
-        return Err(Error::Refused(format!(
-            "registration {} is rejected (respinto): view only",
-            r.registration_number
-        )));
-    }
-    client
-        .execute(
-            "INSERT INTO pin_letter_queue (registration_number, res_province) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            &[&r.registration_number, &r.data.residence.province],
-        )
-        .await?;
-    session
-        .record(
-            &client,
-            "pin-by-post",
-            Some(r.fiscal_code.clone()),
-            json!({ "registration_number": r.registration_number }),
-            None,
-            "ok",
-        )
-        .await?;
-    Ok(r.registration_number)
 }

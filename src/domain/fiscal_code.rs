@@ -35,12 +35,30 @@ pub enum FiscalCodeError {
     Day(u32),
 }
 
+/// What an operator or a file gave that is not a fiscal code, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid fiscal code '{input}': {reason}")]
+pub struct InvalidFiscalCode {
+    pub input: String,
+    pub reason: FiscalCodeError,
+}
+
 /// A valid fiscal code, upper case, no spaces.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct FiscalCode(String);
 
 impl FiscalCode {
+    /// [`FiscalCode::parse`] of input as typed, keeping the input for the message.
+    pub fn parse_input(input: &str) -> Result<Self, InvalidFiscalCode> {
+        FiscalCode::parse(input).map_err(|reason| InvalidFiscalCode { input: input.trim().to_string(), reason })
+    }
+
+    /// A code as stored, validated when it was written.
+    pub fn from_stored(code: String) -> FiscalCode {
+        FiscalCode(code)
+    }
+
     /// Normalises (drops white space, upper-cases) and validates.
     pub fn parse(input: &str) -> Result<Self, FiscalCodeError> {
         let code: String = input.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
@@ -118,14 +136,14 @@ impl FiscalCode {
     /// Cadastral (Belfiore) code of the place of birth: a municipality or a `Z` foreign state.
     pub fn birth_place(&self) -> String {
         let b = self.0.as_bytes();
-        let digits: String = (12..15).map(|i| char::from_digit(self.digit_at(i), 10).unwrap()).collect();
+        let digits: String = (12..15).map(|i| char::from_digit(self.digit_at(i), 10).unwrap_or('0')).collect();
         format!("{}{}", b[11] as char, digits)
     }
 
     /// Month and day of birth, and the two-digit year (the century is not in the code).
     pub fn birth_parts(&self) -> (u32, u32, u32) {
         let yy = self.digit_at(6) * 10 + self.digit_at(7);
-        let month = MONTHS.iter().position(|&c| c == self.0.as_bytes()[8]).unwrap() as u32 + 1;
+        let month = MONTHS.iter().position(|&c| c == self.0.as_bytes()[8]).unwrap_or(0) as u32 + 1;
         (yy, month, self.day_field() % 40)
     }
 
@@ -154,6 +172,37 @@ pub fn check_character(first15: &[u8]) -> char {
 impl fmt::Display for FiscalCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+impl std::ops::Deref for FiscalCode {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for FiscalCode {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for FiscalCode {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<String> for FiscalCode {
+    fn eq(&self, other: &String) -> bool {
+        &self.0 == other
+    }
+}
+
+impl PartialEq<&str> for FiscalCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
     }
 }
 

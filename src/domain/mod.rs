@@ -1,11 +1,13 @@
 //! The rules of the domain: pure, no I/O.
 
+pub mod fields;
 pub mod fiscal_code;
 pub mod record;
 pub mod rules;
+pub mod transitions;
 pub mod types;
 
-pub use fiscal_code::{FiscalCode, FiscalCodeError};
+pub use fiscal_code::{FiscalCode, FiscalCodeError, InvalidFiscalCode};
 pub use record::*;
 pub use rules::{Action, allowed, bookable, permits};
 pub use types::*;

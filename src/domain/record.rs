@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
+use super::fields::{FIELDS, field};
 use super::fiscal_code::FiscalCode;
 use super::types::*;
 
@@ -134,7 +135,7 @@ pub struct Operation {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Registration {
     pub registration_number: i64,
-    pub fiscal_code: String,
+    pub fiscal_code: FiscalCode,
     pub community: Community,
     pub registered_at: DateTime<Utc>,
     pub state: State,
@@ -192,59 +193,8 @@ fn blank(field: &Option<String>) -> bool {
 impl PersonalData {
     /// Fields that must be filled before any operation can be booked, by their flag names.
     pub fn missing_for_booking(&self) -> Vec<&'static str> {
-        let mut missing = Vec::new();
-        let p = &self.person;
-        if blank(&p.first_name) {
-            missing.push("first-name");
-        }
-        if blank(&p.last_name) {
-            missing.push("last-name");
-        }
-        if p.birth_date.is_none() {
-            missing.push("birth-date");
-        }
-        let d = &self.document;
-        if d.doc_type.is_none() {
-            missing.push("doc-type");
-        }
-        if blank(&d.number) {
-            missing.push("doc-number");
-        }
-        if d.issued.is_none() {
-            missing.push("doc-issued");
-        }
-        if blank(&d.issuer) {
-            missing.push("doc-issuer");
-        }
-        let r = &self.residence;
-        if blank(&r.address) {
-            missing.push("address");
-        }
-        if blank(&r.province) {
-            missing.push("province");
-        }
-        if blank(&r.municipality) {
-            missing.push("municipality");
-        }
-        if r.is_abroad() {
-            if blank(&r.city) {
-                missing.push("city");
-            }
-            if blank(&r.country) {
-                missing.push("country");
-            }
-        } else {
-            if blank(&r.street_number) {
-                missing.push("street-number");
-            }
-            if blank(&r.postcode) {
-                missing.push("postcode");
-            }
-        }
-        if blank(&self.contacts.email) {
-            missing.push("email");
-        }
-        missing
+        let abroad = self.residence.is_abroad();
+        FIELDS.iter().filter(|f| f.required(abroad) && f.is_blank(self)).map(|f| f.flag).collect()
     }
 
     /// Checks every filled field on its own (the reference data is checked by the store).
@@ -305,13 +255,6 @@ impl PersonalData {
     }
 }
 
-/// Replaces `dst` by `src` when `src` has a value.
-fn put<T>(dst: &mut Option<T>, src: Option<T>) {
-    if src.is_some() {
-        *dst = src;
-    }
-}
-
 /// A date as operators type it: `YYYY-MM-DD` or `DD/MM/YYYY`.
 pub fn parse_date(input: &str) -> Result<NaiveDate, String> {
     let s = input.trim();
@@ -362,83 +305,27 @@ pub fn clean_str(input: &str) -> Option<Cow<'_, str>> {
 impl PersonalData {
     /// Overlays every field that `other` has (used to apply the operator's flags over what
     /// a registry pre-filled).
-    pub fn overlay(&mut self, other: PersonalData) {
-        let (p, o) = (&mut self.person, other.person);
-        put(&mut p.first_name, o.first_name);
-        put(&mut p.last_name, o.last_name);
-        put(&mut p.birth_date, o.birth_date);
-        put(&mut p.sex, o.sex);
-        let (d, o) = (&mut self.document, other.document);
-        put(&mut d.doc_type, o.doc_type);
-        put(&mut d.number, o.number);
-        put(&mut d.issued, o.issued);
-        put(&mut d.issuer, o.issuer);
+    pub fn overlay(&mut self, mut other: PersonalData) {
+        for f in FIELDS {
+            f.overlay(self, &mut other);
+        }
+        // Names read back with the codes they belong to.
         let (r, o) = (&mut self.residence, other.residence);
-        put(&mut r.address, o.address);
-        put(&mut r.street_number, o.street_number);
-        put(&mut r.postcode, o.postcode);
-        put(&mut r.province, o.province);
-        put(&mut r.municipality, o.municipality);
-        put(&mut r.municipality_name, o.municipality_name);
-        put(&mut r.city, o.city);
-        put(&mut r.country, o.country);
-        put(&mut r.country_name, o.country_name);
-        let (m, o) = (&mut self.domicile, other.domicile);
-        put(&mut m.care_of, o.care_of);
-        put(&mut m.address, o.address);
-        put(&mut m.street_number, o.street_number);
-        put(&mut m.province, o.province);
-        put(&mut m.municipality, o.municipality);
-        put(&mut m.municipality_name, o.municipality_name);
-        put(&mut m.postcode, o.postcode);
-        m.send_mail_here |= o.send_mail_here;
-        let (c, o) = (&mut self.contacts, other.contacts);
-        put(&mut c.email, o.email);
-        put(&mut c.mobile, o.mobile);
-        put(&mut c.phone, o.phone);
-        let (n, o) = (&mut self.notes, other.notes);
-        put(&mut n.operator_note, o.operator_note);
-        put(&mut n.other_notes, o.other_notes);
+        if o.municipality_name.is_some() {
+            r.municipality_name = o.municipality_name;
+        }
+        if o.country_name.is_some() {
+            r.country_name = o.country_name;
+        }
+        if other.domicile.municipality_name.is_some() {
+            self.domicile.municipality_name = other.domicile.municipality_name;
+        }
     }
 
     /// Sets one field by the name of its command-line flag (as listed by
     /// [`missing_for_booking`](Self::missing_for_booking)), parsing the text.
-    pub fn set_field(&mut self, field: &str, value: &str) -> Result<(), String> {
-        let text = clean_text(value);
-        if text.is_none() {
-            return Err(format!("{field} cannot be empty"));
-        }
-        match field {
-            "first-name" => self.person.first_name = text,
-            "last-name" => self.person.last_name = text,
-            "birth-date" => self.person.birth_date = Some(parse_date(value)?),
-            "sex" => self.person.sex = Some(Sex::parse(&value.trim().to_uppercase()).ok_or("sex must be M or F")?),
-            "doc-type" => {
-                self.document.doc_type = Some(DocType::parse(value.trim()).ok_or_else(|| {
-                    let names: Vec<&str> = DocType::ALL.iter().map(|d| d.as_str()).collect();
-                    format!("document type must be one of {}", names.join(", "))
-                })?)
-            }
-            "doc-number" => self.document.number = text.map(|t| t.to_uppercase()),
-            "doc-issued" => self.document.issued = Some(parse_date(value)?),
-            "doc-issuer" => self.document.issuer = text,
-            "address" => self.residence.address = text,
-            "street-number" => self.residence.street_number = text,
-            "postcode" => {
-                check_postcode(value.trim())?;
-                self.residence.postcode = text
-            }
-            "city" => self.residence.city = text,
-            "country" => self.residence.country = text,
-            "email" => {
-                check_email(value)?;
-                self.contacts.email = text.map(|t| t.to_lowercase())
-            }
-            "mobile" => self.contacts.mobile = text,
-            "phone" => self.contacts.phone = text,
-            other => return Err(format!("unknown field '{other}'")),
-        }
-        Ok(())
+    pub fn set_field(&mut self, flag: &str, value: &str) -> Result<(), String> {
+        field(flag).ok_or_else(|| format!("unknown field '{flag}'"))?.set(self, value)
     }
 }
 

@@ -13,6 +13,12 @@ pub enum Action {
     Edit,
     EditDelegate,
     RegenerateCode,
+    /// Print the summary, the rules, the proxy form again.
+    Print,
+    /// Move the residence (into a municipality of the operator's competence).
+    ChangeResidence,
+    /// Ask for a PIN letter by post (the next postal run prints it).
+    PinByPost,
 }
 
 impl Action {
@@ -23,6 +29,9 @@ impl Action {
             Action::Edit => "edit".into(),
             Action::EditDelegate => "edit-delegate".into(),
             Action::RegenerateCode => "regenerate-code".into(),
+            Action::Print => "print-letters".into(),
+            Action::ChangeResidence => "change-residence".into(),
+            Action::PinByPost => "pin-by-post".into(),
         }
     }
 }
@@ -32,13 +41,42 @@ pub fn allowed(state: State, strong: bool) -> &'static [Action] {
     use Action::*;
     use OperationKind::*;
     match (state, strong) {
-        (State::Registrato, false) => &[Book(Verification), Book(Revocation), Edit, EditDelegate],
-        (State::Registrato, true) => &[Book(Revocation), Edit],
-        (State::Riscontrato, _) => &[Book(Verification), Book(Revocation), Edit, RegenerateCode, EditDelegate],
-        (State::Attivato, false) => {
-            &[Book(Promotion), Book(Reset), Book(Revocation), Edit, RegenerateCode, EditDelegate]
+        (State::Registrato, false) => {
+            &[Book(Verification), Book(Revocation), Edit, EditDelegate, Print, ChangeResidence, PinByPost]
         }
-        (State::Attivato, true) => &[Book(Pin), Book(Reset), Book(Revocation), Edit, RegenerateCode, EditDelegate],
+        (State::Registrato, true) => &[Book(Revocation), Edit, Print, ChangeResidence, PinByPost],
+        (State::Riscontrato, _) => &[
+            Book(Verification),
+            Book(Revocation),
+            Edit,
+            RegenerateCode,
+            EditDelegate,
+            Print,
+            ChangeResidence,
+            PinByPost,
+        ],
+        (State::Attivato, false) => &[
+            Book(Promotion),
+            Book(Reset),
+            Book(Revocation),
+            Edit,
+            RegenerateCode,
+            EditDelegate,
+            Print,
+            ChangeResidence,
+            PinByPost,
+        ],
+        (State::Attivato, true) => &[
+            Book(Pin),
+            Book(Reset),
+            Book(Revocation),
+            Edit,
+            RegenerateCode,
+            EditDelegate,
+            Print,
+            ChangeResidence,
+            PinByPost,
+        ],
         (State::Respinto, _) => &[],
     }
 }
@@ -81,7 +119,9 @@ mod tests {
             assert_eq!(bookable(state, strong), ops, "{state:?} strong={strong}");
             assert_eq!(permits(state, strong, Action::RegenerateCode), regen);
             assert_eq!(permits(state, strong, Action::EditDelegate), delegate);
-            assert_eq!(permits(state, strong, Action::Edit), state != State::Respinto);
+            for action in [Action::Edit, Action::Print, Action::ChangeResidence, Action::PinByPost] {
+                assert_eq!(permits(state, strong, action), state != State::Respinto, "{action:?}");
+            }
         }
     }
 }

@@ -3,17 +3,31 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A closed set of values, each with the text stored in the database and typed by people.
+pub trait Vocabulary: Copy + Send + Sync + 'static {
+    fn all() -> &'static [Self];
+    fn as_str(self) -> &'static str;
+}
+
 /// Declares an enum whose variants map to a stored text and an Italian label.
 macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $db:literal, $label:literal;)+ }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         pub enum $name {
             $(
                 #[serde(rename = $db)]
-                #[value(name = $db)]
                 $variant,
             )+
+        }
+
+        impl Vocabulary for $name {
+            fn all() -> &'static [$name] {
+                Self::ALL
+            }
+            fn as_str(self) -> &'static str {
+                $name::as_str(self)
+            }
         }
 
         impl $name {

@@ -6,8 +6,9 @@ pub use pdf::{extract_text, render};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::domain::fields::{Group, shown};
 use crate::domain::{ABROAD_PROVINCE, Delegate, OperationKind, Registration};
-use crate::secrets::Secret;
+use crate::secrets::{CodeKind, Secret};
 
 /// A part of a letter's body.
 #[derive(Debug, Clone)]
@@ -143,7 +144,7 @@ fn letter(kind: Kind, r: &Registration, today: NaiveDate, title: &str, mailed: b
 fn identity_fields(r: &Registration) -> Vec<Block> {
     vec![
         Block::Field("Numero di registrazione".into(), r.registration_number.to_string()),
-        Block::Field("Codice fiscale".into(), r.fiscal_code.clone()),
+        Block::Field("Codice fiscale".into(), r.fiscal_code.to_string()),
         Block::Field("Nome e cognome".into(), full_name(r)),
     ]
 }
@@ -168,36 +169,40 @@ pub fn pin_letter(r: &Registration, pin: &Secret, today: NaiveDate, mailed: bool
     letter(Kind::Pin, r, today, "Consegna del codice PIN", mailed, body)
 }
 
-/// The activation-code letter (Allegato 2a).
-pub fn activation_letter(r: &Registration, code: &Secret, valid_until: DateTime<Utc>, today: NaiveDate) -> Letter {
-    let mut body = vec![Block::Para(greeting(r))];
-    body.push(Block::Para(
-        "Le consegniamo il codice di attivazione con cui completare on-line la Sua registrazione. Il codice è valido una sola volta."
-            .into(),
-    ));
+/// The activation-code letter (Allegato 2a) or the revocation-code letter (Allegato 2b).
+pub fn code_letter(
+    kind: CodeKind,
+    r: &Registration,
+    code: &Secret,
+    valid_until: DateTime<Utc>,
+    today: NaiveDate,
+) -> Letter {
+    let (intro, label, how, letter_kind, title) = match kind {
+        CodeKind::Activation => (
+            "Le consegniamo il codice di attivazione con cui completare on-line la Sua registrazione. Il codice è valido una sola volta.",
+            "Codice di attivazione",
+            format!(
+                "Si colleghi a {PORTAL}, scelga «Attiva le credenziali» e inserisca il codice fiscale, questo codice di attivazione e il PIN consegnato allo sportello. Un codice di attivazione rigenerato rende inutilizzabile quello precedente."
+            ),
+            Kind::ActivationCode,
+            "Consegna del codice di attivazione",
+        ),
+        CodeKind::Revocation => (
+            "ha chiesto la revoca delle Sue credenziali di accesso ai servizi on-line. Le consegniamo il codice di revoca con cui rendere effettiva la richiesta.",
+            "Codice di revoca",
+            format!(
+                "Si colleghi a {PORTAL}, inserisca il codice fiscale e il codice di revoca e confermi: le credenziali saranno disattivate e i dati personali forniti in registrazione cancellati dai nostri archivi. I dati dell'anagrafe comunale e sanitaria non sono toccati."
+            ),
+            Kind::RevocationCode,
+            "Consegna del codice di revoca",
+        ),
+    };
+    let mut body = vec![Block::Para(greeting(r)), Block::Para(intro.into())];
     body.extend(identity_fields(r));
-    body.push(Block::Secret("Codice di attivazione".into(), code.expose().into()));
+    body.push(Block::Secret(label.into(), code.expose().into()));
     body.push(Block::Field("Valido fino al".into(), day_it(valid_until)));
-    body.push(Block::Para(format!(
-        "Si colleghi a {PORTAL}, scelga «Attiva le credenziali» e inserisca il codice fiscale, questo codice di attivazione e il PIN consegnato allo sportello. Un codice di attivazione rigenerato rende inutilizzabile quello precedente."
-    )));
-    letter(Kind::ActivationCode, r, today, "Consegna del codice di attivazione", false, body)
-}
-
-/// The revocation-code letter (Allegato 2b).
-pub fn revocation_letter(r: &Registration, code: &Secret, valid_until: DateTime<Utc>, today: NaiveDate) -> Letter {
-    let mut body = vec![Block::Para(greeting(r))];
-    body.push(Block::Para(
-        "ha chiesto la revoca delle Sue credenziali di accesso ai servizi on-line. Le consegniamo il codice di revoca con cui rendere effettiva la richiesta."
-            .into(),
-    ));
-    body.extend(identity_fields(r));
-    body.push(Block::Secret("Codice di revoca".into(), code.expose().into()));
-    body.push(Block::Field("Valido fino al".into(), day_it(valid_until)));
-    body.push(Block::Para(format!(
-        "Si colleghi a {PORTAL}, inserisca il codice fiscale e il codice di revoca e confermi: le credenziali saranno disattivate e i dati personali forniti in registrazione cancellati dai nostri archivi. I dati dell'anagrafe comunale e sanitaria non sono toccati."
-    )));
-    letter(Kind::RevocationCode, r, today, "Consegna del codice di revoca", false, body)
+    body.push(Block::Para(how));
+    letter(letter_kind, r, today, title, false, body)
 }
 
 fn yn(b: bool) -> String {
@@ -206,11 +211,6 @@ fn yn(b: bool) -> String {
 
 /// The data summary (Allegato 3): everything on record, for the citizen to check.
 pub fn summary(r: &Registration, today: NaiveDate) -> Letter {
-    let p = &r.data.person;
-    let doc = &r.data.document;
-    let res = &r.data.residence;
-    let dom = &r.data.domicile;
-    let c = &r.data.contacts;
     let f = |l: &str, v: String| Block::Field(l.into(), v);
     let mut body = vec![
         Block::Para(
@@ -223,55 +223,18 @@ pub fn summary(r: &Registration, today: NaiveDate) -> Letter {
         f("Stato della registrazione", r.state.label().into()),
         f("Credenziali forti", yn(r.strong)),
         f("Possesso PIN", yn(r.pin_possessed)),
-        Block::Heading("Dati anagrafici".into()),
-        f("Codice fiscale", r.fiscal_code.clone()),
-        f("Nome", or_dash(&p.first_name)),
-        f("Cognome", or_dash(&p.last_name)),
-        f("Data di nascita", p.birth_date.map(date_it).unwrap_or_else(|| "-".into())),
-        f("Sesso", p.sex.map(|s| s.as_str().to_string()).unwrap_or_else(|| "-".into())),
-        Block::Heading("Documento d'identità".into()),
-        f("Tipo", doc.doc_type.map(|d| d.label().to_string()).unwrap_or_else(|| "-".into())),
-        f("Numero", or_dash(&doc.number)),
-        f("Data di rilascio", doc.issued.map(date_it).unwrap_or_else(|| "-".into())),
-        f("Rilasciato da", or_dash(&doc.issuer)),
-        Block::Heading("Residenza".into()),
-        f(
-            "Indirizzo",
-            format!("{} {}", or_dash(&res.address), res.street_number.clone().unwrap_or_default()).trim().to_string(),
-        ),
+        Block::Heading(Group::Person.label().into()),
+        f("Codice fiscale", r.fiscal_code.to_string()),
     ];
-    if res.province.as_deref() == Some(ABROAD_PROVINCE) {
-        body.push(f("Città", or_dash(&res.city)));
-        body.push(f("Nazione", or_dash(&res.country_name)));
-    } else {
-        body.push(f("CAP", or_dash(&res.postcode)));
-        body.push(f(
-            "Comune",
-            format!("{} ({})", or_dash(&res.municipality_name), res.province.clone().unwrap_or_default()),
-        ));
+    // The desk's own notes are not the citizen's data.
+    let mut group = Group::Person;
+    for (field, value) in shown(&r.data).into_iter().filter(|(f, _)| f.group != Group::Notes) {
+        if field.group != group {
+            group = field.group;
+            body.push(Block::Heading(group.label().into()));
+        }
+        body.push(f(field.label, if value.is_empty() { "-".into() } else { value }));
     }
-    if !dom.is_empty() {
-        body.push(Block::Heading("Domicilio".into()));
-        body.push(f("Presso", or_dash(&dom.care_of)));
-        body.push(f(
-            "Indirizzo",
-            format!("{} {}", or_dash(&dom.address), dom.street_number.clone().unwrap_or_default()).trim().to_string(),
-        ));
-        body.push(f(
-            "Comune",
-            format!(
-                "{} {} ({})",
-                dom.postcode.clone().unwrap_or_default(),
-                or_dash(&dom.municipality_name),
-                dom.province.clone().unwrap_or_default()
-            ),
-        ));
-        body.push(f("Recapito della corrispondenza", yn(dom.send_mail_here)));
-    }
-    body.push(Block::Heading("Contatti".into()));
-    body.push(f("Email", or_dash(&c.email)));
-    body.push(f("Cellulare", or_dash(&c.mobile)));
-    body.push(f("Telefono", or_dash(&c.phone)));
     if let Some(op) = &r.last_operation {
         body.push(Block::Heading("Ultima operazione".into()));
         body.push(f("Operazione", op.kind.label().into()));
@@ -403,7 +366,7 @@ mod tests {
         data.document.issuer = Some("Comune di Cirié".into());
         Registration {
             registration_number: 1000042,
-            fiscal_code: "DMCNCL78P02F335K".into(),
+            fiscal_code: FiscalCode::parse("DMCNCL78P02F335K").unwrap(),
             community: Community::SistemaPiemonte,
             registered_at: Utc::now(),
             state: State::Riscontrato,

@@ -7,9 +7,9 @@ use tokio_postgres::types::ToSql;
 
 use crate::error::Result;
 
-/// One thing that happened, to be recorded. Never carries a secret.
+/// One row to append, as [`crate::audit::write`] makes it. Never carries a secret.
 #[derive(Debug, Clone, Default)]
-pub struct Entry<'a> {
+pub struct Row<'a> {
     pub operator_id: Option<&'a str>,
     pub origin: &'a str,
     pub command: &'a str,
@@ -20,7 +20,7 @@ pub struct Entry<'a> {
     pub outcome: &'a str,
 }
 
-pub async fn insert(c: &impl GenericClient, e: &Entry<'_>) -> Result<()> {
+pub async fn insert(c: &impl GenericClient, e: &Row<'_>) -> Result<()> {
     c.execute(
         "INSERT INTO audit_log (operator_id, origin, command, action, target, details, result_count, outcome)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -59,7 +59,7 @@ pub async fn list(c: &impl GenericClient, f: &Filter) -> Result<Vec<Record>> {
     let sql = "SELECT id, at, operator_id, origin, command, action, target, details, result_count, outcome
          FROM audit_log
          WHERE ($1::text IS NULL OR operator_id = $1)
-           AND ($2::text IS NULL OR replace(action, ' ', '-') = $2)
+           AND ($2::text IS NULL OR action = $2)
            AND ($3::text IS NULL OR target = $3)
            AND ($4::date IS NULL OR at >= $4::timestamp AT TIME ZONE 'Europe/Rome')
            AND ($5::date IS NULL OR at < ($5::date + 1)::timestamp AT TIME ZONE 'Europe/Rome')

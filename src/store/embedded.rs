@@ -47,28 +47,23 @@ pub struct Cluster {
 }
 
 fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() == 0 }
+    uzers::get_effective_uid() == 0
 }
 
 /// uid and gid of the OS user that runs the server when we are root.
 fn server_user_ids() -> Result<(u32, u32)> {
-    let name = std::ffi::CString::new(SERVER_USER).expect("no NUL");
-    // SAFETY: getpwnam returns NULL or a pointer to a static record we only read at once.
-    let pw = unsafe { libc::getpwnam(name.as_ptr()) };
-    if pw.is_null() {
-        return Err(Error::Unavailable(format!(
+    match uzers::get_user_by_name(SERVER_USER) {
+        Some(u) => Ok((u.uid(), u.primary_group_id())),
+        None => Err(Error::Unavailable(format!(
             "running as root, the embedded PostgreSQL must run as the OS user '{SERVER_USER}', which does not exist: install the server with `apt-get install postgresql` (it creates the user) or set SPORTELLO_DATABASE_URL"
-        )));
+        ))),
     }
-    // SAFETY: pw is non-null and points to a valid passwd record.
-    unsafe { Ok(((*pw).pw_uid, (*pw).pw_gid)) }
 }
 
 /// The directory holding `initdb` and `pg_ctl`: `SPORTELLO_PG_BIN`, else the newest
 /// `/usr/lib/postgresql/N/bin` (Debian), else the directory of `initdb` on the PATH.
 fn find_bin_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("SPORTELLO_PG_BIN") {
+    if let Some(dir) = crate::config_file::var("SPORTELLO_PG_BIN") {
         return Some(PathBuf::from(dir));
     }
     let mut debian: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
@@ -202,16 +197,54 @@ impl Cluster {
         Ok(())
     }
 
-    /// Creates the cluster if needed and starts it if stopped. Returns true if it was started now.
+    /// The file `stop` leaves behind: a cluster stopped on purpose stays stopped until `start`.
+    fn stopped_marker(&self) -> PathBuf {
+        self.root.join("stopped-on-purpose")
+    }
+
+    /// Was the cluster stopped with `stop` (and not started again with `start`)?
+    pub fn stopped_on_purpose(&self) -> bool {
+        self.stopped_marker().exists()
+    }
+
+    /// Creates the cluster if needed and starts it if stopped, unless it was stopped on purpose.
+    /// Returns true if it was started now.
     pub fn ensure_running(&self) -> Result<bool> {
         let _lock = self.lock()?;
         let status = self.status()?;
         if status == Status::Running {
             return Ok(false);
         }
+        if self.stopped_on_purpose() {
+            return Err(Error::Unavailable(
+                "the embedded database was stopped with `sportello db stop`: start it again with `sportello db start`"
+                    .into(),
+            ));
+        }
+        self.start_unlocked(status)
+    }
+
+    /// Starts the cluster (creating it the first time), also after `stop`. Returns true if it was
+    /// started now.
+    pub fn start(&self) -> Result<bool> {
+        let _lock = self.lock()?;
+        let marker = self.stopped_marker();
+        if marker.exists() {
+            fs::remove_file(&marker).map_err(Error::io(format!("cannot remove {}", marker.display())))?;
+        }
+        let status = self.status()?;
+        if status == Status::Running {
+            return Ok(false);
+        }
+        self.start_unlocked(status)
+    }
+
+    fn start_unlocked(&self, status: Status) -> Result<bool> {
         if status == Status::Absent {
+            tracing::info!(data = %self.data_dir().display(), "creating the embedded cluster");
             self.init()?;
         }
+        tracing::info!(data = %self.data_dir().display(), "starting the embedded cluster");
         self.start_locked()?;
         Ok(true)
     }
@@ -278,12 +311,16 @@ impl Cluster {
         Ok(())
     }
 
-    /// Stops the server. Returns false if it was not running.
+    /// Stops the server, and keeps it stopped (no command starts it again) until `start`.
+    /// Returns false if it was not running.
     pub fn stop(&self) -> Result<bool> {
         let _lock = self.lock()?;
+        let marker = self.stopped_marker();
+        File::create(&marker).map_err(Error::io(format!("cannot create {}", marker.display())))?;
         if self.status()? != Status::Running {
             return Ok(false);
         }
+        tracing::info!(data = %self.data_dir().display(), "stopping the embedded cluster");
         self.run_ok(
             "pg_ctl",
             [

@@ -3,12 +3,18 @@
 
 pub mod audit;
 pub mod binary_copy;
+pub mod credentials;
 pub mod embedded;
+mod fiscal_code_sql;
+pub mod helpdesk;
 pub mod operations;
 pub mod operators;
+pub mod postal;
 pub mod reference;
 pub mod registrations;
 pub mod registry;
+pub mod revocations;
+pub mod runs;
 mod vocabulary;
 
 use std::path::PathBuf;
@@ -80,9 +86,13 @@ pub async fn migrate(config: &tokio_postgres::Config) -> Result<Vec<String>> {
         .set_abort_divergent(true)
         .run_async(&mut client)
         .await
-        .map_err(|e| Error::Database(format!("migration failed: {}", error_chain(&e))));
+        .map_err(|e| Error::database(format!("migration failed: {}", error_chain(&e))));
     client.execute("SELECT pg_advisory_unlock(72010001)", &[]).await?;
-    Ok(report?.applied_migrations().iter().map(|m| m.to_string()).collect())
+    let applied: Vec<String> = report?.applied_migrations().iter().map(|m| m.to_string()).collect();
+    for m in &applied {
+        tracing::info!(migration = %m, "migration applied");
+    }
+    Ok(applied)
 }
 
 /// An error with its causes; a server error shows its own message rather than "db error".

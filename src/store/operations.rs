@@ -3,15 +3,8 @@
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 
-use crate::domain::{Delegate, OperationKind, State};
+use crate::domain::{Delegate, OperationKind};
 use crate::error::Result;
-
-/// Locks a registration row for the rest of the transaction; false if it does not exist.
-pub async fn lock(c: &impl GenericClient, number: i64) -> Result<bool> {
-    Ok(c.query_opt("SELECT 1 FROM registrations WHERE registration_number = $1 FOR UPDATE", &[&number])
-        .await?
-        .is_some())
-}
 
 /// Discards the active operation, if any (a new booking replaces it entirely).
 pub async fn discard_active(c: &impl GenericClient, number: i64) -> Result<u64> {
@@ -60,36 +53,6 @@ pub async fn put_delegate(c: &impl GenericClient, operation_id: i64, d: &Delegat
     Ok(())
 }
 
-/// Sets the activation code in force (the old one stops working).
-pub async fn set_activation_code(
-    c: &impl GenericClient,
-    number: i64,
-    hash: Option<&[u8]>,
-    expires: Option<DateTime<Utc>>,
-) -> Result<()> {
-    c.execute(
-        "UPDATE registrations SET activation_code_hash = $2, activation_code_expires_at = $3, updated_at = now()
-         WHERE registration_number = $1",
-        &[&number, &hash, &expires],
-    )
-    .await?;
-    Ok(())
-}
-
-/// The identity was checked in person at a desk of `ente`: the PIN is handed over.
-pub async fn mark_verified(c: &impl GenericClient, number: i64, ente: &str, operator: &str) -> Result<()> {
-    c.execute(
-        "UPDATE registrations SET
-             state = CASE WHEN state = 'registrato' THEN 'riscontrato' ELSE state END,
-             verified_at = now(), verified_ente = $2, pin_possessed = true,
-             failed_attempts = 0, locked_at = NULL, updated_by = $3, updated_at = now()
-         WHERE registration_number = $1",
-        &[&number, &ente, &operator],
-    )
-    .await?;
-    Ok(())
-}
-
 /// The secrets of the active operation, for the citizen's online completion.
 pub struct ActiveSecrets {
     pub operation_id: i64,
@@ -116,61 +79,8 @@ pub async fn active_secrets(c: &impl GenericClient, number: i64) -> Result<Optio
     }))
 }
 
-/// The credentials part of a registration.
-pub struct Credentials {
-    pub state: State,
-    pub strong: bool,
-    pub username: Option<String>,
-    pub activation_code_hash: Option<Vec<u8>>,
-    pub activation_code_expires_at: Option<DateTime<Utc>>,
-    pub failed_attempts: i32,
-    pub locked: bool,
-}
-
-pub async fn credentials(c: &impl GenericClient, number: i64) -> Result<Option<Credentials>> {
-    let row = c
-        .query_opt(
-            "SELECT state, strong, username, activation_code_hash, activation_code_expires_at, failed_attempts,
-                    locked_at IS NOT NULL
-             FROM registrations WHERE registration_number = $1",
-            &[&number],
-        )
-        .await?;
-    Ok(row.map(|r| Credentials {
-        state: State::parse(r.get::<_, &str>(0)).expect("checked by the database"),
-        strong: r.get(1),
-        username: r.get(2),
-        activation_code_hash: r.get(3),
-        activation_code_expires_at: r.get(4),
-        failed_attempts: r.get(5),
-        locked: r.get(6),
-    }))
-}
-
-/// Counts a wrong code; locks the citizen out at `max`. Returns the new count.
-pub async fn count_failure(c: &impl GenericClient, number: i64, max: i32) -> Result<i32> {
-    Ok(c.query_one(
-        "UPDATE registrations SET failed_attempts = failed_attempts + 1,
-             locked_at = CASE WHEN failed_attempts + 1 >= $2 THEN now() ELSE locked_at END
-         WHERE registration_number = $1 RETURNING failed_attempts",
-        &[&number, &max],
-    )
-    .await?
-    .get(0))
-}
-
 /// Closes the active operation as succeeded.
 pub async fn succeed(c: &impl GenericClient, operation_id: i64) -> Result<()> {
     c.execute("UPDATE operations SET status = 'S', closed_at = now() WHERE id = $1", &[&operation_id]).await?;
     Ok(())
-}
-
-/// Is a username taken by another registration?
-pub async fn username_taken(c: &impl GenericClient, username: &str, number: i64) -> Result<bool> {
-    Ok(c.query_opt(
-        "SELECT 1 FROM registrations WHERE lower(username) = lower($1) AND registration_number <> $2",
-        &[&username, &number],
-    )
-    .await?
-    .is_some())
 }

@@ -42,17 +42,19 @@ pub async fn exists(c: &impl GenericClient, id: &str) -> Result<bool> {
     Ok(c.query_opt("SELECT 1 FROM operators WHERE id = $1", &[&id]).await?.is_some())
 }
 
-/// Inserts an operator with the competence given as province codes and ISTAT codes.
-pub async fn insert(
-    c: &impl GenericClient,
-    id: &str,
-    full_name: &str,
-    ente: &str,
-    fse: bool,
-    provinces: &[String],
-    municipalities: &[String],
-    created_by: Option<&str>,
-) -> Result<()> {
+/// A new operator, with the competence given as province codes and ISTAT codes.
+pub struct NewRow<'a> {
+    pub id: &'a str,
+    pub full_name: &'a str,
+    pub ente: &'a str,
+    pub fse: bool,
+    pub provinces: &'a [String],
+    pub municipalities: &'a [String],
+    pub created_by: Option<&'a str>,
+}
+
+pub async fn insert(c: &impl GenericClient, row: &NewRow<'_>) -> Result<()> {
+    let NewRow { id, full_name, ente, fse, provinces, municipalities, created_by } = *row;
     c.execute(
         "INSERT INTO operators (id, full_name, ente, fse, created_by) VALUES ($1, $2, $3, $4, $5)",
         &[&id, &full_name, &ente, &fse, &created_by],

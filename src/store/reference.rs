@@ -182,3 +182,12 @@ pub fn check_postcode_of(m: &Municipality, postcode: &str) -> Result<()> {
 pub fn is_abroad_province(code: &str) -> bool {
     code == ABROAD_PROVINCE
 }
+
+/// ISTAT and cadastral code of every municipality (for batch validation in memory).
+pub async fn municipality_codes(c: &impl GenericClient) -> Result<Vec<(String, String)>> {
+    Ok(c.query("SELECT istat_code, belfiore FROM municipalities", &[])
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect())
+}

@@ -7,19 +7,25 @@ use serde::Serialize;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
+use crate::domain::fields::{FIELDS, Slot, Value};
 use crate::domain::*;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
-const COLUMNS: &str = "r.registration_number, r.fiscal_code, r.community, r.registered_at, r.state, r.strong,
+/// The registration's own columns, then every personal-data field's (in the order of
+/// [`FIELDS`]), then the names joined from the reference data.
+const BASE_COLUMNS: &str = "r.registration_number, r.fiscal_code, r.community, r.registered_at, r.state, r.strong,
     r.pin_possessed, r.verified_at, r.verified_ente, r.username, r.pin_printed_at, r.pin_print_count,
-    r.activated_at, r.promoted_at,
-    r.first_name, r.last_name, r.birth_date, r.sex,
-    r.doc_type, r.doc_number, r.doc_issued, r.doc_issuer,
-    r.res_address, r.res_street_number, r.res_postcode, r.res_province, r.res_municipality, rm.name,
-    r.res_city, r.res_country, rc.name,
-    r.dom_care_of, r.dom_address, r.dom_street_number, r.dom_province, r.dom_municipality, dm.name,
-    r.dom_postcode, r.dom_send_mail,
-    r.email, r.mobile, r.phone, r.operator_note, r.other_notes";
+    r.activated_at, r.promoted_at";
+const BASE: usize = 14;
+const NAMES: &str = "rm.name, rc.name, dm.name";
+
+fn columns() -> &'static str {
+    static COLUMNS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    COLUMNS.get_or_init(|| {
+        let fields: Vec<String> = FIELDS.iter().map(|f| format!("r.{}", f.column)).collect();
+        format!("{BASE_COLUMNS}, {}, {NAMES}", fields.join(", "))
+    })
+}
 
 const FROM: &str = "registrations r
     LEFT JOIN municipalities rm ON rm.istat_code = r.res_municipality
@@ -31,7 +37,44 @@ fn parse_vocab<T>(value: String, parse: fn(&str) -> Option<T>) -> T {
     parse(&value).unwrap_or_else(|| panic!("unexpected value '{value}' in the database"))
 }
 
+/// The personal data in the columns `at..` of a row, in the order of [`FIELDS`].
+pub(crate) fn personal_from_row(r: &Row, at: usize) -> PersonalData {
+    let mut d = PersonalData::default();
+    for (i, f) in FIELDS.iter().enumerate() {
+        let col = at + i;
+        match (f.slot)(&mut d) {
+            Slot::Text(v) => *v = r.get(col),
+            Slot::Date(v) => *v = r.get(col),
+            Slot::Sex(v) => *v = r.get::<_, Option<&str>>(col).and_then(Sex::parse),
+            Slot::DocType(v) => *v = r.get::<_, Option<&str>>(col).and_then(DocType::parse),
+            Slot::Flag(v) => *v = r.get(col),
+        }
+    }
+    d
+}
+
+/// The values of the personal-data columns, in the order of [`FIELDS`].
+fn personal_params(d: &PersonalData) -> Vec<&(dyn ToSql + Sync)> {
+    FIELDS
+        .iter()
+        .map(|f| -> &(dyn ToSql + Sync) {
+            match (f.get)(d) {
+                Value::Text(v) => v,
+                Value::Date(v) => v,
+                Value::Sex(v) => v,
+                Value::DocType(v) => v,
+                Value::Flag(v) => v,
+            }
+        })
+        .collect()
+}
+
 fn from_row(r: &Row) -> Registration {
+    let mut data = personal_from_row(r, BASE);
+    let names = BASE + FIELDS.len();
+    data.residence.municipality_name = r.get(names);
+    data.residence.country_name = r.get(names + 1);
+    data.domicile.municipality_name = r.get(names + 2);
     Registration {
         registration_number: r.get(0),
         fiscal_code: r.get(1),
@@ -47,43 +90,7 @@ fn from_row(r: &Row) -> Registration {
         pin_print_count: r.get(11),
         activated_at: r.get(12),
         promoted_at: r.get(13),
-        data: PersonalData {
-            person: Person {
-                first_name: r.get(14),
-                last_name: r.get(15),
-                birth_date: r.get(16),
-                sex: r.get::<_, Option<String>>(17).as_deref().and_then(Sex::parse),
-            },
-            document: Document {
-                doc_type: r.get::<_, Option<String>>(18).as_deref().and_then(DocType::parse),
-                number: r.get(19),
-                issued: r.get(20),
-                issuer: r.get(21),
-            },
-            residence: Residence {
-                address: r.get(22),
-                street_number: r.get(23),
-                postcode: r.get(24),
-                province: r.get(25),
-                municipality: r.get(26),
-                municipality_name: r.get(27),
-                city: r.get(28),
-                country: r.get(29),
-                country_name: r.get(30),
-            },
-            domicile: Domicile {
-                care_of: r.get(31),
-                address: r.get(32),
-                street_number: r.get(33),
-                province: r.get(34),
-                municipality: r.get(35),
-                municipality_name: r.get(36),
-                postcode: r.get(37),
-                send_mail_here: r.get(38),
-            },
-            contacts: Contacts { email: r.get(39), mobile: r.get(40), phone: r.get(41) },
-            notes: Notes { operator_note: r.get(42), other_notes: r.get(43) },
-        },
+        data,
         last_operation: None,
     }
 }
@@ -94,7 +101,7 @@ pub async fn get(c: &impl GenericClient, key: &Key) -> Result<Option<Registratio
         Key::FiscalCode(fc) => ("r.fiscal_code = $1", fc),
         Key::Number(n) => ("r.registration_number = $1", n),
     };
-    let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE {cond}");
+    let sql = format!("SELECT {} FROM {FROM} WHERE {cond}", columns());
     let Some(row) = c.query_opt(&sql, &[param]).await? else {
         return Ok(None);
     };
@@ -103,10 +110,35 @@ pub async fn get(c: &impl GenericClient, key: &Key) -> Result<Option<Registratio
     Ok(Some(reg))
 }
 
+/// Locks the registration named by `key` for the rest of the transaction and reads it as
+/// locked: every write path opens with this.
+pub async fn lock(tx: &deadpool_postgres::Transaction<'_>, key: &Key) -> Result<Registration> {
+    let (cond, param): (&str, &(dyn ToSql + Sync)) = match key {
+        Key::FiscalCode(fc) => ("fiscal_code = $1", fc),
+        Key::Number(n) => ("registration_number = $1", n),
+    };
+    let sql = format!("SELECT registration_number FROM registrations WHERE {cond} FOR UPDATE");
+    let Some(row) = tx.query_opt(&sql, &[param]).await? else {
+        return Err(Error::NotFound(format!("no registration with {key}")));
+    };
+    find(tx, &Key::Number(row.get(0))).await
+}
+
+/// A registration, or a clear "not found".
+pub async fn find(c: &impl GenericClient, key: &Key) -> Result<Registration> {
+    get(c, key).await?.ok_or_else(|| Error::NotFound(format!("no registration with {key}")))
+}
+
+/// Locks a registration by number for the rest of the transaction (no read).
+pub async fn lock_number(c: &impl GenericClient, number: i64) -> Result<()> {
+    c.query_opt("SELECT 1 FROM registrations WHERE registration_number = $1 FOR UPDATE", &[&number]).await?;
+    Ok(())
+}
+
 /// How an operator names a registration.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Key {
-    FiscalCode(String),
+    FiscalCode(FiscalCode),
     Number(i64),
 }
 
@@ -153,68 +185,9 @@ async fn last_operation(c: &impl GenericClient, number: i64) -> Result<Option<Op
     }))
 }
 
-/// The editable columns of a registration, in the order of [`personal_params`].
-const PERSONAL_COLUMNS: [&str; 27] = [
-    "first_name",
-    "last_name",
-    "birth_date",
-    "sex",
-    "doc_type",
-    "doc_number",
-    "doc_issued",
-    "doc_issuer",
-    "res_address",
-    "res_street_number",
-    "res_postcode",
-    "res_province",
-    "res_municipality",
-    "res_city",
-    "res_country",
-    "dom_care_of",
-    "dom_address",
-    "dom_street_number",
-    "dom_province",
-    "dom_municipality",
-    "dom_postcode",
-    "dom_send_mail",
-    "email",
-    "mobile",
-    "phone",
-    "operator_note",
-    "other_notes",
-];
-
-/// The values of [`PERSONAL_COLUMNS`].
-fn personal_params(d: &PersonalData) -> [&(dyn ToSql + Sync); 27] {
-    [
-        &d.person.first_name,
-        &d.person.last_name,
-        &d.person.birth_date,
-        &d.person.sex,
-        &d.document.doc_type,
-        &d.document.number,
-        &d.document.issued,
-        &d.document.issuer,
-        &d.residence.address,
-        &d.residence.street_number,
-        &d.residence.postcode,
-        &d.residence.province,
-        &d.residence.municipality,
-        &d.residence.city,
-        &d.residence.country,
-        &d.domicile.care_of,
-        &d.domicile.address,
-        &d.domicile.street_number,
-        &d.domicile.province,
-        &d.domicile.municipality,
-        &d.domicile.postcode,
-        &d.domicile.send_mail_here,
-        &d.contacts.email,
-        &d.contacts.mobile,
-        &d.contacts.phone,
-        &d.notes.operator_note,
-        &d.notes.other_notes,
-    ]
+/// The personal-data columns, comma-separated.
+fn personal_columns() -> String {
+    FIELDS.iter().map(|f| f.column).collect::<Vec<_>>().join(", ")
 }
 
 /// `$from, $from+1, ...` for `n` parameters.
@@ -235,8 +208,8 @@ pub async fn insert(
     let sql = format!(
         "INSERT INTO registrations (fiscal_code, community, state, strong, created_by, updated_by, {})
          VALUES ($1, $2, $3, $4, $5, $5, {}) RETURNING registration_number",
-        PERSONAL_COLUMNS.join(", "),
-        placeholders(6, PERSONAL_COLUMNS.len())
+        personal_columns(),
+        placeholders(6, FIELDS.len())
     );
     let mut params: Vec<&(dyn ToSql + Sync)> = vec![&fiscal_code, &community, &state, &strong, &operator];
     params.extend(personal_params(d));
@@ -436,8 +409,8 @@ pub async fn count(c: &impl GenericClient, f: &SearchFilter, cap: i64) -> Result
 pub async fn update_data(c: &impl GenericClient, number: i64, d: &PersonalData, operator: &str) -> Result<()> {
     let sql = format!(
         "UPDATE registrations SET ({}) = ROW({}), updated_by = $2, updated_at = now() WHERE registration_number = $1",
-        PERSONAL_COLUMNS.join(", "),
-        placeholders(3, PERSONAL_COLUMNS.len())
+        personal_columns(),
+        placeholders(3, FIELDS.len())
     );
     let mut params: Vec<&(dyn ToSql + Sync)> = vec![&number, &operator];
     params.extend(personal_params(d));
@@ -448,8 +421,9 @@ pub async fn update_data(c: &impl GenericClient, number: i64, d: &PersonalData, 
 /// Several registrations by number, in the order given (without their last operation).
 pub async fn get_many(c: &impl GenericClient, numbers: &[i64]) -> Result<Vec<Registration>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM unnest($1::bigint[]) WITH ORDINALITY AS k(n, i)
-         JOIN {FROM} ON r.registration_number = k.n ORDER BY k.i"
+        "SELECT {} FROM unnest($1::bigint[]) WITH ORDINALITY AS k(n, i)
+         JOIN {FROM} ON r.registration_number = k.n ORDER BY k.i",
+        columns()
     );
     Ok(c.query(&sql, &[&numbers]).await?.iter().map(from_row).collect())
 }

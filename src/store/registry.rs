@@ -3,7 +3,9 @@
 use deadpool_postgres::GenericClient;
 use serde::Serialize;
 
-use crate::domain::{DocType, PersonalData, Sex};
+use super::registrations::personal_from_row;
+use crate::domain::fields::{FIELDS, Value};
+use crate::domain::{PersonalData, State};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -29,34 +31,47 @@ impl Source {
     }
 }
 
+/// The personal-data columns a registry mirror has, as registrations name them.
+const MIRROR_COLUMNS: &[&str] = &[
+    "first_name",
+    "last_name",
+    "birth_date",
+    "sex",
+    "res_address",
+    "res_street_number",
+    "res_postcode",
+    "res_municipality",
+    "doc_type",
+    "doc_number",
+    "doc_issued",
+    "doc_issuer",
+];
+
 /// What a registry knows of a fiscal code, as pre-filled personal data.
 pub async fn lookup(c: &impl GenericClient, source: Source, fiscal_code: &str) -> Result<Option<PersonalData>> {
+    // Every field in the order of FIELDS: the mirror's own, the province of its municipality,
+    // and empty for the rest.
+    let columns: Vec<String> = FIELDS
+        .iter()
+        .map(|f| match (f.column, (f.get)(&PersonalData::default())) {
+            ("res_province", _) => "m.province".to_string(),
+            (c, _) if MIRROR_COLUMNS.contains(&c) => format!("r.{c}"),
+            (_, Value::Date(_)) => "NULL::date".to_string(),
+            (_, Value::Flag(_)) => "false".to_string(),
+            _ => "NULL::text".to_string(),
+        })
+        .collect();
     let sql = format!(
-        "SELECT r.first_name, r.last_name, r.birth_date, r.sex, r.res_address, r.res_street_number,
-                r.res_postcode, r.res_municipality, m.province, r.doc_type, r.doc_number, r.doc_issued,
-                r.doc_issuer, m.name
-         FROM {} r LEFT JOIN municipalities m ON m.istat_code = r.res_municipality
+        "SELECT {}, m.name FROM {} r LEFT JOIN municipalities m ON m.istat_code = r.res_municipality
          WHERE r.fiscal_code = $1",
+        columns.join(", "),
         source.table()
     );
     let Some(r) = c.query_opt(&sql, &[&fiscal_code]).await? else {
         return Ok(None);
     };
-    let mut d = PersonalData::default();
-    d.person.first_name = r.get(0);
-    d.person.last_name = r.get(1);
-    d.person.birth_date = r.get(2);
-    d.person.sex = r.get::<_, Option<String>>(3).as_deref().and_then(Sex::parse);
-    d.residence.address = r.get(4);
-    d.residence.street_number = r.get(5);
-    d.residence.postcode = r.get(6);
-    d.residence.municipality = r.get(7);
-    d.residence.province = r.get(8);
-    d.residence.municipality_name = r.get(13);
-    d.document.doc_type = r.get::<_, Option<String>>(9).as_deref().and_then(DocType::parse);
-    d.document.number = r.get(10);
-    d.document.issued = r.get(11);
-    d.document.issuer = r.get(12);
+    let mut d = personal_from_row(&r, 0);
+    d.residence.municipality_name = r.get(FIELDS.len());
     Ok(Some(d))
 }
 
@@ -75,4 +90,176 @@ pub async fn legacy_account(c: &impl GenericClient, fiscal_code: &str) -> Result
     Ok(c.query_opt("SELECT username FROM legacy_accounts WHERE fiscal_code = $1", &[&fiscal_code])
         .await?
         .map(|r| r.get(0)))
+}
+
+// ---- Loading the mirrors (the registry import) ----
+
+/// The columns of a mirror that an import writes, in the order of its COPY tuples.
+pub const COPY_COLUMNS: &str = "fiscal_code, first_name, last_name, birth_date, sex, res_address, res_street_number, res_postcode, res_municipality, doc_type, doc_number, doc_issued, doc_issuer, row_hash";
+
+/// The session's staging table for rows known to be new or changed (emptied at each commit).
+const STAGING: &str = "CREATE TEMP TABLE IF NOT EXISTS registry_staging (
+    fiscal_code text, first_name text, last_name text, birth_date date, sex text, res_address text,
+    res_street_number text, res_postcode text, res_municipality text, doc_type text, doc_number text,
+    doc_issued date, doc_issuer text, row_hash bytea) ON COMMIT DELETE ROWS";
+
+/// Prepares a session to write import chunks.
+pub async fn create_staging(c: &impl GenericClient) -> Result<()> {
+    c.batch_execute(STAGING).await?;
+    Ok(())
+}
+
+/// How an import writes a chunk into a mirror: binary COPY straight into an empty mirror, or
+/// into the staging table followed by a merge.
+#[derive(Debug, Clone)]
+pub struct ChunkWriter {
+    copy: String,
+    merge: Option<String>,
+}
+
+impl ChunkWriter {
+    pub fn new(source: Source, initial_load: bool) -> ChunkWriter {
+        let table = source.table();
+        let target = if initial_load { table } else { "registry_staging" };
+        ChunkWriter {
+            copy: format!("COPY {target} ({COPY_COLUMNS}) FROM STDIN (FORMAT binary)"),
+            merge: (!initial_load).then(|| {
+                format!(
+                    "WITH m AS (
+                        INSERT INTO {table} AS t ({COPY_COLUMNS})
+                        SELECT * FROM registry_staging
+                        ON CONFLICT (fiscal_code) DO UPDATE SET
+                            first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, birth_date = EXCLUDED.birth_date,
+                            sex = EXCLUDED.sex, res_address = EXCLUDED.res_address, res_street_number = EXCLUDED.res_street_number,
+                            res_postcode = EXCLUDED.res_postcode, res_municipality = EXCLUDED.res_municipality,
+                            doc_type = EXCLUDED.doc_type, doc_number = EXCLUDED.doc_number, doc_issued = EXCLUDED.doc_issued,
+                            doc_issuer = EXCLUDED.doc_issuer, row_hash = EXCLUDED.row_hash, updated_at = now()
+                        WHERE t.row_hash IS DISTINCT FROM EXCLUDED.row_hash
+                        RETURNING (xmax = 0) AS inserted)
+                     SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM m"
+                )
+            }),
+        }
+    }
+
+    /// Writes `tuples` binary COPY tuples (`body`, header and trailer included) in the caller's
+    /// transaction; returns (inserted, updated).
+    pub async fn write(
+        &self,
+        tx: &deadpool_postgres::Transaction<'_>,
+        body: bytes::Bytes,
+        tuples: i64,
+    ) -> Result<(i64, i64)> {
+        use futures_util::{SinkExt, pin_mut};
+        let sink = tx.copy_in(&self.copy).await?;
+        pin_mut!(sink);
+        sink.send(body).await?;
+        sink.finish().await?;
+        Ok(match &self.merge {
+            None => (tuples, 0),
+            Some(merge) => {
+                let row = tx.query_one(merge, &[]).await?;
+                (row.get(0), row.get(1))
+            }
+        })
+    }
+}
+
+/// Is the mirror empty?
+pub async fn is_empty(c: &impl GenericClient, source: Source) -> Result<bool> {
+    Ok(c.query_one(&format!("SELECT NOT EXISTS (SELECT 1 FROM {})", source.table()), &[]).await?.get(0))
+}
+
+/// Calls `f` with the fiscal code and content digest of every row of a mirror, in one pass.
+pub async fn for_each_digest(c: &impl GenericClient, source: Source, mut f: impl FnMut(&str, &[u8])) -> Result<()> {
+    use futures_util::{TryStreamExt, pin_mut};
+    let sql = format!("SELECT fiscal_code, row_hash FROM {}", source.table());
+    let rows = c.query_raw(&sql, std::iter::empty::<&str>()).await?;
+    pin_mut!(rows);
+    while let Some(row) = rows.try_next().await? {
+        if let Some(hash) = row.get::<_, Option<&[u8]>>(1) {
+            f(row.get(0), hash);
+        }
+    }
+    Ok(())
+}
+
+/// Remembers the fiscal codes a full-snapshot run has seen.
+pub async fn record_seen(c: &impl GenericClient, run: i64, codes: &[&str]) -> Result<()> {
+    c.execute(
+        "INSERT INTO import_seen (run_id, fiscal_code) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+        &[&run, &codes],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Removes the residents a full snapshot did not list (they have ceased); returns how many.
+pub async fn remove_unseen(c: &impl GenericClient, source: Source, run: i64) -> Result<u64> {
+    let ceased = c
+        .execute(
+            &format!(
+                "DELETE FROM {} t WHERE NOT EXISTS (SELECT 1 FROM import_seen s WHERE s.run_id = $1 AND s.fiscal_code = t.fiscal_code)",
+                source.table()
+            ),
+            &[&run],
+        )
+        .await?;
+    c.execute("DELETE FROM import_seen WHERE run_id = $1", &[&run]).await?;
+    Ok(ceased)
+}
+
+/// Residents of the areas, not registered and without a legacy account: who a pre-load
+/// registers (`$1` provinces, `$2` municipalities).
+const PRELOAD_CANDIDATES: &str = "FROM cia_residents c JOIN municipalities m ON m.istat_code = c.res_municipality
+     WHERE (m.province = ANY($1) OR c.res_municipality = ANY($2))
+       AND NOT EXISTS (SELECT 1 FROM registrations r WHERE r.fiscal_code = c.fiscal_code)
+       AND NOT EXISTS (SELECT 1 FROM legacy_accounts l WHERE l.fiscal_code = c.fiscal_code)";
+
+/// The fiscal codes a pre-load of these areas would register.
+pub async fn preload_candidates(
+    c: &impl GenericClient,
+    provinces: &[String],
+    municipalities: &[String],
+) -> Result<Vec<String>> {
+    Ok(c.query(&format!("SELECT c.fiscal_code {PRELOAD_CANDIDATES}"), &[&provinces, &municipalities])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
+}
+
+/// Registers the residents of the areas from the municipal registry, leaving out `excluded`,
+/// with `state` and `strong` as the domain decides for a pre-load, and queues their PIN
+/// letters for the next postal run. Returns how many were registered.
+#[allow(clippy::too_many_arguments)]
+pub async fn preload(
+    c: &impl GenericClient,
+    provinces: &[String],
+    municipalities: &[String],
+    excluded: &[String],
+    state: State,
+    strong: bool,
+    operator: &str,
+) -> Result<u64> {
+    Ok(c.execute(
+        &format!(
+            "WITH loaded AS (
+             INSERT INTO registrations (fiscal_code, community, state, strong, verified_at, verified_ente,
+                 first_name, last_name, birth_date, sex, doc_type, doc_number, doc_issued, doc_issuer,
+                 res_address, res_street_number, res_postcode, res_province, res_municipality,
+                 created_by, updated_by)
+             SELECT c.fiscal_code, 'sistemapiemonte', $5, $6, now(), 'CIA (anagrafe comunale)',
+                 c.first_name, c.last_name, c.birth_date, c.sex, c.doc_type, c.doc_number, c.doc_issued, c.doc_issuer,
+                 c.res_address, c.res_street_number, c.res_postcode, m.province, c.res_municipality,
+                 $3, $3
+             {PRELOAD_CANDIDATES}
+               AND NOT (c.fiscal_code = ANY($4))
+             ON CONFLICT (fiscal_code) DO NOTHING
+             RETURNING registration_number, res_province)
+             INSERT INTO pin_letter_queue (registration_number, res_province) SELECT * FROM loaded"
+        ),
+        &[&provinces, &municipalities, &operator, &excluded, &state.as_str(), &strong],
+    )
+    .await?)
 }

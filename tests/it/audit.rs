@@ -1,5 +1,5 @@
+use sportello::desk::search::{self, Query};
 use sportello::domain::Sex;
-use sportello::search::{self, Query};
 
 use crate::fixtures::Citizen;
 use crate::harness::{TestDb, text};

@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use sportello::book;
-use sportello::citizen;
+use sportello::desk::book;
 use sportello::domain::{OperationKind, Sex};
+use sportello::portal;
 use sportello::store::registrations::Key;
 
 use crate::desk::{code_in, pin_in};
@@ -452,7 +452,7 @@ async fn helpdesk_mailbox_honours_only_matching_requests() {
     // Sara's old code is dead; the one from the helpdesk works with her PIN.
     let sara_mail = codes.iter().find(|m| to(m).contains("sara.esposito@example.it")).unwrap();
     let new_code = code_in(sara_mail);
-    let activation = |code: &str| citizen::Activation {
+    let activation = |code: &str| portal::Activation {
         fiscal_code: sara().cf,
         activation_code: code.into(),
         pin: pins[0].clone(),
@@ -462,8 +462,8 @@ async fn helpdesk_mailbox_honours_only_matching_requests() {
         secret_question: Some("Città natale?".into()),
         secret_answer: Some("Napoli".into()),
     };
-    assert!(citizen::activate(&db.db, &desk, activation(&old_code)).await.is_err());
-    citizen::activate(&db.db, &desk, activation(&new_code)).await.unwrap();
+    assert!(portal::activate(&db.db, &desk, activation(&old_code)).await.is_err());
+    portal::activate(&db.db, &desk, activation(&new_code)).await.unwrap();
 
     // The same message again: recorded Message-ID, set aside.
     std::fs::copy(sample("mailbox/01-honoured-quoted-printable.eml"), mailbox.path().join("again.eml")).unwrap();

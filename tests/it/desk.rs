@@ -2,12 +2,13 @@
 
 use std::path::PathBuf;
 
-use sportello::book::{self, Booked, Reprint};
-use sportello::citizen::{self, Activation};
+use sportello::desk::book::{self, Booked};
+use sportello::desk::handover::{Delivery, Desk};
+use sportello::desk::reprint::{self, Reprint};
 use sportello::domain::{OperationKind, Sex, State};
 use sportello::error::exit;
-use sportello::handover::{Delivery, Desk};
 use sportello::letters::extract_text;
+use sportello::portal::{self, Activation};
 use sportello::session::Session;
 use sportello::store::registrations::Key;
 
@@ -165,12 +166,12 @@ async fn verification_completed_online() {
     let code = code_of(&db, &b);
     let m = mario();
     // Wrong PIN, then right.
-    let e = citizen::activate(&db.db, &desk, activation(&m.cf, &code, "00000000")).await.unwrap_err();
+    let e = portal::activate(&db.db, &desk, activation(&m.cf, &code, "00000000")).await.unwrap_err();
     assert!(e.to_string().contains("attempts left"), "{e}");
     let mut weak = activation(&m.cf, &code, &pin);
     weak.password = Some("short1".into());
-    assert!(citizen::activate(&db.db, &desk, weak).await.unwrap_err().to_string().contains("10 characters"));
-    let done = citizen::activate(&db.db, &desk, activation(&m.cf, &code.to_lowercase(), &pin)).await.unwrap();
+    assert!(portal::activate(&db.db, &desk, weak).await.unwrap_err().to_string().contains("10 characters"));
+    let done = portal::activate(&db.db, &desk, activation(&m.cf, &code.to_lowercase(), &pin)).await.unwrap();
     assert_eq!((done.state, done.strong, done.username.as_deref()), (State::Attivato, true, Some("mario.rossi")));
     let owner = db.owner().await;
     let r = owner
@@ -181,7 +182,7 @@ async fn verification_completed_online() {
     assert!(r.get::<_, String>(1).starts_with("$argon2id$"));
     assert!(r.get::<_, bool>(2));
     // The code works once.
-    let e = citizen::activate(&db.db, &desk, activation(&m.cf, &code, &pin)).await.unwrap_err();
+    let e = portal::activate(&db.db, &desk, activation(&m.cf, &code, &pin)).await.unwrap_err();
     assert!(e.to_string().contains("no operation waiting"), "{e}");
 }
 
@@ -208,7 +209,7 @@ async fn promotion_keeps_the_username() {
     let mut a = activation(&mario().cf, &code_of(&db, &b), &pin_in(&b.letters));
     a.username = None;
     a.password = None;
-    let done = citizen::activate(&db.db, &desk, a).await.unwrap();
+    let done = portal::activate(&db.db, &desk, a).await.unwrap();
     assert_eq!((done.state, done.strong, done.username.as_deref()), (State::Attivato, true, Some("vecchio.utente")));
     let promoted: bool =
         db.owner().await.query_one("SELECT promoted_at IS NOT NULL FROM registrations", &[]).await.unwrap().get(0);
@@ -223,11 +224,11 @@ async fn reset_needs_a_new_username() {
     let number = activated_weak(&db, &s, "mario.rossi").await;
     let b = book(&s, &desk, number, OperationKind::Reset).await.unwrap();
     let (code, pin) = (code_of(&db, &b), pin_in(&b.letters));
-    let e = citizen::activate(&db.db, &desk, activation(&mario().cf, &code, &pin)).await.unwrap_err();
+    let e = portal::activate(&db.db, &desk, activation(&mario().cf, &code, &pin)).await.unwrap_err();
     assert!(e.to_string().contains("must differ from the old one"), "{e}");
     let mut a = activation(&mario().cf, &code, &pin);
     a.username = Some("mario.rossi85".into());
-    let done = citizen::activate(&db.db, &desk, a).await.unwrap();
+    let done = portal::activate(&db.db, &desk, a).await.unwrap();
     assert_eq!((done.state, done.strong, done.username.as_deref()), (State::Attivato, true, Some("mario.rossi85")));
 }
 
@@ -238,7 +239,7 @@ async fn pin_regeneration_replaces_the_pin_only_when_accepted() {
     let desk = db.desk();
     let number = mario().register(&s).await;
     let b = book(&s, &desk, number, OperationKind::Verification).await.unwrap();
-    citizen::activate(&db.db, &desk, activation(&mario().cf, &code_of(&db, &b), &pin_in(&b.letters))).await.unwrap();
+    portal::activate(&db.db, &desk, activation(&mario().cf, &code_of(&db, &b), &pin_in(&b.letters))).await.unwrap();
     let pin_before: Vec<u8> =
         db.owner().await.query_one("SELECT pin_hash FROM registrations", &[]).await.unwrap().get(0);
     let b = book(&s, &desk, number, OperationKind::Pin).await.unwrap();
@@ -246,7 +247,7 @@ async fn pin_regeneration_replaces_the_pin_only_when_accepted() {
     assert_eq!(pin_before, still, "the new PIN is active only once accepted");
     let mut a = activation(&mario().cf, &code_of(&db, &b), &pin_in(&b.letters));
     a.username = None;
-    let done = citizen::activate(&db.db, &desk, a).await.unwrap();
+    let done = portal::activate(&db.db, &desk, a).await.unwrap();
     assert_eq!((done.state, done.strong, done.username.as_deref()), (State::Attivato, true, Some("mario.rossi")));
     let after: Vec<u8> = db.owner().await.query_one("SELECT pin_hash FROM registrations", &[]).await.unwrap().get(0);
     assert_ne!(pin_before, after);
@@ -262,8 +263,8 @@ async fn revocation_erases_personal_data_and_keeps_a_tombstone() {
     assert!(!b.letters.iter().any(|p| p.to_string_lossy().ends_with("-pin.pdf")), "no PIN for a revocation");
     let code = code_of(&db, &b);
     assert!(db.spooled().last().unwrap().contains("codice di revoca"));
-    assert!(citizen::revoke(&db.db, &desk, &mario().cf, "AAAA-AAAA-AAAA").await.is_err());
-    assert_eq!(citizen::revoke(&db.db, &desk, &mario().cf, &code).await.unwrap(), number);
+    assert!(portal::revoke(&db.db, &desk, &mario().cf, "AAAA-AAAA-AAAA").await.is_err());
+    assert_eq!(portal::revoke(&db.db, &desk, &mario().cf, &code).await.unwrap(), number);
     let owner = db.owner().await;
     let left: i64 = owner.query_one("SELECT count(*) FROM registrations", &[]).await.unwrap().get(0);
     assert_eq!(left, 0);
@@ -273,7 +274,7 @@ async fn revocation_erases_personal_data_and_keeps_a_tombstone() {
     assert_eq!((tomb.get::<_, i64>(0), tomb.get::<_, String>(1)), (number, "online".into()));
     let dump: String = owner.query_one("SELECT row_to_json(v)::text FROM revocations v", &[]).await.unwrap().get(0);
     assert!(!dump.contains(&mario().cf) && !dump.contains("Rossi"), "tombstone is pseudonymous: {dump}");
-    assert!(citizen::was_revoked(&db.db, &desk, &mario().cf).await.unwrap());
+    assert!(portal::was_revoked(&db.db, &desk, &mario().cf).await.unwrap());
     // CIA and AURA are never erased by this system.
     let confirmation = db.spooled().last().unwrap().clone();
     assert!(confirmation.contains("revoca completata"), "{confirmation}");
@@ -287,23 +288,23 @@ async fn old_codes_stop_working_after_regeneration_or_a_new_booking() {
     let number = mario().register(&s).await;
     let b = book(&s, &desk, number, OperationKind::Verification).await.unwrap();
     let (first, pin) = (code_of(&db, &b), pin_in(&b.letters));
-    let r = book::regenerate_code(&s, &desk, &Key::Number(number), false).await.unwrap();
+    let r = reprint::regenerate_code(&s, &desk, &Key::Number(number), false).await.unwrap();
     assert!(r.letters.is_empty(), "emailed, not printed");
     let second = code_in(db.spooled().last().unwrap());
     assert_ne!(first, second);
-    let e = citizen::activate(&db.db, &desk, activation(&mario().cf, &first, &pin)).await.unwrap_err();
+    let e = portal::activate(&db.db, &desk, activation(&mario().cf, &first, &pin)).await.unwrap_err();
     assert!(e.to_string().contains("wrong"), "{e}");
     // A new booking: new PIN and code; the previous ones are dead.
     let b2 = book(&s, &desk, number, OperationKind::Verification).await.unwrap();
-    assert!(citizen::activate(&db.db, &desk, activation(&mario().cf, &second, &pin)).await.is_err());
-    let done = citizen::activate(&db.db, &desk, activation(&mario().cf, &code_of(&db, &b2), &pin_in(&b2.letters)))
+    assert!(portal::activate(&db.db, &desk, activation(&mario().cf, &second, &pin)).await.is_err());
+    let done = portal::activate(&db.db, &desk, activation(&mario().cf, &code_of(&db, &b2), &pin_in(&b2.letters)))
         .await
         .unwrap();
     assert_eq!(done.state, State::Attivato);
     // Reprinting the activation code draws a new one as well.
     let b3 = book(&s, &desk, number, OperationKind::Pin).await.unwrap();
     let emailed = code_of(&db, &b3);
-    let paths = book::print_letters(&s, &desk, &Key::Number(number), &[Reprint::ActivationCode, Reprint::Summary])
+    let paths = reprint::print_letters(&s, &desk, &Key::Number(number), &[Reprint::ActivationCode, Reprint::Summary])
         .await
         .unwrap();
     let printed = code_in(&pdf_text(&letter(&paths, "codice-attivazione")));
@@ -311,9 +312,9 @@ async fn old_codes_stop_working_after_regeneration_or_a_new_booking() {
     assert!(!paths.iter().any(|p| p.to_string_lossy().ends_with("-pin.pdf")), "a PIN is never reprinted");
     let mut a = activation(&mario().cf, &emailed, &pin_in(&b3.letters));
     a.username = None;
-    assert!(citizen::activate(&db.db, &desk, a.clone()).await.is_err());
+    assert!(portal::activate(&db.db, &desk, a.clone()).await.is_err());
     a.activation_code = printed;
-    citizen::activate(&db.db, &desk, a).await.unwrap();
+    portal::activate(&db.db, &desk, a).await.unwrap();
 }
 
 #[tokio::test]
@@ -325,9 +326,9 @@ async fn wrong_codes_lock_out_and_are_recorded() {
     let b = book(&s, &desk, number, OperationKind::Verification).await.unwrap();
     let (code, pin) = (code_of(&db, &b), pin_in(&b.letters));
     for _ in 0..5 {
-        citizen::activate(&db.db, &desk, activation(&mario().cf, &code, "11111111")).await.unwrap_err();
+        portal::activate(&db.db, &desk, activation(&mario().cf, &code, "11111111")).await.unwrap_err();
     }
-    let e = citizen::activate(&db.db, &desk, activation(&mario().cf, &code, &pin)).await.unwrap_err();
+    let e = portal::activate(&db.db, &desk, activation(&mario().cf, &code, &pin)).await.unwrap_err();
     assert!(e.to_string().contains("locked"), "{e}");
     let owner = db.owner().await;
     let wrong: i64 = owner
@@ -338,7 +339,7 @@ async fn wrong_codes_lock_out_and_are_recorded() {
     assert_eq!(wrong, 5);
     // A new booking at the desk unlocks.
     let b = book(&s, &desk, number, OperationKind::Verification).await.unwrap();
-    citizen::activate(&db.db, &desk, activation(&mario().cf, &code_of(&db, &b), &pin_in(&b.letters))).await.unwrap();
+    portal::activate(&db.db, &desk, activation(&mario().cf, &code_of(&db, &b), &pin_in(&b.letters))).await.unwrap();
 }
 
 #[tokio::test]
@@ -353,7 +354,7 @@ async fn expired_codes_are_refused() {
         .execute("UPDATE registrations SET activation_code_expires_at = now() - interval '1 day'", &[])
         .await
         .unwrap();
-    let e = citizen::activate(&db.db, &desk, activation(&mario().cf, &code_of(&db, &b), &pin_in(&b.letters)))
+    let e = portal::activate(&db.db, &desk, activation(&mario().cf, &code_of(&db, &b), &pin_in(&b.letters)))
         .await
         .unwrap_err();
     assert!(e.to_string().contains("expired"), "{e}");
@@ -417,7 +418,7 @@ async fn letters_carry_the_data_with_accents_and_the_pin_only_in_its_letter() {
             assert!(!text.contains(&pin), "the PIN must appear only in the PIN letter ({slug})");
         }
     }
-    let paths = book::print_letters(
+    let paths = reprint::print_letters(
         &s,
         &desk,
         &Key::Number(number),
@@ -473,7 +474,7 @@ async fn activation_code_arrives_through_a_real_smtp_server() {
     assert!(msg.contains("To: mario.rossi@example.it"), "{msg}");
     assert!(msg.contains("Subject: Sistema Piemonte: il Suo codice di attivazione"), "{msg}");
     let code = code_in(msg);
-    citizen::activate(&db.db, &desk, activation(&mario().cf, &code, &pin_in(&b.letters))).await.unwrap();
+    portal::activate(&db.db, &desk, activation(&mario().cf, &code, &pin_in(&b.letters))).await.unwrap();
     assert_eq!(smtp.received().len(), 2, "confirmation sent");
 
     // Through the binary too; and with the server gone, the code falls back to a letter.
@@ -543,10 +544,10 @@ async fn change_residence_outside_competence_is_refused_and_writes_nothing() {
         db.owner().await.query_one("SELECT row_to_json(r)::text FROM registrations r", &[]).await.unwrap().get(0);
     assert_eq!(before, after);
     // Into its own municipality, for a citizen of another province: allowed.
-    let r = sportello::edit::change_residence(
+    let r = sportello::desk::edit::change_residence(
         &asti,
         &Key::Number(number),
-        sportello::edit::NewResidence {
+        sportello::desk::edit::NewResidence {
             province: "AT".into(),
             municipality: "Asti".into(),
             address: "Piazza San Secondo".into(),
@@ -622,7 +623,7 @@ async fn edit_delegate_and_username_recovery() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("Anna Neri"), "{stdout}");
     // Username recovery: only after activation, with the document on record.
-    citizen::activate(&db.db, &desk, activation(&mario().cf, &code_of(&db, &b), &pin_in(&b.letters))).await.unwrap();
+    portal::activate(&db.db, &desk, activation(&mario().cf, &code_of(&db, &b), &pin_in(&b.letters))).await.unwrap();
     let out = db.cli(Some("admin"), &["username", "--number", &n, "--document", "XX999"]);
     assert_eq!(out.status.code(), Some(exit::REFUSED));
     let out = db.cli(Some("admin"), &["username", "--number", &n, "--document", "ca00000aa"]);

@@ -9,6 +9,7 @@ fn sportello(home: &std::path::Path, args: &[&str]) -> (String, String, i32) {
         .args(args)
         .env("SPORTELLO_HOME", home)
         .env_remove("SPORTELLO_DATABASE_URL")
+        .env("SPORTELLO_CONFIG", "")
         .env("SPORTELLO_OPERATOR", "mrossi")
         .output()
         .unwrap();
@@ -55,7 +56,12 @@ fn first_commands_start_a_private_cluster() {
     let (stdout, stderr, code) = sportello(h, &["db", "stop"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("stopped"));
-    // Stopped: the next command starts it again by itself.
+    // Stopped on purpose: it stays stopped until `db start`.
+    let (_, stderr, code) = sportello(h, &["search", "--cf", "RSSMRA", "--format", "json"]);
+    assert_eq!(code, 6, "{stderr}");
+    assert!(stderr.contains("sportello db start"), "{stderr}");
+    let (_, stderr, code) = sportello(h, &["db", "start"]);
+    assert_eq!(code, 0, "{stderr}");
     let (stdout, _, code) = sportello(h, &["search", "--cf", "RSSMRA", "--format", "json"]);
     assert_eq!(code, 0);
     assert!(stdout.contains("\"state\": \"riscontrato\""), "{stdout}");

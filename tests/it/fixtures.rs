@@ -1,9 +1,9 @@
 //! Citizens for the tests: fiscal codes that agree with their names and birth dates.
 
 use chrono::{Datelike, NaiveDate};
+use sportello::desk::register::{self, Prepared, Request};
 use sportello::domain::fiscal_code::check_character;
 use sportello::domain::*;
-use sportello::register::{self, Prepared, Request};
 use sportello::session::Session;
 
 /// A valid fiscal code for six letters, a birth date, sex and place (Belfiore code).
@@ -96,7 +96,7 @@ impl Citizen {
     /// Registers through the library; returns the registration number.
     pub async fn register(&self, s: &Session) -> i64 {
         match register::prepare(s, self.request()).await.unwrap() {
-            Prepared::New(draft) => register::register(s, draft).await.unwrap().registration_number,
+            Prepared::New(draft) => register::register(s, *draft).await.unwrap().registration_number,
             Prepared::AlreadyRegistered(r) => panic!("{} already registered as {}", self.cf, r.registration_number),
         }
     }

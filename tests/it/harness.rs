@@ -50,7 +50,7 @@ fn server() -> &'static Server {
                         ["fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=200"]
                             .map(String::from)
                             .to_vec();
-                    cluster.ensure_running().expect("start the test cluster");
+                    cluster.start().expect("start the test cluster");
                     cluster.config("postgres")
                 }
             };
@@ -152,7 +152,7 @@ impl TestDb {
     }
 
     /// The desk tools of this test: its key, its outbox (or SMTP server), its letters.
-    pub fn desk(&self) -> sportello::handover::Desk {
+    pub fn desk(&self) -> sportello::desk::handover::Desk {
         let settings = sportello::config::DeskSettings {
             key_file: self.files.path().join("secret.key"),
             create_key: false,
@@ -165,7 +165,7 @@ impl TestDb {
             code_validity_days: 30,
             max_attempts: 5,
         };
-        sportello::handover::Desk::open(&settings).unwrap()
+        sportello::desk::handover::Desk::open(&settings).unwrap()
     }
 
     pub fn outbox(&self) -> PathBuf {
@@ -220,6 +220,7 @@ impl TestDb {
 
     fn cli_env(&self, cmd: &mut Command, operator: Option<&str>) {
         cmd.env("SPORTELLO_DATABASE_URL", self.url())
+            .env("SPORTELLO_CONFIG", "")
             .env_remove("SPORTELLO_OPERATOR")
             .env("SPORTELLO_HOME", self.files.path())
             .env("SPORTELLO_KEY_FILE", self.files.path().join("secret.key"));
@@ -264,7 +265,7 @@ impl SmtpServer {
     pub fn start() -> SmtpServer {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let maildir = tempfile::tempdir().unwrap();
-        let child = Command::new("python3")
+        let mut child = Command::new("python3")
             .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
             .arg(maildir.path().join("Maildir"))
             .stdout(std::process::Stdio::null())
@@ -277,6 +278,8 @@ impl SmtpServer {
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("the SMTP server did not start (is aiosmtpd installed? pip install aiosmtpd)");
     }
 

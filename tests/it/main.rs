@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! Integration tests against a real PostgreSQL (see harness.rs).
 
 mod fixtures;
@@ -8,7 +9,9 @@ mod batch;
 mod cli;
 mod desk;
 mod embedded;
+mod help;
 mod import;
+mod ops;
 mod output;
 mod register;
 mod search;

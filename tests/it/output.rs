@@ -4,8 +4,8 @@
 
 use std::process::Stdio;
 
+use sportello::desk::search::{self, Query};
 use sportello::domain::{OperationKind, Sex};
-use sportello::search::{self, Query};
 use sportello::store::registrations::Key;
 
 use crate::fixtures::Citizen;
@@ -363,11 +363,11 @@ async fn typos_get_suggestions_and_fixed_choices_their_list() {
         assert_eq!(code, 2, "{args:?}: {stdout}{stderr}");
         assert!(stderr.contains("possible values") && stderr.contains(valid), "{stderr}");
     }
-    // A failure is found under the command's name, hyphenated.
+    // A failure is found under `command`, with the command's name.
     assert_eq!(text(&db.cli(Some("admin"), &["operator", "show", "nobody"])).2, 4);
-    let records = json(&db.cli(Some("admin"), &["audit", "--action", "operator-show", "--format", "json"]));
+    let records = json(&db.cli(Some("admin"), &["audit", "--action", "command", "--format", "json"]));
     assert!(
-        records.as_array().unwrap().iter().any(|r| r["action"] == "operator show" && r["outcome"] == "not-found"),
+        records.as_array().unwrap().iter().any(|r| r["command"] == "operator show" && r["outcome"] == "not-found"),
         "{records}"
     );
 }
@@ -460,10 +460,10 @@ async fn emails_have_an_id_a_mime_version_and_an_html_twin() {
     db.smtp_url = Some(smtp.url.clone());
     let s = db.admin().await;
     let number = anna().register(&s).await;
-    let booked = sportello::book::book(
+    let booked = sportello::desk::book::book(
         &s,
         &db.desk(),
-        sportello::book::Request {
+        sportello::desk::book::Request {
             key: Key::Number(number),
             operation: OperationKind::Verification,
             delegate: None,
@@ -472,7 +472,7 @@ async fn emails_have_an_id_a_mime_version_and_an_html_twin() {
     )
     .await
     .unwrap();
-    assert!(matches!(booked.code, sportello::handover::Delivery::Emailed { .. }), "{:?}", booked.code);
+    assert!(matches!(booked.code, sportello::desk::handover::Delivery::Emailed { .. }), "{:?}", booked.code);
     let received = smtp.received();
     assert_eq!(received.len(), 1);
     let raw = &received[0];

@@ -1,6 +1,6 @@
 use sportello::Error;
+use sportello::desk::register::{self, Prepared};
 use sportello::domain::{Community, Sex, State};
-use sportello::register::{self, Prepared};
 use sportello::store::registry::Source;
 
 use crate::fixtures::{Citizen, date};
@@ -37,7 +37,7 @@ async fn new_citizen_without_registry_data() {
     let Prepared::New(draft) = register::prepare(&s, mario().request()).await.unwrap() else { panic!() };
     assert_eq!(draft.source, None);
     assert!(draft.missing().is_empty());
-    let reg = register::register(&s, draft).await.unwrap();
+    let reg = register::register(&s, *draft).await.unwrap();
     assert_eq!(reg.fiscal_code, mario().cf);
     assert_eq!(reg.state, State::Registrato);
     assert!(!reg.strong);
@@ -76,7 +76,7 @@ async fn prefilled_from_cia_then_aura_and_flags_win() {
     req.data.person.first_name = Some("Mario Giuseppe".into());
     let Prepared::New(draft) = register::prepare(&s, req).await.unwrap() else { panic!() };
     assert_eq!(draft.data.person.first_name.as_deref(), Some("Mario Giuseppe"));
-    let reg = register::register(&s, draft).await.unwrap();
+    let reg = register::register(&s, *draft).await.unwrap();
     assert_eq!(reg.data.document.issuer.as_deref(), Some("Questura di Torino"));
 
     // Only in AURA.
@@ -142,7 +142,7 @@ async fn refused(db: &TestDb, c: Citizen, edit: impl FnOnce(&mut register::Reque
     let mut req = c.request();
     edit(&mut req);
     let result = match register::prepare(&s, req).await {
-        Ok(Prepared::New(draft)) => register::register(&s, draft).await.map(|_| ()),
+        Ok(Prepared::New(draft)) => register::register(&s, *draft).await.map(|_| ()),
         Ok(other) => panic!("{other:?}"),
         Err(e) => Err(e),
     };
@@ -185,7 +185,7 @@ async fn resident_abroad() {
     req.data.residence.city = Some("Lyon".into());
     req.data.residence.country = Some("francia".into());
     let Prepared::New(draft) = register::prepare(&s, req).await.unwrap() else { panic!() };
-    let reg = register::register(&s, draft).await.unwrap();
+    let reg = register::register(&s, *draft).await.unwrap();
     assert_eq!(reg.data.residence.province.as_deref(), Some("EE"));
     assert_eq!(reg.data.residence.municipality_name.as_deref(), Some("ESTERO"));
     assert_eq!(reg.data.residence.country.as_deref(), Some("Z110"));
@@ -209,6 +209,6 @@ async fn omocodia_code_is_accepted() {
     let mut req = m.request();
     req.fiscal_code = code.to_lowercase();
     let Prepared::New(draft) = register::prepare(&s, req).await.unwrap() else { panic!() };
-    let reg = register::register(&s, draft).await.unwrap();
+    let reg = register::register(&s, *draft).await.unwrap();
     assert_eq!(reg.fiscal_code, code, "stored upper case");
 }

@@ -1,5 +1,5 @@
+use sportello::desk::search::{self, Query};
 use sportello::domain::{Community, OperationKind, Sex};
-use sportello::search::{self, Query};
 
 use crate::fixtures::Citizen;
 use crate::harness::TestDb;
@@ -166,9 +166,30 @@ async fn columns_show_operation_and_actions() {
     assert!(by_name("Verdi").actions.is_empty(), "respinto: view only");
     assert_eq!(
         by_name("Rossetti").actions,
-        ["book pin", "book reset", "book revocation", "edit", "regenerate-code", "edit-delegate"]
+        [
+            "book pin",
+            "book reset",
+            "book revocation",
+            "edit",
+            "regenerate-code",
+            "edit-delegate",
+            "print-letters",
+            "change-residence",
+            "pin-by-post"
+        ]
     );
-    assert_eq!(by_name("Rossi").actions, ["book verification", "book revocation", "edit", "edit-delegate"]);
+    assert_eq!(
+        by_name("Rossi").actions,
+        [
+            "book verification",
+            "book revocation",
+            "edit",
+            "edit-delegate",
+            "print-letters",
+            "change-residence",
+            "pin-by-post"
+        ]
+    );
 }
 
 #[tokio::test]

@@ -18,27 +18,46 @@ mod rows;
 use std::path::Path;
 use std::sync::Arc;
 
-use futures_util::{SinkExt, pin_mut};
 use rustc_hash::FxHashSet;
 use serde::Serialize;
 use serde_json::json;
 use tokio::sync::oneshot;
 
-use self::rows::{COPY_COLUMNS, Chunk, Municipalities, StoredDigests, code_text, key16};
-use super::{Begin, Progress, Reject};
-use crate::citizen::tombstone_hash;
+use self::rows::{Chunk, Municipalities, StoredDigests, code_text, key16};
+use super::{Begin, Progress, Reject, RunKind};
+use crate::audit::{Entry, Target};
+use crate::domain::{Vocabulary, transitions};
 use crate::error::{Error, Result};
+use crate::portal::tombstone_hash;
 use crate::secrets::SecretKey;
 use crate::session::Session;
-use crate::store::{reference, registry::Source};
+use crate::store::registry::{self, ChunkWriter, Source};
+use crate::store::{reference, revocations, runs};
 
 /// Text encoding of an input file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
-    #[value(name = "utf-8")]
     Utf8,
-    #[value(name = "latin-1")]
     Latin1,
+}
+
+impl Vocabulary for Encoding {
+    fn all() -> &'static [Encoding] {
+        &[Encoding::Utf8, Encoding::Latin1]
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "utf-8",
+            Encoding::Latin1 => "latin-1",
+        }
+    }
+}
+
+impl std::fmt::Display for Encoding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Residents to pre-load as registrations (SPEC §5 "Pre-loaded residents").
@@ -113,42 +132,13 @@ impl Report {
     }
 }
 
-const STAGING: &str = "CREATE TEMP TABLE IF NOT EXISTS registry_staging (
-    fiscal_code text, first_name text, last_name text, birth_date date, sex text, res_address text,
-    res_street_number text, res_postcode text, res_municipality text, doc_type text, doc_number text,
-    doc_issued date, doc_issuer text, row_hash bytea) ON COMMIT DELETE ROWS";
-/// Merges the staging table (rows known to be new or changed) into the mirror; returns
-/// (inserted, updated).
-fn merge_sql(table: &str) -> String {
-    format!(
-        "WITH m AS (
-            INSERT INTO {table} AS t ({COPY_COLUMNS})
-            SELECT * FROM registry_staging
-            ON CONFLICT (fiscal_code) DO UPDATE SET
-                first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, birth_date = EXCLUDED.birth_date,
-                sex = EXCLUDED.sex, res_address = EXCLUDED.res_address, res_street_number = EXCLUDED.res_street_number,
-                res_postcode = EXCLUDED.res_postcode, res_municipality = EXCLUDED.res_municipality,
-                doc_type = EXCLUDED.doc_type, doc_number = EXCLUDED.doc_number, doc_issued = EXCLUDED.doc_issued,
-                doc_issuer = EXCLUDED.doc_issuer, row_hash = EXCLUDED.row_hash, updated_at = now()
-            WHERE t.row_hash IS DISTINCT FROM EXCLUDED.row_hash
-            RETURNING (xmax = 0) AS inserted)
-         SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM m"
-    )
-}
-
-/// Fiscal code → content digest of every row of a mirror, streamed in one pass.
-async fn stored_digests(c: &deadpool_postgres::Object, table: &str) -> Result<StoredDigests> {
-    use futures_util::TryStreamExt;
-    let rows = c.query_raw(&format!("SELECT fiscal_code, row_hash FROM {table}"), std::iter::empty::<&str>()).await?;
-    pin_mut!(rows);
+/// Fiscal code → content digest of every row of a mirror, read in one pass.
+async fn stored_digests(c: &deadpool_postgres::Object, source: Source) -> Result<StoredDigests> {
     let mut out = StoredDigests::default();
-    while let Some(row) = rows.try_next().await? {
-        let code: &str = row.get(0);
-        let hash: Option<&[u8]> = row.get(1);
-        if let Some(h) = hash {
-            out.insert(key16(code.as_bytes()), key16(h));
-        }
-    }
+    registry::for_each_digest(c, source, |code, hash| {
+        out.insert(key16(code.as_bytes()), key16(hash));
+    })
+    .await?;
     Ok(out)
 }
 
@@ -160,13 +150,10 @@ pub async fn import(
     opts: &Options,
     progress: &dyn Progress,
 ) -> Result<Report> {
-    let kind = format!(
-        "import-{}",
-        match source {
-            Source::Cia => "cia",
-            Source::Aura => "aura",
-        }
-    );
+    let kind = match source {
+        Source::Cia => RunKind::ImportCia,
+        Source::Aura => RunKind::ImportAura,
+    };
     let mut client = session.db.client().await?;
 
     // What to pre-load, checked before anything is written.
@@ -190,11 +177,11 @@ pub async fn import(
     let options =
         json!({ "full_snapshot": opts.full_snapshot, "preload": areas, "encoding": format!("{:?}", opts.encoding) });
     // The same file read with other options is another run.
-    let checksum = super::checksum_text(&format!("{}:{options}", super::checksum_file(path)?));
+    let checksum = super::checksum_text(&format!("{}:{options}", super::checksum_file(path).await?));
     let run = if opts.dry_run {
         None
     } else {
-        match super::begin(session, &kind, &input, &checksum, options, !opts.force).await? {
+        match super::begin(session, kind, &input, &checksum, options, !opts.force).await? {
             Begin::AlreadyDone(done) => {
                 return Ok(Report { run_id: Some(done.id), already_done_by: Some(done.id), ..Default::default() });
             }
@@ -208,31 +195,18 @@ pub async fn import(
     // staging table and the merge. Decided when the run starts, remembered for a resume.
     let initial_load = match &run {
         None => false,
-        Some(r) if r.resumed => client
-            .query_one(
-                "SELECT coalesce((options->>'initial_load')::boolean, false) FROM batch_runs WHERE id = $1",
-                &[&r.id],
-            )
-            .await?
-            .get(0),
+        Some(r) if r.resumed => runs::flag(&client, r.id, "initial_load").await?,
         Some(r) => {
-            let empty: bool =
-                client.query_one(&format!("SELECT NOT EXISTS (SELECT 1 FROM {})", source.table()), &[]).await?.get(0);
-            client
-                .execute("UPDATE batch_runs SET options = options || jsonb_build_object('initial_load', $2::boolean) WHERE id = $1", &[&r.id, &empty])
-                .await?;
+            let empty = registry::is_empty(&client, source).await?;
+            runs::set_flag(&client, r.id, "initial_load", empty).await?;
             empty
         }
     };
 
-    let municipalities: Municipalities = client
-        .query("SELECT istat_code, belfiore FROM municipalities", &[])
+    let municipalities: Municipalities = reference::municipality_codes(&client)
         .await?
-        .iter()
-        .flat_map(|r| {
-            let istat: String = r.get(0);
-            [(istat.clone(), istat.clone()), (r.get::<_, String>(1), istat)]
-        })
+        .into_iter()
+        .flat_map(|(istat, belfiore)| [(istat.clone(), istat.clone()), (belfiore, istat)])
         .collect();
     let total_bytes = std::fs::metadata(path).map(|m| m.len()).ok();
     progress.start(&format!("{} {}", source.label(), path.display()), total_bytes, 0);
@@ -242,7 +216,7 @@ pub async fn import(
     let stored = if initial_load || run_id.is_none() {
         StoredDigests::default()
     } else {
-        stored_digests(&client, source.table()).await?
+        stored_digests(&client, source).await?
     };
     let (sender, mut chunks) = tokio::sync::mpsc::channel::<Chunk>(opts.writers + 1);
     let (chunk_size, encoding) = (opts.chunk_size, opts.encoding);
@@ -253,11 +227,7 @@ pub async fn import(
     if let Some(run) = run_id {
         let job = Arc::new(Writer {
             run,
-            copy: format!(
-                "COPY {} ({COPY_COLUMNS}) FROM STDIN (FORMAT binary)",
-                if initial_load { source.table() } else { "registry_staging" }
-            ),
-            merge: (!initial_load).then(|| merge_sql(source.table())),
+            chunks: ChunkWriter::new(source, initial_load),
             // After an initial load nothing can have ceased: the mirror was empty.
             record_seen: opts.full_snapshot && !initial_load,
         });
@@ -271,60 +241,48 @@ pub async fn import(
             progress.advance(chunk.bytes);
         }
     }
-    reader.join().map_err(|_| Error::Invalid(format!("reading {} failed", path.display())))??;
+    reader.join().map_err(|_| Error::Internal(format!("the reader of {} stopped", path.display())))??;
 
     let Some(run) = run_id else {
         progress.finish("dry run: nothing written");
         return Ok(dry);
     };
+    progress.finish("file read");
     // Ceased residents, pre-loading and the end of the run: one transaction.
     let tx = client.transaction().await?;
     let mut counts = json!({});
     if opts.full_snapshot && !initial_load {
-        let ceased = tx
-            .execute(
-                &format!(
-                    "DELETE FROM {} t WHERE NOT EXISTS (SELECT 1 FROM import_seen s WHERE s.run_id = $1 AND s.fiscal_code = t.fiscal_code)",
-                    source.table()
-                ),
-                &[&run],
-            )
-            .await?;
-        tx.execute("DELETE FROM import_seen WHERE run_id = $1", &[&run]).await?;
+        progress.start("removing the residents missing from the file", None, 0);
+        let ceased = registry::remove_unseen(&tx, source, run).await?;
+        progress.finish(&format!("{ceased} ceased"));
         counts["ceased"] = json!(ceased);
     }
     if let Some(p) = &opts.preload {
-        counts["preloaded"] = json!(preload(&tx, session, &p.key, &preload_provinces, &preload_municipalities).await?);
+        progress.start(&format!("pre-load of {}", areas.join(", ")), None, 0);
+        let preloaded = preload(&tx, session, &p.key, &preload_provinces, &preload_municipalities).await?;
+        progress.finish(&format!("{preloaded} residents pre-loaded"));
+        counts["preloaded"] = json!(preloaded);
     }
-    let position: i64 = tx.query_one("SELECT position FROM batch_runs WHERE id = $1", &[&run]).await?.get(0);
+    let position = runs::position(&tx, run).await?;
     super::checkpoint(&tx, run, position, 0, 0, &[], &counts).await?;
     super::finish(&tx, run).await?;
     let record = super::run_record(&tx, run).await?;
-    session
-        .record(
-            &tx,
-            &kind,
-            Some(input),
-            json!({ "run": run, "counts": record.counts, "rows": record.rows_read, "rejected": record.rows_rejected }),
-            Some(record.rows_read),
-            "ok",
-        )
-        .await?;
+    let details =
+        json!({ "run": run, "counts": record.counts, "rows": record.rows_read, "rejected": record.rows_rejected });
+    let entry = Entry::new(kind.into(), Target::Input(input)).details(details).count(record.rows_read as usize);
+    session.record(&tx, entry).await?;
     tx.commit().await?;
     let rejected = super::rejects(&client, run).await?;
     let mut report = Report::from_counts(run, &record.counts, record.rows_read, rejected);
     report.resumed = skip > 0;
-    progress.finish(&format!("{} rows", report.rows));
     Ok(report)
 }
 
 /// How the chunks of a run are written.
 struct Writer {
     run: i64,
-    /// COPY into the staging table, or straight into the mirror on an initial load.
-    copy: String,
-    /// Merge of the staging table into the mirror (none on an initial load).
-    merge: Option<String>,
+    /// COPY into the staging table and merge, or straight into the mirror on an initial load.
+    chunks: ChunkWriter,
     /// Record the fiscal codes seen, for a full snapshot's ceased residents.
     record_seen: bool,
 }
@@ -344,7 +302,7 @@ async fn write_chunks(
     let mut idle = Vec::with_capacity(writers);
     for _ in 0..writers {
         let client = session.db.client().await?;
-        client.batch_execute(STAGING).await?;
+        registry::create_staging(&client).await?;
         idle.push(client);
     }
     /// Chunks being written, oldest first; each gives back its session and file position.
@@ -354,7 +312,7 @@ async fn write_chunks(
     // Waits for the oldest chunk in flight to commit, and takes its session back.
     async fn settle(in_flight: &mut InFlight, progress: &dyn Progress) -> Result<Option<deadpool_postgres::Object>> {
         let Some(task) = in_flight.pop_front() else { return Ok(None) };
-        let (client, bytes) = task.await.map_err(|e| Error::Database(format!("a chunk writer failed: {e}")))??;
+        let (client, bytes) = task.await.map_err(|e| Error::Internal(format!("a chunk writer failed: {e}")))??;
         progress.advance(bytes);
         Ok(Some(client))
     }
@@ -386,28 +344,14 @@ async fn write_chunk(
     let (ok, new_or_changed) = (chunk.ok() as i64, chunk.copy.tuples() as i64);
     let (mut inserted, mut updated) = (0i64, 0i64);
     if new_or_changed > 0 {
-        let sink = tx.copy_in(&job.copy).await?;
-        pin_mut!(sink);
-        sink.send(chunk.copy.finish()).await?;
-        sink.finish().await?;
-        (inserted, updated) = match &job.merge {
-            None => (new_or_changed, 0),
-            Some(merge) => {
-                let row = tx.query_one(merge, &[]).await?;
-                (row.get(0), row.get(1))
-            }
-        };
+        (inserted, updated) = job.chunks.write(&tx, chunk.copy.finish(), new_or_changed).await?;
     }
     if job.record_seen {
         let codes: Vec<&str> = chunk.codes.iter().map(code_text).collect();
-        tx.execute(
-            "INSERT INTO import_seen (run_id, fiscal_code) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
-            &[&job.run, &codes],
-        )
-        .await?;
+        registry::record_seen(&tx, job.run, &codes).await?;
     }
     if let Some(after) = after {
-        after.await.map_err(|_| Error::Database("an earlier chunk was not written".into()))?;
+        after.await.map_err(|_| Error::Internal("an earlier chunk was not written".into()))?;
     }
     let counts = json!({ "inserted": inserted, "updated": updated, "unchanged": ok - inserted - updated });
     super::checkpoint(&tx, job.run, chunk.position as i64, chunk.read as i64, ok, &chunk.bad, &counts).await?;
@@ -416,15 +360,8 @@ async fn write_chunk(
     Ok((client, chunk.bytes))
 }
 
-/// Residents of the areas, not registered and without a legacy account: who a pre-load
-/// registers (`$1` provinces, `$2` municipalities).
-const PRELOAD_CANDIDATES: &str = "FROM cia_residents c JOIN municipalities m ON m.istat_code = c.res_municipality
-     WHERE (m.province = ANY($1) OR c.res_municipality = ANY($2))
-       AND NOT EXISTS (SELECT 1 FROM registrations r WHERE r.fiscal_code = c.fiscal_code)
-       AND NOT EXISTS (SELECT 1 FROM legacy_accounts l WHERE l.fiscal_code = c.fiscal_code)";
-
-/// Pre-loads the residents of some provinces or municipalities who are not registered yet:
-/// state `riscontrato` (checked against the registry), strong N, PIN letter due by post.
+/// Pre-loads the residents of some provinces or municipalities who are not registered yet,
+/// in the state the domain gives a pre-load, with their PIN letter due by post.
 /// Citizens who revoked their credentials are left out: the tombstones keep only keyed hashes
 /// of their fiscal codes, so the candidates' codes are hashed here and compared.
 pub async fn preload(
@@ -434,40 +371,14 @@ pub async fn preload(
     provinces: &[String],
     municipalities: &[String],
 ) -> Result<u64> {
-    let tombstones: FxHashSet<Vec<u8>> =
-        tx.query("SELECT fiscal_code_hash FROM revocations", &[]).await?.iter().map(|r| r.get(0)).collect();
+    let tombstones: FxHashSet<Vec<u8>> = revocations::tombstones(tx).await?.into_iter().collect();
     let revoked: Vec<String> = if tombstones.is_empty() {
         Vec::new()
     } else {
         use rayon::prelude::*;
-        let candidates: Vec<String> = tx
-            .query(&format!("SELECT c.fiscal_code {PRELOAD_CANDIDATES}"), &[&provinces, &municipalities])
-            .await?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
+        let candidates = registry::preload_candidates(tx, provinces, municipalities).await?;
         candidates.into_par_iter().filter(|code| tombstones.contains(&tombstone_hash(key, code))).collect()
     };
-    let n = tx
-        .execute(
-            &format!(
-                "WITH loaded AS (
-                 INSERT INTO registrations (fiscal_code, community, state, strong, verified_at, verified_ente,
-                     first_name, last_name, birth_date, sex, doc_type, doc_number, doc_issued, doc_issuer,
-                     res_address, res_street_number, res_postcode, res_province, res_municipality,
-                     created_by, updated_by)
-                 SELECT c.fiscal_code, 'sistemapiemonte', 'riscontrato', false, now(), 'CIA (anagrafe comunale)',
-                     c.first_name, c.last_name, c.birth_date, c.sex, c.doc_type, c.doc_number, c.doc_issued, c.doc_issuer,
-                     c.res_address, c.res_street_number, c.res_postcode, m.province, c.res_municipality,
-                     $3, $3
-                 {PRELOAD_CANDIDATES}
-                   AND NOT (c.fiscal_code = ANY($4))
-                 ON CONFLICT (fiscal_code) DO NOTHING
-                 RETURNING registration_number, res_province)
-                 INSERT INTO pin_letter_queue (registration_number, res_province) SELECT * FROM loaded"
-            ),
-            &[&provinces, &municipalities, &session.operator.id, &revoked],
-        )
-        .await?;
-    Ok(n)
+    let (state, strong) = transitions::preloaded();
+    registry::preload(tx, provinces, municipalities, &revoked, state, strong, &session.operator.id).await
 }

@@ -37,7 +37,6 @@ pub type Municipalities = FxHashMap<String, String>;
 pub type StoredDigests = FxHashMap<Key16, Key16>;
 
 /// The columns the tuples carry, in order.
-pub const COPY_COLUMNS: &str = "fiscal_code, first_name, last_name, birth_date, sex, res_address, res_street_number, res_postcode, res_municipality, doc_type, doc_number, doc_issued, doc_issuer, row_hash";
 const COPY_FIELDS: i16 = 14;
 
 /// A record as read, its fields borrowed from it and matched to the header by name.
@@ -77,7 +76,7 @@ pub fn raw_digest(record: &csv::ByteRecord) -> Key16 {
     key16(&h.finalize())
 }
 
-/// Checks a row and appends it to `out` as a tuple in [`COPY_COLUMNS`] order; returns its
+/// Checks a row and appends it to `out` as a tuple in [`crate::store::registry::COPY_COLUMNS`] order; returns its
 /// fiscal code. A rejected row leaves `out` as it was.
 fn validate(
     raw: &RawRow,

@@ -4,9 +4,9 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::domain::{Action, Community, Registration, State, allowed};
+use crate::audit::{AuditEvent, Entry, Target};
+use crate::domain::{Action, Community, FiscalCode, Registration, State, allowed};
 use crate::error::{Error, Result};
-use crate::register::parse_fiscal_code;
 use crate::session::Session;
 use crate::store::reference;
 use crate::store::registrations::{self, Key, SearchFilter, SearchRow};
@@ -95,7 +95,8 @@ pub async fn page(session: &Session, q: Query) -> Result<Page> {
         let counted = registrations::count(&client, &filter, COUNT_CAP + 1).await?;
         (counted.min(COUNT_CAP), counted <= COUNT_CAP)
     };
-    session.record(&client, "search", None, json!({ "filters": filter }), Some(rows.len() as i64), "ok").await?;
+    let entry = Entry::new(AuditEvent::Search, Target::None).details(json!({ "filters": filter })).count(rows.len());
+    session.record(&client, entry).await?;
     Ok(Page { total, total_exact, offset: q.offset, rows })
 }
 
@@ -117,7 +118,7 @@ impl Detail {
 /// The key of a registration from `--cf` or `--number`.
 pub fn key(fiscal_code: Option<&str>, number: Option<i64>) -> Result<Key> {
     match (fiscal_code, number) {
-        (Some(cf), None) => Ok(Key::FiscalCode(parse_fiscal_code(cf)?.to_string())),
+        (Some(cf), None) => Ok(Key::FiscalCode(FiscalCode::parse_input(cf)?)),
         (None, Some(n)) => Ok(Key::Number(n)),
         _ => Err(Error::Invalid("give either --cf or --number".into())),
     }
@@ -126,18 +127,7 @@ pub fn key(fiscal_code: Option<&str>, number: Option<i64>) -> Result<Key> {
 /// The detail of one registration; the view is recorded in the audit log.
 pub async fn show(session: &Session, key: &Key) -> Result<Detail> {
     let client = session.db.client().await?;
-    let Some(reg) = registrations::get(&client, key).await? else {
-        return Err(Error::NotFound(format!("no registration with {key}")));
-    };
-    session
-        .record(
-            &client,
-            "view",
-            Some(reg.fiscal_code.clone()),
-            json!({ "registration_number": reg.registration_number }),
-            Some(1),
-            "ok",
-        )
-        .await?;
+    let reg = registrations::find(&client, key).await?;
+    session.record(&client, Entry::new(AuditEvent::View, Target::registration(&reg)).count(1)).await?;
     Ok(Detail::new(reg))
 }

@@ -1,23 +1,23 @@
 //! What the citizen completes online (in production a web portal; here library functions and
 //! `sportello citizen` so the whole lifecycle can be run and tested): activation with the
-//! codes received, and revocation.
+//! codes received, and revocation (with the erasure it brings, shared with the helpdesk's
+//! registered letters).
 
 use argon2::{Argon2, PasswordHasher};
 use chrono::Utc;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::domain::{OperationKind, Registration, State};
+use crate::audit::{self, Actor, AuditEvent, Entry, Outcome, Target};
+use crate::desk::handover::Desk;
+use crate::domain::{FiscalCode, OperationKind, Registration, State, transitions};
 use crate::error::{Error, Result};
-use crate::handover::Desk;
 use crate::mail;
-use crate::register::parse_fiscal_code;
 use crate::secrets::{Purpose, SecretKey};
 use crate::store::operations::{self, ActiveSecrets};
 use crate::store::registrations::{self, Key};
-use crate::store::{Database, audit};
-
-const ORIGIN: &str = "citizen portal";
+use crate::store::revocations::{self, Channel};
+use crate::store::{Database, credentials};
 
 /// What the citizen types to activate.
 #[derive(Clone)]
@@ -96,28 +96,9 @@ fn wrong(left: i32) -> Error {
     }
 }
 
-async fn record(
-    c: &impl deadpool_postgres::GenericClient,
-    command: &str,
-    action: &str,
-    target: String,
-    details: serde_json::Value,
-    outcome: &str,
-) -> Result<()> {
-    audit::insert(
-        c,
-        &audit::Entry {
-            operator_id: None,
-            origin: ORIGIN,
-            command,
-            action,
-            target: Some(target),
-            details,
-            result_count: None,
-            outcome,
-        },
-    )
-    .await
+/// Appends an audit row as the citizen.
+async fn record(c: &impl deadpool_postgres::GenericClient, command: &str, entry: Entry) -> Result<()> {
+    audit::write(c, Actor::Citizen { command }, entry).await
 }
 
 /// Verifies the codes typed against the stored hashes; on a mismatch counts the failure (in
@@ -140,9 +121,9 @@ async fn check_codes(
         return Ok(());
     }
     let client = db.client().await?;
-    let count = operations::count_failure(&client, r.registration_number, desk.max_attempts).await?;
-    record(&client, command, "citizen-wrong-code", r.fiscal_code.clone(), json!({ "attempt": count }), "refused")
-        .await?;
+    let count = credentials::count_failure(&client, r.registration_number, desk.max_attempts).await?;
+    let entry = Entry::new(AuditEvent::CitizenWrongCode, Target::registration(r)).details(json!({ "attempt": count }));
+    record(&client, command, entry.outcome(Outcome::Refused)).await?;
     Err(wrong(desk.max_attempts - count))
 }
 
@@ -150,13 +131,15 @@ async fn locate(
     db: &Database,
     fiscal_code: &str,
     max: i32,
-) -> Result<(Registration, ActiveSecrets, operations::Credentials)> {
-    let fc = parse_fiscal_code(fiscal_code)?;
+) -> Result<(Registration, ActiveSecrets, credentials::Credentials)> {
+    let fc = FiscalCode::parse_input(fiscal_code)?;
     let client = db.client().await?;
-    let Some(r) = registrations::get(&client, &Key::FiscalCode(fc.to_string())).await? else {
+    let Some(r) = registrations::get(&client, &Key::FiscalCode(fc)).await? else {
         return Err(wrong(max));
     };
-    let creds = operations::credentials(&client, r.registration_number).await?.expect("just read");
+    let Some(creds) = credentials::credentials(&client, r.registration_number).await? else {
+        return Err(wrong(max));
+    };
     if creds.locked {
         return Err(wrong(0));
     }
@@ -194,6 +177,9 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
 
     // What each operation asks of the citizen.
     let kind = active.kind;
+    let Some(change) = transitions::after_completion(kind, r.strong) else {
+        return Err(Error::Refused("a revocation is completed with the revocation code".into()));
+    };
     let new_username = match kind {
         OperationKind::Verification | OperationKind::Reset => {
             let u = a.username.as_deref().map(str::trim).ok_or_else(|| Error::Invalid("choose a username".into()))?;
@@ -212,7 +198,7 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
             Some(u.to_string())
         }
         OperationKind::Promotion | OperationKind::Pin => None,
-        OperationKind::Revocation => unreachable!("handled above"),
+        OperationKind::Revocation => None,
     };
     let password_hash = match &new_username {
         Some(_) => Some(hash_password(a.password.as_deref().unwrap_or_default())?),
@@ -225,7 +211,7 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
 
     let mut client = db.client().await?;
     let tx = client.transaction().await?;
-    operations::lock(&tx, r.registration_number).await?;
+    registrations::lock_number(&tx, r.registration_number).await?;
     // The operation may have been replaced while the citizen typed.
     if operations::active_secrets(&tx, r.registration_number).await?.map(|s| s.operation_id)
         != Some(active.operation_id)
@@ -233,41 +219,26 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
         return Err(Error::Refused("the operation was replaced meanwhile: use the newest codes".into()));
     }
     if let Some(u) = &new_username
-        && operations::username_taken(&tx, u, r.registration_number).await?
+        && credentials::username_taken(&tx, u, r.registration_number).await?
     {
         return Err(Error::Invalid(format!("username '{u}' is taken: choose another")));
     }
-    tx.execute(
-        "UPDATE registrations SET
-            state = 'attivato',
-            strong = CASE WHEN $2 IN ('verification', 'promotion', 'reset') THEN true ELSE strong END,
-            activated_at = CASE WHEN $2 IN ('verification', 'reset') THEN now() ELSE activated_at END,
-            promoted_at = CASE WHEN $2 = 'promotion' THEN now() ELSE promoted_at END,
-            username = COALESCE($3, username),
-            password_hash = COALESCE($4, password_hash),
-            secret_question = COALESCE($5, secret_question),
-            secret_answer_hash = COALESCE($6, secret_answer_hash),
-            pin_hash = $7,
-            activation_code_hash = NULL, activation_code_expires_at = NULL,
-            failed_attempts = 0, updated_at = now()
-         WHERE registration_number = $1",
-        &[
-            &r.registration_number,
-            &kind.as_str(),
-            &new_username,
-            &password_hash,
-            &a.secret_question.as_deref().filter(|_| new_username.is_some()).map(str::trim),
-            &answer_hash,
-            &active.pin_hash,
-        ],
-    )
-    .await?;
+    let question = a.secret_question.as_deref().filter(|_| new_username.is_some()).map(str::trim);
+    let completed = credentials::Completed {
+        change,
+        username: new_username.as_deref(),
+        password_hash: password_hash.as_deref(),
+        secret_question: question,
+        secret_answer_hash: answer_hash.as_deref(),
+        pin_hash: active.pin_hash.as_deref(),
+    };
+    credentials::complete(&tx, r.registration_number, &completed).await?;
     operations::succeed(&tx, active.operation_id).await?;
-    record(&tx, "citizen activate", "citizen-activate", r.fiscal_code.clone(), json!({ "operation": kind }), "ok")
-        .await?;
+    let entry = Entry::new(AuditEvent::CitizenActivate, Target::registration(&r)).details(json!({ "operation": kind }));
+    record(&tx, "citizen activate", entry).await?;
     tx.commit().await?;
 
-    let after = crate::book::find(&client, &Key::Number(r.registration_number)).await?;
+    let after = registrations::find(&client, &Key::Number(r.registration_number)).await?;
     if let Some(to) = &after.data.contacts.email {
         let text = format!(
             "l'operazione di {} della registrazione n. {} è stata completata. Le Sue credenziali sono attive{}.",
@@ -277,16 +248,11 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
         );
         if let Ok(m) = mail::confirmation(&desk.mail_from, to, &after, "Sistema Piemonte: operazione completata", &text)
         {
-            let outcome = if desk.mailer.send(m).await.is_ok() { "ok" } else { "error" };
-            record(
-                &client,
-                "citizen activate",
-                "email",
-                r.fiscal_code.clone(),
-                json!({ "message": "activation-confirmation" }),
-                outcome,
-            )
-            .await?;
+            let outcome = if desk.mailer.send(m).await.is_ok() { Outcome::Ok } else { Outcome::Error };
+            let entry = Entry::new(AuditEvent::Email, Target::registration(&r))
+                .details(json!({ "message": "activation-confirmation" }))
+                .outcome(outcome);
+            record(&client, "citizen activate", entry).await?;
         }
     }
     Ok(Activated {
@@ -298,13 +264,6 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
     })
 }
 
-/// How a revocation arrived.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Channel {
-    Online,
-    RegisteredLetter { protocol: String },
-}
-
 /// Disables the credentials and erases the personal data of a registration at once, keeping a
 /// pseudonymous tombstone (keyed hash of the fiscal code). Data in CIA and AURA is not touched.
 pub async fn erase(
@@ -314,19 +273,7 @@ pub async fn erase(
     channel: &Channel,
 ) -> Result<()> {
     let fc_hash = tombstone_hash(&desk.key, &r.fiscal_code);
-    let (channel_name, protocol) = match channel {
-        Channel::Online => ("online", None),
-        Channel::RegisteredLetter { protocol } => ("registered-letter", Some(protocol.as_str())),
-    };
-    tx.execute(
-        "INSERT INTO revocations (registration_number, fiscal_code_hash, community, registered_at, channel, letter_protocol)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-        &[&r.registration_number, &fc_hash, &r.community.as_str(), &r.registered_at, &channel_name, &protocol],
-    )
-    .await?;
-    // Operations and delegates go with the registration (ON DELETE CASCADE).
-    tx.execute("DELETE FROM registrations WHERE registration_number = $1", &[&r.registration_number]).await?;
-    Ok(())
+    revocations::erase(tx, r.registration_number, &fc_hash, r.community, r.registered_at, channel).await
 }
 
 /// The pseudonym of a revoked citizen in the tombstones: a keyed hash of the fiscal code.
@@ -336,10 +283,9 @@ pub fn tombstone_hash(key: &SecretKey, fiscal_code: &str) -> Vec<u8> {
 
 /// Was this fiscal code revoked? (Answered from the tombstone, without keeping the code.)
 pub async fn was_revoked(db: &Database, desk: &Desk, fiscal_code: &str) -> Result<bool> {
-    let fc = parse_fiscal_code(fiscal_code)?;
+    let fc = FiscalCode::parse_input(fiscal_code)?;
     let hash = tombstone_hash(&desk.key, fc.as_str());
-    let client = db.client().await?;
-    Ok(client.query_opt("SELECT 1 FROM revocations WHERE fiscal_code_hash = $1", &[&hash]).await?.is_some())
+    revocations::exists(&db.client().await?, &hash).await
 }
 
 /// Completes a revocation booked at a desk with the revocation code.
@@ -359,10 +305,11 @@ pub async fn revoke(db: &Database, desk: &Desk, fiscal_code: &str, revocation_co
     .await?;
     let mut client = db.client().await?;
     let tx = client.transaction().await?;
-    operations::lock(&tx, r.registration_number).await?;
+    registrations::lock_number(&tx, r.registration_number).await?;
     erase(&tx, desk, &r, &Channel::Online).await?;
-    record(&tx, "citizen revoke", "citizen-revoke", format!("registration {}", r.registration_number), json!({}), "ok")
-        .await?;
+    // The fiscal code of an erased registration is not kept in the audit log either.
+    let target = Target::Input(format!("registration {}", r.registration_number));
+    record(&tx, "citizen revoke", Entry::new(AuditEvent::CitizenRevoke, target)).await?;
     tx.commit().await?;
     if let Some(to) = &r.data.contacts.email {
         let text = "la revoca delle Sue credenziali è stata completata: le credenziali sono disattivate e i dati personali forniti in registrazione sono stati cancellati.";

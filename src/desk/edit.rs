@@ -4,10 +4,11 @@
 use chrono::Utc;
 use serde_json::json;
 
-use crate::book::{check_delegate, find, require};
+use super::register::resolve_places;
+use super::{check_delegate, require};
+use crate::audit::{AuditEvent, Entry, Outcome, Target};
 use crate::domain::*;
 use crate::error::{Error, Result};
-use crate::register::resolve_places;
 use crate::session::Session;
 use crate::store::registrations::{self, Key};
 use crate::store::{operations, operators, reference};
@@ -36,43 +37,31 @@ async fn save(
     tx: &deadpool_postgres::Transaction<'_>,
     r: &Registration,
     mut data: PersonalData,
-    action: &str,
+    event: AuditEvent,
 ) -> Result<Registration> {
-    let fc = FiscalCode::parse(&r.fiscal_code).map_err(|e| Error::Invalid(e.to_string()))?;
-    let problems = data.problems(&fc, Utc::now().date_naive());
+    let problems = data.problems(&r.fiscal_code, Utc::now().date_naive());
     if !problems.is_empty() {
         return Err(Error::Invalid(problems.join("; ")));
     }
     resolve_places(tx, &mut data).await?;
     let changed = changed_fields(&r.data, &data);
     registrations::update_data(tx, r.registration_number, &data, &session.operator.id).await?;
-    session
-        .record(
-            tx,
-            action,
-            Some(r.fiscal_code.clone()),
-            json!({ "registration_number": r.registration_number, "fields": changed }),
-            None,
-            "ok",
-        )
-        .await?;
-    find(tx, &Key::Number(r.registration_number)).await
+    session.record(tx, Entry::new(event, Target::registration(r)).details(json!({ "fields": changed }))).await?;
+    registrations::find(tx, &Key::Number(r.registration_number)).await
 }
 
 /// Updates personal data; fields not given stay as they are. The community cannot change.
 pub async fn edit(session: &Session, key: &Key, changes: PersonalData) -> Result<Registration> {
     let mut client = session.db.client().await?;
     let tx = client.transaction().await?;
-    let number = find(&tx, key).await?.registration_number;
-    operations::lock(&tx, number).await?;
-    let r = find(&tx, &Key::Number(number)).await?;
+    let r = registrations::lock(&tx, key).await?;
     require(&r, Action::Edit)?;
     let mut data = r.data.clone();
     if changes.residence.province.is_some() || changes.residence.municipality.is_some() {
         return Err(Error::Invalid("the municipality of residence changes with `sportello change-residence`".into()));
     }
     data.overlay(changes);
-    let after = save(session, &tx, &r, data, "edit").await?;
+    let after = save(session, &tx, &r, data, AuditEvent::Edit).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -82,9 +71,8 @@ pub async fn edit_delegate(session: &Session, key: &Key, delegate: Delegate) -> 
     check_delegate(&delegate)?;
     let mut client = session.db.client().await?;
     let tx = client.transaction().await?;
-    let number = find(&tx, key).await?.registration_number;
-    operations::lock(&tx, number).await?;
-    let r = find(&tx, &Key::Number(number)).await?;
+    let r = registrations::lock(&tx, key).await?;
+    let number = r.registration_number;
     require(&r, Action::EditDelegate)?;
     let Some(op) = r.last_operation.as_ref().filter(|o| o.status == OperationStatus::Active) else {
         return Err(Error::Refused(format!(
@@ -92,17 +80,9 @@ pub async fn edit_delegate(session: &Session, key: &Key, delegate: Delegate) -> 
         )));
     };
     operations::put_delegate(&tx, op.id, &delegate).await?;
-    session
-        .record(
-            &tx,
-            "edit-delegate",
-            Some(r.fiscal_code.clone()),
-            json!({ "registration_number": number, "operation": op.kind, "kind": delegate.kind }),
-            None,
-            "ok",
-        )
-        .await?;
-    let after = find(&tx, &Key::Number(number)).await?;
+    let details = json!({ "operation": op.kind, "kind": delegate.kind });
+    session.record(&tx, Entry::new(AuditEvent::EditDelegate, Target::registration(&r)).details(details)).await?;
+    let after = registrations::find(&tx, &Key::Number(number)).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -124,12 +104,8 @@ pub struct NewResidence {
 pub async fn change_residence(session: &Session, key: &Key, new: NewResidence) -> Result<Registration> {
     let mut client = session.db.client().await?;
     let tx = client.transaction().await?;
-    let number = find(&tx, key).await?.registration_number;
-    operations::lock(&tx, number).await?;
-    let r = find(&tx, &Key::Number(number)).await?;
-    if r.state == State::Respinto {
-        return Err(Error::Refused(format!("registration {number} is rejected (respinto): view only")));
-    }
+    let r = registrations::lock(&tx, key).await?;
+    require(&r, Action::ChangeResidence)?;
     let province = reference::resolve_province(&tx, &new.province).await?;
     let municipality = if reference::is_abroad_province(&province) {
         reference::resolve_municipality(&tx, ABROAD_MUNICIPALITY, Some(&province)).await?
@@ -166,7 +142,7 @@ pub async fn change_residence(session: &Session, key: &Key, new: NewResidence) -
     if !missing.is_empty() {
         return Err(Error::Invalid(format!("the new residence lacks: {}", missing.join(", "))));
     }
-    let after = save(session, &tx, &r, data, "change-residence").await?;
+    let after = save(session, &tx, &r, data, AuditEvent::ChangeResidence).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -175,10 +151,9 @@ pub async fn change_residence(session: &Session, key: &Key, new: NewResidence) -
 /// The document shown must be the one on record (update it with `edit` first otherwise).
 pub async fn recover_username(session: &Session, key: &Key, document_number: &str) -> Result<String> {
     let client = session.db.client().await?;
-    let r = find(&client, key).await?;
+    let r = registrations::find(&client, key).await?;
     let on_record = r.data.document.number.as_deref().unwrap_or_default();
     let shown = document_number.trim();
-    let outcome = |o: &str| o.to_string();
     let result = if !on_record.eq_ignore_ascii_case(shown) {
         Err(Error::Refused(format!(
             "the document shown ({shown}) is not the one on record for registration {}: check it and update the record with `sportello edit` first",
@@ -193,15 +168,9 @@ pub async fn recover_username(session: &Session, key: &Key, document_number: &st
             ))),
         }
     };
+    let outcome = if result.is_ok() { Outcome::Ok } else { Outcome::Refused };
     session
-        .record(
-            &client,
-            "username-recovery",
-            Some(r.fiscal_code.clone()),
-            json!({ "registration_number": r.registration_number }),
-            None,
-            &outcome(if result.is_ok() { "ok" } else { "refused" }),
-        )
+        .record(&client, Entry::new(AuditEvent::UsernameRecovery, Target::registration(&r)).outcome(outcome))
         .await?;
     result
 }

@@ -7,6 +7,7 @@
 use chrono::Utc;
 use serde_json::json;
 
+use crate::audit::{AuditEvent, Entry, Outcome, Target};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::session::Session;
@@ -49,20 +50,16 @@ impl Draft {
 #[derive(Debug)]
 pub enum Prepared {
     /// A new registration can be made.
-    New(Draft),
+    New(Box<Draft>),
     /// The citizen is already registered with weak credentials: manage that record instead.
     AlreadyRegistered(Box<Registration>),
 }
 
-pub fn parse_fiscal_code(input: &str) -> Result<FiscalCode> {
-    FiscalCode::parse(input).map_err(|reason| Error::FiscalCode { input: input.trim().to_string(), reason })
-}
-
 /// Checks the variants of SPEC §5 and pre-fills from CIA, then AURA.
 pub async fn prepare(session: &Session, request: Request) -> Result<Prepared> {
-    let fiscal_code = parse_fiscal_code(&request.fiscal_code)?;
+    let fiscal_code = FiscalCode::parse_input(&request.fiscal_code)?;
     let client = session.db.client().await?;
-    let key = Key::FiscalCode(fiscal_code.to_string());
+    let key = Key::FiscalCode(fiscal_code.clone());
     if let Some(existing) = registrations::get(&client, &key).await? {
         if existing.strong {
             return Err(Error::Refused(format!(
@@ -70,16 +67,8 @@ pub async fn prepare(session: &Session, request: Request) -> Result<Prepared> {
                 existing.registration_number, existing.state
             )));
         }
-        session
-            .record(
-                &client,
-                "register",
-                Some(fiscal_code.to_string()),
-                json!({ "registration_number": existing.registration_number }),
-                None,
-                "exists",
-            )
-            .await?;
+        let entry = Entry::new(AuditEvent::Register, Target::registration(&existing)).outcome(Outcome::Exists);
+        session.record(&client, entry).await?;
         return Ok(Prepared::AlreadyRegistered(Box::new(existing)));
     }
     if let Some(username) = registry::legacy_account(&client, fiscal_code.as_str()).await? {
@@ -109,7 +98,7 @@ pub async fn prepare(session: &Session, request: Request) -> Result<Prepared> {
     data.residence.province = Some(province);
     data.residence.municipality = Some(municipality.istat_code.clone());
     data.residence.municipality_name = Some(municipality.name.clone());
-    Ok(Prepared::New(Draft { fiscal_code, community: request.community, data, source }))
+    Ok(Prepared::New(Box::new(Draft { fiscal_code, community: request.community, data, source })))
 }
 
 /// Validates the draft against the rules and the reference data, and writes it.
@@ -119,9 +108,7 @@ pub async fn register(session: &Session, draft: Draft) -> Result<Registration> {
     let tx = client.transaction().await?;
     let number = insert(&tx, session, draft).await?;
     tx.commit().await?;
-    registrations::get(&client, &Key::Number(number))
-        .await?
-        .ok_or_else(|| Error::Database(format!("registration {number} vanished after insert")))
+    registrations::find(&client, &Key::Number(number)).await
 }
 
 /// Checks a draft and inserts it, with its audit row, in the caller's transaction.
@@ -146,23 +133,17 @@ async fn insert(tx: &deadpool_postgres::Transaction<'_>, session: &Session, mut 
         &session.operator.id,
     )
     .await
-    .map_err(|e| match e {
+    .map_err(|e| {
         // Two desks registering the same person at once: the second one loses cleanly.
-        Error::Database(m) if m.contains("23505") => {
+        if e.is_unique_violation() {
             Error::Refused(format!("{} was registered meanwhile by another desk", draft.fiscal_code))
+        } else {
+            e
         }
-        other => other,
     })?;
-    session
-        .record(
-            tx,
-            "register",
-            Some(draft.fiscal_code.to_string()),
-            json!({ "registration_number": number, "prefilled_from": draft.source, "community": draft.community }),
-            None,
-            "ok",
-        )
-        .await?;
+    let target = Target::Registration { number, fiscal_code: draft.fiscal_code.to_string() };
+    let details = json!({ "prefilled_from": draft.source, "community": draft.community });
+    session.record(tx, Entry::new(AuditEvent::Register, target).details(details)).await?;
     Ok(number)
 }
 
@@ -199,16 +180,20 @@ pub(crate) async fn resolve_places(c: &impl deadpool_postgres::GenericClient, d:
 /// booking leaves no registration behind.
 pub async fn register_at_desk(
     session: &Session,
-    desk: &crate::handover::Desk,
+    desk: &crate::desk::handover::Desk,
     draft: Draft,
     delegate: Option<Delegate>,
     print_code: bool,
-) -> Result<crate::book::Booked> {
+) -> Result<crate::desk::book::Booked> {
     let mut client = session.db.client().await?;
     let tx = client.transaction().await?;
     let number = insert(&tx, session, draft).await?;
-    let request =
-        crate::book::Request { key: Key::Number(number), operation: OperationKind::Verification, delegate, print_code };
-    let pending = crate::book::book_in(&tx, session, desk, &request).await?;
+    let request = crate::desk::book::Request {
+        key: Key::Number(number),
+        operation: OperationKind::Verification,
+        delegate,
+        print_code,
+    };
+    let pending = crate::desk::book::book_in(&tx, session, desk, &request).await?;
     pending.commit(tx, session, desk).await
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use chrono::{Duration, Utc};
 use serde_json::json;
 
+use crate::audit::{AuditEvent, Entry, Outcome, Target};
 use crate::config::DeskSettings;
 use crate::domain::Registration;
 use crate::error::{Error, Result};
@@ -56,8 +57,16 @@ pub struct Staged {
 }
 
 impl Staged {
-    /// Renders each letter into its own PDF under `dir/<registration number>/`.
-    pub fn write(dir: &Path, registration_number: i64, letters: &[Letter]) -> Result<Staged> {
+    /// Renders each letter into its own PDF under `dir/<registration number>/`, on a blocking
+    /// thread (rendering and writing must not hold up the runtime's workers).
+    pub async fn write(dir: &Path, registration_number: i64, letters: Vec<Letter>) -> Result<Staged> {
+        let dir = dir.to_path_buf();
+        tokio::task::spawn_blocking(move || Staged::write_blocking(&dir, registration_number, &letters))
+            .await
+            .map_err(|e| Error::Internal(format!("rendering the letters failed: {e}")))?
+    }
+
+    fn write_blocking(dir: &Path, registration_number: i64, letters: &[Letter]) -> Result<Staged> {
         let dir = dir.join(registration_number.to_string());
         std::fs::create_dir_all(&dir).map_err(Error::io(format!("cannot create {}", dir.display())))?;
         // UTC, and saying so (the Z): the name sorts in time order and reads the same anywhere.
@@ -122,13 +131,13 @@ pub async fn send_code_email(
     let to = r.data.contacts.email.clone().unwrap_or_default();
     let result = desk.mailer.send(message).await;
     let (outcome, delivery) = match result {
-        Ok(via) => ("ok", Delivery::Emailed { to: to.clone(), via }),
-        Err(e) => ("error", Delivery::Failed { reason: e.to_string() }),
+        Ok(via) => (Outcome::Ok, Delivery::Emailed { to: to.clone(), via }),
+        Err(e) => (Outcome::Error, Delivery::Failed { reason: e.to_string() }),
     };
     if let Ok(client) = session.db.client().await {
-        let _ = session
-            .record(&client, "email", Some(r.fiscal_code.clone()), json!({ "message": what, "to": to }), None, outcome)
-            .await;
+        let entry =
+            Entry::new(AuditEvent::Email, Target::registration(r)).details(json!({ "message": what, "to": to }));
+        let _ = session.record(&client, entry.outcome(outcome)).await;
     }
     delivery
 }
@@ -137,14 +146,6 @@ pub async fn send_code_email(
 pub async fn record_prints(session: &Session, r: &Registration, paths: &[PathBuf]) -> Result<()> {
     let client = session.db.client().await?;
     let files: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    session
-        .record(
-            &client,
-            "print",
-            Some(r.fiscal_code.clone()),
-            json!({ "files": files }),
-            Some(paths.len() as i64),
-            "ok",
-        )
-        .await
+    let entry = Entry::new(AuditEvent::Print, Target::registration(r)).details(json!({ "files": files }));
+    session.record(&client, entry.count(paths.len())).await
 }

@@ -1,0 +1,235 @@
+//! `sportello man`: the manual pages, generated from the clap definitions (clap_mangen), one per
+//! command. They are also committed in `man/` (a test keeps them in sync) for packaging.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command as Process, Stdio};
+
+use clap::{Args, Command, CommandFactory};
+use clap_mangen::Man;
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+On a terminal the page is shown with man(1); otherwise, or with --roff,
+its roff source is printed. The pages are also installed by the Debian
+package (man sportello-book).
+
+Examples:
+  sportello man
+  sportello man book
+  sportello man db status
+  sportello man import-cia --roff > sportello-import-cia.1
+  sportello man --write man/")]
+pub struct ManArgs {
+    /// The command whose page to show (e.g. book, or db status); none: sportello's own page.
+    #[arg(value_name = "COMMAND", conflicts_with = "write")]
+    command: Vec<String>,
+    /// Print the roff source even on a terminal.
+    #[arg(long)]
+    roff: bool,
+    /// Write every page into this directory, as sportello*.1 files.
+    #[arg(long, value_name = "DIR")]
+    write: Option<PathBuf>,
+}
+
+/// sportello's command tree, built: global options propagated, display names set.
+fn tree() -> Command {
+    let mut cmd = crate::Cli::command();
+    cmd.build();
+    cmd
+}
+
+/// Every command that gets a page: sportello itself and each subcommand, depth first.
+fn pages(cmd: &Command, out: &mut Vec<Command>) {
+    out.push(cmd.clone());
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
+        pages(sub, out);
+    }
+}
+
+/// The page's name: `sportello`, `sportello-book`, `sportello-db-status`.
+fn page_name(cmd: &Command) -> String {
+    cmd.get_display_name().unwrap_or_else(|| cmd.get_name()).to_string()
+}
+
+/// Text for roff: backslashes, minus signs (so that flags copy as ASCII) and control characters.
+fn escape(line: &str) -> String {
+    let text = line.replace('\\', "\\e").replace('-', "\\-");
+    if text.starts_with('.') || text.starts_with('\'') { format!("\\&{text}") } else { text }
+}
+
+/// The text after the options (notes, examples, exit codes) in man's own layout: a line ending
+/// in ':' alone starts a section (`Examples:` becomes EXAMPLES), indented lines are kept as they
+/// are (commands are never refilled), the rest is filled text.
+fn after_help(cmd: &Command, w: &mut Vec<u8>) {
+    let Some(text) = cmd.get_after_long_help().or_else(|| cmd.get_after_help()) else { return };
+    let text = text.to_string();
+    let mut out = String::from(".SH NOTES\n");
+    let mut verbatim = false;
+    for line in text.lines() {
+        let indented = line.starts_with(' ');
+        if verbatim && !indented {
+            out.push_str(".fi\n.RE\n");
+            verbatim = false;
+        }
+        if line.trim().is_empty() {
+            out.push_str(".PP\n");
+        } else if !indented && line.ends_with(':') && !line.contains(". ") && line.split_whitespace().count() <= 3 {
+            out.push_str(&format!(".SH {}\n", escape(&line[..line.len() - 1].to_uppercase())));
+        } else if indented {
+            if !verbatim {
+                out.push_str(".RS 4\n.nf\n");
+                verbatim = true;
+            }
+            out.push_str(&escape(line.strip_prefix("  ").unwrap_or(line)));
+            out.push('\n');
+        } else {
+            out.push_str(&escape(line));
+            out.push('\n');
+        }
+    }
+    if verbatim {
+        out.push_str(".fi\n.RE\n");
+    }
+    // A page that starts with a section needs no empty NOTES before it.
+    let out = out.replace(".SH NOTES\n.SH ", ".SH ");
+    w.extend_from_slice(out.as_bytes());
+}
+
+/// One page, as roff.
+fn render(cmd: &Command, all: &[Command]) -> std::io::Result<Vec<u8>> {
+    // The version without commit and date: the committed pages stay the same from build to build.
+    let man = Man::new(cmd.clone())
+        .title(page_name(cmd))
+        .source(format!("sportello {}", env!("CARGO_PKG_VERSION")))
+        .manual("sportello manual");
+    let mut w = Vec::new();
+    man.render_title(&mut w)?;
+    man.render_name_section(&mut w)?;
+    man.render_synopsis_section(&mut w)?;
+    man.render_description_section(&mut w)?;
+    if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+        man.render_options_section(&mut w)?;
+    }
+    if cmd.get_subcommands().any(|s| !s.is_hide_set()) {
+        man.render_subcommands_section(&mut w)?;
+    }
+    after_help(cmd, &mut w);
+    let name = page_name(cmd);
+    let see: Vec<String> = all
+        .iter()
+        .map(page_name)
+        .filter(|n| *n != name && (n == "sportello" || n.starts_with(&format!("{name}-")) || name.starts_with(n)))
+        .map(|n| format!("\\fB{}\\fR(1)", escape(&n)))
+        .collect();
+    if !see.is_empty() {
+        w.extend_from_slice(format!(".SH \"SEE ALSO\"\n{}\n", see.join(", ")).as_bytes());
+    }
+    Ok(w)
+}
+
+/// Writes every page into `dir`; returns the files written.
+pub fn write_all(dir: &Path) -> sportello::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).map_err(sportello::Error::io(format!("cannot create {}", dir.display())))?;
+    let mut all = Vec::new();
+    pages(&tree(), &mut all);
+    let mut written = Vec::new();
+    for cmd in &all {
+        let path = dir.join(format!("{}.1", page_name(cmd)));
+        let page = render(cmd, &all).map_err(sportello::Error::io("cannot render the manual page"))?;
+        std::fs::write(&path, page).map_err(sportello::Error::io(format!("cannot write {}", path.display())))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+pub fn run(a: ManArgs) -> sportello::Result<i32> {
+    if let Some(dir) = &a.write {
+        for path in write_all(dir)? {
+            println!("{}", path.display());
+        }
+        return Ok(0);
+    }
+    let mut all = Vec::new();
+    pages(&tree(), &mut all);
+    let wanted = match a.command.as_slice() {
+        [] => "sportello".to_string(),
+        words => {
+            let joined = words.join("-");
+            if joined.starts_with("sportello") { joined } else { format!("sportello-{joined}") }
+        }
+    };
+    let Some(cmd) = all.iter().find(|c| page_name(c) == wanted) else {
+        let names: Vec<String> = all.iter().map(page_name).map(|n| n.replacen("sportello-", "", 1)).collect();
+        return Err(sportello::Error::NotFound(format!(
+            "no manual page for '{}'; there are: {}",
+            a.command.join(" "),
+            names[1..].join(", ")
+        )));
+    };
+    let page = render(cmd, &all).map_err(sportello::Error::io("cannot render the manual page"))?;
+    if !a.roff
+        && std::io::stdout().is_terminal()
+        && let Ok(mut child) = Process::new("man").args(["-l", "-"]).stdin(Stdio::piped()).spawn()
+    {
+        if let Some(mut stdin) = child.stdin.take() {
+            // man may quit before reading it all (q in the pager): not an error.
+            let _ = stdin.write_all(&page);
+        }
+        let status = child.wait().map_err(sportello::Error::io("cannot run man"))?;
+        return Ok(if status.success() { 0 } else { sportello::error::exit::FAILURE });
+    }
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(&page).and_then(|_| stdout.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+        r => r.map(|_| 0).map_err(sportello::Error::io("cannot write the manual page")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all() -> Vec<Command> {
+        let mut all = Vec::new();
+        pages(&tree(), &mut all);
+        all
+    }
+
+    #[test]
+    fn every_argument_is_described() {
+        let mut bare = Vec::new();
+        for cmd in all() {
+            for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+                if arg.get_help().is_none_or(|h| h.to_string().trim().is_empty()) {
+                    bare.push(format!("{} {}", page_name(&cmd), arg.get_id()));
+                }
+            }
+        }
+        assert!(bare.is_empty(), "arguments without a description: {bare:#?}");
+    }
+
+    #[test]
+    fn notes_and_examples_fit_80_columns_so_clap_never_wraps_them() {
+        let mut long = Vec::new();
+        for cmd in all() {
+            let text = cmd.get_after_long_help().or_else(|| cmd.get_after_help()).map(|t| t.to_string());
+            for line in text.unwrap_or_default().lines().filter(|l| l.chars().count() > 78) {
+                long.push(format!("{}: {line}", page_name(&cmd)));
+            }
+        }
+        assert!(long.is_empty(), "lines over 78 columns: {long:#?}");
+    }
+
+    #[test]
+    fn every_command_has_a_page_and_examples() {
+        let all = all();
+        assert!(all.len() > 20, "{}", all.len());
+        for cmd in &all {
+            let page = String::from_utf8(render(cmd, &all).unwrap()).unwrap();
+            assert!(page.starts_with(".ie") && page.contains(&format!(".TH {} 1", page_name(cmd))), "{page}");
+            let grouping = cmd.get_subcommands().next().is_some();
+            assert!(grouping || page.contains(".SH EXAMPLES\n"), "{} has no examples", page_name(cmd));
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! Booking an operation at the desk (SPEC §4, "prenota"): it hands the citizen fresh secrets,
+//! on paper (PIN, and the code when there is no email or the operator asks) and by email (the
+//! code).
+
+use std::path::PathBuf;
+
+use chrono::Utc;
+use serde::Serialize;
+use serde_json::json;
+
+use super::handover::{Delivery, Desk, Staged, record_prints, send_code_email};
+use super::{check_delegate, require};
+use crate::audit::{AuditEvent, Entry, Target};
+use crate::domain::*;
+use crate::error::{Error, Result};
+use crate::letters;
+use crate::mail;
+use crate::secrets::{self, CodeKind, Purpose, Secret};
+use crate::session::Session;
+use crate::store::registrations::{self, Key};
+use crate::store::{credentials, operations};
+
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub key: Key,
+    pub operation: OperationKind,
+    pub delegate: Option<Delegate>,
+    /// Print the activation (or revocation) code too, even when it is emailed.
+    pub print_code: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Booked {
+    pub registration_number: i64,
+    pub fiscal_code: FiscalCode,
+    pub operation: OperationKind,
+    pub letters: Vec<PathBuf>,
+    pub code: Delivery,
+}
+
+/// Emails the code when possible; otherwise (or on request, or on failure) writes its letter.
+/// Returns the delivery and any letter written.
+pub(crate) async fn deliver_code(
+    session: &Session,
+    desk: &Desk,
+    r: &Registration,
+    kind: CodeKind,
+    code: &Secret,
+    until: chrono::DateTime<Utc>,
+    print: bool,
+) -> Result<(Delivery, Vec<PathBuf>)> {
+    let email = r.data.contacts.email.clone();
+    let mut delivery = match (&email, print) {
+        (None, _) => Delivery::NoEmail,
+        (Some(_), true) => Delivery::Printed,
+        (Some(to), false) => match mail::code_message(kind, &desk.mail_from, to, r, code, until) {
+            Ok(m) => send_code_email(session, desk, r, kind.message_name(), m).await,
+            Err(e) => Delivery::Failed { reason: e.to_string() },
+        },
+    };
+    if matches!(delivery, Delivery::Emailed { .. }) {
+        return Ok((delivery, vec![]));
+    }
+    let letter = letters::code_letter(kind, r, code, until, Utc::now().date_naive());
+    let paths = Staged::write(&desk.letters_dir, r.registration_number, vec![letter]).await?.publish()?;
+    record_prints(session, r, &paths).await?;
+    if let Delivery::Failed { reason } = &mut delivery {
+        reason.push_str(" (the code is in the printed letter)");
+    }
+    Ok((delivery, paths))
+}
+
+/// Books an operation: replaces the active one, stores the new secrets' hashes, writes the
+/// PIN letter and the summary, and delivers the code. All database writes in one transaction;
+/// the letters become final only once it has committed.
+pub async fn book(session: &Session, desk: &Desk, req: Request) -> Result<Booked> {
+    let mut client = session.db.client().await?;
+    let tx = client.transaction().await?;
+    let pending = book_in(&tx, session, desk, &req).await?;
+    pending.commit(tx, session, desk).await
+}
+
+/// A booking written in a transaction not committed yet: its letters are staged, its code is
+/// still to be delivered.
+pub(crate) struct PendingBooking {
+    r: Registration,
+    op: OperationKind,
+    code: Secret,
+    until: chrono::DateTime<Utc>,
+    staged: Staged,
+    print_code: bool,
+}
+
+/// The database writes and the letters of a booking, in the caller's transaction.
+pub(crate) async fn book_in(
+    tx: &deadpool_postgres::Transaction<'_>,
+    session: &Session,
+    desk: &Desk,
+    req: &Request,
+) -> Result<PendingBooking> {
+    if let Some(d) = &req.delegate {
+        check_delegate(d)?;
+    }
+    let r = registrations::lock(tx, &req.key).await?;
+    let number = r.registration_number;
+    require(&r, Action::Book(req.operation))?;
+    let missing = r.data.missing_for_booking();
+    if !missing.is_empty() {
+        return Err(Error::Invalid(format!(
+            "registration {number} lacks mandatory fields for booking: {} (complete them with `sportello edit`)",
+            missing.join(", ")
+        )));
+    }
+
+    let op = req.operation;
+    let until = desk.expiry();
+    let pin = if op == OperationKind::Revocation { None } else { Some(secrets::new_pin()?) };
+    let code = secrets::new_code()?;
+    let pin_hash = pin.as_ref().map(|p| desk.key.hash(Purpose::Pin, &r.fiscal_code, p));
+    let revocation_hash =
+        (op == OperationKind::Revocation).then(|| desk.key.hash(Purpose::Revocation, &r.fiscal_code, &code));
+    let ente = &session.operator.ente;
+
+    let discarded = operations::discard_active(tx, number).await?;
+    let op_id = operations::insert(
+        tx,
+        number,
+        op,
+        ente,
+        &session.operator.id,
+        pin_hash.as_deref(),
+        revocation_hash.as_deref(),
+        until,
+    )
+    .await?;
+    if let Some(d) = &req.delegate {
+        operations::put_delegate(tx, op_id, d).await?;
+    }
+    if op == OperationKind::Revocation {
+        credentials::set_activation_code(tx, number, None, None).await?;
+    } else {
+        let hash = desk.key.hash(Purpose::Activation, &r.fiscal_code, &code);
+        credentials::set_activation_code(tx, number, Some(&hash), Some(until)).await?;
+        let state = transitions::after_handover(r.state);
+        credentials::mark_verified(tx, number, state, ente, &session.operator.id).await?;
+    }
+    let details = json!({ "operation": op, "replaced_active": discarded > 0,
+                          "delegate": req.delegate.as_ref().map(|d| d.kind) });
+    session.record(tx, Entry::new(AuditEvent::Book, Target::registration(&r)).details(details)).await?;
+    let r = registrations::find(tx, &Key::Number(number)).await?;
+    let today = Utc::now().date_naive();
+    let mut to_print = Vec::new();
+    if let Some(pin) = &pin {
+        to_print.push(letters::pin_letter(&r, pin, today, false));
+    }
+    to_print.push(letters::summary(&r, today));
+    let staged = Staged::write(&desk.letters_dir, number, to_print).await?;
+    Ok(PendingBooking { r, op, code, until, staged, print_code: req.print_code })
+}
+
+impl PendingBooking {
+    /// Commits the transaction, then makes the letters final and delivers the code.
+    pub(crate) async fn commit(
+        self,
+        tx: deadpool_postgres::Transaction<'_>,
+        session: &Session,
+        desk: &Desk,
+    ) -> Result<Booked> {
+        let PendingBooking { r, op, code, until, staged, print_code } = self;
+        if let Err(e) = tx.commit().await {
+            staged.discard();
+            return Err(e.into());
+        }
+        let mut paths = staged.publish()?;
+        record_prints(session, &r, &paths).await?;
+        let (delivery, more) = deliver_code(session, desk, &r, CodeKind::of(op), &code, until, print_code).await?;
+        paths.extend(more);
+        Ok(Booked {
+            registration_number: r.registration_number,
+            fiscal_code: r.fiscal_code,
+            operation: op,
+            letters: paths,
+            code: delivery,
+        })
+    }
+}

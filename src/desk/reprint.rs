@@ -1,0 +1,116 @@
+//! Reprints at the desk and new codes: the summary, the rules and the forms printed again, a
+//! new activation code (the PIN unchanged), a PIN letter by post.
+
+use std::path::PathBuf;
+
+use chrono::Utc;
+use serde::Serialize;
+use serde_json::json;
+
+use super::book::deliver_code;
+use super::handover::{Delivery, Desk, Staged, record_prints};
+use super::require;
+use crate::audit::{AuditEvent, Entry, Target};
+use crate::domain::*;
+use crate::error::{Error, Result};
+use crate::letters::{self, Letter};
+use crate::secrets::{self, CodeKind, Purpose, Secret};
+use crate::session::Session;
+use crate::store::registrations::{self, Key};
+use crate::store::{credentials, postal};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Regenerated {
+    pub registration_number: i64,
+    pub fiscal_code: FiscalCode,
+    pub letters: Vec<PathBuf>,
+    pub code: Delivery,
+}
+
+/// A new activation code at the desk: the PIN is unchanged, the old code stops working.
+pub async fn regenerate_code(session: &Session, desk: &Desk, key: &Key, print: bool) -> Result<Regenerated> {
+    let mut client = session.db.client().await?;
+    let tx = client.transaction().await?;
+    let r = registrations::lock(&tx, key).await?;
+    require(&r, Action::RegenerateCode)?;
+    let (code, until) = store_new_activation_code(&tx, desk, &r).await?;
+    let entry = Entry::new(AuditEvent::RegenerateCode, Target::registration(&r)).details(json!({ "channel": "desk" }));
+    session.record(&tx, entry).await?;
+    tx.commit().await?;
+    let (delivery, letters) = deliver_code(session, desk, &r, CodeKind::Activation, &code, until, print).await?;
+    Ok(Regenerated { registration_number: r.registration_number, fiscal_code: r.fiscal_code, letters, code: delivery })
+}
+
+/// Draws a new activation code and stores its hash (the caller's transaction).
+pub(crate) async fn store_new_activation_code(
+    tx: &impl deadpool_postgres::GenericClient,
+    desk: &Desk,
+    r: &Registration,
+) -> Result<(Secret, chrono::DateTime<Utc>)> {
+    let code = secrets::new_code()?;
+    let until = desk.expiry();
+    let hash = desk.key.hash(Purpose::Activation, &r.fiscal_code, &code);
+    credentials::set_activation_code(tx, r.registration_number, Some(&hash), Some(until)).await?;
+    Ok((code, until))
+}
+
+/// Documents that can be printed again. A PIN is never reprinted (a new PIN is a booking);
+/// the activation code is stored only as a hash, so "reprinting" it draws a new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reprint {
+    Summary,
+    Rules,
+    ProxyForm,
+    Guardianship,
+    ActivationCode,
+}
+
+/// Reprints documents of a registration; returns the files written.
+pub async fn print_letters(session: &Session, desk: &Desk, key: &Key, which: &[Reprint]) -> Result<Vec<PathBuf>> {
+    if which.is_empty() {
+        return Err(Error::Invalid(
+            "say what to print: --summary, --rules, --proxy-form, --guardianship, --activation-code".into(),
+        ));
+    }
+    let client = session.db.client().await?;
+    let r = registrations::find(&client, key).await?;
+    require(&r, Action::Print)?;
+    drop(client);
+    let today = Utc::now().date_naive();
+    let op = r.last_operation.as_ref().filter(|o| o.status == OperationStatus::Active);
+    let op_kind = op.map(|o| o.kind).unwrap_or(OperationKind::Verification);
+    let delegate = op.and_then(|o| o.delegate.as_ref());
+    let mut docs: Vec<Letter> = Vec::new();
+    for w in which {
+        match w {
+            Reprint::Summary => docs.push(letters::summary(&r, today)),
+            Reprint::Rules => docs.push(letters::rules(&r, today)),
+            Reprint::ProxyForm => docs.push(letters::proxy_form(&r, delegate, op_kind, today)),
+            Reprint::Guardianship => docs.push(letters::guardianship_declaration(&r, delegate, op_kind, today)),
+            Reprint::ActivationCode => {}
+        }
+    }
+    let mut paths = if docs.is_empty() {
+        vec![]
+    } else {
+        Staged::write(&desk.letters_dir, r.registration_number, docs).await?.publish()?
+    };
+    if !paths.is_empty() {
+        record_prints(session, &r, &paths).await?;
+    }
+    if which.contains(&Reprint::ActivationCode) {
+        paths.extend(regenerate_code(session, desk, key, true).await?.letters);
+    }
+    Ok(paths)
+}
+
+/// Asks for a PIN letter by post for a registration (a reprint request): the next postal run
+/// prints it with a new PIN.
+pub async fn request_pin_by_post(session: &Session, key: &Key) -> Result<i64> {
+    let client = session.db.client().await?;
+    let r = registrations::find(&client, key).await?;
+    require(&r, Action::PinByPost)?;
+    postal::queue(&client, r.registration_number, r.data.residence.province.as_deref()).await?;
+    session.record(&client, Entry::new(AuditEvent::PinByPost, Target::registration(&r))).await?;
+    Ok(r.registration_number)
+}

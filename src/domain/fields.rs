@@ -1,0 +1,323 @@
+//! The personal-data fields, declared once: each with its flag, its column, its Italian label,
+//! when it is mandatory, and where it lives in [`PersonalData`]. The record's overlay, the
+//! check of what is missing for a booking, parsing typed values, the store's columns, the
+//! command-line flags, `show` and the data summary all walk this table.
+
+use chrono::NaiveDate;
+
+use super::record::{PersonalData, check_email, check_postcode, clean_text, parse_date};
+use super::types::{DocType, Sex, Vocabulary};
+
+/// When a field must be filled before an operation can be booked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mandatory {
+    Always,
+    /// Only for a residence in Italy.
+    InItaly,
+    /// Only for a residence abroad.
+    Abroad,
+    Never,
+}
+
+/// The part of the record a field belongs to (the summary and `show` group by it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    Person,
+    Document,
+    Residence,
+    Domicile,
+    Contacts,
+    Notes,
+}
+
+/// A field's value, read.
+#[derive(Debug, Clone, Copy)]
+pub enum Value<'a> {
+    Text(&'a Option<String>),
+    Date(&'a Option<NaiveDate>),
+    Sex(&'a Option<Sex>),
+    DocType(&'a Option<DocType>),
+    Flag(&'a bool),
+}
+
+/// A field's value, to write.
+pub enum Slot<'a> {
+    Text(&'a mut Option<String>),
+    Date(&'a mut Option<NaiveDate>),
+    Sex(&'a mut Option<Sex>),
+    DocType(&'a mut Option<DocType>),
+    Flag(&'a mut bool),
+}
+
+/// How a text field is normalised when typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    Plain,
+    UpperCase,
+    Email,
+    Postcode,
+}
+
+/// One personal-data field.
+#[derive(Debug)]
+pub struct Field {
+    /// The command-line flag (`--first-name`), also the name in messages.
+    pub flag: &'static str,
+    /// The column of `registrations`.
+    pub column: &'static str,
+    /// The Italian label printed for people.
+    pub label: &'static str,
+    /// What an operator types (flag help).
+    pub help: &'static str,
+    pub group: Group,
+    pub mandatory: Mandatory,
+    pub shape: Shape,
+    pub get: fn(&PersonalData) -> Value<'_>,
+    pub slot: fn(&mut PersonalData) -> Slot<'_>,
+}
+
+macro_rules! fields {
+    ($($flag:literal, $column:literal, $label:literal, $group:ident, $mandatory:ident, $shape:ident, $kind:ident,
+       $($path:ident).+, $help:literal;)+) => {
+        /// Every personal-data field, in the order of the manual's detail page.
+        pub const FIELDS: &[Field] = &[
+            $(Field {
+                flag: $flag,
+                column: $column,
+                label: $label,
+                help: $help,
+                group: Group::$group,
+                mandatory: Mandatory::$mandatory,
+                shape: Shape::$shape,
+                get: |d| Value::$kind(&d.$($path).+),
+                slot: |d| Slot::$kind(&mut d.$($path).+),
+            },)+
+        ];
+    };
+}
+
+fields! {
+    "first-name", "first_name", "Nome", Person, Always, Plain, Text, person.first_name,
+        "First name(s), as on the identity document";
+    "last-name", "last_name", "Cognome", Person, Always, Plain, Text, person.last_name,
+        "Surname(s), as on the identity document";
+    "birth-date", "birth_date", "Data di nascita", Person, Always, Plain, Date, person.birth_date,
+        "Date of birth, YYYY-MM-DD or DD/MM/YYYY (must agree with the fiscal code)";
+    "sex", "sex", "Sesso", Person, Never, Plain, Sex, person.sex,
+        "Sex, M or F (must agree with the fiscal code)";
+    "doc-type", "doc_type", "Tipo documento", Document, Always, Plain, DocType, document.doc_type,
+        "Type of the identity document shown";
+    "doc-number", "doc_number", "Numero documento", Document, Always, UpperCase, Text, document.number,
+        "Number of the identity document";
+    "doc-issued", "doc_issued", "Data di rilascio", Document, Always, Plain, Date, document.issued,
+        "Issue date of the identity document, YYYY-MM-DD or DD/MM/YYYY";
+    "doc-issuer", "doc_issuer", "Rilasciato da", Document, Always, Plain, Text, document.issuer,
+        "Who issued the identity document (\"Rilasciato da\"), e.g. \"Comune di Torino\"";
+    "address", "res_address", "Indirizzo di residenza", Residence, Always, Plain, Text, residence.address,
+        "Street of residence (e.g. \"Via Roma\")";
+    "street-number", "res_street_number", "Numero civico", Residence, InItaly, Plain, Text, residence.street_number,
+        "Street number of the residence, with suffix and internal number if any (e.g. 23/B int. 4)";
+    "postcode", "res_postcode", "CAP", Residence, InItaly, Postcode, Text, residence.postcode,
+        "Postcode of the residence: 5 digits, one of the municipality's";
+    "province", "res_province", "Provincia di residenza", Residence, Always, Plain, Text, residence.province,
+        "Province of residence (code or name; EE or STATO ESTERO abroad)";
+    "municipality", "res_municipality", "Comune di residenza", Residence, Always, Plain, Text, residence.municipality,
+        "Municipality of residence (name, ISTAT or cadastral code; ESTERO abroad)";
+    "city", "res_city", "Città estera", Residence, Abroad, Plain, Text, residence.city,
+        "City of residence abroad";
+    "country", "res_country", "Stato estero", Residence, Abroad, Plain, Text, residence.country,
+        "Country of residence abroad (name or Z code)";
+    "dom-care-of", "dom_care_of", "Domicilio: presso", Domicile, Never, Plain, Text, domicile.care_of,
+        "Domicile: \"care of\" (c/o)";
+    "dom-address", "dom_address", "Domicilio: indirizzo", Domicile, Never, Plain, Text, domicile.address,
+        "Domicile: street";
+    "dom-street-number", "dom_street_number", "Domicilio: numero civico", Domicile, Never, Plain, Text,
+        domicile.street_number, "Domicile: street number";
+    "dom-province", "dom_province", "Domicilio: provincia", Domicile, Never, Plain, Text, domicile.province,
+        "Domicile: province (code or name)";
+    "dom-municipality", "dom_municipality", "Domicilio: comune", Domicile, Never, Plain, Text, domicile.municipality,
+        "Domicile: municipality (name, ISTAT or cadastral code)";
+    "dom-postcode", "dom_postcode", "Domicilio: CAP", Domicile, Never, Postcode, Text, domicile.postcode,
+        "Domicile: postcode (5 digits)";
+    "dom-send-mail", "dom_send_mail", "Corrispondenza al domicilio", Domicile, Never, Plain, Flag,
+        domicile.send_mail_here, "Send letters to the domicile rather than the residence";
+    "email", "email", "Email", Contacts, Always, Email, Text, contacts.email,
+        "Email address for the activation code (one address; no certified mail, PEC)";
+    "mobile", "mobile", "Cellulare", Contacts, Never, Plain, Text, contacts.mobile,
+        "Mobile phone number";
+    "phone", "phone", "Telefono", Contacts, Never, Plain, Text, contacts.phone,
+        "Landline phone number";
+    "note", "operator_note", "Comunicazione allo sportello", Notes, Never, Plain, Text, notes.operator_note,
+        "Note for the desk (\"comunicazione allo sportello\")";
+    "other-notes", "other_notes", "Altre note", Notes, Never, Plain, Text, notes.other_notes,
+        "Other notes";
+}
+
+/// The fields of a record worth showing, in table order, each with its value as text: the
+/// residence's fields that fit where the citizen lives, the domicile only when there is one,
+/// municipalities and countries by name.
+pub fn shown(d: &PersonalData) -> Vec<(&'static Field, String)> {
+    let abroad = d.residence.is_abroad();
+    let name_or =
+        |name: &Option<String>, code: &Option<String>| name.clone().or_else(|| code.clone()).unwrap_or_default();
+    FIELDS
+        .iter()
+        .filter(|f| match f.mandatory {
+            Mandatory::InItaly => !abroad,
+            Mandatory::Abroad => abroad,
+            _ => true,
+        })
+        .filter(|f| f.group != Group::Domicile || !d.domicile.is_empty())
+        .map(|f| {
+            let value = match f.column {
+                "res_municipality" => name_or(&d.residence.municipality_name, &d.residence.municipality),
+                "res_country" => name_or(&d.residence.country_name, &d.residence.country),
+                "dom_municipality" => name_or(&d.domicile.municipality_name, &d.domicile.municipality),
+                _ => f.display(d),
+            };
+            (f, value)
+        })
+        .collect()
+}
+
+impl Group {
+    /// The Italian heading of the group.
+    pub fn label(self) -> &'static str {
+        match self {
+            Group::Person => "Dati anagrafici",
+            Group::Document => "Documento d'identità",
+            Group::Residence => "Residenza",
+            Group::Domicile => "Domicilio",
+            Group::Contacts => "Contatti",
+            Group::Notes => "Note",
+        }
+    }
+}
+
+/// The field with this flag name.
+pub fn field(flag: &str) -> Option<&'static Field> {
+    FIELDS.iter().find(|f| f.flag == flag)
+}
+
+impl Field {
+    /// Is the field empty?
+    pub fn is_blank(&self, d: &PersonalData) -> bool {
+        match (self.get)(d) {
+            Value::Text(t) => t.as_deref().is_none_or(|s| s.trim().is_empty()),
+            Value::Date(v) => v.is_none(),
+            Value::Sex(v) => v.is_none(),
+            Value::DocType(v) => v.is_none(),
+            Value::Flag(b) => !*b,
+        }
+    }
+
+    /// Must it be filled for a booking, given where the citizen lives?
+    pub fn required(&self, abroad: bool) -> bool {
+        match self.mandatory {
+            Mandatory::Always => true,
+            Mandatory::InItaly => !abroad,
+            Mandatory::Abroad => abroad,
+            Mandatory::Never => false,
+        }
+    }
+
+    /// The value as text for people ("" when absent).
+    pub fn display(&self, d: &PersonalData) -> String {
+        match (self.get)(d) {
+            Value::Text(t) => t.clone().unwrap_or_default(),
+            Value::Date(v) => v.map(|d| d.format("%d/%m/%Y").to_string()).unwrap_or_default(),
+            Value::Sex(v) => v.map(|s| s.as_str().to_string()).unwrap_or_default(),
+            Value::DocType(v) => v.map(|t| t.label().to_string()).unwrap_or_default(),
+            Value::Flag(b) => if *b { "Sì" } else { "No" }.to_string(),
+        }
+    }
+
+    /// Parses a typed value into the field.
+    pub fn set(&self, d: &mut PersonalData, input: &str) -> Result<(), String> {
+        let text = clean_text(input);
+        let Some(text) = text else {
+            return Err(format!("{} cannot be empty", self.flag));
+        };
+        match (self.slot)(d) {
+            Slot::Text(t) => {
+                *t = Some(match self.shape {
+                    Shape::Plain => text,
+                    Shape::UpperCase => text.to_uppercase(),
+                    Shape::Email => {
+                        check_email(&text)?;
+                        text.to_lowercase()
+                    }
+                    Shape::Postcode => {
+                        check_postcode(&text)?;
+                        text
+                    }
+                })
+            }
+            Slot::Date(v) => *v = Some(parse_date(&text)?),
+            Slot::Sex(v) => *v = Some(Sex::parse(&text.to_uppercase()).ok_or("sex must be M or F")?),
+            Slot::DocType(v) => {
+                *v = Some(DocType::parse(&text).ok_or_else(|| {
+                    let names: Vec<&str> = DocType::all().iter().map(|d| d.as_str()).collect();
+                    format!("document type must be one of {}", names.join(", "))
+                })?)
+            }
+            Slot::Flag(b) => {
+                *b = match text.to_lowercase().as_str() {
+                    "y" | "yes" | "s" | "si" | "sì" | "true" | "1" => true,
+                    "n" | "no" | "false" | "0" => false,
+                    _ => return Err(format!("{} is yes or no", self.flag)),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Copies the field from `src` into `dst` when `src` has it.
+    pub fn overlay(&self, dst: &mut PersonalData, src: &mut PersonalData) {
+        match ((self.slot)(dst), (self.slot)(src)) {
+            (Slot::Text(d), Slot::Text(s)) if s.is_some() => *d = s.take(),
+            (Slot::Date(d), Slot::Date(s)) if s.is_some() => *d = s.take(),
+            (Slot::Sex(d), Slot::Sex(s)) if s.is_some() => *d = s.take(),
+            (Slot::DocType(d), Slot::DocType(s)) if s.is_some() => *d = s.take(),
+            (Slot::Flag(d), Slot::Flag(s)) => *d |= *s,
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_reads_what_it_writes() {
+        for f in FIELDS {
+            let mut d = PersonalData::default();
+            assert!(f.is_blank(&d), "{}", f.flag);
+            let sample = match (f.get)(&d) {
+                Value::Date(_) => "1980-01-31",
+                Value::Sex(_) => "F",
+                Value::DocType(_) => "passport",
+                Value::Flag(_) => "yes",
+                Value::Text(_) if f.shape == Shape::Email => "a@example.it",
+                Value::Text(_) if f.shape == Shape::Postcode => "10121",
+                Value::Text(_) => "Val d'Aosta",
+            };
+            f.set(&mut d, sample).unwrap_or_else(|e| panic!("{}: {e}", f.flag));
+            assert!(!f.is_blank(&d), "{}", f.flag);
+            // Exactly one field changed: the accessors point at distinct places.
+            let others = FIELDS.iter().filter(|g| g.flag != f.flag && !g.is_blank(&d)).count();
+            assert_eq!(others, 0, "{} also wrote another field", f.flag);
+            let mut into = PersonalData::default();
+            f.overlay(&mut into, &mut d.clone());
+            assert_eq!(f.display(&into), f.display(&d), "{}", f.flag);
+        }
+    }
+
+    #[test]
+    fn names_are_unique() {
+        for (i, f) in FIELDS.iter().enumerate() {
+            assert!(FIELDS[i + 1..].iter().all(|g| g.flag != f.flag && g.column != f.column), "{}", f.flag);
+        }
+    }
+}

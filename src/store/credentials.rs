@@ -1,0 +1,141 @@
+//! The credentials part of a registration: activation code, PIN, lockout, and what the
+//! citizen's online completion writes.
+
+use chrono::{DateTime, Utc};
+use deadpool_postgres::GenericClient;
+
+use crate::domain::State;
+use crate::domain::transitions::Change;
+use crate::error::Result;
+
+/// Sets the activation code in force (the old one stops working).
+pub async fn set_activation_code(
+    c: &impl GenericClient,
+    number: i64,
+    hash: Option<&[u8]>,
+    expires: Option<DateTime<Utc>>,
+) -> Result<()> {
+    c.execute(
+        "UPDATE registrations SET activation_code_hash = $2, activation_code_expires_at = $3, updated_at = now()
+         WHERE registration_number = $1",
+        &[&number, &hash, &expires],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The identity was checked in person at a desk of `ente` and the PIN handed over: the
+/// registration takes `state` (as [`crate::domain::transitions::after_handover`] decides).
+pub async fn mark_verified(
+    c: &impl GenericClient,
+    number: i64,
+    state: State,
+    ente: &str,
+    operator: &str,
+) -> Result<()> {
+    c.execute(
+        "UPDATE registrations SET
+             state = $4, verified_at = now(), verified_ente = $2, pin_possessed = true,
+             failed_attempts = 0, locked_at = NULL, updated_by = $3, updated_at = now()
+         WHERE registration_number = $1",
+        &[&number, &ente, &operator, &state.as_str()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The credentials part of a registration.
+pub struct Credentials {
+    pub state: State,
+    pub strong: bool,
+    pub username: Option<String>,
+    pub activation_code_hash: Option<Vec<u8>>,
+    pub activation_code_expires_at: Option<DateTime<Utc>>,
+    pub failed_attempts: i32,
+    pub locked: bool,
+}
+
+pub async fn credentials(c: &impl GenericClient, number: i64) -> Result<Option<Credentials>> {
+    let row = c
+        .query_opt(
+            "SELECT state, strong, username, activation_code_hash, activation_code_expires_at, failed_attempts,
+                    locked_at IS NOT NULL
+             FROM registrations WHERE registration_number = $1",
+            &[&number],
+        )
+        .await?;
+    Ok(row.map(|r| Credentials {
+        state: State::parse(r.get::<_, &str>(0)).expect("checked by the database"),
+        strong: r.get(1),
+        username: r.get(2),
+        activation_code_hash: r.get(3),
+        activation_code_expires_at: r.get(4),
+        failed_attempts: r.get(5),
+        locked: r.get(6),
+    }))
+}
+
+/// Counts a wrong code; locks the citizen out at `max`. Returns the new count.
+pub async fn count_failure(c: &impl GenericClient, number: i64, max: i32) -> Result<i32> {
+    Ok(c.query_one(
+        "UPDATE registrations SET failed_attempts = failed_attempts + 1,
+             locked_at = CASE WHEN failed_attempts + 1 >= $2 THEN now() ELSE locked_at END
+         WHERE registration_number = $1 RETURNING failed_attempts",
+        &[&number, &max],
+    )
+    .await?
+    .get(0))
+}
+
+/// Is a username taken by another registration?
+pub async fn username_taken(c: &impl GenericClient, username: &str, number: i64) -> Result<bool> {
+    Ok(c.query_opt(
+        "SELECT 1 FROM registrations WHERE lower(username) = lower($1) AND registration_number <> $2",
+        &[&username, &number],
+    )
+    .await?
+    .is_some())
+}
+
+/// What the citizen chose online (for a new account) and the PIN that becomes active.
+pub struct Completed<'a> {
+    pub change: Change,
+    pub username: Option<&'a str>,
+    pub password_hash: Option<&'a str>,
+    pub secret_question: Option<&'a str>,
+    pub secret_answer_hash: Option<&'a str>,
+    pub pin_hash: Option<&'a [u8]>,
+}
+
+/// Applies a completed operation to the registration (the caller closes the operation).
+pub async fn complete(c: &impl GenericClient, number: i64, done: &Completed<'_>) -> Result<()> {
+    let Change { state, strong, activated, promoted } = done.change;
+    c.execute(
+        "UPDATE registrations SET
+            state = $2, strong = $3,
+            activated_at = CASE WHEN $4 THEN now() ELSE activated_at END,
+            promoted_at = CASE WHEN $5 THEN now() ELSE promoted_at END,
+            username = COALESCE($6, username),
+            password_hash = COALESCE($7, password_hash),
+            secret_question = COALESCE($8, secret_question),
+            secret_answer_hash = COALESCE($9, secret_answer_hash),
+            pin_hash = $10,
+            activation_code_hash = NULL, activation_code_expires_at = NULL,
+            failed_attempts = 0, updated_at = now()
+         WHERE registration_number = $1",
+        &[
+            &number,
+            &state.as_str(),
+            &strong,
+            &activated,
+            &promoted,
+            &done.username,
+            &done.password_hash,
+            &done.secret_question,
+            &done.secret_answer_hash,
+            &done.pin_hash,
+        ],
+    )
+    .await?;
+    Ok(())
+}
