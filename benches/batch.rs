@@ -306,7 +306,8 @@ async fn main() {
     }
     // As after a restore: statistics, and the visibility map that lets a count of matches
     // read the index alone (autovacuum sets it within a minute of a bulk load anyway).
-    owner.batch_execute("VACUUM ANALYZE registrations; ANALYZE operations").await.unwrap();
+    owner.batch_execute("VACUUM ANALYZE registrations").await.unwrap();
+    owner.batch_execute("ANALYZE operations").await.unwrap();
     let total: i64 = owner.query_one("SELECT count(*) FROM registrations", &[]).await.unwrap().get(0);
     println!(
         "\nsearch over {total} registrations (loaded in {:.0} s), {queries} queries each, limit 50, total counted (up to 10,000), audit row included",
