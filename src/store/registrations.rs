@@ -290,6 +290,24 @@ fn key_pattern(input: &str) -> String {
     like_escaped(&crate::search_key::search_key(input.trim()))
 }
 
+/// The keys that start with `prefix`, as a range in byte order: `[prefix, successor)`, no upper
+/// bound when there is no successor. A range, unlike a LIKE, can only be served by the ordered
+/// index (never the trigrams), and the planner estimates it from the histogram.
+fn key_range(prefix: &str) -> (String, Option<String>) {
+    let mut upper: Vec<char> = prefix.chars().collect();
+    while let Some(last) = upper.pop() {
+        let next = match last {
+            '\u{D7FF}' => Some('\u{E000}'),
+            c => char::from_u32(c as u32 + 1),
+        };
+        if let Some(next) = next {
+            upper.push(next);
+            return (prefix.to_string(), Some(upper.into_iter().collect()));
+        }
+    }
+    (prefix.to_string(), None)
+}
+
 type Params = Vec<Box<dyn ToSql + Sync + Send>>;
 
 /// The WHERE clause of a search and its parameters.
@@ -311,10 +329,19 @@ fn search_conditions(f: &SearchFilter) -> (String, Params) {
             add("r.fiscal_code LIKE ?", Box::new(like_pattern(&v)));
         }
     }
-    // A prefix walks the name-ordered index (the keys are in byte order); a pattern starting
-    // with `*` uses the trigrams.
+    // A surname prefix walks the name-ordered index (the keys are in byte order) as a range; a
+    // pattern with `*` uses the trigrams.
     if let Some(v) = &f.last_name {
-        add("r.last_name_key LIKE ?", Box::new(key_pattern(v)));
+        let key = crate::search_key::search_key(v.trim());
+        if key.contains('*') {
+            add("r.last_name_key LIKE ?", Box::new(key_pattern(v)));
+        } else {
+            let (from, to) = key_range(&key);
+            add("r.last_name_key >= ?", Box::new(from));
+            if let Some(to) = to {
+                add("r.last_name_key < ?", Box::new(to));
+            }
+        }
     }
     if let Some(v) = &f.first_name {
         add("r.first_name_key LIKE ?", Box::new(key_pattern(v)));
@@ -426,4 +453,18 @@ pub async fn get_many(c: &impl GenericClient, numbers: &[i64]) -> Result<Vec<Reg
         columns()
     );
     Ok(c.query(&sql, &[&numbers]).await?.iter().map(from_row).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_range;
+
+    #[test]
+    fn a_prefix_is_the_range_up_to_its_successor() {
+        assert_eq!(key_range("ROSSI"), ("ROSSI".into(), Some("ROSSJ".into())));
+        assert_eq!(key_range(""), (String::new(), None));
+        assert_eq!(key_range("A\u{10FFFF}"), ("A\u{10FFFF}".into(), Some("B".into())));
+        assert_eq!(key_range("\u{D7FF}"), ("\u{D7FF}".into(), Some("\u{E000}".into())));
+        assert_eq!(key_range("\u{10FFFF}"), ("\u{10FFFF}".into(), None));
+    }
 }
