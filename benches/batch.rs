@@ -101,22 +101,25 @@ async fn main() {
     admin.batch_execute("CREATE DATABASE bench").await.unwrap();
     let config = cluster.config("bench");
     store::migrate(&config).await.unwrap();
-    let db = Database::with_config(config.clone()).await.unwrap();
-    sportello::operators::add(
-        &db,
-        None,
+    // The OS user running the benchmark is its operator (peer authentication), the first
+    // administrator with every role, as on the embedded default.
+    let me = sportello::store::embedded::os_user().unwrap();
+    sportello::operators::bootstrap(
+        &config,
         sportello::operators::NewOperator {
-            id: "bench".into(),
+            id: me.clone(),
             full_name: "Benchmark".into(),
             ente: "CSI".into(),
             fse: false,
             provinces: vec!["TO".into()],
             municipalities: vec![],
+            roles: sportello::domain::Role::ALL.to_vec(),
         },
     )
     .await
     .unwrap();
-    let session = Session::open(db.clone(), Some("bench"), "bench").await.unwrap();
+    let db = Database::with_configs(cluster.login_config("bench", &me), config.clone()).await.unwrap();
+    let session = Session::open(db.clone(), None, "bench").await.unwrap();
     let owner = store::connect(&config).await.unwrap();
     let municipalities: Vec<String> = owner
         .query("SELECT istat_code FROM municipalities WHERE province <> 'EE' ORDER BY 1", &[])

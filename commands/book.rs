@@ -67,6 +67,12 @@ pub fn delivery(d: &Delivery) {
     }
 }
 
+impl BookArgs {
+    pub fn audit(&self) -> sportello::audit::Target {
+        self.target.audit()
+    }
+}
+
 pub async fn run(env: &Env, a: BookArgs) -> sportello::Result<i32> {
     let request = book::Request {
         key: a.target.key()?,

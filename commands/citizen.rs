@@ -64,8 +64,26 @@ pub struct RevokeArgs {
     code: String,
 }
 
+impl CitizenCommand {
+    pub fn name(&self) -> &'static str {
+        match self {
+            CitizenCommand::Activate(_) => "citizen activate",
+            CitizenCommand::Revoke(_) => "citizen revoke",
+        }
+    }
+
+    pub fn audit(&self) -> sportello::audit::Target {
+        let cf = match self {
+            CitizenCommand::Activate(a) => &a.cf,
+            CitizenCommand::Revoke(a) => &a.cf,
+        };
+        crate::people::requested(Some(cf), None)
+    }
+}
+
 pub async fn run(env: &Env, cmd: CitizenCommand) -> sportello::Result<i32> {
-    let db = env.database().await?;
+    // The portal's own login, with the portal role (refused and recorded otherwise).
+    let db = env.session().await?.db;
     let desk = env.desk()?;
     match cmd {
         CitizenCommand::Activate(a) => {

@@ -210,3 +210,28 @@ pub async fn print(env: &Env, a: PrintArgs) -> sportello::Result<i32> {
     }
     Ok(0)
 }
+
+impl RegenerateArgs {
+    /// The helpdesk's mailbox run is a command of its own (another role).
+    pub fn command(&self) -> &'static str {
+        if self.mailbox.is_some() { "regenerate-code --mailbox" } else { "regenerate-code" }
+    }
+
+    pub fn audit(&self) -> sportello::audit::Target {
+        match &self.mailbox {
+            Some(dir) => sportello::audit::Target::Input(dir.display().to_string()),
+            None => crate::people::requested(self.cf.as_deref(), self.number),
+        }
+    }
+}
+
+impl PrintArgs {
+    /// The postal run is a command of its own (another role).
+    pub fn command(&self) -> &'static str {
+        if self.postal_run { "print-letters --postal-run" } else { "print-letters" }
+    }
+
+    pub fn audit(&self) -> sportello::audit::Target {
+        crate::people::requested(self.cf.as_deref(), self.number)
+    }
+}

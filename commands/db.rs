@@ -152,10 +152,16 @@ pub async fn run(env: &Env, cmd: DbCommand) -> sportello::Result<i32> {
         DbCommand::Status => status(env).await,
         DbCommand::Start => {
             let cluster = embedded_only(env, "start")?;
+            if !cluster.is_mine() {
+                return Err(sportello::Error::Refused(format!(
+                    "only the OS user who created the embedded database ({}) starts it",
+                    cluster.owner().unwrap_or_default()
+                )));
+            }
             tokio::task::spawn_blocking(move || cluster.start())
                 .await
                 .map_err(|e| sportello::Error::Unavailable(e.to_string()))??;
-            env.database().await?;
+            env.location.prepare().await?;
             println!("embedded database running and migrated");
             Ok(0)
         }

@@ -137,3 +137,27 @@ pub async fn username(env: &Env, a: UsernameArgs) -> sportello::Result<i32> {
     println!("{username}");
     Ok(0)
 }
+
+impl EditArgs {
+    pub fn audit(&self) -> sportello::audit::Target {
+        self.target.audit()
+    }
+}
+
+impl EditDelegateArgs {
+    pub fn audit(&self) -> sportello::audit::Target {
+        self.target.audit()
+    }
+}
+
+impl ChangeResidenceArgs {
+    pub fn audit(&self) -> sportello::audit::Target {
+        self.target.audit()
+    }
+}
+
+impl UsernameArgs {
+    pub fn audit(&self) -> sportello::audit::Target {
+        self.target.audit()
+    }
+}

@@ -109,3 +109,9 @@ pub async fn run(env: &Env, source: Source, a: ImportArgs) -> sportello::Result<
     }
     Ok(if report.rejected.is_empty() { exit::OK } else { exit::WITH_REJECTS })
 }
+
+impl ImportArgs {
+    pub fn audit(&self) -> sportello::audit::Target {
+        sportello::audit::Target::Input(self.file.display().to_string())
+    }
+}

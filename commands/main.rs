@@ -29,6 +29,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{ArgAction, Parser, Subcommand};
+use sportello::audit::Target;
 use sportello::config::DeskSettings;
 use sportello::desk::handover::Desk;
 use sportello::error::exit;
@@ -46,15 +47,19 @@ pub const GLOBAL: &str = "Global options";
 const AFTER_HELP: &str = "\
 Examples:
   sportello db start
-  sportello operator add mrossi --name 'Maria Rossi' \\
-      --ente 'ASL TO4' --province TO
-  export SPORTELLO_OPERATOR=mrossi
+  sportello operator bootstrap --name 'Maria Rossi' \\
+      --ente 'ASL TO4' --province TO --role desk
   sportello register --cf RSSMRA85T10L219G --province TO \\
       --municipality Torino --email mario.rossi@example.it
   sportello search --last-name ross --province TO --format json
   sportello show --cf RSSMRA85T10L219G
   sportello book --cf RSSMRA85T10L219G --operation pin
   sportello man book
+
+The operator is the login the database authenticated: the OS user
+on the embedded database (peer authentication), the certificate's CN
+or the SCRAM user on a server. Each command needs a role (desk,
+helpdesk, batch, admin, auditor, portal): `sportello operator whoami`.
 
 Settings come from the flags, else the environment (SPORTELLO_*), else
 the files /etc/sportello/config.toml and then
@@ -77,7 +82,8 @@ pub struct Cli {
     #[arg(long, env = "SPORTELLO_HOME", global = true, value_name = "DIR", help_heading = GLOBAL)]
     home: Option<PathBuf>,
 
-    /// The acting operator, stamped on every write and audit record.
+    /// Assert who you are: accepted only when it is the operator the database authenticated
+    /// (refused, and recorded, otherwise). The operator is never chosen by this flag.
     #[arg(long, env = "SPORTELLO_OPERATOR", global = true, value_name = "ID", help_heading = GLOBAL)]
     operator: Option<String>,
 
@@ -156,13 +162,13 @@ impl Command {
             Command::Search(_) => "search",
             Command::Show(_) => "show",
             Command::Book(_) => "book",
-            Command::RegenerateCode(_) => "regenerate-code",
-            Command::PrintLetters(_) => "print-letters",
+            Command::RegenerateCode(a) => a.command(),
+            Command::PrintLetters(a) => a.command(),
             Command::Edit(_) => "edit",
             Command::EditDelegate(_) => "edit-delegate",
             Command::ChangeResidence(_) => "change-residence",
             Command::Username(_) => "username",
-            Command::Citizen(_) => "citizen",
+            Command::Citizen(c) => c.name(),
             Command::Revoke(_) => "revoke",
             Command::Runs(_) => "runs",
             Command::Audit(_) => "audit",
@@ -173,15 +179,45 @@ impl Command {
             Command::Man(_) => "man",
         }
     }
+
+    /// What the command names (a registration, an operator, a file), for the audit row of a
+    /// refusal before it is looked up.
+    fn target(&self) -> Target {
+        match self {
+            Command::Operator(op) => op.target(),
+            Command::Register(a) => a.audit(),
+            Command::Show(a) => a.audit(),
+            Command::Book(a) => a.audit(),
+            Command::RegenerateCode(a) => a.audit(),
+            Command::PrintLetters(a) => a.audit(),
+            Command::Edit(a) => a.audit(),
+            Command::EditDelegate(a) => a.audit(),
+            Command::ChangeResidence(a) => a.audit(),
+            Command::Username(a) => a.audit(),
+            Command::Revoke(a) => a.audit(),
+            Command::ImportCia(a) | Command::ImportAura(a) => a.audit(),
+            Command::Citizen(c) => c.audit(),
+            Command::Db(_)
+            | Command::Search(_)
+            | Command::Runs(_)
+            | Command::Audit(_)
+            | Command::Reference(_)
+            | Command::Completions(_)
+            | Command::Man(_) => Target::None,
+        }
+    }
 }
 
 /// What every command gets: where the database is, who acts, how to print.
 pub struct Env {
     pub home: PathBuf,
     pub location: Location,
+    /// The operator named by --operator / SPORTELLO_OPERATOR: only checked against the login.
     pub operator: Option<String>,
     pub format: Format,
     pub command: &'static str,
+    /// What the command names, for the audit row of a refusal.
+    pub target: Target,
 }
 
 impl Env {
@@ -194,9 +230,10 @@ impl Env {
         Desk::open(&DeskSettings::from_env(&self.home, &self.location)?)
     }
 
-    /// Opens the database and the acting operator's session.
+    /// Opens the database and the session of the operator it authenticated, refusing (and
+    /// recording) one without the command's role.
     pub async fn session(&self) -> sportello::Result<Session> {
-        Session::open(self.database().await?, self.operator.as_deref(), self.command).await
+        Session::open_for(self.database().await?, self.operator.as_deref(), self.command, self.target.clone()).await
     }
 }
 
@@ -219,6 +256,7 @@ async fn run(cli: Cli) -> sportello::Result<i32> {
         operator: cli.operator.clone(),
         format: cli.format,
         command: cli.command.name(),
+        target: cli.command.target(),
     };
     match cli.command {
         Command::Db(c) => db::run(&env, c).await,

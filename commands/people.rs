@@ -22,6 +22,22 @@ impl Target {
     pub fn key(&self) -> sportello::Result<Key> {
         sportello::desk::search::key(self.cf.as_deref(), self.number)
     }
+
+    /// The registration as named, for the audit row of a refusal.
+    pub fn audit(&self) -> sportello::audit::Target {
+        requested(self.cf.as_deref(), self.number)
+    }
+}
+
+/// A registration as a command line names it (fiscal code or number), for the audit row of a
+/// refusal before it is looked up.
+pub fn requested(cf: Option<&str>, number: Option<i64>) -> sportello::audit::Target {
+    use sportello::audit::Target as Audit;
+    match (cf, number) {
+        (Some(cf), _) => Audit::Requested(cf.trim().to_uppercase()),
+        (None, Some(n)) => Audit::Requested(n.to_string()),
+        (None, None) => Audit::None,
+    }
 }
 
 /// Personal data as flags, one per field of the domain's table (`sportello::domain::fields`)

@@ -74,6 +74,12 @@ fn prompt_missing(data: &mut PersonalData, missing: &[&str]) -> sportello::Resul
     Ok(())
 }
 
+impl RegisterArgs {
+    pub fn audit(&self) -> sportello::audit::Target {
+        crate::people::requested(Some(&self.cf), None)
+    }
+}
+
 pub async fn run(env: &Env, a: RegisterArgs) -> sportello::Result<i32> {
     let request = Request {
         fiscal_code: a.cf.clone(),

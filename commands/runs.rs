@@ -160,3 +160,12 @@ pub async fn revoke(env: &Env, a: RevokeArgs) -> sportello::Result<i32> {
         Outcome::Invalid { reason } => Err(sportello::Error::Invalid(reason)),
     }
 }
+
+impl RevokeArgs {
+    pub fn audit(&self) -> sportello::audit::Target {
+        match &self.letters {
+            Some(file) => sportello::audit::Target::Input(file.display().to_string()),
+            None => crate::people::requested(self.cf.as_deref(), None),
+        }
+    }
+}

@@ -73,6 +73,12 @@ pub fn fields(d: &Detail) -> Vec<(&'static str, String)> {
     f
 }
 
+impl ShowArgs {
+    pub fn audit(&self) -> sportello::audit::Target {
+        crate::people::requested(self.cf.as_deref(), self.number)
+    }
+}
+
 pub async fn run(env: &Env, a: ShowArgs) -> sportello::Result<i32> {
     let key = search::key(a.cf.as_deref(), a.number)?;
     let detail = in_session(env, async |s| search::show(s, &key).await).await?;

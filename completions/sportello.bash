@@ -217,11 +217,32 @@ _sportello() {
             sportello__subcmd__help__subcmd__operator,add)
                 cmd="sportello__subcmd__help__subcmd__operator__subcmd__add"
                 ;;
+            sportello__subcmd__help__subcmd__operator,bootstrap)
+                cmd="sportello__subcmd__help__subcmd__operator__subcmd__bootstrap"
+                ;;
+            sportello__subcmd__help__subcmd__operator,competence)
+                cmd="sportello__subcmd__help__subcmd__operator__subcmd__competence"
+                ;;
+            sportello__subcmd__help__subcmd__operator,disable)
+                cmd="sportello__subcmd__help__subcmd__operator__subcmd__disable"
+                ;;
+            sportello__subcmd__help__subcmd__operator,enable)
+                cmd="sportello__subcmd__help__subcmd__operator__subcmd__enable"
+                ;;
+            sportello__subcmd__help__subcmd__operator,grant)
+                cmd="sportello__subcmd__help__subcmd__operator__subcmd__grant"
+                ;;
             sportello__subcmd__help__subcmd__operator,list)
                 cmd="sportello__subcmd__help__subcmd__operator__subcmd__list"
                 ;;
+            sportello__subcmd__help__subcmd__operator,revoke-role)
+                cmd="sportello__subcmd__help__subcmd__operator__subcmd__revoke__subcmd__role"
+                ;;
             sportello__subcmd__help__subcmd__operator,show)
                 cmd="sportello__subcmd__help__subcmd__operator__subcmd__show"
+                ;;
+            sportello__subcmd__help__subcmd__operator,whoami)
+                cmd="sportello__subcmd__help__subcmd__operator__subcmd__whoami"
                 ;;
             sportello__subcmd__help__subcmd__reference,countries)
                 cmd="sportello__subcmd__help__subcmd__reference__subcmd__countries"
@@ -235,17 +256,53 @@ _sportello() {
             sportello__subcmd__operator,add)
                 cmd="sportello__subcmd__operator__subcmd__add"
                 ;;
+            sportello__subcmd__operator,bootstrap)
+                cmd="sportello__subcmd__operator__subcmd__bootstrap"
+                ;;
+            sportello__subcmd__operator,competence)
+                cmd="sportello__subcmd__operator__subcmd__competence"
+                ;;
+            sportello__subcmd__operator,disable)
+                cmd="sportello__subcmd__operator__subcmd__disable"
+                ;;
+            sportello__subcmd__operator,enable)
+                cmd="sportello__subcmd__operator__subcmd__enable"
+                ;;
+            sportello__subcmd__operator,grant)
+                cmd="sportello__subcmd__operator__subcmd__grant"
+                ;;
             sportello__subcmd__operator,help)
                 cmd="sportello__subcmd__operator__subcmd__help"
                 ;;
             sportello__subcmd__operator,list)
                 cmd="sportello__subcmd__operator__subcmd__list"
                 ;;
+            sportello__subcmd__operator,revoke-role)
+                cmd="sportello__subcmd__operator__subcmd__revoke__subcmd__role"
+                ;;
             sportello__subcmd__operator,show)
                 cmd="sportello__subcmd__operator__subcmd__show"
                 ;;
+            sportello__subcmd__operator,whoami)
+                cmd="sportello__subcmd__operator__subcmd__whoami"
+                ;;
             sportello__subcmd__operator__subcmd__help,add)
                 cmd="sportello__subcmd__operator__subcmd__help__subcmd__add"
+                ;;
+            sportello__subcmd__operator__subcmd__help,bootstrap)
+                cmd="sportello__subcmd__operator__subcmd__help__subcmd__bootstrap"
+                ;;
+            sportello__subcmd__operator__subcmd__help,competence)
+                cmd="sportello__subcmd__operator__subcmd__help__subcmd__competence"
+                ;;
+            sportello__subcmd__operator__subcmd__help,disable)
+                cmd="sportello__subcmd__operator__subcmd__help__subcmd__disable"
+                ;;
+            sportello__subcmd__operator__subcmd__help,enable)
+                cmd="sportello__subcmd__operator__subcmd__help__subcmd__enable"
+                ;;
+            sportello__subcmd__operator__subcmd__help,grant)
+                cmd="sportello__subcmd__operator__subcmd__help__subcmd__grant"
                 ;;
             sportello__subcmd__operator__subcmd__help,help)
                 cmd="sportello__subcmd__operator__subcmd__help__subcmd__help"
@@ -253,8 +310,14 @@ _sportello() {
             sportello__subcmd__operator__subcmd__help,list)
                 cmd="sportello__subcmd__operator__subcmd__help__subcmd__list"
                 ;;
+            sportello__subcmd__operator__subcmd__help,revoke-role)
+                cmd="sportello__subcmd__operator__subcmd__help__subcmd__revoke__subcmd__role"
+                ;;
             sportello__subcmd__operator__subcmd__help,show)
                 cmd="sportello__subcmd__operator__subcmd__help__subcmd__show"
+                ;;
+            sportello__subcmd__operator__subcmd__help,whoami)
+                cmd="sportello__subcmd__operator__subcmd__help__subcmd__whoami"
                 ;;
             sportello__subcmd__reference,countries)
                 cmd="sportello__subcmd__reference__subcmd__countries"
@@ -328,7 +391,7 @@ _sportello() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "register search view book regenerate-code print email edit edit-delegate change-residence username-recovery pin-by-post operator-add operator-list operator-view audit-list runs import-cia import-aura postal-run helpdesk-mailbox revoke-letter revoke-letters citizen-wrong-code citizen-activate citizen-revoke command" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "register search view book regenerate-code print email edit edit-delegate change-residence username-recovery pin-by-post operator-add operator-enable operator-disable operator-competence operator-revoke-role operator-grant operator-list operator-view audit-list runs import-cia import-aura postal-run helpdesk-mailbox revoke-letter revoke-letters citizen-wrong-code citizen-activate citizen-revoke command" -- "${cur}"))
                     return 0
                     ;;
                 --target)
@@ -1443,7 +1506,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__help__subcmd__operator)
-            opts="add list show"
+            opts="bootstrap add grant revoke-role competence disable enable list show whoami"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1457,6 +1520,76 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__help__subcmd__operator__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__help__subcmd__operator__subcmd__bootstrap)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__help__subcmd__operator__subcmd__competence)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__help__subcmd__operator__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__help__subcmd__operator__subcmd__enable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__help__subcmd__operator__subcmd__grant)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1484,7 +1617,35 @@ _sportello() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sportello__subcmd__help__subcmd__operator__subcmd__revoke__subcmd__role)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sportello__subcmd__help__subcmd__operator__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__help__subcmd__operator__subcmd__whoami)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1801,7 +1962,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__operator)
-            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help add list show help"
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help bootstrap add grant revoke-role competence disable enable list show whoami help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1831,7 +1992,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__operator__subcmd__add)
-            opts="-v -q -h --name --ente --fse --province --municipality --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --name --ente --fse --province --municipality --role --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1845,6 +2006,98 @@ _sportello() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --province)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --municipality)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__operator__subcmd__bootstrap)
+            opts="-v -q -h --name --ente --fse --province --municipality --role --database-url --home --operator --format --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ente)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --province)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --municipality)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__operator__subcmd__competence)
+            opts="-v -q -h --province --municipality --database-url --home --operator --format --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --province)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1876,8 +2129,106 @@ _sportello() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sportello__subcmd__operator__subcmd__disable)
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__operator__subcmd__enable)
+            opts="-v -q -h --role --database-url --home --operator --format --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__operator__subcmd__grant)
+            opts="-v -q -h --role --database-url --home --operator --format --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sportello__subcmd__operator__subcmd__help)
-            opts="add list show help"
+            opts="bootstrap add grant revoke-role competence disable enable list show whoami help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1891,6 +2242,76 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__operator__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__operator__subcmd__help__subcmd__bootstrap)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__operator__subcmd__help__subcmd__competence)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__operator__subcmd__help__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__operator__subcmd__help__subcmd__enable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__operator__subcmd__help__subcmd__grant)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1932,7 +2353,35 @@ _sportello() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sportello__subcmd__operator__subcmd__help__subcmd__revoke__subcmd__role)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sportello__subcmd__operator__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__operator__subcmd__help__subcmd__whoami)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1976,7 +2425,71 @@ _sportello() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sportello__subcmd__operator__subcmd__revoke__subcmd__role)
+            opts="-v -q -h --role --database-url --home --operator --format --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sportello__subcmd__operator__subcmd__show)
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__operator__subcmd__whoami)
             opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

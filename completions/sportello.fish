@@ -26,7 +26,7 @@ end
 
 complete -c sportello -n "__fish_sportello_needs_command" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_needs_command" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_needs_command" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_needs_command" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_needs_command" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -58,7 +58,7 @@ complete -c sportello -n "__fish_sportello_needs_command" -f -a "man" -d 'Print 
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -72,7 +72,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_s
 complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -81,7 +81,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -90,7 +90,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -99,7 +99,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from migrate" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from migrate" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from migrate" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from migrate" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from migrate" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -111,36 +111,109 @@ complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Stop the embedded cluster; it stays stopped until `db start`'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "migrate" -d 'Apply the migrations of sql/ that are not applied yet'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -l operator -d 'The acting operator, stamped on every write and audit record' -r
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -s h -l help -d 'Print help'
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -f -a "add" -d 'Add an operator. The first operator of a new database needs no --operator'
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -f -a "list" -d 'List the operators'
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -f -a "show" -d 'Show one operator'
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from add list show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -f -a "bootstrap" -d 'Add the first administrator of a new database (the schema owner only, once)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -f -a "add" -d 'Add an operator (administrators; never beyond their own competence, FSE and roles)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -f -a "grant" -d 'Grant roles to an operator (administrators; only roles they hold)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -f -a "revoke-role" -d 'Take roles away from an operator'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -f -a "competence" -d 'Replace an operator\'s competence (within the administrator\'s own)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -f -a "disable" -d 'Disable an operator: the login can no longer connect and loses its roles; the history stays'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -f -a "enable" -d 'Enable a disabled operator again, with the roles given'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -f -a "list" -d 'List the operators'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -f -a "show" -d 'Show one operator'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -f -a "whoami" -d 'Who the database authenticated you as, your roles and competence'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -l name -d 'Full name' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -l ente -d 'Organisation the operator belongs to' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -l province -d 'A province of competence (code or name); repeatable' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -l municipality -d 'A municipality of competence (name, ISTAT or cadastral code); repeatable' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -l role -d 'A role to grant; repeatable or comma-separated' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -l fse -d 'Authorised for the electronic health record (FSE)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l name -d 'Full name' -r
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l ente -d 'Organisation the operator belongs to' -r
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l province -d 'A province of competence (code or name); repeatable' -r
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l municipality -d 'A municipality of competence (name, ISTAT or cadastral code); repeatable' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l role -d 'A role to grant; repeatable or comma-separated' -r
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l fse -d 'Authorised for the electronic health record (FSE)'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from grant" -l role -d 'A role; repeatable or comma-separated' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from grant" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from grant" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from grant" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from grant" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from grant" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from grant" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from grant" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from revoke-role" -l role -d 'A role; repeatable or comma-separated' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from revoke-role" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from revoke-role" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from revoke-role" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from revoke-role" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from revoke-role" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from revoke-role" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from revoke-role" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from competence" -l province -d 'A province of the new competence (code or name); repeatable' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from competence" -l municipality -d 'A municipality of the new competence (name, ISTAT or cadastral code); repeatable' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from competence" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from competence" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from competence" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from competence" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from competence" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from competence" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from competence" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from disable" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from disable" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from disable" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from disable" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from disable" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from disable" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from disable" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from enable" -l role -d 'A role to give back; repeatable or comma-separated' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from enable" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from enable" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from enable" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from enable" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from enable" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from enable" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from enable" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -149,16 +222,32 @@ complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
-complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add an operator. The first operator of a new database needs no --operator'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from whoami" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from whoami" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from whoami" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from whoami" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from whoami" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from whoami" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from whoami" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "bootstrap" -d 'Add the first administrator of a new database (the schema owner only, once)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add an operator (administrators; never beyond their own competence, FSE and roles)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "grant" -d 'Grant roles to an operator (administrators; only roles they hold)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "revoke-role" -d 'Take roles away from an operator'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "competence" -d 'Replace an operator\'s competence (within the administrator\'s own)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "disable" -d 'Disable an operator: the login can no longer connect and loses its roles; the history stays'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "enable" -d 'Enable a disabled operator again, with the roles given'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the operators'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one operator'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "whoami" -d 'Who the database authenticated you as, your roles and competence'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l cf -d 'Fiscal code of the citizen' -r
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l province -d 'Province of residence (code or name; EE for residents abroad)' -r
@@ -212,7 +301,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegat
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l delegate-phone -d 'Delegate\'s phone number' -r
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand register" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -245,7 +334,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand search" -l offset -d
 complete -c sportello -n "__fish_sportello_using_subcommand search" -l page -d 'Show this page of results (1 is the first; pages are --limit long)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand search" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand search" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand search" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand search" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand search" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -256,7 +345,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand show" -l cf -d 'Fisc
 complete -c sportello -n "__fish_sportello_using_subcommand show" -l number -d 'Registration number' -r
 complete -c sportello -n "__fish_sportello_using_subcommand show" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand show" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand show" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand show" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand show" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -287,7 +376,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-em
 complete -c sportello -n "__fish_sportello_using_subcommand book" -l delegate-phone -d 'Delegate\'s phone number' -r
 complete -c sportello -n "__fish_sportello_using_subcommand book" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand book" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand book" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand book" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -300,7 +389,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l 
 complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l mailbox -d 'Process the helpdesk\'s emailed requests in this directory' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -317,7 +406,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l ba
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l out -d 'Postal run: where the PDF files and manifests go (default: SPORTELLO_HOME/postal)' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -365,7 +454,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand edit" -l note -d 'No
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l other-notes -d 'Other notes' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand edit" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -392,7 +481,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l de
 complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l delegate-phone -d 'Delegate\'s phone number' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -410,7 +499,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l
 complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l country -d 'Country abroad (name or Z code)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -422,7 +511,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand username" -l number 
 complete -c sportello -n "__fish_sportello_using_subcommand username" -l document -d 'Number of the identity document checked at the desk' -r
 complete -c sportello -n "__fish_sportello_using_subcommand username" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand username" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand username" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand username" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand username" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -439,7 +528,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l doc-numbe
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l doc-issued -d 'One letter: document issue date (checked when given)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -455,7 +544,7 @@ revoke-letters\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand runs" -l limit -d 'At most this many runs (newest first)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand runs" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand runs" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand runs" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand runs" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand runs" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -464,7 +553,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand runs" -s q -l quiet 
 complete -c sportello -n "__fish_sportello_using_subcommand runs" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -483,7 +572,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l answer -d 'Answer to the secret question' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -495,7 +584,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l code -d 'The revocation code' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -519,6 +608,11 @@ change-residence\t''
 username-recovery\t''
 pin-by-post\t''
 operator-add\t''
+operator-enable\t''
+operator-disable\t''
+operator-competence\t''
+operator-revoke-role\t''
+operator-grant\t''
 operator-list\t''
 operator-view\t''
 audit-list\t''
@@ -539,7 +633,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand audit" -l to -d 'Up 
 complete -c sportello -n "__fish_sportello_using_subcommand audit" -l limit -d 'At most this many records (newest first)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand audit" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand audit" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand audit" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand audit" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand audit" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -554,7 +648,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l chunk
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l writers -d 'Database sessions writing chunks side by side (they still commit in file order)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -572,7 +666,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l chun
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l writers -d 'Database sessions writing chunks side by side (they still commit in file order)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -584,7 +678,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -s q -l
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -597,7 +691,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand reference; and not _
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from provinces" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from provinces" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from provinces" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from provinces" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from provinces" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -607,7 +701,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fis
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from municipalities" -l province -d 'Only the municipalities of this province (code or name)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from municipalities" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from municipalities" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from municipalities" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from municipalities" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from municipalities" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -616,7 +710,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fis
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from municipalities" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from countries" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from countries" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from countries" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from countries" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from countries" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -629,7 +723,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fis
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sportello -n "__fish_sportello_using_subcommand completions" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand completions" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand completions" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand completions" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand completions" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -639,7 +733,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand completions" -s h -l
 complete -c sportello -n "__fish_sportello_using_subcommand man" -l write -d 'Write every page into this directory, as sportello*.1 files' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand man" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand man" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand man" -l operator -d 'The acting operator, stamped on every write and audit record' -r
+complete -c sportello -n "__fish_sportello_using_subcommand man" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand man" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
@@ -673,9 +767,16 @@ complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_see
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "start" -d 'Create (first time) and start the embedded cluster, and apply the migrations'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "stop" -d 'Stop the embedded cluster; it stays stopped until `db start`'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "migrate" -d 'Apply the migrations of sql/ that are not applied yet'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "add" -d 'Add an operator. The first operator of a new database needs no --operator'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "bootstrap" -d 'Add the first administrator of a new database (the schema owner only, once)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "add" -d 'Add an operator (administrators; never beyond their own competence, FSE and roles)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "grant" -d 'Grant roles to an operator (administrators; only roles they hold)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "revoke-role" -d 'Take roles away from an operator'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "competence" -d 'Replace an operator\'s competence (within the administrator\'s own)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "disable" -d 'Disable an operator: the login can no longer connect and loses its roles; the history stays'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "enable" -d 'Enable a disabled operator again, with the roles given'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "list" -d 'List the operators'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "show" -d 'Show one operator'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "whoami" -d 'Who the database authenticated you as, your roles and competence'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from citizen" -f -a "activate" -d 'Complete a verification, promotion, reset or PIN regeneration with the codes received'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from citizen" -f -a "revoke" -d 'Complete a revocation with the revocation code: credentials disabled, personal data erased'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from reference" -f -a "provinces" -d 'The provinces (and EE, residents abroad)'

@@ -17,11 +17,18 @@ s() { echo "+ sportello $*" >&2; target/release/sportello "$@"; }
 ok_or_rejects() { local rc=0; "$@" || rc=$?; [ "$rc" -eq 0 ] || [ "$rc" -eq 8 ] || exit "$rc"; }
 
 s db start
-# The first operator bootstraps the database; later ones are added by an existing operator.
-if ! SPORTELLO_OPERATOR=mrossi target/release/sportello operator show mrossi >/dev/null 2>&1; then
-    s operator add mrossi --name "Maria Rossi" --ente "ASL Città di Torino" --province TO --fse
+# Who acts is who the database authenticates: on the embedded default, the OS user running this
+# (peer authentication). The OS user who created the cluster is its first administrator; here
+# they also take the roles the day needs (desk, batch jobs, helpdesk, audit). Later operators
+# are added by an administrator (`sportello operator add ID --role desk`), each their own OS user.
+if ! target/release/sportello operator whoami >/dev/null 2>&1; then
+    s operator bootstrap --name "Maria Rossi" --ente "ASL Città di Torino" --province TO --fse \
+        --role desk,batch,helpdesk,auditor || {
+        echo "day.sh: $home holds a database of an older sportello (operators without logins): use another SPORTELLO_HOME" >&2
+        exit 1
+    }
 fi
-export SPORTELLO_OPERATOR=mrossi
+s operator whoami
 
 echo "== night: registry exports, pre-load of Moncalieri (PIN letters due by post)" >&2
 s import-cia samples/cia.csv --preload Moncalieri

@@ -28,6 +28,11 @@ pub enum AuditEvent {
     UsernameRecovery,
     PinByPost,
     OperatorAdd,
+    OperatorEnable,
+    OperatorDisable,
+    OperatorCompetence,
+    OperatorRevokeRole,
+    OperatorGrant,
     OperatorList,
     OperatorView,
     AuditList,
@@ -60,6 +65,11 @@ impl AuditEvent {
         AuditEvent::UsernameRecovery,
         AuditEvent::PinByPost,
         AuditEvent::OperatorAdd,
+        AuditEvent::OperatorEnable,
+        AuditEvent::OperatorDisable,
+        AuditEvent::OperatorCompetence,
+        AuditEvent::OperatorRevokeRole,
+        AuditEvent::OperatorGrant,
         AuditEvent::OperatorList,
         AuditEvent::OperatorView,
         AuditEvent::AuditList,
@@ -91,6 +101,11 @@ impl AuditEvent {
             AuditEvent::UsernameRecovery => "username-recovery",
             AuditEvent::PinByPost => "pin-by-post",
             AuditEvent::OperatorAdd => "operator-add",
+            AuditEvent::OperatorEnable => "operator-enable",
+            AuditEvent::OperatorDisable => "operator-disable",
+            AuditEvent::OperatorCompetence => "operator-competence",
+            AuditEvent::OperatorRevokeRole => "operator-revoke-role",
+            AuditEvent::OperatorGrant => "operator-grant",
             AuditEvent::OperatorList => "operator-list",
             AuditEvent::OperatorView => "operator-view",
             AuditEvent::AuditList => "audit-list",
@@ -178,6 +193,8 @@ pub enum Target {
     Input(String),
     /// A helpdesk email, by Message-ID.
     Message(String),
+    /// A registration as a refused command named it (fiscal code or number), not looked up.
+    Requested(String),
 }
 
 impl Target {
@@ -192,6 +209,7 @@ impl Target {
             Target::Operator(id) => Some(id.clone()),
             Target::Input(path) => Some(path.clone()),
             Target::Message(id) => Some(format!("message {id}")),
+            Target::Requested(key) => Some(key.clone()),
         }
     }
 }
@@ -269,7 +287,8 @@ pub async fn write(c: &impl GenericClient, actor: Actor<'_>, entry: Entry) -> Re
 }
 
 /// The audit log, newest first. Reading it is itself recorded.
-pub async fn list(session: &Session, filter: Filter) -> Result<Vec<Record>> {
+pub async fn list(session: &Session, mut filter: Filter) -> Result<Vec<Record>> {
+    filter.operator_id = filter.operator_id.map(|o| o.trim().to_ascii_lowercase()); // ids are compared case-insensitively
     let client = session.db.client().await?;
     let rows = audit::list(&client, &filter).await?;
     session

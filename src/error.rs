@@ -74,6 +74,16 @@ impl From<tokio_postgres::Error> for Error {
             return Error::Unavailable(format!("lost the database connection: {e}"));
         }
         match e.as_db_error() {
+            // The database enforces who may do what: its refusal is a refusal (exit 5).
+            Some(db) if db.code() == &tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE => {
+                Error::Refused(format!("refused by the database: {}", db.message()))
+            }
+            // The server went away or will not take connections: shut down, restarting, this
+            // session terminated or timed out, its database dropped (57P01-57P05), or a
+            // connection exception (class 08).
+            Some(db) if db.code().code().starts_with("57P0") || db.code().code().starts_with("08") => {
+                Error::Unavailable(format!("lost the database connection: {} ({})", db.message(), db.code().code()))
+            }
             // Show the server's own message, not the driver's generic "db error".
             Some(db) => Error::Database { message: db.message().to_string(), code: Some(db.code().code().to_string()) },
             None => Error::Unavailable(format!("database unreachable: {e}")),

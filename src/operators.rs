@@ -1,12 +1,19 @@
-//! Managing operators: who may work at a desk, for which ente and territory.
+//! Managing operators: who may work at a desk, for which ente and territory, in which roles.
+//!
+//! Each operator is a login of the database (the id is the login's name). The first
+//! administrator is added by the schema owner ([`bootstrap`]); administrators add the others,
+//! grant and revoke roles, set competence and disable, never beyond their own competence, FSE
+//! authorisation and roles. The database checks all of it (sql/V10); the library resolves
+//! names, records the audit row in the same transaction and says clearly what went wrong.
 
 use serde_json::json;
 
 use crate::audit::{self, Actor, AuditEvent, Entry, Target};
+use crate::domain::{Role, text};
 use crate::error::{Error, Result};
 use crate::session::{Session, origin};
 use crate::store::operators::{self as repo, Operator};
-use crate::store::{Database, reference};
+use crate::store::{self, Location, embedded, reference};
 
 /// A new operator as typed: competence as province codes/names and municipality names/codes.
 #[derive(Debug, Clone)]
@@ -17,47 +24,65 @@ pub struct NewOperator {
     pub fse: bool,
     pub provinces: Vec<String>,
     pub municipalities: Vec<String>,
+    /// Roles to grant (an administrator only grants roles they hold). The first administrator
+    /// gets `admin` besides these.
+    pub roles: Vec<Role>,
 }
 
-/// Adds an operator. The very first operator of a database is added with no acting operator
-/// (bootstrap); after that an existing operator must act.
-pub async fn add(db: &Database, acting: Option<&str>, new: NewOperator) -> Result<Operator> {
-    let id = new.id.trim();
-    if id.is_empty() || id.chars().any(char::is_whitespace) {
-        return Err(Error::Invalid(format!("operator id '{}' must be one word", new.id)));
+/// Checks an operator id, the login's name (a certificate's CN): `[a-z0-9._-]`, compared
+/// case-insensitively (so returned in lower case), not a reserved role name.
+pub fn check_id(id: &str) -> Result<String> {
+    let id = text::operator_id(id).map_err(Error::Invalid)?;
+    if id.starts_with(['.', '-']) || id.starts_with("pg_") || id.starts_with("sportello_") {
+        return Err(Error::Invalid(format!(
+            "operator id '{id}' must not start with '.', '-', pg_ or sportello_ (reserved role names)"
+        )));
     }
+    Ok(id)
+}
+
+fn check_new(new: &NewOperator) -> Result<String> {
+    let id = check_id(&new.id)?;
     if new.full_name.trim().is_empty() || new.ente.trim().is_empty() {
         return Err(Error::Invalid("--name and --ente must not be empty".into()));
     }
+    text::check("name", new.full_name.trim()).map_err(Error::Invalid)?;
+    text::check("ente", new.ente.trim()).map_err(Error::Invalid)?;
     if new.provinces.is_empty() && new.municipalities.is_empty() {
         return Err(Error::Invalid("give the operator's competence: --province and/or --municipality".into()));
     }
-    let session = match acting {
-        Some(id) if repo::count(&db.client().await?).await? > 0 => {
-            Some(Session::open(db.clone(), Some(id), "operator add").await?)
-        }
-        _ => None,
-    };
-    let acting = session.as_ref();
+    Ok(id)
+}
+
+/// Province codes and ISTAT codes of a competence as typed.
+async fn resolve(
+    c: &impl deadpool_postgres::GenericClient,
+    provinces: &[String],
+    municipalities: &[String],
+) -> Result<(Vec<String>, Vec<String>)> {
+    let mut ps = Vec::new();
+    for p in provinces {
+        ps.push(reference::resolve_province(c, p).await?);
+    }
+    let mut ms = Vec::new();
+    for m in municipalities {
+        ms.push(reference::resolve_municipality(c, m, None).await?.istat_code);
+    }
+    Ok((ps, ms))
+}
+
+/// The first administrator of a database, added through the owner's connection `admin` (the
+/// database refuses anyone else, and any operator after the first, however many try at once).
+pub async fn bootstrap(admin: impl Into<store::ConnectConfig>, new: NewOperator) -> Result<Operator> {
+    let id = &check_new(&new)?;
+    let db = store::Database::with_config(admin).await?;
     let mut client = db.client().await?;
     let tx = client.transaction().await?;
-    if acting.is_none() && repo::count(&tx).await? > 0 {
-        return Err(Error::Invalid(
-            "operators exist already: the new one must be added by an existing operator (--operator or SPORTELLO_OPERATOR)".into(),
-        ));
-    }
-    if repo::exists(&tx, id).await? {
-        return Err(Error::Refused(format!("operator '{id}' exists already")));
-    }
-    let mut provinces = Vec::new();
-    for p in &new.provinces {
-        provinces.push(reference::resolve_province(&tx, p).await?);
-    }
-    let mut municipalities = Vec::new();
-    for m in &new.municipalities {
-        municipalities.push(reference::resolve_municipality(&tx, m, None).await?.istat_code);
-    }
-    let acting_id = acting.map(|s| s.operator.id.as_str());
+    let owner = repo::session_user(&tx).await?;
+    let (provinces, municipalities) = resolve(&tx, &new.provinces, &new.municipalities).await?;
+    let mut roles = new.roles.clone();
+    roles.retain(|r| *r != Role::Admin);
+    roles.insert(0, Role::Admin);
     let row = repo::NewRow {
         id,
         full_name: new.full_name.trim(),
@@ -65,25 +90,132 @@ pub async fn add(db: &Database, acting: Option<&str>, new: NewOperator) -> Resul
         fse: new.fse,
         provinces: &provinces,
         municipalities: &municipalities,
-        created_by: acting_id,
+        roles: &roles,
     };
-    repo::insert(&tx, &row).await?;
-    let details =
-        json!({ "ente": new.ente.trim(), "fse": new.fse, "provinces": provinces, "municipalities": municipalities });
-    let target = Target::Operator(id.to_string());
-    match acting {
-        Some(s) => s.record(&tx, Entry::new(AuditEvent::OperatorAdd, target).details(details)).await?,
-        None => {
-            // The first operator acts as themself.
-            let origin = origin();
-            let actor = Actor::Operator { id, origin: &origin, command: "operator add" };
-            let entry =
-                Entry::new(AuditEvent::OperatorAdd, target).details(json!({ "bootstrap": true, "operator": details }));
-            audit::write(&tx, actor, entry).await?
-        }
-    }
+    repo::bootstrap(&tx, &row).await.map_err(|e| match e {
+        Error::Database { code: Some(c), message } if c == "42883" => Error::Refused(format!(
+            "only the schema owner adds the first administrator (through the owner's connection, as `db migrate`): {message}"
+        )),
+        other => other,
+    })?;
+    let origin = origin();
+    let actor = Actor::Operator { id: &owner, origin: &origin, command: "operator bootstrap" };
+    let details = json!({ "bootstrap": true, "ente": row.ente, "fse": new.fse, "provinces": provinces,
+                          "municipalities": municipalities, "roles": roles });
+    audit::write(&tx, actor, Entry::new(AuditEvent::OperatorAdd, Target::Operator(id.to_string())).details(details))
+        .await?;
     tx.commit().await?;
     repo::get(&client, id).await?.ok_or_else(|| Error::database(format!("operator {id} vanished after insert")))
+}
+
+/// The first administrator, where `location` is. On the embedded default the cluster's owner
+/// is the first administrator: `new.id` is their OS user (taken as such when empty).
+pub async fn bootstrap_at(location: &Location, mut new: NewOperator) -> Result<Operator> {
+    if let Location::Embedded(_) = location {
+        let me = embedded::os_user()?;
+        if new.id.trim().is_empty() {
+            new.id = me.clone();
+        } else if new.id.trim() != me {
+            return Err(Error::Invalid(format!(
+                "on the embedded database the first administrator is the cluster's owner, the OS user '{me}' running this (who logs in as such): give no id, or '{me}', not '{}'",
+                new.id.trim()
+            )));
+        }
+    } else if new.id.trim().is_empty() {
+        return Err(Error::Invalid("give the first administrator's id (their login on the server)".into()));
+    }
+    let admin = location.admin_config().await?;
+    if let Location::Embedded(_) = location {
+        store::migrate(&admin).await?;
+    }
+    bootstrap(&admin, new).await
+}
+
+/// Adds an operator: the session's operator must be an administrator, and may give only
+/// competence, FSE authorisation and roles they have themselves.
+pub async fn add(session: &Session, new: NewOperator) -> Result<Operator> {
+    let id = &check_new(&new)?;
+    let mut client = session.db.client().await?;
+    let tx = client.transaction().await?;
+    let (provinces, municipalities) = resolve(&tx, &new.provinces, &new.municipalities).await?;
+    let roles = if new.roles.is_empty() { vec![Role::Desk] } else { new.roles.clone() };
+    let row = repo::NewRow {
+        id,
+        full_name: new.full_name.trim(),
+        ente: new.ente.trim(),
+        fse: new.fse,
+        provinces: &provinces,
+        municipalities: &municipalities,
+        roles: &roles,
+    };
+    repo::add(&tx, &row).await.map_err(|e| {
+        if e.is_unique_violation() { Error::Refused(format!("operator '{id}' exists already")) } else { e }
+    })?;
+    let details = json!({ "ente": row.ente, "fse": new.fse, "provinces": provinces,
+                          "municipalities": municipalities, "roles": roles });
+    session.record(&tx, Entry::new(AuditEvent::OperatorAdd, Target::Operator(id.to_string())).details(details)).await?;
+    tx.commit().await?;
+    repo::get(&client, id).await?.ok_or_else(|| Error::database(format!("operator {id} vanished after insert")))
+}
+
+/// A change an administrator makes to an operator.
+#[derive(Debug, Clone)]
+pub enum Change {
+    Grant(Vec<Role>),
+    Revoke(Vec<Role>),
+    /// The whole competence, replaced: province codes/names, municipality names/codes.
+    Competence {
+        provinces: Vec<String>,
+        municipalities: Vec<String>,
+    },
+    Disable,
+    /// Enabled again, with these roles.
+    Enable(Vec<Role>),
+}
+
+/// Applies `change` to operator `id` (the session's operator must be an administrator whose
+/// competence covers the operator's), recorded in the same transaction.
+pub async fn change(session: &Session, id: &str, change: Change) -> Result<Operator> {
+    let id = &check_id(id)?;
+    let mut client = session.db.client().await?;
+    let tx = client.transaction().await?;
+    if !repo::exists(&tx, id).await? {
+        return Err(Error::NotFound(format!("unknown operator '{id}'")));
+    }
+    if let Change::Grant(roles) | Change::Revoke(roles) = &change
+        && roles.is_empty()
+    {
+        return Err(Error::Invalid("give at least one --role".into()));
+    }
+    let (event, details) = match &change {
+        Change::Grant(roles) => {
+            repo::grant(&tx, id, roles).await?;
+            (AuditEvent::OperatorGrant, json!({ "roles": roles }))
+        }
+        Change::Revoke(roles) => {
+            repo::revoke_roles(&tx, id, roles).await?;
+            (AuditEvent::OperatorRevokeRole, json!({ "roles": roles }))
+        }
+        Change::Competence { provinces, municipalities } => {
+            if provinces.is_empty() && municipalities.is_empty() {
+                return Err(Error::Invalid("give the new competence: --province and/or --municipality".into()));
+            }
+            let (ps, ms) = resolve(&tx, provinces, municipalities).await?;
+            repo::set_competence(&tx, id, &ps, &ms).await?;
+            (AuditEvent::OperatorCompetence, json!({ "provinces": ps, "municipalities": ms }))
+        }
+        Change::Disable => {
+            repo::disable(&tx, id).await?;
+            (AuditEvent::OperatorDisable, json!({}))
+        }
+        Change::Enable(roles) => {
+            repo::enable(&tx, id, roles).await?;
+            (AuditEvent::OperatorEnable, json!({ "roles": roles }))
+        }
+    };
+    session.record(&tx, Entry::new(event, Target::Operator(id.to_string())).details(details)).await?;
+    tx.commit().await?;
+    repo::get(&client, id).await?.ok_or_else(|| Error::NotFound(format!("unknown operator '{id}'")))
 }
 
 pub async fn list(session: &Session) -> Result<Vec<Operator>> {
@@ -94,6 +226,7 @@ pub async fn list(session: &Session) -> Result<Vec<Operator>> {
 }
 
 pub async fn show(session: &Session, id: &str) -> Result<Operator> {
+    let id = &text::operator_id(id).map_err(Error::Invalid)?;
     let client = session.db.client().await?;
     let op = repo::get(&client, id).await?.ok_or_else(|| Error::NotFound(format!("unknown operator '{id}'")))?;
     session.record(&client, Entry::new(AuditEvent::OperatorView, Target::Operator(id.to_string())).count(1)).await?;

@@ -212,6 +212,10 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
     let mut client = db.client().await?;
     let tx = client.transaction().await?;
     registrations::lock_number(&tx, r.registration_number).await?;
+    // Wrong codes typed meanwhile may have locked the citizen out.
+    if credentials::is_locked(&tx, r.registration_number).await? {
+        return Err(wrong(0));
+    }
     // The operation may have been replaced while the citizen typed.
     if operations::active_secrets(&tx, r.registration_number).await?.map(|s| s.operation_id)
         != Some(active.operation_id)
@@ -306,6 +310,9 @@ pub async fn revoke(db: &Database, desk: &Desk, fiscal_code: &str, revocation_co
     let mut client = db.client().await?;
     let tx = client.transaction().await?;
     registrations::lock_number(&tx, r.registration_number).await?;
+    if credentials::is_locked(&tx, r.registration_number).await? {
+        return Err(wrong(0));
+    }
     erase(&tx, desk, &r, &Channel::Online).await?;
     // The fiscal code of an erased registration is not kept in the audit log either.
     let target = Target::Input(format!("registration {}", r.registration_number));

@@ -1,8 +1,16 @@
 //! Who is acting, from where, through which command: stamped on every write and audit row.
+//!
+//! The operator is the login the database authenticated (`session_user`: a client certificate,
+//! SCRAM, or the OS user by peer authentication on the embedded default), never a name the
+//! client chooses. What they may run comes from the roles granted to that login
+//! ([`crate::domain::roles`]); the database enforces the same.
 
 use deadpool_postgres::GenericClient;
+use serde_json::json;
 
 use crate::audit::{self, Actor, AuditEvent, Entry, Outcome, Target};
+use crate::domain::Role;
+use crate::domain::roles;
 use crate::error::{Error, Result};
 use crate::store::Database;
 use crate::store::operators::{self, Operator};
@@ -11,6 +19,8 @@ use crate::store::operators::{self, Operator};
 pub struct Session {
     pub db: Database,
     pub operator: Operator,
+    /// The roles the operator's login holds.
+    pub roles: Vec<Role>,
     pub origin: String,
     pub command: String,
 }
@@ -27,22 +37,79 @@ pub fn origin() -> String {
     format!("{user}@{host}")
 }
 
+/// Records a refusal before a session exists, as the login that asked.
+async fn refuse(c: &impl GenericClient, login: &str, command: &str, target: Target, error: Error) -> Error {
+    let origin = origin();
+    let actor = Actor::Operator { id: login, origin: &origin, command };
+    let entry = Entry::new(AuditEvent::Command, target)
+        .details(json!({ "command": command, "error": error.to_string() }))
+        .outcome(Outcome::of_error(&error));
+    match audit::write(c, actor, entry).await {
+        Ok(()) => error,
+        Err(e) => Error::database(format!("{error}; and it could not be recorded: {e}")),
+    }
+}
+
 impl Session {
-    /// Opens a session for an existing operator.
-    pub async fn open(db: Database, operator_id: Option<&str>, command: &str) -> Result<Session> {
-        let Some(id) = operator_id.map(str::trim).filter(|s| !s.is_empty()) else {
-            return Err(Error::Invalid(
-                "no operator given: use --operator ID or set SPORTELLO_OPERATOR (see `sportello operator list`)".into(),
-            ));
-        };
+    /// Opens the session of the operator the database authenticated. `claimed`, an operator
+    /// named on the command line (`--operator`), is accepted only when it is that operator: any
+    /// other name is refused, and the attempt recorded.
+    pub async fn open(db: Database, claimed: Option<&str>, command: &str) -> Result<Session> {
+        Session::authenticate(db, claimed, command, Target::None).await
+    }
+
+    /// Opens the session (as [`Session::open`]) of an operator who may run `command` (the table
+    /// of [`crate::domain::roles::COMMANDS`]); a refusal is recorded with its `target`.
+    pub async fn open_for(db: Database, claimed: Option<&str>, command: &str, target: Target) -> Result<Session> {
+        let session = Session::authenticate(db, claimed, command, target.clone()).await?;
+        if roles::may_run(command, &session.roles) {
+            return Ok(session);
+        }
+        let error = Error::Refused(match roles::required(command) {
+            Some(needed) => format!(
+                "operator {} may not run `{command}`: it needs the role {} (holds: {})",
+                session.operator.id,
+                needed.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" or "),
+                if session.roles.is_empty() {
+                    "none".to_string()
+                } else {
+                    session.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+                }
+            ),
+            None => format!("`{command}` is not a command an operator may run"),
+        });
+        let client = session.db.client().await?;
+        Err(refuse(&client, &session.operator.id, command, target, error).await)
+    }
+
+    async fn authenticate(db: Database, claimed: Option<&str>, command: &str, target: Target) -> Result<Session> {
         let client = db.client().await?;
-        let Some(operator) = operators::get(&client, id).await? else {
-            return Err(Error::NotFound(format!(
-                "unknown operator '{id}': an existing operator must add it with `sportello operator add`"
-            )));
+        let login = operators::session_user(&client).await?;
+        // Operator ids are compared case-insensitively (domain::text::operator_id).
+        let claimed = claimed
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(|c| crate::domain::text::operator_id(c).unwrap_or_else(|_| "(not an operator id)".into()));
+        if let Some(claimed) = claimed.filter(|c| *c != login) {
+            let error = Error::Refused(format!(
+                "you are authenticated as {login}, not as {claimed}: the operator is who the database authenticated (drop --operator / SPORTELLO_OPERATOR)"
+            ));
+            let target = Target::Operator(claimed);
+            return Err(refuse(&client, &login, command, target, error).await);
+        }
+        let Some(operator) = operators::get(&client, &login).await? else {
+            let error = Error::Refused(format!(
+                "login {login} is not an operator of this database: an administrator adds it with `sportello operator add {login}`"
+            ));
+            return Err(refuse(&client, &login, command, target, error).await);
         };
+        if operator.disabled_at.is_some() {
+            let error = Error::Refused(format!("operator {login} is disabled"));
+            return Err(refuse(&client, &login, command, target, error).await);
+        }
+        let roles = operators::session_roles(&client).await?;
         drop(client);
-        Ok(Session { db, operator, origin: origin(), command: command.to_string() })
+        Ok(Session { db, operator, roles, origin: origin(), command: command.to_string() })
     }
 
     /// The operator as the audit log names them.

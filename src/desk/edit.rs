@@ -39,7 +39,8 @@ async fn save(
     mut data: PersonalData,
     event: AuditEvent,
 ) -> Result<Registration> {
-    let problems = data.problems(&r.fiscal_code, Utc::now().date_naive());
+    let problems =
+        [crate::letters::unprintable_fields(&data), data.problems(&r.fiscal_code, Utc::now().date_naive())].concat();
     if !problems.is_empty() {
         return Err(Error::Invalid(problems.join("; ")));
     }

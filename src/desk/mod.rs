@@ -44,12 +44,19 @@ pub fn check_delegate(d: &Delegate) -> Result<()> {
         if value.trim().is_empty() {
             return Err(Error::Invalid(format!("--{field} must not be empty")));
         }
+        crate::domain::text::check(field, value).map_err(Error::Invalid)?;
+        if let Some(c) = crate::letters::unprintable(value) {
+            return Err(Error::Invalid(format!("{} in --{field}", crate::letters::cannot_print(c))));
+        }
     }
     if d.doc_issued > Utc::now().date_naive() {
         return Err(Error::Invalid(format!("the delegate's document issue date {} is in the future", d.doc_issued)));
     }
     if let Some(email) = &d.email {
         check_email(email).map_err(Error::Invalid)?;
+    }
+    if let Some(phone) = &d.phone {
+        crate::domain::text::check("delegate-phone", phone).map_err(Error::Invalid)?;
     }
     Ok(())
 }

@@ -118,10 +118,12 @@ async fn insert(tx: &deadpool_postgres::Transaction<'_>, session: &Session, mut 
         return Err(Error::Invalid(format!("missing mandatory fields: {}", missing.join(", "))));
     }
     let today = Utc::now().date_naive();
-    let problems = draft.data.problems(&draft.fiscal_code, today);
+    let problems =
+        [crate::letters::unprintable_fields(&draft.data), draft.data.problems(&draft.fiscal_code, today)].concat();
     if !problems.is_empty() {
         return Err(Error::Invalid(problems.join("; ")));
     }
+    reference::check_birthplace(tx, &draft.fiscal_code, draft.data.person.birth_date.expect("mandatory")).await?;
     resolve_places(tx, &mut draft.data).await?;
     let number = registrations::insert(
         tx,

@@ -51,7 +51,8 @@ pub struct FiscalCode(String);
 impl FiscalCode {
     /// [`FiscalCode::parse`] of input as typed, keeping the input for the message.
     pub fn parse_input(input: &str) -> Result<Self, InvalidFiscalCode> {
-        FiscalCode::parse(input).map_err(|reason| InvalidFiscalCode { input: input.trim().to_string(), reason })
+        FiscalCode::parse(input)
+            .map_err(|reason| InvalidFiscalCode { input: super::text::shown(input.trim(), 40), reason })
     }
 
     /// A code as stored, validated when it was written.

@@ -156,19 +156,16 @@ pub struct Registration {
 /// Domain of certified-mail (PEC) addresses, which cannot receive ordinary email.
 const PEC_DOMAIN: &str = "postacertificata.gov.it";
 
-/// Checks the shape of an email address and refuses certified mail (PEC) addresses.
+/// Checks that the text is exactly one email address (an RFC 5322 addr-spec, as lettre parses
+/// it: no list, no display name) and refuses certified mail (PEC) addresses.
 pub fn check_email(email: &str) -> Result<(), String> {
     let email = email.trim();
-    let Some((local, domain)) = email.rsplit_once('@') else {
-        return Err(format!("email '{email}' has no '@'"));
-    };
-    let domain_ok = domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && domain.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
-    if local.is_empty() || !domain_ok || email.chars().any(char::is_whitespace) {
-        return Err(format!("email '{email}' is not a valid address"));
-    }
+    super::text::check("email", email)?;
+    let address: lettre::Address = email.parse().map_err(|e| {
+        let many = if email.contains([',', ';']) { " (give exactly one address)" } else { "" };
+        format!("email '{email}' is not a valid address: {e}{many}")
+    })?;
+    let domain = address.domain();
     if domain.eq_ignore_ascii_case(PEC_DOMAIN) || domain.to_ascii_lowercase().ends_with(&format!(".{PEC_DOMAIN}")) {
         return Err(format!(
             "email '{email}' is a certified mail (PEC) address of {PEC_DOMAIN}, which cannot receive the activation code: give an ordinary email address"
@@ -200,7 +197,7 @@ impl PersonalData {
     /// Checks every filled field on its own (the reference data is checked by the store).
     /// Returns one message per problem.
     pub fn problems(&self, fiscal_code: &FiscalCode, today: NaiveDate) -> Vec<String> {
-        let mut out = Vec::new();
+        let mut out = super::text::check_record(self);
         if let Some(email) = &self.contacts.email
             && let Err(e) = check_email(email)
         {
@@ -341,6 +338,13 @@ mod tests {
         assert!(check_email("MARIO@PostaCertificata.Gov.It").is_err());
         assert!(check_email("mario.rossi").is_err());
         assert!(check_email("a b@example.it").is_err());
+        for bad in
+            ["a@b.it,x@y.it", "a@b.it x@y.it", "a@b.it;x@y.it", "Mario <a@b.it>", "a\x07@b.it", "a@@b.it", "@b.it"]
+        {
+            assert!(check_email(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_email("a@b.it,x@y.it").unwrap_err().contains("exactly one address"));
+        assert!(check_email("mario.rossi+sportello@comune.torino.it").is_ok());
     }
 
     #[test]

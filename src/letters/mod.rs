@@ -1,14 +1,36 @@
 //! The printed documents of SPEC §6 (manual, Allegati 1–6), in Italian, and their rendering.
 
+mod font;
 mod pdf;
 
+pub use font::{cannot_print, unprintable};
 pub use pdf::{extract_text, render};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::domain::fields::{Group, shown};
-use crate::domain::{ABROAD_PROVINCE, Delegate, OperationKind, Registration};
+use crate::domain::fields::{FIELDS, Group, Value, shown};
+use crate::domain::{ABROAD_PROVINCE, Delegate, OperationKind, PersonalData, Registration};
 use crate::secrets::{CodeKind, Secret};
+
+/// The first of `fields` (name, text) with a character the letters cannot print: its name, its
+/// text and the character.
+pub fn first_unprintable<'a>(fields: &[(&'a str, &'a str)]) -> Option<(&'a str, &'a str, char)> {
+    fields.iter().find_map(|&(name, text)| unprintable(text).map(|c| (name, text, c)))
+}
+
+/// One message per field of `data` that goes into a letter (every field but the notes) and
+/// holds a character the letters cannot print: "the letters cannot print 'X' (U+XXXX) in
+/// last-name".
+pub fn unprintable_fields(data: &PersonalData) -> Vec<String> {
+    FIELDS
+        .iter()
+        .filter(|f| f.group != Group::Notes)
+        .filter_map(|f| match (f.get)(data) {
+            Value::Text(Some(text)) => unprintable(text).map(|c| format!("{} in {}", cannot_print(c), f.flag)),
+            _ => None,
+        })
+        .collect()
+}
 
 /// A part of a letter's body.
 #[derive(Debug, Clone)]

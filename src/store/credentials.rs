@@ -75,16 +75,27 @@ pub async fn credentials(c: &impl GenericClient, number: i64) -> Result<Option<C
     }))
 }
 
-/// Counts a wrong code; locks the citizen out at `max`. Returns the new count.
+/// Counts a wrong code; locks the citizen out at `max`. Returns the new count. Atomic: the
+/// row is locked while it is counted and an already locked citizen is not counted again, so
+/// however many wrong codes arrive at once, at most `max` are counted.
 pub async fn count_failure(c: &impl GenericClient, number: i64, max: i32) -> Result<i32> {
-    Ok(c.query_one(
-        "UPDATE registrations SET failed_attempts = failed_attempts + 1,
-             locked_at = CASE WHEN failed_attempts + 1 >= $2 THEN now() ELSE locked_at END
-         WHERE registration_number = $1 RETURNING failed_attempts",
-        &[&number, &max],
-    )
-    .await?
-    .get(0))
+    let row = c
+        .query_opt(
+            "UPDATE registrations SET failed_attempts = failed_attempts + 1,
+                 locked_at = CASE WHEN failed_attempts + 1 >= $2 THEN now() ELSE locked_at END
+             WHERE registration_number = $1 AND locked_at IS NULL RETURNING failed_attempts",
+            &[&number, &max],
+        )
+        .await?;
+    Ok(row.map(|r| r.get(0)).unwrap_or(max))
+}
+
+/// Is the citizen locked out? Read under the caller's lock of the registration, so that a
+/// right code that arrives with wrong ones is refused once they have locked it.
+pub async fn is_locked(c: &impl GenericClient, number: i64) -> Result<bool> {
+    Ok(c.query_opt("SELECT locked_at IS NOT NULL FROM registrations WHERE registration_number = $1", &[&number])
+        .await?
+        .is_some_and(|r| r.get(0)))
 }
 
 /// Is a username taken by another registration?

@@ -3,6 +3,11 @@
 //!
 //! PostgreSQL refuses to run as root; when we are root the server runs as the unprivileged
 //! `postgres` OS user, which then owns the data and socket directories.
+//!
+//! Authentication is peer on the unix socket: each OS user connects as the login role of the
+//! same name (several desk staff share one cluster, each as themselves). The cluster's owner,
+//! the OS user who created it, also connects as the superuser (through the `sportello` map of
+//! pg_ident.conf) to migrate and to add the first administrator.
 
 use std::ffi::OsStr;
 use std::fs::{self, File};
@@ -44,10 +49,21 @@ pub struct Cluster {
     bin: Option<PathBuf>,
     /// Server settings added at start (`-c name=value`), e.g. to trade durability for speed in tests.
     pub settings: Vec<String>,
+    /// Let roles other than the superuser log in with a password (SCRAM) instead of as their
+    /// OS user: for a test harness that acts as several operators from one OS user.
+    pub password_logins: bool,
 }
 
 fn is_root() -> bool {
     uzers::get_effective_uid() == 0
+}
+
+/// The name of the OS user we run as: the login role peer authentication maps us to.
+pub fn os_user() -> Result<String> {
+    let uid = uzers::get_effective_uid();
+    uzers::get_user_by_uid(uid)
+        .map(|u| u.name().to_string_lossy().into_owned())
+        .ok_or_else(|| Error::Unavailable(format!("the OS user of uid {uid} has no name")))
 }
 
 /// uid and gid of the OS user that runs the server when we are root.
@@ -107,7 +123,7 @@ impl Cluster {
             let digest = Sha256::digest(home.as_os_str().as_encoded_bytes());
             root = PathBuf::from("/var/lib/sportello/clusters").join(&hex::encode(digest)[..16]);
         }
-        Ok(Cluster { root, bin: find_bin_dir(), settings: Vec::new() })
+        Ok(Cluster { root, bin: find_bin_dir(), settings: Vec::new(), password_logins: false })
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -120,6 +136,28 @@ impl Cluster {
 
     pub fn log_file(&self) -> PathBuf {
         self.root.join("server.log")
+    }
+
+    /// The OS user who created the cluster (owner of its directory), if it exists.
+    pub fn owner(&self) -> Option<String> {
+        use std::os::unix::fs::MetadataExt;
+        let uid = fs::metadata(&self.root).ok()?.uid();
+        Some(uzers::get_user_by_uid(uid).map(|u| u.name().to_string_lossy().into_owned()).unwrap_or(uid.to_string()))
+    }
+
+    /// Is the cluster ours to create, start, stop and migrate (not created yet, or created by
+    /// the OS user we run as)?
+    pub fn is_mine(&self) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        match fs::metadata(&self.root) {
+            Ok(m) => m.uid() == uzers::get_effective_uid(),
+            Err(_) => true,
+        }
+    }
+
+    /// Can we connect to the server's socket (it is running, whoever started it)?
+    pub fn accepts_connections(&self) -> bool {
+        std::os::unix::net::UnixStream::connect(self.socket_dir().join(format!(".s.PGSQL.{PORT}"))).is_ok()
     }
 
     fn bin(&self, tool: &str) -> Result<PathBuf> {
@@ -183,11 +221,11 @@ impl Cluster {
         Ok(file)
     }
 
-    /// Hands a directory to the server user (when root) and makes it private.
-    fn own_dir(&self, dir: &Path) -> Result<()> {
+    /// Hands a directory to the server user (when root) with these permissions.
+    fn own_dir(&self, dir: &Path, mode: u32) -> Result<()> {
         use std::os::unix::fs::PermissionsExt;
         fs::create_dir_all(dir).map_err(Error::io(format!("cannot create {}", dir.display())))?;
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+        fs::set_permissions(dir, fs::Permissions::from_mode(mode))
             .map_err(Error::io(format!("cannot set permissions on {}", dir.display())))?;
         if is_root() {
             let (uid, gid) = server_user_ids()?;
@@ -213,6 +251,7 @@ impl Cluster {
         let _lock = self.lock()?;
         let status = self.status()?;
         if status == Status::Running {
+            self.refresh_authentication()?;
             return Ok(false);
         }
         if self.stopped_on_purpose() {
@@ -234,6 +273,7 @@ impl Cluster {
         }
         let status = self.status()?;
         if status == Status::Running {
+            self.refresh_authentication()?;
             return Ok(false);
         }
         self.start_unlocked(status)
@@ -244,9 +284,54 @@ impl Cluster {
             tracing::info!(data = %self.data_dir().display(), "creating the embedded cluster");
             self.init()?;
         }
+        self.write_authentication()?;
         tracing::info!(data = %self.data_dir().display(), "starting the embedded cluster");
         self.start_locked()?;
         Ok(true)
+    }
+
+    /// A running cluster's authentication rewritten if it differs (and reloaded).
+    fn refresh_authentication(&self) -> Result<()> {
+        if self.write_authentication()? {
+            self.run_ok("pg_ctl", [OsStr::new("reload"), OsStr::new("-D"), self.data_dir().as_os_str()])?;
+        }
+        Ok(())
+    }
+
+    /// Writes pg_hba.conf and pg_ident.conf: peer authentication on the unix socket, each OS
+    /// user as the login of the same name, the owner also as the superuser. Returns true if
+    /// they changed (a cluster of an older sportello trusted every local connection).
+    fn write_authentication(&self) -> Result<bool> {
+        let owner = os_user()?;
+        let mut hba = String::from(
+            "# Written by sportello: only the unix socket, peer authentication (the OS user is the login).\n",
+        );
+        if self.password_logins {
+            hba.push_str(&format!("local all {SUPERUSER} peer map=sportello\nlocal all all scram-sha-256\n"));
+        } else {
+            hba.push_str("local all all peer map=sportello\n");
+        }
+        let ident = format!(
+            "# Written by sportello: the cluster's owner ({owner}) migrates as the superuser;\n\
+             # every OS user connects as the login role of the same name.\n\
+             sportello {owner} {SUPERUSER}\n\
+             sportello /^(.*)$ \\1\n"
+        );
+        let mut changed = false;
+        for (name, text) in [("pg_hba.conf", hba), ("pg_ident.conf", ident)] {
+            let path = self.data_dir().join(name);
+            if fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()) {
+                continue;
+            }
+            fs::write(&path, text).map_err(Error::io(format!("cannot write {}", path.display())))?;
+            if is_root() {
+                let (uid, gid) = server_user_ids()?;
+                std::os::unix::fs::chown(&path, Some(uid), Some(gid))
+                    .map_err(Error::io(format!("cannot give {} to {SERVER_USER}", path.display())))?;
+            }
+            changed = true;
+        }
+        Ok(changed)
     }
 
     fn init(&self) -> Result<()> {
@@ -258,7 +343,7 @@ impl Cluster {
         if data.exists() {
             fs::remove_dir_all(&data).map_err(Error::io(format!("cannot clear {}", data.display())))?;
         }
-        self.own_dir(&data)?;
+        self.own_dir(&data, 0o700)?;
         self.run_ok(
             "initdb",
             [
@@ -266,7 +351,8 @@ impl Cluster {
                 data.as_os_str(),
                 OsStr::new("-U"),
                 OsStr::new(SUPERUSER),
-                OsStr::new("--auth=trust"),
+                OsStr::new("--auth-local=peer"),
+                OsStr::new("--auth-host=reject"),
                 OsStr::new("--encoding=UTF8"),
                 OsStr::new("--locale=C.UTF-8"),
             ],
@@ -276,7 +362,8 @@ impl Cluster {
 
     fn start_locked(&self) -> Result<()> {
         let socket = self.socket_dir();
-        self.own_dir(&socket)?;
+        // Open to every OS user: peer authentication decides who connects, as whom.
+        self.own_dir(&socket, 0o755)?;
         // The log file must be writable by the server user.
         let log = self.log_file();
         if !log.exists() {
@@ -335,10 +422,15 @@ impl Cluster {
         Ok(true)
     }
 
-    /// Connection settings for a database of this cluster, as its superuser.
+    /// Connection settings for a database of this cluster, as its superuser (the owner's).
     pub fn config(&self, dbname: &str) -> tokio_postgres::Config {
+        self.login_config(dbname, SUPERUSER)
+    }
+
+    /// Connection settings for a database of this cluster, as `login`.
+    pub fn login_config(&self, dbname: &str, login: &str) -> tokio_postgres::Config {
         let mut config = tokio_postgres::Config::new();
-        config.host_path(self.socket_dir()).port(PORT).user(SUPERUSER).dbname(dbname);
+        config.host_path(self.socket_dir()).port(PORT).user(login).dbname(dbname);
         config
     }
 }

@@ -15,22 +15,19 @@ pub mod registrations;
 pub mod registry;
 pub mod revocations;
 pub mod runs;
+pub mod tls;
 mod vocabulary;
 
 use std::path::PathBuf;
-use std::str::FromStr;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use tokio_postgres::NoTls;
 
 use crate::error::{Error, Result};
+pub use tls::{ConnectConfig, SslMode};
 
 mod migrations {
     refinery::embed_migrations!("sql");
 }
-
-/// The role every command runs as: it may only append to the audit log (sql/V3__roles.sql).
-pub const APP_ROLE: &str = "sportello_app";
 
 /// Where the database is.
 #[derive(Debug, Clone)]
@@ -41,44 +38,23 @@ pub enum Location {
     Embedded(PathBuf),
 }
 
-/// An open database: a pool of connections running as the application role.
+/// An open database: a pool of connections as the operator's own login (the server
+/// authenticated it; sportello takes the operator from `session_user`), and the settings of
+/// the owner's connection (migrations, the first administrator).
 #[derive(Clone)]
 pub struct Database {
     pool: Pool,
-    admin: tokio_postgres::Config,
+    admin: ConnectConfig,
 }
 
-fn parse_url(url: &str) -> Result<tokio_postgres::Config> {
-    tokio_postgres::Config::from_str(url).map_err(|e| Error::Invalid(format!("invalid database URL: {e}")))
-}
-
-/// Opens a plain connection (for administration: migrations, creating databases).
-pub async fn connect(config: &tokio_postgres::Config) -> Result<tokio_postgres::Client> {
-    let (client, connection) = config
-        .connect(NoTls)
-        .await
-        .map_err(|e| Error::Unavailable(format!("database unreachable ({}): {e}", describe(config))))?;
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    Ok(client)
-}
-
-/// Host and database of a configuration, for messages (never the password).
-fn describe(config: &tokio_postgres::Config) -> String {
-    let host = config
-        .get_hosts()
-        .first()
-        .map(|h| match h {
-            tokio_postgres::config::Host::Tcp(h) => h.clone(),
-            tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
-        })
-        .unwrap_or_else(|| "default host".into());
-    format!("{host}, database {}", config.get_dbname().unwrap_or("default"))
+/// Opens a single connection (for administration: migrations, creating databases), with TLS as
+/// its settings ask (store/tls.rs).
+pub async fn connect(config: impl Into<ConnectConfig>) -> Result<tokio_postgres::Client> {
+    config.into().connect().await
 }
 
 /// Applies the migrations of `sql/` that are not applied yet. Returns the names applied.
-pub async fn migrate(config: &tokio_postgres::Config) -> Result<Vec<String>> {
+pub async fn migrate(config: impl Into<ConnectConfig>) -> Result<Vec<String>> {
     let mut client = connect(config).await?;
     // Two processes starting at once must not both migrate.
     client.execute("SELECT pg_advisory_lock(72010001)", &[]).await?;
@@ -110,7 +86,7 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Migrations applied to a database, as `V<n>__<name>` (none when it was never migrated).
-pub async fn applied_migrations(config: &tokio_postgres::Config) -> Result<Vec<String>> {
+pub async fn applied_migrations(config: impl Into<ConnectConfig>) -> Result<Vec<String>> {
     let client = connect(config).await?;
     let rows = match client.query("SELECT version, name FROM refinery_schema_history ORDER BY version", &[]).await {
         Ok(rows) => rows,
@@ -126,20 +102,14 @@ pub fn known_migrations() -> Vec<String> {
 }
 
 impl Location {
-    /// Connection settings as the owner (for `db migrate`), starting the embedded cluster and
-    /// creating its database if needed.
-    pub async fn admin_config(&self) -> Result<tokio_postgres::Config> {
+    /// Connection settings as the owner (for `db migrate` and the first administrator),
+    /// starting the embedded cluster and creating its database if needed. With a server, the
+    /// URL as given: it must name the schema owner for these.
+    pub async fn admin_config(&self) -> Result<ConnectConfig> {
         match self {
-            Location::Url(url) => parse_url(url),
+            Location::Url(url) => ConnectConfig::parse(url),
             Location::Embedded(home) => {
-                let home = home.clone();
-                let cluster = tokio::task::spawn_blocking(move || -> Result<embedded::Cluster> {
-                    let cluster = embedded::Cluster::new(&home)?;
-                    cluster.ensure_running()?;
-                    Ok(cluster)
-                })
-                .await
-                .map_err(|e| Error::Unavailable(format!("cannot start the embedded database: {e}")))??;
+                let cluster = start_embedded(home, true).await?;
                 let client = connect(&cluster.config("postgres")).await?;
                 let exists = client
                     .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&embedded::DATABASE])
@@ -154,48 +124,137 @@ impl Location {
                         }
                     }
                 }
-                Ok(cluster.config(embedded::DATABASE))
+                Ok(cluster.config(embedded::DATABASE).into())
             }
         }
     }
+
+    /// The embedded cluster made ready for use by its owner: started, its database created
+    /// and migrated. Others' embedded clusters and servers are left as they are.
+    pub async fn prepare(&self) -> Result<()> {
+        if let Location::Embedded(home) = self {
+            let cluster = start_embedded(home, false).await?;
+            if cluster.is_mine() {
+                migrate(&self.admin_config().await?).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The embedded cluster of `home`, running. Its owner starts it when stopped; another OS user
+/// can only use it while it runs (`owner_only`: refuse them even then).
+async fn start_embedded(home: &std::path::Path, owner_only: bool) -> Result<embedded::Cluster> {
+    let home = home.to_path_buf();
+    tokio::task::spawn_blocking(move || -> Result<embedded::Cluster> {
+        let cluster = embedded::Cluster::new(&home)?;
+        if cluster.is_mine() {
+            cluster.ensure_running()?;
+            return Ok(cluster);
+        }
+        let owner = cluster.owner().unwrap_or_else(|| "its owner".into());
+        if owner_only {
+            return Err(Error::Refused(format!(
+                "only the OS user who created the embedded database of {} ({owner}) may administer it",
+                home.display()
+            )));
+        }
+        if !cluster.accepts_connections() {
+            return Err(Error::Unavailable(format!(
+                "the embedded database of {} is not running: its owner ({owner}) starts it with `sportello db start`",
+                home.display()
+            )));
+        }
+        Ok(cluster)
+    })
+    .await
+    .map_err(|e| Error::Unavailable(format!("cannot start the embedded database: {e}")))?
+}
+
+/// The server did not accept the login itself (no such role, not permitted to log in, a wrong
+/// password, peer authentication failed): not an operator, a refusal. TLS and certificate
+/// failures are not this: they say what failed and count as unavailable.
+fn login_refused(e: &tokio_postgres::Error) -> Option<String> {
+    use tokio_postgres::error::SqlState;
+    let db = e.as_db_error()?;
+    let m = db.message();
+    let refused = db.code() == &SqlState::INVALID_PASSWORD
+        || (db.code() == &SqlState::INVALID_AUTHORIZATION_SPECIFICATION
+            && (m.contains("does not exist")
+                || m.contains("not permitted to log in")
+                || (m.contains("authentication failed") && !m.contains("certificate"))));
+    refused.then(|| m.to_string())
 }
 
 impl Database {
-    /// Opens the database. The embedded default is started and migrated on the way; a server
-    /// named by URL must have been migrated with `sportello db migrate`.
+    /// Opens the database as the operator's own login. The embedded default is started and
+    /// migrated on the way (by its owner; the OS user is the login, by peer authentication);
+    /// a server named by URL must have been migrated with `sportello db migrate`, and the URL
+    /// (or the client certificate) names the operator's login.
     pub async fn open(location: &Location) -> Result<Database> {
-        let admin = location.admin_config().await?;
-        if matches!(location, Location::Embedded(_)) {
-            migrate(&admin).await?;
+        match location {
+            Location::Url(url) => Database::with_config(ConnectConfig::parse(url)?).await,
+            Location::Embedded(home) => {
+                location.prepare().await?;
+                let cluster = embedded::Cluster::new(home)?;
+                let login = cluster.login_config(embedded::DATABASE, &embedded::os_user()?);
+                Database::with_configs(login, cluster.config(embedded::DATABASE)).await
+            }
         }
-        Database::with_config(admin).await
     }
 
-    /// A pool on an already-migrated database.
-    pub async fn with_config(admin: tokio_postgres::Config) -> Result<Database> {
-        let mut app = admin.clone();
-        app.options(format!("-c role={APP_ROLE}"));
-        let manager = Manager::from_config(app, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    /// A pool on an already-migrated database, as the login `config` names (also used as the
+    /// owner's settings), with TLS as the settings ask (store/tls.rs).
+    pub async fn with_config(config: impl Into<ConnectConfig>) -> Result<Database> {
+        let config = config.into();
+        Database::with_configs(config.clone(), config).await
+    }
+
+    /// A pool as the login `config` names; `admin`: the owner's settings.
+    pub async fn with_configs(config: impl Into<ConnectConfig>, admin: impl Into<ConnectConfig>) -> Result<Database> {
+        let (config, admin) = (config.into(), admin.into());
+        let plan = config.plan()?;
+        let tls = config.connector(&plan)?;
+        let manager = Manager::from_config(
+            config.pg_config(&plan),
+            tls,
+            ManagerConfig { recycling_method: RecyclingMethod::Fast },
+        );
         let pool = Pool::builder(manager)
             .max_size(8)
             .build()
             .map_err(|e| Error::Unavailable(format!("cannot create the connection pool: {e}")))?;
         let db = Database { pool, admin };
         // Fail now, with a clear message, rather than in the middle of a command.
-        if let Err(e) = db.pool.get().await {
-            let text = e.to_string();
-            let err: Error = e.into();
-            if text.contains(APP_ROLE) || err.to_string().contains(APP_ROLE) {
-                return Err(Error::Unavailable(format!(
-                    "the database ({}) has no sportello schema yet: run `sportello db migrate`",
-                    describe(&db.admin)
-                )));
+        let client = match db.pool.get().await {
+            Ok(c) => c,
+            Err(deadpool_postgres::PoolError::Backend(pg)) => {
+                return Err(match login_refused(&pg) {
+                    Some(message) => Error::Refused(format!(
+                        "the database did not accept you as an operator ({}): {message}",
+                        config.describe()
+                    )),
+                    None => Error::Unavailable(format!("{} ({})", config.explain(&pg), config.describe())),
+                });
             }
-            return Err(match err {
-                Error::Unavailable(m) => Error::Unavailable(format!("{m} ({})", describe(&db.admin))),
-                other => other,
-            });
+            Err(other) => {
+                return Err(Error::Unavailable(format!("database unreachable: {other} ({})", config.describe())));
+            }
+        };
+        let migrated = client
+            .query_one(
+                "SELECT to_regclass('public.operators') IS NOT NULL AND to_regrole('sportello_admin') IS NOT NULL",
+                &[],
+            )
+            .await?
+            .get::<_, bool>(0);
+        if !migrated {
+            return Err(Error::Unavailable(format!(
+                "the database ({}) has no sportello schema yet, or an older one: run `sportello db migrate` as its owner",
+                config.describe()
+            )));
         }
+        drop(client);
         Ok(db)
     }
 
@@ -203,7 +262,7 @@ impl Database {
         Ok(self.pool.get().await?)
     }
 
-    pub fn admin_config(&self) -> &tokio_postgres::Config {
+    pub fn admin_config(&self) -> &ConnectConfig {
         &self.admin
     }
 }

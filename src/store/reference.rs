@@ -1,9 +1,11 @@
 //! Reference data: provinces, municipalities, foreign states.
 
+use chrono::NaiveDate;
 use deadpool_postgres::GenericClient;
 use serde::Serialize;
 
-use crate::domain::{ABROAD_MUNICIPALITY, ABROAD_PROVINCE};
+use crate::domain::birthplace::{self, Birthplaces, Period};
+use crate::domain::{ABROAD_MUNICIPALITY, ABROAD_PROVINCE, FiscalCode, text};
 use crate::error::{Error, Result};
 use crate::suggest::{closest, did_you_mean};
 
@@ -31,6 +33,7 @@ fn from_row(r: &tokio_postgres::Row) -> Municipality {
 /// A province by its code (`TO`) or name (`Torino`, `STATO ESTERO`); returns the code.
 pub async fn resolve_province(c: &impl GenericClient, input: &str) -> Result<String> {
     let input = input.trim();
+    text::check("province", input).map_err(Error::Invalid)?;
     let row =
         c.query_opt("SELECT code FROM provinces WHERE code = upper($1) OR upper(name) = upper($1)", &[&input]).await?;
     match row {
@@ -54,15 +57,26 @@ pub async fn resolve_province(c: &impl GenericClient, input: &str) -> Result<Str
 
 /// A municipality by ISTAT code, cadastral code or name (case-insensitive), optionally
 /// within a province. A name shared by several municipalities must be narrowed by province.
+/// A former name (a municipality renamed) is understood when no current name matches.
 pub async fn resolve_municipality(c: &impl GenericClient, input: &str, province: Option<&str>) -> Result<Municipality> {
     let input = input.trim();
+    text::check("municipality", input).map_err(Error::Invalid)?;
     let sql = format!(
         "SELECT {COLUMNS} FROM municipalities
          WHERE (istat_code = $1 OR belfiore = upper($1) OR upper(name) = upper($1))
            AND ($2::text IS NULL OR province = $2)
          ORDER BY name"
     );
-    let rows = c.query(&sql, &[&input, &province]).await?;
+    let mut rows = c.query(&sql, &[&input, &province]).await?;
+    if rows.is_empty() {
+        let sql = format!(
+            "SELECT DISTINCT {COLUMNS} FROM municipalities
+             WHERE istat_code IN (SELECT istat_code FROM municipality_former_names WHERE upper(name) = upper($1))
+               AND ($2::text IS NULL OR province = $2)
+             ORDER BY name"
+        );
+        rows = c.query(&sql, &[&input, &province]).await?;
+    }
     match rows.len() {
         1 => Ok(from_row(&rows[0])),
         0 => {
@@ -100,6 +114,7 @@ pub async fn municipality(c: &impl GenericClient, istat_code: &str) -> Result<Op
 /// A foreign state by Z code or name; returns the Z code.
 pub async fn resolve_country(c: &impl GenericClient, input: &str) -> Result<String> {
     let input = input.trim();
+    text::check("country", input).map_err(Error::Invalid)?;
     let rows = c
         .query(
             "SELECT belfiore FROM countries WHERE belfiore = upper($1) OR upper(name) = upper($1) ORDER BY active DESC",
@@ -161,6 +176,33 @@ pub async fn countries(c: &impl GenericClient) -> Result<Vec<Country>> {
         .iter()
         .map(|r| Country { code: r.get(0), name: r.get(1), active: r.get(2) })
         .collect())
+}
+
+fn period(r: &tokio_postgres::Row) -> Period {
+    Period { from: r.get("valid_from"), to: r.get("valid_to"), name: r.get("name"), province: r.get("province") }
+}
+
+/// Checks that the birthplace of a fiscal code (its cadastral code, omocodia undone) was a
+/// municipality or a foreign state on the birth date.
+pub async fn check_birthplace(c: &impl GenericClient, fiscal_code: &FiscalCode, birth_date: NaiveDate) -> Result<()> {
+    let code = fiscal_code.birth_place();
+    let periods: Vec<Period> = c
+        .query("SELECT valid_from, valid_to, name, province FROM birthplaces WHERE belfiore = $1", &[&code])
+        .await?
+        .iter()
+        .map(period)
+        .collect();
+    birthplace::check(&code, birth_date, &periods)
+        .map_err(|e| Error::Invalid(format!("fiscal code {fiscal_code}: {e}")))
+}
+
+/// Every birthplace code with its periods, read once for a batch.
+pub async fn birthplaces(c: &impl GenericClient) -> Result<Birthplaces> {
+    let mut all = Birthplaces::default();
+    for r in c.query("SELECT belfiore, valid_from, valid_to, name, province FROM birthplaces", &[]).await? {
+        all.insert(r.get("belfiore"), period(&r));
+    }
+    Ok(all)
 }
 
 /// Checks that a postcode belongs to a municipality (when the reference data lists any).

@@ -61,8 +61,11 @@ pub struct Reject {
 }
 
 impl Reject {
+    /// The value and the reason are shown with control characters escaped and cut to a
+    /// readable length: they come from the input and go to reports, terminals and the database.
     pub fn new(line: u64, field: &str, value: &str, reason: impl Into<String>) -> Reject {
-        Reject { line, field: field.into(), value: value.into(), reason: reason.into() }
+        use crate::domain::text::shown;
+        Reject { line, field: shown(field, 60), value: shown(value, 80), reason: shown(&reason.into(), 300) }
     }
 }
 

@@ -21,8 +21,7 @@ fn sample(name: &str) -> PathBuf {
 fn spawn(db: &TestDb, args: &[&str]) -> std::process::Child {
     Command::new(env!("CARGO_BIN_EXE_sportello"))
         .args(args)
-        .env("SPORTELLO_DATABASE_URL", db.url())
-        .env("SPORTELLO_OPERATOR", "admin")
+        .env("SPORTELLO_DATABASE_URL", db.url_as("admin"))
         .env("SPORTELLO_HOME", db.files.path())
         .env("SPORTELLO_KEY_FILE", db.files.path().join("secret.key"))
         .stdout(Stdio::null())

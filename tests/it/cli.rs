@@ -210,8 +210,9 @@ async fn bad_input_exits_non_zero_with_one_clear_line() {
     let mut args = register_args(&cf, &[]);
     args[4] = "Atlantide";
     assert_fails(&db.cli(Some("admin"), &args), 3, "unknown municipality 'Atlantide'");
-    assert_fails(&db.cli(Some("nobody"), &register_args(&cf, &[])), 4, "unknown operator 'nobody'");
-    assert_fails(&db.cli(None, &register_args(&cf, &[])), 3, "no operator given");
+    // Not a login of the database; a login that is not an operator (the owner's).
+    assert_fails(&db.cli(Some("nobody"), &register_args(&cf, &[])), 5, "did not accept you as an operator");
+    assert_fails(&db.cli(None, &register_args(&cf, &[])), 5, "is not an operator of this database");
     let with = |flag: &str, value: &'static str| {
         let mut args = register_args(&cf, &[]);
         let i = args.iter().position(|a| *a == flag).unwrap();
@@ -243,9 +244,9 @@ async fn bad_input_exits_non_zero_with_one_clear_line() {
 #[tokio::test]
 async fn operators_bootstrap_competence_and_listing() {
     let db = TestDb::new().await;
-    // The database already has `admin`: bootstrap is over.
-    let out = db.cli(None, &["operator", "add", "x", "--name", "X", "--ente", "Y", "--province", "TO"]);
-    assert_fails(&out, 3, "operators exist already");
+    // The database already has `admin`: bootstrap is over, even for the owner.
+    let out = db.cli(None, &["operator", "bootstrap", "x", "--name", "X", "--ente", "Y", "--province", "TO"]);
+    assert_fails(&out, 5, "has operators already");
     let out = db.cli(
         Some("admin"),
         &[
@@ -268,10 +269,11 @@ async fn operators_bootstrap_competence_and_listing() {
     assert!(stdout.contains("province CN, Asti (AT)"), "{stdout}");
     let out = db.cli(Some("admin"), &["operator", "list", "--format", "json"]);
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 2);
-    assert_eq!(list[1]["id"], "gbianchi");
+    let ids: Vec<&str> = list.as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["admin", "gbianchi", "portal"]);
     assert_eq!(list[1]["fse"], true);
     assert_eq!(list[1]["created_by"], "admin");
+    assert_eq!(list[1]["roles"], serde_json::json!(["desk"]), "desk by default");
     assert_fails(&db.cli(Some("admin"), &["operator", "show", "ghost"]), 4, "unknown operator 'ghost'");
     assert_fails(
         &db.cli(Some("admin"), &["operator", "add", "gbianchi", "--name", "G", "--ente", "E", "--province", "TO"]),
@@ -310,6 +312,12 @@ fn help_has_examples_everywhere() {
         vec!["audit", "--help"],
         vec!["import-cia", "--help"],
         vec!["operator", "add", "--help"],
+        vec!["operator", "bootstrap", "--help"],
+        vec!["operator", "grant", "--help"],
+        vec!["operator", "revoke-role", "--help"],
+        vec!["operator", "competence", "--help"],
+        vec!["operator", "disable", "--help"],
+        vec!["operator", "whoami", "--help"],
         vec!["completions", "--help"],
     ] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_sportello")).args(&args).output().unwrap();

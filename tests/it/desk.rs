@@ -54,7 +54,7 @@ pub fn code_in(text: &str) -> String {
 }
 
 /// The code handed over by a booking: from the email or from the letter.
-fn code_of(db: &TestDb, b: &Booked) -> String {
+pub fn code_of(db: &TestDb, b: &Booked) -> String {
     match &b.code {
         Delivery::Emailed { .. } => code_in(db.spooled().last().unwrap()),
         _ => {
@@ -64,12 +64,12 @@ fn code_of(db: &TestDb, b: &Booked) -> String {
     }
 }
 
-async fn book(s: &Session, desk: &Desk, number: i64, op: OperationKind) -> sportello::Result<Booked> {
+pub async fn book(s: &Session, desk: &Desk, number: i64, op: OperationKind) -> sportello::Result<Booked> {
     book::book(s, desk, book::Request { key: Key::Number(number), operation: op, delegate: None, print_code: false })
         .await
 }
 
-fn activation(cf: &str, code: &str, pin: &str) -> Activation {
+pub fn activation(cf: &str, code: &str, pin: &str) -> Activation {
     Activation {
         fiscal_code: cf.into(),
         activation_code: code.into(),
@@ -82,7 +82,7 @@ fn activation(cf: &str, code: &str, pin: &str) -> Activation {
     }
 }
 
-fn mario() -> Citizen {
+pub fn mario() -> Citizen {
     Citizen::new("RSSMRA", "Mario", "Rossi", "1985-12-10", Sex::M)
 }
 

@@ -10,10 +10,45 @@ fn sportello(home: &std::path::Path, args: &[&str]) -> (String, String, i32) {
         .env("SPORTELLO_HOME", home)
         .env_remove("SPORTELLO_DATABASE_URL")
         .env("SPORTELLO_CONFIG", "")
-        .env("SPORTELLO_OPERATOR", "mrossi")
+        .env_remove("SPORTELLO_OPERATOR")
         .output()
         .unwrap();
     text(&out)
+}
+
+/// Runs the binary as another OS user (peer authentication makes them that login).
+fn sportello_as(user: &str, home: &std::path::Path, args: &[&str]) -> (String, String, i32) {
+    let out = Command::new("runuser")
+        .args(["-u", user, "--", env!("CARGO_BIN_EXE_sportello")])
+        .args(args)
+        .current_dir("/")
+        .env("SPORTELLO_HOME", home)
+        .env("SPORTELLO_CONFIG", "")
+        .env_remove("SPORTELLO_DATABASE_URL")
+        .env_remove("SPORTELLO_OPERATOR")
+        .output()
+        .unwrap();
+    text(&out)
+}
+
+/// An OS user of the tests (created once; system account, no home, no shell).
+fn os_user(name: &str) {
+    let exists = Command::new("id").arg(name).output().unwrap().status.success();
+    if !exists {
+        let out = Command::new("useradd")
+            .args(["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name])
+            .output()
+            .unwrap();
+        // Another test run may have made it meanwhile.
+        assert!(
+            out.status.success() || Command::new("id").arg(name).output().unwrap().status.success(),
+            "useradd {name}: {out:?}"
+        );
+    }
+}
+
+fn me() -> String {
+    sportello::store::embedded::os_user().unwrap()
 }
 
 #[test]
@@ -21,9 +56,30 @@ fn first_commands_start_a_private_cluster() {
     // Under target/tmp, which the server user can reach when the tests run as root.
     let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let h = home.path();
-    let (_, stderr, code) =
-        sportello(h, &["operator", "add", "mrossi", "--name", "Maria Rossi", "--ente", "ASL TO4", "--province", "TO"]);
+    // Before the first administrator, the OS user is not an operator yet.
+    let (_, stderr, code) = sportello(h, &["search", "--last-name", "rossi"]);
+    assert_eq!(code, 5, "{stderr}");
+    // The cluster's owner, the OS user who made it, is the first administrator.
+    let (stdout, stderr, code) = sportello(
+        h,
+        &[
+            "operator",
+            "bootstrap",
+            "--name",
+            "Maria Rossi",
+            "--ente",
+            "ASL TO4",
+            "--province",
+            "TO",
+            "--role",
+            "desk,batch",
+        ],
+    );
     assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains(&me()) && stdout.contains("desk, batch, admin"), "{stdout}");
+    let (_, stderr, code) =
+        sportello(h, &["operator", "bootstrap", "--name", "Maria Rossi", "--ente", "ASL TO4", "--province", "TO"]);
+    assert_eq!(code, 5, "once only: {stderr}");
     let (stdout, _, _) = sportello(h, &["db", "status"]);
     assert!(
         stdout.contains("embedded cluster (running)") && stdout.contains(" applied") && !stdout.contains("pending"),
@@ -65,6 +121,83 @@ fn first_commands_start_a_private_cluster() {
     let (stdout, _, code) = sportello(h, &["search", "--cf", "RSSMRA", "--format", "json"]);
     assert_eq!(code, 0);
     assert!(stdout.contains("\"state\": \"riscontrato\""), "{stdout}");
+    sportello(h, &["db", "stop"]);
+}
+
+/// Several desk staff share one embedded cluster, each as their own OS user: the database
+/// authenticates them by peer authentication, and a name on the command line changes nothing.
+#[test]
+fn each_os_user_is_their_own_operator() {
+    if uzers::get_effective_uid() != 0 {
+        eprintln!("skipped: creating OS users needs root");
+        return;
+    }
+    let (desk, stranger) = ("sptdesk", "sptstranger");
+    os_user(desk);
+    os_user(stranger);
+    let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let h = home.path();
+    // A home the staff share (like /srv/sportello).
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(h, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (_, stderr, code) = sportello(
+        h,
+        &[
+            "operator",
+            "bootstrap",
+            "--name",
+            "Maria Rossi",
+            "--ente",
+            "ASL TO4",
+            "--province",
+            "TO",
+            "--role",
+            "desk,auditor",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let (_, stderr, code) = sportello(
+        h,
+        &["operator", "add", desk, "--name", "Desk Staff", "--ente", "ASL TO4", "--province", "TO", "--role", "desk"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+
+    let (stdout, stderr, code) = sportello_as(desk, h, &["operator", "whoami", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains(&format!("\"id\": \"{desk}\"")), "{stdout}");
+    let (_, stderr, code) = sportello_as(desk, h, &["search", "--last-name", "rossi"]);
+    assert_eq!(code, 0, "{stderr}");
+    // Claiming to be the administrator: refused, and recorded.
+    let (_, stderr, code) = sportello_as(desk, h, &["--operator", &me(), "search", "--last-name", "rossi"]);
+    assert_eq!(code, 5, "{stderr}");
+    assert!(stderr.contains(&format!("you are authenticated as {desk}, not as {}", me())), "{stderr}");
+    // A desk operator is no administrator, and may not migrate or administer the cluster.
+    let (_, stderr, code) =
+        sportello_as(desk, h, &["operator", "add", "x", "--name", "X", "--ente", "E", "--province", "TO"]);
+    assert_eq!(code, 5, "{stderr}");
+    assert!(stderr.contains("needs the role admin"), "{stderr}");
+    let (_, stderr, code) = sportello_as(desk, h, &["db", "migrate"]);
+    assert_eq!(code, 5, "{stderr}");
+    // An OS user who is not an operator gets nothing.
+    let (_, stderr, code) = sportello_as(stranger, h, &["search", "--last-name", "rossi"]);
+    assert_eq!(code, 5, "{stderr}");
+    assert!(stderr.contains("did not accept you as an operator"), "{stderr}");
+
+    let (stdout, stderr, code) = sportello(h, &["audit", "--operator-id", desk, "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let rows: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let seen: Vec<(String, String, String)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let s = |k: &str| r[k].as_str().unwrap_or_default().to_string();
+            (s("action"), s("outcome"), s("target"))
+        })
+        .collect();
+    assert!(seen.contains(&("search".into(), "ok".into(), String::new())), "{seen:?}");
+    assert!(seen.contains(&("command".into(), "refused".into(), me())), "the claim, with its target: {seen:?}");
+    assert!(seen.contains(&("command".into(), "refused".into(), "x".into())), "the role refusal: {seen:?}");
     sportello(h, &["db", "stop"]);
 }
 

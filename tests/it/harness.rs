@@ -2,7 +2,14 @@
 //!
 //! The cluster is sportello's own embedded one, under target/tmp (kept running between runs
 //! to save its start-up; `.ci/run` stops it), with a migrated template database cloned for
-//! each test. With `SPORTELLO_TEST_DATABASE_URL` set, that server is used instead.
+//! each test. With `SPORTELLO_TEST_DATABASE_URL` set (a superuser), that server is used instead;
+//! it must let the test logins in with a password.
+//!
+//! Tests act as real, distinct logins of the database, as operators do: each operator of a
+//! test is a LOGIN role with a password (SCRAM on the unix socket), its roles granted by the
+//! test's administrator through sportello itself. Login roles are cluster-wide: tests that
+//! share a name (`admin`, `desk`) share its roles, so a test about roles uses names of its
+//! own ([`TestDb::unique`]).
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -10,8 +17,18 @@ use std::str::FromStr;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use sportello::domain::Role;
 use sportello::session::Session;
 use sportello::store::{self, Database, embedded::Cluster};
+
+/// The password of every test login.
+pub const PASSWORD: &str = "sportello-test-login";
+
+/// The competence of the first administrator, `admin`: every province of Piedmont.
+pub const PIEDMONT: &[&str] = &["TO", "VC", "NO", "CN", "AT", "AL", "BI", "VB"];
+
+/// Roles of [`TestDb::operator`]: everything but administration and the portal.
+pub const WORKER: &[Role] = &[Role::Desk, Role::Helpdesk, Role::Batch, Role::Auditor];
 
 struct Server {
     /// Connection to the maintenance database, to create test databases.
@@ -47,9 +64,11 @@ fn server() -> &'static Server {
                     let mut cluster = Cluster::new(&test_home()).expect("test cluster");
                     // Throwaway data: trade durability for speed.
                     cluster.settings =
-                        ["fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=200"]
+                        ["fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=300"]
                             .map(String::from)
                             .to_vec();
+                    // The superuser by peer authentication, the test logins by password.
+                    cluster.password_logins = true;
                     cluster.start().expect("start the test cluster");
                     cluster.config("postgres")
                 }
@@ -107,6 +126,24 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn new() -> TestDb {
+        let mut test = TestDb::without_operators().await;
+        // The first administrator, as the schema owner adds it, with every role.
+        {
+            let _lock = RoleLock::take().await;
+            create_login("admin").await;
+            let mut first = new_operator("admin", PIEDMONT, &[]);
+            first.roles = Role::ALL.to_vec();
+            first.fse = true;
+            sportello::operators::bootstrap(&test.config, first).await.unwrap();
+        }
+        // The citizen portal's own login: what `db` runs as.
+        test.add_operator("portal", &[Role::Portal], &["TO"], &[]).await;
+        test.db = test.login("portal").await;
+        test
+    }
+
+    /// A fresh database with no operator yet (`db` is the owner's until one is added).
+    pub async fn without_operators() -> TestDb {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         let server = server();
         let name = format!("sportello_t_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
@@ -114,14 +151,60 @@ impl TestDb {
         client.batch_execute(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{}\"", server.template)).await.unwrap();
         let mut config = server.admin.clone();
         config.dbname(&name);
-        let db = Database::with_config(config.clone()).await.unwrap();
-        sportello::operators::add(&db, None, new_operator("admin", &["TO"], &[])).await.unwrap();
         let files = tempfile::tempdir().unwrap();
         sportello::secrets::SecretKey::load(&files.path().join("secret.key"), true).unwrap();
-        TestDb { name, config, db, files, smtp_url: None }
+        let db = Database::with_config(config.clone()).await.unwrap();
+        TestDb { name, db, config, files, smtp_url: None }
     }
 
-    /// A connection string for the binary.
+    /// A name of this test's own for a login (login roles are cluster-wide).
+    pub fn unique(&self, base: &str) -> String {
+        format!("{base}_{}", self.name.trim_start_matches("sportello_t_"))
+    }
+
+    /// Connection settings as `login` (with the test password) on this test's database.
+    pub fn login_config(&self, login: &str) -> tokio_postgres::Config {
+        let mut config = self.config.clone();
+        config.user(login).password(PASSWORD);
+        config
+    }
+
+    /// The database as `login`, as the binary opens it for an operator.
+    pub async fn login(&self, login: &str) -> Database {
+        Database::with_configs(self.login_config(login), self.config.clone()).await.unwrap()
+    }
+
+    /// Makes `id` an operator of this test's database with `roles`, added by `admin` (as an
+    /// administrator does), its login created with the test password (as the DBA does).
+    pub async fn add_operator(&self, id: &str, roles: &[Role], provinces: &[&str], municipalities: &[&str]) {
+        let _lock = RoleLock::take().await;
+        create_login(id).await;
+        let admin = Session::open(self.login("admin").await, None, "test").await.unwrap();
+        let mut new = new_operator(id, provinces, municipalities);
+        new.roles = roles.to_vec();
+        sportello::operators::add(&admin, new).await.unwrap();
+    }
+
+    /// Gives `login` the test password, as the DBA does for a login `operator add` created.
+    pub async fn set_password(&self, login: &str) {
+        let _lock = RoleLock::take().await;
+        let client = store::connect(&server().admin).await.unwrap();
+        client.batch_execute(&format!("ALTER ROLE \"{login}\" PASSWORD '{PASSWORD}'")).await.unwrap();
+    }
+
+    /// Adds an operator with `roles` and returns a session as its login.
+    pub async fn operator_with(
+        &self,
+        id: &str,
+        roles: &[Role],
+        provinces: &[&str],
+        municipalities: &[&str],
+    ) -> Session {
+        self.add_operator(id, roles, provinces, municipalities).await;
+        Session::open(self.login(id).await, None, "test").await.unwrap()
+    }
+
+    /// A connection string for the binary, as the owner (superuser).
     pub fn url(&self) -> String {
         let host = match &self.config.get_hosts()[0] {
             tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
@@ -139,16 +222,28 @@ impl TestDb {
         url
     }
 
+    /// A connection string for the binary, as the operator `login`.
+    pub fn url_as(&self, login: &str) -> String {
+        let host = match &self.config.get_hosts()[0] {
+            tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
+            tokio_postgres::config::Host::Tcp(h) => h.clone(),
+        };
+        format!(
+            "host={host} port={} user={login} password={PASSWORD} dbname={}",
+            self.config.get_ports().first().copied().unwrap_or(5432),
+            self.name
+        )
+    }
+
     /// A connection as the owner (to arrange states no command can reach yet, and to inspect).
     pub async fn owner(&self) -> tokio_postgres::Client {
         store::connect(&self.config).await.unwrap()
     }
 
-    /// Adds an operator (acting: the bootstrap operator `admin`, competence TO) and returns
-    /// a session for it.
+    /// Adds an operator with the desk, helpdesk, batch and auditor roles (added by `admin`,
+    /// competence TO) and returns a session as its login.
     pub async fn operator(&self, id: &str, provinces: &[&str], municipalities: &[&str]) -> Session {
-        sportello::operators::add(&self.db, Some("admin"), new_operator(id, provinces, municipalities)).await.unwrap();
-        Session::open(self.db.clone(), Some(id), "test").await.unwrap()
+        self.operator_with(id, WORKER, provinces, municipalities).await
     }
 
     /// The desk tools of this test: its key, its outbox (or SMTP server), its letters.
@@ -180,12 +275,12 @@ impl TestDb {
         files.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
     }
 
-    /// The bootstrap operator, competent for Turin's province.
+    /// The bootstrap operator, competent for Piedmont, with every role.
     pub async fn admin(&self) -> Session {
-        Session::open(self.db.clone(), Some("admin"), "test").await.unwrap()
+        Session::open(self.login("admin").await, None, "test").await.unwrap()
     }
 
-    /// Runs the binary on this database as `operator` (None: no operator).
+    /// Runs the binary on this database as the login `operator` (None: the owner's login).
     pub fn cli(&self, operator: Option<&str>, args: &[&str]) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_sportello"));
         cmd.args(args);
@@ -219,7 +314,11 @@ impl TestDb {
     }
 
     fn cli_env(&self, cmd: &mut Command, operator: Option<&str>) {
-        cmd.env("SPORTELLO_DATABASE_URL", self.url())
+        let url = match operator {
+            Some(login) => self.url_as(login),
+            None => self.url(),
+        };
+        cmd.env("SPORTELLO_DATABASE_URL", url)
             .env("SPORTELLO_CONFIG", "")
             .env_remove("SPORTELLO_OPERATOR")
             .env("SPORTELLO_HOME", self.files.path())
@@ -228,9 +327,29 @@ impl TestDb {
             Some(url) => cmd.env("SPORTELLO_SMTP_URL", url),
             None => cmd.env_remove("SPORTELLO_SMTP_URL"),
         };
-        if let Some(op) = operator {
-            cmd.env("SPORTELLO_OPERATOR", op);
-        }
+    }
+}
+
+/// Serialises changes to the cluster-wide roles among the tests of this run (two tests
+/// granting the same role to the same shared login at once would collide in the catalog): an
+/// advisory lock of the maintenance database, held by a connection of the superuser (closing
+/// it, when dropped, releases the lock).
+pub struct RoleLock(#[allow(dead_code)] tokio_postgres::Client);
+
+impl RoleLock {
+    pub async fn take() -> RoleLock {
+        let client = store::connect(&server().admin).await.unwrap();
+        client.execute("SELECT pg_advisory_lock(72010003)", &[]).await.unwrap();
+        RoleLock(client)
+    }
+}
+
+/// Creates the LOGIN role `id` with the test password, unless it exists (under [`RoleLock`]).
+pub async fn create_login(id: &str) {
+    let client = store::connect(&server().admin).await.unwrap();
+    let exists = client.query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&id]).await.unwrap().is_some();
+    if !exists {
+        client.batch_execute(&format!("CREATE ROLE \"{id}\" LOGIN PASSWORD '{PASSWORD}'")).await.unwrap();
     }
 }
 
@@ -251,6 +370,7 @@ pub fn new_operator(id: &str, provinces: &[&str], municipalities: &[&str]) -> sp
         fse: false,
         provinces: provinces.iter().map(|p| p.to_string()).collect(),
         municipalities: municipalities.iter().map(|m| m.to_string()).collect(),
+        roles: vec![],
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod fixtures;
 mod harness;
+mod tls_server;
 
 mod audit;
 mod batch;
@@ -10,8 +11,13 @@ mod cli;
 mod desk;
 mod embedded;
 mod help;
+mod hygiene;
 mod import;
+mod letters;
 mod ops;
 mod output;
+mod reference;
 mod register;
+mod roles;
 mod search;
+mod tls;

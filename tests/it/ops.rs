@@ -235,7 +235,7 @@ async fn the_log_has_levels_and_never_a_secret() {
     // RUST_LOG when no flag is given; -q wins over it.
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sportello"));
     cmd.args(["operator", "list"])
-        .env("SPORTELLO_DATABASE_URL", db.url())
+        .env("SPORTELLO_DATABASE_URL", db.url_as("admin"))
         .env("SPORTELLO_CONFIG", "")
         .env("RUST_LOG", "sportello=info");
     let (_, stderr, _) = text(&cmd.output().unwrap());

@@ -52,7 +52,8 @@ async fn a_closed_pipe_ends_quietly() {
         // The reading end is closed before the program starts: its first write meets EPIPE.
         let (reader, writer) = std::io::pipe().unwrap();
         drop(reader);
-        let out = db.command(Some("admin"), args).stdout(writer).stderr(Stdio::piped()).output().unwrap();
+        let operator = if args[0] == "db" { None } else { Some("admin") };
+        let out = db.command(operator, args).stdout(writer).stderr(Stdio::piped()).output().unwrap();
         let (_, stderr, code) = text(&out);
         assert_eq!(code, 0, "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{args:?}: {stderr}");
@@ -250,18 +251,12 @@ async fn search_show_audit_and_runs_csv_neutralise_formulas() {
     let detail = json(&db.cli(Some("admin"), &["show", "--number", &numbers[0].to_string(), "--format", "json"]));
     assert_eq!(detail["last_name"], FORMULA);
 
-    let out = db.cli(
-        Some("admin"),
-        &["operator", "add", "=cmd|'/Ccalc'!A0", "--name", "X", "--ente", "ASL TO4", "--province", "TO"],
-    );
+    // A registry file whose name a spreadsheet would run: the audit log and the runs name it.
+    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/cia.csv"), db.files.path().join("@evil.csv")).unwrap();
+    let out = db.command(Some("admin"), &["import-cia", "@evil.csv"]).current_dir(db.files.path()).output().unwrap();
     assert_eq!(text(&out).2, 0, "{:?}", text(&out));
-    let (stdout, _, _) = text(&db.cli(Some("admin"), &["audit", "--action", "operator-add", "--format", "csv"]));
-    assert_neutralised(&stdout, &["=cmd|'/Ccalc'!A0"]);
-
-    let cia = db.files.path().join("cia.csv");
-    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/cia.csv"), &cia).unwrap();
-    assert_eq!(text(&db.cli(Some("admin"), &["import-cia", cia.to_str().unwrap()])).2, 0);
-    owner.execute("UPDATE batch_runs SET input = '@evil.csv'", &[]).await.unwrap();
+    let (stdout, _, _) = text(&db.cli(Some("admin"), &["audit", "--action", "import-cia", "--format", "csv"]));
+    assert_neutralised(&stdout, &["@evil.csv"]);
     let (stdout, _, _) = text(&db.cli(Some("admin"), &["runs", "--format", "csv"]));
     assert_neutralised(&stdout, &["@evil.csv"]);
 }

@@ -23,7 +23,7 @@ use serde::Serialize;
 use serde_json::json;
 use tokio::sync::oneshot;
 
-use self::rows::{Chunk, Municipalities, StoredDigests, code_text, key16};
+use self::rows::{Chunk, Municipalities, Reference, StoredDigests, code_text, key16};
 use super::{Begin, Progress, Reject, RunKind};
 use crate::audit::{Entry, Target};
 use crate::domain::{Vocabulary, transitions};
@@ -208,6 +208,7 @@ pub async fn import(
         .into_iter()
         .flat_map(|(istat, belfiore)| [(istat.clone(), istat.clone()), (belfiore, istat)])
         .collect();
+    let lookups = Reference { municipalities, birthplaces: reference::birthplaces(&client).await? };
     let total_bytes = std::fs::metadata(path).map(|m| m.len()).ok();
     progress.start(&format!("{} {}", source.label(), path.display()), total_bytes, 0);
 
@@ -221,7 +222,7 @@ pub async fn import(
     let (sender, mut chunks) = tokio::sync::mpsc::channel::<Chunk>(opts.writers + 1);
     let (chunk_size, encoding) = (opts.chunk_size, opts.encoding);
     let reader =
-        std::thread::spawn(move || rows::read_chunks(csv, skip, chunk_size, encoding, municipalities, stored, sender));
+        std::thread::spawn(move || rows::read_chunks(csv, skip, chunk_size, encoding, lookups, stored, sender));
 
     let mut dry = Report::default();
     if let Some(run) = run_id {

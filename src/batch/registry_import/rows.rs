@@ -11,7 +11,8 @@ use serde::Deserialize;
 
 use super::Encoding;
 use crate::batch::Reject;
-use crate::domain::{DocType, FiscalCode, check_postcode, clean_str, parse_date};
+use crate::domain::birthplace::Birthplaces;
+use crate::domain::{DocType, FiscalCode, check_postcode, clean_str, parse_date, text};
 use crate::error::{Error, Result};
 use crate::store::binary_copy::{CopyData, Tuple};
 
@@ -32,6 +33,12 @@ pub fn code_text(key: &Key16) -> &str {
 
 /// Municipality codes accepted in the file: ISTAT code or cadastral code → ISTAT code.
 pub type Municipalities = FxHashMap<String, String>;
+
+/// The reference data a row is checked against, read once for the whole file.
+pub struct Reference {
+    pub municipalities: Municipalities,
+    pub birthplaces: Birthplaces,
+}
 
 /// Fiscal code → digest of the stored row, for every row of the mirror.
 pub type StoredDigests = FxHashMap<Key16, Key16>;
@@ -78,21 +85,30 @@ pub fn raw_digest(record: &csv::ByteRecord) -> Key16 {
 
 /// Checks a row and appends it to `out` as a tuple in [`crate::store::registry::COPY_COLUMNS`] order; returns its
 /// fiscal code. A rejected row leaves `out` as it was.
-fn validate(
-    raw: &RawRow,
+fn validate<'a>(
+    raw: &RawRow<'a>,
     line: u64,
     digest: &Key16,
-    municipalities: &Municipalities,
+    reference: &Reference,
     out: &mut Vec<u8>,
 ) -> std::result::Result<Key16, Reject> {
     let reject = |field: &str, value: &str, reason: String| Reject::new(line, field, value, reason);
+    // Free text, cleaned, within its bounds and free of control characters.
+    let text = |field: &str, value: &'a str| match clean_str(value) {
+        Some(v) => match text::check(field, &v) {
+            Ok(()) => Ok(Some(v)),
+            Err(e) => Err(reject(field, &v, e)),
+        },
+        None => Ok(None),
+    };
     let fc = FiscalCode::parse(raw.fiscal_code).map_err(|e| reject("fiscal_code", raw.fiscal_code, e.to_string()))?;
-    let first_name = clean_str(raw.first_name).ok_or_else(|| reject("first_name", "", "empty".into()))?;
-    let last_name = clean_str(raw.last_name).ok_or_else(|| reject("last_name", "", "empty".into()))?;
+    let first_name = text("first_name", raw.first_name)?.ok_or_else(|| reject("first_name", "", "empty".into()))?;
+    let last_name = text("last_name", raw.last_name)?.ok_or_else(|| reject("last_name", "", "empty".into()))?;
     let birth_date = parse_date(raw.birth_date).map_err(|e| reject("birth_date", raw.birth_date, e))?;
     if !fc.matches_birth_date(birth_date) {
         return Err(reject("birth_date", raw.birth_date, format!("does not agree with fiscal code {fc}")));
     }
+    reference.birthplaces.check(&fc.birth_place(), birth_date).map_err(|e| reject("fiscal_code", fc.as_str(), e))?;
     let sex = match raw.sex.trim() {
         s if s.eq_ignore_ascii_case("M") => "M",
         s if s.eq_ignore_ascii_case("F") => "F",
@@ -106,6 +122,7 @@ fn validate(
         check_postcode(pc).map_err(|e| reject("postcode", pc, e))?;
     }
     let code = raw.municipality.trim();
+    let municipalities = &reference.municipalities;
     let municipality =
         municipalities.get(code).or_else(|| municipalities.get(&code.to_uppercase())).ok_or_else(|| {
             reject(
@@ -122,20 +139,32 @@ fn validate(
         Some(d) => Some(parse_date(&d).map_err(|e| reject("doc_issued", &d, e))?),
         None => None,
     };
+    let (address, street_number) = (text("address", raw.address)?, text("street_number", raw.street_number)?);
+    let (doc_number, doc_issuer) = (text("doc_number", raw.doc_number)?, text("doc_issuer", raw.doc_issuer)?);
+    if let Some((field, value, c)) = crate::letters::first_unprintable(&[
+        ("first_name", raw.first_name),
+        ("last_name", raw.last_name),
+        ("address", raw.address),
+        ("street_number", raw.street_number),
+        ("doc_number", raw.doc_number),
+        ("doc_issuer", raw.doc_issuer),
+    ]) {
+        return Err(reject(field, value, crate::letters::cannot_print(c)));
+    }
     Tuple::start(out, COPY_FIELDS)
         .text(Some(fc.as_str()))
         .text(Some(&first_name))
         .text(Some(&last_name))
         .date(Some(birth_date))
         .text(Some(sex))
-        .text(clean_str(raw.address).as_deref())
-        .text(clean_str(raw.street_number).as_deref())
+        .text(address.as_deref())
+        .text(street_number.as_deref())
         .text(postcode.as_deref())
         .text(Some(municipality))
         .text(doc_type.map(DocType::as_str))
-        .text(clean_str(raw.doc_number).as_deref())
+        .text(doc_number.as_deref())
         .date(doc_issued)
-        .text(clean_str(raw.doc_issuer).as_deref())
+        .text(doc_issuer.as_deref())
         .bytes(Some(digest));
     Ok(key16(fc.as_str().as_bytes()))
 }
@@ -236,7 +265,7 @@ struct Checker {
     headers: csv::ByteRecord,
     cf_column: usize,
     encoding: Encoding,
-    municipalities: Municipalities,
+    reference: Reference,
     stored: StoredDigests,
 }
 
@@ -288,7 +317,7 @@ impl Checker {
             }
             _ => Reject::new(line, "", "", e.to_string()),
         })?;
-        validate(&raw, line, digest, &self.municipalities, out)
+        validate(&raw, line, digest, &self.reference, out)
     }
 }
 
@@ -300,14 +329,14 @@ pub fn read_chunks(
     skip: u64,
     chunk_size: usize,
     encoding: Encoding,
-    municipalities: Municipalities,
+    reference: Reference,
     stored: StoredDigests,
     out: tokio::sync::mpsc::Sender<Chunk>,
 ) -> Result<()> {
     use rayon::prelude::*;
     let headers = csv.byte_headers().map_err(|e| Error::Invalid(format!("bad header: {e}")))?.clone();
     let cf_column = headers.iter().position(|h| h == b"fiscal_code").expect("checked when opened");
-    let checker = Checker { headers, cf_column, encoding, municipalities, stored };
+    let checker = Checker { headers, cf_column, encoding, reference, stored };
     // First line of each fiscal code accepted so far.
     let mut seen: FxHashMap<Key16, u64> = FxHashMap::default();
     let mut position = 0u64;
