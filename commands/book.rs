@@ -29,7 +29,7 @@ pub struct BookArgs {
     #[command(flatten)]
     target: Target,
     /// The operation.
-    #[arg(long, value_parser = crate::choice::choice::<OperationKind>())]
+    #[arg(long, value_parser = crate::choice::bookable())]
     operation: OperationKind,
     #[command(flatten)]
     delegate: DelegateFlags,

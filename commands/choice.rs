@@ -8,3 +8,11 @@ pub fn choice<T: Vocabulary>() -> impl TypedValueParser<Value = T> {
     PossibleValuesParser::new(T::all().iter().map(|v| v.as_str()))
         .map(|s| T::all().iter().copied().find(|v| v.as_str() == s).expect("one of the possible values"))
 }
+
+/// The operations a desk can book (a weak activation is opened by the postal run, never booked).
+pub fn bookable() -> impl TypedValueParser<Value = sportello::domain::OperationKind> {
+    use sportello::domain::OperationKind;
+    let kinds = || OperationKind::ALL.iter().copied().filter(|k| *k != OperationKind::Activation);
+    PossibleValuesParser::new(kinds().map(|k| k.as_str()))
+        .map(move |s| kinds().find(|k| k.as_str() == s).expect("one of the possible values"))
+}

@@ -95,8 +95,12 @@ by post (--pin-by-post, printed by the next postal run).
 Postal run (--postal-run): PIN letters for every registration whose letter
 is due (pre-loaded residents, requests by post), with a new PIN each, in
 PDF files of --batch-size letters for the print shop plus a CSV manifest
-per file; the address is placed for a window envelope. A crashed run
-resumes with the same command.
+per file; the address is placed for a window envelope. A weak registration
+without credentials (a pre-loaded resident) also gets an activation code,
+apart from the PIN: by email when an address is known, otherwise in a
+letter of a separate file (codes-RUN-BATCH.pdf and .csv). A crashed run
+resumes with the same command; a second run of the same options while one
+runs is refused (exit 5).
 
 Examples:
   sportello print-letters --cf RSSMRA85T10L219G --summary --rules
@@ -175,6 +179,12 @@ pub async fn print(env: &Env, a: PrintArgs) -> sportello::Result<i32> {
                 );
             }
             println!("postal run {}: {} letters in {} files", report.run_id, report.letters, report.batches);
+            if report.codes_emailed + report.codes_printed + report.codes_email_failed > 0 {
+                println!(
+                    "activation codes (weak activations opened): {} emailed, {} printed apart in codes-*.pdf, {} emails failed (regenerate them at a desk)",
+                    report.codes_emailed, report.codes_printed, report.codes_email_failed
+                );
+            }
             for f in &report.files {
                 println!("file: {}", f.display());
             }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use sportello::batch::registry_import::{self, Encoding, Options, Preload};
-use sportello::batch::write_rejects;
+use sportello::batch::{refuse_report_over_input, write_rejects};
 use sportello::error::exit;
 use sportello::store::registry::Source;
 
@@ -38,7 +38,7 @@ pub struct ImportArgs {
     /// Text encoding of the file.
     #[arg(long, value_parser = crate::choice::choice::<Encoding>(), default_value_t = Encoding::Utf8)]
     encoding: Encoding,
-    /// Write the rejected rows to this CSV file (line, field, value, reason).
+    /// Write the rejected rows to this CSV file (line, field, value, reason); - for standard output.
     #[arg(long, value_name = "FILE")]
     rejects: Option<PathBuf>,
     /// The file is the whole registry: residents missing from it have ceased and are removed.
@@ -62,6 +62,9 @@ pub struct ImportArgs {
 }
 
 pub async fn run(env: &Env, source: Source, a: ImportArgs) -> sportello::Result<i32> {
+    if let Some(rejects) = &a.rejects {
+        refuse_report_over_input(rejects, &a.file, "--rejects")?;
+    }
     // The key recognises the revoked citizens, whom a pre-load leaves out.
     let preload = match a.preload.is_empty() {
         true => None,
@@ -103,7 +106,9 @@ pub async fn run(env: &Env, source: Source, a: ImportArgs) -> sportello::Result<
     );
     if let Some(path) = &a.rejects {
         write_rejects(path, &report.rejected)?;
-        eprintln!("rejected rows written to {}", path.display());
+        if path != std::path::Path::new("-") {
+            eprintln!("rejected rows written to {}", path.display());
+        }
     } else if !report.rejected.is_empty() {
         output::rows(env.format, &output::reject_rows(&report.rejected), &report.rejected)?;
     }

@@ -231,9 +231,14 @@ impl Env {
     }
 
     /// Opens the database and the session of the operator it authenticated, refusing (and
-    /// recording) one without the command's role.
+    /// recording) one without the command's role. The session carries the key that names
+    /// citizens in the audit log when it can be read (a command that records an action on a
+    /// citizen without it is refused by the audit writer).
     pub async fn session(&self) -> sportello::Result<Session> {
-        Session::open_for(self.database().await?, self.operator.as_deref(), self.command, self.target.clone()).await
+        let settings = DeskSettings::from_env(&self.home, &self.location)?;
+        let key = sportello::secrets::SecretKey::load(&settings.key_file, settings.create_key).ok();
+        let db = self.database().await?;
+        Session::open_for(db, self.operator.as_deref(), self.command, self.target.clone(), key).await
     }
 }
 

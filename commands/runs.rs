@@ -81,7 +81,7 @@ pub struct RevokeArgs {
     /// A batch of registered letters.
     #[arg(long, value_name = "FILE", conflicts_with = "letter_protocol")]
     letters: Option<PathBuf>,
-    /// Write the letters not honoured (line, field, value, reason) to this CSV file.
+    /// Write the letters not honoured (line, field, value, reason) to this CSV file; - for standard output.
     #[arg(long, value_name = "FILE", requires = "letters")]
     report: Option<PathBuf>,
     /// Check every letter against the records and report; revoke nothing.
@@ -110,6 +110,9 @@ pub struct RevokeArgs {
 pub async fn revoke(env: &Env, a: RevokeArgs) -> sportello::Result<i32> {
     let desk = env.desk()?;
     if let Some(file) = &a.letters {
+        if let Some(report) = &a.report {
+            batch::refuse_report_over_input(report, file, "--report")?;
+        }
         let progress = Reporter::new();
         let report =
             in_session(env, async |s| letter_revocations::revoke_batch(s, &desk, file, a.dry_run, &progress).await)
@@ -131,7 +134,9 @@ pub async fn revoke(env: &Env, a: RevokeArgs) -> sportello::Result<i32> {
         }
         if let Some(path) = &a.report {
             write_rejects(path, &report.reported)?;
-            eprintln!("letters not honoured written to {}", path.display());
+            if path != std::path::Path::new("-") {
+                eprintln!("letters not honoured written to {}", path.display());
+            }
         } else if !report.reported.is_empty() {
             output::rows(env.format, &output::reject_rows(&report.reported), &report.reported)?;
         }
@@ -157,7 +162,7 @@ pub async fn revoke(env: &Env, a: RevokeArgs) -> sportello::Result<i32> {
         Outcome::Mismatch { fields } => {
             Err(sportello::Error::Refused(format!("the letter does not match the record: {}", fields.join(", "))))
         }
-        Outcome::Invalid { reason } => Err(sportello::Error::Invalid(reason)),
+        Outcome::Invalid { reason, .. } => Err(sportello::Error::Invalid(reason)),
     }
 }
 

@@ -42,6 +42,16 @@ pub fn fields(d: &Detail) -> Vec<(&'static str, String)> {
         ("activation date", day(&r.activated_at)),
         ("pin letter prints", r.pin_print_count.to_string()),
         ("promotion date", day(&r.promoted_at)),
+        (
+            "locked out",
+            match &r.locked_at {
+                Some(at) => {
+                    format!("yes, since {} ({} wrong codes): a new booking unlocks", local(at), r.failed_attempts)
+                }
+                None if r.failed_attempts > 0 => format!("no ({} wrong codes in a row)", r.failed_attempts),
+                None => "no".into(),
+            },
+        ),
         ("fiscal code", r.fiscal_code.to_string()),
     ];
     // Personal data as the domain's field table lists it; the notes come last.

@@ -519,7 +519,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand username" -s v -l ve
 complete -c sportello -n "__fish_sportello_using_subcommand username" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand username" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l letters -d 'A batch of registered letters' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l report -d 'Write the letters not honoured (line, field, value, reason) to this CSV file' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l report -d 'Write the letters not honoured (line, field, value, reason) to this CSV file; - for standard output' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l cf -d 'One letter: the citizen\'s fiscal code' -r
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l letter-protocol -d 'One letter: its protocol number' -r
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l first-name -d 'One letter: first name as written (checked when given)' -r
@@ -642,7 +642,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand audit" -s q -l quiet
 complete -c sportello -n "__fish_sportello_using_subcommand audit" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l encoding -d 'Text encoding of the file' -r -f -a "utf-8\t''
 latin-1\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l rejects -d 'Write the rejected rows to this CSV file (line, field, value, reason)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l rejects -d 'Write the rejected rows to this CSV file (line, field, value, reason); - for standard output' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l preload -d 'Pre-load the residents of this province or municipality not yet registered (repeatable)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l chunk-size -d 'Rows per transaction' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l writers -d 'Database sessions writing chunks side by side (they still commit in file order)' -r
@@ -660,7 +660,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -s q -l 
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l encoding -d 'Text encoding of the file' -r -f -a "utf-8\t''
 latin-1\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l rejects -d 'Write the rejected rows to this CSV file (line, field, value, reason)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l rejects -d 'Write the rejected rows to this CSV file (line, field, value, reason); - for standard output' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l preload -d 'Pre-load the residents of this province or municipality not yet registered (repeatable)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l chunk-size -d 'Rows per transaction' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l writers -d 'Database sessions writing chunks side by side (they still commit in file order)' -r

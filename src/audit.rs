@@ -1,13 +1,20 @@
 //! The audit log as the library writes it: one typed writer for every row, so that what is
 //! recorded (who, what, on whom, how it ended) has one shape and one place.
 //!
-//! Never a secret: events carry names of fields and outcomes, not codes or PINs.
+//! Never a secret: events carry names of fields and outcomes, not codes or PINs. No personal
+//! data in clear either (SPEC §3, DESIGN "trust model"), so that erasing a citizen and keeping
+//! an append-only log do not conflict: a registration is named by its number and a keyed hash
+//! of its fiscal code (`cf:…`, [`fiscal_code_target`]); fiscal codes and email addresses found
+//! in details are replaced by keyed hashes ([`scrub`]). `audit --target CF` hashes the code it is
+//! given, so a search by fiscal code still works.
 
 use deadpool_postgres::GenericClient;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::domain::FiscalCode;
 use crate::error::{Error, Result};
+use crate::secrets::SecretKey;
 use crate::session::Session;
 use crate::store::audit::{self, Filter, Record};
 
@@ -183,11 +190,14 @@ impl Outcome {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Target {
     None,
-    /// A registration: the row names its number (and the fiscal code it is searched by).
+    /// A registration: the row names its number and a keyed hash of its fiscal code.
     Registration {
         number: i64,
         fiscal_code: String,
     },
+    /// A citizen named by a fiscal code, registered or not (a registered letter): the row holds
+    /// its keyed hash.
+    Citizen(String),
     Operator(String),
     /// A batch input: a file, a directory.
     Input(String),
@@ -202,15 +212,96 @@ impl Target {
         Target::Registration { number: r.registration_number, fiscal_code: r.fiscal_code.to_string() }
     }
 
-    fn text(&self) -> Option<String> {
-        match self {
+    fn text(&self, key: Option<&SecretKey>) -> Result<Option<String>> {
+        Ok(match self {
             Target::None => None,
-            Target::Registration { fiscal_code, .. } => Some(fiscal_code.clone()),
+            Target::Registration { fiscal_code, .. } | Target::Citizen(fiscal_code) => {
+                let key = key.ok_or_else(|| {
+                    Error::Invalid(
+                        "the audit log names citizens by a keyed hash: the key file is needed (SPORTELLO_KEY_FILE)"
+                            .into(),
+                    )
+                })?;
+                Some(fiscal_code_target(key, fiscal_code))
+            }
             Target::Operator(id) => Some(id.clone()),
             Target::Input(path) => Some(path.clone()),
             Target::Message(id) => Some(format!("message {id}")),
-            Target::Requested(key) => Some(key.clone()),
+            Target::Requested(asked) => Some(scrub(key, asked)),
+        })
+    }
+}
+
+/// How the audit log names a citizen: `cf:` and a keyed hash of the fiscal code (128 bits).
+pub fn fiscal_code_target(key: &SecretKey, fiscal_code: &str) -> String {
+    format!("cf:{}", key.pseudonym("audit fiscal code", fiscal_code))
+}
+
+/// How the audit log records a name or fiscal code searched for: a keyed hash of it (upper
+/// case, as searches compare), so an auditor who knows the term can find the search.
+pub fn search_term(key: Option<&SecretKey>, term: &str) -> String {
+    match key {
+        Some(k) => format!("term:{}", k.pseudonym("audit search term", &term.trim().to_uppercase())),
+        None => "<term>".into(),
+    }
+}
+
+/// Replaces the personal data that a free text may carry (an error message, a value in the
+/// details) by keyed hashes: fiscal codes by `cf:…` (as targets are named), email addresses by
+/// `email:…`. Without a key, by placeholders.
+pub fn scrub(key: Option<&SecretKey>, text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, word) in text.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
         }
+        // An email address: the word without surrounding punctuation, with an '@' inside.
+        let core = word.trim_matches(|c: char| !(c.is_alphanumeric() || "@._%+-".contains(c)));
+        if let Some(at) = core.find('@')
+            && at > 0
+            && at + 1 < core.len()
+        {
+            let hashed = match key {
+                Some(k) => format!("email:{}", k.pseudonym("audit email", &core.to_lowercase())),
+                None => "<email>".into(),
+            };
+            out.push_str(&word.replacen(core, &hashed, 1));
+            continue;
+        }
+        // Fiscal codes: runs of 16 letters and digits that parse as one.
+        let mut rest = word;
+        while let Some(start) = rest.find(|c: char| c.is_ascii_alphanumeric()) {
+            out.push_str(&rest[..start]);
+            let tail = &rest[start..];
+            let end = tail.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(tail.len());
+            let token = &tail[..end];
+            if token.len() == 16 && FiscalCode::parse_input(token).is_ok() {
+                match key {
+                    Some(k) => out.push_str(&fiscal_code_target(k, token)),
+                    None => out.push_str("<fiscal code>"),
+                }
+            } else {
+                out.push_str(token);
+            }
+            rest = &tail[end..];
+        }
+        out.push_str(rest);
+    }
+    out
+}
+
+/// [`scrub`] on every text of a JSON value.
+fn scrub_value(key: Option<&SecretKey>, v: &mut Value) {
+    match v {
+        Value::String(s) => {
+            let clean = scrub(key, s);
+            if clean != *s {
+                *s = clean;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| scrub_value(key, i)),
+        Value::Object(map) => map.values_mut().for_each(|i| scrub_value(key, i)),
+        _ => {}
     }
 }
 
@@ -261,8 +352,11 @@ impl Entry {
 }
 
 /// The one writer of audit rows, through `c` (inside the caller's transaction when it has one).
-pub async fn write(c: &impl GenericClient, actor: Actor<'_>, entry: Entry) -> Result<()> {
+/// `key` names citizens by keyed hashes (see the module documentation); a row about a citizen
+/// cannot be written without it.
+pub async fn write(c: &impl GenericClient, actor: Actor<'_>, key: Option<&SecretKey>, entry: Entry) -> Result<()> {
     let Entry { event, target, mut details, count, outcome } = entry;
+    scrub_value(key, &mut details);
     if let (Target::Registration { number, .. }, Value::Object(map)) = (&target, &mut details) {
         map.insert("registration_number".into(), json!(number));
     }
@@ -277,7 +371,7 @@ pub async fn write(c: &impl GenericClient, actor: Actor<'_>, entry: Entry) -> Re
             origin,
             command,
             action: event.as_str(),
-            target: target.text(),
+            target: target.text(key)?,
             details,
             result_count: count,
             outcome: outcome.as_str(),
@@ -286,9 +380,18 @@ pub async fn write(c: &impl GenericClient, actor: Actor<'_>, entry: Entry) -> Re
     .await
 }
 
-/// The audit log, newest first. Reading it is itself recorded.
+/// The audit log, newest first. Reading it is itself recorded. A target that is a fiscal code
+/// is looked up by its keyed hash (with the session's key), as the rows name citizens.
 pub async fn list(session: &Session, mut filter: Filter) -> Result<Vec<Record>> {
     filter.operator_id = filter.operator_id.map(|o| o.trim().to_ascii_lowercase()); // ids are compared case-insensitively
+    if let Some(t) = &filter.target
+        && let Ok(fc) = FiscalCode::parse_input(t)
+    {
+        let key = session.key.as_ref().ok_or_else(|| {
+            Error::Invalid("searching the audit log by fiscal code needs the key file (SPORTELLO_KEY_FILE)".into())
+        })?;
+        filter.target = Some(fiscal_code_target(key, fc.as_str()));
+    }
     let client = session.db.client().await?;
     let rows = audit::list(&client, &filter).await?;
     session

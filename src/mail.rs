@@ -170,7 +170,7 @@ pub fn code_message(
             "il codice di attivazione della Sua registrazione",
             "È valido fino al {until} e una sola volta. Per completare la procedura si colleghi a \
              https://www.sistemapiemonte.it e inserisca il codice fiscale, questo codice e il PIN \
-             consegnato allo sportello in busta chiusa.\n\n\
+             ricevuto in busta chiusa, allo sportello o per posta.\n\n\
              Se non ha richiesto Lei questo codice, si rivolga a uno sportello abilitato.",
             "Sistema Piemonte: il Suo codice di attivazione",
         ),
@@ -196,6 +196,39 @@ pub fn code_message(
 pub fn confirmation(from: &str, to: &str, r: &Registration, subject: &str, text: &str) -> Result<Message> {
     let body = format!("Gentile {},\n\n{text}\n{SIGNATURE}", name(r));
     build(from, to, subject, body)
+}
+
+/// Makes `message` an answer to a message received: `In-Reply-To` its Message-ID
+/// (`request`, without angle brackets), `References` the thread it belonged to and it, and a
+/// `Message-ID` of its own in the sender's domain if it has none. Identifiers that are not plain
+/// `id@domain` text are left out. Returns the answer and its Message-ID.
+pub fn answering(mut message: Message, request: Option<&str>, references: &[String]) -> Result<(Message, String)> {
+    use lettre::message::header::{InReplyTo, MessageId, References};
+    let plain = |id: &&str| {
+        !id.is_empty()
+            && id.len() <= 250
+            && id.contains('@')
+            && id.bytes().all(|b| b.is_ascii_graphic() && !b"<>\"\\(),;:[]".contains(&b))
+    };
+    let headers = message.headers_mut();
+    if headers.get::<MessageId>().is_none() {
+        let domain = headers
+            .get_raw("From")
+            .and_then(|f| f.rsplit_once('@'))
+            .map_or("localhost", |(_, d)| d.trim_end_matches('>').trim());
+        let mut bytes = [0u8; 16];
+        getrandom::fill(&mut bytes).map_err(|e| Error::Unavailable(format!("no randomness for a Message-ID: {e}")))?;
+        headers.set(MessageId::from(format!("<{}@{domain}>", hex::encode(bytes))));
+    }
+    if let Some(request) = request.filter(plain) {
+        let mut thread: Vec<String> =
+            references.iter().map(String::as_str).filter(plain).map(|r| format!("<{r}>")).collect();
+        thread.push(format!("<{request}>"));
+        headers.set(InReplyTo::from(format!("<{request}>")));
+        headers.set(References::from(thread.join(" ")));
+    }
+    let id = headers.get::<MessageId>().map(|m| m.as_ref().to_string()).unwrap_or_default();
+    Ok((message, id))
 }
 
 /// A plain reply (e.g. to a helpdesk request that cannot be honoured).

@@ -102,8 +102,13 @@ pub async fn bootstrap(admin: impl Into<store::ConnectConfig>, new: NewOperator)
     let actor = Actor::Operator { id: &owner, origin: &origin, command: "operator bootstrap" };
     let details = json!({ "bootstrap": true, "ente": row.ente, "fse": new.fse, "provinces": provinces,
                           "municipalities": municipalities, "roles": roles });
-    audit::write(&tx, actor, Entry::new(AuditEvent::OperatorAdd, Target::Operator(id.to_string())).details(details))
-        .await?;
+    audit::write(
+        &tx,
+        actor,
+        None,
+        Entry::new(AuditEvent::OperatorAdd, Target::Operator(id.to_string())).details(details),
+    )
+    .await?;
     tx.commit().await?;
     repo::get(&client, id).await?.ok_or_else(|| Error::database(format!("operator {id} vanished after insert")))
 }

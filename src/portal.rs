@@ -17,7 +17,7 @@ use crate::secrets::{Purpose, SecretKey};
 use crate::store::operations::{self, ActiveSecrets};
 use crate::store::registrations::{self, Key};
 use crate::store::revocations::{self, Channel};
-use crate::store::{Database, credentials};
+use crate::store::{Database, credentials, helpdesk};
 
 /// What the citizen types to activate.
 #[derive(Clone)]
@@ -97,8 +97,8 @@ fn wrong(left: i32) -> Error {
 }
 
 /// Appends an audit row as the citizen.
-async fn record(c: &impl deadpool_postgres::GenericClient, command: &str, entry: Entry) -> Result<()> {
-    audit::write(c, Actor::Citizen { command }, entry).await
+async fn record(c: &impl deadpool_postgres::GenericClient, desk: &Desk, command: &str, entry: Entry) -> Result<()> {
+    audit::write(c, Actor::Citizen { command }, Some(&desk.key), entry).await
 }
 
 /// Verifies the codes typed against the stored hashes; on a mismatch counts the failure (in
@@ -123,7 +123,7 @@ async fn check_codes(
     let client = db.client().await?;
     let count = credentials::count_failure(&client, r.registration_number, desk.max_attempts).await?;
     let entry = Entry::new(AuditEvent::CitizenWrongCode, Target::registration(r)).details(json!({ "attempt": count }));
-    record(&client, command, entry.outcome(Outcome::Refused)).await?;
+    record(&client, desk, command, entry.outcome(Outcome::Refused)).await?;
     Err(wrong(desk.max_attempts - count))
 }
 
@@ -151,7 +151,8 @@ async fn locate(
     Ok((r, active, creds))
 }
 
-/// Completes a verification, promotion, reset or PIN regeneration (SPEC §4).
+/// Completes a verification, promotion, reset, PIN regeneration or the weak activation of a
+/// pre-loaded resident (SPEC §4, §5).
 pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activated> {
     let (r, active, creds) = locate(db, &a.fiscal_code, desk.max_attempts).await?;
     if active.kind == OperationKind::Revocation {
@@ -181,7 +182,7 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
         return Err(Error::Refused("a revocation is completed with the revocation code".into()));
     };
     let new_username = match kind {
-        OperationKind::Verification | OperationKind::Reset => {
+        OperationKind::Verification | OperationKind::Reset | OperationKind::Activation => {
             let u = a.username.as_deref().map(str::trim).ok_or_else(|| Error::Invalid("choose a username".into()))?;
             check_username(u)?;
             if kind == OperationKind::Reset && creds.username.as_deref().is_some_and(|old| old.eq_ignore_ascii_case(u))
@@ -239,7 +240,7 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
     credentials::complete(&tx, r.registration_number, &completed).await?;
     operations::succeed(&tx, active.operation_id).await?;
     let entry = Entry::new(AuditEvent::CitizenActivate, Target::registration(&r)).details(json!({ "operation": kind }));
-    record(&tx, "citizen activate", entry).await?;
+    record(&tx, desk, "citizen activate", entry).await?;
     tx.commit().await?;
 
     let after = registrations::find(&client, &Key::Number(r.registration_number)).await?;
@@ -256,7 +257,7 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
             let entry = Entry::new(AuditEvent::Email, Target::registration(&r))
                 .details(json!({ "message": "activation-confirmation" }))
                 .outcome(outcome);
-            record(&client, "citizen activate", entry).await?;
+            record(&client, desk, "citizen activate", entry).await?;
         }
     }
     Ok(Activated {
@@ -277,7 +278,22 @@ pub async fn erase(
     channel: &Channel,
 ) -> Result<()> {
     let fc_hash = tombstone_hash(&desk.key, &r.fiscal_code);
-    revocations::erase(tx, r.registration_number, &fc_hash, r.community, r.registered_at, channel).await
+    revocations::erase(tx, r.registration_number, &fc_hash, r.community, r.registered_at, channel).await?;
+    // The sender of the citizen's helpdesk requests (the mailbox keys them by this hash).
+    let helpdesk_hash = desk.key.hash_text(Purpose::Revocation, "helpdesk", &r.fiscal_code);
+    helpdesk::forget(tx, &helpdesk_hash, r.data.contacts.email.as_deref()).await
+}
+
+/// Removes the citizen's letters (`SPORTELLO_LETTERS_DIR/<registration number>/`), once the
+/// erasure has committed.
+pub fn remove_letters(desk: &Desk, registration_number: i64) -> Result<()> {
+    let dir = desk.letters_dir.join(registration_number.to_string());
+    match std::fs::remove_dir_all(&dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(Error::Io { context: format!("cannot remove the letters in {}", dir.display()), source: e })
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The pseudonym of a revoked citizen in the tombstones: a keyed hash of the fiscal code.
@@ -314,10 +330,10 @@ pub async fn revoke(db: &Database, desk: &Desk, fiscal_code: &str, revocation_co
         return Err(wrong(0));
     }
     erase(&tx, desk, &r, &Channel::Online).await?;
-    // The fiscal code of an erased registration is not kept in the audit log either.
-    let target = Target::Input(format!("registration {}", r.registration_number));
-    record(&tx, "citizen revoke", Entry::new(AuditEvent::CitizenRevoke, target)).await?;
+    // The audit log names the registration by its number and a keyed hash of the fiscal code.
+    record(&tx, desk, "citizen revoke", Entry::new(AuditEvent::CitizenRevoke, Target::registration(&r))).await?;
     tx.commit().await?;
+    remove_letters(desk, r.registration_number)?;
     if let Some(to) = &r.data.contacts.email {
         let text = "la revoca delle Sue credenziali è stata completata: le credenziali sono disattivate e i dati personali forniti in registrazione sono stati cancellati.";
         if let Ok(m) = mail::confirmation(&desk.mail_from, to, &r, "Sistema Piemonte: revoca completata", text) {

@@ -19,6 +19,8 @@ pub enum Purpose {
     Pin,
     Activation,
     Revocation,
+    /// Pseudonyms of personal data kept where the data itself must not be (the audit log).
+    Pseudonym,
 }
 
 /// The two codes a citizen types online besides the PIN: they travel the same ways (email or
@@ -58,6 +60,7 @@ impl Purpose {
             Purpose::Pin => "pin",
             Purpose::Activation => "activation",
             Purpose::Revocation => "revocation",
+            Purpose::Pseudonym => "pseudonym",
         }
     }
 }
@@ -179,6 +182,14 @@ impl SecretKey {
     /// Keyed hash of any text of a subject (e.g. a fiscal code kept pseudonymously).
     pub fn hash_text(&self, purpose: Purpose, subject: &str, text: &str) -> Vec<u8> {
         self.mac(purpose, subject, text).finalize().into_bytes().to_vec()
+    }
+
+    /// A pseudonym of `text` for `what` (e.g. a fiscal code in the audit log): 32 hex digits of
+    /// a keyed hash, the same for the same text, that nobody without the key can reverse or
+    /// compute.
+    pub fn pseudonym(&self, what: &str, text: &str) -> String {
+        let h = self.hash_text(Purpose::Pseudonym, what, text);
+        hex::encode(&h[..16])
     }
 
     /// Does a typed value match a stored hash? Constant-time comparison.

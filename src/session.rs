@@ -12,6 +12,7 @@ use crate::audit::{self, Actor, AuditEvent, Entry, Outcome, Target};
 use crate::domain::Role;
 use crate::domain::roles;
 use crate::error::{Error, Result};
+use crate::secrets::SecretKey;
 use crate::store::Database;
 use crate::store::operators::{self, Operator};
 
@@ -23,6 +24,8 @@ pub struct Session {
     pub roles: Vec<Role>,
     pub origin: String,
     pub command: String,
+    /// The key of the keyed hashes that name citizens in the audit log (see [`crate::audit`]).
+    pub key: Option<SecretKey>,
 }
 
 /// Where a command comes from: OS user and host.
@@ -31,20 +34,31 @@ pub fn origin() -> String {
     let user = uzers::get_user_by_uid(uid)
         .map(|u| u.name().to_string_lossy().into_owned())
         .unwrap_or_else(|| format!("uid {uid}"));
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+    format!("{user}@{}", host())
+}
+
+/// The name of this machine.
+pub fn host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
-        .unwrap_or_else(|_| "localhost".into());
-    format!("{user}@{host}")
+        .unwrap_or_else(|_| "localhost".into())
 }
 
 /// Records a refusal before a session exists, as the login that asked.
-async fn refuse(c: &impl GenericClient, login: &str, command: &str, target: Target, error: Error) -> Error {
+async fn refuse(
+    c: &impl GenericClient,
+    login: &str,
+    command: &str,
+    target: Target,
+    key: Option<&SecretKey>,
+    error: Error,
+) -> Error {
     let origin = origin();
     let actor = Actor::Operator { id: login, origin: &origin, command };
     let entry = Entry::new(AuditEvent::Command, target)
         .details(json!({ "command": command, "error": error.to_string() }))
         .outcome(Outcome::of_error(&error));
-    match audit::write(c, actor, entry).await {
+    match audit::write(c, actor, key, entry).await {
         Ok(()) => error,
         Err(e) => Error::database(format!("{error}; and it could not be recorded: {e}")),
     }
@@ -55,13 +69,20 @@ impl Session {
     /// named on the command line (`--operator`), is accepted only when it is that operator: any
     /// other name is refused, and the attempt recorded.
     pub async fn open(db: Database, claimed: Option<&str>, command: &str) -> Result<Session> {
-        Session::authenticate(db, claimed, command, Target::None).await
+        Session::authenticate(db, claimed, command, Target::None, None).await
     }
 
     /// Opens the session (as [`Session::open`]) of an operator who may run `command` (the table
-    /// of [`crate::domain::roles::COMMANDS`]); a refusal is recorded with its `target`.
-    pub async fn open_for(db: Database, claimed: Option<&str>, command: &str, target: Target) -> Result<Session> {
-        let session = Session::authenticate(db, claimed, command, target.clone()).await?;
+    /// of [`crate::domain::roles::COMMANDS`]); a refusal is recorded with its `target`. `key`
+    /// names citizens in the audit log (see [`crate::audit`]).
+    pub async fn open_for(
+        db: Database,
+        claimed: Option<&str>,
+        command: &str,
+        target: Target,
+        key: Option<SecretKey>,
+    ) -> Result<Session> {
+        let session = Session::authenticate(db, claimed, command, target.clone(), key).await?;
         if roles::may_run(command, &session.roles) {
             return Ok(session);
         }
@@ -79,10 +100,16 @@ impl Session {
             None => format!("`{command}` is not a command an operator may run"),
         });
         let client = session.db.client().await?;
-        Err(refuse(&client, &session.operator.id, command, target, error).await)
+        Err(refuse(&client, &session.operator.id, command, target, session.key.as_ref(), error).await)
     }
 
-    async fn authenticate(db: Database, claimed: Option<&str>, command: &str, target: Target) -> Result<Session> {
+    async fn authenticate(
+        db: Database,
+        claimed: Option<&str>,
+        command: &str,
+        target: Target,
+        key: Option<SecretKey>,
+    ) -> Result<Session> {
         let client = db.client().await?;
         let login = operators::session_user(&client).await?;
         // Operator ids are compared case-insensitively (domain::text::operator_id).
@@ -95,21 +122,27 @@ impl Session {
                 "you are authenticated as {login}, not as {claimed}: the operator is who the database authenticated (drop --operator / SPORTELLO_OPERATOR)"
             ));
             let target = Target::Operator(claimed);
-            return Err(refuse(&client, &login, command, target, error).await);
+            return Err(refuse(&client, &login, command, target, key.as_ref(), error).await);
         }
         let Some(operator) = operators::get(&client, &login).await? else {
             let error = Error::Refused(format!(
                 "login {login} is not an operator of this database: an administrator adds it with `sportello operator add {login}`"
             ));
-            return Err(refuse(&client, &login, command, target, error).await);
+            return Err(refuse(&client, &login, command, target, key.as_ref(), error).await);
         };
         if operator.disabled_at.is_some() {
             let error = Error::Refused(format!("operator {login} is disabled"));
-            return Err(refuse(&client, &login, command, target, error).await);
+            return Err(refuse(&client, &login, command, target, key.as_ref(), error).await);
         }
         let roles = operators::session_roles(&client).await?;
         drop(client);
-        Ok(Session { db, operator, roles, origin: origin(), command: command.to_string() })
+        Ok(Session { db, operator, roles, origin: origin(), command: command.to_string(), key })
+    }
+
+    /// The session with the key that names citizens in the audit log.
+    pub fn with_key(mut self, key: SecretKey) -> Session {
+        self.key = Some(key);
+        self
     }
 
     /// The operator as the audit log names them.
@@ -119,7 +152,7 @@ impl Session {
 
     /// Appends an audit row through `c` (inside the caller's transaction when it has one).
     pub async fn record(&self, c: &impl GenericClient, entry: Entry) -> Result<()> {
-        audit::write(c, self.actor(), entry).await
+        audit::write(c, self.actor(), self.key.as_ref(), entry).await
     }
 
     /// Records a command that failed or was refused, with the reason (never a secret: errors

@@ -12,10 +12,11 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::input::{self, Lines};
 use super::{Begin, Progress, Reject, RunKind};
 use crate::audit::{self, AuditEvent, Entry, Target};
 use crate::desk::handover::Desk;
-use crate::domain::{FiscalCode, Registration, parse_date};
+use crate::domain::{FiscalCode, Registration, parse_date, text};
 use crate::error::{Error, Result};
 use crate::portal::{erase, was_revoked};
 use crate::session::Session;
@@ -54,10 +55,19 @@ pub enum Outcome {
     },
     Invalid {
         reason: String,
+        /// The field at fault and what the letter has in it, for the report.
+        #[serde(skip)]
+        field: String,
+        #[serde(skip)]
+        value: String,
     },
 }
 
 impl Outcome {
+    fn invalid(field: &str, value: &str, reason: impl Into<String>) -> Outcome {
+        Outcome::Invalid { reason: reason.into(), field: field.into(), value: text::shown(value.trim(), 80) }
+    }
+
     fn key(&self) -> &'static str {
         match self {
             Outcome::Revoked { .. } => "revoked",
@@ -69,9 +79,10 @@ impl Outcome {
     }
 }
 
+/// Names as people write them on a letter: case, accents, apostrophes and spaces aside
+/// (`Nicolo` is `NICOLÒ`, `DAngelo` is `D'ANGELO`).
 fn same_text(a: &str, b: &Option<String>) -> bool {
-    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase();
-    norm(a) == norm(b.as_deref().unwrap_or_default())
+    input::name_key(a) == input::name_key(b.as_deref().unwrap_or_default())
 }
 
 /// The fields of a letter that disagree with the record (empty fields of the letter are not
@@ -111,10 +122,10 @@ async fn process(
     let outcome = 'decide: {
         let fc = match FiscalCode::parse(&l.fiscal_code) {
             Ok(fc) => fc,
-            Err(e) => break 'decide Outcome::Invalid { reason: format!("fiscal code: {e}") },
+            Err(e) => break 'decide Outcome::invalid("fiscal_code", &l.fiscal_code, format!("fiscal code: {e}")),
         };
         if l.protocol.trim().is_empty() {
-            break 'decide Outcome::Invalid { reason: "no protocol number".into() };
+            break 'decide Outcome::invalid("protocol", "", "no protocol number");
         }
         if require_all {
             for (name, v) in [
@@ -124,7 +135,7 @@ async fn process(
                 ("doc_issued", &l.doc_issued),
             ] {
                 if v.trim().is_empty() {
-                    break 'decide Outcome::Invalid { reason: format!("{name} is empty") };
+                    break 'decide Outcome::invalid(name, "", format!("{name} is empty"));
                 }
             }
         }
@@ -133,7 +144,7 @@ async fn process(
         } else {
             match parse_date(&l.doc_issued) {
                 Ok(d) => Some(d),
-                Err(e) => break 'decide Outcome::Invalid { reason: format!("doc_issued: {e}") },
+                Err(e) => break 'decide Outcome::invalid("doc_issued", &l.doc_issued, format!("doc_issued: {e}")),
             }
         };
         let Some(r) = registrations::get(&tx, &Key::FiscalCode(fc.clone())).await? else {
@@ -159,21 +170,133 @@ async fn process(
     }
     record_in(&tx, session, l, &outcome, checkpoint).await?;
     tx.commit().await?;
+    if let Outcome::Revoked { registration_number } = outcome {
+        crate::portal::remove_letters(desk, registration_number)?;
+    }
     Ok(outcome)
 }
 
-/// The report line of a letter not honoured.
+/// The report line of a letter not honoured: the field at fault and the letter's value in it.
 fn rejects_for(outcome: &Outcome, line: u64, l: &Letter) -> Vec<Reject> {
-    let r = |field: &str, reason: String| vec![Reject::new(line, field, &l.fiscal_code, reason)];
+    let code = text::shown(l.fiscal_code.trim(), 80);
+    let r = |field: &str, value: &str, reason: String| vec![Reject::new(line, field, value, reason)];
     match outcome {
         Outcome::Revoked { .. } => vec![],
         Outcome::Mismatch { fields } => {
-            r(&fields.join(" "), "mismatch: the letter's data differ from the record".into())
+            let values: Vec<String> = fields
+                .iter()
+                .map(|f| match f.as_str() {
+                    "first_name" => &l.first_name,
+                    "last_name" => &l.last_name,
+                    "doc_number" => &l.doc_number,
+                    "doc_issued" => &l.doc_issued,
+                    _ => "",
+                })
+                .map(|v| text::shown(v.trim(), 80))
+                .collect();
+            r(&fields.join(" "), &values.join(" / "), "mismatch: the letter's data differ from the record".into())
         }
-        Outcome::NotFound => r("fiscal_code", "not found: no registration with this fiscal code".into()),
-        Outcome::AlreadyRevoked => r("fiscal_code", "already revoked".into()),
-        Outcome::Invalid { reason } => r("", reason.clone()),
+        Outcome::NotFound => r("fiscal_code", &code, "not found: no registration with this fiscal code".into()),
+        Outcome::AlreadyRevoked => r("fiscal_code", &code, "already revoked".into()),
+        Outcome::Invalid { reason, field, value } => r(field, value, reason.clone()),
     }
+}
+
+/// The records of a letter batch, or why each could not be read, and their physical lines.
+type Records = Vec<std::result::Result<csv::ByteRecord, csv::Error>>;
+
+/// Reads a letter batch: its header checked (a file that is empty, binary or without the
+/// needed columns is refused whole), its records with their physical lines.
+fn read_letters(path: &Path, text: &[u8]) -> Result<(csv::StringRecord, Records, Vec<u64>)> {
+    let not_a_batch = |why: &str| {
+        Error::Invalid(format!(
+            "{} {why}: a letter batch is CSV with a header line (fiscal_code, first_name, last_name, doc_number, \
+             doc_issued, protocol, protocol_date)",
+            path.display()
+        ))
+    };
+    if text.iter().all(u8::is_ascii_whitespace) {
+        return Err(not_a_batch("is empty"));
+    }
+    let first = text.split(|&b| b == b'\n').next().unwrap_or_default();
+    let delimiter = if first.iter().filter(|&&b| b == b';').count() > first.iter().filter(|&&b| b == b',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let lines = Lines::default();
+    let mut csv = csv::ReaderBuilder::new().delimiter(delimiter).trim(csv::Trim::All).from_reader(lines.wrap(text));
+    let headers = csv.byte_headers().map_err(|_| not_a_batch("has no header line"))?.clone();
+    let headers = csv::StringRecord::from_byte_record(headers).map_err(|_| not_a_batch("is not text"))?;
+    if headers.iter().any(|h| text::check("header", h).is_err()) {
+        return Err(not_a_batch("is not text"));
+    }
+    for needed in ["fiscal_code", "protocol"] {
+        if !headers.iter().any(|h| h == needed) {
+            return Err(not_a_batch(&format!("has no column '{needed}' in its header")));
+        }
+    }
+    let (mut records, mut at) = (Vec::new(), Vec::new());
+    loop {
+        let mut record = csv::ByteRecord::new();
+        match csv.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                at.push(record.position().map(|p| lines.line_of(p.byte())).unwrap_or(0));
+                records.push(Ok(record));
+            }
+            Err(e) => {
+                at.push(e.position().map(|p| lines.line_of(p.byte())).unwrap_or(0));
+                records.push(Err(e));
+            }
+        }
+    }
+    Ok((headers, records, at))
+}
+
+/// A record that is not a letter: its line, the letter as far as it could be read, and why.
+type Unread = Box<(u64, Letter, Outcome)>;
+
+/// One record of a letter batch as a letter, or the letter as far as it could be read and why
+/// it is invalid. Every value is text, bounded and free of control characters.
+fn parse_letter(
+    headers: &csv::StringRecord,
+    record: &std::result::Result<csv::ByteRecord, csv::Error>,
+    line: u64,
+) -> std::result::Result<(u64, Letter), Unread> {
+    let r = match record {
+        Ok(r) => r,
+        Err(e) => {
+            let reason = match e.kind() {
+                csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                    format!("{len} fields where the header has {expected_len}")
+                }
+                _ => e.to_string(),
+            };
+            return Err(Box::new((line, Letter::default(), Outcome::invalid("", "", reason))));
+        }
+    };
+    let column = |name: &str| headers.iter().position(|h| h == name).and_then(|i| r.get(i)).unwrap_or_default();
+    let partial = || Letter {
+        fiscal_code: text::shown(&String::from_utf8_lossy(column("fiscal_code")), 80),
+        ..Default::default()
+    };
+    for (field, value) in headers.iter().zip(r.iter()) {
+        let invalid = match std::str::from_utf8(value) {
+            Err(_) => Outcome::invalid(field, &String::from_utf8_lossy(value), format!("{field} is not UTF-8 text")),
+            Ok(text) => match text::check(field, text) {
+                Ok(()) => continue,
+                Err(reason) => Outcome::invalid(field, text, reason),
+            },
+        };
+        return Err(Box::new((line, partial(), invalid)));
+    }
+    let record = csv::StringRecord::from_byte_record(r.clone())
+        .map_err(|e| Box::new((line, partial(), Outcome::invalid("", "", format!("not UTF-8 text: {e}")))))?;
+    record
+        .deserialize::<Letter>(Some(headers))
+        .map(|l| (line, l))
+        .map_err(|e| Box::new((line, partial(), Outcome::invalid("", "", e.to_string()))))
 }
 
 /// Records an outcome decided outside a transaction (not found / already revoked).
@@ -197,11 +320,8 @@ async fn record_in(
     outcome: &Outcome,
     checkpoint: Option<(i64, i64, u64)>,
 ) -> Result<()> {
-    // The fiscal code of an erased registration is not kept in the audit log either.
-    let target = match outcome {
-        Outcome::Revoked { registration_number } => Target::Input(format!("registration {registration_number}")),
-        _ => Target::Input(l.fiscal_code.trim().to_uppercase()),
-    };
+    // The audit log names the citizen by a keyed hash of the fiscal code, never the code.
+    let target = Target::Citizen(l.fiscal_code.trim().to_uppercase());
     let ok = if matches!(outcome, Outcome::Revoked { .. }) { audit::Outcome::Ok } else { audit::Outcome::Refused };
     let entry =
         Entry::new(AuditEvent::RevokeLetter, target).details(json!({ "protocol": l.protocol, "outcome": outcome }));
@@ -240,8 +360,12 @@ pub async fn revoke_batch(
 ) -> Result<Report> {
     let checksum = super::checksum_file(path).await?;
     let input = path.display().to_string();
+    // The file is read and its header checked before a run is recorded: an empty or binary
+    // file is refused as a whole, and leaves no run behind.
+    let bytes = std::fs::read(path).map_err(Error::io(format!("cannot read {}", path.display())))?;
+    let (headers, records, lines) = read_letters(path, &bytes)?;
     let begin = if dry_run {
-        Begin::Fresh(super::Run { id: 0, position: 0, resumed: false })
+        Begin::Fresh(super::Run::dry())
     } else {
         super::begin(session, RunKind::RevokeLetters, &input, &checksum, json!({}), true).await?
     };
@@ -257,21 +381,6 @@ pub async fn revoke_batch(
         }
         Begin::Fresh(run) => run,
     };
-    let text = std::fs::read(path).map_err(Error::io(format!("cannot read {}", path.display())))?;
-    let first = text.split(|&b| b == b'\n').next().unwrap_or_default();
-    let delimiter = if first.iter().filter(|&&b| b == b';').count() > first.iter().filter(|&&b| b == b',').count() {
-        b';'
-    } else {
-        b','
-    };
-    let mut csv = csv::ReaderBuilder::new().delimiter(delimiter).trim(csv::Trim::All).from_reader(text.as_slice());
-    let headers = csv.headers().map_err(|e| Error::Invalid(format!("{}: bad header: {e}", path.display())))?.clone();
-    for needed in ["fiscal_code", "protocol"] {
-        if !headers.iter().any(|h| h == needed) {
-            return Err(Error::Invalid(format!("{}: the header has no column '{needed}'", path.display())));
-        }
-    }
-    let records: Vec<_> = csv.records().collect();
     progress.start(
         &format!("registered-letter revocations {}", path.display()),
         Some(records.len() as u64),
@@ -286,19 +395,7 @@ pub async fn revoke_batch(
             continue;
         }
         // A row that cannot be read is reported like any other letter not honoured.
-        let parsed = match record {
-            Ok(r) => {
-                let line = r.position().map(|p| p.line()).unwrap_or(0);
-                r.deserialize::<Letter>(Some(&headers)).map(|l| (line, l)).map_err(|e| {
-                    (
-                        line,
-                        Letter { fiscal_code: r.get(0).unwrap_or_default().into(), ..Default::default() },
-                        e.to_string(),
-                    )
-                })
-            }
-            Err(e) => Err((e.position().map(|p| p.line()).unwrap_or(0), Letter::default(), e.to_string())),
-        };
+        let parsed = parse_letter(&headers, record, lines[i]);
         let (line, letter, outcome) = match parsed {
             Ok((line, letter)) => {
                 let code = letter.fiscal_code.trim().to_uppercase();
@@ -306,15 +403,28 @@ pub async fn revoke_batch(
                 let outcome = if dry_run && dry_revoked.contains(&code) {
                     Outcome::AlreadyRevoked
                 } else {
-                    process(session, desk, &letter, true, Some((run.id, position, line)), dry_run).await?
+                    match process(session, desk, &letter, true, Some((run.id, position, line)), dry_run).await {
+                        Ok(outcome) => outcome,
+                        // What the server refuses about this letter alone is reported with it;
+                        // losing the server stops the run (the next one resumes it).
+                        Err(e @ (Error::Unavailable(_) | Error::Internal(_) | Error::Io { .. })) => return Err(e),
+                        Err(e) => {
+                            let invalid = Outcome::invalid("", "", format!("could not be processed: {e}"));
+                            if !dry_run {
+                                finish_outcome(session, &letter, invalid.clone(), Some((run.id, position, line)))
+                                    .await?;
+                            }
+                            invalid
+                        }
+                    }
                 };
                 if matches!(outcome, Outcome::Revoked { .. }) {
                     dry_revoked.insert(code);
                 }
                 (line, letter, outcome)
             }
-            Err((line, bad, reason)) => {
-                let invalid = Outcome::Invalid { reason };
+            Err(unread) => {
+                let (line, bad, invalid) = *unread;
                 if !dry_run {
                     finish_outcome(session, &bad, invalid.clone(), Some((run.id, position, line))).await?;
                 }

@@ -17,7 +17,7 @@ use super::{Begin, Progress, RunKind};
 use crate::audit::{self, AuditEvent, Entry, Target};
 use crate::desk::handover::Desk;
 use crate::desk::reprint::store_new_activation_code;
-use crate::domain::{Action, FiscalCode, Registration, permits};
+use crate::domain::{Action, FiscalCode, Registration, permits, text};
 use crate::error::{Error, Result};
 use crate::mail;
 use crate::secrets::{CodeKind, Purpose};
@@ -74,7 +74,33 @@ fn mentions_date(text: &str, d: chrono::NaiveDate) -> bool {
         forms.push(format!("{y}{sep}{m:02}{sep}{day:02}"));
     }
     let compact: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    forms.iter().any(|f| compact.contains(f.as_str()))
+    forms.iter().any(|f| compact.contains(f.as_str())) || mentions_date_in_words(text, d)
+}
+
+const MONTHS: [&str; 12] = [
+    "gennaio",
+    "febbraio",
+    "marzo",
+    "aprile",
+    "maggio",
+    "giugno",
+    "luglio",
+    "agosto",
+    "settembre",
+    "ottobre",
+    "novembre",
+    "dicembre",
+];
+
+/// Does the text write the date with the month in Italian words: `2 maggio 2019`,
+/// `2 Maggio 2019`, `1° marzo 2020`, `1º marzo 2020`, `01 marzo 2020`, `2 maggio, 2019`?
+fn mentions_date_in_words(text: &str, d: chrono::NaiveDate) -> bool {
+    use chrono::Datelike;
+    // Words of letters or digits, lower case; the ordinal signs and punctuation separate them.
+    let lower = text.to_lowercase().replace(['º', 'ª'], " ");
+    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let (day, month, year) = (d.day().to_string(), MONTHS[d.month0() as usize], d.year().to_string());
+    words.windows(3).any(|w| w[0].trim_start_matches('0') == day && w[1] == month && w[2] == year)
 }
 
 /// The first valid fiscal code in a text.
@@ -136,30 +162,40 @@ fn message_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// Moves a message file into `dir/sub`, under its own name or, when a file of that name is
+/// there already, under a new one (`name.1.eml`, `name.2.eml`, ...): never over another file.
 fn move_to(file: &Path, dir: &Path, sub: &str) -> Result<PathBuf> {
     let target_dir = dir.join(sub);
     std::fs::create_dir_all(&target_dir).map_err(Error::io(format!("cannot create {}", target_dir.display())))?;
-    let target = target_dir.join(file.file_name().unwrap_or_default());
-    std::fs::rename(file, &target).map_err(Error::io(format!("cannot move {}", file.display())))?;
-    Ok(target)
-}
-
-const DESK_REPLY: &str = "Gentile utente,\n\nla Sua richiesta di un nuovo codice di attivazione non può essere accolta per posta \
-elettronica: {reason}.\n\nPer motivi di sicurezza la richiesta deve provenire dall'indirizzo email registrato e riportare nome, \
-cognome, codice fiscale, numero e data di rilascio del documento d'identità. In alternativa si rechi presso uno sportello \
-abilitato con un documento d'identità valido e la tessera sanitaria: l'operatore potrà rigenerare il codice.";
-
-fn reason_it(reason: &str) -> String {
-    if reason.contains("sender") {
-        "il messaggio non proviene dall'indirizzo email registrato".into()
-    } else if reason.contains("no registration") || reason.contains("no valid fiscal code") {
-        "non troviamo una registrazione con il codice fiscale indicato".into()
-    } else if reason.contains("not allowed") {
-        "lo stato della registrazione non consente la rigenerazione del codice".into()
-    } else {
-        "i dati indicati non corrispondono a quelli registrati".into()
+    let name = Path::new(file.file_name().unwrap_or_default());
+    let (stem, extension) = match name.extension() {
+        Some(x) => (name.file_stem().unwrap_or_default().to_string_lossy(), format!(".{}", x.to_string_lossy())),
+        None => (name.to_string_lossy(), String::new()),
+    };
+    for n in 0u32.. {
+        let target = match n {
+            0 => target_dir.join(name),
+            n => target_dir.join(format!("{stem}.{n}{extension}")),
+        };
+        // A hard link is made only where no file is: the check and the move are one step.
+        match std::fs::hard_link(file, &target) {
+            Ok(()) => {
+                std::fs::remove_file(file).map_err(Error::io(format!("cannot move {}", file.display())))?;
+                return Ok(target);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Error::io(format!("cannot move {}", file.display()))(e)),
+        }
     }
+    unreachable!("a free name is found")
 }
+
+/// The one reply to every request that is not honoured, whatever the reason: it says nothing
+/// about whether the citizen or the address is registered (the reason stays in the run's record
+/// and the audit log).
+const DESK_REPLY: &str = "Gentile utente,\n\nla Sua richiesta di un nuovo codice di attivazione non può essere accolta per posta \
+elettronica.\n\nLa invitiamo a recarsi presso uno sportello abilitato con un documento d'identità valido e la tessera \
+sanitaria: l'operatore verificherà i Suoi dati e potrà rigenerare il codice.";
 
 /// Processes every message of the mailbox directory. A dry run classifies the messages and
 /// reports, without recording, answering or moving anything.
@@ -175,7 +211,10 @@ pub async fn process(
         let mut report = Report::default();
         let mut ids = std::collections::HashSet::new();
         for file in &files {
-            let mut m = one(session, desk, dir, file, None).await?;
+            let mut m = match one(session, desk, dir, file, None).await {
+                Ok(m) => m,
+                Err(e) => set_aside(dir, file, None, e)?,
+            };
             // Nothing is recorded in a dry run: a Message-ID met twice is caught here.
             if !m.message_id.is_empty() && !ids.insert(m.message_id.clone()) {
                 m.outcome = Outcome::Duplicate;
@@ -209,7 +248,10 @@ pub async fn process(
     progress.start(&format!("helpdesk mailbox {}", dir.display()), Some(files.len() as u64), 0);
     let mut report = Report { run_id: run.id, messages: vec![] };
     for (i, file) in files.iter().enumerate() {
-        let processed = one(session, desk, dir, file, Some(run.id)).await?;
+        let processed = match one(session, desk, dir, file, Some(run.id)).await {
+            Ok(p) => p,
+            Err(e) => set_aside(dir, file, Some(run.id), e)?,
+        };
         let counts = json!({ match &processed.outcome {
             Outcome::Honoured => "honoured", Outcome::Refused { .. } => "refused",
             Outcome::Duplicate => "duplicate", Outcome::Unreadable { .. } => "unreadable" }: 1 });
@@ -233,6 +275,24 @@ pub async fn process(
     Ok(report)
 }
 
+/// A message whose processing failed for a reason of its own (what it holds, a value the
+/// server refuses): set aside in `failed/` with the reason, so that the next messages, and the
+/// next runs, go on. Losing the server or an inner failure stops the run instead (the next run
+/// resumes it).
+fn set_aside(dir: &Path, file: &Path, run: Option<i64>, e: Error) -> Result<Processed> {
+    if matches!(e, Error::Unavailable(_) | Error::Internal(_)) {
+        return Err(e);
+    }
+    let moved_to = if run.is_some() { move_to(file, dir, "failed")? } else { file.to_path_buf() };
+    Ok(Processed {
+        file: file.to_path_buf(),
+        message_id: String::new(),
+        sender: None,
+        outcome: Outcome::Unreadable { reason: text::shown(&e.to_string(), 300) },
+        moved_to,
+    })
+}
+
 /// Whether a request can be honoured: the registration it names, or why not.
 async fn decide(
     c: &impl deadpool_postgres::GenericClient,
@@ -249,7 +309,7 @@ async fn decide(
         (Some(_), None) => Err("no registration with that fiscal code".into()),
         (Some(_), Some(r)) => match mismatch(&r, sender, text) {
             Some(why) => Err(why),
-            None if !permits(r.state, r.strong, Action::RegenerateCode) => Err(format!(
+            None if !permits(r.state, r.strong, r.in_progress(), Action::RegenerateCode) => Err(format!(
                 "regenerate-code is not allowed in state {} (strong {})",
                 r.state,
                 if r.strong { "Y" } else { "N" }
@@ -269,14 +329,25 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Optio
     let Some(message) = MessageParser::default().parse(&bytes[..]) else {
         return done(String::new(), None, Outcome::Unreadable { reason: "not an email message".into() }, "failed");
     };
-    let message_id = message
+    // The Message-ID as sent, when it is one (printable, of a sane length); else a digest of
+    // the message names it.
+    let real_id = message
         .message_id()
-        .map(|m| m.to_string())
-        .unwrap_or_else(|| format!("sha256:{}", super::checksum_text(&String::from_utf8_lossy(&bytes))));
+        .filter(|m| !m.is_empty() && m.len() <= 500 && !m.chars().any(char::is_control))
+        .map(str::to_string);
+    let message_id =
+        real_id.clone().unwrap_or_else(|| format!("sha256:{}", super::checksum_text(&String::from_utf8_lossy(&bytes))));
+    let references: Vec<String> =
+        message.references().as_text_list().unwrap_or_default().iter().map(|r| r.to_string()).collect();
     let sender = message.from().and_then(|a| a.first()).and_then(|a| a.address()).map(|a| a.to_string());
     let Some(sender) = sender else {
         return done(message_id, None, Outcome::Unreadable { reason: "no sender address".into() }, "failed");
     };
+    // An address a reply can be sent to (lettre's parser, RFC 5322 addr-spec), or none.
+    if let Err(e) = sender.trim().parse::<lettre::Address>() {
+        let reason = format!("the sender address '{}' cannot be used: {e}", text::shown(&sender, 80));
+        return done(message_id, None, Outcome::Unreadable { reason }, "failed");
+    }
     let text = [
         message.subject().unwrap_or_default().to_string(),
         message.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
@@ -302,29 +373,38 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Optio
     }
     let decision = decide(&tx, &sender, &text).await?;
     let fc_hash = decision.as_ref().ok().map(|r| desk.key.hash_text(Purpose::Revocation, "helpdesk", &r.fiscal_code));
-    let (outcome, mail) = match decision {
+    let (outcome, mail, target) = match decision {
         Ok(r) => {
             registrations::lock_number(&tx, r.registration_number).await?;
             let (code, until) = store_new_activation_code(&tx, desk, &r).await?;
             let to = r.data.contacts.email.clone().unwrap_or_default();
-            (Outcome::Honoured, mail::code_message(CodeKind::Activation, &desk.mail_from, &to, &r, &code, until)?)
+            let mail = mail::code_message(CodeKind::Activation, &desk.mail_from, &to, &r, &code, until)?;
+            // Audited against the registration, so that `audit --target` finds it.
+            (Outcome::Honoured, mail, Target::registration(&r))
         }
-        Err(reason) => {
-            let text = DESK_REPLY.replace("{reason}", &reason_it(&reason));
-            (
-                Outcome::Refused { reason: reason.clone() },
-                mail::reply(&desk.mail_from, &sender, "Re: richiesta nuovo codice di attivazione", &text)?,
-            )
-        }
+        Err(reason) => (
+            Outcome::Refused { reason: reason.clone() },
+            mail::reply(&desk.mail_from, &sender, "Re: richiesta nuovo codice di attivazione", DESK_REPLY)?,
+            Target::Message(message_id.clone()),
+        ),
     };
+    // The answer names the request it answers, so that mail clients thread them.
+    let (mail, reply_id) = mail::answering(mail, real_id.as_deref(), &references)?;
+    let reply = json!({
+        "message_id": reply_id,
+        "subject": mail.headers().get_raw("Subject").unwrap_or_default(),
+        "in_reply_to": real_id,
+    });
     let reason = match &outcome {
         Outcome::Refused { reason } => Some(reason.clone()),
         _ => None,
     };
     let outcome_name = if outcome == Outcome::Honoured { "honoured" } else { "refused" };
     helpdesk::decide(&tx, &message_id, outcome_name, reason.as_deref(), fc_hash.as_deref()).await?;
-    let entry = Entry::new(AuditEvent::RegenerateCode, Target::Message(message_id.clone()))
-        .details(json!({ "channel": "helpdesk-email", "sender": sender, "outcome": outcome }))
+    let entry = Entry::new(AuditEvent::RegenerateCode, target)
+        .details(json!({
+            "channel": "helpdesk-email", "message": message_id, "sender": sender, "outcome": outcome, "reply": reply,
+        }))
         .outcome(if outcome == Outcome::Honoured { audit::Outcome::Ok } else { audit::Outcome::Refused });
     session.record(&tx, entry).await?;
     tx.commit().await?;
@@ -356,5 +436,20 @@ mod tests {
             assert!(mentions_date(t, d), "{t}");
         }
         assert!(!mentions_date("il 06/03/2022", d));
+    }
+
+    #[test]
+    fn dates_in_italian_words() {
+        let d = chrono::NaiveDate::from_ymd_opt(2019, 5, 2).unwrap();
+        for t in ["rilasciata il 2 maggio 2019", "il 2 Maggio 2019", "02 MAGGIO 2019", "il 2 maggio, 2019"] {
+            assert!(mentions_date(t, d), "{t}");
+        }
+        for t in ["il 12 maggio 2019", "2 giugno 2019", "2 maggio 2018", "22 maggio 2019"] {
+            assert!(!mentions_date(t, d), "{t}");
+        }
+        let first = chrono::NaiveDate::from_ymd_opt(2020, 3, 1).unwrap();
+        for t in ["il 1° marzo 2020", "1º marzo 2020", "1 marzo 2020", "01 Marzo 2020"] {
+            assert!(mentions_date(t, first), "{t}");
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Batch jobs: the shared bookkeeping (run records, checkpoints, rejects, progress) and the jobs
 //! themselves, each in a module of its own.
 
+pub mod input;
 pub mod letter_revocations;
 pub mod mailbox;
 pub mod postal;
@@ -37,13 +38,37 @@ impl Progress for Quiet {
 
 pub use crate::store::runs::{Reject, RunKind, RunRecord};
 
-/// A run being worked on.
+/// A run being worked on. While it lives, its process holds the run's lock (see [`begin`]).
 #[derive(Debug, Clone)]
 pub struct Run {
     pub id: i64,
     /// Input records committed by earlier attempts (0 for a new run).
     pub position: i64,
     pub resumed: bool,
+    lock: Option<std::sync::Arc<RunLock>>,
+}
+
+impl Run {
+    /// A run that records nothing (a dry run): no record, no lock.
+    pub fn dry() -> Run {
+        Run { id: 0, position: 0, resumed: false, lock: None }
+    }
+
+    /// Does this process hold the run's lock? (False only for a dry run.)
+    pub fn is_held(&self) -> bool {
+        self.lock.is_some()
+    }
+}
+
+/// The database session whose advisory lock marks a run as held, taken out of the pool so that
+/// the lock goes with it however the process ends (exit, crash, SIGKILL: the server sees the
+/// connection close).
+struct RunLock(#[allow(dead_code)] deadpool_postgres::ClientWrapper);
+
+impl std::fmt::Debug for RunLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RunLock")
+    }
 }
 
 /// How a run starts.
@@ -79,8 +104,13 @@ pub fn checksum_text(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-/// Starts a run, or resumes the unfinished one with the same kind and checksum. With
-/// `once`, a finished run with the same checksum makes this one a no-op.
+/// Starts a run, or takes over the unfinished one with the same kind and checksum whose process
+/// has gone. With `once`, a finished run with the same checksum makes this one a no-op.
+///
+/// One run per input at a time: a run holds a session advisory lock named by its kind and
+/// checksum for as long as it lives. A second run of the same input is refused (exit 5) naming
+/// the running one and its process. A record found `running` whose lock is free belongs to a
+/// process that has gone (killed, crashed, failed): this run takes it over and resumes it.
 pub async fn begin(
     session: &Session,
     kind: RunKind,
@@ -90,21 +120,55 @@ pub async fn begin(
     once: bool,
 ) -> Result<Begin> {
     let client = session.db.client().await?;
+    let lock = deadpool_postgres::Object::take(session.db.client().await?);
+    if !runs::try_lock(&lock, &format!("batch-run:{}:{checksum}", kind.as_str())).await? {
+        return Err(Error::Refused(running_elsewhere(&client, kind, checksum).await?));
+    }
+    let lock = Some(std::sync::Arc::new(RunLock(lock)));
     if once && let Some(done) = runs::find_done(&client, kind, checksum).await? {
         return Ok(Begin::AlreadyDone(done));
     }
     let event = AuditEvent::from(kind);
     let target = || Target::Input(input.to_string());
-    if let Some((id, position)) = runs::find_running(&client, kind, checksum).await? {
-        let run = Run { id, position, resumed: true };
-        let entry = Entry::new(event, target()).details(json!({ "run": id, "resumed_at": position }));
+    let (pid, host) = (std::process::id() as i32, crate::session::host());
+    if let Some(stale) = runs::running_record(&client, kind, checksum).await? {
+        let position = runs::position(&client, stale.id).await?;
+        runs::hold(&client, stale.id, pid, &host).await?;
+        let run = Run { id: stale.id, position, resumed: true, lock };
+        let entry = Entry::new(event, target()).details(json!({
+            "run": stale.id, "resumed_at": position,
+            "taken_over_from": { "pid": stale.pid, "host": stale.host }, "pid": pid, "host": host
+        }));
         session.record(&client, entry.outcome(Outcome::Resumed)).await?;
         return Ok(Begin::Fresh(run));
     }
     let id = runs::insert(&client, kind, input, checksum, &options, &session.operator.id).await?;
-    let entry = Entry::new(event, target()).details(json!({ "run": id, "options": options }));
+    runs::hold(&client, id, pid, &host).await?;
+    let entry = Entry::new(event, target()).details(json!({ "run": id, "options": options, "pid": pid, "host": host }));
     session.record(&client, entry.outcome(Outcome::Started)).await?;
-    Ok(Begin::Fresh(Run { id, position: 0, resumed: false }))
+    Ok(Begin::Fresh(Run { id, position: 0, resumed: false, lock }))
+}
+
+/// Why a run cannot start: the run of the same input that holds the lock, and its process.
+async fn running_elsewhere(c: &impl GenericClient, kind: RunKind, checksum: &str) -> Result<String> {
+    // The holder may have taken its lock a moment ago and not have recorded itself yet.
+    for _ in 0..40 {
+        if let Some(r) = runs::running_record(c, kind, checksum).await?
+            && r.pid.is_some()
+        {
+            return Ok(format!(
+                "another {} of the same input is running: run {}, process {} on {}, started {} by {}",
+                kind.as_str(),
+                r.id,
+                r.pid.unwrap_or_default(),
+                r.host.as_deref().unwrap_or("an unknown host"),
+                r.started_at.with_timezone(&chrono_tz::Europe::Rome).format("%Y-%m-%d %H:%M:%S"),
+                r.operator_id.as_deref().unwrap_or("an unknown operator"),
+            ));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    Ok(format!("another {} of the same input is starting right now", kind.as_str()))
 }
 
 pub use crate::store::runs::{checkpoint, finish, rejects};
@@ -113,16 +177,21 @@ pub async fn run_record(c: &impl GenericClient, id: i64) -> Result<RunRecord> {
     runs::get(c, id).await
 }
 
-/// Writes a rejects report: CSV with line, field, value, reason.
+/// Writes a rejects report: CSV with line, field, value, reason; `-` is standard output.
 pub fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
     let fail = |e: csv::Error| Error::Io {
         context: format!("cannot write {}", path.display()),
         source: std::io::Error::other(e),
     };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(Error::io(format!("cannot create {}", dir.display())))?;
-    }
-    let mut w = crate::safe_csv::Writer::from_path(path).map_err(fail)?;
+    let out: Box<dyn std::io::Write> = if path == Path::new("-") {
+        Box::new(std::io::stdout().lock())
+    } else {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(Error::io(format!("cannot create {}", dir.display())))?;
+        }
+        Box::new(std::fs::File::create(path).map_err(Error::io(format!("cannot write {}", path.display())))?)
+    };
+    let mut w = crate::safe_csv::Writer::from_writer(out);
     if rejects.is_empty() {
         w.write_headers(["line", "field", "value", "reason"]).map_err(fail)?;
     }
@@ -130,6 +199,31 @@ pub fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
         w.serialize(r).map_err(fail)?;
     }
     w.flush().map_err(Error::io(format!("cannot write {}", path.display())))
+}
+
+/// Refuses a report path that is the input itself (after resolving links and `..`): writing
+/// the report would destroy the input.
+pub fn refuse_report_over_input(report: &Path, input: &Path, flag: &str) -> Result<()> {
+    if report == Path::new("-") {
+        return Ok(());
+    }
+    // The report may not exist yet: its directory is resolved and its name put back.
+    let resolve = |p: &Path| -> Option<std::path::PathBuf> {
+        p.canonicalize().ok().or_else(|| {
+            let dir = match p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                Some(d) => d.canonicalize().ok()?,
+                None => std::env::current_dir().ok()?,
+            };
+            Some(dir.join(p.file_name()?))
+        })
+    };
+    match (resolve(report), resolve(input)) {
+        (Some(r), Some(i)) if r == i => Err(Error::Invalid(format!(
+            "{flag} {} is the input file itself: choose another file (or - for standard output)",
+            report.display()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The runs, newest first.

@@ -6,6 +6,13 @@
 //! not stored: a batch is rendered to temporary files and fsynced, then its PINs' hashes and the
 //! batch record are committed, then the files are renamed. A resumed run renames the files of
 //! committed batches and deletes those of uncommitted ones (whose PINs were never stored).
+//!
+//! A weak registration without credentials (a pre-loaded resident) gets with its PIN an
+//! activation code, which travels apart (SPEC §5): by email when an address is known (sent once
+//! the batch has committed), otherwise as a letter of its own in a separate file of the batch
+//! (`codes-RUN-BATCH.pdf` and its manifest), never in the PIN's envelope. Together they open a
+//! weak activation, which the citizen completes online ([`crate::portal::activate`]). A code
+//! whose email could not be sent is counted in the report: a desk or the helpdesk regenerates it.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -15,11 +22,14 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{Begin, Progress, RunKind};
-use crate::audit::{AuditEvent, Entry, Target};
+use crate::audit::{AuditEvent, Entry, Outcome, Target};
 use crate::desk::handover::Desk;
+use crate::domain::transitions::{self, PostalLetter};
+use crate::domain::{OperationKind, Registration};
 use crate::error::{Error, Result};
 use crate::letters;
-use crate::secrets::{self, Purpose};
+use crate::mail;
+use crate::secrets::{self, CodeKind, Purpose, Secret};
 use crate::session::Session;
 use crate::store::registrations;
 use crate::store::{postal, reference};
@@ -42,6 +52,10 @@ pub struct Report {
     pub resumed: bool,
     pub batches: u64,
     pub letters: u64,
+    /// Activation codes of weak activations opened: emailed, printed apart, email failed.
+    pub codes_emailed: u64,
+    pub codes_printed: u64,
+    pub codes_email_failed: u64,
     /// Batches of an interrupted attempt finished (renamed) or discarded at resume.
     pub recovered: u64,
     pub discarded: u64,
@@ -50,6 +64,12 @@ pub struct Report {
 
 fn names(out: &Path, run: i64, batch: i32) -> (PathBuf, PathBuf) {
     let base = out.join(format!("postal-{run:06}-{batch:05}"));
+    (base.with_extension("pdf"), base.with_extension("csv"))
+}
+
+/// The separate file of a batch's activation-code letters, and its manifest.
+fn code_names(out: &Path, run: i64, batch: i32) -> (PathBuf, PathBuf) {
+    let base = out.join(format!("codes-{run:06}-{batch:05}"));
     (base.with_extension("pdf"), base.with_extension("csv"))
 }
 
@@ -72,8 +92,8 @@ fn sync_dir(dir: &Path) -> Result<()> {
 /// Finishes or discards what an interrupted attempt of this run left behind.
 async fn recover(session: &Session, run: i64, out: &Path, report: &mut Report) -> Result<()> {
     let client = session.db.client().await?;
-    for (batch, pdf, manifest) in postal::unpublished(&client, run).await? {
-        for path in [PathBuf::from(&pdf), PathBuf::from(&manifest)] {
+    for (batch, files) in postal::unpublished(&client, run).await? {
+        for path in files.iter().map(PathBuf::from) {
             let t = tmp(&path);
             if t.exists() {
                 std::fs::rename(&t, &path).map_err(Error::io(format!("cannot rename {}", t.display())))?;
@@ -88,11 +108,11 @@ async fn recover(session: &Session, run: i64, out: &Path, report: &mut Report) -
         report.recovered += 1;
     }
     // Temporary files of batches that never committed: their PINs were never stored.
-    let prefix = format!("postal-{run:06}-");
+    let prefixes = [format!("postal-{run:06}-"), format!("codes-{run:06}-")];
     if let Ok(entries) = std::fs::read_dir(out) {
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with(&prefix) && name.ends_with(".tmp") {
+            if prefixes.iter().any(|p| name.starts_with(p)) && name.ends_with(".tmp") {
                 std::fs::remove_file(e.path()).map_err(Error::io(format!("cannot remove {}", e.path().display())))?;
                 report.discarded += 1;
             }
@@ -110,6 +130,39 @@ struct ManifestRow<'a> {
     recipient: &'a str,
     address: String,
     file: &'a str,
+}
+
+/// The weak activations a batch opens: their registrations, PINs' and codes' hashes, the codes
+/// to email and the code letters to print.
+#[derive(Default)]
+struct Opened {
+    numbers: Vec<i64>,
+    pin_hashes: Vec<Vec<u8>>,
+    code_hashes: Vec<Vec<u8>>,
+    emails: Vec<(Registration, Secret)>,
+    letters: Vec<letters::Letter>,
+}
+
+/// Emails an activation code stored by a committed batch; records it (never the code). False
+/// when it could not be sent.
+async fn email_code(
+    session: &Session,
+    desk: &Desk,
+    client: &deadpool_postgres::Object,
+    r: &Registration,
+    code: &Secret,
+    until: chrono::DateTime<Utc>,
+) -> Result<bool> {
+    let to = r.data.contacts.email.as_deref().unwrap_or_default();
+    let sent = match mail::code_message(CodeKind::Activation, &desk.mail_from, to, r, code, until) {
+        Ok(m) => desk.mailer.send(m).await.is_ok(),
+        Err(_) => false,
+    };
+    let entry = Entry::new(AuditEvent::Email, Target::registration(r))
+        .details(json!({ "message": CodeKind::Activation.message_name(), "channel": "postal-run" }))
+        .outcome(if sent { Outcome::Ok } else { Outcome::Error });
+    session.record(client, entry).await?;
+    Ok(sent)
 }
 
 /// Runs (or resumes) a postal run.
@@ -150,6 +203,7 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
     let total = opts.limit.map(|l| (l - printed).max(0).min(due)).unwrap_or(due) + printed;
     progress.start("PIN letters", Some(total as u64), printed as u64);
     let today = Utc::now().date_naive();
+    let until = desk.expiry();
 
     loop {
         let room = opts.limit.map(|l| l - printed).unwrap_or(i64::MAX).min(opts.batch_size as i64);
@@ -163,13 +217,22 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
         }
         batch_no += 1;
         let (pdf_path, manifest_path) = names(&out, run.id, batch_no);
+        let (codes_pdf_path, codes_manifest_path) = code_names(&out, run.id, batch_no);
         let mut pages = Vec::with_capacity(numbers.len());
         let mut hashes: Vec<Vec<u8>> = Vec::with_capacity(numbers.len());
         let mut manifest = crate::safe_csv::Writer::from_writer(Vec::new());
         let file_name = pdf_path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let codes_file_name = codes_pdf_path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let mut opened = Opened::default();
+        let mut code_manifest = csv::Writer::from_writer(Vec::new());
+        let in_progress: std::collections::HashMap<i64, OperationKind> = postal::in_progress(&tx, &numbers)
+            .await?
+            .into_iter()
+            .filter_map(|(n, k)| OperationKind::parse(&k).map(|k| (n, k)))
+            .collect();
         for (i, r) in registrations::get_many(&tx, &numbers).await?.iter().enumerate() {
             let pin = secrets::new_pin()?;
-            hashes.push(desk.key.hash(Purpose::Pin, &r.fiscal_code, &pin));
+            let pin_hash = desk.key.hash(Purpose::Pin, &r.fiscal_code, &pin);
             let address = letters::postal_address(r);
             manifest
                 .serialize(ManifestRow {
@@ -182,27 +245,95 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
                 })
                 .map_err(|e| Error::Internal(format!("manifest: {e}")))?;
             pages.push(letters::pin_letter(r, &pin, today, true));
+            let in_progress = in_progress.get(&r.registration_number).copied();
+            if transitions::postal_letter(r.state, r.strong, in_progress) == PostalLetter::OpensActivation {
+                let code = secrets::new_code()?;
+                opened.numbers.push(r.registration_number);
+                opened.pin_hashes.push(pin_hash.clone());
+                opened.code_hashes.push(desk.key.hash(Purpose::Activation, &r.fiscal_code, &code));
+                if r.data.contacts.email.is_some() {
+                    opened.emails.push((r.clone(), code));
+                } else {
+                    code_manifest
+                        .serialize(ManifestRow {
+                            page: opened.letters.len() + 1,
+                            registration_number: r.registration_number,
+                            fiscal_code: &r.fiscal_code,
+                            recipient: &address[0],
+                            address: address[1..].join(", "),
+                            file: &codes_file_name,
+                        })
+                        .map_err(|e| Error::Internal(format!("manifest: {e}")))?;
+                    let mut letter = letters::code_letter(CodeKind::Activation, r, &code, until, today);
+                    letter.address = Some(address);
+                    opened.letters.push(letter);
+                }
+            }
+            hashes.push(pin_hash);
         }
         // The letters render (on every core) and are written while the database stores the
         // PINs' hashes; the hashes become durable only at the commit below, after the files are
-        // on disk.
+        // on disk. The activation codes without an email go in a file of their own.
         let manifest = manifest.into_inner().map_err(|e| Error::Internal(format!("manifest: {e}")))?;
+        let code_manifest = code_manifest.into_inner().map_err(|e| Error::Internal(format!("manifest: {e}")))?;
+        let code_letters = std::mem::take(&mut opened.letters);
+        let codes_printed = code_letters.len();
         let (pdf_tmp, manifest_tmp, dir) = (tmp(&pdf_path), tmp(&manifest_path), out.clone());
+        let (codes_pdf_tmp, codes_manifest_tmp) = (tmp(&codes_pdf_path), tmp(&codes_manifest_path));
         let write = tokio::task::spawn_blocking(move || -> Result<()> {
             write_synced(&pdf_tmp, &letters::render(&pages)?)?;
             write_synced(&manifest_tmp, &manifest)?;
+            if !code_letters.is_empty() {
+                write_synced(&codes_pdf_tmp, &letters::render(&code_letters)?)?;
+                write_synced(&codes_manifest_tmp, &code_manifest)?;
+            }
             sync_dir(&dir)
         });
-        let store = postal::store_printed(&tx, &numbers, &hashes);
+        let store = async {
+            postal::store_printed(&tx, &numbers, &hashes).await?;
+            if !opened.numbers.is_empty() {
+                let (ente, operator) = (&session.operator.ente, &session.operator.id);
+                postal::open_activations(
+                    &tx,
+                    &opened.numbers,
+                    &opened.pin_hashes,
+                    &opened.code_hashes,
+                    until,
+                    ente,
+                    operator,
+                )
+                .await?;
+            }
+            Ok::<(), Error>(())
+        };
         let (written, stored) = tokio::join!(write, store);
         stored?;
         written.map_err(|e| Error::Internal(format!("rendering the letters failed: {e}")))??;
         let (pdf_name, manifest_name) = (pdf_path.display().to_string(), manifest_path.display().to_string());
-        postal::insert_batch(&tx, run.id, batch_no, &pdf_name, &manifest_name, numbers.len() as i32).await?;
+        let (codes_pdf_name, codes_manifest_name) =
+            (codes_pdf_path.display().to_string(), codes_manifest_path.display().to_string());
+        let codes = (codes_printed > 0).then_some((codes_pdf_name.as_str(), codes_manifest_name.as_str()));
+        postal::insert_batch(
+            &tx,
+            run.id,
+            batch_no,
+            &pdf_name,
+            &manifest_name,
+            numbers.len() as i32,
+            codes,
+            codes_printed as i32,
+        )
+        .await?;
         let n = numbers.len() as i64;
-        super::checkpoint(&tx, run.id, batch_no as i64, n, n, &[], &json!({ "letters": n, "batches": 1 })).await?;
+        let counts = json!({ "letters": n, "batches": 1, "code_letters": codes_printed,
+                             "codes_to_email": opened.emails.len() });
+        super::checkpoint(&tx, run.id, batch_no as i64, n, n, &[], &counts).await?;
         tx.commit().await?;
-        for path in [&pdf_path, &manifest_path] {
+        let mut paths = vec![&pdf_path, &manifest_path];
+        if codes_printed > 0 {
+            paths.extend([&codes_pdf_path, &codes_manifest_path]);
+        }
+        for path in paths {
             std::fs::rename(tmp(path), path).map_err(Error::io(format!("cannot rename {}", path.display())))?;
         }
         postal::mark_published(&client, run.id, batch_no).await?;
@@ -210,6 +341,18 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
         report.batches += 1;
         report.letters += n as u64;
         report.files.push(pdf_path);
+        if codes_printed > 0 {
+            report.codes_printed += codes_printed as u64;
+            report.files.push(codes_pdf_path);
+        }
+        // The codes of the citizens with an email, now that they are stored.
+        for (r, code) in std::mem::take(&mut opened.emails) {
+            if email_code(session, desk, &client, &r, &code, until).await? {
+                report.codes_emailed += 1;
+            } else {
+                report.codes_email_failed += 1;
+            }
+        }
         progress.advance(printed as u64);
     }
 

@@ -136,6 +136,8 @@ pub(crate) async fn book_in(
     if let Some(d) = &req.delegate {
         operations::put_delegate(tx, op_id, d).await?;
     }
+    // Any new booking ends a lockout, a revocation's too.
+    credentials::unlock(tx, number).await?;
     if op == OperationKind::Revocation {
         credentials::set_activation_code(tx, number, None, None).await?;
     } else {

@@ -135,8 +135,8 @@ pub async fn send_code_email(
         Err(e) => (Outcome::Error, Delivery::Failed { reason: e.to_string() }),
     };
     if let Ok(client) = session.db.client().await {
-        let entry =
-            Entry::new(AuditEvent::Email, Target::registration(r)).details(json!({ "message": what, "to": to }));
+        // The address is the one on record for the registration: not repeated in the log.
+        let entry = Entry::new(AuditEvent::Email, Target::registration(r)).details(json!({ "message": what }));
         let _ = session.record(&client, entry.outcome(outcome)).await;
     }
     delivery

@@ -16,18 +16,23 @@ use chrono::Utc;
 use crate::domain::*;
 use crate::error::{Error, Result};
 
-/// Refuses an action the state table does not allow, naming what is allowed.
+/// Refuses an action the state table does not allow, with the reason and what is allowed.
 pub fn require(r: &Registration, action: Action) -> Result<()> {
-    if permits(r.state, r.strong, action) {
+    let in_progress = r.in_progress();
+    let Err(why) = rules::decide(r.state, r.strong, in_progress, action) else {
         return Ok(());
-    }
-    let allowed: Vec<String> = allowed(r.state, r.strong).iter().map(|a| a.label()).collect();
+    };
+    let allowed: Vec<String> = allowed(r.state, r.strong, in_progress).iter().map(|a| a.label()).collect();
     Err(Error::Refused(format!(
-        "{} is not allowed for registration {} ({}, strong {}): allowed: {}",
+        "{} is not allowed for registration {} ({}, strong {}, {}): {why}; allowed: {}",
         action.label(),
         r.registration_number,
         r.state,
         if r.strong { "Y" } else { "N" },
+        match in_progress {
+            Some(op) => format!("{} in progress", op.as_str()),
+            None => "no operation in progress".into(),
+        },
         if allowed.is_empty() { "nothing (view only)".into() } else { allowed.join(", ") }
     )))
 }

@@ -95,7 +95,16 @@ pub async fn page(session: &Session, q: Query) -> Result<Page> {
         let counted = registrations::count(&client, &filter, COUNT_CAP + 1).await?;
         (counted.min(COUNT_CAP), counted <= COUNT_CAP)
     };
-    let entry = Entry::new(AuditEvent::Search, Target::None).details(json!({ "filters": filter })).count(rows.len());
+    // The filters are recorded, the names and fiscal codes searched for as keyed hashes.
+    let mut logged = json!(filter);
+    for field in ["fiscal_code", "last_name", "first_name"] {
+        if let Some(v) = logged.get_mut(field)
+            && let Some(text) = v.as_str()
+        {
+            *v = json!(crate::audit::search_term(session.key.as_ref(), text));
+        }
+    }
+    let entry = Entry::new(AuditEvent::Search, Target::None).details(json!({ "filters": logged })).count(rows.len());
     session.record(&client, entry).await?;
     Ok(Page { total, total_exact, offset: q.offset, rows })
 }
@@ -110,7 +119,10 @@ pub struct Detail {
 
 impl Detail {
     pub fn new(registration: Registration) -> Detail {
-        let actions = allowed(registration.state, registration.strong).iter().map(|a: &Action| a.label()).collect();
+        let actions = allowed(registration.state, registration.strong, registration.in_progress())
+            .iter()
+            .map(|a: &Action| a.label())
+            .collect();
         Detail { registration, actions }
     }
 }

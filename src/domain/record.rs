@@ -148,9 +148,20 @@ pub struct Registration {
     pub pin_print_count: i32,
     pub activated_at: Option<DateTime<Utc>>,
     pub promoted_at: Option<DateTime<Utc>>,
+    /// Wrong codes typed in a row online, and when that locked the citizen out (a new booking
+    /// unlocks).
+    pub failed_attempts: i32,
+    pub locked_at: Option<DateTime<Utc>>,
     #[serde(flatten)]
     pub data: PersonalData,
     pub last_operation: Option<Operation>,
+}
+
+impl Registration {
+    /// The operation in progress (the last one, while active).
+    pub fn in_progress(&self) -> Option<OperationKind> {
+        self.last_operation.as_ref().filter(|o| o.status == OperationStatus::Active).map(|o| o.kind)
+    }
 }
 
 /// Domain of certified-mail (PEC) addresses, which cannot receive ordinary email.

@@ -1,5 +1,6 @@
-//! What may be done to a registration, by state and strength (SPEC §4).
-//! `allowed` is the only place this table lives.
+//! What may be done to a registration, by state, strength and operation in progress (SPEC §4).
+//! [`decide`] is the only place this table lives: [`allowed`] lists what it permits, and the
+//! desk refuses the rest with the reason it gives.
 
 use serde::Serialize;
 
@@ -22,6 +23,22 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action, in the order they are listed.
+    pub const ALL: &'static [Action] = &[
+        Action::Book(OperationKind::Verification),
+        Action::Book(OperationKind::Promotion),
+        Action::Book(OperationKind::Pin),
+        Action::Book(OperationKind::Reset),
+        Action::Book(OperationKind::Revocation),
+        Action::Book(OperationKind::Activation),
+        Action::Edit,
+        Action::RegenerateCode,
+        Action::EditDelegate,
+        Action::Print,
+        Action::ChangeResidence,
+        Action::PinByPost,
+    ];
+
     /// The name an operator types (the subcommand that does it).
     pub fn label(self) -> String {
         match self {
@@ -36,54 +53,69 @@ impl Action {
     }
 }
 
-/// Operations that may be booked and other actions allowed, for a state and strong flag.
-pub fn allowed(state: State, strong: bool) -> &'static [Action] {
-    use Action::*;
+/// The operations a desk may book in a state (SPEC §4, first column), whatever is in progress:
+/// a new booking replaces the operation in progress.
+fn bookable_in(state: State, strong: bool) -> &'static [OperationKind] {
     use OperationKind::*;
     match (state, strong) {
-        (State::Registrato, false) => {
-            &[Book(Verification), Book(Revocation), Edit, EditDelegate, Print, ChangeResidence, PinByPost]
-        }
-        (State::Registrato, true) => &[Book(Revocation), Edit, Print, ChangeResidence, PinByPost],
-        (State::Riscontrato, _) => &[
-            Book(Verification),
-            Book(Revocation),
-            Edit,
-            RegenerateCode,
-            EditDelegate,
-            Print,
-            ChangeResidence,
-            PinByPost,
-        ],
-        (State::Attivato, false) => &[
-            Book(Promotion),
-            Book(Reset),
-            Book(Revocation),
-            Edit,
-            RegenerateCode,
-            EditDelegate,
-            Print,
-            ChangeResidence,
-            PinByPost,
-        ],
-        (State::Attivato, true) => &[
-            Book(Pin),
-            Book(Reset),
-            Book(Revocation),
-            Edit,
-            RegenerateCode,
-            EditDelegate,
-            Print,
-            ChangeResidence,
-            PinByPost,
-        ],
+        (State::Registrato, false) => &[Verification, Revocation],
+        (State::Registrato, true) => &[Revocation],
+        (State::Riscontrato, _) => &[Verification, Revocation],
+        (State::Attivato, false) => &[Promotion, Reset, Revocation],
+        (State::Attivato, true) => &[Pin, Reset, Revocation],
         (State::Respinto, _) => &[],
     }
 }
 
+/// May `action` be done to a registration in `state`, `strong`, with `in_progress` the active
+/// operation (if any)? `Err` carries the reason, for the operator.
+pub fn decide(state: State, strong: bool, in_progress: Option<OperationKind>, action: Action) -> Result<(), String> {
+    use OperationKind::*;
+    if state == State::Respinto {
+        return Err("a rejected registration (respinto) can only be viewed".into());
+    }
+    match action {
+        Action::Book(Activation) => {
+            Err("a weak activation is opened by the postal PIN run (pin-by-post), not booked at a desk".into())
+        }
+        Action::Book(op) if bookable_in(state, strong).contains(&op) => Ok(()),
+        Action::Book(op) => {
+            Err(format!("{} cannot be booked in state {state}, strong {}", op.as_str(), if strong { "Y" } else { "N" }))
+        }
+        Action::Edit | Action::Print | Action::ChangeResidence => Ok(()),
+        Action::PinByPost => match in_progress {
+            Some(Revocation) => {
+                Err("a revocation is in progress: it is completed with its revocation code, not a PIN".into())
+            }
+            _ => Ok(()),
+        },
+        Action::EditDelegate => match (state, strong, in_progress) {
+            (State::Registrato, true, _) => {
+                Err("a strong registration that was never activated has no delegate to edit".into())
+            }
+            (_, _, None) => {
+                Err("there is no operation in progress: the delegate belongs to one (book it with its delegate)".into())
+            }
+            _ => Ok(()),
+        },
+        Action::RegenerateCode => match in_progress {
+            None => Err("there is no operation in progress to complete with an activation code: book one first".into()),
+            Some(Revocation) => {
+                Err("the operation in progress is a revocation, completed with its revocation code".into())
+            }
+            Some(_) => Ok(()),
+        },
+    }
+}
+
+/// The actions allowed (what `show` and `search` list).
+pub fn allowed(state: State, strong: bool, in_progress: Option<OperationKind>) -> Vec<Action> {
+    Action::ALL.iter().copied().filter(|a| decide(state, strong, in_progress, *a).is_ok()).collect()
+}
+
 /// The operations that may be booked (the `Book` entries of [`allowed`]).
 pub fn bookable(state: State, strong: bool) -> Vec<OperationKind> {
-    allowed(state, strong)
+    allowed(state, strong, None)
         .iter()
         .filter_map(|a| match a {
             Action::Book(op) => Some(*op),
@@ -93,8 +125,8 @@ pub fn bookable(state: State, strong: bool) -> Vec<OperationKind> {
 }
 
 /// Is this action allowed?
-pub fn permits(state: State, strong: bool, action: Action) -> bool {
-    allowed(state, strong).contains(&action)
+pub fn permits(state: State, strong: bool, in_progress: Option<OperationKind>, action: Action) -> bool {
+    decide(state, strong, in_progress, action).is_ok()
 }
 
 #[cfg(test)]
@@ -104,24 +136,69 @@ mod tests {
 
     #[test]
     fn table_of_spec_section_4() {
-        let cases: [(State, bool, &[OperationKind], bool, bool); 8] = [
-            // state, strong, bookable, regenerate code, edit delegate
-            (State::Registrato, false, &[Verification, Revocation], false, true),
-            (State::Registrato, true, &[Revocation], false, false),
-            (State::Riscontrato, false, &[Verification, Revocation], true, true),
-            (State::Riscontrato, true, &[Verification, Revocation], true, true),
-            (State::Attivato, false, &[Promotion, Reset, Revocation], true, true),
-            (State::Attivato, true, &[Pin, Reset, Revocation], true, true),
-            (State::Respinto, false, &[], false, false),
-            (State::Respinto, true, &[], false, false),
+        let cases: [(State, bool, &[OperationKind]); 8] = [
+            (State::Registrato, false, &[Verification, Revocation]),
+            (State::Registrato, true, &[Revocation]),
+            (State::Riscontrato, false, &[Verification, Revocation]),
+            (State::Riscontrato, true, &[Verification, Revocation]),
+            (State::Attivato, false, &[Promotion, Reset, Revocation]),
+            (State::Attivato, true, &[Pin, Reset, Revocation]),
+            (State::Respinto, false, &[]),
+            (State::Respinto, true, &[]),
         ];
-        for (state, strong, ops, regen, delegate) in cases {
+        for (state, strong, ops) in cases {
             assert_eq!(bookable(state, strong), ops, "{state:?} strong={strong}");
-            assert_eq!(permits(state, strong, Action::RegenerateCode), regen);
-            assert_eq!(permits(state, strong, Action::EditDelegate), delegate);
-            for action in [Action::Edit, Action::Print, Action::ChangeResidence, Action::PinByPost] {
-                assert_eq!(permits(state, strong, action), state != State::Respinto, "{action:?}");
+            for in_progress in std::iter::once(None).chain(OperationKind::ALL.iter().copied().map(Some)) {
+                let bookable: Vec<OperationKind> = allowed(state, strong, in_progress)
+                    .into_iter()
+                    .filter_map(|a| if let Action::Book(op) = a { Some(op) } else { None })
+                    .collect();
+                assert_eq!(bookable, ops, "a new booking replaces whatever is in progress");
             }
         }
+    }
+
+    /// Every state × strength × operation in progress, and what is allowed besides booking:
+    /// (edit, print, change-residence), pin-by-post, edit-delegate, regenerate-code.
+    #[test]
+    fn table_with_the_operation_in_progress() {
+        let kinds = || std::iter::once(None).chain(OperationKind::ALL.iter().copied().map(Some));
+        for state in State::ALL.iter().copied() {
+            for strong in [false, true] {
+                for op in kinds() {
+                    let live = state != State::Respinto;
+                    let expect = [
+                        (Action::Edit, live),
+                        (Action::Print, live),
+                        (Action::ChangeResidence, live),
+                        (Action::PinByPost, live && op != Some(Revocation)),
+                        (Action::EditDelegate, live && op.is_some() && !(state == State::Registrato && strong)),
+                        (Action::RegenerateCode, live && op.is_some() && op != Some(Revocation)),
+                        (Action::Book(Activation), false),
+                    ];
+                    for (action, ok) in expect {
+                        let got = decide(state, strong, op, action);
+                        assert_eq!(got.is_ok(), ok, "{state} strong={strong} in progress {op:?}: {action:?} {got:?}");
+                        assert_eq!(allowed(state, strong, op).contains(&action), ok);
+                        if let Err(why) = got {
+                            assert!(!why.is_empty());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_reasons_say_what_is_missing() {
+        let why = decide(State::Registrato, false, None, Action::EditDelegate).unwrap_err();
+        assert!(why.contains("no operation in progress"), "{why}");
+        let why = decide(State::Attivato, true, None, Action::RegenerateCode).unwrap_err();
+        assert!(why.contains("no operation in progress"), "{why}");
+        let why = decide(State::Attivato, true, Some(Revocation), Action::RegenerateCode).unwrap_err();
+        assert!(why.contains("revocation"), "{why}");
+        assert!(decide(State::Registrato, false, Some(Activation), Action::RegenerateCode).is_ok());
+        let why = decide(State::Respinto, false, None, Action::Print).unwrap_err();
+        assert!(why.contains("only be viewed"), "{why}");
     }
 }

@@ -14,9 +14,30 @@ pub struct Change {
     pub promoted: bool,
 }
 
-/// A resident pre-loaded from the municipal registry: checked against the registry only.
+/// A resident pre-loaded from the municipal registry: checked against the registry only, never
+/// in person, so a weak registration (`registrato`, strong N). The postal run opens its
+/// activation ([`postal_letter`]).
 pub fn preloaded() -> (State, bool) {
-    (State::Riscontrato, false)
+    (State::Registrato, false)
+}
+
+/// What a PIN letter printed by a postal run does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostalLetter {
+    /// A weak registration without credentials: the letter's PIN and an activation code that
+    /// travels apart open a weak activation ([`OperationKind::Activation`]), replacing one
+    /// opened by an earlier letter.
+    OpensActivation,
+    /// The PIN replaces the one in force (and the one of the operation in progress, if any).
+    ReplacesPin,
+}
+
+/// What a postal PIN letter does to a registration in `state`, `strong`, with `in_progress`.
+pub fn postal_letter(state: State, strong: bool, in_progress: Option<OperationKind>) -> PostalLetter {
+    match (state, strong, in_progress) {
+        (State::Registrato, false, None | Some(OperationKind::Activation)) => PostalLetter::OpensActivation,
+        _ => PostalLetter::ReplacesPin,
+    }
 }
 
 /// The desk has handed over the PIN of a booking: the identity was checked in person, so a
@@ -34,6 +55,8 @@ pub fn after_completion(kind: OperationKind, strong: bool) -> Option<Change> {
     let change = |strong, activated, promoted| Change { state: State::Attivato, strong, activated, promoted };
     match kind {
         Verification | Reset => Some(change(true, true, false)),
+        // A weak activation (pre-loaded resident, PIN by post): a new account, weak.
+        Activation => Some(change(false, true, false)),
         Promotion => Some(change(true, false, true)),
         Pin => Some(change(strong, false, false)),
         Revocation => None,
@@ -65,11 +88,36 @@ mod tests {
             let pin = after_completion(Pin, strong).unwrap();
             assert_eq!((pin.state, pin.strong, pin.activated, pin.promoted), (State::Attivato, strong, false, false));
             assert_eq!(after_completion(Revocation, strong), None);
+            let a = after_completion(Activation, strong).unwrap();
+            assert_eq!((a.state, a.strong, a.activated, a.promoted), (State::Attivato, false, true, false));
         }
     }
 
     #[test]
-    fn a_preload_is_weak() {
-        assert!(!preloaded().1);
+    fn a_preload_is_weak_and_its_postal_letter_opens_a_weak_activation() {
+        assert_eq!(preloaded(), (State::Registrato, false), "no identity was checked in person");
+        let (state, strong) = preloaded();
+        assert_eq!(postal_letter(state, strong, None), PostalLetter::OpensActivation);
+        assert_eq!(postal_letter(state, strong, Some(Activation)), PostalLetter::OpensActivation, "a new letter");
+        // Completing it gives weak credentials; the desk can then book a promotion, which
+        // makes them strong.
+        let done = after_completion(Activation, strong).unwrap();
+        assert_eq!((done.state, done.strong), (State::Attivato, false));
+        assert!(super::super::rules::permits(done.state, done.strong, None, crate::domain::Action::Book(Promotion)));
+        let promoted = after_completion(Promotion, done.strong).unwrap();
+        assert_eq!((promoted.state, promoted.strong), (State::Attivato, true));
+    }
+
+    #[test]
+    fn other_postal_letters_replace_the_pin() {
+        for (state, strong, op) in [
+            (State::Registrato, false, Some(Revocation)),
+            (State::Registrato, true, None),
+            (State::Riscontrato, false, Some(Verification)),
+            (State::Attivato, false, None),
+            (State::Attivato, true, Some(Pin)),
+        ] {
+            assert_eq!(postal_letter(state, strong, op), PostalLetter::ReplacesPin, "{state} {strong} {op:?}");
+        }
     }
 }

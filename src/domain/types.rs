@@ -74,6 +74,7 @@ vocabulary! {
         Reset => "reset", "reset delle credenziali";
         Pin => "pin", "rigenerazione del PIN";
         Revocation => "revocation", "revoca delle credenziali";
+        Activation => "activation", "attivazione delle credenziali deboli (PIN per posta)";
     }
 }
 

@@ -204,7 +204,7 @@ pub fn code_letter(
             "Le consegniamo il codice di attivazione con cui completare on-line la Sua registrazione. Il codice è valido una sola volta.",
             "Codice di attivazione",
             format!(
-                "Si colleghi a {PORTAL}, scelga «Attiva le credenziali» e inserisca il codice fiscale, questo codice di attivazione e il PIN consegnato allo sportello. Un codice di attivazione rigenerato rende inutilizzabile quello precedente."
+                "Si colleghi a {PORTAL}, scelga «Attiva le credenziali» e inserisca il codice fiscale, questo codice di attivazione e il PIN ricevuto in busta chiusa (allo sportello o per posta, in una busta separata). Un codice di attivazione rigenerato rende inutilizzabile quello precedente."
             ),
             Kind::ActivationCode,
             "Consegna del codice di attivazione",
@@ -401,6 +401,8 @@ mod tests {
             pin_print_count: 0,
             activated_at: None,
             promoted_at: None,
+            failed_attempts: 0,
+            locked_at: None,
             data,
             last_operation: None,
         }

@@ -44,6 +44,32 @@ impl CopyData {
     }
 }
 
+/// The tuples of a finished payload, each as a payload of its own (signature, header, the
+/// tuple, trailer): to send them one at a time.
+pub fn split(payload: &[u8]) -> Vec<bytes::Bytes> {
+    const HEADER: usize = SIGNATURE.len() + 8;
+    let mut out = Vec::new();
+    let mut at = HEADER;
+    while at + 2 <= payload.len() {
+        let fields = i16::from_be_bytes([payload[at], payload[at + 1]]);
+        if fields < 0 {
+            break; // the trailer
+        }
+        let start = at;
+        at += 2;
+        for _ in 0..fields {
+            let len = i32::from_be_bytes(payload[at..at + 4].try_into().expect("4 bytes"));
+            at += 4 + len.max(0) as usize;
+        }
+        let mut one = Vec::with_capacity(HEADER + (at - start) + 2);
+        one.extend_from_slice(&payload[..HEADER]);
+        one.extend_from_slice(&payload[start..at]);
+        one.extend_from_slice(&(-1i16).to_be_bytes());
+        out.push(one.into());
+    }
+    out
+}
+
 /// One tuple being appended to a buffer of tuples; fields must come in the COPY column order.
 pub struct Tuple<'b>(&'b mut Vec<u8>);
 
@@ -110,5 +136,15 @@ mod tests {
         assert!(payload.starts_with(b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0"));
         assert!(payload.ends_with(&[0xff, 0xff]));
         assert_eq!(payload.len(), 19 + expected.len() + 2);
+
+        let mut two = CopyData::with_capacity(0);
+        two.append(&tuples, 1);
+        let mut other = Vec::new();
+        Tuple::start(&mut other, 2).text(Some("Ada")).bytes(Some(&[1, 2, 3]));
+        two.append(&other, 1);
+        let parts = split(&two.finish());
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0], payload, "each tuple as a whole payload");
+        assert!(parts[1].ends_with(&[0, 0, 0, 3, 1, 2, 3, 0xff, 0xff]));
     }
 }

@@ -44,6 +44,16 @@ pub async fn mark_verified(
     Ok(())
 }
 
+/// Ends a lockout (any new booking does): the wrong codes typed so far are forgotten.
+pub async fn unlock(c: &impl GenericClient, number: i64) -> Result<()> {
+    c.execute(
+        "UPDATE registrations SET failed_attempts = 0, locked_at = NULL WHERE registration_number = $1",
+        &[&number],
+    )
+    .await?;
+    Ok(())
+}
+
 /// The credentials part of a registration.
 pub struct Credentials {
     pub state: State,

@@ -56,3 +56,15 @@ pub async fn send_failed(c: &impl GenericClient, message_id: &str, reason: &str)
     .await?;
     Ok(())
 }
+
+/// Forgets who sent the requests of an erased citizen: those decided for their registration
+/// (`fiscal_code_hash`) and any other from their registered address.
+pub async fn forget(c: &impl GenericClient, fiscal_code_hash: &[u8], email: Option<&str>) -> Result<()> {
+    c.execute(
+        "UPDATE helpdesk_messages SET sender = NULL
+         WHERE fiscal_code_hash = $1 OR ($2::text IS NOT NULL AND lower(sender) = lower($2))",
+        &[&fiscal_code_hash, &email],
+    )
+    .await?;
+    Ok(())
+}

@@ -35,7 +35,8 @@ pub async fn take(c: &impl GenericClient, province: Option<&str>, limit: i64) ->
     .collect())
 }
 
-/// Stores the printed PINs' hashes and takes their letters out of the queue.
+/// Stores the printed PINs' hashes and takes their letters out of the queue. The PIN also
+/// becomes the one of the operation in progress, if it is completed with a PIN.
 pub async fn store_printed(c: &impl GenericClient, numbers: &[i64], pin_hashes: &[Vec<u8>]) -> Result<()> {
     c.execute(
         "UPDATE registrations r SET pin_hash = u.h, pin_printed_at = now(), pin_print_count = pin_print_count + 1,
@@ -44,11 +45,65 @@ pub async fn store_printed(c: &impl GenericClient, numbers: &[i64], pin_hashes: 
         &[&numbers, &pin_hashes],
     )
     .await?;
+    c.execute(
+        "UPDATE operations o SET pin_hash = u.h
+         FROM unnest($1::bigint[], $2::bytea[]) AS u(n, h)
+         WHERE o.registration_number = u.n AND o.status = 'A' AND o.kind <> 'revocation'",
+        &[&numbers, &pin_hashes],
+    )
+    .await?;
     c.execute("DELETE FROM pin_letter_queue WHERE registration_number = ANY($1)", &[&numbers]).await?;
     Ok(())
 }
 
-/// A batch of a run whose files were written under temporary names.
+/// The operation in progress of each of these registrations that has one: (number, kind).
+pub async fn in_progress(c: &impl GenericClient, numbers: &[i64]) -> Result<Vec<(i64, String)>> {
+    Ok(c.query(
+        "SELECT registration_number, kind FROM operations WHERE registration_number = ANY($1) AND status = 'A'",
+        &[&numbers],
+    )
+    .await?
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect())
+}
+
+/// Opens the weak activation of these registrations (after [`store_printed`]): an `activation`
+/// operation with the PIN of the letter, replacing the one in progress, and the activation
+/// code in force; a lockout ends, as with any new booking.
+pub async fn open_activations(
+    c: &impl GenericClient,
+    numbers: &[i64],
+    pin_hashes: &[Vec<u8>],
+    code_hashes: &[Vec<u8>],
+    expires: chrono::DateTime<chrono::Utc>,
+    ente: &str,
+    operator: &str,
+) -> Result<()> {
+    c.execute(
+        "UPDATE operations SET status = 'D', closed_at = now() WHERE registration_number = ANY($1) AND status = 'A'",
+        &[&numbers],
+    )
+    .await?;
+    c.execute(
+        "INSERT INTO operations (registration_number, kind, ente, operator_id, pin_hash, code_expires_at)
+         SELECT u.n, 'activation', $3, $4, u.h, $5 FROM unnest($1::bigint[], $2::bytea[]) AS u(n, h)",
+        &[&numbers, &pin_hashes, &ente, &operator, &expires],
+    )
+    .await?;
+    c.execute(
+        "UPDATE registrations r SET activation_code_hash = u.h, activation_code_expires_at = $3,
+             failed_attempts = 0, locked_at = NULL
+         FROM unnest($1::bigint[], $2::bytea[]) AS u(n, h) WHERE r.registration_number = u.n",
+        &[&numbers, &code_hashes, &expires],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A batch of a run whose files were written under temporary names: the PIN letters, and
+/// apart the activation-code letters (PDF and manifest) when there are any.
+#[allow(clippy::too_many_arguments)]
 pub async fn insert_batch(
     c: &impl GenericClient,
     run: i64,
@@ -56,10 +111,14 @@ pub async fn insert_batch(
     pdf: &str,
     manifest: &str,
     letters: i32,
+    codes: Option<(&str, &str)>,
+    code_letters: i32,
 ) -> Result<()> {
+    let (codes_pdf, codes_manifest) = codes.unzip();
     c.execute(
-        "INSERT INTO postal_batches (run_id, batch_no, pdf, manifest, letters, state) VALUES ($1, $2, $3, $4, $5, 'committed')",
-        &[&run, &batch, &pdf, &manifest, &letters],
+        "INSERT INTO postal_batches (run_id, batch_no, pdf, manifest, letters, state, codes_pdf, codes_manifest, codes)
+         VALUES ($1, $2, $3, $4, $5, 'committed', $6, $7, $8)",
+        &[&run, &batch, &pdf, &manifest, &letters, &codes_pdf, &codes_manifest, &code_letters],
     )
     .await?;
     Ok(())
@@ -72,13 +131,19 @@ pub async fn mark_published(c: &impl GenericClient, run: i64, batch: i32) -> Res
     Ok(())
 }
 
-/// Batches committed but not yet published: (batch, pdf, manifest).
-pub async fn unpublished(c: &impl GenericClient, run: i64) -> Result<Vec<(i32, String, String)>> {
-    Ok(c.query("SELECT batch_no, pdf, manifest FROM postal_batches WHERE run_id = $1 AND state = 'committed'", &[&run])
-        .await?
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
-        .collect())
+/// Batches committed but not yet published: (batch, their files).
+pub async fn unpublished(c: &impl GenericClient, run: i64) -> Result<Vec<(i32, Vec<String>)>> {
+    Ok(c.query(
+        "SELECT batch_no, pdf, manifest, codes_pdf, codes_manifest FROM postal_batches WHERE run_id = $1 AND state = 'committed'",
+        &[&run],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        let files = (1..=4).filter_map(|i| r.get::<_, Option<String>>(i)).collect();
+        (r.get(0), files)
+    })
+    .collect())
 }
 
 /// Letters printed and the last batch number of a run, to resume it.

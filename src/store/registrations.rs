@@ -15,8 +15,8 @@ use crate::error::{Error, Result};
 /// [`FIELDS`]), then the names joined from the reference data.
 const BASE_COLUMNS: &str = "r.registration_number, r.fiscal_code, r.community, r.registered_at, r.state, r.strong,
     r.pin_possessed, r.verified_at, r.verified_ente, r.username, r.pin_printed_at, r.pin_print_count,
-    r.activated_at, r.promoted_at";
-const BASE: usize = 14;
+    r.activated_at, r.promoted_at, r.failed_attempts, r.locked_at";
+const BASE: usize = 16;
 const NAMES: &str = "rm.name, rc.name, dm.name";
 
 fn columns() -> &'static str {
@@ -90,6 +90,8 @@ fn from_row(r: &Row) -> Registration {
         pin_print_count: r.get(11),
         activated_at: r.get(12),
         promoted_at: r.get(13),
+        failed_attempts: r.get(14),
+        locked_at: r.get(15),
         data,
         last_operation: None,
     }
@@ -403,6 +405,7 @@ pub async fn search(c: &impl GenericClient, f: &SearchFilter) -> Result<Vec<Sear
         .map(|r| {
             let state = parse_vocab(r.get(8), State::parse);
             let strong: bool = r.get(9);
+            let in_progress = r.get::<_, Option<String>>(10).map(|k| parse_vocab(k, OperationKind::parse));
             SearchRow {
                 registration_number: r.get(0),
                 last_name: r.get(1),
@@ -415,8 +418,8 @@ pub async fn search(c: &impl GenericClient, f: &SearchFilter) -> Result<Vec<Sear
                 community: parse_vocab(r.get(7), Community::parse),
                 state,
                 strong,
-                operation_in_progress: r.get::<_, Option<String>>(10).map(|k| parse_vocab(k, OperationKind::parse)),
-                actions: allowed(state, strong).iter().map(|a| a.label()).collect(),
+                operation_in_progress: in_progress,
+                actions: allowed(state, strong, in_progress).iter().map(|a| a.label()).collect(),
             }
         })
         .collect())

@@ -163,6 +163,59 @@ impl ChunkWriter {
             }
         })
     }
+
+    /// Writes a chunk as [`ChunkWriter::write`] does, in a savepoint. When the server refuses it
+    /// for what a row holds (a data exception, a constraint, a value too large for an index), the
+    /// rows are written again one by one, each in its own savepoint, so that only the rows the
+    /// server refuses are left out. Returns (inserted, updated) and, for each row refused, its
+    /// index in the chunk and the server's reason.
+    pub async fn write_or_isolate(
+        &self,
+        tx: &mut deadpool_postgres::Transaction<'_>,
+        body: bytes::Bytes,
+        tuples: i64,
+    ) -> Result<((i64, i64), Vec<(usize, String)>)> {
+        let whole = tx.savepoint("chunk").await?;
+        match self.write(&whole, body.clone(), tuples).await {
+            Ok(counts) => {
+                whole.commit().await?;
+                return Ok((counts, Vec::new()));
+            }
+            Err(e) if refuses_a_row(&e) => whole.rollback().await?,
+            Err(e) => return Err(e),
+        }
+        let (mut inserted, mut updated, mut refused) = (0, 0, Vec::new());
+        for (i, one) in super::binary_copy::split(&body).into_iter().enumerate() {
+            let row = tx.savepoint("row").await?;
+            match self.write(&row, one, 1).await {
+                Ok((ins, upd)) => {
+                    if self.merge.is_some() {
+                        row.batch_execute("DELETE FROM registry_staging").await?;
+                    }
+                    row.commit().await?;
+                    (inserted, updated) = (inserted + ins, updated + upd);
+                }
+                Err(e) if refuses_a_row(&e) => {
+                    row.rollback().await?;
+                    refused.push((i, e.to_string()));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(((inserted, updated), refused))
+    }
+}
+
+/// Does the server refuse this for what a row holds, rather than for the session or the
+/// server itself? Data exceptions (22), integrity constraints (23), program limits such as an
+/// index row too large (54), and errors raised by a trigger (P0).
+fn refuses_a_row(e: &crate::error::Error) -> bool {
+    match e {
+        crate::error::Error::Database { code: Some(code), .. } => {
+            ["22", "23", "54", "P0"].iter().any(|class| code.starts_with(class))
+        }
+        _ => false,
+    }
 }
 
 /// Is the mirror empty?

@@ -83,9 +83,12 @@ pub struct RunRecord {
     pub rows_ok: i64,
     pub rows_rejected: i64,
     pub counts: serde_json::Value,
+    /// The process that holds (or last held) the run, and its host.
+    pub pid: Option<i32>,
+    pub host: Option<String>,
 }
 
-const SELECT_RUN: &str = "SELECT id, kind, input, operator_id, started_at, finished_at, state, rows_read, rows_ok, rows_rejected, counts FROM batch_runs";
+const SELECT_RUN: &str = "SELECT id, kind, input, operator_id, started_at, finished_at, state, rows_read, rows_ok, rows_rejected, counts, pid, host FROM batch_runs";
 
 fn record_from(r: &tokio_postgres::Row) -> RunRecord {
     RunRecord {
@@ -100,6 +103,8 @@ fn record_from(r: &tokio_postgres::Row) -> RunRecord {
         rows_ok: r.get(8),
         rows_rejected: r.get(9),
         counts: r.get(10),
+        pid: r.get(11),
+        host: r.get(12),
     }
 }
 
@@ -123,6 +128,23 @@ pub async fn find_running(c: &impl GenericClient, kind: RunKind, checksum: &str)
         )
         .await?;
     Ok(row.map(|r| (r.get(0), r.get(1))))
+}
+
+/// The unfinished run of this kind on this input, as listed.
+pub async fn running_record(c: &impl GenericClient, kind: RunKind, checksum: &str) -> Result<Option<RunRecord>> {
+    let row = c
+        .query_opt(
+            &format!("{SELECT_RUN} WHERE kind = $1 AND checksum = $2 AND state = 'running'"),
+            &[&kind.as_str(), &checksum],
+        )
+        .await?;
+    Ok(row.as_ref().map(record_from))
+}
+
+/// A run is now held by this process (a new run, or one taken over from a process that went).
+pub async fn hold(c: &impl GenericClient, run: i64, pid: i32, host: &str) -> Result<()> {
+    c.execute("UPDATE batch_runs SET pid = $2, host = $3 WHERE id = $1", &[&run, &pid, &host]).await?;
+    Ok(())
 }
 
 /// Records a new run; refused when one of the same input is running (a unique index).

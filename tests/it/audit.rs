@@ -24,7 +24,9 @@ async fn a_search_is_recorded_with_its_filters_and_count() {
     assert_eq!(row.get::<_, Option<String>>(0).as_deref(), Some("desk"));
     assert_eq!(row.get::<_, Option<i64>>(2), Some(2));
     let details: serde_json::Value = row.get(3);
-    assert_eq!(details["filters"]["last_name"], "ross");
+    // The name searched for is recorded as a keyed hash: an auditor who knows it finds it.
+    assert_eq!(details["filters"]["last_name"], sportello::audit::search_term(Some(&db.key()), "ROSS"));
+    assert!(!details.to_string().to_lowercase().contains("ross"), "{details}");
     assert!(!row.get::<_, String>(4).is_empty(), "origin recorded");
 
     // The detail view and the registrations are recorded too.
@@ -52,7 +54,10 @@ async fn refusals_are_recorded_too() {
         .await
         .unwrap();
     assert_eq!(row.get::<_, String>(0), "not-found");
-    assert!(row.get::<_, String>(1).contains("no registration with fiscal code RSSMRA85T10A562S"));
+    // The fiscal code in the error is recorded as the keyed hash that names citizens.
+    let hashed = sportello::audit::fiscal_code_target(&db.key(), "RSSMRA85T10A562S");
+    let error = row.get::<_, String>(1);
+    assert_eq!(error, format!("no registration with fiscal code {hashed}"));
 }
 
 #[tokio::test]

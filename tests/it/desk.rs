@@ -477,12 +477,15 @@ async fn activation_code_arrives_through_a_real_smtp_server() {
     portal::activate(&db.db, &desk, activation(&mario().cf, &code, &pin_in(&b.letters))).await.unwrap();
     assert_eq!(smtp.received().len(), 2, "confirmation sent");
 
-    // Through the binary too; and with the server gone, the code falls back to a letter.
+    // Through the binary too (a new code for the operation in progress); and with the server
+    // gone, the code falls back to a letter.
+    book(&s, &desk, number, OperationKind::Pin).await.unwrap();
+    assert_eq!(smtp.received().len(), 3);
     let out = db.cli(Some("admin"), &["regenerate-code", "--number", &number.to_string()]);
     let (stdout, stderr, code) = text(&out);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("code emailed to mario.rossi@example.it"), "{stdout}");
-    assert_eq!(smtp.received().len(), 3);
+    assert_eq!(smtp.received().len(), 4);
     drop(smtp);
     let out = db.cli(Some("admin"), &["regenerate-code", "--number", &number.to_string()]);
     let (stdout, stderr, code) = text(&out);

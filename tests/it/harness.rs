@@ -179,7 +179,7 @@ impl TestDb {
     pub async fn add_operator(&self, id: &str, roles: &[Role], provinces: &[&str], municipalities: &[&str]) {
         let _lock = RoleLock::take().await;
         create_login(id).await;
-        let admin = Session::open(self.login("admin").await, None, "test").await.unwrap();
+        let admin = Session::open(self.login("admin").await, None, "test").await.unwrap().with_key(self.key());
         let mut new = new_operator(id, provinces, municipalities);
         new.roles = roles.to_vec();
         sportello::operators::add(&admin, new).await.unwrap();
@@ -201,7 +201,12 @@ impl TestDb {
         municipalities: &[&str],
     ) -> Session {
         self.add_operator(id, roles, provinces, municipalities).await;
-        Session::open(self.login(id).await, None, "test").await.unwrap()
+        Session::open(self.login(id).await, None, "test").await.unwrap().with_key(self.key())
+    }
+
+    /// The key of this test (the keyed hashes of codes and of the audit log's pseudonyms).
+    pub fn key(&self) -> sportello::secrets::SecretKey {
+        sportello::secrets::SecretKey::load(&self.files.path().join("secret.key"), false).unwrap()
     }
 
     /// A connection string for the binary, as the owner (superuser).
@@ -277,7 +282,7 @@ impl TestDb {
 
     /// The bootstrap operator, competent for Piedmont, with every role.
     pub async fn admin(&self) -> Session {
-        Session::open(self.login("admin").await, None, "test").await.unwrap()
+        Session::open(self.login("admin").await, None, "test").await.unwrap().with_key(self.key())
     }
 
     /// Runs the binary on this database as the login `operator` (None: the owner's login).
@@ -313,7 +318,7 @@ impl TestDb {
         child.wait_with_output().unwrap()
     }
 
-    fn cli_env(&self, cmd: &mut Command, operator: Option<&str>) {
+    pub fn cli_env(&self, cmd: &mut Command, operator: Option<&str>) {
         let url = match operator {
             Some(login) => self.url_as(login),
             None => self.url(),

@@ -166,9 +166,13 @@ async fn columns_show_operation_and_actions() {
     assert!(by_name("Verdi").actions.is_empty(), "respinto: view only");
     assert_eq!(
         by_name("Rossetti").actions,
+        ["book pin", "book reset", "book revocation", "edit", "print-letters", "change-residence", "pin-by-post"],
+        "no operation in progress: no code to regenerate, no delegate to edit"
+    );
+    assert_eq!(
+        by_name("Bianchi").actions,
         [
-            "book pin",
-            "book reset",
+            "book verification",
             "book revocation",
             "edit",
             "regenerate-code",
@@ -176,19 +180,12 @@ async fn columns_show_operation_and_actions() {
             "print-letters",
             "change-residence",
             "pin-by-post"
-        ]
+        ],
+        "a verification in progress"
     );
     assert_eq!(
         by_name("Rossi").actions,
-        [
-            "book verification",
-            "book revocation",
-            "edit",
-            "edit-delegate",
-            "print-letters",
-            "change-residence",
-            "pin-by-post"
-        ]
+        ["book verification", "book revocation", "edit", "print-letters", "change-residence", "pin-by-post"]
     );
 }
 

@@ -172,7 +172,7 @@ pub async fn import(
         return Err(Error::Invalid("--preload works from the municipal registry (import-cia)".into()));
     }
 
-    let csv = rows::open(path, opts.encoding)?;
+    let (csv, lines) = rows::open(path, opts.encoding)?;
     let input = path.display().to_string();
     let options =
         json!({ "full_snapshot": opts.full_snapshot, "preload": areas, "encoding": format!("{:?}", opts.encoding) });
@@ -213,16 +213,13 @@ pub async fn import(
     progress.start(&format!("{} {}", source.label(), path.display()), total_bytes, 0);
 
     // The digests of the stored rows, read once in one pass: unchanged rows are then recognised
-    // without touching the database (a re-import of an unchanged file writes nothing).
-    let stored = if initial_load || run_id.is_none() {
-        StoredDigests::default()
-    } else {
-        stored_digests(&client, source).await?
-    };
+    // without touching the database (a re-import of an unchanged file writes nothing). A dry
+    // run compares with them too, to report what an import would do.
+    let stored = if initial_load { StoredDigests::default() } else { stored_digests(&client, source).await? };
     let (sender, mut chunks) = tokio::sync::mpsc::channel::<Chunk>(opts.writers + 1);
     let (chunk_size, encoding) = (opts.chunk_size, opts.encoding);
     let reader =
-        std::thread::spawn(move || rows::read_chunks(csv, skip, chunk_size, encoding, lookups, stored, sender));
+        std::thread::spawn(move || rows::read_chunks(csv, skip, chunk_size, encoding, lookups, stored, lines, sender));
 
     let mut dry = Report::default();
     if let Some(run) = run_id {
@@ -236,7 +233,8 @@ pub async fn import(
     } else {
         while let Some(chunk) = chunks.recv().await {
             dry.rows += chunk.read;
-            dry.inserted += chunk.copy.tuples();
+            dry.inserted += chunk.copy.tuples() - chunk.changed;
+            dry.updated += chunk.changed;
             dry.unchanged += chunk.unchanged;
             dry.rejected.extend(chunk.bad);
             progress.advance(chunk.bytes);
@@ -336,17 +334,31 @@ async fn write_chunks(
 /// One chunk in one transaction; commits after `after` has (see [`write_chunks`]).
 async fn write_chunk(
     mut client: deadpool_postgres::Object,
-    chunk: Chunk,
+    mut chunk: Chunk,
     after: Option<oneshot::Receiver<()>>,
     committed: oneshot::Sender<()>,
     job: Arc<Writer>,
 ) -> Result<(deadpool_postgres::Object, u64)> {
-    let tx = client.transaction().await?;
-    let (ok, new_or_changed) = (chunk.ok() as i64, chunk.copy.tuples() as i64);
+    let mut tx = client.transaction().await?;
+    let new_or_changed = chunk.copy.tuples() as i64;
     let (mut inserted, mut updated) = (0i64, 0i64);
     if new_or_changed > 0 {
-        (inserted, updated) = job.chunks.write(&tx, chunk.copy.finish(), new_or_changed).await?;
+        let copy = std::mem::take(&mut chunk.copy);
+        let refused;
+        ((inserted, updated), refused) = job.chunks.write_or_isolate(&mut tx, copy.finish(), new_or_changed).await?;
+        // A row the server refused is rejected like any other bad row; the rest of the chunk stays.
+        let mut gone = FxHashSet::default();
+        for (i, reason) in refused {
+            let (code, line) = chunk.sent[i];
+            gone.insert(code);
+            chunk.bad.push(Reject::new(line, "", code_text(&code), format!("refused by the database: {reason}")));
+        }
+        if !gone.is_empty() {
+            chunk.codes.retain(|c| !gone.contains(c));
+            chunk.bad.sort_by_key(|r| r.line);
+        }
     }
+    let ok = chunk.ok() as i64;
     if job.record_seen {
         let codes: Vec<&str> = chunk.codes.iter().map(code_text).collect();
         registry::record_seen(&tx, job.run, &codes).await?;

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::Encoding;
 use crate::batch::Reject;
+use crate::batch::input::Lines;
 use crate::domain::birthplace::Birthplaces;
 use crate::domain::{DocType, FiscalCode, check_postcode, clean_str, parse_date, text};
 use crate::error::{Error, Result};
@@ -188,8 +189,9 @@ impl<R: Read> Read for Latin1<R> {
     }
 }
 
-/// Opens a registry file as CSV, its delimiter (`;` or `,`) told by the header line.
-pub fn open(path: &Path, encoding: Encoding) -> Result<csv::Reader<Box<dyn Read + Send>>> {
+/// Opens a registry file as CSV, its delimiter (`;` or `,`) told by the header line; the
+/// [`Lines`] give the physical line of its records.
+pub fn open(path: &Path, encoding: Encoding) -> Result<(csv::Reader<Box<dyn Read + Send>>, Lines)> {
     let file = std::fs::File::open(path).map_err(Error::io(format!("cannot read {}", path.display())))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let head = reader.fill_buf().map_err(Error::io(format!("cannot read {}", path.display())))?;
@@ -197,12 +199,13 @@ pub fn open(path: &Path, encoding: Encoding) -> Result<csv::Reader<Box<dyn Read 
     let semicolons = first.iter().filter(|&&b| b == b';').count();
     let commas = first.iter().filter(|&&b| b == b',').count();
     let delimiter = if semicolons > commas { b';' } else { b',' };
+    let lines = Lines::default();
     let reader: Box<dyn Read + Send> = match encoding {
-        Encoding::Utf8 => Box::new(reader),
-        Encoding::Latin1 => Box::new(Latin1(reader, Vec::new())),
+        Encoding::Utf8 => Box::new(lines.wrap(reader)),
+        Encoding::Latin1 => Box::new(lines.wrap(Latin1(reader, Vec::new()))),
     };
-    let mut csv =
-        csv::ReaderBuilder::new().delimiter(delimiter).trim(csv::Trim::All).flexible(true).from_reader(reader);
+    // Not flexible: a record with more or fewer fields than the header is an error (a reject).
+    let mut csv = csv::ReaderBuilder::new().delimiter(delimiter).trim(csv::Trim::All).from_reader(reader);
     let headers = csv.headers().map_err(|e| Error::Invalid(format!("{}: bad header: {e}", path.display())))?;
     for needed in ["fiscal_code", "first_name", "last_name", "birth_date", "sex", "municipality"] {
         if !headers.iter().any(|h| h == needed) {
@@ -213,7 +216,7 @@ pub fn open(path: &Path, encoding: Encoding) -> Result<csv::Reader<Box<dyn Read 
             )));
         }
     }
-    Ok(csv)
+    Ok((csv, lines))
 }
 
 /// A chunk of the file, read and validated, handed to the writers.
@@ -224,6 +227,10 @@ pub struct Chunk {
     pub codes: Vec<Key16>,
     /// Valid rows equal to the stored ones: not sent.
     pub unchanged: u64,
+    /// The rows in `copy`, in its order: fiscal code and line (to reject one the server refuses).
+    pub sent: Vec<(Key16, u64)>,
+    /// Rows in `copy` whose fiscal code the mirror holds (changed rather than new).
+    pub changed: u64,
     pub bad: Vec<Reject>,
     /// Records read in this chunk, and the position (records from the start) after it.
     pub read: u64,
@@ -324,6 +331,7 @@ impl Checker {
 /// Reads and validates the file in chunks (see the module documentation) and sends them to
 /// `out`. The first `skip` records (a resumed run's committed part) are only scanned for their
 /// fiscal codes, to keep refusing duplicates across the resume.
+#[allow(clippy::too_many_arguments)]
 pub fn read_chunks(
     mut csv: csv::Reader<Box<dyn Read + Send>>,
     skip: u64,
@@ -331,6 +339,7 @@ pub fn read_chunks(
     encoding: Encoding,
     reference: Reference,
     stored: StoredDigests,
+    lines: Lines,
     out: tokio::sync::mpsc::Sender<Chunk>,
 ) -> Result<()> {
     use rayon::prelude::*;
@@ -355,13 +364,25 @@ pub fn read_chunks(
                     end = true;
                     break;
                 }
-                Ok(true) => {}
+                Ok(true) => {
+                    // The physical line, in place of the csv crate's count.
+                    if let Some(mut at) = record.position().cloned() {
+                        at.set_line(lines.line_of(at.byte()));
+                        record.set_position(Some(at));
+                    }
+                }
                 Err(e) => {
+                    let line = e.position().map(|p| lines.line_of(p.byte())).unwrap_or(0);
                     position += 1;
                     if position > skip {
                         read += 1;
-                        let line = e.position().map(|p| p.line()).unwrap_or(0);
-                        bad.push(Reject::new(line, "", "", e.to_string()));
+                        let reason = match e.kind() {
+                            csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                                format!("{len} fields where the header has {expected_len}")
+                            }
+                            _ => e.to_string(),
+                        };
+                        bad.push(Reject::new(line, "", "", reason));
                     }
                     continue;
                 }
@@ -383,6 +404,8 @@ pub fn read_chunks(
             copy: CopyData::with_capacity(parts.iter().map(|p| p.tuples.len()).sum()),
             codes: Vec::with_capacity(filled),
             unchanged: 0,
+            sent: Vec::with_capacity(filled),
+            changed: 0,
             bad,
             read,
             position,
@@ -411,16 +434,18 @@ pub fn read_chunks(
                 seen.insert(code, line);
                 chunk.codes.push(code);
                 match tuple {
-                    Some(tuple) => send.push((code, i, tuple)),
+                    Some(tuple) => send.push((code, line, i, tuple)),
                     None => chunk.unchanged += 1,
                 }
             }
         }
         // Sent in key order, the rows of a chunk land on neighbouring pages of the primary
         // key's index, which costs the server fewer page lookups than random order.
-        send.sort_unstable_by_key(|(code, _, _)| *code);
-        for (_, i, tuple) in send {
+        send.sort_unstable_by_key(|(code, _, _, _)| *code);
+        for (code, line, i, tuple) in send {
             chunk.copy.append(&parts[i].tuples[tuple], 1);
+            chunk.sent.push((code, line));
+            chunk.changed += u64::from(checker.stored.contains_key(&code));
         }
         chunk.bad.sort_by_key(|r| r.line);
         if (chunk.read > 0 || end) && out.blocking_send(chunk).is_err() {
