@@ -3,13 +3,14 @@
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use serde::Serialize;
+use sportello::audit::AuditEvent;
 use sportello::audit_chain;
 use sportello::domain::parse_date;
 use sportello::error::exit;
 use sportello::store::audit::Filter;
 use tabled::Tabled;
 
-use crate::output::{self, opt};
+use crate::output::{self, Json, local_seconds, opt};
 use crate::{Env, in_session};
 
 #[derive(Debug, Args)]
@@ -27,9 +28,9 @@ pub struct AuditArgs {
     /// Only what this operator did.
     #[arg(long = "by-operator", alias = "operator-id", value_name = "ID")]
     operator_id: Option<String>,
-    /// Only this action (register, search, view, import-cia, ...).
-    #[arg(long)]
-    action: Option<String>,
+    /// Only this action (`command`: a command that failed or was refused).
+    #[arg(long, value_parser = crate::choice::choice::<AuditEvent>())]
+    action: Option<AuditEvent>,
     /// Only records about this target (a fiscal code, an operator id, a file).
     #[arg(long)]
     target: Option<String>,
@@ -90,7 +91,7 @@ pub async fn run(env: &Env, a: AuditArgs) -> sportello::Result<i32> {
     }
     let filter = Filter {
         operator_id: a.operator_id,
-        action: a.action,
+        action: a.action.map(|e| e.as_str().to_string()),
         target: a.target.map(|t| t.trim().to_string()),
         from: a.from,
         to: a.to,
@@ -101,7 +102,7 @@ pub async fn run(env: &Env, a: AuditArgs) -> sportello::Result<i32> {
         .iter()
         .map(|r| Row {
             id: r.id,
-            at: r.at.with_timezone(&chrono_tz::Europe::Rome).format("%Y-%m-%d %H:%M:%S").to_string(),
+            at: local_seconds(&r.at),
             operator: opt(&r.operator_id),
             origin: r.origin.clone(),
             command: r.command.clone(),
@@ -109,7 +110,7 @@ pub async fn run(env: &Env, a: AuditArgs) -> sportello::Result<i32> {
             target: opt(&r.target),
             results: opt(&r.result_count),
             outcome: r.outcome.clone(),
-            details: r.details.to_string(),
+            details: Json::readable(&r.details),
         })
         .collect();
     output::rows(env.format, &flat, &records)?;

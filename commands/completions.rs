@@ -15,6 +15,6 @@ pub struct CompletionsArgs {
 
 pub fn run(a: CompletionsArgs) -> sportello::Result<i32> {
     let mut cmd = crate::Cli::command();
-    clap_complete::generate(a.shell, &mut cmd, "sportello", &mut std::io::stdout());
+    clap_complete::generate(a.shell, &mut cmd, "sportello", &mut crate::stdout::Stdout);
     Ok(0)
 }

@@ -1,6 +1,9 @@
 //! The `sportello` binary: parses the command line, calls the library, prints the result.
 //! No SQL, PDF or email here.
 
+#[macro_use]
+mod stdout;
+
 mod audit;
 mod book;
 mod choice;
@@ -16,6 +19,7 @@ mod operator;
 mod output;
 mod people;
 mod progress;
+mod reference;
 mod register;
 mod runs;
 mod search;
@@ -144,6 +148,9 @@ enum Command {
     ImportAura(import::ImportArgs),
     /// Statistics for the Region: counts by period and dimension, or records without identity.
     Stats(stats::StatsArgs),
+    /// List the provinces, municipalities and foreign states sportello knows.
+    #[command(subcommand)]
+    Reference(reference::ReferenceCommand),
     /// Print shell completions (bash, zsh, fish).
     Completions(completions::CompletionsArgs),
     /// Print the manual page of sportello or of one of its commands.
@@ -172,6 +179,7 @@ impl Command {
             Command::ImportCia(_) => "import-cia",
             Command::ImportAura(_) => "import-aura",
             Command::Stats(_) => "stats",
+            Command::Reference(_) => "reference",
             Command::Completions(_) => "completions",
             Command::Man(_) => "man",
         }
@@ -199,6 +207,7 @@ impl Command {
             | Command::Runs(_)
             | Command::Audit(_)
             | Command::Stats(_)
+            | Command::Reference(_)
             | Command::Completions(_)
             | Command::Man(_) => Target::None,
         }
@@ -280,6 +289,7 @@ async fn run(cli: Cli) -> sportello::Result<i32> {
         Command::ImportCia(a) => import::run(&env, sportello::store::registry::Source::Cia, a).await,
         Command::ImportAura(a) => import::run(&env, sportello::store::registry::Source::Aura, a).await,
         Command::Stats(a) => stats::run(&env, a).await,
+        Command::Reference(c) => reference::run(&env, c).await,
         Command::Completions(a) => completions::run(a),
         Command::Man(a) => man::run(a),
     }

@@ -1,8 +1,22 @@
 //! Printing listings and details as a table, CSV or JSON.
+//!
+//! CSV and JSON share one schema: the CSV is written from the JSON of the same rows, so its
+//! columns are the JSON keys in the same order and its cells the same values (`true`/`false`,
+//! numbers, text; `null` is an empty cell; a list of values is one cell, joined with ", "; a
+//! nested object is its compact JSON in a listing, and dotted field names in a detail).
+//! Every CSV cell goes through the library's formula neutralisation (`sportello::safe_csv`).
+//! Tables fit the terminal: `COLUMNS` when set, else the terminal's width (no limit when the
+//! output is not a terminal).
+
+use std::io::IsTerminal;
 
 use serde::Serialize;
-use tabled::settings::Style;
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use tabled::settings::peaker::Priority;
+use tabled::settings::{Style, Width};
 use tabled::{Table, Tabled};
+
+use crate::stdout::Stdout;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -15,31 +29,72 @@ fn fail(e: impl std::fmt::Display) -> sportello::Error {
     sportello::Error::Io { context: "cannot write the output".into(), source: std::io::Error::other(e.to_string()) }
 }
 
-/// Prints rows: `flat` (one string per cell) for table and CSV, `json` for JSON.
-pub fn rows<R: Tabled + Serialize, J: Serialize>(format: Format, flat: &[R], json: &J) -> sportello::Result<()> {
+/// The width tables must fit: `COLUMNS`, else the terminal's; none when not on a terminal.
+pub fn terminal_width() -> Option<usize> {
+    if let Some(n) = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<usize>().ok()).filter(|n| *n > 0) {
+        return Some(n);
+    }
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    terminal_size::terminal_size().map(|(w, _)| w.0 as usize)
+}
+
+/// A table in the house style, wrapped (widest columns first, words kept) to the terminal.
+pub fn table<R: Tabled>(flat: &[R]) -> String {
+    let mut table = Table::new(flat);
+    table.with(Style::psql());
+    if let Some(width) = terminal_width() {
+        table.with(Width::wrap(width).priority(Priority::max(true)).keep_words(true));
+    }
+    table.to_string()
+}
+
+/// Prints rows: `flat` (one string per cell) as a table, `json` (a list of records, or one)
+/// as JSON, and as CSV with the JSON's keys and values.
+pub fn rows<R: Tabled, J: Serialize + ?Sized>(format: Format, flat: &[R], json: &J) -> sportello::Result<()> {
     match format {
         Format::Table => {
             if flat.is_empty() {
                 println!("(no results)");
             } else {
-                let mut table = Table::new(flat);
-                table.with(Style::psql());
-                println!("{table}");
+                println!("{}", table(flat));
             }
         }
-        Format::Csv => {
-            let mut w = csv::Writer::from_writer(std::io::stdout());
-            if flat.is_empty() {
-                w.write_record(R::headers().iter().map(|h| h.as_ref())).map_err(fail)?;
-            }
-            for r in flat {
-                w.serialize(r).map_err(fail)?;
-            }
-            w.flush().map_err(fail)?;
-        }
-        Format::Json => println!("{}", serde_json::to_string_pretty(json).map_err(fail)?),
+        Format::Csv => csv_rows(json, &R::headers().iter().map(|h| h.to_string()).collect::<Vec<_>>())?,
+        Format::Json => self::json(json)?,
     }
     Ok(())
+}
+
+/// Writes records (a JSON list, or one object) as CSV: one column per key. With no record,
+/// the header line is `empty_headers`.
+pub fn csv_rows<J: Serialize + ?Sized>(json: &J, empty_headers: &[String]) -> sportello::Result<()> {
+    let records = match Json::of(json)? {
+        Json::Array(items) => items,
+        one => vec![one],
+    };
+    let mut w = sportello::safe_csv::Writer::from_writer(Stdout);
+    match records.first() {
+        Some(Json::Object(first)) => {
+            w.write_headers(first.iter().map(|(k, _)| k.as_str())).map_err(fail)?;
+            for r in &records {
+                let cells: Vec<String> = match r {
+                    Json::Object(fields) => fields.iter().map(|(_, v)| v.cell()).collect(),
+                    other => vec![other.cell()],
+                };
+                w.write_record(cells).map_err(fail)?;
+            }
+        }
+        Some(_) => {
+            w.write_headers(["value"]).map_err(fail)?;
+            for r in &records {
+                w.write_record([r.cell()]).map_err(fail)?;
+            }
+        }
+        None => w.write_headers(empty_headers).map_err(fail)?,
+    }
+    w.flush().map_err(fail)
 }
 
 /// A rejected input row, as listed.
@@ -65,10 +120,27 @@ pub struct Field {
     pub value: String,
 }
 
-/// Prints a detail: field/value pairs for table and CSV, the whole record for JSON.
+/// Prints a detail: labelled field/value pairs as a table; the record as JSON; and as CSV,
+/// `field,value` lines whose fields are the JSON's keys (dotted for nested objects).
 pub fn detail<J: Serialize>(format: Format, fields: Vec<(&str, String)>, json: &J) -> sportello::Result<()> {
-    let flat: Vec<Field> = fields.into_iter().map(|(f, v)| Field { field: f.to_string(), value: v }).collect();
-    rows(format, &flat, json)
+    match format {
+        Format::Table => {
+            let flat: Vec<Field> = fields.into_iter().map(|(f, v)| Field { field: f.to_string(), value: v }).collect();
+            println!("{}", table(&flat));
+        }
+        Format::Csv => {
+            let mut pairs = Vec::new();
+            Json::of(json)?.flatten("", &mut pairs);
+            let mut w = sportello::safe_csv::Writer::from_writer(Stdout);
+            w.write_headers(["field", "value"]).map_err(fail)?;
+            for (k, v) in pairs {
+                w.write_record([k, v]).map_err(fail)?;
+            }
+            w.flush().map_err(fail)?;
+        }
+        Format::Json => self::json(json)?,
+    }
+    Ok(())
 }
 
 /// Text of an optional value ("" when absent).
@@ -76,13 +148,19 @@ pub fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
     v.as_ref().map(|v| v.to_string()).unwrap_or_default()
 }
 
+/// A yes/no for people (tables); CSV and JSON say `true`/`false`.
 pub fn yes_no(b: bool) -> String {
-    if b { "Y".into() } else { "N".into() }
+    if b { "yes".into() } else { "no".into() }
 }
 
-/// A moment as desks read it: Italian local time.
+/// A moment as desks read it: Italian local time, with its zone (CET or CEST).
 pub fn local(t: &chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&chrono_tz::Europe::Rome).format("%Y-%m-%d %H:%M").to_string()
+    t.with_timezone(&chrono_tz::Europe::Rome).format("%Y-%m-%d %H:%M %Z").to_string()
+}
+
+/// A moment to the second, Italian local time with its zone.
+pub fn local_seconds(t: &chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&chrono_tz::Europe::Rome).format("%Y-%m-%d %H:%M:%S %Z").to_string()
 }
 
 /// The Italian calendar day of a moment.
@@ -91,7 +169,7 @@ pub fn day(t: &Option<chrono::DateTime<chrono::Utc>>) -> String {
 }
 
 /// Prints a value as pretty JSON.
-pub fn json<T: Serialize>(value: &T) -> sportello::Result<()> {
+pub fn json<T: Serialize + ?Sized>(value: &T) -> sportello::Result<()> {
     println!("{}", serde_json::to_string_pretty(value).map_err(fail)?);
     Ok(())
 }
@@ -117,7 +195,7 @@ pub fn grid<J: Serialize>(
             println!("{table}");
         }
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(std::io::stdout());
+            let mut w = sportello::safe_csv::Writer::from_writer(std::io::stdout());
             w.write_record(headers).map_err(fail)?;
             for row in cells {
                 w.write_record(row).map_err(fail)?;
@@ -127,4 +205,164 @@ pub fn grid<J: Serialize>(
         Format::Json => println!("{}", serde_json::to_string_pretty(json).map_err(fail)?),
     }
     Ok(())
+}
+
+/// JSON whose objects keep their keys in order (`serde_json::Value` sorts them), to write the
+/// CSV columns in the order of the JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Json {
+    Null,
+    Bool(bool),
+    Number(String),
+    String(String),
+    Array(Vec<Json>),
+    Object(Vec<(String, Json)>),
+}
+
+impl Json {
+    pub fn of<T: Serialize + ?Sized>(value: &T) -> sportello::Result<Json> {
+        let text = serde_json::to_string(value).map_err(fail)?;
+        serde_json::from_str(&text).map_err(fail)
+    }
+
+    fn compact(&self) -> String {
+        match self {
+            Json::Null => "null".into(),
+            Json::Bool(b) => b.to_string(),
+            Json::Number(n) => n.clone(),
+            Json::String(s) => serde_json::Value::String(s.clone()).to_string(),
+            Json::Array(items) => format!("[{}]", items.iter().map(Json::compact).collect::<Vec<_>>().join(",")),
+            Json::Object(fields) => format!(
+                "{{{}}}",
+                fields
+                    .iter()
+                    .map(|(k, v)| format!("{}:{}", serde_json::Value::String(k.clone()), v.compact()))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        }
+    }
+
+    /// The text of one CSV cell.
+    pub fn cell(&self) -> String {
+        match self {
+            Json::Null => String::new(),
+            Json::Bool(b) => b.to_string(),
+            Json::Number(n) => n.clone(),
+            Json::String(s) => s.clone(),
+            Json::Array(items) if items.iter().all(|i| !matches!(i, Json::Array(_) | Json::Object(_))) => {
+                items.iter().map(Json::cell).collect::<Vec<_>>().join(", ")
+            }
+            other => other.compact(),
+        }
+    }
+
+    /// Dotted key and cell of every scalar (a list of scalars counts as one).
+    pub fn flatten(&self, prefix: &str, out: &mut Vec<(String, String)>) {
+        match self {
+            Json::Object(fields) => {
+                for (k, v) in fields {
+                    let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                    v.flatten(&key, out);
+                }
+            }
+            other => out.push((prefix.to_string(), other.cell())),
+        }
+    }
+
+    /// A readable one-line-per-field text of a JSON value (`key: value`), for tables.
+    pub fn readable(value: &serde_json::Value) -> String {
+        let Ok(json) = Json::of(value) else { return value.to_string() };
+        match json {
+            Json::Object(_) => {
+                let mut pairs = Vec::new();
+                json.flatten("", &mut pairs);
+                pairs.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("\n")
+            }
+            other => other.cell(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Json {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Json, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Json;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_unit<E>(self) -> Result<Json, E> {
+                Ok(Json::Null)
+            }
+            fn visit_none<E>(self) -> Result<Json, E> {
+                Ok(Json::Null)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
+                Json::deserialize(d)
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Json, E> {
+                Ok(Json::Bool(b))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<Json, E> {
+                Ok(Json::Number(n.to_string()))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Json, E> {
+                Ok(Json::Number(n.to_string()))
+            }
+            fn visit_f64<E>(self, n: f64) -> Result<Json, E> {
+                Ok(Json::Number(serde_json::Value::from(n).to_string()))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Json, E> {
+                Ok(Json::String(s.to_string()))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Json, E> {
+                Ok(Json::String(s))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Json::Array(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+                let mut fields = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, Json>()? {
+                    fields.push((k, v));
+                }
+                Ok(Json::Object(fields))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Inner {
+        zeta: Option<i64>,
+        alpha: bool,
+    }
+
+    #[derive(Serialize)]
+    struct Outer {
+        name: &'static str,
+        list: Vec<&'static str>,
+        inner: Inner,
+    }
+
+    #[test]
+    fn keys_keep_their_order_and_values_their_json_text() {
+        let v = Json::of(&Outer { name: "x", list: vec!["a", "b"], inner: Inner { zeta: None, alpha: true } }).unwrap();
+        let mut pairs = Vec::new();
+        v.flatten("", &mut pairs);
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(pairs, [("name", "x"), ("list", "a, b"), ("inner.zeta", ""), ("inner.alpha", "true")]);
+        let Json::Object(fields) = v else { panic!() };
+        assert_eq!(fields[2].1.cell(), r#"{"zeta":null,"alpha":true}"#);
+    }
 }

@@ -3,13 +3,12 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use serde::Serialize;
 use sportello::batch::letter_revocations::{self, Letter, Outcome};
 use sportello::batch::{self, RunKind, write_rejects};
 use sportello::error::exit;
 use tabled::Tabled;
 
-use crate::output::{self, local, opt};
+use crate::output::{self, Json, local, opt};
 use crate::progress::Reporter;
 use crate::{Env, in_session};
 
@@ -24,7 +23,7 @@ pub struct RunsArgs {
     limit: i64,
 }
 
-#[derive(Tabled, Serialize)]
+#[derive(Tabled)]
 struct Row {
     run: i64,
     kind: String,
@@ -54,7 +53,7 @@ pub async fn runs(env: &Env, a: RunsArgs) -> sportello::Result<i32> {
             read: r.rows_read,
             ok: r.rows_ok,
             rejected: r.rows_rejected,
-            counts: r.counts.to_string(),
+            counts: Json::readable(&r.counts),
         })
         .collect();
     output::rows(env.format, &flat, &runs)?;

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
-use sportello::desk::search::{self, Query};
+use sportello::desk::search::{self, Page, Query};
 use sportello::domain::{Community, State, parse_date};
 use sportello::store::registrations::SearchRow;
 use tabled::Tabled;
@@ -22,6 +22,14 @@ pub enum Strong {
 #[command(after_help = "\
 Name and fiscal-code filters match the beginning of the value; `*` stands
 for any text (e.g. --last-name '*rossi*'). Dates are YYYY-MM-DD.
+
+Case, accents, apostrophes, spaces and hyphens do not matter in names:
+--last-name dangelo finds D'ANGELO, --first-name nicolo finds NICOLÒ.
+
+How many results there are in all is said on standard error (\"50 of
+1,234 shown\"); --page and --offset walk through them. JSON gives
+{\"total\", \"total_exact\", \"offset\", \"limit\", \"rows\"}; CSV gives the
+rows with the same keys and values (a list is one cell, joined with \", \").
 
 Examples:
   sportello search --last-name ross --first-name mar
@@ -63,12 +71,18 @@ pub struct SearchArgs {
     /// Registration number (exact).
     #[arg(long)]
     number: Option<i64>,
-    /// At most this many results.
+    /// At most this many results (a page).
     #[arg(long, default_value_t = 50)]
     limit: i64,
+    /// Skip this many results first.
+    #[arg(long, default_value_t = 0, conflicts_with = "page")]
+    offset: i64,
+    /// Show this page of results (1 is the first; pages are --limit long).
+    #[arg(long, value_parser = clap::value_parser!(i64).range(1..))]
+    page: Option<i64>,
 }
 
-#[derive(Tabled, Serialize)]
+#[derive(Tabled)]
 struct Row {
     number: i64,
     last_name: String,
@@ -102,6 +116,71 @@ fn row(r: &SearchRow) -> Row {
     }
 }
 
+/// The JSON of a search: the page and the total.
+#[derive(Serialize)]
+struct Json<'a> {
+    total: i64,
+    total_exact: bool,
+    offset: i64,
+    limit: i64,
+    rows: &'a [SearchRow],
+}
+
+/// 1234567 as "1,234,567".
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// "50 of 1,234 shown", with where the page starts and how to get the next one.
+fn summary(page: &Page, limit: i64) -> String {
+    let shown = page.rows.len() as i64;
+    let total = if page.total_exact { thousands(page.total) } else { format!("more than {}", thousands(page.total)) };
+    let mut text = format!("{} of {total} shown", thousands(shown));
+    if page.offset > 0 && shown > 0 {
+        text.push_str(&format!(" (results {}-{})", thousands(page.offset + 1), thousands(page.offset + shown)));
+    }
+    let end = page.offset + shown;
+    if shown > 0 && (end < page.total || !page.total_exact) {
+        if page.offset % limit == 0 {
+            text.push_str(&format!("; next page: --page {}", page.offset / limit + 2));
+        } else {
+            text.push_str(&format!("; next page: --offset {end}"));
+        }
+    }
+    text
+}
+
+/// The CSV columns of a search with no result: the JSON keys of a row.
+fn keys() -> Vec<String> {
+    let sample = SearchRow {
+        registration_number: 0,
+        last_name: None,
+        first_name: None,
+        fiscal_code: String::new(),
+        municipality: None,
+        municipality_code: None,
+        province: None,
+        registration_date: NaiveDate::MIN,
+        community: Community::SistemaPiemonte,
+        state: State::Registrato,
+        strong: false,
+        operation_in_progress: None,
+        actions: Vec::new(),
+    };
+    match output::Json::of(&sample) {
+        Ok(output::Json::Object(fields)) => fields.into_iter().map(|(k, _)| k).collect(),
+        _ => Vec::new(),
+    }
+}
+
 pub async fn run(env: &Env, a: SearchArgs) -> sportello::Result<i32> {
     let query = Query {
         community: a.community,
@@ -120,9 +199,26 @@ pub async fn run(env: &Env, a: SearchArgs) -> sportello::Result<i32> {
         },
         registration_number: a.number,
         limit: a.limit,
+        offset: match a.page {
+            Some(p) => (p - 1).saturating_mul(a.limit.max(1)),
+            None => a.offset,
+        },
     };
-    let rows = in_session(env, async |s| search::search(s, query).await).await?;
-    let flat: Vec<Row> = rows.iter().map(row).collect();
-    output::rows(env.format, &flat, &rows)?;
+    let page = in_session(env, async |s| search::page(s, query).await).await?;
+    match env.format {
+        output::Format::Table => {
+            let flat: Vec<Row> = page.rows.iter().map(row).collect();
+            output::rows(env.format, &flat, &page.rows)?;
+        }
+        output::Format::Csv => output::csv_rows(&page.rows, &keys())?,
+        output::Format::Json => output::json(&Json {
+            total: page.total,
+            total_exact: page.total_exact,
+            offset: page.offset,
+            limit: a.limit,
+            rows: &page.rows,
+        })?,
+    }
+    eprintln!("{}", summary(&page, a.limit.max(1)));
     Ok(0)
 }

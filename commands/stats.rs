@@ -7,7 +7,7 @@ use clap::Args;
 use sportello::domain::parse_date;
 use sportello::stats::{self, Dimension, Options, Period, Record, RecordOptions};
 
-use crate::output::{self, Format};
+use crate::output::{self, Format, Json};
 use crate::{Env, in_session};
 
 #[derive(Debug, Args)]
@@ -123,7 +123,7 @@ fn write_error(e: impl std::fmt::Display) -> sportello::Error {
 async fn records(env: &Env, opts: RecordOptions) -> sportello::Result<i32> {
     let key = env.desk()?.key;
     let format = env.format;
-    let mut csv = csv::Writer::from_writer(std::io::BufWriter::new(std::io::stdout()));
+    let mut csv = sportello::safe_csv::Writer::from_writer(std::io::BufWriter::new(std::io::stdout()));
     let mut json = std::io::BufWriter::new(std::io::stdout());
     let mut table: Vec<Vec<String>> = Vec::new();
     let mut first = true;
@@ -133,7 +133,12 @@ async fn records(env: &Env, opts: RecordOptions) -> sportello::Result<i32> {
     }
     let sink = |r: Record| -> sportello::Result<()> {
         match format {
-            Format::Csv => csv.write_record(record_cells(&r)).map_err(write_error),
+            // The cells of the JSON, so that both formats hold one schema.
+            Format::Csv => {
+                let mut cells = Vec::with_capacity(RECORD_HEADERS.len());
+                Json::of(&r)?.flatten("", &mut cells);
+                csv.write_record(cells.into_iter().map(|(_, v)| v)).map_err(write_error)
+            }
             Format::Json => {
                 let sep = if first { "[\n  " } else { ",\n  " };
                 first = false;

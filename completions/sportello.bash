@@ -58,6 +58,9 @@ _sportello() {
             sportello,print-letters)
                 cmd="sportello__subcmd__print__subcmd__letters"
                 ;;
+            sportello,reference)
+                cmd="sportello__subcmd__reference"
+                ;;
             sportello,regenerate-code)
                 cmd="sportello__subcmd__regenerate__subcmd__code"
                 ;;
@@ -184,6 +187,9 @@ _sportello() {
             sportello__subcmd__help,print-letters)
                 cmd="sportello__subcmd__help__subcmd__print__subcmd__letters"
                 ;;
+            sportello__subcmd__help,reference)
+                cmd="sportello__subcmd__help__subcmd__reference"
+                ;;
             sportello__subcmd__help,regenerate-code)
                 cmd="sportello__subcmd__help__subcmd__regenerate__subcmd__code"
                 ;;
@@ -259,6 +265,15 @@ _sportello() {
             sportello__subcmd__help__subcmd__operator,whoami)
                 cmd="sportello__subcmd__help__subcmd__operator__subcmd__whoami"
                 ;;
+            sportello__subcmd__help__subcmd__reference,countries)
+                cmd="sportello__subcmd__help__subcmd__reference__subcmd__countries"
+                ;;
+            sportello__subcmd__help__subcmd__reference,municipalities)
+                cmd="sportello__subcmd__help__subcmd__reference__subcmd__municipalities"
+                ;;
+            sportello__subcmd__help__subcmd__reference,provinces)
+                cmd="sportello__subcmd__help__subcmd__reference__subcmd__provinces"
+                ;;
             sportello__subcmd__operator,add)
                 cmd="sportello__subcmd__operator__subcmd__add"
                 ;;
@@ -325,6 +340,30 @@ _sportello() {
             sportello__subcmd__operator__subcmd__help,whoami)
                 cmd="sportello__subcmd__operator__subcmd__help__subcmd__whoami"
                 ;;
+            sportello__subcmd__reference,countries)
+                cmd="sportello__subcmd__reference__subcmd__countries"
+                ;;
+            sportello__subcmd__reference,help)
+                cmd="sportello__subcmd__reference__subcmd__help"
+                ;;
+            sportello__subcmd__reference,municipalities)
+                cmd="sportello__subcmd__reference__subcmd__municipalities"
+                ;;
+            sportello__subcmd__reference,provinces)
+                cmd="sportello__subcmd__reference__subcmd__provinces"
+                ;;
+            sportello__subcmd__reference__subcmd__help,countries)
+                cmd="sportello__subcmd__reference__subcmd__help__subcmd__countries"
+                ;;
+            sportello__subcmd__reference__subcmd__help,help)
+                cmd="sportello__subcmd__reference__subcmd__help__subcmd__help"
+                ;;
+            sportello__subcmd__reference__subcmd__help,municipalities)
+                cmd="sportello__subcmd__reference__subcmd__help__subcmd__municipalities"
+                ;;
+            sportello__subcmd__reference__subcmd__help,provinces)
+                cmd="sportello__subcmd__reference__subcmd__help__subcmd__provinces"
+                ;;
             *)
                 ;;
         esac
@@ -332,7 +371,7 @@ _sportello() {
 
     case "${cmd}" in
         sportello)
-            opts="-v -q -h -V --database-url --home --operator --format --verbose --quiet --help --version db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats completions man help"
+            opts="-v -q -h -V --database-url --home --operator --format --verbose --quiet --help --version db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -373,7 +412,7 @@ _sportello() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "register search view book regenerate-code print email edit edit-delegate change-residence username-recovery pin-by-post operator-add operator-enable operator-disable operator-competence operator-revoke-role operator-grant operator-list operator-view audit-list audit-verify runs import-cia import-aura postal-run helpdesk-mailbox revoke-letter revoke-letters citizen-wrong-code citizen-activate citizen-revoke stats command" -- "${cur}"))
                     return 0
                     ;;
                 --target)
@@ -1298,7 +1337,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__help)
-            opts="db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats completions man help"
+            opts="db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1734,6 +1773,62 @@ _sportello() {
         sportello__subcmd__help__subcmd__print__subcmd__letters)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__help__subcmd__reference)
+            opts="provinces municipalities countries"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__help__subcmd__reference__subcmd__countries)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__help__subcmd__reference__subcmd__municipalities)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__help__subcmd__reference__subcmd__provinces)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2603,6 +2698,200 @@ _sportello() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sportello__subcmd__reference)
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help provinces municipalities countries help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__reference__subcmd__countries)
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__reference__subcmd__help)
+            opts="provinces municipalities countries help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__reference__subcmd__help__subcmd__countries)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__reference__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__reference__subcmd__help__subcmd__municipalities)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__reference__subcmd__help__subcmd__provinces)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__reference__subcmd__municipalities)
+            opts="-v -q -h --province --database-url --home --operator --format --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --province)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__reference__subcmd__provinces)
+            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sportello__subcmd__regenerate__subcmd__code)
             opts="-v -q -h --cf --number --print-code --mailbox --dry-run --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -2932,7 +3221,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__search)
-            opts="-v -q -h --community --cf --last-name --first-name --province --municipality --from --to --state --strong --number --limit --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --community --cf --last-name --first-name --province --municipality --from --to --state --strong --number --limit --offset --page --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2983,6 +3272,14 @@ _sportello() {
                     return 0
                     ;;
                 --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --offset)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --page)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -53,6 +53,7 @@ complete -c sportello -n "__fish_sportello_needs_command" -f -a "audit" -d 'List
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "import-cia" -d 'Import a municipal registry (CIA) export'
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "import-aura" -d 'Import a health-service registry (AURA) export'
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "stats" -d 'Statistics for the Region: counts by period and dimension, or records without identity'
+complete -c sportello -n "__fish_sportello_needs_command" -f -a "reference" -d 'List the provinces, municipalities and foreign states sportello knows'
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "completions" -d 'Print shell completions (bash, zsh, fish)'
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "man" -d 'Print the manual page of sportello or of one of its commands'
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -329,7 +330,9 @@ complete -c sportello -n "__fish_sportello_using_subcommand search" -l strong -d
 n\t''
 all\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand search" -l number -d 'Registration number (exact)' -r
-complete -c sportello -n "__fish_sportello_using_subcommand search" -l limit -d 'At most this many results' -r
+complete -c sportello -n "__fish_sportello_using_subcommand search" -l limit -d 'At most this many results (a page)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand search" -l offset -d 'Skip this many results first' -r
+complete -c sportello -n "__fish_sportello_using_subcommand search" -l page -d 'Show this page of results (1 is the first; pages are --limit long)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand search" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand search" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand search" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
@@ -594,7 +597,40 @@ complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Complete a revocation with the revocation code: credentials disabled, personal data erased'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l by-operator -d 'Only what this operator did' -r
-complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l action -d 'Only this action (register, search, view, import-cia, ...)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l action -d 'Only this action (`command`: a command that failed or was refused)' -r -f -a "register\t''
+search\t''
+view\t''
+book\t''
+regenerate-code\t''
+print\t''
+email\t''
+edit\t''
+edit-delegate\t''
+change-residence\t''
+username-recovery\t''
+pin-by-post\t''
+operator-add\t''
+operator-enable\t''
+operator-disable\t''
+operator-competence\t''
+operator-revoke-role\t''
+operator-grant\t''
+operator-list\t''
+operator-view\t''
+audit-list\t''
+audit-verify\t''
+runs\t''
+import-cia\t''
+import-aura\t''
+postal-run\t''
+helpdesk-mailbox\t''
+revoke-letter\t''
+revoke-letters\t''
+citizen-wrong-code\t''
+citizen-activate\t''
+citizen-revoke\t''
+stats\t''
+command\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l target -d 'Only records about this target (a fiscal code, an operator id, a file)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l from -d 'From this day' -r
 complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l to -d 'Up to this day' -r
@@ -681,6 +717,51 @@ complete -c sportello -n "__fish_sportello_using_subcommand stats" -l records -d
 complete -c sportello -n "__fish_sportello_using_subcommand stats" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand stats" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand stats" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -f -a "provinces" -d 'The provinces (and EE, residents abroad)'
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -f -a "municipalities" -d 'The municipalities, with ISTAT and cadastral codes and postcodes'
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -f -a "countries" -d 'The foreign states and their Z codes (as in fiscal codes of people born abroad)'
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from provinces" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from provinces" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from provinces" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from provinces" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from provinces" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from provinces" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from provinces" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from municipalities" -l province -d 'Only the municipalities of this province (code or name)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from municipalities" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from municipalities" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from municipalities" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from municipalities" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from municipalities" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from municipalities" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from municipalities" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from countries" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from countries" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from countries" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from countries" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+csv\t''
+json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from countries" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from countries" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from countries" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from help" -f -a "provinces" -d 'The provinces (and EE, residents abroad)'
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from help" -f -a "municipalities" -d 'The municipalities, with ISTAT and cadastral codes and postcodes'
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from help" -f -a "countries" -d 'The foreign states and their Z codes (as in fiscal codes of people born abroad)'
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sportello -n "__fish_sportello_using_subcommand completions" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand completions" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand completions" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
@@ -701,28 +782,29 @@ complete -c sportello -n "__fish_sportello_using_subcommand man" -l roff -d 'Pri
 complete -c sportello -n "__fish_sportello_using_subcommand man" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand man" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand man" -s h -l help -d 'Print help'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats completions man help" -f -a "db" -d 'Manage the database: the embedded cluster and the migrations'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats completions man help" -f -a "operator" -d 'Manage desk operators and their competence'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats completions man help" -f -a "register" -d 'Register a citizen at the desk (pre-filled from the CIA and AURA registries)'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats completions man help" -f -a "search" -d 'Search registrations with the filters of the desk\'s search page'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats completions man help" -f -a "show" -d 'Show every field of one registration'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats completions man help" -f -a "book" -d 'Book an operation (verification, promotion, reset, pin, revocation) and hand over its letters'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats completions man help" -f -a "regenerate-code" -d 'A new activation code (PIN unchanged; the old code stops working)'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats completions man help" -f -a "print-letters" -d 'Print again the summary, the rules, the proxy form or a new activation code'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats completions man help" -f -a "edit" -d 'Change the personal data of a registration'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats completions man help" -f -a "edit-delegate" -d 'Change the delegate of the active operation'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats completions man help" -f -a "change-residence" -d 'Move the residence into a municipality of the operator\'s competence'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats completions man help" -f -a "username" -d 'Tell a citizen their username, after the identity check'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats completions man help" -f -a "revoke" -d 'Revoke credentials requested by registered letter (one, or a batch file)'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats completions man help" -f -a "runs" -d 'List batch runs (imports, postal runs, revocations, mailbox) and their counts'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats completions man help" -f -a "citizen" -d 'What the citizen completes online: activation, revocation'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats completions man help" -f -a "audit" -d 'List the audit log (who did what, when, from where)'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats completions man help" -f -a "import-cia" -d 'Import a municipal registry (CIA) export'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats completions man help" -f -a "import-aura" -d 'Import a health-service registry (AURA) export'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats completions man help" -f -a "stats" -d 'Statistics for the Region: counts by period and dimension, or records without identity'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats completions man help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish)'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats completions man help" -f -a "man" -d 'Print the manual page of sportello or of one of its commands'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "db" -d 'Manage the database: the embedded cluster and the migrations'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "operator" -d 'Manage desk operators and their competence'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "register" -d 'Register a citizen at the desk (pre-filled from the CIA and AURA registries)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "search" -d 'Search registrations with the filters of the desk\'s search page'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "show" -d 'Show every field of one registration'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "book" -d 'Book an operation (verification, promotion, reset, pin, revocation) and hand over its letters'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "regenerate-code" -d 'A new activation code (PIN unchanged; the old code stops working)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "print-letters" -d 'Print again the summary, the rules, the proxy form or a new activation code'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "edit" -d 'Change the personal data of a registration'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "edit-delegate" -d 'Change the delegate of the active operation'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "change-residence" -d 'Move the residence into a municipality of the operator\'s competence'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "username" -d 'Tell a citizen their username, after the identity check'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "revoke" -d 'Revoke credentials requested by registered letter (one, or a batch file)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "runs" -d 'List batch runs (imports, postal runs, revocations, mailbox) and their counts'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "citizen" -d 'What the citizen completes online: activation, revocation'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "audit" -d 'List the audit log (who did what, when, from where)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "import-cia" -d 'Import a municipal registry (CIA) export'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "import-aura" -d 'Import a health-service registry (AURA) export'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "stats" -d 'Statistics for the Region: counts by period and dimension, or records without identity'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "reference" -d 'List the provinces, municipalities and foreign states sportello knows'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "man" -d 'Print the manual page of sportello or of one of its commands'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "status" -d 'Where the database is, whether it runs, which migrations are applied'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "start" -d 'Create (first time) and start the embedded cluster, and apply the migrations'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "stop" -d 'Stop the embedded cluster; it stays stopped until `db start`'
@@ -740,3 +822,6 @@ complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_see
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from citizen" -f -a "activate" -d 'Complete a verification, promotion, reset or PIN regeneration with the codes received'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from citizen" -f -a "revoke" -d 'Complete a revocation with the revocation code: credentials disabled, personal data erased'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "verify" -d 'Check the hash chain of the audit log: report the first changed, missing or inserted row (exit 9), else print the head hash to keep elsewhere'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from reference" -f -a "provinces" -d 'The provinces (and EE, residents abroad)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from reference" -f -a "municipalities" -d 'The municipalities, with ISTAT and cadastral codes and postcodes'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from reference" -f -a "countries" -d 'The foreign states and their Z codes (as in fiscal codes of people born abroad)'

@@ -142,6 +142,17 @@ impl AuditEvent {
     }
 }
 
+/// The actions as a vocabulary, for the choices of `sportello audit --action`.
+impl crate::domain::Vocabulary for AuditEvent {
+    fn all() -> &'static [Self] {
+        Self::ALL
+    }
+
+    fn as_str(self) -> &'static str {
+        AuditEvent::as_str(self)
+    }
+}
+
 /// How it ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -15,9 +15,12 @@ pub mod letters;
 pub mod mail;
 pub mod operators;
 pub mod portal;
+pub mod safe_csv;
+pub mod search_key;
 pub mod secrets;
 pub mod session;
 pub mod stats;
 pub mod store;
+pub mod suggest;
 
 pub use error::{Error, Result};

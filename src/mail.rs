@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
-use lettre::message::{Mailbox, Message, header::ContentType};
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Mailbox, Message, MultiPart, SinglePart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use crate::domain::Registration;
@@ -69,14 +70,78 @@ fn mailbox(address: &str, what: &str) -> Result<Mailbox> {
     address.parse().map_err(|e| Error::Invalid(format!("{what} '{address}' is not usable: {e}")))
 }
 
+/// A message as every one sportello sends: a `Message-ID` in the sender's domain, `MIME-Version`,
+/// and the text twice as multipart/alternative, plain and HTML (quoted-printable, so that the
+/// raw message stays readable).
 fn build(from: &str, to: &str, subject: &str, body: String) -> Result<Message> {
+    let sender = mailbox(from, "sender address")?;
+    let html = html(&body);
+    let part = |content_type: ContentType, text: String| {
+        SinglePart::builder().header(content_type).header(ContentTransferEncoding::QuotedPrintable).body(text)
+    };
     Message::builder()
-        .from(mailbox(from, "sender address")?)
+        .message_id(Some(message_id(sender.email.domain())?))
+        .from(sender)
         .to(mailbox(to, "email address")?)
         .subject(subject)
-        .header(ContentType::TEXT_PLAIN)
-        .body(body)
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(part(ContentType::TEXT_PLAIN, body))
+                .singlepart(part(ContentType::TEXT_HTML, html)),
+        )
         .map_err(|e| Error::Invalid(format!("cannot build the email: {e}")))
+}
+
+/// `<128 random bits in hex@domain>` (RFC 5322 §3.6.4).
+fn message_id(domain: &str) -> Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| Error::Unavailable(format!("no randomness for a Message-ID: {e}")))?;
+    Ok(format!("<{}@{domain}>", hex::encode(bytes)))
+}
+
+/// Text with the characters that mean something in HTML escaped.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The HTML twin of a plain-text body: a paragraph per block, an indented block (a code) in
+/// bold monospace, the signature after a rule. Everything is escaped.
+pub fn html(body: &str) -> String {
+    let mut out = String::from(
+        "<!DOCTYPE html>\n<html lang=\"it\">\n<head><meta charset=\"utf-8\"></head>\n<body style=\"font-family: sans-serif\">\n",
+    );
+    let (text, signature) = match body.split_once("\n--\n") {
+        Some((t, s)) => (t, Some(s)),
+        None => (body, None),
+    };
+    for block in text.split("\n\n").map(|b| b.trim_end()).filter(|b| !b.trim().is_empty()) {
+        if block.starts_with("    ") {
+            out.push_str(&format!(
+                "<p style=\"font-family: monospace; font-size: 1.4em; font-weight: bold\">{}</p>\n",
+                escape_html(block.trim())
+            ));
+        } else {
+            let lines: Vec<String> = block.lines().map(escape_html).collect();
+            out.push_str(&format!("<p>{}</p>\n", lines.join("<br>\n")));
+        }
+    }
+    if let Some(signature) = signature {
+        let lines: Vec<String> = signature.trim().lines().map(escape_html).collect();
+        out.push_str(&format!("<hr>\n<p style=\"font-size: 0.9em\">{}</p>\n", lines.join("<br>\n")));
+    }
+    out.push_str("</body>\n</html>\n");
+    out
 }
 
 fn name(r: &Registration) -> String {
@@ -173,4 +238,33 @@ pub fn answering(mut message: Message, request: Option<&str>, references: &[Stri
 /// A plain reply (e.g. to a helpdesk request that cannot be honoured).
 pub fn reply(from: &str, to: &str, subject: &str, text: &str) -> Result<Message> {
     build(from, to, subject, format!("{text}\n{SIGNATURE}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_escapes_and_keeps_the_shape() {
+        let html = html("Gentile <b>Anna</b> & \"Co\",\n\necco:\n\n    ABCD-EFGH-JKLM\n\nSaluti.\n--\nFirma\nRiga 2\n");
+        assert!(html.contains("<p>Gentile &lt;b&gt;Anna&lt;/b&gt; &amp; &quot;Co&quot;,</p>"), "{html}");
+        assert!(html.contains("font-weight: bold\">ABCD-EFGH-JKLM</p>"), "{html}");
+        assert!(html.contains("<hr>\n<p style=\"font-size: 0.9em\">Firma<br>\nRiga 2</p>"), "{html}");
+        assert!(!html.contains("<b>"));
+    }
+
+    #[test]
+    fn every_message_has_an_id_in_the_sender_domain_a_mime_version_and_two_parts() {
+        let m = reply("Sistema Piemonte <noreply@sistemapiemonte.it>", "a@example.it", "Oggetto", "Testo <x>").unwrap();
+        let raw = String::from_utf8(m.formatted()).unwrap();
+        assert!(raw.contains("MIME-Version: 1.0"), "{raw}");
+        let id = raw.lines().find(|l| l.starts_with("Message-ID: ")).expect(&raw);
+        assert!(id.ends_with("@sistemapiemonte.it>") && id.len() > 50, "{id}");
+        assert!(raw.contains("Content-Type: multipart/alternative"), "{raw}");
+        assert!(raw.contains("Content-Type: text/plain; charset=utf-8"), "{raw}");
+        assert!(raw.contains("Content-Type: text/html; charset=utf-8"), "{raw}");
+        assert!(raw.contains("Testo &lt;x&gt;"), "{raw}");
+        let again = reply("noreply@sistemapiemonte.it", "a@example.it", "Oggetto", "Testo").unwrap();
+        assert_ne!(m.headers().get_raw("Message-ID"), again.headers().get_raw("Message-ID"));
+    }
 }

@@ -194,9 +194,9 @@ pub fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
         // Rejected rows carry fiscal codes and names: the report is private (0600).
         Box::new(crate::files::create(path, crate::files::Access::Private)?)
     };
-    let mut w = csv::Writer::from_writer(out);
+    let mut w = crate::safe_csv::Writer::from_writer(out);
     if rejects.is_empty() {
-        w.write_record(["line", "field", "value", "reason"]).map_err(fail)?;
+        w.write_headers(["line", "field", "value", "reason"]).map_err(fail)?;
     }
     for r in rejects {
         w.serialize(r).map_err(fail)?;

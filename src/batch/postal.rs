@@ -223,7 +223,7 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
         let (codes_pdf_path, codes_manifest_path) = code_names(&out, run.id, batch_no);
         let mut pages = Vec::with_capacity(numbers.len());
         let mut hashes: Vec<Vec<u8>> = Vec::with_capacity(numbers.len());
-        let mut manifest = csv::Writer::from_writer(Vec::new());
+        let mut manifest = crate::safe_csv::Writer::from_writer(Vec::new());
         let file_name = pdf_path.file_name().unwrap_or_default().to_string_lossy().into_owned();
         let codes_file_name = codes_pdf_path.file_name().unwrap_or_default().to_string_lossy().into_owned();
         let mut opened = Opened::default();

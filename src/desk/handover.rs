@@ -72,7 +72,8 @@ impl Staged {
         crate::files::dir(dir, crate::files::Access::Private)?;
         let dir = dir.join(registration_number.to_string());
         crate::files::dir(&dir, crate::files::Access::Private)?;
-        let stamp = Utc::now().format("%Y%m%d-%H%M%S%.3f");
+        // UTC, and saying so (the Z): the name sorts in time order and reads the same anywhere.
+        let stamp = Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
         let mut staged = Staged { files: Vec::new() };
         for letter in letters {
             let final_path = dir.join(format!("{stamp}-{}.pdf", letter.kind.slug()));

@@ -26,12 +26,37 @@ pub struct Query {
     pub strong: Option<bool>,
     pub registration_number: Option<i64>,
     pub limit: i64,
+    /// Results skipped before this page.
+    pub offset: i64,
+}
+
+/// A count of results stops here: beyond it, a total is given as "more than".
+pub const COUNT_CAP: i64 = 10_000;
+
+/// One page of search results and how many there are in all.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Page {
+    /// Registrations matching the filters (at most [`COUNT_CAP`], see `total_exact`).
+    pub total: i64,
+    /// False when there are more than `total` matches (the count stopped at [`COUNT_CAP`]).
+    pub total_exact: bool,
+    /// Results skipped before this page.
+    pub offset: i64,
+    pub rows: Vec<SearchRow>,
 }
 
 /// Runs a search and records it (filters and number of results) in the audit log.
 pub async fn search(session: &Session, q: Query) -> Result<Vec<SearchRow>> {
+    Ok(page(session, q).await?.rows)
+}
+
+/// Runs a search for one page of results, with their total; recorded in the audit log.
+pub async fn page(session: &Session, q: Query) -> Result<Page> {
     if q.limit < 1 {
         return Err(Error::Invalid(format!("--limit must be at least 1, got {}", q.limit)));
+    }
+    if q.offset < 0 {
+        return Err(Error::Invalid(format!("--offset must not be negative, got {}", q.offset)));
     }
     if let (Some(from), Some(to)) = (q.registered_from, q.registered_to)
         && from > to
@@ -60,8 +85,16 @@ pub async fn search(session: &Session, q: Query) -> Result<Vec<SearchRow>> {
         strong: q.strong,
         registration_number: q.registration_number,
         limit: q.limit,
+        offset: q.offset,
     };
     let rows = registrations::search(&client, &filter).await?;
+    // A page that is not full (and not past the end) tells the total by itself.
+    let (total, total_exact) = if (rows.len() as i64) < q.limit && (!rows.is_empty() || q.offset == 0) {
+        (q.offset + rows.len() as i64, true)
+    } else {
+        let counted = registrations::count(&client, &filter, COUNT_CAP + 1).await?;
+        (counted.min(COUNT_CAP), counted <= COUNT_CAP)
+    };
     // The filters are recorded, the names and fiscal codes searched for as keyed hashes.
     let mut logged = json!(filter);
     for field in ["fiscal_code", "last_name", "first_name"] {
@@ -73,7 +106,7 @@ pub async fn search(session: &Session, q: Query) -> Result<Vec<SearchRow>> {
     }
     let entry = Entry::new(AuditEvent::Search, Target::None).details(json!({ "filters": logged })).count(rows.len());
     session.record(&client, entry).await?;
-    Ok(rows)
+    Ok(Page { total, total_exact, offset: q.offset, rows })
 }
 
 /// A registration with the actions its state allows, as shown in the detail view.

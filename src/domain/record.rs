@@ -33,13 +33,17 @@ pub struct Residence {
     pub street_number: Option<String>,
     pub postcode: Option<String>,
     pub province: Option<String>,
-    /// ISTAT code of the municipality.
+    /// ISTAT code of the municipality (`municipality_code` in JSON and CSV).
+    #[serde(rename = "municipality_code")]
     pub municipality: Option<String>,
-    /// Name of the municipality (filled when read back).
+    /// Name of the municipality (filled when read back; `municipality` in JSON and CSV).
+    #[serde(rename = "municipality")]
     pub municipality_name: Option<String>,
     pub city: Option<String>,
-    /// Belfiore (Z) code of the foreign state.
+    /// Belfiore (Z) code of the foreign state (`country_code` in JSON and CSV).
+    #[serde(rename = "country_code")]
     pub country: Option<String>,
+    #[serde(rename = "country")]
     pub country_name: Option<String>,
 }
 
@@ -55,7 +59,11 @@ pub struct Domicile {
     pub address: Option<String>,
     pub street_number: Option<String>,
     pub province: Option<String>,
+    /// ISTAT code (`municipality_code` in JSON and CSV).
+    #[serde(rename = "municipality_code")]
     pub municipality: Option<String>,
+    /// Name (`municipality` in JSON and CSV).
+    #[serde(rename = "municipality")]
     pub municipality_name: Option<String>,
     pub postcode: Option<String>,
     /// Send mail to the domicile instead of the residence.

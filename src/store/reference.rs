@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::domain::birthplace::{self, Birthplaces, Period};
 use crate::domain::{ABROAD_MUNICIPALITY, ABROAD_PROVINCE, FiscalCode, text};
 use crate::error::{Error, Result};
+use crate::suggest::{closest, did_you_mean};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Municipality {
@@ -38,9 +39,18 @@ pub async fn resolve_province(c: &impl GenericClient, input: &str) -> Result<Str
     match row {
         Some(r) => Ok(r.get(0)),
         None => {
-            let codes: Vec<String> =
-                c.query("SELECT code FROM provinces ORDER BY code", &[]).await?.iter().map(|r| r.get(0)).collect();
-            Err(Error::Invalid(format!("unknown province '{input}': expected one of {}", codes.join(", "))))
+            let all = provinces(c).await?;
+            let labels: Vec<String> = all.iter().map(|p| format!("{} ({})", p.name, p.code)).collect();
+            let close = closest(input, all.iter().map(|p| p.name.as_str()), 3);
+            let suggested: Vec<String> = all
+                .iter()
+                .zip(&labels)
+                .filter(|(p, _)| close.contains(&p.name.as_str()))
+                .map(|(_, l)| l.clone())
+                .collect();
+            let codes: Vec<&str> = all.iter().map(|p| p.code.as_str()).collect();
+            let hint = did_you_mean(&suggested);
+            Err(Error::Invalid(format!("unknown province '{input}'{hint} (expected one of {})", codes.join(", "))))
         }
     }
 }
@@ -69,10 +79,22 @@ pub async fn resolve_municipality(c: &impl GenericClient, input: &str, province:
     }
     match rows.len() {
         1 => Ok(from_row(&rows[0])),
-        0 => Err(Error::Invalid(match province {
-            Some(p) => format!("unknown municipality '{input}' in province {p}"),
-            None => format!("unknown municipality '{input}'"),
-        })),
+        0 => {
+            let all = municipalities(c, province).await?;
+            let close = closest(input, all.iter().map(|m| m.name.as_str()), 3);
+            let mut suggested: Vec<String> = Vec::new();
+            for name in close {
+                for m in all.iter().filter(|m| m.name == name) {
+                    suggested.push(format!("{} ({})", m.name, m.province));
+                }
+            }
+            suggested.truncate(3);
+            let hint = did_you_mean(&suggested);
+            Err(Error::Invalid(match province {
+                Some(p) => format!("unknown municipality '{input}' in province {p}{hint}"),
+                None => format!("unknown municipality '{input}'{hint}"),
+            }))
+        }
         _ => Err(Error::Invalid(format!(
             "municipality '{input}' is ambiguous: {}; give --province",
             rows.iter()
@@ -99,9 +121,61 @@ pub async fn resolve_country(c: &impl GenericClient, input: &str) -> Result<Stri
             &[&input],
         )
         .await?;
-    rows.first().map(|r| r.get(0)).ok_or_else(|| {
-        Error::Invalid(format!("unknown country '{input}': give its name or its Z code (e.g. Z110 for France)"))
-    })
+    if let Some(r) = rows.first() {
+        return Ok(r.get(0));
+    }
+    let all = countries(c).await?;
+    let close = closest(input, all.iter().map(|c| c.name.as_str()), 3);
+    let suggested: Vec<String> =
+        all.iter().filter(|c| close.contains(&c.name.as_str())).map(|c| format!("{} ({})", c.name, c.code)).collect();
+    let hint = did_you_mean(&suggested);
+    Err(Error::Invalid(if hint.is_empty() {
+        format!("unknown country '{input}': give its name or its Z code (e.g. Z110 for France)")
+    } else {
+        format!("unknown country '{input}'{hint}")
+    }))
+}
+
+/// A province of the reference data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Province {
+    pub code: String,
+    pub name: String,
+}
+
+/// A foreign state of the reference data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Country {
+    /// Belfiore (Z) code, as in fiscal codes.
+    pub code: String,
+    pub name: String,
+    /// Still a state today (ceased states keep their codes for older fiscal codes).
+    pub active: bool,
+}
+
+/// Every province, by code.
+pub async fn provinces(c: &impl GenericClient) -> Result<Vec<Province>> {
+    Ok(c.query("SELECT code::text, name FROM provinces ORDER BY code", &[])
+        .await?
+        .iter()
+        .map(|r| Province { code: r.get(0), name: r.get(1) })
+        .collect())
+}
+
+/// Every municipality (of one province, when given), by name.
+pub async fn municipalities(c: &impl GenericClient, province: Option<&str>) -> Result<Vec<Municipality>> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM municipalities WHERE $1::text IS NULL OR province = $1 ORDER BY name, province");
+    Ok(c.query(&sql, &[&province]).await?.iter().map(from_row).collect())
+}
+
+/// Every foreign state, by name.
+pub async fn countries(c: &impl GenericClient) -> Result<Vec<Country>> {
+    Ok(c.query("SELECT belfiore::text, name, active FROM countries ORDER BY name, belfiore", &[])
+        .await?
+        .iter()
+        .map(|r| Country { code: r.get(0), name: r.get(1), active: r.get(2) })
+        .collect())
 }
 
 fn period(r: &tokio_postgres::Row) -> Period {

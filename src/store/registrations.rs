@@ -246,6 +246,13 @@ pub struct SearchFilter {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_number: Option<i64>,
     pub limit: i64,
+    /// Rows skipped before the page.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub offset: i64,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 /// One line of search results.
@@ -255,7 +262,10 @@ pub struct SearchRow {
     pub last_name: Option<String>,
     pub first_name: Option<String>,
     pub fiscal_code: String,
+    /// Name of the municipality of residence.
     pub municipality: Option<String>,
+    /// Its ISTAT code.
+    pub municipality_code: Option<String>,
     pub province: Option<String>,
     pub registration_date: NaiveDate,
     pub community: Community,
@@ -267,13 +277,45 @@ pub struct SearchRow {
 
 /// A LIKE pattern from an operator's text: prefix match, `*` as wildcard, LIKE specials escaped.
 fn like_pattern(input: &str) -> String {
-    let escaped = input.trim().to_uppercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    like_escaped(&input.trim().to_uppercase())
+}
+
+/// A LIKE pattern of `text` as it is: prefix match, `*` as wildcard, LIKE specials escaped.
+fn like_escaped(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     if escaped.contains('*') { escaped.replace('*', "%") } else { format!("{escaped}%") }
 }
 
-pub async fn search(c: &impl GenericClient, f: &SearchFilter) -> Result<Vec<SearchRow>> {
+/// A LIKE pattern over a name's search key (see [`crate::search_key`]): the operator's text
+/// folded the same way, so that `nicolo` finds NICOLÒ and `dangelo` D'ANGELO.
+fn key_pattern(input: &str) -> String {
+    like_escaped(&crate::search_key::search_key(input.trim()))
+}
+
+/// The keys that start with `prefix`, as a range in byte order: `[prefix, successor)`, no upper
+/// bound when there is no successor. A range, unlike a LIKE, can only be served by the ordered
+/// index (never the trigrams), and the planner estimates it from the histogram.
+fn key_range(prefix: &str) -> (String, Option<String>) {
+    let mut upper: Vec<char> = prefix.chars().collect();
+    while let Some(last) = upper.pop() {
+        let next = match last {
+            '\u{D7FF}' => Some('\u{E000}'),
+            c => char::from_u32(c as u32 + 1),
+        };
+        if let Some(next) = next {
+            upper.push(next);
+            return (prefix.to_string(), Some(upper.into_iter().collect()));
+        }
+    }
+    (prefix.to_string(), None)
+}
+
+type Params = Vec<Box<dyn ToSql + Sync + Send>>;
+
+/// The WHERE clause of a search and its parameters.
+fn search_conditions(f: &SearchFilter) -> (String, Params) {
     let mut conds: Vec<String> = Vec::new();
-    let mut params: Vec<Box<dyn ToSql + Sync + Send>> = Vec::new();
+    let mut params: Params = Vec::new();
     let mut add = |cond: &str, p: Box<dyn ToSql + Sync + Send>| {
         params.push(p);
         conds.push(cond.replace('?', &format!("${}", params.len())));
@@ -289,17 +331,22 @@ pub async fn search(c: &impl GenericClient, f: &SearchFilter) -> Result<Vec<Sear
             add("r.fiscal_code LIKE ?", Box::new(like_pattern(&v)));
         }
     }
+    // A surname prefix walks the name-ordered index (the keys are in byte order) as a range; a
+    // pattern with `*` uses the trigrams.
     if let Some(v) = &f.last_name {
-        // A prefix walks the name-ordered index; a pattern starting with `*` uses the trigrams.
-        let pattern = like_pattern(v);
-        if pattern.starts_with('%') {
-            add("upper(r.last_name) LIKE ?", Box::new(pattern));
+        let key = crate::search_key::search_key(v.trim());
+        if key.contains('*') {
+            add("r.last_name_key LIKE ?", Box::new(key_pattern(v)));
         } else {
-            add("upper(r.last_name) COLLATE \"C\" LIKE ?", Box::new(pattern));
+            let (from, to) = key_range(&key);
+            add("r.last_name_key >= ?", Box::new(from));
+            if let Some(to) = to {
+                add("r.last_name_key < ?", Box::new(to));
+            }
         }
     }
     if let Some(v) = &f.first_name {
-        add("upper(r.first_name) LIKE ?", Box::new(like_pattern(v)));
+        add("r.first_name_key LIKE ?", Box::new(key_pattern(v)));
     }
     if let Some(v) = &f.province {
         add("r.res_province = ?", Box::new(v.clone()));
@@ -324,20 +371,35 @@ pub async fn search(c: &impl GenericClient, f: &SearchFilter) -> Result<Vec<Sear
         add("r.registration_number = ?", Box::new(v));
     }
     let where_clause = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
+    (where_clause, params)
+}
+
+fn refs(params: &Params) -> Vec<&(dyn ToSql + Sync)> {
+    params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect()
+}
+
+/// One page of results: `f.limit` rows from `f.offset`, by surname, first name, number.
+pub async fn search(c: &impl GenericClient, f: &SearchFilter) -> Result<Vec<SearchRow>> {
+    let (where_clause, mut params) = search_conditions(f);
     params.push(Box::new(f.limit));
+    params.push(Box::new(f.offset));
+    // The page is cut from registrations alone, walking an index in result order, and only its
+    // rows are joined: a join first would let the planner sort every match.
     let sql = format!(
         "SELECT r.registration_number, r.last_name, r.first_name, r.fiscal_code, m.name, r.res_province,
-                (r.registered_at AT TIME ZONE 'Europe/Rome')::date, r.community, r.state, r.strong, o.kind
-         FROM registrations r
+                (r.registered_at AT TIME ZONE 'Europe/Rome')::date, r.community, r.state, r.strong, o.kind,
+                r.res_municipality
+         FROM (SELECT r.* FROM registrations r
+               {where_clause}
+               ORDER BY r.last_name_key, r.first_name_key, r.registration_number
+               LIMIT ${} OFFSET ${}) r
          LEFT JOIN municipalities m ON m.istat_code = r.res_municipality
          LEFT JOIN operations o ON o.registration_number = r.registration_number AND o.status = 'A'
-         {where_clause}
-         ORDER BY upper(r.last_name) COLLATE \"C\", upper(r.first_name) COLLATE \"C\", r.registration_number
-         LIMIT ${}",
+         ORDER BY r.last_name_key, r.first_name_key, r.registration_number",
+        params.len() - 1,
         params.len()
     );
-    let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect();
-    let rows = c.query(&sql, &refs).await?;
+    let rows = c.query(&sql, &refs(&params)).await?;
     Ok(rows
         .iter()
         .map(|r| {
@@ -350,6 +412,7 @@ pub async fn search(c: &impl GenericClient, f: &SearchFilter) -> Result<Vec<Sear
                 first_name: r.get(2),
                 fiscal_code: r.get(3),
                 municipality: r.get(4),
+                municipality_code: r.get(11),
                 province: r.get(5),
                 registration_date: r.get(6),
                 community: parse_vocab(r.get(7), Community::parse),
@@ -360,6 +423,16 @@ pub async fn search(c: &impl GenericClient, f: &SearchFilter) -> Result<Vec<Sear
             }
         })
         .collect())
+}
+
+/// How many registrations match, counting at most `cap` (a count stops there, so that a broad
+/// search does not read the whole table for its total).
+pub async fn count(c: &impl GenericClient, f: &SearchFilter, cap: i64) -> Result<i64> {
+    let (where_clause, mut params) = search_conditions(f);
+    params.push(Box::new(cap));
+    let sql =
+        format!("SELECT count(*) FROM (SELECT 1 FROM registrations r {where_clause} LIMIT ${}) matches", params.len());
+    Ok(c.query_one(&sql, &refs(&params)).await?.get(0))
 }
 
 /// Rewrites the personal data of a registration (community and fiscal code never change).
@@ -383,4 +456,18 @@ pub async fn get_many(c: &impl GenericClient, numbers: &[i64]) -> Result<Vec<Reg
         columns()
     );
     Ok(c.query(&sql, &[&numbers]).await?.iter().map(from_row).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_range;
+
+    #[test]
+    fn a_prefix_is_the_range_up_to_its_successor() {
+        assert_eq!(key_range("ROSSI"), ("ROSSI".into(), Some("ROSSJ".into())));
+        assert_eq!(key_range(""), (String::new(), None));
+        assert_eq!(key_range("A\u{10FFFF}"), ("A\u{10FFFF}".into(), Some("B".into())));
+        assert_eq!(key_range("\u{D7FF}"), ("\u{D7FF}".into(), Some("\u{E000}".into())));
+        assert_eq!(key_range("\u{10FFFF}"), ("\u{10FFFF}".into(), None));
+    }
 }

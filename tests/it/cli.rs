@@ -73,14 +73,16 @@ async fn register_search_show_in_every_format() {
     let number = booked["registration_number"].as_i64().unwrap();
 
     let out = db.cli(Some("admin"), &["search", "--last-name", "ros", "--format", "json"]);
-    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let row = &rows[0];
+    let page: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(page["total"], 1, "{page}");
+    let row = &page["rows"][0];
     for key in [
         "registration_number",
         "fiscal_code",
         "first_name",
         "last_name",
         "municipality",
+        "municipality_code",
         "registration_date",
         "community",
         "state",
@@ -98,10 +100,10 @@ async fn register_search_show_in_every_format() {
     let (stdout, _, code) = text(&out);
     assert_eq!(code, 0);
     let mut lines = stdout.lines();
-    assert!(
-        lines.next().unwrap().starts_with("number,last_name,first_name,fiscal_code,municipality,registration_date")
-    );
-    assert!(lines.next().unwrap().starts_with(&format!("{number},Rossi,Mario,{cf},Torino (TO),")));
+    assert!(lines.next().unwrap().starts_with(
+        "registration_number,last_name,first_name,fiscal_code,municipality,municipality_code,province,registration_date"
+    ));
+    assert!(lines.next().unwrap().starts_with(&format!("{number},Rossi,Mario,{cf},Torino,001272,TO,")));
 
     let out = db.cli(Some("admin"), &["search", "--municipality", "Torino"]);
     let (stdout, _, _) = text(&out);
@@ -117,7 +119,7 @@ async fn register_search_show_in_every_format() {
         assert!(stdout.contains(needle), "show lacks {needle}: {stdout}");
     }
     let out = db.cli(Some("admin"), &["show", "--cf", &cf, "--format", "csv"]);
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("field,value\nregistration number,"));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("field,value\nregistration_number,"));
 
     // Registering again: the existing number, and an exit code of its own.
     let out = db.cli(Some("admin"), &register_args(&cf, &[]));

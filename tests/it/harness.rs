@@ -298,6 +298,14 @@ impl TestDb {
         cmd.output().unwrap()
     }
 
+    /// The binary on this database as `operator`, ready to be given its own stdio or directory.
+    pub fn command(&self, operator: Option<&str>, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sportello"));
+        cmd.args(args);
+        self.cli_env(&mut cmd, operator);
+        cmd
+    }
+
     /// Runs the binary as `cli` does, but on a pseudo-terminal (util-linux `script`) that is
     /// fed `typed`, as an operator typing at the prompts.
     pub fn cli_on_terminal(&self, operator: Option<&str>, args: &[&str], typed: &str) -> Output {

@@ -19,6 +19,7 @@ mod import;
 mod letters;
 mod lifecycle;
 mod ops;
+mod output;
 mod reference;
 mod register;
 mod roles;

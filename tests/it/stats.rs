@@ -418,7 +418,7 @@ async fn no_personal_data_in_any_output_and_every_run_is_audited() {
     assert_eq!(active[0].len(), 32);
     assert_eq!(
         &active[1..],
-        ["1961", "F", "TO", "001272", "sistemapiemonte", "attivato", "Y", &today, &today, &today, ""]
+        ["1961", "F", "TO", "001272", "sistemapiemonte", "attivato", "true", &today, &today, &today, ""]
     );
     let revoked: Vec<_> = rows.iter().filter(|r| r[6] == "revocato").collect();
     assert_eq!(revoked.len(), 1);
