@@ -109,10 +109,8 @@ impl<R: Read> Read for LineReader<R> {
         let n = self.inner.read(buf)?;
         let mut index = self.lines.0.lock().unwrap_or_else(|e| e.into_inner());
         let start = index.read;
-        for (i, &b) in buf[..n].iter().enumerate() {
-            if b == b'\n' || b == b'\r' {
-                index.terminators.push_back((start + i as u64, b == b'\n'));
-            }
+        for i in memchr::memchr2_iter(b'\n', b'\r', &buf[..n]) {
+            index.terminators.push_back((start + i as u64, buf[i] == b'\n'));
         }
         index.read += n as u64;
         Ok(n)
