@@ -16,11 +16,15 @@ pub async fn set_activation_code(
     expires: Option<DateTime<Utc>>,
 ) -> Result<()> {
     c.execute(
-        "UPDATE registrations SET activation_code_hash = $2, activation_code_expires_at = $3, updated_at = now()
-         WHERE registration_number = $1",
+        "INSERT INTO registration_credentials (registration_number, activation_code_hash, activation_code_expires_at)
+         VALUES ($1, $2, $3)
+         ON CONFLICT (registration_number) DO UPDATE
+         SET activation_code_hash = EXCLUDED.activation_code_hash,
+             activation_code_expires_at = EXCLUDED.activation_code_expires_at",
         &[&number, &hash, &expires],
     )
     .await?;
+    c.execute("UPDATE registrations SET updated_at = now() WHERE registration_number = $1", &[&number]).await?;
     Ok(())
 }
 
@@ -35,10 +39,16 @@ pub async fn mark_verified(
 ) -> Result<()> {
     c.execute(
         "UPDATE registrations SET
-             state = $4, verified_at = now(), verified_ente = $2, pin_possessed = true,
+             state = $4, verified_at = now(), verified_ente = $2,
              failed_attempts = 0, locked_at = NULL, updated_by = $3, updated_at = now()
          WHERE registration_number = $1",
         &[&number, &ente, &operator, &state.as_str()],
+    )
+    .await?;
+    c.execute(
+        "INSERT INTO registration_credentials (registration_number, pin_possessed) VALUES ($1, true)
+         ON CONFLICT (registration_number) DO UPDATE SET pin_possessed = true",
+        &[&number],
     )
     .await?;
     Ok(())
@@ -68,9 +78,11 @@ pub struct Credentials {
 pub async fn credentials(c: &impl GenericClient, number: i64) -> Result<Option<Credentials>> {
     let row = c
         .query_opt(
-            "SELECT state, strong, username, activation_code_hash, activation_code_expires_at, failed_attempts,
-                    locked_at IS NOT NULL
-             FROM registrations WHERE registration_number = $1",
+            "SELECT r.state, r.strong, r.username, k.activation_code_hash, k.activation_code_expires_at,
+                    r.failed_attempts, r.locked_at IS NOT NULL
+             FROM registrations r
+             LEFT JOIN registration_credentials k ON k.registration_number = r.registration_number
+             WHERE r.registration_number = $1",
             &[&number],
         )
         .await?;
@@ -140,8 +152,6 @@ pub async fn complete(c: &impl GenericClient, number: i64, done: &Completed<'_>)
             password_hash = COALESCE($7, password_hash),
             secret_question = COALESCE($8, secret_question),
             secret_answer_hash = COALESCE($9, secret_answer_hash),
-            pin_hash = $10,
-            activation_code_hash = NULL, activation_code_expires_at = NULL,
             failed_attempts = 0, updated_at = now()
          WHERE registration_number = $1",
         &[
@@ -154,8 +164,14 @@ pub async fn complete(c: &impl GenericClient, number: i64, done: &Completed<'_>)
             &done.password_hash,
             &done.secret_question,
             &done.secret_answer_hash,
-            &done.pin_hash,
         ],
+    )
+    .await?;
+    c.execute(
+        "INSERT INTO registration_credentials (registration_number, pin_hash) VALUES ($1, $2)
+         ON CONFLICT (registration_number) DO UPDATE
+         SET pin_hash = EXCLUDED.pin_hash, activation_code_hash = NULL, activation_code_expires_at = NULL",
+        &[&number, &done.pin_hash],
     )
     .await?;
     Ok(())

@@ -36,12 +36,17 @@ pub async fn take(c: &impl GenericClient, province: Option<&str>, limit: i64) ->
 }
 
 /// Stores the printed PINs' hashes and takes their letters out of the queue. The PIN also
-/// becomes the one of the operation in progress, if it is completed with a PIN.
+/// becomes the one of the operation in progress, if it is completed with a PIN. The hashes go to
+/// the narrow `registration_credentials` (V15): `registrations`, wide and indexed for the
+/// search, is not rewritten by a postal run.
 pub async fn store_printed(c: &impl GenericClient, numbers: &[i64], pin_hashes: &[Vec<u8>]) -> Result<()> {
     c.execute(
-        "UPDATE registrations r SET pin_hash = u.h, pin_printed_at = now(), pin_print_count = pin_print_count + 1,
-             pin_possessed = true, updated_at = now()
-         FROM unnest($1::bigint[], $2::bytea[]) AS u(n, h) WHERE r.registration_number = u.n",
+        "INSERT INTO registration_credentials AS k (registration_number, pin_hash, pin_printed_at, pin_print_count,
+                                                    pin_possessed)
+         SELECT u.n, u.h, now(), 1, true FROM unnest($1::bigint[], $2::bytea[]) AS u(n, h)
+         ON CONFLICT (registration_number) DO UPDATE
+         SET pin_hash = EXCLUDED.pin_hash, pin_printed_at = EXCLUDED.pin_printed_at,
+             pin_print_count = k.pin_print_count + 1, pin_possessed = true",
         &[&numbers, &pin_hashes],
     )
     .await?;
@@ -92,10 +97,17 @@ pub async fn open_activations(
     )
     .await?;
     c.execute(
-        "UPDATE registrations r SET activation_code_hash = u.h, activation_code_expires_at = $3,
-             failed_attempts = 0, locked_at = NULL
-         FROM unnest($1::bigint[], $2::bytea[]) AS u(n, h) WHERE r.registration_number = u.n",
+        "UPDATE registration_credentials k SET activation_code_hash = u.h, activation_code_expires_at = $3
+         FROM unnest($1::bigint[], $2::bytea[]) AS u(n, h) WHERE k.registration_number = u.n",
         &[&numbers, &code_hashes, &expires],
+    )
+    .await?;
+    // Only the locked out (or with wrong codes counted) are touched: a fresh pre-loaded
+    // resident's registration is not rewritten.
+    c.execute(
+        "UPDATE registrations SET failed_attempts = 0, locked_at = NULL
+         WHERE registration_number = ANY($1) AND (failed_attempts <> 0 OR locked_at IS NOT NULL)",
+        &[&numbers],
     )
     .await?;
     Ok(())

@@ -14,7 +14,8 @@ use crate::error::{Error, Result};
 /// The registration's own columns, then every personal-data field's (in the order of
 /// [`FIELDS`]), then the names joined from the reference data.
 const BASE_COLUMNS: &str = "r.registration_number, r.fiscal_code, r.community, r.registered_at, r.state, r.strong,
-    r.pin_possessed, r.verified_at, r.verified_ente, r.username, r.pin_printed_at, r.pin_print_count,
+    coalesce(rk.pin_possessed, false), r.verified_at, r.verified_ente, r.username, rk.pin_printed_at,
+    coalesce(rk.pin_print_count, 0),
     r.activated_at, r.promoted_at, r.failed_attempts, r.locked_at";
 const BASE: usize = 16;
 const NAMES: &str = "rm.name, rc.name, dm.name";
@@ -28,6 +29,7 @@ fn columns() -> &'static str {
 }
 
 const FROM: &str = "registrations r
+    LEFT JOIN registration_credentials rk ON rk.registration_number = r.registration_number
     LEFT JOIN municipalities rm ON rm.istat_code = r.res_municipality
     LEFT JOIN municipalities dm ON dm.istat_code = r.dom_municipality
     LEFT JOIN countries rc ON rc.belfiore = r.res_country";

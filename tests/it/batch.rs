@@ -232,7 +232,8 @@ async fn a_postal_run_killed_midway_prints_every_letter_once() {
     // Every due registration printed once, with its PIN stored.
     let r = owner
         .query_one(
-            "SELECT (SELECT count(*) FROM pin_letter_queue), count(*) FILTER (WHERE pin_print_count = 1 AND pin_hash IS NOT NULL AND pin_printed_at IS NOT NULL), count(*) FROM registrations",
+            "SELECT (SELECT count(*) FROM pin_letter_queue), count(*) FILTER (WHERE k.pin_print_count = 1 AND k.pin_hash IS NOT NULL AND k.pin_printed_at IS NOT NULL), count(*)
+             FROM registrations r LEFT JOIN registration_credentials k USING (registration_number)",
             &[],
         )
         .await

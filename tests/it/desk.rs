@@ -241,15 +241,17 @@ async fn pin_regeneration_replaces_the_pin_only_when_accepted() {
     let b = book(&s, &desk, number, OperationKind::Verification).await.unwrap();
     portal::activate(&db.db, &desk, activation(&mario().cf, &code_of(&db, &b), &pin_in(&b.letters))).await.unwrap();
     let pin_before: Vec<u8> =
-        db.owner().await.query_one("SELECT pin_hash FROM registrations", &[]).await.unwrap().get(0);
+        db.owner().await.query_one("SELECT pin_hash FROM registration_credentials", &[]).await.unwrap().get(0);
     let b = book(&s, &desk, number, OperationKind::Pin).await.unwrap();
-    let still: Vec<u8> = db.owner().await.query_one("SELECT pin_hash FROM registrations", &[]).await.unwrap().get(0);
+    let still: Vec<u8> =
+        db.owner().await.query_one("SELECT pin_hash FROM registration_credentials", &[]).await.unwrap().get(0);
     assert_eq!(pin_before, still, "the new PIN is active only once accepted");
     let mut a = activation(&mario().cf, &code_of(&db, &b), &pin_in(&b.letters));
     a.username = None;
     let done = portal::activate(&db.db, &desk, a).await.unwrap();
     assert_eq!((done.state, done.strong, done.username.as_deref()), (State::Attivato, true, Some("mario.rossi")));
-    let after: Vec<u8> = db.owner().await.query_one("SELECT pin_hash FROM registrations", &[]).await.unwrap().get(0);
+    let after: Vec<u8> =
+        db.owner().await.query_one("SELECT pin_hash FROM registration_credentials", &[]).await.unwrap().get(0);
     assert_ne!(pin_before, after);
 }
 
@@ -351,7 +353,7 @@ async fn expired_codes_are_refused() {
     let b = book(&s, &desk, number, OperationKind::Verification).await.unwrap();
     db.owner()
         .await
-        .execute("UPDATE registrations SET activation_code_expires_at = now() - interval '1 day'", &[])
+        .execute("UPDATE registration_credentials SET activation_code_expires_at = now() - interval '1 day'", &[])
         .await
         .unwrap();
     let e = portal::activate(&db.db, &desk, activation(&mario().cf, &code_of(&db, &b), &pin_in(&b.letters)))

@@ -191,9 +191,15 @@ async fn every_listed_action_succeeds_and_every_other_is_refused() {
                     let username = (state == State::Attivato).then(|| format!("user{number}"));
                     owner
                         .execute(
-                            "UPDATE registrations SET state = $2, strong = $3, username = $4, activation_code_hash = NULL
-                             WHERE registration_number = $1",
+                            "UPDATE registrations SET state = $2, strong = $3, username = $4 WHERE registration_number = $1",
                             &[&number, &state.as_str(), &strong, &username],
+                        )
+                        .await
+                        .unwrap();
+                    owner
+                        .execute(
+                            "UPDATE registration_credentials SET activation_code_hash = NULL WHERE registration_number = $1",
+                            &[&number],
                         )
                         .await
                         .unwrap();

@@ -1,0 +1,111 @@
+-- The credentials a registration is handed (PIN, activation code) move out of `registrations`
+-- into a narrow table of their own, keyed by registration number.
+--
+-- Why: a postal run stores a new PIN hash for every letter it prints, a thousand registrations
+-- in one statement. On `registrations` (wide rows, ten indexes of which three are trigram GIN,
+-- a statistics trigger over old and new rows) every row of a page was updated at once, more than
+-- the page's free space holds, so most updates were not HOT and rewrote every index: about 42 ms
+-- for a thousand rows, the bound of the whole run. Here a thousand PINs take about 8 ms (one
+-- narrow row each, one index), and `registrations` is left alone.
+--
+-- A registration without a row here holds no PIN and no activation code and has never had a
+-- letter printed (readers LEFT JOIN and take the defaults). The row goes with its registration
+-- (ON DELETE CASCADE): erasure leaves nothing behind.
+
+CREATE TABLE registration_credentials (
+    registration_number        bigint PRIMARY KEY REFERENCES registrations(registration_number) ON DELETE CASCADE,
+    pin_hash                   bytea,                 -- keyed hash of the PIN in force
+    pin_possessed              boolean NOT NULL DEFAULT false,
+    pin_printed_at             timestamptz,           -- last PIN letter of a postal run
+    pin_print_count            integer NOT NULL DEFAULT 0,
+    activation_code_hash       bytea,                 -- keyed hash of the activation code in force
+    activation_code_expires_at timestamptz
+) WITH (fillfactor = 80);  -- room on the page: a reprint or a new code is a HOT update
+
+INSERT INTO registration_credentials (registration_number, pin_hash, pin_possessed, pin_printed_at, pin_print_count,
+                                      activation_code_hash, activation_code_expires_at)
+SELECT registration_number, pin_hash, pin_possessed, pin_printed_at, pin_print_count,
+       activation_code_hash, activation_code_expires_at
+FROM registrations
+WHERE pin_hash IS NOT NULL OR pin_possessed OR pin_printed_at IS NOT NULL OR pin_print_count <> 0
+   OR activation_code_hash IS NOT NULL OR activation_code_expires_at IS NOT NULL;
+
+-- The statistics of registrations (V8) without the printed letters, which are counted below.
+CREATE OR REPLACE FUNCTION stats_registrations_updated() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    INSERT INTO stats_counts AS s (day, event, kind, ente, operator_id, province, municipality, community, state, strong, days, n)
+    SELECT (e.at AT TIME ZONE 'Europe/Rome')::date, e.event, '',
+           CASE WHEN e.by_desk THEN coalesce(op.ente, '') ELSE '' END,
+           CASE WHEN e.by_desk THEN coalesce(op.operator_id, '') ELSE '' END,
+           coalesce(r.res_province, ''), coalesce(r.res_municipality, ''), r.community, r.state,
+           CASE WHEN r.strong THEN 'Y' ELSE 'N' END, 0, sum(e.n)
+    FROM stats_new r
+    JOIN stats_old p ON p.registration_number = r.registration_number
+    CROSS JOIN LATERAL (VALUES
+        ('activated', r.activated_at, true,
+         CASE WHEN r.activated_at IS NOT NULL AND r.activated_at IS DISTINCT FROM p.activated_at THEN 1 ELSE 0 END),
+        ('promoted', r.promoted_at, true,
+         CASE WHEN r.promoted_at IS NOT NULL AND r.promoted_at IS DISTINCT FROM p.promoted_at THEN 1 ELSE 0 END),
+        ('locked', r.locked_at, true,
+         CASE WHEN r.locked_at IS NOT NULL AND p.locked_at IS NULL THEN 1 ELSE 0 END)
+    ) AS e(event, at, by_desk, n)
+    LEFT JOIN operations op ON e.by_desk AND op.registration_number = r.registration_number AND op.status = 'A'
+    WHERE e.n > 0
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+    ON CONFLICT (day, event, kind, ente, operator_id, province, municipality, community, state, strong, days)
+    DO UPDATE SET n = s.n + EXCLUDED.n;
+    RETURN NULL;
+END $$;
+
+ALTER TABLE registrations
+    DROP COLUMN pin_hash,
+    DROP COLUMN pin_possessed,
+    DROP COLUMN pin_printed_at,
+    DROP COLUMN pin_print_count,
+    DROP COLUMN activation_code_hash,
+    DROP COLUMN activation_code_expires_at;
+
+-- 'letter-printed': PIN letters of postal runs (the print count going up), described by the
+-- registration as it is when the letter is printed. A new row counts its prints; an updated
+-- one, what it gained.
+CREATE FUNCTION stats_credentials_changed() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO stats_counts AS s (day, event, kind, ente, operator_id, province, municipality, community, state, strong, days, n)
+        SELECT (k.pin_printed_at AT TIME ZONE 'Europe/Rome')::date, 'letter-printed', '', '', '',
+               coalesce(r.res_province, ''), coalesce(r.res_municipality, ''), r.community, r.state,
+               CASE WHEN r.strong THEN 'Y' ELSE 'N' END, 0, sum(k.pin_print_count)
+        FROM stats_new k JOIN registrations r ON r.registration_number = k.registration_number
+        WHERE k.pin_printed_at IS NOT NULL AND k.pin_print_count > 0
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+        ON CONFLICT (day, event, kind, ente, operator_id, province, municipality, community, state, strong, days)
+        DO UPDATE SET n = s.n + EXCLUDED.n;
+    ELSE
+        INSERT INTO stats_counts AS s (day, event, kind, ente, operator_id, province, municipality, community, state, strong, days, n)
+        SELECT (k.pin_printed_at AT TIME ZONE 'Europe/Rome')::date, 'letter-printed', '', '', '',
+               coalesce(r.res_province, ''), coalesce(r.res_municipality, ''), r.community, r.state,
+               CASE WHEN r.strong THEN 'Y' ELSE 'N' END, 0, sum(k.pin_print_count - p.pin_print_count)
+        FROM stats_new k
+        JOIN stats_old p ON p.registration_number = k.registration_number
+        JOIN registrations r ON r.registration_number = k.registration_number
+        WHERE k.pin_printed_at IS NOT NULL AND k.pin_print_count > p.pin_print_count
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+        ON CONFLICT (day, event, kind, ente, operator_id, province, municipality, community, state, strong, days)
+        DO UPDATE SET n = s.n + EXCLUDED.n;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER stats_credentials_inserted AFTER INSERT ON registration_credentials
+    REFERENCING NEW TABLE AS stats_new FOR EACH STATEMENT EXECUTE FUNCTION stats_credentials_changed();
+CREATE TRIGGER stats_credentials_updated AFTER UPDATE ON registration_credentials
+    REFERENCING OLD TABLE AS stats_old NEW TABLE AS stats_new
+    FOR EACH STATEMENT EXECUTE FUNCTION stats_credentials_changed();
+
+-- Who reads and writes them, as they did on `registrations` (V10, V14): the desk hands PINs
+-- over and regenerates codes, the helpdesk issues new codes, the postal run prints PINs and
+-- opens weak activations, the portal completes with them. An erasure removes the row with its
+-- registration (the database's own cascade, as for operations).
+GRANT SELECT, INSERT, UPDATE ON registration_credentials
+    TO sportello_desk, sportello_helpdesk, sportello_batch, sportello_portal;
