@@ -122,26 +122,324 @@ async fn recover(session: &Session, run: i64, out: &Path, report: &mut Report) -
     Ok(())
 }
 
-/// One line of a batch manifest.
-#[derive(Serialize)]
-struct ManifestRow<'a> {
+/// The columns of a batch manifest (PIN letters, and apart the activation-code letters).
+const MANIFEST_HEADER: [&str; 6] = ["page", "registration_number", "fiscal_code", "recipient", "address", "file"];
+
+/// One line of a batch manifest, its cells neutralised (crate::safe_csv).
+fn manifest_line(
+    w: &mut crate::safe_csv::Writer<Vec<u8>>,
     page: usize,
-    registration_number: i64,
-    fiscal_code: &'a str,
-    recipient: &'a str,
-    address: String,
-    file: &'a str,
+    r: &Registration,
+    address: &[String],
+    file: &str,
+) -> Result<()> {
+    let cells = [
+        page.to_string(),
+        r.registration_number.to_string(),
+        r.fiscal_code.to_string(),
+        address[0].clone(),
+        address[1..].join(", "),
+        file.to_string(),
+    ];
+    w.write_record(&cells).map_err(|e| Error::Internal(format!("manifest: {e}")))
 }
 
-/// The weak activations a batch opens: their registrations, PINs' and codes' hashes, the codes
-/// to email and the code letters to print.
+fn manifest() -> Result<crate::safe_csv::Writer<Vec<u8>>> {
+    let mut w = crate::safe_csv::Writer::from_writer(Vec::new());
+    w.write_headers(MANIFEST_HEADER).map_err(|e| Error::Internal(format!("manifest: {e}")))?;
+    Ok(w)
+}
+
+/// What the database stores for a batch, drawn before its letters are rendered: the PINs'
+/// hashes, and the weak activations it opens (their registrations, PINs' and codes' hashes, the
+/// codes to email once committed).
 #[derive(Default)]
-struct Opened {
-    numbers: Vec<i64>,
+struct Drawn {
     pin_hashes: Vec<Vec<u8>>,
+    opened_numbers: Vec<i64>,
+    opened_pin_hashes: Vec<Vec<u8>>,
     code_hashes: Vec<Vec<u8>>,
     emails: Vec<(Registration, Secret)>,
-    letters: Vec<letters::Letter>,
+    code_letters: usize,
+}
+
+/// The files of one batch: final names (and `.tmp` while uncommitted).
+struct BatchFiles {
+    pdf: PathBuf,
+    manifest: PathBuf,
+    codes_pdf: PathBuf,
+    codes_manifest: PathBuf,
+}
+
+impl BatchFiles {
+    fn new(out: &Path, run: i64, batch: i32) -> BatchFiles {
+        let (pdf, manifest) = names(out, run, batch);
+        let (codes_pdf, codes_manifest) = code_names(out, run, batch);
+        BatchFiles { pdf, manifest, codes_pdf, codes_manifest }
+    }
+
+    fn all(&self) -> [&PathBuf; 4] {
+        [&self.pdf, &self.manifest, &self.codes_pdf, &self.codes_manifest]
+    }
+}
+
+/// Draws the PINs (and codes) of a batch and lays out its letters and manifests, then hands
+/// the secrets' hashes to the database side (`drawn`) and renders and writes the files under
+/// their temporary names, fsynced. Runs on a blocking thread (the layout on every core).
+#[allow(clippy::too_many_arguments)]
+fn draw_and_write(
+    key: &crate::secrets::SecretKey,
+    registrations: Vec<Registration>,
+    in_progress: std::collections::HashMap<i64, OperationKind>,
+    today: chrono::NaiveDate,
+    until: chrono::DateTime<Utc>,
+    files: &BatchFiles,
+    access: Access,
+    drawn: tokio::sync::oneshot::Sender<Drawn>,
+) -> Result<()> {
+    let name = |p: &Path| p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    let (file_name, codes_file_name) = (name(&files.pdf), name(&files.codes_pdf));
+    let mut pages = Vec::with_capacity(registrations.len());
+    let mut d = Drawn { pin_hashes: Vec::with_capacity(registrations.len()), ..Default::default() };
+    let mut pin_manifest = manifest()?;
+    let mut code_manifest = manifest()?;
+    let mut code_letters = Vec::new();
+    for (i, r) in registrations.iter().enumerate() {
+        let pin = secrets::new_pin()?;
+        let pin_hash = key.hash(Purpose::Pin, &r.fiscal_code, &pin);
+        let address = letters::postal_address(r);
+        manifest_line(&mut pin_manifest, i + 1, r, &address, &file_name)?;
+        pages.push(letters::pin_letter(r, &pin, today, true));
+        let in_progress = in_progress.get(&r.registration_number).copied();
+        if transitions::postal_letter(r.state, r.strong, in_progress) == PostalLetter::OpensActivation {
+            let code = secrets::new_code()?;
+            d.opened_numbers.push(r.registration_number);
+            d.opened_pin_hashes.push(pin_hash.clone());
+            d.code_hashes.push(key.hash(Purpose::Activation, &r.fiscal_code, &code));
+            if r.data.contacts.email.is_some() {
+                d.emails.push((r.clone(), code));
+            } else {
+                manifest_line(&mut code_manifest, code_letters.len() + 1, r, &address, &codes_file_name)?;
+                let mut letter = letters::code_letter(CodeKind::Activation, r, &code, until, today);
+                letter.address = Some(address);
+                code_letters.push(letter);
+            }
+        }
+        d.pin_hashes.push(pin_hash);
+    }
+    d.code_letters = code_letters.len();
+    // The database stores the hashes while the letters render; they become durable only when
+    // the batch commits, after these files are on disk.
+    if drawn.send(d).is_err() {
+        return Ok(()); // the run stopped: nothing to write
+    }
+    let done =
+        |w: crate::safe_csv::Writer<Vec<u8>>| w.into_inner().map_err(|e| Error::Internal(format!("manifest: {e}")));
+    write_synced(&tmp(&files.pdf), &letters::render(&pages)?, access)?;
+    write_synced(&tmp(&files.manifest), &done(pin_manifest)?, access)?;
+    if !code_letters.is_empty() {
+        write_synced(&tmp(&files.codes_pdf), &letters::render(&code_letters)?, access)?;
+        write_synced(&tmp(&files.codes_manifest), &done(code_manifest)?, access)?;
+    }
+    let dir = files.pdf.parent().unwrap_or(Path::new("."));
+    sync_dir(dir)
+}
+
+/// A transaction on a connection of its own, so that two batches can be open at once. A
+/// connection dropped with its transaction still open leaves the pool and is closed (the
+/// server rolls the transaction back), never handed to another user mid-transaction.
+struct OpenTx(Option<deadpool_postgres::Object>);
+
+impl OpenTx {
+    async fn begin(session: &Session) -> Result<OpenTx> {
+        let client = session.db.client().await?;
+        client.batch_execute("BEGIN").await?;
+        Ok(OpenTx(Some(client)))
+    }
+
+    fn client(&self) -> &deadpool_postgres::Object {
+        self.0.as_ref().expect("open until committed or dropped")
+    }
+
+    async fn end(mut self, statement: &str) -> Result<deadpool_postgres::Object> {
+        let client = self.0.take().expect("open until committed or dropped");
+        match client.batch_execute(statement).await {
+            Ok(()) => Ok(client),
+            Err(e) => {
+                drop(deadpool_postgres::Object::take(client));
+                Err(e.into())
+            }
+        }
+    }
+}
+
+impl Drop for OpenTx {
+    fn drop(&mut self) {
+        if let Some(client) = self.0.take() {
+            drop(deadpool_postgres::Object::take(client));
+        }
+    }
+}
+
+/// A batch taken from the queue, its secrets stored in its open transaction, its files being
+/// written.
+struct InFlight {
+    tx: OpenTx,
+    batch_no: i32,
+    letters: i64,
+    files: BatchFiles,
+    emails: Vec<(Registration, Secret)>,
+    code_letters: usize,
+    write: tokio::task::JoinHandle<Result<()>>,
+}
+
+impl InFlight {
+    /// Stops an uncommitted batch: its transaction rolls back (its PINs were never stored) and
+    /// its temporary files go once written.
+    async fn abort(self) {
+        let InFlight { tx, files, write, .. } = self;
+        drop(tx);
+        let _ = write.await;
+        for path in files.all() {
+            let _ = std::fs::remove_file(tmp(path));
+        }
+    }
+}
+
+/// What every batch of a run shares.
+struct Ctx<'a> {
+    session: &'a Session,
+    desk: &'a Desk,
+    province: Option<&'a str>,
+    run: i64,
+    out: &'a Path,
+    access: Access,
+    today: chrono::NaiveDate,
+    until: chrono::DateTime<Utc>,
+}
+
+/// Takes up to `room` letters due as batch `batch_no` (none: `None`), draws their secrets,
+/// starts writing their files and stores the secrets' hashes in the batch's open transaction.
+async fn prepare(ctx: &Ctx<'_>, batch_no: i32, room: i64) -> Result<Option<InFlight>> {
+    let tx = OpenTx::begin(ctx.session).await?;
+    let numbers = postal::take(tx.client(), ctx.province, room).await?;
+    if numbers.is_empty() {
+        drop(tx.end("ROLLBACK").await?);
+        return Ok(None);
+    }
+    let (in_progress, registrations) =
+        tokio::try_join!(postal::in_progress(tx.client(), &numbers), registrations::get_many(tx.client(), &numbers))?;
+    let in_progress: std::collections::HashMap<i64, OperationKind> =
+        in_progress.into_iter().filter_map(|(n, k)| OperationKind::parse(&k).map(|k| (n, k))).collect();
+    let (drawn_tx, drawn_rx) = tokio::sync::oneshot::channel();
+    let write = {
+        let (key, files, access) = (ctx.desk.key.clone(), BatchFiles::new(ctx.out, ctx.run, batch_no), ctx.access);
+        let (today, until) = (ctx.today, ctx.until);
+        tokio::task::spawn_blocking(move || {
+            draw_and_write(&key, registrations, in_progress, today, until, &files, access, drawn_tx)
+        })
+    };
+    let mut batch = InFlight {
+        tx,
+        batch_no,
+        letters: numbers.len() as i64,
+        files: BatchFiles::new(ctx.out, ctx.run, batch_no),
+        emails: Vec::new(),
+        code_letters: 0,
+        write,
+    };
+    let Ok(drawn) = drawn_rx.await else {
+        // Drawing failed: the writer's own error says why.
+        let e = match (&mut batch.write).await {
+            Ok(Err(e)) => e,
+            Ok(Ok(())) => Error::Internal("the letters of a batch were not drawn".into()),
+            Err(e) => Error::Internal(format!("drawing the letters failed: {e}")),
+        };
+        batch.abort().await;
+        return Err(e);
+    };
+    let stored = async {
+        let c = batch.tx.client();
+        postal::store_printed(c, &numbers, &drawn.pin_hashes).await?;
+        if !drawn.opened_numbers.is_empty() {
+            let (ente, operator) = (&ctx.session.operator.ente, &ctx.session.operator.id);
+            postal::open_activations(
+                c,
+                &drawn.opened_numbers,
+                &drawn.opened_pin_hashes,
+                &drawn.code_hashes,
+                ctx.until,
+                ente,
+                operator,
+            )
+            .await?;
+        }
+        Ok::<(), Error>(())
+    }
+    .await;
+    if let Err(e) = stored {
+        batch.abort().await;
+        return Err(e);
+    }
+    batch.emails = drawn.emails;
+    batch.code_letters = drawn.code_letters;
+    Ok(Some(batch))
+}
+
+/// Finishes a batch: once its files are on disk, records it and its checkpoint and commits,
+/// then gives the files their names and emails the codes it stored.
+async fn finish(ctx: &Ctx<'_>, batch: InFlight, report: &mut Report) -> Result<()> {
+    let InFlight { tx, batch_no, letters: n, files, emails, code_letters, write } = batch;
+    let written = write.await.map_err(|e| Error::Internal(format!("rendering the letters failed: {e}")));
+    if let Err(e) = written.and_then(|r| r) {
+        drop(tx);
+        for path in files.all() {
+            let _ = std::fs::remove_file(tmp(path));
+        }
+        return Err(e);
+    }
+    let (pdf_name, manifest_name) = (files.pdf.display().to_string(), files.manifest.display().to_string());
+    let (codes_pdf_name, codes_manifest_name) =
+        (files.codes_pdf.display().to_string(), files.codes_manifest.display().to_string());
+    let codes = (code_letters > 0).then_some((codes_pdf_name.as_str(), codes_manifest_name.as_str()));
+    postal::insert_batch(
+        tx.client(),
+        ctx.run,
+        batch_no,
+        &pdf_name,
+        &manifest_name,
+        n as i32,
+        codes,
+        code_letters as i32,
+    )
+    .await?;
+    let counts = json!({ "letters": n, "batches": 1, "code_letters": code_letters, "codes_to_email": emails.len() });
+    super::checkpoint(tx.client(), ctx.run, batch_no as i64, n, n, &[], &counts).await?;
+    let client = tx.end("COMMIT").await?;
+    let mut paths = vec![&files.pdf, &files.manifest];
+    if code_letters > 0 {
+        paths.extend([&files.codes_pdf, &files.codes_manifest]);
+    }
+    for path in paths {
+        std::fs::rename(tmp(path), path).map_err(Error::io(format!("cannot rename {}", path.display())))?;
+    }
+    postal::mark_published(&client, ctx.run, batch_no).await?;
+    report.batches += 1;
+    report.letters += n as u64;
+    report.files.push(files.pdf.clone());
+    if code_letters > 0 {
+        report.codes_printed += code_letters as u64;
+        report.files.push(files.codes_pdf.clone());
+    }
+    // The codes of the citizens with an email, now that they are stored.
+    for (r, code) in emails {
+        if email_code(ctx.session, ctx.desk, &client, &r, &code, ctx.until).await? {
+            report.codes_emailed += 1;
+        } else {
+            report.codes_email_failed += 1;
+        }
+    }
+    Ok(())
 }
 
 /// Emails an activation code stored by a committed batch; records it (never the code). False
@@ -200,165 +498,72 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
     let mut report = Report { run_id: run.id, resumed: run.resumed, ..Default::default() };
     recover(session, run.id, &out, &mut report).await?;
 
-    let mut client = session.db.client().await?;
+    let client = session.db.client().await?;
     let (mut printed, mut batch_no) = postal::progress(&client, run.id).await?;
     let due = postal::due(&client, province.as_deref()).await?;
     let total = opts.limit.map(|l| (l - printed).max(0).min(due)).unwrap_or(due) + printed;
     progress.start("PIN letters", Some(total as u64), printed as u64);
-    let today = Utc::now().date_naive();
-    let until = desk.expiry();
+    let ctx = Ctx {
+        session,
+        desk,
+        province: province.as_deref(),
+        run: run.id,
+        out: &out,
+        access,
+        today: Utc::now().date_naive(),
+        until: desk.expiry(),
+    };
 
+    // Two batches in flight: while one renders, is written and commits, the next is taken and
+    // its secrets drawn and stored, in a transaction of its own. They commit in order (a batch
+    // is finished only after the one before it), so what is committed is always a run's first
+    // batches; the queue rows of the batch in flight are locked, and the next one skips them.
+    let mut pending: Option<InFlight> = None;
+    let mut taken = printed;
+    let mut exhausted = false;
     loop {
-        let room = opts.limit.map(|l| l - printed).unwrap_or(i64::MAX).min(opts.batch_size as i64);
-        if room <= 0 {
+        let room = opts.limit.map(|l| l - taken).unwrap_or(i64::MAX).min(opts.batch_size as i64);
+        let start = !exhausted && room > 0;
+        let current = pending.take();
+        if current.is_none() && !start {
             break;
         }
-        let tx = client.transaction().await?;
-        let numbers = postal::take(&tx, province.as_deref(), room).await?;
-        if numbers.is_empty() {
-            break;
-        }
-        batch_no += 1;
-        let (pdf_path, manifest_path) = names(&out, run.id, batch_no);
-        let (codes_pdf_path, codes_manifest_path) = code_names(&out, run.id, batch_no);
-        let mut pages = Vec::with_capacity(numbers.len());
-        let mut hashes: Vec<Vec<u8>> = Vec::with_capacity(numbers.len());
-        let mut manifest = crate::safe_csv::Writer::from_writer(Vec::new());
-        let file_name = pdf_path.file_name().unwrap_or_default().to_string_lossy().into_owned();
-        let codes_file_name = codes_pdf_path.file_name().unwrap_or_default().to_string_lossy().into_owned();
-        let mut opened = Opened::default();
-        let mut code_manifest = csv::Writer::from_writer(Vec::new());
-        let in_progress: std::collections::HashMap<i64, OperationKind> = postal::in_progress(&tx, &numbers)
-            .await?
-            .into_iter()
-            .filter_map(|(n, k)| OperationKind::parse(&k).map(|k| (n, k)))
-            .collect();
-        for (i, r) in registrations::get_many(&tx, &numbers).await?.iter().enumerate() {
-            let pin = secrets::new_pin()?;
-            let pin_hash = desk.key.hash(Purpose::Pin, &r.fiscal_code, &pin);
-            let address = letters::postal_address(r);
-            manifest
-                .serialize(ManifestRow {
-                    page: i + 1,
-                    registration_number: r.registration_number,
-                    fiscal_code: &r.fiscal_code,
-                    recipient: &address[0],
-                    address: address[1..].join(", "),
-                    file: &file_name,
-                })
-                .map_err(|e| Error::Internal(format!("manifest: {e}")))?;
-            pages.push(letters::pin_letter(r, &pin, today, true));
-            let in_progress = in_progress.get(&r.registration_number).copied();
-            if transitions::postal_letter(r.state, r.strong, in_progress) == PostalLetter::OpensActivation {
-                let code = secrets::new_code()?;
-                opened.numbers.push(r.registration_number);
-                opened.pin_hashes.push(pin_hash.clone());
-                opened.code_hashes.push(desk.key.hash(Purpose::Activation, &r.fiscal_code, &code));
-                if r.data.contacts.email.is_some() {
-                    opened.emails.push((r.clone(), code));
-                } else {
-                    code_manifest
-                        .serialize(ManifestRow {
-                            page: opened.letters.len() + 1,
-                            registration_number: r.registration_number,
-                            fiscal_code: &r.fiscal_code,
-                            recipient: &address[0],
-                            address: address[1..].join(", "),
-                            file: &codes_file_name,
-                        })
-                        .map_err(|e| Error::Internal(format!("manifest: {e}")))?;
-                    let mut letter = letters::code_letter(CodeKind::Activation, r, &code, until, today);
-                    letter.address = Some(address);
-                    opened.letters.push(letter);
+        let (finished, next) = tokio::join!(
+            async {
+                match current {
+                    Some(batch) => {
+                        let n = batch.letters;
+                        finish(&ctx, batch, &mut report).await.map(|()| n)
+                    }
+                    None => Ok(0),
                 }
+            },
+            async { if start { prepare(&ctx, batch_no + 1, room).await } else { Ok(None) } }
+        );
+        match (finished, next) {
+            (Ok(n), Ok(next)) => {
+                if n > 0 {
+                    printed += n;
+                    progress.advance(printed as u64);
+                }
+                match &next {
+                    Some(batch) => {
+                        batch_no = batch.batch_no;
+                        taken += batch.letters;
+                    }
+                    None => exhausted = true,
+                }
+                pending = next;
             }
-            hashes.push(pin_hash);
-        }
-        // The letters render (on every core) and are written while the database stores the
-        // PINs' hashes; the hashes become durable only at the commit below, after the files are
-        // on disk. The activation codes without an email go in a file of their own.
-        let manifest = manifest.into_inner().map_err(|e| Error::Internal(format!("manifest: {e}")))?;
-        let code_manifest = code_manifest.into_inner().map_err(|e| Error::Internal(format!("manifest: {e}")))?;
-        let code_letters = std::mem::take(&mut opened.letters);
-        let codes_printed = code_letters.len();
-        let (pdf_tmp, manifest_tmp, dir) = (tmp(&pdf_path), tmp(&manifest_path), out.clone());
-        let (codes_pdf_tmp, codes_manifest_tmp) = (tmp(&codes_pdf_path), tmp(&codes_manifest_path));
-        let write = tokio::task::spawn_blocking(move || -> Result<()> {
-            write_synced(&pdf_tmp, &letters::render(&pages)?, access)?;
-            write_synced(&manifest_tmp, &manifest, access)?;
-            if !code_letters.is_empty() {
-                write_synced(&codes_pdf_tmp, &letters::render(&code_letters)?, access)?;
-                write_synced(&codes_manifest_tmp, &code_manifest, access)?;
+            (Err(e), Ok(Some(next))) => {
+                next.abort().await;
+                return Err(e);
             }
-            sync_dir(&dir)
-        });
-        let store = async {
-            postal::store_printed(&tx, &numbers, &hashes).await?;
-            if !opened.numbers.is_empty() {
-                let (ente, operator) = (&session.operator.ente, &session.operator.id);
-                postal::open_activations(
-                    &tx,
-                    &opened.numbers,
-                    &opened.pin_hashes,
-                    &opened.code_hashes,
-                    until,
-                    ente,
-                    operator,
-                )
-                .await?;
-            }
-            Ok::<(), Error>(())
-        };
-        let (written, stored) = tokio::join!(write, store);
-        stored?;
-        written.map_err(|e| Error::Internal(format!("rendering the letters failed: {e}")))??;
-        let (pdf_name, manifest_name) = (pdf_path.display().to_string(), manifest_path.display().to_string());
-        let (codes_pdf_name, codes_manifest_name) =
-            (codes_pdf_path.display().to_string(), codes_manifest_path.display().to_string());
-        let codes = (codes_printed > 0).then_some((codes_pdf_name.as_str(), codes_manifest_name.as_str()));
-        postal::insert_batch(
-            &tx,
-            run.id,
-            batch_no,
-            &pdf_name,
-            &manifest_name,
-            numbers.len() as i32,
-            codes,
-            codes_printed as i32,
-        )
-        .await?;
-        let n = numbers.len() as i64;
-        let counts = json!({ "letters": n, "batches": 1, "code_letters": codes_printed,
-                             "codes_to_email": opened.emails.len() });
-        super::checkpoint(&tx, run.id, batch_no as i64, n, n, &[], &counts).await?;
-        tx.commit().await?;
-        let mut paths = vec![&pdf_path, &manifest_path];
-        if codes_printed > 0 {
-            paths.extend([&codes_pdf_path, &codes_manifest_path]);
+            (Err(e), _) | (Ok(_), Err(e)) => return Err(e),
         }
-        for path in paths {
-            std::fs::rename(tmp(path), path).map_err(Error::io(format!("cannot rename {}", path.display())))?;
-        }
-        postal::mark_published(&client, run.id, batch_no).await?;
-        printed += n;
-        report.batches += 1;
-        report.letters += n as u64;
-        report.files.push(pdf_path);
-        if codes_printed > 0 {
-            report.codes_printed += codes_printed as u64;
-            report.files.push(codes_pdf_path);
-        }
-        // The codes of the citizens with an email, now that they are stored.
-        for (r, code) in std::mem::take(&mut opened.emails) {
-            if email_code(session, desk, &client, &r, &code, until).await? {
-                report.codes_emailed += 1;
-            } else {
-                report.codes_email_failed += 1;
-            }
-        }
-        progress.advance(printed as u64);
     }
 
+    let mut client = client;
     let tx = client.transaction().await?;
     super::finish(&tx, run.id).await?;
     let record = super::run_record(&tx, run.id).await?;
