@@ -47,6 +47,8 @@ fn main() {
                     [git(&["rev-parse", "--git-path", "HEAD"]), git(&["rev-parse", "--git-path", "packed-refs"])]
                         .into_iter()
                         .flatten()
+                        // A missing file would make every build stale (packed-refs before a gc).
+                        .filter(|path| PathBuf::from(path).exists())
                 {
                     println!("cargo:rerun-if-changed={path}");
                 }
