@@ -21,21 +21,31 @@ pub async fn due(c: &impl GenericClient, province: Option<&str>) -> Result<i64> 
         .get(0))
 }
 
-/// Takes up to `limit` letters due, locked for this transaction (parallel runs skip them).
+/// Takes up to `limit` letters due out of the queue, in province and number order. The rows go
+/// in one pass (locked, skipping those another transaction holds, and deleted): they are back
+/// if this transaction does not commit.
 pub async fn take(c: &impl GenericClient, province: Option<&str>, limit: i64) -> Result<Vec<i64>> {
-    Ok(c.query(
-        "SELECT registration_number FROM pin_letter_queue
-         WHERE ($1::text IS NULL OR res_province = $1)
-         ORDER BY res_province, registration_number LIMIT $2 FOR UPDATE SKIP LOCKED",
-        &[&province, &limit],
-    )
-    .await?
-    .iter()
-    .map(|r| r.get(0))
-    .collect())
+    let mut taken: Vec<(bool, Option<String>, i64)> = c
+        .query(
+            "DELETE FROM pin_letter_queue WHERE registration_number IN (
+                 SELECT registration_number FROM pin_letter_queue
+                 WHERE ($1::text IS NULL OR res_province = $1)
+                 ORDER BY res_province, registration_number LIMIT $2 FOR UPDATE SKIP LOCKED)
+             RETURNING res_province, registration_number",
+            &[&province, &limit],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            let province: Option<String> = r.get(0);
+            (province.is_none(), province, r.get(1))
+        })
+        .collect();
+    taken.sort_unstable(); // as the queue's index: by province (none last), then number
+    Ok(taken.into_iter().map(|(_, _, n)| n).collect())
 }
 
-/// Stores the printed PINs' hashes and takes their letters out of the queue. The PIN also
+/// Stores the printed PINs' hashes (their letters were [`take`]n out of the queue). The PIN also
 /// becomes the one of the operation in progress, if it is completed with a PIN. The hashes go to
 /// the narrow `registration_credentials` (V15): `registrations`, wide and indexed for the
 /// search, is not rewritten by a postal run.
@@ -57,7 +67,6 @@ pub async fn store_printed(c: &impl GenericClient, numbers: &[i64], pin_hashes: 
         &[&numbers, &pin_hashes],
     )
     .await?;
-    c.execute("DELETE FROM pin_letter_queue WHERE registration_number = ANY($1)", &[&numbers]).await?;
     Ok(())
 }
 
