@@ -281,15 +281,14 @@ impl Drop for OpenTx {
     }
 }
 
-/// A batch taken from the queue, its secrets stored in its open transaction, its files being
-/// written.
+/// A batch taken from the queue in its open transaction, its secrets drawn (to be stored), its
+/// files being written.
 struct InFlight {
     tx: OpenTx,
     batch_no: i32,
-    letters: i64,
+    numbers: Vec<i64>,
+    drawn: Drawn,
     files: BatchFiles,
-    emails: Vec<(Registration, Secret)>,
-    code_letters: usize,
     write: tokio::task::JoinHandle<Result<()>>,
 }
 
@@ -318,8 +317,8 @@ struct Ctx<'a> {
     until: chrono::DateTime<Utc>,
 }
 
-/// Takes up to `room` letters due as batch `batch_no` (none: `None`), draws their secrets,
-/// starts writing their files and stores the secrets' hashes in the batch's open transaction.
+/// Takes up to `room` letters due as batch `batch_no` (none: `None`), draws their secrets and
+/// starts writing their files.
 async fn prepare(ctx: &Ctx<'_>, batch_no: i32, room: i64) -> Result<Option<InFlight>> {
     let tx = OpenTx::begin(ctx.session).await?;
     let numbers = postal::take(tx.client(), ctx.province, room).await?;
@@ -342,10 +341,9 @@ async fn prepare(ctx: &Ctx<'_>, batch_no: i32, room: i64) -> Result<Option<InFli
     let mut batch = InFlight {
         tx,
         batch_no,
-        letters: numbers.len() as i64,
+        numbers,
+        drawn: Drawn::default(),
         files: BatchFiles::new(ctx.out, ctx.run, batch_no),
-        emails: Vec::new(),
-        code_letters: 0,
         write,
     };
     let Ok(drawn) = drawn_rx.await else {
@@ -358,8 +356,19 @@ async fn prepare(ctx: &Ctx<'_>, batch_no: i32, room: i64) -> Result<Option<InFli
         batch.abort().await;
         return Err(e);
     };
-    let stored = async {
-        let c = batch.tx.client();
+    batch.drawn = drawn;
+    Ok(Some(batch))
+}
+
+/// Finishes a batch: stores its secrets' hashes while its files are written; once they are on
+/// disk, records it and its checkpoint and commits, then gives the files their names and emails
+/// the codes it stored. Batches are finished one after the other: the statistics rows that
+/// every batch adds to are never waited for.
+async fn finish(ctx: &Ctx<'_>, batch: InFlight, report: &mut Report) -> Result<()> {
+    let InFlight { tx, batch_no, numbers, drawn, files, write } = batch;
+    let n = numbers.len() as i64;
+    let store = async {
+        let c = tx.client();
         postal::store_printed(c, &numbers, &drawn.pin_hashes).await?;
         if !drawn.opened_numbers.is_empty() {
             let (ente, operator) = (&ctx.session.operator.ente, &ctx.session.operator.id);
@@ -375,29 +384,19 @@ async fn prepare(ctx: &Ctx<'_>, batch_no: i32, room: i64) -> Result<Option<InFli
             .await?;
         }
         Ok::<(), Error>(())
-    }
-    .await;
-    if let Err(e) = stored {
-        batch.abort().await;
-        return Err(e);
-    }
-    batch.emails = drawn.emails;
-    batch.code_letters = drawn.code_letters;
-    Ok(Some(batch))
-}
-
-/// Finishes a batch: once its files are on disk, records it and its checkpoint and commits,
-/// then gives the files their names and emails the codes it stored.
-async fn finish(ctx: &Ctx<'_>, batch: InFlight, report: &mut Report) -> Result<()> {
-    let InFlight { tx, batch_no, letters: n, files, emails, code_letters, write } = batch;
-    let written = write.await.map_err(|e| Error::Internal(format!("rendering the letters failed: {e}")));
-    if let Err(e) = written.and_then(|r| r) {
+    };
+    let write = async {
+        write.await.map_err(|e| Error::Internal(format!("rendering the letters failed: {e}"))).and_then(|r| r)
+    };
+    let (stored, written) = tokio::join!(store, write);
+    if let Err(e) = written.and(stored) {
         drop(tx);
         for path in files.all() {
             let _ = std::fs::remove_file(tmp(path));
         }
         return Err(e);
     }
+    let (emails, code_letters) = (drawn.emails, drawn.code_letters);
     let (pdf_name, manifest_name) = (files.pdf.display().to_string(), files.manifest.display().to_string());
     let (codes_pdf_name, codes_manifest_name) =
         (files.codes_pdf.display().to_string(), files.codes_manifest.display().to_string());
@@ -514,10 +513,11 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
         until: desk.expiry(),
     };
 
-    // Two batches in flight: while one renders, is written and commits, the next is taken and
-    // its secrets drawn and stored, in a transaction of its own. They commit in order (a batch
-    // is finished only after the one before it), so what is committed is always a run's first
-    // batches; the queue rows of the batch in flight are locked, and the next one skips them.
+    // Two batches in flight: while one renders, is written, stores its secrets' hashes and
+    // commits, the next is taken and its secrets drawn, in a transaction of its own. They commit
+    // in order (a batch is finished only after the one before it), so what is committed is
+    // always a run's first batches; the queue rows of the batch in flight are locked, and the
+    // next one skips them.
     let mut pending: Option<InFlight> = None;
     let mut taken = printed;
     let mut exhausted = false;
@@ -532,7 +532,7 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
             async {
                 match current {
                     Some(batch) => {
-                        let n = batch.letters;
+                        let n = batch.numbers.len() as i64;
                         finish(&ctx, batch, &mut report).await.map(|()| n)
                     }
                     None => Ok(0),
@@ -549,7 +549,7 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
                 match &next {
                     Some(batch) => {
                         batch_no = batch.batch_no;
-                        taken += batch.letters;
+                        taken += batch.numbers.len() as i64;
                     }
                     None => exhausted = true,
                 }
