@@ -51,11 +51,9 @@ impl DeskSettings {
     pub fn from_env(home: &std::path::Path, location: &Location) -> crate::Result<DeskSettings> {
         let number = |name: &str, default: i64| -> crate::Result<i64> {
             match crate::config_file::var(name) {
-                Some(v) if !v.trim().is_empty() => {
-                    v.trim().parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-                        crate::Error::Invalid(format!("{name} must be a positive whole number, got '{v}'"))
-                    })
-                }
+                Some(v) if !v.trim().is_empty() => v.trim().parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    crate::Error::Invalid(crate::msg!("setting-positive-number", name = name, value = v.as_str()))
+                }),
                 _ => Ok(default),
             }
         };

@@ -34,9 +34,7 @@ pub struct NewOperator {
 pub fn check_id(id: &str) -> Result<String> {
     let id = text::operator_id(id).map_err(Error::Invalid)?;
     if id.starts_with(['.', '-']) || id.starts_with("pg_") || id.starts_with("sportello_") {
-        return Err(Error::Invalid(format!(
-            "operator id '{id}' must not start with '.', '-', pg_ or sportello_ (reserved role names)"
-        )));
+        return Err(Error::Invalid(crate::msg!("operator-id-reserved", id = &id)));
     }
     Ok(id)
 }
@@ -44,12 +42,12 @@ pub fn check_id(id: &str) -> Result<String> {
 fn check_new(new: &NewOperator) -> Result<String> {
     let id = check_id(&new.id)?;
     if new.full_name.trim().is_empty() || new.ente.trim().is_empty() {
-        return Err(Error::Invalid("--name and --ente must not be empty".into()));
+        return Err(Error::Invalid(crate::msg!("operator-name-ente-empty")));
     }
     text::check("name", new.full_name.trim()).map_err(Error::Invalid)?;
     text::check("ente", new.ente.trim()).map_err(Error::Invalid)?;
     if new.provinces.is_empty() && new.municipalities.is_empty() {
-        return Err(Error::Invalid("give the operator's competence: --province and/or --municipality".into()));
+        return Err(Error::Invalid(crate::msg!("operator-competence-missing")));
     }
     Ok(id)
 }
@@ -93,9 +91,9 @@ pub async fn bootstrap(admin: impl Into<store::ConnectConfig>, new: NewOperator)
         roles: &roles,
     };
     repo::bootstrap(&tx, &row).await.map_err(|e| match e {
-        Error::Database { code: Some(c), message } if c == "42883" => Error::Refused(format!(
-            "only the schema owner adds the first administrator (through the owner's connection, as `db migrate`): {message}"
-        )),
+        Error::Database { code: Some(c), message } if c == "42883" => {
+            Error::Refused(crate::msg!("bootstrap-owner-only", detail = &message))
+        }
         other => other,
     })?;
     let origin = origin();
@@ -110,7 +108,7 @@ pub async fn bootstrap(admin: impl Into<store::ConnectConfig>, new: NewOperator)
     )
     .await?;
     tx.commit().await?;
-    repo::get(&client, id).await?.ok_or_else(|| Error::database(format!("operator {id} vanished after insert")))
+    repo::get(&client, id).await?.ok_or_else(|| Error::database(crate::msg!("operator-vanished", id = id)))
 }
 
 /// The first administrator, where `location` is. On the embedded default the cluster's owner
@@ -121,13 +119,10 @@ pub async fn bootstrap_at(location: &Location, mut new: NewOperator) -> Result<O
         if new.id.trim().is_empty() {
             new.id = me.clone();
         } else if new.id.trim() != me {
-            return Err(Error::Invalid(format!(
-                "on the embedded database the first administrator is the cluster's owner, the OS user '{me}' running this (who logs in as such): give no id, or '{me}', not '{}'",
-                new.id.trim()
-            )));
+            return Err(Error::Invalid(crate::msg!("bootstrap-embedded-owner", me = &me, id = new.id.trim())));
         }
     } else if new.id.trim().is_empty() {
-        return Err(Error::Invalid("give the first administrator's id (their login on the server)".into()));
+        return Err(Error::Invalid(crate::msg!("bootstrap-id-missing")));
     }
     let admin = location.admin_config().await?;
     if let Location::Embedded(_) = location {
@@ -154,13 +149,13 @@ pub async fn add(session: &Session, new: NewOperator) -> Result<Operator> {
         roles: &roles,
     };
     repo::add(&tx, &row).await.map_err(|e| {
-        if e.is_unique_violation() { Error::Refused(format!("operator '{id}' exists already")) } else { e }
+        if e.is_unique_violation() { Error::Refused(crate::msg!("operator-exists", id = id)) } else { e }
     })?;
     let details = json!({ "ente": row.ente, "fse": new.fse, "provinces": provinces,
                           "municipalities": municipalities, "roles": roles });
     session.record(&tx, Entry::new(AuditEvent::OperatorAdd, Target::Operator(id.to_string())).details(details)).await?;
     tx.commit().await?;
-    repo::get(&client, id).await?.ok_or_else(|| Error::database(format!("operator {id} vanished after insert")))
+    repo::get(&client, id).await?.ok_or_else(|| Error::database(crate::msg!("operator-vanished", id = id)))
 }
 
 /// A change an administrator makes to an operator.
@@ -185,12 +180,12 @@ pub async fn change(session: &Session, id: &str, change: Change) -> Result<Opera
     let mut client = session.db.client().await?;
     let tx = client.transaction().await?;
     if !repo::exists(&tx, id).await? {
-        return Err(Error::NotFound(format!("unknown operator '{id}'")));
+        return Err(Error::NotFound(crate::msg!("operator-unknown", id = id)));
     }
     if let Change::Grant(roles) | Change::Revoke(roles) = &change
         && roles.is_empty()
     {
-        return Err(Error::Invalid("give at least one --role".into()));
+        return Err(Error::Invalid(crate::msg!("operator-role-missing")));
     }
     let (event, details) = match &change {
         Change::Grant(roles) => {
@@ -203,7 +198,7 @@ pub async fn change(session: &Session, id: &str, change: Change) -> Result<Opera
         }
         Change::Competence { provinces, municipalities } => {
             if provinces.is_empty() && municipalities.is_empty() {
-                return Err(Error::Invalid("give the new competence: --province and/or --municipality".into()));
+                return Err(Error::Invalid(crate::msg!("operator-new-competence-missing")));
             }
             let (ps, ms) = resolve(&tx, provinces, municipalities).await?;
             repo::set_competence(&tx, id, &ps, &ms).await?;
@@ -220,7 +215,7 @@ pub async fn change(session: &Session, id: &str, change: Change) -> Result<Opera
     };
     session.record(&tx, Entry::new(event, Target::Operator(id.to_string())).details(details)).await?;
     tx.commit().await?;
-    repo::get(&client, id).await?.ok_or_else(|| Error::NotFound(format!("unknown operator '{id}'")))
+    repo::get(&client, id).await?.ok_or_else(|| Error::NotFound(crate::msg!("operator-unknown", id = id)))
 }
 
 pub async fn list(session: &Session) -> Result<Vec<Operator>> {
@@ -233,7 +228,7 @@ pub async fn list(session: &Session) -> Result<Vec<Operator>> {
 pub async fn show(session: &Session, id: &str) -> Result<Operator> {
     let id = &text::operator_id(id).map_err(Error::Invalid)?;
     let client = session.db.client().await?;
-    let op = repo::get(&client, id).await?.ok_or_else(|| Error::NotFound(format!("unknown operator '{id}'")))?;
+    let op = repo::get(&client, id).await?.ok_or_else(|| Error::NotFound(crate::msg!("operator-unknown", id = id)))?;
     session.record(&client, Entry::new(AuditEvent::OperatorView, Target::Operator(id.to_string())).count(1)).await?;
     Ok(op)
 }

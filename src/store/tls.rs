@@ -59,9 +59,9 @@ impl FromStr for SslMode {
             "verify-full" => SslMode::VerifyFull,
             // libpq's `allow` tries clear text first: not offered.
             other => {
-                return Err(Error::Invalid(format!(
+                return Err(Error::Invalid(crate::i18n::Message::verbatim(format!(
                     "sslmode '{other}' is not one of disable, prefer, require, verify-ca, verify-full"
-                )));
+                ))));
             }
         })
     }
@@ -155,7 +155,7 @@ impl std::ops::DerefMut for ConnectConfig {
 const TLS_KEYS: [&str; 4] = ["sslmode", "sslrootcert", "sslcert", "sslkey"];
 
 fn invalid(e: impl std::fmt::Display) -> Error {
-    Error::Invalid(format!("invalid database URL: {e}"))
+    Error::Invalid(crate::i18n::Message::verbatim(format!("invalid database URL: {e}")))
 }
 
 /// `%XX` decoding of a URL query component (`+` stays a plus, as libpq reads it).
@@ -274,7 +274,11 @@ impl ConnectConfig {
                 Some((_, m)) => Some(m.parse::<SslMode>().map_err(invalid)?),
                 None => env("PGSSLMODE")
                     .filter(|m| !m.is_empty())
-                    .map(|m| m.parse::<SslMode>().map_err(|e| Error::Invalid(format!("invalid PGSSLMODE: {e}"))))
+                    .map(|m| {
+                        m.parse::<SslMode>().map_err(|e| {
+                            Error::Invalid(crate::i18n::Message::verbatim(format!("invalid PGSSLMODE: {e}")))
+                        })
+                    })
                     .transpose()?,
             },
             root_cert: setting("sslrootcert", "PGSSLROOTCERT").map(PathBuf::from),
@@ -364,17 +368,21 @@ impl ConnectConfig {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
-            .map_err(|e| Error::Unavailable(format!("TLS set-up failed: {e}")))?;
+            .map_err(|e| Error::Unavailable(crate::i18n::Message::verbatim(format!("TLS set-up failed: {e}"))))?;
         let verifier: Arc<dyn ServerCertVerifier> = match plan.verify {
             _ if clear => Arc::new(NoCheck(provider.clone())),
             Verify::None => Arc::new(NoCheck(provider.clone())),
             Verify::Ca | Verify::Full => {
                 let path = self.root_cert_path()?;
                 let roots = Arc::new(read_roots(&path)?);
-                let webpki =
-                    WebPkiServerVerifier::builder_with_provider(roots.clone(), provider.clone()).build().map_err(
-                        |e| Error::Unavailable(format!("cannot use the root certificates {}: {e}", path.display())),
-                    )?;
+                let webpki = WebPkiServerVerifier::builder_with_provider(roots.clone(), provider.clone())
+                    .build()
+                    .map_err(|e| {
+                        Error::Unavailable(crate::i18n::Message::verbatim(format!(
+                            "cannot use the root certificates {}: {e}",
+                            path.display()
+                        )))
+                    })?;
                 if plan.verify == Verify::Full {
                     webpki
                 } else {
@@ -388,14 +396,18 @@ impl ConnectConfig {
             Some((cert, key)) => {
                 let chain = read_certs(&cert)?;
                 check_key_permissions(&key)?;
-                let key_der = PrivateKeyDer::from_pem_file(&key)
-                    .map_err(|e| Error::Unavailable(format!("cannot read the client key {}: {e}", key.display())))?;
+                let key_der = PrivateKeyDer::from_pem_file(&key).map_err(|e| {
+                    Error::Unavailable(crate::i18n::Message::verbatim(format!(
+                        "cannot read the client key {}: {e}",
+                        key.display()
+                    )))
+                })?;
                 builder.with_client_auth_cert(chain, key_der).map_err(|e| {
-                    Error::Unavailable(format!(
+                    Error::Unavailable(crate::i18n::Message::verbatim(format!(
                         "the client certificate {} and key {} cannot be used: {e}",
                         cert.display(),
                         key.display()
-                    ))
+                    )))
                 })?
             }
             None => builder.with_no_client_auth(),
@@ -410,11 +422,11 @@ impl ConnectConfig {
         let default = postgresql_dir().map(|d| d.join("root.crt"));
         match default {
             Some(p) if p.exists() => Ok(p),
-            _ => Err(Error::Invalid(format!(
+            _ => Err(Error::Invalid(crate::i18n::Message::verbatim(format!(
                 "sslmode={} needs the CA that signed the server's certificate: give sslrootcert (or PGSSLROOTCERT){}",
                 self.mode(),
                 default.map(|p| format!(", or put it in {}", p.display())).unwrap_or_default()
-            ))),
+            )))),
         }
     }
 
@@ -433,7 +445,10 @@ impl ConnectConfig {
             (Some(k), _) => k.clone(),
             (None, Some(d)) => d.join("postgresql.key"),
             (None, None) => {
-                return Err(Error::Invalid(format!("sslcert {} is given without sslkey", cert.display())));
+                return Err(Error::Invalid(crate::i18n::Message::verbatim(format!(
+                    "sslcert {} is given without sslkey",
+                    cert.display()
+                ))));
             }
         };
         Ok(Some((cert, key)))
@@ -541,11 +556,9 @@ impl ConnectConfig {
     pub async fn connect(&self) -> Result<tokio_postgres::Client> {
         let plan = self.plan()?;
         let tls = self.connector(&plan)?;
-        let (client, connection) = self
-            .pg_config(&plan)
-            .connect(tls)
-            .await
-            .map_err(|e| Error::Unavailable(format!("{} ({})", self.explain(&e), self.describe())))?;
+        let (client, connection) = self.pg_config(&plan).connect(tls).await.map_err(|e| {
+            Error::Unavailable(crate::i18n::Message::verbatim(format!("{} ({})", self.explain(&e), self.describe())))
+        })?;
         tokio::spawn(async move {
             let _ = connection.await;
         });
@@ -573,9 +586,17 @@ fn postgresql_dir() -> Option<PathBuf> {
 fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
     let certs = CertificateDer::pem_file_iter(path)
         .and_then(|it| it.collect::<std::result::Result<Vec<_>, _>>())
-        .map_err(|e| Error::Unavailable(format!("cannot read the certificates in {}: {e}", path.display())))?;
+        .map_err(|e| {
+            Error::Unavailable(crate::i18n::Message::verbatim(format!(
+                "cannot read the certificates in {}: {e}",
+                path.display()
+            )))
+        })?;
     if certs.is_empty() {
-        return Err(Error::Unavailable(format!("{} holds no PEM certificate", path.display())));
+        return Err(Error::Unavailable(crate::i18n::Message::verbatim(format!(
+            "{} holds no PEM certificate",
+            path.display()
+        ))));
     }
     Ok(certs)
 }
@@ -583,7 +604,12 @@ fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
 fn read_roots(path: &Path) -> Result<RootCertStore> {
     let mut roots = RootCertStore::empty();
     for cert in read_certs(path)? {
-        roots.add(cert).map_err(|e| Error::Unavailable(format!("bad root certificate in {}: {e}", path.display())))?;
+        roots.add(cert).map_err(|e| {
+            Error::Unavailable(crate::i18n::Message::verbatim(format!(
+                "bad root certificate in {}: {e}",
+                path.display()
+            )))
+        })?;
     }
     Ok(roots)
 }
@@ -592,15 +618,19 @@ fn read_roots(path: &Path) -> Result<RootCertStore> {
 /// owns it, for a group such as ssl-cert).
 fn check_key_permissions(path: &Path) -> Result<()> {
     use std::os::unix::fs::MetadataExt;
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Error::Unavailable(format!("cannot read the client key {}: {e}", path.display())))?;
+    let meta = std::fs::metadata(path).map_err(|e| {
+        Error::Unavailable(crate::i18n::Message::verbatim(format!(
+            "cannot read the client key {}: {e}",
+            path.display()
+        )))
+    })?;
     let mode = meta.mode() & 0o777;
     let allowed = if meta.uid() == 0 { 0o640 } else { 0o600 };
     if mode & !allowed != 0 {
-        return Err(Error::Unavailable(format!(
+        return Err(Error::Unavailable(crate::i18n::Message::verbatim(format!(
             "the client key {} is readable by others (mode {mode:o}): make it 0600 (chmod 600)",
             path.display()
-        )));
+        ))));
     }
     Ok(())
 }

@@ -141,13 +141,7 @@ async fn counts_match_a_population_built_at_the_desk() {
     let revocation = book(&s, &desk, booked[3].registration_number, OperationKind::Revocation).await;
     citizen::revoke(&db.db, &desk, &people[3].cf, &code_of(&revocation)).await.unwrap();
     // The fifth revokes by registered letter.
-    let outcome = letter_revocations::revoke_one(
-        &s,
-        &desk,
-        people[4].letter("RACC-1"),
-    )
-    .await
-    .unwrap();
+    let outcome = letter_revocations::revoke_one(&s, &desk, people[4].letter("RACC-1")).await.unwrap();
     assert!(matches!(outcome, letter_revocations::Outcome::Revoked { .. }));
     // Two PIN letters by post.
     for b in &booked[1..3] {
@@ -357,13 +351,7 @@ async fn no_personal_data_in_any_output_and_every_run_is_audited() {
         booked.push(at_desk(&s, &desk, p).await);
     }
     citizen::activate(&db.db, &desk, activation(&people[0].cf, &booked[0], "ermenegilda")).await.unwrap();
-    letter_revocations::revoke_one(
-        &s,
-        &desk,
-        people[3].letter("RACC-2"),
-    )
-    .await
-    .unwrap();
+    letter_revocations::revoke_one(&s, &desk, people[3].letter("RACC-2")).await.unwrap();
 
     let forbidden: Vec<String> = people
         .iter()
@@ -466,13 +454,7 @@ async fn pseudonyms_link_within_one_export_only() {
     back.register(&s).await;
     other.register(&s).await;
     // Revoked by letter, then registered again: two registrations of one person.
-    letter_revocations::revoke_one(
-        &s,
-        &desk,
-        back.letter("RACC-3"),
-    )
-    .await
-    .unwrap();
+    letter_revocations::revoke_one(&s, &desk, back.letter("RACC-3")).await.unwrap();
     back.register(&s).await;
 
     let export = async || {
