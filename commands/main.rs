@@ -13,6 +13,7 @@ mod choice;
 mod citizen;
 mod codes;
 mod completions;
+mod confirm;
 mod db;
 mod edit;
 mod import;

@@ -98,6 +98,9 @@ pub struct RevokeArgs {
     /// One letter: its protocol number.
     #[arg(long)]
     letter_protocol: Option<String>,
+    /// One letter: do not ask for confirmation on a terminal (never asked otherwise).
+    #[arg(long, short = 'y', requires = "cf")]
+    yes: bool,
     /// One letter: first name as written.
     #[arg(long)]
     first_name: Option<String>,
@@ -158,6 +161,14 @@ pub async fn revoke(env: &Env, a: RevokeArgs) -> sportello::Result<i32> {
         protocol: a.letter_protocol.clone().unwrap_or_default(),
         protocol_date: a.letter_date.clone().unwrap_or_default(),
     };
+    // Revoking erases the personal data: a person at a terminal confirms it first.
+    if !a.yes && crate::confirm::interactive() {
+        let question = tr!("revoke-confirm", fiscal_code = letter.fiscal_code.trim().to_uppercase());
+        if !crate::confirm::ask(&question) {
+            eprintln!("{}", tr!("revoke-cancelled"));
+            return Ok(exit::OK);
+        }
+    }
     let outcome = in_session(env, async |s| letter_revocations::revoke_one(s, &desk, letter).await).await?;
     match outcome {
         Outcome::Revoked { registration_number } => {

@@ -389,3 +389,130 @@ run-running-elsewhere = another { $kind } of the same input is running: run { $r
 run-starting-elsewhere = another { $kind } of the same input is starting right now
 unknown-host = an unknown host
 unknown-operator = an unknown operator
+
+## Codes, postal run, citizen (commands/codes.rs, commands/citizen.rs, commands/edit.rs)
+
+mailbox-honoured = honoured: new code emailed
+mailbox-refused = refused ({ $reason }): reply sent
+mailbox-duplicate = duplicate Message-ID: skipped
+mailbox-failed = failed: { $reason }
+new-code = new activation code for registration { $number } ({ $fiscal_code })
+postal-dry-run = dry run: { $letters } letters due, { $files } files of up to { $size }
+postal-resumed = resumed run { $run }: { $finished } batches finished, { $discarded } half-done batches discarded
+postal-done = postal run { $run }: { $letters } letters in { $files } files
+postal-codes = activation codes (weak activations opened): { $emailed } emailed, { $printed } printed apart in codes-*.pdf, { $failed } emails failed (regenerate them at a desk)
+postal-file = file: { $path }
+pin-by-post-requested = registration { $number }: a new PIN letter will be printed by the next postal run
+citizen-username = , username { $username }
+citizen-completed = { $operation } completed for registration { $number }: { $state }, strong { $strong }{ $username }
+edit-delegate-missing = give the delegate: --delegate-kind and the --delegate-* fields
+
+## Table headers (tables only: CSV and JSON keep the names)
+
+col-id = id
+col-at = at
+col-operator = operator
+col-origin = origin
+col-command = command
+col-action = action
+col-target = target
+col-results = results
+col-outcome = outcome
+col-details = details
+col-name = name
+col-ente = ente
+col-fse = fse
+col-roles = roles
+col-competence = competence
+col-enabled = enabled
+col-number = number
+col-last_name = last_name
+col-first_name = first_name
+col-fiscal_code = fiscal_code
+col-municipality = municipality
+col-registration_date = registration_date
+col-community = community
+col-state = state
+col-strong = strong
+col-operation_in_progress = operation_in_progress
+col-actions = actions
+col-province = province
+col-istat_code = istat_code
+col-cadastral_code = cadastral_code
+col-postcodes = postcodes
+col-code = code
+col-active = active
+col-run = run
+col-kind = kind
+col-input = input
+col-started = started
+col-finished = finished
+col-read = read
+col-ok = ok
+col-rejected = rejected
+col-counts = counts
+col-line = line
+col-field = field
+col-value = value
+col-reason = reason
+col-period = period
+col-event = event
+col-count = count
+col-median_days = median_days
+col-p90_days = p90_days
+col-operator_id = operator_id
+col-strength = strength
+col-municipality_code = municipality_code
+col-pseudonym = pseudonym
+col-birth_year = birth_year
+col-sex = sex
+col-registered = registered
+col-verified = verified
+col-activated = activated
+col-revoked = revoked
+
+## operator (commands/operator.rs)
+
+role-unknown = unknown role '{ $role }': desk, helpdesk, batch, admin, auditor or portal
+
+## Database connection (src/store/embedded.rs, src/store/tls.rs)
+
+os-user-unnamed = the OS user of uid { $uid } has no name
+server-user-missing = running as root, the embedded PostgreSQL must run as the OS user '{ $user }', which does not exist: install the server with `apt-get install postgresql` (it creates the user) or set SPORTELLO_DATABASE_URL
+pg-binaries-missing = the PostgreSQL server binaries ({ $tool }) are not installed: install them with `apt-get install postgresql` (Debian/Ubuntu), set SPORTELLO_PG_BIN to their directory, or point SPORTELLO_DATABASE_URL at a server
+pg-tool-failed = { $tool } failed: { $detail } (server log: { $log })
+embedded-stopped-on-purpose = the embedded database was stopped with `sportello db stop`: start it again with `sportello db start`
+sslmode-unknown = sslmode '{ $mode }' is not one of disable, prefer, require, verify-ca, verify-full
+database-url-invalid = invalid database URL: { $detail }
+pgsslmode-invalid = invalid PGSSLMODE: { $detail }
+sslrootcert-system = sslrootcert=system is not supported: give the file of the CA that signed the server's certificate
+tls-setup-failed = TLS set-up failed: { $detail }
+tls-roots-unusable = cannot use the root certificates { $path }: { $detail }
+tls-key-unreadable = cannot read the client key { $path }: { $detail }
+tls-client-cert-unusable = the client certificate { $cert } and key { $key } cannot be used: { $detail }
+tls-root-needed = sslmode={ $mode } needs the CA that signed the server's certificate: give sslrootcert (or PGSSLROOTCERT)
+tls-root-needed-default = sslmode={ $mode } needs the CA that signed the server's certificate: give sslrootcert (or PGSSLROOTCERT), or put it in { $path }
+tls-cert-without-key = sslcert { $path } is given without sslkey
+tls-client-cert-required = the server requires a client certificate and none was given: set sslcert and sslkey (or PGSSLCERT and PGSSLKEY) ({ $detail })
+tls-cert-auth-failed = the server rejected the client certificate for this role: its CN must be the role's name ({ $detail })
+tls-clear-text-refused = the server refuses clear-text connections (sslmode={ $mode }): use sslmode=verify-full with sslrootcert ({ $detail })
+server-refused-connection = the server refused the connection: { $detail }
+tls-unknown-ca = the server's certificate is not signed by a trusted CA (unknown CA; sslrootcert { $path })
+tls-name-mismatch = the server's certificate does not name the host '{ $host }' (name mismatch; sslmode=verify-full checks it): { $detail }
+tls-expired = the server's certificate has expired: { $detail }
+tls-cert-not-acceptable = the server's certificate is not acceptable: { $detail }
+tls-client-cert-asked = the server asked for a client certificate and none was given: set sslcert and sslkey (or PGSSLCERT and PGSSLKEY)
+tls-client-ca-untrusted = the server rejected the client certificate: it does not trust the CA that signed it (TLS alert: UnknownCA)
+tls-client-cert-rejected = the server rejected the client certificate (TLS alert: { $alert })
+tls-failed = TLS failed: { $detail }
+tls-unsupported-prefer = the server does not support TLS, and clear text goes only to a loopback host unless sslmode=disable is given ({ $hosts })
+tls-unsupported = the server does not support TLS (sslmode={ $mode })
+tls-certs-unreadable = cannot read the certificates in { $path }: { $detail }
+tls-no-pem = { $path } holds no PEM certificate
+tls-bad-root = bad root certificate in { $path }: { $detail }
+tls-key-readable = the client key { $path } is readable by others (mode { $mode }): make it 0600 (chmod 600)
+
+## Confirmations (commands/confirm.rs)
+
+revoke-confirm = Revoke the credentials of { $fiscal_code } and erase their personal data?
+revoke-cancelled = cancelled: nothing revoked

@@ -413,3 +413,142 @@ run-running-elsewhere = un'altra elaborazione { $kind } dello stesso input è in
 run-starting-elsewhere = un'altra elaborazione { $kind } dello stesso input si sta avviando proprio ora
 unknown-host = un host sconosciuto
 unknown-operator = un operatore sconosciuto
+
+## Codici, invio postale, cittadino (commands/codes.rs, commands/citizen.rs, commands/edit.rs)
+
+mailbox-honoured = accolta: nuovo codice inviato per email
+mailbox-refused = respinta ({ $reason }): risposta inviata
+mailbox-duplicate = Message-ID duplicato: saltata
+mailbox-failed = non riuscita: { $reason }
+new-code = nuovo codice di attivazione per la registrazione { $number } ({ $fiscal_code })
+postal-dry-run = prova: { $letters ->
+        [one] 1 lettera da stampare
+       *[other] { $letters } lettere da stampare
+    }, { $files ->
+        [one] 1 file
+       *[other] { $files } file
+    } di al massimo { $size }
+postal-resumed = ripresa l'elaborazione { $run }: lotti completati { $finished }, lotti a metà scartati { $discarded }
+postal-done = invio postale { $run }: { $letters ->
+        [one] 1 lettera
+       *[other] { $letters } lettere
+    } in { $files ->
+        [one] 1 file
+       *[other] { $files } file
+    }
+postal-codes = codici di attivazione (attivazioni deboli aperte): inviati per email { $emailed }, stampati a parte in codes-*.pdf { $printed }, email non riuscite { $failed } (rigenerarli allo sportello)
+postal-file = file: { $path }
+pin-by-post-requested = registrazione { $number }: una nuova lettera PIN sarà stampata dal prossimo invio postale
+citizen-username = , nome utente { $username }
+citizen-completed = { $operation } completata per la registrazione { $number }: { $state }, forte { $strong }{ $username }
+edit-delegate-missing = indicare il delegato: --delegate-kind e le opzioni --delegate-*
+
+## Intestazioni delle tabelle (solo tabelle: CSV e JSON mantengono i nomi)
+
+col-id = id
+col-at = quando
+col-operator = operatore
+col-origin = origine
+col-command = comando
+col-action = azione
+col-target = oggetto
+col-results = risultati
+col-outcome = esito
+col-details = dettagli
+col-name = nome
+col-ente = ente
+col-fse = FSE
+col-roles = ruoli
+col-competence = competenza
+col-enabled = abilitato
+col-number = numero
+col-last_name = cognome
+col-first_name = nome
+col-fiscal_code = codice fiscale
+col-municipality = comune
+col-registration_date = data registrazione
+col-community = comunità
+col-state = stato
+col-strong = forte
+col-operation_in_progress = operazione in corso
+col-actions = azioni
+col-province = provincia
+col-istat_code = codice ISTAT
+col-cadastral_code = codice catastale
+col-postcodes = CAP
+col-code = codice
+col-active = attivo
+col-run = elaborazione
+col-kind = tipo
+col-input = input
+col-started = avvio
+col-finished = fine
+col-read = lette
+col-ok = valide
+col-rejected = scartate
+col-counts = conteggi
+col-line = riga
+col-field = campo
+col-value = valore
+col-reason = motivo
+col-period = periodo
+col-event = evento
+col-count = numero
+col-median_days = giorni (mediana)
+col-p90_days = giorni (90° percentile)
+col-operator_id = operatore
+col-strength = forza
+col-municipality_code = codice comune
+col-pseudonym = pseudonimo
+col-birth_year = anno di nascita
+col-sex = sesso
+col-registered = registrazione
+col-verified = riscontro
+col-activated = attivazione
+col-revoked = revoca
+
+## operator (commands/operator.rs)
+
+role-unknown = ruolo sconosciuto '{ $role }': desk, helpdesk, batch, admin, auditor o portal
+
+## Connessione al database (src/store/embedded.rs, src/store/tls.rs)
+
+os-user-unnamed = l'utente di sistema con uid { $uid } non ha un nome
+server-user-missing = eseguito come root, il PostgreSQL integrato deve girare come utente di sistema '{ $user }', che non esiste: installare il server con `apt-get install postgresql` (crea l'utente) o impostare SPORTELLO_DATABASE_URL
+pg-binaries-missing = i programmi del server PostgreSQL ({ $tool }) non sono installati: installarli con `apt-get install postgresql` (Debian/Ubuntu), indicarne la directory in SPORTELLO_PG_BIN, o puntare SPORTELLO_DATABASE_URL a un server
+pg-tool-failed = { $tool } non riuscito: { $detail } (log del server: { $log })
+embedded-stopped-on-purpose = il database integrato è stato fermato con `sportello db stop`: riavviarlo con `sportello db start`
+sslmode-unknown = sslmode '{ $mode }' non è uno tra disable, prefer, require, verify-ca, verify-full
+database-url-invalid = URL del database non valido: { $detail }
+pgsslmode-invalid = PGSSLMODE non valido: { $detail }
+sslrootcert-system = sslrootcert=system non è supportato: indicare il file della CA che ha firmato il certificato del server
+tls-setup-failed = configurazione TLS non riuscita: { $detail }
+tls-roots-unusable = impossibile usare i certificati radice { $path }: { $detail }
+tls-key-unreadable = impossibile leggere la chiave client { $path }: { $detail }
+tls-client-cert-unusable = il certificato client { $cert } e la chiave { $key } non sono utilizzabili: { $detail }
+tls-root-needed = sslmode={ $mode } richiede la CA che ha firmato il certificato del server: indicare sslrootcert (o PGSSLROOTCERT)
+tls-root-needed-default = sslmode={ $mode } richiede la CA che ha firmato il certificato del server: indicare sslrootcert (o PGSSLROOTCERT), o copiarla in { $path }
+tls-cert-without-key = sslcert { $path } è indicato senza sslkey
+tls-client-cert-required = il server richiede un certificato client e non ne è stato indicato alcuno: impostare sslcert e sslkey (o PGSSLCERT e PGSSLKEY) ({ $detail })
+tls-cert-auth-failed = il server ha rifiutato il certificato client per questo ruolo: il suo CN deve essere il nome del ruolo ({ $detail })
+tls-clear-text-refused = il server rifiuta le connessioni in chiaro (sslmode={ $mode }): usare sslmode=verify-full con sslrootcert ({ $detail })
+server-refused-connection = il server ha rifiutato la connessione: { $detail }
+tls-unknown-ca = il certificato del server non è firmato da una CA attendibile (CA sconosciuta; sslrootcert { $path })
+tls-name-mismatch = il certificato del server non indica l'host '{ $host }' (nome diverso; sslmode=verify-full lo verifica): { $detail }
+tls-expired = il certificato del server è scaduto: { $detail }
+tls-cert-not-acceptable = il certificato del server non è accettabile: { $detail }
+tls-client-cert-asked = il server ha chiesto un certificato client e non ne è stato indicato alcuno: impostare sslcert e sslkey (o PGSSLCERT e PGSSLKEY)
+tls-client-ca-untrusted = il server ha rifiutato il certificato client: non considera attendibile la CA che lo ha firmato (avviso TLS: UnknownCA)
+tls-client-cert-rejected = il server ha rifiutato il certificato client (avviso TLS: { $alert })
+tls-failed = TLS non riuscito: { $detail }
+tls-unsupported-prefer = il server non supporta TLS, e la connessione in chiaro è ammessa solo verso un host locale (loopback) se non è indicato sslmode=disable ({ $hosts })
+tls-unsupported = il server non supporta TLS (sslmode={ $mode })
+tls-certs-unreadable = impossibile leggere i certificati in { $path }: { $detail }
+tls-no-pem = { $path } non contiene alcun certificato PEM
+tls-bad-root = certificato radice non valido in { $path }: { $detail }
+tls-key-readable = la chiave client { $path } è leggibile da altri (permessi { $mode }): renderla 0600 (chmod 600)
+
+## Conferme (commands/confirm.rs)
+
+revoke-confirm = Revocare le credenziali di { $fiscal_code } e cancellarne i dati personali? Confermi?
+revoke-cancelled = annullato: nulla è stato revocato

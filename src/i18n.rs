@@ -462,6 +462,53 @@ mod tests {
         assert!(missing.is_empty(), "keys used but not in both catalogues:\n{}", missing.join("\n"));
     }
 
+    /// Every column of a table (a field of a `#[derive(Tabled)]` struct of the binary, or a
+    /// header of a grid) has its `col-…` header in both languages.
+    #[test]
+    fn every_table_column_has_a_header() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        collect_rs(&root.join("commands"), &mut files);
+        let mut columns = BTreeSet::new();
+        for file in files {
+            let source = std::fs::read_to_string(&file).expect("readable source");
+            let mut lines = source.lines();
+            while let Some(line) = lines.next() {
+                if !(line.trim_start().starts_with("#[derive(") && line.contains("Tabled")) {
+                    continue;
+                }
+                for field in lines.by_ref() {
+                    let field = field.trim();
+                    if field.starts_with('}') {
+                        break;
+                    }
+                    if let Some((name, _)) = field.strip_prefix("pub ").unwrap_or(field).split_once(':')
+                        && !name.contains(' ')
+                        && !name.starts_with("//")
+                    {
+                        columns.insert(name.to_string());
+                    }
+                }
+            }
+        }
+        // The grids of `stats`: periods, dimensions, events and the records' columns.
+        columns.extend(
+            ["period", "event", "kind", "count", "median_days", "p90_days", "municipality_code", "pseudonym"]
+                .map(String::from),
+        );
+        columns.extend(["birth_year", "sex", "registered", "verified", "activated", "revoked"].map(String::from));
+        columns.extend(
+            ["ente", "operator_id", "province", "municipality", "community", "state", "strong"].map(String::from),
+        );
+        assert!(columns.len() > 40, "only {} columns found: is the scan broken? {columns:?}", columns.len());
+        let missing: Vec<_> =
+            columns.iter().filter(|c| Lang::ALL.iter().any(|l| !has(*l, &format!("col-{c}")))).collect();
+        assert!(missing.is_empty(), "columns without a header: {missing:?}");
+        for c in &columns {
+            assert_eq!(render(Lang::En, &format!("col-{c}"), &[]), *c, "English headers are the names");
+        }
+    }
+
     fn collect_rs(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         for entry in std::fs::read_dir(dir).expect("a source directory").flatten() {
             let path = entry.path();

@@ -159,7 +159,11 @@ async fn process(
             match parse_date(&l.doc_issued) {
                 Ok(d) => Some(d),
                 Err(e) => {
-                    break 'decide Outcome::invalid("doc_issued", &l.doc_issued, format!("doc_issued: {}", e.english()));
+                    break 'decide Outcome::invalid(
+                        "doc_issued",
+                        &l.doc_issued,
+                        format!("doc_issued: {}", e.english()),
+                    );
                 }
             }
         };

@@ -61,18 +61,16 @@ fn is_root() -> bool {
 /// The name of the OS user we run as: the login role peer authentication maps us to.
 pub fn os_user() -> Result<String> {
     let uid = uzers::get_effective_uid();
-    uzers::get_user_by_uid(uid).map(|u| u.name().to_string_lossy().into_owned()).ok_or_else(|| {
-        Error::Unavailable(crate::i18n::Message::verbatim(format!("the OS user of uid {uid} has no name")))
-    })
+    uzers::get_user_by_uid(uid)
+        .map(|u| u.name().to_string_lossy().into_owned())
+        .ok_or_else(|| Error::Unavailable(crate::msg!("os-user-unnamed", uid = uid)))
 }
 
 /// uid and gid of the OS user that runs the server when we are root.
 fn server_user_ids() -> Result<(u32, u32)> {
     match uzers::get_user_by_name(SERVER_USER) {
         Some(u) => Ok((u.uid(), u.primary_group_id())),
-        None => Err(Error::Unavailable(crate::i18n::Message::verbatim(format!(
-            "running as root, the embedded PostgreSQL must run as the OS user '{SERVER_USER}', which does not exist: install the server with `apt-get install postgresql` (it creates the user) or set SPORTELLO_DATABASE_URL"
-        )))),
+        None => Err(Error::Unavailable(crate::msg!("server-user-missing", user = SERVER_USER))),
     }
 }
 
@@ -163,9 +161,7 @@ impl Cluster {
     fn bin(&self, tool: &str) -> Result<PathBuf> {
         match &self.bin {
             Some(dir) if dir.join(tool).exists() => Ok(dir.join(tool)),
-            _ => Err(Error::Unavailable(crate::i18n::Message::verbatim(format!(
-                "the PostgreSQL server binaries ({tool}) are not installed: install them with `apt-get install postgresql` (Debian/Ubuntu), set SPORTELLO_PG_BIN to their directory, or point SPORTELLO_DATABASE_URL at a server"
-            )))),
+            _ => Err(Error::Unavailable(crate::msg!("pg-binaries-missing", tool = tool))),
         }
     }
 
@@ -196,11 +192,12 @@ impl Cluster {
         if out.status.success() {
             Ok(out)
         } else {
-            Err(Error::Unavailable(crate::i18n::Message::verbatim(format!(
-                "{tool} failed: {} (server log: {})",
-                String::from_utf8_lossy(&out.stderr).trim(),
-                self.log_file().display()
-            ))))
+            Err(Error::Unavailable(crate::msg!(
+                "pg-tool-failed",
+                tool = tool,
+                detail = String::from_utf8_lossy(&out.stderr).trim(),
+                log = self.log_file()
+            )))
         }
     }
 
@@ -258,10 +255,7 @@ impl Cluster {
             return Ok(false);
         }
         if self.stopped_on_purpose() {
-            return Err(Error::Unavailable(
-                "the embedded database was stopped with `sportello db stop`: start it again with `sportello db start`"
-                    .into(),
-            ));
+            return Err(Error::Unavailable(crate::msg!("embedded-stopped-on-purpose")));
         }
         self.start_unlocked(status)
     }

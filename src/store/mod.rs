@@ -229,11 +229,7 @@ impl Database {
                     Some(message) => {
                         Error::Refused(crate::msg!("login-refused", target = config.describe(), detail = message))
                     }
-                    None => Error::Unavailable(crate::i18n::Message::verbatim(format!(
-                        "{} ({})",
-                        config.explain(&pg),
-                        config.describe()
-                    ))),
+                    None => Error::Unavailable(config.explain(&pg).append(&format!(" ({})", config.describe()).into())),
                 });
             }
             Err(other) => {
