@@ -535,6 +535,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l format -d
 csv\t''
 json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l dry-run -d 'Check every letter against the records and report; revoke nothing'
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -s y -l yes -d 'One letter: do not ask for confirmation on a terminal (never asked otherwise)'
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -s h -l help -d 'Print help'
