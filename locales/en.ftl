@@ -516,3 +516,7 @@ tls-key-readable = the client key { $path } is readable by others (mode { $mode 
 
 revoke-confirm = Revoke the credentials of { $fiscal_code } and erase their personal data?
 revoke-cancelled = cancelled: nothing revoked
+
+## Operators' competence
+
+competence-province = province { $code }

@@ -552,3 +552,7 @@ tls-key-readable = la chiave client { $path } è leggibile da altri (permessi { 
 
 revoke-confirm = Revocare le credenziali di { $fiscal_code } e cancellarne i dati personali? Confermi?
 revoke-cancelled = annullato: nulla è stato revocato
+
+## Competenza degli operatori
+
+competence-province = provincia { $code }

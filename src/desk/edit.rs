@@ -112,13 +112,13 @@ pub async fn change_residence(session: &Session, key: &Key, new: NewResidence) -
         reference::resolve_municipality(&tx, &new.municipality, Some(&province)).await?
     };
     if !operators::covers(&tx, &session.operator.id, &municipality.istat_code).await? {
-        let competence: Vec<String> = session.operator.competence.iter().map(|c| c.to_string()).collect();
+        let competence: Vec<crate::i18n::Message> = session.operator.competence.iter().map(|c| c.message()).collect();
         return Err(Error::Refused(crate::msg!(
             "residence-outside-competence",
             municipality = &municipality.name,
             province = &municipality.province,
             operator = &session.operator.id,
-            competence = competence.join(", ")
+            competence = crate::i18n::Message::join(&competence, ", ")
         )));
     }
     let mut data = r.data.clone();
