@@ -130,7 +130,7 @@ fn render(cmd: &Command, all: &[Command]) -> std::io::Result<Vec<u8>> {
 
 /// Writes every page into `dir`; returns the files written.
 pub fn write_all(dir: &Path) -> sportello::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).map_err(sportello::Error::io(sportello::msg!("io-create", path = &*dir)))?;
+    std::fs::create_dir_all(dir).map_err(sportello::Error::io(sportello::msg!("io-create", path = dir)))?;
     let mut all = Vec::new();
     pages(&tree(), &mut all);
     let mut written = Vec::new();

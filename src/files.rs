@@ -49,7 +49,7 @@ impl Access {
 
     fn apply(self, path: &Path, mode: u32) -> Result<()> {
         std::fs::set_permissions(path, Permissions::from_mode(mode))
-            .map_err(Error::io(crate::msg!("io-restrict", path = &*path)))?;
+            .map_err(Error::io(crate::msg!("io-restrict", path = path)))?;
         if let Access::Group(gid) = self {
             std::os::unix::fs::chown(path, None, Some(gid)).map_err(Error::io(crate::msg!(
                 "io-give-to",
@@ -67,7 +67,7 @@ pub fn dir(dir: &Path, access: Access) -> Result<()> {
         .recursive(true)
         .mode(0o700)
         .create(dir)
-        .map_err(Error::io(crate::msg!("io-create", path = &*dir)))?;
+        .map_err(Error::io(crate::msg!("io-create", path = dir)))?;
     access.apply(dir, access.dir_mode())
 }
 
@@ -79,7 +79,7 @@ pub fn create(path: &Path, access: Access) -> Result<File> {
         .truncate(true)
         .mode(access.file_mode())
         .open(path)
-        .map_err(Error::io(crate::msg!("io-create", path = &*path)))?;
+        .map_err(Error::io(crate::msg!("io-create", path = path)))?;
     // An existing file keeps its mode through open(): set it.
     access.apply(path, access.file_mode())?;
     Ok(file)
@@ -88,9 +88,9 @@ pub fn create(path: &Path, access: Access) -> Result<File> {
 /// Writes `bytes` to a new private (or group-readable) file; `sync`: to disk before returning.
 pub fn write(path: &Path, bytes: &[u8], access: Access, sync: bool) -> Result<()> {
     let mut f = create(path, access)?;
-    f.write_all(bytes).map_err(Error::io(crate::msg!("io-write", path = &*path)))?;
+    f.write_all(bytes).map_err(Error::io(crate::msg!("io-write", path = path)))?;
     if sync {
-        f.sync_all().map_err(Error::io(crate::msg!("io-sync", path = &*path)))?;
+        f.sync_all().map_err(Error::io(crate::msg!("io-sync", path = path)))?;
     }
     Ok(())
 }

@@ -140,16 +140,16 @@ impl SecretKey {
                 getrandom::fill(&mut key)
                     .map_err(|e| Error::Unavailable(crate::msg!("random-failed", detail = e.to_string())))?;
                 if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir).map_err(Error::io(crate::msg!("io-create", path = &*dir)))?;
+                    std::fs::create_dir_all(dir).map_err(Error::io(crate::msg!("io-create", path = dir)))?;
                 }
                 let mut f = std::fs::OpenOptions::new()
                     .write(true)
                     .create_new(true)
                     .mode(0o600)
                     .open(path)
-                    .map_err(Error::io(crate::msg!("io-create-the-key-file", path = &*path)))?;
-                std::io::Write::write_all(&mut f, &key).map_err(Error::io(crate::msg!("io-write", path = &*path)))?;
-                f.sync_all().map_err(Error::io(crate::msg!("io-write", path = &*path)))?;
+                    .map_err(Error::io(crate::msg!("io-create-the-key-file", path = path)))?;
+                std::io::Write::write_all(&mut f, &key).map_err(Error::io(crate::msg!("io-write", path = path)))?;
+                f.sync_all().map_err(Error::io(crate::msg!("io-write", path = path)))?;
                 Ok(SecretKey(key))
             }
             Err(e) => Err(Error::Io { context: crate::msg!("io-read-key-file", path = path), source: e }),

@@ -380,7 +380,7 @@ pub async fn revoke_batch(
     let input = path.display().to_string();
     // The file is read and its header checked before a run is recorded: an empty or binary
     // file is refused as a whole, and leaves no run behind.
-    let bytes = std::fs::read(path).map_err(Error::io(crate::msg!("io-read", path = &*path)))?;
+    let bytes = std::fs::read(path).map_err(Error::io(crate::msg!("io-read", path = path)))?;
     let (headers, records, lines) = read_letters(path, &bytes)?;
     let begin = if dry_run {
         Begin::Fresh(super::Run::dry())

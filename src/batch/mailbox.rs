@@ -180,11 +180,11 @@ fn move_to(file: &Path, dir: &Path, sub: &str) -> Result<PathBuf> {
         // A hard link is made only where no file is: the check and the move are one step.
         match std::fs::hard_link(file, &target) {
             Ok(()) => {
-                std::fs::remove_file(file).map_err(Error::io(crate::msg!("io-move", path = &*file)))?;
+                std::fs::remove_file(file).map_err(Error::io(crate::msg!("io-move", path = file)))?;
                 return Ok(target);
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(Error::io(crate::msg!("io-move", path = &*file))(e)),
+            Err(e) => return Err(Error::io(crate::msg!("io-move", path = file))(e)),
         }
     }
     unreachable!("a free name is found")
@@ -321,7 +321,7 @@ async fn decide(
 
 /// One message; `run` None is a dry run.
 async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Option<i64>) -> Result<Processed> {
-    let bytes = std::fs::read(file).map_err(Error::io(crate::msg!("io-read", path = &*file)))?;
+    let bytes = std::fs::read(file).map_err(Error::io(crate::msg!("io-read", path = file)))?;
     let done = |message_id: String, sender: Option<String>, outcome: Outcome, sub: &str| -> Result<Processed> {
         let moved_to = if run.is_some() { move_to(file, dir, sub)? } else { file.to_path_buf() };
         Ok(Processed { file: file.to_path_buf(), message_id, sender, outcome, moved_to })

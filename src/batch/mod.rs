@@ -87,11 +87,11 @@ pub async fn checksum_file(path: &Path) -> Result<String> {
 }
 
 fn checksum_file_blocking(path: &Path) -> Result<String> {
-    let mut f = std::fs::File::open(path).map_err(Error::io(crate::msg!("io-read", path = &*path)))?;
+    let mut f = std::fs::File::open(path).map_err(Error::io(crate::msg!("io-read", path = path)))?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = f.read(&mut buf).map_err(Error::io(crate::msg!("io-read", path = &*path)))?;
+        let n = f.read(&mut buf).map_err(Error::io(crate::msg!("io-read", path = path)))?;
         if n == 0 {
             break;
         }
@@ -199,7 +199,7 @@ pub fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
     for r in rejects {
         w.serialize(r).map_err(fail)?;
     }
-    w.flush().map_err(Error::io(crate::msg!("io-write", path = &*path)))
+    w.flush().map_err(Error::io(crate::msg!("io-write", path = path)))
 }
 
 /// Refuses a report path that is the input itself (after resolving links and `..`): writing

@@ -87,7 +87,7 @@ fn write_synced(path: &Path, bytes: &[u8], access: Access) -> Result<()> {
 }
 
 fn sync_dir(dir: &Path) -> Result<()> {
-    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(Error::io(crate::msg!("io-sync", path = &*dir)))
+    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(Error::io(crate::msg!("io-sync", path = dir)))
 }
 
 /// Finishes or discards what an interrupted attempt of this run left behind.
@@ -341,7 +341,7 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
             paths.extend([&codes_pdf_path, &codes_manifest_path]);
         }
         for path in paths {
-            std::fs::rename(tmp(path), path).map_err(Error::io(crate::msg!("io-rename", path = &*path)))?;
+            std::fs::rename(tmp(path), path).map_err(Error::io(crate::msg!("io-rename", path = path)))?;
         }
         postal::mark_published(&client, run.id, batch_no).await?;
         printed += n;

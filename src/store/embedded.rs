@@ -114,8 +114,8 @@ impl Cluster {
     /// root and the server user cannot reach HOME (e.g. under /root): then in
     /// `/var/lib/sportello/clusters/<hash of HOME>`.
     pub fn new(home: &Path) -> Result<Cluster> {
-        fs::create_dir_all(home).map_err(Error::io(crate::msg!("io-create", path = &*home)))?;
-        let home = home.canonicalize().map_err(Error::io(crate::msg!("io-resolve", path = &*home)))?;
+        fs::create_dir_all(home).map_err(Error::io(crate::msg!("io-create", path = home)))?;
+        let home = home.canonicalize().map_err(Error::io(crate::msg!("io-resolve", path = home)))?;
         let mut root = home.join("postgres");
         if is_root() && !server_user_can_reach(&home) {
             let digest = Sha256::digest(home.as_os_str().as_encoded_bytes());
@@ -221,14 +221,14 @@ impl Cluster {
     /// Hands a directory to the server user (when root) with these permissions.
     fn own_dir(&self, dir: &Path, mode: u32) -> Result<()> {
         use std::os::unix::fs::PermissionsExt;
-        fs::create_dir_all(dir).map_err(Error::io(crate::msg!("io-create", path = &*dir)))?;
+        fs::create_dir_all(dir).map_err(Error::io(crate::msg!("io-create", path = dir)))?;
         fs::set_permissions(dir, fs::Permissions::from_mode(mode))
-            .map_err(Error::io(crate::msg!("io-set-permissions-on", path = &*dir)))?;
+            .map_err(Error::io(crate::msg!("io-set-permissions-on", path = dir)))?;
         if is_root() {
             let (uid, gid) = server_user_ids()?;
             std::os::unix::fs::chown(dir, Some(uid), Some(gid)).map_err(Error::io(crate::msg!(
                 "io-give-to",
-                path = &*dir,
+                path = dir,
                 owner = SERVER_USER
             )))?;
         }

@@ -197,9 +197,9 @@ impl<R: Read> Read for Latin1<R> {
 /// Opens a registry file as CSV, its delimiter (`;` or `,`) told by the header line; the
 /// [`Lines`] give the physical line of its records.
 pub fn open(path: &Path, encoding: Encoding) -> Result<(csv::Reader<Box<dyn Read + Send>>, Lines)> {
-    let file = std::fs::File::open(path).map_err(Error::io(crate::msg!("io-read", path = &*path)))?;
+    let file = std::fs::File::open(path).map_err(Error::io(crate::msg!("io-read", path = path)))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
-    let head = reader.fill_buf().map_err(Error::io(crate::msg!("io-read", path = &*path)))?;
+    let head = reader.fill_buf().map_err(Error::io(crate::msg!("io-read", path = path)))?;
     let first = head.split(|&b| b == b'\n').next().unwrap_or_default();
     let semicolons = first.iter().filter(|&&b| b == b';').count();
     let commas = first.iter().filter(|&&b| b == b',').count();
