@@ -282,7 +282,8 @@ pub async fn erase(
     channel: &Channel,
 ) -> Result<()> {
     let fc_hash = tombstone_hash(&desk.key, &r.fiscal_code);
-    revocations::erase(tx, r.registration_number, &fc_hash, r.community, r.registered_at, channel).await?;
+    let person = crate::stats::person(&desk.key, &r.fiscal_code);
+    revocations::erase(tx, r.registration_number, &fc_hash, &person, r.community, r.registered_at, channel).await?;
     // The sender of the citizen's helpdesk requests (the mailbox keys them by this hash).
     let helpdesk_hash = desk.key.hash_text(Purpose::Revocation, "helpdesk", &r.fiscal_code);
     helpdesk::forget(tx, &helpdesk_hash, r.data.contacts.email.as_deref()).await
