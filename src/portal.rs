@@ -245,7 +245,7 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
     let entry = Entry::new(AuditEvent::CitizenActivate, Target::registration(&r)).details(json!({ "operation": kind }));
     record(&tx, desk, "citizen activate", entry).await?;
     tx.commit().await?;
-    crate::files::remove_quietly(&done);
+    crate::files::remove_letters(&desk.letters_dir, &done);
 
     let after = registrations::find(&client, &Key::Number(r.registration_number)).await?;
     if let Some(to) = &after.data.contacts.email {

@@ -374,8 +374,17 @@ impl Cluster {
         self.own_dir(&socket, 0o755)?;
         // The log file must be writable by the server user.
         let log = self.log_file();
-        if !log.exists() {
-            File::create(&log).map_err(Error::io(format!("cannot create {}", log.display())))?;
+        // Private: failed statements land there with the rows they carried.
+        {
+            use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+            fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .mode(0o600)
+                .open(&log)
+                .map_err(Error::io(format!("cannot create {}", log.display())))?;
+            fs::set_permissions(&log, fs::Permissions::from_mode(0o600))
+                .map_err(Error::io(format!("cannot set permissions on {}", log.display())))?;
         }
         if is_root() {
             let (uid, gid) = server_user_ids()?;
