@@ -88,13 +88,14 @@ fn hash_password(p: &str) -> Result<String> {
         .map_err(|e| Error::Unavailable(format!("cannot hash the password: {e}")))
 }
 
-/// The same message for every wrong input, so that it tells nothing of which part was wrong.
-fn wrong(left: i32) -> Error {
-    if left <= 0 {
-        Error::Refused("wrong codes: too many attempts, the credentials are locked; go to a registration desk".into())
-    } else {
-        Error::Refused(format!("the fiscal code or the codes are wrong ({left} attempts left)"))
-    }
+/// The same message for every wrong input, whatever was wrong: an unknown fiscal code, wrong
+/// codes, nothing waiting to be completed, locked credentials. A different answer (attempts
+/// counting down, "no revocation waiting") would tell anyone who is registered.
+fn wrong(max_attempts: i32) -> Error {
+    Error::Refused(format!(
+        "the fiscal code or the codes are wrong, or there is nothing to complete: after {max_attempts} wrong \
+         attempts the credentials are locked (a registration desk unlocks them)"
+    ))
 }
 
 /// Appends an audit row as the citizen.
@@ -125,7 +126,7 @@ async fn check_codes(
     let count = credentials::count_failure(&client, r.registration_number, desk.max_attempts).await?;
     let entry = Entry::new(AuditEvent::CitizenWrongCode, Target::registration(r)).details(json!({ "attempt": count }));
     record(&client, desk, command, entry.outcome(Outcome::Refused)).await?;
-    Err(wrong(desk.max_attempts - count))
+    Err(wrong(desk.max_attempts))
 }
 
 async fn locate(
@@ -142,12 +143,10 @@ async fn locate(
         return Err(wrong(max));
     };
     if creds.locked {
-        return Err(wrong(0));
+        return Err(wrong(max));
     }
     let Some(active) = operations::active_secrets(&client, r.registration_number).await? else {
-        return Err(Error::Refused(
-            "there is no operation waiting to be completed: book one at a registration desk".into(),
-        ));
+        return Err(wrong(max));
     };
     Ok((r, active, creds))
 }
@@ -157,9 +156,7 @@ async fn locate(
 pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activated> {
     let (r, active, creds) = locate(db, &a.fiscal_code, desk.max_attempts).await?;
     if active.kind == OperationKind::Revocation {
-        return Err(Error::Refused(
-            "the operation in progress is a revocation: complete it with the revocation code".into(),
-        ));
+        return Err(wrong(desk.max_attempts));
     }
     check_codes(
         db,
@@ -317,7 +314,7 @@ pub async fn was_revoked(db: &Database, desk: &Desk, fiscal_code: &str) -> Resul
 pub async fn revoke(db: &Database, desk: &Desk, fiscal_code: &str, revocation_code: &str) -> Result<i64> {
     let (r, active, _) = locate(db, fiscal_code, desk.max_attempts).await?;
     if active.kind != OperationKind::Revocation {
-        return Err(Error::Refused("no revocation is waiting to be completed: book one at a registration desk".into()));
+        return Err(wrong(desk.max_attempts));
     }
     check_codes(
         db,
