@@ -363,3 +363,48 @@ async fn no_login_can_take_the_chain_lock_and_a_held_log_fails_instead_of_hangin
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
     tx.rollback().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_administrator_cannot_change_operators_unseen_from_sql() {
+    let db = TestDb::new().await;
+    let boss = db.unique("boss");
+    db.add_operator(&boss, &[sportello::domain::Role::Admin], &["TO"], &[]).await;
+    let clerk = db.unique("clerk");
+    db.add_operator(&clerk, &[sportello::domain::Role::Desk], &["TO"], &[]).await;
+    let raw = sportello::store::connect(&db.login_config(&boss)).await.unwrap();
+    let before: i64 = db.owner().await.query_one("SELECT count(*) FROM audit_log", &[]).await.unwrap().get(0);
+    for sql in [
+        format!("SELECT sportello_operator_grant('{clerk}', ARRAY['auditor'])"),
+        format!("SELECT sportello_operator_competence('{clerk}', ARRAY['TO'], '{{}}')"),
+        format!("SELECT sportello_operator_disable('{clerk}')"),
+        "SELECT sportello_operator_add('ghost', 'Ghost', 'CSI', false, ARRAY['TO'], '{}', ARRAY['desk'])".to_string(),
+    ] {
+        let e = raw.simple_query(&sql).await.unwrap_err();
+        assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{sql}: {e}");
+        assert!(e.as_db_error().unwrap().message().contains("recorded in the audit log"), "{sql}: {e}");
+    }
+    // A record of another action, or about another operator, does not open the door either.
+    raw.batch_execute(&format!(
+        "BEGIN;
+         INSERT INTO audit_log (operator_id, origin, command, action, target, outcome)
+              VALUES ('{boss}', 'x', 'x', 'operator-view', '{clerk}', 'ok');"
+    ))
+    .await
+    .unwrap();
+    let e = raw.simple_query(&format!("SELECT sportello_operator_disable('{clerk}')")).await.unwrap_err();
+    assert!(e.as_db_error().unwrap().message().contains("recorded in the audit log"), "{e}");
+    raw.batch_execute("ROLLBACK").await.unwrap();
+    let after: i64 = db.owner().await.query_one("SELECT count(*) FROM audit_log", &[]).await.unwrap().get(0);
+    assert_eq!(before, after);
+    // Through sportello, the same change is made and recorded.
+    let admin = sportello::session::Session::open(db.login(&boss).await, None, "test").await.unwrap();
+    sportello::operators::change(&admin, &clerk, sportello::operators::Change::Disable).await.unwrap();
+    let n: i64 = db
+        .owner()
+        .await
+        .query_one("SELECT count(*) FROM audit_log WHERE action = 'operator-disable' AND target = $1", &[&clerk])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
+}
