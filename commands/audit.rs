@@ -25,7 +25,7 @@ Examples:
 pub struct AuditArgs {
     #[command(subcommand)]
     command: Option<AuditCommand>,
-    /// Only what this operator did.
+    /// Only what this operator did (the operator named, or the login the database stamped).
     #[arg(long = "by-operator", alias = "operator-id", value_name = "ID")]
     operator_id: Option<String>,
     /// Only this action (`command`: a command that failed or was refused).
@@ -76,6 +76,7 @@ struct Row {
     id: i64,
     at: String,
     operator: String,
+    login: String,
     origin: String,
     command: String,
     action: String,
@@ -104,6 +105,7 @@ pub async fn run(env: &Env, a: AuditArgs) -> sportello::Result<i32> {
             id: r.id,
             at: local_seconds(&r.at),
             operator: opt(&r.operator_id),
+            login: opt(&r.login),
             origin: r.origin.clone(),
             command: r.command.clone(),
             action: r.action.clone(),

@@ -60,7 +60,16 @@ pub fn table<R: Tabled>(flat: &[R]) -> String {
     if let Some(width) = terminal_width() {
         table.with(Width::wrap(width).priority(Priority::max(true)).keep_words(true));
     }
-    table.to_string()
+    printable(table.to_string())
+}
+
+/// Text for a terminal: control characters (an escape sequence planted in a name or an audit
+/// row would recolour, hide or rewrite the screen) shown as U+FFFD; line breaks kept.
+pub fn printable(text: String) -> String {
+    if !text.chars().any(|c| c.is_control() && c != '\n') {
+        return text;
+    }
+    text.chars().map(|c| if c.is_control() && c != '\n' { '\u{fffd}' } else { c }).collect()
 }
 
 /// Prints rows: `flat` (one string per cell) as a table, `json` (a list of records, or one)
@@ -205,7 +214,7 @@ pub fn grid<J: Serialize>(
             }
             let mut table = b.build();
             table.with(Style::psql());
-            println!("{table}");
+            println!("{}", printable(table.to_string()));
         }
         Format::Csv => {
             let mut w = sportello::safe_csv::Writer::from_writer(std::io::stdout());
@@ -366,6 +375,12 @@ mod tests {
         name: &'static str,
         list: Vec<&'static str>,
         inner: Inner,
+    }
+
+    #[test]
+    fn terminal_escapes_never_reach_the_terminal() {
+        assert_eq!(printable("a\u{1b}[2Jb\rc\n\u{7}".into()), "a\u{fffd}[2Jb\u{fffd}c\n\u{fffd}");
+        assert_eq!(printable("Nicolò D'Angelo\n".into()), "Nicolò D'Angelo\n");
     }
 
     #[test]

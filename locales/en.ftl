@@ -122,7 +122,6 @@ search-limit = --limit must be at least 1, got { $limit }
 search-offset = --offset must not be negative, got { $offset }
 search-from-after-to = --from { $from } is after --to { $to }
 key-cf-or-number = give either --cf or --number
-setting-positive-number = { $name } must be a positive whole number, got '{ $value }'
 postal-group-unknown = group '{ $group }' does not exist (SPORTELLO_POSTAL_GROUP)
 random-failed = the system random generator failed: { $detail }
 key-file-length = the key file { $path } holds { $len } bytes, expected 32
@@ -171,11 +170,7 @@ password-short = the password has fewer than 10 characters
 password-letters-digits = the password must contain both letters and digits
 password-contains-identity = the password must not contain the username or the fiscal code
 password-hash-failed = cannot hash the password: { $detail }
-codes-locked = wrong codes: too many attempts, the credentials are locked; go to a registration desk
-codes-wrong = the fiscal code or the codes are wrong ({ $left } attempts left)
 code-expired = the code has expired: ask a registration desk for a new one
-portal-nothing-waiting = there is no operation waiting to be completed: book one at a registration desk
-portal-revocation-in-progress = the operation in progress is a revocation: complete it with the revocation code
 portal-accept-rules = the service rules (Regolamento) must be accepted
 portal-revocation-code = a revocation is completed with the revocation code
 portal-choose-username = choose a username
@@ -184,7 +179,6 @@ portal-choose-password = choose a password
 portal-choose-secret = choose a secret question and its answer
 portal-replaced = the operation was replaced meanwhile: use the newest codes
 username-taken = username '{ $username }' is taken: choose another
-portal-no-revocation = no revocation is waiting to be completed: book one at a registration desk
 registration-not-found = no registration with { $key }
 key-fiscal-code = fiscal code { $fiscal_code }
 key-number = registration number { $number }
@@ -520,3 +514,9 @@ revoke-cancelled = cancelled: nothing revoked
 ## Operators' competence
 
 competence-province = province { $code }
+
+## Merged from main
+
+portal-wrong = the fiscal code or the codes are wrong, or there is nothing to complete: after { $max_attempts } wrong attempts the credentials are locked (a registration desk unlocks them)
+setting-number-range = { $name } must be a whole number from 1 to { $max }, got '{ $value }'
+col-login = login

@@ -122,7 +122,6 @@ search-limit = --limit deve essere almeno 1, ricevuto { $limit }
 search-offset = --offset non può essere negativo, ricevuto { $offset }
 search-from-after-to = --from { $from } è successivo a --to { $to }
 key-cf-or-number = indicare --cf oppure --number
-setting-positive-number = { $name } deve essere un numero intero positivo, ricevuto '{ $value }'
 postal-group-unknown = il gruppo '{ $group }' non esiste (SPORTELLO_POSTAL_GROUP)
 random-failed = il generatore casuale del sistema non ha funzionato: { $detail }
 key-file-length = il file della chiave { $path } contiene { $len } byte, attesi 32
@@ -171,14 +170,7 @@ password-short = la password ha meno di 10 caratteri
 password-letters-digits = la password deve contenere sia lettere sia cifre
 password-contains-identity = la password non deve contenere il nome utente o il codice fiscale
 password-hash-failed = impossibile calcolare l'hash della password: { $detail }
-codes-locked = codici errati: troppi tentativi, le credenziali sono bloccate; rivolgersi a uno sportello di registrazione
-codes-wrong = il codice fiscale o i codici sono errati ({ $left ->
-        [one] resta 1 tentativo
-       *[other] restano { $left } tentativi
-    })
 code-expired = il codice è scaduto: chiederne uno nuovo a uno sportello di registrazione
-portal-nothing-waiting = non c'è alcuna operazione da completare: prenotarne una a uno sportello di registrazione
-portal-revocation-in-progress = l'operazione in corso è una revoca: completarla con il codice di revoca
 portal-accept-rules = occorre accettare il Regolamento del servizio
 portal-revocation-code = una revoca si completa con il codice di revoca
 portal-choose-username = scegliere un nome utente
@@ -187,7 +179,6 @@ portal-choose-password = scegliere una password
 portal-choose-secret = scegliere una domanda segreta e la sua risposta
 portal-replaced = nel frattempo l'operazione è stata sostituita: usare i codici più recenti
 username-taken = il nome utente '{ $username }' è già in uso: sceglierne un altro
-portal-no-revocation = non c'è alcuna revoca da completare: prenotarne una a uno sportello di registrazione
 registration-not-found = nessuna registrazione con { $key }
 key-fiscal-code = codice fiscale { $fiscal_code }
 key-number = numero di registrazione { $number }
@@ -556,3 +547,9 @@ revoke-cancelled = annullato: nulla è stato revocato
 ## Competenza degli operatori
 
 competence-province = provincia { $code }
+
+## Da main
+
+portal-wrong = il codice fiscale o i codici sono errati, oppure non c'è nulla da completare: dopo { $max_attempts } tentativi errati le credenziali vengono bloccate (le sblocca uno sportello di registrazione)
+setting-number-range = { $name } deve essere un numero intero da 1 a { $max }, ricevuto '{ $value }'
+col-login = utenza

@@ -100,11 +100,24 @@ pub fn restrict(path: &Path, access: Access) -> Result<()> {
     access.apply(path, access.file_mode())
 }
 
-/// Removes files no longer needed (a letter whose operation is over); a file already gone is
-/// fine, any other failure is logged and the rest still removed.
-pub fn remove_quietly(paths: &[String]) {
+/// Removes letters no longer needed (their operation is over); a file already gone is fine,
+/// any other failure is logged and the rest still removed. The paths come from the database,
+/// which other logins write: only regular files under the letters directory `dir` are
+/// removed, never a link or anything elsewhere (a planted path must not make us delete it).
+pub fn remove_letters(dir: &Path, paths: &[String]) {
+    let Ok(dir) = dir.canonicalize() else { return };
     for p in paths {
-        if let Err(e) = std::fs::remove_file(p)
+        let path = Path::new(p);
+        let inside = path.parent().and_then(|d| d.canonicalize().ok()).is_some_and(|d| d.starts_with(&dir));
+        match std::fs::symlink_metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Ok(m) if inside && m.file_type().is_file() => {}
+            _ => {
+                tracing::warn!(path = %p, letters = %dir.display(), "not a letter under the letters directory: left alone");
+                continue;
+            }
+        }
+        if let Err(e) = std::fs::remove_file(path)
             && e.kind() != std::io::ErrorKind::NotFound
         {
             tracing::warn!(path = %p, "cannot remove a letter no longer needed: {e}");
@@ -137,7 +150,30 @@ mod tests {
         assert_eq!(std::fs::metadata(&g).unwrap().mode() & 0o777, 0o750);
         write(&g.join("y"), b"y", Access::Group(gid), false).unwrap();
         assert_eq!(std::fs::metadata(g.join("y")).unwrap().mode() & 0o777, 0o640);
-        remove_quietly(&[g.join("y").display().to_string(), g.join("gone").display().to_string()]);
+        remove_letters(&g, &[g.join("y").display().to_string(), g.join("gone").display().to_string()]);
         assert!(!g.join("y").exists());
+    }
+
+    #[test]
+    fn only_letters_under_the_letters_directory_are_removed() {
+        let t = tempfile::tempdir().unwrap();
+        let letters = t.path().join("letters");
+        std::fs::create_dir_all(letters.join("1000001")).unwrap();
+        let victim = t.path().join("secret.key");
+        std::fs::write(&victim, b"k").unwrap();
+        let link = letters.join("1000001").join("link.pdf");
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        let letter = letters.join("1000001").join("pin.pdf");
+        std::fs::write(&letter, b"%PDF").unwrap();
+        let planted = [
+            victim.display().to_string(),
+            letters.join("1000001/../../secret.key").display().to_string(),
+            link.display().to_string(),
+            letter.display().to_string(),
+        ];
+        remove_letters(&letters, &planted);
+        assert!(victim.exists(), "a path outside the letters directory is never removed");
+        assert!(std::fs::symlink_metadata(&link).is_ok(), "nor a link");
+        assert!(!letter.exists(), "the letter itself is");
     }
 }

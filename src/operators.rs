@@ -148,12 +148,14 @@ pub async fn add(session: &Session, new: NewOperator) -> Result<Operator> {
         municipalities: &municipalities,
         roles: &roles,
     };
-    repo::add(&tx, &row).await.map_err(|e| {
-        if e.is_unique_violation() { Error::Refused(crate::msg!("operator-exists", id = id)) } else { e }
-    })?;
+    // Recorded first: the database makes no operator change unless its record is already in
+    // the transaction (sql/V19), so none can be made unseen.
     let details = json!({ "ente": row.ente, "fse": new.fse, "provinces": provinces,
                           "municipalities": municipalities, "roles": roles });
     session.record(&tx, Entry::new(AuditEvent::OperatorAdd, Target::Operator(id.to_string())).details(details)).await?;
+    repo::add(&tx, &row).await.map_err(|e| {
+        if e.is_unique_violation() { Error::Refused(crate::msg!("operator-exists", id = id)) } else { e }
+    })?;
     tx.commit().await?;
     repo::get(&client, id).await?.ok_or_else(|| Error::database(crate::msg!("operator-vanished", id = id)))
 }
@@ -187,33 +189,33 @@ pub async fn change(session: &Session, id: &str, change: Change) -> Result<Opera
     {
         return Err(Error::Invalid(crate::msg!("operator-role-missing")));
     }
-    let (event, details) = match &change {
-        Change::Grant(roles) => {
-            repo::grant(&tx, id, roles).await?;
-            (AuditEvent::OperatorGrant, json!({ "roles": roles }))
-        }
-        Change::Revoke(roles) => {
-            repo::revoke_roles(&tx, id, roles).await?;
-            (AuditEvent::OperatorRevokeRole, json!({ "roles": roles }))
-        }
+    let competence = match &change {
         Change::Competence { provinces, municipalities } => {
             if provinces.is_empty() && municipalities.is_empty() {
                 return Err(Error::Invalid(crate::msg!("operator-new-competence-missing")));
             }
-            let (ps, ms) = resolve(&tx, provinces, municipalities).await?;
-            repo::set_competence(&tx, id, &ps, &ms).await?;
-            (AuditEvent::OperatorCompetence, json!({ "provinces": ps, "municipalities": ms }))
+            resolve(&tx, provinces, municipalities).await?
         }
-        Change::Disable => {
-            repo::disable(&tx, id).await?;
-            (AuditEvent::OperatorDisable, json!({}))
-        }
-        Change::Enable(roles) => {
-            repo::enable(&tx, id, roles).await?;
-            (AuditEvent::OperatorEnable, json!({ "roles": roles }))
-        }
+        _ => (Vec::new(), Vec::new()),
     };
+    let (event, details) = match &change {
+        Change::Grant(roles) => (AuditEvent::OperatorGrant, json!({ "roles": roles })),
+        Change::Revoke(roles) => (AuditEvent::OperatorRevokeRole, json!({ "roles": roles })),
+        Change::Competence { .. } => {
+            (AuditEvent::OperatorCompetence, json!({ "provinces": competence.0, "municipalities": competence.1 }))
+        }
+        Change::Disable => (AuditEvent::OperatorDisable, json!({})),
+        Change::Enable(roles) => (AuditEvent::OperatorEnable, json!({ "roles": roles })),
+    };
+    // Recorded first, in the same transaction: the database refuses the change otherwise (V19).
     session.record(&tx, Entry::new(event, Target::Operator(id.to_string())).details(details)).await?;
+    match &change {
+        Change::Grant(roles) => repo::grant(&tx, id, roles).await?,
+        Change::Revoke(roles) => repo::revoke_roles(&tx, id, roles).await?,
+        Change::Competence { .. } => repo::set_competence(&tx, id, &competence.0, &competence.1).await?,
+        Change::Disable => repo::disable(&tx, id).await?,
+        Change::Enable(roles) => repo::enable(&tx, id, roles).await?,
+    }
     tx.commit().await?;
     repo::get(&client, id).await?.ok_or_else(|| Error::NotFound(crate::msg!("operator-unknown", id = id)))
 }

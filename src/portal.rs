@@ -82,13 +82,11 @@ fn hash_password(p: &str) -> Result<String> {
         .map_err(|e| Error::Unavailable(crate::msg!("password-hash-failed", detail = e.to_string())))
 }
 
-/// The same message for every wrong input, so that it tells nothing of which part was wrong.
-fn wrong(left: i32) -> Error {
-    if left <= 0 {
-        Error::Refused(crate::msg!("codes-locked"))
-    } else {
-        Error::Refused(crate::msg!("codes-wrong", left = left))
-    }
+/// The same message for every wrong input, whatever was wrong: an unknown fiscal code, wrong
+/// codes, nothing waiting to be completed, locked credentials. A different answer (attempts
+/// counting down, "no revocation waiting") would tell anyone who is registered.
+fn wrong(max_attempts: i32) -> Error {
+    Error::Refused(crate::msg!("portal-wrong", max_attempts = max_attempts))
 }
 
 /// Appends an audit row as the citizen.
@@ -119,7 +117,7 @@ async fn check_codes(
     let count = credentials::count_failure(&client, r.registration_number, desk.max_attempts).await?;
     let entry = Entry::new(AuditEvent::CitizenWrongCode, Target::registration(r)).details(json!({ "attempt": count }));
     record(&client, desk, command, entry.outcome(Outcome::Refused)).await?;
-    Err(wrong(desk.max_attempts - count))
+    Err(wrong(desk.max_attempts))
 }
 
 async fn locate(
@@ -136,10 +134,10 @@ async fn locate(
         return Err(wrong(max));
     };
     if creds.locked {
-        return Err(wrong(0));
+        return Err(wrong(max));
     }
     let Some(active) = operations::active_secrets(&client, r.registration_number).await? else {
-        return Err(Error::Refused(crate::msg!("portal-nothing-waiting")));
+        return Err(wrong(max));
     };
     Ok((r, active, creds))
 }
@@ -149,7 +147,7 @@ async fn locate(
 pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activated> {
     let (r, active, creds) = locate(db, &a.fiscal_code, desk.max_attempts).await?;
     if active.kind == OperationKind::Revocation {
-        return Err(Error::Refused(crate::msg!("portal-revocation-in-progress")));
+        return Err(wrong(desk.max_attempts));
     }
     check_codes(
         db,
@@ -239,7 +237,7 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
     let entry = Entry::new(AuditEvent::CitizenActivate, Target::registration(&r)).details(json!({ "operation": kind }));
     record(&tx, desk, "citizen activate", entry).await?;
     tx.commit().await?;
-    crate::files::remove_quietly(&done);
+    crate::files::remove_letters(&desk.letters_dir, &done);
 
     let after = registrations::find(&client, &Key::Number(r.registration_number)).await?;
     if let Some(to) = &after.data.contacts.email {
@@ -276,7 +274,8 @@ pub async fn erase(
     channel: &Channel,
 ) -> Result<()> {
     let fc_hash = tombstone_hash(&desk.key, &r.fiscal_code);
-    revocations::erase(tx, r.registration_number, &fc_hash, r.community, r.registered_at, channel).await?;
+    let person = crate::stats::person(&desk.key, &r.fiscal_code);
+    revocations::erase(tx, r.registration_number, &fc_hash, &person, r.community, r.registered_at, channel).await?;
     // The sender of the citizen's helpdesk requests (the mailbox keys them by this hash).
     let helpdesk_hash = desk.key.hash_text(Purpose::Revocation, "helpdesk", &r.fiscal_code);
     helpdesk::forget(tx, &helpdesk_hash, r.data.contacts.email.as_deref()).await
@@ -310,7 +309,7 @@ pub async fn was_revoked(db: &Database, desk: &Desk, fiscal_code: &str) -> Resul
 pub async fn revoke(db: &Database, desk: &Desk, fiscal_code: &str, revocation_code: &str) -> Result<i64> {
     let (r, active, _) = locate(db, fiscal_code, desk.max_attempts).await?;
     if active.kind != OperationKind::Revocation {
-        return Err(Error::Refused(crate::msg!("portal-no-revocation")));
+        return Err(wrong(desk.max_attempts));
     }
     check_codes(
         db,

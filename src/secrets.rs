@@ -129,6 +129,11 @@ impl fmt::Debug for SecretKey {
 }
 
 impl SecretKey {
+    #[cfg(test)]
+    pub(crate) fn from_bytes(bytes: [u8; 32]) -> SecretKey {
+        SecretKey(bytes)
+    }
+
     /// Reads the key file; with `create`, makes it (32 random bytes, mode 0600) when absent.
     pub fn load(path: &Path, create: bool) -> Result<SecretKey> {
         use std::os::unix::fs::OpenOptionsExt;

@@ -107,6 +107,11 @@ fn mismatches(l: &Letter, r: &Registration, issued: Option<NaiveDate>) -> Vec<St
     out
 }
 
+/// Today in Italy, the day letters and documents are dated by.
+fn today() -> NaiveDate {
+    chrono::Utc::now().with_timezone(&chrono_tz::Europe::Rome).date_naive()
+}
+
 /// Processes one letter in its own transaction (with the run's checkpoint in it, for batches).
 /// A dry run decides and rolls back: nothing is erased or recorded.
 async fn process(
@@ -145,18 +150,32 @@ async fn process(
                     break 'decide Outcome::invalid(name, "", format!("{name} is empty"));
                 }
             }
-            if let Err(e) = parse_date(&l.protocol_date) {
-                break 'decide Outcome::invalid(
-                    "protocol_date",
-                    &l.protocol_date,
-                    format!("protocol_date: {}", e.english()),
-                );
+            match parse_date(&l.protocol_date) {
+                Err(e) => {
+                    break 'decide Outcome::invalid(
+                        "protocol_date",
+                        &l.protocol_date,
+                        format!("protocol_date: {}", e.english()),
+                    );
+                }
+                // A letter is registered on arrival: a protocol dated later has not arrived.
+                Ok(d) if d > today() => {
+                    break 'decide Outcome::invalid(
+                        "protocol_date",
+                        &l.protocol_date,
+                        "protocol_date is in the future",
+                    );
+                }
+                Ok(_) => {}
             }
         }
         let issued = if l.doc_issued.trim().is_empty() {
             None
         } else {
             match parse_date(&l.doc_issued) {
+                Ok(d) if d > today() => {
+                    break 'decide Outcome::invalid("doc_issued", &l.doc_issued, "doc_issued is in the future");
+                }
                 Ok(d) => Some(d),
                 Err(e) => {
                     break 'decide Outcome::invalid(

@@ -166,7 +166,10 @@ fn message_files(dir: &Path) -> Result<Vec<PathBuf>> {
 /// there already, under a new one (`name.1.eml`, `name.2.eml`, ...): never over another file.
 fn move_to(file: &Path, dir: &Path, sub: &str) -> Result<PathBuf> {
     let target_dir = dir.join(sub);
-    std::fs::create_dir_all(&target_dir).map_err(Error::io(crate::msg!("io-create", path = &*target_dir)))?;
+    // The messages name citizens and carry what authorises a revocation: private, like the rest.
+    if !target_dir.exists() {
+        crate::files::dir(&target_dir, crate::files::Access::Private)?;
+    }
     let name = Path::new(file.file_name().unwrap_or_default());
     let (stem, extension) = match name.extension() {
         Some(x) => (name.file_stem().unwrap_or_default().to_string_lossy(), format!(".{}", x.to_string_lossy())),

@@ -178,7 +178,7 @@ impl PendingBooking {
             staged.discard();
             return Err(e.into());
         }
-        crate::files::remove_quietly(&stale);
+        crate::files::remove_letters(&desk.letters_dir, &stale);
         let mut paths = staged.publish()?;
         record_prints(session, &r, &paths).await?;
         let (delivery, more) = deliver_code(session, desk, &r, CodeKind::of(op), &code, until, print_code).await?;

@@ -117,9 +117,15 @@ impl Cluster {
         fs::create_dir_all(home).map_err(Error::io(crate::msg!("io-create", path = home)))?;
         let home = home.canonicalize().map_err(Error::io(crate::msg!("io-resolve", path = home)))?;
         let mut root = home.join("postgres");
-        if is_root() && !server_user_can_reach(&home) {
+        if is_root() {
             let digest = Sha256::digest(home.as_os_str().as_encoded_bytes());
-            root = PathBuf::from("/var/lib/sportello/clusters").join(&hex::encode(digest)[..16]);
+            let elsewhere = PathBuf::from("/var/lib/sportello/clusters").join(&hex::encode(digest)[..16]);
+            // Where an existing cluster is, it stays; asking the server user (a `runuser`, tens
+            // of milliseconds) is only for the first time.
+            let exists = |root: &Path| root.join("data").join("PG_VERSION").exists();
+            if exists(&elsewhere) || (!exists(&root) && !server_user_can_reach(&home)) {
+                root = elsewhere;
+            }
         }
         Ok(Cluster { root, bin: find_bin_dir(), settings: Vec::new(), password_logins: false })
     }
@@ -249,7 +255,9 @@ impl Cluster {
     /// Returns true if it was started now.
     pub fn ensure_running(&self) -> Result<bool> {
         let _lock = self.lock()?;
-        let status = self.status()?;
+        // A server answering on the socket is running: no `pg_ctl status` (a process, and a
+        // `runuser` more when we are root) on the way of every command.
+        let status = if self.accepts_connections() { Status::Running } else { self.status()? };
         if status == Status::Running {
             self.refresh_authentication()?;
             return Ok(false);
@@ -366,8 +374,17 @@ impl Cluster {
         self.own_dir(&socket, 0o755)?;
         // The log file must be writable by the server user.
         let log = self.log_file();
-        if !log.exists() {
-            File::create(&log).map_err(Error::io(crate::msg!("io-create", path = &*log)))?;
+        // Private: failed statements land there with the rows they carried.
+        {
+            use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+            fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .mode(0o600)
+                .open(&log)
+                .map_err(Error::io(crate::msg!("io-create", path = &*log)))?;
+            fs::set_permissions(&log, fs::Permissions::from_mode(0o600))
+                .map_err(Error::io(crate::msg!("io-set-permissions-on", path = &*log)))?;
         }
         if is_root() {
             let (uid, gid) = server_user_ids()?;

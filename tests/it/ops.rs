@@ -153,7 +153,10 @@ fn configuration_file_environment_and_flags_in_that_order() {
     let register =
         ["register", "--cf", "RSSMRA85T10L219G", "--province", "TO", "--municipality", "Torino", "--no-prompt"];
     let (_, stderr, code) = text(&sportello(&register, &[("SPORTELLO_CONFIG", c)]));
-    assert!(code != 0 && stderr.contains("SPORTELLO_MAX_ATTEMPTS must be a positive whole number"), "{code} {stderr}");
+    assert!(
+        code != 0 && stderr.contains("SPORTELLO_MAX_ATTEMPTS must be a whole number from 1 to 100"),
+        "{code} {stderr}"
+    );
     let (_, stderr, _) = text(&sportello(
         &register,
         &[("SPORTELLO_CONFIG", c), ("SPORTELLO_MAX_ATTEMPTS", "3"), ("SPORTELLO_PG_BIN", "/none")],
