@@ -234,7 +234,7 @@ fn subset_tag(glyphs: &[u16]) -> String {
 
 fn compressed(dict: Dictionary, bytes: Vec<u8>) -> Result<Stream> {
     let mut stream = Stream::new(dict, bytes);
-    stream.compress().map_err(|e| Error::Internal(crate::msg!("pdf-compress-failed", detail = e.to_string())))?;
+    stream.compress().map_err(|e| Error::Invalid(crate::msg!("pdf-compress-failed", detail = e.to_string())))?;
     Ok(stream)
 }
 
@@ -288,7 +288,7 @@ pub fn embed(doc: &mut Document, font: Font, used: &Used) -> Result<ObjectId> {
     }
     let remapper = subsetter::GlyphRemapper::new_from_glyphs_sorted(&glyphs);
     let subset = subsetter::subset(face.data, 0, &remapper)
-        .map_err(|e| Error::Internal(crate::msg!("font-subset-failed", font = face.name, detail = e.to_string())))?;
+        .map_err(|e| Error::Invalid(crate::msg!("font-subset-failed", font = face.name, detail = e.to_string())))?;
     let name = format!("{}+{}", subset_tag(&glyphs), face.name);
 
     let length1 = subset.len() as i64;
