@@ -89,6 +89,7 @@ io-set-permissions-on = cannot set permissions on { $path }
 io-sync = cannot sync { $path }
 io-write = cannot write { $path }
 io-give-to = cannot give { $path } to { $owner }
+key-file-denied = you may not read the key file { $path }: its owner shares it with the desk staff's group (chgrp GROUP { $path }; chmod 0640 { $path }), or SPORTELLO_KEY_FILE names yours
 io-read-key-file = cannot read the key file { $path }
 io-write-output = cannot write the output
 io-write-pdf = cannot write a PDF

@@ -157,6 +157,10 @@ impl SecretKey {
                 f.sync_all().map_err(Error::io(crate::msg!("io-write", path = path)))?;
                 Ok(SecretKey(key))
             }
+            // Not ours to read: the owner shares it with the desk staff, or it is not for us.
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                Err(Error::Refused(crate::msg!("key-file-denied", path = path)))
+            }
             Err(e) => Err(Error::Io { context: crate::msg!("io-read-key-file", path = path), source: e }),
         }
     }
