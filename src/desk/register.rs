@@ -11,6 +11,7 @@ use crate::audit::{AuditEvent, Entry, Outcome, Target};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::session::Session;
+use crate::store::operators;
 use crate::store::reference::{self, check_postcode_of};
 use crate::store::registrations::{self, Key};
 use crate::store::registry::{self, Source};
@@ -86,6 +87,18 @@ pub async fn prepare(session: &Session, request: Request) -> Result<Prepared> {
         reference::resolve_municipality(&client, &request.municipality, Some(&province)).await?
     };
 
+    // Only residents of the operator's competence (the database refuses the others too).
+    if !operators::covers(&client, &session.operator.id, &municipality.istat_code).await? {
+        let competence: Vec<String> = session.operator.competence.iter().map(|c| c.to_string()).collect();
+        return Err(Error::Refused(format!(
+            "{} ({}) is outside the competence of operator {} ({}): register residents of your competence only",
+            municipality.name,
+            municipality.province,
+            session.operator.id,
+            competence.join(", ")
+        )));
+    }
+
     let (source, mut data) = match registry::find(&client, fiscal_code.as_str()).await? {
         Some((source, data)) => (Some(source), data),
         None => (None, PersonalData::default()),
@@ -125,12 +138,13 @@ async fn insert(tx: &deadpool_postgres::Transaction<'_>, session: &Session, mut 
     }
     reference::check_birthplace(tx, &draft.fiscal_code, draft.data.person.birth_date.expect("mandatory")).await?;
     resolve_places(tx, &mut draft.data).await?;
+    let (state, strong) = transitions::registered_at_desk();
     let number = registrations::insert(
         tx,
         draft.fiscal_code.as_str(),
         draft.community,
-        State::Registrato,
-        false,
+        state,
+        strong,
         &draft.data,
         &session.operator.id,
     )
