@@ -135,7 +135,9 @@ END $$;
 --   book        the desk may book `operation` on a registration in `from` (rules::bookable)
 --   postal      the postal run may open `operation` on a registration in `from` (postal_letter)
 --   handover    the desk's booking of `operation` moves `from` to `to` (after_handover)
---   completion  the portal's completion of `operation` moves `from` to `to` (after_completion)
+--   completion  the portal's completion of `operation` moves `from` to `to` (after_completion,
+--               whatever the state: which operations can be in progress is bounded by `book`
+--               and `postal`, checked when an operation is opened)
 -- Only changes are listed for handover and completion. `role` is the group role that may.
 CREATE TABLE registration_transitions (
     event        text NOT NULL CHECK (event IN ('register', 'preload', 'book', 'postal', 'handover', 'completion')),
@@ -164,11 +166,40 @@ INSERT INTO registration_transitions VALUES
     ('book', 'revocation', 'attivato', true, 'attivato', true, 'sportello_desk'),
     ('postal', 'activation', 'registrato', false, 'registrato', false, 'sportello_batch'),
     ('handover', 'verification', 'registrato', false, 'riscontrato', false, 'sportello_desk'),
+    ('completion', 'verification', 'registrato', false, 'attivato', true, 'sportello_portal'),
+    ('completion', 'promotion', 'registrato', false, 'attivato', true, 'sportello_portal'),
+    ('completion', 'reset', 'registrato', false, 'attivato', true, 'sportello_portal'),
+    ('completion', 'pin', 'registrato', false, 'attivato', false, 'sportello_portal'),
+    ('completion', 'activation', 'registrato', false, 'attivato', false, 'sportello_portal'),
+    ('completion', 'verification', 'registrato', true, 'attivato', true, 'sportello_portal'),
+    ('completion', 'promotion', 'registrato', true, 'attivato', true, 'sportello_portal'),
+    ('completion', 'reset', 'registrato', true, 'attivato', true, 'sportello_portal'),
+    ('completion', 'pin', 'registrato', true, 'attivato', true, 'sportello_portal'),
+    ('completion', 'activation', 'registrato', true, 'attivato', false, 'sportello_portal'),
     ('completion', 'verification', 'riscontrato', false, 'attivato', true, 'sportello_portal'),
+    ('completion', 'promotion', 'riscontrato', false, 'attivato', true, 'sportello_portal'),
+    ('completion', 'reset', 'riscontrato', false, 'attivato', true, 'sportello_portal'),
+    ('completion', 'pin', 'riscontrato', false, 'attivato', false, 'sportello_portal'),
+    ('completion', 'activation', 'riscontrato', false, 'attivato', false, 'sportello_portal'),
     ('completion', 'verification', 'riscontrato', true, 'attivato', true, 'sportello_portal'),
+    ('completion', 'promotion', 'riscontrato', true, 'attivato', true, 'sportello_portal'),
+    ('completion', 'reset', 'riscontrato', true, 'attivato', true, 'sportello_portal'),
+    ('completion', 'pin', 'riscontrato', true, 'attivato', true, 'sportello_portal'),
+    ('completion', 'activation', 'riscontrato', true, 'attivato', false, 'sportello_portal'),
+    ('completion', 'verification', 'attivato', false, 'attivato', true, 'sportello_portal'),
     ('completion', 'promotion', 'attivato', false, 'attivato', true, 'sportello_portal'),
     ('completion', 'reset', 'attivato', false, 'attivato', true, 'sportello_portal'),
-    ('completion', 'activation', 'registrato', false, 'attivato', false, 'sportello_portal');
+    ('completion', 'activation', 'attivato', true, 'attivato', false, 'sportello_portal'),
+    ('completion', 'verification', 'respinto', false, 'attivato', true, 'sportello_portal'),
+    ('completion', 'promotion', 'respinto', false, 'attivato', true, 'sportello_portal'),
+    ('completion', 'reset', 'respinto', false, 'attivato', true, 'sportello_portal'),
+    ('completion', 'pin', 'respinto', false, 'attivato', false, 'sportello_portal'),
+    ('completion', 'activation', 'respinto', false, 'attivato', false, 'sportello_portal'),
+    ('completion', 'verification', 'respinto', true, 'attivato', true, 'sportello_portal'),
+    ('completion', 'promotion', 'respinto', true, 'attivato', true, 'sportello_portal'),
+    ('completion', 'reset', 'respinto', true, 'attivato', true, 'sportello_portal'),
+    ('completion', 'pin', 'respinto', true, 'attivato', true, 'sportello_portal'),
+    ('completion', 'activation', 'respinto', true, 'attivato', false, 'sportello_portal');
 
 -- Is session_user an application login (neither the owner of `rel` nor a superuser)?
 CREATE FUNCTION sportello_app_login(rel oid) RETURNS boolean
@@ -223,9 +254,7 @@ BEGIN
         RAISE EXCEPTION 'the number, fiscal code, community, date and author of registration % never change',
             OLD.registration_number USING ERRCODE = 'insufficient_privilege';
     END IF;
-    IF NEW.updated_by IS DISTINCT FROM OLD.updated_by THEN
-        PERFORM sportello_stamp_operator(NEW.updated_by, 'the last to change a registration');
-    END IF;
+    -- (A client naming someone else in updated_by is refused by registrations_author, below.)
     NEW.updated_by := coalesce(sportello_stamp_operator(NULL, ''), OLD.updated_by);
     NEW.updated_at := now();
 
@@ -284,6 +313,19 @@ END $$;
 CREATE TRIGGER registrations_guard BEFORE INSERT OR UPDATE ON registrations
     FOR EACH ROW EXECUTE FUNCTION registrations_guard();
 
+-- An UPDATE that names the last to change a registration names session_user (fires whenever the
+-- statement sets updated_by, even to the value it had, and before registrations_guard stamps it).
+CREATE FUNCTION registrations_author() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    IF sportello_app_login(TG_RELID) THEN
+        PERFORM sportello_stamp_operator(NEW.updated_by, 'the last to change a registration');
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER registrations_author BEFORE UPDATE OF updated_by ON registrations
+    FOR EACH ROW EXECUTE FUNCTION registrations_author();
+
 -- Operations: stamps who and when; a booking only as rules.rs allows it in the registration's
 -- state (the postal run's weak activation likewise); an operation closes once, from active.
 CREATE FUNCTION operations_guard() RETURNS trigger
@@ -340,7 +382,7 @@ CREATE TRIGGER operations_guard BEFORE INSERT OR UPDATE ON operations
     FOR EACH ROW EXECUTE FUNCTION operations_guard();
 
 REVOKE ALL ON FUNCTION sportello_app_login(oid), sportello_stamp_operator(text, text),
-    registrations_guard(), operations_guard() FROM PUBLIC;
+    registrations_guard(), registrations_author(), operations_guard() FROM PUBLIC;
 REVOKE ALL ON registration_transitions FROM PUBLIC;
 GRANT SELECT ON registration_transitions TO sportello_app;
 

@@ -16,6 +16,7 @@ mod files;
 mod help;
 mod hygiene;
 mod import;
+mod least_privilege;
 mod letters;
 mod lifecycle;
 mod ops;
