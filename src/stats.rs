@@ -28,10 +28,7 @@ fn require_role(session: &Session) -> Result<()> {
     if crate::domain::roles::may_run("stats", &session.roles) {
         Ok(())
     } else {
-        Err(crate::error::Error::Refused(format!(
-            "operator {} may not run statistics: it needs the role auditor or admin",
-            session.operator.id
-        )))
+        Err(crate::error::Error::Refused(crate::msg!("stats-role-refused", operator = &session.operator.id)))
     }
 }
 
@@ -265,12 +262,12 @@ fn rank(list: &[&str], v: &str) -> usize {
 
 fn check(opts: &Options) -> Result<()> {
     if opts.min_cell < 1 {
-        return Err(Error::Invalid(format!("--min-cell must be at least 1, got {}", opts.min_cell)));
+        return Err(Error::Invalid(crate::msg!("stats-min-cell", min_cell = opts.min_cell)));
     }
     if let (Some(from), Some(to)) = (opts.from, opts.to)
         && from > to
     {
-        return Err(Error::Invalid(format!("--from {from} is after --to {to}")));
+        return Err(Error::Invalid(crate::msg!("search-from-after-to", from = from.to_string(), to = to.to_string())));
     }
     Ok(())
 }
@@ -408,7 +405,8 @@ struct ExportKey([u8; 32]);
 impl ExportKey {
     fn new() -> Result<ExportKey> {
         let mut k = [0u8; 32];
-        getrandom::fill(&mut k).map_err(|e| Error::Unavailable(format!("the system random generator failed: {e}")))?;
+        getrandom::fill(&mut k)
+            .map_err(|e| Error::Unavailable(crate::msg!("random-failed", detail = e.to_string())))?;
         Ok(ExportKey(k))
     }
 }

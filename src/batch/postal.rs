@@ -87,7 +87,7 @@ fn write_synced(path: &Path, bytes: &[u8], access: Access) -> Result<()> {
 }
 
 fn sync_dir(dir: &Path) -> Result<()> {
-    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(Error::io(format!("cannot sync {}", dir.display())))
+    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(Error::io(crate::msg!("io-sync", path = dir)))
 }
 
 /// Finishes or discards what an interrupted attempt of this run left behind.
@@ -97,10 +97,10 @@ async fn recover(session: &Session, run: i64, out: &Path, report: &mut Report) -
         for path in files.iter().map(PathBuf::from) {
             let t = tmp(&path);
             if t.exists() {
-                std::fs::rename(&t, &path).map_err(Error::io(format!("cannot rename {}", t.display())))?;
+                std::fs::rename(&t, &path).map_err(Error::io(crate::msg!("io-rename", path = &*t)))?;
             } else if !path.exists() {
                 return Err(Error::Io {
-                    context: format!("batch {batch} of run {run} was committed but {} is missing", path.display()),
+                    context: crate::msg!("postal-batch-missing", batch = batch, run = run, path = &*path),
                     source: std::io::Error::from(std::io::ErrorKind::NotFound),
                 });
             }
@@ -114,7 +114,7 @@ async fn recover(session: &Session, run: i64, out: &Path, report: &mut Report) -
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
             if prefixes.iter().any(|p| name.starts_with(p)) && name.ends_with(".tmp") {
-                std::fs::remove_file(e.path()).map_err(Error::io(format!("cannot remove {}", e.path().display())))?;
+                std::fs::remove_file(e.path()).map_err(Error::io(crate::msg!("io-remove", path = &*e.path())))?;
                 report.discarded += 1;
             }
         }
@@ -169,7 +169,7 @@ async fn email_code(
 /// Runs (or resumes) a postal run.
 pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn Progress) -> Result<Report> {
     if opts.batch_size == 0 {
-        return Err(Error::Invalid("--batch-size must be at least 1".into()));
+        return Err(Error::Invalid(crate::msg!("batch-size-invalid")));
     }
     let province = match &opts.province {
         Some(p) => Some(reference::resolve_province(&session.db.client().await?, p).await?),
@@ -183,7 +183,7 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
     // PINs and addresses: 0600 in 0700, or 0640 in 0750 for the print shop's group.
     let access = Access::group(opts.group.as_deref())?;
     crate::files::dir(&opts.out, access)?;
-    let out = opts.out.canonicalize().map_err(Error::io(format!("cannot resolve {}", opts.out.display())))?;
+    let out = opts.out.canonicalize().map_err(Error::io(crate::msg!("io-resolve", path = &*opts.out)))?;
     let options = json!({ "province": province, "limit": opts.limit, "batch_size": opts.batch_size, "out": out });
     let Begin::Fresh(run) = super::begin(
         session,
@@ -204,7 +204,7 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
     let (mut printed, mut batch_no) = postal::progress(&client, run.id).await?;
     let due = postal::due(&client, province.as_deref()).await?;
     let total = opts.limit.map(|l| (l - printed).max(0).min(due)).unwrap_or(due) + printed;
-    progress.start("PIN letters", Some(total as u64), printed as u64);
+    progress.start(&crate::tr!("progress-pin-letters"), Some(total as u64), printed as u64);
     let today = Utc::now().date_naive();
     let until = desk.expiry();
 
@@ -246,7 +246,7 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
                     address: address[1..].join(", "),
                     file: &file_name,
                 })
-                .map_err(|e| Error::Internal(format!("manifest: {e}")))?;
+                .map_err(|e| Error::Internal(crate::msg!("manifest-failed", detail = e.to_string())))?;
             pages.push(letters::pin_letter(r, &pin, today, true));
             let in_progress = in_progress.get(&r.registration_number).copied();
             if transitions::postal_letter(r.state, r.strong, in_progress) == PostalLetter::OpensActivation {
@@ -266,7 +266,7 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
                             address: address[1..].join(", "),
                             file: &codes_file_name,
                         })
-                        .map_err(|e| Error::Internal(format!("manifest: {e}")))?;
+                        .map_err(|e| Error::Internal(crate::msg!("manifest-failed", detail = e.to_string())))?;
                     let mut letter = letters::code_letter(CodeKind::Activation, r, &code, until, today);
                     letter.address = Some(address);
                     opened.letters.push(letter);
@@ -277,8 +277,12 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
         // The letters render (on every core) and are written while the database stores the
         // PINs' hashes; the hashes become durable only at the commit below, after the files are
         // on disk. The activation codes without an email go in a file of their own.
-        let manifest = manifest.into_inner().map_err(|e| Error::Internal(format!("manifest: {e}")))?;
-        let code_manifest = code_manifest.into_inner().map_err(|e| Error::Internal(format!("manifest: {e}")))?;
+        let manifest = manifest
+            .into_inner()
+            .map_err(|e| Error::Internal(crate::msg!("manifest-failed", detail = e.to_string())))?;
+        let code_manifest = code_manifest
+            .into_inner()
+            .map_err(|e| Error::Internal(crate::msg!("manifest-failed", detail = e.to_string())))?;
         let code_letters = std::mem::take(&mut opened.letters);
         let codes_printed = code_letters.len();
         let (pdf_tmp, manifest_tmp, dir) = (tmp(&pdf_path), tmp(&manifest_path), out.clone());
@@ -311,7 +315,7 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
         };
         let (written, stored) = tokio::join!(write, store);
         stored?;
-        written.map_err(|e| Error::Internal(format!("rendering the letters failed: {e}")))??;
+        written.map_err(|e| Error::Internal(crate::msg!("letters-render-failed", detail = e.to_string())))??;
         let (pdf_name, manifest_name) = (pdf_path.display().to_string(), manifest_path.display().to_string());
         let (codes_pdf_name, codes_manifest_name) =
             (codes_pdf_path.display().to_string(), codes_manifest_path.display().to_string());
@@ -337,7 +341,7 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
             paths.extend([&codes_pdf_path, &codes_manifest_path]);
         }
         for path in paths {
-            std::fs::rename(tmp(path), path).map_err(Error::io(format!("cannot rename {}", path.display())))?;
+            std::fs::rename(tmp(path), path).map_err(Error::io(crate::msg!("io-rename", path = path)))?;
         }
         postal::mark_published(&client, run.id, batch_no).await?;
         printed += n;
@@ -367,6 +371,6 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
         .count(record.rows_ok as usize);
     session.record(&tx, entry).await?;
     tx.commit().await?;
-    progress.finish(&format!("{printed} letters"));
+    progress.finish(&crate::tr!("progress-letters", count = printed));
     Ok(report)
 }

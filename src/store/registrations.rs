@@ -121,14 +121,14 @@ pub async fn lock(tx: &deadpool_postgres::Transaction<'_>, key: &Key) -> Result<
     };
     let sql = format!("SELECT registration_number FROM registrations WHERE {cond} FOR UPDATE");
     let Some(row) = tx.query_opt(&sql, &[param]).await? else {
-        return Err(Error::NotFound(format!("no registration with {key}")));
+        return Err(Error::NotFound(crate::msg!("registration-not-found", key = key.message())));
     };
     find(tx, &Key::Number(row.get(0))).await
 }
 
 /// A registration, or a clear "not found".
 pub async fn find(c: &impl GenericClient, key: &Key) -> Result<Registration> {
-    get(c, key).await?.ok_or_else(|| Error::NotFound(format!("no registration with {key}")))
+    get(c, key).await?.ok_or_else(|| Error::NotFound(crate::msg!("registration-not-found", key = key.message())))
 }
 
 /// Locks a registration by number for the rest of the transaction (no read).
@@ -144,12 +144,19 @@ pub enum Key {
     Number(i64),
 }
 
+impl Key {
+    /// "fiscal code X" / "registration number N", for messages.
+    pub fn message(&self) -> crate::i18n::Message {
+        match self {
+            Key::FiscalCode(fc) => crate::msg!("key-fiscal-code", fiscal_code = fc),
+            Key::Number(n) => crate::msg!("key-number", number = n.to_string()),
+        }
+    }
+}
+
 impl std::fmt::Display for Key {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Key::FiscalCode(fc) => write!(f, "fiscal code {fc}"),
-            Key::Number(n) => write!(f, "registration number {n}"),
-        }
+        self.message().fmt(f)
     }
 }
 

@@ -5,7 +5,7 @@ use std::process::Command;
 use crate::harness::text;
 
 fn sportello(home: &std::path::Path, args: &[&str]) -> (String, String, i32) {
-    let out = Command::new(env!("CARGO_BIN_EXE_sportello"))
+    let out = crate::harness::sportello()
         .args(args)
         .env("SPORTELLO_HOME", home)
         .env_remove("SPORTELLO_DATABASE_URL")
@@ -204,7 +204,7 @@ fn each_os_user_is_their_own_operator() {
 #[test]
 fn missing_server_binaries_say_how_to_install_them() {
     let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_sportello"))
+    let out = crate::harness::sportello()
         .args(["db", "start"])
         .env("SPORTELLO_HOME", home.path())
         .env("SPORTELLO_PG_BIN", "/nonexistent")

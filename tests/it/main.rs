@@ -15,6 +15,7 @@ mod erasure;
 mod files;
 mod help;
 mod hygiene;
+mod i18n;
 mod import;
 mod least_privilege;
 mod letters;
