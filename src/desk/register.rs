@@ -91,13 +91,13 @@ pub async fn prepare(session: &Session, request: Request) -> Result<Prepared> {
 
     // Only residents of the operator's competence (the database refuses the others too).
     if !operators::covers(&client, &session.operator.id, &municipality.istat_code).await? {
-        let competence: Vec<String> = session.operator.competence.iter().map(|c| c.to_string()).collect();
-        return Err(Error::Refused(format!(
-            "{} ({}) is outside the competence of operator {} ({}): register residents of your competence only",
-            municipality.name,
-            municipality.province,
-            session.operator.id,
-            competence.join(", ")
+        let competence: Vec<crate::i18n::Message> = session.operator.competence.iter().map(|c| c.message()).collect();
+        return Err(Error::Refused(crate::msg!(
+            "register-outside-competence",
+            municipality = &municipality.name,
+            province = &municipality.province,
+            operator = &session.operator.id,
+            competence = crate::i18n::Message::join(&competence, ", ")
         )));
     }
 
