@@ -108,6 +108,7 @@ book-missing-fields = registration { $number } lacks mandatory fields for bookin
 edit-municipality-use-change-residence = the municipality of residence changes with `sportello change-residence`
 edit-delegate-no-operation = registration { $number } has no active operation: the delegate belongs to one
 residence-outside-competence = { $municipality } ({ $province }) is outside the competence of operator { $operator } ({ $competence }): the residence can only be moved into a municipality of your competence
+register-outside-competence = { $municipality } ({ $province }) is outside the competence of operator { $operator } ({ $competence }): register residents of your competence only
 residence-lacks = the new residence lacks: { $fields }
 username-document-mismatch = the document shown ({ $shown }) is not the one on record for registration { $number }: check it and update the record with `sportello edit` first
 username-not-active = registration { $number } has no active credentials yet ({ $state })

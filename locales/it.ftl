@@ -108,6 +108,7 @@ book-missing-fields = alla registrazione { $number } mancano campi obbligatori p
 edit-municipality-use-change-residence = il comune di residenza si cambia con `sportello change-residence`
 edit-delegate-no-operation = la registrazione { $number } non ha un'operazione attiva: il delegato appartiene a un'operazione
 residence-outside-competence = operazione non consentita: { $municipality } ({ $province }) è fuori dalla competenza dell'operatore { $operator } ({ $competence }): la residenza si può spostare solo in un comune di propria competenza
+register-outside-competence = operazione non consentita: { $municipality } ({ $province }) è fuori dalla competenza dell'operatore { $operator } ({ $competence }): si registrano solo residenti di propria competenza
 residence-lacks = alla nuova residenza mancano: { $fields }
 username-document-mismatch = il documento esibito ({ $shown }) non è quello registrato per la registrazione { $number }: verificarlo e aggiornare prima i dati con `sportello edit`
 username-not-active = la registrazione { $number } non ha ancora credenziali attive ({ $state })

@@ -148,8 +148,12 @@ pub async fn record_prints(session: &Session, r: &Registration, paths: &[PathBuf
     let files: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     let entry = Entry::new(AuditEvent::Print, Target::registration(r)).details(json!({ "files": files }));
     session.record(&client, entry.count(paths.len())).await?;
-    // Kept by operation, so that those holding a secret are removed when it is over.
-    let kept: Vec<(String, bool)> = paths.iter().map(|p| (p.display().to_string(), holds_secret(p))).collect();
+    // Kept by operation, so that those holding a secret are removed when it is over; by absolute
+    // path (the database refuses any other, sql/V18).
+    let kept: Vec<(String, bool)> = paths
+        .iter()
+        .map(|p| (std::path::absolute(p).unwrap_or_else(|_| p.clone()).display().to_string(), holds_secret(p)))
+        .collect();
     operation_letters::record(&client, r.registration_number, &kept).await
 }
 

@@ -11,6 +11,7 @@ use crate::audit::{AuditEvent, Entry, Outcome, Target};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::session::Session;
+use crate::store::operators;
 use crate::store::reference::{self, check_postcode_of};
 use crate::store::registrations::{self, Key};
 use crate::store::registry::{self, Source};
@@ -88,6 +89,18 @@ pub async fn prepare(session: &Session, request: Request) -> Result<Prepared> {
         reference::resolve_municipality(&client, &request.municipality, Some(&province)).await?
     };
 
+    // Only residents of the operator's competence (the database refuses the others too).
+    if !operators::covers(&client, &session.operator.id, &municipality.istat_code).await? {
+        let competence: Vec<crate::i18n::Message> = session.operator.competence.iter().map(|c| c.message()).collect();
+        return Err(Error::Refused(crate::msg!(
+            "register-outside-competence",
+            municipality = &municipality.name,
+            province = &municipality.province,
+            operator = &session.operator.id,
+            competence = crate::i18n::Message::join(&competence, ", ")
+        )));
+    }
+
     let (source, mut data) = match registry::find(&client, fiscal_code.as_str()).await? {
         Some((source, data)) => (Some(source), data),
         None => (None, PersonalData::default()),
@@ -127,12 +140,13 @@ async fn insert(tx: &deadpool_postgres::Transaction<'_>, session: &Session, mut 
     }
     reference::check_birthplace(tx, &draft.fiscal_code, draft.data.person.birth_date.expect("mandatory")).await?;
     resolve_places(tx, &mut draft.data).await?;
+    let (state, strong) = transitions::registered_at_desk();
     let number = registrations::insert(
         tx,
         draft.fiscal_code.as_str(),
         draft.community,
-        State::Registrato,
-        false,
+        state,
+        strong,
         &draft.data,
         &session.operator.id,
     )

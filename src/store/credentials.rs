@@ -128,35 +128,36 @@ pub struct Completed<'a> {
     pub pin_hash: Option<&'a [u8]>,
 }
 
-/// Applies a completed operation to the registration (the caller closes the operation).
+/// Applies a completed operation to the registration (the caller closes the operation). The
+/// new account's credentials are written only when given, never read (sql/V18: no login reads a
+/// password or answer hash).
 pub async fn complete(c: &impl GenericClient, number: i64, done: &Completed<'_>) -> Result<()> {
     let Change { state, strong, activated, promoted } = done.change;
-    c.execute(
+    let state = state.as_str();
+    let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+        vec![&number, &state, &strong, &activated, &promoted, &done.pin_hash];
+    let mut set = String::new();
+    for (column, value) in [
+        ("username", &done.username),
+        ("password_hash", &done.password_hash),
+        ("secret_question", &done.secret_question),
+        ("secret_answer_hash", &done.secret_answer_hash),
+    ] {
+        if value.is_some() {
+            params.push(value);
+            set.push_str(&format!("{column} = ${}, ", params.len()));
+        }
+    }
+    let sql = format!(
         "UPDATE registrations SET
             state = $2, strong = $3,
             activated_at = CASE WHEN $4 THEN now() ELSE activated_at END,
             promoted_at = CASE WHEN $5 THEN now() ELSE promoted_at END,
-            username = COALESCE($6, username),
-            password_hash = COALESCE($7, password_hash),
-            secret_question = COALESCE($8, secret_question),
-            secret_answer_hash = COALESCE($9, secret_answer_hash),
-            pin_hash = $10,
+            {set}pin_hash = $6,
             activation_code_hash = NULL, activation_code_expires_at = NULL,
             failed_attempts = 0, updated_at = now()
-         WHERE registration_number = $1",
-        &[
-            &number,
-            &state.as_str(),
-            &strong,
-            &activated,
-            &promoted,
-            &done.username,
-            &done.password_hash,
-            &done.secret_question,
-            &done.secret_answer_hash,
-            &done.pin_hash,
-        ],
-    )
-    .await?;
+         WHERE registration_number = $1"
+    );
+    c.execute(&sql, &params).await?;
     Ok(())
 }

@@ -396,7 +396,10 @@ pub async fn search(c: &impl GenericClient, f: &SearchFilter) -> Result<Vec<Sear
         "SELECT r.registration_number, r.last_name, r.first_name, r.fiscal_code, m.name, r.res_province,
                 (r.registered_at AT TIME ZONE 'Europe/Rome')::date, r.community, r.state, r.strong, o.kind,
                 r.res_municipality
-         FROM (SELECT r.* FROM registrations r
+         FROM (SELECT r.registration_number, r.last_name, r.first_name, r.fiscal_code, r.res_province,
+                      r.registered_at, r.community, r.state, r.strong, r.res_municipality, r.last_name_key,
+                      r.first_name_key
+               FROM registrations r
                {where_clause}
                ORDER BY r.last_name_key, r.first_name_key, r.registration_number
                LIMIT ${} OFFSET ${}) r

@@ -17,6 +17,7 @@ mod help;
 mod hygiene;
 mod i18n;
 mod import;
+mod least_privilege;
 mod letters;
 mod lifecycle;
 mod ops;
