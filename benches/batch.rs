@@ -6,7 +6,9 @@
 //!
 //! Sizes: BENCH_IMPORT_ROWS (1,000,000), BENCH_LETTERS (100,000), BENCH_REGISTRATIONS
 //! (5,000,000), BENCH_QUERIES (200), BENCH_CHUNK (import chunk size, 20,000).
-//! BENCH_ONLY=import,postal,search picks the parts to run. The cluster lives in target/bench-home (kept; stop it with
+//! BENCH_ONLY=import,postal,search picks the parts to run; the search ends with the desk's
+//! `sportello search` run end to end (a new process each time, as at the desk) beside
+//! `psql -c 'SELECT 1'` (a process and a connection, nothing else) on the same cluster. The cluster lives in target/bench-home (kept; stop it with
 //! `sportello --home target/bench-home db stop`).
 
 use std::path::{Path, PathBuf};
@@ -97,9 +99,12 @@ async fn main() {
     let cluster = Cluster::new(&home).unwrap();
     cluster.start().unwrap();
     let admin = store::connect(&cluster.config("postgres")).await.unwrap();
-    admin.batch_execute("DROP DATABASE IF EXISTS bench WITH (FORCE)").await.unwrap();
-    admin.batch_execute("CREATE DATABASE bench").await.unwrap();
-    let config = cluster.config("bench");
+    // The embedded default's own database, so that the binary run on this home (the desk search
+    // end to end, below) finds the data as an operator would.
+    let dbname = store::embedded::DATABASE;
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")).await.unwrap();
+    admin.batch_execute(&format!("CREATE DATABASE {dbname}")).await.unwrap();
+    let config = cluster.config(dbname);
     store::migrate(&config).await.unwrap();
     // The OS user running the benchmark is its operator (peer authentication), the first
     // administrator with every role, as on the embedded default.
@@ -118,7 +123,7 @@ async fn main() {
     )
     .await
     .unwrap();
-    let db = Database::with_configs(cluster.login_config("bench", &me), config.clone()).await.unwrap();
+    let db = Database::with_configs(cluster.login_config(dbname, &me), config.clone()).await.unwrap();
     let session = Session::open(db.clone(), None, "bench").await.unwrap();
     let owner = store::connect(&config).await.unwrap();
     let municipalities: Vec<String> = owner
@@ -143,7 +148,7 @@ async fn main() {
         owner.batch_execute("CHECKPOINT").await.unwrap();
         let t = Instant::now();
         let status = std::process::Command::new(psql_path())
-        .args(["-q", "-h", &cluster.socket_dir().display().to_string(), "-U", "sportello", "-d", "bench", "-c"])
+        .args(["-q", "-h", &cluster.socket_dir().display().to_string(), "-U", "sportello", "-d", dbname, "-c"])
         .arg(format!("\\copy copy_baseline (fiscal_code, first_name, last_name, birth_date, sex, res_address, res_street_number, res_postcode, res_municipality, doc_type, doc_number, doc_issued, doc_issuer) FROM '{}' WITH (FORMAT csv, HEADER, DELIMITER ';')", file.display()))
         .status()
         .unwrap();
@@ -368,4 +373,50 @@ async fn main() {
             found as f64 / queries as f64
         );
     }
+
+    // The desk's search end to end on the embedded default: the binary started as the clerk
+    // starts it (configuration, key, peer-authenticated login, role check, the query, its audit
+    // row, the output), beside the floor of any client: a process and a connection.
+    let runs = (queries / 4).max(10);
+    let home_arg = home.display().to_string();
+    let socket = cluster.socket_dir().display().to_string();
+    let wall = |cmd: &mut std::process::Command| {
+        let mut times: Vec<Duration> = (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                let out = cmd.output().unwrap();
+                assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
+                t.elapsed()
+            })
+            .collect();
+        times.sort();
+        times
+    };
+    let search_times = wall(
+        std::process::Command::new(env!("CARGO_BIN_EXE_sportello"))
+            .args(["--home", &home_arg, "search", "--last-name", "ROSSI A", "--format", "csv"])
+            .env_remove("SPORTELLO_DATABASE_URL")
+            .env("SPORTELLO_KEY_FILE", work.path().join("desk.key")),
+    );
+    let floor = wall(std::process::Command::new(psql_path()).args([
+        "-q",
+        "-X",
+        "-h",
+        &socket,
+        "-U",
+        "sportello",
+        "-d",
+        dbname,
+        "-c",
+        "SELECT 1",
+    ]));
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "  desk search end to end  p50 {:>6.2} ms  p95 {:>6.2} ms  ({runs} runs of `sportello search --last-name 'ROSSI A'`)\n  \
+         psql -c 'SELECT 1'      p50 {:>6.2} ms  p95 {:>6.2} ms  (the floor: a process and a connection)",
+        ms(percentile(&search_times, 0.5)),
+        ms(percentile(&search_times, 0.95)),
+        ms(percentile(&floor, 0.5)),
+        ms(percentile(&floor, 0.95)),
+    );
 }

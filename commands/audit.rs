@@ -25,7 +25,7 @@ Examples:
 pub struct AuditArgs {
     #[command(subcommand)]
     command: Option<AuditCommand>,
-    /// Only what this operator did.
+    /// Only what this operator did (the operator named, or the login the database stamped).
     #[arg(long = "by-operator", alias = "operator-id", value_name = "ID")]
     operator_id: Option<String>,
     /// Only this action (`command`: a command that failed or was refused).
@@ -76,6 +76,7 @@ struct Row {
     id: i64,
     at: String,
     operator: String,
+    login: String,
     origin: String,
     command: String,
     action: String,
@@ -104,6 +105,7 @@ pub async fn run(env: &Env, a: AuditArgs) -> sportello::Result<i32> {
             id: r.id,
             at: local_seconds(&r.at),
             operator: opt(&r.operator_id),
+            login: opt(&r.login),
             origin: r.origin.clone(),
             command: r.command.clone(),
             action: r.action.clone(),
@@ -121,23 +123,23 @@ async fn verify(env: &Env, a: VerifyArgs) -> sportello::Result<i32> {
     let head = a.head.as_deref().map(audit_chain::parse_head).transpose()?;
     let v = in_session(env, async |s| audit_chain::verify(s, head).await).await?;
     let mut fields = vec![
-        ("result", if v.intact() { "intact".to_string() } else { "BROKEN".to_string() }),
-        ("rows", v.rows.to_string()),
+        (tr!("verify-result"), if v.intact() { tr!("verify-intact") } else { tr!("verify-broken") }),
+        (tr!("verify-rows"), v.rows.to_string()),
     ];
     if let Some(problem) = &v.problem {
-        fields.push(("first break", problem.to_string()));
-        fields.push(("last good row", v.head_seq.to_string()));
-        fields.push(("its hash", v.head_hash.clone()));
+        fields.push((tr!("verify-first-break"), problem.to_string()));
+        fields.push((tr!("verify-last-good-row"), v.head_seq.to_string()));
+        fields.push((tr!("verify-its-hash"), v.head_hash.clone()));
     } else {
-        fields.push(("head", v.head_seq.to_string()));
-        fields.push(("head hash", v.head_hash.clone()));
+        fields.push((tr!("verify-head"), v.head_seq.to_string()));
+        fields.push((tr!("verify-head-hash"), v.head_hash.clone()));
     }
     if let Some(seq) = v.kept_head_seq {
-        fields.push(("kept head", format!("row {seq}, still in the chain")));
+        fields.push((tr!("verify-kept-head"), tr!("verify-kept-head-value", seq = seq)));
     }
     output::detail(env.format, fields, &v)?;
     if let Some(problem) = &v.problem {
-        eprintln!("sportello: the audit log was tampered with: {problem}");
+        eprintln!("sportello: {}", tr!("verify-tampered", problem = problem.to_string()));
         return Ok(exit::TAMPERED);
     }
     Ok(0)

@@ -45,25 +45,28 @@ pub fn report(env: &Env, b: &Booked) -> sportello::Result<()> {
         return Ok(());
     }
     println!(
-        "booked {} ({}) for registration {} ({})",
-        b.operation,
-        b.operation.label(),
-        b.registration_number,
-        b.fiscal_code
+        "{}",
+        tr!(
+            "book-done",
+            operation = b.operation.to_string(),
+            label = b.operation.label(),
+            number = b.registration_number.to_string(),
+            fiscal_code = &b.fiscal_code
+        )
     );
     delivery(&b.code);
     for p in &b.letters {
-        println!("letter: {}", p.display());
+        println!("{}", tr!("letter-written", path = p));
     }
     Ok(())
 }
 
 pub fn delivery(d: &Delivery) {
     match d {
-        Delivery::Emailed { to, via } => println!("code emailed to {to} ({via})"),
-        Delivery::NoEmail => println!("no email on record: nothing sent, the code is in the printed letter"),
-        Delivery::Printed => println!("code printed as asked (not emailed)"),
-        Delivery::Failed { reason } => println!("email NOT sent: {reason}"),
+        Delivery::Emailed { to, via } => println!("{}", tr!("delivery-emailed", to = to, via = via)),
+        Delivery::NoEmail => println!("{}", tr!("delivery-no-email")),
+        Delivery::Printed => println!("{}", tr!("delivery-printed")),
+        Delivery::Failed { reason } => println!("{}", tr!("delivery-failed", reason = reason)),
     }
 }
 

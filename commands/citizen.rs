@@ -101,19 +101,23 @@ pub async fn run(env: &Env, cmd: CitizenCommand) -> sportello::Result<i32> {
             if env.format == output::Format::Json {
                 output::json(&done)?;
             } else {
+                let username = done.username.map(|u| tr!("citizen-username", username = u)).unwrap_or_default();
                 println!(
-                    "{} completed for registration {}: {}, strong {}{}",
-                    done.operation.label(),
-                    done.registration_number,
-                    done.state,
-                    if done.strong { "Y" } else { "N" },
-                    done.username.map(|u| format!(", username {u}")).unwrap_or_default()
+                    "{}",
+                    tr!(
+                        "citizen-completed",
+                        operation = done.operation.label(),
+                        number = done.registration_number.to_string(),
+                        state = done.state.to_string(),
+                        strong = if done.strong { "Y" } else { "N" },
+                        username = username
+                    )
                 );
             }
         }
         CitizenCommand::Revoke(a) => {
             let number = portal::revoke(&db, &desk, &a.cf, &a.code).await?;
-            println!("registration {number} revoked: credentials disabled, personal data erased");
+            println!("{}", tr!("revoke-done", number = number.to_string()));
         }
     }
     Ok(0)

@@ -56,12 +56,12 @@ pub async fn regenerate(env: &Env, a: RegenerateArgs) -> sportello::Result<i32> 
         } else {
             for m in &report.messages {
                 let what = match &m.outcome {
-                    mailbox::Outcome::Honoured => "honoured: new code emailed".to_string(),
-                    mailbox::Outcome::Refused { reason } => format!("refused ({reason}): reply sent"),
-                    mailbox::Outcome::Duplicate => "duplicate Message-ID: skipped".to_string(),
-                    mailbox::Outcome::Unreadable { reason } => format!("failed: {reason}"),
+                    mailbox::Outcome::Honoured => tr!("mailbox-honoured"),
+                    mailbox::Outcome::Refused { reason } => tr!("mailbox-refused", reason = reason),
+                    mailbox::Outcome::Duplicate => tr!("mailbox-duplicate"),
+                    mailbox::Outcome::Unreadable { reason } => tr!("mailbox-failed", reason = reason),
                 };
-                let moved = if a.dry_run { " (dry run)".to_string() } else { format!(" -> {}", m.moved_to.display()) };
+                let moved = if a.dry_run { tr!("import-dry-run") } else { format!(" -> {}", m.moved_to.display()) };
                 println!("{} <{}>: {what}{moved}", m.file.display(), m.sender.as_deref().unwrap_or("?"));
             }
         }
@@ -76,10 +76,10 @@ pub async fn regenerate(env: &Env, a: RegenerateArgs) -> sportello::Result<i32> 
     if env.format == output::Format::Json {
         output::json(&done)?;
     } else {
-        println!("new activation code for registration {} ({})", done.registration_number, done.fiscal_code);
+        println!("{}", tr!("new-code", number = done.registration_number.to_string(), fiscal_code = &done.fiscal_code));
         crate::book::delivery(&done.code);
         for p in &done.letters {
-            println!("letter: {}", p.display());
+            println!("{}", tr!("letter-written", path = &**p));
         }
     }
     Ok(0)
@@ -171,23 +171,36 @@ pub async fn print(env: &Env, a: PrintArgs) -> sportello::Result<i32> {
         if env.format == output::Format::Json {
             output::json(&report)?;
         } else if a.dry_run {
-            println!("dry run: {} letters due, {} files of up to {}", report.letters, report.batches, a.batch_size);
+            println!(
+                "{}",
+                tr!("postal-dry-run", letters = report.letters, files = report.batches, size = a.batch_size)
+            );
         } else {
             if report.resumed {
                 println!(
-                    "resumed run {}: {} batches finished, {} half-done batches discarded",
-                    report.run_id, report.recovered, report.discarded
+                    "{}",
+                    tr!(
+                        "postal-resumed",
+                        run = report.run_id,
+                        finished = report.recovered,
+                        discarded = report.discarded
+                    )
                 );
             }
-            println!("postal run {}: {} letters in {} files", report.run_id, report.letters, report.batches);
+            println!("{}", tr!("postal-done", run = report.run_id, letters = report.letters, files = report.batches));
             if report.codes_emailed + report.codes_printed + report.codes_email_failed > 0 {
                 println!(
-                    "activation codes (weak activations opened): {} emailed, {} printed apart in codes-*.pdf, {} emails failed (regenerate them at a desk)",
-                    report.codes_emailed, report.codes_printed, report.codes_email_failed
+                    "{}",
+                    tr!(
+                        "postal-codes",
+                        emailed = report.codes_emailed,
+                        printed = report.codes_printed,
+                        failed = report.codes_email_failed
+                    )
                 );
             }
             for f in &report.files {
-                println!("file: {}", f.display());
+                println!("{}", tr!("postal-file", path = &**f));
             }
         }
         return Ok(0);
@@ -195,7 +208,7 @@ pub async fn print(env: &Env, a: PrintArgs) -> sportello::Result<i32> {
     let key = sportello::desk::search::key(a.cf.as_deref(), a.number)?;
     if a.pin_by_post {
         let number = in_session(env, async |s| sportello::desk::reprint::request_pin_by_post(s, &key).await).await?;
-        println!("registration {number}: a new PIN letter will be printed by the next postal run");
+        println!("{}", tr!("pin-by-post-requested", number = number.to_string()));
     }
     let which: Vec<Reprint> = [
         (a.summary, Reprint::Summary),
@@ -216,7 +229,7 @@ pub async fn print(env: &Env, a: PrintArgs) -> sportello::Result<i32> {
         output::json(&paths)?;
     } else {
         for p in paths {
-            println!("letter: {}", p.display());
+            println!("{}", tr!("letter-written", path = &p));
         }
     }
     Ok(0)

@@ -74,9 +74,7 @@ struct Migrations {
 fn embedded_only(env: &Env, what: &str) -> sportello::Result<Cluster> {
     match &env.location {
         Location::Embedded(home) => Cluster::new(home),
-        Location::Url(_) => Err(sportello::Error::Invalid(format!(
-            "`db {what}` manages the embedded cluster, but a database URL is configured (SPORTELLO_DATABASE_URL / --database-url)"
-        ))),
+        Location::Url(_) => Err(sportello::Error::Invalid(msg!("db-embedded-only", what = what))),
     }
 }
 
@@ -94,7 +92,7 @@ async fn status(env: &Env) -> sportello::Result<i32> {
         let cluster = Cluster::new(home)?;
         let (state, cluster) = tokio::task::spawn_blocking(move || cluster.status().map(|s| (s, cluster)))
             .await
-            .map_err(|e| sportello::Error::Unavailable(e.to_string()))??;
+            .map_err(|e| sportello::Error::Unavailable(e.to_string().into()))??;
         s.database = "embedded";
         s.status = match state {
             store::embedded::Status::Running => "running",
@@ -118,25 +116,35 @@ async fn status(env: &Env) -> sportello::Result<i32> {
     if env.format == output::Format::Json {
         output::json(&s)?;
     } else {
+        // Labels padded to the longest, in the operator's language.
+        let labels = [
+            tr!("db-label-database"),
+            tr!("db-label-data"),
+            tr!("db-label-socket"),
+            tr!("db-label-log"),
+            tr!("db-label-migrations"),
+        ];
+        let width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) + 2;
+        let line = |i: usize, value: &str| println!("{:<width$}{value}", format!("{}:", labels[i]));
         match s.database {
             "embedded" => {
-                let why = match (s.status, s.stopped_on_purpose) {
-                    ("stopped", Some(true)) => ", by `db stop`: `sportello db start` starts it",
-                    ("absent", _) => ": `sportello db start` creates it",
-                    _ => "",
+                let state = match (s.status, s.stopped_on_purpose) {
+                    ("stopped", Some(true)) => tr!("db-state-stopped-on-purpose"),
+                    ("stopped", _) => tr!("db-state-stopped"),
+                    ("absent", _) => tr!("db-state-absent"),
+                    _ => tr!("db-state-running"),
                 };
-                let state = if s.status == "absent" { "not created" } else { s.status };
-                println!("database:   embedded cluster ({state}{why})");
-                println!("data:       {}", s.data_dir.as_deref().unwrap_or_default());
-                println!("socket:     {}", s.socket_dir.as_deref().unwrap_or_default());
-                println!("log:        {}", s.log_file.as_deref().unwrap_or_default());
+                line(0, &tr!("db-embedded", state = state));
+                line(1, s.data_dir.as_deref().unwrap_or_default());
+                line(2, s.socket_dir.as_deref().unwrap_or_default());
+                line(3, s.log_file.as_deref().unwrap_or_default());
             }
-            _ => println!("database:   server given by URL (running)"),
+            _ => line(0, &tr!("db-server")),
         }
         if let Some(m) = &s.migrations {
-            println!("migrations: {} of {} applied", m.applied, m.known);
+            line(4, &tr!("db-migrations-applied", applied = m.applied, known = m.known));
             for p in &m.pending {
-                println!("  pending:  {p}");
+                println!("  {}  {p}", tr!("db-pending"));
             }
         }
     }
@@ -153,41 +161,34 @@ pub async fn run(env: &Env, cmd: DbCommand) -> sportello::Result<i32> {
         DbCommand::Start => {
             let cluster = embedded_only(env, "start")?;
             if !cluster.is_mine() {
-                return Err(sportello::Error::Refused(format!(
-                    "only the OS user who created the embedded database ({}) starts it",
-                    cluster.owner().unwrap_or_default()
+                return Err(sportello::Error::Refused(msg!(
+                    "db-start-owner-only",
+                    owner = cluster.owner().unwrap_or_default()
                 )));
             }
             tokio::task::spawn_blocking(move || cluster.start())
                 .await
-                .map_err(|e| sportello::Error::Unavailable(e.to_string()))??;
+                .map_err(|e| sportello::Error::Unavailable(e.to_string().into()))??;
             env.location.prepare().await?;
-            println!("embedded database running and migrated");
+            println!("{}", tr!("db-started"));
             Ok(0)
         }
         DbCommand::Stop => {
             let cluster = embedded_only(env, "stop")?;
             let stopped = tokio::task::spawn_blocking(move || cluster.stop())
                 .await
-                .map_err(|e| sportello::Error::Unavailable(e.to_string()))??;
-            println!(
-                "{}",
-                if stopped {
-                    "embedded database stopped; it stays stopped until `sportello db start`"
-                } else {
-                    "embedded database was not running; it stays stopped until `sportello db start`"
-                }
-            );
+                .map_err(|e| sportello::Error::Unavailable(e.to_string().into()))??;
+            println!("{}", if stopped { tr!("db-stopped") } else { tr!("db-was-not-running") });
             Ok(0)
         }
         DbCommand::Migrate => {
             let config = env.location.admin_config().await?;
             let applied = store::migrate(&config).await?;
             if applied.is_empty() {
-                println!("database is up to date");
+                println!("{}", tr!("db-up-to-date"));
             } else {
                 for m in applied {
-                    println!("applied {m}");
+                    println!("{}", tr!("db-applied", migration = m));
                 }
             }
             Ok(0)

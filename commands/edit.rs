@@ -55,7 +55,7 @@ pub struct EditDelegateArgs {
 pub async fn edit_delegate(env: &Env, a: EditDelegateArgs) -> sportello::Result<i32> {
     let key = a.target.key()?;
     let Some(delegate) = a.delegate.delegate()? else {
-        return Err(sportello::Error::Invalid("give the delegate: --delegate-kind and the --delegate-* fields".into()));
+        return Err(sportello::Error::Invalid(msg!("edit-delegate-missing")));
     };
     let reg = in_session(env, async |s| edit::edit_delegate(s, &key, delegate).await).await?;
     print_detail(env, reg)?;

@@ -82,32 +82,40 @@ pub async fn run(env: &Env, source: Source, a: ImportArgs) -> sportello::Result<
     let progress = Reporter::bytes();
     let report = in_session(env, async |s| registry_import::import(s, source, &a.file, &opts, &progress).await).await?;
     if let Some(run) = report.already_done_by {
-        eprintln!(
-            "{} was imported completely by run {run}: nothing to do (--force to import it again)",
-            a.file.display()
-        );
+        eprintln!("{}", tr!("import-already-done", path = &a.file, run = run));
         return Ok(exit::OK);
     }
+    let mut extra = String::new();
+    if a.full_snapshot {
+        extra.push_str(&tr!("import-ceased", count = report.ceased));
+    }
+    if !a.preload.is_empty() {
+        extra.push_str(&tr!("import-preloaded", count = report.preloaded));
+    }
+    let run = match report.run_id {
+        Some(r) if report.resumed => tr!("import-run-resumed", run = r),
+        Some(r) => tr!("import-run", run = r),
+        None => String::new(),
+    };
     eprintln!(
-        "{}{}: {} rows: {} new, {} changed, {} unchanged, {} rejected{}{}{}",
-        source.label(),
-        if a.dry_run { " (dry run)" } else { "" },
-        report.rows,
-        report.inserted,
-        report.updated,
-        report.unchanged,
-        report.rejected.len(),
-        if a.full_snapshot { format!(", {} ceased", report.ceased) } else { String::new() },
-        if a.preload.is_empty() { String::new() } else { format!(", {} pre-loaded", report.preloaded) },
-        report
-            .run_id
-            .map(|r| format!(" (run {r}{})", if report.resumed { ", resumed" } else { "" }))
-            .unwrap_or_default(),
+        "{}",
+        tr!(
+            "import-summary",
+            source = source.label(),
+            dry = if a.dry_run { tr!("import-dry-run") } else { String::new() },
+            rows = report.rows,
+            new = report.inserted,
+            changed = report.updated,
+            unchanged = report.unchanged,
+            rejected = report.rejected.len(),
+            extra = extra,
+            run = run
+        )
     );
     if let Some(path) = &a.rejects {
         write_rejects(path, &report.rejected)?;
         if path != std::path::Path::new("-") {
-            eprintln!("rejected rows written to {}", path.display());
+            eprintln!("{}", tr!("import-rejects-written", path = &**path));
         }
     } else if !report.rejected.is_empty() {
         output::rows(env.format, &output::reject_rows(&report.rejected), &report.rejected)?;

@@ -24,7 +24,10 @@ pub fn filter(quiet: bool, verbose: u8) -> EnvFilter {
         Some(l) => EnvFilter::new(l),
         None => match sportello::config_file::var("RUST_LOG") {
             Some(v) if !v.trim().is_empty() => EnvFilter::try_new(&v).unwrap_or_else(|e| {
-                eprintln!("sportello: RUST_LOG={v:?} is not a valid filter ({e}): using 'warn'");
+                eprintln!(
+                    "sportello: {}",
+                    tr!("log-filter-invalid", filter = format!("{v:?}"), detail = e.to_string())
+                );
                 EnvFilter::new("warn")
             }),
             _ => EnvFilter::new("warn"),

@@ -2,6 +2,9 @@
 //! No SQL, PDF or email here.
 
 #[macro_use]
+extern crate sportello;
+
+#[macro_use]
 mod stdout;
 
 mod audit;
@@ -10,6 +13,7 @@ mod choice;
 mod citizen;
 mod codes;
 mod completions;
+mod confirm;
 mod db;
 mod edit;
 mod import;
@@ -316,6 +320,8 @@ fn parse_command_line() -> Cli {
 }
 
 fn main() -> ExitCode {
+    // The operator's language, once, before anything is said (LC_ALL, LC_MESSAGES, LANG).
+    sportello::i18n::set(sportello::i18n::Lang::from_env());
     // The configuration files fill in what the environment lacks: flags > environment > files.
     let config = match sportello::config_file::load() {
         Ok(c) => c,
@@ -342,7 +348,7 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("sportello: cannot start the runtime: {e}");
+            eprintln!("sportello: {}", tr!("runtime-failed", detail = e.to_string()));
             return ExitCode::from(exit::FAILURE as u8);
         }
     };

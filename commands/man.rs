@@ -130,14 +130,14 @@ fn render(cmd: &Command, all: &[Command]) -> std::io::Result<Vec<u8>> {
 
 /// Writes every page into `dir`; returns the files written.
 pub fn write_all(dir: &Path) -> sportello::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).map_err(sportello::Error::io(format!("cannot create {}", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(sportello::Error::io(sportello::msg!("io-create", path = dir)))?;
     let mut all = Vec::new();
     pages(&tree(), &mut all);
     let mut written = Vec::new();
     for cmd in &all {
         let path = dir.join(format!("{}.1", page_name(cmd)));
-        let page = render(cmd, &all).map_err(sportello::Error::io("cannot render the manual page"))?;
-        std::fs::write(&path, page).map_err(sportello::Error::io(format!("cannot write {}", path.display())))?;
+        let page = render(cmd, &all).map_err(sportello::Error::io(msg!("man-render-failed")))?;
+        std::fs::write(&path, page).map_err(sportello::Error::io(sportello::msg!("io-write", path = &*path)))?;
         written.push(path);
     }
     Ok(written)
@@ -161,13 +161,13 @@ pub fn run(a: ManArgs) -> sportello::Result<i32> {
     };
     let Some(cmd) = all.iter().find(|c| page_name(c) == wanted) else {
         let names: Vec<String> = all.iter().map(page_name).map(|n| n.replacen("sportello-", "", 1)).collect();
-        return Err(sportello::Error::NotFound(format!(
-            "no manual page for '{}'; there are: {}",
-            a.command.join(" "),
-            names[1..].join(", ")
+        return Err(sportello::Error::NotFound(msg!(
+            "man-not-found",
+            command = a.command.join(" "),
+            names = names[1..].join(", ")
         )));
     };
-    let page = render(cmd, &all).map_err(sportello::Error::io("cannot render the manual page"))?;
+    let page = render(cmd, &all).map_err(sportello::Error::io(msg!("man-render-failed")))?;
     if !a.roff
         && std::io::stdout().is_terminal()
         && let Ok(mut child) = Process::new("man").args(["-l", "-"]).stdin(Stdio::piped()).spawn()
@@ -176,13 +176,13 @@ pub fn run(a: ManArgs) -> sportello::Result<i32> {
             // man may quit before reading it all (q in the pager): not an error.
             let _ = stdin.write_all(&page);
         }
-        let status = child.wait().map_err(sportello::Error::io("cannot run man"))?;
+        let status = child.wait().map_err(sportello::Error::io(msg!("io-run", path = "man")))?;
         return Ok(if status.success() { 0 } else { sportello::error::exit::FAILURE });
     }
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(&page).and_then(|_| stdout.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
-        r => r.map(|_| 0).map_err(sportello::Error::io("cannot write the manual page")),
+        r => r.map(|_| 0).map_err(sportello::Error::io(msg!("io-write-output"))),
     }
 }
 

@@ -108,7 +108,7 @@ impl OperatorCommand {
 }
 
 fn role(s: &str) -> Result<Role, String> {
-    Role::parse(s).ok_or_else(|| format!("unknown role '{s}': desk, helpdesk, batch, admin, auditor or portal"))
+    Role::parse(s).ok_or_else(|| tr!("role-unknown", role = s))
 }
 
 #[derive(Debug, Args)]

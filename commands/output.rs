@@ -12,9 +12,9 @@ use std::io::IsTerminal;
 
 use serde::Serialize;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use tabled::Tabled;
 use tabled::settings::peaker::Priority;
 use tabled::settings::{Style, Width};
-use tabled::{Table, Tabled};
 
 use crate::stdout::Stdout;
 
@@ -26,7 +26,15 @@ pub enum Format {
 }
 
 fn fail(e: impl std::fmt::Display) -> sportello::Error {
-    sportello::Error::Io { context: "cannot write the output".into(), source: std::io::Error::other(e.to_string()) }
+    sportello::Error::Io { context: msg!("io-write-output"), source: std::io::Error::other(e.to_string()) }
+}
+
+/// A column's header as people read it in a table: `col-<name>` of the catalogue, else the
+/// name itself (CSV and JSON keep the names).
+pub fn header(name: &str) -> String {
+    let key = format!("col-{name}");
+    let lang = sportello::i18n::current();
+    if sportello::i18n::has(lang, &key) { sportello::i18n::render(lang, &key, &[]) } else { name.to_string() }
 }
 
 /// The width tables must fit: `COLUMNS`, else the terminal's; none when not on a terminal.
@@ -42,12 +50,26 @@ pub fn terminal_width() -> Option<usize> {
 
 /// A table in the house style, wrapped (widest columns first, words kept) to the terminal.
 pub fn table<R: Tabled>(flat: &[R]) -> String {
-    let mut table = Table::new(flat);
+    let mut b = tabled::builder::Builder::default();
+    b.push_record(R::headers().iter().map(|h| header(h)));
+    for row in flat {
+        b.push_record(row.fields().iter().map(|c| c.to_string()));
+    }
+    let mut table = b.build();
     table.with(Style::psql());
     if let Some(width) = terminal_width() {
         table.with(Width::wrap(width).priority(Priority::max(true)).keep_words(true));
     }
-    table.to_string()
+    printable(table.to_string())
+}
+
+/// Text for a terminal: control characters (an escape sequence planted in a name or an audit
+/// row would recolour, hide or rewrite the screen) shown as U+FFFD; line breaks kept.
+pub fn printable(text: String) -> String {
+    if !text.chars().any(|c| c.is_control() && c != '\n') {
+        return text;
+    }
+    text.chars().map(|c| if c.is_control() && c != '\n' { '\u{fffd}' } else { c }).collect()
 }
 
 /// Prints rows: `flat` (one string per cell) as a table, `json` (a list of records, or one)
@@ -56,7 +78,7 @@ pub fn rows<R: Tabled, J: Serialize + ?Sized>(format: Format, flat: &[R], json: 
     match format {
         Format::Table => {
             if flat.is_empty() {
-                println!("(no results)");
+                println!("{}", tr!("no-results"));
             } else {
                 println!("{}", table(flat));
             }
@@ -122,10 +144,10 @@ pub struct Field {
 
 /// Prints a detail: labelled field/value pairs as a table; the record as JSON; and as CSV,
 /// `field,value` lines whose fields are the JSON's keys (dotted for nested objects).
-pub fn detail<J: Serialize>(format: Format, fields: Vec<(&str, String)>, json: &J) -> sportello::Result<()> {
+pub fn detail<J: Serialize>(format: Format, fields: Vec<(String, String)>, json: &J) -> sportello::Result<()> {
     match format {
         Format::Table => {
-            let flat: Vec<Field> = fields.into_iter().map(|(f, v)| Field { field: f.to_string(), value: v }).collect();
+            let flat: Vec<Field> = fields.into_iter().map(|(field, value)| Field { field, value }).collect();
             println!("{}", table(&flat));
         }
         Format::Csv => {
@@ -150,7 +172,7 @@ pub fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
 
 /// A yes/no for people (tables); CSV and JSON say `true`/`false`.
 pub fn yes_no(b: bool) -> String {
-    if b { "yes".into() } else { "no".into() }
+    if b { tr!("yes") } else { tr!("no") }
 }
 
 /// A moment as desks read it: Italian local time, with its zone (CET or CEST).
@@ -183,16 +205,16 @@ pub fn grid<J: Serialize>(
     json: &J,
 ) -> sportello::Result<()> {
     match format {
-        Format::Table if cells.is_empty() => println!("(no results)"),
+        Format::Table if cells.is_empty() => println!("{}", tr!("no-results")),
         Format::Table => {
             let mut b = tabled::builder::Builder::default();
-            b.push_record(headers.iter().cloned());
+            b.push_record(headers.iter().map(|h| header(h)));
             for row in cells {
                 b.push_record(row.iter().cloned());
             }
             let mut table = b.build();
             table.with(Style::psql());
-            println!("{table}");
+            println!("{}", printable(table.to_string()));
         }
         Format::Csv => {
             let mut w = sportello::safe_csv::Writer::from_writer(std::io::stdout());
@@ -353,6 +375,12 @@ mod tests {
         name: &'static str,
         list: Vec<&'static str>,
         inner: Inner,
+    }
+
+    #[test]
+    fn terminal_escapes_never_reach_the_terminal() {
+        assert_eq!(printable("a\u{1b}[2Jb\rc\n\u{7}".into()), "a\u{fffd}[2Jb\u{fffd}c\n\u{fffd}");
+        assert_eq!(printable("Nicolò D'Angelo\n".into()), "Nicolò D'Angelo\n");
     }
 
     #[test]

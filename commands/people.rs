@@ -103,7 +103,9 @@ impl DataFlags {
     pub fn data(&self) -> sportello::Result<PersonalData> {
         let mut d = PersonalData::default();
         for (f, v) in &self.given {
-            f.set(&mut d, v).map_err(|e| sportello::Error::Invalid(format!("--{}: {e}", f.flag)))?;
+            f.set(&mut d, v).map_err(|e| {
+                sportello::Error::Invalid(msg!("flag-problem", flag = format!("--{}", f.flag), problem = e))
+            })?;
         }
         Ok(d)
     }
@@ -152,7 +154,7 @@ impl DelegateFlags {
         let need = |v: &Option<String>, flag: &str| {
             v.as_deref()
                 .and_then(clean_text)
-                .ok_or_else(|| sportello::Error::Invalid(format!("with --delegate-kind, --{flag} is required")))
+                .ok_or_else(|| sportello::Error::Invalid(msg!("delegate-flag-required", flag = format!("--{flag}"))))
         };
         let cf = need(&self.delegate_cf, "delegate-cf")?;
         Ok(Some(Delegate {
@@ -161,11 +163,11 @@ impl DelegateFlags {
             last_name: need(&self.delegate_last_name, "delegate-last-name")?,
             fiscal_code: sportello::domain::FiscalCode::parse_input(&cf)?.to_string(),
             doc_type: self.delegate_doc_type.ok_or_else(|| {
-                sportello::Error::Invalid("with --delegate-kind, --delegate-doc-type is required".into())
+                sportello::Error::Invalid(msg!("delegate-flag-required", flag = "--delegate-doc-type"))
             })?,
             doc_number: need(&self.delegate_doc_number, "delegate-doc-number")?,
             doc_issued: self.delegate_doc_issued.ok_or_else(|| {
-                sportello::Error::Invalid("with --delegate-kind, --delegate-doc-issued is required".into())
+                sportello::Error::Invalid(msg!("delegate-flag-required", flag = "--delegate-doc-issued"))
             })?,
             doc_issuer: need(&self.delegate_doc_issuer, "delegate-doc-issuer")?,
             email: self.delegate_email.as_deref().and_then(clean_text),

@@ -108,7 +108,7 @@ impl Progress for Reporter {
     fn start(&self, what: &str, total: Option<u64>, done: u64) {
         let mut current = self.phase.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(previous) = current.take() {
-            self.end(previous, "done");
+            self.end(previous, &tr!("progress-done"));
         }
         let bar = match self.mode {
             Mode::Hidden => None,
@@ -124,8 +124,8 @@ impl Progress for Reporter {
             }
             Mode::Lines => {
                 let size = total.map(|t| format!(" ({})", self.unit.show(t))).unwrap_or_default();
-                let resume = if done > 0 { format!(", resuming at {}", self.unit.show(done)) } else { String::new() };
-                eprintln!("{} {what}: started{size}{resume}", timestamp());
+                let resume = if done > 0 { tr!("progress-resuming", at = self.unit.show(done)) } else { String::new() };
+                eprintln!("{} {what}: {}{size}{resume}", timestamp(), tr!("progress-started"));
                 None
             }
         };
@@ -142,7 +142,9 @@ impl Progress for Reporter {
         if matches!(self.mode, Mode::Lines) && phase.last_line.elapsed() >= LINE_EVERY {
             phase.last_line = Instant::now();
             let of = match phase.total {
-                Some(t) if t > 0 => format!(" of {} ({}%)", self.unit.show(t), done.saturating_mul(100) / t),
+                Some(t) if t > 0 => {
+                    tr!("progress-of", total = self.unit.show(t), percent = done.saturating_mul(100) / t)
+                }
                 _ => String::new(),
             };
             eprintln!("{} {}: {}{of}", timestamp(), phase.what, self.unit.show(done));

@@ -56,14 +56,19 @@ fn prompt_missing(data: &mut PersonalData, missing: &[&str]) -> sportello::Resul
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
     for field in missing {
+        // The Italian label beside the flag in Italian ("Nome (first-name)"), the flag in English.
+        let label = match sportello::domain::fields::field(field) {
+            Some(f) if sportello::i18n::current() == sportello::i18n::Lang::It => format!("{} ({field})", f.label),
+            _ => field.to_string(),
+        };
         loop {
-            eprint!("{field}: ");
+            eprint!("{label}: ");
             std::io::stderr().flush().ok();
             let Some(Ok(line)) = lines.next() else {
-                return Err(sportello::Error::Invalid(format!("no value given for {field}")));
+                return Err(sportello::Error::Invalid(msg!("prompt-no-value", field = label.as_str())));
             };
             if line.trim().is_empty() {
-                return Err(sportello::Error::Invalid(format!("no value given for {field}")));
+                return Err(sportello::Error::Invalid(msg!("prompt-no-value", field = label.as_str())));
             }
             match data.set_field(field, &line) {
                 Ok(()) => break,
@@ -97,15 +102,18 @@ pub async fn run(env: &Env, a: RegisterArgs) -> sportello::Result<i32> {
             Prepared::AlreadyRegistered(existing) => return Ok(Err(existing)),
         };
         if let Some(source) = draft.source {
-            eprintln!("pre-filled from {}", source.label());
+            eprintln!("{}", tr!("register-prefilled", source = source.label()));
         }
         let missing = draft.missing();
         if interactive && !missing.is_empty() {
-            eprintln!("missing mandatory fields, please type them:");
+            eprintln!("{}", tr!("register-prompt-missing"));
             prompt_missing(&mut draft.data, &missing)?;
         }
         let booked = register::register_at_desk(s, &desk, draft, delegate, a.print_code).await?;
-        eprintln!("registered {} as number {}", booked.fiscal_code, booked.registration_number);
+        eprintln!(
+            "{}",
+            tr!("register-done", fiscal_code = &booked.fiscal_code, number = booked.registration_number.to_string())
+        );
         Ok(Ok(booked))
     })
     .await?;
@@ -116,8 +124,13 @@ pub async fn run(env: &Env, a: RegisterArgs) -> sportello::Result<i32> {
         }
         Err(existing) => {
             eprintln!(
-                "{} is already registered with weak credentials as number {} ({}): manage that record instead",
-                existing.fiscal_code, existing.registration_number, existing.state
+                "{}",
+                tr!(
+                    "register-already-weak",
+                    fiscal_code = &existing.fiscal_code,
+                    number = existing.registration_number.to_string(),
+                    state = existing.state.to_string()
+                )
             );
             println!("{}", existing.registration_number);
             Ok(exit::ALREADY_REGISTERED)

@@ -98,6 +98,9 @@ pub struct RevokeArgs {
     /// One letter: its protocol number.
     #[arg(long)]
     letter_protocol: Option<String>,
+    /// One letter: do not ask for confirmation on a terminal (never asked otherwise).
+    #[arg(long, short = 'y', requires = "cf")]
+    yes: bool,
     /// One letter: first name as written.
     #[arg(long)]
     first_name: Option<String>,
@@ -126,24 +129,23 @@ pub async fn revoke(env: &Env, a: RevokeArgs) -> sportello::Result<i32> {
             in_session(env, async |s| letter_revocations::revoke_batch(s, &desk, file, a.dry_run, &progress).await)
                 .await?;
         if report.already_done {
-            eprintln!("{} was processed completely by run {}: nothing to do", file.display(), report.run_id);
+            eprintln!("{}", tr!("run-already-done", path = file, run = report.run_id));
             return Ok(exit::OK);
         }
         if a.dry_run {
-            eprintln!("dry run: {} letters, {} (nothing revoked)", report.rows, report.counts);
+            eprintln!("{}", tr!("revoke-dry-run", count = report.rows, counts = report.counts.to_string()));
         } else {
-            eprintln!(
-                "run {}{}: {} letters, {}",
-                report.run_id,
-                if report.resumed { " (resumed)" } else { "" },
-                report.rows,
-                report.counts
-            );
+            let run = if report.resumed {
+                tr!("run-resumed", run = report.run_id)
+            } else {
+                tr!("run-number", run = report.run_id)
+            };
+            eprintln!("{}", tr!("revoke-summary", run = run, count = report.rows, counts = report.counts.to_string()));
         }
         if let Some(path) = &a.report {
             write_rejects(path, &report.reported)?;
             if path != std::path::Path::new("-") {
-                eprintln!("letters not honoured written to {}", path.display());
+                eprintln!("{}", tr!("revoke-report-written", path = &**path));
             }
         } else if !report.reported.is_empty() {
             output::rows(env.format, &output::reject_rows(&report.reported), &report.reported)?;
@@ -159,18 +161,26 @@ pub async fn revoke(env: &Env, a: RevokeArgs) -> sportello::Result<i32> {
         protocol: a.letter_protocol.clone().unwrap_or_default(),
         protocol_date: a.letter_date.clone().unwrap_or_default(),
     };
+    // Revoking erases the personal data: a person at a terminal confirms it first.
+    if !a.yes && crate::confirm::interactive() {
+        let question = tr!("revoke-confirm", fiscal_code = letter.fiscal_code.trim().to_uppercase());
+        if !crate::confirm::ask(&question) {
+            eprintln!("{}", tr!("revoke-cancelled"));
+            return Ok(exit::OK);
+        }
+    }
     let outcome = in_session(env, async |s| letter_revocations::revoke_one(s, &desk, letter).await).await?;
     match outcome {
         Outcome::Revoked { registration_number } => {
-            println!("registration {registration_number} revoked: credentials disabled, personal data erased");
+            println!("{}", tr!("revoke-done", number = registration_number.to_string()));
             Ok(exit::OK)
         }
-        Outcome::NotFound => Err(sportello::Error::NotFound("no registration with that fiscal code".into())),
-        Outcome::AlreadyRevoked => Err(sportello::Error::Refused("already revoked".into())),
+        Outcome::NotFound => Err(sportello::Error::NotFound(msg!("revoke-not-found"))),
+        Outcome::AlreadyRevoked => Err(sportello::Error::Refused(msg!("revoke-already"))),
         Outcome::Mismatch { fields } => {
-            Err(sportello::Error::Refused(format!("the letter does not match the record: {}", fields.join(", "))))
+            Err(sportello::Error::Refused(msg!("revoke-mismatch", fields = fields.join(", "))))
         }
-        Outcome::Invalid { reason, .. } => Err(sportello::Error::Invalid(reason)),
+        Outcome::Invalid { reason, .. } => Err(sportello::Error::Invalid(reason.into())),
     }
 }
 

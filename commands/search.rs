@@ -126,13 +126,17 @@ struct Json<'a> {
     rows: &'a [SearchRow],
 }
 
-/// 1234567 as "1,234,567".
+/// 1234567 as "1,234,567" (in Italian "1.234.567").
 pub fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
+    let separator = match sportello::i18n::current() {
+        sportello::i18n::Lang::En => ',',
+        sportello::i18n::Lang::It => '.',
+    };
     let mut out = String::new();
     for (i, d) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
+            out.push(separator);
         }
         out.push(d);
     }
@@ -142,17 +146,22 @@ pub fn thousands(n: i64) -> String {
 /// "50 of 1,234 shown", with where the page starts and how to get the next one.
 fn summary(page: &Page, limit: i64) -> String {
     let shown = page.rows.len() as i64;
-    let total = if page.total_exact { thousands(page.total) } else { format!("more than {}", thousands(page.total)) };
-    let mut text = format!("{} of {total} shown", thousands(shown));
+    let total =
+        if page.total_exact { thousands(page.total) } else { tr!("search-more-than", total = thousands(page.total)) };
+    let mut text = tr!("search-shown", shown = thousands(shown), total = total);
     if page.offset > 0 && shown > 0 {
-        text.push_str(&format!(" (results {}-{})", thousands(page.offset + 1), thousands(page.offset + shown)));
+        text.push_str(&tr!(
+            "search-results-range",
+            first = thousands(page.offset + 1),
+            last = thousands(page.offset + shown)
+        ));
     }
     let end = page.offset + shown;
     if shown > 0 && (end < page.total || !page.total_exact) {
         if page.offset % limit == 0 {
-            text.push_str(&format!("; next page: --page {}", page.offset / limit + 2));
+            text.push_str(&tr!("search-next-page", page = page.offset / limit + 2));
         } else {
-            text.push_str(&format!("; next page: --offset {end}"));
+            text.push_str(&tr!("search-next-offset", offset = end));
         }
     }
     text

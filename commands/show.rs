@@ -26,61 +26,73 @@ pub struct ShowArgs {
 }
 
 /// The fields of a registration in the order of the manual's detail page.
-pub fn fields(d: &Detail) -> Vec<(&'static str, String)> {
+pub fn fields(d: &Detail) -> Vec<(String, String)> {
     let r: &Registration = &d.registration;
     let mut f = vec![
-        ("registration number", r.registration_number.to_string()),
-        ("community", r.community.to_string()),
-        ("registration date", local(&r.registered_at)),
-        ("state", r.state.to_string()),
-        ("pin possessed", yes_no(r.pin_possessed)),
-        ("verification date", day(&r.verified_at)),
-        ("strong", yes_no(r.strong)),
-        ("verifying ente", opt(&r.verified_ente)),
-        ("username", opt(&r.username)),
-        ("pin letter printed", day(&r.pin_printed_at)),
-        ("activation date", day(&r.activated_at)),
-        ("pin letter prints", r.pin_print_count.to_string()),
-        ("promotion date", day(&r.promoted_at)),
+        (tr!("show-registration-number"), r.registration_number.to_string()),
+        (tr!("show-community"), r.community.to_string()),
+        (tr!("show-registration-date"), local(&r.registered_at)),
+        (tr!("show-state"), r.state.to_string()),
+        (tr!("show-pin-possessed"), yes_no(r.pin_possessed)),
+        (tr!("show-verification-date"), day(&r.verified_at)),
+        (tr!("show-strong"), yes_no(r.strong)),
+        (tr!("show-verifying-ente"), opt(&r.verified_ente)),
+        (tr!("show-username"), opt(&r.username)),
+        (tr!("show-pin-letter-printed"), day(&r.pin_printed_at)),
+        (tr!("show-activation-date"), day(&r.activated_at)),
+        (tr!("show-pin-letter-prints"), r.pin_print_count.to_string()),
+        (tr!("show-promotion-date"), day(&r.promoted_at)),
         (
-            "locked out",
+            tr!("show-locked-out"),
             match &r.locked_at {
-                Some(at) => {
-                    format!("yes, since {} ({} wrong codes): a new booking unlocks", local(at), r.failed_attempts)
-                }
-                None if r.failed_attempts > 0 => format!("no ({} wrong codes in a row)", r.failed_attempts),
-                None => "no".into(),
+                Some(at) => tr!("show-locked-since", since = local(at), count = r.failed_attempts),
+                None if r.failed_attempts > 0 => tr!("show-not-locked-wrong", count = r.failed_attempts),
+                None => tr!("no"),
             },
         ),
-        ("fiscal code", r.fiscal_code.to_string()),
+        (tr!("show-fiscal-code"), r.fiscal_code.to_string()),
     ];
     // Personal data as the domain's field table lists it; the notes come last.
     let (notes, data): (Vec<_>, Vec<_>) = shown(&r.data).into_iter().partition(|(f, _)| f.group == Group::Notes);
-    f.extend(data.into_iter().map(|(field, value)| (field.flag, value)));
+    f.extend(data.into_iter().map(|(field, value)| (field_label(field), value)));
     if let Some(op) = &r.last_operation {
         f.extend([
-            ("last operation", op.kind.label().to_string()),
-            ("requested on", local(&op.requested_at)),
-            ("requested at ente", op.ente.clone()),
-            ("operation status", format!("{} ({})", op.status, op.status.label())),
+            (tr!("show-last-operation"), op.kind.label().to_string()),
+            (tr!("show-requested-on"), local(&op.requested_at)),
+            (tr!("show-requested-at-ente"), op.ente.clone()),
+            (tr!("show-operation-status"), format!("{} ({})", op.status, op.status.label())),
         ]);
         if let Some(del) = &op.delegate {
             f.extend([
-                ("delegation", del.kind.label().to_string()),
-                ("delegate", format!("{} {}", del.first_name, del.last_name)),
-                ("delegate fiscal code", del.fiscal_code.clone()),
+                (tr!("show-delegation"), del.kind.label().to_string()),
+                (tr!("show-delegate"), format!("{} {}", del.first_name, del.last_name)),
+                (tr!("show-delegate-fiscal-code"), del.fiscal_code.clone()),
                 (
-                    "delegate document",
-                    format!("{} {} of {} by {}", del.doc_type.label(), del.doc_number, del.doc_issued, del.doc_issuer),
+                    tr!("show-delegate-document"),
+                    tr!(
+                        "show-delegate-document-value",
+                        doc_type = del.doc_type.label(),
+                        number = &del.doc_number,
+                        issued = del.doc_issued.to_string(),
+                        issuer = &del.doc_issuer
+                    ),
                 ),
-                ("delegate email", opt(&del.email)),
-                ("delegate phone", opt(&del.phone)),
+                (tr!("show-delegate-email"), opt(&del.email)),
+                (tr!("show-delegate-phone"), opt(&del.phone)),
             ]);
         }
     }
-    f.extend(notes.into_iter().map(|(field, value)| (field.flag, value)));
-    f.push(("actions", d.actions.join(", ")));
+    f.extend(notes.into_iter().map(|(field, value)| (field_label(field), value)));
+    f.push((tr!("show-actions"), d.actions.join(", ")));
     f
+}
+
+/// A personal-data field as operators read it: its flag in English, its Italian label in Italian.
+pub fn field_label(field: &sportello::domain::fields::Field) -> String {
+    match sportello::i18n::current() {
+        sportello::i18n::Lang::En => field.flag.to_string(),
+        sportello::i18n::Lang::It => field.label.to_string(),
+    }
 }
 
 impl ShowArgs {

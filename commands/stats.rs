@@ -116,7 +116,7 @@ fn record_cells(r: &Record) -> Vec<String> {
 }
 
 fn write_error(e: impl std::fmt::Display) -> sportello::Error {
-    sportello::Error::Io { context: "cannot write the output".into(), source: std::io::Error::other(e.to_string()) }
+    sportello::Error::Io { context: msg!("io-write-output"), source: std::io::Error::other(e.to_string()) }
 }
 
 /// Streams the export: CSV and JSON row by row, a table once all rows are read.

@@ -45,7 +45,7 @@ pub fn write_fmt(args: std::fmt::Arguments<'_>, newline: bool) {
     let result = out.write_fmt(args).and_then(|_| if newline { out.write_all(b"\n") } else { Ok(()) });
     if let Err(e) = Stdout::check(result) {
         drop(out);
-        eprintln!("sportello: cannot write the output: {e}");
+        eprintln!("sportello: {}: {e}", tr!("io-write-output"));
         std::process::exit(sportello::error::exit::FAILURE);
     }
 }

@@ -3117,7 +3117,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__revoke)
-            opts="-v -q -h --letters --report --dry-run --cf --letter-protocol --first-name --last-name --doc-number --doc-issued --letter-date --database-url --home --operator --format --verbose --quiet --help"
+            opts="-y -v -q -h --letters --report --dry-run --cf --letter-protocol --yes --first-name --last-name --doc-number --doc-issued --letter-date --database-url --home --operator --format --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

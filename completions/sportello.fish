@@ -535,6 +535,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l format -d
 csv\t''
 json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l dry-run -d 'Check every letter against the records and report; revoke nothing'
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -s y -l yes -d 'One letter: do not ask for confirmation on a terminal (never asked otherwise)'
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -s h -l help -d 'Print help'
@@ -596,7 +597,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from help" -f -a "activate" -d 'Complete a verification, promotion, reset or PIN regeneration with the codes received'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Complete a revocation with the revocation code: credentials disabled, personal data erased'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l by-operator -d 'Only what this operator did' -r
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l by-operator -d 'Only what this operator did (the operator named, or the login the database stamped)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l action -d 'Only this action (`command`: a command that failed or was refused)' -r -f -a "register\t''
 search\t''
 view\t''

@@ -9,8 +9,12 @@
 -- narrow row each, one index), and `registrations` is left alone.
 --
 -- A registration without a row here holds no PIN and no activation code and has never had a
--- letter printed (readers LEFT JOIN and take the defaults). The row goes with its registration
--- (ON DELETE CASCADE): erasure leaves nothing behind.
+-- letter printed (readers LEFT JOIN and take the defaults); writers make the row first (an
+-- empty one) and then update it. The row goes with its registration (ON DELETE CASCADE):
+-- erasure leaves nothing behind.
+--
+-- The old columns stay in `registrations` (V18, after this one, names them in its grants and
+-- its guard), emptied of their secrets and no longer written or read.
 
 CREATE TABLE registration_credentials (
     registration_number        bigint PRIMARY KEY REFERENCES registrations(registration_number) ON DELETE CASCADE,
@@ -58,13 +62,9 @@ BEGIN
     RETURN NULL;
 END $$;
 
-ALTER TABLE registrations
-    DROP COLUMN pin_hash,
-    DROP COLUMN pin_possessed,
-    DROP COLUMN pin_printed_at,
-    DROP COLUMN pin_print_count,
-    DROP COLUMN activation_code_hash,
-    DROP COLUMN activation_code_expires_at;
+-- The secrets are kept in one place only.
+UPDATE registrations SET pin_hash = NULL, activation_code_hash = NULL, activation_code_expires_at = NULL
+WHERE pin_hash IS NOT NULL OR activation_code_hash IS NOT NULL OR activation_code_expires_at IS NOT NULL;
 
 -- 'letter-printed': PIN letters of postal runs (the print count going up), described by the
 -- registration as it is when the letter is printed. A new row counts its prints; an updated
@@ -103,9 +103,79 @@ CREATE TRIGGER stats_credentials_updated AFTER UPDATE ON registration_credential
     REFERENCING OLD TABLE AS stats_old NEW TABLE AS stats_new
     FOR EACH STATEMENT EXECUTE FUNCTION stats_credentials_changed();
 
--- Who reads and writes them, as they did on `registrations` (V10, V14): the desk hands PINs
--- over and regenerates codes, the helpdesk issues new codes, the postal run prints PINs and
--- opens weak activations, the portal completes with them. An erasure removes the row with its
--- registration (the database's own cascade, as for operations).
-GRANT SELECT, INSERT, UPDATE ON registration_credentials
-    TO sportello_desk, sportello_helpdesk, sportello_batch, sportello_portal;
+-- Who reads and writes them, by column, as V18 grants `registrations`: nobody reads a PIN hash;
+-- only the portal (which verifies it) reads the activation code's. Every writer may make the
+-- empty row (store/credentials.rs ensure), then update what its own paths do: the desk the PIN
+-- handed over and the activation code (book, reprint), the helpdesk the activation code (the
+-- mailbox), the postal run the printed PIN and the activation code it opens, the portal the
+-- PIN that becomes active and the code it spends. Table-wide privileges are not granted.
+GRANT SELECT (registration_number, pin_possessed, pin_printed_at, pin_print_count, activation_code_expires_at)
+    ON registration_credentials TO sportello_desk, sportello_helpdesk, sportello_batch, sportello_portal;
+GRANT SELECT (activation_code_hash) ON registration_credentials TO sportello_portal;
+GRANT INSERT (registration_number)
+    ON registration_credentials TO sportello_desk, sportello_helpdesk, sportello_batch, sportello_portal;
+GRANT UPDATE (pin_possessed, activation_code_hash, activation_code_expires_at)
+    ON registration_credentials TO sportello_desk;
+GRANT UPDATE (activation_code_hash, activation_code_expires_at) ON registration_credentials TO sportello_helpdesk;
+GRANT UPDATE (pin_hash, pin_printed_at, pin_print_count, pin_possessed, activation_code_hash,
+              activation_code_expires_at) ON registration_credentials TO sportello_batch;
+GRANT UPDATE (pin_hash, activation_code_hash, activation_code_expires_at) ON registration_credentials TO sportello_portal;
+
+-- What V18's guard checks on `registrations`, for an application login (neither the owner nor
+-- a superuser): a row is made empty; the PIN is possessed once handed over (a booking in the
+-- same transaction) or printed (the postal run); an activation code completes an operation in
+-- progress, never a revocation. The WHEN clauses keep the postal run's thousand rows a
+-- statement out of PL/pgSQL.
+CREATE FUNCTION registration_credentials_guard() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    me text := session_user;
+    active_kind text;
+    booked_here boolean;
+BEGIN
+    IF me = (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = TG_RELID)
+       OR coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = me), false) THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        IF (NEW.pin_hash, NEW.activation_code_hash, NEW.activation_code_expires_at, NEW.pin_printed_at)
+               IS DISTINCT FROM (NULL::bytea, NULL::bytea, NULL::timestamptz, NULL::timestamptz)
+           OR NEW.pin_possessed OR NEW.pin_print_count <> 0 THEN
+            RAISE EXCEPTION 'the credentials of registration % are made empty, then written', NEW.registration_number
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.registration_number IS DISTINCT FROM OLD.registration_number THEN
+        RAISE EXCEPTION 'the credentials of registration % stay with it', OLD.registration_number
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT o.kind, o.requested_at = now() INTO active_kind, booked_here
+      FROM operations o WHERE o.registration_number = NEW.registration_number AND o.status = 'A';
+    booked_here := coalesce(booked_here, false);
+    IF NEW.pin_possessed IS DISTINCT FROM OLD.pin_possessed
+       AND NOT (NEW.pin_possessed AND (booked_here OR pg_has_role(me, 'sportello_batch', 'MEMBER'))) THEN
+        RAISE EXCEPTION 'registration % holds a PIN once one is handed over (a booking, a postal letter)',
+            OLD.registration_number USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NEW.activation_code_hash IS NOT NULL
+       AND NEW.activation_code_hash IS DISTINCT FROM OLD.activation_code_hash
+       AND (active_kind IS NULL OR active_kind = 'revocation') THEN
+        RAISE EXCEPTION 'registration % has no operation in progress completed by an activation code',
+            OLD.registration_number USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER registration_credentials_guard_insert BEFORE INSERT ON registration_credentials
+    FOR EACH ROW WHEN (NEW.pin_hash IS NOT NULL OR NEW.activation_code_hash IS NOT NULL
+                       OR NEW.activation_code_expires_at IS NOT NULL OR NEW.pin_printed_at IS NOT NULL
+                       OR NEW.pin_possessed OR NEW.pin_print_count <> 0)
+    EXECUTE FUNCTION registration_credentials_guard();
+CREATE TRIGGER registration_credentials_guard_update BEFORE UPDATE ON registration_credentials
+    FOR EACH ROW WHEN (NEW.registration_number IS DISTINCT FROM OLD.registration_number
+                       OR (NEW.pin_possessed IS DISTINCT FROM OLD.pin_possessed
+                           AND NOT pg_has_role(session_user, 'sportello_batch', 'MEMBER'))
+                       OR (NEW.activation_code_hash IS NOT NULL
+                           AND NEW.activation_code_hash IS DISTINCT FROM OLD.activation_code_hash))
+    EXECUTE FUNCTION registration_credentials_guard();
+REVOKE ALL ON FUNCTION registration_credentials_guard() FROM PUBLIC;

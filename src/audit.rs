@@ -226,12 +226,7 @@ impl Target {
         Ok(match self {
             Target::None => None,
             Target::Registration { fiscal_code, .. } | Target::Citizen(fiscal_code) => {
-                let key = key.ok_or_else(|| {
-                    Error::Invalid(
-                        "the audit log names citizens by a keyed hash: the key file is needed (SPORTELLO_KEY_FILE)"
-                            .into(),
-                    )
-                })?;
+                let key = key.ok_or_else(|| Error::Invalid(crate::msg!("audit-key-needed")))?;
                 Some(fiscal_code_target(key, fiscal_code))
             }
             Target::Operator(id) => Some(id.clone()),
@@ -397,9 +392,7 @@ pub async fn list(session: &Session, mut filter: Filter) -> Result<Vec<Record>> 
     if let Some(t) = &filter.target
         && let Ok(fc) = FiscalCode::parse_input(t)
     {
-        let key = session.key.as_ref().ok_or_else(|| {
-            Error::Invalid("searching the audit log by fiscal code needs the key file (SPORTELLO_KEY_FILE)".into())
-        })?;
+        let key = session.key.as_ref().ok_or_else(|| Error::Invalid(crate::msg!("audit-search-key-needed")))?;
         filter.target = Some(fiscal_code_target(key, fc.as_str()));
     }
     let client = session.db.client().await?;

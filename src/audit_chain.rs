@@ -69,28 +69,25 @@ pub enum Break {
     TailCut { head: String },
 }
 
+impl Break {
+    /// What was found, for people (the audit row records the English text).
+    pub fn message(&self) -> crate::i18n::Message {
+        use crate::msg;
+        match self {
+            Break::Changed { seq, id } => msg!("break-changed", seq = seq, id = id),
+            Break::Missing { from_seq, to_seq } if from_seq == to_seq => msg!("break-missing-one", seq = from_seq),
+            Break::Missing { from_seq, to_seq } => msg!("break-missing", from = from_seq, to = to_seq),
+            Break::Inserted { from_seq, to_seq } if from_seq == to_seq => msg!("break-inserted-one", seq = from_seq),
+            Break::Inserted { from_seq, to_seq } => msg!("break-inserted", from = from_seq, to = to_seq),
+            Break::Rewritten { seq, id } => msg!("break-rewritten", seq = seq, id = id),
+            Break::TailCut { head } => msg!("break-tail-cut", head = head),
+        }
+    }
+}
+
 impl std::fmt::Display for Break {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Break::Changed { seq, id } => {
-                write!(f, "row {seq} (id {id}) was changed: it no longer matches its hash")
-            }
-            Break::Missing { from_seq, to_seq } if from_seq == to_seq => write!(f, "row {from_seq} is missing"),
-            Break::Missing { from_seq, to_seq } => write!(f, "rows {from_seq} to {to_seq} are missing"),
-            Break::Inserted { from_seq, to_seq } if from_seq == to_seq => {
-                write!(f, "row {from_seq} was inserted: it is not a link of the chain")
-            }
-            Break::Inserted { from_seq, to_seq } => {
-                write!(f, "rows {from_seq} to {to_seq} were inserted: they are not links of the chain")
-            }
-            Break::Rewritten { seq, id } => write!(
-                f,
-                "row {seq} (id {id}) was rewritten with a new hash (the next row links to another), or rows after it are missing"
-            ),
-            Break::TailCut { head } => {
-                write!(f, "the head {head} kept earlier is not in the chain: its tail was cut off or the log rebuilt")
-            }
-        }
+        self.message().fmt(f)
     }
 }
 
@@ -115,8 +112,8 @@ impl Verification {
 
 /// A head hash as printed (64 hex digits).
 pub fn parse_head(s: &str) -> Result<[u8; 32]> {
-    let bytes = hex::decode(s.trim()).map_err(|_| Error::Invalid(format!("head hash '{s}': not hexadecimal")))?;
-    bytes.try_into().map_err(|_| Error::Invalid(format!("head hash '{s}': not 64 hexadecimal digits (SHA-256)")))
+    let bytes = hex::decode(s.trim()).map_err(|_| Error::Invalid(crate::msg!("head-hash-not-hex", hash = s)))?;
+    bytes.try_into().map_err(|_| Error::Invalid(crate::msg!("head-hash-length", hash = s)))
 }
 
 /// Walks the chain from its first row, through `c`.
@@ -204,7 +201,7 @@ pub async fn verify(session: &Session, kept_head: Option<[u8; 32]>) -> Result<Ve
         "head_seq": v.head_seq,
         "head_hash": v.head_hash,
         "kept_head": kept_head.map(hex::encode),
-        "problem": v.problem.as_ref().map(|p| p.to_string()),
+        "problem": v.problem.as_ref().map(|p| p.message().english().to_string()),
     });
     let outcome = if v.intact() { Outcome::Ok } else { Outcome::Broken };
     let recorded = session

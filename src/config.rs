@@ -49,11 +49,17 @@ impl DeskSettings {
     /// `SPORTELLO_OUTBOX`, `SPORTELLO_LETTERS_DIR`, `SPORTELLO_CODE_VALIDITY_DAYS`,
     /// `SPORTELLO_MAX_ATTEMPTS` (else the configuration files); defaults under `home`.
     pub fn from_env(home: &std::path::Path, location: &Location) -> crate::Result<DeskSettings> {
-        let number = |name: &str, default: i64| -> crate::Result<i64> {
+        // Bounded: a validity of 10^9 days overflows every date it is added to.
+        let number = |name: &str, default: i64, max: i64| -> crate::Result<i64> {
             match crate::config_file::var(name) {
                 Some(v) if !v.trim().is_empty() => {
-                    v.trim().parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-                        crate::Error::Invalid(format!("{name} must be a positive whole number, got '{v}'"))
+                    v.trim().parse::<i64>().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| {
+                        crate::Error::Invalid(crate::msg!(
+                            "setting-number-range",
+                            name = name,
+                            max = max,
+                            value = v.as_str()
+                        ))
                     })
                 }
                 _ => Ok(default),
@@ -70,8 +76,8 @@ impl DeskSettings {
                     .unwrap_or_else(|| "Sistema Piemonte <noreply@sistemapiemonte.it>".into()),
             },
             letters_dir: env_path("SPORTELLO_LETTERS_DIR").unwrap_or_else(|| home.join("letters")),
-            code_validity_days: number("SPORTELLO_CODE_VALIDITY_DAYS", 30)?,
-            max_attempts: number("SPORTELLO_MAX_ATTEMPTS", 5)? as i32,
+            code_validity_days: number("SPORTELLO_CODE_VALIDITY_DAYS", 30, 3650)?,
+            max_attempts: number("SPORTELLO_MAX_ATTEMPTS", 5, 100)? as i32,
         })
     }
 }

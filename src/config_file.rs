@@ -98,26 +98,29 @@ pub fn files() -> Vec<PathBuf> {
 
 /// Parses one file's text.
 pub fn parse(text: &str, file: &Path) -> Result<Vec<Setting>> {
-    let table: toml::Table =
-        text.parse().map_err(|e: toml::de::Error| Error::Invalid(format!("{}: {}", file.display(), e.message())))?;
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        Error::Invalid(crate::msg!("config-malformed", path = file, detail = e.message()))
+    })?;
     let mut out = Vec::new();
     for (key, value) in table {
         let Some((_, env)) = SETTINGS.iter().find(|(k, _)| *k == key) else {
             let known: Vec<&str> = SETTINGS.iter().map(|(k, _)| *k).collect();
-            return Err(Error::Invalid(format!(
-                "{}: unknown setting '{key}' (known: {})",
-                file.display(),
-                known.join(", ")
+            return Err(Error::Invalid(crate::msg!(
+                "config-unknown-setting",
+                path = file,
+                key = &key,
+                known = known.join(", ")
             )));
         };
         let value = match value {
             toml::Value::String(s) => s,
             toml::Value::Integer(i) => i.to_string(),
             other => {
-                return Err(Error::Invalid(format!(
-                    "{}: '{key}' must be text or a whole number, not {}",
-                    file.display(),
-                    other.type_str()
+                return Err(Error::Invalid(crate::msg!(
+                    "config-bad-value",
+                    path = file,
+                    key = &key,
+                    kind = other.type_str()
                 )));
             }
         };
@@ -134,16 +137,12 @@ pub fn load() -> Result<Loaded> {
         let text = match std::fs::read_to_string(&file) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !named => continue,
-            Err(e) => return Err(Error::Io { context: format!("cannot read {}", file.display()), source: e }),
+            Err(e) => return Err(Error::Io { context: crate::msg!("io-read", path = &*file), source: e }),
         };
         let settings = parse(&text, &file)?;
         if world_readable(&file) {
             for s in settings.iter().filter(|s| SECRET_BEARING.contains(&s.key.as_str()) && has_password(&s.value)) {
-                loaded.warnings.push(format!(
-                    "{} is readable by every user and its '{}' holds a password: chmod 600 it, or use a password file",
-                    file.display(),
-                    s.key
-                ));
+                loaded.warnings.push(crate::tr!("config-world-readable", path = &*file, key = &s.key));
             }
         }
         for s in settings {

@@ -1,6 +1,7 @@
 //! Errors of the library, each with the exit code a script can rely on.
 
 use crate::domain::InvalidFiscalCode;
+use crate::i18n::{self, IntoArg, Lang, Message};
 
 /// Exit codes (documented in README.md). 2 is clap's for a malformed command line.
 pub mod exit {
@@ -18,29 +19,51 @@ pub mod exit {
     pub const TAMPERED: i32 = 9;
 }
 
-#[derive(Debug, thiserror::Error)]
+/// What went wrong, with the exit code a script can rely on. The texts are catalogue
+/// messages ([`crate::i18n`]): shown in the operator's language, recorded in English.
+#[derive(Debug)]
 pub enum Error {
     /// Input that cannot be accepted as given.
-    #[error("{0}")]
-    Invalid(String),
-    #[error(transparent)]
-    FiscalCode(#[from] InvalidFiscalCode),
-    #[error("{0}")]
-    NotFound(String),
+    Invalid(Message),
+    FiscalCode(InvalidFiscalCode),
+    NotFound(Message),
     /// A rule of the service forbids it (state table, competence, existing credentials).
-    #[error("{0}")]
-    Refused(String),
+    Refused(Message),
     /// The database or the embedded cluster cannot be reached or started.
-    #[error("{0}")]
-    Unavailable(String),
+    Unavailable(Message),
     /// A statement the server refused; `code` is its SQLSTATE (e.g. `23505`).
-    #[error("database error: {message}{}", code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
-    Database { message: String, code: Option<String> },
+    Database {
+        message: Message,
+        code: Option<String>,
+    },
     /// Something inside sportello failed (a worker thread, a lost task): never the input's fault.
-    #[error("internal failure: {0}")]
-    Internal(String),
-    #[error("{context}: {source}")]
-    Io { context: String, source: std::io::Error },
+    Internal(Message),
+    Io {
+        context: Message,
+        source: std::io::Error,
+    },
+}
+
+impl From<InvalidFiscalCode> for Error {
+    fn from(e: InvalidFiscalCode) -> Self {
+        Error::FiscalCode(e)
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.render(i18n::current()).as_str())
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            Error::FiscalCode(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 impl Error {
@@ -54,8 +77,45 @@ impl Error {
         }
     }
 
+    /// The text in `lang` (English when the message was not rendered in `lang`).
+    pub fn render(&self, lang: Lang) -> String {
+        match self {
+            Error::Invalid(m) | Error::NotFound(m) | Error::Refused(m) | Error::Unavailable(m) => {
+                m.get(lang).to_string()
+            }
+            Error::FiscalCode(e) => e.message().get(lang).to_string(),
+            Error::Database { message, code } => {
+                let message = message.get(lang);
+                match code {
+                    Some(code) => i18n::render(
+                        lang,
+                        "error-database-code",
+                        &[("message", message.into_arg()), ("code", code.into_arg())],
+                    ),
+                    None => i18n::render(lang, "error-database", &[("message", message.into_arg())]),
+                }
+            }
+            Error::Internal(m) => i18n::render(lang, "error-internal", &[("message", m.get(lang).into_arg())]),
+            Error::Io { context, source } => format!("{}: {source}", context.get(lang)),
+        }
+    }
+
+    /// The English text: what the audit log records, whoever read the screen.
+    pub fn english(&self) -> String {
+        self.render(Lang::En)
+    }
+
+    /// The text as a message (both languages), to put inside another.
+    pub fn message(&self) -> Message {
+        let en = self.render(Lang::En);
+        match i18n::current() {
+            Lang::En => Message::verbatim(en),
+            lang => Message::localized(en, self.render(lang)),
+        }
+    }
+
     /// A database error without a SQLSTATE (one raised by sportello about the database).
-    pub fn database(message: impl Into<String>) -> Error {
+    pub fn database(message: impl Into<Message>) -> Error {
         Error::Database { message: message.into(), code: None }
     }
 
@@ -64,7 +124,7 @@ impl Error {
         matches!(self, Error::Database { code: Some(c), .. } if c == "23505")
     }
 
-    pub fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
+    pub fn io(context: impl Into<Message>) -> impl FnOnce(std::io::Error) -> Error {
         let context = context.into();
         move |source| Error::Io { context, source }
     }
@@ -73,22 +133,27 @@ impl Error {
 impl From<tokio_postgres::Error> for Error {
     fn from(e: tokio_postgres::Error) -> Self {
         if e.is_closed() {
-            return Error::Unavailable(format!("lost the database connection: {e}"));
+            return Error::Unavailable(crate::msg!("error-connection-lost", detail = e.to_string()));
         }
         match e.as_db_error() {
             // The database enforces who may do what: its refusal is a refusal (exit 5).
             Some(db) if db.code() == &tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE => {
-                Error::Refused(format!("refused by the database: {}", db.message()))
+                Error::Refused(crate::msg!("error-refused-by-database", detail = db.message()))
             }
             // The server went away or will not take connections: shut down, restarting, this
             // session terminated or timed out, its database dropped (57P01-57P05), or a
             // connection exception (class 08).
             Some(db) if db.code().code().starts_with("57P0") || db.code().code().starts_with("08") => {
-                Error::Unavailable(format!("lost the database connection: {} ({})", db.message(), db.code().code()))
+                Error::Unavailable(crate::msg!(
+                    "error-connection-lost",
+                    detail = format!("{} ({})", db.message(), db.code().code())
+                ))
             }
             // Show the server's own message, not the driver's generic "db error".
-            Some(db) => Error::Database { message: db.message().to_string(), code: Some(db.code().code().to_string()) },
-            None => Error::Unavailable(format!("database unreachable: {e}")),
+            Some(db) => {
+                Error::Database { message: Message::verbatim(db.message()), code: Some(db.code().code().to_string()) }
+            }
+            None => Error::Unavailable(crate::msg!("error-unreachable", detail = e.to_string())),
         }
     }
 }
@@ -97,7 +162,7 @@ impl From<deadpool_postgres::PoolError> for Error {
     fn from(e: deadpool_postgres::PoolError) -> Self {
         match e {
             deadpool_postgres::PoolError::Backend(e) => e.into(),
-            other => Error::Unavailable(format!("database unreachable: {other}")),
+            other => Error::Unavailable(crate::msg!("error-unreachable", detail = other.to_string())),
         }
     }
 }

@@ -29,7 +29,7 @@ impl Access {
             None => Ok(Access::Private),
             Some(n) => uzers::get_group_by_name(n)
                 .map(|g| Access::Group(g.gid()))
-                .ok_or_else(|| Error::Invalid(format!("group '{n}' does not exist (SPORTELLO_POSTAL_GROUP)"))),
+                .ok_or_else(|| Error::Invalid(crate::msg!("postal-group-unknown", group = n))),
         }
     }
 
@@ -49,10 +49,13 @@ impl Access {
 
     fn apply(self, path: &Path, mode: u32) -> Result<()> {
         std::fs::set_permissions(path, Permissions::from_mode(mode))
-            .map_err(Error::io(format!("cannot restrict {}", path.display())))?;
+            .map_err(Error::io(crate::msg!("io-restrict", path = path)))?;
         if let Access::Group(gid) = self {
-            std::os::unix::fs::chown(path, None, Some(gid))
-                .map_err(Error::io(format!("cannot give {} to group {gid}", path.display())))?;
+            std::os::unix::fs::chown(path, None, Some(gid)).map_err(Error::io(crate::msg!(
+                "io-give-to",
+                path = path,
+                owner = format!("group {gid}")
+            )))?;
         }
         Ok(())
     }
@@ -64,7 +67,7 @@ pub fn dir(dir: &Path, access: Access) -> Result<()> {
         .recursive(true)
         .mode(0o700)
         .create(dir)
-        .map_err(Error::io(format!("cannot create {}", dir.display())))?;
+        .map_err(Error::io(crate::msg!("io-create", path = dir)))?;
     access.apply(dir, access.dir_mode())
 }
 
@@ -76,7 +79,7 @@ pub fn create(path: &Path, access: Access) -> Result<File> {
         .truncate(true)
         .mode(access.file_mode())
         .open(path)
-        .map_err(Error::io(format!("cannot create {}", path.display())))?;
+        .map_err(Error::io(crate::msg!("io-create", path = path)))?;
     // An existing file keeps its mode through open(): set it.
     access.apply(path, access.file_mode())?;
     Ok(file)
@@ -85,9 +88,9 @@ pub fn create(path: &Path, access: Access) -> Result<File> {
 /// Writes `bytes` to a new private (or group-readable) file; `sync`: to disk before returning.
 pub fn write(path: &Path, bytes: &[u8], access: Access, sync: bool) -> Result<()> {
     let mut f = create(path, access)?;
-    f.write_all(bytes).map_err(Error::io(format!("cannot write {}", path.display())))?;
+    f.write_all(bytes).map_err(Error::io(crate::msg!("io-write", path = path)))?;
     if sync {
-        f.sync_all().map_err(Error::io(format!("cannot sync {}", path.display())))?;
+        f.sync_all().map_err(Error::io(crate::msg!("io-sync", path = path)))?;
     }
     Ok(())
 }
@@ -97,11 +100,24 @@ pub fn restrict(path: &Path, access: Access) -> Result<()> {
     access.apply(path, access.file_mode())
 }
 
-/// Removes files no longer needed (a letter whose operation is over); a file already gone is
-/// fine, any other failure is logged and the rest still removed.
-pub fn remove_quietly(paths: &[String]) {
+/// Removes letters no longer needed (their operation is over); a file already gone is fine,
+/// any other failure is logged and the rest still removed. The paths come from the database,
+/// which other logins write: only regular files under the letters directory `dir` are
+/// removed, never a link or anything elsewhere (a planted path must not make us delete it).
+pub fn remove_letters(dir: &Path, paths: &[String]) {
+    let Ok(dir) = dir.canonicalize() else { return };
     for p in paths {
-        if let Err(e) = std::fs::remove_file(p)
+        let path = Path::new(p);
+        let inside = path.parent().and_then(|d| d.canonicalize().ok()).is_some_and(|d| d.starts_with(&dir));
+        match std::fs::symlink_metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Ok(m) if inside && m.file_type().is_file() => {}
+            _ => {
+                tracing::warn!(path = %p, letters = %dir.display(), "not a letter under the letters directory: left alone");
+                continue;
+            }
+        }
+        if let Err(e) = std::fs::remove_file(path)
             && e.kind() != std::io::ErrorKind::NotFound
         {
             tracing::warn!(path = %p, "cannot remove a letter no longer needed: {e}");
@@ -134,7 +150,30 @@ mod tests {
         assert_eq!(std::fs::metadata(&g).unwrap().mode() & 0o777, 0o750);
         write(&g.join("y"), b"y", Access::Group(gid), false).unwrap();
         assert_eq!(std::fs::metadata(g.join("y")).unwrap().mode() & 0o777, 0o640);
-        remove_quietly(&[g.join("y").display().to_string(), g.join("gone").display().to_string()]);
+        remove_letters(&g, &[g.join("y").display().to_string(), g.join("gone").display().to_string()]);
         assert!(!g.join("y").exists());
+    }
+
+    #[test]
+    fn only_letters_under_the_letters_directory_are_removed() {
+        let t = tempfile::tempdir().unwrap();
+        let letters = t.path().join("letters");
+        std::fs::create_dir_all(letters.join("1000001")).unwrap();
+        let victim = t.path().join("secret.key");
+        std::fs::write(&victim, b"k").unwrap();
+        let link = letters.join("1000001").join("link.pdf");
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        let letter = letters.join("1000001").join("pin.pdf");
+        std::fs::write(&letter, b"%PDF").unwrap();
+        let planted = [
+            victim.display().to_string(),
+            letters.join("1000001/../../secret.key").display().to_string(),
+            link.display().to_string(),
+            letter.display().to_string(),
+        ];
+        remove_letters(&letters, &planted);
+        assert!(victim.exists(), "a path outside the letters directory is never removed");
+        assert!(std::fs::symlink_metadata(&link).is_ok(), "nor a link");
+        assert!(!letter.exists(), "the letter itself is");
     }
 }

@@ -11,6 +11,7 @@ pub mod desk;
 pub mod domain;
 pub mod error;
 pub mod files;
+pub mod i18n;
 pub mod letters;
 pub mod mail;
 pub mod operators;

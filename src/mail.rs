@@ -35,7 +35,7 @@ impl Mailer {
         match &s.smtp_url {
             Some(url) => AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                 .map(|b| Mailer::Smtp(b.build()))
-                .map_err(|e| Error::Invalid(format!("invalid SMTP URL (SPORTELLO_SMTP_URL): {e}"))),
+                .map_err(|e| Error::Invalid(crate::msg!("smtp-url-invalid", detail = e.to_string()))),
             None => Ok(Mailer::Spool(s.spool_dir.clone())),
         }
     }
@@ -47,10 +47,9 @@ impl Mailer {
                 // Emails carry codes: the outbox is 0700 (lettre creates the file with the
                 // umask's mode, unreadable through the directory by others), the file then 0600.
                 crate::files::dir(dir, crate::files::Access::Private)?;
-                let id = AsyncFileTransport::<Tokio1Executor>::new(dir)
-                    .send(message)
-                    .await
-                    .map_err(|e| Error::Unavailable(format!("cannot write the email to {}: {e}", dir.display())))?;
+                let id = AsyncFileTransport::<Tokio1Executor>::new(dir).send(message).await.map_err(|e| {
+                    Error::Unavailable(crate::msg!("email-spool-failed", path = &**dir, detail = e.to_string()))
+                })?;
                 let file = dir.join(format!("{id}.eml"));
                 crate::files::restrict(&file, crate::files::Access::Private)?;
                 Ok(file.display().to_string())
@@ -59,22 +58,24 @@ impl Mailer {
                 let response = transport
                     .send(message)
                     .await
-                    .map_err(|e| Error::Unavailable(format!("the SMTP server did not take the email: {e}")))?;
+                    .map_err(|e| Error::Unavailable(crate::msg!("smtp-refused", detail = e.to_string())))?;
                 Ok(format!("SMTP: {}", response.code()))
             }
         }
     }
 }
 
-fn mailbox(address: &str, what: &str) -> Result<Mailbox> {
-    address.parse().map_err(|e| Error::Invalid(format!("{what} '{address}' is not usable: {e}")))
+fn mailbox(address: &str, what: crate::i18n::Message) -> Result<Mailbox> {
+    address.parse().map_err(|e: lettre::address::AddressError| {
+        Error::Invalid(crate::msg!("address-unusable", what = what, address = address, detail = e.to_string()))
+    })
 }
 
 /// A message as every one sportello sends: a `Message-ID` in the sender's domain, `MIME-Version`,
 /// and the text twice as multipart/alternative, plain and HTML (quoted-printable, so that the
 /// raw message stays readable).
 fn build(from: &str, to: &str, subject: &str, body: String) -> Result<Message> {
-    let sender = mailbox(from, "sender address")?;
+    let sender = mailbox(from, crate::msg!("address-sender"))?;
     let html = html(&body);
     let part = |content_type: ContentType, text: String| {
         SinglePart::builder().header(content_type).header(ContentTransferEncoding::QuotedPrintable).body(text)
@@ -82,20 +83,21 @@ fn build(from: &str, to: &str, subject: &str, body: String) -> Result<Message> {
     Message::builder()
         .message_id(Some(message_id(sender.email.domain())?))
         .from(sender)
-        .to(mailbox(to, "email address")?)
+        .to(mailbox(to, crate::msg!("address-email"))?)
         .subject(subject)
         .multipart(
             MultiPart::alternative()
                 .singlepart(part(ContentType::TEXT_PLAIN, body))
                 .singlepart(part(ContentType::TEXT_HTML, html)),
         )
-        .map_err(|e| Error::Invalid(format!("cannot build the email: {e}")))
+        .map_err(|e| Error::Invalid(crate::msg!("email-build-failed", detail = e.to_string())))
 }
 
 /// `<128 random bits in hex@domain>` (RFC 5322 §3.6.4).
 fn message_id(domain: &str) -> Result<String> {
     let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| Error::Unavailable(format!("no randomness for a Message-ID: {e}")))?;
+    getrandom::fill(&mut bytes)
+        .map_err(|e| Error::Unavailable(crate::msg!("random-failed", detail = e.to_string())))?;
     Ok(format!("<{}@{domain}>", hex::encode(bytes)))
 }
 
@@ -221,7 +223,8 @@ pub fn answering(mut message: Message, request: Option<&str>, references: &[Stri
             .and_then(|f| f.rsplit_once('@'))
             .map_or("localhost", |(_, d)| d.trim_end_matches('>').trim());
         let mut bytes = [0u8; 16];
-        getrandom::fill(&mut bytes).map_err(|e| Error::Unavailable(format!("no randomness for a Message-ID: {e}")))?;
+        getrandom::fill(&mut bytes)
+            .map_err(|e| Error::Unavailable(crate::msg!("random-failed", detail = e.to_string())))?;
         headers.set(MessageId::from(format!("<{}@{domain}>", hex::encode(bytes))));
     }
     if let Some(request) = request.filter(plain) {

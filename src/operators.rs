@@ -34,9 +34,7 @@ pub struct NewOperator {
 pub fn check_id(id: &str) -> Result<String> {
     let id = text::operator_id(id).map_err(Error::Invalid)?;
     if id.starts_with(['.', '-']) || id.starts_with("pg_") || id.starts_with("sportello_") {
-        return Err(Error::Invalid(format!(
-            "operator id '{id}' must not start with '.', '-', pg_ or sportello_ (reserved role names)"
-        )));
+        return Err(Error::Invalid(crate::msg!("operator-id-reserved", id = &id)));
     }
     Ok(id)
 }
@@ -44,12 +42,12 @@ pub fn check_id(id: &str) -> Result<String> {
 fn check_new(new: &NewOperator) -> Result<String> {
     let id = check_id(&new.id)?;
     if new.full_name.trim().is_empty() || new.ente.trim().is_empty() {
-        return Err(Error::Invalid("--name and --ente must not be empty".into()));
+        return Err(Error::Invalid(crate::msg!("operator-name-ente-empty")));
     }
     text::check("name", new.full_name.trim()).map_err(Error::Invalid)?;
     text::check("ente", new.ente.trim()).map_err(Error::Invalid)?;
     if new.provinces.is_empty() && new.municipalities.is_empty() {
-        return Err(Error::Invalid("give the operator's competence: --province and/or --municipality".into()));
+        return Err(Error::Invalid(crate::msg!("operator-competence-missing")));
     }
     Ok(id)
 }
@@ -93,9 +91,9 @@ pub async fn bootstrap(admin: impl Into<store::ConnectConfig>, new: NewOperator)
         roles: &roles,
     };
     repo::bootstrap(&tx, &row).await.map_err(|e| match e {
-        Error::Database { code: Some(c), message } if c == "42883" => Error::Refused(format!(
-            "only the schema owner adds the first administrator (through the owner's connection, as `db migrate`): {message}"
-        )),
+        Error::Database { code: Some(c), message } if c == "42883" => {
+            Error::Refused(crate::msg!("bootstrap-owner-only", detail = &message))
+        }
         other => other,
     })?;
     let origin = origin();
@@ -110,7 +108,7 @@ pub async fn bootstrap(admin: impl Into<store::ConnectConfig>, new: NewOperator)
     )
     .await?;
     tx.commit().await?;
-    repo::get(&client, id).await?.ok_or_else(|| Error::database(format!("operator {id} vanished after insert")))
+    repo::get(&client, id).await?.ok_or_else(|| Error::database(crate::msg!("operator-vanished", id = id)))
 }
 
 /// The first administrator, where `location` is. On the embedded default the cluster's owner
@@ -121,13 +119,10 @@ pub async fn bootstrap_at(location: &Location, mut new: NewOperator) -> Result<O
         if new.id.trim().is_empty() {
             new.id = me.clone();
         } else if new.id.trim() != me {
-            return Err(Error::Invalid(format!(
-                "on the embedded database the first administrator is the cluster's owner, the OS user '{me}' running this (who logs in as such): give no id, or '{me}', not '{}'",
-                new.id.trim()
-            )));
+            return Err(Error::Invalid(crate::msg!("bootstrap-embedded-owner", me = &me, id = new.id.trim())));
         }
     } else if new.id.trim().is_empty() {
-        return Err(Error::Invalid("give the first administrator's id (their login on the server)".into()));
+        return Err(Error::Invalid(crate::msg!("bootstrap-id-missing")));
     }
     let admin = location.admin_config().await?;
     if let Location::Embedded(_) = location {
@@ -153,14 +148,16 @@ pub async fn add(session: &Session, new: NewOperator) -> Result<Operator> {
         municipalities: &municipalities,
         roles: &roles,
     };
-    repo::add(&tx, &row).await.map_err(|e| {
-        if e.is_unique_violation() { Error::Refused(format!("operator '{id}' exists already")) } else { e }
-    })?;
+    // Recorded first: the database makes no operator change unless its record is already in
+    // the transaction (sql/V19), so none can be made unseen.
     let details = json!({ "ente": row.ente, "fse": new.fse, "provinces": provinces,
                           "municipalities": municipalities, "roles": roles });
     session.record(&tx, Entry::new(AuditEvent::OperatorAdd, Target::Operator(id.to_string())).details(details)).await?;
+    repo::add(&tx, &row).await.map_err(|e| {
+        if e.is_unique_violation() { Error::Refused(crate::msg!("operator-exists", id = id)) } else { e }
+    })?;
     tx.commit().await?;
-    repo::get(&client, id).await?.ok_or_else(|| Error::database(format!("operator {id} vanished after insert")))
+    repo::get(&client, id).await?.ok_or_else(|| Error::database(crate::msg!("operator-vanished", id = id)))
 }
 
 /// A change an administrator makes to an operator.
@@ -185,42 +182,42 @@ pub async fn change(session: &Session, id: &str, change: Change) -> Result<Opera
     let mut client = session.db.client().await?;
     let tx = client.transaction().await?;
     if !repo::exists(&tx, id).await? {
-        return Err(Error::NotFound(format!("unknown operator '{id}'")));
+        return Err(Error::NotFound(crate::msg!("operator-unknown", id = id)));
     }
     if let Change::Grant(roles) | Change::Revoke(roles) = &change
         && roles.is_empty()
     {
-        return Err(Error::Invalid("give at least one --role".into()));
+        return Err(Error::Invalid(crate::msg!("operator-role-missing")));
     }
-    let (event, details) = match &change {
-        Change::Grant(roles) => {
-            repo::grant(&tx, id, roles).await?;
-            (AuditEvent::OperatorGrant, json!({ "roles": roles }))
-        }
-        Change::Revoke(roles) => {
-            repo::revoke_roles(&tx, id, roles).await?;
-            (AuditEvent::OperatorRevokeRole, json!({ "roles": roles }))
-        }
+    let competence = match &change {
         Change::Competence { provinces, municipalities } => {
             if provinces.is_empty() && municipalities.is_empty() {
-                return Err(Error::Invalid("give the new competence: --province and/or --municipality".into()));
+                return Err(Error::Invalid(crate::msg!("operator-new-competence-missing")));
             }
-            let (ps, ms) = resolve(&tx, provinces, municipalities).await?;
-            repo::set_competence(&tx, id, &ps, &ms).await?;
-            (AuditEvent::OperatorCompetence, json!({ "provinces": ps, "municipalities": ms }))
+            resolve(&tx, provinces, municipalities).await?
         }
-        Change::Disable => {
-            repo::disable(&tx, id).await?;
-            (AuditEvent::OperatorDisable, json!({}))
-        }
-        Change::Enable(roles) => {
-            repo::enable(&tx, id, roles).await?;
-            (AuditEvent::OperatorEnable, json!({ "roles": roles }))
-        }
+        _ => (Vec::new(), Vec::new()),
     };
+    let (event, details) = match &change {
+        Change::Grant(roles) => (AuditEvent::OperatorGrant, json!({ "roles": roles })),
+        Change::Revoke(roles) => (AuditEvent::OperatorRevokeRole, json!({ "roles": roles })),
+        Change::Competence { .. } => {
+            (AuditEvent::OperatorCompetence, json!({ "provinces": competence.0, "municipalities": competence.1 }))
+        }
+        Change::Disable => (AuditEvent::OperatorDisable, json!({})),
+        Change::Enable(roles) => (AuditEvent::OperatorEnable, json!({ "roles": roles })),
+    };
+    // Recorded first, in the same transaction: the database refuses the change otherwise (V19).
     session.record(&tx, Entry::new(event, Target::Operator(id.to_string())).details(details)).await?;
+    match &change {
+        Change::Grant(roles) => repo::grant(&tx, id, roles).await?,
+        Change::Revoke(roles) => repo::revoke_roles(&tx, id, roles).await?,
+        Change::Competence { .. } => repo::set_competence(&tx, id, &competence.0, &competence.1).await?,
+        Change::Disable => repo::disable(&tx, id).await?,
+        Change::Enable(roles) => repo::enable(&tx, id, roles).await?,
+    }
     tx.commit().await?;
-    repo::get(&client, id).await?.ok_or_else(|| Error::NotFound(format!("unknown operator '{id}'")))
+    repo::get(&client, id).await?.ok_or_else(|| Error::NotFound(crate::msg!("operator-unknown", id = id)))
 }
 
 pub async fn list(session: &Session) -> Result<Vec<Operator>> {
@@ -233,7 +230,7 @@ pub async fn list(session: &Session) -> Result<Vec<Operator>> {
 pub async fn show(session: &Session, id: &str) -> Result<Operator> {
     let id = &text::operator_id(id).map_err(Error::Invalid)?;
     let client = session.db.client().await?;
-    let op = repo::get(&client, id).await?.ok_or_else(|| Error::NotFound(format!("unknown operator '{id}'")))?;
+    let op = repo::get(&client, id).await?.ok_or_else(|| Error::NotFound(crate::msg!("operator-unknown", id = id)))?;
     session.record(&client, Entry::new(AuditEvent::OperatorView, Target::Operator(id.to_string())).count(1)).await?;
     Ok(op)
 }

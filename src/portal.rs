@@ -53,13 +53,7 @@ pub fn check_username(u: &str) -> Result<()> {
     let ok = (3..=30).contains(&u.len())
         && u.starts_with(|c: char| c.is_ascii_lowercase())
         && u.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(c));
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::Invalid(format!(
-            "username '{u}' must have 3 to 30 characters (lower-case letters, digits, '.', '_', '-') and start with a letter"
-        )))
-    }
+    if ok { Ok(()) } else { Err(Error::Invalid(crate::msg!("username-invalid", username = u))) }
 }
 
 /// Passwords: at least 10 characters, letters and digits, not containing the username or the
@@ -67,16 +61,16 @@ pub fn check_username(u: &str) -> Result<()> {
 pub fn check_password(p: &str, username: &str, fiscal_code: &str) -> Result<()> {
     let lower = p.to_lowercase();
     let problem = if p.chars().count() < 10 {
-        Some("has fewer than 10 characters")
+        Some(crate::msg!("password-short"))
     } else if !p.chars().any(|c| c.is_alphabetic()) || !p.chars().any(|c| c.is_ascii_digit()) {
-        Some("must contain both letters and digits")
+        Some(crate::msg!("password-letters-digits"))
     } else if lower.contains(&username.to_lowercase()) || lower.contains(&fiscal_code.to_lowercase()) {
-        Some("must not contain the username or the fiscal code")
+        Some(crate::msg!("password-contains-identity"))
     } else {
         None
     };
     match problem {
-        Some(why) => Err(Error::Invalid(format!("the password {why}"))),
+        Some(why) => Err(Error::Invalid(why)),
         None => Ok(()),
     }
 }
@@ -85,16 +79,14 @@ fn hash_password(p: &str) -> Result<String> {
     Argon2::default()
         .hash_password(p.as_bytes())
         .map(|h| h.to_string())
-        .map_err(|e| Error::Unavailable(format!("cannot hash the password: {e}")))
+        .map_err(|e| Error::Unavailable(crate::msg!("password-hash-failed", detail = e.to_string())))
 }
 
-/// The same message for every wrong input, so that it tells nothing of which part was wrong.
-fn wrong(left: i32) -> Error {
-    if left <= 0 {
-        Error::Refused("wrong codes: too many attempts, the credentials are locked; go to a registration desk".into())
-    } else {
-        Error::Refused(format!("the fiscal code or the codes are wrong ({left} attempts left)"))
-    }
+/// The same message for every wrong input, whatever was wrong: an unknown fiscal code, wrong
+/// codes, nothing waiting to be completed, locked credentials. A different answer (attempts
+/// counting down, "no revocation waiting") would tell anyone who is registered.
+fn wrong(max_attempts: i32) -> Error {
+    Error::Refused(crate::msg!("portal-wrong", max_attempts = max_attempts))
 }
 
 /// Appends an audit row as the citizen.
@@ -117,7 +109,7 @@ async fn check_codes(
         .all(|(purpose, typed, stored)| stored.is_some_and(|s| desk.key.verify(*purpose, &r.fiscal_code, typed, s)));
     if ok {
         if expires.is_some_and(|e| e < Utc::now()) {
-            return Err(Error::Refused("the code has expired: ask a registration desk for a new one".into()));
+            return Err(Error::Refused(crate::msg!("code-expired")));
         }
         return Ok(());
     }
@@ -125,7 +117,7 @@ async fn check_codes(
     let count = credentials::count_failure(&client, r.registration_number, desk.max_attempts).await?;
     let entry = Entry::new(AuditEvent::CitizenWrongCode, Target::registration(r)).details(json!({ "attempt": count }));
     record(&client, desk, command, entry.outcome(Outcome::Refused)).await?;
-    Err(wrong(desk.max_attempts - count))
+    Err(wrong(desk.max_attempts))
 }
 
 async fn locate(
@@ -142,12 +134,10 @@ async fn locate(
         return Err(wrong(max));
     };
     if creds.locked {
-        return Err(wrong(0));
+        return Err(wrong(max));
     }
     let Some(active) = operations::active_secrets(&client, r.registration_number).await? else {
-        return Err(Error::Refused(
-            "there is no operation waiting to be completed: book one at a registration desk".into(),
-        ));
+        return Err(wrong(max));
     };
     Ok((r, active, creds))
 }
@@ -157,9 +147,7 @@ async fn locate(
 pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activated> {
     let (r, active, creds) = locate(db, &a.fiscal_code, desk.max_attempts).await?;
     if active.kind == OperationKind::Revocation {
-        return Err(Error::Refused(
-            "the operation in progress is a revocation: complete it with the revocation code".into(),
-        ));
+        return Err(wrong(desk.max_attempts));
     }
     check_codes(
         db,
@@ -174,28 +162,32 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
     )
     .await?;
     if !a.accept_rules {
-        return Err(Error::Invalid("the service rules (Regolamento) must be accepted".into()));
+        return Err(Error::Invalid(crate::msg!("portal-accept-rules")));
     }
 
     // What each operation asks of the citizen.
     let kind = active.kind;
     let Some(change) = transitions::after_completion(kind, r.strong) else {
-        return Err(Error::Refused("a revocation is completed with the revocation code".into()));
+        return Err(Error::Refused(crate::msg!("portal-revocation-code")));
     };
     let new_username = match kind {
         OperationKind::Verification | OperationKind::Reset | OperationKind::Activation => {
-            let u = a.username.as_deref().map(str::trim).ok_or_else(|| Error::Invalid("choose a username".into()))?;
+            let u = a
+                .username
+                .as_deref()
+                .map(str::trim)
+                .ok_or_else(|| Error::Invalid(crate::msg!("portal-choose-username")))?;
             check_username(u)?;
             if kind == OperationKind::Reset && creds.username.as_deref().is_some_and(|old| old.eq_ignore_ascii_case(u))
             {
-                return Err(Error::Invalid("after a reset the new username must differ from the old one".into()));
+                return Err(Error::Invalid(crate::msg!("portal-username-must-change")));
             }
-            let p = a.password.as_deref().ok_or_else(|| Error::Invalid("choose a password".into()))?;
+            let p = a.password.as_deref().ok_or_else(|| Error::Invalid(crate::msg!("portal-choose-password")))?;
             check_password(p, u, &r.fiscal_code)?;
             if a.secret_question.as_deref().is_none_or(|q| q.trim().is_empty())
                 || a.secret_answer.as_deref().is_none_or(|q| q.trim().is_empty())
             {
-                return Err(Error::Invalid("choose a secret question and its answer".into()));
+                return Err(Error::Invalid(crate::msg!("portal-choose-secret")));
             }
             Some(u.to_string())
         }
@@ -222,12 +214,12 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
     if operations::active_secrets(&tx, r.registration_number).await?.map(|s| s.operation_id)
         != Some(active.operation_id)
     {
-        return Err(Error::Refused("the operation was replaced meanwhile: use the newest codes".into()));
+        return Err(Error::Refused(crate::msg!("portal-replaced")));
     }
     if let Some(u) = &new_username
         && credentials::username_taken(&tx, u, r.registration_number).await?
     {
-        return Err(Error::Invalid(format!("username '{u}' is taken: choose another")));
+        return Err(Error::Invalid(crate::msg!("username-taken", username = u)));
     }
     let question = a.secret_question.as_deref().filter(|_| new_username.is_some()).map(str::trim);
     let completed = credentials::Completed {
@@ -245,7 +237,7 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
     let entry = Entry::new(AuditEvent::CitizenActivate, Target::registration(&r)).details(json!({ "operation": kind }));
     record(&tx, desk, "citizen activate", entry).await?;
     tx.commit().await?;
-    crate::files::remove_quietly(&done);
+    crate::files::remove_letters(&desk.letters_dir, &done);
 
     let after = registrations::find(&client, &Key::Number(r.registration_number)).await?;
     if let Some(to) = &after.data.contacts.email {
@@ -282,7 +274,8 @@ pub async fn erase(
     channel: &Channel,
 ) -> Result<()> {
     let fc_hash = tombstone_hash(&desk.key, &r.fiscal_code);
-    revocations::erase(tx, r.registration_number, &fc_hash, r.community, r.registered_at, channel).await?;
+    let person = crate::stats::person(&desk.key, &r.fiscal_code);
+    revocations::erase(tx, r.registration_number, &fc_hash, &person, r.community, r.registered_at, channel).await?;
     // The sender of the citizen's helpdesk requests (the mailbox keys them by this hash).
     let helpdesk_hash = desk.key.hash_text(Purpose::Revocation, "helpdesk", &r.fiscal_code);
     helpdesk::forget(tx, &helpdesk_hash, r.data.contacts.email.as_deref()).await
@@ -294,7 +287,7 @@ pub fn remove_letters(desk: &Desk, registration_number: i64) -> Result<()> {
     let dir = desk.letters_dir.join(registration_number.to_string());
     match std::fs::remove_dir_all(&dir) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(Error::Io { context: format!("cannot remove the letters in {}", dir.display()), source: e })
+            Err(Error::Io { context: crate::msg!("io-remove-letters", path = dir), source: e })
         }
         _ => Ok(()),
     }
@@ -316,7 +309,7 @@ pub async fn was_revoked(db: &Database, desk: &Desk, fiscal_code: &str) -> Resul
 pub async fn revoke(db: &Database, desk: &Desk, fiscal_code: &str, revocation_code: &str) -> Result<i64> {
     let (r, active, _) = locate(db, fiscal_code, desk.max_attempts).await?;
     if active.kind != OperationKind::Revocation {
-        return Err(Error::Refused("no revocation is waiting to be completed: book one at a registration desk".into()));
+        return Err(wrong(desk.max_attempts));
     }
     check_codes(
         db,

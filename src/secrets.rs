@@ -91,7 +91,7 @@ fn draw(alphabet: &[u8], count: usize) -> Result<String> {
     let mut buf = [0u8; 32];
     while out.len() < count {
         getrandom::fill(&mut buf)
-            .map_err(|e| Error::Unavailable(format!("the system random generator failed: {e}")))?;
+            .map_err(|e| Error::Unavailable(crate::msg!("random-failed", detail = e.to_string())))?;
         for &b in buf.iter().filter(|&&b| (b as u16) < limit) {
             if out.len() == count {
                 break;
@@ -129,33 +129,39 @@ impl fmt::Debug for SecretKey {
 }
 
 impl SecretKey {
+    #[cfg(test)]
+    pub(crate) fn from_bytes(bytes: [u8; 32]) -> SecretKey {
+        SecretKey(bytes)
+    }
+
     /// Reads the key file; with `create`, makes it (32 random bytes, mode 0600) when absent.
     pub fn load(path: &Path, create: bool) -> Result<SecretKey> {
         use std::os::unix::fs::OpenOptionsExt;
         match std::fs::read(path) {
             Ok(bytes) if bytes.len() == 32 => Ok(SecretKey(bytes.try_into().expect("32 bytes"))),
-            Ok(bytes) => {
-                Err(Error::Invalid(format!("the key file {} holds {} bytes, expected 32", path.display(), bytes.len())))
-            }
+            Ok(bytes) => Err(Error::Invalid(crate::msg!("key-file-length", path = path, len = bytes.len()))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
                 let mut key = [0u8; 32];
                 getrandom::fill(&mut key)
-                    .map_err(|e| Error::Unavailable(format!("the system random generator failed: {e}")))?;
+                    .map_err(|e| Error::Unavailable(crate::msg!("random-failed", detail = e.to_string())))?;
                 if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir).map_err(Error::io(format!("cannot create {}", dir.display())))?;
+                    std::fs::create_dir_all(dir).map_err(Error::io(crate::msg!("io-create", path = dir)))?;
                 }
                 let mut f = std::fs::OpenOptions::new()
                     .write(true)
                     .create_new(true)
                     .mode(0o600)
                     .open(path)
-                    .map_err(Error::io(format!("cannot create the key file {}", path.display())))?;
-                std::io::Write::write_all(&mut f, &key)
-                    .map_err(Error::io(format!("cannot write {}", path.display())))?;
-                f.sync_all().map_err(Error::io(format!("cannot write {}", path.display())))?;
+                    .map_err(Error::io(crate::msg!("io-create-the-key-file", path = path)))?;
+                std::io::Write::write_all(&mut f, &key).map_err(Error::io(crate::msg!("io-write", path = path)))?;
+                f.sync_all().map_err(Error::io(crate::msg!("io-write", path = path)))?;
                 Ok(SecretKey(key))
             }
-            Err(e) => Err(Error::Io { context: format!("cannot read the key file {}", path.display()), source: e }),
+            // Not ours to read: the owner shares it with the desk staff, or it is not for us.
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                Err(Error::Refused(crate::msg!("key-file-denied", path = path)))
+            }
+            Err(e) => Err(Error::Io { context: crate::msg!("io-read-key-file", path = path), source: e }),
         }
     }
 

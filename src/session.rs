@@ -56,11 +56,11 @@ async fn refuse(
     let origin = origin();
     let actor = Actor::Operator { id: login, origin: &origin, command };
     let entry = Entry::new(AuditEvent::Command, target)
-        .details(json!({ "command": command, "error": error.to_string() }))
+        .details(json!({ "command": command, "error": error.english() }))
         .outcome(Outcome::of_error(&error));
     match audit::write(c, actor, key, entry).await {
         Ok(()) => error,
-        Err(e) => Error::database(format!("{error}; and it could not be recorded: {e}")),
+        Err(e) => Error::database(crate::msg!("audit-not-recorded", error = &error, detail = &e)),
     }
 }
 
@@ -87,17 +87,18 @@ impl Session {
             return Ok(session);
         }
         let error = Error::Refused(match roles::required(command) {
-            Some(needed) => format!(
-                "operator {} may not run `{command}`: it needs the role {} (holds: {})",
-                session.operator.id,
-                needed.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" or "),
-                if session.roles.is_empty() {
-                    "none".to_string()
+            Some(needed) => crate::msg!(
+                "role-refused",
+                operator = &session.operator.id,
+                command = command,
+                needed = needed.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" | "),
+                holds = if session.roles.is_empty() {
+                    crate::msg!("role-none")
                 } else {
-                    session.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+                    session.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ").into()
                 }
             ),
-            None => format!("`{command}` is not a command an operator may run"),
+            None => crate::msg!("role-not-a-command", command = command),
         });
         let client = session.db.client().await?;
         Err(refuse(&client, &session.operator.id, command, target, session.key.as_ref(), error).await)
@@ -118,20 +119,16 @@ impl Session {
             .filter(|c| !c.is_empty())
             .map(|c| crate::domain::text::operator_id(c).unwrap_or_else(|_| "(not an operator id)".into()));
         if let Some(claimed) = claimed.filter(|c| *c != login) {
-            let error = Error::Refused(format!(
-                "you are authenticated as {login}, not as {claimed}: the operator is who the database authenticated (drop --operator / SPORTELLO_OPERATOR)"
-            ));
+            let error = Error::Refused(crate::msg!("operator-claim-refused", login = &login, claimed = &claimed));
             let target = Target::Operator(claimed);
             return Err(refuse(&client, &login, command, target, key.as_ref(), error).await);
         }
         let Some(operator) = operators::get(&client, &login).await? else {
-            let error = Error::Refused(format!(
-                "login {login} is not an operator of this database: an administrator adds it with `sportello operator add {login}`"
-            ));
+            let error = Error::Refused(crate::msg!("login-not-operator", login = &login));
             return Err(refuse(&client, &login, command, target, key.as_ref(), error).await);
         };
         if operator.disabled_at.is_some() {
-            let error = Error::Refused(format!("operator {login} is disabled"));
+            let error = Error::Refused(crate::msg!("operator-disabled", login = &login));
             return Err(refuse(&client, &login, command, target, key.as_ref(), error).await);
         }
         let roles = operators::session_roles(&client).await?;

@@ -18,10 +18,9 @@ use sha2::Sha256;
 use crate::audit::{AuditEvent, Entry, Target};
 use crate::domain::Vocabulary;
 use crate::error::{Error, Result};
-use crate::portal::tombstone_hash;
-use crate::secrets::SecretKey;
+use crate::secrets::{Purpose, SecretKey};
 use crate::session::Session;
-use crate::store::stats::{self as store, CountQuery, Person, RawRecord, Source};
+use crate::store::stats::{self as store, CountQuery, RawRecord, Source};
 
 /// Statistics are for auditors and administrators (the role table, `domain::roles`, refuses
 /// the others when the session opens; this checks a session opened otherwise, e.g. by a test).
@@ -29,10 +28,7 @@ fn require_role(session: &Session) -> Result<()> {
     if crate::domain::roles::may_run("stats", &session.roles) {
         Ok(())
     } else {
-        Err(crate::error::Error::Refused(format!(
-            "operator {} may not run statistics: it needs the role auditor or admin",
-            session.operator.id
-        )))
+        Err(crate::error::Error::Refused(crate::msg!("stats-role-refused", operator = &session.operator.id)))
     }
 }
 
@@ -266,12 +262,12 @@ fn rank(list: &[&str], v: &str) -> usize {
 
 fn check(opts: &Options) -> Result<()> {
     if opts.min_cell < 1 {
-        return Err(Error::Invalid(format!("--min-cell must be at least 1, got {}", opts.min_cell)));
+        return Err(Error::Invalid(crate::msg!("stats-min-cell", min_cell = opts.min_cell)));
     }
     if let (Some(from), Some(to)) = (opts.from, opts.to)
         && from > to
     {
-        return Err(Error::Invalid(format!("--from {from} is after --to {to}")));
+        return Err(Error::Invalid(crate::msg!("search-from-after-to", from = from.to_string(), to = to.to_string())));
     }
     Ok(())
 }
@@ -402,23 +398,16 @@ pub struct Record {
 }
 
 /// The key of one export: 32 bytes from the operating system's random generator, kept in
-/// memory for the export and then dropped (overwritten); never stored or shown.
+/// memory for the export and then dropped (overwritten); never stored or shown. The database
+/// computes the pseudonyms with it (HMAC-SHA-256 of the person, 128 bits).
 struct ExportKey([u8; 32]);
 
 impl ExportKey {
     fn new() -> Result<ExportKey> {
         let mut k = [0u8; 32];
-        getrandom::fill(&mut k).map_err(|e| Error::Unavailable(format!("the system random generator failed: {e}")))?;
+        getrandom::fill(&mut k)
+            .map_err(|e| Error::Unavailable(crate::msg!("random-failed", detail = e.to_string())))?;
         Ok(ExportKey(k))
-    }
-
-    /// The pseudonym of a person: HMAC-SHA-256 under the export key of the person's tombstone
-    /// hash (the service's keyed hash of the fiscal code, the same for a live registration and
-    /// a revoked one), 128 bits in hex.
-    fn pseudonym(&self, person: &[u8]) -> String {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0).expect("any key length");
-        mac.update(person);
-        hex::encode(&mac.finalize().into_bytes()[..16])
     }
 }
 
@@ -430,6 +419,21 @@ impl Drop for ExportKey {
     }
 }
 
+/// The key under which a person is the same live or revoked (derived from the service key: it
+/// computes nothing but keyed hashes of fiscal codes, which the database holds anyway).
+fn person_key(key: &SecretKey) -> Vec<u8> {
+    key.hash_text(Purpose::Pseudonym, "stats-person-key", "v1")
+}
+
+/// A person for the record-level export, kept in a tombstone so that a citizen revoked and
+/// registered again is one pseudonym within an export: HMAC-SHA-256 under the person key of
+/// the fiscal code, as sql/V16__stats_for_auditors.sql computes it for live registrations.
+pub fn person(key: &SecretKey, fiscal_code: &str) -> Vec<u8> {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&person_key(key)).expect("any key length");
+    mac.update(fiscal_code.as_bytes());
+    mac.finalize().into_bytes().to_vec()
+}
+
 /// The bounds of a record-level export: the days of registration.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RecordOptions {
@@ -437,14 +441,11 @@ pub struct RecordOptions {
     pub to: Option<NaiveDate>,
 }
 
-/// Rows handed to the sink at a time (their pseudonyms are computed on every core).
-const CHUNK: usize = 8192;
-
 /// The record-level export: one row per registration (live or revoked) registered between the
 /// days given, each handed to `sink` as it is read. The run is recorded in the audit log, with
-/// its options and the number of rows, before any row is handed out. `key` is the service's key
-/// (the one of the revocation tombstones), so that a person revoked and registered again has
-/// one pseudonym within the export. Returns the number of rows.
+/// its options and the number of rows, before any row is read. `key` is the service's key (see
+/// [`person`]), so that a person revoked and registered again has one pseudonym within the
+/// export. Returns the number of rows.
 pub async fn records(
     session: &Session,
     key: &SecretKey,
@@ -454,47 +455,38 @@ pub async fn records(
     require_role(session)?;
     check(&Options { from: opts.from, to: opts.to, ..Default::default() })?;
     let export = ExportKey::new()?;
+    // The request is recorded (and committed) before any row is read: the database refuses the
+    // export otherwise.
+    let audit = session.db.client().await?;
+    let total = store::count_records(&audit, opts.from, opts.to).await?;
+    let details = json!({ "records": true, "from": opts.from, "to": opts.to });
+    session.record(&audit, Entry::new(AuditEvent::Stats, Target::None).details(details).count(total as usize)).await?;
+    drop(audit);
+
     let mut client = session.db.client().await?;
-    // One snapshot for the count recorded and the rows exported.
     let tx = client
         .build_transaction()
         .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
         .read_only(true)
         .start()
         .await?;
-    let total = store::count_records(&tx, opts.from, opts.to).await?;
-    let audit = session.db.client().await?;
-    let details = json!({ "records": true, "from": opts.from, "to": opts.to });
-    session.record(&audit, Entry::new(AuditEvent::Stats, Target::None).details(details).count(total as usize)).await?;
-    drop(audit);
-
     let mut written = 0u64;
     {
-        let stream = store::records(&tx, opts.from, opts.to).await?;
-        let mut stream = std::pin::pin!(stream.chunks(CHUNK));
-        while let Some(chunk) = stream.next().await {
-            let chunk: Vec<RawRecord> = chunk.into_iter().collect::<Result<_>>()?;
-            let rows: Vec<Record> = {
-                use rayon::prelude::*;
-                chunk.into_par_iter().map(|r| to_record(&export, key, r)).collect()
-            };
-            for r in rows {
-                sink(r)?;
-                written += 1;
-            }
+        let person_key = person_key(key);
+        let stream = store::records(&tx, opts.from, opts.to, &person_key, &export.0).await?;
+        let mut stream = std::pin::pin!(stream);
+        while let Some(r) = stream.next().await {
+            sink(to_record(r?))?;
+            written += 1;
         }
     }
     tx.commit().await?;
     Ok(written)
 }
 
-fn to_record(export: &ExportKey, key: &SecretKey, r: RawRecord) -> Record {
-    let person = match &r.person {
-        Person::FiscalCode(fc) => tombstone_hash(key, fc),
-        Person::Tombstone(h) => h.clone(),
-    };
+fn to_record(r: RawRecord) -> Record {
     Record {
-        pseudonym: export.pseudonym(&person),
+        pseudonym: hex::encode(&r.pseudonym),
         birth_year: r.birth_year,
         sex: r.sex,
         province: r.province,
@@ -556,10 +548,10 @@ mod tests {
     }
 
     #[test]
-    fn pseudonyms_depend_on_the_export_key() {
-        let (a, b) = (ExportKey::new().unwrap(), ExportKey::new().unwrap());
-        assert_eq!(a.pseudonym(b"x"), a.pseudonym(b"x"));
-        assert_ne!(a.pseudonym(b"x"), b.pseudonym(b"x"));
-        assert_eq!(a.pseudonym(b"x").len(), 32);
+    fn a_person_depends_on_the_service_key_only() {
+        let (a, b) = (SecretKey::from_bytes([1; 32]), SecretKey::from_bytes([2; 32]));
+        assert_eq!(person(&a, "RSSMRA85T10L219G"), person(&a, "RSSMRA85T10L219G"));
+        assert_ne!(person(&a, "RSSMRA85T10L219G"), person(&b, "RSSMRA85T10L219G"));
+        assert_ne!(person_key(&a), person_key(&b));
     }
 }

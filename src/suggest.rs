@@ -28,11 +28,11 @@ pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>, n
 }
 
 /// ": did you mean A, B or C?" to end a message with, or "" when there is nothing close.
-pub fn did_you_mean(suggestions: &[String]) -> String {
+pub fn did_you_mean(suggestions: &[String]) -> crate::i18n::Message {
     match suggestions {
-        [] => String::new(),
-        [one] => format!(": did you mean {one}?"),
-        [rest @ .., last] => format!(": did you mean {} or {last}?", rest.join(", ")),
+        [] => crate::i18n::Message::verbatim(""),
+        [one] => crate::msg!("did-you-mean-one", one = one),
+        [rest @ .., last] => crate::msg!("did-you-mean-many", rest = rest.join(", "), last = last),
     }
 }
 
@@ -51,8 +51,8 @@ mod tests {
 
     #[test]
     fn the_question_reads_well() {
-        assert_eq!(did_you_mean(&[]), "");
-        assert_eq!(did_you_mean(&["Torino".into()]), ": did you mean Torino?");
-        assert_eq!(did_you_mean(&["A".into(), "B".into(), "C".into()]), ": did you mean A, B or C?");
+        assert_eq!(did_you_mean(&[]).english(), "");
+        assert_eq!(did_you_mean(&["Torino".into()]).english(), ": did you mean Torino?");
+        assert_eq!(did_you_mean(&["A".into(), "B".into(), "C".into()]).english(), ": did you mean A, B or C?");
     }
 }

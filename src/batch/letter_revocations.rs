@@ -107,6 +107,11 @@ fn mismatches(l: &Letter, r: &Registration, issued: Option<NaiveDate>) -> Vec<St
     out
 }
 
+/// Today in Italy, the day letters and documents are dated by.
+fn today() -> NaiveDate {
+    chrono::Utc::now().with_timezone(&chrono_tz::Europe::Rome).date_naive()
+}
+
 /// Processes one letter in its own transaction (with the run's checkpoint in it, for batches).
 /// A dry run decides and rolls back: nothing is erased or recorded.
 async fn process(
@@ -122,7 +127,13 @@ async fn process(
     let outcome = 'decide: {
         let fc = match FiscalCode::parse(&l.fiscal_code) {
             Ok(fc) => fc,
-            Err(e) => break 'decide Outcome::invalid("fiscal_code", &l.fiscal_code, format!("fiscal code: {e}")),
+            Err(e) => {
+                break 'decide Outcome::invalid(
+                    "fiscal_code",
+                    &l.fiscal_code,
+                    format!("fiscal code: {}", e.message().english()),
+                );
+            }
         };
         if l.protocol.trim().is_empty() {
             break 'decide Outcome::invalid("protocol", "", "no protocol number");
@@ -139,16 +150,40 @@ async fn process(
                     break 'decide Outcome::invalid(name, "", format!("{name} is empty"));
                 }
             }
-            if let Err(e) = parse_date(&l.protocol_date) {
-                break 'decide Outcome::invalid("protocol_date", &l.protocol_date, format!("protocol_date: {e}"));
+            match parse_date(&l.protocol_date) {
+                Err(e) => {
+                    break 'decide Outcome::invalid(
+                        "protocol_date",
+                        &l.protocol_date,
+                        format!("protocol_date: {}", e.english()),
+                    );
+                }
+                // A letter is registered on arrival: a protocol dated later has not arrived.
+                Ok(d) if d > today() => {
+                    break 'decide Outcome::invalid(
+                        "protocol_date",
+                        &l.protocol_date,
+                        "protocol_date is in the future",
+                    );
+                }
+                Ok(_) => {}
             }
         }
         let issued = if l.doc_issued.trim().is_empty() {
             None
         } else {
             match parse_date(&l.doc_issued) {
+                Ok(d) if d > today() => {
+                    break 'decide Outcome::invalid("doc_issued", &l.doc_issued, "doc_issued is in the future");
+                }
                 Ok(d) => Some(d),
-                Err(e) => break 'decide Outcome::invalid("doc_issued", &l.doc_issued, format!("doc_issued: {e}")),
+                Err(e) => {
+                    break 'decide Outcome::invalid(
+                        "doc_issued",
+                        &l.doc_issued,
+                        format!("doc_issued: {}", e.english()),
+                    );
+                }
             }
         };
         let Some(r) = registrations::get(&tx, &Key::FiscalCode(fc.clone())).await? else {
@@ -212,15 +247,10 @@ type Records = Vec<std::result::Result<csv::ByteRecord, csv::Error>>;
 /// Reads a letter batch: its header checked (a file that is empty, binary or without the
 /// needed columns is refused whole), its records with their physical lines.
 fn read_letters(path: &Path, text: &[u8]) -> Result<(csv::StringRecord, Records, Vec<u64>)> {
-    let not_a_batch = |why: &str| {
-        Error::Invalid(format!(
-            "{} {why}: a letter batch is CSV with a header line (fiscal_code, first_name, last_name, doc_number, \
-             doc_issued, protocol, protocol_date)",
-            path.display()
-        ))
-    };
+    let not_a_batch =
+        |why: crate::i18n::Message| Error::Invalid(crate::msg!("letters-not-a-batch", path = path, why = why));
     if text.iter().all(u8::is_ascii_whitespace) {
-        return Err(not_a_batch("is empty"));
+        return Err(not_a_batch(crate::msg!("file-is-empty")));
     }
     let first = text.split(|&b| b == b'\n').next().unwrap_or_default();
     let delimiter = if first.iter().filter(|&&b| b == b';').count() > first.iter().filter(|&&b| b == b',').count() {
@@ -230,14 +260,15 @@ fn read_letters(path: &Path, text: &[u8]) -> Result<(csv::StringRecord, Records,
     };
     let lines = Lines::default();
     let mut csv = csv::ReaderBuilder::new().delimiter(delimiter).trim(csv::Trim::All).from_reader(lines.wrap(text));
-    let headers = csv.byte_headers().map_err(|_| not_a_batch("has no header line"))?.clone();
-    let headers = csv::StringRecord::from_byte_record(headers).map_err(|_| not_a_batch("is not text"))?;
+    let headers = csv.byte_headers().map_err(|_| not_a_batch(crate::msg!("file-no-header")))?.clone();
+    let headers =
+        csv::StringRecord::from_byte_record(headers).map_err(|_| not_a_batch(crate::msg!("file-not-text")))?;
     if headers.iter().any(|h| text::check("header", h).is_err()) {
-        return Err(not_a_batch("is not text"));
+        return Err(not_a_batch(crate::msg!("file-not-text")));
     }
     for needed in ["fiscal_code", "protocol"] {
         if !headers.iter().any(|h| h == needed) {
-            return Err(not_a_batch(&format!("has no column '{needed}' in its header")));
+            return Err(not_a_batch(crate::msg!("file-no-column", column = needed)));
         }
     }
     let (mut records, mut at) = (Vec::new(), Vec::new());
@@ -290,7 +321,7 @@ fn parse_letter(
             Err(_) => Outcome::invalid(field, &String::from_utf8_lossy(value), format!("{field} is not UTF-8 text")),
             Ok(text) => match text::check(field, text) {
                 Ok(()) => continue,
-                Err(reason) => Outcome::invalid(field, text, reason),
+                Err(reason) => Outcome::invalid(field, text, reason.english()),
             },
         };
         return Err(Box::new((line, partial(), invalid)));
@@ -368,7 +399,7 @@ pub async fn revoke_batch(
     let input = path.display().to_string();
     // The file is read and its header checked before a run is recorded: an empty or binary
     // file is refused as a whole, and leaves no run behind.
-    let bytes = std::fs::read(path).map_err(Error::io(format!("cannot read {}", path.display())))?;
+    let bytes = std::fs::read(path).map_err(Error::io(crate::msg!("io-read", path = path)))?;
     let (headers, records, lines) = read_letters(path, &bytes)?;
     let begin = if dry_run {
         Begin::Fresh(super::Run::dry())
@@ -388,7 +419,7 @@ pub async fn revoke_batch(
         Begin::Fresh(run) => run,
     };
     progress.start(
-        &format!("registered-letter revocations {}", path.display()),
+        &crate::tr!("progress-letter-revocations", path = path),
         Some(records.len() as u64),
         run.position as u64,
     );
@@ -415,7 +446,7 @@ pub async fn revoke_batch(
                         // losing the server stops the run (the next one resumes it).
                         Err(e @ (Error::Unavailable(_) | Error::Internal(_) | Error::Io { .. })) => return Err(e),
                         Err(e) => {
-                            let invalid = Outcome::invalid("", "", format!("could not be processed: {e}"));
+                            let invalid = Outcome::invalid("", "", format!("could not be processed: {}", e.english()));
                             if !dry_run {
                                 finish_outcome(session, &letter, invalid.clone(), Some((run.id, position, line)))
                                     .await?;
@@ -444,7 +475,7 @@ pub async fn revoke_batch(
         progress.advance(position as u64);
     }
     if dry_run {
-        progress.finish("dry run: nothing written");
+        progress.finish(&crate::tr!("progress-dry-run"));
         return Ok(Report {
             rows: records.len() as i64,
             counts: json!(dry_counts),
@@ -455,7 +486,7 @@ pub async fn revoke_batch(
     let client = session.db.client().await?;
     super::finish(&client, run.id).await?;
     let record = super::run_record(&client, run.id).await?;
-    progress.finish(&format!("{} letters", record.rows_read));
+    progress.finish(&crate::tr!("progress-letters", count = record.rows_read));
     Ok(Report {
         run_id: run.id,
         already_done: false,

@@ -156,7 +156,7 @@ fn message_files(dir: &Path) -> Result<Vec<PathBuf>> {
         }
     }
     if files.is_empty() && !dir.is_dir() {
-        return Err(Error::Invalid(format!("{} is not a directory", dir.display())));
+        return Err(Error::Invalid(crate::msg!("not-a-directory", path = dir)));
     }
     files.sort();
     Ok(files)
@@ -166,7 +166,10 @@ fn message_files(dir: &Path) -> Result<Vec<PathBuf>> {
 /// there already, under a new one (`name.1.eml`, `name.2.eml`, ...): never over another file.
 fn move_to(file: &Path, dir: &Path, sub: &str) -> Result<PathBuf> {
     let target_dir = dir.join(sub);
-    std::fs::create_dir_all(&target_dir).map_err(Error::io(format!("cannot create {}", target_dir.display())))?;
+    // The messages name citizens and carry what authorises a revocation: private, like the rest.
+    if !target_dir.exists() {
+        crate::files::dir(&target_dir, crate::files::Access::Private)?;
+    }
     let name = Path::new(file.file_name().unwrap_or_default());
     let (stem, extension) = match name.extension() {
         Some(x) => (name.file_stem().unwrap_or_default().to_string_lossy(), format!(".{}", x.to_string_lossy())),
@@ -180,11 +183,11 @@ fn move_to(file: &Path, dir: &Path, sub: &str) -> Result<PathBuf> {
         // A hard link is made only where no file is: the check and the move are one step.
         match std::fs::hard_link(file, &target) {
             Ok(()) => {
-                std::fs::remove_file(file).map_err(Error::io(format!("cannot move {}", file.display())))?;
+                std::fs::remove_file(file).map_err(Error::io(crate::msg!("io-move", path = file)))?;
                 return Ok(target);
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(Error::io(format!("cannot move {}", file.display()))(e)),
+            Err(e) => return Err(Error::io(crate::msg!("io-move", path = file))(e)),
         }
     }
     unreachable!("a free name is found")
@@ -229,7 +232,7 @@ pub async fn process(
     let mailbox = format!("helpdesk-mailbox:{}", dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()).display());
     let lock = deadpool_postgres::Object::take(session.db.client().await?);
     if !runs::try_lock(&lock, &mailbox).await? {
-        return Err(Error::Refused(format!("another helpdesk run is working on {} right now", dir.display())));
+        return Err(Error::Refused(crate::msg!("mailbox-running", path = dir)));
     }
     // A run that died is resumed by the next one on the same mailbox: the messages it left are
     // still in the directory, and its run record is completed rather than left running.
@@ -245,7 +248,7 @@ pub async fn process(
     else {
         unreachable!("a mailbox run is never skipped")
     };
-    progress.start(&format!("helpdesk mailbox {}", dir.display()), Some(files.len() as u64), 0);
+    progress.start(&crate::tr!("progress-mailbox", path = dir), Some(files.len() as u64), 0);
     let mut report = Report { run_id: run.id, messages: vec![] };
     for (i, file) in files.iter().enumerate() {
         let processed = match one(session, desk, dir, file, Some(run.id)).await {
@@ -271,7 +274,7 @@ pub async fn process(
     }
     let client = session.db.client().await?;
     super::finish(&client, run.id).await?;
-    progress.finish(&format!("{} messages", files.len()));
+    progress.finish(&crate::tr!("progress-messages", count = files.len()));
     Ok(report)
 }
 
@@ -288,7 +291,7 @@ fn set_aside(dir: &Path, file: &Path, run: Option<i64>, e: Error) -> Result<Proc
         file: file.to_path_buf(),
         message_id: String::new(),
         sender: None,
-        outcome: Outcome::Unreadable { reason: text::shown(&e.to_string(), 300) },
+        outcome: Outcome::Unreadable { reason: text::shown(&e.english(), 300) },
         moved_to,
     })
 }
@@ -321,7 +324,7 @@ async fn decide(
 
 /// One message; `run` None is a dry run.
 async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Option<i64>) -> Result<Processed> {
-    let bytes = std::fs::read(file).map_err(Error::io(format!("cannot read {}", file.display())))?;
+    let bytes = std::fs::read(file).map_err(Error::io(crate::msg!("io-read", path = file)))?;
     let done = |message_id: String, sender: Option<String>, outcome: Outcome, sub: &str| -> Result<Processed> {
         let moved_to = if run.is_some() { move_to(file, dir, sub)? } else { file.to_path_buf() };
         Ok(Processed { file: file.to_path_buf(), message_id, sender, outcome, moved_to })
@@ -418,7 +421,7 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Optio
             done(
                 message_id,
                 Some(sender),
-                Outcome::Unreadable { reason: format!("the reply could not be sent: {e}") },
+                Outcome::Unreadable { reason: format!("the reply could not be sent: {}", e.english()) },
                 "failed",
             )
         }

@@ -83,15 +83,15 @@ pub async fn checksum_file(path: &Path) -> Result<String> {
     let owned = path.to_path_buf();
     tokio::task::spawn_blocking(move || checksum_file_blocking(&owned))
         .await
-        .map_err(|e| Error::Internal(format!("checksum of {}: {e}", path.display())))?
+        .map_err(|e| Error::Internal(crate::msg!("checksum-failed", path = &*path, detail = e.to_string())))?
 }
 
 fn checksum_file_blocking(path: &Path) -> Result<String> {
-    let mut f = std::fs::File::open(path).map_err(Error::io(format!("cannot read {}", path.display())))?;
+    let mut f = std::fs::File::open(path).map_err(Error::io(crate::msg!("io-read", path = path)))?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = f.read(&mut buf).map_err(Error::io(format!("cannot read {}", path.display())))?;
+        let n = f.read(&mut buf).map_err(Error::io(crate::msg!("io-read", path = path)))?;
         if n == 0 {
             break;
         }
@@ -150,25 +150,25 @@ pub async fn begin(
 }
 
 /// Why a run cannot start: the run of the same input that holds the lock, and its process.
-async fn running_elsewhere(c: &impl GenericClient, kind: RunKind, checksum: &str) -> Result<String> {
+async fn running_elsewhere(c: &impl GenericClient, kind: RunKind, checksum: &str) -> Result<crate::i18n::Message> {
     // The holder may have taken its lock a moment ago and not have recorded itself yet.
     for _ in 0..40 {
         if let Some(r) = runs::running_record(c, kind, checksum).await?
             && r.pid.is_some()
         {
-            return Ok(format!(
-                "another {} of the same input is running: run {}, process {} on {}, started {} by {}",
-                kind.as_str(),
-                r.id,
-                r.pid.unwrap_or_default(),
-                r.host.as_deref().unwrap_or("an unknown host"),
-                r.started_at.with_timezone(&chrono_tz::Europe::Rome).format("%Y-%m-%d %H:%M:%S"),
-                r.operator_id.as_deref().unwrap_or("an unknown operator"),
+            return Ok(crate::msg!(
+                "run-running-elsewhere",
+                kind = kind.as_str(),
+                run = r.id,
+                pid = r.pid.unwrap_or_default().to_string(),
+                host = r.host.as_deref().map(Into::into).unwrap_or_else(|| crate::msg!("unknown-host")),
+                started = r.started_at.with_timezone(&chrono_tz::Europe::Rome).format("%Y-%m-%d %H:%M:%S").to_string(),
+                operator = r.operator_id.as_deref().map(Into::into).unwrap_or_else(|| crate::msg!("unknown-operator")),
             ));
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    Ok(format!("another {} of the same input is starting right now", kind.as_str()))
+    Ok(crate::msg!("run-starting-elsewhere", kind = kind.as_str()))
 }
 
 pub use crate::store::runs::{checkpoint, finish, rejects};
@@ -179,10 +179,8 @@ pub async fn run_record(c: &impl GenericClient, id: i64) -> Result<RunRecord> {
 
 /// Writes a rejects report: CSV with line, field, value, reason; `-` is standard output.
 pub fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
-    let fail = |e: csv::Error| Error::Io {
-        context: format!("cannot write {}", path.display()),
-        source: std::io::Error::other(e),
-    };
+    let fail =
+        |e: csv::Error| Error::Io { context: crate::msg!("io-write", path = path), source: std::io::Error::other(e) };
     let out: Box<dyn std::io::Write> = if path == Path::new("-") {
         Box::new(std::io::stdout().lock())
     } else {
@@ -201,7 +199,7 @@ pub fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
     for r in rejects {
         w.serialize(r).map_err(fail)?;
     }
-    w.flush().map_err(Error::io(format!("cannot write {}", path.display())))
+    w.flush().map_err(Error::io(crate::msg!("io-write", path = path)))
 }
 
 /// Refuses a report path that is the input itself (after resolving links and `..`): writing
@@ -221,10 +219,7 @@ pub fn refuse_report_over_input(report: &Path, input: &Path, flag: &str) -> Resu
         })
     };
     match (resolve(report), resolve(input)) {
-        (Some(r), Some(i)) if r == i => Err(Error::Invalid(format!(
-            "{flag} {} is the input file itself: choose another file (or - for standard output)",
-            report.display()
-        ))),
+        (Some(r), Some(i)) if r == i => Err(Error::Invalid(crate::msg!("report-is-input", flag = flag, path = report))),
         _ => Ok(()),
     }
 }

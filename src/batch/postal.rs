@@ -87,7 +87,7 @@ fn write_synced(path: &Path, bytes: &[u8], access: Access) -> Result<()> {
 }
 
 fn sync_dir(dir: &Path) -> Result<()> {
-    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(Error::io(format!("cannot sync {}", dir.display())))
+    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(Error::io(crate::msg!("io-sync", path = dir)))
 }
 
 /// Finishes or discards what an interrupted attempt of this run left behind.
@@ -97,10 +97,10 @@ async fn recover(session: &Session, run: i64, out: &Path, report: &mut Report) -
         for path in files.iter().map(PathBuf::from) {
             let t = tmp(&path);
             if t.exists() {
-                std::fs::rename(&t, &path).map_err(Error::io(format!("cannot rename {}", t.display())))?;
+                std::fs::rename(&t, &path).map_err(Error::io(crate::msg!("io-rename", path = &*t)))?;
             } else if !path.exists() {
                 return Err(Error::Io {
-                    context: format!("batch {batch} of run {run} was committed but {} is missing", path.display()),
+                    context: crate::msg!("postal-batch-missing", batch = batch, run = run, path = &*path),
                     source: std::io::Error::from(std::io::ErrorKind::NotFound),
                 });
             }
@@ -114,7 +114,7 @@ async fn recover(session: &Session, run: i64, out: &Path, report: &mut Report) -
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
             if prefixes.iter().any(|p| name.starts_with(p)) && name.ends_with(".tmp") {
-                std::fs::remove_file(e.path()).map_err(Error::io(format!("cannot remove {}", e.path().display())))?;
+                std::fs::remove_file(e.path()).map_err(Error::io(crate::msg!("io-remove", path = &*e.path())))?;
                 report.discarded += 1;
             }
         }
@@ -141,12 +141,12 @@ fn manifest_line(
         address[1..].join(", "),
         file.to_string(),
     ];
-    w.write_record(&cells).map_err(|e| Error::Internal(format!("manifest: {e}")))
+    w.write_record(&cells).map_err(|e| Error::Internal(crate::msg!("manifest-failed", detail = e.to_string())))
 }
 
 fn manifest() -> Result<crate::safe_csv::Writer<Vec<u8>>> {
     let mut w = crate::safe_csv::Writer::from_writer(Vec::new());
-    w.write_headers(MANIFEST_HEADER).map_err(|e| Error::Internal(format!("manifest: {e}")))?;
+    w.write_headers(MANIFEST_HEADER).map_err(|e| Error::Internal(crate::msg!("manifest-failed", detail = e.to_string())))?;
     Ok(w)
 }
 
@@ -234,7 +234,7 @@ fn draw_and_write(
         return Ok(()); // the run stopped: nothing to write
     }
     let done =
-        |w: crate::safe_csv::Writer<Vec<u8>>| w.into_inner().map_err(|e| Error::Internal(format!("manifest: {e}")));
+        |w: crate::safe_csv::Writer<Vec<u8>>| w.into_inner().map_err(|e| Error::Internal(crate::msg!("manifest-failed", detail = e.to_string())));
     write_synced(&tmp(&files.pdf), &letters::render(&pages)?, access)?;
     write_synced(&tmp(&files.manifest), &done(pin_manifest)?, access)?;
     if !code_letters.is_empty() {
@@ -350,8 +350,8 @@ async fn prepare(ctx: &Ctx<'_>, batch_no: i32, room: i64) -> Result<Option<InFli
         // Drawing failed: the writer's own error says why.
         let e = match (&mut batch.write).await {
             Ok(Err(e)) => e,
-            Ok(Ok(())) => Error::Internal("the letters of a batch were not drawn".into()),
-            Err(e) => Error::Internal(format!("drawing the letters failed: {e}")),
+            Ok(Ok(())) => Error::Internal(crate::msg!("letters-render-failed", detail = "the letters of a batch were not drawn")),
+            Err(e) => Error::Internal(crate::msg!("letters-render-failed", detail = e.to_string())),
         };
         batch.abort().await;
         return Err(e);
@@ -386,7 +386,7 @@ async fn finish(ctx: &Ctx<'_>, batch: InFlight, report: &mut Report) -> Result<(
         Ok::<(), Error>(())
     };
     let write = async {
-        write.await.map_err(|e| Error::Internal(format!("rendering the letters failed: {e}"))).and_then(|r| r)
+        write.await.map_err(|e| Error::Internal(crate::msg!("letters-render-failed", detail = e.to_string()))).and_then(|r| r)
     };
     let (stored, written) = tokio::join!(store, write);
     if let Err(e) = written.and(stored) {
@@ -420,7 +420,7 @@ async fn finish(ctx: &Ctx<'_>, batch: InFlight, report: &mut Report) -> Result<(
         paths.extend([&files.codes_pdf, &files.codes_manifest]);
     }
     for path in paths {
-        std::fs::rename(tmp(path), path).map_err(Error::io(format!("cannot rename {}", path.display())))?;
+        std::fs::rename(tmp(path), path).map_err(Error::io(crate::msg!("io-rename", path = path)))?;
     }
     postal::mark_published(&client, ctx.run, batch_no).await?;
     report.batches += 1;
@@ -466,7 +466,7 @@ async fn email_code(
 /// Runs (or resumes) a postal run.
 pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn Progress) -> Result<Report> {
     if opts.batch_size == 0 {
-        return Err(Error::Invalid("--batch-size must be at least 1".into()));
+        return Err(Error::Invalid(crate::msg!("batch-size-invalid")));
     }
     let province = match &opts.province {
         Some(p) => Some(reference::resolve_province(&session.db.client().await?, p).await?),
@@ -480,7 +480,7 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
     // PINs and addresses: 0600 in 0700, or 0640 in 0750 for the print shop's group.
     let access = Access::group(opts.group.as_deref())?;
     crate::files::dir(&opts.out, access)?;
-    let out = opts.out.canonicalize().map_err(Error::io(format!("cannot resolve {}", opts.out.display())))?;
+    let out = opts.out.canonicalize().map_err(Error::io(crate::msg!("io-resolve", path = &*opts.out)))?;
     let options = json!({ "province": province, "limit": opts.limit, "batch_size": opts.batch_size, "out": out });
     let Begin::Fresh(run) = super::begin(
         session,
@@ -501,7 +501,7 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
     let (mut printed, mut batch_no) = postal::progress(&client, run.id).await?;
     let due = postal::due(&client, province.as_deref()).await?;
     let total = opts.limit.map(|l| (l - printed).max(0).min(due)).unwrap_or(due) + printed;
-    progress.start("PIN letters", Some(total as u64), printed as u64);
+    progress.start(&crate::tr!("progress-pin-letters"), Some(total as u64), printed as u64);
     let ctx = Ctx {
         session,
         desk,
@@ -572,6 +572,6 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
         .count(record.rows_ok as usize);
     session.record(&tx, entry).await?;
     tx.commit().await?;
-    progress.finish(&format!("{printed} letters"));
+    progress.finish(&crate::tr!("progress-letters", count = printed));
     Ok(report)
 }

@@ -65,7 +65,7 @@ pub(crate) async fn deliver_code(
     let paths = Staged::write(&desk.letters_dir, r.registration_number, vec![letter]).await?.publish()?;
     record_prints(session, r, &paths).await?;
     if let Delivery::Failed { reason } = &mut delivery {
-        reason.push_str(" (the code is in the printed letter)");
+        reason.push_str(&crate::tr!("delivery-code-in-letter"));
     }
     Ok((delivery, paths))
 }
@@ -108,9 +108,10 @@ pub(crate) async fn book_in(
     require(&r, Action::Book(req.operation))?;
     let missing = r.data.missing_for_booking();
     if !missing.is_empty() {
-        return Err(Error::Invalid(format!(
-            "registration {number} lacks mandatory fields for booking: {} (complete them with `sportello edit`)",
-            missing.join(", ")
+        return Err(Error::Invalid(crate::msg!(
+            "book-missing-fields",
+            number = number.to_string(),
+            fields = missing.join(", ")
         )));
     }
 
@@ -177,7 +178,7 @@ impl PendingBooking {
             staged.discard();
             return Err(e.into());
         }
-        crate::files::remove_quietly(&stale);
+        crate::files::remove_letters(&desk.letters_dir, &stale);
         let mut paths = staged.publish()?;
         record_prints(session, &r, &paths).await?;
         let (delivery, more) = deliver_code(session, desk, &r, CodeKind::of(op), &code, until, print_code).await?;

@@ -42,7 +42,7 @@ async fn save(
     let problems =
         [crate::letters::unprintable_fields(&data), data.problems(&r.fiscal_code, Utc::now().date_naive())].concat();
     if !problems.is_empty() {
-        return Err(Error::Invalid(problems.join("; ")));
+        return Err(Error::Invalid(crate::i18n::Message::join(&problems, "; ")));
     }
     resolve_places(tx, &mut data).await?;
     let changed = changed_fields(&r.data, &data);
@@ -59,7 +59,7 @@ pub async fn edit(session: &Session, key: &Key, changes: PersonalData) -> Result
     require(&r, Action::Edit)?;
     let mut data = r.data.clone();
     if changes.residence.province.is_some() || changes.residence.municipality.is_some() {
-        return Err(Error::Invalid("the municipality of residence changes with `sportello change-residence`".into()));
+        return Err(Error::Invalid(crate::msg!("edit-municipality-use-change-residence")));
     }
     data.overlay(changes);
     let after = save(session, &tx, &r, data, AuditEvent::Edit).await?;
@@ -76,9 +76,7 @@ pub async fn edit_delegate(session: &Session, key: &Key, delegate: Delegate) -> 
     let number = r.registration_number;
     require(&r, Action::EditDelegate)?;
     let Some(op) = r.last_operation.as_ref().filter(|o| o.status == OperationStatus::Active) else {
-        return Err(Error::Refused(format!(
-            "registration {number} has no active operation: the delegate belongs to one"
-        )));
+        return Err(Error::Refused(crate::msg!("edit-delegate-no-operation", number = number.to_string())));
     };
     operations::put_delegate(&tx, op.id, &delegate).await?;
     let details = json!({ "operation": op.kind, "kind": delegate.kind });
@@ -114,13 +112,13 @@ pub async fn change_residence(session: &Session, key: &Key, new: NewResidence) -
         reference::resolve_municipality(&tx, &new.municipality, Some(&province)).await?
     };
     if !operators::covers(&tx, &session.operator.id, &municipality.istat_code).await? {
-        let competence: Vec<String> = session.operator.competence.iter().map(|c| c.to_string()).collect();
-        return Err(Error::Refused(format!(
-            "{} ({}) is outside the competence of operator {} ({}): the residence can only be moved into a municipality of your competence",
-            municipality.name,
-            municipality.province,
-            session.operator.id,
-            competence.join(", ")
+        let competence: Vec<crate::i18n::Message> = session.operator.competence.iter().map(|c| c.message()).collect();
+        return Err(Error::Refused(crate::msg!(
+            "residence-outside-competence",
+            municipality = &municipality.name,
+            province = &municipality.province,
+            operator = &session.operator.id,
+            competence = crate::i18n::Message::join(&competence, ", ")
         )));
     }
     let mut data = r.data.clone();
@@ -141,7 +139,7 @@ pub async fn change_residence(session: &Session, key: &Key, new: NewResidence) -
         .filter(|f| ["address", "street-number", "postcode", "city", "country"].contains(f))
         .collect();
     if !missing.is_empty() {
-        return Err(Error::Invalid(format!("the new residence lacks: {}", missing.join(", "))));
+        return Err(Error::Invalid(crate::msg!("residence-lacks", fields = missing.join(", "))));
     }
     let after = save(session, &tx, &r, data, AuditEvent::ChangeResidence).await?;
     tx.commit().await?;
@@ -156,16 +154,18 @@ pub async fn recover_username(session: &Session, key: &Key, document_number: &st
     let on_record = r.data.document.number.as_deref().unwrap_or_default();
     let shown = document_number.trim();
     let result = if !on_record.eq_ignore_ascii_case(shown) {
-        Err(Error::Refused(format!(
-            "the document shown ({shown}) is not the one on record for registration {}: check it and update the record with `sportello edit` first",
-            r.registration_number
+        Err(Error::Refused(crate::msg!(
+            "username-document-mismatch",
+            shown = shown,
+            number = r.registration_number.to_string()
         )))
     } else {
         match (&r.username, r.state) {
             (Some(u), State::Attivato) => Ok(u.clone()),
-            _ => Err(Error::NotFound(format!(
-                "registration {} has no active credentials yet ({})",
-                r.registration_number, r.state
+            _ => Err(Error::NotFound(crate::msg!(
+                "username-not-active",
+                number = r.registration_number.to_string(),
+                state = r.state.to_string()
             ))),
         }
     };

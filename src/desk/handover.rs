@@ -30,10 +30,9 @@ pub struct Desk {
 impl Desk {
     pub fn open(s: &DeskSettings) -> Result<Desk> {
         let key = SecretKey::load(&s.key_file, s.create_key).map_err(|e| match e {
-            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => Error::Invalid(format!(
-                "the key file {} does not exist: with a database server, SPORTELLO_KEY_FILE must name the service's key file (32 bytes)",
-                s.key_file.display()
-            )),
+            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                Error::Invalid(crate::msg!("key-file-missing", path = &s.key_file))
+            }
             other => other,
         })?;
         Ok(Desk {
@@ -64,7 +63,7 @@ impl Staged {
         let dir = dir.to_path_buf();
         tokio::task::spawn_blocking(move || Staged::write_blocking(&dir, registration_number, &letters))
             .await
-            .map_err(|e| Error::Internal(format!("rendering the letters failed: {e}")))?
+            .map_err(|e| Error::Internal(crate::msg!("letters-render-failed", detail = e.to_string())))?
     }
 
     fn write_blocking(dir: &Path, registration_number: i64, letters: &[Letter]) -> Result<Staged> {
@@ -94,7 +93,7 @@ impl Staged {
     pub fn publish(self) -> Result<Vec<PathBuf>> {
         let mut out = Vec::new();
         for (tmp, path) in self.files {
-            std::fs::rename(&tmp, &path).map_err(Error::io(format!("cannot rename {}", tmp.display())))?;
+            std::fs::rename(&tmp, &path).map_err(Error::io(crate::msg!("io-rename", path = &*tmp)))?;
             out.push(path);
         }
         Ok(out)
@@ -149,8 +148,12 @@ pub async fn record_prints(session: &Session, r: &Registration, paths: &[PathBuf
     let files: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     let entry = Entry::new(AuditEvent::Print, Target::registration(r)).details(json!({ "files": files }));
     session.record(&client, entry.count(paths.len())).await?;
-    // Kept by operation, so that those holding a secret are removed when it is over.
-    let kept: Vec<(String, bool)> = paths.iter().map(|p| (p.display().to_string(), holds_secret(p))).collect();
+    // Kept by operation, so that those holding a secret are removed when it is over; by absolute
+    // path (the database refuses any other, sql/V18).
+    let kept: Vec<(String, bool)> = paths
+        .iter()
+        .map(|p| (std::path::absolute(p).unwrap_or_else(|_| p.clone()).display().to_string(), holds_secret(p)))
+        .collect();
     operation_letters::record(&client, r.registration_number, &kept).await
 }
 

@@ -23,17 +23,18 @@ pub fn require(r: &Registration, action: Action) -> Result<()> {
         return Ok(());
     };
     let allowed: Vec<String> = allowed(r.state, r.strong, in_progress).iter().map(|a| a.label()).collect();
-    Err(Error::Refused(format!(
-        "{} is not allowed for registration {} ({}, strong {}, {}): {why}; allowed: {}",
-        action.label(),
-        r.registration_number,
-        r.state,
-        if r.strong { "Y" } else { "N" },
-        match in_progress {
-            Some(op) => format!("{} in progress", op.as_str()),
-            None => "no operation in progress".into(),
+    Err(Error::Refused(crate::msg!(
+        "desk-not-allowed",
+        action = action.label(),
+        number = r.registration_number.to_string(),
+        state = r.state.to_string(),
+        strong = if r.strong { "Y" } else { "N" },
+        in_progress = match in_progress {
+            Some(op) => crate::msg!("desk-in-progress", operation = op.as_str()),
+            None => crate::msg!("desk-nothing-in-progress"),
         },
-        if allowed.is_empty() { "nothing (view only)".into() } else { allowed.join(", ") }
+        why = why,
+        allowed = if allowed.is_empty() { crate::msg!("desk-allowed-nothing") } else { allowed.join(", ").into() }
     )))
 }
 
@@ -47,15 +48,19 @@ pub fn check_delegate(d: &Delegate) -> Result<()> {
         ("delegate-doc-issuer", &d.doc_issuer),
     ] {
         if value.trim().is_empty() {
-            return Err(Error::Invalid(format!("--{field} must not be empty")));
+            return Err(Error::Invalid(crate::msg!("flag-empty", flag = format!("--{field}"))));
         }
         crate::domain::text::check(field, value).map_err(Error::Invalid)?;
         if let Some(c) = crate::letters::unprintable(value) {
-            return Err(Error::Invalid(format!("{} in --{field}", crate::letters::cannot_print(c))));
+            return Err(Error::Invalid(crate::msg!(
+                "cannot-print-in",
+                problem = crate::letters::cannot_print(c),
+                flag = format!("--{field}")
+            )));
         }
     }
     if d.doc_issued > Utc::now().date_naive() {
-        return Err(Error::Invalid(format!("the delegate's document issue date {} is in the future", d.doc_issued)));
+        return Err(Error::Invalid(crate::msg!("delegate-doc-issued-future", date = d.doc_issued.to_string())));
     }
     if let Some(email) = &d.email {
         check_email(email).map_err(Error::Invalid)?;

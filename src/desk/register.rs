@@ -11,6 +11,7 @@ use crate::audit::{AuditEvent, Entry, Outcome, Target};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::session::Session;
+use crate::store::operators;
 use crate::store::reference::{self, check_postcode_of};
 use crate::store::registrations::{self, Key};
 use crate::store::registry::{self, Source};
@@ -62,9 +63,11 @@ pub async fn prepare(session: &Session, request: Request) -> Result<Prepared> {
     let key = Key::FiscalCode(fiscal_code.clone());
     if let Some(existing) = registrations::get(&client, &key).await? {
         if existing.strong {
-            return Err(Error::Refused(format!(
-                "{fiscal_code} already holds strong credentials (registration {}, {}): no new registration is possible",
-                existing.registration_number, existing.state
+            return Err(Error::Refused(crate::msg!(
+                "register-already-strong",
+                fiscal_code = fiscal_code.to_string(),
+                number = existing.registration_number.to_string(),
+                state = existing.state.to_string()
             )));
         }
         let entry = Entry::new(AuditEvent::Register, Target::registration(&existing)).outcome(Outcome::Exists);
@@ -72,10 +75,10 @@ pub async fn prepare(session: &Session, request: Request) -> Result<Prepared> {
         return Ok(Prepared::AlreadyRegistered(Box::new(existing)));
     }
     if let Some(username) = registry::legacy_account(&client, fiscal_code.as_str()).await? {
-        return Err(Error::Refused(format!(
-            "{fiscal_code} holds legacy credentials{} not in this database: the old account must be deleted, on the citizen's signed request, before a new registration",
-            username.map(|u| format!(" (username {u})")).unwrap_or_default()
-        )));
+        return Err(Error::Refused(match username {
+            Some(u) => crate::msg!("register-legacy-username", fiscal_code = fiscal_code.to_string(), username = u),
+            None => crate::msg!("register-legacy", fiscal_code = fiscal_code.to_string()),
+        }));
     }
 
     // Residence as the operator chose it.
@@ -85,6 +88,18 @@ pub async fn prepare(session: &Session, request: Request) -> Result<Prepared> {
     } else {
         reference::resolve_municipality(&client, &request.municipality, Some(&province)).await?
     };
+
+    // Only residents of the operator's competence (the database refuses the others too).
+    if !operators::covers(&client, &session.operator.id, &municipality.istat_code).await? {
+        let competence: Vec<crate::i18n::Message> = session.operator.competence.iter().map(|c| c.message()).collect();
+        return Err(Error::Refused(crate::msg!(
+            "register-outside-competence",
+            municipality = &municipality.name,
+            province = &municipality.province,
+            operator = &session.operator.id,
+            competence = crate::i18n::Message::join(&competence, ", ")
+        )));
+    }
 
     let (source, mut data) = match registry::find(&client, fiscal_code.as_str()).await? {
         Some((source, data)) => (Some(source), data),
@@ -115,22 +130,23 @@ pub async fn register(session: &Session, draft: Draft) -> Result<Registration> {
 async fn insert(tx: &deadpool_postgres::Transaction<'_>, session: &Session, mut draft: Draft) -> Result<i64> {
     let missing = draft.missing();
     if !missing.is_empty() {
-        return Err(Error::Invalid(format!("missing mandatory fields: {}", missing.join(", "))));
+        return Err(Error::Invalid(crate::msg!("register-missing-fields", fields = missing.join(", "))));
     }
     let today = Utc::now().date_naive();
     let problems =
         [crate::letters::unprintable_fields(&draft.data), draft.data.problems(&draft.fiscal_code, today)].concat();
     if !problems.is_empty() {
-        return Err(Error::Invalid(problems.join("; ")));
+        return Err(Error::Invalid(crate::i18n::Message::join(&problems, "; ")));
     }
     reference::check_birthplace(tx, &draft.fiscal_code, draft.data.person.birth_date.expect("mandatory")).await?;
     resolve_places(tx, &mut draft.data).await?;
+    let (state, strong) = transitions::registered_at_desk();
     let number = registrations::insert(
         tx,
         draft.fiscal_code.as_str(),
         draft.community,
-        State::Registrato,
-        false,
+        state,
+        strong,
         &draft.data,
         &session.operator.id,
     )
@@ -138,7 +154,7 @@ async fn insert(tx: &deadpool_postgres::Transaction<'_>, session: &Session, mut 
     .map_err(|e| {
         // Two desks registering the same person at once: the second one loses cleanly.
         if e.is_unique_violation() {
-            Error::Refused(format!("{} was registered meanwhile by another desk", draft.fiscal_code))
+            Error::Refused(crate::msg!("register-meanwhile", fiscal_code = &draft.fiscal_code))
         } else {
             e
         }

@@ -68,9 +68,7 @@ pub enum Reprint {
 /// Reprints documents of a registration; returns the files written.
 pub async fn print_letters(session: &Session, desk: &Desk, key: &Key, which: &[Reprint]) -> Result<Vec<PathBuf>> {
     if which.is_empty() {
-        return Err(Error::Invalid(
-            "say what to print: --summary, --rules, --proxy-form, --guardianship, --activation-code".into(),
-        ));
+        return Err(Error::Invalid(crate::msg!("print-what")));
     }
     let client = session.db.client().await?;
     let r = registrations::find(&client, key).await?;

@@ -53,15 +53,15 @@ pub async fn search(session: &Session, q: Query) -> Result<Vec<SearchRow>> {
 /// Runs a search for one page of results, with their total; recorded in the audit log.
 pub async fn page(session: &Session, q: Query) -> Result<Page> {
     if q.limit < 1 {
-        return Err(Error::Invalid(format!("--limit must be at least 1, got {}", q.limit)));
+        return Err(Error::Invalid(crate::msg!("search-limit", limit = q.limit)));
     }
     if q.offset < 0 {
-        return Err(Error::Invalid(format!("--offset must not be negative, got {}", q.offset)));
+        return Err(Error::Invalid(crate::msg!("search-offset", offset = q.offset)));
     }
     if let (Some(from), Some(to)) = (q.registered_from, q.registered_to)
         && from > to
     {
-        return Err(Error::Invalid(format!("--from {from} is after --to {to}")));
+        return Err(Error::Invalid(crate::msg!("search-from-after-to", from = from.to_string(), to = to.to_string())));
     }
     let client = session.db.client().await?;
     let province = match &q.province {
@@ -132,7 +132,7 @@ pub fn key(fiscal_code: Option<&str>, number: Option<i64>) -> Result<Key> {
     match (fiscal_code, number) {
         (Some(cf), None) => Ok(Key::FiscalCode(FiscalCode::parse_input(cf)?)),
         (None, Some(n)) => Ok(Key::Number(n)),
-        _ => Err(Error::Invalid("give either --cf or --number".into())),
+        _ => Err(Error::Invalid(crate::msg!("key-cf-or-number"))),
     }
 }
 

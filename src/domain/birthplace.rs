@@ -22,27 +22,33 @@ impl Period {
 }
 
 /// Checks the birthplace `code` against its periods (in any order) on `birth_date`.
-pub fn check(code: &str, birth_date: NaiveDate, periods: &[Period]) -> Result<(), String> {
+pub fn check(code: &str, birth_date: NaiveDate, periods: &[Period]) -> Result<(), crate::i18n::Message> {
     if periods.iter().any(|p| p.covers(birth_date)) {
         return Ok(());
     }
     if periods.is_empty() {
-        return Err(format!(
-            "birthplace code {code} is neither a municipality nor a foreign state of the national registry (ANPR)"
-        ));
+        return Err(crate::msg!("birthplace-unknown", code = code));
     }
     let mut sorted: Vec<&Period> = periods.iter().collect();
     sorted.sort_by_key(|p| p.from);
-    let when: Vec<String> = sorted
+    let when: Vec<crate::i18n::Message> = sorted
         .iter()
         .map(|p| match p.to {
-            Some(to) => format!("{} ({}) from {} to {to}", p.name, p.province, p.from),
-            None => format!("{} ({}) since {}", p.name, p.province, p.from),
+            Some(to) => crate::msg!(
+                "birthplace-period",
+                name = &p.name,
+                province = &p.province,
+                from = p.from.to_string(),
+                to = to.to_string()
+            ),
+            None => crate::msg!("birthplace-since", name = &p.name, province = &p.province, from = p.from.to_string()),
         })
         .collect();
-    Err(format!(
-        "birthplace code {code} did not exist on the birth date {birth_date}: it designated {}",
-        when.join("; ")
+    Err(crate::msg!(
+        "birthplace-not-then",
+        code = code,
+        date = birth_date.to_string(),
+        designated = crate::i18n::Message::join(&when, "; ")
     ))
 }
 
@@ -55,7 +61,7 @@ impl Birthplaces {
         self.0.entry(code).or_default().push(period);
     }
 
-    pub fn check(&self, code: &str, birth_date: NaiveDate) -> Result<(), String> {
+    pub fn check(&self, code: &str, birth_date: NaiveDate) -> Result<(), crate::i18n::Message> {
         check(code, birth_date, self.0.get(code).map_or(&[][..], Vec::as_slice))
     }
 

@@ -233,10 +233,10 @@ impl Field {
     }
 
     /// Parses a typed value into the field.
-    pub fn set(&self, d: &mut PersonalData, input: &str) -> Result<(), String> {
+    pub fn set(&self, d: &mut PersonalData, input: &str) -> Result<(), crate::i18n::Message> {
         let text = clean_text(input);
         let Some(text) = text else {
-            return Err(format!("{} cannot be empty", self.flag));
+            return Err(crate::msg!("field-empty", field = self.flag));
         };
         match (self.slot)(d) {
             Slot::Text(t) => {
@@ -254,18 +254,18 @@ impl Field {
                 })
             }
             Slot::Date(v) => *v = Some(parse_date(&text)?),
-            Slot::Sex(v) => *v = Some(Sex::parse(&text.to_uppercase()).ok_or("sex must be M or F")?),
+            Slot::Sex(v) => *v = Some(Sex::parse(&text.to_uppercase()).ok_or_else(|| crate::msg!("sex-invalid"))?),
             Slot::DocType(v) => {
                 *v = Some(DocType::parse(&text).ok_or_else(|| {
                     let names: Vec<&str> = DocType::all().iter().map(|d| d.as_str()).collect();
-                    format!("document type must be one of {}", names.join(", "))
+                    crate::msg!("doc-type-invalid", choices = names.join(", "))
                 })?)
             }
             Slot::Flag(b) => {
                 *b = match text.to_lowercase().as_str() {
                     "y" | "yes" | "s" | "si" | "sì" | "true" | "1" => true,
                     "n" | "no" | "false" | "0" => false,
-                    _ => return Err(format!("{} is yes or no", self.flag)),
+                    _ => return Err(crate::msg!("field-yes-no", field = self.flag)),
                 }
             }
         }

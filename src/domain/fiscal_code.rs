@@ -11,6 +11,8 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::Message;
+
 /// Letters that replace digits 0–9 in omocodia variants.
 const OMOCODIA: &[u8; 10] = b"LMNPQRSTUV";
 /// Month letters, January to December.
@@ -23,25 +25,70 @@ const ODD_VALUES: [u32; 26] =
     [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23];
 
 /// Why a string is not a fiscal code.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FiscalCodeError {
-    #[error("a fiscal code has 16 characters, got {0}")]
     Length(usize),
-    #[error("character {position} ('{found}') should be {expected}")]
-    Layout { position: usize, found: char, expected: &'static str },
-    #[error("the check character should be '{expected}', found '{found}'")]
-    CheckCharacter { expected: char, found: char },
-    #[error("the day of birth {0} is impossible")]
+    /// `expected` is a catalogue key (`fc-expected-…`).
+    Layout {
+        position: usize,
+        found: char,
+        expected: &'static str,
+    },
+    CheckCharacter {
+        expected: char,
+        found: char,
+    },
     Day(u32),
 }
 
+impl FiscalCodeError {
+    pub fn message(&self) -> Message {
+        match self {
+            FiscalCodeError::Length(n) => crate::msg!("fc-length", count = n),
+            FiscalCodeError::Layout { position, found, expected } => {
+                let expected = match *expected {
+                    "fc-expected-month" => crate::msg!("fc-expected-month"),
+                    "fc-expected-digit" => crate::msg!("fc-expected-digit"),
+                    _ => crate::msg!("fc-expected-letter"),
+                };
+                crate::msg!("fc-layout", position = position, found = *found, expected = expected)
+            }
+            FiscalCodeError::CheckCharacter { expected, found } => {
+                crate::msg!("fc-check-character", expected = *expected, found = *found)
+            }
+            FiscalCodeError::Day(d) => crate::msg!("fc-day", day = d),
+        }
+    }
+}
+
+impl std::fmt::Display for FiscalCodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.message().fmt(f)
+    }
+}
+
+impl std::error::Error for FiscalCodeError {}
+
 /// What an operator or a file gave that is not a fiscal code, and why.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid fiscal code '{input}': {reason}")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidFiscalCode {
     pub input: String,
     pub reason: FiscalCodeError,
 }
+
+impl InvalidFiscalCode {
+    pub fn message(&self) -> Message {
+        crate::msg!("fc-invalid", input = &self.input, reason = self.reason.message())
+    }
+}
+
+impl std::fmt::Display for InvalidFiscalCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.message().fmt(f)
+    }
+}
+
+impl std::error::Error for InvalidFiscalCode {}
 
 /// A valid fiscal code, upper case, no spaces.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -76,9 +123,9 @@ impl FiscalCode {
             };
             if !ok {
                 let expected = match i {
-                    0..=5 | 11 | 15 => "a letter",
-                    8 => "a month letter (A B C D E H L M P R S T)",
-                    _ => "a digit (or an omocodia letter L M N P Q R S T U V)",
+                    0..=5 | 11 | 15 => "fc-expected-letter",
+                    8 => "fc-expected-month",
+                    _ => "fc-expected-digit",
                 };
                 let found = code.chars().nth(i).unwrap_or('?');
                 return Err(FiscalCodeError::Layout { position: i + 1, found, expected });

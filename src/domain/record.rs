@@ -8,6 +8,8 @@ use serde::Serialize;
 use super::fields::{FIELDS, field};
 use super::fiscal_code::FiscalCode;
 use super::types::*;
+use crate::i18n::Message;
+use crate::msg;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Person {
@@ -169,28 +171,29 @@ const PEC_DOMAIN: &str = "postacertificata.gov.it";
 
 /// Checks that the text is exactly one email address (an RFC 5322 addr-spec, as lettre parses
 /// it: no list, no display name) and refuses certified mail (PEC) addresses.
-pub fn check_email(email: &str) -> Result<(), String> {
+pub fn check_email(email: &str) -> Result<(), Message> {
     let email = email.trim();
     super::text::check("email", email)?;
-    let address: lettre::Address = email.parse().map_err(|e| {
-        let many = if email.contains([',', ';']) { " (give exactly one address)" } else { "" };
-        format!("email '{email}' is not a valid address: {e}{many}")
+    let address: lettre::Address = email.parse().map_err(|e: lettre::address::AddressError| {
+        if email.contains([',', ';']) {
+            msg!("email-invalid-many", email = email, detail = e.to_string())
+        } else {
+            msg!("email-invalid", email = email, detail = e.to_string())
+        }
     })?;
     let domain = address.domain();
     if domain.eq_ignore_ascii_case(PEC_DOMAIN) || domain.to_ascii_lowercase().ends_with(&format!(".{PEC_DOMAIN}")) {
-        return Err(format!(
-            "email '{email}' is a certified mail (PEC) address of {PEC_DOMAIN}, which cannot receive the activation code: give an ordinary email address"
-        ));
+        return Err(msg!("email-pec", email = email, domain = PEC_DOMAIN));
     }
     Ok(())
 }
 
 /// An Italian postcode: five digits.
-pub fn check_postcode(postcode: &str) -> Result<(), String> {
+pub fn check_postcode(postcode: &str) -> Result<(), Message> {
     if postcode.len() == 5 && postcode.bytes().all(|b| b.is_ascii_digit()) {
         Ok(())
     } else {
-        Err(format!("postcode '{postcode}' must be 5 digits"))
+        Err(msg!("postcode-invalid", postcode = postcode))
     }
 }
 
@@ -207,7 +210,7 @@ impl PersonalData {
 
     /// Checks every filled field on its own (the reference data is checked by the store).
     /// Returns one message per problem.
-    pub fn problems(&self, fiscal_code: &FiscalCode, today: NaiveDate) -> Vec<String> {
+    pub fn problems(&self, fiscal_code: &FiscalCode, today: NaiveDate) -> Vec<Message> {
         let mut out = super::text::check_record(self);
         if let Some(email) = &self.contacts.email
             && let Err(e) = check_email(email)
@@ -216,30 +219,30 @@ impl PersonalData {
         }
         if let Some(b) = self.person.birth_date {
             if b > today {
-                out.push(format!("birth date {b} is in the future"));
+                out.push(msg!("birth-date-future", date = b.to_string()));
             } else if !fiscal_code.base_code().matches_birth_date(b) {
-                out.push(format!("birth date {b} does not agree with fiscal code {fiscal_code}"));
+                out.push(msg!("birth-date-disagrees", date = b.to_string(), fiscal_code = fiscal_code));
             }
         }
         if let Some(sex) = self.person.sex
             && !sex.as_str().starts_with(fiscal_code.sex())
         {
-            out.push(format!("sex {sex} does not agree with fiscal code {fiscal_code}"));
+            out.push(msg!("sex-disagrees", sex = sex.to_string(), fiscal_code = fiscal_code));
         }
         if let Some(issued) = self.document.issued {
             if issued > today {
-                out.push(format!("document issue date {issued} is in the future"));
+                out.push(msg!("doc-issued-future", date = issued.to_string()));
             }
             if let Some(b) = self.person.birth_date
                 && issued < b
             {
-                out.push(format!("document issue date {issued} is before the birth date"));
+                out.push(msg!("doc-issued-before-birth", date = issued.to_string()));
             }
         }
         let r = &self.residence;
         if r.is_abroad() {
             if r.postcode.is_some() {
-                out.push("a residence abroad has no Italian postcode: give --city and --country".into());
+                out.push(msg!("abroad-no-postcode"));
             }
         } else {
             if let Some(pc) = &r.postcode
@@ -248,28 +251,28 @@ impl PersonalData {
                 out.push(e);
             }
             if r.city.is_some() || r.country.is_some() {
-                out.push("city and country are only for residents abroad (province EE, STATO ESTERO)".into());
+                out.push(msg!("city-country-only-abroad"));
             }
         }
         if let Some(pc) = &self.domicile.postcode
             && let Err(e) = check_postcode(pc)
         {
-            out.push(format!("domicile {e}"));
+            out.push(msg!("domicile-problem", problem = e));
         }
         if self.domicile.send_mail_here && (blank(&self.domicile.address) || blank(&self.domicile.municipality)) {
-            out.push("mail can be sent to the domicile only when its address and municipality are given".into());
+            out.push(msg!("domicile-mail-incomplete"));
         }
         out
     }
 }
 
 /// A date as operators type it: `YYYY-MM-DD` or `DD/MM/YYYY`.
-pub fn parse_date(input: &str) -> Result<NaiveDate, String> {
+pub fn parse_date(input: &str) -> Result<NaiveDate, Message> {
     let s = input.trim();
     iso_date(s)
         .or_else(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
         .or_else(|| NaiveDate::parse_from_str(s, "%d/%m/%Y").ok())
-        .ok_or_else(|| format!("'{s}' is not a date: use YYYY-MM-DD (e.g. 1980-01-31)"))
+        .ok_or_else(|| msg!("date-invalid", input = s))
 }
 
 /// `YYYY-MM-DD` read directly: registry files carry millions of dates, and chrono's format
@@ -332,8 +335,8 @@ impl PersonalData {
 
     /// Sets one field by the name of its command-line flag (as listed by
     /// [`missing_for_booking`](Self::missing_for_booking)), parsing the text.
-    pub fn set_field(&mut self, flag: &str, value: &str) -> Result<(), String> {
-        field(flag).ok_or_else(|| format!("unknown field '{flag}'"))?.set(self, value)
+    pub fn set_field(&mut self, flag: &str, value: &str) -> Result<(), Message> {
+        field(flag).ok_or_else(|| msg!("field-unknown", field = flag))?.set(self, value)
     }
 }
 

@@ -69,40 +69,38 @@ fn bookable_in(state: State, strong: bool) -> &'static [OperationKind] {
 
 /// May `action` be done to a registration in `state`, `strong`, with `in_progress` the active
 /// operation (if any)? `Err` carries the reason, for the operator.
-pub fn decide(state: State, strong: bool, in_progress: Option<OperationKind>, action: Action) -> Result<(), String> {
+pub fn decide(
+    state: State,
+    strong: bool,
+    in_progress: Option<OperationKind>,
+    action: Action,
+) -> Result<(), crate::i18n::Message> {
     use OperationKind::*;
     if state == State::Respinto {
-        return Err("a rejected registration (respinto) can only be viewed".into());
+        return Err(crate::msg!("rule-rejected-view-only"));
     }
     match action {
-        Action::Book(Activation) => {
-            Err("a weak activation is opened by the postal PIN run (pin-by-post), not booked at a desk".into())
-        }
+        Action::Book(Activation) => Err(crate::msg!("rule-activation-not-booked")),
         Action::Book(op) if bookable_in(state, strong).contains(&op) => Ok(()),
-        Action::Book(op) => {
-            Err(format!("{} cannot be booked in state {state}, strong {}", op.as_str(), if strong { "Y" } else { "N" }))
-        }
+        Action::Book(op) => Err(crate::msg!(
+            "rule-cannot-book",
+            operation = op.as_str(),
+            state = state.to_string(),
+            strong = if strong { "Y" } else { "N" }
+        )),
         Action::Edit | Action::Print | Action::ChangeResidence => Ok(()),
         Action::PinByPost => match in_progress {
-            Some(Revocation) => {
-                Err("a revocation is in progress: it is completed with its revocation code, not a PIN".into())
-            }
+            Some(Revocation) => Err(crate::msg!("rule-revocation-in-progress")),
             _ => Ok(()),
         },
         Action::EditDelegate => match (state, strong, in_progress) {
-            (State::Registrato, true, _) => {
-                Err("a strong registration that was never activated has no delegate to edit".into())
-            }
-            (_, _, None) => {
-                Err("there is no operation in progress: the delegate belongs to one (book it with its delegate)".into())
-            }
+            (State::Registrato, true, _) => Err(crate::msg!("rule-no-delegate")),
+            (_, _, None) => Err(crate::msg!("rule-delegate-needs-operation")),
             _ => Ok(()),
         },
         Action::RegenerateCode => match in_progress {
-            None => Err("there is no operation in progress to complete with an activation code: book one first".into()),
-            Some(Revocation) => {
-                Err("the operation in progress is a revocation, completed with its revocation code".into())
-            }
+            None => Err(crate::msg!("rule-nothing-to-complete")),
+            Some(Revocation) => Err(crate::msg!("rule-revocation-code")),
             Some(_) => Ok(()),
         },
     }

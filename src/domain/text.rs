@@ -3,6 +3,7 @@
 
 use super::fields::{FIELDS, Value};
 use super::record::PersonalData;
+use crate::i18n::Message;
 
 /// Longest value of each text field, in characters, by flag name (registry columns use the same
 /// names with `_`; delegate and domicile flags drop their `delegate-`/`dom-` prefix). Generous for real data, far
@@ -84,7 +85,7 @@ pub fn is_forbidden(c: char) -> bool {
 
 /// Checks one text value: at most [`limit`] characters, no control or format character.
 /// The reason names the field and never repeats the value.
-pub fn check(field: &str, value: &str) -> Result<(), String> {
+pub fn check(field: &str, value: &str) -> Result<(), Message> {
     let max = limit(field);
     if value.is_ascii() {
         if let Some(i) = value.bytes().position(|b| b < 0x20 || b == 0x7f) {
@@ -105,12 +106,12 @@ pub fn check(field: &str, value: &str) -> Result<(), String> {
     if count > max { Err(too_long(field, count, max)) } else { Ok(()) }
 }
 
-fn forbidden(field: &str, c: char, position: usize) -> String {
-    format!("{field} contains a control or invisible character (U+{:04X}) at position {position}", c as u32)
+fn forbidden(field: &str, c: char, position: usize) -> Message {
+    crate::msg!("text-forbidden", field = field, code = format!("U+{:04X}", c as u32), position = position)
 }
 
-fn too_long(field: &str, len: usize, max: usize) -> String {
-    format!("{field} is too long: {len} characters, at most {max}")
+fn too_long(field: &str, len: usize, max: usize) -> Message {
+    crate::msg!("text-too-long", field = field, len = len, max = max)
 }
 
 /// A value as it may be shown back (a report, a message): forbidden characters written as
@@ -133,26 +134,22 @@ pub fn shown(value: &str, max: usize) -> String {
 
 /// An operator id as typed: `[a-z0-9._-]`, compared case-insensitively, so returned in lower
 /// case (`OP1` and `op1` are the same operator).
-pub fn operator_id(input: &str) -> Result<String, String> {
+pub fn operator_id(input: &str) -> Result<String, Message> {
     let id = input.trim();
     if id.is_empty() {
-        return Err("the operator id is empty".into());
+        return Err(crate::msg!("operator-id-empty"));
     }
     if id.len() > 63 {
-        return Err(format!("operator id '{}' is too long: at most 63 characters", shown(id, 63)));
+        return Err(crate::msg!("operator-id-too-long", id = shown(id, 63)));
     }
     if let Some(c) = id.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
-        return Err(format!(
-            "operator id '{}' may hold only letters a-z, digits and . _ - (found U+{:04X})",
-            shown(id, 63),
-            c as u32
-        ));
+        return Err(crate::msg!("operator-id-characters", id = shown(id, 63), code = format!("U+{:04X}", c as u32)));
     }
     Ok(id.to_ascii_lowercase())
 }
 
 /// Checks every text field of a record (the field table, [`FIELDS`]); one message per problem.
-pub fn check_record(d: &PersonalData) -> Vec<String> {
+pub fn check_record(d: &PersonalData) -> Vec<Message> {
     FIELDS
         .iter()
         .filter_map(|f| match (f.get)(d) {

@@ -14,6 +14,12 @@ pub struct Change {
     pub promoted: bool,
 }
 
+/// A registration made at a desk: `registrato`, weak; the booking that follows it checks the
+/// identity in person ([`after_handover`]).
+pub fn registered_at_desk() -> (State, bool) {
+    (State::Registrato, false)
+}
+
 /// A resident pre-loaded from the municipal registry: checked against the registry only, never
 /// in person, so a weak registration (`registrato`, strong N). The postal run opens its
 /// activation ([`postal_letter`]).

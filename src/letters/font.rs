@@ -163,11 +163,12 @@ pub fn unprintable(text: &str) -> Option<char> {
 }
 
 /// Why a character is refused: "the letters cannot print 'X' (U+XXXX)".
-pub fn cannot_print(c: char) -> String {
+pub fn cannot_print(c: char) -> crate::i18n::Message {
+    let code = format!("U+{:04X}", c as u32);
     if c.is_control() {
-        format!("the letters cannot print the control character U+{:04X}", c as u32)
+        crate::msg!("cannot-print-control", code = code)
     } else {
-        format!("the letters cannot print '{c}' (U+{:04X})", c as u32)
+        crate::msg!("cannot-print-char", char = c, code = code)
     }
 }
 
@@ -233,7 +234,7 @@ fn subset_tag(glyphs: &[u16]) -> String {
 
 fn compressed(dict: Dictionary, bytes: Vec<u8>) -> Result<Stream> {
     let mut stream = Stream::new(dict, bytes);
-    stream.compress().map_err(|e| Error::Invalid(format!("cannot compress a PDF stream: {e}")))?;
+    stream.compress().map_err(|e| Error::Invalid(crate::msg!("pdf-compress-failed", detail = e.to_string())))?;
     Ok(stream)
 }
 
@@ -287,7 +288,7 @@ pub fn embed(doc: &mut Document, font: Font, used: &Used) -> Result<ObjectId> {
     }
     let remapper = subsetter::GlyphRemapper::new_from_glyphs_sorted(&glyphs);
     let subset = subsetter::subset(face.data, 0, &remapper)
-        .map_err(|e| Error::Invalid(format!("cannot subset the font {}: {e}", face.name)))?;
+        .map_err(|e| Error::Invalid(crate::msg!("font-subset-failed", font = face.name, detail = e.to_string())))?;
     let name = format!("{}+{}", subset_tag(&glyphs), face.name);
 
     let length1 = subset.len() as i64;
@@ -361,8 +362,8 @@ mod tests {
         assert_eq!(unprintable("Rossi 🦀"), Some('🦀'));
         assert_eq!(unprintable("Rossi 😀"), None, "DejaVu Sans has the emoticons");
         assert_eq!(unprintable("Ros\u{7}si"), Some('\u{7}'));
-        assert_eq!(cannot_print('李'), "the letters cannot print '李' (U+674E)");
-        assert_eq!(cannot_print('\u{7}'), "the letters cannot print the control character U+0007");
+        assert_eq!(cannot_print('李').english(), "the letters cannot print '李' (U+674E)");
+        assert_eq!(cannot_print('\u{7}').english(), "the letters cannot print the control character U+0007");
     }
 
     #[test]

@@ -21,12 +21,14 @@ pub fn first_unprintable<'a>(fields: &[(&'a str, &'a str)]) -> Option<(&'a str, 
 /// One message per field of `data` that goes into a letter (every field but the notes) and
 /// holds a character the letters cannot print: "the letters cannot print 'X' (U+XXXX) in
 /// last-name".
-pub fn unprintable_fields(data: &PersonalData) -> Vec<String> {
+pub fn unprintable_fields(data: &PersonalData) -> Vec<crate::i18n::Message> {
     FIELDS
         .iter()
         .filter(|f| f.group != Group::Notes)
         .filter_map(|f| match (f.get)(data) {
-            Value::Text(Some(text)) => unprintable(text).map(|c| format!("{} in {}", cannot_print(c), f.flag)),
+            Value::Text(Some(text)) => {
+                unprintable(text).map(|c| crate::msg!("cannot-print-in", problem = cannot_print(c), flag = f.flag))
+            }
             _ => None,
         })
         .collect()

@@ -211,7 +211,7 @@ fn assemble(pages: Vec<Vec<u8>>, used: &[Used; 3]) -> Result<Vec<u8>> {
     let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
     doc.trailer.set("Root", catalog_id);
     let mut out = Vec::new();
-    doc.save_to(&mut out).map_err(|e| Error::Io { context: "cannot write a PDF".into(), source: e })?;
+    doc.save_to(&mut out).map_err(|e| Error::Io { context: crate::msg!("io-write-pdf"), source: e })?;
     Ok(out)
 }
 
@@ -233,7 +233,8 @@ pub fn render(letters: &[Letter]) -> Result<Vec<u8>> {
 
 /// The text of every page of a PDF, for tests and checks.
 pub fn extract_text(pdf: &[u8]) -> Result<String> {
-    let doc = Document::load_mem(pdf).map_err(|e| Error::Invalid(format!("not a readable PDF: {e}")))?;
+    let doc =
+        Document::load_mem(pdf).map_err(|e| Error::Invalid(crate::msg!("pdf-unreadable", detail = e.to_string())))?;
     let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
-    doc.extract_text(&pages).map_err(|e| Error::Invalid(format!("cannot extract the PDF text: {e}")))
+    doc.extract_text(&pages).map_err(|e| Error::Invalid(crate::msg!("pdf-text-failed", detail = e.to_string())))
 }

@@ -35,6 +35,8 @@ pub struct Record {
     pub id: i64,
     pub at: DateTime<Utc>,
     pub operator_id: Option<String>,
+    /// The login that wrote the row, stamped by the database (V10): the truth about who.
+    pub login: Option<String>,
     pub origin: String,
     pub command: String,
     pub action: String,
@@ -56,9 +58,9 @@ pub struct Filter {
 
 /// Newest first.
 pub async fn list(c: &impl GenericClient, f: &Filter) -> Result<Vec<Record>> {
-    let sql = "SELECT id, at, operator_id, origin, command, action, target, details, result_count, outcome
+    let sql = "SELECT id, at, operator_id, login, origin, command, action, target, details, result_count, outcome
          FROM audit_log
-         WHERE ($1::text IS NULL OR operator_id = $1)
+         WHERE ($1::text IS NULL OR operator_id = $1 OR lower(login) = lower($1))
            AND ($2::text IS NULL OR action = $2)
            AND ($3::text IS NULL OR target = $3)
            AND ($4::date IS NULL OR at >= $4::timestamp AT TIME ZONE 'Europe/Rome')
@@ -73,13 +75,14 @@ pub async fn list(c: &impl GenericClient, f: &Filter) -> Result<Vec<Record>> {
             id: r.get(0),
             at: r.get(1),
             operator_id: r.get(2),
-            origin: r.get(3),
-            command: r.get(4),
-            action: r.get(5),
-            target: r.get(6),
-            details: r.get(7),
-            result_count: r.get(8),
-            outcome: r.get(9),
+            login: r.get(3),
+            origin: r.get(4),
+            command: r.get(5),
+            action: r.get(6),
+            target: r.get(7),
+            details: r.get(8),
+            result_count: r.get(9),
+            outcome: r.get(10),
         })
         .collect())
 }

@@ -8,6 +8,20 @@ use crate::domain::State;
 use crate::domain::transitions::Change;
 use crate::error::Result;
 
+/// Makes sure these registrations have their row of credentials (sql/V15), which the writers
+/// below then update. Two statements, not an INSERT ... ON CONFLICT DO UPDATE: that would read
+/// the secrets' columns (`EXCLUDED`), which no writer may (sql/V18); and the second statement
+/// sees a row another transaction inserted meanwhile.
+pub async fn ensure(c: &impl GenericClient, numbers: &[i64]) -> Result<()> {
+    c.execute(
+        "INSERT INTO registration_credentials (registration_number) SELECT unnest($1::bigint[])
+         ON CONFLICT (registration_number) DO NOTHING",
+        &[&numbers],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Sets the activation code in force (the old one stops working).
 pub async fn set_activation_code(
     c: &impl GenericClient,
@@ -15,12 +29,10 @@ pub async fn set_activation_code(
     hash: Option<&[u8]>,
     expires: Option<DateTime<Utc>>,
 ) -> Result<()> {
+    ensure(c, &[number]).await?;
     c.execute(
-        "INSERT INTO registration_credentials (registration_number, activation_code_hash, activation_code_expires_at)
-         VALUES ($1, $2, $3)
-         ON CONFLICT (registration_number) DO UPDATE
-         SET activation_code_hash = EXCLUDED.activation_code_hash,
-             activation_code_expires_at = EXCLUDED.activation_code_expires_at",
+        "UPDATE registration_credentials SET activation_code_hash = $2, activation_code_expires_at = $3
+         WHERE registration_number = $1",
         &[&number, &hash, &expires],
     )
     .await?;
@@ -45,12 +57,9 @@ pub async fn mark_verified(
         &[&number, &ente, &operator, &state.as_str()],
     )
     .await?;
-    c.execute(
-        "INSERT INTO registration_credentials (registration_number, pin_possessed) VALUES ($1, true)
-         ON CONFLICT (registration_number) DO UPDATE SET pin_possessed = true",
-        &[&number],
-    )
-    .await?;
+    ensure(c, &[number]).await?;
+    c.execute("UPDATE registration_credentials SET pin_possessed = true WHERE registration_number = $1", &[&number])
+        .await?;
     Ok(())
 }
 
@@ -140,37 +149,40 @@ pub struct Completed<'a> {
     pub pin_hash: Option<&'a [u8]>,
 }
 
-/// Applies a completed operation to the registration (the caller closes the operation).
+/// Applies a completed operation to the registration (the caller closes the operation). The
+/// new account's credentials are written only when given, never read (sql/V18: no login reads a
+/// password or answer hash).
 pub async fn complete(c: &impl GenericClient, number: i64, done: &Completed<'_>) -> Result<()> {
     let Change { state, strong, activated, promoted } = done.change;
-    c.execute(
+    let state = state.as_str();
+    let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+        vec![&number, &state, &strong, &activated, &promoted];
+    let mut set = String::new();
+    for (column, value) in [
+        ("username", &done.username),
+        ("password_hash", &done.password_hash),
+        ("secret_question", &done.secret_question),
+        ("secret_answer_hash", &done.secret_answer_hash),
+    ] {
+        if value.is_some() {
+            params.push(value);
+            set.push_str(&format!("{column} = ${}, ", params.len()));
+        }
+    }
+    let sql = format!(
         "UPDATE registrations SET
             state = $2, strong = $3,
             activated_at = CASE WHEN $4 THEN now() ELSE activated_at END,
             promoted_at = CASE WHEN $5 THEN now() ELSE promoted_at END,
-            username = COALESCE($6, username),
-            password_hash = COALESCE($7, password_hash),
-            secret_question = COALESCE($8, secret_question),
-            secret_answer_hash = COALESCE($9, secret_answer_hash),
-            failed_attempts = 0, updated_at = now()
-         WHERE registration_number = $1",
-        &[
-            &number,
-            &state.as_str(),
-            &strong,
-            &activated,
-            &promoted,
-            &done.username,
-            &done.password_hash,
-            &done.secret_question,
-            &done.secret_answer_hash,
-        ],
-    )
-    .await?;
+            {set}failed_attempts = 0, updated_at = now()
+         WHERE registration_number = $1"
+    );
+    c.execute(&sql, &params).await?;
+    // The PIN in force, and the activation code spent (sql/V15: registration_credentials).
+    ensure(c, &[number]).await?;
     c.execute(
-        "INSERT INTO registration_credentials (registration_number, pin_hash) VALUES ($1, $2)
-         ON CONFLICT (registration_number) DO UPDATE
-         SET pin_hash = EXCLUDED.pin_hash, activation_code_hash = NULL, activation_code_expires_at = NULL",
+        "UPDATE registration_credentials SET pin_hash = $2, activation_code_hash = NULL, activation_code_expires_at = NULL
+         WHERE registration_number = $1",
         &[&number, &done.pin_hash],
     )
     .await?;

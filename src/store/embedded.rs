@@ -63,16 +63,14 @@ pub fn os_user() -> Result<String> {
     let uid = uzers::get_effective_uid();
     uzers::get_user_by_uid(uid)
         .map(|u| u.name().to_string_lossy().into_owned())
-        .ok_or_else(|| Error::Unavailable(format!("the OS user of uid {uid} has no name")))
+        .ok_or_else(|| Error::Unavailable(crate::msg!("os-user-unnamed", uid = uid)))
 }
 
 /// uid and gid of the OS user that runs the server when we are root.
 fn server_user_ids() -> Result<(u32, u32)> {
     match uzers::get_user_by_name(SERVER_USER) {
         Some(u) => Ok((u.uid(), u.primary_group_id())),
-        None => Err(Error::Unavailable(format!(
-            "running as root, the embedded PostgreSQL must run as the OS user '{SERVER_USER}', which does not exist: install the server with `apt-get install postgresql` (it creates the user) or set SPORTELLO_DATABASE_URL"
-        ))),
+        None => Err(Error::Unavailable(crate::msg!("server-user-missing", user = SERVER_USER))),
     }
 }
 
@@ -116,12 +114,18 @@ impl Cluster {
     /// root and the server user cannot reach HOME (e.g. under /root): then in
     /// `/var/lib/sportello/clusters/<hash of HOME>`.
     pub fn new(home: &Path) -> Result<Cluster> {
-        fs::create_dir_all(home).map_err(Error::io(format!("cannot create {}", home.display())))?;
-        let home = home.canonicalize().map_err(Error::io(format!("cannot resolve {}", home.display())))?;
+        fs::create_dir_all(home).map_err(Error::io(crate::msg!("io-create", path = home)))?;
+        let home = home.canonicalize().map_err(Error::io(crate::msg!("io-resolve", path = home)))?;
         let mut root = home.join("postgres");
-        if is_root() && !server_user_can_reach(&home) {
+        if is_root() {
             let digest = Sha256::digest(home.as_os_str().as_encoded_bytes());
-            root = PathBuf::from("/var/lib/sportello/clusters").join(&hex::encode(digest)[..16]);
+            let elsewhere = PathBuf::from("/var/lib/sportello/clusters").join(&hex::encode(digest)[..16]);
+            // Where an existing cluster is, it stays; asking the server user (a `runuser`, tens
+            // of milliseconds) is only for the first time.
+            let exists = |root: &Path| root.join("data").join("PG_VERSION").exists();
+            if exists(&elsewhere) || (!exists(&root) && !server_user_can_reach(&home)) {
+                root = elsewhere;
+            }
         }
         Ok(Cluster { root, bin: find_bin_dir(), settings: Vec::new(), password_logins: false })
     }
@@ -163,9 +167,7 @@ impl Cluster {
     fn bin(&self, tool: &str) -> Result<PathBuf> {
         match &self.bin {
             Some(dir) if dir.join(tool).exists() => Ok(dir.join(tool)),
-            _ => Err(Error::Unavailable(format!(
-                "the PostgreSQL server binaries ({tool}) are not installed: install them with `apt-get install postgresql` (Debian/Ubuntu), set SPORTELLO_PG_BIN to their directory, or point SPORTELLO_DATABASE_URL at a server"
-            ))),
+            _ => Err(Error::Unavailable(crate::msg!("pg-binaries-missing", tool = tool))),
         }
     }
 
@@ -184,7 +186,7 @@ impl Cluster {
             Command::new(&program)
         };
         cmd.args(args).current_dir("/");
-        cmd.output().map_err(Error::io(format!("cannot run {}", program.display())))
+        cmd.output().map_err(Error::io(crate::msg!("io-run", path = &*program)))
     }
 
     fn run_ok<I, S>(&self, tool: &str, args: I) -> Result<Output>
@@ -196,10 +198,11 @@ impl Cluster {
         if out.status.success() {
             Ok(out)
         } else {
-            Err(Error::Unavailable(format!(
-                "{tool} failed: {} (server log: {})",
-                String::from_utf8_lossy(&out.stderr).trim(),
-                self.log_file().display()
+            Err(Error::Unavailable(crate::msg!(
+                "pg-tool-failed",
+                tool = tool,
+                detail = String::from_utf8_lossy(&out.stderr).trim(),
+                log = self.log_file()
             )))
         }
     }
@@ -214,23 +217,26 @@ impl Cluster {
 
     /// Serialises concurrent sportello processes while they create or start the cluster.
     fn lock(&self) -> Result<File> {
-        fs::create_dir_all(&self.root).map_err(Error::io(format!("cannot create {}", self.root.display())))?;
+        fs::create_dir_all(&self.root).map_err(Error::io(crate::msg!("io-create", path = &*self.root)))?;
         let path = self.root.join("cluster.lock");
-        let file = File::create(&path).map_err(Error::io(format!("cannot open {}", path.display())))?;
-        file.lock().map_err(Error::io(format!("cannot lock {}", path.display())))?;
+        let file = File::create(&path).map_err(Error::io(crate::msg!("io-open", path = &*path)))?;
+        file.lock().map_err(Error::io(crate::msg!("io-lock", path = &*path)))?;
         Ok(file)
     }
 
     /// Hands a directory to the server user (when root) with these permissions.
     fn own_dir(&self, dir: &Path, mode: u32) -> Result<()> {
         use std::os::unix::fs::PermissionsExt;
-        fs::create_dir_all(dir).map_err(Error::io(format!("cannot create {}", dir.display())))?;
+        fs::create_dir_all(dir).map_err(Error::io(crate::msg!("io-create", path = dir)))?;
         fs::set_permissions(dir, fs::Permissions::from_mode(mode))
-            .map_err(Error::io(format!("cannot set permissions on {}", dir.display())))?;
+            .map_err(Error::io(crate::msg!("io-set-permissions-on", path = dir)))?;
         if is_root() {
             let (uid, gid) = server_user_ids()?;
-            std::os::unix::fs::chown(dir, Some(uid), Some(gid))
-                .map_err(Error::io(format!("cannot give {} to {SERVER_USER}", dir.display())))?;
+            std::os::unix::fs::chown(dir, Some(uid), Some(gid)).map_err(Error::io(crate::msg!(
+                "io-give-to",
+                path = dir,
+                owner = SERVER_USER
+            )))?;
         }
         Ok(())
     }
@@ -249,16 +255,15 @@ impl Cluster {
     /// Returns true if it was started now.
     pub fn ensure_running(&self) -> Result<bool> {
         let _lock = self.lock()?;
-        let status = self.status()?;
+        // A server answering on the socket is running: no `pg_ctl status` (a process, and a
+        // `runuser` more when we are root) on the way of every command.
+        let status = if self.accepts_connections() { Status::Running } else { self.status()? };
         if status == Status::Running {
             self.refresh_authentication()?;
             return Ok(false);
         }
         if self.stopped_on_purpose() {
-            return Err(Error::Unavailable(
-                "the embedded database was stopped with `sportello db stop`: start it again with `sportello db start`"
-                    .into(),
-            ));
+            return Err(Error::Unavailable(crate::msg!("embedded-stopped-on-purpose")));
         }
         self.start_unlocked(status)
     }
@@ -269,7 +274,7 @@ impl Cluster {
         let _lock = self.lock()?;
         let marker = self.stopped_marker();
         if marker.exists() {
-            fs::remove_file(&marker).map_err(Error::io(format!("cannot remove {}", marker.display())))?;
+            fs::remove_file(&marker).map_err(Error::io(crate::msg!("io-remove", path = &*marker)))?;
         }
         let status = self.status()?;
         if status == Status::Running {
@@ -323,11 +328,14 @@ impl Cluster {
             if fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()) {
                 continue;
             }
-            fs::write(&path, text).map_err(Error::io(format!("cannot write {}", path.display())))?;
+            fs::write(&path, text).map_err(Error::io(crate::msg!("io-write", path = &*path)))?;
             if is_root() {
                 let (uid, gid) = server_user_ids()?;
-                std::os::unix::fs::chown(&path, Some(uid), Some(gid))
-                    .map_err(Error::io(format!("cannot give {} to {SERVER_USER}", path.display())))?;
+                std::os::unix::fs::chown(&path, Some(uid), Some(gid)).map_err(Error::io(crate::msg!(
+                    "io-give-to",
+                    path = &*path,
+                    owner = SERVER_USER
+                )))?;
             }
             changed = true;
         }
@@ -337,11 +345,11 @@ impl Cluster {
     fn init(&self) -> Result<()> {
         use std::os::unix::fs::PermissionsExt;
         fs::set_permissions(&self.root, fs::Permissions::from_mode(0o755))
-            .map_err(Error::io(format!("cannot set permissions on {}", self.root.display())))?;
+            .map_err(Error::io(crate::msg!("io-set-permissions-on", path = &*self.root)))?;
         let data = self.data_dir();
         // A half-done initdb (crash) leaves files behind that a new initdb refuses.
         if data.exists() {
-            fs::remove_dir_all(&data).map_err(Error::io(format!("cannot clear {}", data.display())))?;
+            fs::remove_dir_all(&data).map_err(Error::io(crate::msg!("io-clear", path = &*data)))?;
         }
         self.own_dir(&data, 0o700)?;
         self.run_ok(
@@ -366,13 +374,25 @@ impl Cluster {
         self.own_dir(&socket, 0o755)?;
         // The log file must be writable by the server user.
         let log = self.log_file();
-        if !log.exists() {
-            File::create(&log).map_err(Error::io(format!("cannot create {}", log.display())))?;
+        // Private: failed statements land there with the rows they carried.
+        {
+            use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+            fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .mode(0o600)
+                .open(&log)
+                .map_err(Error::io(crate::msg!("io-create", path = &*log)))?;
+            fs::set_permissions(&log, fs::Permissions::from_mode(0o600))
+                .map_err(Error::io(crate::msg!("io-set-permissions-on", path = &*log)))?;
         }
         if is_root() {
             let (uid, gid) = server_user_ids()?;
-            std::os::unix::fs::chown(&log, Some(uid), Some(gid))
-                .map_err(Error::io(format!("cannot give {} to {SERVER_USER}", log.display())))?;
+            std::os::unix::fs::chown(&log, Some(uid), Some(gid)).map_err(Error::io(crate::msg!(
+                "io-give-to",
+                path = &*log,
+                owner = SERVER_USER
+            )))?;
         }
         // Only a unix socket in a private directory: no TCP port is opened.
         let mut options = format!("-c listen_addresses='' -c unix_socket_directories='{}' -p {PORT}", socket.display());
@@ -403,7 +423,7 @@ impl Cluster {
     pub fn stop(&self) -> Result<bool> {
         let _lock = self.lock()?;
         let marker = self.stopped_marker();
-        File::create(&marker).map_err(Error::io(format!("cannot create {}", marker.display())))?;
+        File::create(&marker).map_err(Error::io(crate::msg!("io-create", path = &*marker)))?;
         if self.status()? != Status::Running {
             return Ok(false);
         }

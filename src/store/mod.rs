@@ -64,7 +64,7 @@ pub async fn migrate(config: impl Into<ConnectConfig>) -> Result<Vec<String>> {
         .set_abort_divergent(true)
         .run_async(&mut client)
         .await
-        .map_err(|e| Error::database(format!("migration failed: {}", error_chain(&e))));
+        .map_err(|e| Error::database(crate::msg!("migration-failed", detail = error_chain(&e))));
     client.execute("SELECT pg_advisory_unlock(72010001)", &[]).await?;
     let applied: Vec<String> = report?.applied_migrations().iter().map(|m| m.to_string()).collect();
     for m in &applied {
@@ -156,21 +156,15 @@ async fn start_embedded(home: &std::path::Path, owner_only: bool) -> Result<embe
         }
         let owner = cluster.owner().unwrap_or_else(|| "its owner".into());
         if owner_only {
-            return Err(Error::Refused(format!(
-                "only the OS user who created the embedded database of {} ({owner}) may administer it",
-                home.display()
-            )));
+            return Err(Error::Refused(crate::msg!("embedded-owner-only", home = &home, owner = &owner)));
         }
         if !cluster.accepts_connections() {
-            return Err(Error::Unavailable(format!(
-                "the embedded database of {} is not running: its owner ({owner}) starts it with `sportello db start`",
-                home.display()
-            )));
+            return Err(Error::Unavailable(crate::msg!("embedded-not-running", home = &home, owner = &owner)));
         }
         Ok(cluster)
     })
     .await
-    .map_err(|e| Error::Unavailable(format!("cannot start the embedded database: {e}")))?
+    .map_err(|e| Error::Unavailable(crate::msg!("embedded-start-failed", detail = e.to_string())))?
 }
 
 /// The server did not accept the login itself (no such role, not permitted to log in, a wrong
@@ -225,22 +219,24 @@ impl Database {
         let pool = Pool::builder(manager)
             .max_size(8)
             .build()
-            .map_err(|e| Error::Unavailable(format!("cannot create the connection pool: {e}")))?;
+            .map_err(|e| Error::Unavailable(crate::msg!("pool-failed", detail = e.to_string())))?;
         let db = Database { pool, admin };
         // Fail now, with a clear message, rather than in the middle of a command.
         let client = match db.pool.get().await {
             Ok(c) => c,
             Err(deadpool_postgres::PoolError::Backend(pg)) => {
                 return Err(match login_refused(&pg) {
-                    Some(message) => Error::Refused(format!(
-                        "the database did not accept you as an operator ({}): {message}",
-                        config.describe()
-                    )),
-                    None => Error::Unavailable(format!("{} ({})", config.explain(&pg), config.describe())),
+                    Some(message) => {
+                        Error::Refused(crate::msg!("login-refused", target = config.describe(), detail = message))
+                    }
+                    None => Error::Unavailable(config.explain(&pg).append(&format!(" ({})", config.describe()).into())),
                 });
             }
             Err(other) => {
-                return Err(Error::Unavailable(format!("database unreachable: {other} ({})", config.describe())));
+                return Err(Error::Unavailable(crate::msg!(
+                    "error-unreachable",
+                    detail = format!("{other} ({})", config.describe())
+                )));
             }
         };
         let migrated = client
@@ -251,10 +247,7 @@ impl Database {
             .await?
             .get::<_, bool>(0);
         if !migrated {
-            return Err(Error::Unavailable(format!(
-                "the database ({}) has no sportello schema yet, or an older one: run `sportello db migrate` as its owner",
-                config.describe()
-            )));
+            return Err(Error::Unavailable(crate::msg!("schema-missing", target = config.describe())));
         }
         drop(client);
         Ok(db)

@@ -15,12 +15,19 @@ pub enum Competence {
     Municipality { istat_code: String, name: String, province: String },
 }
 
+impl Competence {
+    /// "province TO" / "Asti (AT)", in the operator's language.
+    pub fn message(&self) -> crate::i18n::Message {
+        match self {
+            Competence::Province { code } => crate::msg!("competence-province", code = code),
+            Competence::Municipality { name, province, .. } => format!("{name} ({province})").into(),
+        }
+    }
+}
+
 impl std::fmt::Display for Competence {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Competence::Province { code } => write!(f, "province {code}"),
-            Competence::Municipality { name, province, .. } => write!(f, "{name} ({province})"),
-        }
+        self.message().fmt(f)
     }
 }
 

@@ -50,13 +50,11 @@ pub async fn take(c: &impl GenericClient, province: Option<&str>, limit: i64) ->
 /// the narrow `registration_credentials` (V15): `registrations`, wide and indexed for the
 /// search, is not rewritten by a postal run.
 pub async fn store_printed(c: &impl GenericClient, numbers: &[i64], pin_hashes: &[Vec<u8>]) -> Result<()> {
+    super::credentials::ensure(c, numbers).await?;
     c.execute(
-        "INSERT INTO registration_credentials AS k (registration_number, pin_hash, pin_printed_at, pin_print_count,
-                                                    pin_possessed)
-         SELECT u.n, u.h, now(), 1, true FROM unnest($1::bigint[], $2::bytea[]) AS u(n, h)
-         ON CONFLICT (registration_number) DO UPDATE
-         SET pin_hash = EXCLUDED.pin_hash, pin_printed_at = EXCLUDED.pin_printed_at,
-             pin_print_count = k.pin_print_count + 1, pin_possessed = true",
+        "UPDATE registration_credentials k SET pin_hash = u.h, pin_printed_at = now(),
+             pin_print_count = k.pin_print_count + 1, pin_possessed = true
+         FROM unnest($1::bigint[], $2::bytea[]) AS u(n, h) WHERE k.registration_number = u.n",
         &[&numbers, &pin_hashes],
     )
     .await?;

@@ -50,7 +50,7 @@ pub async fn resolve_province(c: &impl GenericClient, input: &str) -> Result<Str
                 .collect();
             let codes: Vec<&str> = all.iter().map(|p| p.code.as_str()).collect();
             let hint = did_you_mean(&suggested);
-            Err(Error::Invalid(format!("unknown province '{input}'{hint} (expected one of {})", codes.join(", "))))
+            Err(Error::Invalid(crate::msg!("province-unknown", input = input, hint = hint, codes = codes.join(", "))))
         }
     }
 }
@@ -91,13 +91,15 @@ pub async fn resolve_municipality(c: &impl GenericClient, input: &str, province:
             suggested.truncate(3);
             let hint = did_you_mean(&suggested);
             Err(Error::Invalid(match province {
-                Some(p) => format!("unknown municipality '{input}' in province {p}{hint}"),
-                None => format!("unknown municipality '{input}'{hint}"),
+                Some(p) => crate::msg!("municipality-unknown-in", input = input, province = p, hint = hint),
+                None => crate::msg!("municipality-unknown", input = input, hint = hint),
             }))
         }
-        _ => Err(Error::Invalid(format!(
-            "municipality '{input}' is ambiguous: {}; give --province",
-            rows.iter()
+        _ => Err(Error::Invalid(crate::msg!(
+            "municipality-ambiguous",
+            input = input,
+            candidates = rows
+                .iter()
                 .map(|r| format!("{} ({})", r.get::<_, String>(2), r.get::<_, String>(3)))
                 .collect::<Vec<_>>()
                 .join(", ")
@@ -130,9 +132,9 @@ pub async fn resolve_country(c: &impl GenericClient, input: &str) -> Result<Stri
         all.iter().filter(|c| close.contains(&c.name.as_str())).map(|c| format!("{} ({})", c.name, c.code)).collect();
     let hint = did_you_mean(&suggested);
     Err(Error::Invalid(if hint.is_empty() {
-        format!("unknown country '{input}': give its name or its Z code (e.g. Z110 for France)")
+        crate::msg!("country-unknown", input = input)
     } else {
-        format!("unknown country '{input}'{hint}")
+        crate::msg!("country-unknown-hint", input = input, hint = hint)
     }))
 }
 
@@ -193,7 +195,7 @@ pub async fn check_birthplace(c: &impl GenericClient, fiscal_code: &FiscalCode, 
         .map(period)
         .collect();
     birthplace::check(&code, birth_date, &periods)
-        .map_err(|e| Error::Invalid(format!("fiscal code {fiscal_code}: {e}")))
+        .map_err(|e| Error::Invalid(crate::msg!("fiscal-code-problem", fiscal_code = fiscal_code, problem = e)))
 }
 
 /// Every birthplace code with its periods, read once for a batch.
@@ -212,11 +214,12 @@ pub fn check_postcode_of(m: &Municipality, postcode: &str) -> Result<()> {
     }
     let shown: Vec<&str> = m.postcodes.iter().take(6).map(String::as_str).collect();
     let more = if m.postcodes.len() > 6 { ", ..." } else { "" };
-    Err(Error::Invalid(format!(
-        "postcode {postcode} is not a postcode of {} ({}): expected {}{more}",
-        m.name,
-        m.province,
-        shown.join(", ")
+    Err(Error::Invalid(crate::msg!(
+        "postcode-not-of",
+        postcode = postcode,
+        municipality = &m.name,
+        province = &m.province,
+        expected = format!("{}{more}", shown.join(", "))
     )))
 }
 

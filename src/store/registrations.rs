@@ -123,14 +123,14 @@ pub async fn lock(tx: &deadpool_postgres::Transaction<'_>, key: &Key) -> Result<
     };
     let sql = format!("SELECT registration_number FROM registrations WHERE {cond} FOR UPDATE");
     let Some(row) = tx.query_opt(&sql, &[param]).await? else {
-        return Err(Error::NotFound(format!("no registration with {key}")));
+        return Err(Error::NotFound(crate::msg!("registration-not-found", key = key.message())));
     };
     find(tx, &Key::Number(row.get(0))).await
 }
 
 /// A registration, or a clear "not found".
 pub async fn find(c: &impl GenericClient, key: &Key) -> Result<Registration> {
-    get(c, key).await?.ok_or_else(|| Error::NotFound(format!("no registration with {key}")))
+    get(c, key).await?.ok_or_else(|| Error::NotFound(crate::msg!("registration-not-found", key = key.message())))
 }
 
 /// Locks a registration by number for the rest of the transaction (no read).
@@ -146,12 +146,19 @@ pub enum Key {
     Number(i64),
 }
 
+impl Key {
+    /// "fiscal code X" / "registration number N", for messages.
+    pub fn message(&self) -> crate::i18n::Message {
+        match self {
+            Key::FiscalCode(fc) => crate::msg!("key-fiscal-code", fiscal_code = fc),
+            Key::Number(n) => crate::msg!("key-number", number = n.to_string()),
+        }
+    }
+}
+
 impl std::fmt::Display for Key {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Key::FiscalCode(fc) => write!(f, "fiscal code {fc}"),
-            Key::Number(n) => write!(f, "registration number {n}"),
-        }
+        self.message().fmt(f)
     }
 }
 
@@ -391,7 +398,10 @@ pub async fn search(c: &impl GenericClient, f: &SearchFilter) -> Result<Vec<Sear
         "SELECT r.registration_number, r.last_name, r.first_name, r.fiscal_code, m.name, r.res_province,
                 (r.registered_at AT TIME ZONE 'Europe/Rome')::date, r.community, r.state, r.strong, o.kind,
                 r.res_municipality
-         FROM (SELECT r.* FROM registrations r
+         FROM (SELECT r.registration_number, r.last_name, r.first_name, r.fiscal_code, r.res_province,
+                      r.registered_at, r.community, r.state, r.strong, r.res_municipality, r.last_name_key,
+                      r.first_name_key
+               FROM registrations r
                {where_clause}
                ORDER BY r.last_name_key, r.first_name_key, r.registration_number
                LIMIT ${} OFFSET ${}) r

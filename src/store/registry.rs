@@ -23,10 +23,11 @@ impl Source {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    /// The registry as operators read it, in their language.
+    pub fn label(self) -> String {
         match self {
-            Source::Cia => "CIA (municipal registry)",
-            Source::Aura => "AURA (health-service registry)",
+            Source::Cia => crate::tr!("source-cia"),
+            Source::Aura => crate::tr!("source-aura"),
         }
     }
 }

@@ -20,6 +20,7 @@ pub async fn erase(
     c: &impl GenericClient,
     number: i64,
     fiscal_code_hash: &[u8],
+    stats_person: &[u8],
     community: Community,
     registered_at: DateTime<Utc>,
     channel: &Channel,
@@ -29,9 +30,10 @@ pub async fn erase(
         Channel::RegisteredLetter { protocol } => ("registered-letter", Some(protocol.as_str())),
     };
     c.execute(
-        "INSERT INTO revocations (registration_number, fiscal_code_hash, community, registered_at, channel, letter_protocol)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-        &[&number, &fiscal_code_hash, &community.as_str(), &registered_at, &channel_name, &protocol],
+        "INSERT INTO revocations (registration_number, fiscal_code_hash, stats_person, community, registered_at, channel,
+             letter_protocol)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[&number, &fiscal_code_hash, &stats_person, &community.as_str(), &registered_at, &channel_name, &protocol],
     )
     .await?;
     c.execute("DELETE FROM registrations WHERE registration_number = $1", &[&number]).await?;

@@ -165,7 +165,7 @@ pub async fn insert(
         .map_err(Error::from)
         .map_err(|e| {
             if e.is_unique_violation() {
-                Error::Refused(format!("another {} of the same input is running right now", kind.as_str()))
+                Error::Refused(crate::msg!("run-running", kind = kind.as_str()))
             } else {
                 e
             }

@@ -1,6 +1,6 @@
 //! The counters behind `sportello stats` (kept by the triggers of sql/V8__stats.sql) and the
-//! record-level export. Nothing read here carries a name, an address, a document or an email;
-//! the export reads the fiscal code only for the library to turn it into a pseudonym.
+//! record-level export. Nothing read here carries a name, an address, a document, an email or a
+//! fiscal code: the export's pseudonyms are computed by the database.
 
 use chrono::NaiveDate;
 use deadpool_postgres::GenericClient;
@@ -120,18 +120,11 @@ pub async fn municipality_names(c: &impl GenericClient) -> Result<std::collectio
         .collect())
 }
 
-/// Who a record belongs to, for the pseudonym: the fiscal code of a live registration, or the
-/// tombstone's keyed hash of it for a revoked one.
-#[derive(Debug, Clone)]
-pub enum Person {
-    FiscalCode(String),
-    Tombstone(Vec<u8>),
-}
-
-/// One registration, live or revoked, without its identity.
+/// One registration, live or revoked, without its identity: the database gives its pseudonym
+/// (sql/V16__stats_for_auditors.sql), never its fiscal code.
 #[derive(Debug, Clone)]
 pub struct RawRecord {
-    pub person: Person,
+    pub pseudonym: Vec<u8>,
     pub birth_year: Option<i32>,
     pub sex: Option<String>,
     pub province: Option<String>,
@@ -145,65 +138,38 @@ pub struct RawRecord {
     pub revoked: Option<NaiveDate>,
 }
 
-fn bounds(from: Option<NaiveDate>, to: Option<NaiveDate>) -> (String, Vec<Option<NaiveDate>>) {
-    (
-        "($1::date IS NULL OR registered_at >= $1::timestamp AT TIME ZONE 'Europe/Rome')
-         AND ($2::date IS NULL OR registered_at < ($2::date + 1)::timestamp AT TIME ZONE 'Europe/Rome')"
-            .into(),
-        vec![from, to],
-    )
-}
-
 /// How many registrations (live and revoked) were registered between the days given.
 pub async fn count_records(c: &impl GenericClient, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<i64> {
-    let (cond, params) = bounds(from, to);
-    let sql = format!(
-        "SELECT (SELECT count(*) FROM registrations WHERE {cond}) + (SELECT count(*) FROM revocations WHERE {cond})"
-    );
-    Ok(c.query_one(&sql, &[&params[0], &params[1]]).await?.get::<_, i64>(0))
+    Ok(c.query_one("SELECT stats_records_count($1, $2)", &[&from, &to]).await?.get::<_, i64>(0))
 }
 
-/// The registrations (live, then revoked) registered between the days given, as a stream.
+/// The registrations (live, then revoked) registered between the days given, as a stream, each
+/// with its pseudonym under the keys given. The database refuses unless this login's request
+/// for the export is already committed in the audit log.
 pub async fn records(
     c: &impl GenericClient,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
+    person_key: &[u8],
+    export_key: &[u8],
 ) -> Result<impl Stream<Item = Result<RawRecord>>> {
-    let (cond, params) = bounds(from, to);
-    let day = |col: &str| format!("({col} AT TIME ZONE 'Europe/Rome')::date");
-    let sql = format!(
-        "SELECT fiscal_code, NULL::bytea, extract(year FROM birth_date)::int, sex::text, res_province::text,
-                res_municipality::text, community, state, strong, {}, {}, {}, NULL::date
-         FROM registrations WHERE {cond}
-         UNION ALL
-         SELECT NULL, fiscal_code_hash, NULL, NULL, NULL, NULL, community, NULL, NULL, {}, NULL, NULL, {}
-         FROM revocations WHERE {cond}",
-        day("registered_at"),
-        day("verified_at"),
-        day("activated_at"),
-        day("registered_at"),
-        day("revoked_at"),
-    );
-    let rows = c.query_raw(&sql, params.iter().map(|p| p as &(dyn ToSql + Sync))).await?;
+    let params: [&(dyn ToSql + Sync); 4] = [&from, &to, &person_key, &export_key];
+    let rows = c.query_raw("SELECT * FROM stats_records($1, $2, $3, $4)", params).await?;
     Ok(rows.map(|row| {
         let r = row?;
-        let person = match r.get::<_, Option<String>>(0) {
-            Some(fc) => Person::FiscalCode(fc),
-            None => Person::Tombstone(r.get(1)),
-        };
         Ok(RawRecord {
-            person,
-            birth_year: r.get(2),
-            sex: r.get(3),
-            province: r.get(4),
-            municipality: r.get(5),
-            community: r.get(6),
-            state: r.get(7),
-            strong: r.get(8),
-            registered: r.get(9),
-            verified: r.get(10),
-            activated: r.get(11),
-            revoked: r.get(12),
+            pseudonym: r.get(0),
+            birth_year: r.get(1),
+            sex: r.get(2),
+            province: r.get(3),
+            municipality: r.get(4),
+            community: r.get(5),
+            state: r.get(6),
+            strong: r.get(7),
+            registered: r.get(8),
+            verified: r.get(9),
+            activated: r.get(10),
+            revoked: r.get(11),
         })
     }))
 }

@@ -59,9 +59,7 @@ impl FromStr for SslMode {
             "verify-full" => SslMode::VerifyFull,
             // libpq's `allow` tries clear text first: not offered.
             other => {
-                return Err(Error::Invalid(format!(
-                    "sslmode '{other}' is not one of disable, prefer, require, verify-ca, verify-full"
-                )));
+                return Err(Error::Invalid(crate::msg!("sslmode-unknown", mode = other)));
             }
         })
     }
@@ -155,7 +153,7 @@ impl std::ops::DerefMut for ConnectConfig {
 const TLS_KEYS: [&str; 4] = ["sslmode", "sslrootcert", "sslcert", "sslkey"];
 
 fn invalid(e: impl std::fmt::Display) -> Error {
-    Error::Invalid(format!("invalid database URL: {e}"))
+    Error::Invalid(crate::msg!("database-url-invalid", detail = e.to_string()))
 }
 
 /// `%XX` decoding of a URL query component (`+` stays a plus, as libpq reads it).
@@ -274,7 +272,9 @@ impl ConnectConfig {
                 Some((_, m)) => Some(m.parse::<SslMode>().map_err(invalid)?),
                 None => env("PGSSLMODE")
                     .filter(|m| !m.is_empty())
-                    .map(|m| m.parse::<SslMode>().map_err(|e| Error::Invalid(format!("invalid PGSSLMODE: {e}"))))
+                    .map(|m| {
+                        m.parse::<SslMode>().map_err(|e| Error::Invalid(crate::msg!("pgsslmode-invalid", detail = &e)))
+                    })
                     .transpose()?,
             },
             root_cert: setting("sslrootcert", "PGSSLROOTCERT").map(PathBuf::from),
@@ -282,10 +282,7 @@ impl ConnectConfig {
             key: setting("sslkey", "PGSSLKEY").map(PathBuf::from),
         };
         if tls.root_cert.as_deref() == Some(Path::new("system")) {
-            return Err(Error::Invalid(
-                "sslrootcert=system is not supported: give the file of the CA that signed the server's certificate"
-                    .into(),
-            ));
+            return Err(Error::Invalid(crate::msg!("sslrootcert-system")));
         }
         // Keep tokio-postgres's own field in line (e.g. for code that reads it back).
         pg.ssl_mode(match tls.mode {
@@ -364,7 +361,7 @@ impl ConnectConfig {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
-            .map_err(|e| Error::Unavailable(format!("TLS set-up failed: {e}")))?;
+            .map_err(|e| Error::Unavailable(crate::msg!("tls-setup-failed", detail = e.to_string())))?;
         let verifier: Arc<dyn ServerCertVerifier> = match plan.verify {
             _ if clear => Arc::new(NoCheck(provider.clone())),
             Verify::None => Arc::new(NoCheck(provider.clone())),
@@ -373,7 +370,7 @@ impl ConnectConfig {
                 let roots = Arc::new(read_roots(&path)?);
                 let webpki =
                     WebPkiServerVerifier::builder_with_provider(roots.clone(), provider.clone()).build().map_err(
-                        |e| Error::Unavailable(format!("cannot use the root certificates {}: {e}", path.display())),
+                        |e| Error::Unavailable(crate::msg!("tls-roots-unusable", path = &path, detail = e.to_string())),
                     )?;
                 if plan.verify == Verify::Full {
                     webpki
@@ -388,13 +385,15 @@ impl ConnectConfig {
             Some((cert, key)) => {
                 let chain = read_certs(&cert)?;
                 check_key_permissions(&key)?;
-                let key_der = PrivateKeyDer::from_pem_file(&key)
-                    .map_err(|e| Error::Unavailable(format!("cannot read the client key {}: {e}", key.display())))?;
+                let key_der = PrivateKeyDer::from_pem_file(&key).map_err(|e| {
+                    Error::Unavailable(crate::msg!("tls-key-unreadable", path = &key, detail = e.to_string()))
+                })?;
                 builder.with_client_auth_cert(chain, key_der).map_err(|e| {
-                    Error::Unavailable(format!(
-                        "the client certificate {} and key {} cannot be used: {e}",
-                        cert.display(),
-                        key.display()
+                    Error::Unavailable(crate::msg!(
+                        "tls-client-cert-unusable",
+                        cert = &cert,
+                        key = &key,
+                        detail = e.to_string()
                     ))
                 })?
             }
@@ -410,11 +409,10 @@ impl ConnectConfig {
         let default = postgresql_dir().map(|d| d.join("root.crt"));
         match default {
             Some(p) if p.exists() => Ok(p),
-            _ => Err(Error::Invalid(format!(
-                "sslmode={} needs the CA that signed the server's certificate: give sslrootcert (or PGSSLROOTCERT){}",
-                self.mode(),
-                default.map(|p| format!(", or put it in {}", p.display())).unwrap_or_default()
-            ))),
+            _ => Err(Error::Invalid(match default {
+                Some(p) => crate::msg!("tls-root-needed-default", mode = self.mode().to_string(), path = p),
+                None => crate::msg!("tls-root-needed", mode = self.mode().to_string()),
+            })),
         }
     }
 
@@ -433,7 +431,7 @@ impl ConnectConfig {
             (Some(k), _) => k.clone(),
             (None, Some(d)) => d.join("postgresql.key"),
             (None, None) => {
-                return Err(Error::Invalid(format!("sslcert {} is given without sslkey", cert.display())));
+                return Err(Error::Invalid(crate::msg!("tls-cert-without-key", path = &cert)));
             }
         };
         Ok(Some((cert, key)))
@@ -454,51 +452,43 @@ impl ConnectConfig {
     }
 
     /// What failed, in words, for an error of connecting with this configuration.
-    pub fn explain(&self, e: &tokio_postgres::Error) -> String {
+    pub fn explain(&self, e: &tokio_postgres::Error) -> crate::i18n::Message {
+        use crate::msg;
         let mode = self.mode();
         if let Some(db) = e.as_db_error() {
             let msg = db.message();
             if msg.contains("requires a valid client certificate") {
-                return format!(
-                    "the server requires a client certificate and none was given: set sslcert and sslkey (or PGSSLCERT and PGSSLKEY) ({msg})"
-                );
+                return msg!("tls-client-cert-required", detail = msg);
             }
             if msg.starts_with("certificate authentication failed") || msg.contains("certificate authentication") {
-                return format!(
-                    "the server rejected the client certificate for this role: its CN must be the role's name ({msg})"
-                );
+                return msg!("tls-cert-auth-failed", detail = msg);
             }
             if msg.contains("no pg_hba.conf entry") && msg.contains("no encryption") {
-                return format!(
-                    "the server refuses clear-text connections (sslmode={mode}): use sslmode=verify-full with sslrootcert ({msg})"
-                );
+                return msg!("tls-clear-text-refused", mode = mode.to_string(), detail = msg);
             }
-            return format!("the server refused the connection: {msg}");
+            return msg!("server-refused-connection", detail = msg);
         }
         if let Some(tls) = rustls_error(e) {
             use rustls::{AlertDescription as A, CertificateError as C};
             return match tls {
-                rustls::Error::InvalidCertificate(C::UnknownIssuer) => format!(
-                    "the server's certificate is not signed by a trusted CA (unknown CA; sslrootcert {})",
-                    self.root_cert_path().map(|p| p.display().to_string()).unwrap_or_else(|_| "not set".into())
+                rustls::Error::InvalidCertificate(C::UnknownIssuer) => msg!(
+                    "tls-unknown-ca",
+                    path = self.root_cert_path().map(|p| p.display().to_string()).unwrap_or_else(|_| "-".into())
                 ),
                 rustls::Error::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }) => {
-                    format!(
-                        "the server's certificate does not name the host '{}' (name mismatch; sslmode=verify-full checks it): {tls}",
-                        self.tls_host()
-                    )
+                    msg!("tls-name-mismatch", host = self.tls_host(), detail = tls.to_string())
                 }
                 rustls::Error::InvalidCertificate(C::Expired | C::ExpiredContext { .. }) => {
-                    format!("the server's certificate has expired: {tls}")
+                    msg!("tls-expired", detail = tls.to_string())
                 }
                 rustls::Error::InvalidCertificate(other) => {
-                    format!("the server's certificate is not acceptable: {other:?}")
+                    msg!("tls-cert-not-acceptable", detail = format!("{other:?}"))
                 }
                 rustls::Error::AlertReceived(A::CertificateRequired) => {
-                    "the server asked for a client certificate and none was given: set sslcert and sslkey (or PGSSLCERT and PGSSLKEY)".into()
+                    msg!("tls-client-cert-asked")
                 }
                 rustls::Error::AlertReceived(A::UnknownCA) => {
-                    "the server rejected the client certificate: it does not trust the CA that signed it (TLS alert: UnknownCA)".into()
+                    msg!("tls-client-ca-untrusted")
                 }
                 rustls::Error::AlertReceived(
                     alert @ (A::BadCertificate
@@ -507,22 +497,19 @@ impl ConnectConfig {
                     | A::CertificateRevoked
                     | A::UnsupportedCertificate
                     | A::AccessDenied),
-                ) => format!("the server rejected the client certificate (TLS alert: {alert:?})"),
-                other => format!("TLS failed: {other}"),
+                ) => msg!("tls-client-cert-rejected", alert = format!("{alert:?}")),
+                other => msg!("tls-failed", detail = other.to_string()),
             };
         }
         let text = error_text(e);
         if text.contains("server does not support TLS") {
             return if matches!(mode, SslMode::Prefer) {
-                format!(
-                    "the server does not support TLS, and clear text goes only to a loopback host unless sslmode=disable is given ({})",
-                    self.remote_hosts().join(", ")
-                )
+                msg!("tls-unsupported-prefer", hosts = self.remote_hosts().join(", "))
             } else {
-                format!("the server does not support TLS (sslmode={mode})")
+                msg!("tls-unsupported", mode = mode.to_string())
             };
         }
-        format!("database unreachable: {text}")
+        msg!("error-unreachable", detail = text)
     }
 
     /// The name TLS checks: the first TCP host.
@@ -545,7 +532,7 @@ impl ConnectConfig {
             .pg_config(&plan)
             .connect(tls)
             .await
-            .map_err(|e| Error::Unavailable(format!("{} ({})", self.explain(&e), self.describe())))?;
+            .map_err(|e| Error::Unavailable(self.explain(&e).append(&format!(" ({})", self.describe()).into())))?;
         tokio::spawn(async move {
             let _ = connection.await;
         });
@@ -573,9 +560,9 @@ fn postgresql_dir() -> Option<PathBuf> {
 fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
     let certs = CertificateDer::pem_file_iter(path)
         .and_then(|it| it.collect::<std::result::Result<Vec<_>, _>>())
-        .map_err(|e| Error::Unavailable(format!("cannot read the certificates in {}: {e}", path.display())))?;
+        .map_err(|e| Error::Unavailable(crate::msg!("tls-certs-unreadable", path = path, detail = e.to_string())))?;
     if certs.is_empty() {
-        return Err(Error::Unavailable(format!("{} holds no PEM certificate", path.display())));
+        return Err(Error::Unavailable(crate::msg!("tls-no-pem", path = path)));
     }
     Ok(certs)
 }
@@ -583,7 +570,9 @@ fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
 fn read_roots(path: &Path) -> Result<RootCertStore> {
     let mut roots = RootCertStore::empty();
     for cert in read_certs(path)? {
-        roots.add(cert).map_err(|e| Error::Unavailable(format!("bad root certificate in {}: {e}", path.display())))?;
+        roots
+            .add(cert)
+            .map_err(|e| Error::Unavailable(crate::msg!("tls-bad-root", path = path, detail = e.to_string())))?;
     }
     Ok(roots)
 }
@@ -593,14 +582,11 @@ fn read_roots(path: &Path) -> Result<RootCertStore> {
 fn check_key_permissions(path: &Path) -> Result<()> {
     use std::os::unix::fs::MetadataExt;
     let meta = std::fs::metadata(path)
-        .map_err(|e| Error::Unavailable(format!("cannot read the client key {}: {e}", path.display())))?;
+        .map_err(|e| Error::Unavailable(crate::msg!("tls-key-unreadable", path = path, detail = e.to_string())))?;
     let mode = meta.mode() & 0o777;
     let allowed = if meta.uid() == 0 { 0o640 } else { 0o600 };
     if mode & !allowed != 0 {
-        return Err(Error::Unavailable(format!(
-            "the client key {} is readable by others (mode {mode:o}): make it 0600 (chmod 600)",
-            path.display()
-        )));
+        return Err(Error::Unavailable(crate::msg!("tls-key-readable", path = path, mode = format!("{mode:o}"))));
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Batch jobs: crash (SIGKILL) and resume, rejects, registered letters, helpdesk mailbox.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use sportello::desk::book;
@@ -19,7 +19,7 @@ fn sample(name: &str) -> PathBuf {
 
 /// Runs the binary in the background on the test database.
 fn spawn(db: &TestDb, args: &[&str]) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_sportello"))
+    crate::harness::sportello()
         .args(args)
         .env("SPORTELLO_DATABASE_URL", db.url_as("admin"))
         .env("SPORTELLO_HOME", db.files.path())

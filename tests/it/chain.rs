@@ -329,3 +329,82 @@ async fn the_migration_chains_the_rows_written_before_it() {
     let v = audit_chain::walk(&db2.client().await.unwrap(), None).await.unwrap();
     assert!(v.intact() && v.rows == 4, "{v:?}");
 }
+
+#[tokio::test]
+async fn no_login_can_take_the_chain_lock_and_a_held_log_fails_instead_of_hanging() {
+    let db = TestDb::new().await;
+    let mallory = db.unique("mallory");
+    db.add_operator(&mallory, &[sportello::domain::Role::Desk], &["TO"], &[]).await;
+    let raw = sportello::store::connect(&db.login_config(&mallory)).await.unwrap();
+    // The advisory lock V13 used is no longer the chain's: holding it stops nobody.
+    raw.execute("SELECT pg_advisory_lock(72010013)", &[]).await.unwrap();
+    let admin = db.admin().await;
+    let write = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        search::search(&admin, Query { last_name: Some("ROSSI".into()), limit: 5, ..Default::default() }),
+    );
+    write.await.expect("an audit row is written while another login holds the old advisory lock").unwrap();
+    // The lock itself is out of reach.
+    let e = raw.simple_query("SELECT 1 FROM audit_chain_lock FOR UPDATE").await.unwrap_err();
+    assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{e}");
+    // A transaction holding the log (its own audit row uncommitted) makes others fail after
+    // 15 s, saying so, rather than hang.
+    let mut holder = db.login(&mallory).await.client().await.unwrap();
+    let tx = holder.transaction().await.unwrap();
+    let actor = Actor::Operator { id: &mallory, origin: "test", command: "test" };
+    sportello::audit::write(&tx, actor, None, Entry::new(AuditEvent::Search, Target::Input("held".into())))
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let e = search::search(&admin, Query { last_name: Some("ROSSI".into()), limit: 5, ..Default::default() })
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("audit log is held"), "{e}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    tx.rollback().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_administrator_cannot_change_operators_unseen_from_sql() {
+    let db = TestDb::new().await;
+    let boss = db.unique("boss");
+    db.add_operator(&boss, &[sportello::domain::Role::Admin], &["TO"], &[]).await;
+    let clerk = db.unique("clerk");
+    db.add_operator(&clerk, &[sportello::domain::Role::Desk], &["TO"], &[]).await;
+    let raw = sportello::store::connect(&db.login_config(&boss)).await.unwrap();
+    let before: i64 = db.owner().await.query_one("SELECT count(*) FROM audit_log", &[]).await.unwrap().get(0);
+    for sql in [
+        format!("SELECT sportello_operator_grant('{clerk}', ARRAY['auditor'])"),
+        format!("SELECT sportello_operator_competence('{clerk}', ARRAY['TO'], '{{}}')"),
+        format!("SELECT sportello_operator_disable('{clerk}')"),
+        "SELECT sportello_operator_add('ghost', 'Ghost', 'CSI', false, ARRAY['TO'], '{}', ARRAY['desk'])".to_string(),
+    ] {
+        let e = raw.simple_query(&sql).await.unwrap_err();
+        assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{sql}: {e}");
+        assert!(e.as_db_error().unwrap().message().contains("recorded in the audit log"), "{sql}: {e}");
+    }
+    // A record of another action, or about another operator, does not open the door either.
+    raw.batch_execute(&format!(
+        "BEGIN;
+         INSERT INTO audit_log (operator_id, origin, command, action, target, outcome)
+              VALUES ('{boss}', 'x', 'x', 'operator-view', '{clerk}', 'ok');"
+    ))
+    .await
+    .unwrap();
+    let e = raw.simple_query(&format!("SELECT sportello_operator_disable('{clerk}')")).await.unwrap_err();
+    assert!(e.as_db_error().unwrap().message().contains("recorded in the audit log"), "{e}");
+    raw.batch_execute("ROLLBACK").await.unwrap();
+    let after: i64 = db.owner().await.query_one("SELECT count(*) FROM audit_log", &[]).await.unwrap().get(0);
+    assert_eq!(before, after);
+    // Through sportello, the same change is made and recorded.
+    let admin = sportello::session::Session::open(db.login(&boss).await, None, "test").await.unwrap();
+    sportello::operators::change(&admin, &clerk, sportello::operators::Change::Disable).await.unwrap();
+    let n: i64 = db
+        .owner()
+        .await
+        .query_one("SELECT count(*) FROM audit_log WHERE action = 'operator-disable' AND target = $1", &[&clerk])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
+}

@@ -224,7 +224,7 @@ async fn bad_input_exits_non_zero_with_one_clear_line() {
     assert_eq!(count(&db).await, 0, "no partial write");
 
     // The database cannot be reached.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sportello"))
+    let out = crate::harness::sportello()
         .args(["search", "--last-name", "x"])
         .env("SPORTELLO_DATABASE_URL", "host=/nonexistent/socket/dir user=nobody dbname=sportello")
         .env("SPORTELLO_OPERATOR", "admin")
@@ -233,7 +233,7 @@ async fn bad_input_exits_non_zero_with_one_clear_line() {
     assert_fails(&out, 6, "database unreachable");
     let (_, stderr, _) = text(&out);
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sportello"))
+    let out = crate::harness::sportello()
         .args(["search"])
         .env("SPORTELLO_DATABASE_URL", "postgres://nobody@localhost:1/x?sslmode=bogus")
         .output()
@@ -286,8 +286,7 @@ async fn operators_bootstrap_competence_and_listing() {
 #[test]
 fn completions_are_in_sync() {
     for (shell, file) in [("bash", "sportello.bash"), ("zsh", "_sportello"), ("fish", "sportello.fish")] {
-        let out =
-            std::process::Command::new(env!("CARGO_BIN_EXE_sportello")).args(["completions", shell]).output().unwrap();
+        let out = crate::harness::sportello().args(["completions", shell]).output().unwrap();
         assert!(out.status.success());
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions").join(file);
         if std::env::var_os("UPDATE_COMPLETIONS").is_some() {
@@ -320,7 +319,7 @@ fn help_has_examples_everywhere() {
         vec!["operator", "whoami", "--help"],
         vec!["completions", "--help"],
     ] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sportello")).args(&args).output().unwrap();
+        let out = crate::harness::sportello().args(&args).output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success() && stdout.contains("Examples:"), "{args:?}: {stdout}");
     }

@@ -167,7 +167,13 @@ async fn verification_completed_online() {
     let m = mario();
     // Wrong PIN, then right.
     let e = portal::activate(&db.db, &desk, activation(&m.cf, &code, "00000000")).await.unwrap_err();
-    assert!(e.to_string().contains("attempts left"), "{e}");
+    assert!(e.to_string().contains("codes are wrong"), "{e}");
+    // Nothing tells a registered citizen from anyone else: an unknown fiscal code gets the same.
+    let unknown = crate::fixtures::cf("BNCLCU", crate::fixtures::date("1970-01-01"), 'M', "L219");
+    let other = portal::activate(&db.db, &desk, activation(&unknown, &code, "00000000")).await.unwrap_err();
+    assert_eq!(e.to_string(), other.to_string());
+    let other = portal::revoke(&db.db, &desk, &m.cf, &code).await.unwrap_err();
+    assert_eq!(e.to_string(), other.to_string(), "no revocation waiting says the same");
     let mut weak = activation(&m.cf, &code, &pin);
     weak.password = Some("short1".into());
     assert!(portal::activate(&db.db, &desk, weak).await.unwrap_err().to_string().contains("10 characters"));
@@ -183,7 +189,7 @@ async fn verification_completed_online() {
     assert!(r.get::<_, bool>(2));
     // The code works once.
     let e = portal::activate(&db.db, &desk, activation(&m.cf, &code, &pin)).await.unwrap_err();
-    assert!(e.to_string().contains("no operation waiting"), "{e}");
+    assert!(e.to_string().contains("nothing to complete"), "{e}");
 }
 
 async fn activated_weak(db: &TestDb, s: &Session, username: &str) -> i64 {

@@ -5,7 +5,7 @@ use std::process::Command;
 use crate::harness::text;
 
 fn sportello(home: &std::path::Path, args: &[&str]) -> (String, String, i32) {
-    let out = Command::new(env!("CARGO_BIN_EXE_sportello"))
+    let out = crate::harness::sportello()
         .args(args)
         .env("SPORTELLO_HOME", home)
         .env_remove("SPORTELLO_DATABASE_URL")
@@ -178,6 +178,19 @@ fn each_os_user_is_their_own_operator() {
     assert!(stderr.contains("needs the role admin"), "{stderr}");
     let (_, stderr, code) = sportello_as(desk, h, &["db", "migrate"]);
     assert_eq!(code, 5, "{stderr}");
+    // The service key is the owner's until shared: a command that needs it says so (exit 5).
+    let register =
+        ["register", "--cf", "RSSMRA85T10L219G", "--province", "TO", "--municipality", "Torino", "--no-prompt"];
+    let (_, stderr, code) = sportello_as(desk, h, &register);
+    assert_eq!(code, 5, "{stderr}");
+    assert!(stderr.contains("you may not read the key file"), "{stderr}");
+    // Shared with the clerk's group (here the clerk's own), it works for them.
+    let key = h.join("secret.key");
+    let gid = uzers::get_user_by_name(desk).unwrap().primary_group_id();
+    std::os::unix::fs::chown(&key, None, Some(gid)).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let (_, stderr, code) = sportello_as(desk, h, &register);
+    assert!(code != 5 && !stderr.contains("key file"), "{code} {stderr}");
     // An OS user who is not an operator gets nothing.
     let (_, stderr, code) = sportello_as(stranger, h, &["search", "--last-name", "rossi"]);
     assert_eq!(code, 5, "{stderr}");
@@ -204,7 +217,7 @@ fn each_os_user_is_their_own_operator() {
 #[test]
 fn missing_server_binaries_say_how_to_install_them() {
     let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_sportello"))
+    let out = crate::harness::sportello()
         .args(["db", "start"])
         .env("SPORTELLO_HOME", home.path())
         .env("SPORTELLO_PG_BIN", "/nonexistent")

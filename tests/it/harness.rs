@@ -328,6 +328,7 @@ impl TestDb {
             Some(login) => self.url_as(login),
             None => self.url(),
         };
+        english(cmd);
         cmd.env("SPORTELLO_DATABASE_URL", url)
             .env("SPORTELLO_CONFIG", "")
             .env_remove("SPORTELLO_OPERATOR")
@@ -338,6 +339,19 @@ impl TestDb {
             None => cmd.env_remove("SPORTELLO_SMTP_URL"),
         };
     }
+}
+
+/// The binary in English whatever the machine's locale (LC_ALL and LC_MESSAGES unset, LANG=C):
+/// a test that wants Italian sets LANG (or LC_ALL) after this.
+pub fn english(cmd: &mut Command) -> &mut Command {
+    cmd.env_remove("LC_ALL").env_remove("LC_MESSAGES").env("LANG", "C")
+}
+
+/// The binary, in English whatever the machine's locale.
+pub fn sportello() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sportello"));
+    english(&mut cmd);
+    cmd
 }
 
 /// Serialises changes to the cluster-wide roles among the tests of this run (two tests

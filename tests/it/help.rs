@@ -8,7 +8,7 @@ use sportello::domain::FiscalCode;
 use crate::harness::text;
 
 fn sportello(args: &[&str], columns: u32) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sportello"))
+    crate::harness::sportello()
         .args(args)
         .env("COLUMNS", columns.to_string())
         .env("SPORTELLO_CONFIG", "")

@@ -181,7 +181,7 @@ async fn losing_the_server_mid_command_exits_6() {
     let db = TestDb::new().await;
     let holder = db.owner().await;
     holder.batch_execute("BEGIN; LOCK TABLE registrations IN ACCESS EXCLUSIVE MODE").await.unwrap();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_sportello"))
+    let child = crate::harness::sportello()
         .args(["search", "--last-name", "Rossi"])
         .env("SPORTELLO_DATABASE_URL", db.url_as("admin"))
         .env("SPORTELLO_HOME", db.files.path())

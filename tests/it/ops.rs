@@ -2,7 +2,7 @@
 //! lines of cron jobs.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use crate::desk::code_in;
 use crate::harness::{TestDb, text};
@@ -14,7 +14,7 @@ fn samples(name: &str) -> String {
 /// The binary with a clean environment for sportello: no database URL, no operator, no
 /// configuration file unless the test gives one.
 fn sportello(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sportello"));
+    let mut cmd = crate::harness::sportello();
     cmd.args(args);
     for var in ["SPORTELLO_DATABASE_URL", "SPORTELLO_HOME", "SPORTELLO_OPERATOR", "RUST_LOG", "XDG_CONFIG_HOME"] {
         cmd.env_remove(var);
@@ -139,7 +139,7 @@ fn configuration_file_environment_and_flags_in_that_order() {
     let xdg = d.join("xdg");
     std::fs::create_dir_all(xdg.join("sportello")).unwrap();
     std::fs::copy(&config, xdg.join("sportello/config.toml")).unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sportello"));
+    let mut cmd = crate::harness::sportello();
     cmd.args(["db", "status", "--format", "json"])
         .env_remove("SPORTELLO_CONFIG")
         .env_remove("SPORTELLO_HOME")
@@ -153,7 +153,10 @@ fn configuration_file_environment_and_flags_in_that_order() {
     let register =
         ["register", "--cf", "RSSMRA85T10L219G", "--province", "TO", "--municipality", "Torino", "--no-prompt"];
     let (_, stderr, code) = text(&sportello(&register, &[("SPORTELLO_CONFIG", c)]));
-    assert!(code != 0 && stderr.contains("SPORTELLO_MAX_ATTEMPTS must be a positive whole number"), "{code} {stderr}");
+    assert!(
+        code != 0 && stderr.contains("SPORTELLO_MAX_ATTEMPTS must be a whole number from 1 to 100"),
+        "{code} {stderr}"
+    );
     let (_, stderr, _) = text(&sportello(
         &register,
         &[("SPORTELLO_CONFIG", c), ("SPORTELLO_MAX_ATTEMPTS", "3"), ("SPORTELLO_PG_BIN", "/none")],
@@ -233,7 +236,7 @@ async fn the_log_has_levels_and_never_a_secret() {
     assert!(!stderr.contains("DEBUG"), "{stderr}");
 
     // RUST_LOG when no flag is given; -q wins over it.
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sportello"));
+    let mut cmd = crate::harness::sportello();
     cmd.args(["operator", "list"])
         .env("SPORTELLO_DATABASE_URL", db.url_as("admin"))
         .env("SPORTELLO_CONFIG", "")

@@ -176,6 +176,13 @@ async fn invalid_data_is_refused_and_nothing_written() {
 #[tokio::test]
 async fn resident_abroad() {
     let db = TestDb::new().await;
+    // Residents abroad are registered by an operator competent for them (STATO ESTERO), as a
+    // residence is moved abroad (sql/V18: competence on INSERT too).
+    db.owner()
+        .await
+        .batch_execute("INSERT INTO operator_competence (operator_id, province) VALUES ('admin', 'EE')")
+        .await
+        .unwrap();
     let s = db.admin().await;
     let mut req = mario().request();
     req.province = "STATO ESTERO".into();

@@ -63,7 +63,7 @@ async fn a_claimed_identity_is_refused_and_recorded() {
     assert_eq!((action.as_str(), target.as_deref(), outcome.as_str()), ("command", Some("admin"), "refused"));
     assert!(error.contains("not as admin"), "{error}");
     // ...and the environment variable: the same.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sportello"))
+    let out = crate::harness::sportello()
         .args(["show", "--cf", "RSSMRA85T10L219G"])
         .env("SPORTELLO_DATABASE_URL", db.url_as(&clerk))
         .env("SPORTELLO_OPERATOR", "portal")
@@ -74,7 +74,7 @@ async fn a_claimed_identity_is_refused_and_recorded() {
     let out = db.cli(Some(&clerk), &["--operator", &clerk, "search", "--last-name", "rossi"]);
     assert_eq!(text(&out).2, 0, "{}", text(&out).1);
     // Another operator's login without its password gets nothing at all.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sportello"))
+    let out = crate::harness::sportello()
         .args(["search", "--last-name", "rossi"])
         .env("SPORTELLO_DATABASE_URL", db.url_as("admin").replace(PASSWORD, "guessed"))
         .output()
@@ -449,7 +449,7 @@ async fn migrations_need_no_superuser_and_the_owner_adds_the_first_administrator
     su.batch_execute(&format!("CREATE DATABASE \"{name}\" OWNER \"{owner}\"")).await.unwrap();
     let url = |login: &str| db.url_as(login).replace(&format!("dbname={}", db.name), &format!("dbname={name}"));
     let run = |login: &str, args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sportello"))
+        let out = crate::harness::sportello()
             .args(args)
             .env("SPORTELLO_DATABASE_URL", url(login))
             .env_remove("SPORTELLO_OPERATOR")

@@ -532,3 +532,51 @@ async fn letters_match_names_as_written_and_report_the_offending_value() {
     let out = db.cli(Some("admin"), &["revoke", "--letters", file.to_str().unwrap()]);
     assert_eq!(text(&out).2, 0, "{}{}", text(&out).0, text(&out).1);
 }
+
+#[tokio::test]
+async fn a_letter_dated_in_the_future_is_invalid_and_erases_nothing() {
+    let db = TestDb::new().await;
+    let mario = mario();
+    registered(&db, &mario, "CA12345AA", "2022-03-01", "mario.rossi@example.it").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "letters.csv",
+        [
+            "fiscal_code;first_name;last_name;doc_number;doc_issued;protocol;protocol_date".to_string(),
+            format!("{};Mario;Rossi;CA12345AA;2022-03-01;P-1;2099-01-01", mario.cf),
+            format!("{};Mario;Rossi;CA12345AA;2099-03-01;P-2;2026-11-20", mario.cf),
+        ]
+        .join("\n"),
+    );
+    let out = db.cli(Some("admin"), &["revoke", "--letters", file.to_str().unwrap(), "--report", "-"]);
+    let (stdout, stderr, code) = text(&out);
+    assert_eq!(code, 8, "{stderr}");
+    let got: Vec<(u64, String)> = report(&stdout).into_iter().map(|r| (r.0, r.1)).collect();
+    assert_eq!(got, [(2, "protocol_date".to_string()), (3, "doc_issued".to_string())], "{stdout}");
+    assert!(stdout.contains("in the future"), "{stdout}");
+    // --cf with a letter dated later is refused the same way.
+    let out = db.cli(
+        Some("admin"),
+        &[
+            "revoke",
+            "--cf",
+            &mario.cf,
+            "--first-name",
+            "Mario",
+            "--last-name",
+            "Rossi",
+            "--doc-number",
+            "CA12345AA",
+            "--doc-issued",
+            "2022-03-01",
+            "--letter-protocol",
+            "P-3",
+            "--letter-date",
+            "2099-01-01",
+        ],
+    );
+    assert_eq!(text(&out).2, 3, "{}", text(&out).1);
+    let n: i64 = db.owner().await.query_one("SELECT count(*) FROM registrations", &[]).await.unwrap().get(0);
+    assert_eq!(n, 1);
+}

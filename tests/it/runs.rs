@@ -1,7 +1,7 @@
 //! One run per input at a time (issue 11): a second run is refused naming the running one and
 //! its process; a run whose process has gone is taken over by the next.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
@@ -11,7 +11,7 @@ use crate::harness::{TestDb, text};
 
 /// The binary in the background on the test database, its output kept.
 fn spawn(db: &TestDb, args: &[&str]) -> std::process::Child {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sportello"));
+    let mut cmd = crate::harness::sportello();
     db.cli_env(&mut cmd, Some("admin"));
     cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
 }

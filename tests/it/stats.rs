@@ -141,13 +141,7 @@ async fn counts_match_a_population_built_at_the_desk() {
     let revocation = book(&s, &desk, booked[3].registration_number, OperationKind::Revocation).await;
     citizen::revoke(&db.db, &desk, &people[3].cf, &code_of(&revocation)).await.unwrap();
     // The fifth revokes by registered letter.
-    let outcome = letter_revocations::revoke_one(
-        &s,
-        &desk,
-        people[4].letter("RACC-1"),
-    )
-    .await
-    .unwrap();
+    let outcome = letter_revocations::revoke_one(&s, &desk, people[4].letter("RACC-1")).await.unwrap();
     assert!(matches!(outcome, letter_revocations::Outcome::Revoked { .. }));
     // Two PIN letters by post.
     for b in &booked[1..3] {
@@ -357,13 +351,7 @@ async fn no_personal_data_in_any_output_and_every_run_is_audited() {
         booked.push(at_desk(&s, &desk, p).await);
     }
     citizen::activate(&db.db, &desk, activation(&people[0].cf, &booked[0], "ermenegilda")).await.unwrap();
-    letter_revocations::revoke_one(
-        &s,
-        &desk,
-        people[3].letter("RACC-2"),
-    )
-    .await
-    .unwrap();
+    letter_revocations::revoke_one(&s, &desk, people[3].letter("RACC-2")).await.unwrap();
 
     let forbidden: Vec<String> = people
         .iter()
@@ -466,13 +454,7 @@ async fn pseudonyms_link_within_one_export_only() {
     back.register(&s).await;
     other.register(&s).await;
     // Revoked by letter, then registered again: two registrations of one person.
-    letter_revocations::revoke_one(
-        &s,
-        &desk,
-        back.letter("RACC-3"),
-    )
-    .await
-    .unwrap();
+    letter_revocations::revoke_one(&s, &desk, back.letter("RACC-3")).await.unwrap();
     back.register(&s).await;
 
     let export = async || {
@@ -502,4 +484,60 @@ async fn pseudonyms_link_within_one_export_only() {
     // Nor is a pseudonym the service's own keyed hash of the fiscal code.
     let tomb = hex::encode(citizen::tombstone_hash(&desk.key, &back.cf));
     assert!(a.iter().chain(&b).all(|p| !tomb.contains(p.as_str())));
+}
+
+#[tokio::test]
+async fn statistics_are_for_auditors_and_admins_and_never_show_a_fiscal_code_by_the_database() {
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    citizen("PNCRZR", "Ermenegilda", "Pancrazi", "1961-04-01").register(&s).await;
+    let auditor = db.unique("aud");
+    db.add_operator(&auditor, &[sportello::domain::Role::Auditor], &["TO"], &[]).await;
+    let clerk = db.unique("clerk");
+    db.add_operator(&clerk, &[sportello::domain::Role::Desk], &["TO"], &[]).await;
+
+    // The auditor alone (no desk role) runs both the counts and the record-level export.
+    let out = db.cli(Some(&auditor), &["stats", "--format", "csv"]);
+    assert_eq!(text(&out).2, 0, "{}", text(&out).1);
+    let out = db.cli(Some(&auditor), &["stats", "--records", "--format", "csv"]);
+    let (stdout, stderr, code) = text(&out);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+
+    // A modified client with the desk login gets neither the counters nor the export.
+    let raw = |login: String| {
+        let config = db.login_config(&login);
+        async move { sportello::store::connect(&config).await.unwrap() }
+    };
+    let desk = raw(clerk.clone()).await;
+    for sql in [
+        "SELECT count(*) FROM stats_counts",
+        "SELECT count(*) FROM stats_rollup",
+        "SELECT stats_compact()",
+        "SELECT stats_records_count(NULL, NULL)",
+        "SELECT count(*) FROM stats_records(NULL, NULL, '\\x00', '\\x00')",
+    ] {
+        let e = desk.simple_query(sql).await.unwrap_err();
+        assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{sql}: {e}");
+    }
+    // The auditor's own login reads no fiscal code, and exports nothing unrecorded.
+    let own = raw(auditor.clone()).await;
+    let e = own.simple_query("SELECT fiscal_code FROM registrations").await.unwrap_err();
+    assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{e}");
+    let key = vec![7u8; 32];
+    let e = own
+        .query(
+            "SELECT * FROM stats_records($1, $2, $3, $3)",
+            &[&Some(date("2020-01-01")), &None::<chrono::NaiveDate>, &key],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{e}");
+    assert!(e.as_db_error().unwrap().message().contains("audit log"), "{e}");
+    // What it does get, after the recorded request: pseudonyms, never a fiscal code.
+    let rows = own.query("SELECT * FROM stats_records(NULL, NULL, $1, $1)", &[&key]).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    let columns: Vec<&str> = rows[0].columns().iter().map(|c| c.name()).collect();
+    assert!(!columns.iter().any(|c| c.contains("fiscal") || c.contains("name")), "{columns:?}");
+    assert_eq!(rows[0].get::<_, Vec<u8>>(0).len(), 16);
 }

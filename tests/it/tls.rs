@@ -2,8 +2,6 @@
 //! certificates, server name and CA checks, clear text refused, SCRAM over TLS, the PGSSL*
 //! environment in the binary.
 
-use std::process::Command;
-
 use sportello::Error;
 use sportello::store::{self, ConnectConfig, Database};
 
@@ -231,7 +229,7 @@ async fn the_binary_honours_the_pgssl_environment() {
     let (cert, key) = s.client_cert(SUPERUSER, true);
     let home = tempfile::tempdir().unwrap();
     let run = |url: &str, root: &std::path::Path| {
-        let out = Command::new(env!("CARGO_BIN_EXE_sportello"))
+        let out = crate::harness::sportello()
             .args(["db", "status"])
             .env("SPORTELLO_DATABASE_URL", url)
             .env("SPORTELLO_HOME", home.path())

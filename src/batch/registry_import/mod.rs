@@ -169,7 +169,7 @@ pub async fn import(
         }
     }
     if opts.preload.is_some() && source != Source::Cia {
-        return Err(Error::Invalid("--preload works from the municipal registry (import-cia)".into()));
+        return Err(Error::Invalid(crate::msg!("preload-cia-only")));
     }
 
     let (csv, lines) = rows::open(path, opts.encoding)?;
@@ -240,26 +240,26 @@ pub async fn import(
             progress.advance(chunk.bytes);
         }
     }
-    reader.join().map_err(|_| Error::Internal(format!("the reader of {} stopped", path.display())))??;
+    reader.join().map_err(|_| Error::Internal(crate::msg!("reader-stopped", path = path)))??;
 
     let Some(run) = run_id else {
-        progress.finish("dry run: nothing written");
+        progress.finish(&crate::tr!("progress-dry-run"));
         return Ok(dry);
     };
-    progress.finish("file read");
+    progress.finish(&crate::tr!("progress-file-read"));
     // Ceased residents, pre-loading and the end of the run: one transaction.
     let tx = client.transaction().await?;
     let mut counts = json!({});
     if opts.full_snapshot && !initial_load {
-        progress.start("removing the residents missing from the file", None, 0);
+        progress.start(&crate::tr!("progress-removing-missing"), None, 0);
         let ceased = registry::remove_unseen(&tx, source, run).await?;
-        progress.finish(&format!("{ceased} ceased"));
+        progress.finish(&crate::tr!("progress-ceased", count = ceased));
         counts["ceased"] = json!(ceased);
     }
     if let Some(p) = &opts.preload {
-        progress.start(&format!("pre-load of {}", areas.join(", ")), None, 0);
+        progress.start(&crate::tr!("progress-preload", areas = areas.join(", ")), None, 0);
         let preloaded = preload(&tx, session, &p.key, &preload_provinces, &preload_municipalities).await?;
-        progress.finish(&format!("{preloaded} residents pre-loaded"));
+        progress.finish(&crate::tr!("progress-preloaded", count = preloaded));
         counts["preloaded"] = json!(preloaded);
     }
     let position = runs::position(&tx, run).await?;
@@ -311,7 +311,8 @@ async fn write_chunks(
     // Waits for the oldest chunk in flight to commit, and takes its session back.
     async fn settle(in_flight: &mut InFlight, progress: &dyn Progress) -> Result<Option<deadpool_postgres::Object>> {
         let Some(task) = in_flight.pop_front() else { return Ok(None) };
-        let (client, bytes) = task.await.map_err(|e| Error::Internal(format!("a chunk writer failed: {e}")))??;
+        let (client, bytes) =
+            task.await.map_err(|e| Error::Internal(crate::msg!("chunk-writer-failed", detail = e.to_string())))??;
         progress.advance(bytes);
         Ok(Some(client))
     }
@@ -364,7 +365,7 @@ async fn write_chunk(
         registry::record_seen(&tx, job.run, &codes).await?;
     }
     if let Some(after) = after {
-        after.await.map_err(|_| Error::Internal("an earlier chunk was not written".into()))?;
+        after.await.map_err(|_| Error::Internal(crate::msg!("chunk-earlier-failed")))?;
     }
     let counts = json!({ "inserted": inserted, "updated": updated, "unchanged": ok - inserted - updated });
     super::checkpoint(&tx, job.run, chunk.position as i64, chunk.read as i64, ok, &chunk.bad, &counts).await?;

@@ -98,18 +98,23 @@ fn validate<'a>(
     let text = |field: &str, value: &'a str| match clean_str(value) {
         Some(v) => match text::check(field, &v) {
             Ok(()) => Ok(Some(v)),
-            Err(e) => Err(reject(field, &v, e)),
+            Err(e) => Err(reject(field, &v, e.english().to_string())),
         },
         None => Ok(None),
     };
-    let fc = FiscalCode::parse(raw.fiscal_code).map_err(|e| reject("fiscal_code", raw.fiscal_code, e.to_string()))?;
+    let fc = FiscalCode::parse(raw.fiscal_code)
+        .map_err(|e| reject("fiscal_code", raw.fiscal_code, e.message().english().to_string()))?;
     let first_name = text("first_name", raw.first_name)?.ok_or_else(|| reject("first_name", "", "empty".into()))?;
     let last_name = text("last_name", raw.last_name)?.ok_or_else(|| reject("last_name", "", "empty".into()))?;
-    let birth_date = parse_date(raw.birth_date).map_err(|e| reject("birth_date", raw.birth_date, e))?;
+    let birth_date =
+        parse_date(raw.birth_date).map_err(|e| reject("birth_date", raw.birth_date, e.english().to_string()))?;
     if !fc.matches_birth_date(birth_date) {
         return Err(reject("birth_date", raw.birth_date, format!("does not agree with fiscal code {fc}")));
     }
-    reference.birthplaces.check(&fc.birth_place(), birth_date).map_err(|e| reject("fiscal_code", fc.as_str(), e))?;
+    reference
+        .birthplaces
+        .check(&fc.birth_place(), birth_date)
+        .map_err(|e| reject("fiscal_code", fc.as_str(), e.english().to_string()))?;
     let sex = match raw.sex.trim() {
         s if s.eq_ignore_ascii_case("M") => "M",
         s if s.eq_ignore_ascii_case("F") => "F",
@@ -120,7 +125,7 @@ fn validate<'a>(
     }
     let postcode = clean_str(raw.postcode);
     if let Some(pc) = &postcode {
-        check_postcode(pc).map_err(|e| reject("postcode", pc, e))?;
+        check_postcode(pc).map_err(|e| reject("postcode", pc, e.english().to_string()))?;
     }
     let code = raw.municipality.trim();
     let municipalities = &reference.municipalities;
@@ -137,7 +142,7 @@ fn validate<'a>(
         None => None,
     };
     let doc_issued = match clean_str(raw.doc_issued) {
-        Some(d) => Some(parse_date(&d).map_err(|e| reject("doc_issued", &d, e))?),
+        Some(d) => Some(parse_date(&d).map_err(|e| reject("doc_issued", &d, e.english().to_string()))?),
         None => None,
     };
     let (address, street_number) = (text("address", raw.address)?, text("street_number", raw.street_number)?);
@@ -150,7 +155,7 @@ fn validate<'a>(
         ("doc_number", raw.doc_number),
         ("doc_issuer", raw.doc_issuer),
     ]) {
-        return Err(reject(field, value, crate::letters::cannot_print(c)));
+        return Err(reject(field, value, crate::letters::cannot_print(c).english().to_string()));
     }
     Tuple::start(out, COPY_FIELDS)
         .text(Some(fc.as_str()))
@@ -192,9 +197,9 @@ impl<R: Read> Read for Latin1<R> {
 /// Opens a registry file as CSV, its delimiter (`;` or `,`) told by the header line; the
 /// [`Lines`] give the physical line of its records.
 pub fn open(path: &Path, encoding: Encoding) -> Result<(csv::Reader<Box<dyn Read + Send>>, Lines)> {
-    let file = std::fs::File::open(path).map_err(Error::io(format!("cannot read {}", path.display())))?;
+    let file = std::fs::File::open(path).map_err(Error::io(crate::msg!("io-read", path = path)))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
-    let head = reader.fill_buf().map_err(Error::io(format!("cannot read {}", path.display())))?;
+    let head = reader.fill_buf().map_err(Error::io(crate::msg!("io-read", path = path)))?;
     let first = head.split(|&b| b == b'\n').next().unwrap_or_default();
     let semicolons = first.iter().filter(|&&b| b == b';').count();
     let commas = first.iter().filter(|&&b| b == b',').count();
@@ -206,13 +211,16 @@ pub fn open(path: &Path, encoding: Encoding) -> Result<(csv::Reader<Box<dyn Read
     };
     // Not flexible: a record with more or fewer fields than the header is an error (a reject).
     let mut csv = csv::ReaderBuilder::new().delimiter(delimiter).trim(csv::Trim::All).from_reader(reader);
-    let headers = csv.headers().map_err(|e| Error::Invalid(format!("{}: bad header: {e}", path.display())))?;
+    let headers = csv
+        .headers()
+        .map_err(|e| Error::Invalid(crate::msg!("import-bad-header", path = path, detail = e.to_string())))?;
     for needed in ["fiscal_code", "first_name", "last_name", "birth_date", "sex", "municipality"] {
         if !headers.iter().any(|h| h == needed) {
-            return Err(Error::Invalid(format!(
-                "{}: the header has no column '{needed}' (found: {})",
-                path.display(),
-                headers.iter().collect::<Vec<_>>().join(", ")
+            return Err(Error::Invalid(crate::msg!(
+                "import-no-column",
+                path = path,
+                column = needed,
+                found = headers.iter().collect::<Vec<_>>().join(", ")
             )));
         }
     }
@@ -343,7 +351,10 @@ pub fn read_chunks(
     out: tokio::sync::mpsc::Sender<Chunk>,
 ) -> Result<()> {
     use rayon::prelude::*;
-    let headers = csv.byte_headers().map_err(|e| Error::Invalid(format!("bad header: {e}")))?.clone();
+    let headers = csv
+        .byte_headers()
+        .map_err(|e| Error::Invalid(crate::msg!("import-bad-header-plain", detail = e.to_string())))?
+        .clone();
     let cf_column = headers.iter().position(|h| h == b"fiscal_code").expect("checked when opened");
     let checker = Checker { headers, cf_column, encoding, reference, stored };
     // First line of each fiscal code accepted so far.

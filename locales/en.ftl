@@ -1,0 +1,524 @@
+# sportello: the English catalogue (the default). Every key here is in it.ftl too, with the same
+# variables (a unit test checks). Keys: kebab-case, grouped by where they are said.
+
+## Generic
+
+rows-count = { $count ->
+    [one] { $count } row
+   *[other] { $count } rows
+}
+no-results = (no results)
+yes = yes
+no = no
+confirm-prompt = { $question } [y/N]
+
+## Errors (src/error.rs)
+
+error-database = database error: { $message }
+error-database-code = database error: { $message } ({ $code })
+error-internal = internal failure: { $message }
+error-connection-lost = lost the database connection: { $detail }
+error-refused-by-database = refused by the database: { $detail }
+error-unreachable = database unreachable: { $detail }
+
+## Fiscal code (src/domain/fiscal_code.rs)
+
+fc-invalid = invalid fiscal code '{ $input }': { $reason }
+fc-length = a fiscal code has 16 characters, got { $count }
+fc-layout = character { $position } ('{ $found }') should be { $expected }
+fc-expected-letter = a letter
+fc-expected-month = a month letter (A B C D E H L M P R S T)
+fc-expected-digit = a digit (or an omocodia letter L M N P Q R S T U V)
+fc-check-character = the check character should be '{ $expected }', found '{ $found }'
+fc-day = the day of birth { $day } is impossible
+
+## Text, records and rules (src/domain)
+
+text-forbidden = { $field } contains a control or invisible character ({ $code }) at position { $position }
+text-too-long = { $field } is too long: { $len } characters, at most { $max }
+operator-id-empty = the operator id is empty
+operator-id-too-long = operator id '{ $id }' is too long: at most 63 characters
+operator-id-characters = operator id '{ $id }' may hold only letters a-z, digits and . _ - (found { $code })
+email-invalid = email '{ $email }' is not a valid address: { $detail }
+email-invalid-many = email '{ $email }' is not a valid address: { $detail } (give exactly one address)
+email-pec = email '{ $email }' is a certified mail (PEC) address of { $domain }, which cannot receive the activation code: give an ordinary email address
+postcode-invalid = postcode '{ $postcode }' must be 5 digits
+birth-date-future = birth date { $date } is in the future
+birth-date-disagrees = birth date { $date } does not agree with fiscal code { $fiscal_code }
+sex-disagrees = sex { $sex } does not agree with fiscal code { $fiscal_code }
+doc-issued-future = document issue date { $date } is in the future
+doc-issued-before-birth = document issue date { $date } is before the birth date
+abroad-no-postcode = a residence abroad has no Italian postcode: give --city and --country
+city-country-only-abroad = city and country are only for residents abroad (province EE, STATO ESTERO)
+domicile-problem = domicile { $problem }
+domicile-mail-incomplete = mail can be sent to the domicile only when its address and municipality are given
+date-invalid = '{ $input }' is not a date: use YYYY-MM-DD (e.g. 1980-01-31)
+field-unknown = unknown field '{ $field }'
+field-empty = { $field } cannot be empty
+sex-invalid = sex must be M or F
+doc-type-invalid = document type must be one of { $choices }
+field-yes-no = { $field } is yes or no
+birthplace-unknown = birthplace code { $code } is neither a municipality nor a foreign state of the national registry (ANPR)
+birthplace-period = { $name } ({ $province }) from { $from } to { $to }
+birthplace-since = { $name } ({ $province }) since { $from }
+birthplace-not-then = birthplace code { $code } did not exist on the birth date { $date }: it designated { $designated }
+rule-rejected-view-only = a rejected registration (respinto) can only be viewed
+rule-activation-not-booked = a weak activation is opened by the postal PIN run (pin-by-post), not booked at a desk
+rule-cannot-book = { $operation } cannot be booked in state { $state }, strong { $strong }
+rule-revocation-in-progress = a revocation is in progress: it is completed with its revocation code, not a PIN
+rule-no-delegate = a strong registration that was never activated has no delegate to edit
+rule-delegate-needs-operation = there is no operation in progress: the delegate belongs to one (book it with its delegate)
+rule-nothing-to-complete = there is no operation in progress to complete with an activation code: book one first
+rule-revocation-code = the operation in progress is a revocation, completed with its revocation code
+
+## Files (Error::io)
+
+io-clear = cannot clear { $path }
+io-create = cannot create { $path }
+io-create-the-key-file = cannot create the key file { $path }
+io-lock = cannot lock { $path }
+io-move = cannot move { $path }
+io-open = cannot open { $path }
+io-read = cannot read { $path }
+io-remove = cannot remove { $path }
+io-rename = cannot rename { $path }
+io-resolve = cannot resolve { $path }
+io-restrict = cannot restrict { $path }
+io-run = cannot run { $path }
+io-set-permissions-on = cannot set permissions on { $path }
+io-sync = cannot sync { $path }
+io-write = cannot write { $path }
+io-give-to = cannot give { $path } to { $owner }
+key-file-denied = you may not read the key file { $path }: its owner shares it with the desk staff's group (chgrp GROUP { $path }; chmod 0640 { $path }), or SPORTELLO_KEY_FILE names yours
+io-read-key-file = cannot read the key file { $path }
+io-write-output = cannot write the output
+io-write-pdf = cannot write a PDF
+io-remove-letters = cannot remove the letters in { $path }
+
+## Desk, session and operators (src/desk, src/session.rs, src/operators.rs)
+
+desk-not-allowed = { $action } is not allowed for registration { $number } ({ $state }, strong { $strong }, { $in_progress }): { $why }; allowed: { $allowed }
+desk-in-progress = { $operation } in progress
+desk-nothing-in-progress = no operation in progress
+desk-allowed-nothing = nothing (view only)
+flag-empty = { $flag } must not be empty
+cannot-print-in = { $problem } in { $flag }
+delegate-doc-issued-future = the delegate's document issue date { $date } is in the future
+book-missing-fields = registration { $number } lacks mandatory fields for booking: { $fields } (complete them with `sportello edit`)
+edit-municipality-use-change-residence = the municipality of residence changes with `sportello change-residence`
+edit-delegate-no-operation = registration { $number } has no active operation: the delegate belongs to one
+residence-outside-competence = { $municipality } ({ $province }) is outside the competence of operator { $operator } ({ $competence }): the residence can only be moved into a municipality of your competence
+register-outside-competence = { $municipality } ({ $province }) is outside the competence of operator { $operator } ({ $competence }): register residents of your competence only
+residence-lacks = the new residence lacks: { $fields }
+username-document-mismatch = the document shown ({ $shown }) is not the one on record for registration { $number }: check it and update the record with `sportello edit` first
+username-not-active = registration { $number } has no active credentials yet ({ $state })
+key-file-missing = the key file { $path } does not exist: with a database server, SPORTELLO_KEY_FILE must name the service's key file (32 bytes)
+letters-render-failed = rendering the letters failed: { $detail }
+register-already-strong = { $fiscal_code } already holds strong credentials (registration { $number }, { $state }): no new registration is possible
+register-legacy = { $fiscal_code } holds legacy credentials not in this database: the old account must be deleted, on the citizen's signed request, before a new registration
+register-legacy-username = { $fiscal_code } holds legacy credentials (username { $username }) not in this database: the old account must be deleted, on the citizen's signed request, before a new registration
+register-missing-fields = missing mandatory fields: { $fields }
+register-meanwhile = { $fiscal_code } was registered meanwhile by another desk
+print-what = say what to print: --summary, --rules, --proxy-form, --guardianship, --activation-code
+search-limit = --limit must be at least 1, got { $limit }
+search-offset = --offset must not be negative, got { $offset }
+search-from-after-to = --from { $from } is after --to { $to }
+key-cf-or-number = give either --cf or --number
+postal-group-unknown = group '{ $group }' does not exist (SPORTELLO_POSTAL_GROUP)
+random-failed = the system random generator failed: { $detail }
+key-file-length = the key file { $path } holds { $len } bytes, expected 32
+audit-not-recorded = { $error }; and it could not be recorded: { $detail }
+role-refused = operator { $operator } may not run `{ $command }`: it needs the role { $needed } (holds: { $holds })
+role-none = none
+role-not-a-command = `{ $command }` is not a command an operator may run
+operator-claim-refused = you are authenticated as { $login }, not as { $claimed }: the operator is who the database authenticated (drop --operator / SPORTELLO_OPERATOR)
+login-not-operator = login { $login } is not an operator of this database: an administrator adds it with `sportello operator add { $login }`
+operator-disabled = operator { $login } is disabled
+operator-id-reserved = operator id '{ $id }' must not start with '.', '-', pg_ or sportello_ (reserved role names)
+operator-name-ente-empty = --name and --ente must not be empty
+operator-competence-missing = give the operator's competence: --province and/or --municipality
+bootstrap-owner-only = only the schema owner adds the first administrator (through the owner's connection, as `db migrate`): { $detail }
+operator-vanished = operator { $id } vanished after insert
+bootstrap-embedded-owner = on the embedded database the first administrator is the cluster's owner, the OS user '{ $me }' running this (who logs in as such): give no id, or '{ $me }', not '{ $id }'
+bootstrap-id-missing = give the first administrator's id (their login on the server)
+operator-exists = operator '{ $id }' exists already
+operator-unknown = unknown operator '{ $id }'
+operator-role-missing = give at least one --role
+operator-new-competence-missing = give the new competence: --province and/or --municipality
+
+## Reference data, mail, portal, store, audit, letters, configuration
+
+did-you-mean-one = : did you mean { $one }?
+did-you-mean-many = : did you mean { $rest } or { $last }?
+province-unknown = unknown province '{ $input }'{ $hint } (expected one of { $codes })
+municipality-unknown-in = unknown municipality '{ $input }' in province { $province }{ $hint }
+municipality-unknown = unknown municipality '{ $input }'{ $hint }
+municipality-ambiguous = municipality '{ $input }' is ambiguous: { $candidates }; give --province
+country-unknown = unknown country '{ $input }': give its name or its Z code (e.g. Z110 for France)
+country-unknown-hint = unknown country '{ $input }'{ $hint }
+fiscal-code-problem = fiscal code { $fiscal_code }: { $problem }
+postcode-not-of = postcode { $postcode } is not a postcode of { $municipality } ({ $province }): expected { $expected }
+stats-role-refused = operator { $operator } may not run statistics: it needs the role auditor or admin
+stats-min-cell = --min-cell must be at least 1, got { $min_cell }
+smtp-url-invalid = invalid SMTP URL (SPORTELLO_SMTP_URL): { $detail }
+email-spool-failed = cannot write the email to { $path }: { $detail }
+smtp-refused = the SMTP server did not take the email: { $detail }
+address-unusable = { $what } '{ $address }' is not usable: { $detail }
+address-sender = sender address
+address-email = email address
+email-build-failed = cannot build the email: { $detail }
+username-invalid = username '{ $username }' must have 3 to 30 characters (lower-case letters, digits, '.', '_', '-') and start with a letter
+password-short = the password has fewer than 10 characters
+password-letters-digits = the password must contain both letters and digits
+password-contains-identity = the password must not contain the username or the fiscal code
+password-hash-failed = cannot hash the password: { $detail }
+code-expired = the code has expired: ask a registration desk for a new one
+portal-accept-rules = the service rules (Regolamento) must be accepted
+portal-revocation-code = a revocation is completed with the revocation code
+portal-choose-username = choose a username
+portal-username-must-change = after a reset the new username must differ from the old one
+portal-choose-password = choose a password
+portal-choose-secret = choose a secret question and its answer
+portal-replaced = the operation was replaced meanwhile: use the newest codes
+username-taken = username '{ $username }' is taken: choose another
+registration-not-found = no registration with { $key }
+key-fiscal-code = fiscal code { $fiscal_code }
+key-number = registration number { $number }
+run-running = another { $kind } of the same input is running right now
+migration-failed = migration failed: { $detail }
+embedded-owner-only = only the OS user who created the embedded database of { $home } ({ $owner }) may administer it
+embedded-not-running = the embedded database of { $home } is not running: its owner ({ $owner }) starts it with `sportello db start`
+embedded-start-failed = cannot start the embedded database: { $detail }
+pool-failed = cannot create the connection pool: { $detail }
+login-refused = the database did not accept you as an operator ({ $target }): { $detail }
+schema-missing = the database ({ $target }) has no sportello schema yet, or an older one: run `sportello db migrate` as its owner
+audit-key-needed = the audit log names citizens by a keyed hash: the key file is needed (SPORTELLO_KEY_FILE)
+audit-search-key-needed = searching the audit log by fiscal code needs the key file (SPORTELLO_KEY_FILE)
+head-hash-not-hex = head hash '{ $hash }': not hexadecimal
+head-hash-length = head hash '{ $hash }': not 64 hexadecimal digits (SHA-256)
+pdf-compress-failed = cannot compress a PDF stream: { $detail }
+font-subset-failed = cannot subset the font { $font }: { $detail }
+pdf-unreadable = not a readable PDF: { $detail }
+pdf-text-failed = cannot extract the PDF text: { $detail }
+config-malformed = { $path }: { $detail }
+config-unknown-setting = { $path }: unknown setting '{ $key }' (known: { $known })
+config-bad-value = { $path }: '{ $key }' must be text or a whole number, not { $kind }
+config-world-readable = { $path } is readable by every user and its '{ $key }' holds a password: chmod 600 it, or use a password file
+
+## show (commands/show.rs)
+
+runtime-failed = cannot start the runtime: { $detail }
+show-registration-number = registration number
+show-community = community
+show-registration-date = registration date
+show-state = state
+show-pin-possessed = pin possessed
+show-verification-date = verification date
+show-strong = strong
+show-verifying-ente = verifying ente
+show-username = username
+show-pin-letter-printed = pin letter printed
+show-activation-date = activation date
+show-pin-letter-prints = pin letter prints
+show-promotion-date = promotion date
+show-locked-out = locked out
+show-locked-since = yes, since { $since } ({ $count } wrong codes): a new booking unlocks
+show-not-locked-wrong = no ({ $count } wrong codes in a row)
+show-fiscal-code = fiscal code
+show-last-operation = last operation
+show-requested-on = requested on
+show-requested-at-ente = requested at ente
+show-operation-status = operation status
+show-delegation = delegation
+show-delegate = delegate
+show-delegate-fiscal-code = delegate fiscal code
+show-delegate-document = delegate document
+show-delegate-document-value = { $doc_type } { $number } of { $issued } by { $issuer }
+show-delegate-email = delegate email
+show-delegate-phone = delegate phone
+show-actions = actions
+
+## Audit chain (src/audit_chain.rs, commands/audit.rs)
+
+break-changed = row { $seq } (id { $id }) was changed: it no longer matches its hash
+break-missing-one = row { $seq } is missing
+break-missing = rows { $from } to { $to } are missing
+break-inserted-one = row { $seq } was inserted: it is not a link of the chain
+break-inserted = rows { $from } to { $to } were inserted: they are not links of the chain
+break-rewritten = row { $seq } (id { $id }) was rewritten with a new hash (the next row links to another), or rows after it are missing
+break-tail-cut = the head { $head } kept earlier is not in the chain: its tail was cut off or the log rebuilt
+verify-result = result
+verify-intact = intact
+verify-broken = BROKEN
+verify-rows = rows
+verify-first-break = first break
+verify-last-good-row = last good row
+verify-its-hash = its hash
+verify-head = head
+verify-head-hash = head hash
+verify-kept-head = kept head
+verify-kept-head-value = row { $seq }, still in the chain
+verify-tampered = the audit log was tampered with: { $problem }
+
+## db (commands/db.rs)
+
+db-embedded-only = `db { $what }` manages the embedded cluster, but a database URL is configured (SPORTELLO_DATABASE_URL / --database-url)
+db-label-database = database
+db-label-data = data
+db-label-socket = socket
+db-label-log = log
+db-label-migrations = migrations
+db-state-running = running
+db-state-stopped = stopped
+db-state-stopped-on-purpose = stopped, by `db stop`: `sportello db start` starts it
+db-state-absent = not created: `sportello db start` creates it
+db-embedded = embedded cluster ({ $state })
+db-server = server given by URL (running)
+db-migrations-applied = { $applied } of { $known } applied
+db-pending = pending:
+db-start-owner-only = only the OS user who created the embedded database ({ $owner }) starts it
+db-started = embedded database running and migrated
+db-stopped = embedded database stopped; it stays stopped until `sportello db start`
+db-was-not-running = embedded database was not running; it stays stopped until `sportello db start`
+db-up-to-date = database is up to date
+db-applied = applied { $migration }
+
+## Flags (commands/people.rs)
+
+flag-problem = { $flag }: { $problem }
+delegate-flag-required = with --delegate-kind, { $flag } is required
+
+## register, book (commands/register.rs, commands/book.rs)
+
+prompt-no-value = no value given for { $field }
+register-prefilled = pre-filled from { $source }
+register-prompt-missing = missing mandatory fields, please type them:
+register-done = registered { $fiscal_code } as number { $number }
+register-already-weak = { $fiscal_code } is already registered with weak credentials as number { $number } ({ $state }): manage that record instead
+book-done = booked { $operation } ({ $label }) for registration { $number } ({ $fiscal_code })
+letter-written = letter: { $path }
+delivery-emailed = code emailed to { $to } ({ $via })
+delivery-no-email = no email on record: nothing sent, the code is in the printed letter
+delivery-printed = code printed as asked (not emailed)
+delivery-failed = email NOT sent: { $reason }
+delivery-code-in-letter = {" "}(the code is in the printed letter)
+
+## import, revoke, runs (commands/import.rs, commands/runs.rs)
+
+import-already-done = { $path } was imported completely by run { $run }: nothing to do (--force to import it again)
+import-summary = { $source }{ $dry }: { $rows } rows: { $new } new, { $changed } changed, { $unchanged } unchanged, { $rejected } rejected{ $extra }{ $run }
+import-dry-run = {" "}(dry run)
+import-ceased = , { $count } ceased
+import-preloaded = , { $count } pre-loaded
+import-run = {" "}(run { $run })
+import-run-resumed = {" "}(run { $run }, resumed)
+import-rejects-written = rejected rows written to { $path }
+run-already-done = { $path } was processed completely by run { $run }: nothing to do
+run-number = run { $run }
+run-resumed = run { $run } (resumed)
+revoke-dry-run = dry run: { $count } letters, { $counts } (nothing revoked)
+revoke-summary = { $run }: { $count } letters, { $counts }
+revoke-report-written = letters not honoured written to { $path }
+revoke-done = registration { $number } revoked: credentials disabled, personal data erased
+revoke-not-found = no registration with that fiscal code
+revoke-already = already revoked
+revoke-mismatch = the letter does not match the record: { $fields }
+
+## search, man (commands/search.rs, commands/man.rs)
+
+search-more-than = more than { $total }
+search-shown = { $shown } of { $total } shown
+search-results-range = {" "}(results { $first }-{ $last })
+search-next-page = ; next page: --page { $page }
+search-next-offset = ; next page: --offset { $offset }
+man-not-found = no manual page for '{ $command }'; there are: { $names }
+man-render-failed = cannot render the manual page
+
+## Progress (commands/progress.rs, src/batch)
+
+progress-done = done
+progress-started = started
+progress-resuming = , resuming at { $at }
+progress-of = {" "}of { $total } ({ $percent }%)
+log-filter-invalid = RUST_LOG={ $filter } is not a valid filter ({ $detail }): using 'warn'
+progress-letter-revocations = registered-letter revocations { $path }
+progress-letters = { $count } letters
+progress-mailbox = helpdesk mailbox { $path }
+progress-messages = { $count } messages
+progress-file-read = file read
+progress-removing-missing = removing the residents missing from the file
+progress-ceased = { $count } ceased
+progress-preload = pre-load of { $areas }
+progress-preloaded = { $count } residents pre-loaded
+progress-dry-run = dry run: nothing written
+progress-pin-letters = PIN letters
+
+## Registries
+
+source-cia = CIA (municipal registry)
+source-aura = AURA (health-service registry)
+
+## Batch jobs (src/batch)
+
+batch-size-invalid = --batch-size must be at least 1
+cannot-print-char = the letters cannot print '{ $char }' ({ $code })
+cannot-print-control = the letters cannot print the control character { $code }
+checksum-failed = checksum of { $path }: { $detail }
+chunk-earlier-failed = an earlier chunk was not written
+chunk-writer-failed = a chunk writer failed: { $detail }
+file-is-empty = is empty
+file-no-column = has no column '{ $column }' in its header
+file-no-header = has no header line
+file-not-text = is not text
+import-bad-header = { $path }: bad header: { $detail }
+import-bad-header-plain = bad header: { $detail }
+import-no-column = { $path }: the header has no column '{ $column }' (found: { $found })
+letters-not-a-batch = { $path } { $why }: a letter batch is CSV with a header line (fiscal_code, first_name, last_name, doc_number, doc_issued, protocol, protocol_date)
+mailbox-running = another helpdesk run is working on { $path } right now
+manifest-failed = manifest: { $detail }
+not-a-directory = { $path } is not a directory
+postal-batch-missing = batch { $batch } of run { $run } was committed but { $path } is missing
+preload-cia-only = --preload works from the municipal registry (import-cia)
+reader-stopped = the reader of { $path } stopped
+report-is-input = { $flag } { $path } is the input file itself: choose another file (or - for standard output)
+run-running-elsewhere = another { $kind } of the same input is running: run { $run }, process { $pid } on { $host }, started { $started } by { $operator }
+run-starting-elsewhere = another { $kind } of the same input is starting right now
+unknown-host = an unknown host
+unknown-operator = an unknown operator
+
+## Codes, postal run, citizen (commands/codes.rs, commands/citizen.rs, commands/edit.rs)
+
+mailbox-honoured = honoured: new code emailed
+mailbox-refused = refused ({ $reason }): reply sent
+mailbox-duplicate = duplicate Message-ID: skipped
+mailbox-failed = failed: { $reason }
+new-code = new activation code for registration { $number } ({ $fiscal_code })
+postal-dry-run = dry run: { $letters } letters due, { $files } files of up to { $size }
+postal-resumed = resumed run { $run }: { $finished } batches finished, { $discarded } half-done batches discarded
+postal-done = postal run { $run }: { $letters } letters in { $files } files
+postal-codes = activation codes (weak activations opened): { $emailed } emailed, { $printed } printed apart in codes-*.pdf, { $failed } emails failed (regenerate them at a desk)
+postal-file = file: { $path }
+pin-by-post-requested = registration { $number }: a new PIN letter will be printed by the next postal run
+citizen-username = , username { $username }
+citizen-completed = { $operation } completed for registration { $number }: { $state }, strong { $strong }{ $username }
+edit-delegate-missing = give the delegate: --delegate-kind and the --delegate-* fields
+
+## Table headers (tables only: CSV and JSON keep the names)
+
+col-id = id
+col-at = at
+col-operator = operator
+col-origin = origin
+col-command = command
+col-action = action
+col-target = target
+col-results = results
+col-outcome = outcome
+col-details = details
+col-name = name
+col-ente = ente
+col-fse = fse
+col-roles = roles
+col-competence = competence
+col-enabled = enabled
+col-number = number
+col-last_name = last_name
+col-first_name = first_name
+col-fiscal_code = fiscal_code
+col-municipality = municipality
+col-registration_date = registration_date
+col-community = community
+col-state = state
+col-strong = strong
+col-operation_in_progress = operation_in_progress
+col-actions = actions
+col-province = province
+col-istat_code = istat_code
+col-cadastral_code = cadastral_code
+col-postcodes = postcodes
+col-code = code
+col-active = active
+col-run = run
+col-kind = kind
+col-input = input
+col-started = started
+col-finished = finished
+col-read = read
+col-ok = ok
+col-rejected = rejected
+col-counts = counts
+col-line = line
+col-field = field
+col-value = value
+col-reason = reason
+col-period = period
+col-event = event
+col-count = count
+col-median_days = median_days
+col-p90_days = p90_days
+col-operator_id = operator_id
+col-strength = strength
+col-municipality_code = municipality_code
+col-pseudonym = pseudonym
+col-birth_year = birth_year
+col-sex = sex
+col-registered = registered
+col-verified = verified
+col-activated = activated
+col-revoked = revoked
+
+## operator (commands/operator.rs)
+
+role-unknown = unknown role '{ $role }': desk, helpdesk, batch, admin, auditor or portal
+
+## Database connection (src/store/embedded.rs, src/store/tls.rs)
+
+os-user-unnamed = the OS user of uid { $uid } has no name
+server-user-missing = running as root, the embedded PostgreSQL must run as the OS user '{ $user }', which does not exist: install the server with `apt-get install postgresql` (it creates the user) or set SPORTELLO_DATABASE_URL
+pg-binaries-missing = the PostgreSQL server binaries ({ $tool }) are not installed: install them with `apt-get install postgresql` (Debian/Ubuntu), set SPORTELLO_PG_BIN to their directory, or point SPORTELLO_DATABASE_URL at a server
+pg-tool-failed = { $tool } failed: { $detail } (server log: { $log })
+embedded-stopped-on-purpose = the embedded database was stopped with `sportello db stop`: start it again with `sportello db start`
+sslmode-unknown = sslmode '{ $mode }' is not one of disable, prefer, require, verify-ca, verify-full
+database-url-invalid = invalid database URL: { $detail }
+pgsslmode-invalid = invalid PGSSLMODE: { $detail }
+sslrootcert-system = sslrootcert=system is not supported: give the file of the CA that signed the server's certificate
+tls-setup-failed = TLS set-up failed: { $detail }
+tls-roots-unusable = cannot use the root certificates { $path }: { $detail }
+tls-key-unreadable = cannot read the client key { $path }: { $detail }
+tls-client-cert-unusable = the client certificate { $cert } and key { $key } cannot be used: { $detail }
+tls-root-needed = sslmode={ $mode } needs the CA that signed the server's certificate: give sslrootcert (or PGSSLROOTCERT)
+tls-root-needed-default = sslmode={ $mode } needs the CA that signed the server's certificate: give sslrootcert (or PGSSLROOTCERT), or put it in { $path }
+tls-cert-without-key = sslcert { $path } is given without sslkey
+tls-client-cert-required = the server requires a client certificate and none was given: set sslcert and sslkey (or PGSSLCERT and PGSSLKEY) ({ $detail })
+tls-cert-auth-failed = the server rejected the client certificate for this role: its CN must be the role's name ({ $detail })
+tls-clear-text-refused = the server refuses clear-text connections (sslmode={ $mode }): use sslmode=verify-full with sslrootcert ({ $detail })
+server-refused-connection = the server refused the connection: { $detail }
+tls-unknown-ca = the server's certificate is not signed by a trusted CA (unknown CA; sslrootcert { $path })
+tls-name-mismatch = the server's certificate does not name the host '{ $host }' (name mismatch; sslmode=verify-full checks it): { $detail }
+tls-expired = the server's certificate has expired: { $detail }
+tls-cert-not-acceptable = the server's certificate is not acceptable: { $detail }
+tls-client-cert-asked = the server asked for a client certificate and none was given: set sslcert and sslkey (or PGSSLCERT and PGSSLKEY)
+tls-client-ca-untrusted = the server rejected the client certificate: it does not trust the CA that signed it (TLS alert: UnknownCA)
+tls-client-cert-rejected = the server rejected the client certificate (TLS alert: { $alert })
+tls-failed = TLS failed: { $detail }
+tls-unsupported-prefer = the server does not support TLS, and clear text goes only to a loopback host unless sslmode=disable is given ({ $hosts })
+tls-unsupported = the server does not support TLS (sslmode={ $mode })
+tls-certs-unreadable = cannot read the certificates in { $path }: { $detail }
+tls-no-pem = { $path } holds no PEM certificate
+tls-bad-root = bad root certificate in { $path }: { $detail }
+tls-key-readable = the client key { $path } is readable by others (mode { $mode }): make it 0600 (chmod 600)
+
+## Confirmations (commands/confirm.rs)
+
+revoke-confirm = Revoke the credentials of { $fiscal_code } and erase their personal data?
+revoke-cancelled = cancelled: nothing revoked
+
+## Operators' competence
+
+competence-province = province { $code }
+
+## Merged from main
+
+portal-wrong = the fiscal code or the codes are wrong, or there is nothing to complete: after { $max_attempts } wrong attempts the credentials are locked (a registration desk unlocks them)
+setting-number-range = { $name } must be a whole number from 1 to { $max }, got '{ $value }'
+col-login = login

@@ -1,0 +1,455 @@
+//! Least privilege by column (sql/V18), tried as a desk operator with a modified client would:
+//! a session of their own, with their own login, straight to the tables.
+
+use std::collections::BTreeSet;
+
+use sportello::domain::fields::FIELDS;
+use sportello::domain::transitions::{self, PostalLetter};
+use sportello::domain::{OperationKind, Role, State, bookable};
+use sportello::error::exit;
+use sportello::store;
+use tokio_postgres::error::SqlState;
+
+use crate::desk::{book, mario};
+use crate::harness::{TestDb, text};
+
+/// A raw connection as `login`: what a modified client with that login can do.
+async fn raw(db: &TestDb, login: &str) -> tokio_postgres::Client {
+    store::connect(&db.login_config(login)).await.unwrap()
+}
+
+/// The statement is refused by the database for lack of privilege; returns its message.
+async fn denied(c: &tokio_postgres::Client, sql: &str) -> String {
+    let e = c.batch_execute(sql).await.expect_err(sql);
+    assert_eq!(e.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{sql}: {e:?}");
+    e.as_db_error().map(|d| d.message().to_string()).unwrap_or_default()
+}
+
+async fn istat(db: &TestDb, name: &str) -> String {
+    db.owner()
+        .await
+        .query_one("SELECT istat_code::text FROM municipalities WHERE name = $1", &[&name])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+/// (state, strong, username, password_hash, failed_attempts, updated_by, email) as stored.
+type Stored = (String, bool, Option<String>, Option<String>, i32, Option<String>, Option<String>);
+
+async fn stored(db: &TestDb, number: i64) -> Stored {
+    let r = db
+        .owner()
+        .await
+        .query_one(
+            "SELECT state, strong, username, password_hash, failed_attempts, updated_by, email
+             FROM registrations WHERE registration_number = $1",
+            &[&number],
+        )
+        .await
+        .unwrap();
+    (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6))
+}
+
+#[tokio::test]
+async fn a_desk_login_cannot_take_over_an_account_lift_a_lockout_or_blame_another_operator() {
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let number = mario().register(&s).await;
+    // A citizen locked out by wrong codes.
+    db.owner()
+        .await
+        .execute(
+            "UPDATE registrations SET failed_attempts = 5, locked_at = now() WHERE registration_number = $1",
+            &[&number],
+        )
+        .await
+        .unwrap();
+    let before = stored(&db, number).await;
+    let clerk = db.unique("clerk");
+    db.add_operator(&clerk, &[Role::Desk], &["TO"], &[]).await;
+    let c = raw(&db, &clerk).await;
+    let set = |assignment: &str| format!("UPDATE registrations SET {assignment} WHERE registration_number = {number}");
+    for assignment in [
+        "password_hash = 'x'",
+        "username = 'hijack'",
+        "strong = true",
+        "state = 'attivato'",
+        "state = 'riscontrato'",
+        "failed_attempts = 0",
+        "locked_at = NULL",
+        "failed_attempts = 0, locked_at = NULL",
+        "verified_at = now(), verified_ente = 'ASL TO4', pin_possessed = true",
+        "pin_hash = '\\x00'",
+        "activation_code_hash = '\\x00', activation_code_expires_at = now() + interval '1 year'",
+        "secret_answer_hash = 'x'",
+        "updated_by = 'admin'",
+        "email = 'takeover@example.org', updated_by = 'admin'",
+        "created_by = NULL",
+        "fiscal_code = 'BNCLCU70L21L219X'",
+        "registered_at = '2001-01-01'",
+    ] {
+        denied(&c, &set(assignment)).await;
+    }
+    assert_eq!(stored(&db, number).await, before, "nothing changed");
+    // What the desk does write, it writes as itself: the database names the clerk.
+    c.batch_execute(&set("email = 'mario@example.org'")).await.unwrap();
+    let after = stored(&db, number).await;
+    assert_eq!(after.6.as_deref(), Some("mario@example.org"));
+    assert_eq!(after.5.as_deref(), Some(clerk.as_str()), "stamped by the database, not taken from the client");
+    assert_eq!((after.4, after.0.as_str(), after.1), (5, "registrato", false), "still locked, still weak");
+
+    // Operations: closed only from active, completed only by the portal, always as oneself.
+    let b = book(&s, &db.desk(), number, OperationKind::Verification).await.unwrap();
+    assert_eq!(b.registration_number, number);
+    let op: i64 = db
+        .owner()
+        .await
+        .query_one("SELECT id FROM operations WHERE registration_number = $1 AND status = 'A'", &[&number])
+        .await
+        .unwrap()
+        .get(0);
+    denied(&c, &format!("UPDATE operations SET status = 'S' WHERE id = {op}")).await;
+    denied(&c, &format!("UPDATE operations SET operator_id = '{clerk}' WHERE id = {op}")).await;
+    denied(&c, &format!("UPDATE operations SET pin_hash = '\\x00' WHERE id = {op}")).await;
+    denied(&c, &format!("UPDATE operations SET closed_at = now() WHERE id = {op}")).await;
+    // A booking as another operator, at another ente, or one the state table does not allow.
+    let insert = |kind: &str, ente: &str, operator: &str| {
+        format!(
+            "BEGIN; UPDATE operations SET status = 'D' WHERE id = {op};
+             INSERT INTO operations (registration_number, kind, ente, operator_id) VALUES ({number}, '{kind}', '{ente}', '{operator}');
+             COMMIT"
+        )
+    };
+    let msg = denied(&c, &insert("verification", "E", "admin")).await;
+    assert!(msg.contains("cannot name operator admin"), "{msg}");
+    c.batch_execute("ROLLBACK").await.unwrap();
+    let msg = denied(&c, &insert("pin", "E", &clerk)).await;
+    assert!(msg.contains("cannot open pin"), "{msg}");
+    c.batch_execute("ROLLBACK").await.unwrap();
+    let msg = denied(&c, &insert("activation", "E", &clerk)).await;
+    assert!(msg.contains("cannot open activation"), "{msg}");
+    c.batch_execute("ROLLBACK").await.unwrap();
+    let msg = denied(&c, &insert("verification", "Another ente", &clerk)).await;
+    assert!(msg.contains("own ente"), "{msg}");
+    c.batch_execute("ROLLBACK").await.unwrap();
+    let status: String =
+        db.owner().await.query_one("SELECT status::text FROM operations WHERE id = $1", &[&op]).await.unwrap().get(0);
+    assert_eq!(status, "A", "the booking stands");
+    // Discarding one's own way is allowed, and stamps the time itself.
+    c.batch_execute(&format!("UPDATE operations SET status = 'D', closed_at = '2001-01-01' WHERE id = {op}"))
+        .await
+        .unwrap();
+    let recent: bool = db
+        .owner()
+        .await
+        .query_one("SELECT closed_at > now() - interval '1 hour' FROM operations WHERE id = $1", &[&op])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(recent, "the database's time");
+}
+
+#[tokio::test]
+async fn no_login_but_the_portal_reads_a_code_hash_and_none_reads_a_pin_or_password_hash() {
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let number = mario().register(&s).await;
+    book(&s, &db.desk(), number, OperationKind::Verification).await.unwrap();
+    let (clerk, help, cron) = (db.unique("clerk"), db.unique("help"), db.unique("cron"));
+    db.add_operator(&clerk, &[Role::Desk], &["TO"], &[]).await;
+    db.add_operator(&help, &[Role::Helpdesk], &["TO"], &[]).await;
+    db.add_operator(&cron, &[Role::Batch], &["TO"], &[]).await;
+    let secrets = [
+        "SELECT pin_hash FROM registrations",
+        "SELECT activation_code_hash FROM registrations",
+        "SELECT password_hash FROM registrations",
+        "SELECT secret_answer_hash FROM registrations",
+        "SELECT secret_question FROM registrations",
+        "SELECT * FROM registrations",
+        "SELECT r FROM registrations r",
+        "SELECT pin_hash FROM operations",
+        "SELECT revocation_code_hash FROM operations",
+        "SELECT * FROM operations",
+        "SELECT count(*) FROM registrations WHERE pin_hash IS NOT NULL",
+        "SELECT count(*) FROM operations WHERE substring(pin_hash FROM 1 FOR 1) = '\\x00'",
+    ];
+    for login in [&clerk, &help, &cron] {
+        let c = raw(&db, login).await;
+        for sql in secrets {
+            denied(&c, sql).await;
+        }
+        // Nor by what a write hands back.
+        denied(
+            &c,
+            &format!(
+                "UPDATE registrations SET updated_at = now() WHERE registration_number = {number} RETURNING pin_hash"
+            ),
+        )
+        .await;
+        // What they need they read.
+        let n: i64 = c.query_one("SELECT count(*) FROM registrations", &[]).await.unwrap().get(0);
+        assert_eq!(n, 1);
+    }
+    let c = raw(&db, &clerk).await;
+    let kinds: i64 = c.query_one("SELECT count(kind) FROM operations", &[]).await.unwrap().get(0);
+    assert_eq!(kinds, 1);
+    // The portal verifies the codes: it reads their hashes, never a password's or a PIN in force.
+    let p = raw(&db, "portal").await;
+    for sql in
+        ["SELECT activation_code_hash FROM registrations", "SELECT pin_hash, revocation_code_hash FROM operations"]
+    {
+        p.batch_execute(sql).await.unwrap();
+    }
+    for sql in [
+        "SELECT password_hash FROM registrations",
+        "SELECT secret_answer_hash FROM registrations",
+        "SELECT pin_hash FROM registrations",
+    ] {
+        denied(&p, sql).await;
+    }
+    // The desk still shows and searches, through the binary.
+    for args in [&["show", "--cf", &mario().cf][..], &["search", "--last-name", "rossi"]] {
+        let out = db.cli(Some(&clerk), args);
+        assert_eq!(text(&out).2, 0, "{}", text(&out).1);
+    }
+}
+
+#[tokio::test]
+async fn registering_outside_competence_is_refused_by_the_command_and_by_the_database() {
+    let db = TestDb::new().await;
+    let clerk = db.unique("moncalieri");
+    db.add_operator(&clerk, &[Role::Desk], &[], &["Moncalieri"]).await;
+    // The command refuses first, clearly.
+    let out = db.cli(
+        Some(&clerk),
+        &["register", "--cf", &mario().cf, "--province", "AT", "--municipality", "Asti", "--no-prompt"],
+    );
+    let (stdout, stderr, code) = text(&out);
+    assert_eq!(code, exit::REFUSED, "{stdout}\n{stderr}");
+    assert!(stderr.contains("outside the competence"), "{stderr}");
+    // A modified client is refused by the database.
+    let c = raw(&db, &clerk).await;
+    let insert = |fc: &str, province: &str, municipality: &str| {
+        format!(
+            "INSERT INTO registrations (fiscal_code, community, state, strong, res_province, res_municipality)
+             VALUES ('{fc}', 'sistemapiemonte', 'registrato', false, '{province}', '{municipality}')"
+        )
+    };
+    let asti = istat(&db, "Asti").await;
+    let msg = denied(&c, &insert(&mario().cf, "AT", &asti)).await;
+    assert!(msg.contains(&format!("outside the competence of operator {clerk}")), "{msg}");
+    let n: i64 = db.owner().await.query_one("SELECT count(*) FROM registrations", &[]).await.unwrap().get(0);
+    assert_eq!(n, 0, "nothing registered");
+    // Within it, the row is the clerk's, whoever the client names.
+    let moncalieri = istat(&db, "Moncalieri").await;
+    let row = insert(&mario().cf, "TO", &moncalieri);
+    denied(&c, &row.replace("strong, ", "strong, created_by, ").replace("false, ", "false, 'admin', ")).await;
+    c.batch_execute(&row).await.unwrap();
+    let by: String = db
+        .owner()
+        .await
+        .query_one("SELECT created_by || '/' || updated_by FROM registrations", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(by, format!("{clerk}/{clerk}"));
+
+    // A batch pre-load is not bound by a desk's competence: the cron job of Cuneo pre-loads
+    // Moncalieri's residents.
+    let cron = db.unique("cron");
+    db.add_operator(&cron, &[Role::Batch], &["CN"], &[]).await;
+    let cia = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/cia.csv");
+    let out = db.cli(Some(&cron), &["import-cia", cia.to_str().unwrap(), "--preload", "Moncalieri"]);
+    let (stdout, stderr, code) = text(&out);
+    assert!(code == 0 || code == exit::WITH_REJECTS, "{stdout}\n{stderr}");
+    let preloaded: i64 = db
+        .owner()
+        .await
+        .query_one("SELECT count(*) FROM registrations WHERE created_by = $1", &[&cron])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(preloaded > 0, "{stdout}");
+    // ...but a registration made by a batch login outside a pre-load is.
+    let c = raw(&db, &cron).await;
+    let msg = denied(&c, &insert("BNCLCU70L21L219X", "AT", &asti)).await;
+    assert!(msg.contains("outside the competence"), "{msg}");
+}
+
+#[tokio::test]
+async fn a_desk_login_cannot_make_a_registration_already_verified_active_or_with_credentials() {
+    let db = TestDb::new().await;
+    let clerk = db.unique("clerk");
+    db.add_operator(&clerk, &[Role::Desk], &["TO"], &[]).await;
+    let c = raw(&db, &clerk).await;
+    let torino = istat(&db, "Torino").await;
+    let insert = |columns: &str, values: &str| {
+        format!(
+            "INSERT INTO registrations (fiscal_code, community, res_province, res_municipality, {columns})
+             VALUES ('{}', 'sistemapiemonte', 'TO', '{torino}', {values})",
+            mario().cf
+        )
+    };
+    for (columns, values) in [
+        ("state", "'riscontrato'"),
+        ("state", "'attivato'"),
+        ("state, strong", "'registrato', true"),
+        ("state, strong", "'attivato', true"),
+        ("state, verified_at, verified_ente", "'registrato', now(), 'ASL'"),
+        ("state, username, password_hash", "'registrato', 'hijack', 'x'"),
+        ("state, pin_hash", "'registrato', '\\x00'"),
+        ("state, activation_code_hash", "'registrato', '\\x00'"),
+        ("state, pin_possessed", "'registrato', true"),
+        ("state, registered_at", "'registrato', '2001-01-01'"),
+        ("state, registration_number", "'registrato', 42"),
+    ] {
+        denied(&c, &insert(columns, values)).await;
+    }
+    let n: i64 = db.owner().await.query_one("SELECT count(*) FROM registrations", &[]).await.unwrap().get(0);
+    assert_eq!(n, 0);
+    // As `register` makes it: registrato, weak.
+    c.batch_execute(&insert("state, strong", "'registrato', false")).await.unwrap();
+}
+
+#[tokio::test]
+async fn operation_letters_are_written_by_the_desk_alone_with_absolute_paths() {
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let number = mario().register(&s).await;
+    let b = book(&s, &db.desk(), number, OperationKind::Verification).await.unwrap();
+    assert!(b.letters.iter().all(|p| p.is_absolute()));
+    let owner = db.owner().await;
+    let op: i64 = owner
+        .query_one("SELECT id FROM operations WHERE registration_number = $1 AND status = 'A'", &[&number])
+        .await
+        .unwrap()
+        .get(0);
+    let recorded: i64 =
+        owner.query_one("SELECT count(*) FROM operation_letters WHERE path LIKE '/%'", &[]).await.unwrap().get(0);
+    assert!(recorded >= 2, "the booking's letters, by absolute path");
+    let (clerk, help, cron, auditor) = (db.unique("clerk"), db.unique("help"), db.unique("cron"), db.unique("audit"));
+    db.add_operator(&clerk, &[Role::Desk], &["TO"], &[]).await;
+    db.add_operator(&help, &[Role::Helpdesk], &["TO"], &[]).await;
+    db.add_operator(&cron, &[Role::Batch], &["TO"], &[]).await;
+    db.add_operator(&auditor, &[Role::Auditor], &["TO"], &[]).await;
+    let insert = |path: &str| {
+        format!("INSERT INTO operation_letters (operation_id, path, secret) VALUES ({op}, '{path}', true)")
+    };
+    for login in [&help, &cron, &auditor, &"portal".to_string()] {
+        let c = raw(&db, login).await;
+        denied(&c, &insert("/home/victim/thesis.pdf")).await;
+        if login != "portal" {
+            denied(&c, "DELETE FROM operation_letters").await;
+        }
+    }
+    let c = raw(&db, &clerk).await;
+    for path in ["relative/letter.pdf", "/srv/letters/../../home/victim/thesis.pdf", "/srv/letters/..", "../x"] {
+        let e = c.batch_execute(&insert(path)).await.expect_err(path);
+        assert_eq!(e.code(), Some(&SqlState::CHECK_VIOLATION), "{path}: {e:?}");
+    }
+    c.batch_execute(&insert("/srv/letters/1000001/x..y.pdf")).await.unwrap();
+}
+
+/// registration_transitions (sql/V18) is the graph of the domain's functions: what the desk
+/// registers and books, what a pre-load and the postal run open, what a handover and a completion
+/// change. A change to src/domain/transitions.rs or rules.rs fails here until the SQL follows.
+#[tokio::test]
+async fn the_database_applies_the_transitions_of_the_domain() {
+    type Row = (String, Option<String>, Option<String>, Option<bool>, String, bool, String);
+    let row = |event: &str, op: Option<OperationKind>, from: Option<(State, bool)>, to: (State, bool), role: &str| {
+        (
+            event.to_string(),
+            op.map(|o| o.as_str().to_string()),
+            from.map(|f| f.0.as_str().to_string()),
+            from.map(|f| f.1),
+            to.0.as_str().to_string(),
+            to.1,
+            role.to_string(),
+        )
+    };
+    let mut expected: BTreeSet<Row> = BTreeSet::new();
+    expected.insert(row("register", None, None, transitions::registered_at_desk(), "sportello_desk"));
+    expected.insert(row("preload", None, None, transitions::preloaded(), "sportello_batch"));
+    for state in State::ALL.iter().copied() {
+        for strong in [false, true] {
+            for op in bookable(state, strong) {
+                expected.insert(row("book", Some(op), Some((state, strong)), (state, strong), "sportello_desk"));
+                let after = transitions::after_handover(state);
+                if op != OperationKind::Revocation && after != state {
+                    expected.insert(row(
+                        "handover",
+                        Some(op),
+                        Some((state, strong)),
+                        (after, strong),
+                        "sportello_desk",
+                    ));
+                }
+            }
+            if transitions::postal_letter(state, strong, None) == PostalLetter::OpensActivation {
+                let op = Some(OperationKind::Activation);
+                expected.insert(row("postal", op, Some((state, strong)), (state, strong), "sportello_batch"));
+            }
+            for op in OperationKind::ALL.iter().copied() {
+                if let Some(c) = transitions::after_completion(op, strong)
+                    && (c.state, c.strong) != (state, strong)
+                {
+                    let to = (c.state, c.strong);
+                    expected.insert(row("completion", Some(op), Some((state, strong)), to, "sportello_portal"));
+                }
+            }
+        }
+    }
+    let db = TestDb::new().await;
+    assert_eq!(db_rows(&db).await, expected);
+
+    // The personal data the desk writes are exactly the fields of the record.
+    let granted: BTreeSet<String> = db
+        .owner()
+        .await
+        .query(
+            "SELECT column_name::text FROM information_schema.column_privileges
+             WHERE table_name = 'registrations' AND grantee = 'sportello_desk' AND privilege_type = 'UPDATE'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let fields: BTreeSet<String> = FIELDS.iter().map(|f| f.column.to_string()).collect();
+    let others: BTreeSet<String> = granted.difference(&fields).cloned().collect();
+    assert!(fields.is_subset(&granted), "missing: {:?}", fields.difference(&granted).collect::<Vec<_>>());
+    let expected_others: BTreeSet<String> = [
+        "activation_code_expires_at",
+        "activation_code_hash",
+        "failed_attempts",
+        "locked_at",
+        "pin_possessed",
+        "state",
+        "updated_at",
+        "updated_by",
+        "verified_at",
+        "verified_ente",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    assert_eq!(others, expected_others);
+}
+
+async fn db_rows(
+    db: &TestDb,
+) -> BTreeSet<(String, Option<String>, Option<String>, Option<bool>, String, bool, String)> {
+    db.owner()
+        .await
+        .query(
+            "SELECT event, operation, from_state, from_strong, to_state, to_strong, role FROM registration_transitions",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6)))
+        .collect()
+}
