@@ -146,7 +146,8 @@ fn manifest_line(
 
 fn manifest() -> Result<crate::safe_csv::Writer<Vec<u8>>> {
     let mut w = crate::safe_csv::Writer::from_writer(Vec::new());
-    w.write_headers(MANIFEST_HEADER).map_err(|e| Error::Internal(crate::msg!("manifest-failed", detail = e.to_string())))?;
+    w.write_headers(MANIFEST_HEADER)
+        .map_err(|e| Error::Internal(crate::msg!("manifest-failed", detail = e.to_string())))?;
     Ok(w)
 }
 
@@ -233,8 +234,9 @@ fn draw_and_write(
     if drawn.send(d).is_err() {
         return Ok(()); // the run stopped: nothing to write
     }
-    let done =
-        |w: crate::safe_csv::Writer<Vec<u8>>| w.into_inner().map_err(|e| Error::Internal(crate::msg!("manifest-failed", detail = e.to_string())));
+    let done = |w: crate::safe_csv::Writer<Vec<u8>>| {
+        w.into_inner().map_err(|e| Error::Internal(crate::msg!("manifest-failed", detail = e.to_string())))
+    };
     write_synced(&tmp(&files.pdf), &letters::render(&pages)?, access)?;
     write_synced(&tmp(&files.manifest), &done(pin_manifest)?, access)?;
     if !code_letters.is_empty() {
@@ -350,7 +352,9 @@ async fn prepare(ctx: &Ctx<'_>, batch_no: i32, room: i64) -> Result<Option<InFli
         // Drawing failed: the writer's own error says why.
         let e = match (&mut batch.write).await {
             Ok(Err(e)) => e,
-            Ok(Ok(())) => Error::Internal(crate::msg!("letters-render-failed", detail = "the letters of a batch were not drawn")),
+            Ok(Ok(())) => {
+                Error::Internal(crate::msg!("letters-render-failed", detail = "the letters of a batch were not drawn"))
+            }
             Err(e) => Error::Internal(crate::msg!("letters-render-failed", detail = e.to_string())),
         };
         batch.abort().await;
@@ -386,7 +390,10 @@ async fn finish(ctx: &Ctx<'_>, batch: InFlight, report: &mut Report) -> Result<(
         Ok::<(), Error>(())
     };
     let write = async {
-        write.await.map_err(|e| Error::Internal(crate::msg!("letters-render-failed", detail = e.to_string()))).and_then(|r| r)
+        write
+            .await
+            .map_err(|e| Error::Internal(crate::msg!("letters-render-failed", detail = e.to_string())))
+            .and_then(|r| r)
     };
     let (stored, written) = tokio::join!(store, write);
     if let Err(e) = written.and(stored) {
