@@ -105,7 +105,8 @@ CREATE TRIGGER stats_credentials_updated AFTER UPDATE ON registration_credential
 
 -- Who reads and writes them, by column, as V18 grants `registrations`: nobody reads a PIN hash;
 -- only the portal (which verifies it) reads the activation code's. Every writer may make the
--- empty row (store/credentials.rs ensure), then update what its own paths do: the desk the PIN
+-- empty row (store/credentials.rs ensure; the postal run makes it with the PIN it prints), then
+-- update what its own paths do: the desk the PIN
 -- handed over and the activation code (book, reprint), the helpdesk the activation code (the
 -- mailbox), the postal run the printed PIN and the activation code it opens, the portal the
 -- PIN that becomes active and the code it spends. Table-wide privileges are not granted.
@@ -119,10 +120,11 @@ GRANT UPDATE (pin_possessed, activation_code_hash, activation_code_expires_at)
 GRANT UPDATE (activation_code_hash, activation_code_expires_at) ON registration_credentials TO sportello_helpdesk;
 GRANT UPDATE (pin_hash, pin_printed_at, pin_print_count, pin_possessed, activation_code_hash,
               activation_code_expires_at) ON registration_credentials TO sportello_batch;
+GRANT INSERT (pin_hash, pin_printed_at, pin_print_count, pin_possessed) ON registration_credentials TO sportello_batch;
 GRANT UPDATE (pin_hash, activation_code_hash, activation_code_expires_at) ON registration_credentials TO sportello_portal;
 
 -- What V18's guard checks on `registrations`, for an application login (neither the owner nor
--- a superuser): a row is made empty; the PIN is possessed once handed over (a booking in the
+-- a superuser): a row is made empty (by the postal run: with its printed PIN); the PIN is possessed once handed over (a booking in the
 -- same transaction) or printed (the postal run); an activation code completes an operation in
 -- progress, never a revocation. The WHEN clauses keep the postal run's thousand rows a
 -- statement out of PL/pgSQL.
@@ -138,9 +140,10 @@ BEGIN
         RETURN NEW;
     END IF;
     IF TG_OP = 'INSERT' THEN
-        IF (NEW.pin_hash, NEW.activation_code_hash, NEW.activation_code_expires_at, NEW.pin_printed_at)
-               IS DISTINCT FROM (NULL::bytea, NULL::bytea, NULL::timestamptz, NULL::timestamptz)
-           OR NEW.pin_possessed OR NEW.pin_print_count <> 0 THEN
+        IF NEW.activation_code_hash IS NOT NULL OR NEW.activation_code_expires_at IS NOT NULL
+           OR (NOT pg_has_role(me, 'sportello_batch', 'MEMBER')
+               AND ((NEW.pin_hash, NEW.pin_printed_at) IS DISTINCT FROM (NULL::bytea, NULL::timestamptz)
+                    OR NEW.pin_possessed OR NEW.pin_print_count <> 0)) THEN
             RAISE EXCEPTION 'the credentials of registration % are made empty, then written', NEW.registration_number
                 USING ERRCODE = 'insufficient_privilege';
         END IF;
@@ -167,9 +170,10 @@ BEGIN
     RETURN NEW;
 END $$;
 CREATE TRIGGER registration_credentials_guard_insert BEFORE INSERT ON registration_credentials
-    FOR EACH ROW WHEN (NEW.pin_hash IS NOT NULL OR NEW.activation_code_hash IS NOT NULL
-                       OR NEW.activation_code_expires_at IS NOT NULL OR NEW.pin_printed_at IS NOT NULL
-                       OR NEW.pin_possessed OR NEW.pin_print_count <> 0)
+    FOR EACH ROW WHEN (NEW.activation_code_hash IS NOT NULL OR NEW.activation_code_expires_at IS NOT NULL
+                       OR ((NEW.pin_hash IS NOT NULL OR NEW.pin_printed_at IS NOT NULL OR NEW.pin_possessed
+                            OR NEW.pin_print_count <> 0)
+                           AND NOT pg_has_role(session_user, 'sportello_batch', 'MEMBER')))
     EXECUTE FUNCTION registration_credentials_guard();
 CREATE TRIGGER registration_credentials_guard_update BEFORE UPDATE ON registration_credentials
     FOR EACH ROW WHEN (NEW.registration_number IS DISTINCT FROM OLD.registration_number

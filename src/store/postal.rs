@@ -50,14 +50,31 @@ pub async fn take(c: &impl GenericClient, province: Option<&str>, limit: i64) ->
 /// the narrow `registration_credentials` (V15): `registrations`, wide and indexed for the
 /// search, is not rewritten by a postal run.
 pub async fn store_printed(c: &impl GenericClient, numbers: &[i64], pin_hashes: &[Vec<u8>]) -> Result<()> {
-    super::credentials::ensure(c, numbers).await?;
-    c.execute(
-        "UPDATE registration_credentials k SET pin_hash = u.h, pin_printed_at = now(),
-             pin_print_count = k.pin_print_count + 1, pin_possessed = true
-         FROM unnest($1::bigint[], $2::bytea[]) AS u(n, h) WHERE k.registration_number = u.n",
-        &[&numbers, &pin_hashes],
-    )
-    .await?;
+    // Most have no row yet: it is made with the PIN. Those that have one (a reprint, or a row
+    // another transaction has just made) are updated by a second statement, which sees it.
+    let made: std::collections::HashSet<i64> = c
+        .query(
+            "INSERT INTO registration_credentials (registration_number, pin_hash, pin_printed_at, pin_print_count,
+                                                   pin_possessed)
+             SELECT u.n, u.h, now(), 1, true FROM unnest($1::bigint[], $2::bytea[]) AS u(n, h)
+             ON CONFLICT (registration_number) DO NOTHING RETURNING registration_number",
+            &[&numbers, &pin_hashes],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    if made.len() < numbers.len() {
+        let (rest, rest_hashes): (Vec<i64>, Vec<&[u8]>) =
+            numbers.iter().zip(pin_hashes).filter(|(n, _)| !made.contains(n)).map(|(n, h)| (*n, h.as_slice())).unzip();
+        c.execute(
+            "UPDATE registration_credentials k SET pin_hash = u.h, pin_printed_at = now(),
+                 pin_print_count = k.pin_print_count + 1, pin_possessed = true
+             FROM unnest($1::bigint[], $2::bytea[]) AS u(n, h) WHERE k.registration_number = u.n",
+            &[&rest, &rest_hashes],
+        )
+        .await?;
+    }
     c.execute(
         "UPDATE operations o SET pin_hash = u.h
          FROM unnest($1::bigint[], $2::bytea[]) AS u(n, h)
