@@ -335,7 +335,7 @@ async fn no_login_can_take_the_chain_lock_and_a_held_log_fails_instead_of_hangin
     let db = TestDb::new().await;
     let mallory = db.unique("mallory");
     db.add_operator(&mallory, &[sportello::domain::Role::Desk], &["TO"], &[]).await;
-    let raw = sportello::store::connect(&db.login_config(&mallory)).await.unwrap();
+    let raw = crate::harness::raw(&db, &mallory).await;
     // The advisory lock V13 used is no longer the chain's: holding it stops nobody.
     raw.execute("SELECT pg_advisory_lock(72010013)", &[]).await.unwrap();
     let admin = db.admin().await;
@@ -371,7 +371,7 @@ async fn an_administrator_cannot_change_operators_unseen_from_sql() {
     db.add_operator(&boss, &[sportello::domain::Role::Admin], &["TO"], &[]).await;
     let clerk = db.unique("clerk");
     db.add_operator(&clerk, &[sportello::domain::Role::Desk], &["TO"], &[]).await;
-    let raw = sportello::store::connect(&db.login_config(&boss)).await.unwrap();
+    let raw = crate::harness::raw(&db, &boss).await;
     let before: i64 = db.owner().await.query_one("SELECT count(*) FROM audit_log", &[]).await.unwrap().get(0);
     for sql in [
         format!("SELECT sportello_operator_grant('{clerk}', ARRAY['auditor'])"),

@@ -442,3 +442,15 @@ impl Drop for SmtpServer {
         let _ = self.child.wait();
     }
 }
+
+/// A raw connection as `login`: what a modified client (or psql) with that login can do.
+pub async fn raw(db: &TestDb, login: &str) -> tokio_postgres::Client {
+    store::connect(&db.login_config(login)).await.unwrap()
+}
+
+/// The statement is refused by the database for lack of privilege; returns its message.
+pub async fn denied(c: &tokio_postgres::Client, sql: &str) -> String {
+    let e = c.batch_execute(sql).await.expect_err(sql);
+    assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{sql}: {e:?}");
+    e.as_db_error().map(|d| d.message().to_string()).unwrap_or_default()
+}

@@ -7,23 +7,10 @@ use sportello::domain::fields::FIELDS;
 use sportello::domain::transitions::{self, PostalLetter};
 use sportello::domain::{OperationKind, Role, State, bookable};
 use sportello::error::exit;
-use sportello::store;
 use tokio_postgres::error::SqlState;
 
 use crate::desk::{book, mario};
-use crate::harness::{TestDb, text};
-
-/// A raw connection as `login`: what a modified client with that login can do.
-async fn raw(db: &TestDb, login: &str) -> tokio_postgres::Client {
-    store::connect(&db.login_config(login)).await.unwrap()
-}
-
-/// The statement is refused by the database for lack of privilege; returns its message.
-async fn denied(c: &tokio_postgres::Client, sql: &str) -> String {
-    let e = c.batch_execute(sql).await.expect_err(sql);
-    assert_eq!(e.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{sql}: {e:?}");
-    e.as_db_error().map(|d| d.message().to_string()).unwrap_or_default()
-}
+use crate::harness::{TestDb, denied, raw, text};
 
 async fn istat(db: &TestDb, name: &str) -> String {
     db.owner()

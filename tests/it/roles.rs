@@ -8,25 +8,12 @@ use sportello::domain::{OperationKind, Role};
 use sportello::error::exit;
 use sportello::portal;
 use sportello::store;
-use tokio_postgres::error::SqlState;
 
 use crate::desk::{activation, book, code_of, mario, pin_in};
-use crate::harness::{PASSWORD, RoleLock, TestDb, create_login, new_operator, text};
+use crate::harness::{PASSWORD, RoleLock, TestDb, create_login, denied, new_operator, raw, text};
 
 fn sample(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(name).display().to_string()
-}
-
-/// A raw connection as `login`: what a modified client with that login can do.
-async fn raw(db: &TestDb, login: &str) -> tokio_postgres::Client {
-    store::connect(&db.login_config(login)).await.unwrap()
-}
-
-/// The statement is refused by the database for lack of privilege.
-async fn denied(c: &tokio_postgres::Client, sql: &str) -> String {
-    let e = c.batch_execute(sql).await.expect_err(sql);
-    assert_eq!(e.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{sql}: {e:?}");
-    e.as_db_error().map(|d| d.message().to_string()).unwrap_or_default()
 }
 
 fn assert_refused(out: &std::process::Output, needle: &str) {

@@ -505,11 +505,7 @@ async fn statistics_are_for_auditors_and_admins_and_never_show_a_fiscal_code_by_
     assert_eq!(stdout.lines().count(), 2, "{stdout}");
 
     // A modified client with the desk login gets neither the counters nor the export.
-    let raw = |login: String| {
-        let config = db.login_config(&login);
-        async move { sportello::store::connect(&config).await.unwrap() }
-    };
-    let desk = raw(clerk.clone()).await;
+    let desk = crate::harness::raw(&db, &clerk).await;
     for sql in [
         "SELECT count(*) FROM stats_counts",
         "SELECT count(*) FROM stats_rollup",
@@ -521,7 +517,7 @@ async fn statistics_are_for_auditors_and_admins_and_never_show_a_fiscal_code_by_
         assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{sql}: {e}");
     }
     // The auditor's own login reads no fiscal code, and exports nothing unrecorded.
-    let own = raw(auditor.clone()).await;
+    let own = crate::harness::raw(&db, &auditor).await;
     let e = own.simple_query("SELECT fiscal_code FROM registrations").await.unwrap_err();
     assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{e}");
     let key = vec![7u8; 32];
