@@ -397,28 +397,6 @@ pub struct Record {
     pub revoked: Option<NaiveDate>,
 }
 
-/// The key of one export: 32 bytes from the operating system's random generator, kept in
-/// memory for the export and then dropped (overwritten); never stored or shown. The database
-/// computes the pseudonyms with it (HMAC-SHA-256 of the person, 128 bits).
-struct ExportKey([u8; 32]);
-
-impl ExportKey {
-    fn new() -> Result<ExportKey> {
-        let mut k = [0u8; 32];
-        getrandom::fill(&mut k)
-            .map_err(|e| Error::Unavailable(crate::msg!("random-failed", detail = e.to_string())))?;
-        Ok(ExportKey(k))
-    }
-}
-
-impl Drop for ExportKey {
-    fn drop(&mut self) {
-        // Overwritten, and the zeros made observable so that the writes are not dropped as dead.
-        self.0.fill(0);
-        std::hint::black_box(&self.0);
-    }
-}
-
 /// The key under which a person is the same live or revoked (derived from the service key: it
 /// computes nothing but keyed hashes of fiscal codes, which the database holds anyway).
 fn person_key(key: &SecretKey) -> Vec<u8> {
@@ -454,7 +432,6 @@ pub async fn records(
 ) -> Result<u64> {
     require_role(session)?;
     check(&Options { from: opts.from, to: opts.to, ..Default::default() })?;
-    let export = ExportKey::new()?;
     // The request is recorded (and committed) before any row is read: the database refuses the
     // export otherwise.
     let audit = session.db.client().await?;
@@ -473,7 +450,7 @@ pub async fn records(
     let mut written = 0u64;
     {
         let person_key = person_key(key);
-        let stream = store::records(&tx, opts.from, opts.to, &person_key, &export.0).await?;
+        let stream = store::records(&tx, opts.from, opts.to, &person_key).await?;
         let mut stream = std::pin::pin!(stream);
         while let Some(r) = stream.next().await {
             sink(to_record(r?))?;

@@ -144,17 +144,16 @@ pub async fn count_records(c: &impl GenericClient, from: Option<NaiveDate>, to: 
 }
 
 /// The registrations (live, then revoked) registered between the days given, as a stream, each
-/// with its pseudonym under the keys given. The database refuses unless this login's request
+/// with its pseudonym under a key the database draws for this export alone (V20). The database refuses unless this login's request
 /// for the export is already committed in the audit log.
 pub async fn records(
     c: &impl GenericClient,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
     person_key: &[u8],
-    export_key: &[u8],
 ) -> Result<impl Stream<Item = Result<RawRecord>>> {
-    let params: [&(dyn ToSql + Sync); 4] = [&from, &to, &person_key, &export_key];
-    let rows = c.query_raw("SELECT * FROM stats_records($1, $2, $3, $4)", params).await?;
+    let params: [&(dyn ToSql + Sync); 3] = [&from, &to, &person_key];
+    let rows = c.query_raw("SELECT * FROM stats_records($1, $2, $3)", params).await?;
     Ok(rows.map(|row| {
         let r = row?;
         Ok(RawRecord {

@@ -94,13 +94,26 @@ async fn verify_passes_on_an_untouched_log_and_prints_the_head() {
 async fn the_database_stamps_the_time_whatever_the_client_writes() {
     let db = TestDb::new().await;
     let app = db.db.client().await.unwrap();
-    app.execute(
-        "INSERT INTO audit_log (at, origin, command, action, seq, prev_hash, hash)
-         VALUES ('2020-01-01', 'x', 'x', 'forged-time', 999, '\\x01', '\\x02')",
-        &[],
-    )
-    .await
-    .unwrap();
+    // The time, the position and the hashes are the database's: a client naming them is refused.
+    let e = app
+        .execute(
+            "INSERT INTO audit_log (at, origin, command, action, seq, prev_hash, hash)
+             VALUES ('2020-01-01', 'x', 'x', 'forged-time', 999, '\\x01', '\\x02')",
+            &[],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{e}");
+    // As the owner (who may name them), the triggers still set them.
+    db.owner()
+        .await
+        .execute(
+            "INSERT INTO audit_log (at, origin, command, action, seq, prev_hash, hash)
+             VALUES ('2020-01-01', 'x', 'x', 'forged-time', 999, '\\x01', '\\x02')",
+            &[],
+        )
+        .await
+        .unwrap();
     let row = db
         .owner()
         .await

@@ -92,9 +92,11 @@ async fn nobody_reads_a_pin_hash_and_the_credentials_change_only_as_the_lifecycl
         &format!("INSERT INTO registration_credentials (registration_number, pin_possessed) VALUES ({number}, true)"),
     )
     .await;
-    c.batch_execute(&format!("INSERT INTO registration_credentials (registration_number) VALUES ({number})"))
-        .await
-        .unwrap();
+    c.batch_execute(&crate::harness::recorded(&format!(
+        "INSERT INTO registration_credentials (registration_number) VALUES ({number})"
+    )))
+    .await
+    .unwrap();
     // The portal verifies the activation code: it reads its hash, never the PIN in force.
     let p = raw(&db, "portal").await;
     p.batch_execute("SELECT activation_code_hash FROM registration_credentials").await.unwrap();

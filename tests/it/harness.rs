@@ -454,3 +454,8 @@ pub async fn denied(c: &tokio_postgres::Client, sql: &str) -> String {
     assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{sql}: {e:?}");
     e.as_db_error().map(|d| d.message().to_string()).unwrap_or_default()
 }
+
+/// `sql` in a transaction that records itself in the audit log, as every desk write must (V20).
+pub fn recorded(sql: &str) -> String {
+    format!("BEGIN; INSERT INTO audit_log (origin, command, action) VALUES ('test', 'test', 'test'); {sql}; COMMIT;")
+}

@@ -10,7 +10,7 @@ use sportello::error::exit;
 use tokio_postgres::error::SqlState;
 
 use crate::desk::{book, mario};
-use crate::harness::{TestDb, denied, raw, text};
+use crate::harness::{TestDb, denied, raw, recorded, text};
 
 async fn istat(db: &TestDb, name: &str) -> String {
     db.owner()
@@ -80,7 +80,7 @@ async fn a_desk_login_cannot_take_over_an_account_lift_a_lockout_or_blame_anothe
     }
     assert_eq!(stored(&db, number).await, before, "nothing changed");
     // What the desk does write, it writes as itself: the database names the clerk.
-    c.batch_execute(&set("email = 'mario@example.org'")).await.unwrap();
+    c.batch_execute(&recorded(&set("email = 'mario@example.org'"))).await.unwrap();
     let after = stored(&db, number).await;
     assert_eq!(after.6.as_deref(), Some("mario@example.org"));
     assert_eq!(after.5.as_deref(), Some(clerk.as_str()), "stamped by the database, not taken from the client");
@@ -124,9 +124,11 @@ async fn a_desk_login_cannot_take_over_an_account_lift_a_lockout_or_blame_anothe
         db.owner().await.query_one("SELECT status::text FROM operations WHERE id = $1", &[&op]).await.unwrap().get(0);
     assert_eq!(status, "A", "the booking stands");
     // Discarding one's own way is allowed, and stamps the time itself.
-    c.batch_execute(&format!("UPDATE operations SET status = 'D', closed_at = '2001-01-01' WHERE id = {op}"))
-        .await
-        .unwrap();
+    c.batch_execute(&recorded(&format!(
+        "UPDATE operations SET status = 'D', closed_at = '2001-01-01' WHERE id = {op}"
+    )))
+    .await
+    .unwrap();
     let recent: bool = db
         .owner()
         .await
@@ -135,6 +137,20 @@ async fn a_desk_login_cannot_take_over_an_account_lift_a_lockout_or_blame_anothe
         .unwrap()
         .get(0);
     assert!(recent, "the database's time");
+    // What the desk may write, it may not write unseen: without an audit row in the same
+    // transaction, a booking (with a PIN of the attacker's choosing) is refused at commit.
+    let e = c
+        .batch_execute(&format!(
+            "BEGIN; INSERT INTO operations (registration_number, kind, ente)
+             SELECT {number}, 'verification', ente FROM operators WHERE id = session_user; COMMIT"
+        ))
+        .await
+        .unwrap_err();
+    assert!(format!("{e:?}").contains("recorded in the audit log"), "{e:?}");
+    c.batch_execute("ROLLBACK").await.ok();
+    let e = c.batch_execute(&set("email = 'thief@example.org'")).await.unwrap_err();
+    assert!(format!("{e:?}").contains("recorded in the audit log"), "{e:?}");
+    assert_eq!(stored(&db, number).await.6.as_deref(), Some("mario@example.org"), "nothing changed");
 }
 
 #[tokio::test]
@@ -232,7 +248,7 @@ async fn registering_outside_competence_is_refused_by_the_command_and_by_the_dat
     let moncalieri = istat(&db, "Moncalieri").await;
     let row = insert(&mario().cf, "TO", &moncalieri);
     denied(&c, &row.replace("strong, ", "strong, created_by, ").replace("false, ", "false, 'admin', ")).await;
-    c.batch_execute(&row).await.unwrap();
+    c.batch_execute(&recorded(&row)).await.unwrap();
     let by: String = db
         .owner()
         .await
@@ -296,7 +312,7 @@ async fn a_desk_login_cannot_make_a_registration_already_verified_active_or_with
     let n: i64 = db.owner().await.query_one("SELECT count(*) FROM registrations", &[]).await.unwrap().get(0);
     assert_eq!(n, 0);
     // As `register` makes it: registrato, weak.
-    c.batch_execute(&insert("state, strong", "'registrato', false")).await.unwrap();
+    c.batch_execute(&recorded(&insert("state, strong", "'registrato', false"))).await.unwrap();
 }
 
 #[tokio::test]

@@ -196,8 +196,19 @@ async fn an_application_login_cannot_become_the_owner_nor_rewrite_what_it_wrote(
         denied(&c, "INSERT INTO audit_log (operator_id, origin, command, action) VALUES ('admin', 'x', 'x', 'forged')")
             .await;
     assert!(msg.contains("cannot name operator admin"), "{msg}");
+    // A time, a position or an id of the client's: refused (V20), not even written.
+    for forged in [
+        format!(
+            "INSERT INTO audit_log (operator_id, at, origin, command, action) VALUES ('{all}', '2020-01-01', 'x', 'x', 'backdated')"
+        ),
+        format!(
+            "INSERT INTO audit_log (id, operator_id, origin, command, action) VALUES (999999, '{all}', 'x', 'x', 'backdated')"
+        ),
+    ] {
+        denied(&c, &forged).await;
+    }
     c.batch_execute(&format!(
-        "INSERT INTO audit_log (operator_id, at, origin, command, action) VALUES ('{all}', '2020-01-01', 'x', 'x', 'backdated')"
+        "INSERT INTO audit_log (operator_id, origin, command, action) VALUES ('{all}', 'x', 'x', 'backdated')"
     ))
     .await
     .unwrap();
@@ -239,11 +250,13 @@ async fn the_database_checks_residence_competence() {
         .unwrap()
         .get(0);
     assert_eq!(municipality, "Torino", "not moved");
-    c.batch_execute(&into("Asti")).await.unwrap();
+    c.batch_execute(&crate::harness::recorded(&into("Asti"))).await.unwrap();
     // Other fields of a citizen outside the competence stay editable at any desk.
-    c.batch_execute(&format!("UPDATE registrations SET mobile = '3330000000' WHERE registration_number = {number}"))
-        .await
-        .unwrap();
+    c.batch_execute(&crate::harness::recorded(&format!(
+        "UPDATE registrations SET mobile = '3330000000' WHERE registration_number = {number}"
+    )))
+    .await
+    .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

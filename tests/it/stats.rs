@@ -511,7 +511,7 @@ async fn statistics_are_for_auditors_and_admins_and_never_show_a_fiscal_code_by_
         "SELECT count(*) FROM stats_rollup",
         "SELECT stats_compact()",
         "SELECT stats_records_count(NULL, NULL)",
-        "SELECT count(*) FROM stats_records(NULL, NULL, '\\x00', '\\x00')",
+        "SELECT count(*) FROM stats_records(NULL, NULL, '\\x00')",
     ] {
         let e = desk.simple_query(sql).await.unwrap_err();
         assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{sql}: {e}");
@@ -523,7 +523,7 @@ async fn statistics_are_for_auditors_and_admins_and_never_show_a_fiscal_code_by_
     let key = vec![7u8; 32];
     let e = own
         .query(
-            "SELECT * FROM stats_records($1, $2, $3, $3)",
+            "SELECT * FROM stats_records($1, $2, $3)",
             &[&Some(date("2020-01-01")), &None::<chrono::NaiveDate>, &key],
         )
         .await
@@ -531,9 +531,15 @@ async fn statistics_are_for_auditors_and_admins_and_never_show_a_fiscal_code_by_
     assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{e}");
     assert!(e.as_db_error().unwrap().message().contains("audit log"), "{e}");
     // What it does get, after the recorded request: pseudonyms, never a fiscal code.
-    let rows = own.query("SELECT * FROM stats_records(NULL, NULL, $1, $1)", &[&key]).await.unwrap();
+    let rows = own.query("SELECT * FROM stats_records(NULL, NULL, $1)", &[&key]).await.unwrap();
     assert_eq!(rows.len(), 1);
     let columns: Vec<&str> = rows[0].columns().iter().map(|c| c.name()).collect();
     assert!(!columns.iter().any(|c| c.contains("fiscal") || c.contains("name")), "{columns:?}");
     assert_eq!(rows[0].get::<_, Vec<u8>>(0).len(), 16);
+    // The export key is the database's, drawn for each call: the caller cannot make the
+    // pseudonym of a fiscal code of its choosing, and two calls share none.
+    let again = own.query("SELECT * FROM stats_records(NULL, NULL, $1)", &[&key]).await.unwrap();
+    assert_ne!(rows[0].get::<_, Vec<u8>>(0), again[0].get::<_, Vec<u8>>(0));
+    let e = own.query("SELECT * FROM stats_records(NULL, NULL, NULL)", &[]).await.unwrap_err();
+    assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::INVALID_PARAMETER_VALUE), "{e}");
 }
