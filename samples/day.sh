@@ -61,6 +61,9 @@ ok_or_rejects s revoke --letters samples/revocation-letters.csv --report "$repor
 
 s runs --limit 8
 s audit --limit 10
+echo "== the Region's statistics (counts below 3 hidden)" >&2
+s stats --group province
+s stats --by week --group ente --format csv
 # The audit log's hash chain, end to end; keep the head hash it prints somewhere else.
 s audit verify
 cat >&2 <<MSG
