@@ -90,6 +90,7 @@ io-sync = cannot sync { $path }
 io-write = cannot write { $path }
 io-give-to = cannot give { $path } to { $owner }
 key-file-denied = you may not read the key file { $path }: its owner shares it with the desk staff's group (chgrp GROUP { $path }; chmod 0640 { $path }), or SPORTELLO_KEY_FILE names yours
+digests-read-failed = the digests of the stored rows could not be read: { $detail }
 io-read-key-file = cannot read the key file { $path }
 io-write-output = cannot write the output
 io-write-pdf = cannot write a PDF

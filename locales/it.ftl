@@ -90,6 +90,7 @@ io-sync = impossibile sincronizzare su disco { $path }
 io-write = impossibile scrivere { $path }
 io-give-to = impossibile assegnare { $path } a { $owner }
 key-file-denied = non hai accesso al file della chiave { $path }: il proprietario lo condivide con il gruppo degli operatori (chgrp GRUPPO { $path }; chmod 0640 { $path }), oppure SPORTELLO_KEY_FILE indica il tuo
+digests-read-failed = impossibile leggere le impronte delle righe già presenti: { $detail }
 io-read-key-file = impossibile leggere il file della chiave { $path }
 io-write-output = impossibile scrivere l'output
 io-write-pdf = impossibile scrivere un PDF

@@ -172,6 +172,13 @@ pub async fn import(
         return Err(Error::Invalid(crate::msg!("preload-cia-only")));
     }
 
+    // The digests of the stored rows are read by the server while the file is read, indexed and
+    // checksummed here: the two take about as long, and a re-import of an unchanged file is
+    // little else.
+    let digests = {
+        let c = session.db.client().await?;
+        tokio::spawn(async move { stored_digests(&c, source).await })
+    };
     let (csv, lines) = rows::open(path, opts.encoding)?;
     let input = path.display().to_string();
     let options =
@@ -183,6 +190,7 @@ pub async fn import(
     } else {
         match super::begin(session, kind, &input, &checksum, options, !opts.force).await? {
             Begin::AlreadyDone(done) => {
+                digests.abort();
                 return Ok(Report { run_id: Some(done.id), already_done_by: Some(done.id), ..Default::default() });
             }
             Begin::Fresh(run) => Some(run),
@@ -215,7 +223,12 @@ pub async fn import(
     // The digests of the stored rows, read once in one pass: unchanged rows are then recognised
     // without touching the database (a re-import of an unchanged file writes nothing). A dry
     // run compares with them too, to report what an import would do.
-    let stored = if initial_load { StoredDigests::default() } else { stored_digests(&client, source).await? };
+    let stored = if initial_load {
+        digests.abort();
+        StoredDigests::default()
+    } else {
+        digests.await.map_err(|e| Error::Internal(crate::msg!("digests-read-failed", detail = e.to_string())))??
+    };
     let (sender, mut chunks) = tokio::sync::mpsc::channel::<Chunk>(opts.writers + 1);
     let (chunk_size, encoding) = (opts.chunk_size, opts.encoding);
     let reader =
