@@ -46,8 +46,27 @@ async fn main() {
     }
     let config = cluster.config("bench_stats");
     store::migrate(&config).await.unwrap();
-    let db = Database::with_config(config.clone()).await.unwrap();
     let owner = store::connect(&config).await.unwrap();
+    // The OS user running the benchmark is its operator (peer authentication), the first
+    // administrator with every role (statistics are the auditor's), as on the embedded default.
+    let me = sportello::store::embedded::os_user().unwrap();
+    if !reuse {
+        sportello::operators::bootstrap(
+            &config,
+            sportello::operators::NewOperator {
+                id: me.clone(),
+                full_name: "Benchmark".into(),
+                ente: "CSI".into(),
+                fse: false,
+                provinces: vec!["TO".into()],
+                municipalities: vec![],
+                roles: sportello::domain::Role::ALL.to_vec(),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let db = Database::with_configs(cluster.login_config("bench_stats", &me), config.clone()).await.unwrap();
     println!(
         "sportello stats benchmark — {} cores, PostgreSQL embedded cluster at {}",
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
@@ -60,13 +79,15 @@ async fn main() {
         // 400 desk operators of 40 enti, and the batch operator of the pre-loads.
         owner
             .batch_execute(
-                "INSERT INTO operators (id, full_name, ente) VALUES ('bench', 'Benchmark', 'CSI Piemonte');
-                 INSERT INTO operators (id, full_name, ente)
-                 SELECT 'op' || lpad(k::text, 3, '0'), 'Operatore ' || k, 'Ente ' || lpad((k / 10)::text, 2, '0')
+                &format!(
+                "INSERT INTO operators (id, full_name, ente, created_by) VALUES ('bench', 'Benchmark', 'CSI Piemonte', '{me}');
+                 INSERT INTO operators (id, full_name, ente, created_by)
+                 SELECT 'op' || lpad(k::text, 3, '0'), 'Operatore ' || k, 'Ente ' || lpad((k / 10)::text, 2, '0'), '{me}'
                  FROM generate_series(0, 399) k;
                  CREATE TABLE bench_municipalities AS
                  SELECT (row_number() OVER (ORDER BY istat_code) - 1)::int AS k, istat_code, province
-                 FROM municipalities WHERE province <> 'EE';",
+                 FROM municipalities WHERE province <> 'EE';"
+                ),
             )
             .await
             .unwrap();
@@ -161,7 +182,7 @@ async fn main() {
         let load_operations = t.elapsed();
         (load_registrations, load_operations)
     };
-    let session = Session::open(db.clone(), Some("bench"), "bench").await.unwrap();
+    let session = Session::open(db.clone(), None, "bench").await.unwrap();
     owner.batch_execute("ANALYZE").await.unwrap();
     let count = |sql: &'static str| {
         let owner = &owner;
