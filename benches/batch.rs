@@ -11,6 +11,8 @@
 //! `psql -c 'SELECT 1'` (a process and a connection, nothing else) on the same cluster. The cluster lives in target/bench-home (kept; stop it with
 //! `sportello --home target/bench-home db stop`).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -108,21 +110,7 @@ async fn main() {
     store::migrate(&config).await.unwrap();
     // The OS user running the benchmark is its operator (peer authentication), the first
     // administrator with every role, as on the embedded default.
-    let me = sportello::store::embedded::os_user().unwrap();
-    sportello::operators::bootstrap(
-        &config,
-        sportello::operators::NewOperator {
-            id: me.clone(),
-            full_name: "Benchmark".into(),
-            ente: "CSI".into(),
-            fse: false,
-            provinces: vec!["TO".into()],
-            municipalities: vec![],
-            roles: sportello::domain::Role::ALL.to_vec(),
-        },
-    )
-    .await
-    .unwrap();
+    let me = common::bootstrap_me(&config).await;
     let db = Database::with_configs(cluster.login_config(dbname, &me), config.clone()).await.unwrap();
     let session = Session::open(db.clone(), None, "bench").await.unwrap();
     let owner = store::connect(&config).await.unwrap();

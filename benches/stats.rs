@@ -11,6 +11,8 @@
 //! lives in target/bench-home (kept; stop it with `sportello --home target/bench-home db stop`);
 //! the database is `bench_stats`.
 
+mod common;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -49,23 +51,7 @@ async fn main() {
     let owner = store::connect(&config).await.unwrap();
     // The OS user running the benchmark is its operator (peer authentication), the first
     // administrator with every role (statistics are the auditor's), as on the embedded default.
-    let me = sportello::store::embedded::os_user().unwrap();
-    if !reuse {
-        sportello::operators::bootstrap(
-            &config,
-            sportello::operators::NewOperator {
-                id: me.clone(),
-                full_name: "Benchmark".into(),
-                ente: "CSI".into(),
-                fse: false,
-                provinces: vec!["TO".into()],
-                municipalities: vec![],
-                roles: sportello::domain::Role::ALL.to_vec(),
-            },
-        )
-        .await
-        .unwrap();
-    }
+    let me = if reuse { sportello::store::embedded::os_user().unwrap() } else { common::bootstrap_me(&config).await };
     let db = Database::with_configs(cluster.login_config("bench_stats", &me), config.clone()).await.unwrap();
     println!(
         "sportello stats benchmark — {} cores, PostgreSQL embedded cluster at {}",

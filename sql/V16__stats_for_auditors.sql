@@ -9,10 +9,12 @@
 --   pseudonym = HMAC-SHA-256(export key, person)[0..16]
 --
 -- The person key is derived by the client from the service key (it lets one compute no more
--- than the fiscal codes the database already holds); the export key is drawn by the client for
--- one export and never stored. A tombstone keeps `person` (stats_person) so that a citizen
--- revoked and registered again is one pseudonym within an export; tombstones written before
--- this migration have none and stand for themselves (their keyed fiscal code hash).
+-- than the fiscal codes the database already holds); the export key is drawn by the database
+-- for each call (the server's strong random generator, through gen_random_uuid) and never
+-- leaves it: a caller choosing it could compute the pseudonym of any fiscal code. A tombstone
+-- keeps `person` (stats_person) so that a citizen revoked and registered again is one pseudonym
+-- within an export; tombstones written before this migration have none and stand for themselves
+-- (their keyed fiscal code hash).
 --
 -- No export happens unseen: stats_records() refuses unless the caller's own record-level
 -- export request is already committed in the audit log (written by sportello just before).
@@ -51,15 +53,16 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
                AND (p_to IS NULL OR registered_at < (p_to + 1)::timestamp AT TIME ZONE 'Europe/Rome'));
 $$;
 
-CREATE FUNCTION stats_records(p_from date, p_to date, p_person_key bytea, p_export_key bytea)
+CREATE FUNCTION stats_records(p_from date, p_to date, p_person_key bytea)
 RETURNS TABLE (pseudonym bytea, birth_year int, sex text, province text, municipality text, community text,
                state text, strong boolean, registered date, verified date, activated date, revoked date)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
+    export_key bytea := decode(replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''), 'hex');
     pi bytea; po bytea; ei bytea; eo bytea;
 BEGIN
-    IF length(p_person_key) < 32 OR length(p_export_key) < 32 THEN
-        RAISE EXCEPTION 'the keys of an export are at least 32 bytes' USING ERRCODE = 'invalid_parameter_value';
+    IF p_person_key IS NULL OR length(p_person_key) < 32 THEN
+        RAISE EXCEPTION 'the person key of an export is at least 32 bytes' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF NOT EXISTS (
         SELECT 1 FROM audit_log a
@@ -73,7 +76,8 @@ BEGIN
             USING ERRCODE = 'insufficient_privilege';
     END IF;
     SELECT h.ipad, h.opad INTO pi, po FROM stats_hmac_pads(p_person_key) h;
-    SELECT h.ipad, h.opad INTO ei, eo FROM stats_hmac_pads(p_export_key) h;
+    SELECT h.ipad, h.opad INTO ei, eo FROM stats_hmac_pads(export_key) h;
+    export_key := NULL;
     RETURN QUERY
         SELECT substring(sha256(eo || sha256(ei || sha256(po || sha256(pi || convert_to(r.fiscal_code, 'UTF8')))))
                          FROM 1 FOR 16),
@@ -95,6 +99,6 @@ BEGIN
 END $$;
 
 REVOKE ALL ON FUNCTION stats_records_count(date, date) FROM PUBLIC;
-REVOKE ALL ON FUNCTION stats_records(date, date, bytea, bytea) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION stats_records_count(date, date), stats_records(date, date, bytea, bytea)
+REVOKE ALL ON FUNCTION stats_records(date, date, bytea) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION stats_records_count(date, date), stats_records(date, date, bytea)
     TO sportello_auditor, sportello_admin;

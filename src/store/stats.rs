@@ -144,8 +144,8 @@ pub async fn count_records(c: &impl GenericClient, from: Option<NaiveDate>, to: 
 }
 
 /// The registrations (live, then revoked) registered between the days given, as a stream, each
-/// with its pseudonym under a key the database draws for this export alone (V20). The database refuses unless this login's request
-/// for the export is already committed in the audit log.
+/// with its pseudonym under a key the database draws for this export alone (V16). The database
+/// refuses unless this login's request for the export is already committed in the audit log.
 pub async fn records(
     c: &impl GenericClient,
     from: Option<NaiveDate>,
