@@ -198,7 +198,7 @@ async fn main() {
         .execute(
             "INSERT INTO registrations (fiscal_code, community, state, first_name, last_name, res_address, res_street_number,
                  res_postcode, res_province, res_municipality)
-             SELECT 'PST' || lpad(i::text, 13, '0'), 'sistemapiemonte', 'riscontrato', 'Nicolò', 'D''Amico ' || i,
+             SELECT 'PST' || lpad(i::text, 13, '0'), 'sistemapiemonte', 'attivato', 'Nicolò', 'D''Amico ' || i,
                     'Via Sant''Agostino', i::text, '10122', 'TO', '001272'
              FROM generate_series(1, $1::bigint) i",
             &[&(letters as i64)],

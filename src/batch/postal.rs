@@ -15,6 +15,7 @@
 //! whose email could not be sent is counted in the report: a desk or the helpdesk regenerates it.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Utc;
 use serde::Serialize;
@@ -55,6 +56,9 @@ pub struct Report {
     pub resumed: bool,
     pub batches: u64,
     pub letters: u64,
+    /// Letters taken out of the queue and not printed: the postal rule
+    /// ([`transitions::postal_letter`]) no longer allowed them (a desk booking, a revocation).
+    pub withheld: u64,
     /// Activation codes of weak activations opened: emailed, printed apart, email failed.
     pub codes_emailed: u64,
     pub codes_printed: u64,
@@ -190,8 +194,7 @@ impl BatchFiles {
 #[allow(clippy::too_many_arguments)]
 fn draw_and_write(
     key: &crate::secrets::SecretKey,
-    registrations: Vec<Registration>,
-    in_progress: std::collections::HashMap<i64, OperationKind>,
+    due: Vec<(Registration, PostalLetter)>,
     today: chrono::NaiveDate,
     until: chrono::DateTime<Utc>,
     files: &BatchFiles,
@@ -200,19 +203,18 @@ fn draw_and_write(
 ) -> Result<()> {
     let name = |p: &Path| p.file_name().unwrap_or_default().to_string_lossy().into_owned();
     let (file_name, codes_file_name) = (name(&files.pdf), name(&files.codes_pdf));
-    let mut pages = Vec::with_capacity(registrations.len());
-    let mut d = Drawn { pin_hashes: Vec::with_capacity(registrations.len()), ..Default::default() };
+    let mut pages = Vec::with_capacity(due.len());
+    let mut d = Drawn { pin_hashes: Vec::with_capacity(due.len()), ..Default::default() };
     let mut pin_manifest = manifest()?;
     let mut code_manifest = manifest()?;
     let mut code_letters = Vec::new();
-    for (i, r) in registrations.iter().enumerate() {
+    for (i, (r, what)) in due.iter().enumerate() {
         let pin = secrets::new_pin()?;
         let pin_hash = key.hash(Purpose::Pin, &r.fiscal_code, &pin);
         let address = letters::postal_address(r);
         manifest_line(&mut pin_manifest, i + 1, r, &address, &file_name)?;
         pages.push(letters::pin_letter(r, &pin, today, true));
-        let in_progress = in_progress.get(&r.registration_number).copied();
-        if transitions::postal_letter(r.state, r.strong, in_progress) == PostalLetter::OpensActivation {
+        if *what == PostalLetter::OpensActivation {
             let code = secrets::new_code()?;
             d.opened_numbers.push(r.registration_number);
             d.opened_pin_hashes.push(pin_hash.clone());
@@ -289,6 +291,8 @@ struct InFlight {
     tx: OpenTx,
     batch_no: i32,
     numbers: Vec<i64>,
+    /// Letters taken out of the queue but withheld by the postal rule.
+    withheld: u64,
     drawn: Drawn,
     files: BatchFiles,
     write: tokio::task::JoinHandle<Result<()>>,
@@ -317,33 +321,61 @@ struct Ctx<'a> {
     access: Access,
     today: chrono::NaiveDate,
     until: chrono::DateTime<Utc>,
+    /// Letters withheld by the postal rule in transactions that printed nothing.
+    withheld: AtomicU64,
+}
+
+/// The letters taken out of the queue that the postal rule still allows, asked under the
+/// registrations' locks: a desk booking, a revocation or an erasure since the letter was queued
+/// withholds it (its queue row goes all the same).
+async fn postal_rule(c: &deadpool_postgres::Object, numbers: &[i64]) -> Result<Vec<(Registration, PostalLetter)>> {
+    postal::lock_registrations(c, numbers).await?;
+    let (in_progress, registrations) =
+        tokio::try_join!(postal::in_progress(c, numbers), registrations::get_many(c, numbers))?;
+    let in_progress: std::collections::HashMap<i64, OperationKind> =
+        in_progress.into_iter().filter_map(|(n, k)| OperationKind::parse(&k).map(|k| (n, k))).collect();
+    Ok(registrations
+        .into_iter()
+        .filter_map(|r| {
+            let op = in_progress.get(&r.registration_number).copied();
+            transitions::postal_letter(r.state, r.strong, op).map(|letter| (r, letter))
+        })
+        .collect())
 }
 
 /// Takes up to `room` letters due as batch `batch_no` (none: `None`), draws their secrets and
 /// starts writing their files.
 async fn prepare(ctx: &Ctx<'_>, batch_no: i32, room: i64) -> Result<Option<InFlight>> {
     let tx = OpenTx::begin(ctx.session).await?;
-    let numbers = postal::take(tx.client(), ctx.province, room).await?;
-    if numbers.is_empty() {
-        drop(tx.end("ROLLBACK").await?);
-        return Ok(None);
-    }
-    let (in_progress, registrations) =
-        tokio::try_join!(postal::in_progress(tx.client(), &numbers), registrations::get_many(tx.client(), &numbers))?;
-    let in_progress: std::collections::HashMap<i64, OperationKind> =
-        in_progress.into_iter().filter_map(|(n, k)| OperationKind::parse(&k).map(|k| (n, k))).collect();
+    let mut withheld = 0;
+    let due = loop {
+        let numbers = postal::take(tx.client(), ctx.province, room).await?;
+        if numbers.is_empty() {
+            // The queue is empty; letters withheld on the way leave it all the same.
+            drop(tx.end(if withheld > 0 { "COMMIT" } else { "ROLLBACK" }).await?);
+            ctx.withheld.fetch_add(withheld, Ordering::Relaxed);
+            return Ok(None);
+        }
+        let due = postal_rule(tx.client(), &numbers).await?;
+        withheld += (numbers.len() - due.len()) as u64;
+        if !due.is_empty() {
+            break due;
+        }
+    };
+    let numbers: Vec<i64> = due.iter().map(|(r, _)| r.registration_number).collect();
     let (drawn_tx, drawn_rx) = tokio::sync::oneshot::channel();
     let write = {
         let (key, files, access) = (ctx.desk.key.clone(), BatchFiles::new(ctx.out, ctx.run, batch_no), ctx.access);
         let (today, until) = (ctx.today, ctx.until);
         tokio::task::spawn_blocking(move || {
-            draw_and_write(&key, registrations, in_progress, today, until, &files, access, drawn_tx)
+            draw_and_write(&key, due, today, until, &files, access, drawn_tx)
         })
     };
     let mut batch = InFlight {
         tx,
         batch_no,
         numbers,
+        withheld,
         drawn: Drawn::default(),
         files: BatchFiles::new(ctx.out, ctx.run, batch_no),
         write,
@@ -369,7 +401,7 @@ async fn prepare(ctx: &Ctx<'_>, batch_no: i32, room: i64) -> Result<Option<InFli
 /// the codes it stored. Batches are finished one after the other: the statistics rows that
 /// every batch adds to are never waited for.
 async fn finish(ctx: &Ctx<'_>, batch: InFlight, report: &mut Report) -> Result<()> {
-    let InFlight { tx, batch_no, numbers, drawn, files, write } = batch;
+    let InFlight { tx, batch_no, numbers, withheld, drawn, files, write } = batch;
     let n = numbers.len() as i64;
     let store = async {
         let c = tx.client();
@@ -419,7 +451,8 @@ async fn finish(ctx: &Ctx<'_>, batch: InFlight, report: &mut Report) -> Result<(
         code_letters as i32,
     )
     .await?;
-    let counts = json!({ "letters": n, "batches": 1, "code_letters": code_letters, "codes_to_email": emails.len() });
+    let counts = json!({ "letters": n, "batches": 1, "code_letters": code_letters, "codes_to_email": emails.len(),
+                         "withheld": withheld });
     super::checkpoint(tx.client(), ctx.run, batch_no as i64, n, n, &[], &counts).await?;
     let client = tx.end("COMMIT").await?;
     let mut paths = vec![&files.pdf, &files.manifest];
@@ -432,6 +465,7 @@ async fn finish(ctx: &Ctx<'_>, batch: InFlight, report: &mut Report) -> Result<(
     postal::mark_published(&client, ctx.run, batch_no).await?;
     report.batches += 1;
     report.letters += n as u64;
+    report.withheld += withheld;
     report.files.push(files.pdf.clone());
     if code_letters > 0 {
         report.codes_printed += code_letters as u64;
@@ -518,6 +552,7 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
         access,
         today: Utc::now().date_naive(),
         until: desk.expiry(),
+        withheld: AtomicU64::new(0),
     };
 
     // Two batches in flight: while one renders, is written, stores its secrets' hashes and
@@ -579,6 +614,7 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
         .count(record.rows_ok as usize);
     session.record(&tx, entry).await?;
     tx.commit().await?;
+    report.withheld += ctx.withheld.load(Ordering::Relaxed);
     progress.finish(&crate::tr!("progress-letters", count = printed));
     Ok(report)
 }

@@ -18,7 +18,7 @@ use crate::mail;
 use crate::secrets::{self, CodeKind, Purpose, Secret};
 use crate::session::Session;
 use crate::store::registrations::{self, Key};
-use crate::store::{credentials, operation_letters, operations};
+use crate::store::{credentials, operation_letters, operations, postal};
 
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -125,6 +125,9 @@ pub(crate) async fn book_in(
     let ente = &session.operator.ente;
 
     let discarded = operations::discard_active(tx, number).await?;
+    // A letter still going by post is withdrawn: ordinary post never completes what a desk
+    // checks in person (a letter already printed opened an activation just discarded).
+    postal::withdraw(tx, number).await?;
     // The PIN and code letters of the operation replaced: removed once this booking commits.
     let stale = operation_letters::take_secret_of_closed(tx, number).await?;
     let op_id = operations::insert(

@@ -89,9 +89,12 @@ pub fn decide(
             strong = if strong { "Y" } else { "N" }
         )),
         Action::Edit | Action::Print | Action::ChangeResidence => Ok(()),
-        Action::PinByPost => match in_progress {
-            Some(Revocation) => Err(crate::msg!("rule-revocation-in-progress")),
-            _ => Ok(()),
+        // Ordinary post follows the one postal rule (never where a desk checks in person).
+        Action::PinByPost => match (super::transitions::postal_letter(state, strong, in_progress), in_progress) {
+            (Some(_), _) => Ok(()),
+            (None, Some(Revocation)) => Err(crate::msg!("rule-revocation-in-progress")),
+            (None, Some(_)) => Err(crate::msg!("rule-post-desk-operation")),
+            (None, None) => Err(crate::msg!("rule-post-checked-in-person")),
         },
         Action::EditDelegate => match (state, strong, in_progress) {
             (State::Registrato, true, _) => Err(crate::msg!("rule-no-delegate")),
@@ -169,7 +172,13 @@ mod tests {
                         (Action::Edit, live),
                         (Action::Print, live),
                         (Action::ChangeResidence, live),
-                        (Action::PinByPost, live && op != Some(Revocation)),
+                        (
+                            Action::PinByPost,
+                            matches!(
+                                (state, strong, op),
+                                (State::Registrato, false, None | Some(Activation)) | (State::Attivato, _, None)
+                            ),
+                        ),
                         (Action::EditDelegate, live && op.is_some() && !(state == State::Registrato && strong)),
                         (Action::RegenerateCode, live && op.is_some() && op != Some(Revocation)),
                         (Action::Book(Activation), false),

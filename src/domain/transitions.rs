@@ -34,15 +34,22 @@ pub enum PostalLetter {
     /// travels apart open a weak activation ([`OperationKind::Activation`]), replacing one
     /// opened by an earlier letter.
     OpensActivation,
-    /// The PIN replaces the one in force (and the one of the operation in progress, if any).
+    /// An active account with nothing in progress: the letter's PIN replaces the account's
+    /// (a lost PIN). It never becomes the PIN of an operation.
     ReplacesPin,
 }
 
-/// What a postal PIN letter does to a registration in `state`, `strong`, with `in_progress`.
-pub fn postal_letter(state: State, strong: bool, in_progress: Option<OperationKind>) -> PostalLetter {
+/// What a postal PIN letter does to a registration in `state`, `strong`, with `in_progress`;
+/// `None`: nothing goes by post. The one rule of every path that sends a secret by post (the
+/// desk's request, the pre-load's queue, the postal run, which asks it again under the
+/// registration's lock). Ordinary post never completes what a desk checked in person: a desk
+/// booking in progress handed its own PIN, `riscontrato` was verified at a desk, a revocation
+/// ends the credentials, `respinto` is only viewed.
+pub fn postal_letter(state: State, strong: bool, in_progress: Option<OperationKind>) -> Option<PostalLetter> {
     match (state, strong, in_progress) {
-        (State::Registrato, false, None | Some(OperationKind::Activation)) => PostalLetter::OpensActivation,
-        _ => PostalLetter::ReplacesPin,
+        (State::Registrato, false, None | Some(OperationKind::Activation)) => Some(PostalLetter::OpensActivation),
+        (State::Attivato, _, None) => Some(PostalLetter::ReplacesPin),
+        _ => None,
     }
 }
 
@@ -103,8 +110,8 @@ mod tests {
     fn a_preload_is_weak_and_its_postal_letter_opens_a_weak_activation() {
         assert_eq!(preloaded(), (State::Registrato, false), "no identity was checked in person");
         let (state, strong) = preloaded();
-        assert_eq!(postal_letter(state, strong, None), PostalLetter::OpensActivation);
-        assert_eq!(postal_letter(state, strong, Some(Activation)), PostalLetter::OpensActivation, "a new letter");
+        assert_eq!(postal_letter(state, strong, None), Some(PostalLetter::OpensActivation));
+        assert_eq!(postal_letter(state, strong, Some(Activation)), Some(PostalLetter::OpensActivation), "a new letter");
         // Completing it gives weak credentials; the desk can then book a promotion, which
         // makes them strong.
         let done = after_completion(Activation, strong).unwrap();
@@ -115,15 +122,31 @@ mod tests {
     }
 
     #[test]
-    fn other_postal_letters_replace_the_pin() {
-        for (state, strong, op) in [
-            (State::Registrato, false, Some(Revocation)),
-            (State::Registrato, true, None),
-            (State::Riscontrato, false, Some(Verification)),
-            (State::Attivato, false, None),
-            (State::Attivato, true, Some(Pin)),
+    fn an_active_account_gets_a_new_pin_by_post() {
+        for strong in [false, true] {
+            assert_eq!(postal_letter(State::Attivato, strong, None), Some(PostalLetter::ReplacesPin));
+        }
+    }
+
+    /// Nothing by post where a desk checked (or is checking) the identity in person, where the
+    /// credentials are being revoked, or for a rejected registration.
+    #[test]
+    fn nothing_by_post_after_a_desk_or_during_a_revocation() {
+        for state in State::ALL.iter().copied() {
+            for strong in [false, true] {
+                for op in [Verification, Promotion, Reset, Pin, Revocation] {
+                    assert_eq!(postal_letter(state, strong, Some(op)), None, "{state} {strong} {op:?}");
+                }
+            }
+        }
+        for (state, strong) in [
+            (State::Registrato, true),
+            (State::Riscontrato, false),
+            (State::Riscontrato, true),
+            (State::Respinto, false),
+            (State::Respinto, true),
         ] {
-            assert_eq!(postal_letter(state, strong, op), PostalLetter::ReplacesPin, "{state} {strong} {op:?}");
+            assert_eq!(postal_letter(state, strong, None), None, "{state} {strong}");
         }
     }
 }

@@ -45,8 +45,32 @@ pub async fn take(c: &impl GenericClient, province: Option<&str>, limit: i64) ->
     Ok(taken.into_iter().map(|(_, _, n)| n).collect())
 }
 
-/// Stores the printed PINs' hashes (their letters were [`take`]n out of the queue). The PIN also
-/// becomes the one of the operation in progress, if it is completed with a PIN. The hashes go to
+/// Locks the registrations of letters taken out of the queue, so that what the postal rule says
+/// of each holds until the batch commits (a desk booking waits, or is waited for).
+pub async fn lock_registrations(c: &impl GenericClient, numbers: &[i64]) -> Result<()> {
+    c.execute(
+        "SELECT 1 FROM registrations WHERE registration_number = ANY($1) ORDER BY registration_number FOR UPDATE",
+        &[&numbers],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Drops a registration's letter from the queue (a desk booking withdraws what was going by
+/// post). A row a postal run holds is skipped, not waited for: that run asks the postal rule
+/// again under the registration's lock, after this booking, and withholds the letter.
+pub async fn withdraw(c: &impl GenericClient, number: i64) -> Result<()> {
+    c.execute(
+        "DELETE FROM pin_letter_queue WHERE registration_number IN (
+             SELECT registration_number FROM pin_letter_queue WHERE registration_number = $1 FOR UPDATE SKIP LOCKED)",
+        &[&number],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Stores the printed PINs' hashes (their letters were [`take`]n out of the queue) as the
+/// accounts' PINs; a postal PIN never becomes the PIN of a desk operation. The hashes go to
 /// the narrow `registration_credentials` (V15): `registrations`, wide and indexed for the
 /// search, is not rewritten by a postal run.
 pub async fn store_printed(c: &impl GenericClient, numbers: &[i64], pin_hashes: &[Vec<u8>]) -> Result<()> {
@@ -75,13 +99,6 @@ pub async fn store_printed(c: &impl GenericClient, numbers: &[i64], pin_hashes: 
         )
         .await?;
     }
-    c.execute(
-        "UPDATE operations o SET pin_hash = u.h
-         FROM unnest($1::bigint[], $2::bytea[]) AS u(n, h)
-         WHERE o.registration_number = u.n AND o.status = 'A' AND o.kind <> 'revocation'",
-        &[&numbers, &pin_hashes],
-    )
-    .await?;
     Ok(())
 }
 

@@ -195,7 +195,7 @@ pub(crate) async fn due_registrations(db: &TestDb, n: i64) {
         .execute(
             "INSERT INTO registrations (fiscal_code, community, state, first_name, last_name, res_address, res_street_number,
                  res_postcode, res_province, res_municipality)
-             SELECT 'PST' || lpad(i::text, 13, '0'), 'sistemapiemonte', 'riscontrato', 'Nicolò', 'D''Amico ' || i,
+             SELECT 'PST' || lpad(i::text, 13, '0'), 'sistemapiemonte', 'attivato', 'Nicolò', 'D''Amico ' || i,
                     'Via Sant''Agostino', i::text, '10122', 'TO', '001272'
              FROM generate_series(1, $1::bigint) i",
             &[&n],

@@ -389,7 +389,7 @@ async fn the_database_applies_the_transitions_of_the_domain() {
                     ));
                 }
             }
-            if transitions::postal_letter(state, strong, None) == PostalLetter::OpensActivation {
+            if transitions::postal_letter(state, strong, None) == Some(PostalLetter::OpensActivation) {
                 let op = Some(OperationKind::Activation);
                 expected.insert(row("postal", op, Some((state, strong)), (state, strong), "sportello_batch"));
             }

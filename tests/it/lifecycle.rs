@@ -17,12 +17,12 @@ use crate::desk::{code_in, pdf_text};
 use crate::fixtures::{Citizen, date};
 use crate::harness::{TestDb, text};
 
-fn sample(name: &str) -> PathBuf {
+pub(crate) fn sample(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(name)
 }
 
 /// The 8-digit PIN in a text.
-fn pin_of(text: &str) -> String {
+pub(crate) fn pin_of(text: &str) -> String {
     text.split(|c: char| !c.is_ascii_alphanumeric())
         .find(|t| t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()))
         .unwrap_or_else(|| panic!("no PIN in {text}"))
@@ -34,7 +34,7 @@ fn has_code(text: &str) -> bool {
 }
 
 /// The files of a postal run for one registration: the PDF whose manifest lists it.
-fn postal_file_of(dir: &Path, prefix: &str, fiscal_code: &str) -> Option<PathBuf> {
+pub(crate) fn postal_file_of(dir: &Path, prefix: &str, fiscal_code: &str) -> Option<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
     files
@@ -160,11 +160,11 @@ fn page_text(pdf: &Path, fiscal_code: &str) -> String {
     letter.to_string()
 }
 
-fn pin_in_file(pdf: &Path, fiscal_code: &str) -> String {
+pub(crate) fn pin_in_file(pdf: &Path, fiscal_code: &str) -> String {
     pin_of(&page_text(pdf, fiscal_code))
 }
 
-fn code_in_file(pdf: &Path, fiscal_code: &str) -> String {
+pub(crate) fn code_in_file(pdf: &Path, fiscal_code: &str) -> String {
     code_in(&page_text(pdf, fiscal_code))
 }
 
@@ -253,7 +253,7 @@ async fn every_listed_action_succeeds_and_every_other_is_refused() {
     assert_eq!(checked, 4 * 2 * 7 * Action::ALL.len());
 }
 
-fn activation(cf: &str, code: &str, pin: &str) -> portal::Activation {
+pub(crate) fn activation(cf: &str, code: &str, pin: &str) -> portal::Activation {
     portal::Activation {
         fiscal_code: cf.into(),
         activation_code: code.into(),

@@ -23,6 +23,7 @@ mod letters;
 mod lifecycle;
 mod ops;
 mod output;
+mod postal_seam;
 mod reference;
 mod register;
 mod roles;

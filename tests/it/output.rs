@@ -298,7 +298,7 @@ async fn rejects_manifests_and_revocation_reports_neutralise_formulas() {
         .execute(
             "INSERT INTO registrations (fiscal_code, community, state, first_name, last_name, res_address, res_street_number,
                  res_postcode, res_province, res_municipality)
-             VALUES ('PST0000000000001', 'sistemapiemonte', 'riscontrato', '@Anna', $1, 'Via Po', '1', '10122', 'TO', '001272')",
+             VALUES ('PST0000000000001', 'sistemapiemonte', 'attivato', '@Anna', $1, 'Via Po', '1', '10122', 'TO', '001272')",
             &[&FORMULA],
         )
         .await

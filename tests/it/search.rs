@@ -178,10 +178,9 @@ async fn columns_show_operation_and_actions() {
             "regenerate-code",
             "edit-delegate",
             "print-letters",
-            "change-residence",
-            "pin-by-post"
+            "change-residence"
         ],
-        "a verification in progress"
+        "a verification in progress: its PIN was handed over at the desk, none by post"
     );
     assert_eq!(
         by_name("Rossi").actions,
