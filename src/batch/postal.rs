@@ -367,9 +367,7 @@ async fn prepare(ctx: &Ctx<'_>, batch_no: i32, room: i64) -> Result<Option<InFli
     let write = {
         let (key, files, access) = (ctx.desk.key.clone(), BatchFiles::new(ctx.out, ctx.run, batch_no), ctx.access);
         let (today, until) = (ctx.today, ctx.until);
-        tokio::task::spawn_blocking(move || {
-            draw_and_write(&key, due, today, until, &files, access, drawn_tx)
-        })
+        tokio::task::spawn_blocking(move || draw_and_write(&key, due, today, until, &files, access, drawn_tx))
     };
     let mut batch = InFlight {
         tx,

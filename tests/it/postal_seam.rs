@@ -23,7 +23,8 @@ async fn preloaded() -> TestDb {
 
 /// Runs the postal run into `dir`; its JSON report.
 fn postal_run(db: &TestDb, dir: &Path) -> serde_json::Value {
-    let args = ["print-letters", "--postal-run", "--batch-size", "2", "--out", dir.to_str().unwrap(), "--format", "json"];
+    let args =
+        ["print-letters", "--postal-run", "--batch-size", "2", "--out", dir.to_str().unwrap(), "--format", "json"];
     let out = db.cli(Some("admin"), &args);
     let (stdout, stderr, code) = text(&out);
     assert_eq!(code, 0, "{stderr}");
