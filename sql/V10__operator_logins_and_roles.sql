@@ -143,7 +143,7 @@ CREATE TRIGGER registrations_residence_competence BEFORE UPDATE OF res_municipal
 
 -- The group roles an operator may hold, by their short names.
 CREATE FUNCTION sportello_group_role(short_name text) RETURNS text
-LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog AS $$
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF short_name NOT IN ('desk', 'helpdesk', 'batch', 'admin', 'auditor', 'portal') THEN
         RAISE EXCEPTION 'unknown role %: desk, helpdesk, batch, admin, auditor or portal', short_name
@@ -239,16 +239,18 @@ BEGIN
     SELECT * INTO r FROM pg_roles WHERE rolname = id;
     IF NOT FOUND THEN
         EXECUTE format('CREATE ROLE %I LOGIN', id);
-        RETURN;
-    END IF;
-    IF r.rolsuper OR r.rolcreaterole OR r.rolcreatedb OR r.rolreplication OR r.rolbypassrls
+    ELSIF r.rolsuper OR r.rolcreaterole OR r.rolcreatedb OR r.rolreplication OR r.rolbypassrls
        OR id = current_user OR pg_has_role(id, current_user, 'MEMBER') THEN
         RAISE EXCEPTION 'role % is privileged (superuser, CREATEROLE, CREATEDB, REPLICATION, BYPASSRLS or the schema owner): it cannot be an operator', id
             USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    IF NOT r.rolcanlogin THEN
+    ELSIF NOT r.rolcanlogin THEN
         EXECUTE format('ALTER ROLE %I LOGIN', id);
     END IF;
+    -- One login cannot take the server's connections (PostgreSQL's default is 100; the portal's
+    -- pool at its busiest, a postal run's two batches and a few commands at once fit), nor
+    -- hold the audit chain with a transaction left idle.
+    EXECUTE format('ALTER ROLE %I CONNECTION LIMIT 48', id);
+    EXECUTE format('ALTER ROLE %I SET idle_in_transaction_session_timeout = %L', id, '60s');
 END $$;
 
 CREATE FUNCTION sportello_grant_roles(id text, roles text[]) RETURNS void

@@ -35,7 +35,7 @@ ALTER TABLE audit_log
 
 -- The hash of a row as stored (or about to be): see above.
 CREATE FUNCTION audit_log_hash(r audit_log) RETURNS bytea
-LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT sha256(
         r.prev_hash || convert_to('sportello-audit-v1', 'UTF8')
         || coalesce(string_agg(

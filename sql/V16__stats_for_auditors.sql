@@ -28,7 +28,7 @@ ALTER TABLE revocations ADD COLUMN stats_person bytea;
 
 -- The inner and outer padded keys of HMAC-SHA-256 (RFC 2104), computed once per export.
 CREATE FUNCTION stats_hmac_pads(key bytea, OUT ipad bytea, OUT opad bytea)
-LANGUAGE plpgsql IMMUTABLE STRICT SET search_path = pg_catalog AS $$
+LANGUAGE plpgsql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     k bytea := CASE WHEN length(key) > 64 THEN sha256(key) ELSE key END;
 BEGIN
@@ -70,7 +70,10 @@ BEGIN
            AND a.details @> jsonb_build_object('records', true)
            AND a.details->'from' IS NOT DISTINCT FROM coalesce(to_jsonb(p_from), 'null'::jsonb)
            AND a.details->'to' IS NOT DISTINCT FROM coalesce(to_jsonb(p_to), 'null'::jsonb)
-           AND a.at > clock_timestamp() - interval '10 minutes')
+           AND a.at > clock_timestamp() - interval '10 minutes'
+           -- written before this transaction began, so committed: a row written here and
+           -- rolled back with the export would prove nothing.
+           AND a.at < now())
     THEN
         RAISE EXCEPTION 'a record-level export is first recorded in the audit log (by sportello stats --records)'
             USING ERRCODE = 'insufficient_privilege';

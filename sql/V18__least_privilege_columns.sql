@@ -203,7 +203,7 @@ INSERT INTO registration_transitions VALUES
 
 -- Is session_user an application login (neither the owner of `rel` nor a superuser)?
 CREATE FUNCTION sportello_app_login(rel oid) RETURNS boolean
-LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT session_user <> (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = rel)
        AND NOT coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = session_user), false)
 $$;

@@ -96,6 +96,12 @@ BEGIN
             END IF;
         END LOOP;
         EXECUTE format('ALTER ROLE %I NOLOGIN', lower(id));
+        -- A session already open keeps what `SET ROLE` gave it after the membership goes: end
+        -- the operator's sessions now. The owner may signal a role's backends as its member.
+        IF NOT pg_has_role(current_user, lower(id), 'MEMBER') THEN
+            EXECUTE format('GRANT %I TO %I', lower(id), current_user);
+        END IF;
+        PERFORM pg_terminate_backend(a.pid) FROM pg_stat_activity a WHERE a.usename = lower(id);
     END IF;
 END $$;
 

@@ -94,73 +94,101 @@ async fn record(c: &impl deadpool_postgres::GenericClient, desk: &Desk, command:
     audit::write(c, Actor::Citizen { command }, Some(&desk.key), entry).await
 }
 
-/// Verifies the codes typed against the stored hashes; on a mismatch counts the failure (in
-/// its own committed transaction) and refuses.
-async fn check_codes(
-    db: &Database,
-    desk: &Desk,
-    r: &Registration,
-    checks: &[(Purpose, &str, Option<&[u8]>)],
-    expires: Option<chrono::DateTime<Utc>>,
-    command: &str,
-) -> Result<()> {
-    let ok = checks
-        .iter()
-        .all(|(purpose, typed, stored)| stored.is_some_and(|s| desk.key.verify(*purpose, &r.fiscal_code, typed, s)));
-    if ok {
-        if expires.is_some_and(|e| e < Utc::now()) {
-            return Err(Error::Refused(crate::msg!("code-expired")));
-        }
-        return Ok(());
-    }
-    let client = db.client().await?;
-    let count = credentials::count_failure(&client, r.registration_number, desk.max_attempts).await?;
-    let entry = Entry::new(AuditEvent::CitizenWrongCode, Target::registration(r)).details(json!({ "attempt": count }));
-    record(&client, desk, command, entry.outcome(Outcome::Refused)).await?;
-    Err(wrong(desk.max_attempts))
+/// What an attempt is checked against: the registration, its operation in progress and its
+/// credentials.
+struct Located {
+    r: Registration,
+    active: ActiveSecrets,
+    creds: credentials::Credentials,
 }
 
-async fn locate(
-    db: &Database,
-    fiscal_code: &str,
-    max: i32,
-) -> Result<(Registration, ActiveSecrets, credentials::Credentials)> {
-    let fc = FiscalCode::parse_input(fiscal_code)?;
-    let client = db.client().await?;
-    let Some(r) = registrations::get(&client, &Key::FiscalCode(fc)).await? else {
-        return Err(wrong(max));
-    };
-    let Some(creds) = credentials::credentials(&client, r.registration_number).await? else {
-        return Err(wrong(max));
-    };
-    if creds.locked {
-        return Err(wrong(max));
+/// An attempt at a citizen's codes, taken (counted) before anything is verified, with what it
+/// is checked against (`None`: an unknown fiscal code, attempts spent, nothing in progress).
+/// The same statements run whatever the input, so that neither the answer nor its time tells
+/// who is registered.
+struct Attempt {
+    fiscal_code: FiscalCode,
+    located: Option<Located>,
+}
+
+impl Attempt {
+    async fn take(db: &Database, desk: &Desk, fiscal_code: &str) -> Result<Attempt> {
+        let fc = FiscalCode::parse_input(fiscal_code)?;
+        let client = db.client().await?;
+        let taken = credentials::take_attempt(&client, fc.as_str(), desk.max_attempts).await?;
+        let r = registrations::get(&client, &Key::FiscalCode(fc.clone())).await?;
+        let number = r.as_ref().map_or(0, |r| r.registration_number);
+        let (creds, active) =
+            tokio::try_join!(credentials::credentials(&client, number), operations::active_secrets(&client, number))?;
+        let located = match (taken, r, creds, active) {
+            (Some(_), Some(r), Some(creds), Some(active)) => Some(Located { r, active, creds }),
+            _ => None,
+        };
+        Ok(Attempt { fiscal_code: fc, located })
     }
-    let Some(active) = operations::active_secrets(&client, r.registration_number).await? else {
-        return Err(wrong(max));
-    };
-    Ok((r, active, creds))
+
+    /// The attempt, if it may complete `kind` (a revocation, or anything else), with the codes
+    /// typed checked against the stored hashes; otherwise it is refused as wrong (and counted,
+    /// recorded) the same way whatever was wrong.
+    async fn check(
+        self,
+        db: &Database,
+        desk: &Desk,
+        revocation: bool,
+        typed: &[(Purpose, &str)],
+        command: &str,
+    ) -> Result<Located> {
+        let Attempt { fiscal_code, located } = self;
+        let stored = |l: &Located, p: Purpose| match p {
+            Purpose::Activation => l.creds.activation_code_hash.clone(),
+            Purpose::Pin => l.active.pin_hash.clone(),
+            Purpose::Revocation => l.active.revocation_code_hash.clone(),
+            Purpose::Pseudonym => None,
+        };
+        // Hashes to verify against even when there is nothing: the same work either way.
+        let none = vec![0u8; 32];
+        let ok = typed.iter().fold(located.is_some(), |ok, (purpose, code)| {
+            let hash = located.as_ref().and_then(|l| stored(l, *purpose)).unwrap_or_else(|| none.clone());
+            desk.key.verify(*purpose, &fiscal_code, code, &hash) && ok
+        });
+        match located {
+            Some(l) if ok && (l.active.kind == OperationKind::Revocation) == revocation => {
+                let expires = if revocation { l.active.code_expires_at } else { l.creds.activation_code_expires_at };
+                if expires.is_some_and(|e| e < Utc::now()) {
+                    return Err(Error::Refused(crate::msg!("code-expired")));
+                }
+                Ok(l)
+            }
+            located => {
+                let number = located.as_ref().map_or(0, |l| l.r.registration_number);
+                let target = match &located {
+                    Some(l) => Target::registration(&l.r),
+                    None => Target::Citizen(fiscal_code.to_string()),
+                };
+                let mut client = db.client().await?;
+                let tx = client.transaction().await?;
+                let count = credentials::attempt_failed(&tx, number, desk.max_attempts).await?;
+                let details = json!({ "attempt": located.is_some().then_some(count) });
+                record(
+                    &tx,
+                    desk,
+                    command,
+                    Entry::new(AuditEvent::CitizenWrongCode, target).details(details).outcome(Outcome::Refused),
+                )
+                .await?;
+                tx.commit().await?;
+                Err(wrong(desk.max_attempts))
+            }
+        }
+    }
 }
 
 /// Completes a verification, promotion, reset, PIN regeneration or the weak activation of a
 /// pre-loaded resident (SPEC §4, §5).
 pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activated> {
-    let (r, active, creds) = locate(db, &a.fiscal_code, desk.max_attempts).await?;
-    if active.kind == OperationKind::Revocation {
-        return Err(wrong(desk.max_attempts));
-    }
-    check_codes(
-        db,
-        desk,
-        &r,
-        &[
-            (Purpose::Activation, &a.activation_code, creds.activation_code_hash.as_deref()),
-            (Purpose::Pin, &a.pin, active.pin_hash.as_deref()),
-        ],
-        creds.activation_code_expires_at,
-        "citizen activate",
-    )
-    .await?;
+    let typed = [(Purpose::Activation, a.activation_code.as_str()), (Purpose::Pin, a.pin.as_str())];
+    let Located { r, active, creds } =
+        Attempt::take(db, desk, &a.fiscal_code).await?.check(db, desk, false, &typed, "citizen activate").await?;
     if !a.accept_rules {
         return Err(Error::Invalid(crate::msg!("portal-accept-rules")));
     }
@@ -205,9 +233,10 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
 
     let mut client = db.client().await?;
     let tx = client.transaction().await?;
-    registrations::lock_number(&tx, r.registration_number).await?;
-    // Wrong codes typed meanwhile may have locked the citizen out.
-    if credentials::is_locked(&tx, r.registration_number).await? {
+    // Erased, or locked out by wrong codes typed meanwhile: refused as any wrong input.
+    if !registrations::lock_number(&tx, r.registration_number).await?
+        || credentials::is_locked(&tx, r.registration_number).await?
+    {
         return Err(wrong(0));
     }
     // The operation may have been replaced while the citizen typed.
@@ -275,7 +304,7 @@ pub async fn erase(
 ) -> Result<()> {
     let fc_hash = tombstone_hash(&desk.key, &r.fiscal_code);
     let person = crate::stats::person(&desk.key, &r.fiscal_code);
-    revocations::erase(tx, r.registration_number, &fc_hash, &person, r.community, r.registered_at, channel).await?;
+    revocations::erase(tx, r.registration_number, &fc_hash, &person, channel).await?;
     // The sender of the citizen's helpdesk requests (the mailbox keys them by this hash).
     let helpdesk_hash = desk.key.hash_text(Purpose::Revocation, "helpdesk", &r.fiscal_code);
     helpdesk::forget(tx, &helpdesk_hash, r.data.contacts.email.as_deref()).await
@@ -307,23 +336,14 @@ pub async fn was_revoked(db: &Database, desk: &Desk, fiscal_code: &str) -> Resul
 
 /// Completes a revocation booked at a desk with the revocation code.
 pub async fn revoke(db: &Database, desk: &Desk, fiscal_code: &str, revocation_code: &str) -> Result<i64> {
-    let (r, active, _) = locate(db, fiscal_code, desk.max_attempts).await?;
-    if active.kind != OperationKind::Revocation {
-        return Err(wrong(desk.max_attempts));
-    }
-    check_codes(
-        db,
-        desk,
-        &r,
-        &[(Purpose::Revocation, revocation_code, active.revocation_code_hash.as_deref())],
-        active.code_expires_at,
-        "citizen revoke",
-    )
-    .await?;
+    let typed = [(Purpose::Revocation, revocation_code)];
+    let Located { r, .. } =
+        Attempt::take(db, desk, fiscal_code).await?.check(db, desk, true, &typed, "citizen revoke").await?;
     let mut client = db.client().await?;
     let tx = client.transaction().await?;
-    registrations::lock_number(&tx, r.registration_number).await?;
-    if credentials::is_locked(&tx, r.registration_number).await? {
+    if !registrations::lock_number(&tx, r.registration_number).await?
+        || credentials::is_locked(&tx, r.registration_number).await?
+    {
         return Err(wrong(0));
     }
     erase(&tx, desk, &r, &Channel::Online).await?;

@@ -186,7 +186,15 @@ async fn process(
                 }
             }
         };
-        let Some(r) = registrations::get(&tx, &Key::FiscalCode(fc.clone())).await? else {
+        // Found and locked, then read again: another run (or the portal) may have erased it,
+        // or a desk changed it, meanwhile.
+        let found = match registrations::get(&tx, &Key::FiscalCode(fc.clone())).await? {
+            Some(r) if registrations::lock_number(&tx, r.registration_number).await? => {
+                registrations::get(&tx, &Key::Number(r.registration_number)).await?
+            }
+            _ => None,
+        };
+        let Some(r) = found else {
             drop(tx);
             let revoked = was_revoked(&session.db, desk, fc.as_str()).await?;
             let outcome = if revoked { Outcome::AlreadyRevoked } else { Outcome::NotFound };
@@ -195,7 +203,6 @@ async fn process(
             }
             return finish_outcome(session, l, outcome, checkpoint).await;
         };
-        registrations::lock_number(&tx, r.registration_number).await?;
         let wrong = mismatches(l, &r, issued);
         if !wrong.is_empty() {
             break 'decide Outcome::Mismatch { fields: wrong };

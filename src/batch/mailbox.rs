@@ -367,65 +367,77 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Optio
         };
         return done(message_id, Some(sender), outcome, "");
     };
-    let tx = client.transaction().await?;
-    // Once per Message-ID: the row is the lock. A message decided but whose reply was never
-    // known to be sent (the process died in between) is answered again, with a new code.
-    if !helpdesk::claim(&tx, &message_id, run, &file.display().to_string(), &sender).await? {
-        drop(tx);
+    // A message another live run is answering is left to it: that run's session holds this
+    // lock from its claim until its reply is known sent, so two runs over the same messages
+    // answer each once (a run that dies lets go with its connection, and a later run answers).
+    if !helpdesk::try_lock(&client, &message_id).await? {
         return done(message_id, Some(sender), Outcome::Duplicate, "failed");
     }
-    let decision = decide(&tx, &sender, &text).await?;
-    let fc_hash = decision.as_ref().ok().map(|r| desk.key.hash_text(Purpose::Revocation, "helpdesk", &r.fiscal_code));
-    let (outcome, mail, target) = match decision {
-        Ok(r) => {
-            registrations::lock_number(&tx, r.registration_number).await?;
-            let (code, until) = store_new_activation_code(&tx, desk, &r).await?;
-            let to = r.data.contacts.email.clone().unwrap_or_default();
-            let mail = mail::code_message(CodeKind::Activation, &desk.mail_from, &to, &r, &code, until)?;
-            // Audited against the registration, so that `audit --target` finds it.
-            (Outcome::Honoured, mail, Target::registration(&r))
+    let key = message_id.clone();
+    let answered = async {
+        let tx = client.transaction().await?;
+        // Once per Message-ID: the row is the lock. A message decided but whose reply was never
+        // known to be sent (the process died in between) is answered again, with a new code.
+        if !helpdesk::claim(&tx, &message_id, run, &file.display().to_string(), &sender).await? {
+            drop(tx);
+            return done(message_id, Some(sender), Outcome::Duplicate, "failed");
         }
-        Err(reason) => (
-            Outcome::Refused { reason: reason.clone() },
-            mail::reply(&desk.mail_from, &sender, "Re: richiesta nuovo codice di attivazione", DESK_REPLY)?,
-            Target::Message(message_id.clone()),
-        ),
-    };
-    // The answer names the request it answers, so that mail clients thread them.
-    let (mail, reply_id) = mail::answering(mail, real_id.as_deref(), &references)?;
-    let reply = json!({
-        "message_id": reply_id,
-        "subject": mail.headers().get_raw("Subject").unwrap_or_default(),
-        "in_reply_to": real_id,
-    });
-    let reason = match &outcome {
-        Outcome::Refused { reason } => Some(reason.clone()),
-        _ => None,
-    };
-    let outcome_name = if outcome == Outcome::Honoured { "honoured" } else { "refused" };
-    helpdesk::decide(&tx, &message_id, outcome_name, reason.as_deref(), fc_hash.as_deref()).await?;
-    let entry = Entry::new(AuditEvent::RegenerateCode, target)
-        .details(json!({
-            "channel": "helpdesk-email", "message": message_id, "sender": sender, "outcome": outcome, "reply": reply,
-        }))
-        .outcome(if outcome == Outcome::Honoured { audit::Outcome::Ok } else { audit::Outcome::Refused });
-    session.record(&tx, entry).await?;
-    tx.commit().await?;
-    match desk.mailer.send(mail).await {
-        Ok(_) => {
-            helpdesk::replied(&client, &message_id).await?;
-            done(message_id, Some(sender), outcome, "processed")
-        }
-        Err(e) => {
-            helpdesk::send_failed(&client, &message_id, &e.to_string()).await?;
-            done(
-                message_id,
-                Some(sender),
-                Outcome::Unreadable { reason: format!("the reply could not be sent: {}", e.english()) },
-                "failed",
-            )
+        let decision = decide(&tx, &sender, &text).await?;
+        let fc_hash = decision.as_ref().ok().map(|r| desk.key.hash_text(Purpose::Revocation, "helpdesk", &r.fiscal_code));
+        let (outcome, mail, target) = match decision {
+            Ok(r) => {
+                registrations::lock_number(&tx, r.registration_number).await?;
+                let (code, until) = store_new_activation_code(&tx, desk, &r).await?;
+                let to = r.data.contacts.email.clone().unwrap_or_default();
+                let mail = mail::code_message(CodeKind::Activation, &desk.mail_from, &to, &r, &code, until)?;
+                // Audited against the registration, so that `audit --target` finds it.
+                (Outcome::Honoured, mail, Target::registration(&r))
+            }
+            Err(reason) => (
+                Outcome::Refused { reason: reason.clone() },
+                mail::reply(&desk.mail_from, &sender, "Re: richiesta nuovo codice di attivazione", DESK_REPLY)?,
+                Target::Message(message_id.clone()),
+            ),
+        };
+        // The answer names the request it answers, so that mail clients thread them.
+        let (mail, reply_id) = mail::answering(mail, real_id.as_deref(), &references)?;
+        let reply = json!({
+            "message_id": reply_id,
+            "subject": mail.headers().get_raw("Subject").unwrap_or_default(),
+            "in_reply_to": real_id,
+        });
+        let reason = match &outcome {
+            Outcome::Refused { reason } => Some(reason.clone()),
+            _ => None,
+        };
+        let outcome_name = if outcome == Outcome::Honoured { "honoured" } else { "refused" };
+        helpdesk::decide(&tx, &message_id, outcome_name, reason.as_deref(), fc_hash.as_deref()).await?;
+        let entry = Entry::new(AuditEvent::RegenerateCode, target)
+            .details(json!({
+                "channel": "helpdesk-email", "message": message_id, "sender": sender, "outcome": outcome, "reply": reply,
+            }))
+            .outcome(if outcome == Outcome::Honoured { audit::Outcome::Ok } else { audit::Outcome::Refused });
+        session.record(&tx, entry).await?;
+        tx.commit().await?;
+        match desk.mailer.send(mail).await {
+            Ok(_) => {
+                helpdesk::replied(&client, &message_id).await?;
+                done(message_id, Some(sender), outcome, "processed")
+            }
+            Err(e) => {
+                helpdesk::send_failed(&client, &message_id, &e.to_string()).await?;
+                done(
+                    message_id,
+                    Some(sender),
+                    Outcome::Unreadable { reason: format!("the reply could not be sent: {}", e.english()) },
+                    "failed",
+                )
+            }
         }
     }
+    .await;
+    helpdesk::unlock(&client, &key).await?;
+    answered
 }
 
 #[cfg(test)]

@@ -106,15 +106,26 @@ pub async fn credentials(c: &impl GenericClient, number: i64) -> Result<Option<C
     }))
 }
 
-/// Counts a wrong code; locks the citizen out at `max`. Returns the new count. Atomic: the
-/// row is locked while it is counted and an already locked citizen is not counted again, so
-/// however many wrong codes arrive at once, at most `max` are counted.
-pub async fn count_failure(c: &impl GenericClient, number: i64, max: i32) -> Result<i32> {
+/// Takes one attempt at a citizen's codes, before they are verified: a burst of guesses gets
+/// at most `max` verified, however many arrive at once. The registration's number, or `None`
+/// (no such fiscal code, or its attempts are spent): one statement, the same for every input.
+pub async fn take_attempt(c: &impl GenericClient, fiscal_code: &str, max: i32) -> Result<Option<i64>> {
+    Ok(c.query_opt(
+        "UPDATE registrations SET failed_attempts = failed_attempts + 1
+         WHERE fiscal_code = $1 AND locked_at IS NULL AND failed_attempts < $2 RETURNING registration_number",
+        &[&fiscal_code, &max],
+    )
+    .await?
+    .map(|r| r.get(0)))
+}
+
+/// The attempt taken was wrong: at `max` attempts the citizen is locked out (a new booking
+/// unlocks). Returns the attempts counted; a number that is no registration's changes nothing.
+pub async fn attempt_failed(c: &impl GenericClient, number: i64, max: i32) -> Result<i32> {
     let row = c
         .query_opt(
-            "UPDATE registrations SET failed_attempts = failed_attempts + 1,
-                 locked_at = CASE WHEN failed_attempts + 1 >= $2 THEN now() ELSE locked_at END
-             WHERE registration_number = $1 AND locked_at IS NULL RETURNING failed_attempts",
+            "UPDATE registrations SET locked_at = CASE WHEN failed_attempts >= $2 THEN now() ELSE locked_at END
+             WHERE registration_number = $1 RETURNING failed_attempts",
             &[&number, &max],
         )
         .await?;

@@ -10,6 +10,24 @@ pub async fn known(c: &impl GenericClient, message_id: &str) -> Result<bool> {
     Ok(c.query_opt("SELECT 1 FROM helpdesk_messages WHERE message_id = $1", &[&message_id]).await?.is_some())
 }
 
+/// The advisory lock key of a message: 64 bits of a SHA-256 of its Message-ID.
+fn lock_key(message_id: &str) -> i64 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(message_id.as_bytes());
+    i64::from_be_bytes(digest[..8].try_into().expect("8 bytes"))
+}
+
+/// Takes the session-level lock of a message (false: another session holds it).
+pub async fn try_lock(c: &impl GenericClient, message_id: &str) -> Result<bool> {
+    Ok(c.query_one("SELECT pg_try_advisory_lock($1)", &[&lock_key(message_id)]).await?.get(0))
+}
+
+/// Lets go of the lock [`try_lock`] took.
+pub async fn unlock(c: &impl GenericClient, message_id: &str) -> Result<()> {
+    c.execute("SELECT pg_advisory_unlock($1)", &[&lock_key(message_id)]).await?;
+    Ok(())
+}
+
 /// Claims a message for this run (the row is the lock). A message decided but whose reply was
 /// never known to be sent is claimed again. False when it was answered already.
 pub async fn claim(c: &impl GenericClient, message_id: &str, run: i64, file: &str, sender: &str) -> Result<bool> {

@@ -65,7 +65,13 @@ pub async fn migrate(config: impl Into<ConnectConfig>) -> Result<Vec<String>> {
         .run_async(&mut client)
         .await
         .map_err(|e| Error::database(crate::msg!("migration-failed", detail = error_chain(&e))));
+    // What a database holds of its own (sql/V21), which a copy or a restore does not bring.
+    let secured = match &report {
+        Ok(_) => client.execute("SELECT sportello_secure_database()", &[]).await.map(drop),
+        Err(_) => Ok(()),
+    };
     client.execute("SELECT pg_advisory_unlock(72010001)", &[]).await?;
+    secured?;
     let applied: Vec<String> = report?.applied_migrations().iter().map(|m| m.to_string()).collect();
     for m in &applied {
         tracing::info!(migration = %m, "migration applied");

@@ -134,9 +134,10 @@ pub async fn find(c: &impl GenericClient, key: &Key) -> Result<Registration> {
 }
 
 /// Locks a registration by number for the rest of the transaction (no read).
-pub async fn lock_number(c: &impl GenericClient, number: i64) -> Result<()> {
-    c.query_opt("SELECT 1 FROM registrations WHERE registration_number = $1 FOR UPDATE", &[&number]).await?;
-    Ok(())
+pub async fn lock_number(c: &impl GenericClient, number: i64) -> Result<bool> {
+    Ok(c.query_opt("SELECT 1 FROM registrations WHERE registration_number = $1 FOR UPDATE", &[&number])
+        .await?
+        .is_some())
 }
 
 /// How an operator names a registration.

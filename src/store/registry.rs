@@ -98,20 +98,8 @@ pub async fn legacy_account(c: &impl GenericClient, fiscal_code: &str) -> Result
 /// The columns of a mirror that an import writes, in the order of its COPY tuples.
 pub const COPY_COLUMNS: &str = "fiscal_code, first_name, last_name, birth_date, sex, res_address, res_street_number, res_postcode, res_municipality, doc_type, doc_number, doc_issued, doc_issuer, row_hash";
 
-/// The session's staging table for rows known to be new or changed (emptied at each commit).
-const STAGING: &str = "CREATE TEMP TABLE IF NOT EXISTS registry_staging (
-    fiscal_code text, first_name text, last_name text, birth_date date, sex text, res_address text,
-    res_street_number text, res_postcode text, res_municipality text, doc_type text, doc_number text,
-    doc_issued date, doc_issuer text, row_hash bytea) ON COMMIT DELETE ROWS";
-
-/// Prepares a session to write import chunks.
-pub async fn create_staging(c: &impl GenericClient) -> Result<()> {
-    c.batch_execute(STAGING).await?;
-    Ok(())
-}
-
 /// How an import writes a chunk into a mirror: binary COPY straight into an empty mirror, or
-/// into the staging table followed by a merge.
+/// into the inbox (sql/V21) followed by the database's merge.
 #[derive(Debug, Clone)]
 pub struct ChunkWriter {
     copy: String,
@@ -121,25 +109,11 @@ pub struct ChunkWriter {
 impl ChunkWriter {
     pub fn new(source: Source, initial_load: bool) -> ChunkWriter {
         let table = source.table();
-        let target = if initial_load { table } else { "registry_staging" };
+        let target = if initial_load { table } else { "registry_inbox" };
         ChunkWriter {
             copy: format!("COPY {target} ({COPY_COLUMNS}) FROM STDIN (FORMAT binary)"),
-            merge: (!initial_load).then(|| {
-                format!(
-                    "WITH m AS (
-                        INSERT INTO {table} AS t ({COPY_COLUMNS})
-                        SELECT * FROM registry_staging
-                        ON CONFLICT (fiscal_code) DO UPDATE SET
-                            first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, birth_date = EXCLUDED.birth_date,
-                            sex = EXCLUDED.sex, res_address = EXCLUDED.res_address, res_street_number = EXCLUDED.res_street_number,
-                            res_postcode = EXCLUDED.res_postcode, res_municipality = EXCLUDED.res_municipality,
-                            doc_type = EXCLUDED.doc_type, doc_number = EXCLUDED.doc_number, doc_issued = EXCLUDED.doc_issued,
-                            doc_issuer = EXCLUDED.doc_issuer, row_hash = EXCLUDED.row_hash, updated_at = now()
-                        WHERE t.row_hash IS DISTINCT FROM EXCLUDED.row_hash
-                        RETURNING (xmax = 0) AS inserted)
-                     SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM m"
-                )
-            }),
+            // Staged in the inbox, merged (and the inbox emptied) by the database (sql/V21).
+            merge: (!initial_load).then(|| format!("SELECT * FROM sportello_registry_merge('{table}')")),
         }
     }
 
@@ -190,9 +164,6 @@ impl ChunkWriter {
             let row = tx.savepoint("row").await?;
             match self.write(&row, one, 1).await {
                 Ok((ins, upd)) => {
-                    if self.merge.is_some() {
-                        row.batch_execute("DELETE FROM registry_staging").await?;
-                    }
                     row.commit().await?;
                     (inserted, updated) = (inserted + ins, updated + upd);
                 }

@@ -1,11 +1,10 @@
 //! Revocations: the tombstones of erased registrations (keyed hash of the fiscal code, never
 //! the code), and the erasure itself.
 
-use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 
-use crate::domain::Community;
-use crate::error::Result;
+use super::registrations::Key;
+use crate::error::{Error, Result};
 
 /// How a revocation arrived.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,29 +14,32 @@ pub enum Channel {
 }
 
 /// Writes the tombstone and deletes the registration (its operations and delegates go with it,
-/// ON DELETE CASCADE), in the caller's transaction.
+/// ON DELETE CASCADE), in the caller's transaction, through the one function that may
+/// (`sportello_erase`, sql/V21): no login deletes a registration itself. A registration already
+/// erased (by another run, or the portal, meanwhile) is [`Error::NotFound`].
 pub async fn erase(
     c: &impl GenericClient,
     number: i64,
     fiscal_code_hash: &[u8],
     stats_person: &[u8],
-    community: Community,
-    registered_at: DateTime<Utc>,
     channel: &Channel,
 ) -> Result<()> {
     let (channel_name, protocol) = match channel {
         Channel::Online => ("online", None),
         Channel::RegisteredLetter { protocol } => ("registered-letter", Some(protocol.as_str())),
     };
-    c.execute(
-        "INSERT INTO revocations (registration_number, fiscal_code_hash, stats_person, community, registered_at, channel,
-             letter_protocol)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        &[&number, &fiscal_code_hash, &stats_person, &community.as_str(), &registered_at, &channel_name, &protocol],
-    )
-    .await?;
-    c.execute("DELETE FROM registrations WHERE registration_number = $1", &[&number]).await?;
-    Ok(())
+    let erased = c
+        .execute(
+            "SELECT sportello_erase($1, $2, $3, $4, $5)",
+            &[&number, &fiscal_code_hash, &stats_person, &channel_name, &protocol],
+        )
+        .await;
+    match erased {
+        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::NO_DATA_FOUND) => {
+            Err(Error::NotFound(crate::msg!("registration-not-found", key = Key::Number(number).message())))
+        }
+        other => other.map(drop).map_err(Into::into),
+    }
 }
 
 /// Is there a tombstone with this hash?

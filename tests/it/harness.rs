@@ -151,6 +151,8 @@ impl TestDb {
         client.batch_execute(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{}\"", server.template)).await.unwrap();
         let mut config = server.admin.clone();
         config.dbname(&name);
+        // As a deployment does on a database made from a copy: what the copy does not bring.
+        store::migrate(&config).await.unwrap();
         let files = tempfile::tempdir().unwrap();
         sportello::secrets::SecretKey::load(&files.path().join("secret.key"), true).unwrap();
         let db = Database::with_config(config.clone()).await.unwrap();

@@ -7,6 +7,7 @@ mod tls_server;
 
 mod audit;
 mod batch;
+mod boundary;
 mod chain;
 mod cli;
 mod credentials_table;

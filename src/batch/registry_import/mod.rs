@@ -313,9 +313,7 @@ async fn write_chunks(
 ) -> Result<()> {
     let mut idle = Vec::with_capacity(writers);
     for _ in 0..writers {
-        let client = session.db.client().await?;
-        registry::create_staging(&client).await?;
-        idle.push(client);
+        idle.push(session.db.client().await?);
     }
     /// Chunks being written, oldest first; each gives back its session and file position.
     type InFlight = std::collections::VecDeque<tokio::task::JoinHandle<Result<(deadpool_postgres::Object, u64)>>>;

@@ -1,0 +1,328 @@
+//! The trust boundary against operators' own logins (issue 16, sql/V21), attacked as the review
+//! did: a psql session with the login's own credentials, parallel processes, a second session.
+
+use sportello::domain::{OperationKind, Role};
+use tokio_postgres::error::SqlState;
+
+use crate::desk::{book, mario};
+use crate::fixtures::Citizen;
+use crate::harness::{TestDb, denied, raw, recorded, text};
+
+/// No login creates temporary objects: a TEMP table named like one a trigger reads can no
+/// longer shadow it (the desk of AT registered a Torino resident that way).
+#[tokio::test]
+async fn no_login_creates_a_temporary_table_to_shadow_ours() {
+    let db = TestDb::new().await;
+    let clerk = db.unique("clerk");
+    db.add_operator(&clerk, &[Role::Desk], &["AT"], &[]).await;
+    let c = raw(&db, &clerk).await;
+    for sql in [
+        "CREATE TEMP TABLE operator_competence (operator_id text, province char(2), municipality char(6))",
+        "CREATE TEMP TABLE pg_roles (rolname name, rolsuper boolean)",
+        "CREATE TEMP VIEW operators AS SELECT 'x'::text AS id",
+    ] {
+        denied(&c, sql).await;
+    }
+    // And the registration outside the clerk's competence is refused as before.
+    let e = c
+        .batch_execute(&recorded(
+            "INSERT INTO registrations (fiscal_code, community, state, res_province, res_municipality, created_by)
+             VALUES ('RSSMRA85T10L219G', 'sistemapiemonte', 'registrato', 'TO', '001272', NULL)",
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{e:?}");
+}
+
+/// The catalog, read as a DBA reviews it: no application role may create temporary objects,
+/// and every function of the schema has its search_path pinned with pg_temp last.
+#[tokio::test]
+async fn every_function_a_login_can_run_has_its_search_path_pinned() {
+    let db = TestDb::new().await;
+    let owner = db.owner().await;
+    let roles = ["sportello_app", "sportello_desk", "sportello_helpdesk", "sportello_batch", "sportello_admin"];
+    let roles: Vec<String> =
+        roles.iter().copied().chain(["sportello_auditor", "sportello_portal"]).map(String::from).collect();
+    let temp: Vec<String> = owner
+        .query(
+            "SELECT r FROM unnest($1::text[]) r WHERE has_database_privilege(r, current_database(), 'TEMPORARY')",
+            &[&roles],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(temp.is_empty(), "may create temporary objects: {temp:?}");
+    // Every function of the schema, whoever may call it: triggers run as whoever fires them,
+    // and a definer's callee inherits nothing.
+    let unpinned: Vec<String> = owner
+        .query(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p
+              WHERE p.pronamespace = 'public'::regnamespace
+                AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                                   AND d.objid = p.oid AND d.deptype = 'e')
+                AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c
+                                 WHERE c LIKE 'search\\_path=%' AND c LIKE '%pg\\_temp'
+                                   AND c NOT LIKE 'search\\_path=pg\\_temp%')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(unpinned.is_empty(), "functions without a pinned search_path: {unpinned:?}");
+    // The triggers' functions too (they run as whoever fires them).
+    let triggers: Vec<String> = owner
+        .query(
+            "SELECT DISTINCT t.tgfoid::regprocedure::text FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+              WHERE NOT t.tgisinternal
+                AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search\\_path=%pg\\_temp')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(triggers.is_empty(), "trigger functions without a pinned search_path: {triggers:?}");
+}
+
+/// Erasure only through the function that writes the tombstone: a helpdesk or portal login
+/// cannot delete a registration, nor write a tombstone; a desk login cannot erase at all.
+#[tokio::test]
+async fn no_login_deletes_a_registration_without_its_tombstone() {
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let number = mario().register(&s).await;
+    for (base, role) in [("help", Role::Helpdesk), ("portal", Role::Portal), ("clerk", Role::Desk)] {
+        let login = db.unique(base);
+        db.add_operator(&login, &[role], &["TO"], &[]).await;
+        let c = raw(&db, &login).await;
+        denied(&c, "DELETE FROM registrations").await;
+        denied(
+            &c,
+            "INSERT INTO revocations (registration_number, fiscal_code_hash, community, registered_at, channel)
+             VALUES (1, '\\x00', 'sistemapiemonte', now(), 'online')",
+        )
+        .await;
+        if role == Role::Desk {
+            denied(
+                &c,
+                &format!(
+                    "SELECT sportello_erase({number}, '\\x0102030405060708090a0b0c0d0e0f10', NULL, 'online', NULL)"
+                ),
+            )
+            .await;
+        }
+    }
+    let left: i64 = db.owner().await.query_one("SELECT count(*) FROM registrations", &[]).await.unwrap().get(0);
+    assert_eq!(left, 1);
+}
+
+/// Two erasures of one registration at once (two letter runs over the same letter) make one
+/// tombstone; the second is told the registration is gone.
+#[tokio::test]
+async fn one_registration_is_erased_once_whatever_runs_at_once() {
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let number = mario().register(&s).await;
+    let help = db.unique("help");
+    db.add_operator(&help, &[Role::Helpdesk], &["TO"], &[]).await;
+    let (a, b) = (raw(&db, &help).await, raw(&db, &help).await);
+    let erase =
+        format!("SELECT sportello_erase({number}, '\\x0102030405060708090a0b0c0d0e0f10', NULL, 'online', NULL)");
+    a.batch_execute(&format!("BEGIN; {erase}")).await.unwrap();
+    let second = tokio::spawn(async move { b.batch_execute(&erase).await });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    a.batch_execute("COMMIT").await.unwrap();
+    let e = second.await.unwrap().unwrap_err();
+    assert_eq!(e.code(), Some(&SqlState::NO_DATA_FOUND), "{e:?}");
+    let tombstones: i64 = db
+        .owner()
+        .await
+        .query_one("SELECT count(*) FROM revocations WHERE registration_number = $1", &[&number])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(tombstones, 1);
+}
+
+/// A desk login cannot record, as a letter of one citizen's operation, a file of another's:
+/// the victim's next booking would have removed it.
+#[tokio::test]
+async fn a_letter_is_recorded_only_in_its_registrations_folder() {
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let desk = db.desk();
+    let victim = mario().register(&s).await;
+    let other = Citizen::new("VRDGPP", "Giuseppe", "Verdi", "1970-01-01", sportello::domain::Sex::M).register(&s).await;
+    book(&s, &desk, other, OperationKind::Verification).await.unwrap();
+    let clerk = db.unique("clerk");
+    db.add_operator(&clerk, &[Role::Desk], &["TO"], &[]).await;
+    let c = raw(&db, &clerk).await;
+    let plant = |path: String| {
+        recorded(&format!(
+            "INSERT INTO operation_letters (operation_id, path, secret)
+             SELECT id, '{path}', true FROM operations WHERE registration_number = {other} AND status = 'A'"
+        ))
+    };
+    for path in
+        [format!("/home/clerk2/letters/{victim}/20261201-pin.pdf"), format!("/home/clerk2/letters/{other}/x/y.pdf")]
+    {
+        let e = c.batch_execute(&plant(path.clone())).await.unwrap_err();
+        assert_eq!(e.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{path}: {e:?}");
+        c.batch_execute("ROLLBACK").await.unwrap();
+    }
+    c.batch_execute(&plant(format!("/home/clerk2/letters/{other}/20261201-riepilogo.pdf"))).await.unwrap();
+}
+
+/// Disabling an operator ends their open sessions: one that had run `SET ROLE sportello_desk`
+/// kept writing after the membership was revoked.
+#[tokio::test]
+async fn disabling_an_operator_ends_their_open_sessions() {
+    let db = TestDb::new().await;
+    let clerk = db.unique("clerk");
+    db.add_operator(&clerk, &[Role::Desk], &["TO"], &[]).await;
+    let c = raw(&db, &clerk).await;
+    c.batch_execute("SET ROLE sportello_desk").await.unwrap();
+    let out = db.cli(Some("admin"), &["operator", "disable", &clerk]);
+    assert_eq!(text(&out).2, 0, "{}", text(&out).1);
+    let e = c.batch_execute("SELECT count(*) FROM registrations").await.unwrap_err();
+    assert!(c.is_closed() || e.code() == Some(&SqlState::ADMIN_SHUTDOWN), "{e:?}");
+}
+
+/// A record-level export needs its audit row committed first: one written in the export's own
+/// transaction (then rolled back) proves nothing.
+#[tokio::test]
+async fn an_export_is_refused_unless_its_record_committed_first() {
+    let db = TestDb::new().await;
+    let auditor = db.unique("auditor");
+    db.add_operator(&auditor, &[Role::Auditor], &["TO"], &[]).await;
+    let c = raw(&db, &auditor).await;
+    let e = c
+        .batch_execute(
+            "BEGIN;
+             INSERT INTO audit_log (origin, command, action, details) VALUES ('cli', 'stats', 'stats', '{\"records\": true, \"from\": null, \"to\": null}');
+             SELECT * FROM stats_records(NULL, NULL, '\\x000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f');",
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{e:?}");
+}
+
+/// One login cannot take the server's connections nor leave a transaction open for long.
+#[tokio::test]
+async fn a_login_has_a_connection_limit_and_an_idle_transaction_timeout() {
+    let db = TestDb::new().await;
+    let clerk = db.unique("clerk");
+    db.add_operator(&clerk, &[Role::Desk], &["TO"], &[]).await;
+    let owner = db.owner().await;
+    let limit: i32 =
+        owner.query_one("SELECT rolconnlimit FROM pg_roles WHERE rolname = $1", &[&clerk]).await.unwrap().get(0);
+    assert_eq!(limit, 48);
+    let c = raw(&db, &clerk).await;
+    let timeout: String = c.query_one("SHOW idle_in_transaction_session_timeout", &[]).await.unwrap().get(0);
+    assert_eq!(timeout, "1min");
+    let mut held = Vec::new();
+    let refused = loop {
+        match tokio_postgres::Config::connect(&db.login_config(&clerk), tokio_postgres::NoTls).await {
+            Ok((client, conn)) => {
+                tokio::spawn(conn);
+                held.push(client);
+            }
+            Err(e) => break e,
+        }
+        assert!(held.len() <= 48, "more connections than the limit");
+    };
+    assert_eq!(refused.code(), Some(&SqlState::TOO_MANY_CONNECTIONS), "{refused:?}");
+}
+
+/// Two helpdesk runs over two folders holding the same messages, at once, answer each message
+/// once.
+#[tokio::test]
+async fn two_mailbox_runs_at_once_answer_each_message_once() {
+    let db = TestDb::new().await;
+    let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let n = 30;
+    for i in 0..n {
+        let eml = format!(
+            "From: Cittadino {i} <cittadino{i}@example.it>\r\nTo: assistenza@sistemapiemonte.it\r\n\
+             Subject: Richiesta nuovo codice di attivazione\r\nMessage-ID: <richiesta-{i}@example.it>\r\n\
+             Date: Tue, 1 Dec 2026 10:00:00 +0100\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+             Buongiorno, chiedo un nuovo codice. Codice fiscale RSSMRA85T10L219G.\r\n"
+        );
+        for dir in [&one, &two] {
+            std::fs::write(dir.path().join(format!("{i:03}.eml")), &eml).unwrap();
+        }
+    }
+    let spawn = |dir: &tempfile::TempDir| {
+        db.command(Some("admin"), &["regenerate-code", "--mailbox", dir.path().to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let (mut a, mut b) = (spawn(&one), spawn(&two));
+    a.wait().unwrap();
+    b.wait().unwrap();
+    let replies = db.spooled().len();
+    assert_eq!(replies, n, "each of {n} messages answered once");
+}
+
+/// The portal counts an attempt before it verifies it: a burst of parallel guesses gets at most
+/// `SPORTELLO_MAX_ATTEMPTS` (5) verified, and the right code sent after them is refused. An
+/// unknown fiscal code is refused the same way, with the same record.
+#[tokio::test]
+async fn a_burst_of_guesses_gets_no_more_than_the_attempts_allowed() {
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let desk = db.desk();
+    let number = mario().register(&s).await;
+    let booked = book(&s, &desk, number, OperationKind::Verification).await.unwrap();
+    let pin = crate::desk::pin_in(&booked.letters);
+    let code = crate::desk::code_in(db.spooled().last().unwrap());
+    let cf = mario().cf;
+    let portal = std::sync::Arc::new(db.login("portal").await);
+    let guesses: Vec<_> = (0..20)
+        .map(|i| {
+            let (portal, desk, cf, pin) = (portal.clone(), db.desk(), cf.clone(), pin.clone());
+            tokio::spawn(async move {
+                let a = sportello::portal::Activation {
+                    username: Some("mario.rossi".into()),
+                    ..crate::lifecycle::activation(&cf, &format!("AAAA-BBBB-{i:04}"), &pin)
+                };
+                sportello::portal::activate(&portal, &desk, a).await
+            })
+        })
+        .collect();
+    for g in guesses {
+        let e = g.await.unwrap().unwrap_err();
+        assert_eq!(e.exit_code(), sportello::error::exit::REFUSED, "{e}");
+    }
+    let owner = db.owner().await;
+    let verified: i64 = owner
+        .query_one(
+            "SELECT count(*) FROM audit_log WHERE action = 'citizen-wrong-code' AND details->'attempt' <> 'null'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(verified, 5, "attempts verified of a burst of 20");
+    let a = sportello::portal::Activation {
+        username: Some("mario.rossi".into()),
+        ..crate::lifecycle::activation(&cf, &code, &pin)
+    };
+    let e = sportello::portal::activate(&portal, &desk, a).await.unwrap_err();
+    assert_eq!(e.exit_code(), sportello::error::exit::REFUSED, "locked out: {e}");
+
+    // An unknown fiscal code: the same refusal, and one record of it, as a wrong code.
+    let before: i64 = owner.query_one("SELECT count(*) FROM audit_log", &[]).await.unwrap().get(0);
+    let unknown = crate::lifecycle::activation("VRDGPP70A01L219K", &code, &pin);
+    let e2 = sportello::portal::activate(&portal, &desk, unknown).await.unwrap_err();
+    assert_eq!(e2.to_string(), e.to_string());
+    let after: i64 = owner.query_one("SELECT count(*) FROM audit_log", &[]).await.unwrap().get(0);
+    assert_eq!(after - before, 1);
+}
