@@ -60,11 +60,7 @@ pub fn same_name(written: &str, recorded: &str) -> bool {
 /// The key a code (a document number) is compared on: ASCII letters and digits, upper case;
 /// anything else (a letter that is not ASCII) is kept as it is, so it never matches an ASCII one.
 pub fn code_key(code: &str) -> String {
-    nfkc(code)
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
+    nfkc(code).chars().filter(|c| c.is_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
 }
 
 /// Two document numbers written differently but the same: `CA 12345 AA` and `ca-12345-aa`.
@@ -122,7 +118,11 @@ impl Text {
         let mut tokens = Vec::new();
         let mut word = String::new();
         // The ordinal signs of `1º`, `1ª` are the degree sign of `1°` (NFKC would make them letters).
-        let text = if text.contains(['º', 'ª']) { Cow::Owned(text.replace(['º', 'ª'], "°")) } else { Cow::Borrowed(text) };
+        let text = if text.contains(['º', 'ª']) {
+            Cow::Owned(text.replace(['º', 'ª'], "°"))
+        } else {
+            Cow::Borrowed(text)
+        };
         for c in nfkc(&text).chars() {
             // A combining mark left alone (NFKC writes `´` as a space and U+0301) is no character.
             if ('\u{300}'..='\u{36f}').contains(&c) {
@@ -237,7 +237,8 @@ impl Text {
         let mut i = 0;
         while i < t.len() {
             // A date begins a number that does not continue one (`1.2.3.2019` is no date).
-            let continues = i >= 2 && matches!(t[i - 1], Token::Mark(c) if is_date_separator(c)) && number(&t[i - 2]).is_some();
+            let continues =
+                i >= 2 && matches!(t[i - 1], Token::Mark(c) if is_date_separator(c)) && number(&t[i - 2]).is_some();
             if !continues && let Some((end, d)) = numeric_date(t, i).or_else(|| date_in_words(t, i)) {
                 out.push((i, end, d));
                 i = end;
@@ -437,6 +438,7 @@ mod tests {
         assert_eq!(FiscalCode::parse(code).map(|c| c.as_str().to_string()), Ok(code.to_string()), "a valid code");
         for written in ["dll mgr 84b69 f335o", "DLL.MGR.84B69.F335O", "dll-mgr-84b69-f335o", " dllmgr84b69f335o "] {
             assert_eq!(fiscal_code(written).unwrap().as_str(), code, "{written}");
+            assert_eq!(FiscalCode::parse_input(written).unwrap().as_str(), code, "desk and portal: {written}");
             let t = Text::new(&format!("Il mio codice fiscale è {written}, grazie"));
             assert_eq!(t.fiscal_codes().iter().map(|c| c.as_str()).collect::<Vec<_>>(), [code], "{written}");
         }
@@ -472,7 +474,8 @@ mod tests {
         for written in ["1° marzo 2020", "1º marzo 2020", "1 marzo 2020", "01 Marzo 2020"] {
             assert_eq!(date(written), Ok(d(2020, 3, 1)), "{written}");
         }
-        for bad in ["2.5-2019", "31/02/2019", "2019", "2 maggio", "maggio 2019", "ieri", "2/5/2019 e poi", "", "1.2.3.2019"]
+        for bad in
+            ["2.5-2019", "31/02/2019", "2019", "2 maggio", "maggio 2019", "ieri", "2/5/2019 e poi", "", "1.2.3.2019"]
         {
             assert!(date(bad).is_err(), "{bad}");
         }
