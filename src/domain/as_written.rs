@@ -14,10 +14,10 @@
 //! - **Fiscal codes** upper or lower case, in groups split by spaces, dots or dashes
 //!   (`dll mgr 84b69 f335o`), then validated with their check character as everywhere else.
 //! - **Dates** as Italians write them: `2.5.2019`, `02-05-2019`, `02/05/2019`, `2019-05-02`,
-//!   `2 maggio 2019`, `2 Maggio 2019`, `1° maggio 2019`, `2 mag. 2019`. A two-digit year is of
-//!   this century (`02.05.19` is 2 May 2019): the dates compared here are document issue dates
-//!   and protocol dates, never earlier than 2000 for a document still valid; an earlier date is
-//!   written with four digits.
+//!   `2 maggio 2019`, `2 Maggio 2019`, `1° maggio 2019`, `2 mag. 2019`, also glued to the words
+//!   around them (`il02/05/2019`). A two-digit year is of this century (`02.05.19` is 2 May
+//!   2019): the dates compared here are document issue dates and protocol dates, never earlier
+//!   than 2000 for a document still valid; an earlier date is written with four digits.
 //!
 //! Loose matching of the way a value is written never stands alone: the callers compare every
 //! field (names, fiscal code, document number and issue date, and for email the registered
@@ -89,9 +89,9 @@ fn is_name_separator(c: char) -> bool {
 /// A date as written in a field (a letter's `doc_issued`): exactly one of the forms of the
 /// module's documentation, nothing else around it.
 pub fn date(written: &str) -> Result<NaiveDate, Message> {
-    let text = Text::new(written.trim());
-    match text.date_spans().as_slice() {
-        [(0, end, d)] if *end == text.tokens.len() => Ok(*d),
+    let tokens = Text::new(written.trim()).date_tokens();
+    match date_spans(&tokens).as_slice() {
+        [(0, end, d)] if *end == tokens.len() => Ok(*d),
         _ => Err(crate::msg!("written-date-invalid", input = super::text::shown(written.trim(), 40))),
     }
 }
@@ -222,7 +222,7 @@ impl Text {
 
     /// Every date the text writes, in order.
     pub fn dates(&self) -> Vec<NaiveDate> {
-        self.date_spans().into_iter().map(|(_, _, d)| d).collect()
+        date_spans(&self.date_tokens()).into_iter().map(|(_, _, d)| d).collect()
     }
 
     /// Whether the text writes the date `d` in any of the usual forms.
@@ -230,24 +230,45 @@ impl Text {
         self.dates().contains(&d)
     }
 
-    /// The dates of the text: (first token, token after the last, date).
-    fn date_spans(&self) -> Vec<(usize, usize, NaiveDate)> {
-        let t = &self.tokens;
-        let mut out = vec![];
-        let mut i = 0;
-        while i < t.len() {
-            // A date begins a number that does not continue one (`1.2.3.2019` is no date).
-            let continues =
-                i >= 2 && matches!(t[i - 1], Token::Mark(c) if is_date_separator(c)) && number(&t[i - 2]).is_some();
-            if !continues && let Some((end, d)) = numeric_date(t, i).or_else(|| date_in_words(t, i)) {
-                out.push((i, end, d));
-                i = end;
+    /// The tokens with each word split where digits meet letters: a date glued to the word
+    /// before or after it (`il02/05/2019`, `2maggio 2019`, as phone keyboards eat spaces) is
+    /// still read. Only dates are read so: names and codes stay whole words.
+    fn date_tokens(&self) -> Vec<Token> {
+        let mut out = Vec::with_capacity(self.tokens.len());
+        for t in &self.tokens {
+            let Token::Word(w) = t else {
+                out.push(t.clone());
                 continue;
+            };
+            let mut piece = String::new();
+            for c in w.chars() {
+                if piece.chars().next_back().is_some_and(|p| p.is_ascii_digit() != c.is_ascii_digit()) {
+                    out.push(Token::Word(std::mem::take(&mut piece)));
+                }
+                piece.push(c);
             }
-            i += 1;
+            out.push(Token::Word(piece));
         }
         out
     }
+}
+
+/// The dates of a list of tokens: (first token, token after the last, date).
+fn date_spans(t: &[Token]) -> Vec<(usize, usize, NaiveDate)> {
+    let mut out = vec![];
+    let mut i = 0;
+    while i < t.len() {
+        // A date begins a number that does not continue one (`1.2.3.2019` is no date).
+        let continues =
+            i >= 2 && matches!(t[i - 1], Token::Mark(c) if is_date_separator(c)) && number(&t[i - 2]).is_some();
+        if !continues && let Some((end, d)) = numeric_date(t, i).or_else(|| date_in_words(t, i)) {
+            out.push((i, end, d));
+            i = end;
+            continue;
+        }
+        i += 1;
+    }
+    out
 }
 
 fn is_date_separator(c: char) -> bool {
@@ -467,6 +488,7 @@ mod tests {
             "02.05.19",
             "2 / 5 / 2019",
             "2–5–2019",
+            "2maggio2019",
         ] {
             assert_eq!(date(written), Ok(may2), "{written}");
             assert!(Text::new(&format!("rilasciata il {written}.")).mentions_date(may2), "{written}");
@@ -479,6 +501,9 @@ mod tests {
         {
             assert!(date(bad).is_err(), "{bad}");
         }
+        let glued = Text::new("rilasciata il02/05/2019dal Comune, CA12345AA");
+        assert_eq!(glued.dates(), [may2]);
+        assert!(!glued.mentions_code("CA12345") && glued.mentions_code("CA12345AA"), "codes stay whole");
         let t = Text::new("il 12 maggio 2019, il 2 giugno 2019, tel. 011.22.33, versione 1.2.3.2019, 02/05/2019/3");
         assert_eq!(t.dates(), [d(2019, 5, 12), d(2019, 6, 2)]);
         assert!(!t.mentions_date(may2));
