@@ -53,6 +53,7 @@ city-country-only-abroad = city and country are only for residents abroad (provi
 domicile-problem = domicile { $problem }
 domicile-mail-incomplete = mail can be sent to the domicile only when its address and municipality are given
 date-invalid = '{ $input }' is not a date: use YYYY-MM-DD (e.g. 1980-01-31)
+written-date-invalid = '{ $input }' is not a date: write it as 2/5/2019, 02-05-2019, 02.05.2019, 2019-05-02 or 2 maggio 2019
 field-unknown = unknown field '{ $field }'
 field-empty = { $field } cannot be empty
 sex-invalid = sex must be M or F

@@ -53,6 +53,7 @@ city-country-only-abroad = città e stato estero valgono solo per i residenti al
 domicile-problem = domicilio: { $problem }
 domicile-mail-incomplete = la corrispondenza può essere inviata al domicilio solo se ne sono indicati indirizzo e comune
 date-invalid = '{ $input }' non è una data: usare AAAA-MM-GG (es. 1980-01-31) o GG/MM/AAAA
+written-date-invalid = '{ $input }' non è una data: scriverla come 2/5/2019, 02-05-2019, 02.05.2019, 2019-05-02 o 2 maggio 2019
 field-unknown = campo sconosciuto '{ $field }'
 field-empty = il campo { $field } non può essere vuoto
 sex-invalid = il sesso deve essere M o F

@@ -1,5 +1,5 @@
 //! Outbound email in Italian with lettre: SMTP in production, a spool directory of `.eml`
-//! files by default.
+//! files by default; the text of the messages received (the helpdesk mailbox).
 
 use std::path::PathBuf;
 
@@ -238,6 +238,33 @@ pub fn answering(mut message: Message, request: Option<&str>, references: &[Stri
     Ok((message, id))
 }
 
+/// The text of a message received, as its reader sees it: the subject, then every text part of
+/// the body. A message that is only HTML is turned into text with block elements on lines of
+/// their own and each table cell apart (mail-parser's own conversion runs the cells of a row
+/// together, so a label and the fiscal code beside it became one word).
+pub fn inbound_text(message: &mail_parser::Message<'_>) -> String {
+    let mut parts = vec![message.subject().unwrap_or_default().to_string()];
+    for part in message.text_bodies() {
+        let Some(text) = part.text_contents() else { continue };
+        if part.is_text_html() {
+            parts.push(html_to_text(text));
+        } else {
+            parts.push(text.to_string());
+        }
+    }
+    parts.join("\n")
+}
+
+/// HTML as text: each table cell and block element apart, no decoration, long lines kept whole.
+pub fn html_to_text(html: &str) -> String {
+    html2text::config::plain_no_decorate()
+        .raw_mode(true)
+        .allow_width_overflow()
+        .string_from_read(html.as_bytes(), 1_000)
+        // html2text fails only on a width too small for a character: never at this width.
+        .unwrap_or_else(|_| html.to_string())
+}
+
 /// A plain reply (e.g. to a helpdesk request that cannot be honoured).
 pub fn reply(from: &str, to: &str, subject: &str, text: &str) -> Result<Message> {
     build(from, to, subject, format!("{text}\n{SIGNATURE}"))
@@ -246,6 +273,21 @@ pub fn reply(from: &str, to: &str, subject: &str, text: &str) -> Result<Message>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_received_keeps_cells_and_blocks_apart() {
+        let html = "<html><body><p>Buongiorno,</p><div>chiedo un nuovo codice.</div><table>\
+            <tr><td>Nome</td><td>Nicol&ograve;</td></tr><tr><td>Codice fiscale</td><td>DLLMGR84B69F335O</td></tr>\
+            <tr><th>Rilasciata il</th><td>2 maggio 2019</td></tr></table><p>Saluti<br>Nicol&ograve;</p></body></html>";
+        let text = html_to_text(html);
+        for line in ["Buongiorno,", "chiedo un nuovo codice.", "Nicolò", "Codice fiscale", "DLLMGR84B69F335O"] {
+            assert!(text.lines().any(|l| l.trim() == line), "{line:?} on a line of its own: {text}");
+        }
+        let t = crate::domain::as_written::Text::new(&text);
+        assert_eq!(t.fiscal_codes().len(), 1, "{text}");
+        assert_eq!(t.dates(), [chrono::NaiveDate::from_ymd_opt(2019, 5, 2).unwrap()], "{text}");
+        assert!(!text.contains('<'), "{text}");
+    }
 
     #[test]
     fn html_escapes_and_keeps_the_shape() {

@@ -1,54 +1,10 @@
-//! Reading batch inputs (registry files, letter batches): names compared as people write them,
-//! and the physical line of a CSV record. Values are bounded and refused with control
-//! characters by [`crate::domain::text`].
+//! Reading batch inputs (registry files, letter batches): the physical line of a CSV record.
+//! Values are bounded and refused with control characters by [`crate::domain::text`]; names and
+//! dates as people write them are compared by [`crate::domain::as_written`].
 
 use std::collections::VecDeque;
 use std::io::Read;
 use std::sync::{Arc, Mutex};
-
-/// A name as compared with another: letters and digits only, accents taken off, upper case.
-/// `Nicolo` and `NICOLÒ` are the same name, so are `DAngelo`, `D'Angelo` and `D’ANGELO`.
-pub fn name_key(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for c in name.chars() {
-        if c.is_ascii() {
-            if c.is_ascii_alphanumeric() {
-                out.push(c.to_ascii_uppercase());
-            }
-        } else if let Some(&(_, base)) = UNACCENTED.iter().find(|(from, _)| from.contains(c)) {
-            out.push_str(base);
-        } else {
-            out.extend(c.to_uppercase().filter(|u| u.is_alphanumeric()));
-        }
-    }
-    out
-}
-
-/// Latin letters used in Europe with their diacritics, and the letters they are compared as.
-const UNACCENTED: &[(&str, &str)] = &[
-    ("ÀÁÂÃÄÅĀĂĄǍàáâãäåāăąǎª", "A"),
-    ("ÇĆĈĊČçćĉċč", "C"),
-    ("ĎĐďđ", "D"),
-    ("ÈÉÊËĒĔĖĘĚèéêëēĕėęě", "E"),
-    ("ĜĞĠĢĝğġģ", "G"),
-    ("ĤĦĥħ", "H"),
-    ("ÌÍÎÏĨĪĬĮİǏìíîïĩīĭįıǐ", "I"),
-    ("Ĵĵ", "J"),
-    ("Ķķ", "K"),
-    ("ĹĻĽĿŁĺļľŀł", "L"),
-    ("ÑŃŅŇñńņň", "N"),
-    ("ÒÓÔÕÖØŌŎŐǑòóôõöøōŏőǒº", "O"),
-    ("ŔŖŘŕŗř", "R"),
-    ("ŚŜŞŠȘśŝşšș", "S"),
-    ("ŢŤŦȚţťŧț", "T"),
-    ("ÙÚÛÜŨŪŬŮŰŲǓùúûüũūŭůűųǔ", "U"),
-    ("Ŵŵ", "W"),
-    ("ÝŸŶýÿŷ", "Y"),
-    ("ŹŻŽźżž", "Z"),
-    ("Ææ", "AE"),
-    ("Œœ", "OE"),
-    ("ß", "SS"),
-];
 
 /// Where the lines of a CSV input begin, for the physical line of its records.
 ///
@@ -120,16 +76,6 @@ impl<R: Read> Read for LineReader<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_compare_without_case_accents_and_apostrophes() {
-        assert_eq!(name_key("Nicolo"), name_key("NICOLÒ"));
-        assert_eq!(name_key("DAngelo"), name_key("D'ANGELO"));
-        assert_eq!(name_key("D’Angelo"), name_key("D'ANGELO"));
-        assert_eq!(name_key("  de  luca "), name_key("DE LUCA"));
-        assert_eq!(name_key("Çelik Ærø Straße"), "CELIKAEROSTRASSE");
-        assert_ne!(name_key("Nicola"), name_key("NICOLÒ"));
-    }
 
     #[test]
     fn physical_lines_of_records() {

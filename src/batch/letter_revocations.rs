@@ -12,11 +12,11 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::input::{self, Lines};
+use super::input::Lines;
 use super::{Begin, Progress, Reject, RunKind};
 use crate::audit::{self, AuditEvent, Entry, Target};
 use crate::desk::handover::Desk;
-use crate::domain::{FiscalCode, Registration, parse_date, text};
+use crate::domain::{Registration, as_written, text};
 use crate::error::{Error, Result};
 use crate::portal::{erase, was_revoked};
 use crate::session::Session;
@@ -79,32 +79,33 @@ impl Outcome {
     }
 }
 
-/// Names as people write them on a letter: case, accents, apostrophes and spaces aside
-/// (`Nicolo` is `NICOLÒ`, `DAngelo` is `D'ANGELO`).
-fn same_text(a: &str, b: &Option<String>) -> bool {
-    input::name_key(a) == input::name_key(b.as_deref().unwrap_or_default())
-}
-
-/// The fields of a letter that disagree with the record (empty fields are not compared: every
-/// letter processed must have them all, see `require_all`).
+/// The fields of a letter that disagree with the record, compared as people write them (see
+/// [`as_written`]: `Nicolo` is `NICOLÒ`, `DAngelo` is `D'ANGELO`, `ca 12345 aa` is `CA12345AA`).
+/// Empty fields are not compared: every letter processed must have them all, see `require_all`.
 fn mismatches(l: &Letter, r: &Registration, issued: Option<NaiveDate>) -> Vec<String> {
     let mut out = Vec::new();
-    if !l.first_name.is_empty() && !same_text(&l.first_name, &r.data.person.first_name) {
+    let recorded = |v: &Option<String>| v.clone().unwrap_or_default();
+    if !l.first_name.is_empty() && !as_written::same_name(&l.first_name, &recorded(&r.data.person.first_name)) {
         out.push("first_name".into());
     }
-    if !l.last_name.is_empty() && !same_text(&l.last_name, &r.data.person.last_name) {
+    if !l.last_name.is_empty() && !as_written::same_name(&l.last_name, &recorded(&r.data.person.last_name)) {
         out.push("last_name".into());
     }
-    let compact = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
-    if !l.doc_number.is_empty()
-        && compact(&l.doc_number) != compact(r.data.document.number.as_deref().unwrap_or_default())
-    {
+    if !l.doc_number.is_empty() && !as_written::same_code(&l.doc_number, &recorded(&r.data.document.number)) {
         out.push("doc_number".into());
     }
     if issued.is_some() && issued != r.data.document.issued {
         out.push("doc_issued".into());
     }
     out
+}
+
+/// The letter's fiscal code as the citizen is known by (`dll mgr 84b69 f335o` is
+/// `DLLMGR84B69F335O`), or as written when it is not a fiscal code.
+fn citizen_code(l: &Letter) -> String {
+    as_written::fiscal_code(&l.fiscal_code)
+        .map(|fc| fc.as_str().to_string())
+        .unwrap_or_else(|_| l.fiscal_code.trim().to_uppercase())
 }
 
 /// Today in Italy, the day letters and documents are dated by.
@@ -125,7 +126,7 @@ async fn process(
     let mut client = session.db.client().await?;
     let tx = client.transaction().await?;
     let outcome = 'decide: {
-        let fc = match FiscalCode::parse(&l.fiscal_code) {
+        let fc = match as_written::fiscal_code(&l.fiscal_code) {
             Ok(fc) => fc,
             Err(e) => {
                 break 'decide Outcome::invalid(
@@ -150,7 +151,7 @@ async fn process(
                     break 'decide Outcome::invalid(name, "", format!("{name} is empty"));
                 }
             }
-            match parse_date(&l.protocol_date) {
+            match as_written::date(&l.protocol_date) {
                 Err(e) => {
                     break 'decide Outcome::invalid(
                         "protocol_date",
@@ -172,7 +173,7 @@ async fn process(
         let issued = if l.doc_issued.trim().is_empty() {
             None
         } else {
-            match parse_date(&l.doc_issued) {
+            match as_written::date(&l.doc_issued) {
                 Ok(d) if d > today() => {
                     break 'decide Outcome::invalid("doc_issued", &l.doc_issued, "doc_issued is in the future");
                 }
@@ -363,7 +364,7 @@ async fn record_in(
     checkpoint: Option<(i64, i64, u64)>,
 ) -> Result<()> {
     // The audit log names the citizen by a keyed hash of the fiscal code, never the code.
-    let target = Target::Citizen(l.fiscal_code.trim().to_uppercase());
+    let target = Target::Citizen(citizen_code(l));
     let ok = if matches!(outcome, Outcome::Revoked { .. }) { audit::Outcome::Ok } else { audit::Outcome::Refused };
     let entry = Entry::new(AuditEvent::RevokeLetter, target)
         .details(json!({ "protocol": l.protocol, "protocol_date": l.protocol_date, "outcome": outcome }));
@@ -442,7 +443,7 @@ pub async fn revoke_batch(
         let parsed = parse_letter(&headers, record, lines[i]);
         let (line, letter, outcome) = match parsed {
             Ok((line, letter)) => {
-                let code = letter.fiscal_code.trim().to_uppercase();
+                let code = citizen_code(&letter);
                 // A dry run changes nothing, so it remembers what it would have revoked.
                 let outcome = if dry_run && dry_revoked.contains(&code) {
                     Outcome::AlreadyRevoked

@@ -17,7 +17,7 @@ use super::{Begin, Progress, RunKind};
 use crate::audit::{self, AuditEvent, Entry, Target};
 use crate::desk::handover::Desk;
 use crate::desk::reprint::store_new_activation_code;
-use crate::domain::{Action, FiscalCode, Registration, permits, text};
+use crate::domain::{Action, Registration, as_written, permits, text};
 use crate::error::{Error, Result};
 use crate::mail;
 use crate::secrets::{CodeKind, Purpose};
@@ -56,87 +56,26 @@ pub struct Report {
     pub messages: Vec<Processed>,
 }
 
-/// Text for matching: upper case, accents kept, runs of white space folded.
-fn normal(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase()
-}
-
-/// Does the text mention the date in any usual way (15/03/2022, 15-3-2022, 2022-03-15, ...)?
-fn mentions_date(text: &str, d: chrono::NaiveDate) -> bool {
-    use chrono::Datelike;
-    let (y, m, day) = (d.year(), d.month(), d.day());
-    let mut forms = Vec::new();
-    for sep in ["/", "-", "."] {
-        forms.push(format!("{day:02}{sep}{m:02}{sep}{y}"));
-        forms.push(format!("{day}{sep}{m}{sep}{y}"));
-        forms.push(format!("{day:02}{sep}{m}{sep}{y}"));
-        forms.push(format!("{day}{sep}{m:02}{sep}{y}"));
-        forms.push(format!("{y}{sep}{m:02}{sep}{day:02}"));
-    }
-    let compact: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    forms.iter().any(|f| compact.contains(f.as_str())) || mentions_date_in_words(text, d)
-}
-
-const MONTHS: [&str; 12] = [
-    "gennaio",
-    "febbraio",
-    "marzo",
-    "aprile",
-    "maggio",
-    "giugno",
-    "luglio",
-    "agosto",
-    "settembre",
-    "ottobre",
-    "novembre",
-    "dicembre",
-];
-
-/// Does the text write the date with the month in Italian words: `2 maggio 2019`,
-/// `2 Maggio 2019`, `1° marzo 2020`, `1º marzo 2020`, `01 marzo 2020`, `2 maggio, 2019`?
-fn mentions_date_in_words(text: &str, d: chrono::NaiveDate) -> bool {
-    use chrono::Datelike;
-    // Words of letters or digits, lower case; the ordinal signs and punctuation separate them.
-    let lower = text.to_lowercase().replace(['º', 'ª'], " ");
-    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-    let (day, month, year) = (d.day().to_string(), MONTHS[d.month0() as usize], d.year().to_string());
-    words.windows(3).any(|w| w[0].trim_start_matches('0') == day && w[1] == month && w[2] == year)
-}
-
-/// The first valid fiscal code in a text.
-fn find_fiscal_code(text: &str) -> Option<FiscalCode> {
-    text.split(|c: char| !c.is_ascii_alphanumeric()).filter(|t| t.len() == 16).find_map(|t| FiscalCode::parse(t).ok())
-}
-
-/// Why a request does not match the record, if it does not.
-fn mismatch(r: &Registration, sender: &str, text: &str) -> Option<String> {
+/// Why a request does not match the record, if it does not. The sender must be the address
+/// registered; the text must carry, as the citizen writes them (see [`as_written`]), the first
+/// and last name, the document number and its issue date. Every field is compared, whatever the
+/// others.
+fn mismatch(r: &Registration, sender: &str, text: &as_written::Text) -> Option<String> {
     let registered = r.data.contacts.email.as_deref().unwrap_or_default();
     if !registered.eq_ignore_ascii_case(sender.trim()) {
         return Some("the sender is not the email address registered for the citizen".into());
     }
-    let t = normal(text);
-    let compact: String = t.chars().filter(|c| !c.is_whitespace()).collect();
     let mut missing = Vec::new();
-    if !r.data.person.first_name.as_deref().is_some_and(|n| t.contains(&normal(n))) {
+    if !r.data.person.first_name.as_deref().is_some_and(|n| text.mentions_name(n)) {
         missing.push("first name");
     }
-    if !r.data.person.last_name.as_deref().is_some_and(|n| t.contains(&normal(n))) {
+    if !r.data.person.last_name.as_deref().is_some_and(|n| text.mentions_name(n)) {
         missing.push("last name");
     }
-    let doc: String = r
-        .data
-        .document
-        .number
-        .as_deref()
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_uppercase();
-    if doc.is_empty() || !compact.contains(&doc) {
+    if !r.data.document.number.as_deref().is_some_and(|n| text.mentions_code(n)) {
         missing.push("document number");
     }
-    if !r.data.document.issued.is_some_and(|d| mentions_date(text, d)) {
+    if !r.data.document.issued.is_some_and(|d| text.mentions_date(d)) {
         missing.push("document issue date");
     }
     (!missing.is_empty()).then(|| format!("the request does not carry matching {}", missing.join(", ")))
@@ -302,7 +241,9 @@ async fn decide(
     sender: &str,
     text: &str,
 ) -> Result<std::result::Result<Registration, String>> {
-    let fc = find_fiscal_code(text);
+    let text = as_written::Text::new(text);
+    // The first valid fiscal code of the text names the citizen; the other data must match theirs.
+    let fc = text.fiscal_codes().into_iter().next();
     let registration = match &fc {
         Some(fc) => registrations::get(c, &Key::FiscalCode(fc.clone())).await?,
         None => None,
@@ -310,7 +251,7 @@ async fn decide(
     Ok(match (fc, registration) {
         (None, _) => Err("no valid fiscal code in the request".into()),
         (Some(_), None) => Err("no registration with that fiscal code".into()),
-        (Some(_), Some(r)) => match mismatch(&r, sender, text) {
+        (Some(_), Some(r)) => match mismatch(&r, sender, &text) {
             Some(why) => Err(why),
             None if !permits(r.state, r.strong, r.in_progress(), Action::RegenerateCode) => Err(format!(
                 "regenerate-code is not allowed in state {} (strong {})",
@@ -351,11 +292,7 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Optio
         let reason = format!("the sender address '{}' cannot be used: {e}", text::shown(&sender, 80));
         return done(message_id, None, Outcome::Unreadable { reason }, "failed");
     }
-    let text = [
-        message.subject().unwrap_or_default().to_string(),
-        message.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
-    ]
-    .join("\n");
+    let text = mail::inbound_text(&message);
 
     let mut client = session.db.client().await?;
     let Some(run) = run else {
@@ -438,33 +375,4 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Optio
     .await;
     helpdesk::unlock(&client, &key).await?;
     answered
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_in_usual_forms() {
-        let d = chrono::NaiveDate::from_ymd_opt(2022, 3, 5).unwrap();
-        for t in ["rilasciata il 05/03/2022", "il 5/3/2022", "2022-03-05", "5.3.2022", "05-03-2022"] {
-            assert!(mentions_date(t, d), "{t}");
-        }
-        assert!(!mentions_date("il 06/03/2022", d));
-    }
-
-    #[test]
-    fn dates_in_italian_words() {
-        let d = chrono::NaiveDate::from_ymd_opt(2019, 5, 2).unwrap();
-        for t in ["rilasciata il 2 maggio 2019", "il 2 Maggio 2019", "02 MAGGIO 2019", "il 2 maggio, 2019"] {
-            assert!(mentions_date(t, d), "{t}");
-        }
-        for t in ["il 12 maggio 2019", "2 giugno 2019", "2 maggio 2018", "22 maggio 2019"] {
-            assert!(!mentions_date(t, d), "{t}");
-        }
-        let first = chrono::NaiveDate::from_ymd_opt(2020, 3, 1).unwrap();
-        for t in ["il 1° marzo 2020", "1º marzo 2020", "1 marzo 2020", "01 Marzo 2020"] {
-            assert!(mentions_date(t, first), "{t}");
-        }
-    }
 }

@@ -96,9 +96,11 @@ impl std::error::Error for InvalidFiscalCode {}
 pub struct FiscalCode(String);
 
 impl FiscalCode {
-    /// [`FiscalCode::parse`] of input as typed, keeping the input for the message.
+    /// A code as a person types it (desk, portal), in groups or lower case like everywhere a
+    /// citizen's data is read ([`super::as_written::fiscal_code`]), keeping the input for the
+    /// message.
     pub fn parse_input(input: &str) -> Result<Self, InvalidFiscalCode> {
-        FiscalCode::parse(input)
+        super::as_written::fiscal_code(input)
             .map_err(|reason| InvalidFiscalCode { input: super::text::shown(input.trim(), 40), reason })
     }
 

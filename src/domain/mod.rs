@@ -1,5 +1,6 @@
 //! The rules of the domain: pure, no I/O.
 
+pub mod as_written;
 pub mod birthplace;
 pub mod fields;
 pub mod fiscal_code;
