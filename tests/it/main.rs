@@ -6,6 +6,7 @@ mod harness;
 mod tls_server;
 
 mod audit;
+mod backup;
 mod batch;
 mod chain;
 mod cli;
@@ -18,6 +19,7 @@ mod help;
 mod hygiene;
 mod i18n;
 mod import;
+mod key;
 mod least_privilege;
 mod letters;
 mod lifecycle;
