@@ -25,6 +25,7 @@ mod letters;
 mod lifecycle;
 mod ops;
 mod output;
+mod package;
 mod reference;
 mod register;
 mod roles;
