@@ -57,7 +57,11 @@ pub fn render(job: &str, run: &Run) -> String {
     let label = job.replace('\\', "\\\\").replace('"', "\\\"");
     let mut out = String::new();
     let metrics: [(&str, &str, String); 5] = [
-        ("last_run_timestamp_seconds", "End of the last run (seconds since the epoch).", format!("{}", run.finished_at)),
+        (
+            "last_run_timestamp_seconds",
+            "End of the last run (seconds since the epoch).",
+            format!("{}", run.finished_at),
+        ),
         ("duration_seconds", "Duration of the last run.", format!("{}", run.duration_seconds)),
         ("rows", "Rows (or messages, letters) the last run processed.", run.rows.to_string()),
         ("rejects", "Rows the last run rejected (in its rejects report).", run.rejects.to_string()),
@@ -127,7 +131,11 @@ mod tests {
         assert!(text.contains("sportello_job_rows{job=\"print-letters --postal-run\"} 120\n"), "{text}");
         assert!(text.contains("sportello_job_rejects{job=\"print-letters --postal-run\"} 3\n"), "{text}");
         assert!(text.contains("sportello_job_success{job=\"print-letters --postal-run\"} 1\n"), "{text}");
-        assert!(text.contains("sportello_job_last_run_timestamp_seconds{job=\"print-letters --postal-run\"} 1700000000.5\n"));
+        assert!(
+            text.contains(
+                "sportello_job_last_run_timestamp_seconds{job=\"print-letters --postal-run\"} 1700000000.5\n"
+            )
+        );
         assert!(text.contains("# TYPE sportello_job_duration_seconds gauge\n"));
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names.len(), 1, "no temporary file left: {names:?}");

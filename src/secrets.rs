@@ -167,15 +167,12 @@ fn read_key(path: &Path) -> std::io::Result<std::result::Result<[u8; 32], usize>
 /// Writes a new key file that must not exist yet (`create_new`: never overwrites), mode 0600.
 fn write_new_key(path: &Path, key: &[u8; 32]) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::AlreadyExists => Error::Refused(crate::msg!("key-exists", path = path)),
-            _ => Error::Io { context: crate::msg!("io-create-the-key-file", path = path), source: e },
-        })?;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(|e| match e
+        .kind()
+    {
+        std::io::ErrorKind::AlreadyExists => Error::Refused(crate::msg!("key-exists", path = path)),
+        _ => Error::Io { context: crate::msg!("io-create-the-key-file", path = path), source: e },
+    })?;
     std::io::Write::write_all(&mut f, key).map_err(Error::io(crate::msg!("io-write", path = path)))?;
     f.sync_all().map_err(Error::io(crate::msg!("io-write", path = path)))?;
     Ok(())
@@ -233,11 +230,8 @@ impl SecretKey {
             }
             Err(e) => return Err(Error::Io { context: crate::msg!("io-read-key-file", path = &*dir), source: e }),
         };
-        let mut files: Vec<PathBuf> = entries
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "key"))
-            .collect();
+        let mut files: Vec<PathBuf> =
+            entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "key")).collect();
         files.sort();
         files
             .iter()
@@ -336,7 +330,9 @@ impl SecretKey {
         let mut out = Vec::with_capacity(TAGGED_LEN);
         out.push(TAGGED);
         out.extend_from_slice(&key_id(&self.current));
-        out.extend_from_slice(&SecretKey::mac(&self.current, purpose, subject, secret.expose()).finalize().into_bytes());
+        out.extend_from_slice(
+            &SecretKey::mac(&self.current, purpose, subject, secret.expose()).finalize().into_bytes(),
+        );
         out
     }
 

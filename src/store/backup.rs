@@ -186,8 +186,6 @@ pub async fn restore(location: &Location, file: &Path) -> Result<String> {
         return Err(e);
     }
     client.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&name))).await?;
-    client
-        .batch_execute(&format!("ALTER DATABASE {} RENAME TO {}", quote_ident(&staging), quote_ident(&name)))
-        .await?;
+    client.batch_execute(&format!("ALTER DATABASE {} RENAME TO {}", quote_ident(&staging), quote_ident(&name))).await?;
     Ok(name)
 }

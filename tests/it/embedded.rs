@@ -285,8 +285,12 @@ fn only_the_owner_is_the_superuser_and_sportello_is_an_ordinary_operator() {
         assert!(stderr.contains("authentication failed") || stderr.contains("does not exist"), "{role}: {stderr}");
     }
     // The owner does reach the superuser (the migrations, the first administrator).
-    let (stdout, stderr, code) =
-        psql_as(&me(), &socket, sportello::store::embedded::SUPERUSER, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user");
+    let (stdout, stderr, code) = psql_as(
+        &me(),
+        &socket,
+        sportello::store::embedded::SUPERUSER,
+        "SELECT rolsuper FROM pg_roles WHERE rolname = current_user",
+    );
     assert_eq!((stdout.trim(), code), ("t", 0), "{stderr}");
 
     // The owner makes `sportello` a batch operator; the key is shared with its group.
@@ -295,7 +299,12 @@ fn only_the_owner_is_the_superuser_and_sportello_is_an_ordinary_operator() {
         &["operator", "add", "sportello", "--name", "Cron", "--ente", "ASL TO4", "--province", "TO", "--role", "batch"],
     );
     assert_eq!(code, 0, "{stderr}");
-    let (stdout, stderr, code) = psql_as("sportello", &socket, "sportello", "SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user");
+    let (stdout, stderr, code) = psql_as(
+        "sportello",
+        &socket,
+        "sportello",
+        "SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user",
+    );
     assert_eq!((stdout.trim(), code), ("sportello|f", 0), "an ordinary login: {stderr}");
     let (_, _, code) = psql_as("sportello", &socket, "sportello", "SELECT pin_hash FROM registration_credentials");
     assert_ne!(code, 0, "no secret is read by the batch login");

@@ -71,7 +71,8 @@ fn the_package_passes_lintian_and_installs_as_documented() {
     // The copyright file is the project's licence, as a machine-readable file.
     let copyright = std::fs::read_to_string(r.join("usr/share/doc/sportello/copyright")).unwrap();
     let licence = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/LICENSE")).unwrap();
-    let body: String = licence.lines().map(|l| if l.trim().is_empty() { " .\n".to_string() } else { format!(" {l}\n") }).collect();
+    let body: String =
+        licence.lines().map(|l| if l.trim().is_empty() { " .\n".to_string() } else { format!(" {l}\n") }).collect();
     assert!(copyright.contains(&body), "packaging/debian/copyright differs from LICENSE: regenerate it");
     let control = Command::new("dpkg-deb").args(["--info"]).arg(&deb).arg("conffiles").output().unwrap();
     let conffiles = String::from_utf8_lossy(&control.stdout).to_string();
