@@ -211,7 +211,11 @@ impl SecretKey {
         match read_key(path) {
             Ok(Ok(current)) => Ok(SecretKey { current, previous: SecretKey::load_previous(path)? }),
             Ok(Err(len)) => Err(Error::Invalid(crate::msg!("key-file-length", path = path, len = len))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => SecretKey::init(path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => match SecretKey::init(path) {
+                // Another process made it meanwhile: theirs is the key.
+                Err(Error::Refused(_)) => SecretKey::load(path, false),
+                made => made,
+            },
             // Not ours to read: the owner shares it with the desk staff, or it is not for us.
             Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
                 Err(Error::Refused(crate::msg!("key-file-denied", path = path)))
@@ -277,7 +281,15 @@ impl SecretKey {
             std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(mode))
                 .map_err(Error::io(crate::msg!("io-set-permissions-on", path = &*dir)))?;
         }
-        let saved = dir.join(format!("{:04}.key", old.previous.len() + 1));
+        // After the highest number present (a deleted older key leaves a gap, not a clash).
+        let next = std::fs::read_dir(&dir)
+            .map_err(Error::io(crate::msg!("io-read-key-file", path = &*dir)))?
+            .flatten()
+            .filter_map(|e| e.path().file_stem()?.to_str()?.parse::<u32>().ok())
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let saved = dir.join(format!("{next:04}.key"));
         write_new_key(&saved, &old.current)?;
         same_access(&saved, &meta)?;
         let key = random_key()?;
