@@ -51,6 +51,12 @@ pub async fn regenerate(env: &Env, a: RegenerateArgs) -> sportello::Result<i32> 
     if let Some(dir) = &a.mailbox {
         let progress = Reporter::new();
         let report = in_session(env, async |s| mailbox::process(s, &desk, dir, a.dry_run, &progress).await).await?;
+        let unanswered = report
+            .messages
+            .iter()
+            .filter(|m| matches!(m.outcome, mailbox::Outcome::Unreadable { .. } | mailbox::Outcome::Duplicate))
+            .count();
+        sportello::metrics::counts(report.messages.len() as u64, unanswered as u64);
         if env.format == output::Format::Json {
             output::json(&report)?;
         } else {
@@ -65,11 +71,7 @@ pub async fn regenerate(env: &Env, a: RegenerateArgs) -> sportello::Result<i32> 
                 println!("{} <{}>: {what}{moved}", m.file.display(), m.sender.as_deref().unwrap_or("?"));
             }
         }
-        let failed = report
-            .messages
-            .iter()
-            .any(|m| matches!(m.outcome, mailbox::Outcome::Unreadable { .. } | mailbox::Outcome::Duplicate));
-        return Ok(if failed { exit::WITH_REJECTS } else { exit::OK });
+        return Ok(if unanswered > 0 { exit::WITH_REJECTS } else { exit::OK });
     }
     let key = sportello::desk::search::key(a.cf.as_deref(), a.number)?;
     let done = in_session(env, async |s| reprint::regenerate_code(s, &desk, &key, a.print).await).await?;
@@ -168,6 +170,7 @@ pub async fn print(env: &Env, a: PrintArgs) -> sportello::Result<i32> {
         };
         let progress = Reporter::new();
         let report = in_session(env, async |s| postal::run(s, &desk, &opts, &progress).await).await?;
+        sportello::metrics::counts(report.letters as u64, 0);
         if env.format == output::Format::Json {
             output::json(&report)?;
         } else if a.dry_run {

@@ -40,6 +40,38 @@ Examples:
   SPORTELLO_DATABASE_URL=postgres://owner@db.example/sportello \\
       sportello db migrate")]
     Migrate,
+    /// Back the database up with pg_dump (custom format) into a new file, readable by you only.
+    #[command(after_help = "\
+As the schema owner (the owner of the embedded cluster, or the URL's
+login): the file holds personal data and the hashes of every secret.
+Take one before every `db migrate`, and keep the head hash that
+`audit verify` prints with it; restore it to roll back.
+
+Examples:
+  sportello db backup /var/backups/sportello/$(date +%F).dump
+  sportello db backup before-upgrade.dump
+  sportello audit verify")]
+    Backup {
+        /// The backup file to create (refused if it exists).
+        #[arg(value_name = "FILE")]
+        file: std::path::PathBuf,
+    },
+    /// Replace the database with a backup made by `db backup` (pg_restore).
+    #[command(after_help = "\
+The backup is restored into a new database, which then replaces the
+current one (a bad file leaves the current one untouched). Open
+sessions are ended: stop the desks, cron jobs and portal first. Then
+check the audit chain against the head hash kept at backup time.
+
+Examples:
+  export HEAD=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+  sportello db restore before-upgrade.dump
+  sportello audit verify --head \"$HEAD\"")]
+    Restore {
+        /// A file made by `sportello db backup` (pg_dump --format=custom).
+        #[arg(value_name = "FILE")]
+        file: std::path::PathBuf,
+    },
 }
 
 /// Exit code of `db status` for a stopped embedded cluster.
@@ -62,6 +94,9 @@ struct Status {
     log_file: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     migrations: Option<Migrations>,
+    /// Fingerprint of the service key this machine holds (to compare machines).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_fingerprint: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -87,7 +122,12 @@ async fn status(env: &Env) -> sportello::Result<i32> {
         socket_dir: None,
         log_file: None,
         migrations: None,
+        key_fingerprint: None,
     };
+    let key_file = sportello::config::DeskSettings::from_env(&env.home, &env.location)?.key_file;
+    // Only an existing key: `db status` creates nothing.
+    s.key_fingerprint =
+        sportello::secrets::SecretKey::load(&key_file, false).ok().map(|k| sportello::secrets::key_fingerprint(&k));
     if let Location::Embedded(home) = &env.location {
         let cluster = Cluster::new(home)?;
         let (state, cluster) = tokio::task::spawn_blocking(move || cluster.status().map(|s| (s, cluster)))
@@ -123,6 +163,7 @@ async fn status(env: &Env) -> sportello::Result<i32> {
             tr!("db-label-socket"),
             tr!("db-label-log"),
             tr!("db-label-migrations"),
+            tr!("db-label-key"),
         ];
         let width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) + 2;
         let line = |i: usize, value: &str| println!("{:<width$}{value}", format!("{}:", labels[i]));
@@ -146,6 +187,10 @@ async fn status(env: &Env) -> sportello::Result<i32> {
             for p in &m.pending {
                 println!("  {}  {p}", tr!("db-pending"));
             }
+        }
+        match &s.key_fingerprint {
+            Some(f) => line(5, f),
+            None => line(5, &tr!("db-key-unreadable", path = &*key_file)),
         }
     }
     Ok(match s.status {
@@ -191,6 +236,16 @@ pub async fn run(env: &Env, cmd: DbCommand) -> sportello::Result<i32> {
                     println!("{}", tr!("db-applied", migration = m));
                 }
             }
+            Ok(0)
+        }
+        DbCommand::Backup { file } => {
+            store::backup::backup(&env.location, &file).await?;
+            println!("{}", tr!("db-backup-done", path = &*file));
+            Ok(0)
+        }
+        DbCommand::Restore { file } => {
+            let name = store::backup::restore(&env.location, &file).await?;
+            println!("{}", tr!("db-restored", path = &*file, database = name));
             Ok(0)
         }
     }

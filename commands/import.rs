@@ -85,6 +85,7 @@ pub async fn run(env: &Env, source: Source, a: ImportArgs) -> sportello::Result<
         eprintln!("{}", tr!("import-already-done", path = &a.file, run = run));
         return Ok(exit::OK);
     }
+    sportello::metrics::counts(report.rows as u64, report.rejected.len() as u64);
     let mut extra = String::new();
     if a.full_snapshot {
         extra.push_str(&tr!("import-ceased", count = report.ceased));

@@ -17,6 +17,7 @@ mod confirm;
 mod db;
 mod edit;
 mod import;
+mod key;
 mod logging;
 mod man;
 mod operator;
@@ -114,6 +115,9 @@ enum Command {
     /// Manage the database: the embedded cluster and the migrations.
     #[command(subcommand)]
     Db(db::DbCommand),
+    /// The service key of the keyed hashes: create, compare, rotate.
+    #[command(subcommand)]
+    Key(key::KeyCommand),
     /// Manage desk operators and their competence.
     #[command(subcommand)]
     Operator(operator::OperatorCommand),
@@ -165,6 +169,7 @@ impl Command {
     fn name(&self) -> &'static str {
         match self {
             Command::Db(_) => "db",
+            Command::Key(k) => k.name(),
             Command::Operator(op) => op.name(),
             Command::Register(_) => "register",
             Command::Search(_) => "search",
@@ -207,6 +212,7 @@ impl Command {
             Command::ImportCia(a) | Command::ImportAura(a) => a.audit(),
             Command::Citizen(c) => c.audit(),
             Command::Db(_)
+            | Command::Key(_)
             | Command::Search(_)
             | Command::Runs(_)
             | Command::Audit(_)
@@ -275,6 +281,7 @@ async fn run(cli: Cli) -> sportello::Result<i32> {
     };
     match cli.command {
         Command::Db(c) => db::run(&env, c).await,
+        Command::Key(c) => key::run(&env, c).await,
         Command::Operator(c) => operator::run(&env, c).await,
         Command::Register(a) => register::run(&env, a).await,
         Command::Search(a) => search::run(&env, a).await,
@@ -359,6 +366,10 @@ fn main() -> ExitCode {
             e.exit_code()
         }
     };
+    // A batch job's Prometheus metrics (metrics_dir): their failure is said, the job's exit stays.
+    if let Err(e) = sportello::metrics::finish(command, code, started.elapsed()) {
+        tracing::warn!("{e}");
+    }
     tracing::info!(command, exit = code, elapsed_ms = started.elapsed().as_millis() as u64, "finished");
     ExitCode::from(code as u8)
 }

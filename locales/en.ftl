@@ -131,6 +131,17 @@ key-cf-or-number = give either --cf or --number
 postal-group-unknown = group '{ $group }' does not exist (SPORTELLO_POSTAL_GROUP)
 random-failed = the system random generator failed: { $detail }
 key-file-length = the key file { $path } holds { $len } bytes, expected 32
+config-unreadable = { $path } is not readable by you (it is for the group `sportello`: ask to join it): its settings are not used
+metrics-write = cannot write the metrics file { $path } (metrics_dir)
+key-exists = the key file { $path } already exists: it is not replaced (the codes and PINs it hashed would stop working); `sportello key rotate` replaces it and keeps the old key
+key-created = key created: { $path } (fingerprint { $fingerprint }); share it with the machines that hash codes (README, "The service key")
+key-rotated = new key in force: { $path } (fingerprint { $fingerprint }); the previous key ({ $previous }) is kept in { $dir }: copy both to every machine that hashes codes
+key-label-file = key file
+key-label-fingerprint = fingerprint
+key-label-previous = previous keys
+key-none-previous = none
+db-label-key = key
+db-key-unreadable = not readable here ({ $path })
 audit-not-recorded = { $error }; and it could not be recorded: { $detail }
 role-refused = operator { $operator } may not run `{ $command }`: it needs the role { $needed } (holds: { $holds })
 role-none = none
@@ -207,7 +218,7 @@ pdf-text-failed = cannot extract the PDF text: { $detail }
 config-malformed = { $path }: { $detail }
 config-unknown-setting = { $path }: unknown setting '{ $key }' (known: { $known })
 config-bad-value = { $path }: '{ $key }' must be text or a whole number, not { $kind }
-config-world-readable = { $path } is readable by every user and its '{ $key }' holds a password: chmod 600 it, or use a password file
+config-world-readable = { $path } is readable by every user and its '{ $key }' holds a password: chmod 640 it (group sportello, for the clerks), or use a password file
 
 ## show (commands/show.rs)
 
@@ -286,6 +297,11 @@ db-stopped = embedded database stopped; it stays stopped until `sportello db sta
 db-was-not-running = embedded database was not running; it stays stopped until `sportello db start`
 db-up-to-date = database is up to date
 db-applied = applied { $migration }
+db-backup-done = backup written: { $path } (keep it as safe as the database: it holds personal data and the hashes of every secret)
+db-restored = database { $database } restored from { $path }; check the audit chain: sportello audit verify --head HASH
+backup-tool-failed = { $tool } failed: { $detail }
+backup-exists = { $path } already exists: a backup never replaces a file
+restore-no-database = the connection settings name no database to restore into
 
 ## Flags (commands/people.rs)
 

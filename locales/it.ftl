@@ -131,6 +131,17 @@ key-cf-or-number = indicare --cf oppure --number
 postal-group-unknown = il gruppo '{ $group }' non esiste (SPORTELLO_POSTAL_GROUP)
 random-failed = il generatore casuale del sistema non ha funzionato: { $detail }
 key-file-length = il file della chiave { $path } contiene { $len } byte, attesi 32
+config-unreadable = { $path } non è leggibile da te (è per il gruppo `sportello`: chiedi di farne parte): le sue impostazioni non sono usate
+metrics-write = impossibile scrivere il file delle metriche { $path } (metrics_dir)
+key-exists = il file della chiave { $path } esiste già: non viene sostituito (i codici e i PIN di cui contiene le impronte smetterebbero di funzionare); `sportello key rotate` lo sostituisce e conserva la chiave precedente
+key-created = chiave creata: { $path } (impronta { $fingerprint }); condividila con le macchine che calcolano le impronte dei codici (README, "The service key")
+key-rotated = nuova chiave in vigore: { $path } (impronta { $fingerprint }); la chiave precedente ({ $previous }) è conservata in { $dir }: copia entrambe su ogni macchina che calcola le impronte dei codici
+key-label-file = file della chiave
+key-label-fingerprint = impronta
+key-label-previous = chiavi precedenti
+key-none-previous = nessuna
+db-label-key = chiave
+db-key-unreadable = non leggibile qui ({ $path })
 audit-not-recorded = { $error }; e non è stato possibile registrarlo: { $detail }
 role-refused = operazione non consentita: l'operatore { $operator } non può eseguire `{ $command }`: serve il ruolo { $needed } (ruoli posseduti: { $holds })
 role-none = nessuno
@@ -207,7 +218,7 @@ pdf-text-failed = impossibile estrarre il testo del PDF: { $detail }
 config-malformed = { $path }: { $detail }
 config-unknown-setting = { $path }: impostazione sconosciuta '{ $key }' (note: { $known })
 config-bad-value = { $path }: '{ $key }' deve essere un testo o un numero intero, non { $kind }
-config-world-readable = { $path } è leggibile da tutti gli utenti e il suo '{ $key }' contiene una password: eseguire chmod 600, o usare un file di password
+config-world-readable = { $path } è leggibile da tutti gli utenti e il suo '{ $key }' contiene una password: eseguire chmod 640 (gruppo sportello, per gli operatori), o usare un file di password
 
 ## show (commands/show.rs)
 
@@ -292,6 +303,11 @@ db-stopped = database integrato fermato; resta fermo fino a `sportello db start`
 db-was-not-running = il database integrato non era in esecuzione; resta fermo fino a `sportello db start`
 db-up-to-date = il database è aggiornato
 db-applied = applicata { $migration }
+db-backup-done = backup scritto: { $path } (custodiscilo come il database: contiene dati personali e le impronte di ogni segreto)
+db-restored = database { $database } ripristinato da { $path }; verifica la catena dell'audit: sportello audit verify --head HASH
+backup-tool-failed = { $tool } non è riuscito: { $detail }
+backup-exists = { $path } esiste già: un backup non sostituisce mai un file
+restore-no-database = le impostazioni di connessione non indicano il database da ripristinare
 
 ## Opzioni (commands/people.rs)
 

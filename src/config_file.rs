@@ -35,6 +35,7 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("postal_group", "SPORTELLO_POSTAL_GROUP"),
     ("code_validity_days", "SPORTELLO_CODE_VALIDITY_DAYS"),
     ("max_attempts", "SPORTELLO_MAX_ATTEMPTS"),
+    ("metrics_dir", "SPORTELLO_METRICS_DIR"),
     ("log", "RUST_LOG"),
 ];
 
@@ -137,6 +138,13 @@ pub fn load() -> Result<Loaded> {
         let text = match std::fs::read_to_string(&file) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !named => continue,
+            // A machine's file kept from other users (0640 root:sportello): they run with the
+            // other settings, told which file they could not read; never a failure of every
+            // command. A file named by SPORTELLO_CONFIG must be read.
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied && !named => {
+                loaded.warnings.push(crate::tr!("config-unreadable", path = &*file));
+                continue;
+            }
             Err(e) => return Err(Error::Io { context: crate::msg!("io-read", path = &*file), source: e }),
         };
         let settings = parse(&text, &file)?;

@@ -14,6 +14,7 @@ pub mod files;
 pub mod i18n;
 pub mod letters;
 pub mod mail;
+pub mod metrics;
 pub mod operators;
 pub mod portal;
 pub mod safe_csv;

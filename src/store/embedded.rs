@@ -6,8 +6,11 @@
 //!
 //! Authentication is peer on the unix socket: each OS user connects as the login role of the
 //! same name (several desk staff share one cluster, each as themselves). The cluster's owner,
-//! the OS user who created it, also connects as the superuser (through the `sportello` map of
-//! pg_ident.conf) to migrate and to add the first administrator.
+//! the OS user who created it, and only the owner, also connects as the superuser (through the
+//! `sportello` map of pg_ident.conf) to migrate and to add the first administrator. The
+//! superuser's name holds a colon, which no OS user's name can (it separates the fields of
+//! /etc/passwd): no OS user is ever mapped to it by name, and an OS user named `sportello`
+//! (the Debian package's) is an ordinary login, e.g. a batch operator.
 
 use std::ffi::OsStr;
 use std::fs::{self, File};
@@ -18,8 +21,11 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
-/// Superuser of the private cluster, and the database sportello uses in it.
-pub const SUPERUSER: &str = "sportello";
+/// Superuser of a private cluster created now. A cluster created before it was renamed keeps
+/// `sportello` ([`LEGACY_SUPERUSER`]), which the OS user of that name is then kept out of.
+pub const SUPERUSER: &str = "sportello:owner";
+pub const LEGACY_SUPERUSER: &str = "sportello";
+/// The database sportello uses in the cluster.
 pub const DATABASE: &str = "sportello";
 const PORT: u16 = 5432;
 const SERVER_USER: &str = "postgres";
@@ -76,7 +82,7 @@ fn server_user_ids() -> Result<(u32, u32)> {
 
 /// The directory holding `initdb` and `pg_ctl`: `SPORTELLO_PG_BIN`, else the newest
 /// `/usr/lib/postgresql/N/bin` (Debian), else the directory of `initdb` on the PATH.
-fn find_bin_dir() -> Option<PathBuf> {
+pub(crate) fn find_bin_dir() -> Option<PathBuf> {
     if let Some(dir) = crate::config_file::var("SPORTELLO_PG_BIN") {
         return Some(PathBuf::from(dir));
     }
@@ -99,6 +105,11 @@ fn find_bin_dir() -> Option<PathBuf> {
     })
 }
 
+/// The `psql` of the server binaries the embedded cluster uses.
+pub fn find_psql() -> Option<PathBuf> {
+    find_bin_dir().map(|d| d.join("psql")).filter(|p| p.exists())
+}
+
 /// Can the server user reach (search) this directory?
 fn server_user_can_reach(dir: &Path) -> bool {
     Command::new("runuser")
@@ -107,6 +118,29 @@ fn server_user_can_reach(dir: &Path) -> bool {
         .status()
         .map(|s| s.success())
         .unwrap_or(false)
+}
+
+/// A name as a token of pg_hba.conf or pg_ident.conf (double-quoted: it may hold a colon).
+fn quote_conf(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// pg_ident.conf: the owner (by name) to the superuser, and every other OS user to the login
+/// of its own name, but never to the superuser's name (for a legacy superuser, `sportello`,
+/// which an OS user can be named).
+fn authentication_map(owner: &str, superuser: &str) -> String {
+    let escaped: String = superuser
+        .chars()
+        .flat_map(|c| if c.is_ascii_alphanumeric() || c == '_' { vec![c] } else { vec!['\\', c] })
+        .collect();
+    format!(
+        "# Written by sportello: the cluster's owner ({owner}), and only the owner, connects as the\n\
+         # superuser; every OS user connects as the login role of the same name, never as the superuser.\n\
+         sportello {} {}\n\
+         sportello \"/^(?!{escaped}$)(.*)$\" \\1\n",
+        quote_conf(owner),
+        quote_conf(superuser)
+    )
 }
 
 impl Cluster {
@@ -140,6 +174,21 @@ impl Cluster {
 
     pub fn log_file(&self) -> PathBuf {
         self.root.join("server.log")
+    }
+
+    /// Where `init` records the superuser's name.
+    fn superuser_file(&self) -> PathBuf {
+        self.root.join("superuser")
+    }
+
+    /// The superuser of this cluster: as recorded at its creation; a cluster created before the
+    /// name was recorded has the legacy one.
+    pub fn superuser(&self) -> String {
+        match fs::read_to_string(self.superuser_file()) {
+            Ok(name) if !name.trim().is_empty() => name.trim().to_string(),
+            _ if self.data_dir().join("PG_VERSION").exists() => LEGACY_SUPERUSER.to_string(),
+            _ => SUPERUSER.to_string(),
+        }
     }
 
     /// The OS user who created the cluster (owner of its directory), if it exists.
@@ -305,23 +354,26 @@ impl Cluster {
 
     /// Writes pg_hba.conf and pg_ident.conf: peer authentication on the unix socket, each OS
     /// user as the login of the same name, the owner also as the superuser. Returns true if
-    /// they changed (a cluster of an older sportello trusted every local connection).
+    /// they changed (a cluster of an older sportello trusted every local connection, or mapped
+    /// any OS user named like the superuser to it).
     fn write_authentication(&self) -> Result<bool> {
-        let owner = os_user()?;
+        let owner = match self.owner() {
+            Some(owner) => owner,
+            None => os_user()?,
+        };
+        let superuser = self.superuser();
         let mut hba = String::from(
             "# Written by sportello: only the unix socket, peer authentication (the OS user is the login).\n",
         );
         if self.password_logins {
-            hba.push_str(&format!("local all {SUPERUSER} peer map=sportello\nlocal all all scram-sha-256\n"));
+            hba.push_str(&format!(
+                "local all {} peer map=sportello\nlocal all all scram-sha-256\n",
+                quote_conf(&superuser)
+            ));
         } else {
             hba.push_str("local all all peer map=sportello\n");
         }
-        let ident = format!(
-            "# Written by sportello: the cluster's owner ({owner}) migrates as the superuser;\n\
-             # every OS user connects as the login role of the same name.\n\
-             sportello {owner} {SUPERUSER}\n\
-             sportello /^(.*)$ \\1\n"
-        );
+        let ident = authentication_map(&owner, &superuser);
         let mut changed = false;
         for (name, text) in [("pg_hba.conf", hba), ("pg_ident.conf", ident)] {
             let path = self.data_dir().join(name);
@@ -343,6 +395,9 @@ impl Cluster {
     }
 
     fn init(&self) -> Result<()> {
+        // Recorded first: a cluster half made by this version is never taken for a legacy one.
+        let file = self.superuser_file();
+        fs::write(&file, format!("{SUPERUSER}\n")).map_err(Error::io(crate::msg!("io-write", path = &*file)))?;
         use std::os::unix::fs::PermissionsExt;
         fs::set_permissions(&self.root, fs::Permissions::from_mode(0o755))
             .map_err(Error::io(crate::msg!("io-set-permissions-on", path = &*self.root)))?;
@@ -444,7 +499,7 @@ impl Cluster {
 
     /// Connection settings for a database of this cluster, as its superuser (the owner's).
     pub fn config(&self, dbname: &str) -> tokio_postgres::Config {
-        self.login_config(dbname, SUPERUSER)
+        self.login_config(dbname, &self.superuser())
     }
 
     /// Connection settings for a database of this cluster, as `login`.
@@ -452,5 +507,19 @@ impl Cluster {
         let mut config = tokio_postgres::Config::new();
         config.host_path(self.socket_dir()).port(PORT).user(login).dbname(dbname);
         config
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_owner_is_mapped_to_the_superuser() {
+        let map = authentication_map("alice", SUPERUSER);
+        assert!(map.contains("sportello \"alice\" \"sportello:owner\"\n"), "{map}");
+        assert!(map.contains("sportello \"/^(?!sportello\\:owner$)(.*)$\" \\1\n"), "{map}");
+        let legacy = authentication_map("alice", LEGACY_SUPERUSER);
+        assert!(legacy.contains("\"/^(?!sportello$)(.*)$\""), "{legacy}");
     }
 }

@@ -2,6 +2,7 @@
 //! migrations from `sql/`, and one repository module per table family.
 
 pub mod audit;
+pub mod backup;
 pub mod binary_copy;
 pub mod credentials;
 pub mod embedded;

@@ -582,3 +582,38 @@ async fn helpdesk_mailbox_honours_only_matching_requests() {
     assert_eq!(out.status.code(), Some(5), "{}", text(&out).1);
     assert!(text(&out).1.contains("another helpdesk run"), "{}", text(&out).1);
 }
+
+/// A batch job leaves its Prometheus textfile metrics in `metrics_dir`: rows, rejects, success
+/// (exit 8 counts as done), duration and time; a failed run says so; other commands write none.
+#[tokio::test]
+async fn batch_jobs_leave_prometheus_metrics() {
+    let db = TestDb::new().await;
+    let metrics = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let mut cmd = db.command(Some("admin"), args);
+        cmd.env("SPORTELLO_METRICS_DIR", metrics.path());
+        text(&cmd.output().unwrap())
+    };
+    let (_, stderr, code) = run(&["import-cia", sample("cia-with-errors.csv").to_str().unwrap()]);
+    assert_eq!(code, 8, "{stderr}");
+    let text = std::fs::read_to_string(metrics.path().join("sportello_import_cia.prom")).unwrap();
+    let value = |name: &str| -> f64 {
+        let prefix = format!("sportello_job_{name}{{job=\"import-cia\"}} ");
+        let line = text.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("{name}: {text}"));
+        line[prefix.len()..].parse().unwrap()
+    };
+    assert_eq!(value("success"), 1.0, "{text}");
+    assert!(value("rows") >= 10.0 && value("rejects") >= 1.0, "{text}");
+    assert!(value("duration_seconds") > 0.0);
+    let now = chrono::Utc::now().timestamp() as f64;
+    assert!((now - value("last_run_timestamp_seconds")).abs() < 120.0, "{text}");
+
+    let (_, _, code) = run(&["import-aura", "/nonexistent/aura.csv"]);
+    assert_ne!(code, 0);
+    let failed = std::fs::read_to_string(metrics.path().join("sportello_import_aura.prom")).unwrap();
+    assert!(failed.contains("sportello_job_success{job=\"import-aura\"} 0\n"), "{failed}");
+
+    run(&["search", "--last-name", "rossi"]);
+    let files: Vec<_> = std::fs::read_dir(metrics.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(files.len(), 2, "only the batch jobs, no temporary file: {files:?}");
+}

@@ -229,3 +229,94 @@ fn missing_server_binaries_say_how_to_install_them() {
     assert!(stderr.contains("apt-get install postgresql"), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }
+
+/// psql as `os_user` on the embedded cluster's socket, logging in as `role`.
+fn psql_as(os_user: &str, socket: &str, role: &str, sql: &str) -> (String, String, i32) {
+    let psql = sportello::store::embedded::find_psql().expect("psql of the server binaries");
+    let out = Command::new("runuser")
+        .args(["-u", os_user, "--"])
+        .arg(psql)
+        .args(["-X", "-At", "-h", socket, "-p", "5432", "-U", role, "-d", "sportello", "-c", sql])
+        .current_dir("/")
+        .env_remove("PGPASSWORD")
+        .output()
+        .unwrap();
+    text(&out)
+}
+
+/// Only the cluster's owner reaches the superuser. An OS user named `sportello` (the Debian
+/// package's system user) is mapped to the login of its own name only: it reads nothing before
+/// it is an operator, and is then an ordinary batch operator that runs the batch jobs.
+#[test]
+fn only_the_owner_is_the_superuser_and_sportello_is_an_ordinary_operator() {
+    if uzers::get_effective_uid() != 0 {
+        eprintln!("skipped: creating OS users needs root");
+        return;
+    }
+    os_user("sportello");
+    let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let h = home.path();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(h, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (_, stderr, code) = sportello(
+        h,
+        &[
+            "operator",
+            "bootstrap",
+            "--name",
+            "Maria Rossi",
+            "--ente",
+            "ASL TO4",
+            "--province",
+            "TO",
+            "--role",
+            "desk,batch",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let (stdout, _, _) = sportello(h, &["db", "status", "--format", "json"]);
+    let status: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let socket = status["socket_dir"].as_str().unwrap().to_string();
+
+    // Neither by the superuser's name, nor the legacy one, nor the owner's login.
+    for role in [sportello::store::embedded::SUPERUSER, "sportello", &me(), "postgres"] {
+        let (_, stderr, code) = psql_as("sportello", &socket, role, "SELECT 1");
+        assert_ne!(code, 0, "the OS user sportello logged in as {role}");
+        assert!(stderr.contains("authentication failed") || stderr.contains("does not exist"), "{role}: {stderr}");
+    }
+    // The owner does reach the superuser (the migrations, the first administrator).
+    let (stdout, stderr, code) = psql_as(
+        &me(),
+        &socket,
+        sportello::store::embedded::SUPERUSER,
+        "SELECT rolsuper FROM pg_roles WHERE rolname = current_user",
+    );
+    assert_eq!((stdout.trim(), code), ("t", 0), "{stderr}");
+
+    // The owner makes `sportello` a batch operator; the key is shared with its group.
+    let (_, stderr, code) = sportello(
+        h,
+        &["operator", "add", "sportello", "--name", "Cron", "--ente", "ASL TO4", "--province", "TO", "--role", "batch"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let (stdout, stderr, code) = psql_as(
+        "sportello",
+        &socket,
+        "sportello",
+        "SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user",
+    );
+    assert_eq!((stdout.trim(), code), ("sportello|f", 0), "an ordinary login: {stderr}");
+    let (_, _, code) = psql_as("sportello", &socket, "sportello", "SELECT pin_hash FROM registration_credentials");
+    assert_ne!(code, 0, "no secret is read by the batch login");
+    let key = h.join("secret.key");
+    let gid = uzers::get_group_by_name("sportello").unwrap().gid();
+    std::os::unix::fs::chown(&key, None, Some(gid)).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let (stdout, stderr, code) = sportello_as("sportello", h, &["operator", "whoami", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("\"id\": \"sportello\"") && stdout.contains("batch"), "{stdout}");
+    let samples = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/cia.csv");
+    let (_, stderr, code) = sportello_as("sportello", h, &["import-cia", samples]);
+    assert_eq!(code, 0, "the batch job runs as sportello: {stderr}");
+    sportello(h, &["db", "stop"]);
+}

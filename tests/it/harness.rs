@@ -260,7 +260,12 @@ impl TestDb {
 
     /// The desk tools of this test: its key, its outbox (or SMTP server), its letters.
     pub fn desk(&self) -> sportello::desk::handover::Desk {
-        let settings = sportello::config::DeskSettings {
+        sportello::desk::handover::Desk::open(&self.desk_settings()).unwrap()
+    }
+
+    /// The settings of [`Self::desk`].
+    pub fn desk_settings(&self) -> sportello::config::DeskSettings {
+        sportello::config::DeskSettings {
             key_file: self.files.path().join("secret.key"),
             create_key: false,
             mail: sportello::mail::MailSettings {
@@ -271,8 +276,7 @@ impl TestDb {
             letters_dir: self.files.path().join("letters"),
             code_validity_days: 30,
             max_attempts: 5,
-        };
-        sportello::desk::handover::Desk::open(&settings).unwrap()
+        }
     }
 
     pub fn outbox(&self) -> PathBuf {
