@@ -27,8 +27,10 @@ mod reference;
 mod register;
 mod runs;
 mod search;
+mod secret_input;
 mod show;
 mod stats;
+mod table_fit;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -85,17 +87,26 @@ pub struct Cli {
     database_url: Option<String>,
 
     /// Directory of sportello's own files (embedded database, letters, keys).
-    #[arg(long, env = "SPORTELLO_HOME", global = true, value_name = "DIR", help_heading = GLOBAL)]
+    #[arg(long, env = "SPORTELLO_HOME", global = true, hide_env_values = true, value_name = "DIR", help_heading = GLOBAL)]
     home: Option<PathBuf>,
 
     /// Assert who you are: accepted only when it is the operator the database authenticated
     /// (refused, and recorded, otherwise). The operator is never chosen by this flag.
-    #[arg(long, env = "SPORTELLO_OPERATOR", global = true, value_name = "ID", help_heading = GLOBAL)]
+    #[arg(long, env = "SPORTELLO_OPERATOR", global = true, hide_env_values = true, value_name = "ID", help_heading = GLOBAL)]
     operator: Option<String>,
 
     /// Output format of listings and details.
     #[arg(long, value_enum, default_value_t = Format::Table, global = true, help_heading = GLOBAL)]
     format: Format,
+
+    /// Tables with every column whole, however wide the terminal (else text is ellipsised and
+    /// the last columns dropped to fit; codes, dates and numbers are never split).
+    #[arg(long, global = true, help_heading = GLOBAL)]
+    wide: bool,
+
+    /// No header row in tables and CSV, for scripts.
+    #[arg(long, global = true, help_heading = GLOBAL)]
+    no_headers: bool,
 
     /// More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings).
     #[arg(short, long, action = ArgAction::Count, global = true, conflicts_with = "quiet", help_heading = GLOBAL)]
@@ -336,6 +347,7 @@ fn main() -> ExitCode {
     let cli = parse_command_line();
     logging::init(cli.quiet, cli.verbose);
     progress::set_quiet(cli.quiet);
+    output::set_layout(output::Layout { wide: cli.wide, no_headers: cli.no_headers });
     for w in &config.warnings {
         tracing::warn!("{w}");
     }

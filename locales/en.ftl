@@ -523,3 +523,20 @@ competence-province = province { $code }
 portal-wrong = the fiscal code or the codes are wrong, or there is nothing to complete: after { $max_attempts } wrong attempts the credentials are locked (a registration desk unlocks them)
 setting-number-range = { $name } must be a whole number from 1 to { $max }, got '{ $value }'
 col-login = login
+## The clerk's day (issue 20)
+
+secret-read-failed = cannot read the codes from standard input
+secret-prompt-code = Code
+secret-prompt-pin = PIN
+secret-prompt-password = Password
+secret-prompt-password-again = Password again
+secret-prompt-answer = Answer to the secret question
+secret-password-mismatch = the two passwords differ: nothing was changed, try again
+secret-line-malformed = standard input, line { $line }: expected name=value (code=, pin=, password=, answer=)
+secret-line-unknown = standard input, line { $line }: '{ $name }' is not expected here (expected: { $expected })
+secret-line-twice = standard input, line { $line }: { $name } given twice
+secret-missing = { $name } missing: give it on standard input as a line { $name }=VALUE (on a terminal it is asked)
+columns-hidden = { $count ->
+        [one] column not shown to fit the terminal: { $columns } (--wide shows it)
+       *[other] columns not shown to fit the terminal: { $columns } (--wide shows them)
+    }

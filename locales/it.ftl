@@ -556,3 +556,20 @@ competence-province = provincia { $code }
 portal-wrong = il codice fiscale o i codici sono errati, oppure non c'è nulla da completare: dopo { $max_attempts } tentativi errati le credenziali vengono bloccate (le sblocca uno sportello di registrazione)
 setting-number-range = { $name } deve essere un numero intero da 1 a { $max }, ricevuto '{ $value }'
 col-login = utenza
+## La giornata dello sportello (issue 20)
+
+secret-read-failed = impossibile leggere i codici dallo standard input
+secret-prompt-code = Codice
+secret-prompt-pin = PIN
+secret-prompt-password = Password
+secret-prompt-password-again = Ripeti la password
+secret-prompt-answer = Risposta alla domanda segreta
+secret-password-mismatch = le due password sono diverse: nulla è cambiato, riprova
+secret-line-malformed = standard input, riga { $line }: atteso nome=valore (code=, pin=, password=, answer=)
+secret-line-unknown = standard input, riga { $line }: '{ $name }' non è previsto qui (previsti: { $expected })
+secret-line-twice = standard input, riga { $line }: { $name } dato due volte
+secret-missing = manca { $name }: va dato sullo standard input come riga { $name }=VALORE (su un terminale viene chiesto)
+columns-hidden = { $count ->
+        [one] colonna non mostrata per stare nel terminale: { $columns } (--wide la mostra)
+       *[other] colonne non mostrate per stare nel terminale: { $columns } (--wide le mostra)
+    }
