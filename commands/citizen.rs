@@ -105,7 +105,7 @@ pub async fn run(env: &Env, cmd: CitizenCommand) -> sportello::Result<i32> {
                     "{}",
                     tr!(
                         "citizen-completed",
-                        operation = done.operation.label(),
+                        operation = sportello::i18n::term(done.operation.as_str()),
                         number = done.registration_number.to_string(),
                         state = done.state.to_string(),
                         strong = if done.strong { "Y" } else { "N" },

@@ -327,7 +327,50 @@ fn parse_command_line() -> Cli {
         // Hidden: the database URL may hold a password.
         cmd = cmd.mut_arg(id, |a| a.default_value(value).hide_default_value(true));
     }
-    Cli::from_arg_matches(&cmd.get_matches()).unwrap_or_else(|e| e.exit())
+    let matches = cmd.try_get_matches().unwrap_or_else(|e| usage_error(e));
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| usage_error(e))
+}
+
+/// A malformed command line (exit 2): clap's own words in English; in Italian the same facts
+/// in Italian, so one language is spoken at a time (help and version are printed as they are).
+fn usage_error(e: clap::Error) -> ! {
+    use clap::error::{ContextKind, ErrorKind};
+    let italian = sportello::i18n::current() == sportello::i18n::Lang::It;
+    let context = |k: ContextKind| e.get(k).map(|v| v.to_string()).unwrap_or_default();
+    let text = match e.kind() {
+        _ if !italian || !e.use_stderr() => e.exit(),
+        ErrorKind::InvalidValue => tr!(
+            "usage-invalid-value",
+            value = context(ContextKind::InvalidValue),
+            arg = context(ContextKind::InvalidArg),
+            valid = context(ContextKind::ValidValue)
+        ),
+        ErrorKind::ValueValidation => tr!(
+            "usage-value-validation",
+            value = context(ContextKind::InvalidValue),
+            arg = context(ContextKind::InvalidArg),
+            reason = std::error::Error::source(&e).map(|s| s.to_string()).unwrap_or_default()
+        ),
+        ErrorKind::UnknownArgument => tr!("usage-unknown-argument", arg = context(ContextKind::InvalidArg)),
+        ErrorKind::InvalidSubcommand => tr!("usage-unknown-command", name = context(ContextKind::InvalidSubcommand)),
+        ErrorKind::MissingRequiredArgument => tr!("usage-missing", args = context(ContextKind::InvalidArg)),
+        ErrorKind::ArgumentConflict => tr!(
+            "usage-conflict",
+            arg = context(ContextKind::InvalidArg),
+            other = context(ContextKind::PriorArg)
+        ),
+        _ => e.exit(),
+    };
+    let suggested = [ContextKind::SuggestedSubcommand, ContextKind::SuggestedArg, ContextKind::SuggestedValue]
+        .into_iter()
+        .map(context)
+        .find(|s| !s.is_empty());
+    let text = match suggested {
+        Some(s) => format!("{text}{}", tr!("usage-did-you-mean", suggestion = s)),
+        None => text,
+    };
+    eprintln!("{}", tr!("usage-error", text = text));
+    std::process::exit(exit::USAGE)
 }
 
 fn main() -> ExitCode {

@@ -236,6 +236,27 @@ pub fn day(t: &Option<chrono::DateTime<chrono::Utc>>) -> String {
     opt(&t.map(|t| t.with_timezone(&chrono_tz::Europe::Rome).date_naive()))
 }
 
+/// A run's counts (`{"already_revoked":1,"revoked":2}`) in words: "2 revoked, 1 already
+/// revoked" (`count-<key>` of the catalogue, plural by the number); a key without words is
+/// shown as `key: value`. JSON output keeps the object itself.
+pub fn counts_in_words(counts: &serde_json::Value) -> String {
+    let Some(map) = counts.as_object() else { return Json::readable(counts) };
+    let lang = sportello::i18n::current();
+    let mut parts: Vec<String> = Vec::new();
+    for (key, value) in map {
+        let key_words = format!("count-{key}");
+        match value.as_f64() {
+            Some(n) if sportello::i18n::has(lang, &key_words) => parts.push(sportello::i18n::render(
+                lang,
+                &key_words,
+                &[("count", sportello::i18n::Arg::Num(n))],
+            )),
+            _ => parts.push(format!("{key}: {}", Json::readable(value))),
+        }
+    }
+    if parts.is_empty() { tr!("counts-none") } else { parts.join(", ") }
+}
+
 /// Prints a value as pretty JSON.
 pub fn json<T: Serialize + ?Sized>(value: &T) -> sportello::Result<()> {
     println!("{}", serde_json::to_string_pretty(value).map_err(fail)?);

@@ -8,7 +8,7 @@ use sportello::batch::{self, RunKind, write_rejects};
 use sportello::error::exit;
 use tabled::Tabled;
 
-use crate::output::{self, Json, local, opt};
+use crate::output::{self, local, opt};
 use crate::progress::Reporter;
 use crate::{Env, in_session};
 
@@ -53,7 +53,7 @@ pub async fn runs(env: &Env, a: RunsArgs) -> sportello::Result<i32> {
             read: r.rows_read,
             ok: r.rows_ok,
             rejected: r.rows_rejected,
-            counts: Json::readable(&r.counts),
+            counts: output::counts_in_words(&r.counts),
         })
         .collect();
     output::rows(env.format, &flat, &runs)?;
@@ -133,14 +133,14 @@ pub async fn revoke(env: &Env, a: RevokeArgs) -> sportello::Result<i32> {
             return Ok(exit::OK);
         }
         if a.dry_run {
-            eprintln!("{}", tr!("revoke-dry-run", count = report.rows, counts = report.counts.to_string()));
+            eprintln!("{}", tr!("revoke-dry-run", count = report.rows, counts = output::counts_in_words(&report.counts)));
         } else {
             let run = if report.resumed {
                 tr!("run-resumed", run = report.run_id)
             } else {
                 tr!("run-number", run = report.run_id)
             };
-            eprintln!("{}", tr!("revoke-summary", run = run, count = report.rows, counts = report.counts.to_string()));
+            eprintln!("{}", tr!("revoke-summary", run = run, count = report.rows, counts = output::counts_in_words(&report.counts)));
         }
         if let Some(path) = &a.report {
             write_rejects(path, &report.reported)?;
@@ -161,15 +161,23 @@ pub async fn revoke(env: &Env, a: RevokeArgs) -> sportello::Result<i32> {
         protocol: a.letter_protocol.clone().unwrap_or_default(),
         protocol_date: a.letter_date.clone().unwrap_or_default(),
     };
-    // Revoking erases the personal data: a person at a terminal confirms it first.
-    if !a.yes && crate::confirm::interactive() {
-        let question = tr!("revoke-confirm", fiscal_code = letter.fiscal_code.trim().to_uppercase());
-        if !crate::confirm::ask(&question) {
-            eprintln!("{}", tr!("revoke-cancelled"));
-            return Ok(exit::OK);
+    // The letter is checked first, then the role (opening the session): only then is a person
+    // at a terminal asked to confirm, since revoking erases the personal data.
+    letter_revocations::check_letter(&letter)?;
+    let outcome = in_session(env, async |s| {
+        if !a.yes && crate::confirm::interactive() {
+            let question = tr!("revoke-confirm", fiscal_code = letter.fiscal_code.trim().to_uppercase());
+            if !crate::confirm::ask(&question) {
+                return Ok(None);
+            }
         }
-    }
-    let outcome = in_session(env, async |s| letter_revocations::revoke_one(s, &desk, letter).await).await?;
+        letter_revocations::revoke_one(s, &desk, letter).await.map(Some)
+    })
+    .await?;
+    let Some(outcome) = outcome else {
+        eprintln!("{}", tr!("revoke-cancelled"));
+        return Ok(exit::OK);
+    };
     match outcome {
         Outcome::Revoked { registration_number } => {
             println!("{}", tr!("revoke-done", number = registration_number.to_string()));

@@ -85,6 +85,52 @@ fn same_text(a: &str, b: &Option<String>) -> bool {
     input::name_key(a) == input::name_key(b.as_deref().unwrap_or_default())
 }
 
+/// What a letter says, checked before the record is looked at: its fiscal code, protocol and
+/// (`require_all`) every field, and its dates. Err: the field at fault, its value and why.
+fn read_input(l: &Letter, require_all: bool) -> std::result::Result<(FiscalCode, Option<NaiveDate>), InputError> {
+    let fc = FiscalCode::parse(&l.fiscal_code).map_err(|e| {
+        ("fiscal_code", l.fiscal_code.clone(), crate::msg!("letter-bad-fiscal-code", detail = e.message()))
+    })?;
+    if l.protocol.trim().is_empty() {
+        return Err(("protocol", String::new(), crate::msg!("letter-no-protocol")));
+    }
+    if require_all {
+        for (name, v) in [
+            ("first_name", &l.first_name),
+            ("last_name", &l.last_name),
+            ("doc_number", &l.doc_number),
+            ("doc_issued", &l.doc_issued),
+            ("protocol_date", &l.protocol_date),
+        ] {
+            if v.trim().is_empty() {
+                return Err((name, String::new(), crate::msg!("letter-field-empty", field = name)));
+            }
+        }
+        // A letter is registered on arrival: a protocol dated later has not arrived.
+        past_date("protocol_date", &l.protocol_date)?;
+    }
+    let issued = if l.doc_issued.trim().is_empty() { None } else { Some(past_date("doc_issued", &l.doc_issued)?) };
+    Ok((fc, issued))
+}
+
+/// The field at fault, its value and why.
+type InputError = (&'static str, String, crate::i18n::Message);
+
+/// A date of the letter, not later than today.
+fn past_date(field: &'static str, value: &str) -> std::result::Result<NaiveDate, InputError> {
+    match parse_date(value) {
+        Ok(d) if d > today() => Err((field, value.to_string(), crate::msg!("letter-date-future", field = field))),
+        Ok(d) => Ok(d),
+        Err(e) => Err((field, value.to_string(), crate::msg!("letter-bad-date", field = field, detail = e))),
+    }
+}
+
+/// One letter typed at a terminal, checked as a batch row is before anything else (the role,
+/// the confirmation, the record): what is wrong with it, in the operator's language.
+pub fn check_letter(l: &Letter) -> Result<()> {
+    read_input(l, true).map(|_| ()).map_err(|(_, _, reason)| Error::Invalid(reason))
+}
+
 /// The fields of a letter that disagree with the record (empty fields are not compared: every
 /// letter processed must have them all, see `require_all`).
 fn mismatches(l: &Letter, r: &Registration, issued: Option<NaiveDate>) -> Vec<String> {
@@ -125,66 +171,9 @@ async fn process(
     let mut client = session.db.client().await?;
     let tx = client.transaction().await?;
     let outcome = 'decide: {
-        let fc = match FiscalCode::parse(&l.fiscal_code) {
-            Ok(fc) => fc,
-            Err(e) => {
-                break 'decide Outcome::invalid(
-                    "fiscal_code",
-                    &l.fiscal_code,
-                    format!("fiscal code: {}", e.message().english()),
-                );
-            }
-        };
-        if l.protocol.trim().is_empty() {
-            break 'decide Outcome::invalid("protocol", "", "no protocol number");
-        }
-        if require_all {
-            for (name, v) in [
-                ("first_name", &l.first_name),
-                ("last_name", &l.last_name),
-                ("doc_number", &l.doc_number),
-                ("doc_issued", &l.doc_issued),
-                ("protocol_date", &l.protocol_date),
-            ] {
-                if v.trim().is_empty() {
-                    break 'decide Outcome::invalid(name, "", format!("{name} is empty"));
-                }
-            }
-            match parse_date(&l.protocol_date) {
-                Err(e) => {
-                    break 'decide Outcome::invalid(
-                        "protocol_date",
-                        &l.protocol_date,
-                        format!("protocol_date: {}", e.english()),
-                    );
-                }
-                // A letter is registered on arrival: a protocol dated later has not arrived.
-                Ok(d) if d > today() => {
-                    break 'decide Outcome::invalid(
-                        "protocol_date",
-                        &l.protocol_date,
-                        "protocol_date is in the future",
-                    );
-                }
-                Ok(_) => {}
-            }
-        }
-        let issued = if l.doc_issued.trim().is_empty() {
-            None
-        } else {
-            match parse_date(&l.doc_issued) {
-                Ok(d) if d > today() => {
-                    break 'decide Outcome::invalid("doc_issued", &l.doc_issued, "doc_issued is in the future");
-                }
-                Ok(d) => Some(d),
-                Err(e) => {
-                    break 'decide Outcome::invalid(
-                        "doc_issued",
-                        &l.doc_issued,
-                        format!("doc_issued: {}", e.english()),
-                    );
-                }
-            }
+        let (fc, issued) = match read_input(l, require_all) {
+            Ok(read) => read,
+            Err((field, value, reason)) => break 'decide Outcome::invalid(field, &value, reason.english()),
         };
         let Some(r) = registrations::get(&tx, &Key::FiscalCode(fc.clone())).await? else {
             drop(tx);
@@ -285,6 +274,10 @@ fn read_letters(path: &Path, text: &[u8]) -> Result<(csv::StringRecord, Records,
                 records.push(Err(e));
             }
         }
+    }
+    // A header and no letter is an empty batch too (a truncated export, the wrong file).
+    if records.is_empty() {
+        return Err(not_a_batch(crate::msg!("file-no-rows")));
     }
     Ok((headers, records, at))
 }

@@ -202,11 +202,12 @@ async fn bad_input_exits_non_zero_with_one_clear_line() {
     let i = args.iter().position(|a| *a == "--doc-type").unwrap();
     args[i + 1] = "tessera";
     assert_fails(&db.cli(Some("admin"), &args), 2, "invalid value 'tessera'");
-    assert_fails(&db.cli(Some("admin"), &["search", "--from", "2026-13-01"]), 2, "is not a date");
+    assert_fails(&db.cli(Some("admin"), &["search", "--from", "2026-13-01"]), 2, "is not a day of the calendar");
+    assert_fails(&db.cli(Some("admin"), &["search", "--from", "yesterday"]), 2, "YYYY-MM-DD (1980-01-31) or DD/MM/YYYY");
     let mut args = register_args(&cf, &[]);
     let i = args.iter().position(|a| *a == "--birth-date").unwrap();
     args[i + 1] = "10/31/1985";
-    assert_fails(&db.cli(Some("admin"), &args), 2, "'10/31/1985' is not a date");
+    assert_fails(&db.cli(Some("admin"), &args), 2, "'10/31/1985' is not a day of the calendar");
     let mut args = register_args(&cf, &[]);
     args[4] = "Atlantide";
     assert_fails(&db.cli(Some("admin"), &args), 3, "unknown municipality 'Atlantide'");
