@@ -354,11 +354,9 @@ fn usage_error(e: clap::Error) -> ! {
         ErrorKind::UnknownArgument => tr!("usage-unknown-argument", arg = context(ContextKind::InvalidArg)),
         ErrorKind::InvalidSubcommand => tr!("usage-unknown-command", name = context(ContextKind::InvalidSubcommand)),
         ErrorKind::MissingRequiredArgument => tr!("usage-missing", args = context(ContextKind::InvalidArg)),
-        ErrorKind::ArgumentConflict => tr!(
-            "usage-conflict",
-            arg = context(ContextKind::InvalidArg),
-            other = context(ContextKind::PriorArg)
-        ),
+        ErrorKind::ArgumentConflict => {
+            tr!("usage-conflict", arg = context(ContextKind::InvalidArg), other = context(ContextKind::PriorArg))
+        }
         _ => e.exit(),
     };
     let suggested = [ContextKind::SuggestedSubcommand, ContextKind::SuggestedArg, ContextKind::SuggestedValue]

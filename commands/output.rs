@@ -246,11 +246,9 @@ pub fn counts_in_words(counts: &serde_json::Value) -> String {
     for (key, value) in map {
         let key_words = format!("count-{key}");
         match value.as_f64() {
-            Some(n) if sportello::i18n::has(lang, &key_words) => parts.push(sportello::i18n::render(
-                lang,
-                &key_words,
-                &[("count", sportello::i18n::Arg::Num(n))],
-            )),
+            Some(n) if sportello::i18n::has(lang, &key_words) => {
+                parts.push(sportello::i18n::render(lang, &key_words, &[("count", sportello::i18n::Arg::Num(n))]))
+            }
             _ => parts.push(format!("{key}: {}", Json::readable(value))),
         }
     }

@@ -107,7 +107,9 @@ mod tests {
 
     #[test]
     fn codes_dates_and_numbers_are_unbreakable_and_text_is_not() {
-        for v in ["RSSMRA85T10L219G", "2026-11-23", "2026-11-23 10:05 CET", "1000042", "1,234", "31/01/1980", "CA12345AA"] {
+        for v in
+            ["RSSMRA85T10L219G", "2026-11-23", "2026-11-23 10:05 CET", "1000042", "1,234", "31/01/1980", "CA12345AA"]
+        {
             assert!(unbreakable(v), "{v}");
         }
         for v in ["Rossi", "Torino (TO)", "book --operation pin", "", "a\nb"] {

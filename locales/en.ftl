@@ -659,3 +659,5 @@ letter-no-protocol = no protocol number
 letter-field-empty = { $field } is empty
 letter-bad-date = { $field }: { $detail }
 letter-date-future = { $field } is in the future
+term-running = running
+term-done = done

@@ -704,3 +704,5 @@ letter-no-protocol = manca il numero di protocollo
 letter-field-empty = { $field } è vuoto
 letter-bad-date = { $field }: { $detail }
 letter-date-future = { $field } è nel futuro
+term-running = in corso
+term-done = conclusa

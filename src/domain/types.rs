@@ -176,3 +176,39 @@ vocabulary! {
 /// Province code of residents abroad, and the pseudo-municipality that goes with it.
 pub const ABROAD_PROVINCE: &str = "EE";
 pub const ABROAD_MUNICIPALITY: &str = "999999";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_typed_in_english_or_italian() {
+        for (typed, doc) in [
+            ("passaporto", DocType::Passport),
+            ("Carta d'identità", DocType::IdentityCard),
+            ("carta-identita", DocType::IdentityCard),
+            ("patente", DocType::DrivingLicence),
+            ("permesso", DocType::ResidencePermit),
+            ("patente nautica", DocType::BoatLicence),
+            ("passport", DocType::Passport),
+        ] {
+            assert_eq!(DocType::parse_typed(typed), Some(doc), "{typed}");
+        }
+        for (typed, op) in [
+            ("riscontro", OperationKind::Verification),
+            ("promozione", OperationKind::Promotion),
+            ("reset", OperationKind::Reset),
+            ("pin", OperationKind::Pin),
+            ("revoca", OperationKind::Revocation),
+        ] {
+            assert_eq!(OperationKind::parse_typed(typed), Some(op), "{typed}");
+        }
+        assert_eq!(DocType::parse_typed("tessera"), None);
+        // Every Italian name is in its typed form, and names one value only.
+        for v in DocType::ALL.iter().map(|v| v.as_str()).chain(OperationKind::ALL.iter().map(|v| v.as_str())) {
+            for name in italian_names(v) {
+                assert_eq!(typed_form(name), *name);
+            }
+        }
+    }
+}

@@ -83,7 +83,8 @@ pub async fn resolve_municipality(c: &impl GenericClient, input: &str, province:
             // The right name in the wrong province (`--province CN --municipality Torino`):
             // say where it is rather than suggest look-alikes of the wrong province.
             if let Some(given) = province {
-                let sql = format!("SELECT {COLUMNS} FROM municipalities WHERE upper(name) = upper($1) ORDER BY province");
+                let sql =
+                    format!("SELECT {COLUMNS} FROM municipalities WHERE upper(name) = upper($1) ORDER BY province");
                 let elsewhere: Vec<Municipality> = c.query(&sql, &[&input]).await?.iter().map(from_row).collect();
                 if let Some(first) = elsewhere.first() {
                     let provinces: Vec<&str> = elsewhere.iter().map(|m| m.province.as_str()).collect();

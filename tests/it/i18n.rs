@@ -298,13 +298,11 @@ async fn a_clerks_mistakes_are_said_in_one_language_with_what_to_do() {
     let mut args = register_args(&mario, &["--city", "Lione", "--country", "Frnacia"]);
     args[2] = "EE";
     args[4] = "ESTERO";
-    check(
-        both(&db, Some(&clerk), &args),
-        3,
-        &["stato estero sconosciuto 'Frnacia'"],
-        &["unknown country 'Frnacia'"],
+    check(both(&db, Some(&clerk), &args), 3, &["stato estero sconosciuto 'Frnacia'"], &["unknown country 'Frnacia'"]);
+    assert_eq!(
+        db.owner().await.query_one("SELECT count(*) FROM registrations", &[]).await.unwrap().get::<_, i64>(0),
+        0
     );
-    assert_eq!(db.owner().await.query_one("SELECT count(*) FROM registrations", &[]).await.unwrap().get::<_, i64>(0), 0);
 
     // An email lettre refuses: the reason in the operator's words.
     let mut args = register_args(&mario, &[]);

@@ -142,7 +142,8 @@ async fn a_preloaded_resident_activates_with_the_postal_pin_and_is_promoted_at_a
 /// local user can) while it waits for the secrets on standard input; then the secrets are given.
 fn activate_watched(db: &TestDb, cf: &str, code: &str, pin: &str, username: &str) -> std::process::Output {
     use std::io::Write;
-    let args = ["citizen", "activate", "--cf", cf, "--accept-rules", "--username", username, "--question", "Primo cane?"];
+    let args =
+        ["citizen", "activate", "--cf", cf, "--accept-rules", "--username", username, "--question", "Primo cane?"];
     let mut cmd = db.command(Some("portal"), &args);
     cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
     let mut child = cmd.spawn().unwrap();
