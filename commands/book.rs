@@ -48,8 +48,7 @@ pub fn report(env: &Env, b: &Booked) -> sportello::Result<()> {
         "{}",
         tr!(
             "book-done",
-            operation = b.operation.to_string(),
-            label = b.operation.label(),
+            operation = sportello::i18n::term(b.operation.as_str()),
             number = b.registration_number.to_string(),
             fiscal_code = &b.fiscal_code
         )

@@ -4,7 +4,7 @@
 use clap::{Args, Subcommand};
 use sportello::portal::{self, Activation};
 
-use crate::{Env, output};
+use crate::{Env, output, secret_input};
 
 #[derive(Debug, Subcommand)]
 pub enum CitizenCommand {
@@ -13,16 +13,26 @@ pub enum CitizenCommand {
 A verification or a reset chooses username, password and secret question;
 a promotion or a PIN regeneration only accepts.
 
+The code, the PIN, the password and the answer are never arguments (any
+local user reads a command line): on a terminal they are asked without
+echo; otherwise standard input gives them, one per line as name=value
+(code=, pin=, and with --username also password= and answer=), e.g. a
+file codes.txt holding the lines code=ABCD-EFGH-JKMN and pin=12345678.
+
 Examples:
-  sportello citizen activate --cf RSSMRA85T10L219G --code ABCD-EFGH-JKMN \\
-      --pin 12345678 --accept-rules --username mario.rossi \\
-      --password 'una password 2026' --question 'Primo animale?' \\
-      --answer Fido
-  sportello citizen activate --cf RSSMRA85T10L219G --code ABCD-EFGH-JKMN \\
-      --pin 12345678 --accept-rules")]
+  sportello citizen activate --cf RSSMRA85T10L219G --accept-rules \\
+      --username mario.rossi --question 'Primo animale?'
+  sportello citizen activate --cf RSSMRA85T10L219G --accept-rules \\
+      < codes.txt")]
     Activate(ActivateArgs),
     /// Complete a revocation with the revocation code: credentials disabled, personal data erased.
-    #[command(after_help = "Examples:\n  sportello citizen revoke --cf RSSMRA85T10L219G --code ABCD-EFGH-JKMN")]
+    #[command(after_help = "\
+The revocation code is asked without echo on a terminal; otherwise
+standard input gives it as one line code=VALUE.
+
+Examples:
+  sportello citizen revoke --cf RSSMRA85T10L219G
+  sportello citizen revoke --cf RSSMRA85T10L219G < revocation-code.txt")]
     Revoke(RevokeArgs),
 }
 
@@ -31,27 +41,15 @@ pub struct ActivateArgs {
     /// Fiscal code of the citizen.
     #[arg(long)]
     cf: String,
-    /// The activation code (email or letter).
-    #[arg(long)]
-    code: String,
-    /// The PIN (sealed letter).
-    #[arg(long)]
-    pin: String,
     /// Accept the service rules (Regolamento).
     #[arg(long)]
     accept_rules: bool,
     /// Username to choose (verification, reset).
     #[arg(long)]
     username: Option<String>,
-    /// Password to choose (verification, reset); SPORTELLO_PASSWORD keeps it out of the shell history.
-    #[arg(long, env = "SPORTELLO_PASSWORD", hide_env_values = true)]
-    password: Option<String>,
     /// Secret question.
     #[arg(long)]
     question: Option<String>,
-    /// Answer to the secret question.
-    #[arg(long)]
-    answer: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -59,9 +57,6 @@ pub struct RevokeArgs {
     /// Fiscal code of the citizen.
     #[arg(long)]
     cf: String,
-    /// The revocation code.
-    #[arg(long)]
-    code: String,
 }
 
 impl CitizenCommand {
@@ -87,15 +82,19 @@ pub async fn run(env: &Env, cmd: CitizenCommand) -> sportello::Result<i32> {
     let desk = env.desk()?;
     match cmd {
         CitizenCommand::Activate(a) => {
+            // A username means a verification or a reset: a password and an answer are chosen too.
+            let wanted: &[&str] =
+                if a.username.is_some() { &["code", "pin", "password", "answer"] } else { &["code", "pin"] };
+            let mut typed = secret_input::read(wanted)?;
             let activation = Activation {
                 fiscal_code: a.cf,
-                activation_code: a.code,
-                pin: a.pin,
+                activation_code: typed.remove("code").unwrap_or_default(),
+                pin: typed.remove("pin").unwrap_or_default(),
                 accept_rules: a.accept_rules,
                 username: a.username,
-                password: a.password,
+                password: typed.remove("password"),
                 secret_question: a.question,
-                secret_answer: a.answer,
+                secret_answer: typed.remove("answer"),
             };
             let done = portal::activate(&db, &desk, activation).await?;
             if env.format == output::Format::Json {
@@ -106,7 +105,7 @@ pub async fn run(env: &Env, cmd: CitizenCommand) -> sportello::Result<i32> {
                     "{}",
                     tr!(
                         "citizen-completed",
-                        operation = done.operation.label(),
+                        operation = sportello::i18n::term(done.operation.as_str()),
                         number = done.registration_number.to_string(),
                         state = done.state.to_string(),
                         strong = if done.strong { "Y" } else { "N" },
@@ -116,7 +115,8 @@ pub async fn run(env: &Env, cmd: CitizenCommand) -> sportello::Result<i32> {
             }
         }
         CitizenCommand::Revoke(a) => {
-            let number = portal::revoke(&db, &desk, &a.cf, &a.code).await?;
+            let code = secret_input::read(&["code"])?.remove("code").unwrap_or_default();
+            let number = portal::revoke(&db, &desk, &a.cf, &code).await?;
             println!("{}", tr!("revoke-done", number = number.to_string()));
         }
     }

@@ -112,6 +112,10 @@ Examples:
   sportello print-letters --postal-run --province TO --batch-size 1000 \\
       --out /srv/print-shop")]
 #[command(group = clap::ArgGroup::new("what").required(true).multiple(false).args(["cf", "number", "postal_run"]))]
+// Something to print must be chosen: nothing chosen is a malformed command line (exit 2).
+#[command(group = clap::ArgGroup::new("letters").required(true).multiple(true).args(
+    ["summary", "rules", "proxy_form", "guardianship", "activation_code", "pin_by_post", "postal_run"]
+))]
 pub struct PrintArgs {
     /// Fiscal code of the citizen.
     #[arg(long)]

@@ -220,6 +220,13 @@ pub async fn run(env: &Env, cmd: DbCommand) -> sportello::Result<i32> {
         }
         DbCommand::Stop => {
             let cluster = embedded_only(env, "stop")?;
+            // Stopping is the owner's (it stops every clerk's work): said before pg_ctl fails.
+            if !cluster.is_mine() {
+                return Err(sportello::Error::Refused(msg!(
+                    "db-stop-owner-only",
+                    owner = cluster.owner().unwrap_or_default()
+                )));
+            }
             let stopped = tokio::task::spawn_blocking(move || cluster.stop())
                 .await
                 .map_err(|e| sportello::Error::Unavailable(e.to_string().into()))??;

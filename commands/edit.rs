@@ -32,8 +32,24 @@ fn print_detail(env: &Env, reg: sportello::domain::Registration) -> sportello::R
 pub async fn edit(env: &Env, a: EditArgs) -> sportello::Result<i32> {
     let key = a.target.key()?;
     let changes = a.data.data()?;
-    let reg = in_session(env, async |s| edit::edit(s, &key, changes).await).await?;
-    print_detail(env, reg)?;
+    let edited = in_session(env, async |s| edit::edit(s, &key, changes).await).await?;
+    if env.format != output::Format::Table {
+        return print_detail(env, edited.after).map(|_| 0);
+    }
+    // A person reads what changed, before → after; scripts get the whole record.
+    let changes = edited.changes();
+    let number = edited.after.registration_number.to_string();
+    if changes.is_empty() {
+        println!("{}", tr!("edit-nothing-changed", number = number));
+    } else {
+        println!("{}", tr!("edit-changed", number = number, count = changes.len()));
+        let empty = || tr!("edit-empty-value");
+        for (field, before, after) in changes {
+            let shown = |v: String| if v.is_empty() { empty() } else { crate::show::operator_value(v) };
+            let (before, after) = (shown(before), shown(after));
+            println!("  {}: {before} → {after}", crate::show::field_label(field));
+        }
+    }
     Ok(0)
 }
 

@@ -28,8 +28,10 @@ mod reference;
 mod register;
 mod runs;
 mod search;
+mod secret_input;
 mod show;
 mod stats;
+mod table_fit;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -86,17 +88,26 @@ pub struct Cli {
     database_url: Option<String>,
 
     /// Directory of sportello's own files (embedded database, letters, keys).
-    #[arg(long, env = "SPORTELLO_HOME", global = true, value_name = "DIR", help_heading = GLOBAL)]
+    #[arg(long, env = "SPORTELLO_HOME", global = true, hide_env_values = true, value_name = "DIR", help_heading = GLOBAL)]
     home: Option<PathBuf>,
 
     /// Assert who you are: accepted only when it is the operator the database authenticated
     /// (refused, and recorded, otherwise). The operator is never chosen by this flag.
-    #[arg(long, env = "SPORTELLO_OPERATOR", global = true, value_name = "ID", help_heading = GLOBAL)]
+    #[arg(long, env = "SPORTELLO_OPERATOR", global = true, hide_env_values = true, value_name = "ID", help_heading = GLOBAL)]
     operator: Option<String>,
 
     /// Output format of listings and details.
     #[arg(long, value_enum, default_value_t = Format::Table, global = true, help_heading = GLOBAL)]
     format: Format,
+
+    /// Tables with every column whole, however wide the terminal (else text is ellipsised and
+    /// the last columns dropped to fit; codes, dates and numbers are never split).
+    #[arg(long, global = true, help_heading = GLOBAL)]
+    wide: bool,
+
+    /// No header row in tables and CSV, for scripts.
+    #[arg(long, global = true, help_heading = GLOBAL)]
+    no_headers: bool,
 
     /// More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings).
     #[arg(short, long, action = ArgAction::Count, global = true, conflicts_with = "quiet", help_heading = GLOBAL)]
@@ -323,7 +334,48 @@ fn parse_command_line() -> Cli {
         // Hidden: the database URL may hold a password.
         cmd = cmd.mut_arg(id, |a| a.default_value(value).hide_default_value(true));
     }
-    Cli::from_arg_matches(&cmd.get_matches()).unwrap_or_else(|e| e.exit())
+    let matches = cmd.try_get_matches().unwrap_or_else(|e| usage_error(e));
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| usage_error(e))
+}
+
+/// A malformed command line (exit 2): clap's own words in English; in Italian the same facts
+/// in Italian, so one language is spoken at a time (help and version are printed as they are).
+fn usage_error(e: clap::Error) -> ! {
+    use clap::error::{ContextKind, ErrorKind};
+    let italian = sportello::i18n::current() == sportello::i18n::Lang::It;
+    let context = |k: ContextKind| e.get(k).map(|v| v.to_string()).unwrap_or_default();
+    let text = match e.kind() {
+        _ if !italian || !e.use_stderr() => e.exit(),
+        ErrorKind::InvalidValue => tr!(
+            "usage-invalid-value",
+            value = context(ContextKind::InvalidValue),
+            arg = context(ContextKind::InvalidArg),
+            valid = context(ContextKind::ValidValue)
+        ),
+        ErrorKind::ValueValidation => tr!(
+            "usage-value-validation",
+            value = context(ContextKind::InvalidValue),
+            arg = context(ContextKind::InvalidArg),
+            reason = std::error::Error::source(&e).map(|s| s.to_string()).unwrap_or_default()
+        ),
+        ErrorKind::UnknownArgument => tr!("usage-unknown-argument", arg = context(ContextKind::InvalidArg)),
+        ErrorKind::InvalidSubcommand => tr!("usage-unknown-command", name = context(ContextKind::InvalidSubcommand)),
+        ErrorKind::MissingRequiredArgument => tr!("usage-missing", args = context(ContextKind::InvalidArg)),
+        ErrorKind::ArgumentConflict => {
+            tr!("usage-conflict", arg = context(ContextKind::InvalidArg), other = context(ContextKind::PriorArg))
+        }
+        _ => e.exit(),
+    };
+    let suggested = [ContextKind::SuggestedSubcommand, ContextKind::SuggestedArg, ContextKind::SuggestedValue]
+        .into_iter()
+        .map(context)
+        .find(|s| !s.is_empty());
+    let text = match suggested {
+        Some(s) => format!("{text}{}", tr!("usage-did-you-mean", suggestion = s)),
+        None => text,
+    };
+    eprintln!("{}", tr!("usage-error", text = text));
+    std::process::exit(exit::USAGE)
 }
 
 fn main() -> ExitCode {
@@ -343,6 +395,7 @@ fn main() -> ExitCode {
     let cli = parse_command_line();
     logging::init(cli.quiet, cli.verbose);
     progress::set_quiet(cli.quiet);
+    output::set_layout(output::Layout { wide: cli.wide, no_headers: cli.no_headers });
     for w in &config.warnings {
         tracing::warn!("{w}");
     }

@@ -96,6 +96,61 @@ fn after_help(cmd: &Command, w: &mut Vec<u8>) {
     w.extend_from_slice(out.as_bytes());
 }
 
+/// What every command shares: the settings it reads from the environment, the files it reads
+/// and writes, and its exit status (as README.md documents them).
+const COMMON_SECTIONS: &str = r#".SH ENVIRONMENT
+Every setting may also be written in a configuration file (see FILES), named in lower case
+without SPORTELLO_ (letters_dir for SPORTELLO_LETTERS_DIR); a flag wins over the environment,
+which wins over the files.
+.TP
+\fBSPORTELLO_DATABASE_URL\fR
+PostgreSQL connection string; without it, the embedded cluster under SPORTELLO_HOME.
+.TP
+\fBSPORTELLO_HOME\fR
+sportello's own files (embedded cluster, letters, key); default ~/.local/share/sportello.
+.TP
+\fBSPORTELLO_OPERATOR\fR
+Optional assertion of who you are, checked against the login the database authenticated.
+.TP
+\fBSPORTELLO_CONFIG\fR
+Read this configuration file only (empty: none).
+.TP
+\fBSPORTELLO_KEY_FILE\fR
+The key of the keyed hashes of PINs and codes; default SPORTELLO_HOME/secret.key.
+.TP
+\fBSPORTELLO_LETTERS_DIR\fR
+Where letters are written; default SPORTELLO_HOME/letters. Each clerk needs one of their own.
+.TP
+\fBSPORTELLO_SMTP_URL\fR, \fBSPORTELLO_OUTBOX\fR, \fBSPORTELLO_MAIL_FROM\fR
+The SMTP server, else the spool directory of .eml files (default SPORTELLO_HOME/outbox); the sender.
+.TP
+\fBSPORTELLO_PG_BIN\fR, \fBSPORTELLO_POSTAL_GROUP\fR, \fBSPORTELLO_CODE_VALIDITY_DAYS\fR, \fBSPORTELLO_MAX_ATTEMPTS\fR
+Server binaries; the print shop's group; validity of codes (30 days); wrong codes before a lockout (5).
+.TP
+\fBLC_ALL\fR, \fBLC_MESSAGES\fR, \fBLANG\fR
+The operator's language: Italian for it_*, else English.
+.TP
+\fBCOLUMNS\fR
+The width tables fit (else the terminal's; no limit when the output is not a terminal).
+.TP
+\fBRUST_LOG\fR
+The log on standard error when no -v or -q is given.
+.SH FILES
+.TP
+\fI/etc/sportello/config.toml\fR, \fI~/.config/sportello/config.toml\fR
+The machine's and the user's settings (the user's win).
+.TP
+\fISPORTELLO_HOME/postgres\fR, \fISPORTELLO_HOME/secret.key\fR
+The embedded cluster; the key of the keyed hashes.
+.TP
+\fISPORTELLO_LETTERS_DIR/NUMBER/TIME\-DOCUMENT.pdf\fR
+The letters of a registration, 0600 in 0700 directories.
+.SH "EXIT STATUS"
+0 ok, 1 failure, 2 bad command line, 3 invalid input, 4 not found, 5 refused by a rule,
+6 database unavailable (or stopped with db stop), 7 already registered, 8 batch done with
+rejected rows, 9 audit log tampered with (audit verify).
+"#;
+
 /// One page, as roff.
 fn render(cmd: &Command, all: &[Command]) -> std::io::Result<Vec<u8>> {
     // The version without commit and date: the committed pages stay the same from build to build.
@@ -115,6 +170,7 @@ fn render(cmd: &Command, all: &[Command]) -> std::io::Result<Vec<u8>> {
         man.render_subcommands_section(&mut w)?;
     }
     after_help(cmd, &mut w);
+    w.extend_from_slice(COMMON_SECTIONS.as_bytes());
     let name = page_name(cmd);
     let see: Vec<String> = all
         .iter()
@@ -207,6 +263,17 @@ mod tests {
             }
         }
         assert!(bare.is_empty(), "arguments without a description: {bare:#?}");
+    }
+
+    #[test]
+    fn every_page_has_environment_files_and_exit_status() {
+        let all = all();
+        for cmd in &all {
+            let page = String::from_utf8(render(cmd, &all).unwrap()).unwrap();
+            for section in [".SH ENVIRONMENT", ".SH FILES", ".SH \"EXIT STATUS\"", "SPORTELLO_LETTERS_DIR"] {
+                assert!(page.contains(section), "{}: no {section}", page_name(cmd));
+            }
+        }
     }
 
     #[test]

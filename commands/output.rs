@@ -6,15 +6,14 @@
 //! nested object is its compact JSON in a listing, and dotted field names in a detail).
 //! Every CSV cell goes through the library's formula neutralisation (`sportello::safe_csv`).
 //! Tables fit the terminal: `COLUMNS` when set, else the terminal's width (no limit when the
-//! output is not a terminal).
+//! output is not a terminal), without splitting a code, a date or a number (`table_fit`).
 
 use std::io::IsTerminal;
 
 use serde::Serialize;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use tabled::Tabled;
-use tabled::settings::peaker::Priority;
-use tabled::settings::{Style, Width};
+use tabled::settings::Style;
 
 use crate::stdout::Stdout;
 
@@ -48,17 +47,57 @@ pub fn terminal_width() -> Option<usize> {
     terminal_size::terminal_size().map(|(w, _)| w.0 as usize)
 }
 
-/// A table in the house style, wrapped (widest columns first, words kept) to the terminal.
+/// How tables are printed, from the global flags `--wide` and `--no-headers`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Layout {
+    /// Every column whole, whatever the terminal's width.
+    pub wide: bool,
+    /// No header row (table) or line (CSV), for scripts.
+    pub no_headers: bool,
+}
+
+static LAYOUT: std::sync::OnceLock<Layout> = std::sync::OnceLock::new();
+
+/// Set once, from the command line, before anything is printed.
+pub fn set_layout(layout: Layout) {
+    let _ = LAYOUT.set(layout);
+}
+
+fn layout() -> Layout {
+    LAYOUT.get().copied().unwrap_or_default()
+}
+
+/// A table in the house style, fitted to the terminal.
 pub fn table<R: Tabled>(flat: &[R]) -> String {
+    let headers = R::headers().iter().map(|h| header(h)).collect();
+    let cells = flat.iter().map(|row| row.fields().iter().map(|c| c.to_string()).collect()).collect();
+    render(headers, cells)
+}
+
+/// Headers and cells as a psql-style table, fitted to the terminal's width (unless `--wide`
+/// or not on a terminal): what was dropped is said on standard error.
+fn render(mut headers: Vec<String>, mut cells: Vec<Vec<String>>) -> String {
+    let layout = layout();
+    if !layout.wide
+        && let Some(width) = terminal_width()
+    {
+        let dropped = crate::table_fit::fit(&mut headers, &mut cells, width);
+        if !dropped.is_empty() {
+            eprintln!("{}", tr!("columns-hidden", columns = dropped.join(", "), count = dropped.len()));
+        }
+    }
     let mut b = tabled::builder::Builder::default();
-    b.push_record(R::headers().iter().map(|h| header(h)));
-    for row in flat {
-        b.push_record(row.fields().iter().map(|c| c.to_string()));
+    if !layout.no_headers {
+        b.push_record(headers);
+    }
+    for row in cells {
+        b.push_record(row);
     }
     let mut table = b.build();
-    table.with(Style::psql());
-    if let Some(width) = terminal_width() {
-        table.with(Width::wrap(width).priority(Priority::max(true)).keep_words(true));
+    if layout.no_headers {
+        table.with(Style::psql().remove_horizontals());
+    } else {
+        table.with(Style::psql());
     }
     printable(table.to_string())
 }
@@ -99,7 +138,9 @@ pub fn csv_rows<J: Serialize + ?Sized>(json: &J, empty_headers: &[String]) -> sp
     let mut w = sportello::safe_csv::Writer::from_writer(Stdout);
     match records.first() {
         Some(Json::Object(first)) => {
-            w.write_headers(first.iter().map(|(k, _)| k.as_str())).map_err(fail)?;
+            if !layout().no_headers {
+                w.write_headers(first.iter().map(|(k, _)| k.as_str())).map_err(fail)?;
+            }
             for r in &records {
                 let cells: Vec<String> = match r {
                     Json::Object(fields) => fields.iter().map(|(_, v)| v.cell()).collect(),
@@ -109,11 +150,14 @@ pub fn csv_rows<J: Serialize + ?Sized>(json: &J, empty_headers: &[String]) -> sp
             }
         }
         Some(_) => {
-            w.write_headers(["value"]).map_err(fail)?;
+            if !layout().no_headers {
+                w.write_headers(["value"]).map_err(fail)?;
+            }
             for r in &records {
                 w.write_record([r.cell()]).map_err(fail)?;
             }
         }
+        None if layout().no_headers => {}
         None => w.write_headers(empty_headers).map_err(fail)?,
     }
     w.flush().map_err(fail)
@@ -154,7 +198,9 @@ pub fn detail<J: Serialize>(format: Format, fields: Vec<(String, String)>, json:
             let mut pairs = Vec::new();
             Json::of(json)?.flatten("", &mut pairs);
             let mut w = sportello::safe_csv::Writer::from_writer(Stdout);
-            w.write_headers(["field", "value"]).map_err(fail)?;
+            if !layout().no_headers {
+                w.write_headers(["field", "value"]).map_err(fail)?;
+            }
             for (k, v) in pairs {
                 w.write_record([k, v]).map_err(fail)?;
             }
@@ -190,6 +236,25 @@ pub fn day(t: &Option<chrono::DateTime<chrono::Utc>>) -> String {
     opt(&t.map(|t| t.with_timezone(&chrono_tz::Europe::Rome).date_naive()))
 }
 
+/// A run's counts (`{"already_revoked":1,"revoked":2}`) in words: "2 revoked, 1 already
+/// revoked" (`count-<key>` of the catalogue, plural by the number); a key without words is
+/// shown as `key: value`. JSON output keeps the object itself.
+pub fn counts_in_words(counts: &serde_json::Value) -> String {
+    let Some(map) = counts.as_object() else { return Json::readable(counts) };
+    let lang = sportello::i18n::current();
+    let mut parts: Vec<String> = Vec::new();
+    for (key, value) in map {
+        let key_words = format!("count-{key}");
+        match value.as_f64() {
+            Some(n) if sportello::i18n::has(lang, &key_words) => {
+                parts.push(sportello::i18n::render(lang, &key_words, &[("count", sportello::i18n::Arg::Num(n))]))
+            }
+            _ => parts.push(format!("{key}: {}", Json::readable(value))),
+        }
+    }
+    if parts.is_empty() { tr!("counts-none") } else { parts.join(", ") }
+}
+
 /// Prints a value as pretty JSON.
 pub fn json<T: Serialize + ?Sized>(value: &T) -> sportello::Result<()> {
     println!("{}", serde_json::to_string_pretty(value).map_err(fail)?);
@@ -206,19 +271,12 @@ pub fn grid<J: Serialize>(
 ) -> sportello::Result<()> {
     match format {
         Format::Table if cells.is_empty() => println!("{}", tr!("no-results")),
-        Format::Table => {
-            let mut b = tabled::builder::Builder::default();
-            b.push_record(headers.iter().map(|h| header(h)));
-            for row in cells {
-                b.push_record(row.iter().cloned());
-            }
-            let mut table = b.build();
-            table.with(Style::psql());
-            println!("{}", printable(table.to_string()));
-        }
+        Format::Table => println!("{}", render(headers.iter().map(|h| header(h)).collect(), cells.to_vec())),
         Format::Csv => {
             let mut w = sportello::safe_csv::Writer::from_writer(std::io::stdout());
-            w.write_record(headers).map_err(fail)?;
+            if !layout().no_headers {
+                w.write_record(headers).map_err(fail)?;
+            }
             for row in cells {
                 w.write_record(row).map_err(fail)?;
             }

@@ -93,9 +93,10 @@ impl clap::Args for DataFlags {
     }
 }
 
-/// The stored names of a vocabulary, as a fixed choice.
+/// The stored names of a vocabulary, as a fixed choice (their Italian names accepted too; the
+/// library reads either when the value is set).
 fn names<T: Vocabulary>() -> clap::builder::PossibleValuesParser {
-    clap::builder::PossibleValuesParser::new(T::all().iter().map(|v| v.as_str()))
+    clap::builder::PossibleValuesParser::new(T::all().iter().map(|v| crate::choice::possible(v.as_str())))
 }
 
 impl DataFlags {

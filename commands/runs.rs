@@ -8,7 +8,7 @@ use sportello::batch::{self, RunKind, write_rejects};
 use sportello::error::exit;
 use tabled::Tabled;
 
-use crate::output::{self, Json, local, opt};
+use crate::output::{self, local, opt};
 use crate::progress::Reporter;
 use crate::{Env, in_session};
 
@@ -49,11 +49,11 @@ pub async fn runs(env: &Env, a: RunsArgs) -> sportello::Result<i32> {
             operator: opt(&r.operator_id),
             started: local(&r.started_at),
             finished: r.finished_at.as_ref().map(local).unwrap_or_default(),
-            state: r.state.clone(),
+            state: sportello::i18n::term(&r.state).as_str().to_string(),
             read: r.rows_read,
             ok: r.rows_ok,
             rejected: r.rows_rejected,
-            counts: Json::readable(&r.counts),
+            counts: output::counts_in_words(&r.counts),
         })
         .collect();
     output::rows(env.format, &flat, &runs)?;
@@ -133,14 +133,20 @@ pub async fn revoke(env: &Env, a: RevokeArgs) -> sportello::Result<i32> {
             return Ok(exit::OK);
         }
         if a.dry_run {
-            eprintln!("{}", tr!("revoke-dry-run", count = report.rows, counts = report.counts.to_string()));
+            eprintln!(
+                "{}",
+                tr!("revoke-dry-run", count = report.rows, counts = output::counts_in_words(&report.counts))
+            );
         } else {
             let run = if report.resumed {
                 tr!("run-resumed", run = report.run_id)
             } else {
                 tr!("run-number", run = report.run_id)
             };
-            eprintln!("{}", tr!("revoke-summary", run = run, count = report.rows, counts = report.counts.to_string()));
+            eprintln!(
+                "{}",
+                tr!("revoke-summary", run = run, count = report.rows, counts = output::counts_in_words(&report.counts))
+            );
         }
         if let Some(path) = &a.report {
             write_rejects(path, &report.reported)?;
@@ -161,15 +167,28 @@ pub async fn revoke(env: &Env, a: RevokeArgs) -> sportello::Result<i32> {
         protocol: a.letter_protocol.clone().unwrap_or_default(),
         protocol_date: a.letter_date.clone().unwrap_or_default(),
     };
-    // Revoking erases the personal data: a person at a terminal confirms it first.
-    if !a.yes && crate::confirm::interactive() {
-        let question = tr!("revoke-confirm", fiscal_code = letter.fiscal_code.trim().to_uppercase());
-        if !crate::confirm::ask(&question) {
-            eprintln!("{}", tr!("revoke-cancelled"));
-            return Ok(exit::OK);
+    // The role (opening the session), then the letter: only a letter that can be honoured is
+    // confirmed by a person at a terminal, since revoking erases the personal data. A letter
+    // that cannot is refused by the library as a batch row is (and recorded so); the operator
+    // reads why in their language.
+    let checked = letter_revocations::check_letter(&letter);
+    let outcome = in_session(env, async |s| {
+        if checked.is_ok() && !a.yes && crate::confirm::interactive() {
+            let question = tr!("revoke-confirm", fiscal_code = letter.fiscal_code.trim().to_uppercase());
+            if !crate::confirm::ask(&question) {
+                return Ok(None);
+            }
         }
+        letter_revocations::revoke_one(s, &desk, letter).await.map(Some)
+    })
+    .await?;
+    let Some(outcome) = outcome else {
+        eprintln!("{}", tr!("revoke-cancelled"));
+        return Ok(exit::OK);
+    };
+    if let (Outcome::Invalid { .. }, Err(e)) = (&outcome, checked) {
+        return Err(e);
     }
-    let outcome = in_session(env, async |s| letter_revocations::revoke_one(s, &desk, letter).await).await?;
     match outcome {
         Outcome::Revoked { registration_number } => {
             println!("{}", tr!("revoke-done", number = registration_number.to_string()));

@@ -78,8 +78,13 @@ pub struct SearchArgs {
     #[arg(long, default_value_t = 0, conflicts_with = "page")]
     offset: i64,
     /// Show this page of results (1 is the first; pages are --limit long).
-    #[arg(long, value_parser = clap::value_parser!(i64).range(1..))]
+    #[arg(long, value_parser = page_number)]
     page: Option<i64>,
+}
+
+/// A page number: 1 or more, said in words otherwise (not "0 is not in 1..9223372036854775807").
+fn page_number(s: &str) -> Result<i64, sportello::i18n::Message> {
+    s.trim().parse::<i64>().ok().filter(|n| *n >= 1).ok_or_else(|| msg!("page-from-one", value = s))
 }
 
 #[derive(Tabled)]

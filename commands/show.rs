@@ -54,24 +54,24 @@ pub fn fields(d: &Detail) -> Vec<(String, String)> {
     ];
     // Personal data as the domain's field table lists it; the notes come last.
     let (notes, data): (Vec<_>, Vec<_>) = shown(&r.data).into_iter().partition(|(f, _)| f.group == Group::Notes);
-    f.extend(data.into_iter().map(|(field, value)| (field_label(field), value)));
+    f.extend(data.into_iter().map(|(field, value)| (field_label(field), operator_value(value))));
     if let Some(op) = &r.last_operation {
         f.extend([
-            (tr!("show-last-operation"), op.kind.label().to_string()),
+            (tr!("show-last-operation"), term(op.kind.as_str())),
             (tr!("show-requested-on"), local(&op.requested_at)),
             (tr!("show-requested-at-ente"), op.ente.clone()),
-            (tr!("show-operation-status"), format!("{} ({})", op.status, op.status.label())),
+            (tr!("show-operation-status"), format!("{} ({})", op.status, term(op.status.as_str()))),
         ]);
         if let Some(del) = &op.delegate {
             f.extend([
-                (tr!("show-delegation"), del.kind.label().to_string()),
+                (tr!("show-delegation"), term(del.kind.as_str())),
                 (tr!("show-delegate"), format!("{} {}", del.first_name, del.last_name)),
                 (tr!("show-delegate-fiscal-code"), del.fiscal_code.clone()),
                 (
                     tr!("show-delegate-document"),
                     tr!(
                         "show-delegate-document-value",
-                        doc_type = del.doc_type.label(),
+                        doc_type = term(del.doc_type.as_str()),
                         number = &del.doc_number,
                         issued = del.doc_issued.to_string(),
                         issuer = &del.doc_issuer
@@ -88,6 +88,24 @@ pub fn fields(d: &Detail) -> Vec<(String, String)> {
 }
 
 /// A personal-data field as operators read it: its flag in English, its Italian label in Italian.
+/// A field's value as the library writes it for the citizen (Italian: "passaporto", "Sì"), in
+/// the operator's language.
+pub fn operator_value(value: String) -> String {
+    if let Some(doc) = sportello::domain::DocType::ALL.iter().find(|d| d.label() == value) {
+        return term(doc.as_str());
+    }
+    match value.as_str() {
+        "Sì" => tr!("yes"),
+        "No" => tr!("no"),
+        _ => value,
+    }
+}
+
+/// A vocabulary value in the operator's language.
+fn term(value: &str) -> String {
+    sportello::i18n::term(value).as_str().to_string()
+}
+
 pub fn field_label(field: &sportello::domain::fields::Field) -> String {
     match sportello::i18n::current() {
         sportello::i18n::Lang::En => field.flag.to_string(),

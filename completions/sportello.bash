@@ -49,9 +49,6 @@ _sportello() {
             sportello,import-cia)
                 cmd="sportello__subcmd__import__subcmd__cia"
                 ;;
-            sportello,key)
-                cmd="sportello__subcmd__key"
-                ;;
             sportello,man)
                 cmd="sportello__subcmd__man"
                 ;;
@@ -118,17 +115,11 @@ _sportello() {
             sportello__subcmd__citizen__subcmd__help,revoke)
                 cmd="sportello__subcmd__citizen__subcmd__help__subcmd__revoke"
                 ;;
-            sportello__subcmd__db,backup)
-                cmd="sportello__subcmd__db__subcmd__backup"
-                ;;
             sportello__subcmd__db,help)
                 cmd="sportello__subcmd__db__subcmd__help"
                 ;;
             sportello__subcmd__db,migrate)
                 cmd="sportello__subcmd__db__subcmd__migrate"
-                ;;
-            sportello__subcmd__db,restore)
-                cmd="sportello__subcmd__db__subcmd__restore"
                 ;;
             sportello__subcmd__db,start)
                 cmd="sportello__subcmd__db__subcmd__start"
@@ -139,17 +130,11 @@ _sportello() {
             sportello__subcmd__db,stop)
                 cmd="sportello__subcmd__db__subcmd__stop"
                 ;;
-            sportello__subcmd__db__subcmd__help,backup)
-                cmd="sportello__subcmd__db__subcmd__help__subcmd__backup"
-                ;;
             sportello__subcmd__db__subcmd__help,help)
                 cmd="sportello__subcmd__db__subcmd__help__subcmd__help"
                 ;;
             sportello__subcmd__db__subcmd__help,migrate)
                 cmd="sportello__subcmd__db__subcmd__help__subcmd__migrate"
-                ;;
-            sportello__subcmd__db__subcmd__help,restore)
-                cmd="sportello__subcmd__db__subcmd__help__subcmd__restore"
                 ;;
             sportello__subcmd__db__subcmd__help,start)
                 cmd="sportello__subcmd__db__subcmd__help__subcmd__start"
@@ -192,9 +177,6 @@ _sportello() {
                 ;;
             sportello__subcmd__help,import-cia)
                 cmd="sportello__subcmd__help__subcmd__import__subcmd__cia"
-                ;;
-            sportello__subcmd__help,key)
-                cmd="sportello__subcmd__help__subcmd__key"
                 ;;
             sportello__subcmd__help,man)
                 cmd="sportello__subcmd__help__subcmd__man"
@@ -241,14 +223,8 @@ _sportello() {
             sportello__subcmd__help__subcmd__citizen,revoke)
                 cmd="sportello__subcmd__help__subcmd__citizen__subcmd__revoke"
                 ;;
-            sportello__subcmd__help__subcmd__db,backup)
-                cmd="sportello__subcmd__help__subcmd__db__subcmd__backup"
-                ;;
             sportello__subcmd__help__subcmd__db,migrate)
                 cmd="sportello__subcmd__help__subcmd__db__subcmd__migrate"
-                ;;
-            sportello__subcmd__help__subcmd__db,restore)
-                cmd="sportello__subcmd__help__subcmd__db__subcmd__restore"
                 ;;
             sportello__subcmd__help__subcmd__db,start)
                 cmd="sportello__subcmd__help__subcmd__db__subcmd__start"
@@ -258,15 +234,6 @@ _sportello() {
                 ;;
             sportello__subcmd__help__subcmd__db,stop)
                 cmd="sportello__subcmd__help__subcmd__db__subcmd__stop"
-                ;;
-            sportello__subcmd__help__subcmd__key,fingerprint)
-                cmd="sportello__subcmd__help__subcmd__key__subcmd__fingerprint"
-                ;;
-            sportello__subcmd__help__subcmd__key,init)
-                cmd="sportello__subcmd__help__subcmd__key__subcmd__init"
-                ;;
-            sportello__subcmd__help__subcmd__key,rotate)
-                cmd="sportello__subcmd__help__subcmd__key__subcmd__rotate"
                 ;;
             sportello__subcmd__help__subcmd__operator,add)
                 cmd="sportello__subcmd__help__subcmd__operator__subcmd__add"
@@ -306,30 +273,6 @@ _sportello() {
                 ;;
             sportello__subcmd__help__subcmd__reference,provinces)
                 cmd="sportello__subcmd__help__subcmd__reference__subcmd__provinces"
-                ;;
-            sportello__subcmd__key,fingerprint)
-                cmd="sportello__subcmd__key__subcmd__fingerprint"
-                ;;
-            sportello__subcmd__key,help)
-                cmd="sportello__subcmd__key__subcmd__help"
-                ;;
-            sportello__subcmd__key,init)
-                cmd="sportello__subcmd__key__subcmd__init"
-                ;;
-            sportello__subcmd__key,rotate)
-                cmd="sportello__subcmd__key__subcmd__rotate"
-                ;;
-            sportello__subcmd__key__subcmd__help,fingerprint)
-                cmd="sportello__subcmd__key__subcmd__help__subcmd__fingerprint"
-                ;;
-            sportello__subcmd__key__subcmd__help,help)
-                cmd="sportello__subcmd__key__subcmd__help__subcmd__help"
-                ;;
-            sportello__subcmd__key__subcmd__help,init)
-                cmd="sportello__subcmd__key__subcmd__help__subcmd__init"
-                ;;
-            sportello__subcmd__key__subcmd__help,rotate)
-                cmd="sportello__subcmd__key__subcmd__help__subcmd__rotate"
                 ;;
             sportello__subcmd__operator,add)
                 cmd="sportello__subcmd__operator__subcmd__add"
@@ -428,7 +371,7 @@ _sportello() {
 
     case "${cmd}" in
         sportello)
-            opts="-v -q -h -V --database-url --home --operator --format --verbose --quiet --help --version db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help"
+            opts="-v -q -h -V --database-url --home --operator --format --wide --no-headers --verbose --quiet --help --version db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -458,7 +401,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__audit)
-            opts="-v -q -h --by-operator --action --target --from --to --limit --database-url --home --operator --format --verbose --quiet --help verify help"
+            opts="-v -q -h --by-operator --action --target --from --to --limit --database-url --home --operator --format --wide --no-headers --verbose --quiet --help verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -554,7 +497,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__audit__subcmd__verify)
-            opts="-v -q -h --head --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --head --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -588,7 +531,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__book)
-            opts="-v -q -h --cf --number --operation --delegate-kind --delegate-first-name --delegate-last-name --delegate-cf --delegate-doc-type --delegate-doc-number --delegate-doc-issued --delegate-doc-issuer --delegate-email --delegate-phone --print-code --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --cf --number --operation --delegate-kind --delegate-first-name --delegate-last-name --delegate-cf --delegate-doc-type --delegate-doc-number --delegate-doc-issued --delegate-doc-issuer --delegate-email --delegate-phone --print-code --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -670,7 +613,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__change__subcmd__residence)
-            opts="-v -q -h --cf --number --province --municipality --address --street-number --postcode --city --country --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --cf --number --province --municipality --address --street-number --postcode --city --country --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -736,7 +679,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__citizen)
-            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help activate revoke help"
+            opts="-v -q -h --database-url --home --operator --format --wide --no-headers --verbose --quiet --help activate revoke help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -766,7 +709,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__citizen__subcmd__activate)
-            opts="-v -q -h --cf --code --pin --accept-rules --username --password --question --answer --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --cf --accept-rules --username --question --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -776,27 +719,11 @@ _sportello() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --code)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --pin)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --username)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --password)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --question)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --answer)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -880,17 +807,13 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__citizen__subcmd__revoke)
-            opts="-v -q -h --cf --code --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --cf --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --cf)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --code)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -918,7 +841,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__completions)
-            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help bash elvish fish powershell zsh"
+            opts="-v -q -h --database-url --home --operator --format --wide --no-headers --verbose --quiet --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -948,7 +871,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__db)
-            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help status start stop migrate backup restore help"
+            opts="-v -q -h --database-url --home --operator --format --wide --no-headers --verbose --quiet --help status start stop migrate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -977,53 +900,9 @@ _sportello() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        sportello__subcmd__db__subcmd__backup)
-            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --database-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --home)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --operator)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --format)
-                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         sportello__subcmd__db__subcmd__help)
-            opts="status start stop migrate backup restore help"
+            opts="status start stop migrate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        sportello__subcmd__db__subcmd__help__subcmd__backup)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1050,20 +929,6 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__db__subcmd__help__subcmd__migrate)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        sportello__subcmd__db__subcmd__help__subcmd__restore)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1120,37 +985,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__db__subcmd__migrate)
-            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --database-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --home)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --operator)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --format)
-                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        sportello__subcmd__db__subcmd__restore)
-            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1180,7 +1015,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__db__subcmd__start)
-            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1210,7 +1045,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__db__subcmd__status)
-            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1240,7 +1075,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__db__subcmd__stop)
-            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1270,7 +1105,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__edit)
-            opts="-v -q -h --cf --number --first-name --last-name --birth-date --sex --doc-type --doc-number --doc-issued --doc-issuer --address --street-number --postcode --city --country --dom-care-of --dom-address --dom-street-number --dom-province --dom-municipality --dom-postcode --dom-send-mail --email --mobile --phone --note --other-notes --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --cf --number --first-name --last-name --birth-date --sex --doc-type --doc-number --doc-issued --doc-issuer --address --street-number --postcode --city --country --dom-care-of --dom-address --dom-street-number --dom-province --dom-municipality --dom-postcode --dom-send-mail --email --mobile --phone --note --other-notes --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1404,7 +1239,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__edit__subcmd__delegate)
-            opts="-v -q -h --cf --number --delegate-kind --delegate-first-name --delegate-last-name --delegate-cf --delegate-doc-type --delegate-doc-number --delegate-doc-issued --delegate-doc-issuer --delegate-email --delegate-phone --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --cf --number --delegate-kind --delegate-first-name --delegate-last-name --delegate-cf --delegate-doc-type --delegate-doc-number --delegate-doc-issued --delegate-doc-issuer --delegate-email --delegate-phone --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1482,7 +1317,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__help)
-            opts="db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help"
+            opts="db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1608,7 +1443,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__help__subcmd__db)
-            opts="status start stop migrate backup restore"
+            opts="status start stop migrate"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1621,35 +1456,7 @@ _sportello() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        sportello__subcmd__help__subcmd__db__subcmd__backup)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         sportello__subcmd__help__subcmd__db__subcmd__migrate)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        sportello__subcmd__help__subcmd__db__subcmd__restore)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1764,62 +1571,6 @@ _sportello() {
         sportello__subcmd__help__subcmd__import__subcmd__cia)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        sportello__subcmd__help__subcmd__key)
-            opts="init fingerprint rotate"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        sportello__subcmd__help__subcmd__key__subcmd__fingerprint)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        sportello__subcmd__help__subcmd__key__subcmd__init)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        sportello__subcmd__help__subcmd__key__subcmd__rotate)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2182,7 +1933,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__import__subcmd__aura)
-            opts="-v -q -h --encoding --rejects --full-snapshot --preload --dry-run --force --chunk-size --writers --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --encoding --rejects --full-snapshot --preload --dry-run --force --chunk-size --writers --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2232,7 +1983,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__import__subcmd__cia)
-            opts="-v -q -h --encoding --rejects --full-snapshot --preload --dry-run --force --chunk-size --writers --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --encoding --rejects --full-snapshot --preload --dry-run --force --chunk-size --writers --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2281,198 +2032,8 @@ _sportello() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        sportello__subcmd__key)
-            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help init fingerprint rotate help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --database-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --home)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --operator)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --format)
-                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        sportello__subcmd__key__subcmd__fingerprint)
-            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --database-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --home)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --operator)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --format)
-                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        sportello__subcmd__key__subcmd__help)
-            opts="init fingerprint rotate help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        sportello__subcmd__key__subcmd__help__subcmd__fingerprint)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        sportello__subcmd__key__subcmd__help__subcmd__help)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        sportello__subcmd__key__subcmd__help__subcmd__init)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        sportello__subcmd__key__subcmd__help__subcmd__rotate)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        sportello__subcmd__key__subcmd__init)
-            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --database-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --home)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --operator)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --format)
-                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        sportello__subcmd__key__subcmd__rotate)
-            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --database-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --home)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --operator)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --format)
-                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         sportello__subcmd__man)
-            opts="-v -q -h --roff --write --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --roff --write --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2506,7 +2067,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__operator)
-            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help bootstrap add grant revoke-role competence disable enable list show whoami help"
+            opts="-v -q -h --database-url --home --operator --format --wide --no-headers --verbose --quiet --help bootstrap add grant revoke-role competence disable enable list show whoami help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2536,7 +2097,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__operator__subcmd__add)
-            opts="-v -q -h --name --ente --fse --province --municipality --role --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --name --ente --fse --province --municipality --role --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2586,7 +2147,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__operator__subcmd__bootstrap)
-            opts="-v -q -h --name --ente --fse --province --municipality --role --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --name --ente --fse --province --municipality --role --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2636,7 +2197,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__operator__subcmd__competence)
-            opts="-v -q -h --province --municipality --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --province --municipality --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2674,7 +2235,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__operator__subcmd__disable)
-            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2704,7 +2265,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__operator__subcmd__enable)
-            opts="-v -q -h --role --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --role --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2738,7 +2299,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__operator__subcmd__grant)
-            opts="-v -q -h --role --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --role --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2940,7 +2501,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__operator__subcmd__list)
-            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2970,7 +2531,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__operator__subcmd__revoke__subcmd__role)
-            opts="-v -q -h --role --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --role --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3004,7 +2565,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__operator__subcmd__show)
-            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3034,7 +2595,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__operator__subcmd__whoami)
-            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3064,7 +2625,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__print__subcmd__letters)
-            opts="-v -q -h --cf --number --summary --rules --proxy-form --guardianship --activation-code --pin-by-post --postal-run --province --limit --batch-size --out --dry-run --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --cf --number --summary --rules --proxy-form --guardianship --activation-code --pin-by-post --postal-run --province --limit --batch-size --out --dry-run --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3118,7 +2679,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__reference)
-            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help provinces municipalities countries help"
+            opts="-v -q -h --database-url --home --operator --format --wide --no-headers --verbose --quiet --help provinces municipalities countries help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3148,7 +2709,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__reference__subcmd__countries)
-            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3248,7 +2809,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__reference__subcmd__municipalities)
-            opts="-v -q -h --province --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --province --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3282,7 +2843,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__reference__subcmd__provinces)
-            opts="-v -q -h --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3312,7 +2873,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__regenerate__subcmd__code)
-            opts="-v -q -h --cf --number --print-code --mailbox --dry-run --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --cf --number --print-code --mailbox --dry-run --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3354,7 +2915,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__register)
-            opts="-v -q -h --cf --province --municipality --community --first-name --last-name --birth-date --sex --doc-type --doc-number --doc-issued --doc-issuer --address --street-number --postcode --city --country --dom-care-of --dom-address --dom-street-number --dom-province --dom-municipality --dom-postcode --dom-send-mail --email --mobile --phone --note --other-notes --delegate-kind --delegate-first-name --delegate-last-name --delegate-cf --delegate-doc-type --delegate-doc-number --delegate-doc-issued --delegate-doc-issuer --delegate-email --delegate-phone --print-code --no-prompt --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --cf --province --municipality --community --first-name --last-name --birth-date --sex --doc-type --doc-number --doc-issued --doc-issuer --address --street-number --postcode --city --country --dom-care-of --dom-address --dom-street-number --dom-province --dom-municipality --dom-postcode --dom-send-mail --email --mobile --phone --note --other-notes --delegate-kind --delegate-first-name --delegate-last-name --delegate-cf --delegate-doc-type --delegate-doc-number --delegate-doc-issued --delegate-doc-issuer --delegate-email --delegate-phone --print-code --no-prompt --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3536,7 +3097,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__revoke)
-            opts="-y -v -q -h --letters --report --dry-run --cf --letter-protocol --yes --first-name --last-name --doc-number --doc-issued --letter-date --database-url --home --operator --format --verbose --quiet --help"
+            opts="-y -v -q -h --letters --report --dry-run --cf --letter-protocol --yes --first-name --last-name --doc-number --doc-issued --letter-date --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3602,7 +3163,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__runs)
-            opts="-v -q -h --kind --limit --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --kind --limit --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3640,7 +3201,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__search)
-            opts="-v -q -h --community --cf --last-name --first-name --province --municipality --from --to --state --strong --number --limit --offset --page --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --community --cf --last-name --first-name --province --municipality --from --to --state --strong --number --limit --offset --page --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3726,7 +3287,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__show)
-            opts="-v -q -h --cf --number --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --cf --number --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3764,7 +3325,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__stats)
-            opts="-v -q -h --by --group --from --to --min-cell --records --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --by --group --from --to --min-cell --records --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3814,7 +3375,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__username)
-            opts="-v -q -h --cf --number --document --database-url --home --operator --format --verbose --quiet --help"
+            opts="-v -q -h --cf --number --document --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

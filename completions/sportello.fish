@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_sportello_global_optspecs
-    string join \n database-url= home= operator= format= v/verbose q/quiet h/help V/version
+    string join \n database-url= home= operator= format= wide no-headers v/verbose q/quiet h/help V/version
 end
 
 function __fish_sportello_needs_command
@@ -30,12 +30,13 @@ complete -c sportello -n "__fish_sportello_needs_command" -l operator -d 'Assert
 complete -c sportello -n "__fish_sportello_needs_command" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_needs_command" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_needs_command" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_needs_command" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_needs_command" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_needs_command" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_needs_command" -s V -l version -d 'Print version'
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "db" -d 'Manage the database: the embedded cluster and the migrations'
-complete -c sportello -n "__fish_sportello_needs_command" -f -a "key" -d 'The service key of the keyed hashes: create, compare, rotate'
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "operator" -d 'Manage desk operators and their competence'
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "register" -d 'Register a citizen at the desk (pre-filled from the CIA and AURA registries)'
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "search" -d 'Search registrations with the filters of the desk\'s search page'
@@ -58,28 +59,30 @@ complete -c sportello -n "__fish_sportello_needs_command" -f -a "reference" -d '
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "completions" -d 'Print shell completions (bash, zsh, fish)'
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "man" -d 'Print the manual page of sportello or of one of its commands'
 complete -c sportello -n "__fish_sportello_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate backup restore help" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
-complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate backup restore help" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate backup restore help" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
-complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate backup restore help" -l format -d 'Output format of listings and details' -r -f -a "table\t''
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate backup restore help" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
-complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate backup restore help" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
-complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate backup restore help" -s h -l help -d 'Print help'
-complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate backup restore help" -f -a "status" -d 'Where the database is, whether it runs, which migrations are applied'
-complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate backup restore help" -f -a "start" -d 'Create (first time) and start the embedded cluster, and apply the migrations'
-complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate backup restore help" -f -a "stop" -d 'Stop the embedded cluster; it stays stopped until `db start`'
-complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate backup restore help" -f -a "migrate" -d 'Apply the migrations of sql/ that are not applied yet'
-complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate backup restore help" -f -a "backup" -d 'Back the database up with pg_dump (custom format) into a new file, readable by you only'
-complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate backup restore help" -f -a "restore" -d 'Replace the database with a backup made by `db backup` (pg_restore)'
-complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate backup restore help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -l no-headers -d 'No header row in tables and CSV, for scripts'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -s h -l help -d 'Print help'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -f -a "status" -d 'Where the database is, whether it runs, which migrations are applied'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -f -a "start" -d 'Create (first time) and start the embedded cluster, and apply the migrations'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -f -a "stop" -d 'Stop the embedded cluster; it stays stopped until `db start`'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -f -a "migrate" -d 'Apply the migrations of sql/ that are not applied yet'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and not __fish_seen_subcommand_from status start stop migrate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
@@ -89,6 +92,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
@@ -98,6 +103,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help'
@@ -107,84 +114,24 @@ complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from migrate" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from migrate" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from migrate" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from migrate" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from migrate" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from migrate" -s h -l help -d 'Print help'
-complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from backup" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
-complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from backup" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from backup" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
-complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from backup" -l format -d 'Output format of listings and details' -r -f -a "table\t''
-csv\t''
-json\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from backup" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
-complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from backup" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
-complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from backup" -s h -l help -d 'Print help'
-complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from restore" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
-complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from restore" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from restore" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
-complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from restore" -l format -d 'Output format of listings and details' -r -f -a "table\t''
-csv\t''
-json\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from restore" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
-complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from restore" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
-complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "status" -d 'Where the database is, whether it runs, which migrations are applied'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "start" -d 'Create (first time) and start the embedded cluster, and apply the migrations'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Stop the embedded cluster; it stays stopped until `db start`'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "migrate" -d 'Apply the migrations of sql/ that are not applied yet'
-complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "backup" -d 'Back the database up with pg_dump (custom format) into a new file, readable by you only'
-complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "restore" -d 'Replace the database with a backup made by `db backup` (pg_restore)'
 complete -c sportello -n "__fish_sportello_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c sportello -n "__fish_sportello_using_subcommand key; and not __fish_seen_subcommand_from init fingerprint rotate help" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
-complete -c sportello -n "__fish_sportello_using_subcommand key; and not __fish_seen_subcommand_from init fingerprint rotate help" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand key; and not __fish_seen_subcommand_from init fingerprint rotate help" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
-complete -c sportello -n "__fish_sportello_using_subcommand key; and not __fish_seen_subcommand_from init fingerprint rotate help" -l format -d 'Output format of listings and details' -r -f -a "table\t''
-csv\t''
-json\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand key; and not __fish_seen_subcommand_from init fingerprint rotate help" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
-complete -c sportello -n "__fish_sportello_using_subcommand key; and not __fish_seen_subcommand_from init fingerprint rotate help" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
-complete -c sportello -n "__fish_sportello_using_subcommand key; and not __fish_seen_subcommand_from init fingerprint rotate help" -s h -l help -d 'Print help'
-complete -c sportello -n "__fish_sportello_using_subcommand key; and not __fish_seen_subcommand_from init fingerprint rotate help" -f -a "init" -d 'Create the service key: 32 random bytes, readable by its owner only (0600)'
-complete -c sportello -n "__fish_sportello_using_subcommand key; and not __fish_seen_subcommand_from init fingerprint rotate help" -f -a "fingerprint" -d 'Print the key\'s fingerprint (to compare machines) and those of the keys it replaced'
-complete -c sportello -n "__fish_sportello_using_subcommand key; and not __fish_seen_subcommand_from init fingerprint rotate help" -f -a "rotate" -d 'Replace the key with a new one; codes and PINs of the old key stay valid until they expire'
-complete -c sportello -n "__fish_sportello_using_subcommand key; and not __fish_seen_subcommand_from init fingerprint rotate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c sportello -n "__fish_sportello_using_subcommand key; and __fish_seen_subcommand_from init" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
-complete -c sportello -n "__fish_sportello_using_subcommand key; and __fish_seen_subcommand_from init" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand key; and __fish_seen_subcommand_from init" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
-complete -c sportello -n "__fish_sportello_using_subcommand key; and __fish_seen_subcommand_from init" -l format -d 'Output format of listings and details' -r -f -a "table\t''
-csv\t''
-json\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand key; and __fish_seen_subcommand_from init" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
-complete -c sportello -n "__fish_sportello_using_subcommand key; and __fish_seen_subcommand_from init" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
-complete -c sportello -n "__fish_sportello_using_subcommand key; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help'
-complete -c sportello -n "__fish_sportello_using_subcommand key; and __fish_seen_subcommand_from fingerprint" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
-complete -c sportello -n "__fish_sportello_using_subcommand key; and __fish_seen_subcommand_from fingerprint" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand key; and __fish_seen_subcommand_from fingerprint" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
-complete -c sportello -n "__fish_sportello_using_subcommand key; and __fish_seen_subcommand_from fingerprint" -l format -d 'Output format of listings and details' -r -f -a "table\t''
-csv\t''
-json\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand key; and __fish_seen_subcommand_from fingerprint" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
-complete -c sportello -n "__fish_sportello_using_subcommand key; and __fish_seen_subcommand_from fingerprint" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
-complete -c sportello -n "__fish_sportello_using_subcommand key; and __fish_seen_subcommand_from fingerprint" -s h -l help -d 'Print help'
-complete -c sportello -n "__fish_sportello_using_subcommand key; and __fish_seen_subcommand_from rotate" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
-complete -c sportello -n "__fish_sportello_using_subcommand key; and __fish_seen_subcommand_from rotate" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
-complete -c sportello -n "__fish_sportello_using_subcommand key; and __fish_seen_subcommand_from rotate" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
-complete -c sportello -n "__fish_sportello_using_subcommand key; and __fish_seen_subcommand_from rotate" -l format -d 'Output format of listings and details' -r -f -a "table\t''
-csv\t''
-json\t''"
-complete -c sportello -n "__fish_sportello_using_subcommand key; and __fish_seen_subcommand_from rotate" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
-complete -c sportello -n "__fish_sportello_using_subcommand key; and __fish_seen_subcommand_from rotate" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
-complete -c sportello -n "__fish_sportello_using_subcommand key; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help'
-complete -c sportello -n "__fish_sportello_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "init" -d 'Create the service key: 32 random bytes, readable by its owner only (0600)'
-complete -c sportello -n "__fish_sportello_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "fingerprint" -d 'Print the key\'s fingerprint (to compare machines) and those of the keys it replaced'
-complete -c sportello -n "__fish_sportello_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "rotate" -d 'Replace the key with a new one; codes and PINs of the old key stay valid until they expire'
-complete -c sportello -n "__fish_sportello_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and not __fish_seen_subcommand_from bootstrap add grant revoke-role competence disable enable list show whoami help" -s h -l help -d 'Print help'
@@ -211,6 +158,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish
 csv\t''
 json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -l fse -d 'Authorised for the electronic health record (FSE)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from bootstrap" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -226,6 +175,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish
 csv\t''
 json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l fse -d 'Authorised for the electronic health record (FSE)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -236,6 +187,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from grant" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from grant" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from grant" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from grant" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from grant" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from grant" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -246,6 +199,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from revoke-role" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from revoke-role" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from revoke-role" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from revoke-role" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from revoke-role" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from revoke-role" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -257,6 +212,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from competence" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from competence" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from competence" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from competence" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from competence" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from competence" -s h -l help -d 'Print help'
@@ -266,6 +223,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from disable" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from disable" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from disable" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from disable" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from disable" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from disable" -s h -l help -d 'Print help'
@@ -276,6 +235,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from enable" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from enable" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from enable" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from enable" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from enable" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from enable" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -285,6 +246,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
@@ -294,6 +257,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
@@ -303,6 +268,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from whoami" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from whoami" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from whoami" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from whoami" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from whoami" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand operator; and __fish_seen_subcommand_from whoami" -s h -l help -d 'Print help'
@@ -376,6 +343,8 @@ json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l dom-send-mail -d 'Send letters to the domicile rather than the residence'
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l print-code -d 'Print the activation code too, even when it is emailed'
 complete -c sportello -n "__fish_sportello_using_subcommand register" -l no-prompt -d 'Never prompt, even on a terminal'
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand register" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand register" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand register" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand register" -s h -l help -d 'Print help'
@@ -406,6 +375,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand search" -l operator 
 complete -c sportello -n "__fish_sportello_using_subcommand search" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand search" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand search" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand search" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand search" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand search" -s h -l help -d 'Print help'
@@ -417,6 +388,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand show" -l operator -d
 complete -c sportello -n "__fish_sportello_using_subcommand show" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand show" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand show" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand show" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand show" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand show" -s h -l help -d 'Print help'
@@ -449,6 +422,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand book" -l format -d '
 csv\t''
 json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand book" -l print-code -d 'Print the activation or revocation code too, even when it is emailed'
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand book" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand book" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand book" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand book" -s h -l help -d 'Print help'
@@ -463,6 +438,8 @@ csv\t''
 json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l print-code -d 'Print the new code as a letter instead of emailing it'
 complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l dry-run -d 'With --mailbox: classify the requests and report; answer, record and move nothing'
+complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand regenerate-code" -s h -l help -d 'Print help'
@@ -486,6 +463,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l ac
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l pin-by-post -d 'Send a new PIN by post with the next postal run'
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l postal-run -d 'Print the PIN letters that are due, for the print shop'
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l dry-run -d 'Postal run: count the letters due and the files they would fill; print nothing'
+complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand print-letters" -s h -l help -d 'Print help'
@@ -527,6 +506,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand edit" -l format -d '
 csv\t''
 json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -l dom-send-mail -d 'Send letters to the domicile rather than the residence'
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand edit" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand edit" -s h -l help -d 'Print help'
@@ -553,6 +534,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l op
 complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand edit-delegate" -s h -l help -d 'Print help'
@@ -571,6 +554,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l
 complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand change-residence" -s h -l help -d 'Print help'
@@ -583,6 +568,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand username" -l operato
 complete -c sportello -n "__fish_sportello_using_subcommand username" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand username" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand username" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand username" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand username" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand username" -s h -l help -d 'Print help'
@@ -603,6 +590,8 @@ csv\t''
 json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l dry-run -d 'Check every letter against the records and report; revoke nothing'
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -s y -l yes -d 'One letter: do not ask for confirmation on a terminal (never asked otherwise)'
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -s h -l help -d 'Print help'
@@ -618,6 +607,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand runs" -l operator -d
 complete -c sportello -n "__fish_sportello_using_subcommand runs" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand runs" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand runs" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand runs" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand runs" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand runs" -s h -l help -d 'Print help'
@@ -627,6 +618,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __f
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -s h -l help -d 'Print help'
@@ -634,12 +627,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __f
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -f -a "revoke" -d 'Complete a revocation with the revocation code: credentials disabled, personal data erased'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and not __fish_seen_subcommand_from activate revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l cf -d 'Fiscal code of the citizen' -r
-complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l code -d 'The activation code (email or letter)' -r
-complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l pin -d 'The PIN (sealed letter)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l username -d 'Username to choose (verification, reset)' -r
-complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l password -d 'Password to choose (verification, reset); SPORTELLO_PASSWORD keeps it out of the shell history' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l question -d 'Secret question' -r
-complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l answer -d 'Answer to the secret question' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
@@ -647,17 +636,20 @@ complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_
 csv\t''
 json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l accept-rules -d 'Accept the service rules (Regolamento)'
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from activate" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l cf -d 'Fiscal code of the citizen' -r
-complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l code -d 'The revocation code' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l operator -d 'Assert who you are: accepted only when it is the operator the database authenticated (refused, and recorded, otherwise). The operator is never chosen by this flag' -r
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand citizen; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help'
@@ -709,6 +701,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fis
 complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s h -l help -d 'Print help'
@@ -721,6 +715,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand audit; and __fish_se
 complete -c sportello -n "__fish_sportello_using_subcommand audit; and __fish_seen_subcommand_from verify" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and __fish_seen_subcommand_from verify" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand audit; and __fish_seen_subcommand_from verify" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand audit; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand audit; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand audit; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
@@ -741,6 +737,8 @@ json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l full-snapshot -d 'The file is the whole registry: residents missing from it have ceased and are removed'
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l dry-run -d 'Validate and report; write nothing'
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l force -d 'Import even if this very file was imported before'
+complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -s h -l help -d 'Print help'
@@ -759,6 +757,8 @@ json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l full-snapshot -d 'The file is the whole registry: residents missing from it have ceased and are removed'
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l dry-run -d 'Validate and report; write nothing'
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l force -d 'Import even if this very file was imported before'
+complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -s h -l help -d 'Print help'
@@ -782,6 +782,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand stats" -l format -d 
 csv\t''
 json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand stats" -l records -d 'One row per registration, with a pseudonym instead of the identity'
+complete -c sportello -n "__fish_sportello_using_subcommand stats" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand stats" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand stats" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand stats" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand stats" -s h -l help -d 'Print help'
@@ -791,6 +793,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand reference; and not _
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and not __fish_seen_subcommand_from provinces municipalities countries help" -s h -l help -d 'Print help'
@@ -804,6 +808,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fis
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from provinces" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from provinces" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from provinces" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from provinces" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from provinces" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from provinces" -s h -l help -d 'Print help'
@@ -814,6 +820,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fis
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from municipalities" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from municipalities" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from municipalities" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from municipalities" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from municipalities" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from municipalities" -s h -l help -d 'Print help'
@@ -823,6 +831,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fis
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from countries" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from countries" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from countries" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from countries" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from countries" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand reference; and __fish_seen_subcommand_from countries" -s h -l help -d 'Print help'
@@ -836,6 +846,8 @@ complete -c sportello -n "__fish_sportello_using_subcommand completions" -l oper
 complete -c sportello -n "__fish_sportello_using_subcommand completions" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand completions" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand completions" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand completions" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand completions" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand completions" -s h -l help -d 'Print help'
@@ -847,42 +859,38 @@ complete -c sportello -n "__fish_sportello_using_subcommand man" -l format -d 'O
 csv\t''
 json\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand man" -l roff -d 'Print the roff source even on a terminal'
+complete -c sportello -n "__fish_sportello_using_subcommand man" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
+complete -c sportello -n "__fish_sportello_using_subcommand man" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand man" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand man" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand man" -s h -l help -d 'Print help'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "db" -d 'Manage the database: the embedded cluster and the migrations'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "key" -d 'The service key of the keyed hashes: create, compare, rotate'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "operator" -d 'Manage desk operators and their competence'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "register" -d 'Register a citizen at the desk (pre-filled from the CIA and AURA registries)'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "search" -d 'Search registrations with the filters of the desk\'s search page'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "show" -d 'Show every field of one registration'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "book" -d 'Book an operation (verification, promotion, reset, pin, revocation) and hand over its letters'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "regenerate-code" -d 'A new activation code (PIN unchanged; the old code stops working)'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "print-letters" -d 'Print again the summary, the rules, the proxy form or a new activation code'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "edit" -d 'Change the personal data of a registration'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "edit-delegate" -d 'Change the delegate of the active operation'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "change-residence" -d 'Move the residence into a municipality of the operator\'s competence'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "username" -d 'Tell a citizen their username, after the identity check'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "revoke" -d 'Revoke credentials requested by registered letter (one, or a batch file)'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "runs" -d 'List batch runs (imports, postal runs, revocations, mailbox) and their counts'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "citizen" -d 'What the citizen completes online: activation, revocation'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "audit" -d 'List the audit log (who did what, when, from where)'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "import-cia" -d 'Import a municipal registry (CIA) export'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "import-aura" -d 'Import a health-service registry (AURA) export'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "stats" -d 'Statistics for the Region: counts by period and dimension, or records without identity'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "reference" -d 'List the provinces, municipalities and foreign states sportello knows'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish)'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "man" -d 'Print the manual page of sportello or of one of its commands'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "db" -d 'Manage the database: the embedded cluster and the migrations'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "operator" -d 'Manage desk operators and their competence'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "register" -d 'Register a citizen at the desk (pre-filled from the CIA and AURA registries)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "search" -d 'Search registrations with the filters of the desk\'s search page'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "show" -d 'Show every field of one registration'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "book" -d 'Book an operation (verification, promotion, reset, pin, revocation) and hand over its letters'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "regenerate-code" -d 'A new activation code (PIN unchanged; the old code stops working)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "print-letters" -d 'Print again the summary, the rules, the proxy form or a new activation code'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "edit" -d 'Change the personal data of a registration'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "edit-delegate" -d 'Change the delegate of the active operation'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "change-residence" -d 'Move the residence into a municipality of the operator\'s competence'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "username" -d 'Tell a citizen their username, after the identity check'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "revoke" -d 'Revoke credentials requested by registered letter (one, or a batch file)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "runs" -d 'List batch runs (imports, postal runs, revocations, mailbox) and their counts'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "citizen" -d 'What the citizen completes online: activation, revocation'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "audit" -d 'List the audit log (who did what, when, from where)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "import-cia" -d 'Import a municipal registry (CIA) export'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "import-aura" -d 'Import a health-service registry (AURA) export'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "stats" -d 'Statistics for the Region: counts by period and dimension, or records without identity'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "reference" -d 'List the provinces, municipalities and foreign states sportello knows'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish)'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "man" -d 'Print the manual page of sportello or of one of its commands'
+complete -c sportello -n "__fish_sportello_using_subcommand help; and not __fish_seen_subcommand_from db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "status" -d 'Where the database is, whether it runs, which migrations are applied'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "start" -d 'Create (first time) and start the embedded cluster, and apply the migrations'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "stop" -d 'Stop the embedded cluster; it stays stopped until `db start`'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "migrate" -d 'Apply the migrations of sql/ that are not applied yet'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "backup" -d 'Back the database up with pg_dump (custom format) into a new file, readable by you only'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "restore" -d 'Replace the database with a backup made by `db backup` (pg_restore)'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "init" -d 'Create the service key: 32 random bytes, readable by its owner only (0600)'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "fingerprint" -d 'Print the key\'s fingerprint (to compare machines) and those of the keys it replaced'
-complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "rotate" -d 'Replace the key with a new one; codes and PINs of the old key stay valid until they expire'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "bootstrap" -d 'Add the first administrator of a new database (the schema owner only, once)'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "add" -d 'Add an operator (administrators; never beyond their own competence, FSE and roles)'
 complete -c sportello -n "__fish_sportello_using_subcommand help; and __fish_seen_subcommand_from operator" -f -a "grant" -d 'Grant roles to an operator (administrators; only roles they hold)'

@@ -52,7 +52,7 @@ abroad-no-postcode = a residence abroad has no Italian postcode: give --city and
 city-country-only-abroad = city and country are only for residents abroad (province EE, STATO ESTERO)
 domicile-problem = domicile { $problem }
 domicile-mail-incomplete = mail can be sent to the domicile only when its address and municipality are given
-date-invalid = '{ $input }' is not a date: use YYYY-MM-DD (e.g. 1980-01-31)
+date-invalid = '{ $input }' is not a date: write YYYY-MM-DD (1980-01-31) or DD/MM/YYYY (31/01/1980)
 written-date-invalid = '{ $input }' is not a date: write it as 2/5/2019, 02-05-2019, 02.05.2019, 2019-05-02 or 2 maggio 2019
 field-unknown = unknown field '{ $field }'
 field-empty = { $field } cannot be empty
@@ -315,7 +315,7 @@ register-prefilled = pre-filled from { $source }
 register-prompt-missing = missing mandatory fields, please type them:
 register-done = registered { $fiscal_code } as number { $number }
 register-already-weak = { $fiscal_code } is already registered with weak credentials as number { $number } ({ $state }): manage that record instead
-book-done = booked { $operation } ({ $label }) for registration { $number } ({ $fiscal_code })
+book-done = booked { $operation } for registration { $number } ({ $fiscal_code })
 letter-written = letter: { $path }
 delivery-emailed = code emailed to { $to } ({ $via })
 delivery-no-email = no email on record: nothing sent, the code is in the printed letter
@@ -336,8 +336,14 @@ import-rejects-written = rejected rows written to { $path }
 run-already-done = { $path } was processed completely by run { $run }: nothing to do
 run-number = run { $run }
 run-resumed = run { $run } (resumed)
-revoke-dry-run = dry run: { $count } letters, { $counts } (nothing revoked)
-revoke-summary = { $run }: { $count } letters, { $counts }
+revoke-dry-run = dry run: { $count ->
+        [one] 1 letter
+       *[other] { $count } letters
+    }, { $counts } (nothing revoked)
+revoke-summary = { $run }: { $count ->
+        [one] 1 letter
+       *[other] { $count } letters
+    }, { $counts }
 revoke-report-written = letters not honoured written to { $path }
 revoke-done = registration { $number } revoked: credentials disabled, personal data erased
 revoke-not-found = no registration with that fiscal code
@@ -362,9 +368,15 @@ progress-resuming = , resuming at { $at }
 progress-of = {" "}of { $total } ({ $percent }%)
 log-filter-invalid = RUST_LOG={ $filter } is not a valid filter ({ $detail }): using 'warn'
 progress-letter-revocations = registered-letter revocations { $path }
-progress-letters = { $count } letters
+progress-letters = { $count ->
+        [one] 1 letter
+       *[other] { $count } letters
+    }
 progress-mailbox = helpdesk mailbox { $path }
-progress-messages = { $count } messages
+progress-messages = { $count ->
+        [one] 1 message
+       *[other] { $count } messages
+    }
 progress-file-read = file read
 progress-removing-missing = removing the residents missing from the file
 progress-ceased = { $count } ceased
@@ -413,9 +425,21 @@ mailbox-refused = refused ({ $reason }): reply sent
 mailbox-duplicate = duplicate Message-ID: skipped
 mailbox-failed = failed: { $reason }
 new-code = new activation code for registration { $number } ({ $fiscal_code })
-postal-dry-run = dry run: { $letters } letters due, { $files } files of up to { $size }
+postal-dry-run = dry run: { $letters ->
+        [one] 1 letter
+       *[other] { $letters } letters
+    } due, { $files ->
+        [one] 1 file
+       *[other] { $files } files
+    } of up to { $size }
 postal-resumed = resumed run { $run }: { $finished } batches finished, { $discarded } half-done batches discarded
-postal-done = postal run { $run }: { $letters } letters in { $files } files
+postal-done = postal run { $run }: { $letters ->
+        [one] 1 letter
+       *[other] { $letters } letters
+    } in { $files ->
+        [one] 1 file
+       *[other] { $files } files
+    }
 postal-codes = activation codes (weak activations opened): { $emailed } emailed, { $printed } printed apart in codes-*.pdf, { $failed } emails failed (regenerate them at a desk)
 postal-file = file: { $path }
 pin-by-post-requested = registration { $number }: a new PIN letter will be printed by the next postal run
@@ -542,3 +566,117 @@ competence-province = province { $code }
 portal-wrong = the fiscal code or the codes are wrong, or there is nothing to complete: after { $max_attempts } wrong attempts the credentials are locked (a registration desk unlocks them)
 setting-number-range = { $name } must be a whole number from 1 to { $max }, got '{ $value }'
 col-login = login
+## The clerk's day (issue 20)
+
+secret-read-failed = cannot read the codes from standard input
+secret-prompt-code = Code
+secret-prompt-pin = PIN
+secret-prompt-password = Password
+secret-prompt-password-again = Password again
+secret-prompt-answer = Answer to the secret question
+secret-password-mismatch = the two passwords differ: nothing was changed, try again
+secret-line-malformed = standard input, line { $line }: expected name=value (code=, pin=, password=, answer=)
+secret-line-unknown = standard input, line { $line }: '{ $name }' is not expected here (expected: { $expected })
+secret-line-twice = standard input, line { $line }: { $name } given twice
+secret-missing = { $name } missing: give it on standard input as a line { $name }=VALUE (on a terminal it is asked)
+columns-hidden = { $count ->
+        [one] column not shown to fit the terminal: { $columns } (--wide shows it)
+       *[other] columns not shown to fit the terminal: { $columns } (--wide shows them)
+    }
+term-verification = verification
+term-promotion = promotion
+term-reset = reset
+term-pin = PIN regeneration
+term-revocation = revocation
+term-activation = activation (weak credentials, PIN by post)
+term-A = active
+term-S = succeeded
+term-D = discarded
+term-identity-card = identity card
+term-passport = passport
+term-driving-licence = driving licence
+term-residence-permit = residence permit
+term-boat-licence = boat licence
+term-proxy = proxy form
+term-guardianship = guardianship declaration
+date-no-such-day = '{ $input }' is not a day of the calendar: check day and month (dates are YYYY-MM-DD, 1980-01-31, or DD/MM/YYYY, 31/01/1980)
+page-from-one = pages are numbered from 1 (--page 1 is the first page), got '{ $value }'
+usage-error = error: { $text }
+    
+    For more information, try '--help'.
+usage-invalid-value = invalid value '{ $value }' for '{ $arg }' (possible values: { $valid })
+usage-value-validation = invalid value '{ $value }' for '{ $arg }': { $reason }
+usage-unknown-argument = unexpected argument '{ $arg }'
+usage-unknown-command = unrecognized subcommand '{ $name }'
+usage-missing = the following required arguments were not provided: { $args }
+usage-conflict = the argument '{ $arg }' cannot be used with '{ $other }'
+usage-did-you-mean = : did you mean '{ $suggestion }'?
+municipality-in-other-province = { $name } is in province { $province }, not { $given }: give --province { $province }
+email-missing-parts = it needs a name, '@' and a domain (name@example.it)
+email-unbalanced = an angle bracket is not closed
+email-invalid-user = the part before '@' is not valid
+email-invalid-domain = the part after '@' is not a valid domain
+email-invalid-input = it holds characters an address cannot hold
+io-kind-not-found = no such file or directory
+io-kind-permission-denied = permission denied
+io-kind-already-exists = it already exists
+io-kind-is-a-directory = it is a directory
+io-kind-not-a-directory = it is not a directory
+io-kind-storage-full = no space left on the disk
+io-kind-read-only = the file system is read-only
+io-kind-invalid-data = the content is not valid (not UTF-8 text?)
+io-kind-not-empty = the directory is not empty
+io-kind-other = system error { $code }
+counts-none = nothing counted
+count-revoked = { $count } revoked
+count-not_found = { $count } not found
+count-already_revoked = { $count } already revoked
+count-mismatch = { $count ->
+        [one] 1 mismatch
+       *[other] { $count } mismatches
+    }
+count-invalid = { $count } invalid
+count-honoured = { $count } honoured
+count-refused = { $count } refused
+count-duplicate = { $count ->
+        [one] 1 duplicate
+       *[other] { $count } duplicates
+    }
+count-unreadable = { $count } unreadable
+count-letters = { $count ->
+        [one] 1 letter
+       *[other] { $count } letters
+    }
+count-batches = { $count ->
+        [one] 1 batch
+       *[other] { $count } batches
+    }
+count-code_letters = { $count ->
+        [one] 1 code letter
+       *[other] { $count } code letters
+    }
+count-codes_to_email = { $count ->
+        [one] 1 code to email
+       *[other] { $count } codes to email
+    }
+count-ceased = { $count } ceased
+count-preloaded = { $count } preloaded
+count-inserted = { $count } new
+count-updated = { $count } changed
+count-unchanged = { $count } unchanged
+edit-nothing-changed = registration { $number }: nothing changed (the values given are those on record)
+edit-changed = registration { $number }: { $count ->
+        [one] 1 field changed
+       *[other] { $count } fields changed
+    }
+edit-empty-value = (empty)
+db-stop-owner-only = only the cluster's owner, the OS user who created the embedded database ({ $owner }), can stop it (it stops every clerk's work): ask them, or run `sudo -u { $owner } sportello db stop`
+letters-dir-not-yours = the letters directory { $path } is not yours (letters hold PINs: each clerk writes to a directory of their own): set SPORTELLO_LETTERS_DIR, or letters_dir in ~/.config/sportello/config.toml, to a directory of yours
+file-no-rows = has a header line but no letter
+letter-bad-fiscal-code = fiscal code: { $detail }
+letter-no-protocol = no protocol number
+letter-field-empty = { $field } is empty
+letter-bad-date = { $field }: { $detail }
+letter-date-future = { $field } is in the future
+term-running = running
+term-done = done

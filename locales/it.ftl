@@ -52,7 +52,7 @@ abroad-no-postcode = una residenza all'estero non ha un CAP italiano: indicare -
 city-country-only-abroad = città e stato estero valgono solo per i residenti all'estero (provincia EE, STATO ESTERO)
 domicile-problem = domicilio: { $problem }
 domicile-mail-incomplete = la corrispondenza può essere inviata al domicilio solo se ne sono indicati indirizzo e comune
-date-invalid = '{ $input }' non è una data: usare AAAA-MM-GG (es. 1980-01-31) o GG/MM/AAAA
+date-invalid = '{ $input }' non è una data: scrivi AAAA-MM-GG (1980-01-31) o GG/MM/AAAA (31/01/1980)
 written-date-invalid = '{ $input }' non è una data: scriverla come 2/5/2019, 02-05-2019, 02.05.2019, 2019-05-02 o 2 maggio 2019
 field-unknown = campo sconosciuto '{ $field }'
 field-empty = il campo { $field } non può essere vuoto
@@ -321,7 +321,7 @@ register-prefilled = dati precompilati da { $source }
 register-prompt-missing = mancano campi obbligatori, inserirli:
 register-done = registrato { $fiscal_code } con il numero { $number }
 register-already-weak = { $fiscal_code } è già registrato con credenziali deboli con il numero { $number } ({ $state }): gestire quella registrazione
-book-done = prenotata l'operazione { $operation } ({ $label }) per la registrazione { $number } ({ $fiscal_code })
+book-done = prenotata l'operazione { $operation } per la registrazione { $number } ({ $fiscal_code })
 letter-written = lettera: { $path }
 delivery-emailed = codice inviato per email a { $to } ({ $via })
 delivery-no-email = nessuna email registrata: nulla inviato, il codice è nella lettera stampata
@@ -575,3 +575,153 @@ competence-province = provincia { $code }
 portal-wrong = il codice fiscale o i codici sono errati, oppure non c'è nulla da completare: dopo { $max_attempts } tentativi errati le credenziali vengono bloccate (le sblocca uno sportello di registrazione)
 setting-number-range = { $name } deve essere un numero intero da 1 a { $max }, ricevuto '{ $value }'
 col-login = utenza
+## La giornata dello sportello (issue 20)
+
+secret-read-failed = impossibile leggere i codici dallo standard input
+secret-prompt-code = Codice
+secret-prompt-pin = PIN
+secret-prompt-password = Password
+secret-prompt-password-again = Ripeti la password
+secret-prompt-answer = Risposta alla domanda segreta
+secret-password-mismatch = le due password sono diverse: nulla è cambiato, riprova
+secret-line-malformed = standard input, riga { $line }: atteso nome=valore (code=, pin=, password=, answer=)
+secret-line-unknown = standard input, riga { $line }: '{ $name }' non è previsto qui (previsti: { $expected })
+secret-line-twice = standard input, riga { $line }: { $name } dato due volte
+secret-missing = manca { $name }: va dato sullo standard input come riga { $name }=VALORE (su un terminale viene chiesto)
+columns-hidden = { $count ->
+        [one] colonna non mostrata per stare nel terminale: { $columns } (--wide la mostra)
+       *[other] colonne non mostrate per stare nel terminale: { $columns } (--wide le mostra)
+    }
+term-verification = riscontro forte
+term-promotion = promozione delle credenziali
+term-reset = reset delle credenziali
+term-pin = rigenerazione del PIN
+term-revocation = revoca delle credenziali
+term-activation = attivazione delle credenziali deboli (PIN per posta)
+term-A = attiva
+term-S = conclusa con successo
+term-D = scartata
+term-identity-card = carta d'identità
+term-passport = passaporto
+term-driving-licence = patente di guida
+term-residence-permit = permesso di soggiorno
+term-boat-licence = patente nautica
+term-proxy = modulo delega
+term-guardianship = dichiarazione sostitutiva per soggetti tutelati o impossibilitati alla firma
+date-no-such-day = '{ $input }' non è un giorno del calendario: controlla giorno e mese (le date si scrivono AAAA-MM-GG, 1980-01-31, o GG/MM/AAAA, 31/01/1980)
+page-from-one = le pagine si contano da 1 (--page 1 è la prima pagina), ricevuto '{ $value }'
+usage-error = errore: { $text }
+    
+    Per saperne di più: '--help'.
+usage-invalid-value = valore non valido '{ $value }' per '{ $arg }' (valori possibili: { $valid })
+usage-value-validation = valore non valido '{ $value }' per '{ $arg }': { $reason }
+usage-unknown-argument = argomento inatteso '{ $arg }'
+usage-unknown-command = comando sconosciuto '{ $name }'
+usage-missing = mancano questi argomenti obbligatori: { $args }
+usage-conflict = l'argomento '{ $arg }' non si può usare con '{ $other }'
+usage-did-you-mean = : forse intendevi '{ $suggestion }'?
+municipality-in-other-province = { $name } è in provincia { $province }, non { $given }: indica --province { $province }
+email-missing-parts = servono un nome, '@' e un dominio (nome@example.it)
+email-unbalanced = una parentesi angolare non è chiusa
+email-invalid-user = la parte prima di '@' non è valida
+email-invalid-domain = la parte dopo '@' non è un dominio valido
+email-invalid-input = contiene caratteri che un indirizzo non può contenere
+io-kind-not-found = file o cartella inesistente
+io-kind-permission-denied = permesso negato
+io-kind-already-exists = esiste già
+io-kind-is-a-directory = è una cartella
+io-kind-not-a-directory = non è una cartella
+io-kind-storage-full = spazio esaurito sul disco
+io-kind-read-only = il file system è in sola lettura
+io-kind-invalid-data = il contenuto non è valido (non è testo UTF-8?)
+io-kind-not-empty = la cartella non è vuota
+io-kind-other = errore di sistema { $code }
+counts-none = nessun conteggio
+count-revoked = { $count ->
+        [one] 1 revocata
+       *[other] { $count } revocate
+    }
+count-not_found = { $count ->
+        [one] 1 non trovata
+       *[other] { $count } non trovate
+    }
+count-already_revoked = { $count ->
+        [one] 1 già revocata
+       *[other] { $count } già revocate
+    }
+count-mismatch = { $count ->
+        [one] 1 con dati discordanti
+       *[other] { $count } con dati discordanti
+    }
+count-invalid = { $count ->
+        [one] 1 non valida
+       *[other] { $count } non valide
+    }
+count-honoured = { $count ->
+        [one] 1 accolta
+       *[other] { $count } accolte
+    }
+count-refused = { $count ->
+        [one] 1 respinta
+       *[other] { $count } respinte
+    }
+count-duplicate = { $count ->
+        [one] 1 duplicato
+       *[other] { $count } duplicati
+    }
+count-unreadable = { $count ->
+        [one] 1 illeggibile
+       *[other] { $count } illeggibili
+    }
+count-letters = { $count ->
+        [one] 1 lettera
+       *[other] { $count } lettere
+    }
+count-batches = { $count ->
+        [one] 1 lotto
+       *[other] { $count } lotti
+    }
+count-code_letters = { $count ->
+        [one] 1 lettera con codice
+       *[other] { $count } lettere con codice
+    }
+count-codes_to_email = { $count ->
+        [one] 1 codice da inviare per email
+       *[other] { $count } codici da inviare per email
+    }
+count-ceased = { $count ->
+        [one] 1 cessato
+       *[other] { $count } cessati
+    }
+count-preloaded = { $count ->
+        [one] 1 precaricato
+       *[other] { $count } precaricati
+    }
+count-inserted = { $count ->
+        [one] 1 nuovo
+       *[other] { $count } nuovi
+    }
+count-updated = { $count ->
+        [one] 1 modificato
+       *[other] { $count } modificati
+    }
+count-unchanged = { $count ->
+        [one] 1 invariato
+       *[other] { $count } invariati
+    }
+edit-nothing-changed = registrazione { $number }: nulla è cambiato (i valori dati sono quelli già registrati)
+edit-changed = registrazione { $number }: { $count ->
+        [one] 1 campo modificato
+       *[other] { $count } campi modificati
+    }
+edit-empty-value = (vuoto)
+db-stop-owner-only = solo il proprietario del cluster, l'utente di sistema che ha creato il database integrato ({ $owner }), può fermarlo (ferma il lavoro di tutti gli sportelli): chiedilo a lui, oppure esegui `sudo -u { $owner } sportello db stop`
+letters-dir-not-yours = la cartella delle lettere { $path } non è tua (le lettere contengono PIN: ogni operatore scrive in una cartella propria): imposta SPORTELLO_LETTERS_DIR, o letters_dir in ~/.config/sportello/config.toml, su una cartella tua
+file-no-rows = ha la riga di intestazione ma nessuna lettera
+letter-bad-fiscal-code = codice fiscale: { $detail }
+letter-no-protocol = manca il numero di protocollo
+letter-field-empty = { $field } è vuoto
+letter-bad-date = { $field }: { $detail }
+letter-date-future = { $field } è nel futuro
+term-running = in corso
+term-done = conclusa

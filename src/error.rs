@@ -66,6 +66,31 @@ impl std::error::Error for Error {
     }
 }
 
+/// The system's reason in `lang`: the OS's own (English) words in English; in another language
+/// the kind of failure from the catalogue (`io-kind-…`), so no bare OS error is shown there.
+fn io_reason(source: &std::io::Error, lang: Lang) -> String {
+    use std::io::ErrorKind as K;
+    if lang == Lang::En || source.raw_os_error().is_none() && source.kind() == K::Other {
+        return source.to_string();
+    }
+    let key = match source.kind() {
+        K::NotFound => "io-kind-not-found",
+        K::PermissionDenied => "io-kind-permission-denied",
+        K::AlreadyExists => "io-kind-already-exists",
+        K::IsADirectory => "io-kind-is-a-directory",
+        K::NotADirectory => "io-kind-not-a-directory",
+        K::StorageFull => "io-kind-storage-full",
+        K::ReadOnlyFilesystem => "io-kind-read-only",
+        K::InvalidData => "io-kind-invalid-data",
+        K::DirectoryNotEmpty => "io-kind-not-empty",
+        _ => {
+            let code = source.raw_os_error().map(|c| c.to_string()).unwrap_or_else(|| format!("{:?}", source.kind()));
+            return i18n::render(lang, "io-kind-other", &[("code", code.into_arg())]);
+        }
+    };
+    i18n::render(lang, key, &[])
+}
+
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
@@ -96,7 +121,7 @@ impl Error {
                 }
             }
             Error::Internal(m) => i18n::render(lang, "error-internal", &[("message", m.get(lang).into_arg())]),
-            Error::Io { context, source } => format!("{}: {source}", context.get(lang)),
+            Error::Io { context, source } => format!("{}: {}", context.get(lang), io_reason(source, lang)),
         }
     }
 

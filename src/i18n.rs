@@ -223,6 +223,14 @@ pub fn has(lang: Lang, key: &str) -> bool {
     bundle(lang).has_message(key)
 }
 
+/// A value of the library's vocabularies (operation, status, document, delegation) as people
+/// read it in each language: `term-<value>` of the catalogues ("riscontro forte" in Italian,
+/// "verification" in English), else the value itself.
+pub fn term(value: &str) -> Message {
+    let key = format!("term-{value}");
+    if has(Lang::En, &key) && has(Lang::It, &key) { Message::new(&key, &[]) } else { Message::verbatim(value) }
+}
+
 /// The text of `key` in the current language (what [`tr!`] calls).
 pub fn text(key: &str, args: &[(&str, Arg)]) -> String {
     render(current(), key, args)

@@ -16,7 +16,7 @@ use super::input::Lines;
 use super::{Begin, Progress, Reject, RunKind};
 use crate::audit::{self, AuditEvent, Entry, Target};
 use crate::desk::handover::Desk;
-use crate::domain::{Registration, as_written, text};
+use crate::domain::{FiscalCode, Registration, as_written, text};
 use crate::error::{Error, Result};
 use crate::portal::{erase, was_revoked};
 use crate::session::Session;
@@ -79,6 +79,52 @@ impl Outcome {
     }
 }
 
+/// What a letter says, checked before the record is looked at: its fiscal code, protocol and
+/// (`require_all`) every field, and its dates. Err: the field at fault, its value and why.
+fn read_input(l: &Letter, require_all: bool) -> std::result::Result<(FiscalCode, Option<NaiveDate>), InputError> {
+    let fc = as_written::fiscal_code(&l.fiscal_code).map_err(|e| {
+        ("fiscal_code", l.fiscal_code.clone(), crate::msg!("letter-bad-fiscal-code", detail = e.message()))
+    })?;
+    if l.protocol.trim().is_empty() {
+        return Err(("protocol", String::new(), crate::msg!("letter-no-protocol")));
+    }
+    if require_all {
+        for (name, v) in [
+            ("first_name", &l.first_name),
+            ("last_name", &l.last_name),
+            ("doc_number", &l.doc_number),
+            ("doc_issued", &l.doc_issued),
+            ("protocol_date", &l.protocol_date),
+        ] {
+            if v.trim().is_empty() {
+                return Err((name, String::new(), crate::msg!("letter-field-empty", field = name)));
+            }
+        }
+        // A letter is registered on arrival: a protocol dated later has not arrived.
+        past_date("protocol_date", &l.protocol_date)?;
+    }
+    let issued = if l.doc_issued.trim().is_empty() { None } else { Some(past_date("doc_issued", &l.doc_issued)?) };
+    Ok((fc, issued))
+}
+
+/// The field at fault, its value and why.
+type InputError = (&'static str, String, crate::i18n::Message);
+
+/// A date of the letter, not later than today.
+fn past_date(field: &'static str, value: &str) -> std::result::Result<NaiveDate, InputError> {
+    match as_written::date(value) {
+        Ok(d) if d > today() => Err((field, value.to_string(), crate::msg!("letter-date-future", field = field))),
+        Ok(d) => Ok(d),
+        Err(e) => Err((field, value.to_string(), crate::msg!("letter-bad-date", field = field, detail = e))),
+    }
+}
+
+/// One letter typed at a terminal, checked as a batch row is before anything else (the role,
+/// the confirmation, the record): what is wrong with it, in the operator's language.
+pub fn check_letter(l: &Letter) -> Result<()> {
+    read_input(l, true).map(|_| ()).map_err(|(_, _, reason)| Error::Invalid(reason))
+}
+
 /// The fields of a letter that disagree with the record, compared as people write them (see
 /// [`as_written`]: `Nicolo` is `NICOLÒ`, `DAngelo` is `D'ANGELO`, `ca 12345 aa` is `CA12345AA`).
 /// Empty fields are not compared: every letter processed must have them all, see `require_all`.
@@ -126,66 +172,9 @@ async fn process(
     let mut client = session.db.client().await?;
     let tx = client.transaction().await?;
     let outcome = 'decide: {
-        let fc = match as_written::fiscal_code(&l.fiscal_code) {
-            Ok(fc) => fc,
-            Err(e) => {
-                break 'decide Outcome::invalid(
-                    "fiscal_code",
-                    &l.fiscal_code,
-                    format!("fiscal code: {}", e.message().english()),
-                );
-            }
-        };
-        if l.protocol.trim().is_empty() {
-            break 'decide Outcome::invalid("protocol", "", "no protocol number");
-        }
-        if require_all {
-            for (name, v) in [
-                ("first_name", &l.first_name),
-                ("last_name", &l.last_name),
-                ("doc_number", &l.doc_number),
-                ("doc_issued", &l.doc_issued),
-                ("protocol_date", &l.protocol_date),
-            ] {
-                if v.trim().is_empty() {
-                    break 'decide Outcome::invalid(name, "", format!("{name} is empty"));
-                }
-            }
-            match as_written::date(&l.protocol_date) {
-                Err(e) => {
-                    break 'decide Outcome::invalid(
-                        "protocol_date",
-                        &l.protocol_date,
-                        format!("protocol_date: {}", e.english()),
-                    );
-                }
-                // A letter is registered on arrival: a protocol dated later has not arrived.
-                Ok(d) if d > today() => {
-                    break 'decide Outcome::invalid(
-                        "protocol_date",
-                        &l.protocol_date,
-                        "protocol_date is in the future",
-                    );
-                }
-                Ok(_) => {}
-            }
-        }
-        let issued = if l.doc_issued.trim().is_empty() {
-            None
-        } else {
-            match as_written::date(&l.doc_issued) {
-                Ok(d) if d > today() => {
-                    break 'decide Outcome::invalid("doc_issued", &l.doc_issued, "doc_issued is in the future");
-                }
-                Ok(d) => Some(d),
-                Err(e) => {
-                    break 'decide Outcome::invalid(
-                        "doc_issued",
-                        &l.doc_issued,
-                        format!("doc_issued: {}", e.english()),
-                    );
-                }
-            }
+        let (fc, issued) = match read_input(l, require_all) {
+            Ok(read) => read,
+            Err((field, value, reason)) => break 'decide Outcome::invalid(field, &value, reason.english()),
         };
         // Found and locked, then read again: another run (or the portal) may have erased it,
         // or a desk changed it, meanwhile.
@@ -293,6 +282,10 @@ fn read_letters(path: &Path, text: &[u8]) -> Result<(csv::StringRecord, Records,
                 records.push(Err(e));
             }
         }
+    }
+    // A header and no letter is an empty batch too (a truncated export, the wrong file).
+    if records.is_empty() {
+        return Err(not_a_batch(crate::msg!("file-no-rows")));
     }
     Ok((headers, records, at))
 }

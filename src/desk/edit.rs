@@ -52,7 +52,7 @@ async fn save(
 }
 
 /// Updates personal data; fields not given stay as they are. The community cannot change.
-pub async fn edit(session: &Session, key: &Key, changes: PersonalData) -> Result<Registration> {
+pub async fn edit(session: &Session, key: &Key, changes: PersonalData) -> Result<Edited> {
     let mut client = session.db.client().await?;
     let tx = client.transaction().await?;
     let r = registrations::lock(&tx, key).await?;
@@ -64,7 +64,21 @@ pub async fn edit(session: &Session, key: &Key, changes: PersonalData) -> Result
     data.overlay(changes);
     let after = save(session, &tx, &r, data, AuditEvent::Edit).await?;
     tx.commit().await?;
-    Ok(after)
+    Ok(Edited { before: r, after })
+}
+
+/// A registration before and after an edit, to say what changed.
+#[derive(Debug, Clone)]
+pub struct Edited {
+    pub before: Registration,
+    pub after: Registration,
+}
+
+impl Edited {
+    /// Each field changed, with its value before and after.
+    pub fn changes(&self) -> Vec<(&'static crate::domain::fields::Field, String, String)> {
+        crate::domain::fields::changes(&self.before.data, &self.after.data)
+    }
 }
 
 /// Updates (or adds) the delegate of the active operation.

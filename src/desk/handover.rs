@@ -68,9 +68,18 @@ impl Staged {
 
     fn write_blocking(dir: &Path, registration_number: i64, letters: &[Letter]) -> Result<Staged> {
         // Letters hold PINs, codes and personal data: 0600 in 0700 directories (crate::files).
-        crate::files::dir(dir, crate::files::Access::Private)?;
-        let dir = dir.join(registration_number.to_string());
-        crate::files::dir(&dir, crate::files::Access::Private)?;
+        // Another clerk's directory (the shared home's, by default) cannot be created, made
+        // private or written: say which setting gives this clerk one of their own.
+        let not_yours = |e: Error| match e {
+            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => {
+                Error::Io { context: crate::msg!("letters-dir-not-yours", path = dir), source }
+            }
+            other => other,
+        };
+        crate::files::dir(dir, crate::files::Access::Private).map_err(not_yours)?;
+        let sub = dir.join(registration_number.to_string());
+        crate::files::dir(&sub, crate::files::Access::Private).map_err(not_yours)?;
+        let dir = sub;
         // UTC, and saying so (the Z): the name sorts in time order and reads the same anywhere.
         let stamp = Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
         let mut staged = Staged { files: Vec::new() };

@@ -30,7 +30,7 @@ pub fn require(r: &Registration, action: Action) -> Result<()> {
         state = r.state.to_string(),
         strong = if r.strong { "Y" } else { "N" },
         in_progress = match in_progress {
-            Some(op) => crate::msg!("desk-in-progress", operation = op.as_str()),
+            Some(op) => crate::msg!("desk-in-progress", operation = crate::i18n::term(op.as_str())),
             None => crate::msg!("desk-nothing-in-progress"),
         },
         why = why,

@@ -89,6 +89,11 @@ pub async fn prepare(session: &Session, request: Request) -> Result<Prepared> {
         reference::resolve_municipality(&client, &request.municipality, Some(&province)).await?
     };
 
+    // The input first: a misspelt country is said as such, not hidden by a competence refusal.
+    if let Some(country) = &request.data.residence.country {
+        reference::resolve_country(&client, country).await?;
+    }
+
     // Only residents of the operator's competence (the database refuses the others too).
     if !operators::covers(&client, &session.operator.id, &municipality.istat_code).await? {
         let competence: Vec<crate::i18n::Message> = session.operator.competence.iter().map(|c| c.message()).collect();

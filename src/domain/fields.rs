@@ -156,6 +156,22 @@ fields! {
 /// The fields of a record worth showing, in table order, each with its value as text: the
 /// residence's fields that fit where the citizen lives, the domicile only when there is one,
 /// municipalities and countries by name.
+/// The fields whose shown value differs between `before` and `after`, with both values (an
+/// absent value is ""). Personal data holds no secret: PINs, codes and passwords live elsewhere.
+pub fn changes(before: &PersonalData, after: &PersonalData) -> Vec<(&'static Field, String, String)> {
+    let (old, new) = (shown(before), shown(after));
+    let value = |list: &[(&'static Field, String)], f: &Field| {
+        list.iter().find(|(g, _)| g.flag == f.flag).map(|(_, v)| v.clone()).unwrap_or_default()
+    };
+    FIELDS
+        .iter()
+        .filter_map(|f| {
+            let (b, a) = (value(&old, f), value(&new, f));
+            (b != a).then_some((f, b, a))
+        })
+        .collect()
+}
+
 pub fn shown(d: &PersonalData) -> Vec<(&'static Field, String)> {
     let abroad = d.residence.is_abroad();
     let name_or =
@@ -256,7 +272,7 @@ impl Field {
             Slot::Date(v) => *v = Some(parse_date(&text)?),
             Slot::Sex(v) => *v = Some(Sex::parse(&text.to_uppercase()).ok_or_else(|| crate::msg!("sex-invalid"))?),
             Slot::DocType(v) => {
-                *v = Some(DocType::parse(&text).ok_or_else(|| {
+                *v = Some(DocType::parse_typed(&text).ok_or_else(|| {
                     let names: Vec<&str> = DocType::all().iter().map(|d| d.as_str()).collect();
                     crate::msg!("doc-type-invalid", choices = names.join(", "))
                 })?)

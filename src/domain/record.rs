@@ -175,10 +175,19 @@ pub fn check_email(email: &str) -> Result<(), Message> {
     let email = email.trim();
     super::text::check("email", email)?;
     let address: lettre::Address = email.parse().map_err(|e: lettre::address::AddressError| {
+        // lettre's own words are English: the reason is said in the operator's language.
+        use lettre::address::AddressError as A;
+        let detail = match e {
+            A::MissingParts => msg!("email-missing-parts"),
+            A::Unbalanced => msg!("email-unbalanced"),
+            A::InvalidUser => msg!("email-invalid-user"),
+            A::InvalidDomain => msg!("email-invalid-domain"),
+            _ => msg!("email-invalid-input"),
+        };
         if email.contains([',', ';']) {
-            msg!("email-invalid-many", email = email, detail = e.to_string())
+            msg!("email-invalid-many", email = email, detail = detail)
         } else {
-            msg!("email-invalid", email = email, detail = e.to_string())
+            msg!("email-invalid", email = email, detail = detail)
         }
     })?;
     let domain = address.domain();
@@ -272,7 +281,13 @@ pub fn parse_date(input: &str) -> Result<NaiveDate, Message> {
     iso_date(s)
         .or_else(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
         .or_else(|| NaiveDate::parse_from_str(s, "%d/%m/%Y").ok())
-        .ok_or_else(|| msg!("date-invalid", input = s))
+        .ok_or_else(|| {
+            // Shaped like a date but not one of the calendar (31/02/2024): say so, not "not a date".
+            let shaped = s.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '/')
+                && s.chars().filter(|c| c.is_ascii_digit()).count() == 8
+                && (s.matches('-').count() == 2 || s.matches('/').count() == 2);
+            if shaped { msg!("date-no-such-day", input = s) } else { msg!("date-invalid", input = s) }
+        })
 }
 
 /// `YYYY-MM-DD` read directly: registry files carry millions of dates, and chrono's format

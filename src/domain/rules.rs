@@ -39,16 +39,17 @@ impl Action {
         Action::PinByPost,
     ];
 
-    /// The name an operator types (the subcommand that does it).
+    /// What an operator types to do it (the subcommand and its flag, after `sportello`; the
+    /// registration is then named with --cf or --number).
     pub fn label(self) -> String {
         match self {
-            Action::Book(op) => format!("book {}", op.as_str()),
+            Action::Book(op) => format!("book --operation {}", op.as_str()),
             Action::Edit => "edit".into(),
             Action::EditDelegate => "edit-delegate".into(),
             Action::RegenerateCode => "regenerate-code".into(),
             Action::Print => "print-letters".into(),
             Action::ChangeResidence => "change-residence".into(),
-            Action::PinByPost => "pin-by-post".into(),
+            Action::PinByPost => "print-letters --pin-by-post".into(),
         }
     }
 }
@@ -84,7 +85,7 @@ pub fn decide(
         Action::Book(op) if bookable_in(state, strong).contains(&op) => Ok(()),
         Action::Book(op) => Err(crate::msg!(
             "rule-cannot-book",
-            operation = op.as_str(),
+            operation = crate::i18n::term(op.as_str()),
             state = state.to_string(),
             strong = if strong { "Y" } else { "N" }
         )),

@@ -46,6 +46,16 @@ macro_rules! vocabulary {
             pub fn parse(s: &str) -> Option<Self> {
                 Self::ALL.iter().copied().find(|v| v.as_str() == s)
             }
+
+            /// What an operator types, in either language: the stored value or one of its
+            /// Italian names ([`italian_names`]), case, accents, spaces and apostrophes aside.
+            pub fn parse_typed(s: &str) -> Option<Self> {
+                let typed = typed_form(s);
+                Self::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| typed_form(v.as_str()) == typed || italian_names(v.as_str()).contains(&typed.as_str()))
+            }
         }
 
         impl std::fmt::Display for $name {
@@ -54,6 +64,47 @@ macro_rules! vocabulary {
             }
         }
     };
+}
+
+/// The Italian words a desk types for a value, beside the stored (English) one:
+/// `--doc-type passaporto`, `--operation riscontro`. Written in [`typed_form`].
+pub fn italian_names(value: &str) -> &'static [&'static str] {
+    match value {
+        "identity-card" => &["carta-identita", "carta-d-identita", "ci"],
+        "passport" => &["passaporto"],
+        "driving-licence" => &["patente", "patente-di-guida"],
+        "residence-permit" => &["permesso", "permesso-di-soggiorno"],
+        "boat-licence" => &["patente-nautica"],
+        "verification" => &["riscontro", "riscontro-forte"],
+        "promotion" => &["promozione"],
+        "pin" => &["rigenerazione-pin"],
+        "revocation" => &["revoca"],
+        "activation" => &["attivazione"],
+        "proxy" => &["delega"],
+        "guardianship" => &["tutela"],
+        _ => &[],
+    }
+}
+
+/// A typed value compared without case, accents, apostrophes or spaces (`Carta d'identità` is
+/// `carta-d-identita`).
+pub fn typed_form(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.trim().to_lowercase().chars() {
+        let c = match c {
+            'à' | 'á' => 'a',
+            'è' | 'é' => 'e',
+            'ì' | 'í' => 'i',
+            'ò' | 'ó' => 'o',
+            'ù' | 'ú' => 'u',
+            ' ' | '\'' | '’' | '_' => '-',
+            c => c,
+        };
+        if !(c == '-' && out.ends_with('-')) {
+            out.push(c);
+        }
+    }
+    out
 }
 
 vocabulary! {
@@ -125,3 +176,39 @@ vocabulary! {
 /// Province code of residents abroad, and the pseudo-municipality that goes with it.
 pub const ABROAD_PROVINCE: &str = "EE";
 pub const ABROAD_MUNICIPALITY: &str = "999999";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_typed_in_english_or_italian() {
+        for (typed, doc) in [
+            ("passaporto", DocType::Passport),
+            ("Carta d'identità", DocType::IdentityCard),
+            ("carta-identita", DocType::IdentityCard),
+            ("patente", DocType::DrivingLicence),
+            ("permesso", DocType::ResidencePermit),
+            ("patente nautica", DocType::BoatLicence),
+            ("passport", DocType::Passport),
+        ] {
+            assert_eq!(DocType::parse_typed(typed), Some(doc), "{typed}");
+        }
+        for (typed, op) in [
+            ("riscontro", OperationKind::Verification),
+            ("promozione", OperationKind::Promotion),
+            ("reset", OperationKind::Reset),
+            ("pin", OperationKind::Pin),
+            ("revoca", OperationKind::Revocation),
+        ] {
+            assert_eq!(OperationKind::parse_typed(typed), Some(op), "{typed}");
+        }
+        assert_eq!(DocType::parse_typed("tessera"), None);
+        // Every Italian name is in its typed form, and names one value only.
+        for v in DocType::ALL.iter().map(|v| v.as_str()).chain(OperationKind::ALL.iter().map(|v| v.as_str())) {
+            for name in italian_names(v) {
+                assert_eq!(typed_form(name), *name);
+            }
+        }
+    }
+}

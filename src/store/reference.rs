@@ -80,6 +80,22 @@ pub async fn resolve_municipality(c: &impl GenericClient, input: &str, province:
     match rows.len() {
         1 => Ok(from_row(&rows[0])),
         0 => {
+            // The right name in the wrong province (`--province CN --municipality Torino`):
+            // say where it is rather than suggest look-alikes of the wrong province.
+            if let Some(given) = province {
+                let sql =
+                    format!("SELECT {COLUMNS} FROM municipalities WHERE upper(name) = upper($1) ORDER BY province");
+                let elsewhere: Vec<Municipality> = c.query(&sql, &[&input]).await?.iter().map(from_row).collect();
+                if let Some(first) = elsewhere.first() {
+                    let provinces: Vec<&str> = elsewhere.iter().map(|m| m.province.as_str()).collect();
+                    return Err(Error::Invalid(crate::msg!(
+                        "municipality-in-other-province",
+                        name = &first.name,
+                        province = provinces.join(", "),
+                        given = given
+                    )));
+                }
+            }
             let all = municipalities(c, province).await?;
             let close = closest(input, all.iter().map(|m| m.name.as_str()), 3);
             let mut suggested: Vec<String> = Vec::new();

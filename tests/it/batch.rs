@@ -321,7 +321,7 @@ async fn registered_letters_revoke_the_matching_and_report_the_rest() {
     assert_eq!(out.status.code(), Some(8));
     assert!(
         text(&out).1.contains(
-            r#"dry run: 5 letters, {"already_revoked":1,"invalid":1,"mismatch":1,"not_found":1,"revoked":1}"#
+            "dry run: 5 letters, 1 already revoked, 1 invalid, 1 mismatch, 1 not found, 1 revoked (nothing revoked)"
         ),
         "{}",
         text(&out).1

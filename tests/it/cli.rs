@@ -115,7 +115,7 @@ async fn register_search_show_in_every_format() {
     let out = db.cli(Some("admin"), &["show", "--number", &number.to_string()]);
     let (stdout, _, code) = text(&out);
     assert_eq!(code, 0);
-    for needle in ["carta d'identità", "Comune di Torino", "mario.rossi@example.it", "10121"] {
+    for needle in ["identity card", "Comune di Torino", "mario.rossi@example.it", "10121"] {
         assert!(stdout.contains(needle), "show lacks {needle}: {stdout}");
     }
     let out = db.cli(Some("admin"), &["show", "--cf", &cf, "--format", "csv"]);
@@ -202,11 +202,16 @@ async fn bad_input_exits_non_zero_with_one_clear_line() {
     let i = args.iter().position(|a| *a == "--doc-type").unwrap();
     args[i + 1] = "tessera";
     assert_fails(&db.cli(Some("admin"), &args), 2, "invalid value 'tessera'");
-    assert_fails(&db.cli(Some("admin"), &["search", "--from", "2026-13-01"]), 2, "is not a date");
+    assert_fails(&db.cli(Some("admin"), &["search", "--from", "2026-13-01"]), 2, "is not a day of the calendar");
+    assert_fails(
+        &db.cli(Some("admin"), &["search", "--from", "yesterday"]),
+        2,
+        "YYYY-MM-DD (1980-01-31) or DD/MM/YYYY",
+    );
     let mut args = register_args(&cf, &[]);
     let i = args.iter().position(|a| *a == "--birth-date").unwrap();
     args[i + 1] = "10/31/1985";
-    assert_fails(&db.cli(Some("admin"), &args), 2, "'10/31/1985' is not a date");
+    assert_fails(&db.cli(Some("admin"), &args), 2, "'10/31/1985' is not a day of the calendar");
     let mut args = register_args(&cf, &[]);
     args[4] = "Atlantide";
     assert_fails(&db.cli(Some("admin"), &args), 3, "unknown municipality 'Atlantide'");

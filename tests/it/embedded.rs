@@ -191,6 +191,15 @@ fn each_os_user_is_their_own_operator() {
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o640)).unwrap();
     let (_, stderr, code) = sportello_as(desk, h, &register);
     assert!(code != 5 && !stderr.contains("key file"), "{code} {stderr}");
+    // The letters directory of the shared home is the owner's: a clerk is told which setting
+    // gives them one of their own.
+    let (_, stderr, code) = sportello_as(desk, h, &crate::cli::register_args("RSSMRA85T10L219G", &["--no-prompt"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("is not yours") && stderr.contains("set SPORTELLO_LETTERS_DIR"), "{stderr}");
+    // Only the cluster's owner stops it (it stops every clerk's work).
+    let (_, stderr, code) = sportello_as(desk, h, &["db", "stop"]);
+    assert_eq!(code, 5, "{stderr}");
+    assert!(stderr.contains("only the cluster's owner") && stderr.contains(&me()), "{stderr}");
     // An OS user who is not an operator gets nothing.
     let (_, stderr, code) = sportello_as(stranger, h, &["search", "--last-name", "rossi"]);
     assert_eq!(code, 5, "{stderr}");

@@ -118,7 +118,7 @@ async fn a_revoked_citizen_is_nowhere_and_the_audit_still_finds_her_rows() {
     let out = db.cli(Some("admin"), &["book", "--number", &n, "--operation", "revocation"]);
     assert_eq!(text(&out).2, 0, "{}", text(&out).1);
     let mail = smtp.received().into_iter().rev().find(|m| m.contains("codice di revoca")).unwrap();
-    let out = db.cli(Some("portal"), &["citizen", "revoke", "--cf", &c.cf, "--code", &code_in(&mail)]);
+    let out = db.cli_fed(Some("portal"), &["citizen", "revoke", "--cf", &c.cf], &format!("code={}\n", code_in(&mail)));
     assert_eq!(text(&out).2, 0, "{}", text(&out).1);
 
     assert!(!db.files.path().join("letters").join(&n).exists(), "her letters are gone");

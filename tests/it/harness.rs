@@ -312,6 +312,19 @@ impl TestDb {
         cmd
     }
 
+    /// Runs the binary as `cli` does, with `input` on its standard input (a pipe, not a
+    /// terminal): how the citizen commands get their secrets in a script.
+    pub fn cli_fed(&self, operator: Option<&str>, args: &[&str], input: &str) -> Output {
+        use std::io::Write;
+        let mut cmd = self.command(operator, args);
+        cmd.stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
     /// Runs the binary as `cli` does, but on a pseudo-terminal (util-linux `script`) that is
     /// fed `typed`, as an operator typing at the prompts.
     pub fn cli_on_terminal(&self, operator: Option<&str>, args: &[&str], typed: &str) -> Output {

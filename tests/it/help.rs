@@ -137,6 +137,29 @@ fn global_options_have_their_own_heading() {
         assert!(book[..global].contains(flag), "{flag} not among book's own options:\n{book}");
     }
     assert!(!book.contains("--print "), "the old name is hidden: {book}");
+    for flag in ["--wide", "--no-headers"] {
+        assert!(book[global..].contains(flag), "{flag} not under Global options:\n{book}");
+    }
+}
+
+/// `--help` names the environment variables but never their values (`[env: SPORTELLO_HOME=]`
+/// was noise, and a value may be private).
+#[test]
+fn help_never_shows_the_values_of_the_environment() {
+    let out = crate::harness::sportello()
+        .args(["search", "--help"])
+        .env("SPORTELLO_CONFIG", "")
+        .env("SPORTELLO_HOME", "/srv/sportello-private")
+        .env("SPORTELLO_OPERATOR", "maria.rossi")
+        .env("SPORTELLO_DATABASE_URL", "postgresql://maria:secret@db/sportello")
+        .output()
+        .unwrap();
+    let (help, stderr, code) = text(&out);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(help.contains("[env: SPORTELLO_HOME]"), "{help}");
+    for value in ["/srv/sportello-private", "maria", "secret", "SPORTELLO_HOME="] {
+        assert!(!help.contains(value), "{value} in --help:\n{help}");
+    }
 }
 
 #[test]

@@ -108,7 +108,8 @@ async fn tables_summaries_and_json_in_each_language() {
     let (stdout, stderr, code) = text(&out);
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains(&format!("registrato {mario} con il numero")), "{stderr}");
-    assert!(stdout.contains("prenotata l'operazione verification (riscontro forte) per la registrazione"), "{stdout}");
+    assert!(stdout.contains("prenotata l'operazione riscontro forte per la registrazione"), "{stdout}");
+    assert!(!stdout.contains("verification"), "one language at a time: {stdout}");
     assert!(stdout.contains("codice inviato per email a mario.rossi@example.it"), "{stdout}");
     assert!(stdout.contains("lettera: "), "{stdout}");
     // The same citizen again: already registered (exit 7) in both languages.
@@ -212,4 +213,190 @@ async fn a_revocation_at_a_terminal_is_confirmed_in_the_operators_language() {
     let said = on_terminal(ITALIAN, "sì\n");
     assert!(said.contains("revocata: credenziali disattivate, dati personali cancellati"), "{said}");
     assert_eq!(registrations().await, 0, "revoked and erased");
+}
+
+/// Runs the binary on a pseudo-terminal (util-linux `script`) in `lang`, fed `typed`; what it
+/// said (standard output and error together, as `script` gives them) and its exit code.
+fn on_terminal(db: &TestDb, lang: &str, operator: &str, args: &[&str], typed: &str) -> (String, i32) {
+    use std::io::Write;
+    let quote = |a: &str| format!("'{}'", a.replace('\'', r"'\''"));
+    let line = std::iter::once(env!("CARGO_BIN_EXE_sportello")).chain(args.iter().copied()).map(quote);
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-qec", &line.collect::<Vec<_>>().join(" "), "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    db.cli_env(&mut cmd, Some(operator));
+    cmd.env("LANG", lang);
+    let mut child = cmd.spawn().expect("util-linux `script`");
+    child.stdin.take().unwrap().write_all(typed.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (String::from_utf8_lossy(&out.stdout).into_owned(), out.status.code().unwrap_or(-1))
+}
+
+/// The words of the other language, which must never appear in this one's output.
+fn assert_one_language(out: &Output, lang: &str) {
+    let (stdout, stderr, _) = text(out);
+    let said = format!("{stdout}{stderr}");
+    let foreign: &[&str] = if lang == ITALIAN {
+        &["verification", " done", "Invalid email", "error:", "invalid value", "os error", "No such file"]
+    } else {
+        &["riscontro forte", "passaporto", "errore:", "valore non valido", "carta d'identità"]
+    };
+    for word in foreign {
+        assert!(!said.contains(word), "{lang}: {word:?} in\n{said}");
+    }
+}
+
+/// A clerk's mistakes (issue 20), each said in the operator's language only, with what to do,
+/// and checked before role, competence and confirmation.
+#[tokio::test]
+async fn a_clerks_mistakes_are_said_in_one_language_with_what_to_do() {
+    let db = TestDb::new().await;
+    let clerk = db.unique("sportellista");
+    db.add_operator(&clerk, &[Role::Desk], &["TO"], &[]).await;
+    let mario = Citizen::new("RSSMRA", "Mario", "Rossi", "1985-12-10", Sex::M).cf;
+    let check = |(it, en): (Output, Output), code: i32, it_says: &[&str], en_says: &[&str]| {
+        assert_says(&it, code, "stderr", it_says);
+        assert_says(&en, code, "stderr", en_says);
+        assert_one_language(&it, ITALIAN);
+        assert_one_language(&en, "C");
+    };
+
+    // Page 0, and a day that is not in the calendar: a usage error (exit 2) that says what to type.
+    check(
+        both(&db, Some(&clerk), &["search", "--page", "0"]),
+        2,
+        &["errore: valore non valido '0' per '--page", "le pagine si contano da 1"],
+        &["pages are numbered from 1 (--page 1 is the first page)"],
+    );
+    check(
+        both(&db, Some(&clerk), &["search", "--from", "31/02/2024"]),
+        2,
+        &["'31/02/2024' non è un giorno del calendario", "AAAA-MM-GG", "GG/MM/AAAA"],
+        &["'31/02/2024' is not a day of the calendar", "YYYY-MM-DD", "DD/MM/YYYY"],
+    );
+    check(
+        both(&db, Some(&clerk), &["serch"]),
+        2,
+        &["comando sconosciuto 'serch': forse intendevi 'search'?"],
+        &["unrecognized subcommand 'serch'"],
+    );
+    // print-letters with nothing to print: a usage error.
+    check(both(&db, Some(&clerk), &["print-letters", "--cf", &mario]), 2, &["errore: mancano"], &["error:"]);
+
+    // The right municipality in the wrong province says where it is.
+    let mut args = register_args(&mario, &[]);
+    args[2] = "CN";
+    check(
+        both(&db, Some(&clerk), &args),
+        3,
+        &["Torino è in provincia TO, non CN: indica --province TO"],
+        &["Torino is in province TO, not CN: give --province TO"],
+    );
+    // A misspelt country is unknown (exit 3), not hidden by the clerk's competence (TO only).
+    let mut args = register_args(&mario, &["--city", "Lione", "--country", "Frnacia"]);
+    args[2] = "EE";
+    args[4] = "ESTERO";
+    check(both(&db, Some(&clerk), &args), 3, &["stato estero sconosciuto 'Frnacia'"], &["unknown country 'Frnacia'"]);
+    assert_eq!(
+        db.owner().await.query_one("SELECT count(*) FROM registrations", &[]).await.unwrap().get::<_, i64>(0),
+        0
+    );
+
+    // An email lettre refuses: the reason in the operator's words.
+    let mut args = register_args(&mario, &[]);
+    let i = args.iter().position(|a| *a == "--email").unwrap();
+    args[i + 1] = "mario@";
+    check(both(&db, Some(&clerk), &args), 3, &["non è un indirizzo valido"], &["is not a valid address"]);
+
+    // A system error is wrapped in Italian, not the OS's English.
+    check(
+        both(&db, Some("admin"), &["revoke", "--letters", "/nonexistent/letters.csv"]),
+        1,
+        &["file o cartella inesistente"],
+        &["No such file or directory"],
+    );
+    // A letters file with a header and no letter is refused whole, and leaves no run.
+    let dir = tempfile::tempdir().unwrap();
+    let header_only = dir.path().join("letters.csv");
+    std::fs::write(&header_only, "fiscal_code;first_name;last_name;doc_number;doc_issued;protocol;protocol_date\n")
+        .unwrap();
+    check(
+        both(&db, Some("admin"), &["revoke", "--letters", header_only.to_str().unwrap()]),
+        3,
+        &["ha la riga di intestazione ma nessuna lettera"],
+        &["has a header line but no letter"],
+    );
+
+    // Italian words where a value is typed, in either language; the answer in the operator's.
+    let mut args = register_args(&mario, &[]);
+    let i = args.iter().position(|a| *a == "--doc-type").unwrap();
+    args[i + 1] = "passaporto";
+    let out = cli_lang(&db, "C", Some(&clerk), &args);
+    assert_eq!(text(&out).2, 0, "{}", text(&out).1);
+    assert!(text(&out).0.contains("booked verification for registration"), "{}", text(&out).0);
+    assert_one_language(&out, "C");
+    let (it, en) = both(&db, Some(&clerk), &["show", "--cf", &mario]);
+    assert_says(&en, 0, "stdout", &["passport"]);
+    assert_says(&it, 0, "stdout", &["passaporto", "riscontro forte"]);
+    assert_one_language(&en, "C");
+    let out = cli_lang(&db, ITALIAN, Some(&clerk), &["book", "--cf", &mario, "--operation", "riscontro"]);
+    assert_says(&out, 0, "stdout", &["prenotata l'operazione riscontro forte per la registrazione"]);
+    assert_one_language(&out, ITALIAN);
+    let out = cli_lang(&db, "C", Some(&clerk), &["edit", "--cf", &mario, "--doc-type", "carta-identita"]);
+    assert_says(&out, 0, "stdout", &["1 field changed", "doc-type: passport → identity card"]);
+    let out = cli_lang(&db, ITALIAN, Some(&clerk), &["edit", "--cf", &mario, "--mobile", "3331234567"]);
+    assert_says(&out, 0, "stdout", &["1 campo modificato", "(vuoto) → 3331234567"]);
+    let out = cli_lang(&db, ITALIAN, Some(&clerk), &["edit", "--cf", &mario, "--mobile", "3331234567"]);
+    assert_says(&out, 0, "stdout", &["nulla è cambiato"]);
+
+    // A revocation at a terminal: the letter, then the role, are checked before "Confermi?".
+    let letter = |cf: &'static str, issued: &'static str| {
+        vec![
+            "revoke",
+            "--cf",
+            cf,
+            "--first-name",
+            "Mario",
+            "--last-name",
+            "Rossi",
+            "--doc-number",
+            "CA12345AA",
+            "--doc-issued",
+            issued,
+            "--letter-protocol",
+            "CSI-2026-000001",
+            "--letter-date",
+            "2026-11-20",
+        ]
+    };
+    let mario: &'static str = Box::leak(mario.into_boxed_str());
+    let (said, code) = on_terminal(&db, ITALIAN, "admin", &letter(mario, "31/02/2022"), "sì\n");
+    assert_eq!(code, 3, "{said}");
+    assert!(said.contains("non è un giorno del calendario") && !said.contains("Confermi"), "{said}");
+    let auditor = db.unique("revisore");
+    db.add_operator(&auditor, &[Role::Auditor], &["TO"], &[]).await;
+    let (said, code) = on_terminal(&db, ITALIAN, &auditor, &letter(mario, "2022-03-01"), "sì\n");
+    assert_eq!(code, 5, "{said}");
+    assert!(!said.contains("Confermi"), "{said}");
+    let (said, code) = on_terminal(&db, "C", "admin", &letter(mario, "2022-03-01"), "n\n");
+    assert_eq!(code, 0, "{said}");
+    assert!(said.contains("[y/N]") && said.contains("cancelled: nothing revoked"), "{said}");
+
+    // The citizen's secrets: from standard input, a missing one named (exit 3); never a flag.
+    let (it, en) = (
+        {
+            let mut cmd = db.command(Some("portal"), &["citizen", "activate", "--cf", mario, "--accept-rules"]);
+            cmd.env("LANG", ITALIAN).stdin(std::process::Stdio::null());
+            cmd.output().unwrap()
+        },
+        db.cli_fed(Some("portal"), &["citizen", "activate", "--cf", mario, "--accept-rules"], "code=AAAA\n"),
+    );
+    assert_says(&it, 3, "stderr", &["manca code: va dato sullo standard input come riga code=VALORE"]);
+    assert_says(&en, 3, "stderr", &["pin missing: give it on standard input as a line pin=VALUE"]);
+    for flag in ["--pin", "--code", "--password", "--answer"] {
+        let out = db.cli(Some("portal"), &["citizen", "activate", "--cf", mario, flag, "12345678"]);
+        assert_eq!(text(&out).2, 2, "{flag} is no longer an argument");
+    }
 }

@@ -45,21 +45,15 @@ pub(crate) fn postal_file_of(dir: &Path, prefix: &str, fiscal_code: &str) -> Opt
         .map(|m| m.with_extension("pdf"))
 }
 
-fn activate_args<'a>(cf: &'a str, code: &'a str, pin: &'a str, username: Option<&'a str>) -> Vec<&'a str> {
-    let mut args = vec!["citizen", "activate", "--cf", cf, "--code", code, "--pin", pin, "--accept-rules"];
+/// `citizen activate` as the portal runs it: the secrets on standard input, never arguments.
+fn activate(db: &TestDb, cf: &str, code: &str, pin: &str, username: Option<&str>) -> std::process::Output {
+    let mut args = vec!["citizen", "activate", "--cf", cf, "--accept-rules"];
+    let mut input = format!("code={code}\npin={pin}\n");
     if let Some(u) = username {
-        args.extend([
-            "--username",
-            u,
-            "--password",
-            "Piemonte2026sicura",
-            "--question",
-            "Primo cane?",
-            "--answer",
-            "Fido",
-        ]);
+        args.extend(["--username", u, "--question", "Primo cane?"]);
+        input.push_str("password=Piemonte2026sicura\nanswer=Fido\n");
     }
-    args
+    db.cli_fed(Some("portal"), &args, &input)
 }
 
 #[tokio::test]
@@ -81,7 +75,7 @@ async fn a_preloaded_resident_activates_with_the_postal_pin_and_is_promoted_at_a
     };
     assert_eq!(state(mario).await, ("registrato".into(), false), "a weak registration, not riscontrato");
     // Nothing to complete before the postal run.
-    let out = db.cli(Some("portal"), &activate_args(mario, "AAAA-AAAA-AAAA", "12345678", Some("mario.rossi")));
+    let out = activate(&db, mario, "AAAA-AAAA-AAAA", "12345678", Some("mario.rossi"));
     assert_eq!(text(&out).2, exit::REFUSED, "{}", text(&out).1);
     // Giulia gave an email address at a desk: her code goes by email.
     let out = db.cli(Some("admin"), &["edit", "--cf", giulia, "--email", "giulia.bianchi@example.it"]);
@@ -111,12 +105,13 @@ async fn a_preloaded_resident_activates_with_the_postal_pin_and_is_promoted_at_a
     let giulia_code = code_in(&mail);
     let giulia_pin = pin_in_file(&postal_file_of(postal.path(), "postal-", giulia).unwrap(), giulia);
 
-    // Both activate online: weak credentials.
-    let out = db.cli(Some("portal"), &activate_args(mario, &code, &pin, Some("mario.rossi")));
+    // Both activate online: weak credentials. While Mario's activation waits for its secrets,
+    // any local user may read its command line: none of them is there.
+    let out = activate_watched(&db, mario, &code, &pin, "mario.rossi");
     let (stdout, stderr, code_) = text(&out);
     assert_eq!(code_, 0, "{stderr}");
     assert!(stdout.contains("attivato, strong N, username mario.rossi"), "{stdout}");
-    let out = db.cli(Some("portal"), &activate_args(giulia, &giulia_code, &giulia_pin, Some("giulia.bianchi")));
+    let out = activate(&db, giulia, &giulia_code, &giulia_pin, Some("giulia.bianchi"));
     assert_eq!(text(&out).2, 0, "{}", text(&out).1);
     assert_eq!(state(giulia).await, ("attivato".into(), false));
 
@@ -136,11 +131,40 @@ async fn a_preloaded_resident_activates_with_the_postal_pin_and_is_promoted_at_a
         .unwrap();
     let pin = pin_of(&pdf_text(&pin_letter));
     let code = code_in(db.spooled().last().unwrap());
-    let out = db.cli(Some("portal"), &activate_args(mario, &code, &pin, None));
+    let out = activate(&db, mario, &code, &pin, None);
     let (stdout, stderr, code_) = text(&out);
     assert_eq!(code_, 0, "{stderr}");
     assert!(stdout.contains("attivato, strong Y, username mario.rossi"), "{stdout}");
     assert_eq!(state(mario).await, ("attivato".into(), true), "strong credentials");
+}
+
+/// `citizen activate` with a username, its command line read from `/proc/PID/cmdline` (as any
+/// local user can) while it waits for the secrets on standard input; then the secrets are given.
+fn activate_watched(db: &TestDb, cf: &str, code: &str, pin: &str, username: &str) -> std::process::Output {
+    use std::io::Write;
+    let args =
+        ["citizen", "activate", "--cf", cf, "--accept-rules", "--username", username, "--question", "Primo cane?"];
+    let mut cmd = db.command(Some("portal"), &args);
+    cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let proc = PathBuf::from(format!("/proc/{}", child.id()));
+    // Until the exec, /proc shows the test binary's command line: wait for sportello's.
+    let binary = std::fs::canonicalize(env!("CARGO_BIN_EXE_sportello")).unwrap();
+    let started = std::time::Instant::now();
+    while std::fs::read_link(proc.join("exe")).ok() != Some(binary.clone()) {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "sportello never started");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    // Let it open the session and block on standard input.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let cmdline = String::from_utf8_lossy(&std::fs::read(proc.join("cmdline")).unwrap()).replace('\0', " ");
+    assert!(cmdline.contains("activate") && cmdline.contains(cf), "{cmdline}");
+    for secret in [code, pin, "Piemonte2026sicura", "Fido"] {
+        assert!(!cmdline.contains(secret), "{secret} in /proc/PID/cmdline: {cmdline}");
+    }
+    let input = format!("code={code}\npin={pin}\npassword=Piemonte2026sicura\nanswer=Fido\n");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
 }
 
 /// The letter of `fiscal_code` in a postal file: its page, from the manifest.

@@ -483,3 +483,59 @@ async fn emails_have_an_id_a_mime_version_and_an_html_twin() {
     let code = crate::desk::code_in(&plain);
     assert!(html.contains(&code), "the code in both parts: {html}");
 }
+
+/// Tables at 80, 120 and 160 columns (COLUMNS): no line wider; every fiscal code, registration
+/// number and date whole, never split or ellipsised; what was dropped said on standard error.
+/// `--wide` and a pipe (no COLUMNS, not a terminal) print every column whole, the same table;
+/// `--no-headers` prints the rows alone (tables and CSV).
+#[tokio::test]
+async fn tables_keep_codes_dates_and_numbers_whole_at_80_120_160_columns() {
+    let db = TestDb::new().await;
+    five(&db).await;
+    let rows = json(&db.cli(Some("admin"), &["search", "--format", "json"]));
+    let rows = rows["rows"].as_array().unwrap().clone();
+    assert_eq!(rows.len(), 5);
+    let search = |columns: Option<usize>, extra: &[&str]| {
+        let mut args = vec!["search"];
+        args.extend(extra);
+        let mut cmd = db.command(Some("admin"), &args);
+        match columns {
+            Some(c) => cmd.env("COLUMNS", c.to_string()),
+            None => cmd.env_remove("COLUMNS"),
+        };
+        let out = cmd.output().unwrap();
+        let (stdout, stderr, code) = text(&out);
+        assert_eq!(code, 0, "{stderr}");
+        (stdout, stderr)
+    };
+    let (piped, _) = search(None, &[]);
+    let widest = piped.lines().map(|l| l.chars().count()).max().unwrap();
+    assert!(widest > 160, "the full table is wider than every width tried: {widest}\n{piped}");
+    for width in [80, 120, 160] {
+        let (table, stderr) = search(Some(width), &[]);
+        for line in table.lines() {
+            assert!(line.chars().count() <= width, "{width}: {} wide: {line}\n{table}", line.chars().count());
+        }
+        for r in &rows {
+            for key in ["fiscal_code", "registration_date"] {
+                let value = r[key].as_str().unwrap();
+                assert!(table.contains(&format!(" {value} ")), "{width}: {key} {value} split or cut:\n{table}");
+            }
+            let number = r["registration_number"].to_string();
+            assert!(table.contains(&format!(" {number} ")), "{width}: {number}:\n{table}");
+        }
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        if width == 80 {
+            assert!(stderr.contains("not shown to fit the terminal") && stderr.contains("--wide"), "{stderr}");
+            assert!(table.contains('…'), "text ellipsised: {table}");
+        }
+        let (wide, _) = search(Some(width), &["--wide"]);
+        assert_eq!(wide, piped, "--wide prints what a pipe gets");
+    }
+    let (bare, _) = search(Some(120), &["--no-headers"]);
+    assert_eq!(bare.lines().count(), 5, "{bare}");
+    assert!(!bare.contains("fiscal_code") && !bare.contains("---"), "{bare}");
+    let (csv, _) = search(None, &["--no-headers", "--format", "csv"]);
+    assert_eq!(csv.lines().count(), 5, "{csv}");
+    assert!(!csv.contains("fiscal_code"), "{csv}");
+}

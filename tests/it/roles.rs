@@ -422,7 +422,7 @@ async fn each_role_does_its_own_work_and_nothing_else() {
     );
     assert_refused(&db.cli(Some(&auditor), &["show", "--cf", "RSSMRA85T10L219G"]), "needs the role desk");
     assert_refused(
-        &db.cli(Some(&clerk), &["citizen", "revoke", "--cf", "RSSMRA85T10L219G", "--code", "AAAA-AAAA-AAAA"]),
+        &db.cli_fed(Some(&clerk), &["citizen", "revoke", "--cf", "RSSMRA85T10L219G"], "code=AAAA-AAAA-AAAA\n"),
         "needs the role portal",
     );
     let c = raw(&db, &clerk).await;

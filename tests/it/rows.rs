@@ -285,7 +285,7 @@ async fn a_letter_batch_that_is_empty_or_binary_is_refused_and_leaves_no_run() {
     );
     assert!(stdout.contains("6 fields where the header has 7") && stdout.contains("8 fields where the header has 7"));
     assert!(stdout.contains("not UTF-8"), "{stdout}");
-    assert!(stderr.contains(r#""revoked":1"#), "{stderr}");
+    assert!(stderr.contains("1 revoked"), "{stderr}");
     assert!(runs(&db).await.iter().all(|(_, state)| state == "done"), "{:?}", runs(&db).await);
 }
 
@@ -507,7 +507,7 @@ async fn letters_match_names_as_written_and_report_the_offending_value() {
     let out = db.cli(Some("admin"), &["revoke", "--letters", file.to_str().unwrap(), "--report", "-"]);
     let (stdout, stderr, code) = text(&out);
     assert_eq!(code, 8, "{stderr}");
-    assert!(stderr.contains(r#""revoked":1"#), "Nicolo DAngelo is NICOLÒ D'ANGELO: {stderr}{stdout}");
+    assert!(stderr.contains("1 revoked"), "Nicolo DAngelo is NICOLÒ D'ANGELO: {stderr}{stdout}");
     let got: Vec<(u64, String, String)> = report(&stdout).into_iter().map(|r| (r.0, r.1, r.2)).collect();
     assert_eq!(
         got,

@@ -166,14 +166,22 @@ async fn columns_show_operation_and_actions() {
     assert!(by_name("Verdi").actions.is_empty(), "respinto: view only");
     assert_eq!(
         by_name("Rossetti").actions,
-        ["book pin", "book reset", "book revocation", "edit", "print-letters", "change-residence", "pin-by-post"],
+        [
+            "book --operation pin",
+            "book --operation reset",
+            "book --operation revocation",
+            "edit",
+            "print-letters",
+            "change-residence",
+            "print-letters --pin-by-post"
+        ],
         "no operation in progress: no code to regenerate, no delegate to edit"
     );
     assert_eq!(
         by_name("Bianchi").actions,
         [
-            "book verification",
-            "book revocation",
+            "book --operation verification",
+            "book --operation revocation",
             "edit",
             "regenerate-code",
             "edit-delegate",
@@ -184,7 +192,14 @@ async fn columns_show_operation_and_actions() {
     );
     assert_eq!(
         by_name("Rossi").actions,
-        ["book verification", "book revocation", "edit", "print-letters", "change-residence", "pin-by-post"]
+        [
+            "book --operation verification",
+            "book --operation revocation",
+            "edit",
+            "print-letters",
+            "change-residence",
+            "print-letters --pin-by-post"
+        ]
     );
 }
 
