@@ -21,6 +21,7 @@ mod import;
 mod least_privilege;
 mod letters;
 mod lifecycle;
+mod model;
 mod ops;
 mod output;
 mod postal_seam;
