@@ -45,11 +45,12 @@ use crate::fixtures::Citizen;
 use crate::harness::TestDb;
 use crate::lifecycle::{activation, code_in_file, pin_in_file, pin_of, postal_file_of};
 
-/// The account's PIN of a postal letter does not get its own audit row today: the postal run
-/// records one row for the whole run (`postal-run`, target the output directory), and one per
-/// code emailed, but none per PIN letter or printed code letter. Reported to the lead (issue
-/// 17 §1, "every secret issued has its audit row"); set to true when the run records each letter
-/// against its registration, and the check below then holds the run to it.
+/// KNOWN GAP, reported to the lead (issue 17 §1, "every secret issued has its audit row"): a
+/// postal PIN letter gets no audit row of its own. The postal run records one row for the whole
+/// run (`postal-run`, target the output directory) and one per code it emails, but none per PIN
+/// letter or printed code letter. With this true the test fails at once; minimal sequence:
+/// `[Preload, PostalRun]` ("RSSMRA85T10L219G: 0 audit rows of postal letters, 1 sent"). Set it to
+/// true when the run records each letter against its registration.
 const POSTAL_LETTERS_AUDITED: bool = false;
 
 /// Wrong attempts before a lockout (the harness's desk settings).
@@ -263,7 +264,7 @@ fn find_code(text: &str) -> Option<String> {
                 _ => c.is_ascii_uppercase() || c.is_ascii_digit(),
             })
     };
-    text.split(char::is_whitespace).find(is_code).map(|t| code_in(t))
+    text.split(char::is_whitespace).find(is_code).map(code_in)
 }
 
 struct World {
@@ -528,10 +529,11 @@ impl World {
         match result {
             Ok(booked) => {
                 check!(allowed && has_email, "booked {op:?} in {:?} strong {} (email {has_email})", r.state, r.strong);
-                let pin = match booked.letters.iter().find(|p| p.to_string_lossy().ends_with("-pin.pdf")) {
-                    Some(p) => Some(pin_of(&pdf_text(p))),
-                    None => None,
-                };
+                let pin = booked
+                    .letters
+                    .iter()
+                    .find(|p| p.to_string_lossy().ends_with("-pin.pdf"))
+                    .map(|p| pin_of(&pdf_text(p)));
                 check!(pin.is_some() == (op != OperationKind::Revocation), "{op:?}: PIN letter {pin:?}");
                 let code = self.delivered_code(&booked.code, &booked.letters, &email)?;
                 let p = &mut self.people[i];
@@ -1045,6 +1047,7 @@ async fn run_case(steps: &[Step]) -> Outcome {
     let mut world = World::new().await;
     let mut result = Ok(());
     for (i, step) in steps.iter().enumerate() {
+        STEPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let t = std::time::Instant::now();
         let ran = world.run(step).await;
         let t_step = t.elapsed();
@@ -1066,6 +1069,8 @@ async fn run_case(steps: &[Step]) -> Outcome {
 }
 
 /// What the cases did, from their audit logs (so that a run that exercised nothing shows).
+static STEPS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 static TALLY: std::sync::Mutex<std::collections::BTreeMap<String, i64>> =
     std::sync::Mutex::new(std::collections::BTreeMap::new());
 
@@ -1091,7 +1096,11 @@ fn random_interleavings_keep_the_credentials_rules() {
     let started = std::time::Instant::now();
     let result =
         runner.run(&prop::collection::vec(step(citizens().len()), 1..=steps), |steps| rt.block_on(run_case(&steps)));
-    eprintln!("model: {cases} cases of up to {steps} steps in {:.1?}", started.elapsed());
+    eprintln!(
+        "model: {cases} cases of up to {steps} steps, {} steps run (shrinking included) in {:.1?}",
+        STEPS.load(std::sync::atomic::Ordering::Relaxed),
+        started.elapsed()
+    );
     for (what, n) in TALLY.lock().unwrap().iter() {
         eprintln!("  {what}: {n}");
     }
