@@ -8,12 +8,15 @@
 //! After every step the database (read as its owner) is checked against the model and against
 //! the rules that hold whatever the sequence:
 //!
-//! - at most one PIN and one code in force per registration. In force: the PIN that completes
-//!   something (the active operation's `pin_hash`, the only one `portal::activate` checks), the
-//!   account's PIN (`registration_credentials.pin_hash`) for an `attivato` registration; a code
-//!   is the active operation's `revocation_code_hash` or a `registration_credentials`
-//!   `activation_code_hash` not expired, and an activation code is in force only with an
-//!   operation to complete (not a revocation);
+//! - at most one PIN and one code in force per registration. The PIN that completes something is
+//!   the active operation's `pin_hash` (the only one `portal::activate` checks; one operation in
+//!   progress at most), and it is the PIN of the last letter the model read; the account's PIN
+//!   (`registration_credentials.pin_hash`) is in force for an `attivato` registration and is the
+//!   last one handed over or posted (an account with an operation booked keeps it until the
+//!   operation completes and replaces it). A code in force is the active operation's
+//!   `revocation_code_hash` or an `activation_code_hash` not expired, never both, and an
+//!   activation code only with an operation to complete (not a revocation). Behind the hashes,
+//!   the portal is tried with stale codes and PINs (a postal PIN after a desk booking): refused;
 //! - strong only through a desk-booked verification, promotion or reset completed online;
 //! - a PIN received by post never completes a strong verification (the bug of issue 17 §1);
 //! - nothing left of a revoked registration but its tombstone;
