@@ -25,6 +25,7 @@ mod key;
 mod least_privilege;
 mod letters;
 mod lifecycle;
+mod model;
 mod ops;
 mod output;
 mod package;
