@@ -49,6 +49,9 @@ _sportello() {
             sportello,import-cia)
                 cmd="sportello__subcmd__import__subcmd__cia"
                 ;;
+            sportello,key)
+                cmd="sportello__subcmd__key"
+                ;;
             sportello,man)
                 cmd="sportello__subcmd__man"
                 ;;
@@ -115,11 +118,17 @@ _sportello() {
             sportello__subcmd__citizen__subcmd__help,revoke)
                 cmd="sportello__subcmd__citizen__subcmd__help__subcmd__revoke"
                 ;;
+            sportello__subcmd__db,backup)
+                cmd="sportello__subcmd__db__subcmd__backup"
+                ;;
             sportello__subcmd__db,help)
                 cmd="sportello__subcmd__db__subcmd__help"
                 ;;
             sportello__subcmd__db,migrate)
                 cmd="sportello__subcmd__db__subcmd__migrate"
+                ;;
+            sportello__subcmd__db,restore)
+                cmd="sportello__subcmd__db__subcmd__restore"
                 ;;
             sportello__subcmd__db,start)
                 cmd="sportello__subcmd__db__subcmd__start"
@@ -130,11 +139,17 @@ _sportello() {
             sportello__subcmd__db,stop)
                 cmd="sportello__subcmd__db__subcmd__stop"
                 ;;
+            sportello__subcmd__db__subcmd__help,backup)
+                cmd="sportello__subcmd__db__subcmd__help__subcmd__backup"
+                ;;
             sportello__subcmd__db__subcmd__help,help)
                 cmd="sportello__subcmd__db__subcmd__help__subcmd__help"
                 ;;
             sportello__subcmd__db__subcmd__help,migrate)
                 cmd="sportello__subcmd__db__subcmd__help__subcmd__migrate"
+                ;;
+            sportello__subcmd__db__subcmd__help,restore)
+                cmd="sportello__subcmd__db__subcmd__help__subcmd__restore"
                 ;;
             sportello__subcmd__db__subcmd__help,start)
                 cmd="sportello__subcmd__db__subcmd__help__subcmd__start"
@@ -177,6 +192,9 @@ _sportello() {
                 ;;
             sportello__subcmd__help,import-cia)
                 cmd="sportello__subcmd__help__subcmd__import__subcmd__cia"
+                ;;
+            sportello__subcmd__help,key)
+                cmd="sportello__subcmd__help__subcmd__key"
                 ;;
             sportello__subcmd__help,man)
                 cmd="sportello__subcmd__help__subcmd__man"
@@ -223,8 +241,14 @@ _sportello() {
             sportello__subcmd__help__subcmd__citizen,revoke)
                 cmd="sportello__subcmd__help__subcmd__citizen__subcmd__revoke"
                 ;;
+            sportello__subcmd__help__subcmd__db,backup)
+                cmd="sportello__subcmd__help__subcmd__db__subcmd__backup"
+                ;;
             sportello__subcmd__help__subcmd__db,migrate)
                 cmd="sportello__subcmd__help__subcmd__db__subcmd__migrate"
+                ;;
+            sportello__subcmd__help__subcmd__db,restore)
+                cmd="sportello__subcmd__help__subcmd__db__subcmd__restore"
                 ;;
             sportello__subcmd__help__subcmd__db,start)
                 cmd="sportello__subcmd__help__subcmd__db__subcmd__start"
@@ -234,6 +258,15 @@ _sportello() {
                 ;;
             sportello__subcmd__help__subcmd__db,stop)
                 cmd="sportello__subcmd__help__subcmd__db__subcmd__stop"
+                ;;
+            sportello__subcmd__help__subcmd__key,fingerprint)
+                cmd="sportello__subcmd__help__subcmd__key__subcmd__fingerprint"
+                ;;
+            sportello__subcmd__help__subcmd__key,init)
+                cmd="sportello__subcmd__help__subcmd__key__subcmd__init"
+                ;;
+            sportello__subcmd__help__subcmd__key,rotate)
+                cmd="sportello__subcmd__help__subcmd__key__subcmd__rotate"
                 ;;
             sportello__subcmd__help__subcmd__operator,add)
                 cmd="sportello__subcmd__help__subcmd__operator__subcmd__add"
@@ -273,6 +306,30 @@ _sportello() {
                 ;;
             sportello__subcmd__help__subcmd__reference,provinces)
                 cmd="sportello__subcmd__help__subcmd__reference__subcmd__provinces"
+                ;;
+            sportello__subcmd__key,fingerprint)
+                cmd="sportello__subcmd__key__subcmd__fingerprint"
+                ;;
+            sportello__subcmd__key,help)
+                cmd="sportello__subcmd__key__subcmd__help"
+                ;;
+            sportello__subcmd__key,init)
+                cmd="sportello__subcmd__key__subcmd__init"
+                ;;
+            sportello__subcmd__key,rotate)
+                cmd="sportello__subcmd__key__subcmd__rotate"
+                ;;
+            sportello__subcmd__key__subcmd__help,fingerprint)
+                cmd="sportello__subcmd__key__subcmd__help__subcmd__fingerprint"
+                ;;
+            sportello__subcmd__key__subcmd__help,help)
+                cmd="sportello__subcmd__key__subcmd__help__subcmd__help"
+                ;;
+            sportello__subcmd__key__subcmd__help,init)
+                cmd="sportello__subcmd__key__subcmd__help__subcmd__init"
+                ;;
+            sportello__subcmd__key__subcmd__help,rotate)
+                cmd="sportello__subcmd__key__subcmd__help__subcmd__rotate"
                 ;;
             sportello__subcmd__operator,add)
                 cmd="sportello__subcmd__operator__subcmd__add"
@@ -371,7 +428,7 @@ _sportello() {
 
     case "${cmd}" in
         sportello)
-            opts="-v -q -h -V --database-url --home --operator --format --wide --no-headers --verbose --quiet --help --version db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help"
+            opts="-v -q -h -V --database-url --home --operator --format --wide --no-headers --verbose --quiet --help --version db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -871,7 +928,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__db)
-            opts="-v -q -h --database-url --home --operator --format --wide --no-headers --verbose --quiet --help status start stop migrate help"
+            opts="-v -q -h --database-url --home --operator --format --wide --no-headers --verbose --quiet --help status start stop migrate backup restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -900,9 +957,53 @@ _sportello() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        sportello__subcmd__db__subcmd__help)
-            opts="status start stop migrate help"
+        sportello__subcmd__db__subcmd__backup)
+            opts="-v -q -h --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__db__subcmd__help)
+            opts="status start stop migrate backup restore help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__db__subcmd__help__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -929,6 +1030,20 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__db__subcmd__help__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__db__subcmd__help__subcmd__restore)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -985,6 +1100,36 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__db__subcmd__migrate)
+            opts="-v -q -h --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__db__subcmd__restore)
             opts="-v -q -h --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1317,7 +1462,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__help)
-            opts="db operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help"
+            opts="db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1443,7 +1588,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__help__subcmd__db)
-            opts="status start stop migrate"
+            opts="status start stop migrate backup restore"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1456,7 +1601,35 @@ _sportello() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sportello__subcmd__help__subcmd__db__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sportello__subcmd__help__subcmd__db__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__help__subcmd__db__subcmd__restore)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1571,6 +1744,62 @@ _sportello() {
         sportello__subcmd__help__subcmd__import__subcmd__cia)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__help__subcmd__key)
+            opts="init fingerprint rotate"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__help__subcmd__key__subcmd__fingerprint)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__help__subcmd__key__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__help__subcmd__key__subcmd__rotate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2009,6 +2238,196 @@ _sportello() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__key)
+            opts="-v -q -h --database-url --home --operator --format --wide --no-headers --verbose --quiet --help init fingerprint rotate help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__key__subcmd__fingerprint)
+            opts="-v -q -h --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__key__subcmd__help)
+            opts="init fingerprint rotate help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__key__subcmd__help__subcmd__fingerprint)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__key__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__key__subcmd__help__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__key__subcmd__help__subcmd__rotate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__key__subcmd__init)
+            opts="-v -q -h --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__key__subcmd__rotate)
+            opts="-v -q -h --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --database-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -108,6 +108,8 @@ struct Located {
 /// who is registered.
 struct Attempt {
     fiscal_code: FiscalCode,
+    /// The registration whose attempts this one was counted against.
+    taken: Option<i64>,
     located: Option<Located>,
 }
 
@@ -124,7 +126,7 @@ impl Attempt {
             (Some(_), Some(r), Some(creds), Some(active)) => Some(Located { r, active, creds }),
             _ => None,
         };
-        Ok(Attempt { fiscal_code: fc, located })
+        Ok(Attempt { fiscal_code: fc, taken, located })
     }
 
     /// The attempt, if it may complete `kind` (a revocation, or anything else), with the codes
@@ -138,7 +140,7 @@ impl Attempt {
         typed: &[(Purpose, &str)],
         command: &str,
     ) -> Result<Located> {
-        let Attempt { fiscal_code, located } = self;
+        let Attempt { fiscal_code, taken, located } = self;
         let stored = |l: &Located, p: Purpose| match p {
             Purpose::Activation => l.creds.activation_code_hash.clone(),
             Purpose::Pin => l.active.pin_hash.clone(),
@@ -160,15 +162,14 @@ impl Attempt {
                 Ok(l)
             }
             located => {
-                let number = located.as_ref().map_or(0, |l| l.r.registration_number);
                 let target = match &located {
                     Some(l) => Target::registration(&l.r),
                     None => Target::Citizen(fiscal_code.to_string()),
                 };
                 let mut client = db.client().await?;
                 let tx = client.transaction().await?;
-                let count = credentials::attempt_failed(&tx, number, desk.max_attempts).await?;
-                let details = json!({ "attempt": located.is_some().then_some(count) });
+                let count = credentials::attempt_failed(&tx, taken.unwrap_or(0), desk.max_attempts).await?;
+                let details = json!({ "attempt": taken.is_some().then_some(count) });
                 record(
                     &tx,
                     desk,

@@ -433,6 +433,7 @@ async fn finish(ctx: &Ctx<'_>, batch: InFlight, report: &mut Report) -> Result<(
         }
         return Err(e);
     }
+    let opened = drawn.opened_numbers;
     let (emails, code_letters) = (drawn.emails, drawn.code_letters);
     let (pdf_name, manifest_name) = (files.pdf.display().to_string(), files.manifest.display().to_string());
     let (codes_pdf_name, codes_manifest_name) =
@@ -452,6 +453,14 @@ async fn finish(ctx: &Ctx<'_>, batch: InFlight, report: &mut Report) -> Result<(
     let counts = json!({ "letters": n, "batches": 1, "code_letters": code_letters, "codes_to_email": emails.len(),
                          "withheld": withheld });
     super::checkpoint(tx.client(), ctx.run, batch_no as i64, n, n, &[], &counts).await?;
+    // Every secret issued has its audit row: one per batch names the registrations it printed
+    // a PIN for and those whose activation (and code) it opened.
+    let details = json!({ "run": ctx.run, "batch": batch_no, "registrations": numbers,
+                          "activations_opened": opened });
+    let entry = Entry::new(AuditEvent::PostalBatch, Target::Input(files.pdf.display().to_string()))
+        .details(details)
+        .count(n as usize);
+    ctx.session.record(tx.client(), entry).await?;
     let client = tx.end("COMMIT").await?;
     let mut paths = vec![&files.pdf, &files.manifest];
     if code_letters > 0 {

@@ -92,7 +92,8 @@ pub fn date(written: &str) -> Result<NaiveDate, Message> {
     let tokens = Text::new(written.trim()).date_tokens();
     match date_spans(&tokens).as_slice() {
         [(0, end, d)] if *end == tokens.len() => Ok(*d),
-        _ => Err(crate::msg!("written-date-invalid", input = super::text::shown(written.trim(), 40))),
+        _ => Err(super::record::no_such_day(written)
+            .unwrap_or_else(|| crate::msg!("written-date-invalid", input = super::text::shown(written.trim(), 40)))),
     }
 }
 

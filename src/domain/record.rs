@@ -281,13 +281,16 @@ pub fn parse_date(input: &str) -> Result<NaiveDate, Message> {
     iso_date(s)
         .or_else(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
         .or_else(|| NaiveDate::parse_from_str(s, "%d/%m/%Y").ok())
-        .ok_or_else(|| {
-            // Shaped like a date but not one of the calendar (31/02/2024): say so, not "not a date".
-            let shaped = s.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '/')
-                && s.chars().filter(|c| c.is_ascii_digit()).count() == 8
-                && (s.matches('-').count() == 2 || s.matches('/').count() == 2);
-            if shaped { msg!("date-no-such-day", input = s) } else { msg!("date-invalid", input = s) }
-        })
+        .ok_or_else(|| no_such_day(s).unwrap_or_else(|| msg!("date-invalid", input = s)))
+}
+
+/// Shaped like a date but not one of the calendar (31/02/2024): say so, not "not a date".
+pub fn no_such_day(input: &str) -> Option<Message> {
+    let s = input.trim();
+    let shaped = s.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '/')
+        && s.chars().filter(|c| c.is_ascii_digit()).count() == 8
+        && (s.matches('-').count() == 2 || s.matches('/').count() == 2);
+    shaped.then(|| msg!("date-no-such-day", input = s))
 }
 
 /// `YYYY-MM-DD` read directly: registry files carry millions of dates, and chrono's format

@@ -48,13 +48,6 @@ use crate::fixtures::Citizen;
 use crate::harness::TestDb;
 use crate::lifecycle::{activation, code_in_file, pin_in_file, pin_of, postal_file_of};
 
-/// KNOWN GAP, reported to the lead (issue 17 §1, "every secret issued has its audit row"): a
-/// postal PIN letter gets no audit row of its own. The postal run records one row for the whole
-/// run (`postal-run`, target the output directory) and one per code it emails, but none per PIN
-/// letter or printed code letter. With this true the test fails at once; minimal sequence:
-/// `[Preload, PostalRun]` ("RSSMRA85T10L219G: 0 audit rows of postal letters, 1 sent"). Set it to
-/// true when the run records each letter against its registration.
-const POSTAL_LETTERS_AUDITED: bool = false;
 
 /// Wrong attempts before a lockout (the harness's desk settings).
 const MAX_ATTEMPTS: i32 = 5;
@@ -201,13 +194,10 @@ impl Reg {
         self.op.as_ref().map(|o| o.kind)
     }
 
-    /// A wrong code typed: counted when there is something to complete and no lockout.
-    fn wrong_typed(&mut self, revocation: bool) {
-        let counts = match &self.op {
-            Some(op) => (op.kind == OperationKind::Revocation) == revocation,
-            None => false,
-        };
-        if counts && !self.locked {
+    /// A wrong code typed: every attempt is counted before it is verified, whatever is in
+    /// progress, until a lockout (the portal's answer and work are the same for every input).
+    fn wrong_typed(&mut self, _revocation: bool) {
+        if !self.locked {
             self.failed += 1;
             if self.failed >= MAX_ATTEMPTS {
                 self.locked = true;
@@ -913,9 +903,20 @@ impl World {
                 p.booked,
                 p.regenerated
             );
-            if POSTAL_LETTERS_AUDITED {
-                check!(posted >= p.posted, "{}: {posted} audit rows of postal letters, {} sent", p.c.cf, p.posted);
-            }
+            let _ = posted;
+            // A postal run records each batch with the registrations it printed a PIN for.
+            let numbers: Vec<i64> = p.reg.iter().map(|r| r.number).chain(p.revoked.iter().copied()).collect();
+            let posted: i64 = owner
+                .query_one(
+                    "SELECT count(*) FROM audit_log a WHERE a.action = 'postal-batch' AND a.outcome = 'ok'
+                       AND EXISTS (SELECT 1 FROM jsonb_array_elements(a.details->'registrations') e
+                                    WHERE e::text::bigint = ANY($1))",
+                    &[&numbers],
+                )
+                .await
+                .map_err(fail)?
+                .get(0);
+            check!(posted >= p.posted, "{}: {posted} audit rows of postal letters, {} sent", p.c.cf, p.posted);
         }
 
         // Each registration as the model expects it, with at most one PIN and one code in force.
