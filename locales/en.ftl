@@ -523,3 +523,9 @@ competence-province = province { $code }
 portal-wrong = the fiscal code or the codes are wrong, or there is nothing to complete: after { $max_attempts } wrong attempts the credentials are locked (a registration desk unlocks them)
 setting-number-range = { $name } must be a whole number from 1 to { $max }, got '{ $value }'
 col-login = login
+
+## libpq's conventions (src/store/libpq.rs)
+service-file-syntax = { $path }, line { $line }: not a service file line: { $detail }
+service-not-found = definition of service "{ $service }" not found (PGSERVICEFILE or ~/.pg_service.conf, then PGSYSCONFDIR/pg_service.conf)
+pgpass-not-a-file = password file { $path } is not a plain file: ignored
+pgpass-permissions = password file { $path } has group or world access; permissions should be u=rw (0600) or less: ignored

@@ -556,3 +556,9 @@ competence-province = provincia { $code }
 portal-wrong = il codice fiscale o i codici sono errati, oppure non c'è nulla da completare: dopo { $max_attempts } tentativi errati le credenziali vengono bloccate (le sblocca uno sportello di registrazione)
 setting-number-range = { $name } deve essere un numero intero da 1 a { $max }, ricevuto '{ $value }'
 col-login = utenza
+
+## Convenzioni di libpq (src/store/libpq.rs)
+service-file-syntax = { $path }, riga { $line }: non è una riga di un file di servizi: { $detail }
+service-not-found = definizione del servizio "{ $service }" non trovata (PGSERVICEFILE o ~/.pg_service.conf, poi PGSYSCONFDIR/pg_service.conf)
+pgpass-not-a-file = il file delle password { $path } non è un file regolare: ignorato
+pgpass-permissions = il file delle password { $path } è accessibile al gruppo o a tutti; i permessi devono essere u=rw (0600) o meno: ignorato

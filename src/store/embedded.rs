@@ -159,6 +159,12 @@ impl Cluster {
         }
     }
 
+    /// Might the server be running? Its socket file is there (no connection made: a stale
+    /// file after a crash only means one failed attempt before the long way).
+    pub fn maybe_running(&self) -> bool {
+        self.socket_dir().join(format!(".s.PGSQL.{PORT}")).exists()
+    }
+
     /// Can we connect to the server's socket (it is running, whoever started it)?
     pub fn accepts_connections(&self) -> bool {
         std::os::unix::net::UnixStream::connect(self.socket_dir().join(format!(".s.PGSQL.{PORT}"))).is_ok()
@@ -293,6 +299,13 @@ impl Cluster {
         tracing::info!(data = %self.data_dir().display(), "starting the embedded cluster");
         self.start_locked()?;
         Ok(true)
+    }
+
+    /// As `refresh_authentication`, serialised with other sportello processes (for a running
+    /// cluster found without `ensure_running`).
+    pub fn refresh_authentication_locked(&self) -> Result<()> {
+        let _lock = self.lock()?;
+        self.refresh_authentication()
     }
 
     /// A running cluster's authentication rewritten if it differs (and reloaded).
@@ -445,6 +458,12 @@ impl Cluster {
     /// Connection settings for a database of this cluster, as its superuser (the owner's).
     pub fn config(&self, dbname: &str) -> tokio_postgres::Config {
         self.login_config(dbname, SUPERUSER)
+    }
+
+    /// Connection settings for a database of this cluster as the OS user we run as: the
+    /// superuser for the cluster's owner, else the login of the same name.
+    pub fn own_config(&self, dbname: &str) -> Result<tokio_postgres::Config> {
+        Ok(if self.is_mine() { self.config(dbname) } else { self.login_config(dbname, &os_user()?) })
     }
 
     /// Connection settings for a database of this cluster, as `login`.
