@@ -118,6 +118,20 @@ fn canonical(input: &str) -> String {
     input.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
 }
 
+/// The fingerprint of a key file, to compare machines without showing the key: the first 16
+/// hex digits of the SHA-256 of the file's bytes (`db status`, `doctor`).
+pub fn key_fingerprint(path: &Path) -> Result<String> {
+    use sha2::Digest;
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            return Err(Error::Refused(crate::msg!("key-file-denied", path = path)));
+        }
+        Err(e) => return Err(Error::Io { context: crate::msg!("io-read-key-file", path = path), source: e }),
+    };
+    Ok(hex::encode(Sha256::digest(&bytes))[..16].to_string())
+}
+
 /// The key of the keyed hashes.
 #[derive(Clone)]
 pub struct SecretKey([u8; 32]);
@@ -207,6 +221,15 @@ impl SecretKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_files_fingerprint_is_the_start_of_its_sha256() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k");
+        std::fs::write(&path, [7u8; 32]).unwrap();
+        assert_eq!(key_fingerprint(&path).unwrap(), "4bb06f8e4e3a7715");
+        assert!(key_fingerprint(&dir.path().join("absent")).is_err());
+    }
 
     fn key() -> SecretKey {
         SecretKey([7u8; 32])

@@ -113,7 +113,7 @@ impl Session {
     ) -> Result<Session> {
         // Login, operator and roles were read with the connection (store::operators::startup):
         // the database's pool stays at the one connection it opened.
-        let startup = db.startup().clone();
+        let startup = db.startup().await?;
         let login = startup.login;
         // Operator ids are compared case-insensitively (domain::text::operator_id).
         let claimed = claimed

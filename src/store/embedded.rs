@@ -130,6 +130,11 @@ impl Cluster {
         Ok(Cluster { root, bin: find_bin_dir(), settings: Vec::new(), password_logins: false })
     }
 
+    /// The directory of the server's programs (initdb, pg_ctl, psql), when found.
+    pub fn bin_dir(&self) -> Option<PathBuf> {
+        self.bin.clone()
+    }
+
     pub fn data_dir(&self) -> PathBuf {
         self.root.join("data")
     }

@@ -48,8 +48,11 @@ pub enum Location {
 pub struct Database {
     pool: Pool,
     admin: ConnectConfig,
-    /// What the first connection told (login, roles, operator, migration): read once.
-    startup: std::sync::Arc<operators::Startup>,
+    /// What the first connection told (login, roles, operator, migration), for the first
+    /// session opened on this database; later ones read it again (operators may have changed).
+    first: std::sync::Arc<std::sync::Mutex<Option<operators::Startup>>>,
+    /// The newest migration applied, as the first connection read it.
+    migration: Option<i64>,
 }
 
 /// Opens a single connection (for administration: migrations, creating databases), with TLS as
@@ -219,7 +222,7 @@ impl Database {
                             .map_err(|e| Error::Unavailable(crate::msg!("embedded-start-failed", detail = e.to_string())))??;
                     }
                     if let Ok(db) = Database::with_configs(login.clone(), admin.clone()).await
-                        && (!mine || db.startup.migration >= Some(latest_migration()))
+                        && (!mine || db.migration >= Some(latest_migration()))
                     {
                         return Ok(db);
                     }
@@ -270,7 +273,14 @@ impl Database {
             }
         };
         let schema_missing = || Error::Unavailable(crate::msg!("schema-missing", target = config.describe()));
-        let startup = match operators::startup(&client).await {
+        // The statements most commands run are prepared in the same round trip as the startup
+        // query (tokio-postgres pipelines requests made together), so that each later costs one
+        // round trip instead of two: over a slow link, that is most of a command's time.
+        let prepared = async {
+            tokio::try_join!(client.prepare_cached(audit::INSERT), client.prepare_cached(reference::PROVINCE))
+        };
+        let (startup, prepared) = tokio::join!(operators::startup(&client), prepared);
+        let startup = match prepared.map_err(Error::from).and(startup) {
             Ok(Some(s)) => s,
             Ok(None) => return Err(schema_missing()),
             // 42P01, undefined table: `operators` is not there.
@@ -278,12 +288,28 @@ impl Database {
             Err(e) => return Err(e),
         };
         drop(client);
-        Ok(Database { pool, admin, startup: std::sync::Arc::new(startup) })
+        let migration = startup.migration;
+        Ok(Database { pool, admin, first: std::sync::Arc::new(std::sync::Mutex::new(Some(startup))), migration })
     }
 
-    /// What the first connection told: the login, its roles and operator, the migration.
-    pub fn startup(&self) -> &operators::Startup {
-        &self.startup
+    /// The login, its roles and operator, the migration: as the connection read them when it
+    /// opened (the first call: no round trip), else read again.
+    pub async fn startup(&self) -> Result<operators::Startup> {
+        let first = self.first.lock().map(|mut f| f.take()).unwrap_or(None);
+        match first {
+            Some(s) => Ok(s),
+            None => {
+                let client = self.client().await?;
+                operators::startup(&client).await?.ok_or_else(|| {
+                    Error::Unavailable(crate::msg!("schema-missing", target = self.admin.describe()))
+                })
+            }
+        }
+    }
+
+    /// The newest migration applied, when the login may read it.
+    pub fn migration(&self) -> Option<i64> {
+        self.migration
     }
 
     pub async fn client(&self) -> Result<deadpool_postgres::Object> {
