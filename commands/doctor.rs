@@ -16,7 +16,7 @@ first check that failed; warnings do not fail.
 Examples:
   sportello doctor
   sportello doctor --format json
-  PGSERVICE=sportello sportello doctor")]
+  sportello doctor --database-url 'service=sportello'")]
 pub struct DoctorArgs {}
 
 pub async fn run(env: &Env, _args: DoctorArgs, warnings: &[String]) -> sportello::Result<i32> {

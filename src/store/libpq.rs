@@ -418,13 +418,13 @@ pub fn resolve(conninfo: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<R
 /// The first host (in the order they are tried) with a line in the password file. One password
 /// serves every host: tokio-postgres takes one for all of them.
 fn password_for_hosts(r: &Resolved, text: &str) -> Option<(String, usize)> {
-    let hosts: Vec<&str> = r.get("host").or(r.get("hostaddr")).unwrap_or("").split(',').collect();
+    let hosts: Vec<&str> = r.get("host").or_else(|| r.get("hostaddr")).unwrap_or("").split(',').collect();
     let ports: Vec<&str> = r.get("port").unwrap_or("").split(',').collect();
     let (dbname, user) = (r.get("dbname").unwrap_or(""), r.get("user").unwrap_or(""));
     hosts.iter().enumerate().find_map(|(i, host)| {
         // A unix socket is "localhost" to the password file, as in libpq.
         let host = if host.is_empty() || host.starts_with('/') { "localhost" } else { host };
-        let port = ports.get(i).or(ports.first()).copied().filter(|p| !p.is_empty()).unwrap_or("5432");
+        let port = ports.get(i).or_else(|| ports.first()).copied().filter(|p| !p.is_empty()).unwrap_or("5432");
         pgpass_lookup(text, host, port, dbname, user)
     })
 }
