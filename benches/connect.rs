@@ -106,7 +106,10 @@ fn main() {
     let commands: usize = std::env::var("BENCH_COMMANDS").ok().and_then(|v| v.parse().ok()).unwrap_or(40);
     let socket = rt.block_on(embedded_socket(commands));
     let tls = rt.block_on(over_a_slow_link(&server, commands));
-    println!("\nsummary: socket {:.2}x psql (target <= 1.5x), TLS + 10 ms link {:.2}x psql (target <= 2x)", socket, tls);
+    println!(
+        "\nsummary: socket {:.2}x psql (target <= 1.5x), TLS + 10 ms link {:.2}x psql (target <= 2x)",
+        socket, tls
+    );
     drop(rt);
     server.stop();
 }
@@ -135,7 +138,12 @@ fn psql() -> Command {
 
 fn run_ok(c: &mut Command) {
     let out = c.output().unwrap();
-    assert!(out.status.success(), "{c:?}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{c:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Milliseconds of each run of `a` and `b`, alternated so that both see the same machine.

@@ -20,7 +20,8 @@ pub fn default_home() -> PathBuf {
 /// (`PGHOST`, `PGHOSTADDR` or `PGSERVICE`: store/libpq.rs fills in the rest), else the embedded
 /// cluster under `home`.
 pub fn location(database_url: Option<&str>, home: PathBuf) -> Location {
-    let libpq = ["PGHOST", "PGHOSTADDR", "PGSERVICE"].iter().any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
+    let libpq =
+        ["PGHOST", "PGHOSTADDR", "PGSERVICE"].iter().any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
     match database_url.filter(|u| !u.trim().is_empty()) {
         Some(url) => Location::Url(url.to_string()),
         None if libpq => Location::Url(String::new()),

@@ -64,10 +64,13 @@ pub fn settings(flags: &[(&str, &str, String)], defaults: &[(&str, String)]) -> 
                 (value.clone(), format!("flag {flag}"))
             } else if let Some(v) = env_value {
                 (v, format!("environment {env}"))
-            } else if let (Some(v), Some(file)) = (crate::config_file::from_files(env), crate::config_file::file_of(env)) {
+            } else if let (Some(v), Some(file)) =
+                (crate::config_file::from_files(env), crate::config_file::file_of(env))
+            {
                 (v, format!("file {}", file.display()))
             } else {
-                let value = defaults.iter().find(|(e, _)| e == env).map(|(_, v)| v.clone()).unwrap_or_else(|| "-".into());
+                let value =
+                    defaults.iter().find(|(e, _)| e == env).map(|(_, v)| v.clone()).unwrap_or_else(|| "-".into());
                 (value, "default".to_string())
             };
             Origin { name: key.to_string(), value: crate::config_file::shown(key, &value), origin }
@@ -77,10 +80,8 @@ pub fn settings(flags: &[(&str, &str, String)], defaults: &[(&str, String)]) -> 
 
 /// The values in force when no flag, variable or file gives one.
 fn defaults(home: &Path, location: &Location) -> Vec<(&'static str, String)> {
-    let mut d = vec![
-        ("SPORTELLO_HOME", home.display().to_string()),
-        ("SPORTELLO_DATABASE_URL", crate::tr!("doctor-embedded")),
-    ];
+    let mut d =
+        vec![("SPORTELLO_HOME", home.display().to_string()), ("SPORTELLO_DATABASE_URL", crate::tr!("doctor-embedded"))];
     if let Ok(desk) = DeskSettings::from_env(home, location) {
         d.extend([
             ("SPORTELLO_KEY_FILE", desk.key_file.display().to_string()),
@@ -136,8 +137,7 @@ fn key_check(settings: &DeskSettings) -> Check {
             Status::Fail,
             crate::tr!("doctor-key-open", path = &**path, mode = format!("{:04o}", m.permissions().mode() & 0o7777)),
         ),
-        Ok(_) => match crate::secrets::SecretKey::load(path, false)
-            .and_then(|_| crate::secrets::key_fingerprint(path))
+        Ok(_) => match crate::secrets::SecretKey::load(path, false).and_then(|_| crate::secrets::key_fingerprint(path))
         {
             Ok(fp) => check("key", Status::Ok, crate::tr!("doctor-key-ok", path = &**path, fingerprint = fp)),
             Err(e) => check("key", Status::Fail, e.to_string()),
@@ -180,11 +180,8 @@ pub async fn run(location: &Location, home: &Path, flags: &[(&str, &str, String)
     let mut settings = settings(flags, &defaults(home, location));
     let mut checks = Vec::new();
     checks.push(if warnings.is_empty() {
-        let files: Vec<String> = crate::config_file::files()
-            .iter()
-            .filter(|f| f.exists())
-            .map(|f| f.display().to_string())
-            .collect();
+        let files: Vec<String> =
+            crate::config_file::files().iter().filter(|f| f.exists()).map(|f| f.display().to_string()).collect();
         let detail = if files.is_empty() { crate::tr!("doctor-no-config-file") } else { files.join(", ") };
         check("configuration", Status::Ok, detail)
     } else {
@@ -224,7 +221,11 @@ pub async fn run(location: &Location, home: &Path, flags: &[(&str, &str, String)
         }
     };
     let target = parsed.as_ref().map(|c| c.describe()).unwrap_or_else(|| crate::tr!("doctor-embedded"));
-    checks.push(check("connection", Status::Ok, crate::tr!("doctor-connected", target = target, login = &startup.login)));
+    checks.push(check(
+        "connection",
+        Status::Ok,
+        crate::tr!("doctor-connected", target = target, login = &startup.login),
+    ));
     checks.push(tls);
     checks.push(auth);
     checks.push(match &startup.operator {
@@ -242,7 +243,9 @@ pub async fn run(location: &Location, home: &Path, flags: &[(&str, &str, String)
         Some(v) if v < latest => {
             check("migrations", Status::Fail, crate::tr!("doctor-migrations-behind", version = v, latest = latest))
         }
-        Some(v) => check("migrations", Status::Fail, crate::tr!("doctor-migrations-ahead", version = v, latest = latest)),
+        Some(v) => {
+            check("migrations", Status::Fail, crate::tr!("doctor-migrations-ahead", version = v, latest = latest))
+        }
         None => check("migrations", Status::Warn, crate::tr!("doctor-migrations-unknown")),
     });
     match DeskSettings::from_env(home, location) {

@@ -21,7 +21,8 @@ pub struct Row<'a> {
 }
 
 /// Prepared with the connection (store::Database): every command writes an audit row.
-pub const INSERT: &str = "INSERT INTO audit_log (operator_id, origin, command, action, target, details, result_count, outcome)
+pub const INSERT: &str =
+    "INSERT INTO audit_log (operator_id, origin, command, action, target, details, result_count, outcome)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
 pub async fn insert(c: &impl GenericClient, e: &Row<'_>) -> Result<()> {

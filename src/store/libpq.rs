@@ -224,11 +224,7 @@ fn url_pairs(url: &str) -> Result<Vec<(String, String)>> {
 
 /// The pairs of a connection string, URL or keyword/value.
 pub fn conninfo_pairs(s: &str) -> Result<Vec<(String, String)>> {
-    if s.starts_with("postgres://") || s.starts_with("postgresql://") {
-        url_pairs(s)
-    } else {
-        split_key_values(s)
-    }
+    if s.starts_with("postgres://") || s.starts_with("postgresql://") { url_pairs(s) } else { split_key_values(s) }
 }
 
 /// A file under the home directory (`HOME` as the environment gives it).
@@ -278,9 +274,11 @@ pub fn service_section(text: &str, file: &Path, service: &str) -> Result<Option<
 
 /// Looks a service up in the user's file, then the system's.
 fn lookup_service(env: &dyn Fn(&str) -> Option<String>, service: &str) -> Result<(PathBuf, Vec<(String, String)>)> {
-    let user = env("PGSERVICEFILE").filter(|f| !f.is_empty()).map(PathBuf::from).or_else(|| in_home(env, ".pg_service.conf"));
-    let system = PathBuf::from(env("PGSYSCONFDIR").filter(|d| !d.is_empty()).unwrap_or_else(|| "/etc/postgresql-common".into()))
-        .join("pg_service.conf");
+    let user =
+        env("PGSERVICEFILE").filter(|f| !f.is_empty()).map(PathBuf::from).or_else(|| in_home(env, ".pg_service.conf"));
+    let system =
+        PathBuf::from(env("PGSYSCONFDIR").filter(|d| !d.is_empty()).unwrap_or_else(|| "/etc/postgresql-common".into()))
+            .join("pg_service.conf");
     for file in user.into_iter().chain([system]) {
         let text = match std::fs::read_to_string(&file) {
             Ok(t) => t,
@@ -442,8 +440,8 @@ mod tests {
 
     #[test]
     fn urls_become_keywords_with_several_hosts() {
-        let p = url_pairs("postgres://u%40x:p%3Aw@h1:5432,[::1]:5433,h3/db%2F1?target_session_attrs=read-write")
-            .unwrap();
+        let p =
+            url_pairs("postgres://u%40x:p%3Aw@h1:5432,[::1]:5433,h3/db%2F1?target_session_attrs=read-write").unwrap();
         let get = |k: &str| p.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
         assert_eq!(get("user"), Some("u@x"));
         assert_eq!(get("password"), Some("p:w"));

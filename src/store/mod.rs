@@ -217,9 +217,9 @@ impl Database {
                     let mine = cluster.is_mine();
                     if mine {
                         let c = cluster.clone();
-                        tokio::task::spawn_blocking(move || c.refresh_authentication_locked())
-                            .await
-                            .map_err(|e| Error::Unavailable(crate::msg!("embedded-start-failed", detail = e.to_string())))??;
+                        tokio::task::spawn_blocking(move || c.refresh_authentication_locked()).await.map_err(
+                            |e| Error::Unavailable(crate::msg!("embedded-start-failed", detail = e.to_string())),
+                        )??;
                     }
                     if let Ok(db) = Database::with_configs(login.clone(), admin.clone()).await
                         && (!mine || db.migration >= Some(latest_migration()))
@@ -300,9 +300,9 @@ impl Database {
             Some(s) => Ok(s),
             None => {
                 let client = self.client().await?;
-                operators::startup(&client).await?.ok_or_else(|| {
-                    Error::Unavailable(crate::msg!("schema-missing", target = self.admin.describe()))
-                })
+                operators::startup(&client)
+                    .await?
+                    .ok_or_else(|| Error::Unavailable(crate::msg!("schema-missing", target = self.admin.describe())))
             }
         }
     }

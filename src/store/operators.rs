@@ -143,8 +143,7 @@ const OPERATOR_COLUMNS: &str = "o.id, o.full_name, o.ente, o.fse, o.created_at, 
 /// row's operator is absent (a left join that found nobody).
 fn operator_at(r: &tokio_postgres::Row, at: usize) -> Option<Operator> {
     let id: String = r.get::<_, Option<String>>(at)?;
-    let mut roles: Vec<Role> =
-        r.get::<_, Vec<String>>(at + 8).iter().filter_map(|g| Role::from_group(g)).collect();
+    let mut roles: Vec<Role> = r.get::<_, Vec<String>>(at + 8).iter().filter_map(|g| Role::from_group(g)).collect();
     roles.sort();
     let units: Vec<[Option<String>; 4]> = serde_json::from_value(r.get(at + 9)).unwrap_or_default();
     let competence = units
@@ -220,7 +219,13 @@ pub async fn startup(c: &tokio_postgres::Client) -> Result<Option<Startup>> {
     }
     let mut roles: Vec<Role> = r.get::<_, Vec<String>>(3).iter().filter_map(|g| Role::from_group(g)).collect();
     roles.sort();
-    Ok(Some(Startup { login: r.get(1), migration: r.get(2), roles, server_time: r.get(4), operator: operator_at(&r, 5) }))
+    Ok(Some(Startup {
+        login: r.get(1),
+        migration: r.get(2),
+        roles,
+        server_time: r.get(4),
+        operator: operator_at(&r, 5),
+    }))
 }
 
 pub async fn list(c: &impl GenericClient) -> Result<Vec<Operator>> {

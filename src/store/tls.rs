@@ -175,9 +175,9 @@ impl ConnectConfig {
         let resolved = super::libpq::resolve(url, &env)?;
         let mode = match (resolved.get("sslmode"), resolved.source("sslmode")) {
             (None, _) => None,
-            (Some(m), Some(super::libpq::Source::Environment(_))) => Some(
-                m.parse::<SslMode>().map_err(|e| Error::Invalid(crate::msg!("pgsslmode-invalid", detail = &e)))?,
-            ),
+            (Some(m), Some(super::libpq::Source::Environment(_))) => {
+                Some(m.parse::<SslMode>().map_err(|e| Error::Invalid(crate::msg!("pgsslmode-invalid", detail = &e)))?)
+            }
             (Some(m), _) => Some(m.parse::<SslMode>().map_err(invalid)?),
         };
         let path = |key: &str| resolved.get(key).filter(|v| !v.is_empty()).map(PathBuf::from);
@@ -683,8 +683,8 @@ mod tests {
         let e = ConnectConfig::parse_with_env("host=x sslmode=allow", |_| None).unwrap_err();
         assert!(matches!(e, Error::Invalid(_)), "{e}");
         assert!(e.to_string().starts_with("invalid database URL: sslmode 'allow'"), "{e}");
-        let e = ConnectConfig::parse_with_env("host=x", |v| (v == "PGSSLMODE").then(|| "verify_full".into()))
-            .unwrap_err();
+        let e =
+            ConnectConfig::parse_with_env("host=x", |v| (v == "PGSSLMODE").then(|| "verify_full".into())).unwrap_err();
         assert!(e.to_string().starts_with("invalid PGSSLMODE: sslmode 'verify_full'"), "{e}");
     }
 

@@ -253,10 +253,8 @@ async fn the_binary_follows_libpqs_conventions() {
     assert_eq!(code, 1, "{stdout}{stderr}");
     assert!(stderr.contains("check 'key' failed"), "{stderr}");
     // Several hosts: the first refuses connections, the second is used.
-    let url = format!(
-        "postgres://{SUPERUSER}@127.0.0.1:1,127.0.0.1:{}/tls_libpq?target_session_attrs=read-write",
-        s.port
-    );
+    let url =
+        format!("postgres://{SUPERUSER}@127.0.0.1:1,127.0.0.1:{}/tls_libpq?target_session_attrs=read-write", s.port);
     let (stdout, stderr, code) = run(&["db", "status"], Some(&url));
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("migrations:"), "{stdout}");
