@@ -128,11 +128,20 @@ async fn status(env: &Env) -> sportello::Result<i32> {
     // Only an existing key: `db status` creates nothing.
     s.key_fingerprint =
         sportello::secrets::SecretKey::load(&key_file, false).ok().map(|k| sportello::secrets::key_fingerprint(&k));
+    // One connection: a running server answers the migrations' question by itself, so
+    // `pg_ctl status` (a process) is asked only when it does not.
+    let mut applied = None;
     if let Location::Embedded(home) = &env.location {
         let cluster = Cluster::new(home)?;
-        let (state, cluster) = tokio::task::spawn_blocking(move || cluster.status().map(|s| (s, cluster)))
-            .await
-            .map_err(|e| sportello::Error::Unavailable(e.to_string().into()))??;
+        if cluster.maybe_running() {
+            applied = store::applied_migrations(&cluster.own_config(store::embedded::DATABASE)?).await.ok();
+        }
+        let (state, cluster) = match applied {
+            Some(_) => (store::embedded::Status::Running, cluster),
+            None => tokio::task::spawn_blocking(move || cluster.status().map(|s| (s, cluster)))
+                .await
+                .map_err(|e| sportello::Error::Unavailable(e.to_string().into()))??,
+        };
         s.database = "embedded";
         s.status = match state {
             store::embedded::Status::Running => "running",
@@ -145,7 +154,10 @@ async fn status(env: &Env) -> sportello::Result<i32> {
         s.log_file = Some(cluster.log_file().display().to_string());
     }
     if s.status == "running" {
-        let applied = store::applied_migrations(&env.location.admin_config().await?).await?;
+        let applied = match applied {
+            Some(a) => a,
+            None => store::applied_migrations(&env.location.admin_config().await?).await?,
+        };
         let known = store::known_migrations();
         s.migrations = Some(Migrations {
             applied: applied.len(),

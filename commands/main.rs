@@ -15,6 +15,7 @@ mod codes;
 mod completions;
 mod confirm;
 mod db;
+mod doctor;
 mod edit;
 mod import;
 mod key;
@@ -170,6 +171,9 @@ enum Command {
     /// List the provinces, municipalities and foreign states sportello knows.
     #[command(subcommand)]
     Reference(reference::ReferenceCommand),
+    /// Check this machine: settings and where they came from, connection, TLS, authentication,
+    /// migrations, service key, letters and outbox directories, clock.
+    Doctor(doctor::DoctorArgs),
     /// Print shell completions (bash, zsh, fish).
     Completions(completions::CompletionsArgs),
     /// Print the manual page of sportello or of one of its commands.
@@ -200,6 +204,7 @@ impl Command {
             Command::ImportAura(_) => "import-aura",
             Command::Stats(_) => "stats",
             Command::Reference(_) => "reference",
+            Command::Doctor(_) => "doctor",
             Command::Completions(_) => "completions",
             Command::Man(_) => "man",
         }
@@ -229,6 +234,7 @@ impl Command {
             | Command::Audit(_)
             | Command::Stats(_)
             | Command::Reference(_)
+            | Command::Doctor(_)
             | Command::Completions(_)
             | Command::Man(_) => Target::None,
         }
@@ -312,9 +318,19 @@ async fn run(cli: Cli) -> sportello::Result<i32> {
         Command::ImportAura(a) => import::run(&env, sportello::store::registry::Source::Aura, a).await,
         Command::Stats(a) => stats::run(&env, a).await,
         Command::Reference(c) => reference::run(&env, c).await,
+        Command::Doctor(a) => doctor::run(&env, a, CONFIG_WARNINGS.get().map(Vec::as_slice).unwrap_or_default()).await,
         Command::Completions(a) => completions::run(a),
         Command::Man(a) => man::run(a),
     }
+}
+
+/// The global flags given on the command line, as (environment variable, flag, value), and the
+/// configuration files' warnings: what `doctor` tells about where settings came from.
+static FLAGS_GIVEN: std::sync::OnceLock<Vec<(&'static str, &'static str, String)>> = std::sync::OnceLock::new();
+static CONFIG_WARNINGS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+
+pub fn flags_given() -> Vec<(&'static str, &'static str, String)> {
+    FLAGS_GIVEN.get().cloned().unwrap_or_default()
 }
 
 /// The command line, with the configuration files' settings as the defaults of the flags that
@@ -335,6 +351,19 @@ fn parse_command_line() -> Cli {
         cmd = cmd.mut_arg(id, |a| a.default_value(value).hide_default_value(true));
     }
     let matches = cmd.try_get_matches().unwrap_or_else(|e| usage_error(e));
+    let given = [
+        ("database_url", "SPORTELLO_DATABASE_URL", "--database-url"),
+        ("home", "SPORTELLO_HOME", "--home"),
+        ("operator", "SPORTELLO_OPERATOR", "--operator"),
+    ]
+    .into_iter()
+    .filter(|(id, _, _)| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine))
+    .filter_map(|(id, env, flag)| {
+        let value = matches.get_raw(id)?.next()?.to_string_lossy().into_owned();
+        Some((env, flag, value))
+    })
+    .collect();
+    let _ = FLAGS_GIVEN.set(given);
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| usage_error(e))
 }
 
@@ -390,6 +419,7 @@ fn main() -> ExitCode {
         }
     };
     sportello::config_file::install(&config);
+    let _ = CONFIG_WARNINGS.set(config.warnings.clone());
     let from_files: Vec<(String, String)> =
         config.missing_from_environment().into_iter().map(|s| (s.key.clone(), s.file.display().to_string())).collect();
     let cli = parse_command_line();

@@ -680,3 +680,34 @@ letter-bad-date = { $field }: { $detail }
 letter-date-future = { $field } is in the future
 term-running = running
 term-done = done
+
+## libpq's conventions (src/store/libpq.rs)
+service-file-syntax = { $path }, line { $line }: not a service file line: { $detail }
+service-not-found = definition of service "{ $service }" not found (PGSERVICEFILE or ~/.pg_service.conf, then PGSYSCONFDIR/pg_service.conf)
+pgpass-not-a-file = password file { $path } is not a plain file: ignored
+pgpass-permissions = password file { $path } has group or world access; permissions should be u=rw (0600) or less: ignored
+
+## sportello doctor (src/doctor.rs, commands/doctor.rs)
+doctor-dir-absent = { $path } does not exist yet (made on first use)
+doctor-not-a-dir = { $path } is not a directory
+doctor-dir-open = { $path } is open to every OS user (mode { $mode }): letters and mail hold PINs and codes; chmod o-rwx
+doctor-key-made-on-first-use = { $path } does not exist yet (made on first use on the embedded default)
+doctor-key-absent = { $path } does not exist: copy the service key from the machine that has it (`sportello key init` makes the first)
+doctor-key-open = { $path } is readable by every OS user (mode { $mode }): chmod o-rwx
+doctor-key-ok = { $path }, fingerprint { $fingerprint }
+doctor-tls-socket = unix socket of the embedded default (no TLS needed: no network)
+doctor-auth-peer = peer authentication: the OS user { $user } is the login
+doctor-auth-password = password, from the { $source }
+doctor-auth-cert = client certificate { $path }
+doctor-auth-server-decides = no password nor certificate given: the server's pg_hba.conf decides (trust, peer or ident)
+doctor-embedded = embedded default
+doctor-connected = { $target }, login { $login }
+doctor-migrations-current = up to date (V{ $version })
+doctor-migrations-behind = the database is at V{ $version }, this sportello knows V{ $latest }: run `sportello db migrate` as the schema owner
+doctor-migrations-ahead = the database is at V{ $version }, newer than this sportello (V{ $latest }): upgrade sportello on this machine
+doctor-migrations-unknown = this login cannot read the migrations' history (a database migrated by an older sportello: `sportello db migrate` once)
+doctor-clock = the server's clock is { $skew } s from this machine's (± { $uncertainty } s)
+doctor-heading-settings = Settings
+doctor-heading-checks = Checks
+doctor-first-failure = check '{ $check }' failed: { $detail }
+doctor-no-config-file = no configuration file

@@ -725,3 +725,34 @@ letter-bad-date = { $field }: { $detail }
 letter-date-future = { $field } è nel futuro
 term-running = in corso
 term-done = conclusa
+
+## Convenzioni di libpq (src/store/libpq.rs)
+service-file-syntax = { $path }, riga { $line }: non è una riga di un file di servizi: { $detail }
+service-not-found = definizione del servizio "{ $service }" non trovata (PGSERVICEFILE o ~/.pg_service.conf, poi PGSYSCONFDIR/pg_service.conf)
+pgpass-not-a-file = il file delle password { $path } non è un file regolare: ignorato
+pgpass-permissions = il file delle password { $path } è accessibile al gruppo o a tutti; i permessi devono essere u=rw (0600) o meno: ignorato
+
+## sportello doctor (src/doctor.rs, commands/doctor.rs)
+doctor-dir-absent = { $path } non esiste ancora (creata al primo uso)
+doctor-not-a-dir = { $path } non è una directory
+doctor-dir-open = { $path } è aperta a tutti gli utenti del sistema (modo { $mode }): lettere e posta contengono PIN e codici; chmod o-rwx
+doctor-key-made-on-first-use = { $path } non esiste ancora (creata al primo uso sul database incorporato)
+doctor-key-absent = { $path } non esiste: copiare la chiave del servizio dalla macchina che la possiede (`sportello key init` crea la prima)
+doctor-key-open = { $path } è leggibile da tutti gli utenti del sistema (modo { $mode }): chmod o-rwx
+doctor-key-ok = { $path }, impronta { $fingerprint }
+doctor-tls-socket = socket unix del database incorporato (TLS non necessario: nessuna rete)
+doctor-auth-peer = autenticazione peer: l'utente del sistema { $user } è l'utenza
+doctor-auth-password = password, da { $source }
+doctor-auth-cert = certificato client { $path }
+doctor-auth-server-decides = né password né certificato: decide il pg_hba.conf del server (trust, peer o ident)
+doctor-embedded = database incorporato
+doctor-connected = { $target }, utenza { $login }
+doctor-migrations-current = aggiornate (V{ $version })
+doctor-migrations-behind = il database è a V{ $version }, questo sportello conosce V{ $latest }: eseguire `sportello db migrate` come proprietario dello schema
+doctor-migrations-ahead = il database è a V{ $version }, più recente di questo sportello (V{ $latest }): aggiornare sportello su questa macchina
+doctor-migrations-unknown = questa utenza non può leggere lo storico delle migrazioni (database migrato da uno sportello precedente: `sportello db migrate` una volta)
+doctor-clock = l'orologio del server differisce di { $skew } s da quello di questa macchina (± { $uncertainty } s)
+doctor-heading-settings = Impostazioni
+doctor-heading-checks = Controlli
+doctor-first-failure = controllo '{ $check }' non superato: { $detail }
+doctor-no-config-file = nessun file di configurazione

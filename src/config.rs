@@ -16,10 +16,15 @@ pub fn default_home() -> PathBuf {
     home.join(".local/share/sportello")
 }
 
-/// The database: the URL when one is given, else the embedded cluster under `home`.
+/// The database: the URL when one is given; else a server named by libpq's environment
+/// (`PGHOST`, `PGHOSTADDR` or `PGSERVICE`: store/libpq.rs fills in the rest), else the embedded
+/// cluster under `home`.
 pub fn location(database_url: Option<&str>, home: PathBuf) -> Location {
+    let libpq =
+        ["PGHOST", "PGHOSTADDR", "PGSERVICE"].iter().any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
     match database_url.filter(|u| !u.trim().is_empty()) {
         Some(url) => Location::Url(url.to_string()),
+        None if libpq => Location::Url(String::new()),
         None => Location::Embedded(home),
     }
 }

@@ -61,6 +61,19 @@ pub fn from_files(name: &str) -> Option<String> {
     INSTALLED.get()?.iter().find(|s| s.env == name).map(|s| s.value.clone())
 }
 
+/// The file a setting's value comes from, when the environment does not give it.
+pub fn file_of(name: &str) -> Option<PathBuf> {
+    if std::env::var(name).is_ok_and(|v| !v.is_empty()) {
+        return None;
+    }
+    INSTALLED.get()?.iter().find(|s| s.env == name).map(|s| s.file.clone())
+}
+
+/// A setting's value as it may be shown: one that holds a password is masked whole.
+pub fn shown(key: &str, value: &str) -> String {
+    if SECRET_BEARING.contains(&key) && has_password(value) { "********".into() } else { value.to_string() }
+}
+
 /// Settings that may carry a password, kept out of world-readable files.
 const SECRET_BEARING: &[&str] = &["database_url", "smtp_url"];
 

@@ -8,6 +8,7 @@ pub mod batch;
 pub mod config;
 pub mod config_file;
 pub mod desk;
+pub mod doctor;
 pub mod domain;
 pub mod error;
 pub mod files;

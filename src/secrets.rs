@@ -381,6 +381,15 @@ impl SecretKey {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_key_files_fingerprint_is_the_start_of_its_sha256() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k");
+        std::fs::write(&path, [7u8; 32]).unwrap();
+        let key = SecretKey::load(&path, false).unwrap();
+        assert_eq!(key_fingerprint(&key), "4bb06f8e4e3a7715", "the SHA-256 of the file's 32 bytes");
+    }
+
     fn key() -> SecretKey {
         SecretKey::from_bytes([7u8; 32])
     }

@@ -14,7 +14,7 @@ use crate::domain::roles;
 use crate::error::{Error, Result};
 use crate::secrets::SecretKey;
 use crate::store::Database;
-use crate::store::operators::{self, Operator};
+use crate::store::operators::Operator;
 
 /// An operator at work in one command.
 pub struct Session {
@@ -111,28 +111,34 @@ impl Session {
         target: Target,
         key: Option<SecretKey>,
     ) -> Result<Session> {
-        let client = db.client().await?;
-        let login = operators::session_user(&client).await?;
+        // Login, operator and roles were read with the connection (store::operators::startup):
+        // the database's pool stays at the one connection it opened.
+        let startup = db.startup().await?;
+        let login = startup.login;
         // Operator ids are compared case-insensitively (domain::text::operator_id).
         let claimed = claimed
             .map(str::trim)
             .filter(|c| !c.is_empty())
             .map(|c| crate::domain::text::operator_id(c).unwrap_or_else(|_| "(not an operator id)".into()));
-        if let Some(claimed) = claimed.filter(|c| *c != login) {
-            let error = Error::Refused(crate::msg!("operator-claim-refused", login = &login, claimed = &claimed));
-            let target = Target::Operator(claimed);
-            return Err(refuse(&client, &login, command, target, key.as_ref(), error).await);
-        }
-        let Some(operator) = operators::get(&client, &login).await? else {
-            let error = Error::Refused(crate::msg!("login-not-operator", login = &login));
-            return Err(refuse(&client, &login, command, target, key.as_ref(), error).await);
+        let found = match (claimed, startup.operator) {
+            (Some(claimed), _) if claimed != login => Err((
+                Error::Refused(crate::msg!("operator-claim-refused", login = &login, claimed = &claimed)),
+                Target::Operator(claimed),
+            )),
+            (_, None) => Err((Error::Refused(crate::msg!("login-not-operator", login = &login)), target)),
+            (_, Some(op)) if op.disabled_at.is_some() => {
+                Err((Error::Refused(crate::msg!("operator-disabled", login = &login)), target))
+            }
+            (_, Some(op)) => Ok(op),
         };
-        if operator.disabled_at.is_some() {
-            let error = Error::Refused(crate::msg!("operator-disabled", login = &login));
-            return Err(refuse(&client, &login, command, target, key.as_ref(), error).await);
-        }
-        let roles = operators::session_roles(&client).await?;
-        drop(client);
+        let operator = match found {
+            Ok(op) => op,
+            Err((error, target)) => {
+                let client = db.client().await?;
+                return Err(refuse(&client, &login, command, target, key.as_ref(), error).await);
+            }
+        };
+        let roles = startup.roles;
         Ok(Session { db, operator, roles, origin: origin(), command: command.to_string(), key })
     }
 

@@ -4,19 +4,20 @@
 /// names, with every role, as on the embedded default (peer authentication); returns their id.
 pub async fn bootstrap_me(config: &tokio_postgres::Config) -> String {
     let me = sportello::store::embedded::os_user().unwrap();
-    sportello::operators::bootstrap(
-        config,
-        sportello::operators::NewOperator {
-            id: me.clone(),
-            full_name: "Benchmark".into(),
-            ente: "CSI".into(),
-            fse: false,
-            provinces: vec!["TO".into()],
-            municipalities: vec![],
-            roles: sportello::domain::Role::ALL.to_vec(),
-        },
-    )
-    .await
-    .unwrap();
+    sportello::operators::bootstrap(config, new_operator(&me)).await.unwrap();
     me
+}
+
+/// An operator of province TO with every role.
+#[allow(dead_code)]
+pub fn new_operator(id: &str) -> sportello::operators::NewOperator {
+    sportello::operators::NewOperator {
+        id: id.to_string(),
+        full_name: "Benchmark".into(),
+        ente: "CSI".into(),
+        fse: false,
+        provinces: vec!["TO".into()],
+        municipalities: vec![],
+        roles: sportello::domain::Role::ALL.to_vec(),
+    }
 }

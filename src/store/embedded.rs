@@ -164,6 +164,11 @@ impl Cluster {
         Ok(Cluster { root, bin: find_bin_dir(), settings: Vec::new(), password_logins: false })
     }
 
+    /// The directory of the server's programs (initdb, pg_ctl, psql), when found.
+    pub fn bin_dir(&self) -> Option<PathBuf> {
+        self.bin.clone()
+    }
+
     pub fn data_dir(&self) -> PathBuf {
         self.root.join("data")
     }
@@ -206,6 +211,12 @@ impl Cluster {
             Ok(m) => m.uid() == uzers::get_effective_uid(),
             Err(_) => true,
         }
+    }
+
+    /// Might the server be running? Its socket file is there (no connection made: a stale
+    /// file after a crash only means one failed attempt before the long way).
+    pub fn maybe_running(&self) -> bool {
+        self.socket_dir().join(format!(".s.PGSQL.{PORT}")).exists()
     }
 
     /// Can we connect to the server's socket (it is running, whoever started it)?
@@ -342,6 +353,13 @@ impl Cluster {
         tracing::info!(data = %self.data_dir().display(), "starting the embedded cluster");
         self.start_locked()?;
         Ok(true)
+    }
+
+    /// As `refresh_authentication`, serialised with other sportello processes (for a running
+    /// cluster found without `ensure_running`).
+    pub fn refresh_authentication_locked(&self) -> Result<()> {
+        let _lock = self.lock()?;
+        self.refresh_authentication()
     }
 
     /// A running cluster's authentication rewritten if it differs (and reloaded).
@@ -500,6 +518,12 @@ impl Cluster {
     /// Connection settings for a database of this cluster, as its superuser (the owner's).
     pub fn config(&self, dbname: &str) -> tokio_postgres::Config {
         self.login_config(dbname, &self.superuser())
+    }
+
+    /// Connection settings for a database of this cluster as the OS user we run as: the
+    /// superuser for the cluster's owner, else the login of the same name.
+    pub fn own_config(&self, dbname: &str) -> Result<tokio_postgres::Config> {
+        Ok(if self.is_mine() { self.config(dbname) } else { self.login_config(dbname, &os_user()?) })
     }
 
     /// Connection settings for a database of this cluster, as `login`.

@@ -8,6 +8,7 @@ pub mod credentials;
 pub mod embedded;
 mod fiscal_code_sql;
 pub mod helpdesk;
+pub mod libpq;
 pub mod operation_letters;
 pub mod operations;
 pub mod operators;
@@ -48,6 +49,11 @@ pub enum Location {
 pub struct Database {
     pool: Pool,
     admin: ConnectConfig,
+    /// What the first connection told (login, roles, operator, migration), for the first
+    /// session opened on this database; later ones read it again (operators may have changed).
+    first: std::sync::Arc<std::sync::Mutex<Option<operators::Startup>>>,
+    /// The newest migration applied, as the first connection read it.
+    migration: Option<i64>,
 }
 
 /// Opens a single connection (for administration: migrations, creating databases), with TLS as
@@ -71,6 +77,11 @@ pub async fn migrate(config: impl Into<ConnectConfig>) -> Result<Vec<String>> {
         Ok(_) => client.execute("SELECT sportello_secure_database()", &[]).await.map(drop),
         Err(_) => Ok(()),
     };
+    // Every login may read how far the schema is migrated: a command checks it in the query
+    // it runs on connecting (operators::startup) instead of connecting as the owner.
+    if report.is_ok() {
+        client.batch_execute("GRANT SELECT ON public.refinery_schema_history TO PUBLIC").await?;
+    }
     client.execute("SELECT pg_advisory_unlock(72010001)", &[]).await?;
     secured?;
     let applied: Vec<String> = report?.applied_migrations().iter().map(|m| m.to_string()).collect();
@@ -103,6 +114,11 @@ pub async fn applied_migrations(config: impl Into<ConnectConfig>) -> Result<Vec<
         Err(e) => return Err(e.into()),
     };
     Ok(rows.iter().map(|r| format!("V{}__{}", r.get::<_, i32>(0), r.get::<_, String>(1))).collect())
+}
+
+/// The newest migration embedded in this binary.
+pub fn latest_migration() -> i64 {
+    migrations::migrations::runner().get_migrations().iter().map(|m| i64::from(m.version())).max().unwrap_or(0)
 }
 
 /// Migrations embedded in this binary, as `V<n>__<name>`.
@@ -198,10 +214,28 @@ impl Database {
         match location {
             Location::Url(url) => Database::with_config(ConnectConfig::parse(url)?).await,
             Location::Embedded(home) => {
-                location.prepare().await?;
                 let cluster = embedded::Cluster::new(home)?;
                 let login = cluster.login_config(embedded::DATABASE, &embedded::os_user()?);
-                Database::with_configs(login, cluster.config(embedded::DATABASE)).await
+                let admin = cluster.config(embedded::DATABASE);
+                // The usual case, in one connection: the server runs and the schema is current
+                // (the owner would migrate it otherwise). Anything else takes the long way:
+                // start, create, migrate as the owner, then connect.
+                if cluster.maybe_running() {
+                    let mine = cluster.is_mine();
+                    if mine {
+                        let c = cluster.clone();
+                        tokio::task::spawn_blocking(move || c.refresh_authentication_locked()).await.map_err(
+                            |e| Error::Unavailable(crate::msg!("embedded-start-failed", detail = e.to_string())),
+                        )??;
+                    }
+                    if let Ok(db) = Database::with_configs(login.clone(), admin.clone()).await
+                        && (!mine || db.migration >= Some(latest_migration()))
+                    {
+                        return Ok(db);
+                    }
+                }
+                location.prepare().await?;
+                Database::with_configs(login, admin).await
             }
         }
     }
@@ -227,9 +261,8 @@ impl Database {
             .max_size(8)
             .build()
             .map_err(|e| Error::Unavailable(crate::msg!("pool-failed", detail = e.to_string())))?;
-        let db = Database { pool, admin };
         // Fail now, with a clear message, rather than in the middle of a command.
-        let client = match db.pool.get().await {
+        let client = match pool.get().await {
             Ok(c) => c,
             Err(deadpool_postgres::PoolError::Backend(pg)) => {
                 return Err(match login_refused(&pg) {
@@ -246,18 +279,44 @@ impl Database {
                 )));
             }
         };
-        let migrated = client
-            .query_one(
-                "SELECT to_regclass('public.operators') IS NOT NULL AND to_regrole('sportello_admin') IS NOT NULL",
-                &[],
-            )
-            .await?
-            .get::<_, bool>(0);
-        if !migrated {
-            return Err(Error::Unavailable(crate::msg!("schema-missing", target = config.describe())));
-        }
+        let schema_missing = || Error::Unavailable(crate::msg!("schema-missing", target = config.describe()));
+        // The statements most commands run are prepared in the same round trip as the startup
+        // query (tokio-postgres pipelines requests made together), so that each later costs one
+        // round trip instead of two: over a slow link, that is most of a command's time.
+        let prepared = async {
+            tokio::try_join!(client.prepare_cached(audit::INSERT), client.prepare_cached(reference::PROVINCE))
+        };
+        let (startup, prepared) = tokio::join!(operators::startup(&client), prepared);
+        let startup = match prepared.map_err(Error::from).and(startup) {
+            Ok(Some(s)) => s,
+            Ok(None) => return Err(schema_missing()),
+            // 42P01, undefined table: `operators` is not there.
+            Err(Error::Database { code: Some(c), .. }) if c == "42P01" => return Err(schema_missing()),
+            Err(e) => return Err(e),
+        };
         drop(client);
-        Ok(db)
+        let migration = startup.migration;
+        Ok(Database { pool, admin, first: std::sync::Arc::new(std::sync::Mutex::new(Some(startup))), migration })
+    }
+
+    /// The login, its roles and operator, the migration: as the connection read them when it
+    /// opened (the first call: no round trip), else read again.
+    pub async fn startup(&self) -> Result<operators::Startup> {
+        let first = self.first.lock().map(|mut f| f.take()).unwrap_or(None);
+        match first {
+            Some(s) => Ok(s),
+            None => {
+                let client = self.client().await?;
+                operators::startup(&client)
+                    .await?
+                    .ok_or_else(|| Error::Unavailable(crate::msg!("schema-missing", target = self.admin.describe())))
+            }
+        }
+    }
+
+    /// The newest migration applied, when the login may read it.
+    pub fn migration(&self) -> Option<i64> {
+        self.migration
     }
 
     pub async fn client(&self) -> Result<deadpool_postgres::Object> {

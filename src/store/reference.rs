@@ -30,12 +30,15 @@ fn from_row(r: &tokio_postgres::Row) -> Municipality {
     Municipality { istat_code: r.get(0), belfiore: r.get(1), name: r.get(2), province: r.get(3), postcodes: r.get(4) }
 }
 
+/// Prepared with the connection (store::Database): most desk commands name a province.
+pub const PROVINCE: &str = "SELECT code FROM provinces WHERE code = upper($1) OR upper(name) = upper($1)";
+
 /// A province by its code (`TO`) or name (`Torino`, `STATO ESTERO`); returns the code.
 pub async fn resolve_province(c: &impl GenericClient, input: &str) -> Result<String> {
     let input = input.trim();
     text::check("province", input).map_err(Error::Invalid)?;
-    let row =
-        c.query_opt("SELECT code FROM provinces WHERE code = upper($1) OR upper(name) = upper($1)", &[&input]).await?;
+    let statement = c.prepare_cached(PROVINCE).await?;
+    let row = c.query_opt(&statement, &[&input]).await?;
     match row {
         Some(r) => Ok(r.get(0)),
         None => {

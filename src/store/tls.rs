@@ -111,6 +111,9 @@ pub struct Plan {
 pub struct ConnectConfig {
     pub pg: tokio_postgres::Config,
     pub tls: TlsSettings,
+    /// Each setting of a parsed connection string with where it came from (libpq's precedence;
+    /// the password masked), for `sportello doctor`. Empty for settings built in code.
+    pub sources: Vec<(String, String, super::libpq::Source)>,
 }
 
 impl From<tokio_postgres::Config> for ConnectConfig {
@@ -121,7 +124,7 @@ impl From<tokio_postgres::Config> for ConnectConfig {
             tokio_postgres::config::SslMode::Require => Some(SslMode::Require),
             _ => None,
         };
-        ConnectConfig { pg, tls: TlsSettings { mode, ..TlsSettings::default() } }
+        ConnectConfig { pg, tls: TlsSettings { mode, ..TlsSettings::default() }, sources: Vec::new() }
     }
 }
 
@@ -156,65 +159,6 @@ fn invalid(e: impl std::fmt::Display) -> Error {
     Error::Invalid(crate::msg!("database-url-invalid", detail = e.to_string()))
 }
 
-/// `%XX` decoding of a URL query component (`+` stays a plus, as libpq reads it).
-fn percent_decode(s: &str) -> Result<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3).ok_or_else(|| invalid("truncated %-escape"))?;
-            out.push(u8::from_str_radix(hex, 16).map_err(|_| invalid(format!("bad %-escape '%{hex}'")))?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| invalid("a %-escaped value is not UTF-8"))
-}
-
-/// The `key=value` pairs of a libpq keyword/value string (values unquoted and unescaped).
-fn split_key_values(s: &str) -> Result<Vec<(String, String)>> {
-    let mut pairs = Vec::new();
-    let mut it = s.chars().peekable();
-    loop {
-        while it.next_if(|c| c.is_whitespace()).is_some() {}
-        if it.peek().is_none() {
-            return Ok(pairs);
-        }
-        let mut key = String::new();
-        while let Some(c) = it.next_if(|c| *c != '=' && !c.is_whitespace()) {
-            key.push(c);
-        }
-        while it.next_if(|c| c.is_whitespace()).is_some() {}
-        if it.next() != Some('=') {
-            return Err(invalid(format!("missing '=' after '{key}'")));
-        }
-        while it.next_if(|c| c.is_whitespace()).is_some() {}
-        let mut value = String::new();
-        if it.next_if_eq(&'\'').is_some() {
-            loop {
-                match it.next() {
-                    None => return Err(invalid(format!("unterminated quoted value for '{key}'"))),
-                    Some('\'') => break,
-                    Some('\\') => value.push(it.next().ok_or_else(|| invalid("trailing backslash"))?),
-                    Some(c) => value.push(c),
-                }
-            }
-        } else {
-            while let Some(c) = it.next_if(|c| !c.is_whitespace()) {
-                if c == '\\' {
-                    value.push(it.next().ok_or_else(|| invalid("trailing backslash"))?);
-                } else {
-                    value.push(c);
-                }
-            }
-        }
-        pairs.push((key, value));
-    }
-}
-
 fn quote(value: &str) -> String {
     format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
 }
@@ -225,72 +169,44 @@ impl ConnectConfig {
         ConnectConfig::parse_with_env(url, |name| std::env::var(name).ok())
     }
 
-    /// As `parse`, with the environment given (for tests).
+    /// As `parse`, with the environment given (for tests): libpq's precedence (store/libpq.rs),
+    /// the TLS settings taken out, the rest given to tokio-postgres.
     pub fn parse_with_env(url: &str, env: impl Fn(&str) -> Option<String>) -> Result<ConnectConfig> {
-        let mut given: Vec<(String, String)> = Vec::new();
-        let rest = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            match url.split_once('?') {
-                None => url.to_string(),
-                Some((base, query)) => {
-                    let mut kept = Vec::new();
-                    for param in query.split('&').filter(|p| !p.is_empty()) {
-                        let (k, v) = param.split_once('=').unwrap_or((param, ""));
-                        let key = percent_decode(k)?;
-                        if TLS_KEYS.contains(&key.as_str()) {
-                            given.push((key, percent_decode(v)?));
-                        } else {
-                            kept.push(param);
-                        }
-                    }
-                    if kept.is_empty() { base.to_string() } else { format!("{base}?{}", kept.join("&")) }
-                }
+        let resolved = super::libpq::resolve(url, &env)?;
+        let mode = match (resolved.get("sslmode"), resolved.source("sslmode")) {
+            (None, _) => None,
+            (Some(m), Some(super::libpq::Source::Environment(_))) => {
+                Some(m.parse::<SslMode>().map_err(|e| Error::Invalid(crate::msg!("pgsslmode-invalid", detail = &e)))?)
             }
-        } else {
-            let mut kept = Vec::new();
-            for (k, v) in split_key_values(url)? {
-                if TLS_KEYS.contains(&k.as_str()) {
-                    given.push((k, v));
-                } else {
-                    kept.push(format!("{k}={}", quote(&v)));
-                }
-            }
-            kept.join(" ")
+            (Some(m), _) => Some(m.parse::<SslMode>().map_err(invalid)?),
         };
-        let mut pg = tokio_postgres::Config::from_str(&rest).map_err(invalid)?;
-        // The last of a repeated key wins, as in libpq; then the environment.
-        let setting = |key: &str, var: &str| -> Option<String> {
-            given
-                .iter()
-                .rev()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.clone())
-                .or_else(|| env(var))
-                .filter(|v| !v.is_empty())
-        };
-        let tls = TlsSettings {
-            mode: match given.iter().rev().find(|(k, _)| k == "sslmode") {
-                Some((_, m)) => Some(m.parse::<SslMode>().map_err(invalid)?),
-                None => env("PGSSLMODE")
-                    .filter(|m| !m.is_empty())
-                    .map(|m| {
-                        m.parse::<SslMode>().map_err(|e| Error::Invalid(crate::msg!("pgsslmode-invalid", detail = &e)))
-                    })
-                    .transpose()?,
-            },
-            root_cert: setting("sslrootcert", "PGSSLROOTCERT").map(PathBuf::from),
-            cert: setting("sslcert", "PGSSLCERT").map(PathBuf::from),
-            key: setting("sslkey", "PGSSLKEY").map(PathBuf::from),
-        };
+        let path = |key: &str| resolved.get(key).filter(|v| !v.is_empty()).map(PathBuf::from);
+        let tls = TlsSettings { mode, root_cert: path("sslrootcert"), cert: path("sslcert"), key: path("sslkey") };
         if tls.root_cert.as_deref() == Some(Path::new("system")) {
             return Err(Error::Invalid(crate::msg!("sslrootcert-system")));
         }
+        let rest: Vec<String> = resolved
+            .settings
+            .iter()
+            .filter(|(k, _, _)| !TLS_KEYS.contains(&k.as_str()))
+            .map(|(k, v, _)| format!("{k}={}", quote(v)))
+            .collect();
+        let mut pg = tokio_postgres::Config::from_str(&rest.join(" ")).map_err(invalid)?;
         // Keep tokio-postgres's own field in line (e.g. for code that reads it back).
         pg.ssl_mode(match tls.mode {
             Some(SslMode::Disable) => tokio_postgres::config::SslMode::Disable,
             None | Some(SslMode::Prefer) => tokio_postgres::config::SslMode::Prefer,
             Some(_) => tokio_postgres::config::SslMode::Require,
         });
-        Ok(ConnectConfig { pg, tls })
+        for w in &resolved.warnings {
+            tracing::warn!("{w}");
+        }
+        let sources = resolved
+            .settings
+            .into_iter()
+            .map(|(k, v, s)| (k.clone(), if k == "password" { "********".into() } else { v }, s))
+            .collect();
+        Ok(ConnectConfig { pg, tls, sources })
     }
 
     /// The mode in force (libpq's default is `prefer`).
@@ -767,7 +683,8 @@ mod tests {
         let e = ConnectConfig::parse_with_env("host=x sslmode=allow", |_| None).unwrap_err();
         assert!(matches!(e, Error::Invalid(_)), "{e}");
         assert!(e.to_string().starts_with("invalid database URL: sslmode 'allow'"), "{e}");
-        let e = ConnectConfig::parse_with_env("host=x", |_| Some("verify_full".into())).unwrap_err();
+        let e =
+            ConnectConfig::parse_with_env("host=x", |v| (v == "PGSSLMODE").then(|| "verify_full".into())).unwrap_err();
         assert!(e.to_string().starts_with("invalid PGSSLMODE: sslmode 'verify_full'"), "{e}");
     }
 

@@ -16,6 +16,7 @@ mod credentials_table;
 mod desk;
 mod embedded;
 mod erasure;
+mod failover;
 mod files;
 mod help;
 mod hygiene;

@@ -187,6 +187,77 @@ async fn scram_over_tls() {
     );
     let client = connect(&url).await.unwrap();
     assert_eq!(who(&client).await, (PASSWORD_USERS.to_string(), true));
+    // The password from ~/.pgpass (libpq's rules: escapes, wildcards; ignored when others may
+    // read the file).
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().unwrap();
+    let pgpass = home.path().join(".pgpass");
+    std::fs::write(&pgpass, format!("# desks\nlocalhost:{}:*:{PASSWORD_USERS}:correct horse\n", s.port)).unwrap();
+    let with_home = |url: &str| {
+        let home = home.path().to_str().unwrap().to_string();
+        ConnectConfig::parse_with_env(url, move |v| (v == "HOME").then(|| home.clone()))
+    };
+    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let client = with_home(&base).unwrap().connect().await.unwrap();
+    assert_eq!(who(&client).await, (PASSWORD_USERS.to_string(), true));
+    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let msg = unavailable(with_home(&base).unwrap().connect().await);
+    assert!(msg.contains("password"), "{msg}");
+}
+
+/// Server, port, database and TLS from a service of pg_service.conf named by PGSERVICE, the
+/// login from PGUSER, no SPORTELLO_DATABASE_URL; then a multi-host URL whose first host is down.
+#[tokio::test]
+async fn the_binary_follows_libpqs_conventions() {
+    migrated_database("tls_libpq").await;
+    let s = server();
+    let (cert, key) = s.client_cert(SUPERUSER, true);
+    let dir = tempfile::tempdir().unwrap();
+    let services = dir.path().join("pg_service.conf");
+    std::fs::write(
+        &services,
+        format!(
+            "[other]\nhost=nowhere.invalid\n\n[desk]\nhost=127.0.0.1\nport={}\ndbname=tls_libpq\nsslmode=verify-full\nsslrootcert={}\n",
+            s.port,
+            s.ca_cert.display()
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str], url: Option<&str>| {
+        let mut c = crate::harness::sportello();
+        c.args(args)
+            .env("SPORTELLO_HOME", dir.path())
+            .env("SPORTELLO_CONFIG", "")
+            .env("HOME", dir.path())
+            .env("PGSERVICEFILE", &services)
+            .env("PGSERVICE", "desk")
+            .env("PGUSER", SUPERUSER)
+            .env("PGHOST", "wrong.invalid")
+            .env("PGSSLCERT", &cert)
+            .env("PGSSLKEY", &key)
+            .env_remove("SPORTELLO_DATABASE_URL");
+        if let Some(url) = url {
+            c.env("SPORTELLO_DATABASE_URL", url);
+        }
+        text(&c.output().unwrap())
+    };
+    // The service wins over PGHOST; PGUSER fills in the login.
+    let (stdout, stderr, code) = run(&["db", "status"], None);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("migrations:") && !stdout.contains("pending"), "{stdout}");
+    // doctor says where each came from, and names the first failing check (no service key).
+    let (stdout, stderr, code) = run(&["doctor"], None);
+    assert!(stdout.contains("host") && stdout.contains("[service file"), "{stdout}");
+    assert!(stdout.contains("[environment PGUSER]"), "{stdout}");
+    assert!(stdout.contains("ok    migrations"), "{stdout}");
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stderr.contains("check 'key' failed"), "{stderr}");
+    // Several hosts: the first refuses connections, the second is used.
+    let url =
+        format!("postgres://{SUPERUSER}@127.0.0.1:1,127.0.0.1:{}/tls_libpq?target_session_attrs=read-write", s.port);
+    let (stdout, stderr, code) = run(&["db", "status"], Some(&url));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("migrations:"), "{stdout}");
 }
 
 /// A database on the TLS server, migrated over TLS by the superuser's certificate.
