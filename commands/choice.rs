@@ -16,3 +16,8 @@ pub fn bookable() -> impl TypedValueParser<Value = sportello::domain::OperationK
     PossibleValuesParser::new(kinds().map(|k| k.as_str()))
         .map(move |s| kinds().find(|k| k.as_str() == s).expect("one of the possible values"))
 }
+
+/// `--encoding`: a label of the WHATWG Encoding Standard, or `latin-1` as operators write it.
+pub fn encoding(label: &str) -> Result<sportello::batch::input::Encoding, String> {
+    sportello::batch::input::Encoding::from_label(label).ok_or_else(|| tr!("encoding-unknown", label = label))
+}

@@ -24,6 +24,7 @@ mod lifecycle;
 mod ops;
 mod output;
 mod reference;
+mod registry_files;
 mod register;
 mod roles;
 mod rows;
