@@ -132,9 +132,10 @@ pub async fn revoke(env: &Env, a: RevokeArgs) -> sportello::Result<i32> {
             batch::refuse_report_over_input(report, file, "--report")?;
         }
         let progress = Reporter::new();
-        let report =
-            in_session(env, async |s| letter_revocations::revoke_batch(s, &desk, file, a.encoding.unwrap_or_default(), a.dry_run, &progress).await)
-                .await?;
+        let report = in_session(env, async |s| {
+            letter_revocations::revoke_batch(s, &desk, file, a.encoding.unwrap_or_default(), a.dry_run, &progress).await
+        })
+        .await?;
         if report.already_done {
             eprintln!("{}", tr!("run-already-done", path = file, run = report.run_id));
             return Ok(exit::OK);

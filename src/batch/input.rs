@@ -359,6 +359,73 @@ impl<R: Read> Read for LineReader<R> {
 mod tests {
     use super::*;
 
+    /// Reads all of `bytes` through [`Decoded`], `step` bytes of input and `out` of output at a time.
+    fn decode(bytes: &[u8], encoding: Encoding, step: usize, out: usize) -> std::io::Result<String> {
+        struct Trickle<'a>(&'a [u8], usize);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.1.min(buf.len()).min(self.0.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut reader = Decoded::new(Trickle(bytes, step), encoding);
+        let (mut text, mut buf) = (Vec::new(), vec![0u8; out]);
+        loop {
+            match reader.read(&mut buf)? {
+                0 => return Ok(String::from_utf8(text).expect("UTF-8 out")),
+                n => text.extend_from_slice(&buf[..n]),
+            }
+        }
+    }
+
+    #[test]
+    fn labels_name_the_encodings_of_the_standard() {
+        for label in ["latin-1", "Latin1", "ISO-8859-1", "cp1252", " windows-1252 ", "x-cp1252"] {
+            assert_eq!(Encoding::from_label(label), Some(Encoding::WINDOWS_1252), "{label}");
+        }
+        assert_eq!(Encoding::from_label("UTF8"), Some(Encoding::UTF8));
+        assert_eq!(Encoding::from_label("iso-8859-15").map(Encoding::name).as_deref(), Some("iso-8859-15"));
+        assert_eq!(Encoding::from_label("iso-2022-kr"), None, "the replacement encoding reads no file");
+        assert_eq!(Encoding::from_label("ansi"), None);
+    }
+
+    #[test]
+    fn windows_1252_is_decoded_whatever_the_reads_and_a_bom_wins() {
+        let text = "D’Alessandro;NICOLÒ;€ 5\r\n";
+        let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(text);
+        assert_eq!(bytes[1], 0x92);
+        for (step, out) in [(1, 1), (1, 4), (3, 2), (7, 64), (4096, 4096)] {
+            assert_eq!(decode(&bytes, Encoding::WINDOWS_1252, step, out).unwrap(), text, "{step}/{out}");
+            // UTF-8 split anywhere across reads, with a byte order mark taken off.
+            let utf8 = [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat();
+            assert_eq!(decode(&utf8, Encoding::UTF8, step, out).unwrap(), text, "{step}/{out}");
+            // A UTF-8 byte order mark wins over the encoding given.
+            assert_eq!(decode(&utf8, Encoding::WINDOWS_1252, step, out).unwrap(), text, "{step}/{out}");
+        }
+    }
+
+    #[test]
+    fn the_first_byte_not_of_the_encoding_fails_with_its_line() {
+        let bytes = b"a;b\r\nc;d\r\nD\x92Angelo;x\r\n";
+        for (step, out) in [(1, 1), (2, 5), (4096, 4096)] {
+            let e = decode(bytes, Encoding::UTF8, step, out).unwrap_err();
+            let u = Undecodable::of(&e).expect("undecodable");
+            assert_eq!((u.line, u.byte), (3, Some(0x92)), "{step}/{out}");
+        }
+        // A sequence cut by the end of the file.
+        let e = decode(b"ok\n\xC3", Encoding::UTF8, 4096, 4096).unwrap_err();
+        assert_eq!(Undecodable::of(&e).map(|u| u.line), Some(2));
+    }
+
+    #[test]
+    fn column_names_match_in_any_case() {
+        let headers = csv::ByteRecord::from(vec![" FISCAL_CODE ", "\u{feff}First_Name", "Cognome"]);
+        let names = column_names(&headers);
+        assert_eq!(names.iter().collect::<Vec<_>>(), [b"fiscal_code".as_slice(), b"first_name", b"cognome"]);
+    }
+
     #[test]
     fn names_compare_without_case_accents_and_apostrophes() {
         assert_eq!(name_key("Nicolo"), name_key("NICOLÒ"));

@@ -258,7 +258,8 @@ fn read_letters(path: &Path, text: &[u8]) -> Result<(csv::StringRecord, Records,
         .trim(csv::Trim::All)
         .from_reader(lines.wrap(text));
     // Column names in any case, as spreadsheets write them.
-    let headers = super::input::column_names(csv.byte_headers().map_err(|_| not_a_batch(crate::msg!("file-no-header")))?);
+    let headers =
+        super::input::column_names(csv.byte_headers().map_err(|_| not_a_batch(crate::msg!("file-no-header")))?);
     let headers =
         csv::StringRecord::from_byte_record(headers).map_err(|_| not_a_batch(crate::msg!("file-not-text")))?;
     if headers.iter().any(|h| text::check("header", h).is_err()) {

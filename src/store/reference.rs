@@ -222,7 +222,12 @@ pub fn check_place(
     if let Some(p) = province
         && !p.eq_ignore_ascii_case(&m.province)
     {
-        return Err(crate::msg!("municipality-not-in-province", municipality = &m.name, province = &m.province, given = p));
+        return Err(crate::msg!(
+            "municipality-not-in-province",
+            municipality = &m.name,
+            province = &m.province,
+            given = p
+        ));
     }
     let Some(postcode) = postcode else { return Ok(()) };
     if m.is_abroad() {

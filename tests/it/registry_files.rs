@@ -206,7 +206,10 @@ async fn a_letter_batch_saved_by_excel_is_read_with_encoding_and_refused_whole_w
     let out = db.cli(Some("admin"), &["revoke", "--letters", file.to_str().unwrap(), "--report", "-"]);
     let (stdout, stderr, code) = text(&out);
     assert_eq!(code, 3, "{stderr}");
-    assert!(stderr.contains("line 2: not utf-8 text (byte 0xF2)") && stderr.contains("--encoding windows-1252"), "{stderr}");
+    assert!(
+        stderr.contains("line 2: not utf-8 text (byte 0xF2)") && stderr.contains("--encoding windows-1252"),
+        "{stderr}"
+    );
     assert!(stdout.is_empty(), "{stdout}");
     let out = db.cli(Some("admin"), &["revoke", "--letters", file.to_str().unwrap(), "--encoding", "cp1252"]);
     let (stdout, stderr, code) = text(&out);
@@ -237,7 +240,15 @@ async fn a_rejected_row_is_never_a_departure() {
     let report = dir.path().join("departures.csv");
     let out = db.cli(
         Some("admin"),
-        &["import-cia", file.to_str().unwrap(), "--full-snapshot", "--rejects", "-", "--departures", report.to_str().unwrap()],
+        &[
+            "import-cia",
+            file.to_str().unwrap(),
+            "--full-snapshot",
+            "--rejects",
+            "-",
+            "--departures",
+            report.to_str().unwrap(),
+        ],
     );
     let (stdout, stderr, code) = text(&out);
     assert_eq!(code, 8, "{stderr}");
@@ -318,8 +329,10 @@ async fn a_mass_removal_is_refused_unless_the_operator_expects_it() {
     // A dry run lists them first, and is refused the same way.
     let out = db.cli(Some("admin"), &["import-cia", f, "--full-snapshot", "--dry-run", "--departures", "-"]);
     assert_eq!(text(&out).2, 5, "{}", text(&out).1);
-    let out =
-        db.cli(Some("admin"), &["import-cia", f, "--full-snapshot", "--dry-run", "--max-removals", "37", "--departures", "-"]);
+    let out = db.cli(
+        Some("admin"),
+        &["import-cia", f, "--full-snapshot", "--dry-run", "--max-removals", "37", "--departures", "-"],
+    );
     let (stdout, stderr, code) = text(&out);
     assert_eq!(code, 0, "{stderr}");
     let mut expected: Vec<String> = all[23..].iter().map(|r| r.cf.clone()).collect();
@@ -374,7 +387,10 @@ async fn a_postcode_not_of_its_municipality_is_refused_by_the_import_the_preload
         person("EEEANN", "1984-01-01", "10121", "005005"),
     ];
     let file = write(dir.path(), "cia.csv", file_of(&lines.map(String::from)));
-    let out = db.cli(Some("admin"), &["import-cia", file.to_str().unwrap(), "--preload", "TO", "--preload", "AT", "--rejects", "-"]);
+    let out = db.cli(
+        Some("admin"),
+        &["import-cia", file.to_str().unwrap(), "--preload", "TO", "--preload", "AT", "--rejects", "-"],
+    );
     let (stdout, stderr, code) = text(&out);
     assert_eq!(code, 8, "{stderr}");
     assert!(stderr.contains("5 rows: 2 new, 0 changed, 0 unchanged, 3 rejected, 2 pre-loaded"), "{stderr}");
@@ -388,8 +404,16 @@ async fn a_postcode_not_of_its_municipality_is_refused_by_the_import_the_preload
     let got: Vec<(&str, &str, &str)> = rejects.iter().map(|r| (r.0.as_str(), r.1.as_str(), r.2.as_str())).collect();
     assert_eq!(got, [("2", "postcode", "14100"), ("3", "postcode", "99999"), ("6", "postcode", "10121")]);
     // The very words of the desk.
-    assert!(rejects[0].3.starts_with("postcode 14100 is not a postcode of Torino (TO): expected 10121, 10122"), "{:?}", rejects[0]);
-    assert!(rejects[1].3.contains("postcode 99999 is not a postcode of Cambiano (TO): expected 10020"), "{:?}", rejects[1]);
+    assert!(
+        rejects[0].3.starts_with("postcode 14100 is not a postcode of Torino (TO): expected 10121, 10122"),
+        "{:?}",
+        rejects[0]
+    );
+    assert!(
+        rejects[1].3.contains("postcode 99999 is not a postcode of Cambiano (TO): expected 10020"),
+        "{:?}",
+        rejects[1]
+    );
     let postcodes: Vec<String> = db
         .owner()
         .await
@@ -417,7 +441,8 @@ async fn a_postcode_not_of_its_municipality_is_refused_by_the_import_the_preload
     let opts = Options { preload: Some(preload), force: true, ..Options::default() };
     let r = registry_import::import(&s, Source::Cia, &file, &opts, &Quiet).await.unwrap();
     assert_eq!((r.preloaded, r.preload_withheld), (0, 1), "{r:?}");
-    let n: i64 = owner.query_one("SELECT count(*) FROM registrations WHERE fiscal_code = $1", &[&code]).await.unwrap().get(0);
+    let n: i64 =
+        owner.query_one("SELECT count(*) FROM registrations WHERE fiscal_code = $1", &[&code]).await.unwrap().get(0);
     assert_eq!(n, 0);
 
     // The desk: a change of residence with a postcode of another municipality.

@@ -249,7 +249,11 @@ async fn a_letter_batch_that_is_empty_or_binary_is_refused_and_leaves_no_run() {
         let (_, stderr, code) = text(&out);
         assert_eq!(code, 3, "{}: {stderr}", file.display());
         // Not text of its encoding (issue 17): refused whole before any header is looked for.
-        let refused = if file == &binary { "line 1: not utf-8 text (byte 0x89)" } else { "a letter batch is CSV with a header line" };
+        let refused = if file == &binary {
+            "line 1: not utf-8 text (byte 0x89)"
+        } else {
+            "a letter batch is CSV with a header line"
+        };
         assert!(stderr.contains(refused), "{stderr}");
     }
     assert_eq!(runs(&db).await, Vec::<(String, String)>::new(), "no run recorded, none left running");

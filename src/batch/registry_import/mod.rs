@@ -33,7 +33,6 @@ use tokio::sync::oneshot;
 
 pub use self::rows::Municipalities;
 use self::rows::{Chunk, Reference, StoredDigests, code_text, key16};
-use crate::store::reference::check_place;
 use super::{Begin, Progress, Reject, RunKind};
 use crate::audit::{Entry, Target};
 use crate::domain::transitions;
@@ -41,6 +40,7 @@ use crate::error::{Error, Result};
 use crate::portal::tombstone_hash;
 use crate::secrets::SecretKey;
 use crate::session::Session;
+use crate::store::reference::check_place;
 use crate::store::registry::{self, ChunkWriter, Source};
 use crate::store::{reference, revocations, runs};
 
@@ -195,8 +195,7 @@ pub async fn import(
     };
     let (csv, lines) = rows::open(path, opts.encoding)?;
     let input = path.display().to_string();
-    let options =
-        json!({ "full_snapshot": opts.full_snapshot, "preload": areas, "encoding": opts.encoding.name() });
+    let options = json!({ "full_snapshot": opts.full_snapshot, "preload": areas, "encoding": opts.encoding.name() });
     // The same file read with other options is another run.
     let checksum = super::checksum_text(&format!("{}:{options}", super::checksum_file(path).await?));
     let run = if opts.dry_run {
@@ -487,7 +486,9 @@ pub async fn preload(
     let withheld = candidates.par_iter().filter(|c| misplaced(c)).count() as u64;
     let excluded: Vec<String> = candidates
         .into_par_iter()
-        .filter(|c| misplaced(c) || (!tombstones.is_empty() && tombstones.contains(&tombstone_hash(key, &c.fiscal_code))))
+        .filter(|c| {
+            misplaced(c) || (!tombstones.is_empty() && tombstones.contains(&tombstone_hash(key, &c.fiscal_code)))
+        })
         .map(|c| c.fiscal_code)
         .collect();
     let (state, strong) = transitions::preloaded();

@@ -150,7 +150,11 @@ fn validate<'a>(
         check_postcode(pc).map_err(|e| reject("postcode", pc, e.english().to_string()))?;
     }
     let municipality = reference.municipalities.get(raw.municipality.trim()).ok_or_else(|| {
-        reject("municipality", raw.municipality, "unknown municipality code (ISTAT or cadastral code of Piedmont)".into())
+        reject(
+            "municipality",
+            raw.municipality,
+            "unknown municipality code (ISTAT or cadastral code of Piedmont)".into(),
+        )
     })?;
     // The check of the desk: the postcode is one of the municipality's.
     check_place(municipality, None, postcode.as_deref())
