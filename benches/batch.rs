@@ -50,7 +50,8 @@ fn fiscal_code(i: usize, birth: NaiveDate) -> String {
     format!("{first15}{}", check_character(first15.as_bytes()))
 }
 
-fn registry_file(path: &Path, rows: usize, municipalities: &[String]) {
+/// `municipalities`: ISTAT code and a postcode of each (the import checks that they agree).
+fn registry_file(path: &Path, rows: usize, municipalities: &[(String, String)]) {
     use std::io::Write;
     let mut w = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     writeln!(w, "fiscal_code;first_name;last_name;birth_date;sex;address;street_number;postcode;municipality;doc_type;doc_number;doc_issued;doc_issuer").unwrap();
@@ -59,12 +60,13 @@ fn registry_file(path: &Path, rows: usize, municipalities: &[String]) {
         let birth = base + chrono::Duration::days((i * 7 % 25_000) as i64);
         writeln!(
             w,
-            "{};{};{};{birth};M;Via Roma;{};10121;{};identity-card;CA{:07};2021-05-04;Comune di Torino",
+            "{};{};{};{birth};M;Via Roma;{};{};{};identity-card;CA{:07};2021-05-04;Comune di Torino",
             fiscal_code(i, birth),
             NAMES[i % NAMES.len()],
             SURNAMES[i % SURNAMES.len()],
             i % 300 + 1,
-            municipalities[i % municipalities.len()],
+            municipalities[i % municipalities.len()].1,
+            municipalities[i % municipalities.len()].0,
             i
         )
         .unwrap();
@@ -114,12 +116,12 @@ async fn main() {
     let db = Database::with_configs(cluster.login_config(dbname, &me), config.clone()).await.unwrap();
     let session = Session::open(db.clone(), None, "bench").await.unwrap();
     let owner = store::connect(&config).await.unwrap();
-    let municipalities: Vec<String> = owner
-        .query("SELECT istat_code FROM municipalities WHERE province <> 'EE' ORDER BY 1", &[])
+    let municipalities: Vec<(String, String)> = owner
+        .query("SELECT istat_code, postcodes[1] FROM municipalities WHERE province <> 'EE' ORDER BY 1", &[])
         .await
         .unwrap()
         .iter()
-        .map(|r| r.get(0))
+        .map(|r| (r.get(0), r.get(1)))
         .collect();
     println!(
         "sportello benchmarks — {} cores, PostgreSQL embedded cluster at {}",

@@ -28,3 +28,8 @@ pub fn bookable() -> impl TypedValueParser<Value = sportello::domain::OperationK
     let kinds = || OperationKind::ALL.iter().copied().filter(|k| *k != OperationKind::Activation);
     PossibleValuesParser::new(kinds().map(|k| possible(k.as_str()))).map(move |s| find(kinds(), &s))
 }
+
+/// `--encoding`: a label of the WHATWG Encoding Standard, or `latin-1` as operators write it.
+pub fn encoding(label: &str) -> Result<sportello::batch::input::Encoding, String> {
+    sportello::batch::input::Encoding::from_label(label).ok_or_else(|| tr!("encoding-unknown", label = label))
+}

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use sportello::batch::registry_import::{self, Encoding, Options, Preload};
-use sportello::batch::{refuse_report_over_input, write_rejects};
+use sportello::batch::{refuse_report_over_input, write_departures, write_rejects};
 use sportello::error::exit;
 use sportello::store::registry::Source;
 
@@ -14,29 +14,45 @@ use crate::{Env, in_session, output};
 #[derive(Debug, Args)]
 #[command(after_help = "\
 The file is CSV with a header, ';' or ',' separated, with the columns
+(named in any case)
   fiscal_code, first_name, last_name, birth_date, sex, address,
   street_number, postcode, municipality (ISTAT or cadastral code),
   doc_type, doc_number, doc_issued, doc_issuer
+in UTF-8, or in the --encoding given: files saved by Windows programs
+(Excel, the registry software) are windows-1252 (also named latin-1,
+cp1252). A file that is not text of its encoding is refused whole, with
+the line of the first byte that is not. A postcode must be one of its
+municipality's, as at the desk.
 Bad rows are reported (line, field, value, reason) and the good ones
 imported. The run is recorded and committed in chunks: after a crash, the
 same command resumes where it stopped; re-running a finished import of the
 same file does nothing and says so. Progress goes to standard error: a bar
 on a terminal, else a timestamped line every few seconds (-q: none).
 
-Exit codes: 0 every row imported, 8 done with rejected rows, other codes
-failure.
+With --full-snapshot the residents missing from the file are removed; a
+rejected row keeps its resident (one whose fiscal code cannot be read
+keeps everyone). A snapshot that would remove more than 5% of the mirror
+is refused (exit 5, nothing removed) unless --max-removals allows it: run
+the same command again with it, and the run resumes.
+
+Exit codes: 0 every row imported, 8 done with rejected rows, 5 a snapshot
+refused for its removals, other codes failure.
 
 Examples:
   sportello import-cia samples/cia.csv
   sportello import-cia anagrafe-to.csv --full-snapshot --preload TO
   sportello import-cia samples/cia.csv --preload Moncalieri --preload Asti
   sportello import-aura samples/aura.csv --rejects /tmp/aura-rejects.csv
-  sportello import-cia legacy.csv --encoding latin-1 --dry-run")]
+  sportello import-cia export-excel.csv --encoding windows-1252 --dry-run
+  sportello import-cia anagrafe-to.csv --full-snapshot --dry-run \\
+      --departures -
+  sportello import-cia anagrafe-to.csv --full-snapshot --max-removals 400 \\
+      --departures /var/lib/sportello/reports/departures.csv")]
 pub struct ImportArgs {
     /// The registry export.
     file: PathBuf,
-    /// Text encoding of the file.
-    #[arg(long, value_parser = crate::choice::choice::<Encoding>(), default_value_t = Encoding::Utf8)]
+    /// Text encoding of the file: utf-8, windows-1252 (also latin-1, cp1252), or another WHATWG label.
+    #[arg(long, value_name = "LABEL", value_parser = crate::choice::encoding, default_value_t = Encoding::UTF8)]
     encoding: Encoding,
     /// Write the rejected rows to this CSV file (line, field, value, reason); - for standard output.
     #[arg(long, value_name = "FILE")]
@@ -44,6 +60,12 @@ pub struct ImportArgs {
     /// The file is the whole registry: residents missing from it have ceased and are removed.
     #[arg(long)]
     full_snapshot: bool,
+    /// With --full-snapshot: remove at most N residents (default: 5% of the mirror); more are refused.
+    #[arg(long, value_name = "N", requires = "full_snapshot")]
+    max_removals: Option<u64>,
+    /// With --full-snapshot: write the fiscal codes removed (or, with --dry-run, to be removed) to this CSV file; - for standard output.
+    #[arg(long, value_name = "FILE", requires = "full_snapshot")]
+    departures: Option<PathBuf>,
     /// Pre-load the residents of this province or municipality not yet registered (repeatable).
     #[arg(long, value_name = "AREA")]
     preload: Vec<String>,
@@ -65,6 +87,9 @@ pub async fn run(env: &Env, source: Source, a: ImportArgs) -> sportello::Result<
     if let Some(rejects) = &a.rejects {
         refuse_report_over_input(rejects, &a.file, "--rejects")?;
     }
+    if let Some(departures) = &a.departures {
+        refuse_report_over_input(departures, &a.file, "--departures")?;
+    }
     // The key recognises the revoked citizens, whom a pre-load leaves out.
     let preload = match a.preload.is_empty() {
         true => None,
@@ -73,6 +98,7 @@ pub async fn run(env: &Env, source: Source, a: ImportArgs) -> sportello::Result<
     let opts = Options {
         encoding: a.encoding,
         full_snapshot: a.full_snapshot,
+        max_removals: a.max_removals,
         preload,
         dry_run: a.dry_run,
         force: a.force,
@@ -87,11 +113,16 @@ pub async fn run(env: &Env, source: Source, a: ImportArgs) -> sportello::Result<
     }
     sportello::metrics::counts(report.rows as u64, report.rejected.len() as u64);
     let mut extra = String::new();
-    if a.full_snapshot {
+    if report.departures_withheld {
+        extra.push_str(&tr!("import-departures-withheld"));
+    } else if a.full_snapshot {
         extra.push_str(&tr!("import-ceased", count = report.ceased));
     }
     if !a.preload.is_empty() {
         extra.push_str(&tr!("import-preloaded", count = report.preloaded));
+        if report.preload_withheld > 0 {
+            extra.push_str(&tr!("import-preload-withheld", count = report.preload_withheld));
+        }
     }
     let run = match report.run_id {
         Some(r) if report.resumed => tr!("import-run-resumed", run = r),
@@ -113,6 +144,12 @@ pub async fn run(env: &Env, source: Source, a: ImportArgs) -> sportello::Result<
             run = run
         )
     );
+    if let Some(path) = &a.departures {
+        write_departures(path, &report.departures)?;
+        if path != std::path::Path::new("-") {
+            eprintln!("{}", tr!("import-departures-written", path = &**path));
+        }
+    }
     if let Some(path) = &a.rejects {
         write_rejects(path, &report.rejected)?;
         if path != std::path::Path::new("-") {

@@ -68,12 +68,16 @@ is kept); the others are reported as mismatch, not found or already
 revoked.
 
 Batch file: CSV with a header, ';' or ',' separated, with the columns
+(named in any case)
   fiscal_code, first_name, last_name, doc_number, doc_issued,
   protocol, protocol_date
+in UTF-8, or in the --encoding given (a file saved by Excel on Windows is
+windows-1252); a file that is not text of its encoding is refused whole.
 
 Examples:
   sportello revoke --letters samples/revocation-letters.csv \\
       --report /tmp/revocations.csv
+  sportello revoke --letters lettere-excel.csv --encoding windows-1252
   sportello revoke --cf RSSMRA85T10L219G --first-name Mario \\
       --last-name Rossi --doc-number CA12345AA --doc-issued 2022-03-01 \\
       --letter-protocol CSI-2026-004512 --letter-date 2026-11-20
@@ -86,6 +90,9 @@ pub struct RevokeArgs {
     /// A batch of registered letters.
     #[arg(long, value_name = "FILE", conflicts_with = "letter_protocol")]
     letters: Option<PathBuf>,
+    /// Text encoding of the batch: utf-8 (the default), windows-1252 (also latin-1, cp1252), or another WHATWG label.
+    #[arg(long, value_name = "LABEL", value_parser = crate::choice::encoding, requires = "letters")]
+    encoding: Option<sportello::batch::input::Encoding>,
     /// Write the letters not honoured (line, field, value, reason) to this CSV file; - for standard output.
     #[arg(long, value_name = "FILE", requires = "letters")]
     report: Option<PathBuf>,
@@ -125,9 +132,10 @@ pub async fn revoke(env: &Env, a: RevokeArgs) -> sportello::Result<i32> {
             batch::refuse_report_over_input(report, file, "--report")?;
         }
         let progress = Reporter::new();
-        let report =
-            in_session(env, async |s| letter_revocations::revoke_batch(s, &desk, file, a.dry_run, &progress).await)
-                .await?;
+        let report = in_session(env, async |s| {
+            letter_revocations::revoke_batch(s, &desk, file, a.encoding.unwrap_or_default(), a.dry_run, &progress).await
+        })
+        .await?;
         if report.already_done {
             eprintln!("{}", tr!("run-already-done", path = file, run = report.run_id));
             return Ok(exit::OK);

@@ -2212,17 +2212,25 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__import__subcmd__aura)
-            opts="-v -q -h --encoding --rejects --full-snapshot --preload --dry-run --force --chunk-size --writers --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
+            opts="-v -q -h --encoding --rejects --full-snapshot --max-removals --departures --preload --dry-run --force --chunk-size --writers --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --encoding)
-                    COMPREPLY=($(compgen -W "utf-8 latin-1" -- "${cur}"))
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --rejects)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-removals)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --departures)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2262,17 +2270,25 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__import__subcmd__cia)
-            opts="-v -q -h --encoding --rejects --full-snapshot --preload --dry-run --force --chunk-size --writers --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
+            opts="-v -q -h --encoding --rejects --full-snapshot --max-removals --departures --preload --dry-run --force --chunk-size --writers --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --encoding)
-                    COMPREPLY=($(compgen -W "utf-8 latin-1" -- "${cur}"))
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --rejects)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-removals)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --departures)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3566,13 +3582,17 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__revoke)
-            opts="-y -v -q -h --letters --report --dry-run --cf --letter-protocol --yes --first-name --last-name --doc-number --doc-issued --letter-date --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
+            opts="-y -v -q -h --letters --encoding --report --dry-run --cf --letter-protocol --yes --first-name --last-name --doc-number --doc-issued --letter-date --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --letters)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encoding)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

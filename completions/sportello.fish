@@ -654,6 +654,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand username" -s v -l ve
 complete -c sportello -n "__fish_sportello_using_subcommand username" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand username" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l letters -d 'A batch of registered letters' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l encoding -d 'Text encoding of the batch: utf-8 (the default), windows-1252 (also latin-1, cp1252), or another WHATWG label' -r
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l report -d 'Write the letters not honoured (line, field, value, reason) to this CSV file; - for standard output' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l cf -d 'One letter: the citizen\'s fiscal code' -r
 complete -c sportello -n "__fish_sportello_using_subcommand revoke" -l letter-protocol -d 'One letter: its protocol number' -r
@@ -803,9 +804,10 @@ complete -c sportello -n "__fish_sportello_using_subcommand audit; and __fish_se
 complete -c sportello -n "__fish_sportello_using_subcommand audit; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
 complete -c sportello -n "__fish_sportello_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check the hash chain of the audit log: report the first changed, missing or inserted row (exit 9), else print the head hash to keep elsewhere'
 complete -c sportello -n "__fish_sportello_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l encoding -d 'Text encoding of the file' -r -f -a "utf-8\t''
-latin-1\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l encoding -d 'Text encoding of the file: utf-8, windows-1252 (also latin-1, cp1252), or another WHATWG label' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l rejects -d 'Write the rejected rows to this CSV file (line, field, value, reason); - for standard output' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l max-removals -d 'With --full-snapshot: remove at most N residents (default: 5% of the mirror); more are refused' -r
+complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l departures -d 'With --full-snapshot: write the fiscal codes removed (or, with --dry-run, to be removed) to this CSV file; - for standard output' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l preload -d 'Pre-load the residents of this province or municipality not yet registered (repeatable)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l chunk-size -d 'Rows per transaction' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l writers -d 'Database sessions writing chunks side by side (they still commit in file order)' -r
@@ -823,9 +825,10 @@ complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l no-he
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -s q -l quiet -d 'Only errors on standard error: no progress, no log below errors'
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -s h -l help -d 'Print help'
-complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l encoding -d 'Text encoding of the file' -r -f -a "utf-8\t''
-latin-1\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l encoding -d 'Text encoding of the file: utf-8, windows-1252 (also latin-1, cp1252), or another WHATWG label' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l rejects -d 'Write the rejected rows to this CSV file (line, field, value, reason); - for standard output' -r -F
+complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l max-removals -d 'With --full-snapshot: remove at most N residents (default: 5% of the mirror); more are refused' -r
+complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l departures -d 'With --full-snapshot: write the fiscal codes removed (or, with --dry-run, to be removed) to this CSV file; - for standard output' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l preload -d 'Pre-load the residents of this province or municipality not yet registered (repeatable)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l chunk-size -d 'Rows per transaction' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l writers -d 'Database sessions writing chunks side by side (they still commit in file order)' -r

@@ -249,15 +249,14 @@ fn read_letters(path: &Path, text: &[u8]) -> Result<(csv::StringRecord, Records,
     if text.iter().all(u8::is_ascii_whitespace) {
         return Err(not_a_batch(crate::msg!("file-is-empty")));
     }
-    let first = text.split(|&b| b == b'\n').next().unwrap_or_default();
-    let delimiter = if first.iter().filter(|&&b| b == b';').count() > first.iter().filter(|&&b| b == b',').count() {
-        b';'
-    } else {
-        b','
-    };
     let lines = Lines::default();
-    let mut csv = csv::ReaderBuilder::new().delimiter(delimiter).trim(csv::Trim::All).from_reader(lines.wrap(text));
-    let headers = csv.byte_headers().map_err(|_| not_a_batch(crate::msg!("file-no-header")))?.clone();
+    let mut csv = csv::ReaderBuilder::new()
+        .delimiter(super::input::delimiter(text))
+        .trim(csv::Trim::All)
+        .from_reader(lines.wrap(text));
+    // Column names in any case, as spreadsheets write them.
+    let headers =
+        super::input::column_names(csv.byte_headers().map_err(|_| not_a_batch(crate::msg!("file-no-header")))?);
     let headers =
         csv::StringRecord::from_byte_record(headers).map_err(|_| not_a_batch(crate::msg!("file-not-text")))?;
     if headers.iter().any(|h| text::check("header", h).is_err()) {
@@ -393,14 +392,15 @@ pub async fn revoke_batch(
     session: &Session,
     desk: &Desk,
     path: &Path,
+    encoding: super::input::Encoding,
     dry_run: bool,
     progress: &dyn Progress,
 ) -> Result<Report> {
     let checksum = super::checksum_file(path).await?;
     let input = path.display().to_string();
     // The file is read and its header checked before a run is recorded: an empty or binary
-    // file is refused as a whole, and leaves no run behind.
-    let bytes = std::fs::read(path).map_err(Error::io(crate::msg!("io-read", path = path)))?;
+    // file is refused as a whole, and leaves no run behind; so is a file not of its encoding.
+    let bytes = super::input::read_text(path, encoding)?;
     let (headers, records, lines) = read_letters(path, &bytes)?;
     let begin = if dry_run {
         Begin::Fresh(super::Run::dry())

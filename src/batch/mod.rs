@@ -11,6 +11,7 @@ use std::io::Read;
 use std::path::Path;
 
 use deadpool_postgres::GenericClient;
+use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -179,6 +180,23 @@ pub async fn run_record(c: &impl GenericClient, id: i64) -> Result<RunRecord> {
 
 /// Writes a rejects report: CSV with line, field, value, reason; `-` is standard output.
 pub fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
+    write_report(path, &["line", "field", "value", "reason"], rejects)
+}
+
+/// Writes the fiscal codes a full snapshot removed as a CSV report (`fiscal_code`), to a file
+/// or, for `-`, to standard output.
+pub fn write_departures(path: &Path, codes: &[String]) -> Result<()> {
+    #[derive(Serialize)]
+    struct Departure<'a> {
+        fiscal_code: &'a str,
+    }
+    let rows: Vec<Departure> = codes.iter().map(|c| Departure { fiscal_code: c }).collect();
+    write_report(path, &["fiscal_code"], &rows)
+}
+
+/// Writes a CSV report with its header (also when it has no rows), private: reports carry
+/// fiscal codes and names.
+fn write_report<T: Serialize>(path: &Path, headers: &[&str], rows: &[T]) -> Result<()> {
     let fail =
         |e: csv::Error| Error::Io { context: crate::msg!("io-write", path = path), source: std::io::Error::other(e) };
     let out: Box<dyn std::io::Write> = if path == Path::new("-") {
@@ -189,14 +207,13 @@ pub fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
         {
             crate::files::dir(dir, crate::files::Access::Private)?;
         }
-        // Rejected rows carry fiscal codes and names: the report is private (0600).
         Box::new(crate::files::create(path, crate::files::Access::Private)?)
     };
     let mut w = crate::safe_csv::Writer::from_writer(out);
-    if rejects.is_empty() {
-        w.write_headers(["line", "field", "value", "reason"]).map_err(fail)?;
+    if rows.is_empty() {
+        w.write_headers(headers.iter().copied()).map_err(fail)?;
     }
-    for r in rejects {
+    for r in rows {
         w.serialize(r).map_err(fail)?;
     }
     w.flush().map_err(Error::io(crate::msg!("io-write", path = path)))

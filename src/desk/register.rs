@@ -12,7 +12,7 @@ use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::session::Session;
 use crate::store::operators;
-use crate::store::reference::{self, check_postcode_of};
+use crate::store::reference::{self, check_place};
 use crate::store::registrations::{self, Key};
 use crate::store::registry::{self, Source};
 
@@ -170,17 +170,18 @@ async fn insert(tx: &deadpool_postgres::Transaction<'_>, session: &Session, mut 
     Ok(number)
 }
 
-/// Resolves and checks residence postcode, country and domicile against the reference data.
+/// Resolves and checks residence (province, municipality, postcode), country and domicile
+/// against the reference data, with the check every input path makes ([`check_place`]).
 pub(crate) async fn resolve_places(c: &impl deadpool_postgres::GenericClient, d: &mut PersonalData) -> Result<()> {
     let r = &mut d.residence;
     if r.is_abroad() {
         if let Some(country) = &r.country {
             r.country = Some(reference::resolve_country(c, country).await?);
         }
-    } else if let (Some(m), Some(pc)) = (&r.municipality, &r.postcode)
+    } else if let Some(m) = &r.municipality
         && let Some(m) = reference::municipality(c, m).await?
     {
-        check_postcode_of(&m, pc)?;
+        check_place(&m, r.province.as_deref(), r.postcode.as_deref()).map_err(Error::Invalid)?;
     }
     let dom = &mut d.domicile;
     if let Some(p) = &dom.province {
@@ -188,9 +189,7 @@ pub(crate) async fn resolve_places(c: &impl deadpool_postgres::GenericClient, d:
     }
     if let Some(m) = &dom.municipality {
         let m = reference::resolve_municipality(c, m, dom.province.as_deref()).await?;
-        if let Some(pc) = &dom.postcode {
-            check_postcode_of(&m, pc)?;
-        }
+        check_place(&m, None, dom.postcode.as_deref()).map_err(Error::Invalid)?;
         dom.province = Some(m.province.clone());
         dom.municipality = Some(m.istat_code.clone());
         dom.municipality_name = Some(m.name);

@@ -226,32 +226,48 @@ pub async fn birthplaces(c: &impl GenericClient) -> Result<Birthplaces> {
     Ok(all)
 }
 
-/// Checks that a postcode belongs to a municipality (when the reference data lists any).
-pub fn check_postcode_of(m: &Municipality, postcode: &str) -> Result<()> {
+/// Checks a place against the reference data: the municipality lies in the province, when one
+/// is given, and the postcode, when one is given, is five digits and one of the municipality's
+/// (any five digits only where the reference lists none; none at all abroad).
+///
+/// The one check of a place for every input path: the desk (register, edit, change of
+/// residence, domicile), the registry imports and the pre-load call it with municipalities
+/// read from the reference data (the batches read them once, see [`municipalities`]).
+pub fn check_place(
+    m: &Municipality,
+    province: Option<&str>,
+    postcode: Option<&str>,
+) -> std::result::Result<(), crate::i18n::Message> {
+    if let Some(p) = province
+        && !p.eq_ignore_ascii_case(&m.province)
+    {
+        return Err(crate::msg!(
+            "municipality-not-in-province",
+            municipality = &m.name,
+            province = &m.province,
+            given = p
+        ));
+    }
+    let Some(postcode) = postcode else { return Ok(()) };
+    if m.is_abroad() {
+        return Err(crate::msg!("abroad-no-postcode"));
+    }
+    crate::domain::check_postcode(postcode)?;
     if m.postcodes.is_empty() || m.postcodes.iter().any(|p| p == postcode) {
         return Ok(());
     }
     let shown: Vec<&str> = m.postcodes.iter().take(6).map(String::as_str).collect();
     let more = if m.postcodes.len() > 6 { ", ..." } else { "" };
-    Err(Error::Invalid(crate::msg!(
+    Err(crate::msg!(
         "postcode-not-of",
         postcode = postcode,
         municipality = &m.name,
         province = &m.province,
         expected = format!("{}{more}", shown.join(", "))
-    )))
+    ))
 }
 
 /// Is this the pseudo-province of residents abroad?
 pub fn is_abroad_province(code: &str) -> bool {
     code == ABROAD_PROVINCE
-}
-
-/// ISTAT and cadastral code of every municipality (for batch validation in memory).
-pub async fn municipality_codes(c: &impl GenericClient) -> Result<Vec<(String, String)>> {
-    Ok(c.query("SELECT istat_code, belfiore FROM municipalities", &[])
-        .await?
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect())
 }

@@ -219,19 +219,47 @@ pub async fn record_seen(c: &impl GenericClient, run: i64, codes: &[&str]) -> Re
     Ok(())
 }
 
-/// Removes the residents a full snapshot did not list (they have ceased); returns how many.
-pub async fn remove_unseen(c: &impl GenericClient, source: Source, run: i64) -> Result<u64> {
-    let ceased = c
-        .execute(
+/// The residents of a mirror, and how many of them a full snapshot did not list.
+pub async fn count_unseen(c: &impl GenericClient, source: Source, run: i64) -> Result<(u64, u64)> {
+    let row = c
+        .query_one(
             &format!(
-                "DELETE FROM {} t WHERE NOT EXISTS (SELECT 1 FROM import_seen s WHERE s.run_id = $1 AND s.fiscal_code = t.fiscal_code)",
+                "SELECT count(*), count(*) FILTER (WHERE NOT EXISTS
+                     (SELECT 1 FROM import_seen s WHERE s.run_id = $1 AND s.fiscal_code = t.fiscal_code))
+                 FROM {} t",
                 source.table()
             ),
             &[&run],
         )
         .await?;
-    c.execute("DELETE FROM import_seen WHERE run_id = $1", &[&run]).await?;
+    Ok((row.get::<_, i64>(0) as u64, row.get::<_, i64>(1) as u64))
+}
+
+/// Removes the residents a full snapshot did not list (they have ceased); returns their
+/// fiscal codes, in order.
+pub async fn remove_unseen(c: &impl GenericClient, source: Source, run: i64) -> Result<Vec<String>> {
+    let mut ceased: Vec<String> = c
+        .query(
+            &format!(
+                "DELETE FROM {} t WHERE NOT EXISTS (SELECT 1 FROM import_seen s WHERE s.run_id = $1 AND s.fiscal_code = t.fiscal_code)
+                 RETURNING t.fiscal_code",
+                source.table()
+            ),
+            &[&run],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    ceased.sort_unstable();
+    forget_seen(c, run).await?;
     Ok(ceased)
+}
+
+/// Forgets the fiscal codes a full-snapshot run has seen.
+pub async fn forget_seen(c: &impl GenericClient, run: i64) -> Result<()> {
+    c.execute("DELETE FROM import_seen WHERE run_id = $1", &[&run]).await?;
+    Ok(())
 }
 
 /// Residents of the areas, not registered and without a legacy account: who a pre-load
@@ -241,16 +269,26 @@ const PRELOAD_CANDIDATES: &str = "FROM cia_residents c JOIN municipalities m ON 
        AND NOT EXISTS (SELECT 1 FROM registrations r WHERE r.fiscal_code = c.fiscal_code)
        AND NOT EXISTS (SELECT 1 FROM legacy_accounts l WHERE l.fiscal_code = c.fiscal_code)";
 
-/// The fiscal codes a pre-load of these areas would register.
+/// A resident a pre-load would register, with the place to check.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub fiscal_code: String,
+    /// ISTAT code.
+    pub municipality: String,
+    pub postcode: Option<String>,
+}
+
+/// The residents a pre-load of these areas would register.
 pub async fn preload_candidates(
     c: &impl GenericClient,
     provinces: &[String],
     municipalities: &[String],
-) -> Result<Vec<String>> {
-    Ok(c.query(&format!("SELECT c.fiscal_code {PRELOAD_CANDIDATES}"), &[&provinces, &municipalities])
+) -> Result<Vec<Candidate>> {
+    let sql = format!("SELECT c.fiscal_code, c.res_municipality, c.res_postcode {PRELOAD_CANDIDATES}");
+    Ok(c.query(&sql, &[&provinces, &municipalities])
         .await?
         .iter()
-        .map(|r| r.get(0))
+        .map(|r| Candidate { fiscal_code: r.get(0), municipality: r.get(1), postcode: r.get(2) })
         .collect())
 }
 

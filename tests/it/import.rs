@@ -60,19 +60,21 @@ async fn re_import_touches_nothing_and_changes_are_applied() {
         .get(0);
     assert_eq!(accented, "Nicolò D'Amico");
 
-    // A Latin-1 legacy file with one change.
+    // A file saved on Windows (Windows-1252) with one change.
     let utf8 = std::fs::read_to_string(sample("cia.csv")).unwrap().replace("Via Roma", "Via Dante");
-    let latin1: Vec<u8> = utf8.chars().map(|c| c as u32 as u8).collect();
+    let (cp1252, _, unmappable) = encoding_rs::WINDOWS_1252.encode(&utf8);
+    assert!(!unmappable);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("legacy.csv");
-    std::fs::write(&path, latin1).unwrap();
+    std::fs::write(&path, &*cp1252).unwrap();
     let out = db.cli(Some("admin"), &["import-cia", path.to_str().unwrap()]);
-    let (_, stderr, code) = text(&out);
-    assert_eq!(code, 8, "not UTF-8 without --encoding: {stderr}");
-    assert!(text(&out).0.contains("--encoding latin-1"), "the reject says why");
-    assert!(stderr.contains("6 rows: 0 new, 1 changed, 4 unchanged, 1 rejected"), "the good rows go in: {stderr}");
+    let (stdout, stderr, code) = text(&out);
+    assert_eq!(code, 3, "not UTF-8 without --encoding: refused whole: {stderr}");
+    assert!(stderr.contains("line 4: not utf-8 text (byte 0xF2)"), "{stderr}");
+    assert!(stderr.contains("--encoding windows-1252"), "the flag that reads it: {stderr}");
+    assert!(stdout.is_empty(), "no reject per line: {stdout}");
     let out = db.cli(Some("admin"), &["import-cia", path.to_str().unwrap(), "--encoding", "latin-1"]);
-    assert!(text(&out).1.contains("6 rows: 0 new, 0 changed, 6 unchanged"), "{}", text(&out).1);
+    assert!(text(&out).1.contains("6 rows: 0 new, 1 changed, 5 unchanged"), "{}", text(&out).1);
     let name: String = db
         .owner()
         .await
@@ -80,7 +82,7 @@ async fn re_import_touches_nothing_and_changes_are_applied() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(name, "Nicolò", "Latin-1 decoded");
+    assert_eq!(name, "Nicolò", "Windows-1252 decoded");
 
     // Rejects report to a file; exit code 3 when some rows were bad.
     let report = dir.path().join("rejects.csv");

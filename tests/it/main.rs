@@ -33,6 +33,7 @@ mod package;
 mod postal_seam;
 mod reference;
 mod register;
+mod registry_files;
 mod roles;
 mod rows;
 mod runs;

@@ -1,10 +1,18 @@
 //! Loading a registry export (CIA municipal registry or AURA health registry) into its mirror,
 //! and pre-loading residents as registrations.
 //!
-//! Format (README "Registry files"): CSV with a header, `;` or `,` separated, UTF-8 (or
-//! Latin-1 for legacy files). Columns: `fiscal_code, first_name, last_name, birth_date, sex,
-//! address, street_number, postcode, municipality, doc_type, doc_number, doc_issued,
-//! doc_issuer` (the document columns may be empty).
+//! Format (README "Registry files"): CSV with a header, `;` or `,` separated, UTF-8 or the
+//! encoding given (Windows-1252 for files from Windows programs; see [`crate::batch::input`]).
+//! Columns, named in any case: `fiscal_code, first_name, last_name, birth_date, sex, address,
+//! street_number, postcode, municipality, doc_type, doc_number, doc_issued, doc_issuer` (the
+//! document columns may be empty). Places are checked as at the desk
+//! ([`crate::store::reference::check_place`]).
+//!
+//! A full snapshot removes the residents it does not list, but a rejected row is never a
+//! departure: its fiscal code keeps its resident, and a rejected row whose fiscal code cannot
+//! be read keeps everyone (nobody can tell whom it lists). A snapshot that would remove more
+//! than [`DEFAULT_MAX_REMOVALS_PERCENT`] of the mirror is refused, as rsync's `--max-delete`
+//! refuses, unless the operator says how many removals to expect ([`Options::max_removals`]).
 //!
 //! The file is streamed in chunks, read and validated on every core ([`rows`]). Each chunk is
 //! copied (binary COPY) into a staging table and merged into the mirror — or, when the mirror
@@ -23,42 +31,20 @@ use serde::Serialize;
 use serde_json::json;
 use tokio::sync::oneshot;
 
-use self::rows::{Chunk, Municipalities, Reference, StoredDigests, code_text, key16};
+pub use self::rows::Municipalities;
+use self::rows::{Chunk, Reference, StoredDigests, code_text, key16};
 use super::{Begin, Progress, Reject, RunKind};
 use crate::audit::{Entry, Target};
-use crate::domain::{Vocabulary, transitions};
+use crate::domain::transitions;
 use crate::error::{Error, Result};
 use crate::portal::tombstone_hash;
 use crate::secrets::SecretKey;
 use crate::session::Session;
+use crate::store::reference::check_place;
 use crate::store::registry::{self, ChunkWriter, Source};
 use crate::store::{reference, revocations, runs};
 
-/// Text encoding of an input file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoding {
-    Utf8,
-    Latin1,
-}
-
-impl Vocabulary for Encoding {
-    fn all() -> &'static [Encoding] {
-        &[Encoding::Utf8, Encoding::Latin1]
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Encoding::Utf8 => "utf-8",
-            Encoding::Latin1 => "latin-1",
-        }
-    }
-}
-
-impl std::fmt::Display for Encoding {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::batch::input::Encoding;
 
 /// Residents to pre-load as registrations (SPEC §5 "Pre-loaded residents").
 #[derive(Debug, Clone)]
@@ -69,11 +55,28 @@ pub struct Preload {
     pub key: SecretKey,
 }
 
+/// The share of a mirror (per cent, rounded up) a full snapshot may remove without the
+/// operator's `--max-removals`. Residents leave a registry by death or emigration at well
+/// under 1% a month (Piedmont: about 4.2 million residents, some 60,000 deaths and
+/// emigrations a year), so a monthly snapshot stays far below it, while a truncated file, a
+/// file of another area or one whose rows are all rejected is well above it.
+pub const DEFAULT_MAX_REMOVALS_PERCENT: u64 = 5;
+
+/// How many residents a full snapshot may remove from a mirror of `mirror` residents when
+/// the operator does not say.
+pub fn default_max_removals(mirror: u64) -> u64 {
+    (mirror * DEFAULT_MAX_REMOVALS_PERCENT).div_ceil(100)
+}
+
 #[derive(Debug, Clone)]
 pub struct Options {
     pub encoding: Encoding,
     /// The file is the whole registry: residents missing from it have ceased and are removed.
     pub full_snapshot: bool,
+    /// With a full snapshot: the removals the operator expects at most; more are refused.
+    /// `None`: [`default_max_removals`] of the mirror. Not part of what identifies the run:
+    /// a run refused for its removals is resumed with the number given.
+    pub max_removals: Option<u64>,
     /// Residents to pre-load as registrations (import-cia only).
     pub preload: Option<Preload>,
     /// Validate and report, write nothing.
@@ -88,8 +91,9 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Options {
         Options {
-            encoding: Encoding::Utf8,
+            encoding: Encoding::UTF8,
             full_snapshot: false,
+            max_removals: None,
             preload: None,
             dry_run: false,
             force: false,
@@ -112,6 +116,14 @@ pub struct Report {
     pub unchanged: u64,
     pub ceased: u64,
     pub preloaded: u64,
+    /// Residents of the pre-loaded areas left out because their mirror row fails the check of
+    /// places (a postcode not of their municipality, imported before it was checked).
+    pub preload_withheld: u64,
+    /// A full snapshot removed nobody: some rejected rows have no readable fiscal code (their
+    /// lines are in `rejected`).
+    pub departures_withheld: bool,
+    /// The fiscal codes a full snapshot removed (or, in a dry run, would remove).
+    pub departures: Vec<String>,
     pub rejected: Vec<Reject>,
 }
 
@@ -126,6 +138,8 @@ impl Report {
             unchanged: n("unchanged"),
             ceased: n("ceased"),
             preloaded: n("preloaded"),
+            preload_withheld: n("preload_withheld"),
+            departures_withheld: n("departures_withheld") > 0,
             rejected,
             ..Default::default()
         }
@@ -181,8 +195,7 @@ pub async fn import(
     };
     let (csv, lines) = rows::open(path, opts.encoding)?;
     let input = path.display().to_string();
-    let options =
-        json!({ "full_snapshot": opts.full_snapshot, "preload": areas, "encoding": format!("{:?}", opts.encoding) });
+    let options = json!({ "full_snapshot": opts.full_snapshot, "preload": areas, "encoding": opts.encoding.name() });
     // The same file read with other options is another run.
     let checksum = super::checksum_text(&format!("{}:{options}", super::checksum_file(path).await?));
     let run = if opts.dry_run {
@@ -211,11 +224,7 @@ pub async fn import(
         }
     };
 
-    let municipalities: Municipalities = reference::municipality_codes(&client)
-        .await?
-        .into_iter()
-        .flat_map(|(istat, belfiore)| [(istat.clone(), istat.clone()), (belfiore, istat)])
-        .collect();
+    let municipalities = Municipalities::new(reference::municipalities(&client, None).await?);
     let lookups = Reference { municipalities, birthplaces: reference::birthplaces(&client).await? };
     let total_bytes = std::fs::metadata(path).map(|m| m.len()).ok();
     progress.start(&format!("{} {}", source.label(), path.display()), total_bytes, 0);
@@ -230,11 +239,14 @@ pub async fn import(
         digests.await.map_err(|e| Error::Internal(crate::msg!("digests-read-failed", detail = e.to_string())))??
     };
     let (sender, mut chunks) = tokio::sync::mpsc::channel::<Chunk>(opts.writers + 1);
-    let (chunk_size, encoding) = (opts.chunk_size, opts.encoding);
+    let chunk_size = opts.chunk_size;
+    let file = path.to_path_buf();
     let reader =
-        std::thread::spawn(move || rows::read_chunks(csv, skip, chunk_size, encoding, lookups, stored, lines, sender));
+        std::thread::spawn(move || rows::read_chunks(&file, csv, skip, chunk_size, lookups, stored, lines, sender));
 
     let mut dry = Report::default();
+    // A dry run of a full snapshot tells the departures an import would make.
+    let mut dry_seen = rustc_hash::FxHashSet::default();
     if let Some(run) = run_id {
         let job = Arc::new(Writer {
             run,
@@ -249,45 +261,101 @@ pub async fn import(
             dry.inserted += chunk.copy.tuples() - chunk.changed;
             dry.updated += chunk.changed;
             dry.unchanged += chunk.unchanged;
+            dry.departures_withheld |= !chunk.unreadable.is_empty();
+            if opts.full_snapshot {
+                dry_seen.extend(chunk.codes.iter().chain(&chunk.kept).copied());
+            }
             dry.rejected.extend(chunk.bad);
             progress.advance(chunk.bytes);
         }
     }
-    reader.join().map_err(|_| Error::Internal(crate::msg!("reader-stopped", path = path)))??;
-
+    let read = reader.join().map_err(|_| Error::Internal(crate::msg!("reader-stopped", path = path)))?;
+    // The reader's failure (a file not of its encoding) comes first: it is why the writers stopped.
+    read?;
     let Some(run) = run_id else {
         progress.finish(&crate::tr!("progress-dry-run"));
+        if opts.full_snapshot && !dry.departures_withheld {
+            let mut mirror = 0u64;
+            registry::for_each_digest(&client, source, |code, _| {
+                mirror += 1;
+                if !dry_seen.contains(&key16(code.as_bytes())) {
+                    dry.departures.push(code.to_string());
+                }
+            })
+            .await?;
+            check_removals(source, mirror, dry.departures.len() as u64, opts.max_removals)?;
+            dry.ceased = dry.departures.len() as u64;
+        }
         return Ok(dry);
     };
     progress.finish(&crate::tr!("progress-file-read"));
     // Ceased residents, pre-loading and the end of the run: one transaction.
     let tx = client.transaction().await?;
     let mut counts = json!({});
+    let mut departures = Vec::new();
     if opts.full_snapshot && !initial_load {
-        progress.start(&crate::tr!("progress-removing-missing"), None, 0);
-        let ceased = registry::remove_unseen(&tx, source, run).await?;
-        progress.finish(&crate::tr!("progress-ceased", count = ceased));
-        counts["ceased"] = json!(ceased);
+        if runs::flag(&tx, run, "departures_withheld").await? {
+            registry::forget_seen(&tx, run).await?;
+            // Counts are summed as numbers by the checkpoints: 1 for yes.
+            counts["departures_withheld"] = json!(1);
+        } else {
+            progress.start(&crate::tr!("progress-removing-missing"), None, 0);
+            let (mirror, leaving) = registry::count_unseen(&tx, source, run).await?;
+            check_removals(source, mirror, leaving, opts.max_removals)?;
+            departures = registry::remove_unseen(&tx, source, run).await?;
+            progress.finish(&crate::tr!("progress-ceased", count = departures.len()));
+            counts["ceased"] = json!(departures.len());
+        }
     }
     if let Some(p) = &opts.preload {
         progress.start(&crate::tr!("progress-preload", areas = areas.join(", ")), None, 0);
-        let preloaded = preload(&tx, session, &p.key, &preload_provinces, &preload_municipalities).await?;
+        let places = Municipalities::new(reference::municipalities(&tx, None).await?);
+        let (preloaded, withheld) =
+            preload(&tx, session, &p.key, &places, &preload_provinces, &preload_municipalities).await?;
         progress.finish(&crate::tr!("progress-preloaded", count = preloaded));
         counts["preloaded"] = json!(preloaded);
+        counts["preload_withheld"] = json!(withheld);
     }
     let position = runs::position(&tx, run).await?;
     super::checkpoint(&tx, run, position, 0, 0, &[], &counts).await?;
     super::finish(&tx, run).await?;
     let record = super::run_record(&tx, run).await?;
-    let details =
-        json!({ "run": run, "counts": record.counts, "rows": record.rows_read, "rejected": record.rows_rejected });
+    let details = json!({ "run": run, "counts": record.counts, "rows": record.rows_read, "rejected": record.rows_rejected,
+        "max_removals": opts.max_removals });
     let entry = Entry::new(kind.into(), Target::Input(input)).details(details).count(record.rows_read as usize);
     session.record(&tx, entry).await?;
     tx.commit().await?;
     let rejected = super::rejects(&client, run).await?;
     let mut report = Report::from_counts(run, &record.counts, record.rows_read, rejected);
     report.resumed = skip > 0;
+    report.departures = departures;
     Ok(report)
+}
+
+/// Refuses a full snapshot that would remove more residents than the operator expects (or,
+/// without a number, than [`default_max_removals`] of the mirror).
+fn check_removals(source: Source, mirror: u64, leaving: u64, max: Option<u64>) -> Result<()> {
+    let limit = max.unwrap_or_else(|| default_max_removals(mirror));
+    if leaving <= limit {
+        return Ok(());
+    }
+    Err(Error::Refused(match max {
+        Some(max) => crate::msg!(
+            "snapshot-removals-over-max",
+            source = source.label(),
+            leaving = leaving,
+            mirror = mirror,
+            max = max
+        ),
+        None => crate::msg!(
+            "snapshot-removals-over-share",
+            source = source.label(),
+            leaving = leaving,
+            mirror = mirror,
+            percent = DEFAULT_MAX_REMOVALS_PERCENT,
+            limit = limit
+        ),
+    }))
 }
 
 /// How the chunks of a run are written.
@@ -363,6 +431,7 @@ async fn write_chunk(
         for (i, reason) in refused {
             let (code, line) = chunk.sent[i];
             gone.insert(code);
+            chunk.kept.push(code);
             chunk.bad.push(Reject::new(line, "", code_text(&code), format!("refused by the database: {reason}")));
         }
         if !gone.is_empty() {
@@ -372,8 +441,12 @@ async fn write_chunk(
     }
     let ok = chunk.ok() as i64;
     if job.record_seen {
-        let codes: Vec<&str> = chunk.codes.iter().map(code_text).collect();
+        // The rejected rows keep their residents too (the rows the server refused among them).
+        let codes: Vec<&str> = chunk.codes.iter().chain(&chunk.kept).map(code_text).collect();
         registry::record_seen(&tx, job.run, &codes).await?;
+        if !chunk.unreadable.is_empty() {
+            runs::set_flag(&tx, job.run, "departures_withheld", true).await?;
+        }
     }
     if let Some(after) = after {
         after.await.map_err(|_| Error::Internal(crate::msg!("chunk-earlier-failed")))?;
@@ -386,24 +459,38 @@ async fn write_chunk(
 }
 
 /// Pre-loads the residents of some provinces or municipalities who are not registered yet,
-/// in the state the domain gives a pre-load, with their PIN letter due by post.
-/// Citizens who revoked their credentials are left out: the tombstones keep only keyed hashes
-/// of their fiscal codes, so the candidates' codes are hashed here and compared.
+/// in the state the domain gives a pre-load, with their PIN letter due by post. Returns how
+/// many were pre-loaded, and how many were left out for their place.
+///
+/// Left out: citizens who revoked their credentials (the tombstones keep only keyed hashes of
+/// their fiscal codes, so the candidates' codes are hashed here and compared), and residents
+/// whose mirror row fails the check of places every input path makes ([`check_place`]: a
+/// postcode not of their municipality, in a row imported before it was checked), for a PIN
+/// letter must never go to an address that does not exist.
 pub async fn preload(
     tx: &impl deadpool_postgres::GenericClient,
     session: &Session,
     key: &SecretKey,
+    places: &Municipalities,
     provinces: &[String],
     municipalities: &[String],
-) -> Result<u64> {
+) -> Result<(u64, u64)> {
+    use rayon::prelude::*;
     let tombstones: FxHashSet<Vec<u8>> = revocations::tombstones(tx).await?.into_iter().collect();
-    let revoked: Vec<String> = if tombstones.is_empty() {
-        Vec::new()
-    } else {
-        use rayon::prelude::*;
-        let candidates = registry::preload_candidates(tx, provinces, municipalities).await?;
-        candidates.into_par_iter().filter(|code| tombstones.contains(&tombstone_hash(key, code))).collect()
+    let candidates = registry::preload_candidates(tx, provinces, municipalities).await?;
+    let misplaced = |c: &registry::Candidate| {
+        places.get(&c.municipality).is_none_or(|m| check_place(m, None, c.postcode.as_deref()).is_err())
     };
+    let withheld = candidates.par_iter().filter(|c| misplaced(c)).count() as u64;
+    let excluded: Vec<String> = candidates
+        .into_par_iter()
+        .filter(|c| {
+            misplaced(c) || (!tombstones.is_empty() && tombstones.contains(&tombstone_hash(key, &c.fiscal_code)))
+        })
+        .map(|c| c.fiscal_code)
+        .collect();
     let (state, strong) = transitions::preloaded();
-    registry::preload(tx, provinces, municipalities, &revoked, state, strong, &session.operator.id).await
+    let preloaded =
+        registry::preload(tx, provinces, municipalities, &excluded, state, strong, &session.operator.id).await?;
+    Ok((preloaded, withheld))
 }

@@ -2,20 +2,20 @@
 //! by chunk, on a thread of their own and on every core, while the database writes the chunks
 //! before them.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
 
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
 
-use super::Encoding;
 use crate::batch::Reject;
-use crate::batch::input::Lines;
+use crate::batch::input::{self, Encoding, Lines};
 use crate::domain::birthplace::Birthplaces;
 use crate::domain::{DocType, FiscalCode, check_postcode, clean_str, parse_date, text};
 use crate::error::{Error, Result};
 use crate::store::binary_copy::{CopyData, Tuple};
+use crate::store::reference::{Municipality, check_place};
 
 /// A fiscal code (16 ASCII characters) or the first 16 bytes of a digest, as a compact key.
 pub type Key16 = [u8; 16];
@@ -32,8 +32,30 @@ pub fn code_text(key: &Key16) -> &str {
     std::str::from_utf8(key).unwrap_or("?")
 }
 
-/// Municipality codes accepted in the file: ISTAT code or cadastral code → ISTAT code.
-pub type Municipalities = FxHashMap<String, String>;
+/// The municipalities of the reference data, found by the codes a file may give: ISTAT code
+/// or cadastral code.
+#[derive(Default)]
+pub struct Municipalities {
+    all: Vec<Municipality>,
+    by_code: FxHashMap<String, usize>,
+}
+
+impl Municipalities {
+    pub fn new(all: Vec<Municipality>) -> Municipalities {
+        let mut by_code = FxHashMap::default();
+        for (i, m) in all.iter().enumerate() {
+            by_code.insert(m.istat_code.clone(), i);
+            by_code.insert(m.belfiore.clone(), i);
+        }
+        Municipalities { all, by_code }
+    }
+
+    /// The municipality of an ISTAT or cadastral code (any case).
+    pub fn get(&self, code: &str) -> Option<&Municipality> {
+        let i = self.by_code.get(code).or_else(|| self.by_code.get(&code.to_uppercase()))?;
+        Some(&self.all[*i])
+    }
+}
 
 /// The reference data a row is checked against, read once for the whole file.
 pub struct Reference {
@@ -127,16 +149,16 @@ fn validate<'a>(
     if let Some(pc) = &postcode {
         check_postcode(pc).map_err(|e| reject("postcode", pc, e.english().to_string()))?;
     }
-    let code = raw.municipality.trim();
-    let municipalities = &reference.municipalities;
-    let municipality =
-        municipalities.get(code).or_else(|| municipalities.get(&code.to_uppercase())).ok_or_else(|| {
-            reject(
-                "municipality",
-                raw.municipality,
-                "unknown municipality code (ISTAT or cadastral code of Piedmont)".into(),
-            )
-        })?;
+    let municipality = reference.municipalities.get(raw.municipality.trim()).ok_or_else(|| {
+        reject(
+            "municipality",
+            raw.municipality,
+            "unknown municipality code (ISTAT or cadastral code of Piedmont)".into(),
+        )
+    })?;
+    // The check of the desk: the postcode is one of the municipality's.
+    check_place(municipality, None, postcode.as_deref())
+        .map_err(|e| reject("postcode", postcode.as_deref().unwrap_or_default(), e.english().to_string()))?;
     let doc_type = match clean_str(raw.doc_type) {
         Some(t) => Some(DocType::parse(&t).ok_or_else(|| reject("doc_type", &t, "unknown document type".into()))?),
         None => None,
@@ -166,7 +188,7 @@ fn validate<'a>(
         .text(address.as_deref())
         .text(street_number.as_deref())
         .text(postcode.as_deref())
-        .text(Some(municipality))
+        .text(Some(&municipality.istat_code))
         .text(doc_type.map(DocType::as_str))
         .text(doc_number.as_deref())
         .date(doc_issued)
@@ -175,55 +197,35 @@ fn validate<'a>(
     Ok(key16(fc.as_str().as_bytes()))
 }
 
-/// Reads Latin-1 bytes as UTF-8 (every byte is the code point of the same value).
-struct Latin1<R>(R, Vec<u8>);
-
-impl<R: Read> Read for Latin1<R> {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        if self.1.is_empty() {
-            let mut raw = vec![0u8; out.len().max(2) / 2];
-            let n = self.0.read(&mut raw)?;
-            self.1 = raw[..n].iter().map(|&b| b as char).collect::<String>().into_bytes();
-            self.1.reverse();
-        }
-        let n = out.len().min(self.1.len());
-        for slot in out.iter_mut().take(n) {
-            *slot = self.1.pop().expect("n <= len");
-        }
-        Ok(n)
-    }
-}
-
-/// Opens a registry file as CSV, its delimiter (`;` or `,`) told by the header line; the
-/// [`Lines`] give the physical line of its records.
+/// Opens a registry file as CSV text of `encoding` (see [`input::Decoded`]), its delimiter
+/// (`;` or `,`) told by the header line, its column names matched as [`input::column_names`]
+/// says; the [`Lines`] give the physical line of its records.
 pub fn open(path: &Path, encoding: Encoding) -> Result<(csv::Reader<Box<dyn Read + Send>>, Lines)> {
-    let file = std::fs::File::open(path).map_err(Error::io(crate::msg!("io-read", path = path)))?;
-    let mut reader = BufReader::with_capacity(1 << 20, file);
-    let head = reader.fill_buf().map_err(Error::io(crate::msg!("io-read", path = path)))?;
-    let first = head.split(|&b| b == b'\n').next().unwrap_or_default();
-    let semicolons = first.iter().filter(|&&b| b == b';').count();
-    let commas = first.iter().filter(|&&b| b == b',').count();
-    let delimiter = if semicolons > commas { b';' } else { b',' };
+    let mut reader = input::open_text(path, encoding)?;
+    let delimiter = input::delimiter(input::peek(path, &mut reader)?);
     let lines = Lines::default();
-    let reader: Box<dyn Read + Send> = match encoding {
-        Encoding::Utf8 => Box::new(lines.wrap(reader)),
-        Encoding::Latin1 => Box::new(lines.wrap(Latin1(reader, Vec::new()))),
-    };
+    let reader: Box<dyn Read + Send> = Box::new(lines.wrap(reader));
     // Not flexible: a record with more or fewer fields than the header is an error (a reject).
     let mut csv = csv::ReaderBuilder::new().delimiter(delimiter).trim(csv::Trim::All).from_reader(reader);
-    let headers = csv
-        .headers()
-        .map_err(|e| Error::Invalid(crate::msg!("import-bad-header", path = path, detail = e.to_string())))?;
+    let headers = match csv.byte_headers() {
+        Ok(h) => input::column_names(h),
+        Err(e) => {
+            return Err(input::csv_failure(path, &e).unwrap_or_else(|| {
+                Error::Invalid(crate::msg!("import-bad-header", path = path, detail = e.to_string()))
+            }));
+        }
+    };
     for needed in ["fiscal_code", "first_name", "last_name", "birth_date", "sex", "municipality"] {
-        if !headers.iter().any(|h| h == needed) {
+        if !headers.iter().any(|h| h == needed.as_bytes()) {
             return Err(Error::Invalid(crate::msg!(
                 "import-no-column",
                 path = path,
                 column = needed,
-                found = headers.iter().collect::<Vec<_>>().join(", ")
+                found = headers.iter().map(String::from_utf8_lossy).collect::<Vec<_>>().join(", ")
             )));
         }
     }
+    csv.set_byte_headers(headers);
     Ok((csv, lines))
 }
 
@@ -233,6 +235,12 @@ pub struct Chunk {
     pub copy: CopyData,
     /// Fiscal codes of every valid row, new, changed or unchanged (for a full snapshot).
     pub codes: Vec<Key16>,
+    /// Fiscal codes of the rejected rows that have one: residents a full snapshot keeps, for
+    /// a row rejected is never a departure.
+    pub kept: Vec<Key16>,
+    /// Lines of rejected rows whose fiscal code cannot be read: nobody can tell whom they
+    /// keep, so a full snapshot removes no one.
+    pub unreadable: Vec<u64>,
     /// Valid rows equal to the stored ones: not sent.
     pub unchanged: u64,
     /// The rows in `copy`, in its order: fiscal code and line (to reject one the server refuses).
@@ -266,7 +274,8 @@ enum Checked {
         code: Key16,
         tuple: Range<usize>,
     },
-    Bad(Reject),
+    /// Rejected, with its fiscal code when that can be read.
+    Bad(Reject, Option<Key16>),
 }
 
 /// A slice of a chunk checked by one worker: its tuples share one buffer.
@@ -279,7 +288,6 @@ struct Part {
 struct Checker {
     headers: csv::ByteRecord,
     cf_column: usize,
-    encoding: Encoding,
     reference: Reference,
     stored: StoredDigests,
 }
@@ -289,6 +297,12 @@ impl Checker {
     fn raw_code(&self, record: &csv::ByteRecord) -> Option<Key16> {
         let code = record.get(self.cf_column)?;
         Some(key16(String::from_utf8_lossy(code).trim().to_uppercase().as_bytes()))
+    }
+
+    /// The fiscal code of a rejected record, as a valid row would be stored, if it is one.
+    fn readable_code(&self, record: &csv::ByteRecord) -> Option<Key16> {
+        let code = std::str::from_utf8(record.get(self.cf_column)?).ok()?;
+        FiscalCode::parse(code).ok().map(|fc| key16(fc.as_str().as_bytes()))
     }
 
     fn check(&self, records: &[csv::ByteRecord]) -> Part {
@@ -303,7 +317,7 @@ impl Checker {
                     let start = part.tuples.len();
                     match self.parse(record, line, &digest, &mut part.tuples) {
                         Ok(code) => Checked::Valid { line, code, tuple: start..part.tuples.len() },
-                        Err(reject) => Checked::Bad(reject),
+                        Err(reject) => Checked::Bad(reject, self.readable_code(record)),
                     }
                 }
             };
@@ -322,13 +336,7 @@ impl Checker {
         let raw: RawRow = record.deserialize(Some(&self.headers)).map_err(|e| match e.kind() {
             csv::ErrorKind::Deserialize { err, .. } => {
                 let field = err.field().and_then(|i| self.headers.get(i as usize)).unwrap_or_default();
-                let reason = match err.kind() {
-                    csv::DeserializeErrorKind::InvalidUtf8(_) if self.encoding == Encoding::Utf8 => {
-                        "not valid UTF-8 (a legacy file? use --encoding latin-1)".to_string()
-                    }
-                    _ => err.to_string(),
-                };
-                Reject::new(line, &String::from_utf8_lossy(field), "", reason)
+                Reject::new(line, &String::from_utf8_lossy(field), "", err.to_string())
             }
             _ => Reject::new(line, "", "", e.to_string()),
         })?;
@@ -341,10 +349,10 @@ impl Checker {
 /// fiscal codes, to keep refusing duplicates across the resume.
 #[allow(clippy::too_many_arguments)]
 pub fn read_chunks(
+    path: &Path,
     mut csv: csv::Reader<Box<dyn Read + Send>>,
     skip: u64,
     chunk_size: usize,
-    encoding: Encoding,
     reference: Reference,
     stored: StoredDigests,
     lines: Lines,
@@ -356,7 +364,7 @@ pub fn read_chunks(
         .map_err(|e| Error::Invalid(crate::msg!("import-bad-header-plain", detail = e.to_string())))?
         .clone();
     let cf_column = headers.iter().position(|h| h == b"fiscal_code").expect("checked when opened");
-    let checker = Checker { headers, cf_column, encoding, reference, stored };
+    let checker = Checker { headers, cf_column, reference, stored };
     // First line of each fiscal code accepted so far.
     let mut seen: FxHashMap<Key16, u64> = FxHashMap::default();
     let mut position = 0u64;
@@ -364,7 +372,7 @@ pub fn read_chunks(
     let mut records: Vec<csv::ByteRecord> = vec![csv::ByteRecord::new(); chunk_size];
     let part_len = (chunk_size / (4 * rayon::current_num_threads())).max(256);
     loop {
-        let mut bad = Vec::new();
+        let (mut bad, mut kept, mut unreadable) = (Vec::new(), Vec::new(), Vec::new());
         let mut read = 0u64;
         let mut filled = 0;
         let mut end = false;
@@ -383,10 +391,19 @@ pub fn read_chunks(
                     }
                 }
                 Err(e) => {
+                    // A file that is not text of its encoding, or that cannot be read, stops here.
+                    if let Some(failure) = input::csv_failure(path, &e) {
+                        return Err(failure);
+                    }
                     let line = e.position().map(|p| lines.line_of(p.byte())).unwrap_or(0);
                     position += 1;
                     if position > skip {
                         read += 1;
+                        // A record of the wrong width is read whole: its fiscal code may be there.
+                        match checker.readable_code(record) {
+                            Some(code) => kept.push(code),
+                            None => unreadable.push(line),
+                        }
                         let reason = match e.kind() {
                             csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
                                 format!("{len} fields where the header has {expected_len}")
@@ -414,6 +431,8 @@ pub fn read_chunks(
         let mut chunk = Chunk {
             copy: CopyData::with_capacity(parts.iter().map(|p| p.tuples.len()).sum()),
             codes: Vec::with_capacity(filled),
+            kept,
+            unreadable,
             unchanged: 0,
             sent: Vec::with_capacity(filled),
             changed: 0,
@@ -426,7 +445,11 @@ pub fn read_chunks(
         for (i, part) in parts.iter_mut().enumerate() {
             for checked in part.checked.drain(..) {
                 let (line, code, tuple) = match checked {
-                    Checked::Bad(reject) => {
+                    Checked::Bad(reject, code) => {
+                        match code {
+                            Some(code) => chunk.kept.push(code),
+                            None => chunk.unreadable.push(reject.line),
+                        }
                         chunk.bad.push(reject);
                         continue;
                     }
