@@ -251,7 +251,8 @@ impl Env {
         let session = Session::open_for(db, self.operator.as_deref(), self.command, self.target.clone(), key).await?;
         // The clerk's letters that other processes could not remove (completed online, erased by
         // the helpdesk) go at the clerk's next command.
-        if session.roles.iter().any(|r| matches!(r, sportello::domain::Role::Desk | sportello::domain::Role::Helpdesk)) {
+        if session.roles.iter().any(|r| matches!(r, sportello::domain::Role::Desk | sportello::domain::Role::Helpdesk))
+        {
             sportello::desk::letter_files::sweep_after(&session.db, &settings.letters_dir).await;
         }
         Ok(session)

@@ -107,8 +107,7 @@ const SENDER: [&str; 3] = [
     "c/o CSI-Piemonte, Corso Unione Sovietica 216 - 10136 Torino (TO)",
 ];
 
-const HELPDESK: &str =
-    "Assistenza: numero verde 800 450 900, dal lunedì al venerdì; oppure uno sportello abilitato";
+const HELPDESK: &str = "Assistenza: numero verde 800 450 900, dal lunedì al venerdì; oppure uno sportello abilitato";
 
 impl Default for Office {
     fn default() -> Office {
@@ -131,7 +130,10 @@ impl Office {
         if let Some(v) = crate::config_file::var("SPORTELLO_LETTERS_HELPDESK").filter(|v| !v.trim().is_empty()) {
             office.helpdesk = v.trim().to_string();
         }
-        for (name, text) in office.sender.iter().map(|l| ("SPORTELLO_LETTERS_OFFICE", l.as_str()))
+        for (name, text) in office
+            .sender
+            .iter()
+            .map(|l| ("SPORTELLO_LETTERS_OFFICE", l.as_str()))
             .chain([("SPORTELLO_LETTERS_HELPDESK", office.helpdesk.as_str())])
         {
             if let Some(c) = unprintable(text) {
@@ -229,7 +231,10 @@ fn letter(
         sender: office.sender.clone(),
         helpdesk: office.helpdesk.clone(),
         address: mailed.then(|| postal_address(r)),
-        reference: vec![format!("Rif.: {}", registration_reference(r)), format!("Data del documento: {}", date_it(today))],
+        reference: vec![
+            format!("Rif.: {}", registration_reference(r)),
+            format!("Data del documento: {}", date_it(today)),
+        ],
         title: title.into(),
         body,
     }

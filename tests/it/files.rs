@@ -186,8 +186,7 @@ async fn the_pin_and_code_letters_are_gone_after_activation() {
     for p in &b.letters {
         assert!(!p.exists(), "{}", p.display());
     }
-    let left: i64 =
-        db.owner().await.query_one("SELECT count(*) FROM operation_letters", &[]).await.unwrap().get(0);
+    let left: i64 = db.owner().await.query_one("SELECT count(*) FROM operation_letters", &[]).await.unwrap().get(0);
     assert_eq!(left, 0);
 }
 

@@ -256,7 +256,10 @@ async fn every_letter_reads_back_in_italian_tagged_with_everything_on_record() {
         ("riepilogo", "Riepilogo dei dati di registrazione"),
         ("regolamento", "Regolamento per il rilascio delle credenziali di Sistema Piemonte"),
         ("modulo-delega", "Modulo delega richiesta credenziali"),
-        ("dichiarazione-sostitutiva", "Dichiarazione sostitutiva per conto di soggetti tutelati o impossibilitati alla firma"),
+        (
+            "dichiarazione-sostitutiva",
+            "Dichiarazione sostitutiva per conto di soggetti tutelati o impossibilitati alla firma",
+        ),
     ] {
         let path = letter(&paths, slug);
         let info = pdfinfo(&path);
@@ -280,7 +283,10 @@ async fn every_letter_reads_back_in_italian_tagged_with_everything_on_record() {
             // but the birth date and the registration's.
             let after = text.split("Luogo e data").nth(1).unwrap_or_else(|| panic!("{slug}: no Luogo e data:\n{text}"));
             assert!(after.trim_start().lines().take(3).any(|l| l.trim().starts_with("_____")), "{slug}:\n{text}");
-            assert!(!text.contains(&format!("Torino, {today}")) && !text.contains("Data del documento"), "{slug}:\n{text}");
+            assert!(
+                !text.contains(&format!("Torino, {today}")) && !text.contains("Data del documento"),
+                "{slug}:\n{text}"
+            );
         } else {
             assert!(text.contains(&format!("Data del documento: {written}")), "{slug}:\n{text}");
         }
