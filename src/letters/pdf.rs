@@ -410,7 +410,7 @@ fn assemble(letters: Vec<LaidOut>, used: &[Used; 3], title: &str) -> Result<Vec<
         "ViewerPreferences" => dictionary! { "DisplayDocTitle" => true },
     });
     doc.trailer.set("Root", catalog_id);
-    let info_id = doc.add_object(dictionary! { "Title" => text_string(title), "Producer" => "sportello" });
+    let info_id = doc.add_object(dictionary! { "Title" => text_string(title), "Producer" => text_string("sportello") });
     doc.trailer.set("Info", info_id);
     let mut out = Vec::new();
     doc.save_to(&mut out).map_err(|e| Error::Io { context: crate::msg!("io-write-pdf"), source: e })?;
