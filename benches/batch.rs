@@ -235,7 +235,15 @@ async fn main() {
         for chunk in (0..letters).collect::<Vec<_>>().chunks(1000) {
             let pages: Vec<_> = chunk
                 .iter()
-                .map(|_| sportello::letters::pin_letter(&sample, &sportello::secrets::new_pin().unwrap(), today, true))
+                .map(|_| {
+                    sportello::letters::pin_letter(
+                        &desk.office,
+                        &sample,
+                        &sportello::secrets::new_pin().unwrap(),
+                        today,
+                        true,
+                    )
+                })
                 .collect();
             bytes += sportello::letters::render(&pages).unwrap().len();
         }

@@ -271,7 +271,14 @@ impl Env {
         let settings = DeskSettings::from_env(&self.home, &self.location)?;
         let key = sportello::secrets::SecretKey::load(&settings.key_file, settings.create_key).ok();
         let db = self.database().await?;
-        Session::open_for(db, self.operator.as_deref(), self.command, self.target.clone(), key).await
+        let session = Session::open_for(db, self.operator.as_deref(), self.command, self.target.clone(), key).await?;
+        // The clerk's letters that other processes could not remove (completed online, erased by
+        // the helpdesk) go at the clerk's next command.
+        if session.roles.iter().any(|r| matches!(r, sportello::domain::Role::Desk | sportello::domain::Role::Helpdesk))
+        {
+            sportello::desk::letter_files::sweep_after(&session.db, &settings.letters_dir).await;
+        }
+        Ok(session)
     }
 }
 

@@ -575,6 +575,7 @@ competence-province = province { $code }
 
 portal-wrong = the fiscal code or the codes are wrong, or there is nothing to complete: after { $max_attempts } wrong attempts the credentials are locked (a registration desk unlocks them)
 setting-number-range = { $name } must be a whole number from 1 to { $max }, got '{ $value }'
+setting-unprintable = { $name }: { $problem }
 col-login = login
 ## The clerk's day (issue 20)
 

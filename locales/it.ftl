@@ -584,6 +584,7 @@ competence-province = provincia { $code }
 
 portal-wrong = il codice fiscale o i codici sono errati, oppure non c'è nulla da completare: dopo { $max_attempts } tentativi errati le credenziali vengono bloccate (le sblocca uno sportello di registrazione)
 setting-number-range = { $name } deve essere un numero intero da 1 a { $max }, ricevuto '{ $value }'
+setting-unprintable = { $name }: { $problem }
 col-login = utenza
 ## La giornata dello sportello (issue 20)
 

@@ -68,25 +68,7 @@ END $$;
 REVOKE ALL ON FUNCTION sportello_erase(bigint, bytea, bytea, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION sportello_erase(bigint, bytea, bytea, text, text) TO sportello_helpdesk, sportello_portal;
 
--- 3. A letter of an operation lies in its registration's folder (`<letters>/<number>/...`): a
---    desk login planted a row naming another citizen's letter, which the victim clerk's next
---    booking then deleted.
-CREATE FUNCTION operation_letters_in_their_folder() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
-BEGIN
-    -- (A relative path, or one with `..`, is operation_letters_path_check's to refuse.)
-    IF NEW.path LIKE '/%' AND NEW.path !~ '(^|/)\.\.(/|$)' AND NOT EXISTS (SELECT 1 FROM public.operations o
-                    WHERE o.id = NEW.operation_id
-                      AND regexp_replace(NEW.path, '^.*/([^/]+)/[^/]+$', '\1') = o.registration_number::text) THEN
-        RAISE EXCEPTION 'a letter of operation % lies in its registration''s folder', NEW.operation_id
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    RETURN NEW;
-END $$;
-CREATE TRIGGER operation_letters_in_their_folder BEFORE INSERT OR UPDATE ON operation_letters
-    FOR EACH ROW EXECUTE FUNCTION operation_letters_in_their_folder();
-
--- 4. One login cannot take the server's connections, nor hold the audit chain with an idle
+-- 3. One login cannot take the server's connections, nor hold the audit chain with an idle
 --    transaction: existing operator logins get the limits sportello_operator_login gives new
 --    ones (V10). A client may still SET its own timeout lower or higher within its session:
 --    the connection limit is the bound it cannot lift.
@@ -101,7 +83,7 @@ BEGIN
     END LOOP;
 END $$;
 
--- 5. The registry import stages the rows it merges in an inbox, not in a temporary table of
+-- 4. The registry import stages the rows it merges in an inbox, not in a temporary table of
 --    its own (no login creates one now): the batch may only INSERT here (COPY keeps its speed),
 --    and sportello_registry_merge merges what its own transaction staged into a mirror and
 --    empties it. Rows never outlive the transaction that staged them.

@@ -42,6 +42,8 @@ pub struct DeskSettings {
     pub code_validity_days: i64,
     /// Wrong codes in a row before the citizen is locked out (a new booking unlocks).
     pub max_attempts: i32,
+    /// The sending office and the helpdesk printed on every letter.
+    pub office: crate::letters::Office,
 }
 
 /// A setting of the environment, else of the configuration files (`crate::config_file::var`).
@@ -52,7 +54,8 @@ fn env_path(name: &str) -> Option<PathBuf> {
 impl DeskSettings {
     /// From the environment: `SPORTELLO_KEY_FILE`, `SPORTELLO_SMTP_URL`, `SPORTELLO_MAIL_FROM`,
     /// `SPORTELLO_OUTBOX`, `SPORTELLO_LETTERS_DIR`, `SPORTELLO_CODE_VALIDITY_DAYS`,
-    /// `SPORTELLO_MAX_ATTEMPTS` (else the configuration files); defaults under `home`.
+    /// `SPORTELLO_MAX_ATTEMPTS`, `SPORTELLO_LETTERS_OFFICE`, `SPORTELLO_LETTERS_HELPDESK` (else the
+    /// configuration files); defaults under `home`.
     pub fn from_env(home: &std::path::Path, location: &Location) -> crate::Result<DeskSettings> {
         // Bounded: a validity of 10^9 days overflows every date it is added to.
         let number = |name: &str, default: i64, max: i64| -> crate::Result<i64> {
@@ -83,6 +86,7 @@ impl DeskSettings {
             letters_dir: env_path("SPORTELLO_LETTERS_DIR").unwrap_or_else(|| home.join("letters")),
             code_validity_days: number("SPORTELLO_CODE_VALIDITY_DAYS", 30, 3650)?,
             max_attempts: number("SPORTELLO_MAX_ATTEMPTS", 5, 100)? as i32,
+            office: crate::letters::Office::from_env()?,
         })
     }
 }

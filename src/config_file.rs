@@ -32,6 +32,8 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("outbox", "SPORTELLO_OUTBOX"),
     ("mail_from", "SPORTELLO_MAIL_FROM"),
     ("letters_dir", "SPORTELLO_LETTERS_DIR"),
+    ("letters_office", "SPORTELLO_LETTERS_OFFICE"),
+    ("letters_helpdesk", "SPORTELLO_LETTERS_HELPDESK"),
     ("postal_group", "SPORTELLO_POSTAL_GROUP"),
     ("code_validity_days", "SPORTELLO_CODE_VALIDITY_DAYS"),
     ("max_attempts", "SPORTELLO_MAX_ATTEMPTS"),

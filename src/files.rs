@@ -100,29 +100,42 @@ pub fn restrict(path: &Path, access: Access) -> Result<()> {
     access.apply(path, access.file_mode())
 }
 
-/// Removes letters no longer needed (their operation is over); a file already gone is fine,
-/// any other failure is logged and the rest still removed. The paths come from the database,
-/// which other logins write: only regular files under the letters directory `dir` are
+/// Removes letters no longer needed (their operation is over, or their registration erased),
+/// each given with its registration's number; returns those now gone (removed, or already
+/// absent), for the caller to forget. Any other failure is logged and the rest still removed.
+/// The paths come from the database, which other logins write: only regular files in the
+/// registration's own directory under the letters directory `dir` (`dir/<number>/`) are
 /// removed, never a link or anything elsewhere (a planted path must not make us delete it).
-pub fn remove_letters(dir: &Path, paths: &[String]) {
-    let Ok(dir) = dir.canonicalize() else { return };
-    for p in paths {
+/// A registration's directory left empty goes too.
+pub fn remove_letters(dir: &Path, letters: &[(String, i64)]) -> Vec<String> {
+    let mut gone = Vec::new();
+    let Ok(dir) = dir.canonicalize() else { return gone };
+    for (p, number) in letters {
         let path = Path::new(p);
-        let inside = path.parent().and_then(|d| d.canonicalize().ok()).is_some_and(|d| d.starts_with(&dir));
+        let parent = path.parent().and_then(|d| d.canonicalize().ok());
+        let inside = parent.as_ref().is_some_and(|d| *d == dir.join(number.to_string()));
         match std::fs::symlink_metadata(path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                gone.push(p.clone());
+                continue;
+            }
             Ok(m) if inside && m.file_type().is_file() => {}
             _ => {
                 tracing::warn!(path = %p, letters = %dir.display(), "not a letter under the letters directory: left alone");
                 continue;
             }
         }
-        if let Err(e) = std::fs::remove_file(path)
-            && e.kind() != std::io::ErrorKind::NotFound
-        {
-            tracing::warn!(path = %p, "cannot remove a letter no longer needed: {e}");
+        match std::fs::remove_file(path) {
+            Ok(()) => gone.push(p.clone()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => gone.push(p.clone()),
+            Err(e) => tracing::warn!(path = %p, "cannot remove a letter no longer needed: {e}"),
+        }
+        if let Some(parent) = parent {
+            // Fails, as it should, while the directory holds other letters.
+            let _ = std::fs::remove_dir(parent);
         }
     }
+    gone
 }
 
 #[cfg(test)]
@@ -150,8 +163,12 @@ mod tests {
         assert_eq!(std::fs::metadata(&g).unwrap().mode() & 0o777, 0o750);
         write(&g.join("y"), b"y", Access::Group(gid), false).unwrap();
         assert_eq!(std::fs::metadata(g.join("y")).unwrap().mode() & 0o777, 0o640);
-        remove_letters(&g, &[g.join("y").display().to_string(), g.join("gone").display().to_string()]);
-        assert!(!g.join("y").exists());
+        let n = g.join("7");
+        dir(&n, Access::Group(gid)).unwrap();
+        write(&n.join("y"), b"y", Access::Group(gid), false).unwrap();
+        let (y, gone) = (n.join("y").display().to_string(), n.join("gone").display().to_string());
+        assert_eq!(remove_letters(&g, &[(y.clone(), 7), (gone.clone(), 7)]), [y, gone]);
+        assert!(!n.exists(), "the registration's directory, left empty, goes too");
     }
 
     #[test]
@@ -165,15 +182,21 @@ mod tests {
         std::os::unix::fs::symlink(&victim, &link).unwrap();
         let letter = letters.join("1000001").join("pin.pdf");
         std::fs::write(&letter, b"%PDF").unwrap();
+        let other = letters.join("1000002").join("pin.pdf");
+        std::fs::create_dir_all(other.parent().unwrap()).unwrap();
+        std::fs::write(&other, b"%PDF").unwrap();
         let planted = [
-            victim.display().to_string(),
-            letters.join("1000001/../../secret.key").display().to_string(),
-            link.display().to_string(),
-            letter.display().to_string(),
+            (victim.display().to_string(), 1000001),
+            (letters.join("1000001/../../secret.key").display().to_string(), 1000001),
+            (link.display().to_string(), 1000001),
+            (other.display().to_string(), 1000001),
+            (letter.display().to_string(), 1000001),
         ];
-        remove_letters(&letters, &planted);
+        let gone = remove_letters(&letters, &planted);
         assert!(victim.exists(), "a path outside the letters directory is never removed");
         assert!(std::fs::symlink_metadata(&link).is_ok(), "nor a link");
+        assert!(other.exists(), "nor a letter of another registration");
         assert!(!letter.exists(), "the letter itself is");
+        assert_eq!(gone, [letter.display().to_string()]);
     }
 }

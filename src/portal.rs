@@ -14,7 +14,6 @@ use crate::domain::{FiscalCode, OperationKind, Registration, State, transitions}
 use crate::error::{Error, Result};
 use crate::mail;
 use crate::secrets::{Purpose, SecretKey};
-use crate::store::operation_letters;
 use crate::store::operations::{self, ActiveSecrets};
 use crate::store::registrations::{self, Key};
 use crate::store::revocations::{self, Channel};
@@ -262,12 +261,12 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
     };
     credentials::complete(&tx, r.registration_number, &completed).await?;
     operations::succeed(&tx, active.operation_id).await?;
-    // Its PIN and code letters have done their work: removed once this commits.
-    let done = operation_letters::take_secret_of_closed(&tx, r.registration_number).await?;
     let entry = Entry::new(AuditEvent::CitizenActivate, Target::registration(&r)).details(json!({ "operation": kind }));
     record(&tx, desk, "citizen activate", entry).await?;
     tx.commit().await?;
-    crate::files::remove_letters(&desk.letters_dir, &done);
+    // Its letters have done their work: those here go now, those of other clerks at their next
+    // command (crate::desk::letter_files).
+    crate::desk::letter_files::sweep_after(db, &desk.letters_dir).await;
 
     let after = registrations::find(&client, &Key::Number(r.registration_number)).await?;
     if let Some(to) = &after.data.contacts.email {
@@ -311,16 +310,20 @@ pub async fn erase(
     helpdesk::forget(tx, &helpdesk_hash, r.data.contacts.email.as_deref()).await
 }
 
-/// Removes the citizen's letters (`SPORTELLO_LETTERS_DIR/<registration number>/`), once the
-/// erasure has committed.
-pub fn remove_letters(desk: &Desk, registration_number: i64) -> Result<()> {
+/// Removes the citizen's letters once the erasure has committed: their directory here
+/// (`SPORTELLO_LETTERS_DIR/<registration number>/`), and the letters recorded under this
+/// letters directory; those other clerks wrote go at their next command
+/// (crate::desk::letter_files).
+pub async fn remove_letters(db: &Database, desk: &Desk, registration_number: i64) -> Result<()> {
     let dir = desk.letters_dir.join(registration_number.to_string());
     match std::fs::remove_dir_all(&dir) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(Error::Io { context: crate::msg!("io-remove-letters", path = dir), source: e })
+            return Err(Error::Io { context: crate::msg!("io-remove-letters", path = dir), source: e });
         }
-        _ => Ok(()),
+        _ => {}
     }
+    crate::desk::letter_files::sweep_after(db, &desk.letters_dir).await;
+    Ok(())
 }
 
 /// The pseudonym of a revoked citizen in the tombstones: a keyed hash of the fiscal code.
@@ -351,7 +354,7 @@ pub async fn revoke(db: &Database, desk: &Desk, fiscal_code: &str, revocation_co
     // The audit log names the registration by its number and a keyed hash of the fiscal code.
     record(&tx, desk, "citizen revoke", Entry::new(AuditEvent::CitizenRevoke, Target::registration(&r))).await?;
     tx.commit().await?;
-    remove_letters(desk, r.registration_number)?;
+    remove_letters(db, desk, r.registration_number).await?;
     if let Some(to) = &r.data.contacts.email {
         let text = "la revoca delle Sue credenziali è stata completata: le credenziali sono disattivate e i dati personali forniti in registrazione sono stati cancellati.";
         if let Ok(m) = mail::confirmation(&desk.mail_from, to, &r, "Sistema Piemonte: revoca completata", text) {

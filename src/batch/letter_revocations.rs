@@ -207,7 +207,7 @@ async fn process(
     record_in(&tx, session, l, &outcome, checkpoint).await?;
     tx.commit().await?;
     if let Outcome::Revoked { registration_number } = outcome {
-        crate::portal::remove_letters(desk, registration_number)?;
+        crate::portal::remove_letters(&session.db, desk, registration_number).await?;
     }
     Ok(outcome)
 }

@@ -194,6 +194,7 @@ impl BatchFiles {
 #[allow(clippy::too_many_arguments)]
 fn draw_and_write(
     key: &crate::secrets::SecretKey,
+    office: &letters::Office,
     due: Vec<(Registration, PostalLetter)>,
     today: chrono::NaiveDate,
     until: chrono::DateTime<Utc>,
@@ -213,7 +214,7 @@ fn draw_and_write(
         let pin_hash = key.hash(Purpose::Pin, &r.fiscal_code, &pin);
         let address = letters::postal_address(r);
         manifest_line(&mut pin_manifest, i + 1, r, &address, &file_name)?;
-        pages.push(letters::pin_letter(r, &pin, today, true));
+        pages.push(letters::pin_letter(office, r, &pin, today, true));
         if *what == PostalLetter::OpensActivation {
             let code = secrets::new_code()?;
             d.opened_numbers.push(r.registration_number);
@@ -223,7 +224,7 @@ fn draw_and_write(
                 d.emails.push((r.clone(), code));
             } else {
                 manifest_line(&mut code_manifest, code_letters.len() + 1, r, &address, &codes_file_name)?;
-                let mut letter = letters::code_letter(CodeKind::Activation, r, &code, until, today);
+                let mut letter = letters::code_letter(office, CodeKind::Activation, r, &code, until, today);
                 letter.address = Some(address);
                 code_letters.push(letter);
             }
@@ -366,8 +367,9 @@ async fn prepare(ctx: &Ctx<'_>, batch_no: i32, room: i64) -> Result<Option<InFli
     let (drawn_tx, drawn_rx) = tokio::sync::oneshot::channel();
     let write = {
         let (key, files, access) = (ctx.desk.key.clone(), BatchFiles::new(ctx.out, ctx.run, batch_no), ctx.access);
+        let office = ctx.desk.office.clone();
         let (today, until) = (ctx.today, ctx.until);
-        tokio::task::spawn_blocking(move || draw_and_write(&key, due, today, until, &files, access, drawn_tx))
+        tokio::task::spawn_blocking(move || draw_and_write(&key, &office, due, today, until, &files, access, drawn_tx))
     };
     let mut batch = InFlight {
         tx,

@@ -18,7 +18,7 @@ use crate::mail;
 use crate::secrets::{self, CodeKind, Purpose, Secret};
 use crate::session::Session;
 use crate::store::registrations::{self, Key};
-use crate::store::{credentials, operation_letters, operations, postal};
+use crate::store::{credentials, operations, postal};
 
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -61,7 +61,7 @@ pub(crate) async fn deliver_code(
     if matches!(delivery, Delivery::Emailed { .. }) {
         return Ok((delivery, vec![]));
     }
-    let letter = letters::code_letter(kind, r, code, until, Utc::now().date_naive());
+    let letter = letters::code_letter(&desk.office, kind, r, code, until, Utc::now().date_naive());
     let paths = Staged::write(&desk.letters_dir, r.registration_number, vec![letter]).await?.publish()?;
     record_prints(session, r, &paths).await?;
     if let Delivery::Failed { reason } = &mut delivery {
@@ -89,8 +89,6 @@ pub(crate) struct PendingBooking {
     until: chrono::DateTime<Utc>,
     staged: Staged,
     print_code: bool,
-    /// Letters of the discarded operation holding a PIN or a code.
-    stale: Vec<String>,
 }
 
 /// The database writes and the letters of a booking, in the caller's transaction.
@@ -124,12 +122,11 @@ pub(crate) async fn book_in(
         (op == OperationKind::Revocation).then(|| desk.key.hash(Purpose::Revocation, &r.fiscal_code, &code));
     let ente = &session.operator.ente;
 
+    // The letters of the operation replaced are removed once this booking commits (swept).
     let discarded = operations::discard_active(tx, number).await?;
     // A letter still going by post is withdrawn: ordinary post never completes what a desk
     // checks in person (a letter already printed opened an activation just discarded).
     postal::withdraw(tx, number).await?;
-    // The PIN and code letters of the operation replaced: removed once this booking commits.
-    let stale = operation_letters::take_secret_of_closed(tx, number).await?;
     let op_id = operations::insert(
         tx,
         number,
@@ -161,11 +158,11 @@ pub(crate) async fn book_in(
     let today = Utc::now().date_naive();
     let mut to_print = Vec::new();
     if let Some(pin) = &pin {
-        to_print.push(letters::pin_letter(&r, pin, today, false));
+        to_print.push(letters::pin_letter(&desk.office, &r, pin, today, false));
     }
-    to_print.push(letters::summary(&r, today));
+    to_print.push(letters::summary(&desk.office, &r, today));
     let staged = Staged::write(&desk.letters_dir, number, to_print).await?;
-    Ok(PendingBooking { r, op, code, until, staged, print_code: req.print_code, stale })
+    Ok(PendingBooking { r, op, code, until, staged, print_code: req.print_code })
 }
 
 impl PendingBooking {
@@ -176,12 +173,12 @@ impl PendingBooking {
         session: &Session,
         desk: &Desk,
     ) -> Result<Booked> {
-        let PendingBooking { r, op, code, until, staged, print_code, stale } = self;
+        let PendingBooking { r, op, code, until, staged, print_code } = self;
         if let Err(e) = tx.commit().await {
             staged.discard();
             return Err(e.into());
         }
-        crate::files::remove_letters(&desk.letters_dir, &stale);
+        crate::desk::letter_files::sweep_after(&session.db, &desk.letters_dir).await;
         let mut paths = staged.publish()?;
         record_prints(session, &r, &paths).await?;
         let (delivery, more) = deliver_code(session, desk, &r, CodeKind::of(op), &code, until, print_code).await?;

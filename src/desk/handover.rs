@@ -25,6 +25,8 @@ pub struct Desk {
     pub letters_dir: PathBuf,
     pub code_validity: Duration,
     pub max_attempts: i32,
+    /// Who sends the letters, whom the citizen calls.
+    pub office: letters::Office,
 }
 
 impl Desk {
@@ -42,6 +44,7 @@ impl Desk {
             letters_dir: s.letters_dir.clone(),
             code_validity: Duration::days(s.code_validity_days),
             max_attempts: s.max_attempts,
+            office: s.office.clone(),
         })
     }
 
@@ -157,11 +160,15 @@ pub async fn record_prints(session: &Session, r: &Registration, paths: &[PathBuf
     let files: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     let entry = Entry::new(AuditEvent::Print, Target::registration(r)).details(json!({ "files": files }));
     session.record(&client, entry.count(paths.len())).await?;
-    // Kept by operation, so that those holding a secret are removed when it is over; by absolute
-    // path (the database refuses any other, sql/V18).
+    // Kept with their registration and operation, so that they are removed when it is over or
+    // the registration erased, by whoever sweeps this directory (crate::desk::letter_files); by
+    // canonical path, as the sweep looks them up (the database refuses a relative one, sql/V18).
     let kept: Vec<(String, bool)> = paths
         .iter()
-        .map(|p| (std::path::absolute(p).unwrap_or_else(|_| p.clone()).display().to_string(), holds_secret(p)))
+        .map(|p| {
+            let path = p.canonicalize().or_else(|_| std::path::absolute(p)).unwrap_or_else(|_| p.clone());
+            (path.display().to_string(), holds_secret(p))
+        })
         .collect();
     operation_letters::record(&client, r.registration_number, &kept).await
 }

@@ -78,13 +78,14 @@ pub async fn print_letters(session: &Session, desk: &Desk, key: &Key, which: &[R
     let op = r.last_operation.as_ref().filter(|o| o.status == OperationStatus::Active);
     let op_kind = op.map(|o| o.kind).unwrap_or(OperationKind::Verification);
     let delegate = op.and_then(|o| o.delegate.as_ref());
+    let office = &desk.office;
     let mut docs: Vec<Letter> = Vec::new();
     for w in which {
         match w {
-            Reprint::Summary => docs.push(letters::summary(&r, today)),
-            Reprint::Rules => docs.push(letters::rules(&r, today)),
-            Reprint::ProxyForm => docs.push(letters::proxy_form(&r, delegate, op_kind, today)),
-            Reprint::Guardianship => docs.push(letters::guardianship_declaration(&r, delegate, op_kind, today)),
+            Reprint::Summary => docs.push(letters::summary(office, &r, today)),
+            Reprint::Rules => docs.push(letters::rules(office, &r)),
+            Reprint::ProxyForm => docs.push(letters::proxy_form(office, &r, delegate, op_kind)),
+            Reprint::Guardianship => docs.push(letters::guardianship_declaration(office, &r, delegate, op_kind)),
             Reprint::ActivationCode => {}
         }
     }

@@ -18,13 +18,12 @@ pub fn first_unprintable<'a>(fields: &[(&'a str, &'a str)]) -> Option<(&'a str, 
     fields.iter().find_map(|&(name, text)| unprintable(text).map(|c| (name, text, c)))
 }
 
-/// One message per field of `data` that goes into a letter (every field but the notes) and
+/// One message per field of `data` (every field goes into the data summary, the notes too) that
 /// holds a character the letters cannot print: "the letters cannot print 'X' (U+XXXX) in
 /// last-name".
 pub fn unprintable_fields(data: &PersonalData) -> Vec<crate::i18n::Message> {
     FIELDS
         .iter()
-        .filter(|f| f.group != Group::Notes)
         .filter_map(|f| match (f.get)(data) {
             Value::Text(Some(text)) => {
                 unprintable(text).map(|c| crate::msg!("cannot-print-in", problem = cannot_print(c), flag = f.flag))
@@ -43,7 +42,8 @@ pub enum Block {
     Field(String, String),
     /// A secret, printed large. Only letters built here carry one.
     Secret(String, String),
-    /// A signature line with its caption.
+    /// Where the citizen signs: "Luogo e data" and a blank line on the left, the caption and a
+    /// blank line on the right. Place and date are the signer's to write, never pre-printed.
     Signature(String),
 }
 
@@ -77,12 +77,28 @@ impl Kind {
 #[derive(Debug, Clone)]
 pub struct Letter {
     pub kind: Kind,
+    /// The sending office, top left.
     pub sender: Vec<String>,
+    /// Whom to ask, at the foot of every page.
+    pub helpdesk: String,
     /// Postal address for the envelope window, if the document is mailed.
     pub address: Option<Vec<String>>,
-    pub place_date: String,
+    /// The protocol-style reference: the registration's number and date, and the document's
+    /// date when the office issues it (not on what the citizen signs and dates).
+    pub reference: Vec<String>,
     pub title: String,
     pub body: Vec<Block>,
+}
+
+/// Who sends the letters and whom the citizen calls: printed on every letter, so that a
+/// citizen can tell a real letter from a fake one and knows where to ask. Settings
+/// `SPORTELLO_LETTERS_OFFICE` (the sender's lines, separated by `|` or new lines) and
+/// `SPORTELLO_LETTERS_HELPDESK`; the defaults are the Region's service at CSI-Piemonte and the
+/// helpdesk the manual names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Office {
+    pub sender: Vec<String>,
+    pub helpdesk: String,
 }
 
 const SENDER: [&str; 3] = [
@@ -90,6 +106,47 @@ const SENDER: [&str; 3] = [
     "Servizio di registrazione a Sistema Piemonte e TorinoFacile",
     "c/o CSI-Piemonte, Corso Unione Sovietica 216 - 10136 Torino (TO)",
 ];
+
+const HELPDESK: &str = "Assistenza: numero verde 800 450 900, dal lunedì al venerdì; oppure uno sportello abilitato";
+
+impl Default for Office {
+    fn default() -> Office {
+        Office { sender: SENDER.iter().map(|s| s.to_string()).collect(), helpdesk: HELPDESK.into() }
+    }
+}
+
+impl Office {
+    /// From the settings (environment, else configuration files), the defaults for those unset;
+    /// refused when a setting holds a character the letters cannot print.
+    pub fn from_env() -> crate::Result<Office> {
+        let mut office = Office::default();
+        if let Some(v) = crate::config_file::var("SPORTELLO_LETTERS_OFFICE") {
+            let lines: Vec<String> =
+                v.split(['|', '\n']).map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
+            if !lines.is_empty() {
+                office.sender = lines;
+            }
+        }
+        if let Some(v) = crate::config_file::var("SPORTELLO_LETTERS_HELPDESK").filter(|v| !v.trim().is_empty()) {
+            office.helpdesk = v.trim().to_string();
+        }
+        for (name, text) in office
+            .sender
+            .iter()
+            .map(|l| ("SPORTELLO_LETTERS_OFFICE", l.as_str()))
+            .chain([("SPORTELLO_LETTERS_HELPDESK", office.helpdesk.as_str())])
+        {
+            if let Some(c) = unprintable(text) {
+                return Err(crate::Error::Invalid(crate::msg!(
+                    "setting-unprintable",
+                    name = name,
+                    problem = cannot_print(c)
+                )));
+            }
+        }
+        Ok(office)
+    }
+}
 
 fn date_it(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
@@ -154,12 +211,44 @@ pub fn postal_address(r: &Registration) -> Vec<String> {
     lines
 }
 
-fn letter(kind: Kind, r: &Registration, today: NaiveDate, title: &str, mailed: bool, body: Vec<Block>) -> Letter {
+/// "Registrazione n. 1000042 del 05/03/2025".
+fn registration_reference(r: &Registration) -> String {
+    format!("Registrazione n. {} del {}", r.registration_number, day_it(r.registered_at))
+}
+
+/// A letter the office issues: its reference carries the registration and the document's date.
+fn letter(
+    office: &Office,
+    kind: Kind,
+    r: &Registration,
+    today: NaiveDate,
+    title: &str,
+    mailed: bool,
+    body: Vec<Block>,
+) -> Letter {
     Letter {
         kind,
-        sender: SENDER.iter().map(|s| s.to_string()).collect(),
+        sender: office.sender.clone(),
+        helpdesk: office.helpdesk.clone(),
         address: mailed.then(|| postal_address(r)),
-        place_date: format!("Torino, {}", date_it(today)),
+        reference: vec![
+            format!("Rif.: {}", registration_reference(r)),
+            format!("Data del documento: {}", date_it(today)),
+        ],
+        title: title.into(),
+        body,
+    }
+}
+
+/// A form the citizen (or whoever acts for them) signs: the reference names the registration
+/// only; place and date are written by hand where they sign ([`Block::Signature`]).
+fn form(office: &Office, kind: Kind, r: &Registration, title: &str, body: Vec<Block>) -> Letter {
+    Letter {
+        kind,
+        sender: office.sender.clone(),
+        helpdesk: office.helpdesk.clone(),
+        address: None,
+        reference: vec![format!("Rif.: {}", registration_reference(r))],
         title: title.into(),
         body,
     }
@@ -176,7 +265,7 @@ fn identity_fields(r: &Registration) -> Vec<Block> {
 const PORTAL: &str = "https://www.sistemapiemonte.it";
 
 /// The PIN letter (Allegato 1): handed over at the desk or mailed by postal runs.
-pub fn pin_letter(r: &Registration, pin: &Secret, today: NaiveDate, mailed: bool) -> Letter {
+pub fn pin_letter(office: &Office, r: &Registration, pin: &Secret, today: NaiveDate, mailed: bool) -> Letter {
     let mut body = vec![Block::Para(greeting(r))];
     body.push(Block::Para(
         "Le consegniamo il codice PIN personale associato alle Sue credenziali di accesso ai servizi on-line della Pubblica Amministrazione piemontese. Il PIN è strettamente personale: lo conservi con cura, separato dal codice di attivazione, e non lo comunichi a nessuno, neppure agli operatori."
@@ -190,11 +279,12 @@ pub fn pin_letter(r: &Registration, pin: &Secret, today: NaiveDate, mailed: bool
     body.push(Block::Para(
         "Se non ha richiesto Lei questo PIN, si rivolga a uno sportello abilitato o all'assistenza.".into(),
     ));
-    letter(Kind::Pin, r, today, "Consegna del codice PIN", mailed, body)
+    letter(office, Kind::Pin, r, today, "Consegna del codice PIN", mailed, body)
 }
 
 /// The activation-code letter (Allegato 2a) or the revocation-code letter (Allegato 2b).
 pub fn code_letter(
+    office: &Office,
     kind: CodeKind,
     r: &Registration,
     code: &Secret,
@@ -226,15 +316,25 @@ pub fn code_letter(
     body.push(Block::Secret(label.into(), code.expose().into()));
     body.push(Block::Field("Valido fino al".into(), day_it(valid_until)));
     body.push(Block::Para(how));
-    letter(letter_kind, r, today, title, false, body)
+    letter(office, letter_kind, r, today, title, false, body)
 }
 
 fn yn(b: bool) -> String {
     if b { "Sì".into() } else { "No".into() }
 }
 
-/// The data summary (Allegato 3): everything on record, for the citizen to check.
-pub fn summary(r: &Registration, today: NaiveDate) -> Letter {
+fn day_or_dash(t: Option<DateTime<Utc>>) -> String {
+    t.map(day_it).unwrap_or_else(|| "-".into())
+}
+
+fn text_or_dash(v: &Option<String>) -> String {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from).unwrap_or_else(|| "-".into())
+}
+
+/// The data summary (Allegato 3, with the fields of Allegato 7): everything on record, for the
+/// citizen to check, the desk's notes too (the citizen may see what is written about them).
+/// Secrets are never on record in clear, so never here.
+pub fn summary(office: &Office, r: &Registration, today: NaiveDate) -> Letter {
     let f = |l: &str, v: String| Block::Field(l.into(), v);
     let mut body = vec![
         Block::Para(
@@ -242,35 +342,50 @@ pub fn summary(r: &Registration, today: NaiveDate) -> Letter {
         ),
         Block::Heading("Dati di registrazione".into()),
         f("Numero di registrazione", r.registration_number.to_string()),
-        f("Community", r.community.label().into()),
+        f("Portale di registrazione", r.community.label().into()),
         f("Data di registrazione", day_it(r.registered_at)),
         f("Stato della registrazione", r.state.label().into()),
-        f("Credenziali forti", yn(r.strong)),
         f("Possesso PIN", yn(r.pin_possessed)),
+        f("Data del riscontro", day_or_dash(r.verified_at)),
+        f("Registrazione forte", yn(r.strong)),
+        f("Ente del riscontro", text_or_dash(&r.verified_ente)),
+        f("Username", text_or_dash(&r.username)),
+        f("Data di stampa del PIN", day_or_dash(r.pin_printed_at)),
+        f("Stampe del PIN per posta", r.pin_print_count.to_string()),
+        f("Data di attivazione", day_or_dash(r.activated_at)),
+        f("Data di promozione", day_or_dash(r.promoted_at)),
         Block::Heading(Group::Person.label().into()),
         f("Codice fiscale", r.fiscal_code.to_string()),
     ];
-    // The desk's own notes are not the citizen's data.
     let mut group = Group::Person;
-    for (field, value) in shown(&r.data).into_iter().filter(|(f, _)| f.group != Group::Notes) {
+    for (field, value) in shown(&r.data) {
         if field.group != group {
             group = field.group;
             body.push(Block::Heading(group.label().into()));
         }
-        body.push(f(field.label, if value.is_empty() { "-".into() } else { value }));
+        body.push(f(field.label, if value.trim().is_empty() { "-".into() } else { value }));
     }
     if let Some(op) = &r.last_operation {
         body.push(Block::Heading("Ultima operazione".into()));
-        body.push(f("Operazione", op.kind.label().into()));
-        body.push(f("Data della richiesta", day_it(op.requested_at)));
-        body.push(f("Presso", op.ente.clone()));
-        body.push(f("Stato", op.status.label().into()));
+        body.push(f("Tipo di operazione", op.kind.label().into()));
+        body.push(f("Data della richiesta allo sportello", day_it(op.requested_at)));
+        body.push(f("Presso l'ente", op.ente.clone()));
+        body.push(f("Stato dell'operazione", op.status.label().into()));
         if let Some(d) = &op.delegate {
-            body.push(f("Delegato", format!("{} {} ({})", d.first_name, d.last_name, d.fiscal_code)));
+            body.push(Block::Heading("Delegato dell'ultima operazione".into()));
             body.push(f("Tipo di delega", d.kind.label().into()));
+            body.push(f("Nome", d.first_name.clone()));
+            body.push(f("Cognome", d.last_name.clone()));
+            body.push(f("Codice fiscale", d.fiscal_code.clone()));
+            body.push(f("Tipo documento", d.doc_type.label().into()));
+            body.push(f("Numero documento", d.doc_number.clone()));
+            body.push(f("Data di rilascio del documento", date_it(d.doc_issued)));
+            body.push(f("Rilasciato da", d.doc_issuer.clone()));
+            body.push(f("Email", text_or_dash(&d.email)));
+            body.push(f("Telefono", text_or_dash(&d.phone)));
         }
     }
-    letter(Kind::Summary, r, today, "Riepilogo dei dati di registrazione", false, body)
+    letter(office, Kind::Summary, r, today, "Riepilogo dei dati di registrazione", false, body)
 }
 
 fn born(r: &Registration) -> String {
@@ -284,7 +399,7 @@ fn sottoscritto(r: &Registration) -> &'static str {
 }
 
 /// The service rules (Allegato 4), pre-filled for signature in exceptional cases.
-pub fn rules(r: &Registration, today: NaiveDate) -> Letter {
+pub fn rules(office: &Office, r: &Registration) -> Letter {
     let body = vec![
         Block::Para(format!("{} {}, {}, dichiara di aver letto e di accettare il presente Regolamento.", sottoscritto(r), full_name(r), born(r))),
         Block::Heading("Art. 1 - Oggetto".into()),
@@ -299,7 +414,7 @@ pub fn rules(r: &Registration, today: NaiveDate) -> Letter {
         Block::Para("I dati sono trattati ai sensi del Regolamento (UE) 2016/679 e del D. Lgs. 196/2003 al solo fine di rilasciare e gestire le credenziali.".into()),
         Block::Signature(format!("Firma di {}", full_name(r))),
     ];
-    letter(Kind::Rules, r, today, "Regolamento per il rilascio delle credenziali di Sistema Piemonte", false, body)
+    form(office, Kind::Rules, r, "Regolamento per il rilascio delle credenziali di Sistema Piemonte", body)
 }
 
 fn delegate_lines(d: Option<&Delegate>) -> Vec<Block> {
@@ -328,7 +443,7 @@ fn delegate_lines(d: Option<&Delegate>) -> Vec<Block> {
 }
 
 /// The proxy form (Allegato 5), pre-filled with the citizen and, when known, the delegate.
-pub fn proxy_form(r: &Registration, delegate: Option<&Delegate>, operation: OperationKind, today: NaiveDate) -> Letter {
+pub fn proxy_form(office: &Office, r: &Registration, delegate: Option<&Delegate>, operation: OperationKind) -> Letter {
     let mut body = vec![Block::Para(format!(
         "{} {}, {}, residente come da documento allegato, delega la persona sotto indicata a presentarsi in sua vece presso uno sportello abilitato per richiedere l'operazione di {} delle credenziali di accesso ai servizi on-line di Sistema Piemonte, e a ritirare il PIN e i documenti relativi.",
         sottoscritto(r),
@@ -339,15 +454,15 @@ pub fn proxy_form(r: &Registration, delegate: Option<&Delegate>, operation: Oper
     body.extend(delegate_lines(delegate));
     body.push(Block::Para("Si allega copia del documento d'identità del delegante. Il delegato esibirà allo sportello il proprio documento d'identità in corso di validità.".into()));
     body.push(Block::Signature(format!("Firma del delegante {}", full_name(r))));
-    letter(Kind::ProxyForm, r, today, "Modulo delega richiesta credenziali", false, body)
+    form(office, Kind::ProxyForm, r, "Modulo delega richiesta credenziali", body)
 }
 
 /// The substitute declaration for persons under guardianship or unable to sign (Allegato 6).
 pub fn guardianship_declaration(
+    office: &Office,
     r: &Registration,
     delegate: Option<&Delegate>,
     operation: OperationKind,
-    today: NaiveDate,
 ) -> Letter {
     let mut body = vec![Block::Para(
         "Dichiarazione sostitutiva di atto di notorietà (artt. 4 e 47 del D.P.R. 445/2000) resa da chi agisce per conto di un soggetto maggiorenne sottoposto a tutela o impossibilitato a firmare."
@@ -361,12 +476,11 @@ pub fn guardianship_declaration(
         operation.label()
     )));
     body.push(Block::Signature("Firma del dichiarante".into()));
-    letter(
+    form(
+        office,
         Kind::GuardianshipDeclaration,
         r,
-        today,
         "Dichiarazione sostitutiva per conto di soggetti tutelati o impossibilitati alla firma",
-        false,
         body,
     )
 }
@@ -414,7 +528,8 @@ mod tests {
     fn accents_and_apostrophes_survive_the_pdf() {
         let r = registration();
         let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-        let pdf = render(&[summary(&r, today), rules(&r, today)]).unwrap();
+        let office = Office::default();
+        let pdf = render(&[summary(&office, &r, today), rules(&office, &r)]).unwrap();
         let text = extract_text(&pdf).unwrap();
         for needle in [
             "Nicolò",

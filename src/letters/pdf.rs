@@ -1,6 +1,7 @@
 //! Rendering letters to PDF with lopdf: A4, DejaVu Sans embedded as subset fonts (see
 //! [`font`](super::font)), so every name the registry can hold prints and reads back; the address
-//! block where a window envelope shows it.
+//! block where a window envelope shows it; tagged (structure tree, marked content, language
+//! Italian, a title), so that screen readers read the letters.
 
 use std::io::Write as _;
 
@@ -17,6 +18,8 @@ const MARGIN_L: f32 = 62.0;
 const MARGIN_R: f32 = 56.0;
 const TOP: f32 = 790.0;
 const BOTTOM: f32 = 60.0;
+/// The helpdesk line, under the text.
+const FOOTER_Y: f32 = 36.0;
 /// Window envelope (DL, window on the right): the address block starts 116 mm from the left
 /// edge and 50 mm from the top.
 const WINDOW_X: f32 = 329.0;
@@ -62,18 +65,68 @@ fn number(out: &mut Vec<u8>, v: f32) {
     }
 }
 
+/// An element of the structure tree (PDF 32000-1 §14.7): a heading, a paragraph..., with the
+/// marked-content sequences that hold its text, as (page of the letter, MCID on that page).
+struct Elem {
+    tag: &'static str,
+    parts: Vec<(usize, i64)>,
+}
+
 /// Lays out the pages of one letter as encoded content streams (letters are laid out in
-/// parallel, then assembled into one document with the glyphs they used).
+/// parallel, then assembled into one document with the glyphs they used). Every piece of text
+/// is marked content of an element of the structure tree, so screen readers read the letter
+/// in order and the document is tagged.
 struct Writer {
     pages: Vec<Vec<u8>>,
     content: Vec<u8>,
     y: f32,
     used: [Used; 3],
+    elems: Vec<Elem>,
+    /// The next MCID on the page being written.
+    mcid: i64,
+    /// The element whose marked content is open (closed at a page break, reopened after it).
+    open: Option<usize>,
+    /// Printed at the foot of every page: whom to ask.
+    footer: String,
 }
 
 impl Writer {
     fn new() -> Writer {
-        Writer { pages: Vec::new(), content: Vec::with_capacity(8 << 10), y: TOP, used: Font::ALL.map(Used::new) }
+        Writer {
+            pages: Vec::new(),
+            content: Vec::with_capacity(8 << 10),
+            y: TOP,
+            used: Font::ALL.map(Used::new),
+            elems: Vec::with_capacity(48),
+            mcid: 0,
+            open: None,
+            footer: String::new(),
+        }
+    }
+
+    /// Starts a new element: the text written until [`Writer::end`] is its content.
+    fn begin(&mut self, tag: &'static str) {
+        self.end();
+        self.elems.push(Elem { tag, parts: Vec::with_capacity(1) });
+        self.mark(self.elems.len() - 1);
+    }
+
+    fn mark(&mut self, elem: usize) {
+        let out = &mut self.content;
+        out.push(b'/');
+        out.extend_from_slice(self.elems[elem].tag.as_bytes());
+        out.extend_from_slice(b" <</MCID ");
+        let _ = write!(out, "{}", self.mcid);
+        out.extend_from_slice(b">> BDC\n");
+        self.elems[elem].parts.push((self.pages.len(), self.mcid));
+        self.mcid += 1;
+        self.open = Some(elem);
+    }
+
+    fn end(&mut self) {
+        if self.open.take().is_some() {
+            self.content.extend_from_slice(b"EMC\n");
+        }
     }
 
     fn text(&mut self, font: Font, size: f32, x: f32, y: f32, s: &str) {
@@ -91,9 +144,25 @@ impl Writer {
         out.extend_from_slice(b" Tj ET\n");
     }
 
+    /// Ends the page: its footer, then a new page (an element cut by the break goes on there).
     fn finish_page(&mut self) -> Result<()> {
+        let cut = self.open;
+        self.end();
+        if !self.footer.is_empty() {
+            self.begin("P");
+            let footer = std::mem::take(&mut self.footer);
+            for (i, line) in wrap(&footer, Font::Regular, 8.0, PAGE_W - MARGIN_R - MARGIN_L).iter().enumerate() {
+                self.text(Font::Regular, 8.0, MARGIN_L, FOOTER_Y - 10.0 * i as f32, line);
+            }
+            self.footer = footer;
+            self.end();
+        }
         self.pages.push(std::mem::replace(&mut self.content, Vec::with_capacity(8 << 10)));
         self.y = TOP;
+        self.mcid = 0;
+        if let Some(elem) = cut {
+            self.mark(elem);
+        }
         Ok(())
     }
 
@@ -115,40 +184,54 @@ impl Writer {
     }
 
     fn letter(&mut self, letter: &Letter) -> Result<()> {
-        // Sender, top left.
+        self.footer.clone_from(&letter.helpdesk);
+        // Sender, top left; under it the reference.
         let mut y = TOP;
+        self.begin("P");
         for (i, line) in letter.sender.iter().enumerate() {
             self.text(if i == 0 { Font::Bold } else { Font::Regular }, 9.0, MARGIN_L, y, line);
             y -= 12.0;
         }
+        y -= 6.0;
+        self.begin("P");
+        for line in &letter.reference {
+            self.text(Font::Regular, 9.0, MARGIN_L, y, line);
+            y -= 12.0;
+        }
+        self.end();
         // Recipient, in the envelope window.
         if let Some(address) = &letter.address {
+            self.begin("P");
             let mut y = WINDOW_TOP;
             for line in address {
                 self.text(Font::Regular, 10.5, WINDOW_X, y, line);
                 y -= 13.5;
             }
-            self.y = WINDOW_TOP - 13.5 * 6.0;
+            self.end();
+            self.y = (WINDOW_TOP - 13.5 * 6.0).min(y);
         } else {
-            self.y = y - 24.0;
+            self.y = y - 12.0;
         }
-        self.advance(18.0)?;
-        self.text(Font::Regular, 10.0, MARGIN_L, self.y, &letter.place_date);
         self.advance(10.0)?;
+        self.begin("H1");
         self.lines(Font::Bold, 13.0, MARGIN_L, &letter.title)?;
+        self.end();
         self.advance(6.0)?;
         for block in &letter.body {
             match block {
                 Block::Heading(t) => {
                     self.advance(8.0)?;
+                    self.begin("H2");
                     self.lines(Font::Bold, 11.0, MARGIN_L, t)?;
                 }
                 Block::Para(t) => {
                     self.advance(5.0)?;
+                    self.begin("P");
                     self.lines(Font::Regular, 10.0, MARGIN_L, t)?;
                 }
                 Block::Field(label, value) => {
                     self.advance(13.0)?;
+                    self.begin("P");
                     self.text(Font::Regular, 9.5, MARGIN_L, self.y, &format!("{label}:"));
                     let value_lines = wrap(value, Font::Bold, 9.5, PAGE_W - MARGIN_R - 230.0);
                     for (i, line) in value_lines.iter().enumerate() {
@@ -160,46 +243,156 @@ impl Writer {
                 }
                 Block::Secret(label, value) => {
                     self.advance(30.0)?;
+                    self.begin("P");
                     self.text(Font::Regular, 11.0, MARGIN_L, self.y, &format!("{label}:"));
                     self.text(Font::Mono, 20.0, 250.0, self.y - 2.0, value);
                     self.advance(10.0)?;
                 }
                 Block::Signature(t) => {
+                    // Both lines stay on one page: a signature is never cut from its place and date.
+                    if self.y - 62.0 < BOTTOM {
+                        self.end();
+                        self.finish_page()?;
+                    }
                     self.advance(40.0)?;
+                    self.begin("P");
+                    self.text(Font::Regular, 10.0, MARGIN_L, self.y, "Luogo e data");
                     self.text(Font::Regular, 10.0, 330.0, self.y, t);
                     self.advance(22.0)?;
+                    self.text(Font::Regular, 10.0, MARGIN_L, self.y, "______________________________");
                     self.text(Font::Regular, 10.0, 330.0, self.y, "______________________________");
                 }
             }
         }
+        self.end();
         self.finish_page()
     }
 }
 
-/// The encoded pages of one letter and the glyphs they use.
-fn layout(letter: &Letter) -> Result<(Vec<Vec<u8>>, [Used; 3])> {
-    let mut w = Writer::new();
-    w.letter(letter)?;
-    Ok((w.pages, w.used))
+/// One letter laid out: its encoded pages, the glyphs they use and its structure elements.
+struct LaidOut {
+    pages: Vec<Vec<u8>>,
+    used: [Used; 3],
+    elems: Vec<Elem>,
 }
 
-/// Puts pages (encoded content streams) into one document with the subsets of the fonts that
-/// hold the glyphs they use.
-fn assemble(pages: Vec<Vec<u8>>, used: &[Used; 3]) -> Result<Vec<u8>> {
+fn layout(letter: &Letter) -> Result<LaidOut> {
+    let mut w = Writer::new();
+    w.letter(letter)?;
+    Ok(LaidOut { pages: w.pages, used: w.used, elems: w.elems })
+}
+
+/// A PDF text string (§7.9.2.2): PDFDocEncoding is ASCII here, anything else UTF-16BE with a BOM.
+fn text_string(s: &str) -> Object {
+    let bytes = if s.is_ascii() {
+        s.as_bytes().to_vec()
+    } else {
+        [0xfe, 0xff].into_iter().chain(s.encode_utf16().flat_map(u16::to_be_bytes)).collect()
+    };
+    Object::String(bytes, lopdf::StringFormat::Literal)
+}
+
+/// The document's title: the letters' own when they share one (a postal batch), else each
+/// title once, in order.
+fn title(letters: &[Letter]) -> String {
+    let mut titles: Vec<&str> = Vec::new();
+    for l in letters {
+        if !titles.contains(&l.title.as_str()) {
+            titles.push(&l.title);
+        }
+    }
+    titles.join("; ")
+}
+
+/// Puts the letters' pages (encoded content streams) into one tagged document: the subsets of
+/// the fonts that hold the glyphs they use, the structure tree (a section per letter), the
+/// language (Italian) and the title a viewer shows.
+fn assemble(letters: Vec<LaidOut>, used: &[Used; 3], title: &str) -> Result<Vec<u8>> {
     let mut doc = Document::with_version("1.5");
     let pages_id = doc.new_object_id();
+    let root_id = doc.new_object_id();
+    let document_id = doc.new_object_id();
     let mut fonts = lopdf::Dictionary::new();
     for font in Font::ALL {
         fonts.set(font.resource(), font::embed(&mut doc, font, &used[font as usize])?);
     }
     let resources_id = doc.add_object(dictionary! { "Font" => fonts });
-    let mut kids: Vec<Object> = Vec::with_capacity(pages.len());
-    for bytes in pages {
-        let content_id = doc.add_object(Stream::new(dictionary! {}, bytes));
-        let page_id = doc.add_object(dictionary! { "Type" => "Page", "Parent" => pages_id, "Contents" => content_id });
-        kids.push(page_id.into());
+    let mut kids: Vec<Object> = Vec::new();
+    let mut page_ids: Vec<lopdf::ObjectId> = Vec::new();
+    // Per page, the element of each MCID (the parent tree, §14.7.4.4).
+    let mut parents: Vec<Vec<Object>> = Vec::new();
+    let mut sections: Vec<Object> = Vec::with_capacity(letters.len());
+    for letter in letters {
+        let first = page_ids.len();
+        for (i, bytes) in letter.pages.into_iter().enumerate() {
+            let content_id = doc.add_object(Stream::new(dictionary! {}, bytes));
+            let page_id = doc.add_object(dictionary! {
+                "Type" => "Page",
+                "Parent" => pages_id,
+                "Contents" => content_id,
+                "StructParents" => (first + i) as i64,
+            });
+            kids.push(page_id.into());
+            page_ids.push(page_id);
+            parents.push(Vec::new());
+        }
+        let section_id = doc.new_object_id();
+        let mut elems: Vec<Object> = Vec::with_capacity(letter.elems.len());
+        for elem in letter.elems {
+            let elem_id = doc.new_object_id();
+            let page = first + elem.parts[0].0;
+            let one_page = elem.parts.iter().all(|&(p, _)| first + p == page);
+            let k: Vec<Object> = elem
+                .parts
+                .iter()
+                .map(|&(p, mcid)| {
+                    if one_page {
+                        mcid.into()
+                    } else {
+                        dictionary! { "Type" => "MCR", "Pg" => page_ids[first + p], "MCID" => mcid }.into()
+                    }
+                })
+                .collect();
+            for &(p, mcid) in &elem.parts {
+                let on_page = &mut parents[first + p];
+                if on_page.len() <= mcid as usize {
+                    on_page.resize(mcid as usize + 1, Object::Null);
+                }
+                on_page[mcid as usize] = elem_id.into();
+            }
+            doc.objects.insert(
+                elem_id,
+                dictionary! { "Type" => "StructElem", "S" => elem.tag, "P" => section_id, "Pg" => page_ids[page], "K" => k }
+                    .into(),
+            );
+            elems.push(elem_id.into());
+        }
+        doc.objects.insert(
+            section_id,
+            dictionary! { "Type" => "StructElem", "S" => "Sect", "P" => document_id, "K" => elems }.into(),
+        );
+        sections.push(section_id.into());
     }
-    let count = kids.len() as i64;
+    doc.objects.insert(
+        document_id,
+        dictionary! { "Type" => "StructElem", "S" => "Document", "P" => root_id, "K" => sections }.into(),
+    );
+    let count = parents.len() as i64;
+    let mut nums: Vec<Object> = Vec::with_capacity(parents.len() * 2);
+    for (i, on_page) in parents.into_iter().enumerate() {
+        nums.push((i as i64).into());
+        nums.push(on_page.into());
+    }
+    doc.objects.insert(
+        root_id,
+        dictionary! {
+            "Type" => "StructTreeRoot",
+            "K" => document_id,
+            "ParentTree" => dictionary! { "Nums" => nums },
+            "ParentTreeNextKey" => count,
+        }
+        .into(),
+    );
     let tree = dictionary! {
         "Type" => "Pages",
         "Kids" => kids,
@@ -208,8 +401,17 @@ fn assemble(pages: Vec<Vec<u8>>, used: &[Used; 3]) -> Result<Vec<u8>> {
         "MediaBox" => vec![0.into(), 0.into(), PAGE_W.into(), PAGE_H.into()],
     };
     doc.objects.insert(pages_id, Object::Dictionary(tree));
-    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    let catalog_id = doc.add_object(dictionary! {
+        "Type" => "Catalog",
+        "Pages" => pages_id,
+        "Lang" => text_string("it-IT"),
+        "MarkInfo" => dictionary! { "Marked" => true },
+        "StructTreeRoot" => root_id,
+        "ViewerPreferences" => dictionary! { "DisplayDocTitle" => true },
+    });
     doc.trailer.set("Root", catalog_id);
+    let info_id = doc.add_object(dictionary! { "Title" => text_string(title), "Producer" => text_string("sportello") });
+    doc.trailer.set("Info", info_id);
     let mut out = Vec::new();
     doc.save_to(&mut out).map_err(|e| Error::Io { context: crate::msg!("io-write-pdf"), source: e })?;
     Ok(out)
@@ -219,16 +421,14 @@ fn assemble(pages: Vec<Vec<u8>>, used: &[Used; 3]) -> Result<Vec<u8>> {
 /// laid out in parallel; the fonts are subset once for the whole document.
 pub fn render(letters: &[Letter]) -> Result<Vec<u8>> {
     use rayon::prelude::*;
-    let laid_out: Vec<(Vec<Vec<u8>>, [Used; 3])> = letters.par_iter().map(layout).collect::<Result<_>>()?;
+    let laid_out: Vec<LaidOut> = letters.par_iter().map(layout).collect::<Result<_>>()?;
     let mut used = Font::ALL.map(Used::new);
-    let mut pages = Vec::with_capacity(laid_out.len());
-    for (letter_pages, letter_used) in laid_out {
-        for (all, one) in used.iter_mut().zip(&letter_used) {
+    for letter in &laid_out {
+        for (all, one) in used.iter_mut().zip(&letter.used) {
             all.union(one);
         }
-        pages.extend(letter_pages);
     }
-    assemble(pages, &used)
+    assemble(laid_out, &used, &title(letters))
 }
 
 /// The text of every page of a PDF, for tests and checks.

@@ -44,7 +44,10 @@ pub async fn erase(
 
 /// Is there a tombstone with this hash?
 pub async fn exists(c: &impl GenericClient, fiscal_code_hash: &[u8]) -> Result<bool> {
-    Ok(c.query_opt("SELECT 1 FROM revocations WHERE fiscal_code_hash = $1", &[&fiscal_code_hash]).await?.is_some())
+    // A citizen registered again after a revocation and revoked again has two tombstones.
+    Ok(c.query_one("SELECT EXISTS (SELECT 1 FROM revocations WHERE fiscal_code_hash = $1)", &[&fiscal_code_hash])
+        .await?
+        .get(0))
 }
 
 /// Every tombstone hash.

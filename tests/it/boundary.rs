@@ -162,20 +162,22 @@ async fn a_letter_is_recorded_only_in_its_registrations_folder() {
     let clerk = db.unique("clerk");
     db.add_operator(&clerk, &[Role::Desk], &["TO"], &[]).await;
     let c = raw(&db, &clerk).await;
-    let plant = |path: String| {
+    let plant = |number: i64, path: String| {
         recorded(&format!(
-            "INSERT INTO operation_letters (operation_id, path, secret)
-             SELECT id, '{path}', true FROM operations WHERE registration_number = {other} AND status = 'A'"
+            "INSERT INTO operation_letters (operation_id, registration_number, path, secret)
+             SELECT id, {number}, '{path}', true FROM operations WHERE registration_number = {other} AND status = 'A'"
         ))
     };
-    for path in
-        [format!("/home/clerk2/letters/{victim}/20261201-pin.pdf"), format!("/home/clerk2/letters/{other}/x/y.pdf")]
-    {
-        let e = c.batch_execute(&plant(path.clone())).await.unwrap_err();
-        assert_eq!(e.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{path}: {e:?}");
+    for (number, path) in [
+        (other, format!("/home/clerk2/letters/{victim}/20261201-pin.pdf")),
+        (victim, format!("/home/clerk2/letters/{victim}/20261201-pin.pdf")),
+        (other, format!("/home/clerk2/letters/{other}/x/y.pdf")),
+    ] {
+        let e = c.batch_execute(&plant(number, path.clone())).await.unwrap_err();
+        assert_eq!(e.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{number} {path}: {e:?}");
         c.batch_execute("ROLLBACK").await.unwrap();
     }
-    c.batch_execute(&plant(format!("/home/clerk2/letters/{other}/20261201-riepilogo.pdf"))).await.unwrap();
+    c.batch_execute(&plant(other, format!("/home/clerk2/letters/{other}/20261201-riepilogo.pdf"))).await.unwrap();
 }
 
 /// Disabling an operator ends their open sessions: one that had run `SET ROLE sportello_desk`

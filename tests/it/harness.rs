@@ -276,6 +276,7 @@ impl TestDb {
             letters_dir: self.files.path().join("letters"),
             code_validity_days: 30,
             max_attempts: 5,
+            office: Default::default(),
         }
     }
 

@@ -187,3 +187,226 @@ async fn a_character_the_letters_cannot_print_is_refused_at_the_desk_and_in_impo
         ]
     );
 }
+
+fn pdfinfo(pdf: &Path) -> String {
+    poppler("pdfinfo", &[], pdf)
+}
+
+/// The catalog's /Lang of a PDF.
+fn language(pdf: &Path) -> String {
+    let doc = lopdf::Document::load(pdf).unwrap();
+    let catalog = doc.catalog().unwrap();
+    String::from_utf8(catalog.get(b"Lang").unwrap().as_str().unwrap().to_vec()).unwrap()
+}
+
+/// Every letter a citizen may hold, read back with pdftotext: in Italian, from the sending
+/// office with its helpdesk, with the registration's reference; the data summary prints
+/// everything on record; what the citizen signs leaves place and date blank; each PDF is
+/// tagged, in Italian, with its title.
+#[tokio::test]
+async fn every_letter_reads_back_in_italian_tagged_with_everything_on_record() {
+    use sportello::desk::reprint::Reprint;
+    use sportello::domain::{DelegateKind, DocType};
+
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let mut desk = db.desk();
+    desk.office = sportello::letters::Office {
+        sender: vec!["Regione Piemonte".into(), "Sportello ASL Città di Torino".into(), "Via San Secondo 29".into()],
+        helpdesk: "Assistenza: 011 0000000, assistenza@example.it".into(),
+    };
+    let rosa = Citizen::new("BNCRSO", "Rosa", "Bianchi", "1961-07-14", Sex::F);
+    let mut request = rosa.request();
+    request.data.notes.operator_note = Some("Documento rinnovato a giugno".into());
+    request.data.notes.other_notes = Some("Preferisce essere contattata di mattina".into());
+    let n = match register::prepare(&s, request).await.unwrap() {
+        Prepared::New(draft) => register::register(&s, *draft).await.unwrap().registration_number,
+        Prepared::AlreadyRegistered(r) => panic!("already registered as {}", r.registration_number),
+    };
+    let delegate = sportello::domain::Delegate {
+        kind: DelegateKind::Proxy,
+        first_name: "Anna".into(),
+        last_name: "Verdi".into(),
+        fiscal_code: crate::fixtures::cf("VRDNNA", crate::fixtures::date("1970-01-01"), 'F', "L219"),
+        doc_type: DocType::Passport,
+        doc_number: "YA0000001".into(),
+        doc_issued: crate::fixtures::date("2020-01-01"),
+        doc_issuer: "Questura di Torino".into(),
+        email: Some("anna.verdi@example.it".into()),
+        phone: Some("3339876543".into()),
+    };
+    let request = book::Request {
+        key: Key::Number(n),
+        operation: OperationKind::Verification,
+        delegate: Some(delegate),
+        print_code: true,
+    };
+    let b = book::book(&s, &desk, request).await.unwrap();
+    let mut paths = b.letters.clone();
+    let which = [Reprint::Rules, Reprint::ProxyForm, Reprint::Guardianship];
+    paths.extend(reprint::print_letters(&s, &desk, &Key::Number(n), &which).await.unwrap());
+    // A revocation code letter too, for another citizen.
+    let mario = Citizen::new("RSSMRA", "Mario", "Rossi", "1985-12-10", Sex::M);
+    let m = mario.register(&s).await;
+    let request =
+        book::Request { key: Key::Number(m), operation: OperationKind::Revocation, delegate: None, print_code: true };
+    let revocation = book::book(&s, &desk, request).await.unwrap();
+    paths.push(letter(&revocation.letters, "codice-revoca"));
+
+    // Registrations and checks are dated in Italy, documents on the day they are written.
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Rome).format("%d/%m/%Y").to_string();
+    let written = chrono::Utc::now().format("%d/%m/%Y").to_string();
+    let r = sportello::store::registrations::find(&db.db.client().await.unwrap(), &Key::Number(n)).await.unwrap();
+    let ente = r.verified_ente.clone().unwrap();
+    for (slug, title) in [
+        ("pin", "Consegna del codice PIN"),
+        ("codice-attivazione", "Consegna del codice di attivazione"),
+        ("codice-revoca", "Consegna del codice di revoca"),
+        ("riepilogo", "Riepilogo dei dati di registrazione"),
+        ("regolamento", "Regolamento per il rilascio delle credenziali di Sistema Piemonte"),
+        ("modulo-delega", "Modulo delega richiesta credenziali"),
+        (
+            "dichiarazione-sostitutiva",
+            "Dichiarazione sostitutiva per conto di soggetti tutelati o impossibilitati alla firma",
+        ),
+    ] {
+        let path = letter(&paths, slug);
+        let info = pdfinfo(&path);
+        assert!(info.lines().any(|l| l.starts_with("Tagged:") && l.ends_with("yes")), "{slug} tagged:\n{info}");
+        assert!(info.lines().any(|l| l.starts_with("Title:") && l.ends_with(title)), "{slug} title:\n{info}");
+        assert_eq!(language(&path), "it-IT", "{slug}");
+        let text = pdftotext(&path);
+        let number = if slug == "codice-revoca" { m } else { n };
+        for needle in [
+            "Sportello ASL Città di Torino",
+            "Via San Secondo 29",
+            "Assistenza: 011 0000000, assistenza@example.it",
+            &format!("Rif.: Registrazione n. {number} del {today}"),
+        ] {
+            assert!(text.contains(needle), "{slug} lacks {needle:?}:\n{text}");
+        }
+        assert!(!text.contains("Community"), "{slug} in English:\n{text}");
+        let signed = ["regolamento", "modulo-delega", "dichiarazione-sostitutiva"].contains(&slug);
+        if signed {
+            // Place and date are the signer's: a blank line under "Luogo e data", no date printed
+            // but the birth date and the registration's.
+            let after = text.split("Luogo e data").nth(1).unwrap_or_else(|| panic!("{slug}: no Luogo e data:\n{text}"));
+            assert!(after.trim_start().lines().take(3).any(|l| l.trim().starts_with("_____")), "{slug}:\n{text}");
+            assert!(
+                !text.contains(&format!("Torino, {today}")) && !text.contains("Data del documento"),
+                "{slug}:\n{text}"
+            );
+        } else {
+            assert!(text.contains(&format!("Data del documento: {written}")), "{slug}:\n{text}");
+        }
+    }
+    let summary = pdftotext(&letter(&paths, "riepilogo"));
+    for needle in [
+        "Portale di registrazione",
+        "Data del riscontro",
+        &today,
+        "Ente del riscontro",
+        &ente,
+        "Registrazione forte",
+        "Comunicazione allo sportello",
+        "Documento rinnovato a giugno",
+        "Altre note",
+        "Preferisce essere contattata di mattina",
+        "Delegato dell'ultima operazione",
+        "modulo delega",
+        "Anna",
+        "Verdi",
+        "passaporto",
+        "YA0000001",
+        "01/01/2020",
+        "Questura di Torino",
+        "anna.verdi@example.it",
+        "3339876543",
+        "Stato dell'operazione",
+        "attiva",
+    ] {
+        assert!(summary.contains(needle), "the summary lacks {needle:?}:\n{summary}");
+    }
+}
+
+/// One letters directory per clerk (README, "Who acts"): the portal and the helpdesk cannot
+/// remove a clerk's files, so the clerk's next command sweeps the letters whose operation ended
+/// or whose registration was erased; a letter printed with no operation in progress stays until
+/// the registration goes.
+#[tokio::test]
+async fn a_clerks_letters_go_after_completion_and_erasure_at_the_clerks_next_command() {
+    use sportello::batch::letter_revocations;
+    use sportello::desk::reprint::Reprint;
+
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let clerk_dir = tempfile::tempdir().unwrap();
+    let mut clerk = db.desk();
+    clerk.letters_dir = clerk_dir.path().join("letters");
+    let portal = db.desk(); // the portal's and the helpdesk's own letters directory
+    let files_of = |n: i64| -> Vec<PathBuf> {
+        std::fs::read_dir(clerk.letters_dir.join(n.to_string()))
+            .map(|d| d.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default()
+    };
+
+    let activated = Citizen::new("RSSMRA", "Mario", "Rossi", "1985-12-10", Sex::M);
+    let revoked = Citizen::new("BNCGLI", "Giulia", "Bianchi", "1992-04-18", Sex::F);
+    let by_letter = Citizen::new("FRRLCU", "Lucia", "Ferrero", "1955-01-30", Sex::F);
+    let (a, r, l) = (activated.register(&s).await, revoked.register(&s).await, by_letter.register(&s).await);
+    let req = |n: i64, operation| book::Request { key: Key::Number(n), operation, delegate: None, print_code: true };
+
+    // The clerk books all three (each booking sweeps the clerk's directory: nothing due yet).
+    let booked = book::book(&s, &clerk, req(a, OperationKind::Verification)).await.unwrap();
+    assert_eq!(booked.letters.len(), 3, "PIN, summary, activation code: {:?}", booked.letters);
+    let to_revoke = book::book(&s, &clerk, req(r, OperationKind::Revocation)).await.unwrap();
+    // A verification in progress, its PIN in force, when the registered letter arrives.
+    book::book(&s, &clerk, req(l, OperationKind::Verification)).await.unwrap();
+
+    // Online activation and revocation, with the portal's own letters directory.
+    let pin = crate::desk::pin_in(&booked.letters);
+    let code = crate::desk::code_in(&pdftotext(&letter(&booked.letters, "codice-attivazione")));
+    sportello::portal::activate(&db.db, &portal, crate::desk::activation(&activated.cf, &code, &pin)).await.unwrap();
+    let code = crate::desk::code_in(&pdftotext(&letter(&to_revoke.letters, "codice-revoca")));
+    sportello::portal::revoke(&db.db, &portal, &revoked.cf, &code).await.unwrap();
+    // Revocation by registered letter, at the helpdesk.
+    let outcome = letter_revocations::revoke_one(&s, &portal, by_letter.letter("RACC-17")).await.unwrap();
+    assert!(matches!(outcome, letter_revocations::Outcome::Revoked { .. }), "{outcome:?}");
+    // Printed after the completion, with no operation in progress: stays while the registration does.
+    let kept = reprint::print_letters(&s, &clerk, &Key::Number(a), &[Reprint::Summary]).await.unwrap();
+
+    // Still there: the other processes write elsewhere.
+    assert_eq!((files_of(a).len(), files_of(r).len(), files_of(l).len()), (4, 2, 3));
+
+    // The clerk's next command, whatever it is, sweeps their directory.
+    let out = db
+        .command(Some("admin"), &["show", "--number", &a.to_string()])
+        .env("SPORTELLO_LETTERS_DIR", &clerk.letters_dir)
+        .output()
+        .unwrap();
+    let (stdout, stderr, code) = text(&out);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert_eq!(files_of(a), kept, "only the summary printed after the completion is left");
+    for n in [r, l] {
+        assert!(!clerk.letters_dir.join(n.to_string()).exists(), "the erased registration's letters and directory");
+    }
+    let rows: Vec<String> = db
+        .owner()
+        .await
+        .query("SELECT path FROM operation_letters ORDER BY path", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(rows, [kept[0].canonicalize().unwrap().display().to_string()]);
+
+    // The erasure of the last one takes it too, at the clerk's next sweep.
+    let b = book::book(&s, &clerk, req(a, OperationKind::Revocation)).await.unwrap();
+    let code = crate::desk::code_in(&pdftotext(&letter(&b.letters, "codice-revoca")));
+    sportello::portal::revoke(&db.db, &portal, &activated.cf, &code).await.unwrap();
+    assert!(!files_of(a).is_empty());
+    let swept = sportello::desk::letter_files::sweep(&db.db.client().await.unwrap(), &clerk.letters_dir).await.unwrap();
+    assert_eq!(swept, 3, "the reprinted summary, the booking's summary and its revocation code letter");
+    assert!(!clerk.letters_dir.join(a.to_string()).exists());
+}
