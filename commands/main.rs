@@ -28,6 +28,7 @@ mod register;
 mod runs;
 mod search;
 mod show;
+mod spid_token;
 mod stats;
 
 use std::path::PathBuf;
@@ -137,6 +138,8 @@ enum Command {
     ChangeResidence(edit::ChangeResidenceArgs),
     /// Tell a citizen their username, after the identity check.
     Username(edit::UsernameArgs),
+    /// SPID: issue the in-person identification as an AgID R.A.O. token; `verify` checks one.
+    SpidToken(spid_token::SpidTokenArgs),
     /// Revoke credentials requested by registered letter (one, or a batch file).
     Revoke(runs::RevokeArgs),
     /// List batch runs (imports, postal runs, revocations, mailbox) and their counts.
@@ -176,6 +179,7 @@ impl Command {
             Command::EditDelegate(_) => "edit-delegate",
             Command::ChangeResidence(_) => "change-residence",
             Command::Username(_) => "username",
+            Command::SpidToken(a) => a.name(),
             Command::Citizen(c) => c.name(),
             Command::Revoke(_) => "revoke",
             Command::Runs(_) => "runs",
@@ -203,6 +207,7 @@ impl Command {
             Command::EditDelegate(a) => a.audit(),
             Command::ChangeResidence(a) => a.audit(),
             Command::Username(a) => a.audit(),
+            Command::SpidToken(a) => a.audit(),
             Command::Revoke(a) => a.audit(),
             Command::ImportCia(a) | Command::ImportAura(a) => a.audit(),
             Command::Citizen(c) => c.audit(),
@@ -286,6 +291,7 @@ async fn run(cli: Cli) -> sportello::Result<i32> {
         Command::EditDelegate(a) => edit::edit_delegate(&env, a).await,
         Command::ChangeResidence(a) => edit::change_residence(&env, a).await,
         Command::Username(a) => edit::username(&env, a).await,
+        Command::SpidToken(a) => spid_token::run(&env, a).await,
         Command::Citizen(c) => citizen::run(&env, c).await,
         Command::Revoke(a) => runs::revoke(&env, a).await,
         Command::Runs(a) => runs::runs(&env, a).await,

@@ -56,6 +56,8 @@ pub enum AuditEvent {
     CitizenRevoke,
     /// A statistics report or record-level export (`sportello stats`).
     Stats,
+    /// A SPID R.A.O. token issued at the desk (or refused by the IdP of model a).
+    SpidToken,
     /// A command that failed or was refused before it could say more.
     Command,
 }
@@ -95,6 +97,7 @@ impl AuditEvent {
         AuditEvent::CitizenActivate,
         AuditEvent::CitizenRevoke,
         AuditEvent::Stats,
+        AuditEvent::SpidToken,
         AuditEvent::Command,
     ];
 
@@ -133,6 +136,7 @@ impl AuditEvent {
             AuditEvent::CitizenActivate => "citizen-activate",
             AuditEvent::CitizenRevoke => "citizen-revoke",
             AuditEvent::Stats => "stats",
+            AuditEvent::SpidToken => "spid-token",
             AuditEvent::Command => "command",
         }
     }

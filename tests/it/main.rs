@@ -29,5 +29,6 @@ mod roles;
 mod rows;
 mod runs;
 mod search;
+mod spid;
 mod stats;
 mod tls;
