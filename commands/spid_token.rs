@@ -36,7 +36,7 @@ Examples:
       --card ts --card-serial 80380001234567890123
   sportello spid-token --number 1000042 --doc-expiry 2031-03-01 \\
       --card cf --card-serial 12345678 --idp 'Poste Italiane'
-  sportello spid-token verify token-spid.jwt --ca agid-rao-subca.pem < passphrase.txt"
+  sportello spid-token verify token-spid.jwt --ca subca.pem < pass.txt"
 )]
 pub struct SpidTokenArgs {
     #[command(subcommand)]
@@ -69,7 +69,8 @@ Exit 0 for responseCode 1 (Ok), 3 for a wrong passphrase with attempts left,
 
 Examples:
   sportello spid-token verify token-spid.jwt --ca agid-rao-subca.pem
-  sportello spid-token verify token.jwt --ca subca.pem --entity-id https://idp.example --receipt")]
+  sportello spid-token verify token.jwt --ca subca.pem \\
+      --entity-id https://idp.example --receipt")]
     Verify(VerifyArgs),
 }
 
