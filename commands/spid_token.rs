@@ -117,12 +117,8 @@ pub async fn run(env: &Env, a: SpidTokenArgs) -> sportello::Result<i32> {
         (Some(kind), Some(serial)) => Some(Card { kind: kind.to_uppercase(), serial: serial.trim().to_string() }),
         _ => None,
     };
-    let doc_expiry = a
-        .doc_expiry
-        .as_deref()
-        .map(sportello::domain::parse_date)
-        .transpose()
-        .map_err(sportello::Error::Invalid)?;
+    let doc_expiry =
+        a.doc_expiry.as_deref().map(sportello::domain::parse_date).transpose().map_err(sportello::Error::Invalid)?;
     let request = desk::Request { key: a.target.key()?, at_desk: AtTheDesk { doc_expiry, card }, idp: a.idp };
     let tools = env.desk()?;
     let rao = Rao::open(&Settings::from_env())?;
@@ -164,7 +160,9 @@ fn report(env: &Env, i: &Issued) -> sportello::Result<()> {
 
 /// The passphrase: from the terminal without echo, else the first line of standard input.
 fn read_passphrase() -> sportello::Result<String> {
-    let failed = |e: std::io::Error| sportello::Error::Invalid(sportello::msg!("spid-passphrase-unread", detail = e.to_string()));
+    let failed = |e: std::io::Error| {
+        sportello::Error::Invalid(sportello::msg!("spid-passphrase-unread", detail = e.to_string()))
+    };
     if std::io::stdin().is_terminal() {
         return rpassword::prompt_password(tr!("spid-passphrase-prompt")).map_err(failed);
     }
@@ -174,8 +172,8 @@ fn read_passphrase() -> sportello::Result<String> {
 }
 
 fn verify(env: &Env, v: VerifyArgs) -> sportello::Result<i32> {
-    let text = std::fs::read_to_string(&v.file)
-        .map_err(sportello::Error::io(sportello::msg!("io-read", path = &*v.file)))?;
+    let text =
+        std::fs::read_to_string(&v.file).map_err(sportello::Error::io(sportello::msg!("io-read", path = &*v.file)))?;
     let verifier = Verifier {
         anchors: sportello::spid::certs::Anchors::read(&v.ca)?,
         entity_id: v.entity_id,

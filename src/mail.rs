@@ -238,7 +238,9 @@ pub fn spid_message(
     );
     let subject = "SPID: la seconda metà della Sua passphrase";
     match delivery {
-        SpidDelivery::ByEmail => build_with(from, to, subject, body, Some(("token-spid.jwt", "application/jwt", token))),
+        SpidDelivery::ByEmail => {
+            build_with(from, to, subject, body, Some(("token-spid.jwt", "application/jwt", token)))
+        }
         SpidDelivery::ToIdp(_) => build(from, to, subject, body),
     }
 }

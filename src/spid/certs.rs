@@ -84,7 +84,12 @@ impl Anchors {
 
     /// Checks that `chain` (end entity first, as in `x5c` or a TLS handshake) chains to one of
     /// the anchors at `now`, and that its first certificate carries `oid`.
-    pub fn check(&self, chain: &[CertificateDer<'_>], oid: &'static str, now: UnixTime) -> std::result::Result<(), CertProblem> {
+    pub fn check(
+        &self,
+        chain: &[CertificateDer<'_>],
+        oid: &'static str,
+        now: UnixTime,
+    ) -> std::result::Result<(), CertProblem> {
         let first = chain.first().ok_or_else(|| CertProblem::Untrusted("no certificate".into()))?;
         let anchors: Vec<_> = self.certs.iter().filter_map(|c| webpki::anchor_from_trusted_cert(c).ok()).collect();
         let ee = webpki::EndEntityCert::try_from(first).map_err(|e| CertProblem::Untrusted(format!("{e:?}")))?;
@@ -123,11 +128,7 @@ impl Seal {
             return Err(Error::Invalid(crate::msg!("spid-seal-key-kind")));
         }
         if !has_oid(&chain[0], super::annex::OID_RAO_SEAL) {
-            return Err(Error::Invalid(crate::msg!(
-                "spid-seal-no-oid",
-                path = cert,
-                oid = super::annex::OID_RAO_SEAL
-            )));
+            return Err(Error::Invalid(crate::msg!("spid-seal-no-oid", path = cert, oid = super::annex::OID_RAO_SEAL)));
         }
         Ok(Seal { chain, key: Arc::new(seal_key), tls_key: Arc::new(der) })
     }

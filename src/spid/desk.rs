@@ -108,9 +108,11 @@ pub async fn issue(session: &Session, desk: &Desk, rao: &Rao, req: Request) -> R
         "issued_at": sealed.iat,
         "expires": sealed.exp,
     });
-    let entry = Entry::new(AuditEvent::SpidToken, Target::registration(&r))
-        .details(details)
-        .outcome(if handed_over { Outcome::Ok } else { Outcome::Refused });
+    let entry = Entry::new(AuditEvent::SpidToken, Target::registration(&r)).details(details).outcome(if handed_over {
+        Outcome::Ok
+    } else {
+        Outcome::Refused
+    });
     session.record(&tx, entry).await?;
 
     let mut issued = Issued {
@@ -162,7 +164,8 @@ async fn prepare(
 ) -> Result<(crate::domain::Registration, crate::domain::Operation, request_data::IcRequestData, chrono::NaiveDate)> {
     let r = registrations::lock(tx, &req.key).await?;
     require(&r, Action::SpidToken)?;
-    let identification = r.last_operation.clone().ok_or_else(|| Error::Refused(crate::msg!("rule-spid-needs-identification")))?;
+    let identification =
+        r.last_operation.clone().ok_or_else(|| Error::Refused(crate::msg!("rule-spid-needs-identification")))?;
     rules::spid_identification(&identification, &session.operator.id, now).map_err(|why| {
         Error::Refused(crate::msg!("spid-refused", number = r.registration_number.to_string(), why = why))
     })?;
@@ -189,7 +192,11 @@ async fn prepare(
     };
     let today = now.with_timezone(&chrono_tz::Europe::Rome).date_naive();
     let data = request_data::build(&r, &req.at_desk, &places, &header, today).map_err(|missing| {
-        Error::Invalid(crate::msg!("spid-missing", number = r.registration_number.to_string(), fields = missing.join(", ")))
+        Error::Invalid(crate::msg!(
+            "spid-missing",
+            number = r.registration_number.to_string(),
+            fields = missing.join(", ")
+        ))
     })?;
 
     Ok((r, identification, data, today))

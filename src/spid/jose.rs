@@ -114,11 +114,14 @@ pub fn decrypt(jwe: &str, key: &[u8; 32]) -> Result<Vec<u8>, JoseError> {
     let given = unb64(tag_b64).ok_or_else(|| malformed("the JWE's tag is not Base64url"))?;
     let (mac_key, enc_key) = key.split_at(16);
     // In constant time (the hmac crate's comparison of the truncated tag).
-    if given.len() != 16 || mac(mac_key, protected.as_bytes(), &iv, &ciphertext).verify_truncated_left(&given).is_err() {
+    if given.len() != 16 || mac(mac_key, protected.as_bytes(), &iv, &ciphertext).verify_truncated_left(&given).is_err()
+    {
         return Err(JoseError::Decryption);
     }
     let enc_key: [u8; 16] = enc_key.try_into().expect("16 bytes");
-    Aes128CbcDec::new(&enc_key.into(), &iv.into()).decrypt_padded_vec::<Pkcs7>(&ciphertext).map_err(|_| JoseError::Decryption)
+    Aes128CbcDec::new(&enc_key.into(), &iv.into())
+        .decrypt_padded_vec::<Pkcs7>(&ciphertext)
+        .map_err(|_| JoseError::Decryption)
 }
 
 /// The seal's private key, with the JWS `alg` it signs with.
@@ -228,11 +231,7 @@ impl Jws {
 
     /// Is `alg` one the annex's reading foresees (check 2)?
     pub fn check_alg(&self) -> Result<(), JoseError> {
-        if annex::SEAL_ALGS.contains(&self.alg.as_str()) {
-            Ok(())
-        } else {
-            Err(JoseError::Algorithm(self.alg.clone()))
-        }
+        if annex::SEAL_ALGS.contains(&self.alg.as_str()) { Ok(()) } else { Err(JoseError::Algorithm(self.alg.clone())) }
     }
 
     /// Verifies the seal with the key of the first `x5c` certificate (its chain is checked
@@ -241,12 +240,15 @@ impl Jws {
         self.check_alg()?;
         let first = self.x5c.first().ok_or_else(|| malformed("no x5c"))?;
         let ee = webpki::EndEntityCert::try_from(first).map_err(|_| malformed("the x5c certificate is not X.509"))?;
-        let (alg, signature): (&dyn rustls::pki_types::SignatureVerificationAlgorithm, Vec<u8>) = match self.alg.as_str() {
-            "RS256" => (webpki::ring::RSA_PKCS1_2048_8192_SHA256, self.signature.clone()),
-            "PS256" => (webpki::ring::RSA_PSS_2048_8192_SHA256_LEGACY_KEY, self.signature.clone()),
-            "ES256" => (webpki::ring::ECDSA_P256_SHA256, ecdsa_fixed_to_der(&self.signature).ok_or(JoseError::BadSeal)?),
-            other => return Err(JoseError::Algorithm(other.to_string())),
-        };
+        let (alg, signature): (&dyn rustls::pki_types::SignatureVerificationAlgorithm, Vec<u8>) =
+            match self.alg.as_str() {
+                "RS256" => (webpki::ring::RSA_PKCS1_2048_8192_SHA256, self.signature.clone()),
+                "PS256" => (webpki::ring::RSA_PSS_2048_8192_SHA256_LEGACY_KEY, self.signature.clone()),
+                "ES256" => {
+                    (webpki::ring::ECDSA_P256_SHA256, ecdsa_fixed_to_der(&self.signature).ok_or(JoseError::BadSeal)?)
+                }
+                other => return Err(JoseError::Algorithm(other.to_string())),
+            };
         ee.verify_signature(alg, self.signing_input.as_bytes(), &signature).map_err(|_| JoseError::BadSeal)
     }
 }

@@ -140,10 +140,44 @@ pub struct Places {
 
 /// Kinds of street ("denominazione urbanistica generica") an Italian address starts with.
 const STREET_KINDS: &[&str] = &[
-    "via", "viale", "corso", "piazza", "piazzale", "piazzetta", "largo", "strada", "stradale", "vicolo", "lungo",
-    "lungomare", "lungolago", "lungofiume", "borgata", "borgo", "frazione", "località", "localita", "regione",
-    "contrada", "salita", "discesa", "traversa", "circonvallazione", "galleria", "passaggio", "rotonda", "vico",
-    "calle", "campo", "cortile", "baluardo", "bastioni", "rampa", "scalinata", "sentiero", "via privata",
+    "via",
+    "viale",
+    "corso",
+    "piazza",
+    "piazzale",
+    "piazzetta",
+    "largo",
+    "strada",
+    "stradale",
+    "vicolo",
+    "lungo",
+    "lungomare",
+    "lungolago",
+    "lungofiume",
+    "borgata",
+    "borgo",
+    "frazione",
+    "località",
+    "localita",
+    "regione",
+    "contrada",
+    "salita",
+    "discesa",
+    "traversa",
+    "circonvallazione",
+    "galleria",
+    "passaggio",
+    "rotonda",
+    "vico",
+    "calle",
+    "campo",
+    "cortile",
+    "baluardo",
+    "bastioni",
+    "rampa",
+    "scalinata",
+    "sentiero",
+    "via privata",
 ];
 
 /// "Via Roma" → ("Via", "Roma"): the kind of street and its name.
@@ -177,7 +211,8 @@ pub fn split_mobile(mobile: &str) -> Option<(String, String)> {
 /// two-digit European codes are known; otherwise the ITU codes of 1 to 3 digits are ambiguous,
 /// and the clerk writes the number with a space after the code.
 fn split_prefix(rest: &str) -> Option<(String, String)> {
-    const TWO_DIGITS: &[&str] = &["30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47", "48", "49"];
+    const TWO_DIGITS: &[&str] =
+        &["30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47", "48", "49"];
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let two = rest.get(..2)?;
     if TWO_DIGITS.contains(&two) && digits(&rest[2..]) {
@@ -332,8 +367,14 @@ pub fn nonconformities(ic: &IcRequestData) -> Vec<&'static str> {
         }
     };
     check(DateTime::parse_from_rfc3339(&ic.info.issue_instant).is_ok(), "info.issueInstant");
-    check(ic.info.issuer.issuer_internal_reference.as_deref().is_none_or(|r| r.chars().count() <= 32), "info.issuer.issuerInternalReference");
-    check(["TS", "CF"].contains(&ic.electronic_identification.identification_type.as_str()), "electronicIdentification.identificationType");
+    check(
+        ic.info.issuer.issuer_internal_reference.as_deref().is_none_or(|r| r.chars().count() <= 32),
+        "info.issuer.issuerInternalReference",
+    );
+    check(
+        ["TS", "CF"].contains(&ic.electronic_identification.identification_type.as_str()),
+        "electronicIdentification.identificationType",
+    );
     check(code(&m.place_of_birth, |c| c.is_ascii_uppercase()), "placeOfBirth");
     check(m.county_of_birth.chars().count() <= 2, "countyOfBirth");
     check(code(&m.nation_of_birth, |c| c == b'Z'), "nationOfBirth");
@@ -345,13 +386,19 @@ pub fn nonconformities(ic: &IcRequestData) -> Vec<&'static str> {
     );
     check(crate::domain::check_email(&m.email).is_ok(), "email");
     check(NaiveDate::parse_from_str(&m.id_card.id_card_issue_date, "%Y-%m-%d").is_ok(), "idCard.idCardIssueDate");
-    check(NaiveDate::parse_from_str(&m.id_card.id_card_expiration_date, "%Y-%m-%d").is_ok(), "idCard.idCardExpirationDate");
+    check(
+        NaiveDate::parse_from_str(&m.id_card.id_card_expiration_date, "%Y-%m-%d").is_ok(),
+        "idCard.idCardExpirationDate",
+    );
     let cc = m.mobile_phone.country_calling_code.as_bytes();
     check(
         cc.first() == Some(&b'+') && (3..=5).contains(&cc.len()) && cc[1..].iter().all(u8::is_ascii_digit),
         "mobilePhone.countryCallingCode",
     );
-    check(m.mobile_phone.phone_number.len() >= 6 && m.mobile_phone.phone_number.bytes().all(|b| b.is_ascii_digit()), "mobilePhone.phoneNumber");
+    check(
+        m.mobile_phone.phone_number.len() >= 6 && m.mobile_phone.phone_number.bytes().all(|b| b.is_ascii_digit()),
+        "mobilePhone.phoneNumber",
+    );
     check(code(&m.address.nation, |c| c == b'Z'), "address.nation");
     out
 }

@@ -62,7 +62,9 @@ impl ResponseCode {
     pub fn message(self) -> &'static str {
         match self {
             ResponseCode::Ok => "richiesta autorizzata, token correttamente ricevuto.",
-            ResponseCode::UserExists => "spiacenti, per questo utente risulta già rilasciata un’identità digitale SPID.",
+            ResponseCode::UserExists => {
+                "spiacenti, per questo utente risulta già rilasciata un’identità digitale SPID."
+            }
             ResponseCode::Unauthorized => {
                 "spiacenti, la richiesta non è stata autorizzata in quanto è impossibile identificare l’autore del token."
             }

@@ -58,14 +58,11 @@ pub fn seal(seal: &Seal, data: &IcRequestData, passphrase: &Secret, aud: &str) -
         .map_err(|e| Error::Internal(crate::msg!("spid-seal-failed", detail = e.to_string())))?
         .with_timezone(&Utc);
     let exp = iat + annex::validity();
-    let plaintext = serde_json::to_vec(data).map_err(|e| Error::Internal(crate::msg!("spid-seal-failed", detail = e.to_string())))?;
+    let plaintext = serde_json::to_vec(data)
+        .map_err(|e| Error::Internal(crate::msg!("spid-seal-failed", detail = e.to_string())))?;
     let encrypted = jose::encrypt(&passphrase::key(passphrase.expose()), &plaintext)?;
-    let fiscal_number = data
-        .spid_attributes
-        .mandatory_attributes
-        .fiscal_number
-        .trim_start_matches(annex::TINIT)
-        .to_string();
+    let fiscal_number =
+        data.spid_attributes.mandatory_attributes.fiscal_number.trim_start_matches(annex::TINIT).to_string();
     let payload = Payload {
         iss: iss(&data.info.issuer.issuer_code, data.info.issuer.issuer_internal_reference.as_deref()),
         sub: data.info.id.clone(),
@@ -76,7 +73,8 @@ pub fn seal(seal: &Seal, data: &IcRequestData, passphrase: &Secret, aud: &str) -
         fiscal_number,
         encrypted_data: encrypted,
     };
-    let value = serde_json::to_value(&payload).map_err(|e| Error::Internal(crate::msg!("spid-seal-failed", detail = e.to_string())))?;
+    let value = serde_json::to_value(&payload)
+        .map_err(|e| Error::Internal(crate::msg!("spid-seal-failed", detail = e.to_string())))?;
     let token = seal.key.seal(&seal.chain, &value)?;
     Ok(Sealed { token, jti: payload.jti, sub: payload.sub, iss: payload.iss, aud: payload.aud, iat, exp })
 }

@@ -73,7 +73,14 @@ impl Run {
 
     fn fail(mut self, check: &'static str, detail: String, code: ResponseCode, jti: Option<String>) -> Verdict {
         self.checks.push(Check { check, ok: false, detail: Some(detail) });
-        Verdict { code: Some(code), message: Some(code.message()), checks: self.checks, jti, attempts_left: None, data: None }
+        Verdict {
+            code: Some(code),
+            message: Some(code.message()),
+            checks: self.checks,
+            jti,
+            attempts_left: None,
+            data: None,
+        }
     }
 }
 
@@ -99,7 +106,9 @@ impl Verifier {
         let (Some(iat), Some(exp)) = (parse_time(&payload.iat), parse_time(&payload.exp)) else {
             return Ok(run.fail("conformity", "iat and exp are not date-times".into(), R::BadRequest, jti));
         };
-        if crate::domain::FiscalCode::parse(&payload.fiscal_number).map(|f| f.as_str() == payload.fiscal_number) != Ok(true) {
+        if crate::domain::FiscalCode::parse(&payload.fiscal_number).map(|f| f.as_str() == payload.fiscal_number)
+            != Ok(true)
+        {
             return Ok(run.fail("conformity", "fiscalNumber is not a fiscal code".into(), R::BadRequest, jti));
         }
         run.pass("conformity");
@@ -128,16 +137,33 @@ impl Verifier {
             match &self.entity_id {
                 Some(me) if *me == payload.aud => run.pass("aud"),
                 Some(me) => {
-                    return Ok(run.fail("aud", format!("aud {} is not this IdP's entityID {me}", payload.aud), R::BadRequest, jti));
+                    return Ok(run.fail(
+                        "aud",
+                        format!("aud {} is not this IdP's entityID {me}", payload.aud),
+                        R::BadRequest,
+                        jti,
+                    ));
                 }
-                None => return Ok(run.fail("aud", "a model a token, and no entityID to compare".into(), R::BadRequest, jti)),
+                None => {
+                    return Ok(run.fail(
+                        "aud",
+                        "a model a token, and no entityID to compare".into(),
+                        R::BadRequest,
+                        jti,
+                    ));
+                }
             }
         }
         // 5. iat within 5 minutes of now (model a); not in the future (model b: loose point 5).
         let skew = annex::clock_skew();
         let iat_ok = if model_a { now - skew < iat && iat < now + skew } else { iat < now + skew };
         if !iat_ok {
-            return Ok(run.fail("iat", format!("iat {} is not within 5 minutes of {}", payload.iat, token::instant(now)), R::BadRequest, jti));
+            return Ok(run.fail(
+                "iat",
+                format!("iat {} is not within 5 minutes of {}", payload.iat, token::instant(now)),
+                R::BadRequest,
+                jti,
+            ));
         }
         run.pass("iat");
         // 6. exp = iat + 30 days, and not past.
@@ -149,21 +175,41 @@ impl Verifier {
         }
         run.pass("exp");
         let Some(passphrase) = passphrase else {
-            return Ok(Verdict { code: Some(R::Ok), message: Some(R::Ok.message()), checks: run.checks, jti, attempts_left: None, data: None });
+            return Ok(Verdict {
+                code: Some(R::Ok),
+                message: Some(R::Ok.message()),
+                checks: run.checks,
+                jti,
+                attempts_left: None,
+                data: None,
+            });
         };
         // The passphrase: five wrong ones lock the token.
         let counter = self.attempts_file(&payload.jti);
         let wrong = read_count(&counter)?;
         if wrong >= annex::MAX_PASSPHRASE_ATTEMPTS {
-            return Ok(run.fail("passphrase", format!("{wrong} wrong passphrases: the token is locked"), R::InvalidToken, jti));
+            return Ok(run.fail(
+                "passphrase",
+                format!("{wrong} wrong passphrases: the token is locked"),
+                R::InvalidToken,
+                jti,
+            ));
         }
-        let plaintext = match super::jose::decrypt(&payload.encrypted_data, &passphrase::key(passphrase.trim_end_matches(['\r', '\n']))) {
+        let plaintext = match super::jose::decrypt(
+            &payload.encrypted_data,
+            &passphrase::key(passphrase.trim_end_matches(['\r', '\n'])),
+        ) {
             Ok(p) => p,
             Err(JoseError::Decryption) => {
                 let wrong = wrong + 1;
                 write_count(&counter, wrong)?;
                 if wrong >= annex::MAX_PASSPHRASE_ATTEMPTS {
-                    return Ok(run.fail("passphrase", format!("{wrong} wrong passphrases: the token is locked"), R::InvalidToken, jti));
+                    return Ok(run.fail(
+                        "passphrase",
+                        format!("{wrong} wrong passphrases: the token is locked"),
+                        R::InvalidToken,
+                        jti,
+                    ));
                 }
                 run.checks.push(Check { check: "passphrase", ok: false, detail: Some("wrong passphrase".into()) });
                 return Ok(Verdict {
@@ -199,7 +245,14 @@ impl Verifier {
             return Ok(run.fail("consistency", (*why).into(), R::BadRequest, jti));
         }
         run.pass("consistency");
-        Ok(Verdict { code: Some(R::Ok), message: Some(R::Ok.message()), checks: run.checks, jti, attempts_left: None, data: Some(data) })
+        Ok(Verdict {
+            code: Some(R::Ok),
+            message: Some(R::Ok.message()),
+            checks: run.checks,
+            jti,
+            attempts_left: None,
+            data: Some(data),
+        })
     }
 
     fn attempts_file(&self, jti: &str) -> PathBuf {

@@ -93,7 +93,19 @@ impl Pki {
         // The seal signed by the wrong CA.
         let wrong_issuer = Issuer::new(ca_params("Another CA"), wrong_key);
         let _ = leaf("Sigillo altrui", Some(0x15), false, &wrong_issuer, "wrong-seal");
-        Pki { dir, ca, wrong_ca, seal_cert, seal_key, no_oid_cert, no_oid_key, idp_cert, idp_key, idp_no_oid_cert, idp_no_oid_key }
+        Pki {
+            dir,
+            ca,
+            wrong_ca,
+            seal_cert,
+            seal_key,
+            no_oid_cert,
+            no_oid_key,
+            idp_cert,
+            idp_key,
+            idp_no_oid_cert,
+            idp_no_oid_key,
+        }
     }
 
     pub fn settings(&self, idps: Option<PathBuf>) -> Settings {
@@ -161,7 +173,8 @@ fn half_after(text: &str, label: &str) -> String {
 
 /// The letter's half, read back with poppler's pdftotext.
 fn letter_half(issued: &Issued) -> String {
-    let letter = issued.letters.iter().find(|p| p.to_string_lossy().ends_with("-spid-passphrase.pdf")).expect("the SPID letter");
+    let letter =
+        issued.letters.iter().find(|p| p.to_string_lossy().ends_with("-spid-passphrase.pdf")).expect("the SPID letter");
     let out = std::process::Command::new("pdftotext").args(["-enc", "UTF-8"]).arg(letter).arg("-").output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
@@ -207,9 +220,18 @@ async fn a_token_issued_at_the_desk_decrypts_with_the_two_halves_and_passes_ever
     let m = &data.spid_attributes.mandatory_attributes;
     assert_eq!(m.fiscal_number, format!("TINIT-{}", c.cf));
     assert_eq!((m.name.as_str(), m.family_name.as_str()), ("Mario", "Rossi"));
-    assert_eq!((m.place_of_birth.as_str(), m.county_of_birth.as_str(), m.nation_of_birth.as_str()), ("L219", "TO", "Z000"));
-    assert_eq!((m.address.address_type.as_str(), m.address.address_name.as_str(), m.address.municipality.as_str()), ("Via", "Po", "L219"));
-    assert_eq!((m.mobile_phone.country_calling_code.as_str(), m.mobile_phone.phone_number.as_str()), ("+39", "3471234567"));
+    assert_eq!(
+        (m.place_of_birth.as_str(), m.county_of_birth.as_str(), m.nation_of_birth.as_str()),
+        ("L219", "TO", "Z000")
+    );
+    assert_eq!(
+        (m.address.address_type.as_str(), m.address.address_name.as_str(), m.address.municipality.as_str()),
+        ("Via", "Po", "L219")
+    );
+    assert_eq!(
+        (m.mobile_phone.country_calling_code.as_str(), m.mobile_phone.phone_number.as_str()),
+        ("+39", "3471234567")
+    );
     assert_eq!(m.id_card.id_card_type, "cartaIdentita");
     assert_eq!(data.info.issuer.issuer_code, "r_piemon");
     assert_eq!(data.info.id, verdict.jti.as_ref().map(|_| issued.request_id.clone()).unwrap());
@@ -223,12 +245,16 @@ async fn a_token_issued_at_the_desk_decrypts_with_the_two_halves_and_passes_ever
     assert_eq!(p["aud"], "");
     assert_eq!(p["fiscalNumber"], c.cf.as_str());
     assert_eq!(p["jti"], issued.token_id.as_str());
-    assert_eq!(p["iss"], "cl9waWVtb24=.".to_string() + &sportello::spid::token::iss("", Some(&number.to_string()))[1..]);
+    assert_eq!(
+        p["iss"],
+        "cl9waWVtb24=.".to_string() + &sportello::spid::token::iss("", Some(&number.to_string()))[1..]
+    );
     let iat = chrono::DateTime::parse_from_rfc3339(p["iat"].as_str().unwrap()).unwrap();
     let exp = chrono::DateTime::parse_from_rfc3339(p["exp"].as_str().unwrap()).unwrap();
     assert_eq!(exp - iat, Duration::days(30));
     let encrypted = p["encryptedData"].as_str().unwrap();
-    let jwe_header: serde_json::Value = serde_json::from_slice(&jose::unb64(encrypted.split('.').next().unwrap()).unwrap()).unwrap();
+    let jwe_header: serde_json::Value =
+        serde_json::from_slice(&jose::unb64(encrypted.split('.').next().unwrap()).unwrap()).unwrap();
     assert_eq!(jwe_header, serde_json::json!({ "alg": annex::JWE_ALG, "enc": annex::JWE_ENC }));
 
     // Nothing of the passphrase or the citizen in clear in the audit log; the row says who
@@ -240,7 +266,13 @@ async fn a_token_issued_at_the_desk_decrypts_with_the_two_halves_and_passes_ever
         .unwrap();
     assert_eq!(rows.len(), 1);
     let details: String = rows[0].get(0);
-    let all: Vec<String> = owner.query("SELECT row_to_json(a)::text FROM audit_log a", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
+    let all: Vec<String> = owner
+        .query("SELECT row_to_json(a)::text FROM audit_log a", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
     for secret in [&passphrase, &letter_half, &email_half, &c.cf, &"Rossi".to_string()] {
         assert!(!all.iter().any(|r| r.contains(secret.as_str())), "{secret} in the audit log");
     }
@@ -257,8 +289,16 @@ async fn a_token_issued_at_the_desk_decrypts_with_the_two_halves_and_passes_ever
     let verify = |passphrase: &str, extra: &[&str]| {
         use std::io::Write;
         let mut cmd = crate::harness::sportello();
-        cmd.args(["spid-token", "verify"]).arg(&file).arg("--ca").arg(&pki.ca).arg("--attempts-dir").arg(pki.dir.path().join("cli-attempts"));
-        cmd.args(extra).env("SPORTELLO_CONFIG", "").stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped());
+        cmd.args(["spid-token", "verify"])
+            .arg(&file)
+            .arg("--ca")
+            .arg(&pki.ca)
+            .arg("--attempts-dir")
+            .arg(pki.dir.path().join("cli-attempts"));
+        cmd.args(extra)
+            .env("SPORTELLO_CONFIG", "")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
         let mut child = cmd.spawn().unwrap();
         child.stdin.take().unwrap().write_all(format!("{passphrase}\n").as_bytes()).unwrap();
         child.wait_with_output().unwrap()
@@ -275,10 +315,11 @@ async fn a_token_issued_at_the_desk_decrypts_with_the_two_halves_and_passes_ever
     // Revoking and erasing the citizen keeps the evidence.
     let out = db.cli(Some("admin"), &["book", "--number", &number.to_string(), "--operation", "revocation"]);
     assert_eq!(text(&out).2, 0, "{}", text(&out).1);
-    let mail = smtp.received().into_iter().filter(|m| m.contains("codice di revoca")).last().unwrap();
+    let mail = smtp.received().into_iter().rfind(|m| m.contains("codice di revoca")).unwrap();
     let out = db.cli(Some("portal"), &["citizen", "revoke", "--cf", &c.cf, "--code", &crate::desk::code_in(&mail)]);
     assert_eq!(text(&out).2, 0, "{}", text(&out).1);
-    let kept: i64 = owner.query_one("SELECT count(*) FROM audit_log WHERE action = 'spid-token'", &[]).await.unwrap().get(0);
+    let kept: i64 =
+        owner.query_one("SELECT count(*) FROM audit_log WHERE action = 'spid-token'", &[]).await.unwrap().get(0);
     assert_eq!(kept, 1, "the token's row outlives the erasure");
     let out = db.cli(Some("admin"), &["audit", "--target", &c.cf, "--action", "spid-token", "--format", "json"]);
     let rows: serde_json::Value = serde_json::from_str(&text(&out).0).unwrap();
@@ -379,12 +420,23 @@ async fn every_check_fails_with_the_annex_code() {
     // Model a: the aud must be this IdP, iat within 5 minutes.
     let (model_a, _) = token_with(&pki, &pki.seal_cert, &pki.seal_key, "https://idp.test", now);
     assert_eq!(code(&v, &model_a, now, None), Some(ResponseCode::Ok));
-    assert_eq!(code(&pki.verifier(&pki.ca, Some("https://other.idp")), &model_a, now, None), Some(ResponseCode::BadRequest), "wrong aud");
+    assert_eq!(
+        code(&pki.verifier(&pki.ca, Some("https://other.idp")), &model_a, now, None),
+        Some(ResponseCode::BadRequest),
+        "wrong aud"
+    );
     assert_eq!(code(&v, &model_a, now + Duration::minutes(6), None), Some(ResponseCode::BadRequest), "stale iat");
-    assert_eq!(code(&v, &model_a, now - Duration::minutes(6), None), Some(ResponseCode::BadRequest), "iat in the future");
+    assert_eq!(
+        code(&v, &model_a, now - Duration::minutes(6), None),
+        Some(ResponseCode::BadRequest),
+        "iat in the future"
+    );
     // Model b: accepted for 30 days, expired after.
     assert_eq!(code(&v, &token, now + Duration::days(29), None), Some(ResponseCode::Ok));
-    assert_eq!(code(&v, &token, now + Duration::days(30) + Duration::seconds(1), None), Some(ResponseCode::ExpiredToken));
+    assert_eq!(
+        code(&v, &token, now + Duration::days(30) + Duration::seconds(1), None),
+        Some(ResponseCode::ExpiredToken)
+    );
 
     // A wrong passphrase: four say how many attempts are left, the fifth locks the token, and
     // the right one is then refused too.
@@ -420,22 +472,31 @@ async fn only_on_a_fresh_identification_by_the_same_operator_and_with_every_attr
     };
     sportello::desk::book::book(&s, &db.desk(), verification).await.unwrap();
     // Identified now; but no mobile, no expiry, no card.
-    let e = desk::issue(&s, &db.desk(), &rao, desk::Request { key: Key::Number(number), at_desk: AtTheDesk::default(), idp: None })
-        .await
-        .unwrap_err();
+    let e = desk::issue(
+        &s,
+        &db.desk(),
+        &rao,
+        desk::Request { key: Key::Number(number), at_desk: AtTheDesk::default(), idp: None },
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.exit_code(), sportello::error::exit::INVALID, "{e}");
     for field in ["mobile", "doc-expiry", "card-serial"] {
         assert!(e.to_string().contains(field), "{field}: {e}");
     }
     let owner = db.owner().await;
-    let issued: i64 = owner.query_one("SELECT count(*) FROM audit_log WHERE action = 'spid-token'", &[]).await.unwrap().get(0);
+    let issued: i64 =
+        owner.query_one("SELECT count(*) FROM audit_log WHERE action = 'spid-token'", &[]).await.unwrap().get(0);
     assert_eq!(issued, 0, "nothing issued");
     // A stale identification (booked two hours ago) is refused with the reason.
     let mut changes = PersonalData::default();
     changes.contacts.mobile = Some("3471234567".into());
     sportello::desk::edit::edit(&s, &Key::Number(number), changes).await.unwrap();
     owner
-        .execute("UPDATE operations SET requested_at = now() - interval '2 hours' WHERE registration_number = $1", &[&number])
+        .execute(
+            "UPDATE operations SET requested_at = now() - interval '2 hours' WHERE registration_number = $1",
+            &[&number],
+        )
         .await
         .unwrap();
     let e = desk::issue(&s, &db.desk(), &rao, request(number, None)).await.unwrap_err();
@@ -500,21 +561,32 @@ async fn test_idp(pki: &Pki, cert: &Path, key: &Path, answer: Option<ResponseCod
                 .is_some_and(|c| sportello::spid::certs::has_oid(c, annex::OID_RAO_SEAL));
             let (store, chain, seal_key, verifier) = (store.clone(), chain.clone(), seal_key.clone(), verifier.clone());
             let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                let (store, chain, seal_key, verifier) = (store.clone(), chain.clone(), seal_key.clone(), verifier.clone());
+                let (store, chain, seal_key, verifier) =
+                    (store.clone(), chain.clone(), seal_key.clone(), verifier.clone());
                 async move {
                     use http_body_util::BodyExt;
                     let ok_method = req.method() == hyper::Method::POST && req.uri().path() == "/raoic";
                     let body = String::from_utf8(req.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
                     let jws = jose::Jws::parse(&body).ok();
-                    let field = |n: &str| jws.as_ref().and_then(|j| j.payload[n].as_str()).unwrap_or_default().to_string();
-                    let checked = verifier.verify(&body, Utc::now(), None).unwrap().code.unwrap_or(ResponseCode::GenericError);
+                    let field =
+                        |n: &str| jws.as_ref().and_then(|j| j.payload[n].as_str()).unwrap_or_default().to_string();
+                    let checked =
+                        verifier.verify(&body, Utc::now(), None).unwrap().code.unwrap_or(ResponseCode::GenericError);
                     let code = match (ok_method && client_has_oid, checked, answer) {
                         (false, _, _) => ResponseCode::Unauthorized,
                         (true, ResponseCode::Ok, Some(a)) => a,
                         (true, c, _) => c,
                     };
                     store.lock().unwrap().push(body);
-                    let jwt = sportello::spid::idp::response(&seal_key, &chain, ENTITY_ID, &field("iss"), &field("sub"), code).unwrap();
+                    let jwt = sportello::spid::idp::response(
+                        &seal_key,
+                        &chain,
+                        ENTITY_ID,
+                        &field("iss"),
+                        &field("sub"),
+                        code,
+                    )
+                    .unwrap();
                     Ok::<_, std::convert::Infallible>(
                         hyper::Response::builder()
                             .status(code.http_status())
