@@ -179,9 +179,10 @@ async fn columns_show_operation_and_actions() {
             "edit-delegate",
             "print-letters",
             "change-residence",
-            "pin-by-post"
+            "pin-by-post",
+            "spid-token"
         ],
-        "a verification in progress"
+        "a verification in progress (an identification a SPID token can rest on)"
     );
     assert_eq!(
         by_name("Rossi").actions,
