@@ -31,6 +31,7 @@ mod runs;
 mod search;
 mod secret_input;
 mod show;
+mod spid_token;
 mod stats;
 mod table_fit;
 
@@ -153,6 +154,8 @@ enum Command {
     ChangeResidence(edit::ChangeResidenceArgs),
     /// Tell a citizen their username, after the identity check.
     Username(edit::UsernameArgs),
+    /// SPID: issue the in-person identification as an AgID R.A.O. token; `verify` checks one.
+    SpidToken(spid_token::SpidTokenArgs),
     /// Revoke credentials requested by registered letter (one, or a batch file).
     Revoke(runs::RevokeArgs),
     /// List batch runs (imports, postal runs, revocations, mailbox) and their counts.
@@ -196,6 +199,7 @@ impl Command {
             Command::EditDelegate(_) => "edit-delegate",
             Command::ChangeResidence(_) => "change-residence",
             Command::Username(_) => "username",
+            Command::SpidToken(a) => a.name(),
             Command::Citizen(c) => c.name(),
             Command::Revoke(_) => "revoke",
             Command::Runs(_) => "runs",
@@ -224,6 +228,7 @@ impl Command {
             Command::EditDelegate(a) => a.audit(),
             Command::ChangeResidence(a) => a.audit(),
             Command::Username(a) => a.audit(),
+            Command::SpidToken(a) => a.audit(),
             Command::Revoke(a) => a.audit(),
             Command::ImportCia(a) | Command::ImportAura(a) => a.audit(),
             Command::Citizen(c) => c.audit(),
@@ -317,6 +322,7 @@ async fn run(cli: Cli) -> sportello::Result<i32> {
         Command::EditDelegate(a) => edit::edit_delegate(&env, a).await,
         Command::ChangeResidence(a) => edit::change_residence(&env, a).await,
         Command::Username(a) => edit::username(&env, a).await,
+        Command::SpidToken(a) => spid_token::run(&env, a).await,
         Command::Citizen(c) => citizen::run(&env, c).await,
         Command::Revoke(a) => runs::revoke(&env, a).await,
         Command::Runs(a) => runs::runs(&env, a).await,

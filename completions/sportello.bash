@@ -85,6 +85,9 @@ _sportello() {
             sportello,show)
                 cmd="sportello__subcmd__show"
                 ;;
+            sportello,spid-token)
+                cmd="sportello__subcmd__spid__subcmd__token"
+                ;;
             sportello,stats)
                 cmd="sportello__subcmd__stats"
                 ;;
@@ -232,6 +235,9 @@ _sportello() {
             sportello__subcmd__help,show)
                 cmd="sportello__subcmd__help__subcmd__show"
                 ;;
+            sportello__subcmd__help,spid-token)
+                cmd="sportello__subcmd__help__subcmd__spid__subcmd__token"
+                ;;
             sportello__subcmd__help,stats)
                 cmd="sportello__subcmd__help__subcmd__stats"
                 ;;
@@ -312,6 +318,9 @@ _sportello() {
                 ;;
             sportello__subcmd__help__subcmd__reference,provinces)
                 cmd="sportello__subcmd__help__subcmd__reference__subcmd__provinces"
+                ;;
+            sportello__subcmd__help__subcmd__spid__subcmd__token,verify)
+                cmd="sportello__subcmd__help__subcmd__spid__subcmd__token__subcmd__verify"
                 ;;
             sportello__subcmd__key,fingerprint)
                 cmd="sportello__subcmd__key__subcmd__fingerprint"
@@ -427,6 +436,18 @@ _sportello() {
             sportello__subcmd__reference__subcmd__help,provinces)
                 cmd="sportello__subcmd__reference__subcmd__help__subcmd__provinces"
                 ;;
+            sportello__subcmd__spid__subcmd__token,help)
+                cmd="sportello__subcmd__spid__subcmd__token__subcmd__help"
+                ;;
+            sportello__subcmd__spid__subcmd__token,verify)
+                cmd="sportello__subcmd__spid__subcmd__token__subcmd__verify"
+                ;;
+            sportello__subcmd__spid__subcmd__token__subcmd__help,help)
+                cmd="sportello__subcmd__spid__subcmd__token__subcmd__help__subcmd__help"
+                ;;
+            sportello__subcmd__spid__subcmd__token__subcmd__help,verify)
+                cmd="sportello__subcmd__spid__subcmd__token__subcmd__help__subcmd__verify"
+                ;;
             *)
                 ;;
         esac
@@ -434,7 +455,7 @@ _sportello() {
 
     case "${cmd}" in
         sportello)
-            opts="-v -q -h -V --database-url --home --operator --format --wide --no-headers --verbose --quiet --help --version db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference doctor completions man help"
+            opts="-v -q -h -V --database-url --home --operator --format --wide --no-headers --verbose --quiet --help --version db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username spid-token revoke runs citizen audit import-cia import-aura stats reference doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -475,7 +496,7 @@ _sportello() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "register search view book regenerate-code print email edit edit-delegate change-residence username-recovery pin-by-post operator-add operator-enable operator-disable operator-competence operator-revoke-role operator-grant operator-list operator-view audit-list audit-verify runs import-cia import-aura postal-run postal-batch helpdesk-mailbox revoke-letter revoke-letters citizen-wrong-code citizen-activate citizen-revoke stats command" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "register search view book regenerate-code print email edit edit-delegate change-residence username-recovery pin-by-post operator-add operator-enable operator-disable operator-competence operator-revoke-role operator-grant operator-list operator-view audit-list audit-verify runs import-cia import-aura postal-run postal-batch helpdesk-mailbox revoke-letter revoke-letters citizen-wrong-code citizen-activate citizen-revoke stats spid-token command" -- "${cur}"))
                     return 0
                     ;;
                 --target)
@@ -1498,7 +1519,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__help)
-            opts="db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username revoke runs citizen audit import-cia import-aura stats reference doctor completions man help"
+            opts="db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username spid-token revoke runs citizen audit import-cia import-aura stats reference doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2172,6 +2193,34 @@ _sportello() {
         sportello__subcmd__help__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__help__subcmd__spid__subcmd__token)
+            opts="verify"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__help__subcmd__spid__subcmd__token__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -3787,6 +3836,144 @@ _sportello() {
                     return 0
                     ;;
                 --number)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__spid__subcmd__token)
+            opts="-v -q -h --cf --number --doc-expiry --card --card-serial --idp --database-url --home --operator --format --wide --no-headers --verbose --quiet --help verify help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --number)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --doc-expiry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --card)
+                    COMPREPLY=($(compgen -W "ts cf" -- "${cur}"))
+                    return 0
+                    ;;
+                --card-serial)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__spid__subcmd__token__subcmd__help)
+            opts="verify help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__spid__subcmd__token__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__spid__subcmd__token__subcmd__help__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__spid__subcmd__token__subcmd__verify)
+            opts="-v -q -h --ca --entity-id --receipt --attempts-dir --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --entity-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --attempts-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

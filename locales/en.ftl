@@ -722,3 +722,25 @@ doctor-heading-settings = Settings
 doctor-heading-checks = Checks
 doctor-first-failure = check '{ $check }' failed: { $detail }
 doctor-no-config-file = no configuration file
+
+## SPID from the desk (R.A.O. pubblico token)
+rule-spid-needs-identification = a SPID token rests on the in-person identification of a booking in progress (verification, promotion, reset or PIN): book one first
+rule-spid-revocation = a revocation is in progress: no SPID token on it
+rule-spid-other-operator = the identification in progress was made by { $operator }: the operator who checked the document issues the token
+rule-spid-stale = the identification in progress ({ $at }) is more than { $minutes } minutes old: identify the citizen again (book again)
+spid-refused = no SPID token for registration { $number }: { $why }
+spid-missing = no SPID token for registration { $number }: missing or unusable: { $fields }
+spid-not-configured = SPID is not configured: set { $setting } (see README, "SPID from the desk")
+spid-cert-unreadable = cannot read the certificates in { $path }: { $detail }
+spid-key-unreadable = cannot read the seal's private key { $path }: { $detail }
+spid-seal-no-oid = the seal certificate { $path } lacks the R.A.O. OID { $oid }
+spid-seal-key-kind = the seal's key must be RSA (RS256) or P-256 (ES256)
+spid-seal-failed = cannot seal the token: { $detail }
+spid-idp-not-https = the /raoic endpoint of { $idp } is not https: { $url }
+spid-idp-unknown = unknown identity provider { $idp }; known: { $known }
+spid-idp-answer = { $idp } answered: { $message }
+spid-not-handed-over = nothing handed over for registration { $number }: the identity provider did not take token { $token } (recorded)
+spid-issued = SPID token { $token } issued for registration { $number } (model { $model }), usable until { $until }
+spid-passphrase-prompt = Passphrase (letter, then email):
+spid-passphrase-unread = cannot read the passphrase: { $detail }
+spid-wrong-passphrase = wrong passphrase: { $left } attempts left

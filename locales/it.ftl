@@ -767,3 +767,25 @@ doctor-heading-settings = Impostazioni
 doctor-heading-checks = Controlli
 doctor-first-failure = controllo '{ $check }' non superato: { $detail }
 doctor-no-config-file = nessun file di configurazione
+
+## SPID dallo sportello (token R.A.O. pubblico)
+rule-spid-needs-identification = un token SPID si basa sull'identificazione de visu di un'operazione in corso (riscontro, promozione, reset o PIN): prenotarne una prima
+rule-spid-revocation = è in corso una revoca: nessun token SPID
+rule-spid-other-operator = l'identificazione in corso è stata fatta da { $operator }: il token lo rilascia l'operatore che ha verificato il documento
+rule-spid-stale = l'identificazione in corso ({ $at }) risale a più di { $minutes } minuti fa: identificare di nuovo il cittadino (nuova prenotazione)
+spid-refused = nessun token SPID per la registrazione { $number }: { $why }
+spid-missing = nessun token SPID per la registrazione { $number }: mancano o non sono utilizzabili: { $fields }
+spid-not-configured = SPID non è configurato: impostare { $setting } (vedi README, "SPID from the desk")
+spid-cert-unreadable = impossibile leggere i certificati in { $path }: { $detail }
+spid-key-unreadable = impossibile leggere la chiave privata del sigillo { $path }: { $detail }
+spid-seal-no-oid = il certificato del sigillo { $path } non ha l'OID dei R.A.O. { $oid }
+spid-seal-key-kind = la chiave del sigillo deve essere RSA (RS256) o P-256 (ES256)
+spid-seal-failed = impossibile sigillare il token: { $detail }
+spid-idp-not-https = l'endpoint /raoic di { $idp } non è https: { $url }
+spid-idp-unknown = gestore di identità sconosciuto { $idp }; noti: { $known }
+spid-idp-answer = risposta di { $idp }: { $message }
+spid-not-handed-over = nulla consegnato per la registrazione { $number }: il gestore di identità non ha accettato il token { $token } (registrato)
+spid-issued = token SPID { $token } rilasciato per la registrazione { $number } (modello { $model }), utilizzabile fino al { $until }
+spid-passphrase-prompt = Passphrase (lettera, poi email):
+spid-passphrase-unread = impossibile leggere la passphrase: { $detail }
+spid-wrong-passphrase = passphrase errata: restano { $left } tentativi

@@ -58,6 +58,8 @@ pub enum AuditEvent {
     CitizenRevoke,
     /// A statistics report or record-level export (`sportello stats`).
     Stats,
+    /// A SPID R.A.O. token issued at the desk (or refused by the IdP of model a).
+    SpidToken,
     /// A command that failed or was refused before it could say more.
     Command,
 }
@@ -98,6 +100,7 @@ impl AuditEvent {
         AuditEvent::CitizenActivate,
         AuditEvent::CitizenRevoke,
         AuditEvent::Stats,
+        AuditEvent::SpidToken,
         AuditEvent::Command,
     ];
 
@@ -137,6 +140,7 @@ impl AuditEvent {
             AuditEvent::CitizenActivate => "citizen-activate",
             AuditEvent::CitizenRevoke => "citizen-revoke",
             AuditEvent::Stats => "stats",
+            AuditEvent::SpidToken => "spid-token",
             AuditEvent::Command => "command",
         }
     }

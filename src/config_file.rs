@@ -38,6 +38,11 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("code_validity_days", "SPORTELLO_CODE_VALIDITY_DAYS"),
     ("max_attempts", "SPORTELLO_MAX_ATTEMPTS"),
     ("metrics_dir", "SPORTELLO_METRICS_DIR"),
+    ("spid_seal_cert", "SPORTELLO_SPID_SEAL_CERT"),
+    ("spid_seal_key", "SPORTELLO_SPID_SEAL_KEY"),
+    ("spid_ipa_code", "SPORTELLO_SPID_IPA_CODE"),
+    ("spid_idps", "SPORTELLO_SPID_IDPS"),
+    ("spid_ca", "SPORTELLO_SPID_CA"),
     ("log", "RUST_LOG"),
 ];
 

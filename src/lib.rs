@@ -22,6 +22,7 @@ pub mod safe_csv;
 pub mod search_key;
 pub mod secrets;
 pub mod session;
+pub mod spid;
 pub mod stats;
 pub mod store;
 pub mod suggest;

@@ -75,21 +75,35 @@ fn mailbox(address: &str, what: crate::i18n::Message) -> Result<Mailbox> {
 /// and the text twice as multipart/alternative, plain and HTML (quoted-printable, so that the
 /// raw message stays readable).
 fn build(from: &str, to: &str, subject: &str, body: String) -> Result<Message> {
+    build_with(from, to, subject, body, None)
+}
+
+/// [`build`], with a text file attached (name, media type, content) after the two texts.
+fn build_with(from: &str, to: &str, subject: &str, body: String, file: Option<(&str, &str, &str)>) -> Result<Message> {
     let sender = mailbox(from, crate::msg!("address-sender"))?;
     let html = html(&body);
     let part = |content_type: ContentType, text: String| {
         SinglePart::builder().header(content_type).header(ContentTransferEncoding::QuotedPrintable).body(text)
+    };
+    let alternative = MultiPart::alternative()
+        .singlepart(part(ContentType::TEXT_PLAIN, body))
+        .singlepart(part(ContentType::TEXT_HTML, html));
+    let content = match file {
+        None => alternative,
+        Some((name, media_type, content)) => {
+            let media_type = ContentType::parse(media_type)
+                .map_err(|e| Error::Invalid(crate::msg!("email-build-failed", detail = e.to_string())))?;
+            MultiPart::mixed()
+                .multipart(alternative)
+                .singlepart(lettre::message::Attachment::new(name.to_string()).body(content.to_string(), media_type))
+        }
     };
     Message::builder()
         .message_id(Some(message_id(sender.email.domain())?))
         .from(sender)
         .to(mailbox(to, crate::msg!("address-email"))?)
         .subject(subject)
-        .multipart(
-            MultiPart::alternative()
-                .singlepart(part(ContentType::TEXT_PLAIN, body))
-                .singlepart(part(ContentType::TEXT_HTML, html)),
-        )
+        .multipart(content)
         .map_err(|e| Error::Invalid(crate::msg!("email-build-failed", detail = e.to_string())))
 }
 
@@ -196,6 +210,39 @@ pub fn code_message(
         how.replace("{until}", &rome_day(valid_until))
     );
     build(from, to, subject, body)
+}
+
+/// The SPID email (guidelines §3.5): the second half of the passphrase, the sealed token
+/// attached when it travels by email (model b), and where to read about the identity providers.
+pub fn spid_message(
+    from: &str,
+    to: &str,
+    r: &Registration,
+    half: &Secret,
+    delivery: &crate::letters::SpidDelivery,
+    token: &str,
+    valid_until: DateTime<Utc>,
+) -> Result<Message> {
+    use crate::letters::SpidDelivery;
+    let what_next = match delivery {
+        SpidDelivery::ToIdp(idp) => format!(
+            "Il token sigillato con i Suoi dati è stato inviato dallo sportello a {idp}, come ha scelto. Si colleghi al sito di {idp}, scelga il rilascio con «identificazione tramite P.A.», inserisca il Suo codice fiscale e poi la passphrase completa: prima i 6 caratteri della lettera che Le è stata consegnata allo sportello, subito dopo questi 6."
+        ),
+        SpidDelivery::ByEmail => "In allegato trova il token sigillato con i Suoi dati (file token-spid.jwt). Scelga un gestore di identità digitale SPID che aderisce al modello R.A.O. pubblico, si colleghi al suo sito, scelga il rilascio con «identificazione tramite P.A.», carichi il file e inserisca la passphrase completa: prima i 6 caratteri della lettera che Le è stata consegnata allo sportello, subito dopo questi 6.".into(),
+    };
+    let body = format!(
+        "Gentile {},\n\nla Sua identità è stata verificata di persona presso uno sportello R.A.O. pubblico del Sistema Pubblico di Identità Digitale (SPID). Ecco la seconda metà della passphrase:\n\n    {}\n\n{what_next}\n\nIl token può essere usato entro e non oltre il {}, 30 giorni dall'identificazione; dopo 5 tentativi errati di inserimento della passphrase non è più accettato.\n\nLe brochure dei gestori di identità digitale e le istruzioni per ottenere SPID sono sul sito ufficiale: https://www.spid.gov.it e https://www.spid.gov.it/cos-e-spid/come-attivare-spid/\n\nSe non si è recato Lei a uno sportello, ignori questo messaggio e lo segnali all'assistenza.\n{SIGNATURE}",
+        name(r),
+        half.expose(),
+        rome_day(valid_until)
+    );
+    let subject = "SPID: la seconda metà della Sua passphrase";
+    match delivery {
+        SpidDelivery::ByEmail => {
+            build_with(from, to, subject, body, Some(("token-spid.jwt", "application/jwt", token)))
+        }
+        SpidDelivery::ToIdp(_) => build(from, to, subject, body),
+    }
 }
 
 /// A confirmation (activation done, revocation done, ...), with no secret.

@@ -71,6 +71,11 @@ impl Purpose {
 pub struct Secret(String);
 
 impl Secret {
+    /// A secret drawn here or in another module that makes secrets (the SPID passphrase).
+    pub(crate) fn new(value: String) -> Secret {
+        Secret(value)
+    }
+
     /// The value, for the one place that shows it (letter or email).
     pub fn expose(&self) -> &str {
         &self.0
@@ -84,7 +89,7 @@ impl fmt::Debug for Secret {
 }
 
 /// `count` characters drawn uniformly from `alphabet` (rejection sampling on OS random bytes).
-fn draw(alphabet: &[u8], count: usize) -> Result<String> {
+pub(crate) fn draw(alphabet: &[u8], count: usize) -> Result<String> {
     let n = alphabet.len() as u16;
     let limit = 256 - (256 % n);
     let mut out = String::with_capacity(count);

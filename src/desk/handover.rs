@@ -176,7 +176,7 @@ pub async fn record_prints(session: &Session, r: &Registration, paths: &[PathBuf
 /// Does this letter hold a PIN or a code (by its name, `<time>-<document>.pdf`)?
 pub fn holds_secret(path: &Path) -> bool {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    [letters::Kind::Pin, letters::Kind::ActivationCode, letters::Kind::RevocationCode]
+    [letters::Kind::Pin, letters::Kind::ActivationCode, letters::Kind::RevocationCode, letters::Kind::SpidPassphrase]
         .iter()
         .any(|k| name.ends_with(&format!("-{}.pdf", k.slug())))
 }

@@ -79,6 +79,7 @@ pub const COMMANDS: &[(&str, &[Role])] = &[
     ("change-residence", &[Role::Desk]),
     ("username", &[Role::Desk]),
     ("print-letters", &[Role::Desk]),
+    ("spid-token", &[Role::Desk]),
     ("regenerate-code --mailbox", &[Role::Helpdesk]),
     ("revoke", &[Role::Helpdesk]),
     ("import-cia", &[Role::Batch]),

@@ -20,6 +20,8 @@ pub enum Action {
     ChangeResidence,
     /// Ask for a PIN letter by post (the next postal run prints it).
     PinByPost,
+    /// Issue a SPID R.A.O. token on the in-person identification just made ([`spid_identification`]).
+    SpidToken,
 }
 
 impl Action {
@@ -37,6 +39,7 @@ impl Action {
         Action::Print,
         Action::ChangeResidence,
         Action::PinByPost,
+        Action::SpidToken,
     ];
 
     /// What an operator types to do it (the subcommand and its flag, after `sportello`; the
@@ -50,6 +53,7 @@ impl Action {
             Action::Print => "print-letters".into(),
             Action::ChangeResidence => "change-residence".into(),
             Action::PinByPost => "print-letters --pin-by-post".into(),
+            Action::SpidToken => "spid-token".into(),
         }
     }
 }
@@ -107,7 +111,42 @@ pub fn decide(
             Some(Revocation) => Err(crate::msg!("rule-revocation-code")),
             Some(_) => Ok(()),
         },
+        // The identification a SPID token rests on is the desk's own, in person: a booking that
+        // checked the document at the desk (verification, promotion, reset, PIN) and is still in
+        // progress. Its freshness and its operator are checked by [`spid_identification`].
+        Action::SpidToken => match in_progress {
+            Some(Verification | Promotion | Reset | Pin) => Ok(()),
+            Some(Revocation) => Err(crate::msg!("rule-spid-revocation")),
+            Some(Activation) | None => Err(crate::msg!("rule-spid-needs-identification")),
+        },
     }
+}
+
+/// How long after the in-person identification the desk may issue a SPID token: the citizen is
+/// still at the desk (guidelines §3.5: the operator hands over half of the passphrase).
+pub const SPID_IDENTIFICATION_MINUTES: i64 = 30;
+
+/// The second half of the rule for [`Action::SpidToken`]: the identification (the operation in
+/// progress) was made by `operator` themselves, less than [`SPID_IDENTIFICATION_MINUTES`]
+/// before `now`. The R.A.O. answers for who identified whom (guidelines §3.9): the clerk who
+/// issues the token is the one who checked the document.
+pub fn spid_identification(
+    identification: &super::record::Operation,
+    operator: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), crate::i18n::Message> {
+    if identification.operator_id != operator {
+        return Err(crate::msg!("rule-spid-other-operator", operator = &identification.operator_id));
+    }
+    let age = now - identification.requested_at;
+    if age > chrono::Duration::minutes(SPID_IDENTIFICATION_MINUTES) || age < -chrono::Duration::minutes(5) {
+        return Err(crate::msg!(
+            "rule-spid-stale",
+            minutes = SPID_IDENTIFICATION_MINUTES,
+            at = identification.requested_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ));
+    }
+    Ok(())
 }
 
 /// The actions allowed (what `show` and `search` list).
@@ -183,6 +222,7 @@ mod tests {
                         (Action::EditDelegate, live && op.is_some() && !(state == State::Registrato && strong)),
                         (Action::RegenerateCode, live && op.is_some() && op != Some(Revocation)),
                         (Action::Book(Activation), false),
+                        (Action::SpidToken, live && matches!(op, Some(Verification | Promotion | Reset | Pin))),
                     ];
                     for (action, ok) in expect {
                         let got = decide(state, strong, op, action);

@@ -57,6 +57,8 @@ pub enum Kind {
     Rules,
     ProxyForm,
     GuardianshipDeclaration,
+    /// SPID: the first half of a R.A.O. token's passphrase.
+    SpidPassphrase,
 }
 
 impl Kind {
@@ -70,6 +72,7 @@ impl Kind {
             Kind::Rules => "regolamento",
             Kind::ProxyForm => "modulo-delega",
             Kind::GuardianshipDeclaration => "dichiarazione-sostitutiva",
+            Kind::SpidPassphrase => "spid-passphrase",
         }
     }
 }
@@ -317,6 +320,54 @@ pub fn code_letter(
     body.push(Block::Field("Valido fino al".into(), day_it(valid_until)));
     body.push(Block::Para(how));
     letter(office, letter_kind, r, today, title, false, body)
+}
+
+/// What the SPID letter and email say about where the token is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SpidDelivery {
+    /// Model a: sent by the desk to this identity provider.
+    ToIdp(String),
+    /// Model b: attached to the email.
+    ByEmail,
+}
+
+/// The SPID letter (guidelines §3.5): the first half of the passphrase, handed over at the
+/// desk right after the identification, what to do next and the 30-day limit.
+pub fn spid_letter(
+    office: &Office,
+    r: &Registration,
+    half: &Secret,
+    token_id: &str,
+    delivery: &SpidDelivery,
+    valid_until: DateTime<Utc>,
+    today: NaiveDate,
+) -> Letter {
+    let mut body = vec![
+        Block::Para(greeting(r)),
+        Block::Para(
+            "oggi la Sua identità è stata verificata di persona presso questo sportello, che opera come R.A.O. pubblico del Sistema Pubblico di Identità Digitale (SPID). Con questa identificazione può ottenere un'identità SPID da un gestore di identità digitale (Identity Provider) che aderisce al modello R.A.O. pubblico, senza farsi identificare di nuovo."
+                .into(),
+        ),
+    ];
+    body.extend(identity_fields(r));
+    body.push(Block::Secret("Prima metà della passphrase".into(), half.expose().into()));
+    body.push(Block::Field("Identificativo del token".into(), token_id.into()));
+    body.push(Block::Field("Utilizzabile fino al".into(), day_it(valid_until)));
+    body.push(Block::Para(match delivery {
+        SpidDelivery::ToIdp(idp) => format!(
+            "Su Sua scelta il token sigillato con i Suoi dati è stato inviato a {idp}. Riceverà per posta elettronica la seconda metà della passphrase. Si colleghi al sito di {idp}, scelga il rilascio con «identificazione tramite P.A.», inserisca il Suo codice fiscale e poi la passphrase completa: prima i 6 caratteri di questa lettera, subito dopo i 6 caratteri dell'email."
+        ),
+        SpidDelivery::ByEmail => "Riceverà per posta elettronica un messaggio con la seconda metà della passphrase e, in allegato, il token sigillato con i Suoi dati. Scelga un gestore di identità digitale SPID che aderisce al modello R.A.O. pubblico, si colleghi al suo sito, scelga il rilascio con «identificazione tramite P.A.», carichi il token e inserisca la passphrase completa: prima i 6 caratteri di questa lettera, subito dopo i 6 caratteri dell'email.".into(),
+    }));
+    body.push(Block::Para(format!(
+        "Il token può essere usato entro e non oltre 30 giorni dall'identificazione, cioè fino al {}. Dopo 5 tentativi errati di inserimento della passphrase il token non è più accettato: in quel caso, o dopo la scadenza, si rivolga di nuovo a uno sportello.",
+        day_it(valid_until)
+    )));
+    body.push(Block::Para(
+        "Conservi questa lettera separata dall'email e non comunichi la passphrase a nessuno, neppure agli operatori. Le informazioni sui gestori di identità digitale sono sul sito ufficiale https://www.spid.gov.it."
+            .into(),
+    ));
+    letter(office, Kind::SpidPassphrase, r, today, "SPID: identificazione presso lo sportello (R.A.O. pubblico)", false, body)
 }
 
 fn yn(b: bool) -> String {

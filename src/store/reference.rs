@@ -271,3 +271,15 @@ pub fn check_place(
 pub fn is_abroad_province(code: &str) -> bool {
     code == ABROAD_PROVINCE
 }
+
+/// The province (sigla; `EE` for a foreign state) of the place a cadastral code designated on
+/// `date`, if the reference data knows it.
+pub async fn birthplace_province(c: &impl GenericClient, code: &str, date: NaiveDate) -> Result<Option<String>> {
+    Ok(c.query_opt(
+        "SELECT province FROM birthplaces WHERE belfiore = $1 AND valid_from <= $2
+             AND (valid_to IS NULL OR $2 <= valid_to) ORDER BY valid_from DESC LIMIT 1",
+        &[&code, &date],
+    )
+    .await?
+    .map(|r| r.get(0)))
+}

@@ -352,6 +352,16 @@ async fn run_action(
                 .get(0);
             assert_eq!(queued, 1);
         }
+        Action::SpidToken => {
+            // The token needs a mobile, the document's expiry and the card read at the desk.
+            let mut changes = PersonalData::default();
+            changes.contacts.mobile = Some("3471234567".into());
+            edit::edit(s, &key, changes).await?;
+            let rao = crate::spid::Pki::new().rao();
+            let request = sportello::spid::desk::Request { key, at_desk: crate::spid::at_desk(), idp: None };
+            let issued = sportello::spid::desk::issue(s, desk, &rao, request).await?;
+            assert!(issued.handed_over && !issued.letters.is_empty());
+        }
     }
     Ok(())
 }

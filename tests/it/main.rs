@@ -38,5 +38,6 @@ mod roles;
 mod rows;
 mod runs;
 mod search;
+mod spid;
 mod stats;
 mod tls;

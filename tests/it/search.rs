@@ -186,9 +186,10 @@ async fn columns_show_operation_and_actions() {
             "regenerate-code",
             "edit-delegate",
             "print-letters",
-            "change-residence"
+            "change-residence",
+            "spid-token"
         ],
-        "a verification in progress: its PIN was handed over at the desk, none by post"
+        "a verification in progress: its PIN was handed over at the desk, none by post; an identification a SPID token can rest on"
     );
     assert_eq!(
         by_name("Rossi").actions,
