@@ -183,7 +183,7 @@ fn verify(env: &Env, v: VerifyArgs) -> sportello::Result<i32> {
     let verdict = verifier.verify(&text, chrono::Utc::now(), passphrase.as_deref())?;
     print_verdict(env, &verdict)?;
     Ok(match (verdict.code, verdict.attempts_left) {
-        (Some(c), _) if c == sportello::spid::responses::ResponseCode::Ok => 0,
+        (Some(sportello::spid::responses::ResponseCode::Ok), _) => 0,
         (None, Some(_)) => exit::INVALID,
         _ => exit::REFUSED,
     })

@@ -367,7 +367,15 @@ pub fn spid_letter(
         "Conservi questa lettera separata dall'email e non comunichi la passphrase a nessuno, neppure agli operatori. Le informazioni sui gestori di identità digitale sono sul sito ufficiale https://www.spid.gov.it."
             .into(),
     ));
-    letter(office, Kind::SpidPassphrase, r, today, "SPID: identificazione presso lo sportello (R.A.O. pubblico)", false, body)
+    letter(
+        office,
+        Kind::SpidPassphrase,
+        r,
+        today,
+        "SPID: identificazione presso lo sportello (R.A.O. pubblico)",
+        false,
+        body,
+    )
 }
 
 fn yn(b: bool) -> String {

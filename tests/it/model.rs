@@ -48,7 +48,6 @@ use crate::fixtures::Citizen;
 use crate::harness::TestDb;
 use crate::lifecycle::{activation, code_in_file, pin_in_file, pin_of, postal_file_of};
 
-
 /// Wrong attempts before a lockout (the harness's desk settings).
 const MAX_ATTEMPTS: i32 = 5;
 

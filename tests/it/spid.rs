@@ -316,7 +316,8 @@ async fn a_token_issued_at_the_desk_decrypts_with_the_two_halves_and_passes_ever
     let out = db.cli(Some("admin"), &["book", "--number", &number.to_string(), "--operation", "revocation"]);
     assert_eq!(text(&out).2, 0, "{}", text(&out).1);
     let mail = smtp.received().into_iter().rfind(|m| m.contains("codice di revoca")).unwrap();
-    let out = db.cli(Some("portal"), &["citizen", "revoke", "--cf", &c.cf, "--code", &crate::desk::code_in(&mail)]);
+    let code = format!("code={}\n", crate::desk::code_in(&mail));
+    let out = db.cli_fed(Some("portal"), &["citizen", "revoke", "--cf", &c.cf], &code);
     assert_eq!(text(&out).2, 0, "{}", text(&out).1);
     let kept: i64 =
         owner.query_one("SELECT count(*) FROM audit_log WHERE action = 'spid-token'", &[]).await.unwrap().get(0);
