@@ -440,6 +440,8 @@ impl World {
             dry_run: false,
             group: None,
         };
+        // Only what the run sends is its mail (an activation's confirmation may be unread).
+        self.new_mail();
         let report = postal::run(&self.admin, &self.desk, &opts, &batch::Quiet)
             .await
             .map_err(|e| TestCaseError::fail(format!("postal run: {e}")))?;
