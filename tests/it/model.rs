@@ -24,7 +24,7 @@
 //! - every state, strength and operation in progress is in the state table
 //!   (`registration_transitions`, the graph of src/domain/rules.rs and transitions.rs).
 //!
-//! Cases and steps: `PROPTEST_CASES` (default 12) and `SPORTELLO_MODEL_STEPS` (default 160: each
+//! Cases and steps: `PROPTEST_CASES` (default 32, about 2,000 steps) and `SPORTELLO_MODEL_STEPS` (default 160: each
 //! case draws 1 to that many). A failing sequence is shrunk, each try on a fresh database, for at
 //! most `SPORTELLO_MODEL_SHRINK_SECONDS` (default 60), and printed as a list of steps;
 //! `SPORTELLO_MODEL_TRACE=1` prints each step with its time.
@@ -1085,7 +1085,7 @@ fn env_number(name: &str, default: u32) -> u32 {
 
 #[test]
 fn random_interleavings_keep_the_credentials_rules() {
-    let cases = env_number("PROPTEST_CASES", 12);
+    let cases = env_number("PROPTEST_CASES", 32);
     let steps = env_number("SPORTELLO_MODEL_STEPS", 160) as usize;
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     // Shrinking runs each try on a fresh database: bounded in time (SPORTELLO_MODEL_SHRINK_SECONDS).
