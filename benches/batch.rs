@@ -138,7 +138,7 @@ async fn main() {
         owner.batch_execute("CHECKPOINT").await.unwrap();
         let t = Instant::now();
         let status = std::process::Command::new(psql_path())
-        .args(["-q", "-h", &cluster.socket_dir().display().to_string(), "-U", "sportello", "-d", dbname, "-c"])
+        .args(["-q", "-h", &cluster.socket_dir().display().to_string(), "-U", &cluster.superuser(), "-d", dbname, "-c"])
         .arg(format!("\\copy copy_baseline (fiscal_code, first_name, last_name, birth_date, sex, res_address, res_street_number, res_postcode, res_municipality, doc_type, doc_number, doc_issued, doc_issuer) FROM '{}' WITH (FORMAT csv, HEADER, DELIMITER ';')", file.display()))
         .status()
         .unwrap();
@@ -402,7 +402,7 @@ async fn main() {
         "-h",
         &socket,
         "-U",
-        "sportello",
+        &cluster.superuser(),
         "-d",
         dbname,
         "-c",
