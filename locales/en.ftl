@@ -727,6 +727,7 @@ doctor-no-config-file = no configuration file
 rule-spid-needs-identification = a SPID token rests on the in-person identification of a booking in progress (verification, promotion, reset or PIN): book one first
 rule-spid-revocation = a revocation is in progress: no SPID token on it
 rule-spid-other-operator = the identification in progress was made by { $operator }: the operator who checked the document issues the token
+rule-spid-delegate = the identification in progress was made through a delegate: a SPID token certifies that the citizen was recognised in person with their own document
 rule-spid-stale = the identification in progress ({ $at }) is more than { $minutes } minutes old: identify the citizen again (book again)
 spid-refused = no SPID token for registration { $number }: { $why }
 spid-missing = no SPID token for registration { $number }: missing or unusable: { $fields }

@@ -772,6 +772,7 @@ doctor-no-config-file = nessun file di configurazione
 rule-spid-needs-identification = un token SPID si basa sull'identificazione de visu di un'operazione in corso (riscontro, promozione, reset o PIN): prenotarne una prima
 rule-spid-revocation = è in corso una revoca: nessun token SPID
 rule-spid-other-operator = l'identificazione in corso è stata fatta da { $operator }: il token lo rilascia l'operatore che ha verificato il documento
+rule-spid-delegate = l'identificazione in corso è stata fatta tramite un delegato: il token SPID certifica che il cittadino è stato riconosciuto di persona con il proprio documento
 rule-spid-stale = l'identificazione in corso ({ $at }) risale a più di { $minutes } minuti fa: identificare di nuovo il cittadino (nuova prenotazione)
 spid-refused = nessun token SPID per la registrazione { $number }: { $why }
 spid-missing = nessun token SPID per la registrazione { $number }: mancano o non sono utilizzabili: { $fields }

@@ -138,6 +138,11 @@ pub fn spid_identification(
     if identification.operator_id != operator {
         return Err(crate::msg!("rule-spid-other-operator", operator = &identification.operator_id));
     }
+    // The token certifies that the citizen was recognised in person with their own document
+    // (guidelines §3.5): a booking made through a proxy or a guardian is not that.
+    if identification.delegate.is_some() {
+        return Err(crate::msg!("rule-spid-delegate"));
+    }
     let age = now - identification.requested_at;
     if age > chrono::Duration::minutes(SPID_IDENTIFICATION_MINUTES) || age < -chrono::Duration::minutes(5) {
         return Err(crate::msg!(
@@ -174,6 +179,40 @@ pub fn permits(state: State, strong: bool, in_progress: Option<OperationKind>, a
 mod tests {
     use super::*;
     use OperationKind::*;
+
+    #[test]
+    fn a_spid_token_rests_only_on_the_citizens_own_fresh_identification() {
+        use crate::domain::{Delegate, DelegateKind, OperationStatus};
+        let now = chrono::Utc::now();
+        let mut op = crate::domain::Operation {
+            id: 1,
+            kind: Verification,
+            requested_at: now - chrono::Duration::minutes(5),
+            ente: "ASL".into(),
+            operator_id: "clerk".into(),
+            status: OperationStatus::Active,
+            delegate: None,
+        };
+        assert!(spid_identification(&op, "clerk", now).is_ok());
+        assert!(spid_identification(&op, "other", now).is_err(), "another operator");
+        op.requested_at = now - chrono::Duration::minutes(SPID_IDENTIFICATION_MINUTES + 1);
+        assert!(spid_identification(&op, "clerk", now).is_err(), "stale");
+        op.requested_at = now;
+        op.delegate = Some(Delegate {
+            kind: DelegateKind::Proxy,
+            first_name: "Anna".into(),
+            last_name: "Bianchi".into(),
+            fiscal_code: "BNCNNA80A41L219X".into(),
+            doc_type: crate::domain::DocType::IdentityCard,
+            doc_number: "CA00000AA".into(),
+            doc_issued: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+            doc_issuer: "Comune di Torino".into(),
+            email: None,
+            phone: None,
+        });
+        let why = spid_identification(&op, "clerk", now).unwrap_err();
+        assert!(why.contains("delegate"), "{why}");
+    }
 
     #[test]
     fn table_of_spec_section_4() {
