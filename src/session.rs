@@ -114,6 +114,7 @@ impl Session {
         // Login, operator and roles were read with the connection (store::operators::startup):
         // the database's pool stays at the one connection it opened.
         let startup = db.startup().await?;
+        db.set_context(&origin(), command).await?;
         let login = startup.login;
         // Operator ids are compared case-insensitively (domain::text::operator_id).
         let claimed = claimed

@@ -20,19 +20,18 @@ pub struct Row<'a> {
     pub outcome: &'a str,
 }
 
-/// Prepared with the connection (store::Database): every command writes an audit row.
-pub const INSERT: &str =
-    "INSERT INTO audit_log (operator_id, origin, command, action, target, details, result_count, outcome)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+/// Prepared with the connection (store::Database): every command writes an audit row. The
+/// database stamps who (session_user), when and the chain; origin and command come from the
+/// connection's context (store::Database::set_context).
+pub const INSERT: &str = "SELECT api.record($1, $2, $3, $4, $5, $6)";
 
+/// Appends an event the client observed itself (sql/V23, `api.record`). The use cases the
+/// database carries out write their own rows.
 pub async fn insert(c: &impl GenericClient, e: &Row<'_>) -> Result<()> {
     // Cached per connection: one round trip per row instead of two.
     let statement = c.prepare_cached(INSERT).await?;
-    c.execute(
-        &statement,
-        &[&e.operator_id, &e.origin, &e.command, &e.action, &e.target, &e.details, &e.result_count, &e.outcome],
-    )
-    .await?;
+    let citizen = e.operator_id.is_none();
+    c.execute(&statement, &[&e.action, &e.target, &e.details, &e.result_count, &e.outcome, &citizen]).await?;
     Ok(())
 }
 

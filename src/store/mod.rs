@@ -54,7 +54,17 @@ pub struct Database {
     first: std::sync::Arc<std::sync::Mutex<Option<operators::Startup>>>,
     /// The newest migration applied, as the first connection read it.
     migration: Option<i64>,
+    /// What the audit rows the api functions write say of the client (origin, command): set by
+    /// the session on its connection, and on every connection the pool opens later.
+    context: Context,
 }
+
+type Context = std::sync::Arc<std::sync::Mutex<Option<(String, String)>>>;
+
+/// Tells the database's api functions where the calls come from (OS user and host) and which
+/// command makes them: descriptive columns of the audit rows they write (sql/V23).
+const SET_CONTEXT: &str =
+    "SELECT set_config('sportello.origin', $1, false), set_config('sportello.command', $2, false)";
 
 /// Opens a single connection (for administration: migrations, creating databases), with TLS as
 /// its settings ask (store/tls.rs).
@@ -257,8 +267,22 @@ impl Database {
             tls,
             ManagerConfig { recycling_method: RecyclingMethod::Fast },
         );
+        let context: Context = Default::default();
+        let for_hook = context.clone();
         let pool = Pool::builder(manager)
             .max_size(8)
+            .post_create(deadpool_postgres::Hook::async_fn(move |client, _| {
+                let context = for_hook.lock().ok().and_then(|c| c.clone());
+                Box::pin(async move {
+                    if let Some((origin, command)) = context {
+                        client
+                            .execute(SET_CONTEXT, &[&origin, &command])
+                            .await
+                            .map_err(deadpool_postgres::HookError::Backend)?;
+                    }
+                    Ok(())
+                })
+            }))
             .build()
             .map_err(|e| Error::Unavailable(crate::msg!("pool-failed", detail = e.to_string())))?;
         // Fail now, with a clear message, rather than in the middle of a command.
@@ -290,13 +314,19 @@ impl Database {
         let startup = match prepared.map_err(Error::from).and(startup) {
             Ok(Some(s)) => s,
             Ok(None) => return Err(schema_missing()),
-            // 42P01, undefined table: `operators` is not there.
-            Err(Error::Database { code: Some(c), .. }) if c == "42P01" => return Err(schema_missing()),
+            // 42P01, undefined table: `operators` is not there; 3F000, no schema `api` yet.
+            Err(Error::Database { code: Some(c), .. }) if c == "42P01" || c == "3F000" => return Err(schema_missing()),
             Err(e) => return Err(e),
         };
         drop(client);
         let migration = startup.migration;
-        Ok(Database { pool, admin, first: std::sync::Arc::new(std::sync::Mutex::new(Some(startup))), migration })
+        Ok(Database {
+            pool,
+            admin,
+            first: std::sync::Arc::new(std::sync::Mutex::new(Some(startup))),
+            migration,
+            context,
+        })
     }
 
     /// The login, its roles and operator, the migration: as the connection read them when it
@@ -317,6 +347,17 @@ impl Database {
     /// The newest migration applied, when the login may read it.
     pub fn migration(&self) -> Option<i64> {
         self.migration
+    }
+
+    /// Names the client (origin: OS user and host) and the command in the audit rows the
+    /// database writes from now on, on this database's connections.
+    pub async fn set_context(&self, origin: &str, command: &str) -> Result<()> {
+        if let Ok(mut c) = self.context.lock() {
+            *c = Some((origin.to_string(), command.to_string()));
+        }
+        let client = self.client().await?;
+        client.execute(SET_CONTEXT, &[&origin, &command]).await?;
+        Ok(())
     }
 
     pub async fn client(&self) -> Result<deadpool_postgres::Object> {
