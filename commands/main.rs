@@ -31,6 +31,7 @@ mod runs;
 mod search;
 mod secret_input;
 mod show;
+mod history;
 mod spid_token;
 mod stats;
 mod table_fit;
@@ -140,6 +141,9 @@ enum Command {
     Search(search::SearchArgs),
     /// Show every field of one registration.
     Show(show::ShowArgs),
+    /// List everything done on one registration: operations booked (ente, operator, delegate,
+    /// outcome), letters printed, codes sent, edits, completions. Never a code.
+    History(history::HistoryArgs),
     /// Book an operation (verification, promotion, reset, pin, revocation) and hand over its letters.
     Book(book::BookArgs),
     /// A new activation code (PIN unchanged; the old code stops working).
@@ -192,6 +196,7 @@ impl Command {
             Command::Register(_) => "register",
             Command::Search(_) => "search",
             Command::Show(_) => "show",
+            Command::History(_) => "history",
             Command::Book(_) => "book",
             Command::RegenerateCode(a) => a.command(),
             Command::PrintLetters(a) => a.command(),
@@ -221,6 +226,7 @@ impl Command {
             Command::Operator(op) => op.target(),
             Command::Register(a) => a.audit(),
             Command::Show(a) => a.audit(),
+            Command::History(a) => a.audit(),
             Command::Book(a) => a.audit(),
             Command::RegenerateCode(a) => a.audit(),
             Command::PrintLetters(a) => a.audit(),
@@ -315,6 +321,7 @@ async fn run(cli: Cli) -> sportello::Result<i32> {
         Command::Register(a) => register::run(&env, a).await,
         Command::Search(a) => search::run(&env, a).await,
         Command::Show(a) => show::run(&env, a).await,
+        Command::History(a) => history::run(&env, a).await,
         Command::Book(a) => book::run(&env, a).await,
         Command::RegenerateCode(a) => codes::regenerate(&env, a).await,
         Command::PrintLetters(a) => codes::print(&env, a).await,

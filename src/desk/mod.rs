@@ -7,6 +7,7 @@
 pub mod book;
 pub mod edit;
 pub mod handover;
+pub mod history;
 pub mod letter_files;
 pub mod register;
 pub mod reprint;

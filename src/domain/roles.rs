@@ -72,6 +72,7 @@ pub const COMMANDS: &[(&str, &[Role])] = &[
     ("register", &[Role::Desk]),
     ("search", &[Role::Desk]),
     ("show", &[Role::Desk]),
+    ("history", &[Role::Desk, Role::Helpdesk]),
     ("book", &[Role::Desk]),
     ("edit", &[Role::Desk]),
     ("edit-delegate", &[Role::Desk]),

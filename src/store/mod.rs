@@ -8,6 +8,7 @@ pub mod credentials;
 pub mod embedded;
 mod fiscal_code_sql;
 pub mod helpdesk;
+pub mod history;
 pub mod libpq;
 pub mod operation_letters;
 pub mod operations;

@@ -19,6 +19,7 @@ mod erasure;
 mod failover;
 mod files;
 mod help;
+mod history;
 mod hygiene;
 mod i18n;
 mod import;

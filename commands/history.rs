@@ -1,0 +1,84 @@
+//! `sportello history`: everything done on one registration (the manual's
+//! "visualizzazione delle operazioni effettuate").
+
+use clap::Args;
+use sportello::desk::{history, search};
+use sportello::i18n::term;
+use sportello::store::history::Event;
+use tabled::Tabled;
+
+use crate::output::{self, local, opt};
+use crate::{Env, in_session};
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Operations booked on the registration (with the ente, the operator, the
+delegate and the outcome: A active, S succeeded, D discarded), letters
+printed, codes sent (never the codes themselves), edits, postal letters,
+completions by the citizen and revocations, oldest first. Reading the
+history is recorded in the audit log.
+
+Examples:
+  sportello history --cf RSSMRA85T10L219G
+  sportello history --number 1000042 --format csv")]
+#[group(id = "registration", required = true, multiple = false)]
+pub struct HistoryArgs {
+    /// Fiscal code of the citizen.
+    #[arg(long)]
+    pub cf: Option<String>,
+    /// Registration number.
+    #[arg(long)]
+    pub number: Option<i64>,
+}
+
+impl HistoryArgs {
+    pub fn audit(&self) -> sportello::audit::Target {
+        crate::people::requested(self.cf.as_deref(), self.number)
+    }
+}
+
+#[derive(Tabled)]
+struct Row {
+    #[tabled(rename = "when")]
+    at: String,
+    event: String,
+    operation: String,
+    ente: String,
+    operator: String,
+    delegate: String,
+    outcome: String,
+}
+
+/// An event or value in the operator's language (`term-history-…`, `term-…` of locales/).
+fn said(kind: &str, value: &str) -> String {
+    let key = format!("{kind}{value}");
+    let text = term(&key).as_str().to_string();
+    if text == key { value.to_string() } else { text }
+}
+
+fn row(e: &Event) -> Row {
+    let outcome = match e.event.as_str() {
+        "operation" => match &e.closed_at {
+            Some(at) => format!("{} ({})", said("", &e.outcome), local(at)),
+            None => said("", &e.outcome),
+        },
+        _ => said("outcome-", &e.outcome),
+    };
+    Row {
+        at: local(&e.at),
+        event: said("history-", &e.event),
+        operation: e.operation.as_deref().map(|o| said("", o)).unwrap_or_default(),
+        ente: opt(&e.ente),
+        operator: opt(&e.operator_id),
+        delegate: e.delegate.as_deref().map(|d| said("", d)).unwrap_or_default(),
+        outcome,
+    }
+}
+
+pub async fn run(env: &Env, a: HistoryArgs) -> sportello::Result<i32> {
+    let key = search::key(a.cf.as_deref(), a.number)?;
+    let events = in_session(env, async |s| history::history(s, &key).await).await?;
+    let flat: Vec<Row> = events.iter().map(row).collect();
+    output::rows(env.format, &flat, &events)?;
+    Ok(0)
+}
