@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod letters;
 pub mod mail;
 pub mod metrics;
+pub mod notices;
 pub mod operators;
 pub mod portal;
 pub mod safe_csv;

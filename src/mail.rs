@@ -251,6 +251,12 @@ pub fn confirmation(from: &str, to: &str, r: &Registration, subject: &str, text:
     build(from, to, subject, body)
 }
 
+/// A notice about the record ([`crate::notices`]): no secret, no personal data but the name.
+pub fn notice(from: &str, to: &str, name: &str, subject: &str, text: &str) -> Result<Message> {
+    let greeting = if name.is_empty() { "Gentile utente".to_string() } else { format!("Gentile {name}") };
+    build(from, to, subject, format!("{greeting},\n\n{text}\n{SIGNATURE}"))
+}
+
 /// Makes `message` an answer to a message received: `In-Reply-To` its Message-ID
 /// (`request`, without angle brackets), `References` the thread it belonged to and it, and a
 /// `Message-ID` of its own in the sender's domain if it has none. Identifiers that are not plain

@@ -1,0 +1,182 @@
+//! Notices to the citizen (issue 20): whenever something is done to a record — a booking, a code
+//! regenerated, the email or residence changed, a suspension or a reinstatement, a revocation —
+//! the registered address is told, in Italian, with what to do if it was not them. A notice
+//! carries no secret and no personal data beyond the name (it may reach an old or a wrong
+//! address); a change of email tells the old address too. The postal run sends none: the letter
+//! is the notice.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use crate::audit::{AuditEvent, Entry, Outcome, Target};
+use crate::desk::handover::Desk;
+use crate::domain::{OperationKind, Registration};
+use crate::error::Result;
+use crate::session::Session;
+
+/// What happened to the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    Booked(OperationKind),
+    CodeRegenerated,
+    EmailChanged,
+    ResidenceChanged,
+    Suspended,
+    Reinstated,
+    Revoked,
+}
+
+impl Notice {
+    /// The name the audit row gives the message (`email` rows, `message` detail).
+    pub fn name(self) -> &'static str {
+        match self {
+            Notice::Booked(_) => "notice-booking",
+            Notice::CodeRegenerated => "notice-code-regenerated",
+            Notice::EmailChanged => "notice-email-changed",
+            Notice::ResidenceChanged => "notice-residence-changed",
+            Notice::Suspended => "notice-suspended",
+            Notice::Reinstated => "notice-reinstated",
+            Notice::Revoked => "notice-revoked",
+        }
+    }
+
+    /// Subject and the sentence saying what was done (Italian: the citizen reads it).
+    fn words(self) -> (&'static str, String) {
+        match self {
+            Notice::Booked(op) => (
+                "Sistema Piemonte: un'operazione sulla Sua registrazione",
+                format!(
+                    "Le comunichiamo che uno sportello ha avviato sulla Sua registrazione l'operazione «{}».",
+                    operation_name(op)
+                ),
+            ),
+            Notice::CodeRegenerated => (
+                "Sistema Piemonte: nuovo codice di attivazione",
+                "Le comunichiamo che è stato emesso un nuovo codice di attivazione per la Sua registrazione; \
+                 quello precedente non è più valido."
+                    .into(),
+            ),
+            Notice::EmailChanged => (
+                "Sistema Piemonte: indirizzo email modificato",
+                "Le comunichiamo che l'indirizzo email della Sua registrazione è stato modificato. \
+                 Ricevono questo avviso sia il vecchio sia il nuovo indirizzo."
+                    .into(),
+            ),
+            Notice::ResidenceChanged => (
+                "Sistema Piemonte: residenza modificata",
+                "Le comunichiamo che la residenza registrata per la Sua registrazione è stata modificata.".into(),
+            ),
+            Notice::Suspended => (
+                "Sistema Piemonte: credenziali sospese",
+                "Le comunichiamo che le credenziali della Sua registrazione sono state sospese: fino alla \
+                 riattivazione non possono essere usate né completate."
+                    .into(),
+            ),
+            Notice::Reinstated => (
+                "Sistema Piemonte: credenziali riattivate",
+                "Le comunichiamo che la sospensione delle credenziali della Sua registrazione è terminata: \
+                 tutto è tornato come prima della sospensione."
+                    .into(),
+            ),
+            Notice::Revoked => (
+                "Sistema Piemonte: credenziali revocate",
+                "Le comunichiamo che le credenziali della Sua registrazione sono state revocate e i dati \
+                 personali cancellati."
+                    .into(),
+            ),
+        }
+    }
+}
+
+fn operation_name(op: OperationKind) -> &'static str {
+    match op {
+        OperationKind::Verification => "riscontro forte dell'identità",
+        OperationKind::Promotion => "promozione a credenziali forti",
+        OperationKind::Reset => "reimpostazione delle credenziali",
+        OperationKind::Pin => "rigenerazione del PIN",
+        OperationKind::Revocation => "revoca delle credenziali",
+        OperationKind::Activation => "attivazione",
+    }
+}
+
+/// The notice's message to `to`. The name of the citizen is the only personal datum.
+pub fn message(
+    notice: Notice,
+    from: &str,
+    to: &str,
+    name: &str,
+    office: &crate::letters::Office,
+    at: DateTime<Utc>,
+) -> Result<lettre::Message> {
+    let (subject, what) = notice.words();
+    let when = at.with_timezone(&chrono_tz::Europe::Rome).format("%d/%m/%Y alle %H:%M");
+    let text = format!(
+        "{what}\n\nData: {when}.\n\nSe non è stato Lei a chiederlo, o non riconosce questa operazione, \
+         si rivolga subito all'assistenza: {}.\n\nQuesto avviso non contiene codici né dati personali: \
+         nessuno Le chiederà mai per email il PIN o i codici.",
+        office.helpdesk
+    );
+    crate::mail::notice(from, to, name, subject, &text)
+}
+
+/// Sends `notice` about `r` to its registered address (and to `also`, e.g. the address an email
+/// change replaced), each recorded as an `email` row. Best effort: a notice that cannot be sent is
+/// recorded as failed, never undoes what was done.
+pub async fn send(session: &Session, desk: &Desk, r: &Registration, notice: Notice, also: Option<&str>) {
+    let name = format!(
+        "{} {}",
+        r.data.person.first_name.clone().unwrap_or_default(),
+        r.data.person.last_name.clone().unwrap_or_default()
+    );
+    let mut to: Vec<&str> = r.data.contacts.email.as_deref().into_iter().collect();
+    if let Some(old) = also
+        && !to.iter().any(|t| t.eq_ignore_ascii_case(old))
+    {
+        to.push(old);
+    }
+    for address in to {
+        let sent = match message(notice, &desk.mail_from, address, name.trim(), &desk.office, Utc::now()) {
+            Ok(m) => desk.mailer.send(m).await.map(drop),
+            Err(e) => Err(e),
+        };
+        let outcome = if sent.is_ok() { Outcome::Ok } else { Outcome::Error };
+        if let Ok(client) = session.db.client().await {
+            // The address is not repeated in the log: the registered one, or the one replaced.
+            let entry = Entry::new(AuditEvent::Email, Target::registration(r))
+                .details(json!({ "message": notice.name(), "old_address": Some(address) == also }))
+                .outcome(outcome);
+            let _ = session.record(&client, entry).await;
+        }
+        if let Err(e) = sent {
+            tracing::warn!(notice = notice.name(), error = %e, "notice not sent");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_notice_names_the_citizen_and_the_helpdesk_and_nothing_else() {
+        let office = crate::letters::Office::default();
+        let at = "2026-12-02T09:30:00Z".parse().unwrap();
+        for notice in [
+            Notice::Booked(OperationKind::Reset),
+            Notice::CodeRegenerated,
+            Notice::EmailChanged,
+            Notice::ResidenceChanged,
+            Notice::Suspended,
+            Notice::Reinstated,
+            Notice::Revoked,
+        ] {
+            let m = message(notice, "sportello@example.it", "mario@example.it", "Mario Rossi", &office, at).unwrap();
+            let raw = String::from_utf8(m.formatted()).unwrap();
+            let text = crate::mail::inbound_text(&mail_parser::MessageParser::default().parse(raw.as_bytes()).unwrap());
+            assert!(text.contains("Gentile Mario Rossi"), "{text}");
+            assert!(text.contains("800 450 900"), "the helpdesk to call: {text}");
+            assert!(text.contains("02/12/2026 alle 10:30"), "Rome time: {text}");
+            assert!(text.contains("Se non è stato Lei"), "{text}");
+        }
+    }
+}
