@@ -40,37 +40,17 @@ pub async fn set_activation_code(
     Ok(())
 }
 
-/// The identity was checked in person at a desk of `ente` and the PIN handed over: the
-/// registration takes `state` (as [`crate::domain::transitions::after_handover`] decides).
-pub async fn mark_verified(
+/// A new activation code at the desk (sql/V24 `api.regenerate_code`: an operation in progress
+/// other than a revocation; the audit row is the database's); returns the registration.
+pub async fn regenerate_code(
     c: &impl GenericClient,
     number: i64,
-    state: State,
-    ente: &str,
-    operator: &str,
-) -> Result<()> {
-    c.execute(
-        "UPDATE registrations SET
-             state = $4, verified_at = now(), verified_ente = $2,
-             failed_attempts = 0, locked_at = NULL, updated_by = $3, updated_at = now()
-         WHERE registration_number = $1",
-        &[&number, &ente, &operator, &state.as_str()],
-    )
-    .await?;
-    ensure(c, &[number]).await?;
-    c.execute("UPDATE registration_credentials SET pin_possessed = true WHERE registration_number = $1", &[&number])
-        .await?;
-    Ok(())
-}
-
-/// Ends a lockout (any new booking does): the wrong codes typed so far are forgotten.
-pub async fn unlock(c: &impl GenericClient, number: i64) -> Result<()> {
-    c.execute(
-        "UPDATE registrations SET failed_attempts = 0, locked_at = NULL WHERE registration_number = $1",
-        &[&number],
-    )
-    .await?;
-    Ok(())
+    hash: &[u8],
+    expires: DateTime<Utc>,
+    audit_name: &str,
+) -> Result<crate::domain::Registration> {
+    super::registrations::desk_call(c, "regenerate_code", "$1, $2, $3, $4", &[&number, &hash, &expires, &audit_name])
+        .await
 }
 
 /// The credentials part of a registration.
