@@ -313,8 +313,9 @@ BEGIN
     -- The letters of the operation replaced are swept once this commits (operation_letters).
     UPDATE public.operations SET status = 'D', closed_at = now() WHERE registration_number = p_number AND status = 'A';
     GET DIAGNOSTICS discarded = ROW_COUNT;
-    -- Ordinary post never completes what a desk checks in person. A letter a postal run has
-    -- taken (row locked) is that run's: its registration lock orders the two.
+    -- Ordinary post never completes what a desk checks in person. A row a postal run holds is
+    -- skipped, not waited for: that run asks the postal rule again under the registration's
+    -- lock, after this booking, and withholds the letter.
     DELETE FROM public.pin_letter_queue WHERE registration_number IN (
         SELECT q.registration_number FROM public.pin_letter_queue q WHERE q.registration_number = p_number
         FOR UPDATE SKIP LOCKED);
@@ -379,6 +380,29 @@ BEGIN
     PERFORM public.sportello_record('regenerate-code', public.sportello_audit_name(p_number, p_audit_name),
         jsonb_build_object('channel', 'desk', 'registration_number', p_number));
     RETURN public.sportello_desk_view(p_number);
+END $$;
+
+-- A PIN LETTER BY POST (SPEC §5, a reprint request): queued for the next postal run, only where
+-- ordinary post is the rule (transitions::postal_letter: a weak `registrato` with nothing but a
+-- postal activation in progress, or an `attivato` with nothing in progress), never where a desk
+-- checks in person. Audit: `pin-by-post`.
+CREATE FUNCTION api.pin_by_post(p_number bigint, p_audit_name text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    me public.operators := public.sportello_caller(ARRAY['desk']);
+    r public.registrations := public.sportello_desk_lock(p_number);
+    active text;
+BEGIN
+    SELECT o.kind INTO active FROM public.operations o WHERE o.registration_number = p_number AND o.status = 'A';
+    IF NOT ((r.state = 'registrato' AND NOT r.strong AND (active IS NULL OR active = 'activation'))
+            OR (r.state = 'attivato' AND active IS NULL)) THEN
+        RAISE EXCEPTION 'registration % (%, strong %, % in progress) gets no PIN by post', p_number, r.state, r.strong,
+            coalesce(active, 'nothing') USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    INSERT INTO public.pin_letter_queue (registration_number, res_province) VALUES (p_number, r.res_province)
+        ON CONFLICT DO NOTHING;
+    PERFORM public.sportello_record('pin-by-post', public.sportello_audit_name(p_number, p_audit_name),
+        jsonb_build_object('registration_number', p_number));
 END $$;
 
 -- LETTERS PRINTED (SPEC §2: every print is recorded): the files written for a registration,
@@ -485,6 +509,7 @@ BEGIN
         'api.book(bigint, text, bytea, bytea, timestamptz, jsonb, text)',
         'api.regenerate_code(bigint, bytea, timestamptz, text)',
         'api.record_prints(bigint, text[], text[], boolean[], text)',
+        'api.pin_by_post(bigint, text)',
         'api.spid_token(bigint, jsonb, boolean, text)',
         'api.letters_due(text)',
         'api.letters_forget(text[])']

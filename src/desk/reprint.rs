@@ -9,14 +9,13 @@ use serde::Serialize;
 use super::book::deliver_code;
 use super::handover::{Delivery, Desk, Staged, record_prints};
 use super::require;
-use crate::audit::{AuditEvent, Entry, Target};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::letters::{self, Letter};
 use crate::secrets::{self, CodeKind, Purpose, Secret};
 use crate::session::Session;
+use crate::store::credentials;
 use crate::store::registrations::{self, Key};
-use crate::store::{credentials, postal};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Regenerated {
@@ -112,7 +111,7 @@ pub async fn request_pin_by_post(session: &Session, key: &Key) -> Result<i64> {
     let client = session.db.client().await?;
     let r = registrations::find(&client, key).await?;
     require(&r, Action::PinByPost)?;
-    postal::queue(&client, r.registration_number, r.data.residence.province.as_deref()).await?;
-    session.record(&client, Entry::new(AuditEvent::PinByPost, Target::registration(&r))).await?;
+    let audit_name = super::audit_name(session, r.fiscal_code.as_str())?;
+    credentials::pin_by_post(&client, r.registration_number, &audit_name).await?;
     Ok(r.registration_number)
 }

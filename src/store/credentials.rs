@@ -53,6 +53,13 @@ pub async fn regenerate_code(
         .await
 }
 
+/// Asks for a PIN letter by post for the next postal run (sql/V24 `api.pin_by_post`: where
+/// ordinary post is the rule; the audit row is the database's).
+pub async fn pin_by_post(c: &impl GenericClient, number: i64, audit_name: &str) -> Result<()> {
+    c.execute("SELECT api.pin_by_post($1, $2)", &[&number, &audit_name]).await?;
+    Ok(())
+}
+
 /// The credentials part of a registration.
 pub struct Credentials {
     pub state: State,
