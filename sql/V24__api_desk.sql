@@ -114,6 +114,40 @@ BEGIN
     END IF;
 END $$;
 
+-- Is `p` a fiscal code: 16 letters and digits ending in the check character of the first 15
+-- (domain::fiscal_code::check_character; omocodia variants are checked as they are written).
+CREATE FUNCTION public.sportello_fiscal_code_valid(p text) RETURNS boolean
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(p ~ '^[A-Z0-9]{16}$' AND substr(p, 16, 1) = chr(65 + (
+        SELECT sum(CASE WHEN s.i % 2 = 1
+                        THEN ('{1,0,5,7,9,13,15,17,19,21,2,4,18,20,11,3,6,8,12,14,16,10,22,25,24,23}'::int[])[s.v + 1]
+                        ELSE s.v END)::int % 26
+          FROM (SELECT g.i, CASE WHEN substr(p, g.i, 1) ~ '[0-9]' THEN ascii(substr(p, g.i, 1)) - 48
+                                 ELSE ascii(substr(p, g.i, 1)) - 65 END AS v
+                  FROM generate_series(1, 15) AS g(i)) s)), false)
+$$;
+
+-- Refuses a booking on a record that lacks what its letters and the in-person check need
+-- (PersonalData::missing_for_booking: the fields mandatory always, in Italy or abroad).
+CREATE FUNCTION public.sportello_bookable_data(r public.registrations) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    abroad boolean := r.res_province = 'EE';
+    missing text[];
+BEGIN
+    SELECT array_agg(f.col ORDER BY f.ord) INTO missing
+      FROM public.sportello_personal_fields() f
+     WHERE (f.col IN ('first_name', 'last_name', 'birth_date', 'doc_type', 'doc_number', 'doc_issued', 'doc_issuer',
+                      'res_address', 'res_province', 'res_municipality', 'email')
+            OR (NOT abroad AND f.col IN ('res_street_number', 'res_postcode'))
+            OR (abroad AND f.col IN ('res_city', 'res_country')))
+       AND nullif(btrim(coalesce(to_jsonb(r) ->> f.col, '')), '') IS NULL;
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'registration % lacks % for a booking', r.registration_number, array_to_string(missing, ', ')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+END $$;
+
 -- The registration as the desk sees it after a write.
 CREATE FUNCTION public.sportello_desk_view(p_number bigint) RETURNS public.desk_registration
 LANGUAGE sql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
@@ -122,13 +156,16 @@ $$;
 
 REVOKE ALL ON FUNCTION public.sportello_personal_fields(), public.sportello_personal_data(jsonb),
     public.sportello_changed_fields(public.registrations, public.registrations), public.sportello_desk_lock(bigint),
-    public.sportello_desk_competence(text, text), public.sportello_desk_view(bigint) FROM PUBLIC;
+    public.sportello_desk_competence(text, text), public.sportello_desk_view(bigint),
+    public.sportello_fiscal_code_valid(text), public.sportello_bookable_data(public.registrations) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.sportello_personal_fields(), public.sportello_personal_data(jsonb),
     public.sportello_changed_fields(public.registrations, public.registrations), public.sportello_desk_lock(bigint),
-    public.sportello_desk_competence(text, text), public.sportello_desk_view(bigint) TO sportello_api;
+    public.sportello_desk_competence(text, text), public.sportello_desk_view(bigint),
+    public.sportello_fiscal_code_valid(text), public.sportello_bookable_data(public.registrations) TO sportello_api;
 
--- REGISTER (SPEC §5): a desk registers a resident of its own competence, in the state the
--- table's `register` row gives; the author and time are the caller and now. Audit: `register`.
+-- REGISTER (SPEC §5): a desk registers a resident of its own competence, with a valid fiscal code
+-- and no legacy account left, in the state the table's `register` row gives; the author and
+-- time are the caller and now. Audit: `register`.
 CREATE FUNCTION api.register(p_fiscal_code text, p_community text, p_data jsonb, p_prefilled_from text,
                              p_audit_name text) RETURNS public.desk_registration
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
@@ -141,6 +178,13 @@ BEGIN
     IF p_prefilled_from IS NOT NULL AND p_prefilled_from NOT IN ('cia', 'aura') THEN
         RAISE EXCEPTION 'data is pre-filled from CIA or AURA, not %', p_prefilled_from
             USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT public.sportello_fiscal_code_valid(p_fiscal_code) THEN
+        RAISE EXCEPTION 'not a fiscal code: %', p_fiscal_code USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF EXISTS (SELECT 1 FROM public.legacy_accounts l WHERE l.fiscal_code = p_fiscal_code) THEN
+        RAISE EXCEPTION 'the legacy account of % is deleted before a new registration', p_fiscal_code
+            USING ERRCODE = 'insufficient_privilege';
     END IF;
     PERFORM public.sportello_desk_competence(me.id, d.res_municipality);
     SELECT * INTO STRICT t FROM public.registration_transitions
@@ -309,6 +353,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     PERFORM public.sportello_code_expiry(p_code_expires_at);
+    PERFORM public.sportello_bookable_data(r);
 
     -- The letters of the operation replaced are swept once this commits (operation_letters).
     UPDATE public.operations SET status = 'D', closed_at = now() WHERE registration_number = p_number AND status = 'A';

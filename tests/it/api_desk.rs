@@ -120,6 +120,14 @@ async fn a_desk_login_books_only_what_the_state_table_allows_at_its_own_ente_and
     // A number that is no registration's.
     let e = c.batch_execute(&format!("SELECT api.book(1, 'verification', {HASH}, {HASH}, {SOON}, NULL, NULL)")).await;
     assert_eq!(e.unwrap_err().code(), Some(&SqlState::NO_DATA_FOUND));
+    // A record that lacks what the letters need (PersonalData::missing_for_booking).
+    let set_address = |address: &str| {
+        format!("UPDATE registrations SET res_address = {address} WHERE registration_number = {number}")
+    };
+    db.owner().await.batch_execute(&set_address("NULL")).await.unwrap();
+    let msg = invalid(&c, &book("verification", HASH, HASH, SOON)).await;
+    assert!(msg.contains("lacks res_address"), "{msg}");
+    db.owner().await.batch_execute(&set_address("'Via Po'")).await.unwrap();
     assert_eq!(footprint(&db, number).await, before, "nothing written");
     assert!(rows_of(&db, &clerk, "book", &target).await.is_empty());
 
@@ -229,6 +237,18 @@ async fn a_desk_login_registers_and_moves_residents_only_within_its_competence()
         let msg = denied(&c, &register(&data)).await;
         assert!(msg.contains("not personal data"), "{msg}");
     }
+    // A fiscal code whose check character is wrong, and a citizen whose legacy account is still there.
+    let wrong = format!("{}{}", &luca.cf[..15], if luca.cf.ends_with('A') { 'B' } else { 'A' });
+    let msg = invalid(&c, &register(&data_json(&luca, "AT", &asti, "14100")).replace(&luca.cf, &wrong)).await;
+    assert!(msg.contains("not a fiscal code"), "{msg}");
+    db.owner()
+        .await
+        .execute("INSERT INTO legacy_accounts (fiscal_code, username) VALUES ($1, 'luca70')", &[&luca.cf])
+        .await
+        .unwrap();
+    let msg = denied(&c, &register(&data_json(&luca, "AT", &asti, "14100"))).await;
+    assert!(msg.contains("legacy account"), "{msg}");
+    db.owner().await.execute("DELETE FROM legacy_accounts WHERE fiscal_code = $1", &[&luca.cf]).await.unwrap();
     assert_eq!(count(&db, &format!("SELECT count(*) FROM registrations WHERE fiscal_code = '{}'", luca.cf)).await, 0);
     assert_eq!(count(&db, "SELECT count(*) FROM audit_log").await, audit_rows, "nothing recorded either");
 
