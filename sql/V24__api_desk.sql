@@ -263,6 +263,30 @@ BEGIN
     RETURN public.sportello_desk_view(p_number);
 END $$;
 
+-- USERNAME RECOVERY AT THE DESK (SPEC §5): after the identity check, the username of an active
+-- account, told only when the document shown is the one on record. The attempt is recorded
+-- whatever its outcome (a refusal too: nothing is raised, so the row stays). Audit:
+-- `username-recovery`, outcome ok, refused (another document) or not-found (no active account).
+CREATE FUNCTION api.recover_username(p_number bigint, p_document text, p_audit_name text)
+RETURNS TABLE (outcome text, username text, state text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    me public.operators := public.sportello_caller(ARRAY['desk']);
+    r public.registrations;
+    result text;
+BEGIN
+    SELECT * INTO r FROM public.registrations g WHERE g.registration_number = p_number;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no registration number %', p_number USING ERRCODE = 'no_data_found';
+    END IF;
+    result := CASE WHEN upper(coalesce(r.doc_number, '')) <> upper(btrim(coalesce(p_document, ''))) THEN 'refused'
+                   WHEN r.username IS NULL OR r.state <> 'attivato' THEN 'not-found'
+                   ELSE 'ok' END;
+    PERFORM public.sportello_record('username-recovery', public.sportello_audit_name(p_number, p_audit_name),
+        jsonb_build_object('registration_number', p_number), NULL, result);
+    RETURN QUERY SELECT result, CASE WHEN result = 'ok' THEN r.username END, r.state;
+END $$;
+
 -- A delegate as the client sends it (JSON object with the columns of `delegates`), written for
 -- operation `p_operation`.
 CREATE FUNCTION public.sportello_put_delegate(p_operation bigint, p_delegate jsonb) RETURNS text
@@ -555,6 +579,7 @@ BEGIN
         'api.regenerate_code(bigint, bytea, timestamptz, text)',
         'api.record_prints(bigint, text[], text[], boolean[], text)',
         'api.pin_by_post(bigint, text)',
+        'api.recover_username(bigint, text, text)',
         'api.spid_token(bigint, jsonb, boolean, text)',
         'api.letters_due(text)',
         'api.letters_forget(text[])']

@@ -5,12 +5,11 @@ use chrono::Utc;
 
 use super::register::resolve_places;
 use super::{check_delegate, require};
-use crate::audit::{AuditEvent, Entry, Outcome, Target};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::session::Session;
 use crate::store::registrations::{self, Key};
-use crate::store::{operations, operators, reference};
+use crate::store::{credentials, operations, operators, reference};
 
 /// Validates new personal data and has the database write it (`api.edit`, or
 /// `api.change_residence` when `residence`), with its audit row naming the fields changed.
@@ -139,31 +138,27 @@ pub async fn change_residence(session: &Session, key: &Key, new: NewResidence) -
 }
 
 /// Username recovery at the desk: after the identity check, the operator tells the username.
-/// The document shown must be the one on record (update it with `edit` first otherwise).
+/// The document shown must be the one on record (update it with `edit` first otherwise). The
+/// database compares and records the attempt, whatever its outcome (sql/V24
+/// `api.recover_username`).
 pub async fn recover_username(session: &Session, key: &Key, document_number: &str) -> Result<String> {
     let client = session.db.client().await?;
     let r = registrations::find(&client, key).await?;
-    let on_record = r.data.document.number.as_deref().unwrap_or_default();
     let shown = document_number.trim();
-    let result = if !on_record.eq_ignore_ascii_case(shown) {
-        Err(Error::Refused(crate::msg!(
+    let audit_name = super::audit_name(session, r.fiscal_code.as_str())?;
+    let (outcome, username, state) =
+        credentials::recover_username(&client, r.registration_number, shown, &audit_name).await?;
+    match (outcome.as_str(), username) {
+        ("ok", Some(u)) => Ok(u),
+        ("refused", _) => Err(Error::Refused(crate::msg!(
             "username-document-mismatch",
             shown = shown,
             number = r.registration_number.to_string()
-        )))
-    } else {
-        match (&r.username, r.state) {
-            (Some(u), State::Attivato) => Ok(u.clone()),
-            _ => Err(Error::NotFound(crate::msg!(
-                "username-not-active",
-                number = r.registration_number.to_string(),
-                state = r.state.to_string()
-            ))),
-        }
-    };
-    let outcome = if result.is_ok() { Outcome::Ok } else { Outcome::Refused };
-    session
-        .record(&client, Entry::new(AuditEvent::UsernameRecovery, Target::registration(&r)).outcome(outcome))
-        .await?;
-    result
+        ))),
+        _ => Err(Error::NotFound(crate::msg!(
+            "username-not-active",
+            number = r.registration_number.to_string(),
+            state = state
+        ))),
+    }
 }

@@ -60,6 +60,24 @@ pub async fn pin_by_post(c: &impl GenericClient, number: i64, audit_name: &str) 
     Ok(())
 }
 
+/// Username recovery at the desk (sql/V24 `api.recover_username`): the outcome (`ok`,
+/// `refused`: another document, `not-found`: no active account), the username when told, the
+/// registration's state. The attempt's audit row is the database's.
+pub async fn recover_username(
+    c: &impl GenericClient,
+    number: i64,
+    document: &str,
+    audit_name: &str,
+) -> Result<(String, Option<String>, String)> {
+    let row = c
+        .query_one(
+            "SELECT outcome, username, state FROM api.recover_username($1, $2, $3)",
+            &[&number, &document, &audit_name],
+        )
+        .await?;
+    Ok((row.get(0), row.get(1), row.get(2)))
+}
+
 /// The credentials part of a registration.
 pub struct Credentials {
     pub state: State,

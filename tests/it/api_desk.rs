@@ -391,3 +391,46 @@ async fn each_desk_use_case_writes_exactly_one_row_of_its_action() {
     edit::edit(&s, &Key::Number(number), changes).await.unwrap();
     assert_eq!(one("edit").await["fields"], serde_json::json!(["contacts.mobile"]));
 }
+
+#[tokio::test]
+async fn a_username_is_told_only_on_the_document_on_record_and_every_attempt_is_recorded() {
+    let db = TestDb::new().await;
+    let clerk = db.unique("clerk");
+    db.add_operator(&clerk, &[Role::Desk], &["TO"], &[]).await;
+    let s = db.admin().await;
+    let m = mario();
+    let number = m.register(&s).await;
+    db.owner()
+        .await
+        .execute(
+            "UPDATE registrations SET state = 'attivato', strong = true, username = 'mario.rossi'
+             WHERE registration_number = $1",
+            &[&number],
+        )
+        .await
+        .unwrap();
+    let c = raw(&db, &clerk).await;
+    let ask =
+        |document: &str| format!("SELECT outcome, username FROM api.recover_username({number}, '{document}', NULL)");
+    let told = |row: tokio_postgres::Row| (row.get::<_, String>(0), row.get::<_, Option<String>>(1));
+    // Another document: no username, and the attempt stays in the log (nothing raised to roll it back).
+    assert_eq!(told(c.query_one(&ask("XX9999999"), &[]).await.unwrap()), ("refused".into(), None));
+    assert_eq!(told(c.query_one(&ask(" ca00000aa "), &[]).await.unwrap()), ("ok".into(), Some("mario.rossi".into())));
+    let outcomes: Vec<String> = db
+        .owner()
+        .await
+        .query(
+            "SELECT outcome FROM audit_log WHERE login = $1 AND action = 'username-recovery' AND target = $2 ORDER BY id",
+            &[&clerk, &fiscal_code_target(&db.key(), &m.cf)],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(outcomes, ["refused", "ok"]);
+    // Not a desk login: not even asked.
+    let auditor = db.unique("auditor");
+    db.add_operator(&auditor, &[Role::Auditor], &["TO"], &[]).await;
+    denied(&raw(&db, &auditor).await, &ask("CA00000AA")).await;
+}
