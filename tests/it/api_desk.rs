@@ -46,6 +46,7 @@ async fn footprint(db: &TestDb, number: i64) -> String {
                               (SELECT count(*) FROM delegates d JOIN operations o ON o.id = d.operation_id
                                 WHERE o.registration_number = r.registration_number),
                               (SELECT count(*) FROM operation_letters l WHERE l.registration_number = r.registration_number),
+                              (SELECT count(*) FROM pin_letter_queue q WHERE q.registration_number = r.registration_number),
                               (SELECT count(*) FROM audit_log))
              FROM registrations r LEFT JOIN registration_credentials rk USING (registration_number)
              WHERE r.registration_number = $1",
@@ -331,6 +332,8 @@ async fn codes_delegates_tokens_and_letters_only_where_an_operation_allows_them(
     let before = footprint(&db, number).await;
     denied(&c, &regenerate).await;
     denied(&c, &token).await;
+    let msg = denied(&c, &format!("SELECT api.pin_by_post({number}, NULL)")).await;
+    assert!(msg.contains("no PIN by post"), "{msg}");
     assert_eq!(footprint(&db, number).await, before, "nothing written");
 
     // Item 8: a letter recorded for this registration from another registration's folder, and
@@ -359,6 +362,25 @@ async fn codes_delegates_tokens_and_letters_only_where_an_operation_allows_them(
     );
     let e = c.batch_execute("SELECT api.letters_due('relative/')").await.unwrap_err();
     assert_eq!(e.code(), Some(&SqlState::INVALID_PARAMETER_VALUE));
+
+    // A rejected record (`respinto`) is only viewed: no edit, no booking, no post.
+    db.owner()
+        .await
+        .execute("UPDATE registrations SET state = 'respinto' WHERE registration_number = $1", &[&other])
+        .await
+        .unwrap();
+    let before = footprint(&db, other).await;
+    let luigi = Citizen::new("VRDLGU", "Luigi", "Verdi", "1990-05-05", Sex::M);
+    let torino = istat(&db, "Torino").await;
+    for sql in [
+        format!("SELECT api.edit({other}, '{}'::jsonb, NULL)", data_json(&luigi, "TO", &torino, "10121")),
+        format!("SELECT api.book({other}, 'revocation', NULL, {HASH}, {SOON}, NULL, NULL)"),
+        format!("SELECT api.pin_by_post({other}, NULL)"),
+    ] {
+        let msg = denied(&c, &sql).await;
+        assert!(msg.contains("rejected"), "{msg}");
+    }
+    assert_eq!(footprint(&db, other).await, before, "nothing written");
 }
 
 #[tokio::test]
