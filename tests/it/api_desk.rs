@@ -197,8 +197,17 @@ async fn only_a_desk_login_books_and_every_booking_is_recorded_whatever_else_it_
     // A login holding desk and helpdesk books, and is recorded like any desk (no exemption).
     let both = db.unique("both");
     db.add_operator(&both, &[Role::Desk, Role::Helpdesk], &["TO"], &[]).await;
-    raw(&db, &both).await.batch_execute(&call).await.unwrap();
+    let c = raw(&db, &both).await;
+    c.batch_execute(&call).await.unwrap();
     assert_eq!(rows_of(&db, &both, "book", &target).await.len(), 1);
+    // Item 6: disabled while its session is open (and after a SET ROLE to the desk's group), it
+    // books nothing more: every call asks who the caller is now.
+    c.batch_execute("SET ROLE sportello_desk").await.unwrap();
+    db.owner().await.execute("UPDATE operators SET disabled_at = now() WHERE id = $1", &[&both]).await.unwrap();
+    let before = footprint(&db, number).await;
+    let msg = denied(&c, &call).await;
+    assert!(msg.contains("not an enabled operator"), "{msg}");
+    assert_eq!(footprint(&db, number).await, before, "nothing written");
 }
 
 #[tokio::test]
