@@ -465,3 +465,94 @@ async fn a_username_is_told_only_on_the_document_on_record_and_every_attempt_is_
     db.add_operator(&auditor, &[Role::Auditor], &["TO"], &[]).await;
     denied(&raw(&db, &auditor).await, &ask("CA00000AA")).await;
 }
+
+#[tokio::test]
+async fn the_desk_works_through_its_functions_with_no_privilege_on_any_table() {
+    // What the lead's last migration does (issue 16), done here in this test's database only:
+    // no application role holds a privilege on a table, a sequence or the schema `public`.
+    let db = TestDb::new().await;
+    let clerk = db.unique("clerk");
+    db.add_operator(&clerk, &[Role::Desk], &["AT"], &[]).await;
+    let asti = istat(&db, "Asti").await;
+    let roles = "PUBLIC, sportello_app, sportello_desk, sportello_helpdesk, sportello_batch, sportello_admin, \
+                 sportello_auditor, sportello_portal";
+    db.owner()
+        .await
+        .batch_execute(&format!(
+            "REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {roles};
+             REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {roles};
+             REVOKE ALL ON SCHEMA public FROM {roles};"
+        ))
+        .await
+        .unwrap();
+    let c = raw(&db, &clerk).await;
+    denied(&c, "SELECT 1 FROM public.registrations").await;
+
+    let luca = Citizen::new("BNCLCU", "Luca", "Bianchi", "1970-07-21", Sex::M);
+    let name = fiscal_code_target(&db.key(), &luca.cf);
+    let data = data_json(&luca, "AT", &asti, "14100");
+    let number: i64 = c
+        .query_one(
+            "SELECT registration_number FROM api.register($1, 'sistemapiemonte', $2::text::jsonb, NULL, $3)",
+            &[&luca.cf, &data, &name],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let delegate = serde_json::json!({
+        "kind": "proxy", "first_name": "Anna", "last_name": "Verdi",
+        "fiscal_code": cf("VRDNNA", date("1960-01-01"), 'F', "L219"), "doc_type": "passport",
+        "doc_number": "YA1234567", "doc_issued": "2020-01-01", "doc_issuer": "Questura di Torino",
+    })
+    .to_string();
+    let row = c
+        .query_one(
+            &format!(
+                "SELECT state, op_kind, op_operator_id, dg_last_name
+                 FROM api.book({number}, 'verification', {HASH}, {HASH}, {SOON}, $1::text::jsonb, NULL)"
+            ),
+            &[&delegate],
+        )
+        .await
+        .unwrap();
+    let seen: (String, String, String, String) = (row.get(0), row.get(1), row.get(2), row.get(3));
+    assert_eq!(seen, ("riscontrato".into(), "verification".into(), clerk.clone(), "Verdi".into()));
+    let delegate = delegate.replace("Verdi", "Neri");
+    for sql in [
+        format!("SELECT 1 FROM api.edit_delegate({number}, '{delegate}'::jsonb, NULL)"),
+        format!("SELECT 1 FROM api.regenerate_code({number}, {HASH}, {SOON}, NULL)"),
+        format!(
+            "SELECT api.record_prints({number}, ARRAY['/letters/{number}/x.pdf'], ARRAY['/letters/{number}/x.pdf'], \
+             ARRAY[false], NULL)"
+        ),
+        format!("SELECT 1 FROM api.edit({number}, '{}'::jsonb, NULL)", data.replace("Via Po", "Via Roma")),
+        format!("SELECT 1 FROM api.change_residence({number}, '{data}'::jsonb, NULL)"),
+        format!("SELECT * FROM api.recover_username({number}, 'CA00000AA', NULL)"),
+        "SELECT * FROM api.letters_due('/nowhere/')".to_string(),
+        "SELECT api.letters_forget(ARRAY['/nowhere/1/x.pdf'])".to_string(),
+    ] {
+        c.batch_execute(&sql).await.unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+    }
+    let actions: Vec<String> = db
+        .owner()
+        .await
+        .query("SELECT action FROM audit_log WHERE login = $1 AND target = $2 ORDER BY id", &[&clerk, &name])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "register",
+            "book",
+            "edit-delegate",
+            "regenerate-code",
+            "print",
+            "edit",
+            "change-residence",
+            "username-recovery"
+        ]
+    );
+}
