@@ -6,19 +6,17 @@ use std::path::PathBuf;
 
 use chrono::Utc;
 use serde::Serialize;
-use serde_json::json;
 
 use super::handover::{Delivery, Desk, Staged, record_prints, send_code_email};
 use super::{check_delegate, require};
-use crate::audit::{AuditEvent, Entry, Target};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::letters;
 use crate::mail;
 use crate::secrets::{self, CodeKind, Purpose, Secret};
 use crate::session::Session;
+use crate::store::operations;
 use crate::store::registrations::{self, Key};
-use crate::store::{credentials, operations, postal};
 
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -120,41 +118,23 @@ pub(crate) async fn book_in(
     let pin_hash = pin.as_ref().map(|p| desk.key.hash(Purpose::Pin, &r.fiscal_code, p));
     let revocation_hash =
         (op == OperationKind::Revocation).then(|| desk.key.hash(Purpose::Revocation, &r.fiscal_code, &code));
-    let ente = &session.operator.ente;
-
-    // The letters of the operation replaced are removed once this booking commits (swept).
-    let discarded = operations::discard_active(tx, number).await?;
-    // A letter still going by post is withdrawn: ordinary post never completes what a desk
-    // checks in person (a letter already printed opened an activation just discarded).
-    postal::withdraw(tx, number).await?;
-    let op_id = operations::insert(
-        tx,
+    let activation_hash =
+        (op != OperationKind::Revocation).then(|| desk.key.hash(Purpose::Activation, &r.fiscal_code, &code));
+    let code_hash = revocation_hash.as_deref().or(activation_hash.as_deref()).expect("one of the two");
+    // Every write of the booking is the database's (sql/V24 `api.book`): the active operation
+    // discarded (its letters swept once this commits), a letter by post withdrawn, the new
+    // operation at this operator's ente, the delegate, the lockout ended, the hashes, the
+    // verification in person and the `book` audit row.
+    let booking = operations::Booking {
         number,
-        op,
-        ente,
-        &session.operator.id,
-        pin_hash.as_deref(),
-        revocation_hash.as_deref(),
-        until,
-    )
-    .await?;
-    if let Some(d) = &req.delegate {
-        operations::put_delegate(tx, op_id, d).await?;
-    }
-    // Any new booking ends a lockout, a revocation's too.
-    credentials::unlock(tx, number).await?;
-    if op == OperationKind::Revocation {
-        credentials::set_activation_code(tx, number, None, None).await?;
-    } else {
-        let hash = desk.key.hash(Purpose::Activation, &r.fiscal_code, &code);
-        credentials::set_activation_code(tx, number, Some(&hash), Some(until)).await?;
-        let state = transitions::after_handover(r.state);
-        credentials::mark_verified(tx, number, state, ente, &session.operator.id).await?;
-    }
-    let details = json!({ "operation": op, "replaced_active": discarded > 0,
-                          "delegate": req.delegate.as_ref().map(|d| d.kind) });
-    session.record(tx, Entry::new(AuditEvent::Book, Target::registration(&r)).details(details)).await?;
-    let r = registrations::find(tx, &Key::Number(number)).await?;
+        kind: op,
+        pin_hash: pin_hash.as_deref(),
+        code_hash,
+        code_expires_at: until,
+        delegate: req.delegate.as_ref(),
+        audit_name: &super::audit_name(session, r.fiscal_code.as_str())?,
+    };
+    let r = operations::book(tx, &booking).await?;
     let today = Utc::now().date_naive();
     let mut to_print = Vec::new();
     if let Some(pin) = &pin {

@@ -2,42 +2,23 @@
 //! residence (within the operator's competence), and telling a citizen their username.
 
 use chrono::Utc;
-use serde_json::json;
 
 use super::register::resolve_places;
 use super::{check_delegate, require};
-use crate::audit::{AuditEvent, Entry, Outcome, Target};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::session::Session;
 use crate::store::registrations::{self, Key};
-use crate::store::{operations, operators, reference};
+use crate::store::{credentials, operations, operators, reference};
 
-/// Names of the fields that differ (for the audit log: which fields, never their values).
-fn changed_fields(before: &PersonalData, after: &PersonalData) -> Vec<String> {
-    let (a, b) = (serde_json::to_value(before).unwrap_or_default(), serde_json::to_value(after).unwrap_or_default());
-    let mut out = Vec::new();
-    if let (Some(a), Some(b)) = (a.as_object(), b.as_object()) {
-        for (k, va) in a {
-            match (va.as_object(), b.get(k).and_then(|v| v.as_object())) {
-                (Some(ia), Some(ib)) => {
-                    out.extend(ia.iter().filter(|(ik, iv)| ib.get(*ik) != Some(*iv)).map(|(ik, _)| format!("{k}.{ik}")))
-                }
-                _ if b.get(k) != Some(va) => out.push(k.clone()),
-                _ => {}
-            }
-        }
-    }
-    out
-}
-
-/// Validates and writes new personal data, recording which fields changed.
+/// Validates new personal data and has the database write it (`api.edit`, or
+/// `api.change_residence` when `residence`), with its audit row naming the fields changed.
 async fn save(
     session: &Session,
     tx: &deadpool_postgres::Transaction<'_>,
     r: &Registration,
     mut data: PersonalData,
-    event: AuditEvent,
+    residence: bool,
 ) -> Result<Registration> {
     let problems =
         [crate::letters::unprintable_fields(&data), data.problems(&r.fiscal_code, Utc::now().date_naive())].concat();
@@ -45,10 +26,8 @@ async fn save(
         return Err(Error::Invalid(crate::i18n::Message::join(&problems, "; ")));
     }
     resolve_places(tx, &mut data).await?;
-    let changed = changed_fields(&r.data, &data);
-    registrations::update_data(tx, r.registration_number, &data, &session.operator.id).await?;
-    session.record(tx, Entry::new(event, Target::registration(r)).details(json!({ "fields": changed }))).await?;
-    registrations::find(tx, &Key::Number(r.registration_number)).await
+    let audit_name = super::audit_name(session, r.fiscal_code.as_str())?;
+    registrations::update_data(tx, r.registration_number, &data, residence, &audit_name).await
 }
 
 /// Updates personal data; fields not given stay as they are. The community cannot change.
@@ -62,7 +41,7 @@ pub async fn edit(session: &Session, key: &Key, changes: PersonalData) -> Result
         return Err(Error::Invalid(crate::msg!("edit-municipality-use-change-residence")));
     }
     data.overlay(changes);
-    let after = save(session, &tx, &r, data, AuditEvent::Edit).await?;
+    let after = save(session, &tx, &r, data, false).await?;
     tx.commit().await?;
     Ok(Edited { before: r, after })
 }
@@ -89,13 +68,11 @@ pub async fn edit_delegate(session: &Session, key: &Key, delegate: Delegate) -> 
     let r = registrations::lock(&tx, key).await?;
     let number = r.registration_number;
     require(&r, Action::EditDelegate)?;
-    let Some(op) = r.last_operation.as_ref().filter(|o| o.status == OperationStatus::Active) else {
+    if !r.last_operation.as_ref().is_some_and(|o| o.status == OperationStatus::Active) {
         return Err(Error::Refused(crate::msg!("edit-delegate-no-operation", number = number.to_string())));
-    };
-    operations::put_delegate(&tx, op.id, &delegate).await?;
-    let details = json!({ "operation": op.kind, "kind": delegate.kind });
-    session.record(&tx, Entry::new(AuditEvent::EditDelegate, Target::registration(&r)).details(details)).await?;
-    let after = registrations::find(&tx, &Key::Number(number)).await?;
+    }
+    let audit_name = super::audit_name(session, r.fiscal_code.as_str())?;
+    let after = operations::edit_delegate(&tx, number, &delegate, &audit_name).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -155,37 +132,33 @@ pub async fn change_residence(session: &Session, key: &Key, new: NewResidence) -
     if !missing.is_empty() {
         return Err(Error::Invalid(crate::msg!("residence-lacks", fields = missing.join(", "))));
     }
-    let after = save(session, &tx, &r, data, AuditEvent::ChangeResidence).await?;
+    let after = save(session, &tx, &r, data, true).await?;
     tx.commit().await?;
     Ok(after)
 }
 
 /// Username recovery at the desk: after the identity check, the operator tells the username.
-/// The document shown must be the one on record (update it with `edit` first otherwise).
+/// The document shown must be the one on record (update it with `edit` first otherwise). The
+/// database compares and records the attempt, whatever its outcome (sql/V24
+/// `api.recover_username`).
 pub async fn recover_username(session: &Session, key: &Key, document_number: &str) -> Result<String> {
     let client = session.db.client().await?;
     let r = registrations::find(&client, key).await?;
-    let on_record = r.data.document.number.as_deref().unwrap_or_default();
     let shown = document_number.trim();
-    let result = if !on_record.eq_ignore_ascii_case(shown) {
-        Err(Error::Refused(crate::msg!(
+    let audit_name = super::audit_name(session, r.fiscal_code.as_str())?;
+    let (outcome, username, state) =
+        credentials::recover_username(&client, r.registration_number, shown, &audit_name).await?;
+    match (outcome.as_str(), username) {
+        ("ok", Some(u)) => Ok(u),
+        ("refused", _) => Err(Error::Refused(crate::msg!(
             "username-document-mismatch",
             shown = shown,
             number = r.registration_number.to_string()
-        )))
-    } else {
-        match (&r.username, r.state) {
-            (Some(u), State::Attivato) => Ok(u.clone()),
-            _ => Err(Error::NotFound(crate::msg!(
-                "username-not-active",
-                number = r.registration_number.to_string(),
-                state = r.state.to_string()
-            ))),
-        }
-    };
-    let outcome = if result.is_ok() { Outcome::Ok } else { Outcome::Refused };
-    session
-        .record(&client, Entry::new(AuditEvent::UsernameRecovery, Target::registration(&r)).outcome(outcome))
-        .await?;
-    result
+        ))),
+        _ => Err(Error::NotFound(crate::msg!(
+            "username-not-active",
+            number = r.registration_number.to_string(),
+            state = state
+        ))),
+    }
 }

@@ -154,15 +154,14 @@ pub async fn send_code_email(
     delivery
 }
 
-/// Records the letters written for a registration.
+/// Records the letters written for a registration: the `print` audit row and, by canonical
+/// path, the letters kept with their registration and operation, so that they are removed when
+/// it is over or the registration erased, by whoever sweeps this directory
+/// (crate::desk::letter_files). Both are the database's (sql/V24 `api.record_prints`).
 pub async fn record_prints(session: &Session, r: &Registration, paths: &[PathBuf]) -> Result<()> {
     let client = session.db.client().await?;
     let files: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    let entry = Entry::new(AuditEvent::Print, Target::registration(r)).details(json!({ "files": files }));
-    session.record(&client, entry.count(paths.len())).await?;
-    // Kept with their registration and operation, so that they are removed when it is over or
-    // the registration erased, by whoever sweeps this directory (crate::desk::letter_files); by
-    // canonical path, as the sweep looks them up (the database refuses a relative one, sql/V18).
+    // The database refuses a relative path (sql/V18).
     let kept: Vec<(String, bool)> = paths
         .iter()
         .map(|p| {
@@ -170,7 +169,8 @@ pub async fn record_prints(session: &Session, r: &Registration, paths: &[PathBuf
             (path.display().to_string(), holds_secret(p))
         })
         .collect();
-    operation_letters::record(&client, r.registration_number, &kept).await
+    let audit_name = super::audit_name(session, r.fiscal_code.as_str())?;
+    operation_letters::record(&client, r.registration_number, &files, &kept, &audit_name).await
 }
 
 /// Does this letter hold a PIN or a code (by its name, `<time>-<document>.pdf`)?

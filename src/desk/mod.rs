@@ -40,6 +40,22 @@ pub fn require(r: &Registration, action: Action) -> Result<()> {
     )))
 }
 
+/// How the audit log names the citizen of `fiscal_code` (`cf:` and a keyed hash): the api
+/// functions keep it with the registration the first time and name the citizen by it.
+pub(crate) fn audit_name(session: &crate::session::Session, fiscal_code: &str) -> Result<String> {
+    let key = session.key.as_ref().ok_or_else(|| Error::Invalid(crate::msg!("audit-key-needed")))?;
+    Ok(crate::audit::fiscal_code_target(key, fiscal_code))
+}
+
+/// A delegate as the api functions take it (sql/V24): the columns of `delegates`.
+pub(crate) fn delegate_json(d: &Delegate) -> serde_json::Value {
+    serde_json::json!({
+        "kind": d.kind.as_str(), "first_name": d.first_name, "last_name": d.last_name,
+        "fiscal_code": d.fiscal_code, "doc_type": d.doc_type.as_str(), "doc_number": d.doc_number,
+        "doc_issued": d.doc_issued.to_string(), "doc_issuer": d.doc_issuer, "email": d.email, "phone": d.phone,
+    })
+}
+
 /// Checks a delegate's data.
 pub fn check_delegate(d: &Delegate) -> Result<()> {
     FiscalCode::parse_input(&d.fiscal_code)?;

@@ -5,7 +5,6 @@
 //! terminal); [`register`] validates everything and writes the record in one transaction.
 
 use chrono::Utc;
-use serde_json::json;
 
 use crate::audit::{AuditEvent, Entry, Outcome, Target};
 use crate::domain::*;
@@ -126,13 +125,14 @@ pub async fn prepare(session: &Session, request: Request) -> Result<Prepared> {
 pub async fn register(session: &Session, draft: Draft) -> Result<Registration> {
     let mut client = session.db.client().await?;
     let tx = client.transaction().await?;
-    let number = insert(&tx, session, draft).await?;
+    let r = insert(&tx, session, draft).await?;
     tx.commit().await?;
-    registrations::find(&client, &Key::Number(number)).await
+    Ok(r)
 }
 
-/// Checks a draft and inserts it, with its audit row, in the caller's transaction.
-async fn insert(tx: &deadpool_postgres::Transaction<'_>, session: &Session, mut draft: Draft) -> Result<i64> {
+/// Checks a draft and has the database register it (`api.register`, which writes the audit row),
+/// in the caller's transaction.
+async fn insert(tx: &deadpool_postgres::Transaction<'_>, session: &Session, mut draft: Draft) -> Result<Registration> {
     let missing = draft.missing();
     if !missing.is_empty() {
         return Err(Error::Invalid(crate::msg!("register-missing-fields", fields = missing.join(", "))));
@@ -145,29 +145,21 @@ async fn insert(tx: &deadpool_postgres::Transaction<'_>, session: &Session, mut 
     }
     reference::check_birthplace(tx, &draft.fiscal_code, draft.data.person.birth_date.expect("mandatory")).await?;
     resolve_places(tx, &mut draft.data).await?;
-    let (state, strong) = transitions::registered_at_desk();
-    let number = registrations::insert(
-        tx,
-        draft.fiscal_code.as_str(),
-        draft.community,
-        state,
-        strong,
-        &draft.data,
-        &session.operator.id,
-    )
-    .await
-    .map_err(|e| {
-        // Two desks registering the same person at once: the second one loses cleanly.
-        if e.is_unique_violation() {
-            Error::Refused(crate::msg!("register-meanwhile", fiscal_code = &draft.fiscal_code))
-        } else {
-            e
-        }
-    })?;
-    let target = Target::Registration { number, fiscal_code: draft.fiscal_code.to_string() };
-    let details = json!({ "prefilled_from": draft.source, "community": draft.community });
-    session.record(tx, Entry::new(AuditEvent::Register, target).details(details)).await?;
-    Ok(number)
+    let source = draft.source.map(|s| match s {
+        Source::Cia => "cia",
+        Source::Aura => "aura",
+    });
+    let audit_name = super::audit_name(session, draft.fiscal_code.as_str())?;
+    registrations::register(tx, draft.fiscal_code.as_str(), draft.community, &draft.data, source, &audit_name)
+        .await
+        .map_err(|e| {
+            // Two desks registering the same person at once: the second one loses cleanly.
+            if e.is_unique_violation() {
+                Error::Refused(crate::msg!("register-meanwhile", fiscal_code = &draft.fiscal_code))
+            } else {
+                e
+            }
+        })
 }
 
 /// Resolves and checks residence (province, municipality, postcode), country and domicile
@@ -209,7 +201,7 @@ pub async fn register_at_desk(
 ) -> Result<crate::desk::book::Booked> {
     let mut client = session.db.client().await?;
     let tx = client.transaction().await?;
-    let number = insert(&tx, session, draft).await?;
+    let number = insert(&tx, session, draft).await?.registration_number;
     let request = crate::desk::book::Request {
         key: Key::Number(number),
         operation: OperationKind::Verification,

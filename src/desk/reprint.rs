@@ -5,19 +5,17 @@ use std::path::PathBuf;
 
 use chrono::Utc;
 use serde::Serialize;
-use serde_json::json;
 
 use super::book::deliver_code;
 use super::handover::{Delivery, Desk, Staged, record_prints};
 use super::require;
-use crate::audit::{AuditEvent, Entry, Target};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::letters::{self, Letter};
 use crate::secrets::{self, CodeKind, Purpose, Secret};
 use crate::session::Session;
+use crate::store::credentials;
 use crate::store::registrations::{self, Key};
-use crate::store::{credentials, postal};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Regenerated {
@@ -33,15 +31,19 @@ pub async fn regenerate_code(session: &Session, desk: &Desk, key: &Key, print: b
     let tx = client.transaction().await?;
     let r = registrations::lock(&tx, key).await?;
     require(&r, Action::RegenerateCode)?;
-    let (code, until) = store_new_activation_code(&tx, desk, &r).await?;
-    let entry = Entry::new(AuditEvent::RegenerateCode, Target::registration(&r)).details(json!({ "channel": "desk" }));
-    session.record(&tx, entry).await?;
+    let code = secrets::new_code()?;
+    let until = desk.expiry();
+    let hash = desk.key.hash(Purpose::Activation, &r.fiscal_code, &code);
+    // The code in force and the `regenerate-code` audit row are the database's (sql/V24).
+    let audit_name = super::audit_name(session, r.fiscal_code.as_str())?;
+    let r = credentials::regenerate_code(&tx, r.registration_number, &hash, until, &audit_name).await?;
     tx.commit().await?;
     let (delivery, letters) = deliver_code(session, desk, &r, CodeKind::Activation, &code, until, print).await?;
     Ok(Regenerated { registration_number: r.registration_number, fiscal_code: r.fiscal_code, letters, code: delivery })
 }
 
-/// Draws a new activation code and stores its hash (the caller's transaction).
+/// Draws a new activation code and stores its hash (the caller's transaction): the helpdesk's
+/// regeneration by email (src/batch/mailbox.rs); the desk's is [`regenerate_code`].
 pub(crate) async fn store_new_activation_code(
     tx: &impl deadpool_postgres::GenericClient,
     desk: &Desk,
@@ -109,7 +111,7 @@ pub async fn request_pin_by_post(session: &Session, key: &Key) -> Result<i64> {
     let client = session.db.client().await?;
     let r = registrations::find(&client, key).await?;
     require(&r, Action::PinByPost)?;
-    postal::queue(&client, r.registration_number, r.data.residence.province.as_deref()).await?;
-    session.record(&client, Entry::new(AuditEvent::PinByPost, Target::registration(&r))).await?;
+    let audit_name = super::audit_name(session, r.fiscal_code.as_str())?;
+    credentials::pin_by_post(&client, r.registration_number, &audit_name).await?;
     Ok(r.registration_number)
 }

@@ -15,7 +15,6 @@ use serde_json::json;
 use super::request_data::{self, AtTheDesk, Header, Places};
 use super::responses::ResponseCode;
 use super::{Rao, idp, passphrase, token};
-use crate::audit::{AuditEvent, Entry, Outcome, Target};
 use crate::desk::handover::{Delivery, Desk, Staged, record_prints, send_code_email};
 use crate::desk::require;
 use crate::domain::{Action, rules};
@@ -76,7 +75,7 @@ pub async fn issue(session: &Session, desk: &Desk, rao: &Rao, req: Request) -> R
     let tx = client.transaction().await?;
     let now = Utc::now();
     // A refusal rolls back at once: the registration's row lock must not outlive it.
-    let (r, identification, data, today) = match prepare(&tx, session, rao, &req, now).await {
+    let (r, _, data, today) = match prepare(&tx, session, rao, &req, now).await {
         Ok(prepared) => prepared,
         Err(e) => {
             let _ = tx.rollback().await;
@@ -94,26 +93,19 @@ pub async fn issue(session: &Session, desk: &Desk, rao: &Rao, req: Request) -> R
         None => None,
     };
     let handed_over = outcome.as_ref().is_none_or(|o| o.accepted);
-    let details = json!({
+    // Who identified whom and when is the database's to say, from the operation in progress
+    // (sql/V24 `api.spid_token`, which writes the `spid-token` row and checks the rule again).
+    let token = json!({
         "token_id": sealed.jti,
         "request_id": sealed.sub,
         "model": model,
         "idp": chosen.as_ref().map(|i| &i.entity_id),
         "idp_response_code": outcome.as_ref().and_then(|o| o.code),
-        "handed_over": handed_over,
-        "identified_by": identification.operator_id,
-        "identified_at": identification.requested_at,
-        "identification": identification.kind,
-        "identification_ente": identification.ente,
         "issued_at": sealed.iat,
         "expires": sealed.exp,
     });
-    let entry = Entry::new(AuditEvent::SpidToken, Target::registration(&r)).details(details).outcome(if handed_over {
-        Outcome::Ok
-    } else {
-        Outcome::Refused
-    });
-    session.record(&tx, entry).await?;
+    let audit_name = crate::desk::audit_name(session, r.fiscal_code.as_str())?;
+    crate::store::operations::spid_token(&tx, r.registration_number, &token, handed_over, &audit_name).await?;
 
     let mut issued = Issued {
         registration_number: r.registration_number,

@@ -40,37 +40,42 @@ pub async fn set_activation_code(
     Ok(())
 }
 
-/// The identity was checked in person at a desk of `ente` and the PIN handed over: the
-/// registration takes `state` (as [`crate::domain::transitions::after_handover`] decides).
-pub async fn mark_verified(
+/// A new activation code at the desk (sql/V24 `api.regenerate_code`: an operation in progress
+/// other than a revocation; the audit row is the database's); returns the registration.
+pub async fn regenerate_code(
     c: &impl GenericClient,
     number: i64,
-    state: State,
-    ente: &str,
-    operator: &str,
-) -> Result<()> {
-    c.execute(
-        "UPDATE registrations SET
-             state = $4, verified_at = now(), verified_ente = $2,
-             failed_attempts = 0, locked_at = NULL, updated_by = $3, updated_at = now()
-         WHERE registration_number = $1",
-        &[&number, &ente, &operator, &state.as_str()],
-    )
-    .await?;
-    ensure(c, &[number]).await?;
-    c.execute("UPDATE registration_credentials SET pin_possessed = true WHERE registration_number = $1", &[&number])
-        .await?;
+    hash: &[u8],
+    expires: DateTime<Utc>,
+    audit_name: &str,
+) -> Result<crate::domain::Registration> {
+    super::registrations::desk_call(c, "regenerate_code", "$1, $2, $3, $4", &[&number, &hash, &expires, &audit_name])
+        .await
+}
+
+/// Asks for a PIN letter by post for the next postal run (sql/V24 `api.pin_by_post`: where
+/// ordinary post is the rule; the audit row is the database's).
+pub async fn pin_by_post(c: &impl GenericClient, number: i64, audit_name: &str) -> Result<()> {
+    c.execute("SELECT api.pin_by_post($1, $2)", &[&number, &audit_name]).await?;
     Ok(())
 }
 
-/// Ends a lockout (any new booking does): the wrong codes typed so far are forgotten.
-pub async fn unlock(c: &impl GenericClient, number: i64) -> Result<()> {
-    c.execute(
-        "UPDATE registrations SET failed_attempts = 0, locked_at = NULL WHERE registration_number = $1",
-        &[&number],
-    )
-    .await?;
-    Ok(())
+/// Username recovery at the desk (sql/V24 `api.recover_username`): the outcome (`ok`,
+/// `refused`: another document, `not-found`: no active account), the username when told, the
+/// registration's state. The attempt's audit row is the database's.
+pub async fn recover_username(
+    c: &impl GenericClient,
+    number: i64,
+    document: &str,
+    audit_name: &str,
+) -> Result<(String, Option<String>, String)> {
+    let row = c
+        .query_one(
+            "SELECT outcome, username, state FROM api.recover_username($1, $2, $3)",
+            &[&number, &document, &audit_name],
+        )
+        .await?;
+    Ok((row.get(0), row.get(1), row.get(2)))
 }
 
 /// The credentials part of a registration.

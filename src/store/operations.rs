@@ -3,53 +3,57 @@
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 
-use crate::domain::{Delegate, OperationKind};
+use super::registrations;
+use crate::domain::{Delegate, OperationKind, Registration};
 use crate::error::Result;
 
-/// Discards the active operation, if any (a new booking replaces it entirely).
-pub async fn discard_active(c: &impl GenericClient, number: i64) -> Result<u64> {
-    Ok(c.execute(
-        "UPDATE operations SET status = 'D', closed_at = now() WHERE registration_number = $1 AND status = 'A'",
-        &[&number],
-    )
-    .await?)
+/// What a booking writes (sql/V24 `api.book`): the operation (`kind`, at the caller's ente, by
+/// the caller), the secrets' hashes, the delegate, the verification in person, the audit row.
+pub struct Booking<'a> {
+    pub number: i64,
+    pub kind: OperationKind,
+    /// The PIN's hash: none for a revocation.
+    pub pin_hash: Option<&'a [u8]>,
+    /// The activation code's hash, or the revocation code's for a revocation.
+    pub code_hash: &'a [u8],
+    pub code_expires_at: DateTime<Utc>,
+    pub delegate: Option<&'a Delegate>,
+    /// The citizen's name in the audit log ([`crate::audit::fiscal_code_target`]).
+    pub audit_name: &'a str,
 }
 
-#[allow(clippy::too_many_arguments)]
-pub async fn insert(
+/// Books an operation; returns the registration as booked.
+pub async fn book(c: &impl GenericClient, b: &Booking<'_>) -> Result<Registration> {
+    let delegate = b.delegate.map(crate::desk::delegate_json);
+    registrations::desk_call(
+        c,
+        "book",
+        "$1, $2, $3, $4, $5, $6, $7",
+        &[&b.number, &b.kind.as_str(), &b.pin_hash, &b.code_hash, &b.code_expires_at, &delegate, &b.audit_name],
+    )
+    .await
+}
+
+/// Replaces the delegate of the operation in progress (sql/V24 `api.edit_delegate`).
+pub async fn edit_delegate(
     c: &impl GenericClient,
     number: i64,
-    kind: OperationKind,
-    ente: &str,
-    operator: &str,
-    pin_hash: Option<&[u8]>,
-    revocation_code_hash: Option<&[u8]>,
-    code_expires_at: DateTime<Utc>,
-) -> Result<i64> {
-    Ok(c.query_one(
-        "INSERT INTO operations (registration_number, kind, ente, operator_id, pin_hash, revocation_code_hash, code_expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        &[&number, &kind.as_str(), &ente, &operator, &pin_hash, &revocation_code_hash, &code_expires_at],
-    )
-    .await?
-    .get(0))
+    d: &Delegate,
+    audit_name: &str,
+) -> Result<Registration> {
+    let delegate = crate::desk::delegate_json(d);
+    registrations::desk_call(c, "edit_delegate", "$1, $2, $3", &[&number, &delegate, &audit_name]).await
 }
 
-/// Inserts or replaces the delegate of an operation.
-pub async fn put_delegate(c: &impl GenericClient, operation_id: i64, d: &Delegate) -> Result<()> {
-    c.execute(
-        "INSERT INTO delegates (operation_id, kind, first_name, last_name, fiscal_code, doc_type, doc_number, doc_issued, doc_issuer, email, phone)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-         ON CONFLICT (operation_id) DO UPDATE SET kind = EXCLUDED.kind, first_name = EXCLUDED.first_name,
-             last_name = EXCLUDED.last_name, fiscal_code = EXCLUDED.fiscal_code, doc_type = EXCLUDED.doc_type,
-             doc_number = EXCLUDED.doc_number, doc_issued = EXCLUDED.doc_issued, doc_issuer = EXCLUDED.doc_issuer,
-             email = EXCLUDED.email, phone = EXCLUDED.phone",
-        &[
-            &operation_id, &d.kind.as_str(), &d.first_name, &d.last_name, &d.fiscal_code, &d.doc_type.as_str(),
-            &d.doc_number, &d.doc_issued, &d.doc_issuer, &d.email, &d.phone,
-        ],
-    )
-    .await?;
+/// Records a SPID token issued on the identification in progress (sql/V24 `api.spid_token`).
+pub async fn spid_token(
+    c: &impl GenericClient,
+    number: i64,
+    token: &serde_json::Value,
+    handed_over: bool,
+    audit_name: &str,
+) -> Result<()> {
+    c.execute("SELECT api.spid_token($1, $2, $3, $4)", &[&number, &token, &handed_over, &audit_name]).await?;
     Ok(())
 }
 

@@ -4,16 +4,6 @@ use deadpool_postgres::GenericClient;
 
 use crate::error::Result;
 
-/// Puts a registration's PIN letter in the queue of the next postal run (once).
-pub async fn queue(c: &impl GenericClient, number: i64, province: Option<&str>) -> Result<()> {
-    c.execute(
-        "INSERT INTO pin_letter_queue (registration_number, res_province) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        &[&number, &province],
-    )
-    .await?;
-    Ok(())
-}
-
 /// Letters due, in one province or everywhere.
 pub async fn due(c: &impl GenericClient, province: Option<&str>) -> Result<i64> {
     Ok(c.query_one("SELECT count(*) FROM pin_letter_queue WHERE ($1::text IS NULL OR res_province = $1)", &[&province])
@@ -51,19 +41,6 @@ pub async fn lock_registrations(c: &impl GenericClient, numbers: &[i64]) -> Resu
     c.execute(
         "SELECT 1 FROM registrations WHERE registration_number = ANY($1) ORDER BY registration_number FOR UPDATE",
         &[&numbers],
-    )
-    .await?;
-    Ok(())
-}
-
-/// Drops a registration's letter from the queue (a desk booking withdraws what was going by
-/// post). A row a postal run holds is skipped, not waited for: that run asks the postal rule
-/// again under the registration's lock, after this booking, and withholds the letter.
-pub async fn withdraw(c: &impl GenericClient, number: i64) -> Result<()> {
-    c.execute(
-        "DELETE FROM pin_letter_queue WHERE registration_number IN (
-             SELECT registration_number FROM pin_letter_queue WHERE registration_number = $1 FOR UPDATE SKIP LOCKED)",
-        &[&number],
     )
     .await?;
     Ok(())

@@ -55,22 +55,6 @@ pub(crate) fn personal_from_row(r: &Row, at: usize) -> PersonalData {
     d
 }
 
-/// The values of the personal-data columns, in the order of [`FIELDS`].
-fn personal_params(d: &PersonalData) -> Vec<&(dyn ToSql + Sync)> {
-    FIELDS
-        .iter()
-        .map(|f| -> &(dyn ToSql + Sync) {
-            match (f.get)(d) {
-                Value::Text(v) => v,
-                Value::Date(v) => v,
-                Value::Sex(v) => v,
-                Value::DocType(v) => v,
-                Value::Flag(v) => v,
-            }
-        })
-        .collect()
-}
-
 fn from_row(r: &Row) -> Registration {
     let mut data = personal_from_row(r, BASE);
     let names = BASE + FIELDS.len();
@@ -195,37 +179,6 @@ async fn last_operation(c: &impl GenericClient, number: i64) -> Result<Option<Op
             phone: r.get(15),
         }),
     }))
-}
-
-/// The personal-data columns, comma-separated.
-fn personal_columns() -> String {
-    FIELDS.iter().map(|f| f.column).collect::<Vec<_>>().join(", ")
-}
-
-/// `$from, $from+1, ...` for `n` parameters.
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-}
-
-/// Inserts a new registration; returns its number.
-pub async fn insert(
-    c: &impl GenericClient,
-    fiscal_code: &str,
-    community: Community,
-    state: State,
-    strong: bool,
-    d: &PersonalData,
-    operator: &str,
-) -> Result<i64> {
-    let sql = format!(
-        "INSERT INTO registrations (fiscal_code, community, state, strong, created_by, updated_by, {})
-         VALUES ($1, $2, $3, $4, $5, $5, {}) RETURNING registration_number",
-        personal_columns(),
-        placeholders(6, FIELDS.len())
-    );
-    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&fiscal_code, &community, &state, &strong, &operator];
-    params.extend(personal_params(d));
-    Ok(c.query_one(&sql, &params).await?.get(0))
 }
 
 /// Filters of the search page of the manual. Name and fiscal-code filters match a prefix, or
@@ -448,17 +401,114 @@ pub async fn count(c: &impl GenericClient, f: &SearchFilter, cap: i64) -> Result
     Ok(c.query_one(&sql, &refs(&params)).await?.get(0))
 }
 
-/// Rewrites the personal data of a registration (community and fiscal code never change).
-pub async fn update_data(c: &impl GenericClient, number: i64, d: &PersonalData, operator: &str) -> Result<()> {
-    let sql = format!(
-        "UPDATE registrations SET ({}) = ROW({}), updated_by = $2, updated_at = now() WHERE registration_number = $1",
-        personal_columns(),
-        placeholders(3, FIELDS.len())
-    );
-    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&number, &operator];
-    params.extend(personal_params(d));
-    c.execute(&sql, &params).await?;
-    Ok(())
+/// The columns of a registration as the desk's write functions return it (sql/V24,
+/// `desk_registration`): those [`from_row`] reads, in its order, then the last operation's and
+/// its delegate's.
+fn desk_columns() -> &'static str {
+    static COLUMNS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    COLUMNS.get_or_init(|| {
+        let fields: Vec<&str> = FIELDS.iter().map(|f| f.column).collect();
+        format!(
+            "registration_number, fiscal_code, community, registered_at, state, strong, pin_possessed, verified_at,
+             verified_ente, username, pin_printed_at, pin_print_count, activated_at, promoted_at, failed_attempts,
+             locked_at, {}, res_municipality_name, res_country_name, dom_municipality_name,
+             op_id, op_kind, op_requested_at, op_ente, op_operator_id, op_status,
+             dg_kind, dg_first_name, dg_last_name, dg_fiscal_code, dg_doc_type, dg_doc_number, dg_doc_issued,
+             dg_doc_issuer, dg_email, dg_phone",
+            fields.join(", ")
+        )
+    })
+}
+
+/// A registration with its last operation, from a row of [`desk_columns`].
+fn from_desk_row(r: &Row) -> Registration {
+    let mut reg = from_row(r);
+    let at = BASE + FIELDS.len() + 3;
+    reg.last_operation = r.get::<_, Option<i64>>(at).map(|id| Operation {
+        id,
+        kind: parse_vocab(r.get(at + 1), OperationKind::parse),
+        requested_at: r.get(at + 2),
+        ente: r.get(at + 3),
+        operator_id: r.get(at + 4),
+        status: parse_vocab(r.get(at + 5), OperationStatus::parse),
+        delegate: r.get::<_, Option<String>>(at + 6).map(|kind| Delegate {
+            kind: parse_vocab(kind, DelegateKind::parse),
+            first_name: r.get(at + 7),
+            last_name: r.get(at + 8),
+            fiscal_code: r.get(at + 9),
+            doc_type: parse_vocab(r.get(at + 10), DocType::parse),
+            doc_number: r.get(at + 11),
+            doc_issued: r.get(at + 12),
+            doc_issuer: r.get(at + 13),
+            email: r.get(at + 14),
+            phone: r.get(at + 15),
+        }),
+    });
+    reg
+}
+
+/// Calls a desk write function of the API (`api.<function>(<args>)`, sql/V24), which returns the
+/// registration as written.
+pub(crate) async fn desk_call(
+    c: &impl GenericClient,
+    function: &str,
+    args: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Registration> {
+    let sql = format!("SELECT {} FROM api.{function}({args})", desk_columns());
+    Ok(from_desk_row(&c.query_one(&sql, params).await?))
+}
+
+/// Personal data as the API takes it: one JSON object, a key per column (sql/V24).
+pub(crate) fn personal_json(d: &PersonalData) -> serde_json::Value {
+    let mut map = serde_json::Map::new();
+    for f in FIELDS {
+        let v = match (f.get)(d) {
+            Value::Text(v) => serde_json::json!(v),
+            Value::Date(v) => serde_json::json!(v.map(|d| d.to_string())),
+            Value::Sex(v) => serde_json::json!(v.map(|s| s.as_str())),
+            Value::DocType(v) => serde_json::json!(v.map(|t| t.as_str())),
+            Value::Flag(v) => serde_json::json!(v),
+        };
+        map.insert(f.column.to_string(), v);
+    }
+    serde_json::Value::Object(map)
+}
+
+/// Registers a citizen at the desk (sql/V24 `api.register`: the caller's competence, the state
+/// table, the author and the audit row are the database's). `audit_name` is the citizen's `cf:`
+/// name in the audit log ([`crate::audit::fiscal_code_target`]).
+pub async fn register(
+    c: &impl GenericClient,
+    fiscal_code: &str,
+    community: Community,
+    d: &PersonalData,
+    prefilled_from: Option<&str>,
+    audit_name: &str,
+) -> Result<Registration> {
+    let data = personal_json(d);
+    desk_call(
+        c,
+        "register",
+        "$1, $2, $3, $4, $5",
+        &[&fiscal_code, &community.as_str(), &data, &prefilled_from, &audit_name],
+    )
+    .await
+}
+
+/// Rewrites the personal data of a registration but its residence's municipality (sql/V24
+/// `api.edit`), or only its residence (`api.change_residence`, within the caller's competence),
+/// with the audit row naming the fields changed.
+pub async fn update_data(
+    c: &impl GenericClient,
+    number: i64,
+    d: &PersonalData,
+    residence: bool,
+    audit_name: &str,
+) -> Result<Registration> {
+    let data = personal_json(d);
+    let function = if residence { "change_residence" } else { "edit" };
+    desk_call(c, function, "$1, $2, $3", &[&number, &data, &audit_name]).await
 }
 
 /// Several registrations by number, in the order given (without their last operation).
