@@ -129,7 +129,9 @@ async fn read(c: &impl GenericClient, key: &Key, lock: bool) -> Result<Option<Re
 /// Locks the registration named by `key` for the rest of the transaction and reads it as
 /// locked: every write path opens with this.
 pub async fn lock(tx: &deadpool_postgres::Transaction<'_>, key: &Key) -> Result<Registration> {
-    read(tx, key, true).await?.ok_or_else(|| Error::NotFound(crate::msg!("registration-not-found", key = key.message())))
+    read(tx, key, true)
+        .await?
+        .ok_or_else(|| Error::NotFound(crate::msg!("registration-not-found", key = key.message())))
 }
 
 /// A registration, or a clear "not found".
