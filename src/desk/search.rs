@@ -128,9 +128,11 @@ pub fn key(fiscal_code: Option<&str>, number: Option<i64>) -> Result<Key> {
 
 /// The detail of one registration; the view is recorded in the audit log.
 pub async fn show(session: &Session, key: &Key) -> Result<Detail> {
+    // The view names the citizen by a keyed hash: said clearly here, enforced by the database.
+    let key_file = session.key.as_ref().ok_or_else(|| Error::Invalid(crate::msg!("audit-key-needed")))?;
     let client = session.db.client().await?;
     // The database records the view (or the registration not found) with the read itself.
-    let named = |fc: &str| session.key.as_ref().map(|k| crate::audit::fiscal_code_target(k, fc));
+    let named = |fc: &str| Some(crate::audit::fiscal_code_target(key_file, fc));
     let reg = registrations::show(&client, key, named)
         .await?
         .ok_or_else(|| Error::NotFound(crate::msg!("registration-not-found", key = key.message())))?;

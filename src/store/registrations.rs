@@ -1,5 +1,9 @@
 //! The registrations table, its last operation and delegate, and the search over them.
 //! Every hot query is keyed by fiscal code or registration number (shard-friendly).
+//!
+//! The reads go through the database's API (sql/V25): `api.show` and `api.search` check the
+//! caller's role and write their own audit rows; `api.registration` and `api.registrations`
+//! serve the write paths and the postal batches. No read here names a table.
 
 use chrono::NaiveDate;
 use deadpool_postgres::GenericClient;
