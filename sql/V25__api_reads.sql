@@ -127,7 +127,7 @@ GRANT EXECUTE ON FUNCTION api.unnamed_fiscal_code(bigint) TO sportello_desk;
 -- Rule: only a desk searches, and every search is recorded (`search`, the filters with the
 -- names and fiscal codes searched for as the client's keyed hashes `term:…`, never in clear,
 -- and the number of rows of the page). A page holds at most 10,000 rows (a larger limit is
--- capped), and the total is counted up to 10,000 (beyond: "more than").
+-- refused), and the total is counted up to 10,000 (beyond: "more than").
 --
 -- The filters come as the client prepares them (src/store/registrations.rs): a fiscal code
 -- exact or as a LIKE pattern, a surname as a range of search keys or a pattern, a first name
@@ -153,7 +153,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp 
 DECLARE
     term_shape constant text := '^(term:[0-9a-f]{32}|<term>)$';
     cap constant bigint := 10000;
-    lim bigint := least(p_limit, cap);
+    lim bigint := p_limit;
     conds text[] := '{}';
     where_clause text := '';
     rows_on_page bigint;
@@ -161,8 +161,8 @@ DECLARE
     logged jsonb;
 BEGIN
     PERFORM public.sportello_caller(ARRAY['desk']);
-    IF p_limit IS NULL OR p_limit < 1 THEN
-        RAISE EXCEPTION 'a page holds at least one result (limit %)', p_limit USING ERRCODE = 'invalid_parameter_value';
+    IF p_limit IS NULL OR p_limit < 1 OR p_limit > cap THEN
+        RAISE EXCEPTION 'a page holds 1 to % results (limit %)', cap, p_limit USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF p_offset IS NULL OR p_offset < 0 THEN
         RAISE EXCEPTION 'an offset is 0 or more (%)', p_offset USING ERRCODE = 'invalid_parameter_value';
@@ -325,15 +325,12 @@ REVOKE ALL ON FUNCTION api.lock_registration(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION api.lock_registration(bigint) TO sportello_helpdesk, sportello_portal;
 
 -- Rule: the registrations of one postal batch, in the order asked, for the letters a batch run
--- prints (the run records its batch itself). Only the batch role; at most 10,000 at a time.
+-- prints (the run records its batch itself). Only the batch role (a batch's size is the
+-- operator's `--batch-size`, not bounded here).
 CREATE FUNCTION api.registrations(p_numbers bigint[]) RETURNS SETOF public.registration_row
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
     PERFORM public.sportello_caller(ARRAY['batch']);
-    IF cardinality(p_numbers) > 10000 THEN
-        RAISE EXCEPTION 'at most 10000 registrations at a time (%)', cardinality(p_numbers)
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
     RETURN QUERY SELECT v.* FROM unnest(p_numbers) WITH ORDINALITY AS k(n, i)
                  JOIN public.registration_row v ON v.registration_number = k.n ORDER BY k.i;
 END $$;

@@ -29,7 +29,7 @@ pub struct Query {
 }
 
 /// A count of results stops here: beyond it, a total is given as "more than" (the database's
-/// cap, sql/V25 `api.search`, which also caps a page at this many rows).
+/// cap, sql/V25 `api.search`, which also refuses a page of more rows).
 pub const COUNT_CAP: i64 = 10_000;
 
 /// One page of search results and how many there are in all.
@@ -53,6 +53,9 @@ pub async fn search(session: &Session, q: Query) -> Result<Vec<SearchRow>> {
 pub async fn page(session: &Session, q: Query) -> Result<Page> {
     if q.limit < 1 {
         return Err(Error::Invalid(crate::msg!("search-limit", limit = q.limit)));
+    }
+    if q.limit > COUNT_CAP {
+        return Err(Error::Invalid(crate::msg!("search-limit-max", limit = q.limit, max = COUNT_CAP)));
     }
     if q.offset < 0 {
         return Err(Error::Invalid(crate::msg!("search-offset", offset = q.offset)));
