@@ -278,3 +278,45 @@ async fn a_page_too_large_is_said_clearly_before_the_database_refuses_it() {
     assert!(stderr.contains("--limit must be at most 10000, got 10001"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[tokio::test]
+async fn every_read_function_is_a_pinned_definer_owned_by_the_api_role_and_not_public() {
+    let db = TestDb::new().await;
+    let names = [
+        "show",
+        "unnamed_fiscal_code",
+        "search",
+        "registration",
+        "lock_registration",
+        "registrations",
+        "provinces",
+        "municipalities",
+        "municipality_lookup",
+        "countries",
+        "birthplaces",
+        "registry_lookup",
+        "legacy_account",
+    ];
+    let rows = db
+        .owner()
+        .await
+        .query(
+            "SELECT p.proname::text, p.prosecdef, pg_get_userbyid(p.proowner)::text,
+                    coalesce(array_to_string(p.proconfig, ','), ''),
+                    has_function_privilege('public', p.oid, 'EXECUTE')
+             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+             WHERE n.nspname = 'api' AND p.proname = ANY($1)",
+            &[&&names[..]],
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), names.len(), "one function each");
+    for r in rows {
+        let (name, definer, owner, config, public): (String, bool, String, String, bool) =
+            (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
+        assert!(definer, "{name}");
+        assert_eq!(owner, "sportello_api", "{name}");
+        assert_eq!(config, "search_path=pg_catalog, public, pg_temp", "{name}");
+        assert!(!public, "{name} is executable by anyone");
+    }
+}
