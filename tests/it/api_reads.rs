@@ -320,3 +320,33 @@ async fn every_read_function_is_a_pinned_definer_owned_by_the_api_role_and_not_p
         assert!(!public, "{name} is executable by anyone");
     }
 }
+
+#[tokio::test]
+async fn the_reads_work_with_no_table_in_reach() {
+    // As after the last migration of issue 16: no login may even name an object of `public`.
+    let db = TestDb::new().await;
+    let admin = db.admin().await;
+    let number = mario().register(&admin).await;
+    let clerk = db.unique("clerk");
+    db.add_operator(&clerk, &[Role::Desk], &["TO"], &[]).await;
+    db.owner().await.batch_execute("REVOKE USAGE ON SCHEMA public FROM PUBLIC, sportello_app").await.unwrap();
+    let c = raw(&db, &clerk).await;
+    denied(&c, "SELECT count(*) FROM public.registrations").await;
+    let named = fiscal_code_target(&db.key(), &mario().cf);
+    let shown = c.query(SHOW, &[&Some(mario().cf), &None::<i64>, &Some(named)]).await.unwrap();
+    assert_eq!(shown[0].get::<_, i64>("registration_number"), number);
+    let term = search_term(Some(&db.key()), "ROSSI");
+    let found = c.query(SEARCH, &[&Some("ROSSI"), &Some("ROSSJ"), &50_i64, &Some(term.as_str())]).await.unwrap();
+    assert_eq!(found.len(), 2);
+    let read = c.query("SELECT * FROM api.registration(NULL, $1)", &[&number]).await.unwrap();
+    assert_eq!(read.len(), 1);
+    for sql in [
+        "SELECT * FROM api.provinces()",
+        "SELECT * FROM api.municipalities('TO')",
+        "SELECT * FROM api.municipality_lookup('Torino')",
+        "SELECT * FROM api.countries()",
+        "SELECT * FROM api.birthplaces('L219')",
+    ] {
+        assert!(!c.query(sql, &[]).await.unwrap().is_empty(), "{sql}");
+    }
+}
