@@ -350,3 +350,24 @@ async fn the_reads_work_with_no_table_in_reach() {
         assert!(!c.query(sql, &[]).await.unwrap().is_empty(), "{sql}");
     }
 }
+
+#[tokio::test]
+async fn a_lock_and_read_holds_the_registration_until_the_transaction_ends() {
+    let db = TestDb::new().await;
+    let admin = db.admin().await;
+    let number = mario().register(&admin).await;
+    let (clerk, other) = (db.unique("clerk"), db.unique("other"));
+    db.add_operator(&clerk, &[Role::Desk], &["TO"], &[]).await;
+    db.add_operator(&other, &[Role::Desk], &["TO"], &[]).await;
+    let a = raw(&db, &clerk).await;
+    let b = raw(&db, &other).await;
+    let lock = format!("SELECT * FROM api.registration(NULL, {number}, true)");
+    a.batch_execute(&format!("BEGIN; {lock}")).await.unwrap();
+    b.batch_execute("SET lock_timeout = '200ms'").await.unwrap();
+    let e = b.batch_execute(&lock).await.unwrap_err();
+    assert_eq!(e.code(), Some(&SqlState::LOCK_NOT_AVAILABLE), "{e:?}");
+    // A plain read does not wait.
+    assert_eq!(b.query(&format!("SELECT * FROM api.registration(NULL, {number})"), &[]).await.unwrap().len(), 1);
+    a.batch_execute("COMMIT").await.unwrap();
+    b.batch_execute(&lock).await.unwrap();
+}
