@@ -371,3 +371,26 @@ async fn a_lock_and_read_holds_the_registration_until_the_transaction_ends() {
     a.batch_execute("COMMIT").await.unwrap();
     b.batch_execute(&lock).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_desk_shows_a_citizen_outside_its_competence_and_names_them_for_the_log() {
+    // Showing is not bounded by competence (a citizen may go to any desk); naming the citizen
+    // for the audit log the first time is a write the guards must let through.
+    let db = TestDb::new().await;
+    let admin = db.admin().await;
+    let number = mario().register(&admin).await;
+    let clerk = db.unique("asti");
+    let s = db.operator_with(&clerk, &[Role::Desk], &["AT"], &[]).await;
+    let detail = search::show(&s, &Key::FiscalCode(sportello::domain::FiscalCode::parse_input(&mario().cf).unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(detail.registration.registration_number, number);
+    let named: Option<String> = db
+        .owner()
+        .await
+        .query_one("SELECT audit_name FROM registrations WHERE registration_number = $1", &[&number])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(named, Some(fiscal_code_target(&db.key(), &mario().cf)));
+}
