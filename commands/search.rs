@@ -71,7 +71,7 @@ pub struct SearchArgs {
     /// Registration number (exact).
     #[arg(long)]
     number: Option<i64>,
-    /// At most this many results (a page).
+    /// At most this many results (a page): 1 to 10000.
     #[arg(long, default_value_t = 50)]
     limit: i64,
     /// Skip this many results first.

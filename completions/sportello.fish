@@ -448,7 +448,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand search" -l strong -d
 n\t''
 all\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand search" -l number -d 'Registration number (exact)' -r
-complete -c sportello -n "__fish_sportello_using_subcommand search" -l limit -d 'At most this many results (a page)' -r
+complete -c sportello -n "__fish_sportello_using_subcommand search" -l limit -d 'At most this many results (a page): 1 to 10000' -r
 complete -c sportello -n "__fish_sportello_using_subcommand search" -l offset -d 'Skip this many results first' -r
 complete -c sportello -n "__fish_sportello_using_subcommand search" -l page -d 'Show this page of results (1 is the first; pages are --limit long)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand search" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r

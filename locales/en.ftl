@@ -125,6 +125,7 @@ register-missing-fields = missing mandatory fields: { $fields }
 register-meanwhile = { $fiscal_code } was registered meanwhile by another desk
 print-what = say what to print: --summary, --rules, --proxy-form, --guardianship, --activation-code
 search-limit = --limit must be at least 1, got { $limit }
+search-limit-max = --limit must be at most { $max }, got { $limit }
 search-offset = --offset must not be negative, got { $offset }
 search-from-after-to = --from { $from } is after --to { $to }
 key-cf-or-number = give either --cf or --number

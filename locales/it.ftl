@@ -125,6 +125,7 @@ register-missing-fields = campi obbligatori mancanti: { $fields }
 register-meanwhile = { $fiscal_code } è stato registrato nel frattempo da un altro sportello
 print-what = indicare cosa stampare: --summary, --rules, --proxy-form, --guardianship, --activation-code
 search-limit = --limit deve essere almeno 1, ricevuto { $limit }
+search-limit-max = --limit deve essere al più { $max }, ricevuto { $limit }
 search-offset = --offset non può essere negativo, ricevuto { $offset }
 search-from-after-to = --from { $from } è successivo a --to { $to }
 key-cf-or-number = indicare --cf oppure --number

@@ -2,14 +2,12 @@
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use serde_json::json;
 
-use crate::audit::{AuditEvent, Entry, Target};
 use crate::domain::{Action, Community, FiscalCode, Registration, State, allowed};
 use crate::error::{Error, Result};
 use crate::session::Session;
 use crate::store::reference;
-use crate::store::registrations::{self, Key, SearchFilter, SearchRow};
+use crate::store::registrations::{self, Key, SearchFilter, SearchRow, SearchTerms};
 
 /// Search filters as an operator types them (province and municipality as names or codes).
 #[derive(Debug, Clone, Default)]
@@ -30,7 +28,8 @@ pub struct Query {
     pub offset: i64,
 }
 
-/// A count of results stops here: beyond it, a total is given as "more than".
+/// A count of results stops here: beyond it, a total is given as "more than" (the database's
+/// cap, sql/V25 `api.search`, which also refuses a page of more rows).
 pub const COUNT_CAP: i64 = 10_000;
 
 /// One page of search results and how many there are in all.
@@ -54,6 +53,9 @@ pub async fn search(session: &Session, q: Query) -> Result<Vec<SearchRow>> {
 pub async fn page(session: &Session, q: Query) -> Result<Page> {
     if q.limit < 1 {
         return Err(Error::Invalid(crate::msg!("search-limit", limit = q.limit)));
+    }
+    if q.limit > COUNT_CAP {
+        return Err(Error::Invalid(crate::msg!("search-limit-max", limit = q.limit, max = COUNT_CAP)));
     }
     if q.offset < 0 {
         return Err(Error::Invalid(crate::msg!("search-offset", offset = q.offset)));
@@ -87,25 +89,16 @@ pub async fn page(session: &Session, q: Query) -> Result<Page> {
         limit: q.limit,
         offset: q.offset,
     };
-    let rows = registrations::search(&client, &filter).await?;
-    // A page that is not full (and not past the end) tells the total by itself.
-    let (total, total_exact) = if (rows.len() as i64) < q.limit && (!rows.is_empty() || q.offset == 0) {
-        (q.offset + rows.len() as i64, true)
-    } else {
-        let counted = registrations::count(&client, &filter, COUNT_CAP + 1).await?;
-        (counted.min(COUNT_CAP), counted <= COUNT_CAP)
+    // The names and fiscal code searched for are recorded as keyed hashes: the database writes
+    // the row (filters, terms, number of results) with the search itself.
+    let term = |v: &Option<String>| v.as_deref().map(|t| crate::audit::search_term(session.key.as_ref(), t));
+    let terms = SearchTerms {
+        fiscal_code: term(&filter.fiscal_code),
+        last_name: term(&filter.last_name),
+        first_name: term(&filter.first_name),
     };
-    // The filters are recorded, the names and fiscal codes searched for as keyed hashes.
-    let mut logged = json!(filter);
-    for field in ["fiscal_code", "last_name", "first_name"] {
-        if let Some(v) = logged.get_mut(field)
-            && let Some(text) = v.as_str()
-        {
-            *v = json!(crate::audit::search_term(session.key.as_ref(), text));
-        }
-    }
-    let entry = Entry::new(AuditEvent::Search, Target::None).details(json!({ "filters": logged })).count(rows.len());
-    session.record(&client, entry).await?;
+    let found = registrations::search(&client, &filter, &terms).await?;
+    let (rows, total, total_exact) = (found.rows, found.total, found.total_exact);
     Ok(Page { total, total_exact, offset: q.offset, rows })
 }
 
@@ -138,8 +131,13 @@ pub fn key(fiscal_code: Option<&str>, number: Option<i64>) -> Result<Key> {
 
 /// The detail of one registration; the view is recorded in the audit log.
 pub async fn show(session: &Session, key: &Key) -> Result<Detail> {
+    // The view names the citizen by a keyed hash: said clearly here, enforced by the database.
+    let key_file = session.key.as_ref().ok_or_else(|| Error::Invalid(crate::msg!("audit-key-needed")))?;
     let client = session.db.client().await?;
-    let reg = registrations::find(&client, key).await?;
-    session.record(&client, Entry::new(AuditEvent::View, Target::registration(&reg)).count(1)).await?;
+    // The database records the view (or the registration not found) with the read itself.
+    let named = |fc: &str| Some(crate::audit::fiscal_code_target(key_file, fc));
+    let reg = registrations::show(&client, key, named)
+        .await?
+        .ok_or_else(|| Error::NotFound(crate::msg!("registration-not-found", key = key.message())))?;
     Ok(Detail::new(reg))
 }

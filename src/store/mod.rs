@@ -315,8 +315,11 @@ impl Database {
         let startup = match prepared.map_err(Error::from).and(startup) {
             Ok(Some(s)) => s,
             Ok(None) => return Err(schema_missing()),
-            // 42P01, undefined table: `operators` is not there; 3F000, no schema `api` yet.
-            Err(Error::Database { code: Some(c), .. }) if c == "42P01" || c == "3F000" => return Err(schema_missing()),
+            // 42P01, undefined table: `operators` is not there; 3F000, no schema `api` yet;
+            // 42883, undefined function: an api function of a later migration is not there.
+            Err(Error::Database { code: Some(c), .. }) if c == "42P01" || c == "3F000" || c == "42883" => {
+                return Err(schema_missing());
+            }
             Err(e) => return Err(e),
         };
         drop(client);

@@ -30,8 +30,9 @@ fn from_row(r: &tokio_postgres::Row) -> Municipality {
     Municipality { istat_code: r.get(0), belfiore: r.get(1), name: r.get(2), province: r.get(3), postcodes: r.get(4) }
 }
 
-/// Prepared with the connection (store::Database): most desk commands name a province.
-pub const PROVINCE: &str = "SELECT code FROM provinces WHERE code = upper($1) OR upper(name) = upper($1)";
+/// Prepared with the connection (store::Database): most desk commands name a province. The
+/// reference data is read through the api functions of sql/V25, like everything else.
+pub const PROVINCE: &str = "SELECT code FROM api.provinces() WHERE code = upper($1) OR upper(name) = upper($1)";
 
 /// A province by its code (`TO`) or name (`Torino`, `STATO ESTERO`); returns the code.
 pub async fn resolve_province(c: &impl GenericClient, input: &str) -> Result<String> {
@@ -64,30 +65,18 @@ pub async fn resolve_province(c: &impl GenericClient, input: &str) -> Result<Str
 pub async fn resolve_municipality(c: &impl GenericClient, input: &str, province: Option<&str>) -> Result<Municipality> {
     let input = input.trim();
     text::check("municipality", input).map_err(Error::Invalid)?;
-    let sql = format!(
-        "SELECT {COLUMNS} FROM municipalities
-         WHERE (istat_code = $1 OR belfiore = upper($1) OR upper(name) = upper($1))
-           AND ($2::text IS NULL OR province = $2)
-         ORDER BY name"
-    );
-    let mut rows = c.query(&sql, &[&input, &province]).await?;
-    if rows.is_empty() {
-        let sql = format!(
-            "SELECT DISTINCT {COLUMNS} FROM municipalities
-             WHERE istat_code IN (SELECT istat_code FROM municipality_former_names WHERE upper(name) = upper($1))
-               AND ($2::text IS NULL OR province = $2)
-             ORDER BY name"
-        );
-        rows = c.query(&sql, &[&input, &province]).await?;
-    }
+    // Current names and codes first, former names when none match (the function's rule).
+    let sql = format!("SELECT {COLUMNS} FROM api.municipality_lookup($1, $2)");
+    let rows = c.query(&sql, &[&input, &province]).await?;
     match rows.len() {
         1 => Ok(from_row(&rows[0])),
         0 => {
             // The right name in the wrong province (`--province CN --municipality Torino`):
             // say where it is rather than suggest look-alikes of the wrong province.
             if let Some(given) = province {
-                let sql =
-                    format!("SELECT {COLUMNS} FROM municipalities WHERE upper(name) = upper($1) ORDER BY province");
+                let sql = format!(
+                    "SELECT {COLUMNS} FROM api.municipalities(NULL) WHERE upper(name) = upper($1) ORDER BY province"
+                );
                 let elsewhere: Vec<Municipality> = c.query(&sql, &[&input]).await?.iter().map(from_row).collect();
                 if let Some(first) = elsewhere.first() {
                     let provinces: Vec<&str> = elsewhere.iter().map(|m| m.province.as_str()).collect();
@@ -128,7 +117,8 @@ pub async fn resolve_municipality(c: &impl GenericClient, input: &str, province:
 
 /// A municipality by ISTAT code, if it exists.
 pub async fn municipality(c: &impl GenericClient, istat_code: &str) -> Result<Option<Municipality>> {
-    let sql = format!("SELECT {COLUMNS} FROM municipalities WHERE istat_code = $1");
+    // A lookup by an ISTAT code (six digits) matches no cadastral code or name.
+    let sql = format!("SELECT {COLUMNS} FROM api.municipality_lookup($1, NULL) WHERE istat_code = $1");
     Ok(c.query_opt(&sql, &[&istat_code]).await?.as_ref().map(from_row))
 }
 
@@ -138,7 +128,7 @@ pub async fn resolve_country(c: &impl GenericClient, input: &str) -> Result<Stri
     text::check("country", input).map_err(Error::Invalid)?;
     let rows = c
         .query(
-            "SELECT belfiore FROM countries WHERE belfiore = upper($1) OR upper(name) = upper($1) ORDER BY active DESC",
+            "SELECT code FROM api.countries() WHERE code = upper($1) OR upper(name) = upper($1) ORDER BY active DESC",
             &[&input],
         )
         .await?;
@@ -176,7 +166,7 @@ pub struct Country {
 
 /// Every province, by code.
 pub async fn provinces(c: &impl GenericClient) -> Result<Vec<Province>> {
-    Ok(c.query("SELECT code::text, name FROM provinces ORDER BY code", &[])
+    Ok(c.query("SELECT code, name FROM api.provinces()", &[])
         .await?
         .iter()
         .map(|r| Province { code: r.get(0), name: r.get(1) })
@@ -185,14 +175,13 @@ pub async fn provinces(c: &impl GenericClient) -> Result<Vec<Province>> {
 
 /// Every municipality (of one province, when given), by name.
 pub async fn municipalities(c: &impl GenericClient, province: Option<&str>) -> Result<Vec<Municipality>> {
-    let sql =
-        format!("SELECT {COLUMNS} FROM municipalities WHERE $1::text IS NULL OR province = $1 ORDER BY name, province");
+    let sql = format!("SELECT {COLUMNS} FROM api.municipalities($1)");
     Ok(c.query(&sql, &[&province]).await?.iter().map(from_row).collect())
 }
 
 /// Every foreign state, by name.
 pub async fn countries(c: &impl GenericClient) -> Result<Vec<Country>> {
-    Ok(c.query("SELECT belfiore::text, name, active FROM countries ORDER BY name, belfiore", &[])
+    Ok(c.query("SELECT code, name, active FROM api.countries()", &[])
         .await?
         .iter()
         .map(|r| Country { code: r.get(0), name: r.get(1), active: r.get(2) })
@@ -208,7 +197,7 @@ fn period(r: &tokio_postgres::Row) -> Period {
 pub async fn check_birthplace(c: &impl GenericClient, fiscal_code: &FiscalCode, birth_date: NaiveDate) -> Result<()> {
     let code = fiscal_code.birth_place();
     let periods: Vec<Period> = c
-        .query("SELECT valid_from, valid_to, name, province FROM birthplaces WHERE belfiore = $1", &[&code])
+        .query("SELECT valid_from, valid_to, name, province FROM api.birthplaces($1)", &[&code])
         .await?
         .iter()
         .map(period)
@@ -220,7 +209,7 @@ pub async fn check_birthplace(c: &impl GenericClient, fiscal_code: &FiscalCode, 
 /// Every birthplace code with its periods, read once for a batch.
 pub async fn birthplaces(c: &impl GenericClient) -> Result<Birthplaces> {
     let mut all = Birthplaces::default();
-    for r in c.query("SELECT belfiore, valid_from, valid_to, name, province FROM birthplaces", &[]).await? {
+    for r in c.query("SELECT belfiore, valid_from, valid_to, name, province FROM api.birthplaces(NULL)", &[]).await? {
         all.insert(r.get("belfiore"), period(&r));
     }
     Ok(all)
@@ -276,7 +265,7 @@ pub fn is_abroad_province(code: &str) -> bool {
 /// `date`, if the reference data knows it.
 pub async fn birthplace_province(c: &impl GenericClient, code: &str, date: NaiveDate) -> Result<Option<String>> {
     Ok(c.query_opt(
-        "SELECT province FROM birthplaces WHERE belfiore = $1 AND valid_from <= $2
+        "SELECT province FROM api.birthplaces($1) WHERE valid_from <= $2
              AND (valid_to IS NULL OR $2 <= valid_to) ORDER BY valid_from DESC LIMIT 1",
         &[&code, &date],
     )

@@ -1,5 +1,9 @@
 //! The registrations table, its last operation and delegate, and the search over them.
 //! Every hot query is keyed by fiscal code or registration number (shard-friendly).
+//!
+//! The reads go through the database's API (sql/V25): `api.show` and `api.search` check the
+//! caller's role and write their own audit rows; `api.registration` and `api.registrations`
+//! serve the write paths and the postal batches. No read here names a table.
 
 use chrono::NaiveDate;
 use deadpool_postgres::GenericClient;
@@ -12,27 +16,27 @@ use crate::domain::*;
 use crate::error::{Error, Result};
 
 /// The registration's own columns, then every personal-data field's (in the order of
-/// [`FIELDS`]), then the names joined from the reference data.
-const BASE_COLUMNS: &str = "r.registration_number, r.fiscal_code, r.community, r.registered_at, r.state, r.strong,
-    coalesce(rk.pin_possessed, false), r.verified_at, r.verified_ente, r.username, rk.pin_printed_at,
-    coalesce(rk.pin_print_count, 0),
-    r.activated_at, r.promoted_at, r.failed_attempts, r.locked_at";
+/// [`FIELDS`]), then the names joined from the reference data: the columns of the rows the
+/// api functions return (sql/V25, `registration_row`), selected by name.
+const BASE_COLUMNS: &str = "registration_number, fiscal_code, community, registered_at, state, strong,
+    pin_possessed, verified_at, verified_ente, username, pin_printed_at, pin_print_count,
+    activated_at, promoted_at, failed_attempts, locked_at";
 const BASE: usize = 16;
-const NAMES: &str = "rm.name, rc.name, dm.name";
+const NAMES: &str = "res_municipality_name, res_country_name, dom_municipality_name";
+/// The last operation and its delegate (`registration_detail`), after the names.
+const OPERATION: &str = "op_id, op_kind, op_requested_at, op_ente, op_operator_id, op_status,
+    delegate_kind, delegate_first_name, delegate_last_name, delegate_fiscal_code, delegate_doc_type,
+    delegate_doc_number, delegate_doc_issued, delegate_doc_issuer, delegate_email, delegate_phone";
 
 fn columns() -> &'static str {
     static COLUMNS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    COLUMNS.get_or_init(|| {
-        let fields: Vec<String> = FIELDS.iter().map(|f| format!("r.{}", f.column)).collect();
-        format!("{BASE_COLUMNS}, {}, {NAMES}", fields.join(", "))
-    })
+    COLUMNS.get_or_init(|| format!("{BASE_COLUMNS}, {}, {NAMES}", personal_columns()))
 }
 
-const FROM: &str = "registrations r
-    LEFT JOIN registration_credentials rk ON rk.registration_number = r.registration_number
-    LEFT JOIN municipalities rm ON rm.istat_code = r.res_municipality
-    LEFT JOIN municipalities dm ON dm.istat_code = r.dom_municipality
-    LEFT JOIN countries rc ON rc.belfiore = r.res_country";
+fn detail_columns() -> &'static str {
+    static COLUMNS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    COLUMNS.get_or_init(|| format!("{}, {OPERATION}", columns()))
+}
 
 fn parse_vocab<T>(value: String, parse: fn(&str) -> Option<T>) -> T {
     // The database CHECK constraints admit only known values.
@@ -83,33 +87,39 @@ fn from_row(r: &Row) -> Registration {
     }
 }
 
-/// The registration with this fiscal code or number, with its last operation and delegate.
+/// A registration with its last operation and delegate, from a row of `detail_columns()`.
+fn from_detail_row(r: &Row) -> Registration {
+    let mut reg = from_row(r);
+    reg.last_operation = operation_from_row(r, BASE + FIELDS.len() + 3);
+    reg
+}
+
+/// The key as the api functions take it: (fiscal code, number), exactly one given.
+fn key_params(key: &Key) -> (Option<&str>, Option<i64>) {
+    match key {
+        Key::FiscalCode(fc) => (Some(fc.as_str()), None),
+        Key::Number(n) => (None, Some(*n)),
+    }
+}
+
+/// The registration with this fiscal code or number, with its last operation and delegate
+/// (sql/V25 `api.registration`: the read a write path starts from, not recorded as a view).
 pub async fn get(c: &impl GenericClient, key: &Key) -> Result<Option<Registration>> {
-    let (cond, param): (&str, &(dyn ToSql + Sync)) = match key {
-        Key::FiscalCode(fc) => ("r.fiscal_code = $1", fc),
-        Key::Number(n) => ("r.registration_number = $1", n),
-    };
-    let sql = format!("SELECT {} FROM {FROM} WHERE {cond}", columns());
-    let Some(row) = c.query_opt(&sql, &[param]).await? else {
-        return Ok(None);
-    };
-    let mut reg = from_row(&row);
-    reg.last_operation = last_operation(c, reg.registration_number).await?;
-    Ok(Some(reg))
+    read(c, key, false).await
+}
+
+async fn read(c: &impl GenericClient, key: &Key, lock: bool) -> Result<Option<Registration>> {
+    let (fiscal_code, number) = key_params(key);
+    let sql = format!("SELECT {} FROM api.registration($1, $2, $3)", detail_columns());
+    Ok(c.query_opt(&sql, &[&fiscal_code, &number, &lock]).await?.as_ref().map(from_detail_row))
 }
 
 /// Locks the registration named by `key` for the rest of the transaction and reads it as
 /// locked: every write path opens with this.
 pub async fn lock(tx: &deadpool_postgres::Transaction<'_>, key: &Key) -> Result<Registration> {
-    let (cond, param): (&str, &(dyn ToSql + Sync)) = match key {
-        Key::FiscalCode(fc) => ("fiscal_code = $1", fc),
-        Key::Number(n) => ("registration_number = $1", n),
-    };
-    let sql = format!("SELECT registration_number FROM registrations WHERE {cond} FOR UPDATE");
-    let Some(row) = tx.query_opt(&sql, &[param]).await? else {
-        return Err(Error::NotFound(crate::msg!("registration-not-found", key = key.message())));
-    };
-    find(tx, &Key::Number(row.get(0))).await
+    read(tx, key, true)
+        .await?
+        .ok_or_else(|| Error::NotFound(crate::msg!("registration-not-found", key = key.message())))
 }
 
 /// A registration, or a clear "not found".
@@ -117,11 +127,30 @@ pub async fn find(c: &impl GenericClient, key: &Key) -> Result<Registration> {
     get(c, key).await?.ok_or_else(|| Error::NotFound(crate::msg!("registration-not-found", key = key.message())))
 }
 
+/// The detail view of a registration, recorded by the database as a `view` (sql/V25
+/// `api.show`), the citizen named in the log by `audit_name` (see [`crate::audit`]); None when
+/// there is none (recorded too). By number, the audit log may not know the citizen's name yet:
+/// the database then gives the fiscal code alone, and `audit_name` computes the name from it.
+pub async fn show(
+    c: &impl GenericClient,
+    key: &Key,
+    audit_name: impl Fn(&str) -> Option<String>,
+) -> Result<Option<Registration>> {
+    let (fiscal_code, number) = key_params(key);
+    let name = match key {
+        Key::FiscalCode(fc) => audit_name(fc.as_str()),
+        Key::Number(n) => {
+            let row = c.query_one("SELECT api.unnamed_fiscal_code($1)", &[n]).await?;
+            row.get::<_, Option<String>>(0).and_then(|fc| audit_name(&fc))
+        }
+    };
+    let sql = format!("SELECT {} FROM api.show($1, $2, $3)", detail_columns());
+    Ok(c.query_opt(&sql, &[&fiscal_code, &number, &name]).await?.as_ref().map(from_detail_row))
+}
+
 /// Locks a registration by number for the rest of the transaction (no read).
 pub async fn lock_number(c: &impl GenericClient, number: i64) -> Result<bool> {
-    Ok(c.query_opt("SELECT 1 FROM registrations WHERE registration_number = $1 FOR UPDATE", &[&number])
-        .await?
-        .is_some())
+    Ok(c.query_one("SELECT api.lock_registration($1)", &[&number]).await?.get(0))
 }
 
 /// How an operator names a registration.
@@ -147,38 +176,29 @@ impl std::fmt::Display for Key {
     }
 }
 
-async fn last_operation(c: &impl GenericClient, number: i64) -> Result<Option<Operation>> {
-    let row = c
-        .query_opt(
-            "SELECT o.id, o.kind, o.requested_at, o.ente, o.operator_id, o.status,
-                    d.kind, d.first_name, d.last_name, d.fiscal_code, d.doc_type, d.doc_number,
-                    d.doc_issued, d.doc_issuer, d.email, d.phone
-             FROM operations o LEFT JOIN delegates d ON d.operation_id = o.id
-             WHERE o.registration_number = $1
-             ORDER BY o.requested_at DESC, o.id DESC LIMIT 1",
-            &[&number],
-        )
-        .await?;
-    Ok(row.map(|r| Operation {
-        id: r.get(0),
-        kind: parse_vocab(r.get(1), OperationKind::parse),
-        requested_at: r.get(2),
-        ente: r.get(3),
-        operator_id: r.get(4),
-        status: parse_vocab(r.get(5), OperationStatus::parse),
-        delegate: r.get::<_, Option<String>>(6).map(|kind| Delegate {
+/// The last operation and its delegate, in the columns `at..` of a row (see `OPERATION`).
+fn operation_from_row(r: &Row, at: usize) -> Option<Operation> {
+    let id: Option<i64> = r.get(at);
+    Some(Operation {
+        id: id?,
+        kind: parse_vocab(r.get(at + 1), OperationKind::parse),
+        requested_at: r.get(at + 2),
+        ente: r.get(at + 3),
+        operator_id: r.get(at + 4),
+        status: parse_vocab(r.get(at + 5), OperationStatus::parse),
+        delegate: r.get::<_, Option<String>>(at + 6).map(|kind| Delegate {
             kind: parse_vocab(kind, DelegateKind::parse),
-            first_name: r.get(7),
-            last_name: r.get(8),
-            fiscal_code: r.get(9),
-            doc_type: parse_vocab(r.get(10), DocType::parse),
-            doc_number: r.get(11),
-            doc_issued: r.get(12),
-            doc_issuer: r.get(13),
-            email: r.get(14),
-            phone: r.get(15),
+            first_name: r.get(at + 7),
+            last_name: r.get(at + 8),
+            fiscal_code: r.get(at + 9),
+            doc_type: parse_vocab(r.get(at + 10), DocType::parse),
+            doc_number: r.get(at + 11),
+            doc_issued: r.get(at + 12),
+            doc_issuer: r.get(at + 13),
+            email: r.get(at + 14),
+            phone: r.get(at + 15),
         }),
-    }))
+    })
 }
 
 /// Filters of the search page of the manual. Name and fiscal-code filters match a prefix, or
@@ -273,132 +293,111 @@ fn key_range(prefix: &str) -> (String, Option<String>) {
     (prefix.to_string(), None)
 }
 
-type Params = Vec<Box<dyn ToSql + Sync + Send>>;
+/// The keyed hashes (`term:…`, [`crate::audit::search_term`]) of the names and fiscal code a
+/// search filters on: the audit row names them so, never in clear.
+#[derive(Debug, Clone, Default)]
+pub struct SearchTerms {
+    pub fiscal_code: Option<String>,
+    pub last_name: Option<String>,
+    pub first_name: Option<String>,
+}
 
-/// The WHERE clause of a search and its parameters.
-fn search_conditions(f: &SearchFilter) -> (String, Params) {
-    let mut conds: Vec<String> = Vec::new();
-    let mut params: Params = Vec::new();
-    let mut add = |cond: &str, p: Box<dyn ToSql + Sync + Send>| {
-        params.push(p);
-        conds.push(cond.replace('?', &format!("${}", params.len())));
+/// One page of results and how many there are in all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub rows: Vec<SearchRow>,
+    /// Matches counted, at most the database's cap (10,000).
+    pub total: i64,
+    /// False when the count stopped at the cap.
+    pub total_exact: bool,
+}
+
+/// One page of results: `f.limit` rows from `f.offset`, by surname, first name, number, with
+/// the total. The database runs it and records it (sql/V25 `api.search`): the filters as the
+/// client prepares them here (patterns, key ranges), the names as `terms`.
+pub async fn search(c: &impl GenericClient, f: &SearchFilter, terms: &SearchTerms) -> Result<Found> {
+    let fiscal_code = f.fiscal_code.as_ref().map(|v| v.trim().to_uppercase());
+    let (fc_exact, fc_like) = match fiscal_code {
+        Some(v) if v.len() == 16 && !v.contains('*') => (Some(v), None),
+        Some(v) => (None, Some(like_pattern(&v))),
+        None => (None, None),
     };
-    if let Some(v) = f.community {
-        add("r.community = ?", Box::new(v.as_str()));
-    }
-    if let Some(v) = &f.fiscal_code {
-        let v = v.trim().to_uppercase();
-        if v.len() == 16 && !v.contains('*') {
-            add("r.fiscal_code = ?", Box::new(v));
-        } else {
-            add("r.fiscal_code LIKE ?", Box::new(like_pattern(&v)));
-        }
-    }
     // A surname prefix walks the name-ordered index (the keys are in byte order) as a range; a
     // pattern with `*` uses the trigrams.
-    if let Some(v) = &f.last_name {
-        let key = crate::search_key::search_key(v.trim());
-        if key.contains('*') {
-            add("r.last_name_key LIKE ?", Box::new(key_pattern(v)));
-        } else {
-            let (from, to) = key_range(&key);
-            add("r.last_name_key >= ?", Box::new(from));
-            if let Some(to) = to {
-                add("r.last_name_key < ?", Box::new(to));
+    let (last_from, last_to, last_like) = match &f.last_name {
+        Some(v) => {
+            let key = crate::search_key::search_key(v.trim());
+            if key.contains('*') {
+                (None, None, Some(key_pattern(v)))
+            } else {
+                let (from, to) = key_range(&key);
+                (Some(from), to, None)
             }
         }
-    }
-    if let Some(v) = &f.first_name {
-        add("r.first_name_key LIKE ?", Box::new(key_pattern(v)));
-    }
-    if let Some(v) = &f.province {
-        add("r.res_province = ?", Box::new(v.clone()));
-    }
-    if let Some(v) = &f.municipality {
-        add("r.res_municipality = ?", Box::new(v.clone()));
-    }
-    // Dates are calendar days in Italy.
-    if let Some(v) = f.registered_from {
-        add("r.registered_at >= (?::date)::timestamp AT TIME ZONE 'Europe/Rome'", Box::new(v));
-    }
-    if let Some(v) = f.registered_to {
-        add("r.registered_at < (?::date + 1)::timestamp AT TIME ZONE 'Europe/Rome'", Box::new(v));
-    }
-    if let Some(v) = f.state {
-        add("r.state = ?", Box::new(v.as_str()));
-    }
-    if let Some(v) = f.strong {
-        add("r.strong = ?", Box::new(v));
-    }
-    if let Some(v) = f.registration_number {
-        add("r.registration_number = ?", Box::new(v));
-    }
-    let where_clause = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
-    (where_clause, params)
-}
-
-fn refs(params: &Params) -> Vec<&(dyn ToSql + Sync)> {
-    params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect()
-}
-
-/// One page of results: `f.limit` rows from `f.offset`, by surname, first name, number.
-pub async fn search(c: &impl GenericClient, f: &SearchFilter) -> Result<Vec<SearchRow>> {
-    let (where_clause, mut params) = search_conditions(f);
-    params.push(Box::new(f.limit));
-    params.push(Box::new(f.offset));
-    // The page is cut from registrations alone, walking an index in result order, and only its
-    // rows are joined: a join first would let the planner sort every match.
-    let sql = format!(
-        "SELECT r.registration_number, r.last_name, r.first_name, r.fiscal_code, m.name, r.res_province,
-                (r.registered_at AT TIME ZONE 'Europe/Rome')::date, r.community, r.state, r.strong, o.kind,
-                r.res_municipality
-         FROM (SELECT r.registration_number, r.last_name, r.first_name, r.fiscal_code, r.res_province,
-                      r.registered_at, r.community, r.state, r.strong, r.res_municipality, r.last_name_key,
-                      r.first_name_key
-               FROM registrations r
-               {where_clause}
-               ORDER BY r.last_name_key, r.first_name_key, r.registration_number
-               LIMIT ${} OFFSET ${}) r
-         LEFT JOIN municipalities m ON m.istat_code = r.res_municipality
-         LEFT JOIN operations o ON o.registration_number = r.registration_number AND o.status = 'A'
-         ORDER BY r.last_name_key, r.first_name_key, r.registration_number",
-        params.len() - 1,
-        params.len()
-    );
-    let rows = c.query(&sql, &refs(&params)).await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let state = parse_vocab(r.get(8), State::parse);
-            let strong: bool = r.get(9);
-            let in_progress = r.get::<_, Option<String>>(10).map(|k| parse_vocab(k, OperationKind::parse));
-            SearchRow {
-                registration_number: r.get(0),
-                last_name: r.get(1),
-                first_name: r.get(2),
-                fiscal_code: r.get(3),
-                municipality: r.get(4),
-                municipality_code: r.get(11),
-                province: r.get(5),
-                registration_date: r.get(6),
-                community: parse_vocab(r.get(7), Community::parse),
-                state,
-                strong,
-                operation_in_progress: in_progress,
-                actions: allowed(state, strong, in_progress).iter().map(|a| a.label()).collect(),
-            }
-        })
-        .collect())
-}
-
-/// How many registrations match, counting at most `cap` (a count stops there, so that a broad
-/// search does not read the whole table for its total).
-pub async fn count(c: &impl GenericClient, f: &SearchFilter, cap: i64) -> Result<i64> {
-    let (where_clause, mut params) = search_conditions(f);
-    params.push(Box::new(cap));
-    let sql =
-        format!("SELECT count(*) FROM (SELECT 1 FROM registrations r {where_clause} LIMIT ${}) matches", params.len());
-    Ok(c.query_one(&sql, &refs(&params)).await?.get(0))
+        None => (None, None, None),
+    };
+    let first_like = f.first_name.as_deref().map(key_pattern);
+    let community = f.community.map(|c| c.as_str());
+    let state = f.state.map(|s| s.as_str());
+    let params: [&(dyn ToSql + Sync); 19] = [
+        &community,
+        &fc_exact,
+        &fc_like,
+        &last_from,
+        &last_to,
+        &last_like,
+        &first_like,
+        &f.province,
+        &f.municipality,
+        &f.registered_from,
+        &f.registered_to,
+        &state,
+        &f.strong,
+        &f.registration_number,
+        &f.limit,
+        &f.offset,
+        &terms.fiscal_code,
+        &terms.last_name,
+        &terms.first_name,
+    ];
+    let rows = c
+        .query(
+            "SELECT * FROM api.search($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+            &params,
+        )
+        .await?;
+    // The last row carries the total, with no registration.
+    let Some((last, page)) = rows.split_last() else {
+        return Err(Error::database(crate::i18n::Message::verbatim("api.search returned no total")));
+    };
+    Ok(Found {
+        total: last.get("total"),
+        total_exact: last.get("total_exact"),
+        rows: page
+            .iter()
+            .map(|r| {
+                let state = parse_vocab(r.get("state"), State::parse);
+                let strong: bool = r.get("strong");
+                let in_progress =
+                    r.get::<_, Option<String>>("operation_in_progress").map(|k| parse_vocab(k, OperationKind::parse));
+                SearchRow {
+                    registration_number: r.get("registration_number"),
+                    last_name: r.get("last_name"),
+                    first_name: r.get("first_name"),
+                    fiscal_code: r.get("fiscal_code"),
+                    municipality: r.get("municipality"),
+                    municipality_code: r.get("municipality_code"),
+                    province: r.get("province"),
+                    registration_date: r.get("registration_date"),
+                    community: parse_vocab(r.get("community"), Community::parse),
+                    state,
+                    strong,
+                    operation_in_progress: in_progress,
+                    actions: allowed(state, strong, in_progress).iter().map(|a| a.label()).collect(),
+                }
+            })
+            .collect(),
+    })
 }
 
 /// The columns of a registration as the desk's write functions return it (sql/V24,
@@ -511,13 +510,10 @@ pub async fn update_data(
     desk_call(c, function, "$1, $2, $3", &[&number, &data, &audit_name]).await
 }
 
-/// Several registrations by number, in the order given (without their last operation).
+/// Several registrations by number, in the order given (without their last operation): the
+/// letters of a postal batch (sql/V25 `api.registrations`, the batch role).
 pub async fn get_many(c: &impl GenericClient, numbers: &[i64]) -> Result<Vec<Registration>> {
-    let sql = format!(
-        "SELECT {} FROM unnest($1::bigint[]) WITH ORDINALITY AS k(n, i)
-         JOIN {FROM} ON r.registration_number = k.n ORDER BY k.i",
-        columns()
-    );
+    let sql = format!("SELECT {} FROM api.registrations($1)", columns());
     Ok(c.query(&sql, &[&numbers]).await?.iter().map(from_row).collect())
 }
 

@@ -23,6 +23,14 @@ impl Source {
         }
     }
 
+    /// The registry as the api functions name it (sql/V25).
+    pub fn key(self) -> &'static str {
+        match self {
+            Source::Cia => "cia",
+            Source::Aura => "aura",
+        }
+    }
+
     /// The registry as operators read it, in their language.
     pub fn label(self) -> String {
         match self {
@@ -48,27 +56,22 @@ const MIRROR_COLUMNS: &[&str] = &[
     "doc_issuer",
 ];
 
-/// What a registry knows of a fiscal code, as pre-filled personal data.
+/// What a registry knows of a fiscal code, as pre-filled personal data (sql/V25
+/// `api.registry_lookup`: a desk, for a fiscal code not registered yet).
 pub async fn lookup(c: &impl GenericClient, source: Source, fiscal_code: &str) -> Result<Option<PersonalData>> {
     // Every field in the order of FIELDS: the mirror's own, the province of its municipality,
     // and empty for the rest.
     let columns: Vec<String> = FIELDS
         .iter()
         .map(|f| match (f.column, (f.get)(&PersonalData::default())) {
-            ("res_province", _) => "m.province".to_string(),
-            (c, _) if MIRROR_COLUMNS.contains(&c) => format!("r.{c}"),
+            (c, _) if c == "res_province" || MIRROR_COLUMNS.contains(&c) => c.to_string(),
             (_, Value::Date(_)) => "NULL::date".to_string(),
             (_, Value::Flag(_)) => "false".to_string(),
             _ => "NULL::text".to_string(),
         })
         .collect();
-    let sql = format!(
-        "SELECT {}, m.name FROM {} r LEFT JOIN municipalities m ON m.istat_code = r.res_municipality
-         WHERE r.fiscal_code = $1",
-        columns.join(", "),
-        source.table()
-    );
-    let Some(r) = c.query_opt(&sql, &[&fiscal_code]).await? else {
+    let sql = format!("SELECT {}, municipality_name FROM api.registry_lookup($1, $2)", columns.join(", "));
+    let Some(r) = c.query_opt(&sql, &[&source.key(), &fiscal_code]).await? else {
         return Ok(None);
     };
     let mut d = personal_from_row(&r, 0);
@@ -86,11 +89,10 @@ pub async fn find(c: &impl GenericClient, fiscal_code: &str) -> Result<Option<(S
     Ok(None)
 }
 
-/// Username of a legacy account not migrated into this database, if any.
+/// Username of a legacy account not migrated into this database, if any (sql/V25
+/// `api.legacy_account`).
 pub async fn legacy_account(c: &impl GenericClient, fiscal_code: &str) -> Result<Option<Option<String>>> {
-    Ok(c.query_opt("SELECT username FROM legacy_accounts WHERE fiscal_code = $1", &[&fiscal_code])
-        .await?
-        .map(|r| r.get(0)))
+    Ok(c.query_opt("SELECT username FROM api.legacy_account($1)", &[&fiscal_code]).await?.map(|r| r.get(0)))
 }
 
 // ---- Loading the mirrors (the registry import) ----

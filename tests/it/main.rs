@@ -6,6 +6,7 @@ mod harness;
 mod tls_server;
 
 mod api_desk;
+mod api_reads;
 mod as_written;
 mod audit;
 mod backup;
