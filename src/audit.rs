@@ -47,6 +47,10 @@ pub enum AuditEvent {
     Runs,
     ImportCia,
     ImportAura,
+    /// A chunk of an import run, merged and recorded by the database (sql/V26).
+    ImportChunk,
+    /// Residents pre-loaded as registrations by an import run, recorded by the database.
+    Preload,
     PostalRun,
     /// One batch of a postal run: the registrations whose PIN letters (and codes) it issued.
     PostalBatch,
@@ -91,6 +95,8 @@ impl AuditEvent {
         AuditEvent::Runs,
         AuditEvent::ImportCia,
         AuditEvent::ImportAura,
+        AuditEvent::ImportChunk,
+        AuditEvent::Preload,
         AuditEvent::PostalRun,
         AuditEvent::PostalBatch,
         AuditEvent::HelpdeskMailbox,
@@ -131,6 +137,8 @@ impl AuditEvent {
             AuditEvent::Runs => "runs",
             AuditEvent::ImportCia => "import-cia",
             AuditEvent::ImportAura => "import-aura",
+            AuditEvent::ImportChunk => "import-chunk",
+            AuditEvent::Preload => "preload",
             AuditEvent::PostalRun => "postal-run",
             AuditEvent::PostalBatch => "postal-batch",
             AuditEvent::HelpdeskMailbox => "helpdesk-mailbox",
