@@ -247,24 +247,26 @@ BEGIN
 END $$;
 
 -- Fiscal code and content digest of every row of a mirror: an import recognises unchanged rows
--- without sending them. Rule: the batch, within a run it holds (its start is recorded); a dry
--- run, with no run, is recorded here.
+-- without sending them, a dry run tells what an import would do. Rule: the batch; within a run,
+-- only the process holding it; the read is recorded (`registry-read`, with how many rows).
 CREATE FUNCTION api.registry_digests(p_source text, p_run bigint)
 RETURNS TABLE(fiscal_code text, row_hash bytea)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     kind text := 'import-' || p_source;
+    n bigint;
 BEGIN
     IF public.sportello_mirror(kind) IS NULL THEN
         RAISE EXCEPTION 'no registry %', p_source USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF p_run IS NULL THEN
-        PERFORM public.sportello_caller(ARRAY['batch']);
-        PERFORM public.sportello_record(kind, NULL, jsonb_build_object('dry_run', true), NULL, 'ok');
-    ELSE
+    PERFORM public.sportello_caller(ARRAY['batch']);
+    IF p_run IS NOT NULL THEN
         PERFORM public.sportello_run_held(p_run, ARRAY[kind]);
     END IF;
     RETURN QUERY EXECUTE format('SELECT t.fiscal_code, t.row_hash FROM public.%I t', public.sportello_mirror(kind));
+    GET DIAGNOSTICS n = ROW_COUNT;
+    PERFORM public.sportello_record('registry-read', NULL,
+                                    jsonb_build_object('source', p_source, 'run', p_run, 'what', 'digests'), n);
 END $$;
 
 -- One chunk of a run: the rows the caller COPYed into the inbox in this transaction are checked
@@ -366,8 +368,10 @@ BEGIN
 
     -- In file order: the chunk before has committed (its transaction ended and its position is
     -- where this chunk starts), or this one fails too.
+    -- (NO KEY UPDATE: the rejects a later chunk already wrote hold KEY SHARE on the run's row
+    -- through their foreign key, and must not be waited for.)
     PERFORM pg_advisory_xact_lock_shared(hashtextextended('batch-chunk:' || p_run || ':' || p_from, 0));
-    SELECT b.position INTO reached FROM public.batch_runs b WHERE b.id = p_run FOR UPDATE;
+    SELECT b.position INTO reached FROM public.batch_runs b WHERE b.id = p_run FOR NO KEY UPDATE;
     IF reached <> p_from THEN
         RAISE EXCEPTION 'run % is at record %, this chunk starts at %: the chunk before it did not commit',
             p_run, reached, p_from USING ERRCODE = 'object_not_in_prerequisite_state';
@@ -382,9 +386,21 @@ BEGIN
         p_read);
 END $$;
 
+-- How many residents the mirror of run `p_run` holds, and how many of them the run did not list.
+CREATE FUNCTION public.sportello_import_unseen(p_run bigint, p_kind text, OUT mirror bigint, OUT leaving bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    EXECUTE format('SELECT count(*), count(*) FILTER (WHERE NOT EXISTS
+                        (SELECT 1 FROM public.import_seen s WHERE s.run_id = $1 AND s.fiscal_code = t.fiscal_code))
+                    FROM public.%I t', public.sportello_mirror(p_kind))
+       INTO mirror, leaving USING p_run;
+END $$;
+REVOKE ALL ON FUNCTION public.sportello_import_unseen(bigint, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.sportello_import_unseen(bigint, text) TO sportello_api;
+
 -- How many residents the mirror holds and how many a full snapshot did not list (the client
 -- tells the operator, in their language, when that is more than they expect).
--- Rule: only the process holding a full-snapshot run.
+-- Rule: only the process holding the run.
 CREATE FUNCTION api.import_departures(p_run bigint, OUT mirror bigint, OUT leaving bigint, OUT withheld boolean)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
@@ -392,10 +408,7 @@ DECLARE
 BEGIN
     r := public.sportello_run_held(p_run, ARRAY['import-cia', 'import-aura']);
     withheld := coalesce((r.options->>'departures_withheld')::boolean, false);
-    EXECUTE format('SELECT count(*), count(*) FILTER (WHERE NOT EXISTS
-                        (SELECT 1 FROM public.import_seen s WHERE s.run_id = $1 AND s.fiscal_code = t.fiscal_code))
-                    FROM public.%I t', public.sportello_mirror(r.kind))
-       INTO mirror, leaving USING p_run;
+    SELECT u.mirror, u.leaving INTO mirror, leaving FROM public.sportello_import_unseen(p_run, r.kind) u;
 END $$;
 
 -- Removes the residents a full snapshot did not list (they have ceased), returns their fiscal
@@ -421,7 +434,7 @@ BEGIN
                                                 '{"departures_withheld": 1}');
         RETURN;
     END IF;
-    SELECT * INTO d FROM api.import_departures(p_run);
+    SELECT * INTO d FROM public.sportello_import_unseen(p_run, r.kind);
     IF d.leaving > coalesce(p_max, (d.mirror * 5 + 99) / 100) THEN
         RAISE EXCEPTION 'the snapshot would remove % of % residents, more than %', d.leaving, d.mirror,
             coalesce(p_max, (d.mirror * 5 + 99) / 100) USING ERRCODE = 'insufficient_privilege';

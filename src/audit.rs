@@ -51,6 +51,8 @@ pub enum AuditEvent {
     ImportChunk,
     /// Residents pre-loaded as registrations by an import run, recorded by the database.
     Preload,
+    /// The fiscal codes and digests of a registry mirror read by an import (or a dry run).
+    RegistryRead,
     PostalRun,
     /// One batch of a postal run: the registrations whose PIN letters (and codes) it issued.
     PostalBatch,
@@ -97,6 +99,7 @@ impl AuditEvent {
         AuditEvent::ImportAura,
         AuditEvent::ImportChunk,
         AuditEvent::Preload,
+        AuditEvent::RegistryRead,
         AuditEvent::PostalRun,
         AuditEvent::PostalBatch,
         AuditEvent::HelpdeskMailbox,
@@ -139,6 +142,7 @@ impl AuditEvent {
             AuditEvent::ImportAura => "import-aura",
             AuditEvent::ImportChunk => "import-chunk",
             AuditEvent::Preload => "preload",
+            AuditEvent::RegistryRead => "registry-read",
             AuditEvent::PostalRun => "postal-run",
             AuditEvent::PostalBatch => "postal-batch",
             AuditEvent::HelpdeskMailbox => "helpdesk-mailbox",

@@ -79,8 +79,9 @@ pub async fn letters(c: &impl GenericClient, run: i64) -> Result<Vec<(Registrati
     let rows = c.query(sql.as_str(), &[&run]).await?;
     rows.iter()
         .map(|r| {
-            let what = letter(r.get(0))
-                .ok_or_else(|| Error::Internal(crate::msg!("letters-render-failed", detail = "a letter without its rule")))?;
+            let what = letter(r.get(0)).ok_or_else(|| {
+                Error::Internal(crate::msg!("letters-render-failed", detail = "a letter without its rule"))
+            })?;
             let mut data = personal_from_row(r, 17);
             let names = 17 + FIELDS.len();
             data.residence.municipality_name = r.get(names);
@@ -91,8 +92,9 @@ pub async fn letters(c: &impl GenericClient, run: i64) -> Result<Vec<(Registrati
             let registration = Registration {
                 registration_number: r.get(1),
                 fiscal_code: r.get(2),
-                community: Community::parse(&community)
-                    .ok_or_else(|| Error::Internal(crate::msg!("letters-render-failed", detail = "unknown community")))?,
+                community: Community::parse(&community).ok_or_else(|| {
+                    Error::Internal(crate::msg!("letters-render-failed", detail = "unknown community"))
+                })?,
                 registered_at: r.get(4),
                 state: State::parse(&state)
                     .ok_or_else(|| Error::Internal(crate::msg!("letters-render-failed", detail = "unknown state")))?,

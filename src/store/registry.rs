@@ -4,8 +4,8 @@ use deadpool_postgres::GenericClient;
 use serde::Serialize;
 
 use super::registrations::personal_from_row;
-use crate::domain::fields::{FIELDS, Value};
 use crate::domain::PersonalData;
+use crate::domain::fields::{FIELDS, Value};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -157,7 +157,8 @@ pub async fn write_chunk(
 ) -> Result<ChunkDone> {
     if let Some(body) = body {
         use futures_util::{SinkExt, pin_mut};
-        let sink = tx.copy_in(&format!("COPY inbox.registry_inbox ({COPY_COLUMNS}) FROM STDIN (FORMAT binary)")).await?;
+        let sink =
+            tx.copy_in(&format!("COPY inbox.registry_inbox ({COPY_COLUMNS}) FROM STDIN (FORMAT binary)")).await?;
         pin_mut!(sink);
         sink.send(body).await?;
         sink.finish().await?;
@@ -189,8 +190,8 @@ pub async fn begin_import(c: &impl GenericClient, run: i64) -> Result<bool> {
     Ok(c.query_one("SELECT api.import_begin($1)", &[&run]).await?.get(0))
 }
 
-/// Calls `f` with the fiscal code and content digest of every row of a mirror, in one pass:
-/// within the run `run` holds, or (a dry run, `None`) recorded as a read of its own.
+/// Calls `f` with the fiscal code and content digest of every row of a mirror, in one pass (the
+/// database records the read): for the run `run`, held by this process, or for none yet.
 pub async fn for_each_digest(
     c: &impl GenericClient,
     source: Source,
@@ -199,9 +200,8 @@ pub async fn for_each_digest(
 ) -> Result<()> {
     use futures_util::{TryStreamExt, pin_mut};
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&source.name(), &run];
-    let rows = c
-        .query_raw("SELECT fiscal_code, row_hash FROM api.registry_digests($1, $2)", params.iter().copied())
-        .await?;
+    let rows =
+        c.query_raw("SELECT fiscal_code, row_hash FROM api.registry_digests($1, $2)", params.iter().copied()).await?;
     pin_mut!(rows);
     while let Some(row) = rows.try_next().await? {
         if let Some(hash) = row.get::<_, Option<&[u8]>>(1) {

@@ -89,8 +89,7 @@ pub struct RunRecord {
 }
 
 /// The columns of `api.run_get`, `api.runs` and `api.run_running` (sql/V26), as listed.
-const RUN_COLUMNS: &str =
-    "id, kind, input, operator_id, started_at, finished_at, state, rows_read, rows_ok, rows_rejected, counts, pid, host";
+const RUN_COLUMNS: &str = "id, kind, input, operator_id, started_at, finished_at, state, rows_read, rows_ok, rows_rejected, counts, pid, host";
 
 fn record_from(r: &tokio_postgres::Row) -> RunRecord {
     RunRecord {
@@ -144,11 +143,7 @@ pub async fn start(
         .await
         .map_err(Error::from)
         .map_err(|e| {
-            if e.is_unique_violation() {
-                Error::Refused(crate::msg!("run-running", kind = kind.as_str()))
-            } else {
-                e
-            }
+            if e.is_unique_violation() { Error::Refused(crate::msg!("run-running", kind = kind.as_str())) } else { e }
         })?;
     let (id, position, resumed, done): (i64, i64, bool, bool) = (row.get(0), row.get(1), row.get(2), row.get(3));
     Ok(match (done, resumed) {

@@ -37,8 +37,8 @@ use crate::error::{Error, Result};
 use crate::portal::tombstone_hash;
 use crate::secrets::SecretKey;
 use crate::session::Session;
-use crate::store::reference::check_place;
 use crate::store::reference;
+use crate::store::reference::check_place;
 use crate::store::registry::{self, ChunkReport, Source};
 
 pub use crate::batch::input::Encoding;
@@ -201,7 +201,8 @@ pub async fn import(
     } else {
         match super::begin(session, kind, &input, &checksum, options, !opts.force).await? {
             Begin::AlreadyDone(done) => {
-                digests.abort();
+                // The read, recorded, ends before the run's answer.
+                let _ = digests.await;
                 return Ok(Report { run_id: Some(done.id), already_done_by: Some(done.id), ..Default::default() });
             }
             Begin::Fresh(run) => Some(run),
@@ -225,12 +226,10 @@ pub async fn import(
     // The digests of the stored rows, read once in one pass: unchanged rows are then recognised
     // without touching the database (a re-import of an unchanged file writes nothing). A dry
     // run compares with them too, to report what an import would do.
-    let stored = if initial_load {
-        digests.abort();
-        StoredDigests::default()
-    } else {
-        digests.await.map_err(|e| Error::Internal(crate::msg!("digests-read-failed", detail = e.to_string())))??
-    };
+    // Read (and recorded) whatever the run: a first load compares with nothing.
+    let stored =
+        digests.await.map_err(|e| Error::Internal(crate::msg!("digests-read-failed", detail = e.to_string())))??;
+    let stored = if initial_load { StoredDigests::default() } else { stored };
     let (sender, mut chunks) = tokio::sync::mpsc::channel::<Chunk>(opts.writers + 1);
     let chunk_size = opts.chunk_size;
     let file = path.to_path_buf();
@@ -300,8 +299,7 @@ pub async fn import(
     if let Some(p) = &opts.preload {
         progress.start(&crate::tr!("progress-preload", areas = areas.join(", ")), None, 0);
         let places = Municipalities::new(reference::municipalities(&tx, None).await?);
-        let (preloaded, _) =
-            preload(&tx, run, &p.key, &places, &preload_provinces, &preload_municipalities).await?;
+        let (preloaded, _) = preload(&tx, run, &p.key, &places, &preload_provinces, &preload_municipalities).await?;
         progress.finish(&crate::tr!("progress-preloaded", count = preloaded));
     }
     registry::finish_import(&tx, run, opts.max_removals).await?;
