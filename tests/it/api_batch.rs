@@ -286,6 +286,18 @@ async fn the_batch_jobs_work_with_their_tables_grants_gone_and_record_each_step(
         )
         .await
         .unwrap();
+    // Then the login can only go through the functions: no resident, registration or PIN of its own.
+    let c = raw(&db, &cron).await;
+    denied(
+        &c,
+        &format!(
+            "INSERT INTO cia_residents (fiscal_code, first_name, last_name, birth_date, sex)
+                         VALUES ('{INVENTED}', 'A', 'B', '1980-01-01', 'M')"
+        ),
+    )
+    .await;
+    denied(&c, "UPDATE registration_credentials SET pin_hash = '\\x00'").await;
+    denied(&c, "DELETE FROM pin_letter_queue").await;
     let cia = sample("cia.csv");
     let cia = cia.to_str().unwrap();
     let ok = |args: &[&str]| {
