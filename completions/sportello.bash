@@ -46,9 +46,6 @@ _sportello() {
             sportello,help)
                 cmd="sportello__subcmd__help"
                 ;;
-            sportello,history)
-                cmd="sportello__subcmd__history"
-                ;;
             sportello,import-aura)
                 cmd="sportello__subcmd__import__subcmd__aura"
                 ;;
@@ -198,9 +195,6 @@ _sportello() {
                 ;;
             sportello__subcmd__help,help)
                 cmd="sportello__subcmd__help__subcmd__help"
-                ;;
-            sportello__subcmd__help,history)
-                cmd="sportello__subcmd__help__subcmd__history"
                 ;;
             sportello__subcmd__help,import-aura)
                 cmd="sportello__subcmd__help__subcmd__import__subcmd__aura"
@@ -461,7 +455,7 @@ _sportello() {
 
     case "${cmd}" in
         sportello)
-            opts="-v -q -h -V --database-url --home --operator --format --wide --no-headers --verbose --quiet --help --version db key operator register search show history book regenerate-code print-letters edit edit-delegate change-residence username spid-token revoke runs citizen audit import-cia import-aura stats reference doctor completions man help"
+            opts="-v -q -h -V --database-url --home --operator --format --wide --no-headers --verbose --quiet --help --version db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username spid-token revoke runs citizen audit import-cia import-aura stats reference doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -502,7 +496,7 @@ _sportello() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "register search view history book regenerate-code print email edit edit-delegate change-residence username-recovery pin-by-post operator-add operator-enable operator-disable operator-competence operator-revoke-role operator-grant operator-list operator-view audit-list audit-verify runs import-cia import-aura postal-run postal-batch helpdesk-mailbox revoke-letter revoke-letters citizen-wrong-code citizen-activate citizen-revoke stats spid-token command" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "register search view book regenerate-code print email edit edit-delegate change-residence username-recovery pin-by-post operator-add operator-enable operator-disable operator-competence operator-revoke-role operator-grant operator-list operator-view audit-list audit-verify runs import-cia import-aura import-chunk preload registry-read postal-run postal-batch helpdesk-mailbox revoke-letter revoke-letters citizen-wrong-code citizen-activate citizen-revoke stats spid-token command" -- "${cur}"))
                     return 0
                     ;;
                 --target)
@@ -1525,7 +1519,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__help)
-            opts="db key operator register search show history book regenerate-code print-letters edit edit-delegate change-residence username spid-token revoke runs citizen audit import-cia import-aura stats reference doctor completions man help"
+            opts="db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username spid-token revoke runs citizen audit import-cia import-aura stats reference doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1791,20 +1785,6 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__help__subcmd__help)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        sportello__subcmd__help__subcmd__history)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2273,44 +2253,6 @@ _sportello() {
                 return 0
             fi
             case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        sportello__subcmd__history)
-            opts="-v -q -h --cf --number --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --cf)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --number)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --database-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --home)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --operator)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --format)
-                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;

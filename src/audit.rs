@@ -49,6 +49,12 @@ pub enum AuditEvent {
     Runs,
     ImportCia,
     ImportAura,
+    /// A chunk of an import run, merged and recorded by the database (sql/V26).
+    ImportChunk,
+    /// Residents pre-loaded as registrations by an import run, recorded by the database.
+    Preload,
+    /// The fiscal codes and digests of a registry mirror read by an import (or a dry run).
+    RegistryRead,
     PostalRun,
     /// One batch of a postal run: the registrations whose PIN letters (and codes) it issued.
     PostalBatch,
@@ -94,6 +100,9 @@ impl AuditEvent {
         AuditEvent::Runs,
         AuditEvent::ImportCia,
         AuditEvent::ImportAura,
+        AuditEvent::ImportChunk,
+        AuditEvent::Preload,
+        AuditEvent::RegistryRead,
         AuditEvent::PostalRun,
         AuditEvent::PostalBatch,
         AuditEvent::HelpdeskMailbox,
@@ -135,6 +144,9 @@ impl AuditEvent {
             AuditEvent::Runs => "runs",
             AuditEvent::ImportCia => "import-cia",
             AuditEvent::ImportAura => "import-aura",
+            AuditEvent::ImportChunk => "import-chunk",
+            AuditEvent::Preload => "preload",
+            AuditEvent::RegistryRead => "registry-read",
             AuditEvent::PostalRun => "postal-run",
             AuditEvent::PostalBatch => "postal-batch",
             AuditEvent::HelpdeskMailbox => "helpdesk-mailbox",

@@ -12,10 +12,9 @@ use std::path::Path;
 
 use deadpool_postgres::GenericClient;
 use serde::Serialize;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::audit::{AuditEvent, Entry, Outcome, Target};
+use crate::audit::AuditEvent;
 use crate::error::{Error, Result};
 use crate::session::Session;
 use crate::store::runs;
@@ -126,28 +125,14 @@ pub async fn begin(
         return Err(Error::Refused(running_elsewhere(&client, kind, checksum).await?));
     }
     let lock = Some(std::sync::Arc::new(RunLock(lock)));
-    if once && let Some(done) = runs::find_done(&client, kind, checksum).await? {
-        return Ok(Begin::AlreadyDone(done));
-    }
-    let event = AuditEvent::from(kind);
-    let target = || Target::Input(input.to_string());
+    // The database checks this process holds the lock, starts or takes over the run and records
+    // it (sql/V26, api.run_start).
     let (pid, host) = (std::process::id() as i32, crate::session::host());
-    if let Some(stale) = runs::running_record(&client, kind, checksum).await? {
-        let position = runs::position(&client, stale.id).await?;
-        runs::hold(&client, stale.id, pid, &host).await?;
-        let run = Run { id: stale.id, position, resumed: true, lock };
-        let entry = Entry::new(event, target()).details(json!({
-            "run": stale.id, "resumed_at": position,
-            "taken_over_from": { "pid": stale.pid, "host": stale.host }, "pid": pid, "host": host
-        }));
-        session.record(&client, entry.outcome(Outcome::Resumed)).await?;
-        return Ok(Begin::Fresh(run));
-    }
-    let id = runs::insert(&client, kind, input, checksum, &options, &session.operator.id).await?;
-    runs::hold(&client, id, pid, &host).await?;
-    let entry = Entry::new(event, target()).details(json!({ "run": id, "options": options, "pid": pid, "host": host }));
-    session.record(&client, entry.outcome(Outcome::Started)).await?;
-    Ok(Begin::Fresh(Run { id, position: 0, resumed: false, lock }))
+    Ok(match runs::start(&client, kind, input, checksum, &options, once, pid, &host).await? {
+        runs::Started::Done(id) => Begin::AlreadyDone(runs::get(&client, id).await?),
+        runs::Started::Resumed { id, position } => Begin::Fresh(Run { id, position, resumed: true, lock }),
+        runs::Started::New(id) => Begin::Fresh(Run { id, position: 0, resumed: false, lock }),
+    })
 }
 
 /// Why a run cannot start: the run of the same input that holds the lock, and its process.
@@ -243,11 +228,8 @@ pub fn refuse_report_over_input(report: &Path, input: &Path, flag: &str) -> Resu
 
 /// The runs, newest first.
 pub async fn list(session: &Session, kind: Option<RunKind>, limit: i64) -> Result<Vec<RunRecord>> {
-    let client = session.db.client().await?;
-    let list = runs::list(&client, kind, limit).await?;
-    let entry = Entry::new(AuditEvent::Runs, Target::None).details(json!({ "kind": kind })).count(list.len());
-    session.record(&client, entry).await?;
-    Ok(list)
+    // The database records the listing (sql/V26, api.runs).
+    runs::list(&session.db.client().await?, kind, limit).await
 }
 
 impl From<RunKind> for AuditEvent {

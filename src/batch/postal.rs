@@ -24,15 +24,14 @@ use serde_json::json;
 use super::{Begin, Progress, RunKind};
 use crate::audit::{AuditEvent, Entry, Outcome, Target};
 use crate::desk::handover::Desk;
-use crate::domain::transitions::{self, PostalLetter};
-use crate::domain::{OperationKind, Registration};
+use crate::domain::Registration;
+use crate::domain::transitions::PostalLetter;
 use crate::error::{Error, Result};
 use crate::files::Access;
 use crate::letters;
 use crate::mail;
 use crate::secrets::{self, CodeKind, Purpose, Secret};
 use crate::session::Session;
-use crate::store::registrations;
 use crate::store::{postal, reference};
 
 #[derive(Debug, Clone)]
@@ -57,7 +56,7 @@ pub struct Report {
     pub batches: u64,
     pub letters: u64,
     /// Letters taken out of the queue and not printed: the postal rule
-    /// ([`transitions::postal_letter`]) no longer allowed them (a desk booking, a revocation).
+    /// ([`crate::domain::transitions::postal_letter`]) no longer allowed them (a desk booking, a revocation).
     pub withheld: u64,
     /// Activation codes of weak activations opened: emailed, printed apart, email failed.
     pub codes_emailed: u64,
@@ -94,10 +93,16 @@ fn sync_dir(dir: &Path) -> Result<()> {
     std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(Error::io(crate::msg!("io-sync", path = dir)))
 }
 
-/// Finishes or discards what an interrupted attempt of this run left behind.
-async fn recover(session: &Session, run: i64, out: &Path, report: &mut Report) -> Result<()> {
-    let client = session.db.client().await?;
-    for (batch, files) in postal::unpublished(&client, run).await? {
+/// Finishes or discards what an interrupted attempt of this run left behind: the `unpublished`
+/// batches (committed, their files not renamed yet) and temporary files of the others.
+async fn recover(
+    client: &deadpool_postgres::Object,
+    run: i64,
+    out: &Path,
+    unpublished: Vec<(i32, Vec<String>)>,
+    report: &mut Report,
+) -> Result<()> {
+    for (batch, files) in unpublished {
         for path in files.iter().map(PathBuf::from) {
             let t = tmp(&path);
             if t.exists() {
@@ -109,7 +114,7 @@ async fn recover(session: &Session, run: i64, out: &Path, report: &mut Report) -
                 });
             }
         }
-        postal::mark_published(&client, run, batch).await?;
+        postal::mark_published(client, run, batch).await?;
         report.recovered += 1;
     }
     // Temporary files of batches that never committed: their PINs were never stored.
@@ -326,43 +331,28 @@ struct Ctx<'a> {
     withheld: AtomicU64,
 }
 
-/// The letters taken out of the queue that the postal rule still allows, asked under the
-/// registrations' locks: a desk booking, a revocation or an erasure since the letter was queued
-/// withholds it (its queue row goes all the same).
-async fn postal_rule(c: &deadpool_postgres::Object, numbers: &[i64]) -> Result<Vec<(Registration, PostalLetter)>> {
-    postal::lock_registrations(c, numbers).await?;
-    let (in_progress, registrations) =
-        tokio::try_join!(postal::in_progress(c, numbers), registrations::get_many(c, numbers))?;
-    let in_progress: std::collections::HashMap<i64, OperationKind> =
-        in_progress.into_iter().filter_map(|(n, k)| OperationKind::parse(&k).map(|k| (n, k))).collect();
-    Ok(registrations
-        .into_iter()
-        .filter_map(|r| {
-            let op = in_progress.get(&r.registration_number).copied();
-            transitions::postal_letter(r.state, r.strong, op).map(|letter| (r, letter))
-        })
-        .collect())
-}
-
 /// Takes up to `room` letters due as batch `batch_no` (none: `None`), draws their secrets and
 /// starts writing their files.
 async fn prepare(ctx: &Ctx<'_>, batch_no: i32, room: i64) -> Result<Option<InFlight>> {
     let tx = OpenTx::begin(ctx.session).await?;
     let mut withheld = 0;
-    let due = loop {
-        let numbers = postal::take(tx.client(), ctx.province, room).await?;
-        if numbers.is_empty() {
+    // The database asks the postal rule of each letter taken, under its registration's lock: a
+    // desk booking, a revocation or an erasure since the letter was queued withholds it.
+    loop {
+        let taken = postal::take(tx.client(), ctx.run, ctx.province, room).await?;
+        if taken.is_empty() {
             // The queue is empty; letters withheld on the way leave it all the same.
             drop(tx.end(if withheld > 0 { "COMMIT" } else { "ROLLBACK" }).await?);
             ctx.withheld.fetch_add(withheld, Ordering::Relaxed);
             return Ok(None);
         }
-        let due = postal_rule(tx.client(), &numbers).await?;
-        withheld += (numbers.len() - due.len()) as u64;
-        if !due.is_empty() {
-            break due;
+        let going = taken.iter().filter(|(_, letter)| letter.is_some()).count();
+        withheld += (taken.len() - going) as u64;
+        if going > 0 {
+            break;
         }
-    };
+    }
+    let due = postal::letters(tx.client(), ctx.run).await?;
     let numbers: Vec<i64> = due.iter().map(|(r, _)| r.registration_number).collect();
     let (drawn_tx, drawn_rx) = tokio::sync::oneshot::channel();
     let write = {
@@ -403,24 +393,30 @@ async fn prepare(ctx: &Ctx<'_>, batch_no: i32, room: i64) -> Result<Option<InFli
 async fn finish(ctx: &Ctx<'_>, batch: InFlight, report: &mut Report) -> Result<()> {
     let InFlight { tx, batch_no, numbers, withheld, drawn, files, write } = batch;
     let n = numbers.len() as i64;
-    let store = async {
-        let c = tx.client();
-        postal::store_printed(c, &numbers, &drawn.pin_hashes).await?;
-        if !drawn.opened_numbers.is_empty() {
-            let (ente, operator) = (&ctx.session.operator.ente, &ctx.session.operator.id);
-            postal::open_activations(
-                c,
-                &drawn.opened_numbers,
-                &drawn.opened_pin_hashes,
-                &drawn.code_hashes,
-                ctx.until,
-                ente,
-                operator,
-            )
-            .await?;
-        }
-        Ok::<(), Error>(())
+    let opened = drawn.opened_numbers;
+    let (emails, code_letters) = (drawn.emails, drawn.code_letters);
+    let (pdf_name, manifest_name) = (files.pdf.display().to_string(), files.manifest.display().to_string());
+    let (codes_pdf_name, codes_manifest_name) =
+        (files.codes_pdf.display().to_string(), files.codes_manifest.display().to_string());
+    // Stored while the files are written; committed once they are on disk. The database checks
+    // the batch is the letters this transaction took, stores the hashes, opens the activations,
+    // checkpoints the run and records the batch (`postal-batch`, naming every registration).
+    let batch = postal::Batch {
+        run: ctx.run,
+        batch: batch_no,
+        numbers: &numbers,
+        pin_hashes: &drawn.pin_hashes,
+        opened: &opened,
+        code_hashes: &drawn.code_hashes,
+        expires: (!opened.is_empty()).then_some(ctx.until),
+        pdf: &pdf_name,
+        manifest: &manifest_name,
+        codes: (code_letters > 0).then_some((codes_pdf_name.as_str(), codes_manifest_name.as_str())),
+        code_letters: code_letters as i32,
+        codes_to_email: emails.len() as i32,
+        withheld: withheld as i64,
     };
+    let store = postal::store_batch(tx.client(), &batch);
     let write = async {
         write
             .await
@@ -435,34 +431,6 @@ async fn finish(ctx: &Ctx<'_>, batch: InFlight, report: &mut Report) -> Result<(
         }
         return Err(e);
     }
-    let opened = drawn.opened_numbers;
-    let (emails, code_letters) = (drawn.emails, drawn.code_letters);
-    let (pdf_name, manifest_name) = (files.pdf.display().to_string(), files.manifest.display().to_string());
-    let (codes_pdf_name, codes_manifest_name) =
-        (files.codes_pdf.display().to_string(), files.codes_manifest.display().to_string());
-    let codes = (code_letters > 0).then_some((codes_pdf_name.as_str(), codes_manifest_name.as_str()));
-    postal::insert_batch(
-        tx.client(),
-        ctx.run,
-        batch_no,
-        &pdf_name,
-        &manifest_name,
-        n as i32,
-        codes,
-        code_letters as i32,
-    )
-    .await?;
-    let counts = json!({ "letters": n, "batches": 1, "code_letters": code_letters, "codes_to_email": emails.len(),
-                         "withheld": withheld });
-    super::checkpoint(tx.client(), ctx.run, batch_no as i64, n, n, &[], &counts).await?;
-    // Every secret issued has its audit row: one per batch names the registrations it printed
-    // a PIN for and those whose activation (and code) it opened.
-    let details = json!({ "run": ctx.run, "batch": batch_no, "registrations": numbers,
-                          "activations_opened": opened });
-    let entry = Entry::new(AuditEvent::PostalBatch, Target::Input(files.pdf.display().to_string()))
-        .details(details)
-        .count(n as usize);
-    ctx.session.record(tx.client(), entry).await?;
     let client = tx.end("COMMIT").await?;
     let mut paths = vec![&files.pdf, &files.manifest];
     if code_letters > 0 {
@@ -545,10 +513,9 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
         unreachable!("postal runs are never skipped as already done")
     };
     let mut report = Report { run_id: run.id, resumed: run.resumed, ..Default::default() };
-    recover(session, run.id, &out, &mut report).await?;
-
     let client = session.db.client().await?;
-    let (mut printed, mut batch_no) = postal::progress(&client, run.id).await?;
+    let (mut printed, mut batch_no, unpublished) = postal::progress(&client, run.id).await?;
+    recover(&client, run.id, &out, unpublished, &mut report).await?;
     let due = postal::due(&client, province.as_deref()).await?;
     let total = opts.limit.map(|l| (l - printed).max(0).min(due)).unwrap_or(due) + printed;
     progress.start(&crate::tr!("progress-pin-letters"), Some(total as u64), printed as u64);
@@ -614,15 +581,8 @@ pub async fn run(session: &Session, desk: &Desk, opts: &Options, progress: &dyn 
         }
     }
 
-    let mut client = client;
-    let tx = client.transaction().await?;
-    super::finish(&tx, run.id).await?;
-    let record = super::run_record(&tx, run.id).await?;
-    let entry = Entry::new(AuditEvent::PostalRun, Target::Input(out.display().to_string()))
-        .details(json!({ "run": run.id, "counts": record.counts }))
-        .count(record.rows_ok as usize);
-    session.record(&tx, entry).await?;
-    tx.commit().await?;
+    // The database ends the run and records it (`postal-run`).
+    postal::finish(&client, run.id).await?;
     report.withheld += ctx.withheld.load(Ordering::Relaxed);
     progress.finish(&crate::tr!("progress-letters", count = printed));
     Ok(report)

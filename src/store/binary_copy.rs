@@ -33,6 +33,13 @@ impl CopyData {
         self.tuples += count;
     }
 
+    /// Completes the tuple appended last with one more field, an int8 (its [`Tuple::start`]
+    /// counted it): a value known only where the tuples are gathered (a row's line in its file).
+    pub fn append_int8(&mut self, value: i64) {
+        self.buf.extend_from_slice(&8i32.to_be_bytes());
+        self.buf.extend_from_slice(&value.to_be_bytes());
+    }
+
     pub fn tuples(&self) -> u64 {
         self.tuples
     }

@@ -4,8 +4,8 @@ use deadpool_postgres::GenericClient;
 use serde::Serialize;
 
 use super::registrations::personal_from_row;
+use crate::domain::PersonalData;
 use crate::domain::fields::{FIELDS, Value};
-use crate::domain::{PersonalData, State};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -95,113 +95,115 @@ pub async fn legacy_account(c: &impl GenericClient, fiscal_code: &str) -> Result
     Ok(c.query_opt("SELECT username FROM api.legacy_account($1)", &[&fiscal_code]).await?.map(|r| r.get(0)))
 }
 
-// ---- Loading the mirrors (the registry import) ----
+// ---- Loading the mirrors (the registry import, sql/V26) ----
 
-/// The columns of a mirror that an import writes, in the order of its COPY tuples.
-pub const COPY_COLUMNS: &str = "fiscal_code, first_name, last_name, birth_date, sex, res_address, res_street_number, res_postcode, res_municipality, doc_type, doc_number, doc_issued, doc_issuer, row_hash";
-
-/// How an import writes a chunk into a mirror: binary COPY straight into an empty mirror, or
-/// into the inbox (sql/V21) followed by the database's merge.
-#[derive(Debug, Clone)]
-pub struct ChunkWriter {
-    copy: String,
-    merge: Option<String>,
-}
-
-impl ChunkWriter {
-    pub fn new(source: Source, initial_load: bool) -> ChunkWriter {
-        let table = source.table();
-        let target = if initial_load { table } else { "registry_inbox" };
-        ChunkWriter {
-            copy: format!("COPY {target} ({COPY_COLUMNS}) FROM STDIN (FORMAT binary)"),
-            // Staged in the inbox, merged (and the inbox emptied) by the database (sql/V21).
-            merge: (!initial_load).then(|| format!("SELECT * FROM sportello_registry_merge('{table}')")),
+impl Source {
+    /// The name the database's import functions take.
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Cia => "cia",
+            Source::Aura => "aura",
         }
     }
+}
 
-    /// Writes `tuples` binary COPY tuples (`body`, header and trailer included) in the caller's
-    /// transaction; returns (inserted, updated).
-    pub async fn write(
-        &self,
-        tx: &deadpool_postgres::Transaction<'_>,
-        body: bytes::Bytes,
-        tuples: i64,
-    ) -> Result<(i64, i64)> {
+/// The columns of the inbox that an import writes, in the order of its COPY tuples: a mirror's
+/// row and its line in the file.
+pub const COPY_COLUMNS: &str = "fiscal_code, first_name, last_name, birth_date, sex, res_address, res_street_number, res_postcode, res_municipality, doc_type, doc_number, doc_issued, doc_issuer, row_hash, line";
+
+/// What a chunk's transaction tells the database besides its rows.
+#[derive(Debug, Clone, Default)]
+pub struct ChunkReport<'a> {
+    /// Input records before the chunk (where the run stood) and after it.
+    pub from: i64,
+    pub to: i64,
+    pub read: i64,
+    /// Valid rows (sent or unchanged), before any the database refuses.
+    pub ok: i64,
+    pub rejects: &'a [crate::store::runs::Reject],
+    /// Fiscal codes the chunk lists (for a full snapshot's departures).
+    pub seen: Vec<&'a str>,
+    /// A rejected row's fiscal code could not be read: nobody may be removed.
+    pub unreadable: bool,
+}
+
+/// What the database did with a chunk: rows inserted, updated, and refused (rejected by line).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChunkDone {
+    pub inserted: i64,
+    pub updated: i64,
+    pub refused: i64,
+}
+
+/// The name of the lock a chunk's transaction holds until it ends, so that the chunk after it
+/// (which starts at `to`) commits after it (`api.import_chunk`).
+pub fn chunk_lock(run: i64, to: i64) -> String {
+    format!("batch-chunk:{run}:{to}")
+}
+
+/// Takes the lock of a chunk ending at `to` for the rest of the transaction.
+pub async fn lock_chunk(tx: &impl GenericClient, run: i64, to: i64) -> Result<()> {
+    tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[&chunk_lock(run, to)]).await?;
+    Ok(())
+}
+
+/// Writes a chunk in the caller's transaction: its new or changed rows (`body`, a binary COPY
+/// payload, possibly of no tuple) into the inbox, then `api.import_chunk` checks and merges
+/// them, keeps the fiscal codes seen, and — after the chunk before has committed — checkpoints
+/// the run and records the chunk.
+pub async fn write_chunk(
+    tx: &deadpool_postgres::Transaction<'_>,
+    run: i64,
+    body: Option<bytes::Bytes>,
+    report: &ChunkReport<'_>,
+) -> Result<ChunkDone> {
+    if let Some(body) = body {
         use futures_util::{SinkExt, pin_mut};
-        let sink = tx.copy_in(&self.copy).await?;
+        let sink =
+            tx.copy_in(&format!("COPY inbox.registry_inbox ({COPY_COLUMNS}) FROM STDIN (FORMAT binary)")).await?;
         pin_mut!(sink);
         sink.send(body).await?;
         sink.finish().await?;
-        Ok(match &self.merge {
-            None => (tuples, 0),
-            Some(merge) => {
-                let row = tx.query_one(merge, &[]).await?;
-                (row.get(0), row.get(1))
-            }
-        })
     }
-
-    /// Writes a chunk as [`ChunkWriter::write`] does, in a savepoint. When the server refuses it
-    /// for what a row holds (a data exception, a constraint, a value too large for an index), the
-    /// rows are written again one by one, each in its own savepoint, so that only the rows the
-    /// server refuses are left out. Returns (inserted, updated) and, for each row refused, its
-    /// index in the chunk and the server's reason.
-    pub async fn write_or_isolate(
-        &self,
-        tx: &mut deadpool_postgres::Transaction<'_>,
-        body: bytes::Bytes,
-        tuples: i64,
-    ) -> Result<((i64, i64), Vec<(usize, String)>)> {
-        let whole = tx.savepoint("chunk").await?;
-        match self.write(&whole, body.clone(), tuples).await {
-            Ok(counts) => {
-                whole.commit().await?;
-                return Ok((counts, Vec::new()));
-            }
-            Err(e) if refuses_a_row(&e) => whole.rollback().await?,
-            Err(e) => return Err(e),
-        }
-        let (mut inserted, mut updated, mut refused) = (0, 0, Vec::new());
-        for (i, one) in super::binary_copy::split(&body).into_iter().enumerate() {
-            let row = tx.savepoint("row").await?;
-            match self.write(&row, one, 1).await {
-                Ok((ins, upd)) => {
-                    row.commit().await?;
-                    (inserted, updated) = (inserted + ins, updated + upd);
-                }
-                Err(e) if refuses_a_row(&e) => {
-                    row.rollback().await?;
-                    refused.push((i, e.to_string()));
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(((inserted, updated), refused))
-    }
+    let (lines, fields, values, reasons) = crate::store::runs::reject_columns(report.rejects);
+    let row = tx
+        .query_one(
+            "SELECT inserted, updated, refused FROM api.import_chunk($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            &[
+                &run,
+                &report.from,
+                &report.to,
+                &report.read,
+                &report.ok,
+                &lines,
+                &fields,
+                &values,
+                &reasons,
+                &report.seen,
+                &report.unreadable,
+            ],
+        )
+        .await?;
+    Ok(ChunkDone { inserted: row.get(0), updated: row.get(1), refused: row.get(2) })
 }
 
-/// Does the server refuse this for what a row holds, rather than for the session or the
-/// server itself? Data exceptions (22), integrity constraints (23), program limits such as an
-/// index row too large (54), and errors raised by a trigger (P0).
-fn refuses_a_row(e: &crate::error::Error) -> bool {
-    match e {
-        crate::error::Error::Database { code: Some(code), .. } => {
-            ["22", "23", "54", "P0"].iter().any(|class| code.starts_with(class))
-        }
-        _ => false,
-    }
+/// Decides (once per run) whether its chunks are a first load into an empty mirror.
+pub async fn begin_import(c: &impl GenericClient, run: i64) -> Result<bool> {
+    Ok(c.query_one("SELECT api.import_begin($1)", &[&run]).await?.get(0))
 }
 
-/// Is the mirror empty?
-pub async fn is_empty(c: &impl GenericClient, source: Source) -> Result<bool> {
-    Ok(c.query_one(&format!("SELECT NOT EXISTS (SELECT 1 FROM {})", source.table()), &[]).await?.get(0))
-}
-
-/// Calls `f` with the fiscal code and content digest of every row of a mirror, in one pass.
-pub async fn for_each_digest(c: &impl GenericClient, source: Source, mut f: impl FnMut(&str, &[u8])) -> Result<()> {
+/// Calls `f` with the fiscal code and content digest of every row of a mirror, in one pass (the
+/// database records the read): for the run `run`, held by this process, or for none yet.
+pub async fn for_each_digest(
+    c: &impl GenericClient,
+    source: Source,
+    run: Option<i64>,
+    mut f: impl FnMut(&str, &[u8]),
+) -> Result<()> {
     use futures_util::{TryStreamExt, pin_mut};
-    let sql = format!("SELECT fiscal_code, row_hash FROM {}", source.table());
-    let rows = c.query_raw(&sql, std::iter::empty::<&str>()).await?;
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&source.name(), &run];
+    let rows =
+        c.query_raw("SELECT fiscal_code, row_hash FROM api.registry_digests($1, $2)", params.iter().copied()).await?;
     pin_mut!(rows);
     while let Some(row) = rows.try_next().await? {
         if let Some(hash) = row.get::<_, Option<&[u8]>>(1) {
@@ -211,65 +213,31 @@ pub async fn for_each_digest(c: &impl GenericClient, source: Source, mut f: impl
     Ok(())
 }
 
-/// Remembers the fiscal codes a full-snapshot run has seen.
-pub async fn record_seen(c: &impl GenericClient, run: i64, codes: &[&str]) -> Result<()> {
-    c.execute(
-        "INSERT INTO import_seen (run_id, fiscal_code) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
-        &[&run, &codes],
-    )
-    .await?;
-    Ok(())
+/// The residents of the run's mirror, how many of them a full snapshot did not list, and
+/// whether removals are withheld (a rejected row's fiscal code could not be read).
+pub async fn count_unseen(c: &impl GenericClient, run: i64) -> Result<(u64, u64, bool)> {
+    let row = c.query_one("SELECT mirror, leaving, withheld FROM api.import_departures($1)", &[&run]).await?;
+    Ok((row.get::<_, i64>(0) as u64, row.get::<_, i64>(1) as u64, row.get(2)))
 }
 
-/// The residents of a mirror, and how many of them a full snapshot did not list.
-pub async fn count_unseen(c: &impl GenericClient, source: Source, run: i64) -> Result<(u64, u64)> {
-    let row = c
-        .query_one(
-            &format!(
-                "SELECT count(*), count(*) FILTER (WHERE NOT EXISTS
-                     (SELECT 1 FROM import_seen s WHERE s.run_id = $1 AND s.fiscal_code = t.fiscal_code))
-                 FROM {} t",
-                source.table()
-            ),
-            &[&run],
-        )
-        .await?;
-    Ok((row.get::<_, i64>(0) as u64, row.get::<_, i64>(1) as u64))
-}
-
-/// Removes the residents a full snapshot did not list (they have ceased); returns their
-/// fiscal codes, in order.
-pub async fn remove_unseen(c: &impl GenericClient, source: Source, run: i64) -> Result<Vec<String>> {
-    let mut ceased: Vec<String> = c
-        .query(
-            &format!(
-                "DELETE FROM {} t WHERE NOT EXISTS (SELECT 1 FROM import_seen s WHERE s.run_id = $1 AND s.fiscal_code = t.fiscal_code)
-                 RETURNING t.fiscal_code",
-                source.table()
-            ),
-            &[&run],
-        )
+/// Removes the residents a full snapshot did not list (they have ceased), at most `max` (the
+/// database's default share without it); returns their fiscal codes, in order. With removals
+/// withheld, removes nobody.
+pub async fn remove_unseen(c: &impl GenericClient, run: i64, max: Option<u64>) -> Result<Vec<String>> {
+    let max = max.map(|m| m.min(i64::MAX as u64) as i64);
+    Ok(c.query("SELECT * FROM api.import_remove_departed($1, $2)", &[&run, &max])
         .await?
         .iter()
         .map(|r| r.get(0))
-        .collect();
-    ceased.sort_unstable();
-    forget_seen(c, run).await?;
-    Ok(ceased)
+        .collect())
 }
 
-/// Forgets the fiscal codes a full-snapshot run has seen.
-pub async fn forget_seen(c: &impl GenericClient, run: i64) -> Result<()> {
-    c.execute("DELETE FROM import_seen WHERE run_id = $1", &[&run]).await?;
+/// Ends an import run; the database records it by its kind.
+pub async fn finish_import(c: &impl GenericClient, run: i64, max_removals: Option<u64>) -> Result<()> {
+    let max = max_removals.map(|m| m.min(i64::MAX as u64) as i64);
+    c.execute("SELECT api.import_finish($1, $2)", &[&run, &max]).await?;
     Ok(())
 }
-
-/// Residents of the areas, not registered and without a legacy account: who a pre-load
-/// registers (`$1` provinces, `$2` municipalities).
-const PRELOAD_CANDIDATES: &str = "FROM cia_residents c JOIN municipalities m ON m.istat_code = c.res_municipality
-     WHERE (m.province = ANY($1) OR c.res_municipality = ANY($2))
-       AND NOT EXISTS (SELECT 1 FROM registrations r WHERE r.fiscal_code = c.fiscal_code)
-       AND NOT EXISTS (SELECT 1 FROM legacy_accounts l WHERE l.fiscal_code = c.fiscal_code)";
 
 /// A resident a pre-load would register, with the place to check.
 #[derive(Debug, Clone)]
@@ -280,51 +248,41 @@ pub struct Candidate {
     pub postcode: Option<String>,
 }
 
-/// The residents a pre-load of these areas would register.
+/// The residents a pre-load of these areas would register (within the import run `run`).
 pub async fn preload_candidates(
     c: &impl GenericClient,
+    run: i64,
     provinces: &[String],
     municipalities: &[String],
 ) -> Result<Vec<Candidate>> {
-    let sql = format!("SELECT c.fiscal_code, c.res_municipality, c.res_postcode {PRELOAD_CANDIDATES}");
-    Ok(c.query(&sql, &[&provinces, &municipalities])
-        .await?
-        .iter()
-        .map(|r| Candidate { fiscal_code: r.get(0), municipality: r.get(1), postcode: r.get(2) })
-        .collect())
+    Ok(c.query(
+        "SELECT fiscal_code, municipality, postcode FROM api.preload_candidates($1, $2, $3)",
+        &[&run, &provinces, &municipalities],
+    )
+    .await?
+    .iter()
+    .map(|r| Candidate { fiscal_code: r.get(0), municipality: r.get(1), postcode: r.get(2) })
+    .collect())
 }
 
-/// Registers the residents of the areas from the municipal registry, leaving out `excluded`,
-/// with `state` and `strong` as the domain decides for a pre-load, and queues their PIN
-/// letters for the next postal run. Returns how many were registered.
-#[allow(clippy::too_many_arguments)]
+/// Registers the residents `codes` of the areas from the municipal registry, each with the
+/// keyed hash of its fiscal code (the database leaves out those a revocation's tombstone names),
+/// and queues their PIN letters; `withheld` left out by the client for their place. The
+/// database records the pre-load. Returns how many were registered.
 pub async fn preload(
     c: &impl GenericClient,
+    run: i64,
     provinces: &[String],
     municipalities: &[String],
-    excluded: &[String],
-    state: State,
-    strong: bool,
-    operator: &str,
+    codes: &[String],
+    hashes: &[Vec<u8>],
+    withheld: u64,
 ) -> Result<u64> {
-    Ok(c.execute(
-        &format!(
-            "WITH loaded AS (
-             INSERT INTO registrations (fiscal_code, community, state, strong, verified_at, verified_ente,
-                 first_name, last_name, birth_date, sex, doc_type, doc_number, doc_issued, doc_issuer,
-                 res_address, res_street_number, res_postcode, res_province, res_municipality,
-                 created_by, updated_by)
-             SELECT c.fiscal_code, 'sistemapiemonte', $5, $6, now(), 'CIA (anagrafe comunale)',
-                 c.first_name, c.last_name, c.birth_date, c.sex, c.doc_type, c.doc_number, c.doc_issued, c.doc_issuer,
-                 c.res_address, c.res_street_number, c.res_postcode, m.province, c.res_municipality,
-                 $3, $3
-             {PRELOAD_CANDIDATES}
-               AND NOT (c.fiscal_code = ANY($4))
-             ON CONFLICT (fiscal_code) DO NOTHING
-             RETURNING registration_number, res_province)
-             INSERT INTO pin_letter_queue (registration_number, res_province) SELECT * FROM loaded"
-        ),
-        &[&provinces, &municipalities, &operator, &excluded, &state.as_str(), &strong],
-    )
-    .await?)
+    let row = c
+        .query_one(
+            "SELECT api.preload($1, $2, $3, $4, $5, $6)",
+            &[&run, &provinces, &municipalities, &codes, &hashes, &(withheld as i64)],
+        )
+        .await?;
+    Ok(row.get::<_, i64>(0) as u64)
 }

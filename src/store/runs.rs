@@ -88,7 +88,8 @@ pub struct RunRecord {
     pub host: Option<String>,
 }
 
-const SELECT_RUN: &str = "SELECT id, kind, input, operator_id, started_at, finished_at, state, rows_read, rows_ok, rows_rejected, counts, pid, host FROM batch_runs";
+/// The columns of `api.run_get`, `api.runs` and `api.run_running` (sql/V26), as listed.
+const RUN_COLUMNS: &str = "id, kind, input, operator_id, started_at, finished_at, state, rows_read, rows_ok, rows_rejected, counts, pid, host";
 
 fn record_from(r: &tokio_postgres::Row) -> RunRecord {
     RunRecord {
@@ -108,72 +109,61 @@ fn record_from(r: &tokio_postgres::Row) -> RunRecord {
     }
 }
 
-/// The newest finished run of this kind on this input.
-pub async fn find_done(c: &impl GenericClient, kind: RunKind, checksum: &str) -> Result<Option<RunRecord>> {
-    let row = c
-        .query_opt(
-            &format!("{SELECT_RUN} WHERE kind = $1 AND checksum = $2 AND state = 'done' ORDER BY id DESC LIMIT 1"),
-            &[&kind.as_str(), &checksum],
-        )
-        .await?;
-    Ok(row.as_ref().map(record_from))
+/// How [`start`] began a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Started {
+    /// A new run (its start recorded).
+    New(i64),
+    /// The unfinished run of the same input, taken over from a process that has gone, at the
+    /// position it reached (its take-over recorded).
+    Resumed { id: i64, position: i64 },
+    /// The same input was done completely by this run (asked with `once`): nothing to do.
+    Done(i64),
 }
 
-/// The unfinished run of this kind on this input: its id and the position it reached.
-pub async fn find_running(c: &impl GenericClient, kind: RunKind, checksum: &str) -> Result<Option<(i64, i64)>> {
-    let row = c
-        .query_opt(
-            "SELECT id, position FROM batch_runs WHERE kind = $1 AND checksum = $2 AND state = 'running'",
-            &[&kind.as_str(), &checksum],
-        )
-        .await?;
-    Ok(row.map(|r| (r.get(0), r.get(1))))
-}
-
-/// The unfinished run of this kind on this input, as listed.
-pub async fn running_record(c: &impl GenericClient, kind: RunKind, checksum: &str) -> Result<Option<RunRecord>> {
-    let row = c
-        .query_opt(
-            &format!("{SELECT_RUN} WHERE kind = $1 AND checksum = $2 AND state = 'running'"),
-            &[&kind.as_str(), &checksum],
-        )
-        .await?;
-    Ok(row.as_ref().map(record_from))
-}
-
-/// A run is now held by this process (a new run, or one taken over from a process that went).
-pub async fn hold(c: &impl GenericClient, run: i64, pid: i32, host: &str) -> Result<()> {
-    c.execute("UPDATE batch_runs SET pid = $2, host = $3 WHERE id = $1", &[&run, &pid, &host]).await?;
-    Ok(())
-}
-
-/// Records a new run; refused when one of the same input is running (a unique index).
-pub async fn insert(
+/// Starts a run of `kind` on an input, held by this process (pid, host), under the run's lock
+/// (see [`try_lock`]): the database records the start or the take-over itself (sql/V26,
+/// `api.run_start`). A new run is refused when one of the same input is running elsewhere.
+#[allow(clippy::too_many_arguments)]
+pub async fn start(
     c: &impl GenericClient,
     kind: RunKind,
     input: &str,
     checksum: &str,
     options: &serde_json::Value,
-    operator: &str,
-) -> Result<i64> {
+    once: bool,
+    pid: i32,
+    host: &str,
+) -> Result<Started> {
     let row = c
         .query_one(
-            "INSERT INTO batch_runs (kind, input, checksum, options, operator_id) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            &[&kind.as_str(), &input, &checksum, options, &operator],
+            "SELECT run_id, run_position, resumed, done FROM api.run_start($1, $2, $3, $4, $5, $6, $7)",
+            &[&kind.as_str(), &input, &checksum, options, &once, &pid, &host],
         )
         .await
         .map_err(Error::from)
         .map_err(|e| {
-            if e.is_unique_violation() {
-                Error::Refused(crate::msg!("run-running", kind = kind.as_str()))
-            } else {
-                e
-            }
+            if e.is_unique_violation() { Error::Refused(crate::msg!("run-running", kind = kind.as_str())) } else { e }
         })?;
-    Ok(row.get(0))
+    let (id, position, resumed, done): (i64, i64, bool, bool) = (row.get(0), row.get(1), row.get(2), row.get(3));
+    Ok(match (done, resumed) {
+        (true, _) => Started::Done(id),
+        (false, true) => Started::Resumed { id, position },
+        (false, false) => Started::New(id),
+    })
 }
 
-/// Records progress in the chunk's own transaction: the position reached and what was done.
+/// The unfinished run of this kind on this input, as listed.
+pub async fn running_record(c: &impl GenericClient, kind: RunKind, checksum: &str) -> Result<Option<RunRecord>> {
+    let row = c
+        .query_opt(&format!("SELECT {RUN_COLUMNS} FROM api.run_running($1, $2)"), &[&kind.as_str(), &checksum])
+        .await?;
+    Ok(row.as_ref().map(record_from))
+}
+
+/// Records progress in the chunk's own transaction: the position reached and what was done
+/// (runs of the helpdesk and of the letters; the import and the postal run checkpoint in their
+/// own steps).
 pub async fn checkpoint(
     tx: &impl GenericClient,
     run: i64,
@@ -183,62 +173,39 @@ pub async fn checkpoint(
     rejects: &[Reject],
     counts: &serde_json::Value,
 ) -> Result<()> {
-    if !rejects.is_empty() {
-        let lines: Vec<i64> = rejects.iter().map(|r| r.line as i64).collect();
-        let fields: Vec<&str> = rejects.iter().map(|r| r.field.as_str()).collect();
-        let values: Vec<&str> = rejects.iter().map(|r| r.value.as_str()).collect();
-        let reasons: Vec<&str> = rejects.iter().map(|r| r.reason.as_str()).collect();
-        tx.execute(
-            "INSERT INTO batch_rejects (run_id, line, field, value, reason)
-             SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[])
-             ON CONFLICT DO NOTHING",
-            &[&run, &lines, &fields, &values, &reasons],
-        )
-        .await?;
-    }
+    let (lines, fields, values, reasons) = reject_columns(rejects);
     tx.execute(
-        "UPDATE batch_runs SET position = $2, rows_read = rows_read + $3, rows_ok = rows_ok + $4,
-             rows_rejected = rows_rejected + $5,
-             counts = (SELECT coalesce(jsonb_object_agg(k, coalesce((counts->>k)::bigint, 0) + coalesce(($6::jsonb->>k)::bigint, 0)), '{}')
-                       FROM (SELECT jsonb_object_keys(counts) UNION SELECT jsonb_object_keys($6::jsonb)) keys(k))
-         WHERE id = $1",
-        &[&run, &position, &read, &ok, &(rejects.len() as i64), counts],
+        "SELECT api.run_checkpoint($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        &[&run, &position, &read, &ok, &lines, &fields, &values, &reasons, counts],
     )
     .await?;
     Ok(())
+}
+
+/// Rejects as the columns the database takes them in: lines, fields, values, reasons.
+pub fn reject_columns(rejects: &[Reject]) -> (Vec<i64>, Vec<&str>, Vec<&str>, Vec<&str>) {
+    (
+        rejects.iter().map(|r| r.line as i64).collect(),
+        rejects.iter().map(|r| r.field.as_str()).collect(),
+        rejects.iter().map(|r| r.value.as_str()).collect(),
+        rejects.iter().map(|r| r.reason.as_str()).collect(),
+    )
 }
 
 /// The position a run has reached (input records committed).
 pub async fn position(c: &impl GenericClient, run: i64) -> Result<i64> {
-    Ok(c.query_one("SELECT position FROM batch_runs WHERE id = $1", &[&run]).await?.get(0))
+    Ok(c.query_one("SELECT position FROM api.run_get($1)", &[&run]).await?.get(0))
 }
 
-/// An option of a run, as a boolean (false when absent).
-pub async fn flag(c: &impl GenericClient, run: i64, option: &str) -> Result<bool> {
-    Ok(c.query_one("SELECT coalesce((options->>$2)::boolean, false) FROM batch_runs WHERE id = $1", &[&run, &option])
-        .await?
-        .get(0))
-}
-
-/// Sets a boolean option of a run.
-pub async fn set_flag(c: &impl GenericClient, run: i64, option: &str, value: bool) -> Result<()> {
-    c.execute(
-        "UPDATE batch_runs SET options = options || jsonb_build_object($2::text, $3::boolean) WHERE id = $1",
-        &[&run, &option, &value],
-    )
-    .await?;
-    Ok(())
-}
-
-/// Marks a run done (in the caller's transaction).
+/// Marks a helpdesk or letters run done (in the caller's transaction).
 pub async fn finish(tx: &impl GenericClient, run: i64) -> Result<()> {
-    tx.execute("UPDATE batch_runs SET state = 'done', finished_at = now() WHERE id = $1", &[&run]).await?;
+    tx.execute("SELECT api.run_finish($1)", &[&run]).await?;
     Ok(())
 }
 
 /// Every reject of a run, in input order.
 pub async fn rejects(c: &impl GenericClient, run: i64) -> Result<Vec<Reject>> {
-    Ok(c.query("SELECT line, field, value, reason FROM batch_rejects WHERE run_id = $1 ORDER BY line, field", &[&run])
+    Ok(c.query("SELECT line, field, value, reason FROM api.run_rejects($1)", &[&run])
         .await?
         .iter()
         .map(|r| Reject { line: r.get::<_, i64>(0) as u64, field: r.get(1), value: r.get(2), reason: r.get(3) })
@@ -246,19 +213,14 @@ pub async fn rejects(c: &impl GenericClient, run: i64) -> Result<Vec<Reject>> {
 }
 
 pub async fn get(c: &impl GenericClient, id: i64) -> Result<RunRecord> {
-    let row = c.query_one(&format!("{SELECT_RUN} WHERE id = $1"), &[&id]).await?;
+    let row = c.query_one(&format!("SELECT {RUN_COLUMNS} FROM api.run_get($1)"), &[&id]).await?;
     Ok(record_from(&row))
 }
 
-/// The runs, newest first.
+/// The runs, newest first; the database records the listing (`runs`).
 pub async fn list(c: &impl GenericClient, kind: Option<RunKind>, limit: i64) -> Result<Vec<RunRecord>> {
     let kind = kind.map(RunKind::as_str);
-    let rows = c
-        .query(
-            &format!("{SELECT_RUN} WHERE ($1::text IS NULL OR kind = $1) ORDER BY id DESC LIMIT $2"),
-            &[&kind, &limit],
-        )
-        .await?;
+    let rows = c.query(&format!("SELECT {RUN_COLUMNS} FROM api.runs($1, $2)"), &[&kind, &limit]).await?;
     Ok(rows.iter().map(record_from).collect())
 }
 

@@ -7,6 +7,7 @@ mod tls_server;
 
 mod api_desk;
 mod api_reads;
+mod api_batch;
 mod as_written;
 mod audit;
 mod backup;

@@ -26,7 +26,6 @@ mod rows;
 use std::path::Path;
 use std::sync::Arc;
 
-use rustc_hash::FxHashSet;
 use serde::Serialize;
 use serde_json::json;
 use tokio::sync::oneshot;
@@ -34,15 +33,13 @@ use tokio::sync::oneshot;
 pub use self::rows::Municipalities;
 use self::rows::{Chunk, Reference, StoredDigests, code_text, key16};
 use super::{Begin, Progress, Reject, RunKind};
-use crate::audit::{Entry, Target};
-use crate::domain::transitions;
 use crate::error::{Error, Result};
 use crate::portal::tombstone_hash;
 use crate::secrets::SecretKey;
 use crate::session::Session;
+use crate::store::reference;
 use crate::store::reference::check_place;
-use crate::store::registry::{self, ChunkWriter, Source};
-use crate::store::{reference, revocations, runs};
+use crate::store::registry::{self, ChunkReport, Source};
 
 pub use crate::batch::input::Encoding;
 
@@ -146,10 +143,11 @@ impl Report {
     }
 }
 
-/// Fiscal code → content digest of every row of a mirror, read in one pass.
+/// Fiscal code → content digest of every row of a mirror, read in one pass (the database
+/// records the read).
 async fn stored_digests(c: &deadpool_postgres::Object, source: Source) -> Result<StoredDigests> {
     let mut out = StoredDigests::default();
-    registry::for_each_digest(c, source, |code, hash| {
+    registry::for_each_digest(c, source, None, |code, hash| {
         out.insert(key16(code.as_bytes()), key16(hash));
     })
     .await?;
@@ -203,7 +201,8 @@ pub async fn import(
     } else {
         match super::begin(session, kind, &input, &checksum, options, !opts.force).await? {
             Begin::AlreadyDone(done) => {
-                digests.abort();
+                // The read, recorded, ends before the run's answer.
+                let _ = digests.await;
                 return Ok(Report { run_id: Some(done.id), already_done_by: Some(done.id), ..Default::default() });
             }
             Begin::Fresh(run) => Some(run),
@@ -216,12 +215,7 @@ pub async fn import(
     // staging table and the merge. Decided when the run starts, remembered for a resume.
     let initial_load = match &run {
         None => false,
-        Some(r) if r.resumed => runs::flag(&client, r.id, "initial_load").await?,
-        Some(r) => {
-            let empty = registry::is_empty(&client, source).await?;
-            runs::set_flag(&client, r.id, "initial_load", empty).await?;
-            empty
-        }
+        Some(r) => registry::begin_import(&client, r.id).await?,
     };
 
     let municipalities = Municipalities::new(reference::municipalities(&client, None).await?);
@@ -232,12 +226,10 @@ pub async fn import(
     // The digests of the stored rows, read once in one pass: unchanged rows are then recognised
     // without touching the database (a re-import of an unchanged file writes nothing). A dry
     // run compares with them too, to report what an import would do.
-    let stored = if initial_load {
-        digests.abort();
-        StoredDigests::default()
-    } else {
-        digests.await.map_err(|e| Error::Internal(crate::msg!("digests-read-failed", detail = e.to_string())))??
-    };
+    // Read (and recorded) whatever the run: a first load compares with nothing.
+    let stored =
+        digests.await.map_err(|e| Error::Internal(crate::msg!("digests-read-failed", detail = e.to_string())))??;
+    let stored = if initial_load { StoredDigests::default() } else { stored };
     let (sender, mut chunks) = tokio::sync::mpsc::channel::<Chunk>(opts.writers + 1);
     let chunk_size = opts.chunk_size;
     let file = path.to_path_buf();
@@ -250,11 +242,10 @@ pub async fn import(
     if let Some(run) = run_id {
         let job = Arc::new(Writer {
             run,
-            chunks: ChunkWriter::new(source, initial_load),
             // After an initial load nothing can have ceased: the mirror was empty.
             record_seen: opts.full_snapshot && !initial_load,
         });
-        write_chunks(session, &job, &mut chunks, opts.writers.max(1), progress).await?;
+        write_chunks(session, &job, skip as i64, &mut chunks, opts.writers.max(1), progress).await?;
     } else {
         while let Some(chunk) = chunks.recv().await {
             dry.rows += chunk.read;
@@ -276,7 +267,7 @@ pub async fn import(
         progress.finish(&crate::tr!("progress-dry-run"));
         if opts.full_snapshot && !dry.departures_withheld {
             let mut mirror = 0u64;
-            registry::for_each_digest(&client, source, |code, _| {
+            registry::for_each_digest(&client, source, None, |code, _| {
                 mirror += 1;
                 if !dry_seen.contains(&key16(code.as_bytes())) {
                     dry.departures.push(code.to_string());
@@ -289,41 +280,30 @@ pub async fn import(
         return Ok(dry);
     };
     progress.finish(&crate::tr!("progress-file-read"));
-    // Ceased residents, pre-loading and the end of the run: one transaction.
+    // Ceased residents, pre-loading and the end of the run: one transaction, each step written
+    // and recorded by the database (sql/V26).
     let tx = client.transaction().await?;
-    let mut counts = json!({});
     let mut departures = Vec::new();
     if opts.full_snapshot && !initial_load {
-        if runs::flag(&tx, run, "departures_withheld").await? {
-            registry::forget_seen(&tx, run).await?;
-            // Counts are summed as numbers by the checkpoints: 1 for yes.
-            counts["departures_withheld"] = json!(1);
-        } else {
+        let (mirror, leaving, withheld) = registry::count_unseen(&tx, run).await?;
+        if !withheld {
+            // The operator's clear refusal first; the database refuses it too.
             progress.start(&crate::tr!("progress-removing-missing"), None, 0);
-            let (mirror, leaving) = registry::count_unseen(&tx, source, run).await?;
             check_removals(source, mirror, leaving, opts.max_removals)?;
-            departures = registry::remove_unseen(&tx, source, run).await?;
+        }
+        departures = registry::remove_unseen(&tx, run, opts.max_removals).await?;
+        if !withheld {
             progress.finish(&crate::tr!("progress-ceased", count = departures.len()));
-            counts["ceased"] = json!(departures.len());
         }
     }
     if let Some(p) = &opts.preload {
         progress.start(&crate::tr!("progress-preload", areas = areas.join(", ")), None, 0);
         let places = Municipalities::new(reference::municipalities(&tx, None).await?);
-        let (preloaded, withheld) =
-            preload(&tx, session, &p.key, &places, &preload_provinces, &preload_municipalities).await?;
+        let (preloaded, _) = preload(&tx, run, &p.key, &places, &preload_provinces, &preload_municipalities).await?;
         progress.finish(&crate::tr!("progress-preloaded", count = preloaded));
-        counts["preloaded"] = json!(preloaded);
-        counts["preload_withheld"] = json!(withheld);
     }
-    let position = runs::position(&tx, run).await?;
-    super::checkpoint(&tx, run, position, 0, 0, &[], &counts).await?;
-    super::finish(&tx, run).await?;
+    registry::finish_import(&tx, run, opts.max_removals).await?;
     let record = super::run_record(&tx, run).await?;
-    let details = json!({ "run": run, "counts": record.counts, "rows": record.rows_read, "rejected": record.rows_rejected,
-        "max_removals": opts.max_removals });
-    let entry = Entry::new(kind.into(), Target::Input(input)).details(details).count(record.rows_read as usize);
-    session.record(&tx, entry).await?;
     tx.commit().await?;
     let rejected = super::rejects(&client, run).await?;
     let mut report = Report::from_counts(run, &record.counts, record.rows_read, rejected);
@@ -361,20 +341,21 @@ fn check_removals(source: Source, mirror: u64, leaving: u64, max: Option<u64>) -
 /// How the chunks of a run are written.
 struct Writer {
     run: i64,
-    /// COPY into the staging table and merge, or straight into the mirror on an initial load.
-    chunks: ChunkWriter,
-    /// Record the fiscal codes seen, for a full snapshot's ceased residents.
+    /// Send the fiscal codes seen, for a full snapshot's ceased residents.
     record_seen: bool,
 }
 
 /// Writes the chunks on `writers` database sessions at once. Each chunk is one transaction
-/// (rows, rejects, checkpoint); the transactions do their work side by side, so that the
-/// server's heap and index work runs on several cores, but commit strictly in file order: a
-/// chunk's checkpoint waits for the commit of the one before, so the committed part of the
-/// file is always a prefix and a resume never skips nor repeats a row.
+/// (rows, rejects, checkpoint, its audit row); the transactions do their work side by side, so
+/// that the server's heap and index work runs on several cores, but commit strictly in file
+/// order: each takes, first, the lock named by where it ends, one after the other in file
+/// order, and the database makes a chunk's checkpoint wait for the lock of the one before (and
+/// refuses it if that one did not commit), so the committed part of the file is always a
+/// prefix and a resume never skips nor repeats a row.
 async fn write_chunks(
     session: &Session,
     job: &Arc<Writer>,
+    mut from: i64,
     chunks: &mut tokio::sync::mpsc::Receiver<Chunk>,
     writers: usize,
     progress: &dyn Progress,
@@ -386,7 +367,6 @@ async fn write_chunks(
     /// Chunks being written, oldest first; each gives back its session and file position.
     type InFlight = std::collections::VecDeque<tokio::task::JoinHandle<Result<(deadpool_postgres::Object, u64)>>>;
     let mut in_flight = InFlight::new();
-    let mut previous: Option<oneshot::Receiver<()>> = None;
     // Waits for the oldest chunk in flight to commit, and takes its session back.
     async fn settle(in_flight: &mut InFlight, progress: &dyn Progress) -> Result<Option<deadpool_postgres::Object>> {
         let Some(task) = in_flight.pop_front() else { return Ok(None) };
@@ -395,66 +375,62 @@ async fn write_chunks(
         progress.advance(bytes);
         Ok(Some(client))
     }
-    while let Some(chunk) = chunks.recv().await {
-        if chunk.read == 0 {
-            continue;
+    let finish = async {
+        while let Some(chunk) = chunks.recv().await {
+            if chunk.read == 0 {
+                continue;
+            }
+            let client = match idle.pop() {
+                Some(c) => c,
+                None => settle(&mut in_flight, progress).await?.expect("every session is in flight"),
+            };
+            let (locked, is_locked) = oneshot::channel();
+            let to = chunk.position as i64;
+            in_flight.push_back(tokio::spawn(write_chunk(client, chunk, from, locked, job.clone())));
+            // The next chunk starts once this one holds its lock (or has failed: settled below).
+            let _ = is_locked.await;
+            from = to;
         }
-        let client = match idle.pop() {
-            Some(c) => c,
-            None => settle(&mut in_flight, progress).await?.expect("every session is in flight"),
-        };
-        let (committed, next) = oneshot::channel();
-        let after = previous.replace(next);
-        in_flight.push_back(tokio::spawn(write_chunk(client, chunk, after, committed, job.clone())));
+        while settle(&mut in_flight, progress).await?.is_some() {}
+        Ok(())
+    };
+    let result = finish.await;
+    // Chunks still in flight after a failure fail too (the one before did not commit): they
+    // are waited for, so that no transaction outlives the run.
+    for task in in_flight {
+        let _ = task.await;
     }
-    while settle(&mut in_flight, progress).await?.is_some() {}
-    Ok(())
+    result
 }
 
-/// One chunk in one transaction; commits after `after` has (see [`write_chunks`]).
+/// One chunk in one transaction (see [`write_chunks`]).
 async fn write_chunk(
     mut client: deadpool_postgres::Object,
     mut chunk: Chunk,
-    after: Option<oneshot::Receiver<()>>,
-    committed: oneshot::Sender<()>,
+    from: i64,
+    locked: oneshot::Sender<()>,
     job: Arc<Writer>,
 ) -> Result<(deadpool_postgres::Object, u64)> {
-    let mut tx = client.transaction().await?;
-    let new_or_changed = chunk.copy.tuples() as i64;
-    let (mut inserted, mut updated) = (0i64, 0i64);
-    if new_or_changed > 0 {
-        let copy = std::mem::take(&mut chunk.copy);
-        let refused;
-        ((inserted, updated), refused) = job.chunks.write_or_isolate(&mut tx, copy.finish(), new_or_changed).await?;
-        // A row the server refused is rejected like any other bad row; the rest of the chunk stays.
-        let mut gone = FxHashSet::default();
-        for (i, reason) in refused {
-            let (code, line) = chunk.sent[i];
-            gone.insert(code);
-            chunk.kept.push(code);
-            chunk.bad.push(Reject::new(line, "", code_text(&code), format!("refused by the database: {reason}")));
-        }
-        if !gone.is_empty() {
-            chunk.codes.retain(|c| !gone.contains(c));
-            chunk.bad.sort_by_key(|r| r.line);
-        }
-    }
-    let ok = chunk.ok() as i64;
-    if job.record_seen {
-        // The rejected rows keep their residents too (the rows the server refused among them).
-        let codes: Vec<&str> = chunk.codes.iter().chain(&chunk.kept).map(code_text).collect();
-        registry::record_seen(&tx, job.run, &codes).await?;
-        if !chunk.unreadable.is_empty() {
-            runs::set_flag(&tx, job.run, "departures_withheld", true).await?;
-        }
-    }
-    if let Some(after) = after {
-        after.await.map_err(|_| Error::Internal(crate::msg!("chunk-earlier-failed")))?;
-    }
-    let counts = json!({ "inserted": inserted, "updated": updated, "unchanged": ok - inserted - updated });
-    super::checkpoint(&tx, job.run, chunk.position as i64, chunk.read as i64, ok, &chunk.bad, &counts).await?;
+    let tx = client.transaction().await?;
+    let to = chunk.position as i64;
+    registry::lock_chunk(&tx, job.run, to).await?;
+    let _ = locked.send(());
+    let body = (chunk.copy.tuples() > 0).then(|| std::mem::take(&mut chunk.copy).finish());
+    // The rejected rows keep their residents too (the rows the server refuses among them: they
+    // were sent, so they are in `codes`).
+    let seen: Vec<&str> =
+        if job.record_seen { chunk.codes.iter().chain(&chunk.kept).map(code_text).collect() } else { Vec::new() };
+    let report = ChunkReport {
+        from,
+        to,
+        read: chunk.read as i64,
+        ok: chunk.ok() as i64,
+        rejects: &chunk.bad,
+        seen,
+        unreadable: !chunk.unreadable.is_empty(),
+    };
+    registry::write_chunk(&tx, job.run, body, &report).await?;
     tx.commit().await?;
-    let _ = committed.send(());
     Ok((client, chunk.bytes))
 }
 
@@ -469,28 +445,28 @@ async fn write_chunk(
 /// letter must never go to an address that does not exist.
 pub async fn preload(
     tx: &impl deadpool_postgres::GenericClient,
-    session: &Session,
+    run: i64,
     key: &SecretKey,
     places: &Municipalities,
     provinces: &[String],
     municipalities: &[String],
 ) -> Result<(u64, u64)> {
     use rayon::prelude::*;
-    let tombstones: FxHashSet<Vec<u8>> = revocations::tombstones(tx).await?.into_iter().collect();
-    let candidates = registry::preload_candidates(tx, provinces, municipalities).await?;
+    let candidates = registry::preload_candidates(tx, run, provinces, municipalities).await?;
     let misplaced = |c: &registry::Candidate| {
         places.get(&c.municipality).is_none_or(|m| check_place(m, None, c.postcode.as_deref()).is_err())
     };
     let withheld = candidates.par_iter().filter(|c| misplaced(c)).count() as u64;
-    let excluded: Vec<String> = candidates
+    // Each with the keyed hash of its fiscal code: the database leaves out those a revocation's
+    // tombstone names (it keeps only those hashes).
+    let (codes, hashes): (Vec<String>, Vec<Vec<u8>>) = candidates
         .into_par_iter()
-        .filter(|c| {
-            misplaced(c) || (!tombstones.is_empty() && tombstones.contains(&tombstone_hash(key, &c.fiscal_code)))
+        .filter(|c| !misplaced(c))
+        .map(|c| {
+            let hash = tombstone_hash(key, &c.fiscal_code);
+            (c.fiscal_code, hash)
         })
-        .map(|c| c.fiscal_code)
-        .collect();
-    let (state, strong) = transitions::preloaded();
-    let preloaded =
-        registry::preload(tx, provinces, municipalities, &excluded, state, strong, &session.operator.id).await?;
+        .unzip();
+    let preloaded = registry::preload(tx, run, provinces, municipalities, &codes, &hashes, withheld).await?;
     Ok((preloaded, withheld))
 }

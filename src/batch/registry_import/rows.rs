@@ -66,8 +66,9 @@ pub struct Reference {
 /// Fiscal code → digest of the stored row, for every row of the mirror.
 pub type StoredDigests = FxHashMap<Key16, Key16>;
 
-/// The columns the tuples carry, in order.
-const COPY_FIELDS: i16 = 14;
+/// The columns the tuples carry, in order (store::registry::COPY_COLUMNS): the row's 14, encoded
+/// where it is checked, and its line, appended where the chunk is gathered.
+const COPY_FIELDS: i16 = 15;
 
 /// A record as read, its fields borrowed from it and matched to the header by name.
 #[derive(Debug, Deserialize)]
@@ -478,6 +479,7 @@ pub fn read_chunks(
         send.sort_unstable_by_key(|(code, _, _, _)| *code);
         for (code, line, i, tuple) in send {
             chunk.copy.append(&parts[i].tuples[tuple], 1);
+            chunk.copy.append_int8(line as i64);
             chunk.sent.push((code, line));
             chunk.changed += u64::from(checker.stored.contains_key(&code));
         }
