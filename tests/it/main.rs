@@ -5,6 +5,7 @@ mod fixtures;
 mod harness;
 mod tls_server;
 
+mod api_helpdesk_portal;
 mod as_written;
 mod audit;
 mod backup;
