@@ -354,14 +354,16 @@ GRANT EXECUTE ON FUNCTION public.sportello_citizen_attempt(text, text, integer, 
 -- Rule: the citizen completes online the operation in progress (never a revocation) with the
 -- activation code and PIN, along registration_transitions ('completion'); a new account
 -- (verification, reset, weak activation) brings username, password and secret answer (hashed by
--- the client, never read back), a reset a username that changes, a username nobody else has.
+-- the client, never read back; the password's rules, which need it in clear, checked by the
+-- client: `p_password_ok`), a reset a username that changes, a username nobody else has. What is
+-- wrong with the choices is answered only after the codes were found right, as before.
 -- The PIN of the operation becomes the one in force, the code is spent, the operation succeeds,
 -- `citizen-activate` is recorded as the citizen's. Portal only. Returns a status: 'ok' and the
 -- registration as it is now, or what was wrong ('wrong' for every wrong input, whatever it was).
 CREATE FUNCTION api.citizen_activate(p_fiscal_code text, p_audit_name text, p_max integer,
                                      p_code_hashes bytea[], p_pin_hashes bytea[], p_accept_rules boolean,
-                                     p_username text, p_password_hash text, p_secret_question text,
-                                     p_secret_answer_hash text)
+                                     p_username text, p_password_hash text, p_password_ok boolean,
+                                     p_secret_question text, p_secret_answer_hash text)
 RETURNS TABLE (status text, registration_number bigint, operation text, state text, strong boolean,
                username text, first_name text, last_name text, email text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
@@ -391,6 +393,7 @@ BEGIN
         WHEN new_account AND (a.op).kind = 'reset' AND lower(r.username) = lower(btrim(p_username))
             THEN 'username-must-change'
         WHEN new_account AND coalesce(p_password_hash, '') = '' THEN 'choose-password'
+        WHEN new_account AND NOT coalesce(p_password_ok, false) THEN 'password-invalid'
         WHEN new_account AND (coalesce(btrim(p_secret_question), '') = '' OR coalesce(p_secret_answer_hash, '') = '')
             THEN 'choose-secret'
         WHEN new_account AND EXISTS (SELECT 1 FROM public.registrations x
@@ -473,8 +476,8 @@ END $$;
 ----------------------------------------------------------------------------------------------
 -- Ownership and who may execute
 ----------------------------------------------------------------------------------------------
-ALTER FUNCTION public.sportello_erase_citizen(bigint, bytea, bytea, bytea, text, text) OWNER TO sportello_api;
-ALTER FUNCTION public.sportello_citizen_attempt(text, text, integer, boolean, bytea[], bytea[]) OWNER TO sportello_api;
+-- The internal helpers stay the migrating owner's, as V23's do (sportello_api may not create in
+-- schema public, which an owner change needs); only sportello_api executes them.
 ALTER FUNCTION api.letter_record(text) OWNER TO sportello_api;
 ALTER FUNCTION api.revoke_letter(bigint, text, text, jsonb, text[], bytea, bytea, bytea) OWNER TO sportello_api;
 ALTER FUNCTION api.revoked(bytea) OWNER TO sportello_api;
@@ -482,14 +485,14 @@ ALTER FUNCTION api.tombstones() OWNER TO sportello_api;
 ALTER FUNCTION api.mailbox_claim(text, bigint, text, text, text) OWNER TO sportello_api;
 ALTER FUNCTION api.mailbox_decide(text, boolean, text, bytea, text, bytea, timestamptz, jsonb) OWNER TO sportello_api;
 ALTER FUNCTION api.mailbox_replied(text, text) OWNER TO sportello_api;
-ALTER FUNCTION api.citizen_activate(text, text, integer, bytea[], bytea[], boolean, text, text, text, text)
+ALTER FUNCTION api.citizen_activate(text, text, integer, bytea[], bytea[], boolean, text, text, boolean, text, text)
     OWNER TO sportello_api;
 ALTER FUNCTION api.citizen_revoke(text, text, integer, bytea[], bytea, bytea, bytea) OWNER TO sportello_api;
 
 REVOKE ALL ON FUNCTION api.letter_record(text), api.revoke_letter(bigint, text, text, jsonb, text[], bytea, bytea, bytea),
     api.revoked(bytea), api.tombstones(), api.mailbox_claim(text, bigint, text, text, text),
     api.mailbox_decide(text, boolean, text, bytea, text, bytea, timestamptz, jsonb), api.mailbox_replied(text, text),
-    api.citizen_activate(text, text, integer, bytea[], bytea[], boolean, text, text, text, text),
+    api.citizen_activate(text, text, integer, bytea[], bytea[], boolean, text, text, boolean, text, text),
     api.citizen_revoke(text, text, integer, bytea[], bytea, bytea, bytea) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION api.letter_record(text), api.revoke_letter(bigint, text, text, jsonb, text[], bytea, bytea, bytea),
     api.mailbox_claim(text, bigint, text, text, text),
@@ -497,5 +500,5 @@ GRANT EXECUTE ON FUNCTION api.letter_record(text), api.revoke_letter(bigint, tex
     TO sportello_helpdesk;
 GRANT EXECUTE ON FUNCTION api.revoked(bytea) TO sportello_helpdesk, sportello_portal;
 GRANT EXECUTE ON FUNCTION api.tombstones() TO sportello_batch;
-GRANT EXECUTE ON FUNCTION api.citizen_activate(text, text, integer, bytea[], bytea[], boolean, text, text, text, text),
+GRANT EXECUTE ON FUNCTION api.citizen_activate(text, text, integer, bytea[], bytea[], boolean, text, text, boolean, text, text),
     api.citizen_revoke(text, text, integer, bytea[], bytea, bytea, bytea) TO sportello_portal;

@@ -122,13 +122,12 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
     let fc = FiscalCode::parse_input(&a.fiscal_code)?;
     let audit_name = audit::fiscal_code_target(&desk.key, fc.as_str());
     let username = a.username.as_deref().map(str::trim).filter(|u| !u.is_empty());
-    // A new account's choices, when given (the database says whether the operation needs them).
-    if let Some(u) = username {
-        check_username(u)?;
-        if let Some(p) = a.password.as_deref() {
-            check_password(p, u, fc.as_str())?;
-        }
-    }
+    // The password's rules need it in clear: checked here, answered by the database only once
+    // the codes were found right (and only for an operation that makes a new account).
+    let password_problem = match (username, a.password.as_deref()) {
+        (Some(u), Some(p)) => check_password(p, u, fc.as_str()).err(),
+        _ => None,
+    };
     let password_hash = match (username, a.password.as_deref()) {
         (Some(_), Some(p)) => Some(hash_password(p)?),
         _ => None,
@@ -142,6 +141,7 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
     let account = credentials::Account {
         username,
         password_hash: password_hash.as_deref(),
+        password_ok: password_problem.is_none(),
         secret_question: question,
         secret_answer_hash: answer_hash.as_deref(),
     };
@@ -149,11 +149,15 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
     let pin_hashes = desk.key.hashes(Purpose::Pin, fc.as_str(), &a.pin);
     let done = {
         let client = db.client().await?;
+        credentials::citizen_context(&client, "citizen activate").await?;
         credentials::activate(&client, &typed_code, &pin_hashes, a.accept_rules, &account).await?
     };
     let done = match done {
         credentials::Attempt::Done(done) => done,
         credentials::Attempt::Wrong => return Err(wrong(desk.max_attempts)),
+        credentials::Attempt::Failed { why, .. } if why == "password-invalid" => {
+            return Err(password_problem.unwrap_or_else(|| wrong(desk.max_attempts)));
+        }
         credentials::Attempt::Failed { why, .. } => return Err(refusal(&why, username, desk.max_attempts)),
     };
     // Its letters have done their work: those here go now, those of other clerks at their next
@@ -176,7 +180,9 @@ pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activ
             let entry = Entry::new(AuditEvent::Email, target)
                 .details(json!({ "message": "activation-confirmation" }))
                 .outcome(outcome);
-            record(&db.client().await?, desk, "citizen activate", entry).await?;
+            let client = db.client().await?;
+            credentials::citizen_context(&client, "citizen activate").await?;
+            record(&client, desk, "citizen activate", entry).await?;
         }
     }
     Ok(Activated {
@@ -248,6 +254,7 @@ pub async fn revoke(db: &Database, desk: &Desk, fiscal_code: &str, revocation_co
     let typed_code = typed(desk, &fc, &audit_name, Purpose::Revocation, revocation_code);
     let done = {
         let client = db.client().await?;
+        credentials::citizen_context(&client, "citizen revoke").await?;
         credentials::revoke(&client, &typed_code, &keys.tombstone, &keys.stats_person, &keys.helpdesk).await?
     };
     let done = match done {

@@ -114,8 +114,22 @@ pub struct Typed<'a> {
 pub struct Account<'a> {
     pub username: Option<&'a str>,
     pub password_hash: Option<&'a str>,
+    /// The password follows its rules (checked by the client, which alone sees it).
+    pub password_ok: bool,
     pub secret_question: Option<&'a str>,
     pub secret_answer_hash: Option<&'a str>,
+}
+
+/// Tells the database, on this connection, that the citizen portal calls and for which command:
+/// the audit rows the api writes for the citizen carry it (sql/V23, `sportello.command`). Set on
+/// the very connection of the call: a shared pool's other connections may serve other commands.
+pub async fn citizen_context(c: &impl GenericClient, command: &str) -> Result<()> {
+    c.execute(
+        "SELECT set_config('sportello.origin', 'citizen portal', false), set_config('sportello.command', $1, false)",
+        &[&command],
+    )
+    .await?;
+    Ok(())
 }
 
 fn failed<T>(why: String, operation: Option<String>) -> Attempt<T> {
@@ -133,7 +147,7 @@ pub async fn activate(
 ) -> Result<Attempt<Activated>> {
     let row = c
         .query_one(
-            "SELECT * FROM api.citizen_activate($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "SELECT * FROM api.citizen_activate($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             &[
                 &typed.fiscal_code,
                 &typed.audit_name,
@@ -143,6 +157,7 @@ pub async fn activate(
                 &accept_rules,
                 &account.username,
                 &account.password_hash,
+                &account.password_ok,
                 &account.secret_question,
                 &account.secret_answer_hash,
             ],

@@ -160,7 +160,8 @@ async fn a_helpdesk_login_cannot_complete_an_activation() {
     let key = db.key();
     let audit_name = sportello::audit::fiscal_code_target(&key, &cf);
     let (codes, pins) = (key.hashes(Purpose::Activation, &cf, &code), key.hashes(Purpose::Pin, &cf, &pin));
-    let activate = "SELECT status FROM api.citizen_activate($1, $2, 5, $3, $4, true, 'mario.rossi', 'x', 'q', 'y')";
+    let activate =
+        "SELECT status FROM api.citizen_activate($1, $2, 5, $3, $4, true, 'mario.rossi', 'x', true, 'q', 'y')";
     let help = helpdesk_login(&db).await;
     let clerk = db.unique("clerk");
     db.add_operator(&clerk, &[Role::Desk], &["TO"], &[]).await;
@@ -212,7 +213,8 @@ async fn a_raw_burst_of_twenty_guesses_gets_no_more_than_the_attempts_allowed() 
     let key = db.key();
     let audit_name = sportello::audit::fiscal_code_target(&key, &cf);
     let pins = key.hashes(Purpose::Pin, &cf, &pin);
-    let activate = "SELECT status FROM api.citizen_activate($1, $2, 5, $3, $4, true, 'mario.rossi', 'x', 'q', 'y')";
+    let activate =
+        "SELECT status FROM api.citizen_activate($1, $2, 5, $3, $4, true, 'mario.rossi', 'x', true, 'q', 'y')";
     let mut sessions = Vec::new();
     for _ in 0..20 {
         sessions.push(raw(&db, "portal").await);
