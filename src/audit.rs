@@ -320,7 +320,7 @@ pub fn scrub(key: Option<&SecretKey>, text: &str) -> String {
 }
 
 /// [`scrub`] on every text of a JSON value.
-fn scrub_value(key: Option<&SecretKey>, v: &mut Value) {
+pub fn scrub_value(key: Option<&SecretKey>, v: &mut Value) {
     match v {
         Value::String(s) => {
             let clean = scrub(key, s);

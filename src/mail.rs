@@ -161,13 +161,12 @@ pub fn html(body: &str) -> String {
 }
 
 fn name(r: &Registration) -> String {
-    format!(
-        "{} {}",
-        r.data.person.first_name.clone().unwrap_or_default(),
-        r.data.person.last_name.clone().unwrap_or_default()
-    )
-    .trim()
-    .to_string()
+    names(r.data.person.first_name.as_deref(), r.data.person.last_name.as_deref())
+}
+
+/// How a message greets the citizen: first and last name.
+pub fn names(first: Option<&str>, last: Option<&str>) -> String {
+    format!("{} {}", first.unwrap_or_default(), last.unwrap_or_default()).trim().to_string()
 }
 
 fn rome_day(t: DateTime<Utc>) -> String {
@@ -182,6 +181,20 @@ pub fn code_message(
     from: &str,
     to: &str,
     r: &Registration,
+    code: &Secret,
+    valid_until: DateTime<Utc>,
+) -> Result<Message> {
+    code_message_to(kind, from, to, r.registration_number, &name(r), code, valid_until)
+}
+
+/// [`code_message`] to a citizen named by the registration's number and their names (what an
+/// api function returned, with no read of the whole record).
+pub fn code_message_to(
+    kind: CodeKind,
+    from: &str,
+    to: &str,
+    number: i64,
+    greeting: &str,
     code: &Secret,
     valid_until: DateTime<Utc>,
 ) -> Result<Message> {
@@ -204,8 +217,8 @@ pub fn code_message(
     };
     let body = format!(
         "Gentile {},\n\necco {what} n. {}:\n\n    {}\n\n{}\n{SIGNATURE}",
-        name(r),
-        r.registration_number,
+        greeting,
+        number,
         code.expose(),
         how.replace("{until}", &rome_day(valid_until))
     );
@@ -247,7 +260,12 @@ pub fn spid_message(
 
 /// A confirmation (activation done, revocation done, ...), with no secret.
 pub fn confirmation(from: &str, to: &str, r: &Registration, subject: &str, text: &str) -> Result<Message> {
-    let body = format!("Gentile {},\n\n{text}\n{SIGNATURE}", name(r));
+    confirmation_to(from, to, &name(r), subject, text)
+}
+
+/// [`confirmation`] to a citizen greeted by `greeting` (see [`names`]).
+pub fn confirmation_to(from: &str, to: &str, greeting: &str, subject: &str, text: &str) -> Result<Message> {
+    let body = format!("Gentile {greeting},\n\n{text}\n{SIGNATURE}");
     build(from, to, subject, body)
 }
 

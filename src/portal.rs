@@ -4,20 +4,17 @@
 //! registered letters).
 
 use argon2::{Argon2, PasswordHasher};
-use chrono::Utc;
 use serde::Serialize;
 use serde_json::json;
 
 use crate::audit::{self, Actor, AuditEvent, Entry, Outcome, Target};
 use crate::desk::handover::Desk;
-use crate::domain::{FiscalCode, OperationKind, Registration, State, transitions};
+use crate::domain::{FiscalCode, OperationKind, State};
 use crate::error::{Error, Result};
 use crate::mail;
 use crate::secrets::{Purpose, SecretKey};
-use crate::store::operations::{self, ActiveSecrets};
-use crate::store::registrations::{self, Key};
-use crate::store::revocations::{self, Channel};
-use crate::store::{Database, credentials, helpdesk};
+use crate::store::credentials::{self, Typed};
+use crate::store::{Database, revocations};
 
 /// What the citizen types to activate.
 #[derive(Clone)]
@@ -88,226 +85,136 @@ fn wrong(max_attempts: i32) -> Error {
     Error::Refused(crate::msg!("portal-wrong", max_attempts = max_attempts))
 }
 
-/// Appends an audit row as the citizen.
-async fn record(c: &impl deadpool_postgres::GenericClient, desk: &Desk, command: &str, entry: Entry) -> Result<()> {
-    audit::write(c, Actor::Citizen { command }, Some(&desk.key), entry).await
-}
-
-/// What an attempt is checked against: the registration, its operation in progress and its
-/// credentials.
-struct Located {
-    r: Registration,
-    active: ActiveSecrets,
-    creds: credentials::Credentials,
-}
-
-/// An attempt at a citizen's codes, taken (counted) before anything is verified, with what it
-/// is checked against (`None`: an unknown fiscal code, attempts spent, nothing in progress).
-/// The same statements run whatever the input, so that neither the answer nor its time tells
-/// who is registered.
-struct Attempt {
-    fiscal_code: FiscalCode,
-    /// The registration whose attempts this one was counted against.
-    taken: Option<i64>,
-    located: Option<Located>,
-}
-
-impl Attempt {
-    async fn take(db: &Database, desk: &Desk, fiscal_code: &str) -> Result<Attempt> {
-        let fc = FiscalCode::parse_input(fiscal_code)?;
-        let client = db.client().await?;
-        let taken = credentials::take_attempt(&client, fc.as_str(), desk.max_attempts).await?;
-        let r = registrations::get(&client, &Key::FiscalCode(fc.clone())).await?;
-        let number = r.as_ref().map_or(0, |r| r.registration_number);
-        let (creds, active) =
-            tokio::try_join!(credentials::credentials(&client, number), operations::active_secrets(&client, number))?;
-        let located = match (taken, r, creds, active) {
-            (Some(_), Some(r), Some(creds), Some(active)) => Some(Located { r, active, creds }),
-            _ => None,
-        };
-        Ok(Attempt { fiscal_code: fc, taken, located })
+/// What the citizen typed, as the database checks it: the fiscal code as typed (the database
+/// answers an unknown one as any wrong input), how the audit log names them, and every hash the
+/// code typed may be stored as.
+fn typed<'a>(desk: &Desk, fc: &'a FiscalCode, audit_name: &'a str, purpose: Purpose, code: &str) -> Typed<'a> {
+    Typed {
+        fiscal_code: fc.as_str(),
+        audit_name,
+        max_attempts: desk.max_attempts,
+        code_hashes: desk.key.hashes(purpose, fc.as_str(), code),
     }
+}
 
-    /// The attempt, if it may complete `kind` (a revocation, or anything else), with the codes
-    /// typed checked against the stored hashes; otherwise it is refused as wrong (and counted,
-    /// recorded) the same way whatever was wrong.
-    async fn check(
-        self,
-        db: &Database,
-        desk: &Desk,
-        revocation: bool,
-        typed: &[(Purpose, &str)],
-        command: &str,
-    ) -> Result<Located> {
-        let Attempt { fiscal_code, taken, located } = self;
-        let stored = |l: &Located, p: Purpose| match p {
-            Purpose::Activation => l.creds.activation_code_hash.clone(),
-            Purpose::Pin => l.active.pin_hash.clone(),
-            Purpose::Revocation => l.active.revocation_code_hash.clone(),
-            Purpose::Pseudonym => None,
-        };
-        // Hashes to verify against even when there is nothing: the same work either way.
-        let none = vec![0u8; 32];
-        let ok = typed.iter().fold(located.is_some(), |ok, (purpose, code)| {
-            let hash = located.as_ref().and_then(|l| stored(l, *purpose)).unwrap_or_else(|| none.clone());
-            desk.key.verify(*purpose, &fiscal_code, code, &hash) && ok
-        });
-        match located {
-            Some(l) if ok && (l.active.kind == OperationKind::Revocation) == revocation => {
-                let expires = if revocation { l.active.code_expires_at } else { l.creds.activation_code_expires_at };
-                if expires.is_some_and(|e| e < Utc::now()) {
-                    return Err(Error::Refused(crate::msg!("code-expired")));
-                }
-                Ok(l)
-            }
-            located => {
-                let target = match &located {
-                    Some(l) => Target::registration(&l.r),
-                    None => Target::Citizen(fiscal_code.to_string()),
-                };
-                let mut client = db.client().await?;
-                let tx = client.transaction().await?;
-                let count = credentials::attempt_failed(&tx, taken.unwrap_or(0), desk.max_attempts).await?;
-                let details = json!({ "attempt": taken.is_some().then_some(count) });
-                record(
-                    &tx,
-                    desk,
-                    command,
-                    Entry::new(AuditEvent::CitizenWrongCode, target).details(details).outcome(Outcome::Refused),
-                )
-                .await?;
-                tx.commit().await?;
-                Err(wrong(desk.max_attempts))
-            }
-        }
+/// What the database answered about right codes with something else wrong, in the citizen's
+/// words.
+fn refusal(why: &str, username: Option<&str>, max_attempts: i32) -> Error {
+    let username = username.unwrap_or_default().trim();
+    match why {
+        "expired" => Error::Refused(crate::msg!("code-expired")),
+        "accept-rules" => Error::Invalid(crate::msg!("portal-accept-rules")),
+        "choose-username" => Error::Invalid(crate::msg!("portal-choose-username")),
+        "username-invalid" => Error::Invalid(crate::msg!("username-invalid", username = username)),
+        "username-must-change" => Error::Invalid(crate::msg!("portal-username-must-change")),
+        "choose-password" => Error::Invalid(crate::msg!("portal-choose-password")),
+        "choose-secret" => Error::Invalid(crate::msg!("portal-choose-secret")),
+        "username-taken" => Error::Invalid(crate::msg!("username-taken", username = username)),
+        _ => wrong(max_attempts),
     }
 }
 
 /// Completes a verification, promotion, reset, PIN regeneration or the weak activation of a
-/// pre-loaded resident (SPEC §4, §5).
+/// pre-loaded resident (SPEC §4, §5). The database counts the attempt, verifies the codes and
+/// completes, in one call whatever the input (sql/V27, api.citizen_activate); here the choices
+/// are checked for form and the secrets hashed before it, the same work for every citizen.
 pub async fn activate(db: &Database, desk: &Desk, a: Activation) -> Result<Activated> {
-    let typed = [(Purpose::Activation, a.activation_code.as_str()), (Purpose::Pin, a.pin.as_str())];
-    let Located { r, active, creds } =
-        Attempt::take(db, desk, &a.fiscal_code).await?.check(db, desk, false, &typed, "citizen activate").await?;
-    if !a.accept_rules {
-        return Err(Error::Invalid(crate::msg!("portal-accept-rules")));
-    }
-
-    // What each operation asks of the citizen.
-    let kind = active.kind;
-    let Some(change) = transitions::after_completion(kind, r.strong) else {
-        return Err(Error::Refused(crate::msg!("portal-revocation-code")));
+    let fc = FiscalCode::parse_input(&a.fiscal_code)?;
+    let audit_name = audit::fiscal_code_target(&desk.key, fc.as_str());
+    let username = a.username.as_deref().map(str::trim).filter(|u| !u.is_empty());
+    // The password's rules need it in clear: checked here, answered by the database only once
+    // the codes were found right (and only for an operation that makes a new account).
+    let password_problem = match (username, a.password.as_deref()) {
+        (Some(u), Some(p)) => check_password(p, u, fc.as_str()).err(),
+        _ => None,
     };
-    let new_username = match kind {
-        OperationKind::Verification | OperationKind::Reset | OperationKind::Activation => {
-            let u = a
-                .username
-                .as_deref()
-                .map(str::trim)
-                .ok_or_else(|| Error::Invalid(crate::msg!("portal-choose-username")))?;
-            check_username(u)?;
-            if kind == OperationKind::Reset && creds.username.as_deref().is_some_and(|old| old.eq_ignore_ascii_case(u))
-            {
-                return Err(Error::Invalid(crate::msg!("portal-username-must-change")));
-            }
-            let p = a.password.as_deref().ok_or_else(|| Error::Invalid(crate::msg!("portal-choose-password")))?;
-            check_password(p, u, &r.fiscal_code)?;
-            if a.secret_question.as_deref().is_none_or(|q| q.trim().is_empty())
-                || a.secret_answer.as_deref().is_none_or(|q| q.trim().is_empty())
-            {
-                return Err(Error::Invalid(crate::msg!("portal-choose-secret")));
-            }
-            Some(u.to_string())
-        }
-        OperationKind::Promotion | OperationKind::Pin => None,
-        OperationKind::Revocation => None,
+    let password_hash = match (username, a.password.as_deref()) {
+        (Some(_), Some(p)) => Some(hash_password(p)?),
+        _ => None,
     };
-    let password_hash = match &new_username {
-        Some(_) => Some(hash_password(a.password.as_deref().unwrap_or_default())?),
-        None => None,
+    let answer = a.secret_answer.as_deref().map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
+    let answer_hash = match (username, &answer) {
+        (Some(_), Some(s)) => Some(hash_password(s)?),
+        _ => None,
     };
-    let answer_hash = match &new_username {
-        Some(_) => Some(hash_password(&a.secret_answer.as_deref().unwrap_or_default().trim().to_lowercase())?),
-        None => None,
-    };
-
-    let mut client = db.client().await?;
-    let tx = client.transaction().await?;
-    // Erased, or locked out by wrong codes typed meanwhile: refused as any wrong input.
-    if !registrations::lock_number(&tx, r.registration_number).await?
-        || credentials::is_locked(&tx, r.registration_number).await?
-    {
-        return Err(wrong(0));
-    }
-    // The operation may have been replaced while the citizen typed.
-    if operations::active_secrets(&tx, r.registration_number).await?.map(|s| s.operation_id)
-        != Some(active.operation_id)
-    {
-        return Err(Error::Refused(crate::msg!("portal-replaced")));
-    }
-    if let Some(u) = &new_username
-        && credentials::username_taken(&tx, u, r.registration_number).await?
-    {
-        return Err(Error::Invalid(crate::msg!("username-taken", username = u)));
-    }
-    let question = a.secret_question.as_deref().filter(|_| new_username.is_some()).map(str::trim);
-    let completed = credentials::Completed {
-        change,
-        username: new_username.as_deref(),
+    let question = a.secret_question.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    let account = credentials::Account {
+        username,
         password_hash: password_hash.as_deref(),
+        password_ok: password_problem.is_none(),
         secret_question: question,
         secret_answer_hash: answer_hash.as_deref(),
-        pin_hash: active.pin_hash.as_deref(),
     };
-    credentials::complete(&tx, r.registration_number, &completed).await?;
-    operations::succeed(&tx, active.operation_id).await?;
-    let entry = Entry::new(AuditEvent::CitizenActivate, Target::registration(&r)).details(json!({ "operation": kind }));
-    record(&tx, desk, "citizen activate", entry).await?;
-    tx.commit().await?;
+    let typed_code = typed(desk, &fc, &audit_name, Purpose::Activation, &a.activation_code);
+    let pin_hashes = desk.key.hashes(Purpose::Pin, fc.as_str(), &a.pin);
+    let done = {
+        let client = db.client().await?;
+        credentials::citizen_context(&client, "citizen activate").await?;
+        credentials::activate(&client, &typed_code, &pin_hashes, a.accept_rules, &account).await?
+    };
+    let done = match done {
+        credentials::Attempt::Done(done) => done,
+        credentials::Attempt::Wrong => return Err(wrong(desk.max_attempts)),
+        credentials::Attempt::Failed { why, .. } if why == "password-invalid" => {
+            return Err(password_problem.unwrap_or_else(|| wrong(desk.max_attempts)));
+        }
+        credentials::Attempt::Failed { why, .. } => return Err(refusal(&why, username, desk.max_attempts)),
+    };
     // Its letters have done their work: those here go now, those of other clerks at their next
     // command (crate::desk::letter_files).
     crate::desk::letter_files::sweep_after(db, &desk.letters_dir).await;
-
-    let after = registrations::find(&client, &Key::Number(r.registration_number)).await?;
-    if let Some(to) = &after.data.contacts.email {
+    let kind = OperationKind::parse(&done.operation).expect("checked by the database");
+    if let Some(to) = &done.email {
         let text = format!(
             "l'operazione di {} della registrazione n. {} è stata completata. Le Sue credenziali sono attive{}.",
             kind.label(),
-            r.registration_number,
-            after.username.as_deref().map(|u| format!(" con lo username {u}")).unwrap_or_default()
+            done.number,
+            done.username.as_deref().map(|u| format!(" con lo username {u}")).unwrap_or_default()
         );
-        if let Ok(m) = mail::confirmation(&desk.mail_from, to, &after, "Sistema Piemonte: operazione completata", &text)
+        let greeting = mail::names(done.first_name.as_deref(), done.last_name.as_deref());
+        if let Ok(m) =
+            mail::confirmation_to(&desk.mail_from, to, &greeting, "Sistema Piemonte: operazione completata", &text)
         {
             let outcome = if desk.mailer.send(m).await.is_ok() { Outcome::Ok } else { Outcome::Error };
-            let entry = Entry::new(AuditEvent::Email, Target::registration(&r))
+            let target = Target::Registration { number: done.number, fiscal_code: fc.to_string() };
+            let entry = Entry::new(AuditEvent::Email, target)
                 .details(json!({ "message": "activation-confirmation" }))
                 .outcome(outcome);
+            let client = db.client().await?;
+            credentials::citizen_context(&client, "citizen activate").await?;
             record(&client, desk, "citizen activate", entry).await?;
         }
     }
     Ok(Activated {
-        registration_number: r.registration_number,
+        registration_number: done.number,
         operation: kind,
-        state: after.state,
-        strong: after.strong,
-        username: after.username,
+        state: State::parse(&done.state).expect("checked by the database"),
+        strong: done.strong,
+        username: done.username,
     })
 }
 
-/// Disables the credentials and erases the personal data of a registration at once, keeping a
-/// pseudonymous tombstone (keyed hash of the fiscal code). Data in CIA and AURA is not touched.
-pub async fn erase(
-    tx: &impl deadpool_postgres::GenericClient,
-    desk: &Desk,
-    r: &Registration,
-    channel: &Channel,
-) -> Result<()> {
-    let fc_hash = tombstone_hash(&desk.key, &r.fiscal_code);
-    let person = crate::stats::person(&desk.key, &r.fiscal_code);
-    revocations::erase(tx, r.registration_number, &fc_hash, &person, channel).await?;
-    // The sender of the citizen's helpdesk requests (the mailbox keys them by this hash).
-    let helpdesk_hash = desk.key.hash_text(Purpose::Revocation, "helpdesk", &r.fiscal_code);
-    helpdesk::forget(tx, &helpdesk_hash, r.data.contacts.email.as_deref()).await
+/// Appends an audit row as the citizen: an event the client itself observed (an email sent).
+async fn record(c: &impl deadpool_postgres::GenericClient, desk: &Desk, command: &str, entry: Entry) -> Result<()> {
+    audit::write(c, Actor::Citizen { command }, Some(&desk.key), entry).await
+}
+
+/// The keyed hashes an erasure leaves and forgets by: the tombstone's, the statistics' person,
+/// and the one the helpdesk mailbox stored its decisions under.
+pub struct ErasureKeys {
+    pub tombstone: Vec<u8>,
+    pub stats_person: Vec<u8>,
+    pub helpdesk: Vec<u8>,
+}
+
+impl ErasureKeys {
+    pub fn of(key: &SecretKey, fiscal_code: &str) -> ErasureKeys {
+        ErasureKeys {
+            tombstone: tombstone_hash(key, fiscal_code),
+            stats_person: crate::stats::person(key, fiscal_code),
+            helpdesk: key.hash_text(Purpose::Revocation, "helpdesk", fiscal_code),
+        }
+    }
 }
 
 /// Removes the citizen's letters once the erasure has committed: their directory here
@@ -338,28 +245,32 @@ pub async fn was_revoked(db: &Database, desk: &Desk, fiscal_code: &str) -> Resul
     revocations::exists(&db.client().await?, &hash).await
 }
 
-/// Completes a revocation booked at a desk with the revocation code.
+/// Completes a revocation booked at a desk with the revocation code: the database counts the
+/// attempt, verifies the code and erases, in one call (sql/V27, api.citizen_revoke).
 pub async fn revoke(db: &Database, desk: &Desk, fiscal_code: &str, revocation_code: &str) -> Result<i64> {
-    let typed = [(Purpose::Revocation, revocation_code)];
-    let Located { r, .. } =
-        Attempt::take(db, desk, fiscal_code).await?.check(db, desk, true, &typed, "citizen revoke").await?;
-    let mut client = db.client().await?;
-    let tx = client.transaction().await?;
-    if !registrations::lock_number(&tx, r.registration_number).await?
-        || credentials::is_locked(&tx, r.registration_number).await?
-    {
-        return Err(wrong(0));
-    }
-    erase(&tx, desk, &r, &Channel::Online).await?;
-    // The audit log names the registration by its number and a keyed hash of the fiscal code.
-    record(&tx, desk, "citizen revoke", Entry::new(AuditEvent::CitizenRevoke, Target::registration(&r))).await?;
-    tx.commit().await?;
-    remove_letters(db, desk, r.registration_number).await?;
-    if let Some(to) = &r.data.contacts.email {
+    let fc = FiscalCode::parse_input(fiscal_code)?;
+    let audit_name = audit::fiscal_code_target(&desk.key, fc.as_str());
+    let keys = ErasureKeys::of(&desk.key, fc.as_str());
+    let typed_code = typed(desk, &fc, &audit_name, Purpose::Revocation, revocation_code);
+    let done = {
+        let client = db.client().await?;
+        credentials::citizen_context(&client, "citizen revoke").await?;
+        credentials::revoke(&client, &typed_code, &keys.tombstone, &keys.stats_person, &keys.helpdesk).await?
+    };
+    let done = match done {
+        credentials::Attempt::Done(done) => done,
+        credentials::Attempt::Wrong => return Err(wrong(desk.max_attempts)),
+        credentials::Attempt::Failed { why, .. } => return Err(refusal(&why, None, desk.max_attempts)),
+    };
+    remove_letters(db, desk, done.number).await?;
+    if let Some(to) = &done.email {
+        let greeting = mail::names(done.first_name.as_deref(), done.last_name.as_deref());
         let text = "la revoca delle Sue credenziali è stata completata: le credenziali sono disattivate e i dati personali forniti in registrazione sono stati cancellati.";
-        if let Ok(m) = mail::confirmation(&desk.mail_from, to, &r, "Sistema Piemonte: revoca completata", text) {
+        if let Ok(m) =
+            mail::confirmation_to(&desk.mail_from, to, &greeting, "Sistema Piemonte: revoca completata", text)
+        {
             let _ = desk.mailer.send(m).await;
         }
     }
-    Ok(r.registration_number)
+    Ok(done.number)
 }

@@ -353,6 +353,24 @@ impl SecretKey {
         out
     }
 
+    /// Every hash a typed value may be stored as: with each key kept, tagged with it (as
+    /// [`Self::hash`] makes them) and untagged (made before rotation existed). The database
+    /// verifies a typed value by finding its stored hash among these (issue 16: the client
+    /// never reads a stored hash), which is what [`Self::verify`] accepts.
+    pub fn hashes(&self, purpose: Purpose, subject: &str, typed: &str) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        for k in std::iter::once(&self.current).chain(self.previous.iter()) {
+            let mac = SecretKey::mac(k, purpose, subject, typed).finalize().into_bytes();
+            let mut tagged = Vec::with_capacity(TAGGED_LEN);
+            tagged.push(TAGGED);
+            tagged.extend_from_slice(&key_id(k));
+            tagged.extend_from_slice(&mac);
+            out.push(tagged);
+            out.push(mac.to_vec());
+        }
+        out
+    }
+
     /// Keyed hash of any text of a subject (e.g. a fiscal code kept pseudonymously): the same
     /// for the same text across rotations (the oldest key's).
     pub fn hash_text(&self, purpose: Purpose, subject: &str, text: &str) -> Vec<u8> {

@@ -16,12 +16,11 @@ use super::input::Lines;
 use super::{Begin, Progress, Reject, RunKind};
 use crate::audit::{self, AuditEvent, Entry, Target};
 use crate::desk::handover::Desk;
-use crate::domain::{FiscalCode, Registration, as_written, text};
+use crate::domain::{FiscalCode, as_written, text};
 use crate::error::{Error, Result};
-use crate::portal::{erase, was_revoked};
+use crate::portal::{ErasureKeys, was_revoked};
 use crate::session::Session;
-use crate::store::registrations::{self, Key};
-use crate::store::revocations::Channel;
+use crate::store::revocations::{self, LetterRecord};
 
 /// One letter.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -128,19 +127,19 @@ pub fn check_letter(l: &Letter) -> Result<()> {
 /// The fields of a letter that disagree with the record, compared as people write them (see
 /// [`as_written`]: `Nicolo` is `NICOLÒ`, `DAngelo` is `D'ANGELO`, `ca 12345 aa` is `CA12345AA`).
 /// Empty fields are not compared: every letter processed must have them all, see `require_all`.
-fn mismatches(l: &Letter, r: &Registration, issued: Option<NaiveDate>) -> Vec<String> {
+fn mismatches(l: &Letter, r: &LetterRecord, issued: Option<NaiveDate>) -> Vec<String> {
     let mut out = Vec::new();
     let recorded = |v: &Option<String>| v.clone().unwrap_or_default();
-    if !l.first_name.is_empty() && !as_written::same_name(&l.first_name, &recorded(&r.data.person.first_name)) {
+    if !l.first_name.is_empty() && !as_written::same_name(&l.first_name, &recorded(&r.first_name)) {
         out.push("first_name".into());
     }
-    if !l.last_name.is_empty() && !as_written::same_name(&l.last_name, &recorded(&r.data.person.last_name)) {
+    if !l.last_name.is_empty() && !as_written::same_name(&l.last_name, &recorded(&r.last_name)) {
         out.push("last_name".into());
     }
-    if !l.doc_number.is_empty() && !as_written::same_code(&l.doc_number, &recorded(&r.data.document.number)) {
+    if !l.doc_number.is_empty() && !as_written::same_code(&l.doc_number, &recorded(&r.doc_number)) {
         out.push("doc_number".into());
     }
-    if issued.is_some() && issued != r.data.document.issued {
+    if issued.is_some() && issued != r.doc_issued {
         out.push("doc_issued".into());
     }
     out
@@ -176,15 +175,9 @@ async fn process(
             Ok(read) => read,
             Err((field, value, reason)) => break 'decide Outcome::invalid(field, &value, reason.english()),
         };
-        // Found and locked, then read again: another run (or the portal) may have erased it,
+        // Found and locked by the database: another run (or the portal) may have erased it,
         // or a desk changed it, meanwhile.
-        let found = match registrations::get(&tx, &Key::FiscalCode(fc.clone())).await? {
-            Some(r) if registrations::lock_number(&tx, r.registration_number).await? => {
-                registrations::get(&tx, &Key::Number(r.registration_number)).await?
-            }
-            _ => None,
-        };
-        let Some(r) = found else {
+        let Some(r) = revocations::letter_record(&tx, fc.as_str()).await? else {
             drop(tx);
             let revoked = was_revoked(&session.db, desk, fc.as_str()).await?;
             let outcome = if revoked { Outcome::AlreadyRevoked } else { Outcome::NotFound };
@@ -194,11 +187,43 @@ async fn process(
             return finish_outcome(session, l, outcome, checkpoint).await;
         };
         let wrong = mismatches(l, &r, issued);
-        if !wrong.is_empty() {
-            break 'decide Outcome::Mismatch { fields: wrong };
+        if dry_run {
+            drop(tx);
+            return Ok(if wrong.is_empty() {
+                Outcome::Revoked { registration_number: r.number }
+            } else {
+                Outcome::Mismatch { fields: wrong }
+            });
         }
-        erase(&tx, desk, &r, &Channel::RegisteredLetter { protocol: l.protocol.trim().to_string() }).await?;
-        Outcome::Revoked { registration_number: r.registration_number }
+        // The decision on a registration found is the database's to record (and to carry out).
+        let keys = ErasureKeys::of(&desk.key, fc.as_str());
+        let audit_name = audit::fiscal_code_target(&desk.key, fc.as_str());
+        let described = json!({
+            "protocol": audit::scrub(Some(&desk.key), &l.protocol),
+            "protocol_date": audit::scrub(Some(&desk.key), &l.protocol_date),
+        });
+        let decision = revocations::LetterDecision {
+            number: r.number,
+            audit_name: &audit_name,
+            protocol: l.protocol.trim(),
+            described: &described,
+            mismatches: &wrong,
+            tombstone: &keys.tombstone,
+            stats_person: &keys.stats_person,
+            helpdesk_hash: &keys.helpdesk,
+        };
+        revocations::revoke_letter(&tx, &decision).await?;
+        let outcome = if wrong.is_empty() {
+            Outcome::Revoked { registration_number: r.number }
+        } else {
+            Outcome::Mismatch { fields: wrong }
+        };
+        checkpoint_in(&tx, l, &outcome, checkpoint).await?;
+        tx.commit().await?;
+        if let Outcome::Revoked { registration_number } = outcome {
+            crate::portal::remove_letters(&session.db, desk, registration_number).await?;
+        }
+        return Ok(outcome);
     };
     if dry_run {
         tx.rollback().await?;
@@ -206,9 +231,6 @@ async fn process(
     }
     record_in(&tx, session, l, &outcome, checkpoint).await?;
     tx.commit().await?;
-    if let Outcome::Revoked { registration_number } = outcome {
-        crate::portal::remove_letters(&session.db, desk, registration_number).await?;
-    }
     Ok(outcome)
 }
 
@@ -334,7 +356,8 @@ fn parse_letter(
         .map_err(|e| Box::new((line, partial(), Outcome::invalid("", "", e.to_string()))))
 }
 
-/// Records an outcome decided outside a transaction (not found / already revoked).
+/// Records an outcome the client decided before anything was written (not found, already
+/// revoked, a letter that cannot be read): an event it observed (api.record).
 async fn finish_outcome(
     session: &Session,
     l: &Letter,
@@ -361,6 +384,16 @@ async fn record_in(
     let entry = Entry::new(AuditEvent::RevokeLetter, target)
         .details(json!({ "protocol": l.protocol, "protocol_date": l.protocol_date, "outcome": outcome }));
     session.record(tx, entry.outcome(ok)).await?;
+    checkpoint_in(tx, l, outcome, checkpoint).await
+}
+
+/// The run's checkpoint of a letter, in the letter's transaction.
+async fn checkpoint_in(
+    tx: &deadpool_postgres::Transaction<'_>,
+    l: &Letter,
+    outcome: &Outcome,
+    checkpoint: Option<(i64, i64, u64)>,
+) -> Result<()> {
     if let Some((run, position, line)) = checkpoint {
         let rejects = rejects_for(outcome, line, l);
         let ok = i64::from(rejects.is_empty());

@@ -14,16 +14,15 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{Begin, Progress, RunKind};
-use crate::audit::{self, AuditEvent, Entry, Target};
+use crate::audit;
 use crate::desk::handover::Desk;
-use crate::desk::reprint::store_new_activation_code;
-use crate::domain::{Action, Registration, as_written, permits, text};
+use crate::domain::{Action, FiscalCode, OperationKind, State, as_written, permits, text};
 use crate::error::{Error, Result};
 use crate::mail;
 use crate::secrets::{CodeKind, Purpose};
 use crate::session::Session;
-use crate::store::registrations::{self, Key};
-use crate::store::{helpdesk, runs};
+use crate::store::helpdesk::{self, Requested};
+use crate::store::runs;
 
 /// What became of a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -57,25 +56,24 @@ pub struct Report {
 }
 
 /// Why a request does not match the record, if it does not. The sender must be the address
-/// registered; the text must carry, as the citizen writes them (see [`as_written`]), the first
-/// and last name, the document number and its issue date. Every field is compared, whatever the
-/// others.
-fn mismatch(r: &Registration, sender: &str, text: &as_written::Text) -> Option<String> {
-    let registered = r.data.contacts.email.as_deref().unwrap_or_default();
-    if !registered.eq_ignore_ascii_case(sender.trim()) {
+/// registered (the database says whether it is, and reads nothing more when it is not); the
+/// text must carry, as the citizen writes them (see [`as_written`]), the first and last name,
+/// the document number and its issue date. Every field is compared, whatever the others.
+fn mismatch(r: &Requested, text: &as_written::Text) -> Option<String> {
+    if !r.from_registered {
         return Some("the sender is not the email address registered for the citizen".into());
     }
     let mut missing = Vec::new();
-    if !r.data.person.first_name.as_deref().is_some_and(|n| text.mentions_name(n)) {
+    if !r.first_name.as_deref().is_some_and(|n| text.mentions_name(n)) {
         missing.push("first name");
     }
-    if !r.data.person.last_name.as_deref().is_some_and(|n| text.mentions_name(n)) {
+    if !r.last_name.as_deref().is_some_and(|n| text.mentions_name(n)) {
         missing.push("last name");
     }
-    if !r.data.document.number.as_deref().is_some_and(|n| text.mentions_code(n)) {
+    if !r.doc_number.as_deref().is_some_and(|n| text.mentions_code(n)) {
         missing.push("document number");
     }
-    if !r.data.document.issued.is_some_and(|d| text.mentions_date(d)) {
+    if !r.doc_issued.is_some_and(|d| text.mentions_date(d)) {
         missing.push("document issue date");
     }
     (!missing.is_empty()).then(|| format!("the request does not carry matching {}", missing.join(", ")))
@@ -235,32 +233,33 @@ fn set_aside(dir: &Path, file: &Path, run: Option<i64>, e: Error) -> Result<Proc
     })
 }
 
-/// Whether a request can be honoured: the registration it names, or why not.
-async fn decide(
-    c: &impl deadpool_postgres::GenericClient,
-    sender: &str,
-    text: &str,
-) -> Result<std::result::Result<Registration, String>> {
-    let text = as_written::Text::new(text);
-    // The first valid fiscal code of the text names the citizen; the other data must match theirs.
-    let fc = text.fiscal_codes().into_iter().next();
-    let registration = match &fc {
-        Some(fc) => registrations::get(c, &Key::FiscalCode(fc.clone())).await?,
-        None => None,
-    };
-    Ok(match (fc, registration) {
+/// Whether a request can be honoured: the registration it names (as the claim read it), or why
+/// not.
+fn decide(
+    fc: Option<&FiscalCode>,
+    requested: Option<Requested>,
+    text: &as_written::Text,
+) -> std::result::Result<Requested, String> {
+    match (fc, requested) {
         (None, _) => Err("no valid fiscal code in the request".into()),
         (Some(_), None) => Err("no registration with that fiscal code".into()),
-        (Some(_), Some(r)) => match mismatch(&r, sender, &text) {
+        (Some(_), Some(r)) => match mismatch(&r, text) {
             Some(why) => Err(why),
-            None if !permits(r.state, r.strong, r.in_progress(), Action::RegenerateCode) => Err(format!(
-                "regenerate-code is not allowed in state {} (strong {})",
-                r.state,
-                if r.strong { "Y" } else { "N" }
-            )),
-            None => Ok(r),
+            None => {
+                let state = r.state.as_deref().and_then(State::parse).unwrap_or(State::Respinto);
+                let strong = r.strong.unwrap_or(false);
+                let in_progress = r.in_progress.as_deref().and_then(OperationKind::parse);
+                if permits(state, strong, in_progress, Action::RegenerateCode) {
+                    Ok(r)
+                } else {
+                    Err(format!(
+                        "regenerate-code is not allowed in state {state} (strong {})",
+                        if strong { "Y" } else { "N" }
+                    ))
+                }
+            }
         },
-    })
+    }
 }
 
 /// One message; `run` None is a dry run.
@@ -294,13 +293,30 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Optio
     }
     let text = mail::inbound_text(&message);
 
+    let text = as_written::Text::new(&text);
+    // The first valid fiscal code of the text names the citizen; the other data must match theirs.
+    let fc = text.fiscal_codes().into_iter().next();
     let mut client = session.db.client().await?;
     let Some(run) = run else {
-        let known = helpdesk::known(&client, &message_id).await?;
-        let outcome = match (known, decide(&client, &sender, &text).await?) {
-            (true, _) => Outcome::Duplicate,
-            (false, Ok(_)) => Outcome::Honoured,
-            (false, Err(reason)) => Outcome::Refused { reason },
+        // A dry run: the database claims nothing and writes nothing.
+        let claim = {
+            let tx = client.transaction().await?;
+            helpdesk::claim(
+                &tx,
+                &message_id,
+                None,
+                &file.display().to_string(),
+                &sender,
+                fc.as_ref().map(|f| f.as_str()),
+            )
+            .await?
+        };
+        let outcome = match claim {
+            None => Outcome::Duplicate,
+            Some(requested) => match decide(fc.as_ref(), requested, &text) {
+                Ok(_) => Outcome::Honoured,
+                Err(reason) => Outcome::Refused { reason },
+            },
         };
         return done(message_id, Some(sender), outcome, "");
     };
@@ -315,25 +331,43 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Optio
         let tx = client.transaction().await?;
         // Once per Message-ID: the row is the lock. A message decided but whose reply was never
         // known to be sent (the process died in between) is answered again, with a new code.
-        if !helpdesk::claim(&tx, &message_id, run, &file.display().to_string(), &sender).await? {
+        let claim = helpdesk::claim(
+            &tx,
+            &message_id,
+            Some(run),
+            &file.display().to_string(),
+            &sender,
+            fc.as_ref().map(|f| f.as_str()),
+        )
+        .await?;
+        let Some(requested) = claim else {
             drop(tx);
             return done(message_id, Some(sender), Outcome::Duplicate, "failed");
-        }
-        let decision = decide(&tx, &sender, &text).await?;
-        let fc_hash = decision.as_ref().ok().map(|r| desk.key.hash_text(Purpose::Revocation, "helpdesk", &r.fiscal_code));
-        let (outcome, mail, target) = match decision {
+        };
+        let decision = decide(fc.as_ref(), requested, &text);
+        let (outcome, mail, code) = match &decision {
             Ok(r) => {
-                registrations::lock_number(&tx, r.registration_number).await?;
-                let (code, until) = store_new_activation_code(&tx, desk, &r).await?;
-                let to = r.data.contacts.email.clone().unwrap_or_default();
-                let mail = mail::code_message(CodeKind::Activation, &desk.mail_from, &to, &r, &code, until)?;
-                // Audited against the registration, so that `audit --target` finds it.
-                (Outcome::Honoured, mail, Target::registration(&r))
+                let fiscal_code = r.fiscal_code.as_deref().unwrap_or_default();
+                let code = crate::secrets::new_code()?;
+                let until = desk.expiry();
+                let hash = desk.key.hash(Purpose::Activation, fiscal_code, &code);
+                let to = r.email.clone().unwrap_or_default();
+                let greeting = mail::names(r.first_name.as_deref(), r.last_name.as_deref());
+                let mail = mail::code_message_to(
+                    CodeKind::Activation,
+                    &desk.mail_from,
+                    &to,
+                    r.number,
+                    &greeting,
+                    &code,
+                    until,
+                )?;
+                (Outcome::Honoured, mail, Some((hash, until)))
             }
             Err(reason) => (
                 Outcome::Refused { reason: reason.clone() },
                 mail::reply(&desk.mail_from, &sender, "Re: richiesta nuovo codice di attivazione", DESK_REPLY)?,
-                Target::Message(message_id.clone()),
+                None,
             ),
         };
         // The answer names the request it answers, so that mail clients thread them.
@@ -343,18 +377,31 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Optio
             "subject": mail.headers().get_raw("Subject").unwrap_or_default(),
             "in_reply_to": real_id,
         });
+        let fiscal_code = decision.as_ref().ok().and_then(|r| r.fiscal_code.clone()).unwrap_or_default();
+        let fc_hash = decision.is_ok().then(|| desk.key.hash_text(Purpose::Revocation, "helpdesk", &fiscal_code));
+        // Audited against the registration (`audit --target` finds it), by the database.
+        let audit_name = decision.is_ok().then(|| audit::fiscal_code_target(&desk.key, &fiscal_code));
         let reason = match &outcome {
-            Outcome::Refused { reason } => Some(reason.clone()),
+            Outcome::Refused { reason } => Some(reason.as_str()),
             _ => None,
         };
-        let outcome_name = if outcome == Outcome::Honoured { "honoured" } else { "refused" };
-        helpdesk::decide(&tx, &message_id, outcome_name, reason.as_deref(), fc_hash.as_deref()).await?;
-        let entry = Entry::new(AuditEvent::RegenerateCode, target)
-            .details(json!({
-                "channel": "helpdesk-email", "message": message_id, "sender": sender, "outcome": outcome, "reply": reply,
-            }))
-            .outcome(if outcome == Outcome::Honoured { audit::Outcome::Ok } else { audit::Outcome::Refused });
-        session.record(&tx, entry).await?;
+        // What the audit log shows of the message: addresses (the sender, Message-IDs) as keyed
+        // hashes, as every detail of a row (audit::write).
+        let mut described = json!({ "message": message_id, "sender": sender, "reply": reply });
+        audit::scrub_value(Some(&desk.key), &mut described);
+        helpdesk::decide(
+            &tx,
+            &helpdesk::Decision {
+                message_id: &message_id,
+                refused: reason,
+                fiscal_code_hash: fc_hash.as_deref(),
+                audit_name: audit_name.as_deref(),
+                code_hash: code.as_ref().map(|(h, _)| h.as_slice()),
+                expires: code.as_ref().map(|(_, until)| *until),
+                described: &described,
+            },
+        )
+        .await?;
         tx.commit().await?;
         match desk.mailer.send(mail).await {
             Ok(_) => {

@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 
 use crate::domain::State;
-use crate::domain::transitions::Change;
 use crate::error::Result;
 
 /// Makes sure these registrations have their row of credentials (sql/V15), which the writers
@@ -78,129 +77,154 @@ pub async fn recover_username(
     Ok((row.get(0), row.get(1), row.get(2)))
 }
 
-/// The credentials part of a registration.
-pub struct Credentials {
-    pub state: State,
+/// What became of a citizen's attempt at their codes ([`activate`], [`revoke`]): decided by the
+/// database (sql/V27, api.citizen_activate / api.citizen_revoke), which counts the attempt
+/// first, verifies the hashes and records the outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt<T> {
+    /// Completed: what the client needs next.
+    Done(T),
+    /// Wrong, whatever was wrong (unknown fiscal code, wrong codes, locked, nothing waiting).
+    Wrong,
+    /// The codes were right but something else was not (`expired`, `accept-rules`,
+    /// `choose-username`, `username-taken`, ...), with the operation in progress.
+    Failed { why: String, operation: Option<String> },
+}
+
+/// The registration after an activation, as the confirmation needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activated {
+    pub number: i64,
+    pub operation: String,
+    pub state: String,
     pub strong: bool,
     pub username: Option<String>,
-    pub activation_code_hash: Option<Vec<u8>>,
-    pub activation_code_expires_at: Option<DateTime<Utc>>,
-    pub failed_attempts: i32,
-    pub locked: bool,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
 }
 
-pub async fn credentials(c: &impl GenericClient, number: i64) -> Result<Option<Credentials>> {
-    let row = c
-        .query_opt(
-            "SELECT r.state, r.strong, r.username, k.activation_code_hash, k.activation_code_expires_at,
-                    r.failed_attempts, r.locked_at IS NOT NULL
-             FROM registrations r
-             LEFT JOIN registration_credentials k ON k.registration_number = r.registration_number
-             WHERE r.registration_number = $1",
-            &[&number],
-        )
-        .await?;
-    Ok(row.map(|r| Credentials {
-        state: State::parse(r.get::<_, &str>(0)).expect("checked by the database"),
-        strong: r.get(1),
-        username: r.get(2),
-        activation_code_hash: r.get(3),
-        activation_code_expires_at: r.get(4),
-        failed_attempts: r.get(5),
-        locked: r.get(6),
-    }))
+/// What the citizen typed, hashed by the client: the database compares, never returns hashes.
+pub struct Typed<'a> {
+    pub fiscal_code: &'a str,
+    /// How the audit log names the citizen (`cf:` ...), see [`crate::audit::fiscal_code_target`].
+    pub audit_name: &'a str,
+    pub max_attempts: i32,
+    /// Every hash the code typed may be stored as (one per key kept, see `SecretKey::hashes`).
+    pub code_hashes: Vec<Vec<u8>>,
 }
 
-/// Takes one attempt at a citizen's codes, before they are verified: a burst of guesses gets
-/// at most `max` verified, however many arrive at once. The registration's number, or `None`
-/// (no such fiscal code, or its attempts are spent): one statement, the same for every input.
-pub async fn take_attempt(c: &impl GenericClient, fiscal_code: &str, max: i32) -> Result<Option<i64>> {
-    Ok(c.query_opt(
-        "UPDATE registrations SET failed_attempts = failed_attempts + 1
-         WHERE fiscal_code = $1 AND locked_at IS NULL AND failed_attempts < $2 RETURNING registration_number",
-        &[&fiscal_code, &max],
-    )
-    .await?
-    .map(|r| r.get(0)))
-}
-
-/// The attempt taken was wrong: at `max` attempts the citizen is locked out (a new booking
-/// unlocks). Returns the attempts counted; a number that is no registration's changes nothing.
-pub async fn attempt_failed(c: &impl GenericClient, number: i64, max: i32) -> Result<i32> {
-    let row = c
-        .query_opt(
-            "UPDATE registrations SET locked_at = CASE WHEN failed_attempts >= $2 THEN now() ELSE locked_at END
-             WHERE registration_number = $1 RETURNING failed_attempts",
-            &[&number, &max],
-        )
-        .await?;
-    Ok(row.map(|r| r.get(0)).unwrap_or(max))
-}
-
-/// Is the citizen locked out? Read under the caller's lock of the registration, so that a
-/// right code that arrives with wrong ones is refused once they have locked it.
-pub async fn is_locked(c: &impl GenericClient, number: i64) -> Result<bool> {
-    Ok(c.query_opt("SELECT locked_at IS NOT NULL FROM registrations WHERE registration_number = $1", &[&number])
-        .await?
-        .is_some_and(|r| r.get(0)))
-}
-
-/// Is a username taken by another registration?
-pub async fn username_taken(c: &impl GenericClient, username: &str, number: i64) -> Result<bool> {
-    Ok(c.query_opt(
-        "SELECT 1 FROM registrations WHERE lower(username) = lower($1) AND registration_number <> $2",
-        &[&username, &number],
-    )
-    .await?
-    .is_some())
-}
-
-/// What the citizen chose online (for a new account) and the PIN that becomes active.
-pub struct Completed<'a> {
-    pub change: Change,
+/// A new account's choices (verification, reset, weak activation), hashed by the client.
+#[derive(Default)]
+pub struct Account<'a> {
     pub username: Option<&'a str>,
     pub password_hash: Option<&'a str>,
+    /// The password follows its rules (checked by the client, which alone sees it).
+    pub password_ok: bool,
     pub secret_question: Option<&'a str>,
     pub secret_answer_hash: Option<&'a str>,
-    pub pin_hash: Option<&'a [u8]>,
 }
 
-/// Applies a completed operation to the registration (the caller closes the operation). The
-/// new account's credentials are written only when given, never read (sql/V18: no login reads a
-/// password or answer hash).
-pub async fn complete(c: &impl GenericClient, number: i64, done: &Completed<'_>) -> Result<()> {
-    let Change { state, strong, activated, promoted } = done.change;
-    let state = state.as_str();
-    let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
-        vec![&number, &state, &strong, &activated, &promoted];
-    let mut set = String::new();
-    for (column, value) in [
-        ("username", &done.username),
-        ("password_hash", &done.password_hash),
-        ("secret_question", &done.secret_question),
-        ("secret_answer_hash", &done.secret_answer_hash),
-    ] {
-        if value.is_some() {
-            params.push(value);
-            set.push_str(&format!("{column} = ${}, ", params.len()));
-        }
-    }
-    let sql = format!(
-        "UPDATE registrations SET
-            state = $2, strong = $3,
-            activated_at = CASE WHEN $4 THEN now() ELSE activated_at END,
-            promoted_at = CASE WHEN $5 THEN now() ELSE promoted_at END,
-            {set}failed_attempts = 0, updated_at = now()
-         WHERE registration_number = $1"
-    );
-    c.execute(&sql, &params).await?;
-    // The PIN in force, and the activation code spent (sql/V15: registration_credentials).
-    ensure(c, &[number]).await?;
+/// Tells the database, on this connection, that the citizen portal calls and for which command:
+/// the audit rows the api writes for the citizen carry it (sql/V23, `sportello.command`). Set on
+/// the very connection of the call: a shared pool's other connections may serve other commands.
+pub async fn citizen_context(c: &impl GenericClient, command: &str) -> Result<()> {
     c.execute(
-        "UPDATE registration_credentials SET pin_hash = $2, activation_code_hash = NULL, activation_code_expires_at = NULL
-         WHERE registration_number = $1",
-        &[&number, &done.pin_hash],
+        "SELECT set_config('sportello.origin', 'citizen portal', false), set_config('sportello.command', $1, false)",
+        &[&command],
     )
     .await?;
     Ok(())
+}
+
+fn failed<T>(why: String, operation: Option<String>) -> Attempt<T> {
+    if why == "wrong" { Attempt::Wrong } else { Attempt::Failed { why, operation } }
+}
+
+/// The citizen completes the operation in progress with the activation code and PIN typed
+/// (api.citizen_activate): one call, one commit, whatever the input.
+pub async fn activate(
+    c: &impl GenericClient,
+    typed: &Typed<'_>,
+    pin_hashes: &[Vec<u8>],
+    accept_rules: bool,
+    account: &Account<'_>,
+) -> Result<Attempt<Activated>> {
+    let row = c
+        .query_one(
+            "SELECT * FROM api.citizen_activate($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            &[
+                &typed.fiscal_code,
+                &typed.audit_name,
+                &typed.max_attempts,
+                &typed.code_hashes,
+                &pin_hashes,
+                &accept_rules,
+                &account.username,
+                &account.password_hash,
+                &account.password_ok,
+                &account.secret_question,
+                &account.secret_answer_hash,
+            ],
+        )
+        .await?;
+    let status: String = row.get("status");
+    if status != "ok" {
+        return Ok(failed(status, row.get("operation")));
+    }
+    Ok(Attempt::Done(Activated {
+        number: row.get("registration_number"),
+        operation: row.get("operation"),
+        state: row.get("state"),
+        strong: row.get("strong"),
+        username: row.get("username"),
+        first_name: row.get("first_name"),
+        last_name: row.get("last_name"),
+        email: row.get("email"),
+    }))
+}
+
+/// The citizen erased with the revocation code typed: the registration's number, names and
+/// address, for the confirmation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revoked {
+    pub number: i64,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+}
+
+/// The citizen completes a revocation with the revocation code typed (api.citizen_revoke): the
+/// erasure, its tombstone and the audit row, or the attempt counted as wrong.
+pub async fn revoke(
+    c: &impl GenericClient,
+    typed: &Typed<'_>,
+    tombstone: &[u8],
+    stats_person: &[u8],
+    helpdesk_hash: &[u8],
+) -> Result<Attempt<Revoked>> {
+    let row = c
+        .query_one(
+            "SELECT * FROM api.citizen_revoke($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                &typed.fiscal_code,
+                &typed.audit_name,
+                &typed.max_attempts,
+                &typed.code_hashes,
+                &tombstone,
+                &stats_person,
+                &helpdesk_hash,
+            ],
+        )
+        .await?;
+    let status: String = row.get("status");
+    if status != "ok" {
+        return Ok(failed(status, None));
+    }
+    Ok(Attempt::Done(Revoked {
+        number: row.get("registration_number"),
+        first_name: row.get("first_name"),
+        last_name: row.get("last_name"),
+        email: row.get("email"),
+    }))
 }

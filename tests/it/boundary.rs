@@ -121,36 +121,6 @@ async fn no_login_deletes_a_registration_without_its_tombstone() {
     assert_eq!(left, 1);
 }
 
-/// Two erasures of one registration at once (two letter runs over the same letter) make one
-/// tombstone; the second is told the registration is gone.
-#[tokio::test]
-async fn one_registration_is_erased_once_whatever_runs_at_once() {
-    let db = TestDb::new().await;
-    let s = db.admin().await;
-    let number = mario().register(&s).await;
-    let help = db.unique("help");
-    db.add_operator(&help, &[Role::Helpdesk], &["TO"], &[]).await;
-    let (a, b) = (raw(&db, &help).await, raw(&db, &help).await);
-    let erase =
-        format!("SELECT sportello_erase({number}, '\\x0102030405060708090a0b0c0d0e0f10', NULL, 'online', NULL)");
-    a.batch_execute(&format!("BEGIN; {erase}")).await.unwrap();
-    let second = tokio::spawn(async move { b.batch_execute(&erase).await });
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    a.batch_execute("COMMIT").await.unwrap();
-    let e = second.await.unwrap().unwrap_err();
-    assert_eq!(e.code(), Some(&SqlState::NO_DATA_FOUND), "{e:?}");
-    let tombstones: i64 = db
-        .owner()
-        .await
-        .query_one("SELECT count(*) FROM revocations WHERE registration_number = $1", &[&number])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(tombstones, 1);
-}
-
-/// A desk login cannot record, as a letter of one citizen's operation, a file of another's:
-/// the victim's next booking would have removed it.
 #[tokio::test]
 async fn a_letter_is_recorded_only_in_its_registrations_folder() {
     let db = TestDb::new().await;

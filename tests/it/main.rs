@@ -8,6 +8,7 @@ mod tls_server;
 mod api_desk;
 mod api_reads;
 mod api_batch;
+mod api_helpdesk_portal;
 mod as_written;
 mod audit;
 mod backup;
