@@ -314,8 +314,11 @@ impl Database {
         let startup = match prepared.map_err(Error::from).and(startup) {
             Ok(Some(s)) => s,
             Ok(None) => return Err(schema_missing()),
-            // 42P01, undefined table: `operators` is not there; 3F000, no schema `api` yet.
-            Err(Error::Database { code: Some(c), .. }) if c == "42P01" || c == "3F000" => return Err(schema_missing()),
+            // 42P01, undefined table: `operators` is not there; 3F000, no schema `api` yet;
+            // 42883, no `api.startup` yet (migrated by an older sportello).
+            Err(Error::Database { code: Some(c), .. }) if c == "42P01" || c == "3F000" || c == "42883" => {
+                return Err(schema_missing());
+            }
             Err(e) => return Err(e),
         };
         drop(client);
