@@ -219,7 +219,9 @@ pub async fn change(session: &Session, id: &str, change: Change) -> Result<Opera
 /// The database's "unknown operator", in the operator's language.
 fn unknown(e: Error, id: &str) -> Error {
     match e {
-        Error::Database { code: Some(c), .. } if c == "P0002" => Error::NotFound(crate::msg!("operator-unknown", id = id)),
+        Error::Database { code: Some(c), .. } if c == "P0002" => {
+            Error::NotFound(crate::msg!("operator-unknown", id = id))
+        }
         other => other,
     }
 }

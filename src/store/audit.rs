@@ -101,10 +101,7 @@ pub struct ChainRow {
 /// recorded when it starts.
 pub async fn chain_page(c: &impl GenericClient, after: Option<(i64, i64)>, limit: i32) -> Result<Vec<ChainRow>> {
     let rows = c
-        .query(
-            "SELECT * FROM api.audit_chain($1, $2, $3)",
-            &[&after.map(|a| a.0), &after.map(|a| a.1), &limit],
-        )
+        .query("SELECT * FROM api.audit_chain($1, $2, $3)", &[&after.map(|a| a.0), &after.map(|a| a.1), &limit])
         .await?;
     Ok(rows
         .iter()
@@ -124,9 +121,5 @@ pub async fn chain_page(c: &impl GenericClient, after: Option<(i64, i64)>, limit
 
 /// Positions of the rows stored with this hash, lowest first.
 pub async fn seqs_with_hash(c: &impl GenericClient, hash: &[u8]) -> Result<Vec<i64>> {
-    Ok(c.query("SELECT * FROM api.audit_seqs_with_hash($1)", &[&hash])
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect())
+    Ok(c.query("SELECT * FROM api.audit_seqs_with_hash($1)", &[&hash]).await?.iter().map(|r| r.get(0)).collect())
 }

@@ -89,7 +89,9 @@ pub async fn counts(c: &impl GenericClient, q: &CountQuery<'_>) -> Result<Vec<Co
             Count {
                 period: r.get(0),
                 values: r.get::<_, Vec<Option<String>>>(1).into_iter().map(Option::unwrap_or_default).collect(),
-                municipality_name: r.get::<_, Option<Vec<Option<String>>>>(2).and_then(|n| n.into_iter().next().flatten()),
+                municipality_name: r
+                    .get::<_, Option<Vec<Option<String>>>>(2)
+                    .and_then(|n| n.into_iter().next().flatten()),
                 event: r.get(3),
                 kind: r.get(4),
                 n: r.get(5),

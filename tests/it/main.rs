@@ -6,6 +6,7 @@ mod harness;
 mod tls_server;
 
 mod as_written;
+mod api_admin;
 mod audit;
 mod backup;
 mod batch;
