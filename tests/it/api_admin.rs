@@ -377,3 +377,68 @@ async fn the_audit_log_is_read_by_auditors_only_and_each_read_is_recorded() {
     assert_eq!(chain.last().unwrap().get::<_, String>(0), "audit-list");
     assert_eq!(rows_of(&db, &auditor, "audit-list").await, 2);
 }
+
+#[tokio::test]
+async fn administrators_and_auditors_need_no_table_privilege() {
+    let db = TestDb::new().await;
+    population(&db, &[("001272", "TO", 4), ("001156", "TO", 1)]).await;
+    // The lockdown the API leads to, on this database: no application role holds a privilege
+    // on any table or sequence (the reference data excepted: its reads are another area's).
+    db.owner()
+        .await
+        .batch_execute(
+            "DO $$
+             DECLARE
+                 r text;
+             BEGIN
+                 FOREACH r IN ARRAY ARRAY['sportello_app', 'sportello_desk', 'sportello_helpdesk', 'sportello_batch',
+                                          'sportello_admin', 'sportello_auditor', 'sportello_portal', 'public'] LOOP
+                     EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA public FROM %s', r);
+                     EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM %s', r);
+                 END LOOP;
+                 GRANT SELECT ON provinces, municipalities TO sportello_app;
+             END $$",
+        )
+        .await
+        .unwrap();
+    let newcomer = db.unique("locked");
+    let admin = db.admin().await;
+    {
+        let _lock = RoleLock::take().await;
+        create_login(&newcomer).await;
+        let mut new = new_operator(&newcomer, &["TO"], &[]);
+        new.roles = vec![Role::Auditor];
+        operators::add(&admin, new).await.unwrap();
+        operators::change(
+            &admin,
+            &newcomer,
+            Change::Competence { provinces: vec!["AT".into()], municipalities: vec![] },
+        )
+        .await
+        .unwrap();
+    }
+    assert!(operators::list(&admin).await.unwrap().iter().any(|o| o.id == newcomer));
+    assert_eq!(operators::show(&admin, &newcomer).await.unwrap().competence.len(), 1);
+    let auditor = sportello::session::Session::open(db.login(&newcomer).await, None, "test").await.unwrap();
+    assert_eq!(auditor.roles, [Role::Auditor]);
+    let listed = sportello::audit::list(&auditor, sportello::store::audit::Filter { limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    assert!(!listed.is_empty());
+    let v = sportello::audit_chain::verify(&auditor, None).await.unwrap();
+    assert!(v.intact(), "{:?}", v.problem);
+    let r =
+        stats::report(&auditor, Options { group: vec![Dimension::Municipality], ..Default::default() }).await.unwrap();
+    assert_eq!(r.rows.len(), 2);
+    let mut n = 0;
+    stats::records(&auditor, &db.key(), stats::RecordOptions::default(), |_| {
+        n += 1;
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(n, 5);
+    // The CLI, as the auditor.
+    let out = db.cli(Some(&newcomer), &["operator", "list", "--format", "json"]);
+    assert_eq!(text(&out).2, 0, "{}", text(&out).1);
+}
