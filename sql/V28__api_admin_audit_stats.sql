@@ -455,7 +455,12 @@ DECLARE
     src text;
     cond text := 'true';
     cells public.stats_cell[];
-    hide bigint[];
+    hide integer[];
+    hid boolean[];
+    cnt bigint[];
+    keys text[];
+    nd integer;
+    j integer;
     total bigint;
     muni integer;
 BEGIN
@@ -516,47 +521,67 @@ BEGIN
         src, cond, coalesce(muni, 0))
     INTO cells USING k;
 
-    -- Complementary suppression, until every line holds.
-    LOOP
-        WITH c AS (SELECT x.* FROM unnest(cells) WITH ORDINALITY x(period, vals, province, event, kind, n, hidden, days, ns, i)),
-        l AS (  -- each cell's lines: one per dimension, and its municipality's province
-            SELECT c.i, c.n, c.hidden,
-                   jsonb_build_array(c.period, c.event, c.kind, dim.pos, dim.within,
-                                     to_jsonb(c.vals[:dim.pos - 1] || c.vals[dim.pos + 1:])) AS line
-              FROM c
-              CROSS JOIN LATERAL (SELECT p AS pos, NULL::text AS within FROM generate_subscripts(c.vals, 1) p
-                                  UNION ALL
-                                  SELECT muni, c.province WHERE muni IS NOT NULL) dim),
-        bad AS (
-            SELECT line FROM l GROUP BY line
-            HAVING bool_or(hidden IS NOT NULL) AND NOT bool_or(hidden IS NOT NULL AND n >= k + 1)
-               AND bool_or(hidden IS NULL)),
-        pick AS (
-            SELECT l.line, l.i, l.n,
-                   row_number() OVER (PARTITION BY l.line ORDER BY l.n, l.i) AS r,
-                   bool_or(l.n >= k + 1) OVER (PARTITION BY l.line) AS has_big
-              FROM l JOIN bad USING (line)
-             WHERE l.hidden IS NULL)
-        SELECT array_agg(DISTINCT p.i) INTO hide
-          FROM (SELECT line, i, n, has_big, row_number() OVER (PARTITION BY line ORDER BY n, i) AS r
-                  FROM pick WHERE NOT has_big OR n >= k + 1) p
-         WHERE NOT p.has_big OR p.r = 1;
-        EXIT WHEN hide IS NULL;
-        cells := ARRAY(SELECT ROW(x.period, x.vals, x.province, x.event, x.kind, x.n,
-                                  CASE WHEN i = ANY(hide) THEN 'complementary' ELSE x.hidden END, x.days, x.ns)::public.stats_cell
-                         FROM unnest(cells) WITH ORDINALITY x(period, vals, province, event, kind, n, hidden, days, ns, i)
-                        ORDER BY i);
-    END LOOP;
+    -- Complementary suppression, until every line holds. Each cell's lines are keyed once
+    -- (one per dimension, and its municipality's province): `nd` keys per cell, in order.
+    nd := cardinality(cols) + CASE WHEN muni IS NULL THEN 0 ELSE 1 END;
+    hid := ARRAY(SELECT x.hidden IS NOT NULL FROM unnest(cells) WITH ORDINALITY x(period, vals, province, event, kind, n, hidden, days, ns, i) ORDER BY x.i);
+    cnt := ARRAY(SELECT x.n FROM unnest(cells) WITH ORDINALITY x(period, vals, province, event, kind, n, hidden, days, ns, i) ORDER BY x.i);
+    IF nd > 0 AND true = ANY(hid) THEN
+        keys := ARRAY(
+            SELECT concat_ws('|', x.period, x.event, x.kind, d,
+                             CASE WHEN d > cardinality(cols) THEN x.province END,
+                             array_to_string(x.vals[:least(d, cardinality(cols) + 1) - 1]
+                                             || x.vals[least(d, cardinality(cols) + 1) + 1:], '|', ''))
+              FROM unnest(cells) WITH ORDINALITY x(period, vals, province, event, kind, n, hidden, days, ns, i)
+              CROSS JOIN generate_series(1, nd) d
+             ORDER BY x.i, d);
+        -- For the line of a municipality within its province, the municipality is what differs.
+        IF muni IS NOT NULL THEN
+            keys := ARRAY(
+                SELECT CASE WHEN (o - 1) % nd + 1 = nd
+                            THEN concat_ws('|', x.period, x.event, x.kind, nd, x.province,
+                                           array_to_string(x.vals[:muni - 1] || x.vals[muni + 1:], '|', ''))
+                            ELSE kk END
+                  FROM unnest(keys) WITH ORDINALITY k(kk, o)
+                  JOIN unnest(cells) WITH ORDINALITY x(period, vals, province, event, kind, n, hidden, days, ns, i)
+                    ON x.i = (k.o - 1) / nd + 1
+                 ORDER BY o);
+        END IF;
+        LOOP
+            -- Joined, not subscripted: an array variable subscripted row by row is copied each time.
+            WITH m AS (
+                SELECT k.kk AS line, st.i, st.hb, st.cn
+                  FROM unnest(keys) WITH ORDINALITY k(kk, o)
+                  JOIN unnest(hid, cnt) WITH ORDINALITY st(hb, cn, i) ON st.i = (k.o - 1) / nd + 1),
+            bad AS (
+                SELECT m.line FROM m GROUP BY m.line
+                HAVING bool_or(m.hb) AND NOT bool_or(m.hb AND m.cn >= k + 1) AND NOT bool_and(m.hb)),
+            shown AS (
+                SELECT m.line, m.i, m.cn AS n, bool_or(m.cn >= k + 1) OVER (PARTITION BY m.line) AS has_big
+                  FROM m JOIN bad USING (line)
+                 WHERE NOT m.hb),
+            pick AS (
+                SELECT s.i, s.has_big, row_number() OVER (PARTITION BY s.line ORDER BY s.n, s.i) AS r
+                  FROM shown s WHERE NOT s.has_big OR s.n >= k + 1)
+            SELECT array_agg(DISTINCT p.i) INTO hide FROM pick p WHERE NOT p.has_big OR p.r = 1;
+            EXIT WHEN hide IS NULL;
+            FOREACH j IN ARRAY hide LOOP
+                hid[j] := true;
+            END LOOP;
+        END LOOP;
+    END IF;
 
     RETURN QUERY
         SELECT x.period, x.vals,
-               CASE WHEN muni IS NULL THEN NULL
-                    ELSE ARRAY[(SELECT m.name::text FROM public.municipalities m WHERE m.istat_code = x.vals[muni])] END,
+               CASE WHEN muni IS NULL THEN NULL ELSE ARRAY[mu.name::text] END,
                x.event, x.kind,
-               CASE WHEN x.hidden IS NULL THEN x.n END, x.hidden, k,
-               CASE WHEN x.hidden IS NULL AND x.event = 'completed' THEN x.days END,
-               CASE WHEN x.hidden IS NULL AND x.event = 'completed' THEN x.ns END
-          FROM unnest(cells) x;
+               CASE WHEN NOT h.hb THEN x.n END,
+               CASE WHEN x.n < k THEN 'small' WHEN h.hb THEN 'complementary' END, k,
+               CASE WHEN NOT h.hb AND x.event = 'completed' THEN x.days END,
+               CASE WHEN NOT h.hb AND x.event = 'completed' THEN x.ns END
+          FROM unnest(cells) WITH ORDINALITY x(period, vals, province, event, kind, n, hidden, days, ns, i)
+          JOIN unnest(hid) WITH ORDINALITY h(hb, i) ON h.i = x.i
+          LEFT JOIN public.municipalities mu ON muni IS NOT NULL AND mu.istat_code = x.vals[muni];
     GET DIAGNOSTICS total = ROW_COUNT;
     PERFORM public.sportello_record('stats', NULL,
         jsonb_build_object('records', false, 'by', p_by, 'group', to_jsonb(coalesce(p_group, '{}')),
