@@ -17,7 +17,8 @@ const ROLES_HELP: &str = "Roles: desk (register, search, show, book, edit, codes
 
 #[derive(Debug, Subcommand)]
 pub enum OperatorCommand {
-    /// Add the first administrator of a new database (the schema owner only, once).
+    /// Add the first administrator of a new database (the schema owner only, once), or with
+    /// --repair repair, extend or add an administrator (the schema owner only, at any time).
     #[command(after_help = "\
 The embedded database: run by the OS user who created it, who becomes
 the first administrator (the id defaults to that OS user). A server:
@@ -25,12 +26,21 @@ with the schema owner's URL, as for `db migrate`; the id is the
 administrator's login (the certificate's CN). The first administrator
 holds `admin` and the roles given with --role.
 
+The owner is the root of trust: with --repair, an administrator made
+wrong (competence, roles, FSE, disabled) gets the name, ente, FSE and
+competence given, is enabled again and holds `admin` and the roles
+given (none is taken away); an id that is no operator yet is added as
+an administrator. No need to drop the database.
+
 Examples:
   sportello operator bootstrap --name 'Maria Rossi' --ente 'ASL TO4' \\
       --province TO --role desk,auditor
   SPORTELLO_DATABASE_URL=postgres://owner@db.example/sportello \\
       sportello operator bootstrap mrossi --name 'Maria Rossi' \\
-      --ente 'ASL TO4' --province TO")]
+      --ente 'ASL TO4' --province TO
+  SPORTELLO_DATABASE_URL=postgres://owner@db.example/sportello \\
+      sportello operator bootstrap mrossi --repair --name 'Maria Rossi' \\
+      --ente 'ASL TO4' --province TO --province CN --role desk --fse")]
     Bootstrap(BootstrapArgs),
     /// Add an operator (administrators; never beyond their own competence, FSE and roles).
     #[command(after_help = "\
@@ -137,6 +147,9 @@ pub struct Details {
 pub struct BootstrapArgs {
     /// The administrator's login (embedded: the OS user running this, the default).
     id: Option<String>,
+    /// Repair, extend or add an administrator of a database that has operators already.
+    #[arg(long)]
+    repair: bool,
     #[command(flatten)]
     details: Details,
 }
@@ -224,7 +237,7 @@ fn new_operator(id: String, d: Details) -> NewOperator {
 pub async fn run(env: &Env, cmd: OperatorCommand) -> sportello::Result<i32> {
     let op = match cmd {
         OperatorCommand::Bootstrap(a) => {
-            operators::bootstrap_at(&env.location, new_operator(a.id.unwrap_or_default(), a.details)).await?
+            operators::bootstrap_at(&env.location, new_operator(a.id.unwrap_or_default(), a.details), a.repair).await?
         }
         OperatorCommand::Add(a) => {
             let new = new_operator(a.id, a.details);

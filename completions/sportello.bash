@@ -496,7 +496,11 @@ _sportello() {
                     return 0
                     ;;
                 --action)
+<<<<<<< HEAD
                     COMPREPLY=($(compgen -W "register search view book regenerate-code print email edit edit-delegate change-residence username-recovery pin-by-post operator-add operator-enable operator-disable operator-competence operator-revoke-role operator-grant operator-list operator-view audit-list audit-verify runs import-cia import-aura import-chunk preload registry-read postal-run postal-batch helpdesk-mailbox revoke-letter revoke-letters citizen-wrong-code citizen-activate citizen-revoke stats spid-token command" -- "${cur}"))
+=======
+                    COMPREPLY=($(compgen -W "register search view book regenerate-code print email edit edit-delegate change-residence username-recovery pin-by-post operator-add operator-enable operator-disable operator-competence operator-revoke-role operator-grant operator-list operator-view operator-repair audit-list audit-verify runs import-cia import-aura postal-run postal-batch helpdesk-mailbox revoke-letter revoke-letters citizen-wrong-code citizen-activate citizen-revoke stats spid-token command" -- "${cur}"))
+>>>>>>> admin
                     return 0
                     ;;
                 --target)
@@ -2681,7 +2685,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__operator__subcmd__bootstrap)
-            opts="-v -q -h --name --ente --fse --province --municipality --role --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
+            opts="-v -q -h --repair --name --ente --fse --province --municipality --role --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

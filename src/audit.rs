@@ -44,6 +44,8 @@ pub enum AuditEvent {
     OperatorGrant,
     OperatorList,
     OperatorView,
+    /// An administrator repaired, extended or added by the schema owner (`operator bootstrap --repair`).
+    OperatorRepair,
     AuditList,
     AuditVerify,
     Runs,
@@ -95,6 +97,7 @@ impl AuditEvent {
         AuditEvent::OperatorGrant,
         AuditEvent::OperatorList,
         AuditEvent::OperatorView,
+        AuditEvent::OperatorRepair,
         AuditEvent::AuditList,
         AuditEvent::AuditVerify,
         AuditEvent::Runs,
@@ -139,6 +142,7 @@ impl AuditEvent {
             AuditEvent::OperatorGrant => "operator-grant",
             AuditEvent::OperatorList => "operator-list",
             AuditEvent::OperatorView => "operator-view",
+            AuditEvent::OperatorRepair => "operator-repair",
             AuditEvent::AuditList => "audit-list",
             AuditEvent::AuditVerify => "audit-verify",
             AuditEvent::Runs => "runs",
@@ -420,12 +424,6 @@ pub async fn list(session: &Session, mut filter: Filter) -> Result<Vec<Record>> 
         filter.target = Some(fiscal_code_target(key, fc.as_str()));
     }
     let client = session.db.client().await?;
-    let rows = audit::list(&client, &filter).await?;
-    session
-        .record(
-            &client,
-            Entry::new(AuditEvent::AuditList, Target::None).details(json!({ "filters": filter })).count(rows.len()),
-        )
-        .await?;
-    Ok(rows)
+    // The database records the listing with its filters (api.audit_list).
+    audit::list(&client, &filter).await
 }

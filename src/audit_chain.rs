@@ -26,7 +26,7 @@ pub const GENESIS: [u8; 32] = [0; 32];
 /// Tag of the serialisation, hashed before the fields (a new form gets a new tag).
 const FORM: &[u8] = b"sportello-audit-v1";
 
-const PAGE: i64 = 5000;
+const PAGE: i32 = 5000;
 
 /// The hash of one link: SHA-256 over `prev`, the form's tag, then every non-NULL column in the
 /// bytewise order of the names, each as `<bytes of name>:<name><bytes of value>:<value>`; `at`
@@ -121,11 +121,11 @@ pub async fn walk(c: &impl deadpool_postgres::GenericClient, kept_head: Option<[
     let mut v =
         Verification { rows: 0, head_seq: 0, head_hash: hex::encode(GENESIS), kept_head_seq: None, problem: None };
     let mut last: Option<ChainRow> = None;
-    let mut after = (i64::MIN, i64::MIN);
+    let mut after = None;
     'pages: loop {
         let page = audit::chain_page(c, after, PAGE).await?;
         let Some(tail) = page.last() else { break };
-        after = (tail.seq, tail.id);
+        after = Some((tail.seq, tail.id));
         for r in page {
             if let Some(problem) = check(c, last.as_ref(), &r).await? {
                 v.problem = Some(problem);

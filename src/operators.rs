@@ -3,12 +3,11 @@
 //! Each operator is a login of the database (the id is the login's name). The first
 //! administrator is added by the schema owner ([`bootstrap`]); administrators add the others,
 //! grant and revoke roles, set competence and disable, never beyond their own competence, FSE
-//! authorisation and roles. The database checks all of it (sql/V10); the library resolves
-//! names, records the audit row in the same transaction and says clearly what went wrong.
+//! authorisation and roles. The database checks all of it and records each change itself
+//! (sql/V28, `api.operator_*`); the library resolves names and says clearly what went wrong.
+//! The schema owner stays the root of trust: [`repair`] fixes or adds an administrator at any
+//! time.
 
-use serde_json::json;
-
-use crate::audit::{self, Actor, AuditEvent, Entry, Target};
 use crate::domain::{Role, text};
 use crate::error::{Error, Result};
 use crate::session::{Session, origin};
@@ -70,13 +69,28 @@ async fn resolve(
 }
 
 /// The first administrator of a database, added through the owner's connection `admin` (the
-/// database refuses anyone else, and any operator after the first, however many try at once).
+/// database refuses anyone else, and any operator after the first, however many try at once),
+/// or, with `repair`, an administrator the owner repairs, extends or adds at any time (the
+/// owner is the root of trust: a mistaken first step is fixed without dropping the database).
+/// The database records either.
 pub async fn bootstrap(admin: impl Into<store::ConnectConfig>, new: NewOperator) -> Result<Operator> {
+    owner_step(admin, new, false).await
+}
+
+/// An administrator repaired, extended or added by the schema owner through the owner's
+/// connection `admin`, at any time: name, ente, FSE and competence replaced, enabled again,
+/// `admin` and the roles given granted (none taken away). Refused to anyone but the owner.
+pub async fn repair(admin: impl Into<store::ConnectConfig>, new: NewOperator) -> Result<Operator> {
+    owner_step(admin, new, true).await
+}
+
+async fn owner_step(admin: impl Into<store::ConnectConfig>, new: NewOperator, repair: bool) -> Result<Operator> {
     let id = &check_new(&new)?;
     let db = store::Database::with_config(admin).await?;
+    let command = if repair { "operator bootstrap --repair" } else { "operator bootstrap" };
+    db.set_context(&origin(), command).await?;
     let mut client = db.client().await?;
     let tx = client.transaction().await?;
-    let owner = repo::session_user(&tx).await?;
     let (provinces, municipalities) = resolve(&tx, &new.provinces, &new.municipalities).await?;
     let mut roles = new.roles.clone();
     roles.retain(|r| *r != Role::Admin);
@@ -90,35 +104,34 @@ pub async fn bootstrap(admin: impl Into<store::ConnectConfig>, new: NewOperator)
         municipalities: &municipalities,
         roles: &roles,
     };
-    repo::bootstrap(&tx, &row).await.map_err(|e| match e {
+    let done = if repair { repo::repair(&tx, &row).await } else { repo::bootstrap(&tx, &row).await };
+    done.map_err(|e| match e {
+        // Not executable by the login: not the schema owner.
         Error::Database { code: Some(c), message } if c == "42883" => {
             Error::Refused(crate::msg!("bootstrap-owner-only", detail = &message))
         }
         other => other,
     })?;
-    let origin = origin();
-    let actor = Actor::Operator { id: &owner, origin: &origin, command: "operator bootstrap" };
-    let details = json!({ "bootstrap": true, "ente": row.ente, "fse": new.fse, "provinces": provinces,
-                          "municipalities": municipalities, "roles": roles });
-    audit::write(
-        &tx,
-        actor,
-        None,
-        Entry::new(AuditEvent::OperatorAdd, Target::Operator(id.to_string())).details(details),
-    )
-    .await?;
     tx.commit().await?;
-    repo::get(&client, id).await?.ok_or_else(|| Error::database(crate::msg!("operator-vanished", id = id)))
+    // The owner reads what it made as the owner (no operator's read to record).
+    let rows = client.query("SELECT * FROM public.sportello_operator_rows($1)", &[id]).await?;
+    rows.first()
+        .and_then(|r| repo::operator_at(r, 0))
+        .ok_or_else(|| Error::database(crate::msg!("operator-vanished", id = id)))
 }
 
 /// The first administrator, where `location` is. On the embedded default the cluster's owner
 /// is the first administrator: `new.id` is their OS user (taken as such when empty).
-pub async fn bootstrap_at(location: &Location, mut new: NewOperator) -> Result<Operator> {
+pub async fn bootstrap_at(location: &Location, new: NewOperator, repair: bool) -> Result<Operator> {
+    owner_step_at(location, new, repair).await
+}
+
+async fn owner_step_at(location: &Location, mut new: NewOperator, repair: bool) -> Result<Operator> {
     if let Location::Embedded(_) = location {
         let me = embedded::os_user()?;
         if new.id.trim().is_empty() {
             new.id = me.clone();
-        } else if new.id.trim() != me {
+        } else if new.id.trim() != me && !repair {
             return Err(Error::Invalid(crate::msg!("bootstrap-embedded-owner", me = &me, id = new.id.trim())));
         }
     } else if new.id.trim().is_empty() {
@@ -128,7 +141,7 @@ pub async fn bootstrap_at(location: &Location, mut new: NewOperator) -> Result<O
     if let Location::Embedded(_) = location {
         store::migrate(&admin).await?;
     }
-    bootstrap(&admin, new).await
+    owner_step(&admin, new, repair).await
 }
 
 /// Adds an operator: the session's operator must be an administrator, and may give only
@@ -148,16 +161,12 @@ pub async fn add(session: &Session, new: NewOperator) -> Result<Operator> {
         municipalities: &municipalities,
         roles: &roles,
     };
-    // Recorded first: the database makes no operator change unless its record is already in
-    // the transaction (sql/V19), so none can be made unseen.
-    let details = json!({ "ente": row.ente, "fse": new.fse, "provinces": provinces,
-                          "municipalities": municipalities, "roles": roles });
-    session.record(&tx, Entry::new(AuditEvent::OperatorAdd, Target::Operator(id.to_string())).details(details)).await?;
-    repo::add(&tx, &row).await.map_err(|e| {
+    // The database records the addition with the change itself.
+    let added = repo::add(&tx, &row).await.map_err(|e| {
         if e.is_unique_violation() { Error::Refused(crate::msg!("operator-exists", id = id)) } else { e }
     })?;
     tx.commit().await?;
-    repo::get(&client, id).await?.ok_or_else(|| Error::database(crate::msg!("operator-vanished", id = id)))
+    added.ok_or_else(|| Error::database(crate::msg!("operator-vanished", id = id)))
 }
 
 /// A change an administrator makes to an operator.
@@ -176,14 +185,11 @@ pub enum Change {
 }
 
 /// Applies `change` to operator `id` (the session's operator must be an administrator whose
-/// competence covers the operator's), recorded in the same transaction.
+/// competence covers the operator's); the database records it with the change.
 pub async fn change(session: &Session, id: &str, change: Change) -> Result<Operator> {
     let id = &check_id(id)?;
     let mut client = session.db.client().await?;
     let tx = client.transaction().await?;
-    if !repo::exists(&tx, id).await? {
-        return Err(Error::NotFound(crate::msg!("operator-unknown", id = id)));
-    }
     if let Change::Grant(roles) | Change::Revoke(roles) = &change
         && roles.is_empty()
     {
@@ -198,39 +204,37 @@ pub async fn change(session: &Session, id: &str, change: Change) -> Result<Opera
         }
         _ => (Vec::new(), Vec::new()),
     };
-    let (event, details) = match &change {
-        Change::Grant(roles) => (AuditEvent::OperatorGrant, json!({ "roles": roles })),
-        Change::Revoke(roles) => (AuditEvent::OperatorRevokeRole, json!({ "roles": roles })),
-        Change::Competence { .. } => {
-            (AuditEvent::OperatorCompetence, json!({ "provinces": competence.0, "municipalities": competence.1 }))
-        }
-        Change::Disable => (AuditEvent::OperatorDisable, json!({})),
-        Change::Enable(roles) => (AuditEvent::OperatorEnable, json!({ "roles": roles })),
+    let (name, roles): (&str, &[Role]) = match &change {
+        Change::Grant(roles) => ("grant", roles),
+        Change::Revoke(roles) => ("revoke-role", roles),
+        Change::Competence { .. } => ("competence", &[]),
+        Change::Disable => ("disable", &[]),
+        Change::Enable(roles) => ("enable", roles),
     };
-    // Recorded first, in the same transaction: the database refuses the change otherwise (V19).
-    session.record(&tx, Entry::new(event, Target::Operator(id.to_string())).details(details)).await?;
-    match &change {
-        Change::Grant(roles) => repo::grant(&tx, id, roles).await?,
-        Change::Revoke(roles) => repo::revoke_roles(&tx, id, roles).await?,
-        Change::Competence { .. } => repo::set_competence(&tx, id, &competence.0, &competence.1).await?,
-        Change::Disable => repo::disable(&tx, id).await?,
-        Change::Enable(roles) => repo::enable(&tx, id, roles).await?,
-    }
+    let changed = repo::change(&tx, id, name, roles, &competence.0, &competence.1).await.map_err(|e| unknown(e, id))?;
     tx.commit().await?;
-    repo::get(&client, id).await?.ok_or_else(|| Error::NotFound(crate::msg!("operator-unknown", id = id)))
+    changed.ok_or_else(|| Error::NotFound(crate::msg!("operator-unknown", id = id)))
 }
 
+/// The database's "unknown operator", in the operator's language.
+fn unknown(e: Error, id: &str) -> Error {
+    match e {
+        Error::Database { code: Some(c), .. } if c == "P0002" => {
+            Error::NotFound(crate::msg!("operator-unknown", id = id))
+        }
+        other => other,
+    }
+}
+
+/// Every operator; the database records the read.
 pub async fn list(session: &Session) -> Result<Vec<Operator>> {
     let client = session.db.client().await?;
-    let all = repo::list(&client).await?;
-    session.record(&client, Entry::new(AuditEvent::OperatorList, Target::None).count(all.len())).await?;
-    Ok(all)
+    repo::list(&client).await
 }
 
+/// One operator; the database records the read.
 pub async fn show(session: &Session, id: &str) -> Result<Operator> {
     let id = &text::operator_id(id).map_err(Error::Invalid)?;
     let client = session.db.client().await?;
-    let op = repo::get(&client, id).await?.ok_or_else(|| Error::NotFound(crate::msg!("operator-unknown", id = id)))?;
-    session.record(&client, Entry::new(AuditEvent::OperatorView, Target::Operator(id.to_string())).count(1)).await?;
-    Ok(op)
+    repo::get(&client, id).await?.ok_or_else(|| Error::NotFound(crate::msg!("operator-unknown", id = id)))
 }

@@ -6,8 +6,6 @@
 //! Neither ever carries a fiscal code, a name, an address, an email or a document. Every run is
 //! recorded in the audit log with its options.
 
-use std::collections::HashMap;
-
 use chrono::{Datelike, NaiveDate};
 use futures_util::StreamExt;
 use hmac::{Hmac, KeyInit, Mac};
@@ -15,12 +13,11 @@ use serde::Serialize;
 use serde_json::json;
 use sha2::Sha256;
 
-use crate::audit::{AuditEvent, Entry, Target};
 use crate::domain::Vocabulary;
 use crate::error::{Error, Result};
 use crate::secrets::{Purpose, SecretKey};
 use crate::session::Session;
-use crate::store::stats::{self as store, CountQuery, RawRecord, Source};
+use crate::store::stats::{self as store, CountQuery, Hidden, RawRecord, Source};
 
 /// Statistics are for auditors and administrators (the role table, `domain::roles`, refuses
 /// the others when the session opens; this checks a session opened otherwise, e.g. by a test).
@@ -160,14 +157,17 @@ impl Default for Options {
 
 pub const DEFAULT_MIN_CELL: i64 = 3;
 
-/// A count as it may be shown: the number, or only that it is below the threshold.
+/// A count as it may be shown: the number, only that it is below the threshold, or withheld
+/// (hidden with a small one so that no total shown elsewhere gives it away; it is not small).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cell {
     Count(i64),
     Below(i64),
+    Withheld,
 }
 
 impl Cell {
+    #[cfg(test)]
     fn new(n: i64, min_cell: i64) -> Cell {
         if n < min_cell { Cell::Below(min_cell) } else { Cell::Count(n) }
     }
@@ -178,16 +178,17 @@ impl std::fmt::Display for Cell {
         match self {
             Cell::Count(n) => write!(f, "{n}"),
             Cell::Below(k) => write!(f, "<{k}"),
+            Cell::Withheld => write!(f, "x"),
         }
     }
 }
 
-/// A number in JSON, or the text `"<3"` when hidden.
+/// A number in JSON, or the text `"<3"` (or `"x"`) when hidden.
 impl Serialize for Cell {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         match self {
             Cell::Count(n) => s.serialize_i64(*n),
-            Cell::Below(_) => s.serialize_str(&self.to_string()),
+            Cell::Below(_) | Cell::Withheld => s.serialize_str(&self.to_string()),
         }
     }
 }
@@ -286,8 +287,9 @@ fn percentile(histogram: &[(i32, i64)], total: i64, p: f64) -> i32 {
     histogram.last().map(|h| h.0).unwrap_or(0)
 }
 
-/// Counts by period and dimensions, with the small-cell rule applied. Recorded in the audit
-/// log with its options and the number of rows.
+/// Counts by period and dimensions, with the small-cell rule applied by the database (at no
+/// less than its own floor, with complementary suppression: sql/V28 `api.stats_report`), which
+/// records the run with its options and the number of rows.
 pub async fn report(session: &Session, mut opts: Options) -> Result<Report> {
     require_role(session)?;
     check(&opts)?;
@@ -298,36 +300,25 @@ pub async fn report(session: &Session, mut opts: Options) -> Result<Report> {
         fresh
     });
     let client = session.db.client().await?;
-    store::compact(&client).await?;
     let query = CountQuery {
         period: opts.by.as_str(),
-        columns: opts.group.iter().map(|d| d.column()).collect(),
+        dimensions: opts.group.iter().map(|d| d.as_str()).collect(),
         from: opts.from,
         to: opts.to,
+        min_cell: i32::try_from(opts.min_cell).unwrap_or(i32::MAX),
         source: source(&opts),
     };
-    let counts = store::counts(&client, &query).await?;
-    let names = if opts.group.contains(&Dimension::Municipality) {
-        store::municipality_names(&client).await?
-    } else {
-        HashMap::new()
-    };
-
-    // Sum the days histogram of each (period, values, event, kind).
-    type Key = (NaiveDate, Vec<String>, String, String);
-    let mut cells: HashMap<Key, Vec<(i32, i64)>> = HashMap::new();
-    for c in counts {
-        cells.entry((c.period, c.values, c.event, c.kind)).or_default().push((c.days, c.n));
+    let mut counts = store::counts(&client, &query).await?;
+    if let Some(c) = counts.first() {
+        opts.min_cell = i64::from(c.min_cell);
     }
-    let mut keyed: Vec<(Key, Vec<(i32, i64)>)> =
-        cells.into_iter().filter(|(_, h)| h.iter().map(|x| x.1).sum::<i64>() > 0).collect();
-    keyed.sort_by(|(a, _), (b, _)| {
-        (a.0, &a.1, rank(&EVENTS, &a.2), rank(&KINDS, &a.3), &a.3).cmp(&(
-            b.0,
-            &b.1,
-            rank(&EVENTS, &b.2),
-            rank(&KINDS, &b.3),
-            &b.3,
+    counts.sort_by(|a, b| {
+        (a.period, &a.values, rank(&EVENTS, &a.event), rank(&KINDS, &a.kind), &a.kind).cmp(&(
+            b.period,
+            &b.values,
+            rank(&EVENTS, &b.event),
+            rank(&KINDS, &b.kind),
+            &b.kind,
         ))
     });
 
@@ -342,38 +333,40 @@ pub async fn report(session: &Session, mut opts: Options) -> Result<Report> {
             other => columns.push(other.column().trim_end_matches("_id").to_string()),
         }
     }
-    let rows = keyed
+    let rows = counts
         .into_iter()
-        .map(|((period, values, event, kind), mut histogram)| {
+        .map(|c| {
+            let count = match (c.n, c.hidden) {
+                (Some(n), None) => Cell::Count(n),
+                (_, Some(Hidden::Complementary)) => Cell::Withheld,
+                _ => Cell::Below(i64::from(c.min_cell)),
+            };
+            let total: i64 = c.histogram.iter().map(|h| h.1).sum();
+            let shown = matches!(count, Cell::Count(_)) && c.event == "completed" && total > 0;
+            let mut histogram = c.histogram;
             histogram.sort();
-            let total: i64 = histogram.iter().map(|h| h.1).sum();
-            let count = Cell::new(total, opts.min_cell);
-            let shown = matches!(count, Cell::Count(_)) && event == "completed";
             let mut out = Vec::with_capacity(columns.len());
-            for (d, v) in opts.group.iter().zip(values) {
+            for (d, v) in opts.group.iter().zip(c.values) {
                 let v = Some(v).filter(|v| !v.is_empty());
                 if *d == Dimension::Municipality {
-                    out.push(v.clone());
-                    out.push(v.and_then(|code| names.get(&code).cloned()));
+                    let named = v.is_some();
+                    out.push(v);
+                    out.push(c.municipality_name.clone().filter(|_| named));
                 } else {
                     out.push(v);
                 }
             }
             Row {
-                period: opts.by.label(period),
+                period: opts.by.label(c.period),
                 values: out,
-                event,
-                kind: Some(kind).filter(|k| !k.is_empty()),
+                event: c.event,
+                kind: Some(c.kind).filter(|k| !k.is_empty()),
                 count,
                 median_days: shown.then(|| percentile(&histogram, total, 0.5)),
                 p90_days: shown.then(|| percentile(&histogram, total, 0.9)),
             }
         })
         .collect::<Vec<_>>();
-
-    let details = json!({ "records": false, "by": opts.by, "group": opts.group, "from": opts.from, "to": opts.to,
-                          "min_cell": opts.min_cell });
-    session.record(&client, Entry::new(AuditEvent::Stats, Target::None).details(details).count(rows.len())).await?;
     Ok(Report { options: opts, columns, rows })
 }
 
@@ -432,12 +425,10 @@ pub async fn records(
 ) -> Result<u64> {
     require_role(session)?;
     check(&Options { from: opts.from, to: opts.to, ..Default::default() })?;
-    // The request is recorded (and committed) before any row is read: the database refuses the
-    // export otherwise.
+    // The request is recorded by the database (and committed: a statement of its own) before
+    // any row is read: the database refuses the export otherwise.
     let audit = session.db.client().await?;
-    let total = store::count_records(&audit, opts.from, opts.to).await?;
-    let details = json!({ "records": true, "from": opts.from, "to": opts.to });
-    session.record(&audit, Entry::new(AuditEvent::Stats, Target::None).details(details).count(total as usize)).await?;
+    store::request_records(&audit, opts.from, opts.to).await?;
     drop(audit);
 
     let mut client = session.db.client().await?;

@@ -61,17 +61,9 @@ pub struct Filter {
     pub limit: i64,
 }
 
-/// Newest first.
+/// Newest first; the database records the listing (`api.audit_list`, auditors).
 pub async fn list(c: &impl GenericClient, f: &Filter) -> Result<Vec<Record>> {
-    let sql = "SELECT id, at, operator_id, login, origin, command, action, target, details, result_count, outcome
-         FROM audit_log
-         WHERE ($1::text IS NULL OR operator_id = $1 OR lower(login) = lower($1))
-           AND ($2::text IS NULL OR action = $2)
-           AND ($3::text IS NULL OR target = $3)
-           AND ($4::date IS NULL OR at >= $4::timestamp AT TIME ZONE 'Europe/Rome')
-           AND ($5::date IS NULL OR at < ($5::date + 1)::timestamp AT TIME ZONE 'Europe/Rome')
-         ORDER BY id DESC
-         LIMIT $6";
+    let sql = "SELECT * FROM api.audit_list($1, $2, $3, $4, $5, $6)";
     let params: [&(dyn ToSql + Sync); 6] = [&f.operator_id, &f.action, &f.target, &f.from, &f.to, &f.limit];
     Ok(c.query(sql, &params)
         .await?
@@ -104,20 +96,12 @@ pub struct ChainRow {
     pub hash: Vec<u8>,
 }
 
-/// Up to `limit` links after `after` (position, id), in chain order (ties, which a forged row
-/// could make, by id).
-pub async fn chain_page(c: &impl GenericClient, after: (i64, i64), limit: i64) -> Result<Vec<ChainRow>> {
+/// Up to `limit` links after `after` (position, id; none: from the first), in chain order
+/// (ties, which a forged row could make, by id). `api.audit_chain`: an operator's walk is
+/// recorded when it starts.
+pub async fn chain_page(c: &impl GenericClient, after: Option<(i64, i64)>, limit: i32) -> Result<Vec<ChainRow>> {
     let rows = c
-        .query(
-            "SELECT a.seq, a.id, a.at, a.prev_hash, a.hash,
-                    (SELECT coalesce(jsonb_object_agg(key, value), '{}')
-                       FROM jsonb_each_text(to_jsonb(a) - ARRAY['seq', 'prev_hash', 'hash', 'at']))
-             FROM audit_log a
-             WHERE (a.seq, a.id) > ($1, $2)
-             ORDER BY a.seq, a.id
-             LIMIT $3",
-            &[&after.0, &after.1, &limit],
-        )
+        .query("SELECT * FROM api.audit_chain($1, $2, $3)", &[&after.map(|a| a.0), &after.map(|a| a.1), &limit])
         .await?;
     Ok(rows
         .iter()
@@ -137,9 +121,5 @@ pub async fn chain_page(c: &impl GenericClient, after: (i64, i64), limit: i64) -
 
 /// Positions of the rows stored with this hash, lowest first.
 pub async fn seqs_with_hash(c: &impl GenericClient, hash: &[u8]) -> Result<Vec<i64>> {
-    Ok(c.query("SELECT seq FROM audit_log WHERE hash = $1 ORDER BY seq", &[&hash])
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect())
+    Ok(c.query("SELECT * FROM api.audit_seqs_with_hash($1)", &[&hash]).await?.iter().map(|r| r.get(0)).collect())
 }

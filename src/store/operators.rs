@@ -47,10 +47,6 @@ pub struct Operator {
     pub disabled_by: Option<String>,
 }
 
-pub async fn exists(c: &impl GenericClient, id: &str) -> Result<bool> {
-    Ok(c.query_opt("SELECT 1 FROM operators WHERE lower(id) = lower($1)", &[&id]).await?.is_some())
-}
-
 /// A new operator, with the competence given as province codes and ISTAT codes.
 pub struct NewRow<'a> {
     pub id: &'a str,
@@ -84,64 +80,54 @@ pub async fn bootstrap(c: &impl GenericClient, row: &NewRow<'_>) -> Result<()> {
 }
 
 /// A new operator, added by the session's operator (an administrator, within their own
-/// competence, FSE authorisation and roles: the database checks).
-pub async fn add(c: &impl GenericClient, row: &NewRow<'_>) -> Result<()> {
+/// competence, FSE authorisation and roles), recorded, as it is now (`api.operator_add`).
+pub async fn add(c: &impl GenericClient, row: &NewRow<'_>) -> Result<Option<Operator>> {
+    let NewRow { id, full_name, ente, fse, provinces, municipalities, roles } = *row;
+    let rows = c
+        .query(
+            "SELECT * FROM api.operator_add($1, $2, $3, $4, $5, $6, $7)",
+            &[&id, &full_name, &ente, &fse, &provinces, &municipalities, &role_names(roles)],
+        )
+        .await?;
+    Ok(rows.first().and_then(|r| operator_at(r, 0)))
+}
+
+/// One change to an operator (`api.operator_change`: grant, revoke-role, competence, disable,
+/// enable), recorded; the operator as it is now.
+pub async fn change(
+    c: &impl GenericClient,
+    id: &str,
+    change: &str,
+    roles: &[Role],
+    provinces: &[String],
+    municipalities: &[String],
+) -> Result<Option<Operator>> {
+    let rows = c
+        .query(
+            "SELECT * FROM api.operator_change($1, $2, $3, $4, $5)",
+            &[&id, &change, &role_names(roles), &provinces, &municipalities],
+        )
+        .await?;
+    Ok(rows.first().and_then(|r| operator_at(r, 0)))
+}
+
+/// The schema owner repairs, extends or adds an administrator (sql/V28
+/// `sportello_operator_repair`; the owner's connection only).
+pub async fn repair(c: &impl GenericClient, row: &NewRow<'_>) -> Result<()> {
     let NewRow { id, full_name, ente, fse, provinces, municipalities, roles } = *row;
     c.execute(
-        "SELECT sportello_operator_add($1, $2, $3, $4, $5, $6, $7)",
+        "SELECT sportello_operator_repair($1, $2, $3, $4, $5, $6, $7)",
         &[&id, &full_name, &ente, &fse, &provinces, &municipalities, &role_names(roles)],
     )
     .await?;
     Ok(())
 }
 
-pub async fn grant(c: &impl GenericClient, id: &str, roles: &[Role]) -> Result<()> {
-    c.execute("SELECT sportello_operator_grant($1, $2)", &[&id, &role_names(roles)]).await?;
-    Ok(())
-}
-
-pub async fn revoke_roles(c: &impl GenericClient, id: &str, roles: &[Role]) -> Result<()> {
-    c.execute("SELECT sportello_operator_revoke($1, $2)", &[&id, &role_names(roles)]).await?;
-    Ok(())
-}
-
-/// Replaces the operator's competence.
-pub async fn set_competence(
-    c: &impl GenericClient,
-    id: &str,
-    provinces: &[String],
-    municipalities: &[String],
-) -> Result<()> {
-    c.execute("SELECT sportello_operator_competence($1, $2, $3)", &[&id, &provinces, &municipalities]).await?;
-    Ok(())
-}
-
-pub async fn disable(c: &impl GenericClient, id: &str) -> Result<()> {
-    c.execute("SELECT sportello_operator_disable($1)", &[&id]).await?;
-    Ok(())
-}
-
-pub async fn enable(c: &impl GenericClient, id: &str, roles: &[Role]) -> Result<()> {
-    c.execute("SELECT sportello_operator_enable($1, $2)", &[&id, &role_names(roles)]).await?;
-    Ok(())
-}
-
-/// The columns of an operator (`o`): their row, the group roles granted to their login directly,
-/// and their competence as a JSON array of `[province, municipality, its name, its province]`:
-/// one round trip for what used to take three.
-const OPERATOR_COLUMNS: &str = "o.id, o.full_name, o.ente, o.fse, o.created_at, o.created_by, o.disabled_at,
-    o.disabled_by,
-    ARRAY(SELECT g.rolname::text FROM pg_auth_members am
-          JOIN pg_roles g ON g.oid = am.roleid JOIN pg_roles m ON m.oid = am.member
-          WHERE m.rolname = lower(o.id) AND g.rolname LIKE 'sportello\\_%'),
-    (SELECT coalesce(json_agg(json_build_array(oc.province, m.istat_code, m.name, m.province)
-                          ORDER BY oc.province NULLS LAST, m.province, m.name), '[]')
-     FROM operator_competence oc LEFT JOIN municipalities m ON m.istat_code = oc.municipality
-     WHERE oc.operator_id = o.id)";
-
-/// An operator from the row of [`OPERATOR_COLUMNS`] starting at column `at`; none when the
-/// row's operator is absent (a left join that found nobody).
-fn operator_at(r: &tokio_postgres::Row, at: usize) -> Option<Operator> {
+/// An operator from the columns of `api.operator` (sql/V28) starting at column `at`: id,
+/// full name, ente, FSE, created at/by, disabled at/by, group roles, competence as a JSON array
+/// of `[province, municipality, its name, its province]`; none when the id is NULL (a login
+/// that is no operator).
+pub fn operator_at(r: &tokio_postgres::Row, at: usize) -> Option<Operator> {
     let id: String = r.get::<_, Option<String>>(at)?;
     let mut roles: Vec<Role> = r.get::<_, Vec<String>>(at + 8).iter().filter_map(|g| Role::from_group(g)).collect();
     roles.sort();
@@ -171,11 +157,14 @@ fn operator_at(r: &tokio_postgres::Row, at: usize) -> Option<Operator> {
     })
 }
 
-/// An operator by id, compared case-insensitively (ids are stored in lower case; older rows
-/// may not be).
+/// An operator by id, compared case-insensitively; the read recorded (`api.operators`,
+/// operator-view). Administrators and auditors.
 pub async fn get(c: &impl GenericClient, id: &str) -> Result<Option<Operator>> {
-    let sql = format!("SELECT {OPERATOR_COLUMNS} FROM operators o WHERE lower(o.id) = lower($1)");
-    Ok(c.query_opt(&sql, &[&id]).await?.and_then(|r| operator_at(&r, 0)))
+    match c.query("SELECT * FROM api.operators($1)", &[&id]).await {
+        Ok(rows) => Ok(rows.first().and_then(|r| operator_at(r, 0))),
+        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::NO_DATA_FOUND) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// What a command needs to know before it starts, read in one round trip on the connection
@@ -185,7 +174,7 @@ pub async fn get(c: &impl GenericClient, id: &str) -> Result<Option<Operator>> {
 pub struct Startup {
     /// `session_user`: the operator's login (the trust model: never a name the client gives).
     pub login: String,
-    /// The newest migration applied, when the login may read refinery's history.
+    /// The newest migration applied (the database reads its history for the login).
     pub migration: Option<i64>,
     /// The roles the login holds (through any membership).
     pub roles: Vec<Role>,
@@ -194,58 +183,31 @@ pub struct Startup {
     pub server_time: DateTime<Utc>,
 }
 
-/// Reads the [`Startup`]. Fails with `undefined_table` when the schema was never migrated.
+/// Reads the [`Startup`] in one statement (`api.startup`). Fails with `invalid_schema_name`
+/// or `undefined_function` when the schema was never migrated (or not this far).
 pub async fn startup(c: &tokio_postgres::Client) -> Result<Option<Startup>> {
-    use tokio_postgres::types::Type;
-    let groups: Vec<&str> = Role::ALL.iter().map(|r| r.group()).collect();
-    // refinery's history is read through query_to_xml so that a login without the privilege
-    // (a database migrated by an older sportello) gets a null instead of an error.
-    let sql = format!(
-        "SELECT to_regrole('sportello_admin') IS NOT NULL, session_user::text,
-            CASE WHEN has_table_privilege(to_regclass('public.refinery_schema_history'), 'SELECT')
-                 THEN (xpath('//v/text()', query_to_xml(
-                     'SELECT max(version) AS v FROM public.refinery_schema_history', false, false, '')))[1]::text::int8
-            END,
-            ARRAY(SELECT rolname::text FROM pg_roles
-                  WHERE rolname = ANY($1) AND pg_has_role(session_user, oid, 'MEMBER')),
-            now(),
-            {OPERATOR_COLUMNS}
-         FROM (SELECT 1) one LEFT JOIN operators o ON lower(o.id) = lower(session_user)"
-    );
-    let rows = c.query_typed(&sql, &[(&groups, Type::TEXT_ARRAY)]).await?;
+    let rows = c.query("SELECT * FROM api.startup()", &[]).await?;
     let Some(r) = rows.into_iter().next() else { return Ok(None) };
-    if !r.get::<_, bool>(0) {
-        return Ok(None);
-    }
-    let mut roles: Vec<Role> = r.get::<_, Vec<String>>(3).iter().filter_map(|g| Role::from_group(g)).collect();
+    let mut roles: Vec<Role> = r.get::<_, Vec<String>>(2).iter().filter_map(|g| Role::from_group(g)).collect();
     roles.sort();
     Ok(Some(Startup {
-        login: r.get(1),
-        migration: r.get(2),
+        login: r.get(0),
+        migration: r.get(1),
         roles,
-        server_time: r.get(4),
-        operator: operator_at(&r, 5),
+        server_time: r.get(3),
+        operator: operator_at(&r, 4),
     }))
 }
 
+/// Every operator, the read recorded (`api.operators`, operator-list). Administrators and
+/// auditors.
 pub async fn list(c: &impl GenericClient) -> Result<Vec<Operator>> {
-    let ids: Vec<String> =
-        c.query("SELECT id FROM operators ORDER BY id", &[]).await?.iter().map(|r| r.get(0)).collect();
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        out.extend(get(c, &id).await?);
-    }
-    Ok(out)
+    let rows = c.query("SELECT * FROM api.operators(NULL)", &[]).await?;
+    Ok(rows.iter().filter_map(|r| operator_at(r, 0)).collect())
 }
 
 /// Does the operator's competence include this municipality (directly or by its province)?
+/// The database answers about the session's own operator only (`api.operator_covers`).
 pub async fn covers(c: &impl GenericClient, operator_id: &str, istat_code: &str) -> Result<bool> {
-    Ok(c.query_opt(
-        "SELECT 1 FROM operator_competence oc, municipalities m
-             WHERE oc.operator_id = $1 AND m.istat_code = $2
-               AND (oc.municipality = m.istat_code OR oc.province = m.province)",
-        &[&operator_id, &istat_code],
-    )
-    .await?
-    .is_some())
+    Ok(c.query_one("SELECT api.operator_covers($1, $2)", &[&operator_id, &istat_code]).await?.get(0))
 }

@@ -9,21 +9,18 @@ use tokio_postgres::types::ToSql;
 
 use crate::error::Result;
 
-/// Folds the roll-up deltas appended by the writers into the roll-up; returns how many.
-pub async fn compact(c: &impl GenericClient) -> Result<i64> {
-    Ok(c.query_one("SELECT stats_compact()", &[]).await?.get(0))
-}
-
-/// What a counts query asks for: the period expression, the dimension columns, the bounds.
+/// What a report asks for: the period, the dimensions (by their names on the command line),
+/// the bounds, the smallest count to show, the counters to read.
 #[derive(Debug, Clone)]
 pub struct CountQuery<'a> {
     /// `day`, `week` or `month`.
     pub period: &'a str,
-    /// Columns of stats_counts to group by (ente, operator_id, province, municipality,
-    /// community, state, strong).
-    pub columns: Vec<&'a str>,
+    /// ente, operator, province, municipality, community, state, strength.
+    pub dimensions: Vec<&'a str>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    /// The smallest count asked for; the database shows none below its own floor either.
+    pub min_cell: i32,
     pub source: Source,
 }
 
@@ -38,85 +35,75 @@ pub enum Source {
     MonthlyByState,
 }
 
-/// One aggregated counter: the period's first day, the dimension values (in the order asked,
-/// '' when unknown), the event, its kind, the days from booking (completions) and the count.
+impl Source {
+    fn name(self) -> &'static str {
+        match self {
+            Source::Fine => "fine",
+            Source::MonthlyByProvince => "province",
+            Source::MonthlyByState => "state",
+        }
+    }
+}
+
+/// Why a count is not shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hidden {
+    /// Below the smallest count shown.
+    Small,
+    /// Hidden with a small one, so that no total published elsewhere gives the small one away.
+    Complementary,
+}
+
+/// One cell of a report as the database publishes it: the period's first day, the dimension
+/// values (in the order asked, '' when unknown; a municipality's name after the others), the
+/// event, its kind, the count unless hidden, and for completions shown their days from
+/// booking as a histogram.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Count {
     pub period: NaiveDate,
     pub values: Vec<String>,
+    pub municipality_name: Option<String>,
     pub event: String,
     pub kind: String,
-    pub days: i32,
-    pub n: i64,
+    pub n: Option<i64>,
+    pub hidden: Option<Hidden>,
+    /// The smallest count shown, as the database applied it.
+    pub min_cell: i32,
+    pub histogram: Vec<(i32, i64)>,
 }
 
-const DIMENSIONS: [&str; 7] = ["ente", "operator_id", "province", "municipality", "community", "state", "strong"];
-
+/// A report (`api.stats_report`): small cells and their complements hidden by the database,
+/// which records the run.
 pub async fn counts(c: &impl GenericClient, q: &CountQuery<'_>) -> Result<Vec<Count>> {
-    let (period, day) = match (q.source, q.period) {
-        (Source::Fine, "day") => ("day", "day"),
-        (Source::Fine, "week") => ("date_trunc('week', day)::date", "day"),
-        (Source::Fine, _) => ("date_trunc('month', day)::date", "day"),
-        _ => ("month", "month"),
-    };
-    // Column names come from a fixed list, never from the caller's text.
-    let columns: Vec<&str> =
-        q.columns.iter().map(|c| *DIMENSIONS.iter().find(|d| *d == c).expect("a known dimension")).collect();
-    let mut conds = Vec::new();
-    let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
-    if let Some(from) = &q.from {
-        params.push(from);
-        conds.push(format!("{day} >= ${}", params.len()));
-    }
-    if let Some(to) = &q.to {
-        params.push(to);
-        conds.push(format!("{day} <= ${}", params.len()));
-    }
-    match q.source {
-        Source::Fine => {}
-        Source::MonthlyByProvince => conds.push("community = '*'".into()),
-        Source::MonthlyByState => conds.push("province = '*'".into()),
-    }
-    let cond = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
-    let source = if q.source == Source::Fine {
-        format!("SELECT * FROM stats_counts {cond}")
-    } else {
-        format!(
-            "SELECT * FROM stats_rollup {cond}
-             UNION ALL
-             SELECT * FROM stats_rollup_pending {cond}"
+    let rows = c
+        .query(
+            "SELECT * FROM api.stats_report($1, $2, $3, $4, $5, $6)",
+            &[&q.period, &q.dimensions, &q.from, &q.to, &q.min_cell, &q.source.name()],
         )
-    };
-    let dims: String = columns.iter().map(|c| format!(", {c}")).collect();
-    let keys = 4 + columns.len();
-    let sql = format!(
-        "SELECT {period} AS period{dims}, event, kind, days, sum(n)::bigint
-         FROM ({source}) c
-         GROUP BY {}
-         HAVING sum(n) <> 0",
-        (1..=keys).map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
-    );
-    let rows = c.query(&sql, &params).await?;
-    let k = columns.len();
+        .await?;
     Ok(rows
         .iter()
-        .map(|r| Count {
-            period: r.get(0),
-            values: (0..k).map(|i| r.get(1 + i)).collect(),
-            event: r.get(1 + k),
-            kind: r.get(2 + k),
-            days: r.get(3 + k),
-            n: r.get(4 + k),
+        .map(|r| {
+            let days: Option<Vec<i32>> = r.get(8);
+            let ns: Option<Vec<i64>> = r.get(9);
+            Count {
+                period: r.get(0),
+                values: r.get::<_, Vec<Option<String>>>(1).into_iter().map(Option::unwrap_or_default).collect(),
+                municipality_name: r
+                    .get::<_, Option<Vec<Option<String>>>>(2)
+                    .and_then(|n| n.into_iter().next().flatten()),
+                event: r.get(3),
+                kind: r.get(4),
+                n: r.get(5),
+                hidden: match r.get::<_, Option<&str>>(6) {
+                    None => None,
+                    Some("small") => Some(Hidden::Small),
+                    Some(_) => Some(Hidden::Complementary),
+                },
+                min_cell: r.get(7),
+                histogram: days.unwrap_or_default().into_iter().zip(ns.unwrap_or_default()).collect(),
+            }
         })
-        .collect())
-}
-
-/// ISTAT code → name of every municipality.
-pub async fn municipality_names(c: &impl GenericClient) -> Result<std::collections::HashMap<String, String>> {
-    Ok(c.query("SELECT istat_code::text, name FROM municipalities", &[])
-        .await?
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
         .collect())
 }
 
@@ -138,14 +125,15 @@ pub struct RawRecord {
     pub revoked: Option<NaiveDate>,
 }
 
-/// How many registrations (live and revoked) were registered between the days given.
-pub async fn count_records(c: &impl GenericClient, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<i64> {
-    Ok(c.query_one("SELECT stats_records_count($1, $2)", &[&from, &to]).await?.get::<_, i64>(0))
+/// Asks for a record-level export (`api.stats_records_request`): the database records it with
+/// its bounds and returns how many registrations it will hold. Commit before [`records`].
+pub async fn request_records(c: &impl GenericClient, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<i64> {
+    Ok(c.query_one("SELECT api.stats_records_request($1, $2)", &[&from, &to]).await?.get::<_, i64>(0))
 }
 
 /// The registrations (live, then revoked) registered between the days given, as a stream, each
 /// with its pseudonym under a key the database draws for this export alone (V16). The database
-/// refuses unless this login's request for the export is already committed in the audit log.
+/// refuses unless this login's request for the export ([`request_records`]) is committed.
 pub async fn records(
     c: &impl GenericClient,
     from: Option<NaiveDate>,
@@ -153,7 +141,7 @@ pub async fn records(
     person_key: &[u8],
 ) -> Result<impl Stream<Item = Result<RawRecord>>> {
     let params: [&(dyn ToSql + Sync); 3] = [&from, &to, &person_key];
-    let rows = c.query_raw("SELECT * FROM stats_records($1, $2, $3)", params).await?;
+    let rows = c.query_raw("SELECT * FROM api.stats_records($1, $2, $3)", params).await?;
     Ok(rows.map(|row| {
         let r = row?;
         Ok(RawRecord {

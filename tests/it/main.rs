@@ -10,6 +10,7 @@ mod api_reads;
 mod api_batch;
 mod api_helpdesk_portal;
 mod as_written;
+mod api_admin;
 mod audit;
 mod backup;
 mod batch;
