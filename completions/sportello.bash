@@ -46,6 +46,9 @@ _sportello() {
             sportello,help)
                 cmd="sportello__subcmd__help"
                 ;;
+            sportello,history)
+                cmd="sportello__subcmd__history"
+                ;;
             sportello,import-aura)
                 cmd="sportello__subcmd__import__subcmd__aura"
                 ;;
@@ -195,6 +198,9 @@ _sportello() {
                 ;;
             sportello__subcmd__help,help)
                 cmd="sportello__subcmd__help__subcmd__help"
+                ;;
+            sportello__subcmd__help,history)
+                cmd="sportello__subcmd__help__subcmd__history"
                 ;;
             sportello__subcmd__help,import-aura)
                 cmd="sportello__subcmd__help__subcmd__import__subcmd__aura"
@@ -455,7 +461,7 @@ _sportello() {
 
     case "${cmd}" in
         sportello)
-            opts="-v -q -h -V --database-url --home --operator --format --wide --no-headers --verbose --quiet --help --version db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username spid-token revoke runs citizen audit import-cia import-aura stats reference doctor completions man help"
+            opts="-v -q -h -V --database-url --home --operator --format --wide --no-headers --verbose --quiet --help --version db key operator register search show history book regenerate-code print-letters edit edit-delegate change-residence username spid-token revoke runs citizen audit import-cia import-aura stats reference doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -496,11 +502,7 @@ _sportello() {
                     return 0
                     ;;
                 --action)
-<<<<<<< HEAD
-                    COMPREPLY=($(compgen -W "register search view book regenerate-code print email edit edit-delegate change-residence username-recovery pin-by-post operator-add operator-enable operator-disable operator-competence operator-revoke-role operator-grant operator-list operator-view audit-list audit-verify runs import-cia import-aura import-chunk preload registry-read postal-run postal-batch helpdesk-mailbox revoke-letter revoke-letters citizen-wrong-code citizen-activate citizen-revoke stats spid-token command" -- "${cur}"))
-=======
-                    COMPREPLY=($(compgen -W "register search view book regenerate-code print email edit edit-delegate change-residence username-recovery pin-by-post operator-add operator-enable operator-disable operator-competence operator-revoke-role operator-grant operator-list operator-view operator-repair audit-list audit-verify runs import-cia import-aura postal-run postal-batch helpdesk-mailbox revoke-letter revoke-letters citizen-wrong-code citizen-activate citizen-revoke stats spid-token command" -- "${cur}"))
->>>>>>> admin
+                    COMPREPLY=($(compgen -W "register search view history book regenerate-code print email edit edit-delegate change-residence username-recovery pin-by-post operator-add operator-enable operator-disable operator-competence operator-revoke-role operator-grant operator-list operator-view operator-repair audit-list audit-verify runs import-cia import-aura import-chunk preload registry-read postal-run postal-batch helpdesk-mailbox revoke-letter revoke-letters citizen-wrong-code citizen-activate citizen-revoke stats spid-token command" -- "${cur}"))
                     return 0
                     ;;
                 --target)
@@ -1523,7 +1525,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__help)
-            opts="db key operator register search show book regenerate-code print-letters edit edit-delegate change-residence username spid-token revoke runs citizen audit import-cia import-aura stats reference doctor completions man help"
+            opts="db key operator register search show history book regenerate-code print-letters edit edit-delegate change-residence username spid-token revoke runs citizen audit import-cia import-aura stats reference doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1789,6 +1791,20 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__help__subcmd__history)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2257,6 +2273,44 @@ _sportello() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__history)
+            opts="-v -q -h --cf --number --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --number)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -12,7 +12,7 @@ use super::require;
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::letters::{self, Letter};
-use crate::secrets::{self, CodeKind, Purpose, Secret};
+use crate::secrets::{self, CodeKind, Purpose};
 use crate::session::Session;
 use crate::store::credentials;
 use crate::store::registrations::{self, Key};
@@ -40,20 +40,6 @@ pub async fn regenerate_code(session: &Session, desk: &Desk, key: &Key, print: b
     tx.commit().await?;
     let (delivery, letters) = deliver_code(session, desk, &r, CodeKind::Activation, &code, until, print).await?;
     Ok(Regenerated { registration_number: r.registration_number, fiscal_code: r.fiscal_code, letters, code: delivery })
-}
-
-/// Draws a new activation code and stores its hash (the caller's transaction): the helpdesk's
-/// regeneration by email (src/batch/mailbox.rs); the desk's is [`regenerate_code`].
-pub(crate) async fn store_new_activation_code(
-    tx: &impl deadpool_postgres::GenericClient,
-    desk: &Desk,
-    r: &Registration,
-) -> Result<(Secret, chrono::DateTime<Utc>)> {
-    let code = secrets::new_code()?;
-    let until = desk.expiry();
-    let hash = desk.key.hash(Purpose::Activation, &r.fiscal_code, &code);
-    credentials::set_activation_code(tx, r.registration_number, Some(&hash), Some(until)).await?;
-    Ok((code, until))
 }
 
 /// Documents that can be printed again. A PIN is never reprinted (a new PIN is a booking);

@@ -4,7 +4,6 @@
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 
-use crate::domain::State;
 use crate::error::Result;
 
 /// Makes sure these registrations have their row of credentials (sql/V15), which the writers

@@ -38,6 +38,11 @@ fn detail_columns() -> &'static str {
     COLUMNS.get_or_init(|| format!("{}, {OPERATION}", columns()))
 }
 
+/// The personal-data columns, in the order of [`FIELDS`].
+fn personal_columns() -> String {
+    FIELDS.iter().map(|f| f.column).collect::<Vec<_>>().join(", ")
+}
+
 fn parse_vocab<T>(value: String, parse: fn(&str) -> Option<T>) -> T {
     // The database CHECK constraints admit only known values.
     parse(&value).unwrap_or_else(|| panic!("unexpected value '{value}' in the database"))
