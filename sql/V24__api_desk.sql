@@ -1,6 +1,6 @@
 -- The desk's writes through the API (issue 16): register, edit, change of residence, delegate,
--- book (every operation kind, the revocation too), a new activation code at the desk, the
--- letters' bookkeeping and the SPID token's record.
+-- book (every operation kind, the revocation too), a new activation code at the desk, a PIN
+-- letter by post, username recovery, the letters' bookkeeping and the SPID token's record.
 --
 -- A desk login calls one function per use case. The function is the rule: it checks the caller
 -- (sportello_caller), the state table (registration_transitions) and the competence, stamps
