@@ -439,6 +439,8 @@ CREATE TYPE stats_cell AS (period date, vals text[], province text, event text, 
 --    at least k + 1, or the difference would pin the small one down: the smallest shown cell
 --    of at least k + 1 in such a line is hidden too ('complementary'), until every line
 --    holds; a line with none to give hides all it shows;
+--    Not covered (yet): totals over other periods (the days of a month against the month)
+--    and reports whose bounds differ by a day; an operator's cells against their ente's;
 --  * the days from booking (completions) only of the cells shown;
 -- recorded as stats with the options asked and the number of rows.
 CREATE FUNCTION api.stats_report(p_by text, p_group text[], p_from date, p_to date, p_min_cell integer, p_source text)
