@@ -429,7 +429,8 @@ CREATE TYPE stats_cell AS (period date, vals text[], province text, event text, 
                            hidden text, days integer[], ns bigint[]);
 
 -- A report: counts by period (day, week, month) and the dimensions given (ente, operator,
--- province, municipality, community, state, strength), between the days given, from the
+-- province, municipality, community, state, strength), over the whole periods between the
+-- days given, from the
 -- counters `p_source` names ('fine', or a monthly roll-up, 'province' or 'state', on whole
 -- months only). Rules:
 --  * a count below k = max(p_min_cell, stats_policy's floor) is hidden ('small');
@@ -439,6 +440,8 @@ CREATE TYPE stats_cell AS (period date, vals text[], province text, event text, 
 --    at least k + 1, or the difference would pin the small one down: the smallest shown cell
 --    of at least k + 1 in such a line is hidden too ('complementary'), until every line
 --    holds; a line with none to give hides all it shows;
+--    Not covered (yet): totals over other periods (the days of a month against the month)
+--    and reports whose bounds differ by a day; an operator's cells against their ente's;
 --  * the days from booking (completions) only of the cells shown;
 -- recorded as stats with the options asked and the number of rows.
 CREATE FUNCTION api.stats_report(p_by text, p_group text[], p_from date, p_to date, p_min_cell integer, p_source text)
@@ -455,6 +458,8 @@ DECLARE
     src text;
     cond text := 'true';
     cells public.stats_cell[];
+    f date;
+    t date;
     hide integer[];
     hid boolean[];
     cnt bigint[];
@@ -472,6 +477,15 @@ BEGIN
         RAISE EXCEPTION 'from % is after to %', p_from, p_to USING ERRCODE = 'invalid_parameter_value';
     END IF;
     k := greatest(p_min_cell, (SELECT s.min_cell_floor FROM public.stats_policy s));
+    -- Whole periods only: the bounds shrink to the weeks or months they hold, so that two
+    -- reports whose bounds differ by a day do not give that day's cells by difference.
+    f := CASE p_by WHEN 'week' THEN (date_trunc('week', p_from + 6))::date
+                   WHEN 'month' THEN CASE WHEN extract(day FROM p_from) = 1 THEN p_from
+                                          ELSE (date_trunc('month', p_from) + interval '1 month')::date END
+                   ELSE p_from END;
+    t := CASE p_by WHEN 'week' THEN (date_trunc('week', p_to + 1))::date - 1
+                   WHEN 'month' THEN (date_trunc('month', p_to + 1))::date - 1
+                   ELSE p_to END;
     -- Column names from a fixed list, never the caller's text.
     FOREACH d IN ARRAY coalesce(p_group, '{}') LOOP
         cols := cols || CASE d WHEN 'ente' THEN 'ente' WHEN 'operator' THEN 'operator_id' WHEN 'province' THEN 'province'
@@ -488,7 +502,7 @@ BEGIN
         day_col := 'day';
         src := 'public.stats_counts';
     ELSIF p_source IN ('province', 'state') AND p_by = 'month'
-          AND (p_from IS NULL OR extract(day FROM p_from) = 1) AND (p_to IS NULL OR extract(day FROM p_to + 1) = 1)
+          AND (f IS NULL OR extract(day FROM f) = 1) AND (t IS NULL OR extract(day FROM t + 1) = 1)
           AND cols <@ (CASE p_source WHEN 'province' THEN ARRAY['province'] ELSE ARRAY['community', 'state', 'strong'] END)
     THEN
         PERFORM public.stats_compact();
@@ -502,8 +516,8 @@ BEGIN
     IF period_sql IS NULL THEN
         RAISE EXCEPTION 'unknown period %: day, week or month', p_by USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF p_from IS NOT NULL THEN cond := cond || format(' AND %I >= %L::date', day_col, p_from); END IF;
-    IF p_to IS NOT NULL THEN cond := cond || format(' AND %I <= %L::date', day_col, p_to); END IF;
+    IF f IS NOT NULL THEN cond := cond || format(' AND %I >= %L::date', day_col, f); END IF;
+    IF t IS NOT NULL THEN cond := cond || format(' AND %I <= %L::date', day_col, t); END IF;
 
     -- The cells, each with its days histogram; a municipality's province for its line.
     EXECUTE format(

@@ -62,13 +62,8 @@ fn role_names(roles: &[Role]) -> Vec<&'static str> {
     roles.iter().map(|r| r.as_str()).collect()
 }
 
-/// The login this connection was authenticated as.
-pub async fn session_user(c: &impl GenericClient) -> Result<String> {
-    Ok(c.query_one("SELECT session_user::text", &[]).await?.get(0))
-}
-
-/// The first administrator (the owner only: sql/V10 `sportello_operator_bootstrap`), given
-/// the admin role besides `roles`; refused once the database has operators.
+/// The first administrator (the owner only: sql/V10, V28 `sportello_operator_bootstrap`, which
+/// records it), given the admin role besides `roles`; refused once the database has operators.
 pub async fn bootstrap(c: &impl GenericClient, row: &NewRow<'_>) -> Result<()> {
     let NewRow { id, full_name, ente, fse, provinces, municipalities, roles } = *row;
     c.execute(

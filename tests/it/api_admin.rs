@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use sportello::domain::Role;
 use sportello::operators::{self, Change};
-use sportello::stats::{self, Cell, Dimension, Options};
+use sportello::stats::{self, Cell, Dimension, Options, Period};
 
 use crate::fixtures::{cf, date};
 use crate::harness::{RoleLock, TestDb, create_login, denied, new_operator, raw, text};
@@ -441,4 +441,51 @@ async fn administrators_and_auditors_need_no_table_privilege() {
     // The CLI, as the auditor.
     let out = db.cli(Some(&newcomer), &["operator", "list", "--format", "json"]);
     assert_eq!(text(&out).2, 0, "{}", text(&out).1);
+}
+
+#[tokio::test]
+async fn reports_hold_whole_periods_so_bounds_a_day_apart_give_nothing_away() {
+    let db = TestDb::new().await;
+    // Twelve registrations in Asti in January 2026, two of them on the 31st (a Saturday).
+    let owner = db.owner().await;
+    for i in 0..12 {
+        let at = if i < 10 { "2026-01-10 12:00+01" } else { "2026-01-31 12:00+01" };
+        owner
+            .execute(
+                "INSERT INTO registrations (fiscal_code, community, state, first_name, last_name, birth_date, sex,
+                     res_province, res_municipality, created_by, doc_number, doc_issued, registered_at)
+                 VALUES ($1, 'sistemapiemonte', 'registrato', 'Gennara', $2, '1960-01-01', 'F', 'AT', '005005', 'admin',
+                         'CA44444DD', '2020-04-04', $3::text::timestamptz)",
+                &[
+                    &cf(&format!("GNN{}XA", (b'A' + i as u8) as char), date("1960-01-01"), 'F', "L219"),
+                    &format!("Gen{i}"),
+                    &at,
+                ],
+            )
+            .await
+            .unwrap();
+    }
+    let s = db.admin().await;
+    let d = |s: &str| Some(date(s));
+    let report = async |by: Period, from: Option<chrono::NaiveDate>, to: Option<chrono::NaiveDate>| {
+        let r = stats::report(&s, Options { by, group: vec![Dimension::Municipality], from, to, ..Default::default() })
+            .await
+            .unwrap();
+        r.rows.iter().filter(|r| r.event == "registered").map(|r| (r.period.clone(), r.count)).collect::<Vec<_>>()
+    };
+    assert_eq!(report(Period::Month, None, d("2026-01-31")).await, [("2026-01".to_string(), Cell::Count(12))]);
+    // January up to the 30th is not a whole month: no January at all, so no difference of 2.
+    assert_eq!(report(Period::Month, None, d("2026-01-30")).await, []);
+    assert_eq!(report(Period::Month, d("2026-01-02"), d("2026-01-31")).await, []);
+    // Weeks likewise: the week of the 26th ends on Sunday 1 February.
+    assert_eq!(
+        report(Period::Week, d("2026-01-05"), d("2026-01-31")).await,
+        [("2026-W02".to_string(), Cell::Count(10))]
+    );
+    assert_eq!(report(Period::Week, d("2026-01-05"), d("2026-02-01")).await.len(), 2);
+    // Days are whole already: the 31st alone is small, and shown as such.
+    assert_eq!(
+        report(Period::Day, d("2026-01-31"), d("2026-01-31")).await,
+        [("2026-01-31".to_string(), Cell::Below(3))]
+    );
 }
