@@ -301,6 +301,17 @@ END $$;
 -- 4. The citizen portal
 ----------------------------------------------------------------------------------------------
 
+-- The most wrong attempts the database allows before a lockout, whatever a client says: a portal
+-- login in psql could otherwise pass any limit. The client's SPORTELLO_MAX_ATTEMPTS may only
+-- lower it; the database's owner raises it (1 to 100) with an UPDATE of this one row.
+CREATE TABLE public.portal_limits (
+    one          boolean PRIMARY KEY DEFAULT true CHECK (one),
+    max_attempts integer NOT NULL DEFAULT 5 CHECK (max_attempts BETWEEN 1 AND 100)
+);
+INSERT INTO public.portal_limits DEFAULT VALUES;
+REVOKE ALL ON public.portal_limits FROM PUBLIC;
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON public.portal_limits FROM sportello_api;
+
 -- Rule (issue 16, items 3 and 11): one attempt at a citizen's codes. The attempt is counted
 -- first (the row lock it takes serialises a burst: at most `max` are ever verified, and a right
 -- code behind a burst that locked the citizen out is refused); the codes are verified here,
@@ -321,6 +332,7 @@ DECLARE
     n_attempts integer;
     target text;
 BEGIN
+    p_max := least(greatest(coalesce(p_max, 1), 1), (SELECT l.max_attempts FROM public.portal_limits l));
     UPDATE public.registrations x SET failed_attempts = x.failed_attempts + 1
      WHERE x.fiscal_code = upper(p_fiscal_code) AND x.locked_at IS NULL AND x.failed_attempts < p_max
     RETURNING x.registration_number INTO taken;
