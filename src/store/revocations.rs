@@ -9,13 +9,6 @@ use deadpool_postgres::GenericClient;
 use super::registrations::Key;
 use crate::error::{Error, Result};
 
-/// How a revocation arrived.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Channel {
-    Online,
-    RegisteredLetter { protocol: String },
-}
-
 /// What a registered letter is compared with: the registration the letter names, its names and
 /// document (nothing else of the record is read on this path).
 #[derive(Debug, Clone, PartialEq, Eq)]
