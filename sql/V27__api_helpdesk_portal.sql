@@ -50,17 +50,23 @@ GRANT EXECUTE ON FUNCTION public.sportello_erase_citizen(bigint, bytea, bytea, b
 -- Rule: the helpdesk reads, to compare a letter with the record, only what a letter carries
 -- (names, document number and issue date) of the citizen the letter names by fiscal code, and
 -- locks the registration for the erasure that follows in the same transaction. Nothing else of
--- the record leaves the database on this path.
-CREATE FUNCTION api.letter_record(p_fiscal_code text)
+-- the record leaves the database on this path, and the read is recorded (`view`, for a letter)
+-- with it, whether a decision follows or not.
+CREATE FUNCTION api.letter_record(p_fiscal_code text, p_audit_name text)
 RETURNS TABLE (registration_number bigint, first_name text, last_name text, doc_number text, doc_issued date)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 #variable_conflict use_column
+DECLARE
+    r public.registrations%ROWTYPE;
 BEGIN
     PERFORM public.sportello_caller(ARRAY['helpdesk']);
-    RETURN QUERY
-        SELECT r.registration_number, r.first_name, r.last_name, r.doc_number, r.doc_issued
-          FROM public.registrations r WHERE r.fiscal_code = upper(p_fiscal_code)
-           FOR UPDATE;
+    SELECT * INTO r FROM public.registrations x WHERE x.fiscal_code = upper(p_fiscal_code) FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    PERFORM public.sportello_record('view', public.sportello_audit_name(r.registration_number, p_audit_name),
+        jsonb_build_object('registration_number', r.registration_number, 'for', 'revoke-letter'), 1);
+    RETURN QUERY SELECT r.registration_number, r.first_name, r.last_name, r.doc_number, r.doc_issued;
 END $$;
 
 -- Rule: a registered letter's decision on a registration found, recorded by the database: with
@@ -133,9 +139,10 @@ ALTER TABLE public.helpdesk_messages ADD COLUMN registration_number bigint;
 -- Returns whether it was claimed and, for the citizen the request names by fiscal code, what a
 -- request is compared with: their registration's number, whether the sender is the address
 -- registered for them, and only then (the request came from their own address) their names,
--- document and the operation in progress. A request from another address learns nothing.
+-- document and the operation in progress, the read recorded (`view`, for a helpdesk email). A
+-- request from another address learns nothing.
 CREATE FUNCTION api.mailbox_claim(p_message_id text, p_run bigint, p_file text, p_sender text,
-                                  p_fiscal_code text)
+                                  p_fiscal_code text, p_audit_name text)
 RETURNS TABLE (claimed boolean, registration_number bigint, from_registered boolean, fiscal_code text,
                first_name text, last_name text, doc_number text, doc_issued date, email text,
                state text, strong boolean, in_progress text)
@@ -193,6 +200,8 @@ BEGIN
     END IF;
     SELECT o.kind INTO active FROM public.operations o
      WHERE o.registration_number = r.registration_number AND o.status = 'A';
+    PERFORM public.sportello_record('view', public.sportello_audit_name(r.registration_number, p_audit_name),
+        jsonb_build_object('registration_number', r.registration_number, 'for', 'helpdesk-email'), 1);
     RETURN QUERY SELECT true, r.registration_number, true, r.fiscal_code, r.first_name, r.last_name, r.doc_number,
                         r.doc_issued, r.email, r.state, r.strong, active;
 END $$;
@@ -292,6 +301,17 @@ END $$;
 -- 4. The citizen portal
 ----------------------------------------------------------------------------------------------
 
+-- The most wrong attempts the database allows before a lockout, whatever a client says: a portal
+-- login in psql could otherwise pass any limit. The client's SPORTELLO_MAX_ATTEMPTS may only
+-- lower it; the database's owner raises it (1 to 100) with an UPDATE of this one row.
+CREATE TABLE public.portal_limits (
+    one          boolean PRIMARY KEY DEFAULT true CHECK (one),
+    max_attempts integer NOT NULL DEFAULT 5 CHECK (max_attempts BETWEEN 1 AND 100)
+);
+INSERT INTO public.portal_limits DEFAULT VALUES;
+REVOKE ALL ON public.portal_limits FROM PUBLIC;
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON public.portal_limits FROM sportello_api;
+
 -- Rule (issue 16, items 3 and 11): one attempt at a citizen's codes. The attempt is counted
 -- first (the row lock it takes serialises a burst: at most `max` are ever verified, and a right
 -- code behind a burst that locked the citizen out is refused); the codes are verified here,
@@ -312,6 +332,7 @@ DECLARE
     n_attempts integer;
     target text;
 BEGIN
+    p_max := least(greatest(coalesce(p_max, 1), 1), (SELECT l.max_attempts FROM public.portal_limits l));
     UPDATE public.registrations x SET failed_attempts = x.failed_attempts + 1
      WHERE x.fiscal_code = upper(p_fiscal_code) AND x.locked_at IS NULL AND x.failed_attempts < p_max
     RETURNING x.registration_number INTO taken;
@@ -478,24 +499,24 @@ END $$;
 ----------------------------------------------------------------------------------------------
 -- The internal helpers stay the migrating owner's, as V23's do (sportello_api may not create in
 -- schema public, which an owner change needs); only sportello_api executes them.
-ALTER FUNCTION api.letter_record(text) OWNER TO sportello_api;
+ALTER FUNCTION api.letter_record(text, text) OWNER TO sportello_api;
 ALTER FUNCTION api.revoke_letter(bigint, text, text, jsonb, text[], bytea, bytea, bytea) OWNER TO sportello_api;
 ALTER FUNCTION api.revoked(bytea) OWNER TO sportello_api;
 ALTER FUNCTION api.tombstones() OWNER TO sportello_api;
-ALTER FUNCTION api.mailbox_claim(text, bigint, text, text, text) OWNER TO sportello_api;
+ALTER FUNCTION api.mailbox_claim(text, bigint, text, text, text, text) OWNER TO sportello_api;
 ALTER FUNCTION api.mailbox_decide(text, boolean, text, bytea, text, bytea, timestamptz, jsonb) OWNER TO sportello_api;
 ALTER FUNCTION api.mailbox_replied(text, text) OWNER TO sportello_api;
 ALTER FUNCTION api.citizen_activate(text, text, integer, bytea[], bytea[], boolean, text, text, boolean, text, text)
     OWNER TO sportello_api;
 ALTER FUNCTION api.citizen_revoke(text, text, integer, bytea[], bytea, bytea, bytea) OWNER TO sportello_api;
 
-REVOKE ALL ON FUNCTION api.letter_record(text), api.revoke_letter(bigint, text, text, jsonb, text[], bytea, bytea, bytea),
-    api.revoked(bytea), api.tombstones(), api.mailbox_claim(text, bigint, text, text, text),
+REVOKE ALL ON FUNCTION api.letter_record(text, text), api.revoke_letter(bigint, text, text, jsonb, text[], bytea, bytea, bytea),
+    api.revoked(bytea), api.tombstones(), api.mailbox_claim(text, bigint, text, text, text, text),
     api.mailbox_decide(text, boolean, text, bytea, text, bytea, timestamptz, jsonb), api.mailbox_replied(text, text),
     api.citizen_activate(text, text, integer, bytea[], bytea[], boolean, text, text, boolean, text, text),
     api.citizen_revoke(text, text, integer, bytea[], bytea, bytea, bytea) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION api.letter_record(text), api.revoke_letter(bigint, text, text, jsonb, text[], bytea, bytea, bytea),
-    api.mailbox_claim(text, bigint, text, text, text),
+GRANT EXECUTE ON FUNCTION api.letter_record(text, text), api.revoke_letter(bigint, text, text, jsonb, text[], bytea, bytea, bytea),
+    api.mailbox_claim(text, bigint, text, text, text, text),
     api.mailbox_decide(text, boolean, text, bytea, text, bytea, timestamptz, jsonb), api.mailbox_replied(text, text)
     TO sportello_helpdesk;
 GRANT EXECUTE ON FUNCTION api.revoked(bytea) TO sportello_helpdesk, sportello_portal;

@@ -511,6 +511,17 @@ mod tests {
         forged[1..9].copy_from_slice(&key_id(&[9u8; 32]));
         assert!(!reread.verify(Purpose::Activation, "RSSMRA85T10A562S", code.expose(), &forged));
 
+        // What the database compares a typed value with: every form verify() accepts, typed as
+        // the citizen may (lower case), and nothing of another value.
+        let typed = code.expose().to_lowercase();
+        let candidates = reread.hashes(Purpose::Activation, "RSSMRA85T10A562S", &typed);
+        assert!(candidates.contains(&under_old) && candidates.contains(&under_new), "tagged, each key");
+        assert!(reread.hashes(Purpose::Pin, "RSSMRA85T10A562S", "12345678").contains(&legacy.to_vec()), "untagged");
+        assert!(!candidates.contains(&forged));
+        let other = reread.hashes(Purpose::Activation, "RSSMRA85T10A562S", "AAAA-AAAA-AAAA");
+        assert!(!other.contains(&under_old) && !other.contains(&under_new));
+        assert!(!reread.hashes(Purpose::Pin, "RSSMRA85T10A562S", &typed).contains(&under_new), "another purpose");
+
         let third = SecretKey::rotate(&path).unwrap();
         assert_eq!(third.previous, vec![old.current, new.current]);
         assert!(third.verify(Purpose::Activation, "RSSMRA85T10A562S", code.expose(), &under_old));

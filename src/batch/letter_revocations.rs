@@ -177,7 +177,8 @@ async fn process(
         };
         // Found and locked by the database: another run (or the portal) may have erased it,
         // or a desk changed it, meanwhile.
-        let Some(r) = revocations::letter_record(&tx, fc.as_str()).await? else {
+        let audit_name = audit::fiscal_code_target(&desk.key, fc.as_str());
+        let Some(r) = revocations::letter_record(&tx, fc.as_str(), &audit_name).await? else {
             drop(tx);
             let revoked = was_revoked(&session.db, desk, fc.as_str()).await?;
             let outcome = if revoked { Outcome::AlreadyRevoked } else { Outcome::NotFound };
@@ -197,7 +198,6 @@ async fn process(
         }
         // The decision on a registration found is the database's to record (and to carry out).
         let keys = ErasureKeys::of(&desk.key, fc.as_str());
-        let audit_name = audit::fiscal_code_target(&desk.key, fc.as_str());
         let described = json!({
             "protocol": audit::scrub(Some(&desk.key), &l.protocol),
             "protocol_date": audit::scrub(Some(&desk.key), &l.protocol_date),

@@ -296,6 +296,8 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Optio
     let text = as_written::Text::new(&text);
     // The first valid fiscal code of the text names the citizen; the other data must match theirs.
     let fc = text.fiscal_codes().into_iter().next();
+    // How the audit log names that citizen (the database records its read of their record).
+    let named = fc.as_ref().map(|f| audit::fiscal_code_target(&desk.key, f.as_str()));
     let mut client = session.db.client().await?;
     let Some(run) = run else {
         // A dry run: the database claims nothing and writes nothing.
@@ -308,6 +310,7 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Optio
                 &file.display().to_string(),
                 &sender,
                 fc.as_ref().map(|f| f.as_str()),
+                named.as_deref(),
             )
             .await?
         };
@@ -338,6 +341,7 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Optio
             &file.display().to_string(),
             &sender,
             fc.as_ref().map(|f| f.as_str()),
+            named.as_deref(),
         )
         .await?;
         let Some(requested) = claim else {

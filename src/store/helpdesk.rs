@@ -55,11 +55,12 @@ pub async fn claim(
     file: &str,
     sender: &str,
     fiscal_code: Option<&str>,
+    audit_name: Option<&str>,
 ) -> Result<Claim> {
     let r = c
         .query_one(
-            "SELECT * FROM api.mailbox_claim($1, $2, $3, $4, $5)",
-            &[&message_id, &run, &file, &sender, &fiscal_code],
+            "SELECT * FROM api.mailbox_claim($1, $2, $3, $4, $5, $6)",
+            &[&message_id, &run, &file, &sender, &fiscal_code, &audit_name],
         )
         .await?;
     if !r.get::<_, bool>("claimed") {

@@ -9,13 +9,6 @@ use deadpool_postgres::GenericClient;
 use super::registrations::Key;
 use crate::error::{Error, Result};
 
-/// How a revocation arrived.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Channel {
-    Online,
-    RegisteredLetter { protocol: String },
-}
-
 /// What a registered letter is compared with: the registration the letter names, its names and
 /// document (nothing else of the record is read on this path).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,9 +21,14 @@ pub struct LetterRecord {
 }
 
 /// The registration a letter names by fiscal code, locked for the rest of the transaction
-/// (api.letter_record, helpdesk only). `None`: no such registration (never, or erased).
-pub async fn letter_record(c: &impl GenericClient, fiscal_code: &str) -> Result<Option<LetterRecord>> {
-    let row = c.query_opt("SELECT * FROM api.letter_record($1)", &[&fiscal_code]).await?;
+/// (api.letter_record, helpdesk only; the database records the read, naming the citizen by
+/// `audit_name`). `None`: no such registration (never, or erased).
+pub async fn letter_record(
+    c: &impl GenericClient,
+    fiscal_code: &str,
+    audit_name: &str,
+) -> Result<Option<LetterRecord>> {
+    let row = c.query_opt("SELECT * FROM api.letter_record($1, $2)", &[&fiscal_code, &audit_name]).await?;
     Ok(row.map(|r| LetterRecord {
         number: r.get("registration_number"),
         first_name: r.get("first_name"),

@@ -74,6 +74,15 @@ async fn erasure_only_through_the_api_with_one_tombstone_and_one_audit_row() {
     assert!(matches!(outcome, sportello::batch::letter_revocations::Outcome::Revoked { .. }), "{outcome:?}");
     assert_eq!((registered(&db, number).await, tombstones(&db, number).await), (0, 1));
     assert_eq!(rows(&db, "revoke-letter", &mario().cf).await, 1);
+    // The read the letter was compared with is recorded too, by the database.
+    let read: i64 = db
+        .owner()
+        .await
+        .query_one("SELECT count(*) FROM audit_log WHERE action = 'view' AND details->>'for' = 'revoke-letter'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(read, 1);
     // Again, by hand: the registration is gone, nothing more is written.
     let e = raw(&db, &help).await.batch_execute(&revoke_letter_sql(number, &audit_name)).await.unwrap_err();
     assert_eq!(e.code(), Some(&SqlState::NO_DATA_FOUND), "{e:?}");
@@ -197,8 +206,8 @@ async fn a_helpdesk_login_cannot_complete_an_activation() {
     assert_eq!(state, "attivato true");
 }
 
-/// Item 11: 20 guesses sent at once from 20 psql-like portal sessions get no more than the
-/// attempts allowed verified; the right codes sent after them are refused (locked out); an
+/// Item 11: 20 guesses sent at once from 20 psql-like portal sessions, each claiming a limit of
+/// 1000 attempts, get no more than the attempts the database allows (5) verified; the right codes sent after them are refused (locked out); an
 /// unknown fiscal code gets the same answer and the same one row as a wrong code.
 #[tokio::test]
 async fn a_raw_burst_of_twenty_guesses_gets_no_more_than_the_attempts_allowed() {
@@ -214,7 +223,7 @@ async fn a_raw_burst_of_twenty_guesses_gets_no_more_than_the_attempts_allowed() 
     let audit_name = sportello::audit::fiscal_code_target(&key, &cf);
     let pins = key.hashes(Purpose::Pin, &cf, &pin);
     let activate =
-        "SELECT status FROM api.citizen_activate($1, $2, 5, $3, $4, true, 'mario.rossi', 'x', true, 'q', 'y')";
+        "SELECT status FROM api.citizen_activate($1, $2, 1000, $3, $4, true, 'mario.rossi', 'x', true, 'q', 'y')";
     let mut sessions = Vec::new();
     for _ in 0..20 {
         sessions.push(raw(&db, "portal").await);
@@ -275,13 +284,14 @@ async fn the_mailbox_decides_only_claimed_messages_from_the_registered_address()
     let help = helpdesk_login(&db).await;
     let c = raw(&db, &help).await;
     let claim = "SELECT claimed, registration_number, from_registered, first_name, doc_number
-                 FROM api.mailbox_claim($1, $2, 'm.eml', $3, $4)";
+                 FROM api.mailbox_claim($1, $2, 'm.eml', $3, $4, $5)";
     let decide = "SELECT api.mailbox_decide($1, $2, $3, NULL, NULL, $4, now() + interval '1 day', '{}'::jsonb)";
     let code_hash = db.key().hash(Purpose::Activation, &cf, &sportello::secrets::new_code().unwrap());
     let no_code: Option<Vec<u8>> = None;
+    let named = sportello::audit::fiscal_code_target(&db.key(), &cf);
 
     // No running mailbox run: no claim.
-    let e = c.query_one(claim, &[&"<m1@x>", &999_999i64, &"mario.rossi@example.it", &cf]).await.unwrap_err();
+    let e = c.query_one(claim, &[&"<m1@x>", &999_999i64, &"mario.rossi@example.it", &cf, &named]).await.unwrap_err();
     assert_eq!(e.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{e:?}");
     let run: i64 = db
         .owner()
@@ -299,7 +309,7 @@ async fn the_mailbox_decides_only_claimed_messages_from_the_registered_address()
     assert_eq!(e.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{e:?}");
 
     // From another address: claimed, the registration named, nothing of it read.
-    let r = c.query_one(claim, &[&"<m1@x>", &run, &"attacker@example.it", &cf]).await.unwrap();
+    let r = c.query_one(claim, &[&"<m1@x>", &run, &"attacker@example.it", &cf, &named]).await.unwrap();
     assert!(r.get::<_, bool>(0));
     assert_eq!(r.get::<_, Option<i64>>(1), Some(number));
     assert!(!r.get::<_, bool>(2));
@@ -335,11 +345,29 @@ async fn the_mailbox_decides_only_claimed_messages_from_the_registered_address()
     assert_eq!(refused, 1);
     // Its reply went out: never claimed again, never decided again.
     c.execute("SELECT api.mailbox_replied($1)", &[&"<m1@x>"]).await.unwrap();
-    let r = c.query_one(claim, &[&"<m1@x>", &run, &"attacker@example.it", &cf]).await.unwrap();
+    let r = c.query_one(claim, &[&"<m1@x>", &run, &"attacker@example.it", &cf, &named]).await.unwrap();
     assert!(!r.get::<_, bool>(0));
     let e = c.execute(decide, &[&"<m1@x>", &false, &Some("again"), &no_code]).await.unwrap_err();
     assert_eq!(e.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{e:?}");
+    // From the registered address: the record read (and recorded), the new code set, one row.
+    let r = c.query_one(claim, &[&"<m3@x>", &run, &"Mario.Rossi@example.it", &cf, &named]).await.unwrap();
+    assert!(r.get::<_, bool>(0) && r.get::<_, bool>(2));
+    assert_eq!(r.get::<_, Option<String>>(3).as_deref(), Some("Mario"));
+    assert_eq!(rows(&db, "view", &cf).await, 1);
+    c.execute(decide, &[&"<m3@x>", &true, &None::<String>, &code_hash]).await.unwrap();
+    assert_eq!(rows(&db, "regenerate-code", &cf).await, 1);
+    let set: i64 = db
+        .owner()
+        .await
+        .query_one(
+            "SELECT count(*) FROM registration_credentials WHERE registration_number = $1 AND activation_code_hash = $2",
+            &[&number, &code_hash],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(set, 1);
     // A portal login is no helpdesk.
-    let e = raw(&db, "portal").await.query_one(claim, &[&"<m2@x>", &run, &"mario.rossi@example.it", &cf]).await;
+    let e = raw(&db, "portal").await.query_one(claim, &[&"<m2@x>", &run, &"mario.rossi@example.it", &cf, &named]).await;
     assert_eq!(e.unwrap_err().code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE));
 }
