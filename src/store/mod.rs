@@ -88,11 +88,6 @@ pub async fn migrate(config: impl Into<ConnectConfig>) -> Result<Vec<String>> {
         Ok(_) => client.execute("SELECT sportello_secure_database()", &[]).await.map(drop),
         Err(_) => Ok(()),
     };
-    // Every login may read how far the schema is migrated: a command checks it in the query
-    // it runs on connecting (operators::startup) instead of connecting as the owner.
-    if report.is_ok() {
-        client.batch_execute("GRANT SELECT ON public.refinery_schema_history TO PUBLIC").await?;
-    }
     client.execute("SELECT pg_advisory_unlock(72010001)", &[]).await?;
     secured?;
     let applied: Vec<String> = report?.applied_migrations().iter().map(|m| m.to_string()).collect();

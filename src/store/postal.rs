@@ -10,7 +10,6 @@ use crate::domain::transitions::PostalLetter;
 use crate::domain::{Community, Registration, State};
 use crate::error::{Error, Result};
 
-
 /// Letters due, in one province or everywhere.
 pub async fn due(c: &impl GenericClient, province: Option<&str>) -> Result<i64> {
     Ok(c.query_one("SELECT api.postal_due($1)", &[&province]).await?.get(0))
@@ -107,7 +106,6 @@ pub async fn letters(c: &impl GenericClient, run: i64) -> Result<Vec<(Registrati
         })
         .collect()
 }
-
 
 /// A batch printed, as the database stores it (`api.postal_batch`).
 #[derive(Debug, Clone, Default)]

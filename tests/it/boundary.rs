@@ -6,7 +6,7 @@ use tokio_postgres::error::SqlState;
 
 use crate::desk::{book, mario};
 use crate::fixtures::Citizen;
-use crate::harness::{TestDb, denied, raw, recorded, text};
+use crate::harness::{TestDb, denied, raw, text};
 
 /// No login creates temporary objects: a TEMP table named like one a trigger reads can no
 /// longer shadow it (the desk of AT registered a Torino resident that way).
@@ -23,15 +23,14 @@ async fn no_login_creates_a_temporary_table_to_shadow_ours() {
     ] {
         denied(&c, sql).await;
     }
-    // And the registration outside the clerk's competence is refused as before.
-    let e = c
-        .batch_execute(&recorded(
-            "INSERT INTO registrations (fiscal_code, community, state, res_province, res_municipality, created_by)
-             VALUES ('RSSMRA85T10L219G', 'sistemapiemonte', 'registrato', 'TO', '001272', NULL)",
-        ))
-        .await
-        .unwrap_err();
-    assert_eq!(e.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{e:?}");
+    // And the registration outside the clerk's competence is refused as before, the table
+    // named by its schema: out of reach altogether.
+    denied(
+        &c,
+        "INSERT INTO public.registrations (fiscal_code, community, state, res_province, res_municipality, created_by)
+         VALUES ('RSSMRA85T10L219G', 'sistemapiemonte', 'registrato', 'TO', '001272', NULL)",
+    )
+    .await;
 }
 
 /// The catalog, read as a DBA reviews it: no application role may create temporary objects,
@@ -132,22 +131,23 @@ async fn a_letter_is_recorded_only_in_its_registrations_folder() {
     let clerk = db.unique("clerk");
     db.add_operator(&clerk, &[Role::Desk], &["TO"], &[]).await;
     let c = raw(&db, &clerk).await;
+    // Straight to the table, no row at all, whatever folder it names (api.record_prints decides
+    // where a letter lies: api_desk.rs).
     let plant = |number: i64, path: String| {
-        recorded(&format!(
-            "INSERT INTO operation_letters (operation_id, registration_number, path, secret)
-             SELECT id, {number}, '{path}', true FROM operations WHERE registration_number = {other} AND status = 'A'"
-        ))
+        format!(
+            "INSERT INTO public.operation_letters (operation_id, registration_number, path, secret)
+             SELECT id, {number}, '{path}', true FROM public.operations WHERE registration_number = {other} AND status = 'A'"
+        )
     };
     for (number, path) in [
         (other, format!("/home/clerk2/letters/{victim}/20261201-pin.pdf")),
         (victim, format!("/home/clerk2/letters/{victim}/20261201-pin.pdf")),
         (other, format!("/home/clerk2/letters/{other}/x/y.pdf")),
+        (other, format!("/home/clerk2/letters/{other}/20261201-riepilogo.pdf")),
     ] {
         let e = c.batch_execute(&plant(number, path.clone())).await.unwrap_err();
         assert_eq!(e.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{number} {path}: {e:?}");
-        c.batch_execute("ROLLBACK").await.unwrap();
     }
-    c.batch_execute(&plant(other, format!("/home/clerk2/letters/{other}/20261201-riepilogo.pdf"))).await.unwrap();
 }
 
 /// Disabling an operator ends their open sessions: one that had run `SET ROLE sportello_desk`
@@ -173,11 +173,13 @@ async fn an_export_is_refused_unless_its_record_committed_first() {
     let auditor = db.unique("auditor");
     db.add_operator(&auditor, &[Role::Auditor], &["TO"], &[]).await;
     let c = raw(&db, &auditor).await;
+    // The request writes the export's audit row; in the same transaction the export is refused,
+    // and nothing is exported once it is rolled back.
     let e = c
         .batch_execute(
             "BEGIN;
-             INSERT INTO audit_log (origin, command, action, details) VALUES ('cli', 'stats', 'stats', '{\"records\": true, \"from\": null, \"to\": null}');
-             SELECT * FROM stats_records(NULL, NULL, '\\x000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f');",
+             SELECT api.stats_records_request(NULL, NULL);
+             SELECT * FROM api.stats_records(NULL, NULL, '\\x000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f');",
         )
         .await
         .unwrap_err();

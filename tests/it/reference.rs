@@ -145,7 +145,9 @@ async fn renamed_municipalities_have_their_current_name_and_answer_to_the_former
     let out = db.cli(Some("asti"), &args);
     let (stdout, stderr, code) = text(&out);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
-    let name: String = c
+    let name: String = db
+        .owner()
+        .await
         .query_one("SELECT m.name FROM registrations r JOIN municipalities m ON m.istat_code = r.res_municipality", &[])
         .await
         .unwrap()

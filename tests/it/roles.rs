@@ -184,34 +184,26 @@ async fn an_application_login_cannot_become_the_owner_nor_rewrite_what_it_wrote(
         "ALTER TABLE registrations DISABLE TRIGGER registrations_residence_competence",
         "ALTER TABLE registrations ADD COLUMN backdoor text",
         "CREATE TABLE public.backdoor (x int)",
-        "CREATE OR REPLACE FUNCTION audit_log_stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
+        "CREATE OR REPLACE FUNCTION public.audit_log_stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
+        "CREATE FUNCTION api.backdoor() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",
         "UPDATE audit_log SET outcome = 'forged'",
         "DELETE FROM audit_log",
         "TRUNCATE audit_log",
     ] {
         denied(&c, sql).await;
     }
-    // Appending is allowed, but only as oneself and at the database's time.
-    let msg =
-        denied(&c, "INSERT INTO audit_log (operator_id, origin, command, action) VALUES ('admin', 'x', 'x', 'forged')")
-            .await;
-    assert!(msg.contains("cannot name operator admin"), "{msg}");
-    // A time, a position or an id of the client's: refused (V20), not even written.
+    // Nor append: an audit row is written by the api (stamped by the database with the login
+    // and its own time, whatever the client says), never by a login's INSERT.
     for forged in [
+        "INSERT INTO public.audit_log (operator_id, origin, command, action) VALUES ('admin', 'x', 'x', 'forged')"
+            .to_string(),
         format!(
-            "INSERT INTO audit_log (operator_id, at, origin, command, action) VALUES ('{all}', '2020-01-01', 'x', 'x', 'backdated')"
-        ),
-        format!(
-            "INSERT INTO audit_log (id, operator_id, origin, command, action) VALUES (999999, '{all}', 'x', 'x', 'backdated')"
+            "INSERT INTO public.audit_log (operator_id, at, origin, command, action) VALUES ('{all}', '2020-01-01', 'x', 'x', 'backdated')"
         ),
     ] {
         denied(&c, &forged).await;
     }
-    c.batch_execute(&format!(
-        "INSERT INTO audit_log (operator_id, origin, command, action) VALUES ('{all}', 'x', 'x', 'backdated')"
-    ))
-    .await
-    .unwrap();
+    c.batch_execute("SELECT api.record('backdated', NULL, '{}', NULL, 'ok')").await.unwrap();
     let r = db
         .owner()
         .await
@@ -240,8 +232,8 @@ async fn the_database_checks_residence_competence() {
              WHERE registration_number = {number}"
         )
     };
-    let msg = denied(&c, &into("Moncalieri")).await;
-    assert!(msg.contains(&format!("outside the competence of operator {clerk}")), "{msg}");
+    denied(&c, &into("Moncalieri")).await;
+    denied(&c, &into("Asti").replace("UPDATE registrations", "UPDATE public.registrations")).await;
     let municipality: String = db
         .owner()
         .await
@@ -250,13 +242,20 @@ async fn the_database_checks_residence_competence() {
         .unwrap()
         .get(0);
     assert_eq!(municipality, "Torino", "not moved");
-    c.batch_execute(&crate::harness::recorded(&into("Asti"))).await.unwrap();
-    // Other fields of a citizen outside the competence stay editable at any desk.
-    c.batch_execute(&crate::harness::recorded(&format!(
-        "UPDATE registrations SET mobile = '3330000000' WHERE registration_number = {number}"
-    )))
-    .await
-    .unwrap();
+    // Through the api, within the competence only (api_desk.rs attacks it with forged calls).
+    let moncalieri: String = db
+        .owner()
+        .await
+        .query_one("SELECT istat_code::text FROM municipalities WHERE name = 'Moncalieri'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let data = serde_json::json!({ "res_province": "TO", "res_municipality": moncalieri });
+    let e = c
+        .query("SELECT registration_number FROM api.change_residence($1, $2, NULL)", &[&number, &data])
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{e:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

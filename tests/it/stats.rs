@@ -513,18 +513,18 @@ async fn statistics_are_for_auditors_and_admins_and_never_show_a_fiscal_code_by_
     // A modified client with the desk login gets neither the counters nor the export.
     let desk = crate::harness::raw(&db, &clerk).await;
     for sql in [
-        "SELECT count(*) FROM stats_counts",
-        "SELECT count(*) FROM stats_rollup",
-        "SELECT stats_compact()",
-        "SELECT stats_records_count(NULL, NULL)",
-        "SELECT count(*) FROM stats_records(NULL, NULL, '\\x00')",
+        "SELECT count(*) FROM public.stats_counts",
+        "SELECT count(*) FROM public.stats_rollup",
+        "SELECT public.stats_compact()",
+        "SELECT public.stats_records_count(NULL, NULL)",
+        "SELECT count(*) FROM public.stats_records(NULL, NULL, '\\x00')",
     ] {
         let e = desk.simple_query(sql).await.unwrap_err();
         assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{sql}: {e}");
     }
     // The auditor's own login reads no fiscal code, and exports nothing unrecorded.
     let own = crate::harness::raw(&db, &auditor).await;
-    let e = own.simple_query("SELECT fiscal_code FROM registrations").await.unwrap_err();
+    let e = own.simple_query("SELECT fiscal_code FROM public.registrations").await.unwrap_err();
     assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{e}");
     let key = vec![7u8; 32];
     let e = own
