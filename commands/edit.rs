@@ -32,7 +32,13 @@ fn print_detail(env: &Env, reg: sportello::domain::Registration) -> sportello::R
 pub async fn edit(env: &Env, a: EditArgs) -> sportello::Result<i32> {
     let key = a.target.key()?;
     let changes = a.data.data()?;
-    let edited = in_session(env, async |s| edit::edit(s, &key, changes).await).await?;
+    let desk = env.desk()?;
+    let edited = in_session(env, async |s| {
+        let edited = edit::edit(s, &key, changes).await?;
+        sportello::notices::after_change(s, &desk, &edited.before, &edited.after).await;
+        Ok(edited)
+    })
+    .await?;
     if env.format != output::Format::Table {
         return print_detail(env, edited.after).map(|_| 0);
     }
@@ -127,7 +133,13 @@ pub async fn change_residence(env: &Env, a: ChangeResidenceArgs) -> sportello::R
         city: a.city,
         country: a.country,
     };
-    let reg = in_session(env, async |s| edit::change_residence(s, &key, new).await).await?;
+    let desk = env.desk()?;
+    let reg = in_session(env, async |s| {
+        let after = edit::change_residence(s, &key, new).await?;
+        sportello::notices::send(s, &desk, &after, sportello::notices::Notice::ResidenceChanged, None).await;
+        Ok(after)
+    })
+    .await?;
     print_detail(env, reg)?;
     Ok(0)
 }

@@ -153,6 +153,38 @@ pub async fn send(session: &Session, desk: &Desk, r: &Registration, notice: Noti
     }
 }
 
+/// The notices a change of personal data calls for, from the record before and after: a new
+/// email address (told at both addresses), a moved residence.
+pub fn of_change(before: &Registration, after: &Registration) -> Vec<(Notice, Option<String>)> {
+    let mut notices = Vec::new();
+    let (old, new) = (&before.data.contacts.email, &after.data.contacts.email);
+    if old.as_deref().map(str::to_lowercase) != new.as_deref().map(str::to_lowercase) {
+        notices.push((Notice::EmailChanged, old.clone()));
+    }
+    let moved = |r: &Registration| {
+        let d = &r.data.residence;
+        (
+            d.address.clone(),
+            d.street_number.clone(),
+            d.postcode.clone(),
+            d.municipality.clone(),
+            d.city.clone(),
+            d.country.clone(),
+        )
+    };
+    if moved(before) != moved(after) {
+        notices.push((Notice::ResidenceChanged, None));
+    }
+    notices
+}
+
+/// Sends what [`of_change`] calls for.
+pub async fn after_change(session: &Session, desk: &Desk, before: &Registration, after: &Registration) {
+    for (notice, also) in of_change(before, after) {
+        send(session, desk, after, notice, also.as_deref()).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -161,6 +161,8 @@ impl PendingBooking {
         crate::desk::letter_files::sweep_after(&session.db, &desk.letters_dir).await;
         let mut paths = staged.publish()?;
         record_prints(session, &r, &paths).await?;
+        // The citizen is told of the booking (no code in it), before the code's own email.
+        crate::notices::send(session, desk, &r, crate::notices::Notice::Booked(op), None).await;
         let (delivery, more) = deliver_code(session, desk, &r, CodeKind::of(op), &code, until, print_code).await?;
         paths.extend(more);
         Ok(Booked {

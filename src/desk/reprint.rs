@@ -38,6 +38,7 @@ pub async fn regenerate_code(session: &Session, desk: &Desk, key: &Key, print: b
     let audit_name = super::audit_name(session, r.fiscal_code.as_str())?;
     let r = credentials::regenerate_code(&tx, r.registration_number, &hash, until, &audit_name).await?;
     tx.commit().await?;
+    crate::notices::send(session, desk, &r, crate::notices::Notice::CodeRegenerated, None).await;
     let (delivery, letters) = deliver_code(session, desk, &r, CodeKind::Activation, &code, until, print).await?;
     Ok(Regenerated { registration_number: r.registration_number, fiscal_code: r.fiscal_code, letters, code: delivery })
 }

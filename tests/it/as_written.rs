@@ -75,7 +75,7 @@ async fn the_mailbox_reads_the_data_as_citizens_write_them_and_refuses_spoofing(
         };
         pins.push(pin_in(&book::book(&s, &desk, request).await.unwrap().letters));
     }
-    assert_eq!(smtp.received().len(), 3, "the desk's codes");
+    assert_eq!(smtp.received().len(), 6, "the desk's codes and the notices of the bookings");
 
     let (n_from, l_from, o_from) =
         ("Nicolò D'Alessandro <nicolo.dalessandro@example.it>", "lubomir.novak@example.it", "n.dalessandro@example.it");

@@ -471,7 +471,7 @@ async fn helpdesk_mailbox_honours_only_matching_requests() {
         .unwrap();
         pins.push(pin_in(&b.letters));
     }
-    let old_code = code_in(&db.spooled()[0]);
+    let old_code = code_in(db.spooled().iter().find(|m| m.contains("il Suo codice di attivazione")).unwrap());
     let before = db.spooled().len();
     let mailbox = tempfile::tempdir().unwrap();
     for e in std::fs::read_dir(sample("mailbox")).unwrap() {

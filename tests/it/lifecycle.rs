@@ -101,7 +101,11 @@ async fn a_preloaded_resident_activates_with_the_postal_pin_and_is_promoted_at_a
     let code = code_in_file(&code_file, mario);
     // Giulia: her code by email, never in a code letter.
     assert!(postal_file_of(postal.path(), "codes-", giulia).is_none(), "emailed, not printed");
-    let mail = db.spooled().into_iter().find(|m| m.contains("giulia.bianchi@example.it")).expect("the code email");
+    let mail = db
+        .spooled()
+        .into_iter()
+        .find(|m| m.contains("giulia.bianchi@example.it") && m.contains("il Suo codice di attivazione"))
+        .expect("the code email");
     let giulia_code = code_in(&mail);
     let giulia_pin = pin_in_file(&postal_file_of(postal.path(), "postal-", giulia).unwrap(), giulia);
 

@@ -31,6 +31,7 @@ mod i18n;
 mod import;
 mod key;
 mod least_privilege;
+mod notices;
 mod letters;
 mod lifecycle;
 mod model;
