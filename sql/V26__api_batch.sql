@@ -307,7 +307,8 @@ BEGIN
     END IF;
     inserted := 0; updated := 0; refused := 0;
 
-    -- Rows another transaction committed to the inbox are nobody's chunk.
+    -- Rows another transaction committed to the inbox are nobody's chunk. (The caller COPYs its
+    -- rows in this transaction outside any savepoint: their xmin is this transaction's.)
     DELETE FROM inbox.registry_inbox i WHERE i.xmin <> pg_current_xact_id()::xid;
     -- A place must be one of the reference data: the pre-load registers from these rows.
     WITH bad AS (
