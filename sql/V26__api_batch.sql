@@ -321,7 +321,8 @@ BEGIN
     -- chunk, and go with the inbox's emptying below. (The caller COPYs its rows in this
     -- transaction outside any savepoint: their xmin is this transaction's.) A place must be one
     -- of the reference data (the pre-load registers from these rows): a row naming another is
-    -- refused, alone. One pass over the inbox, and one to empty it.
+    -- refused, alone. One pass over the inbox, and one to empty it. Written in fiscal-code order,
+    -- as the client sent them: neighbouring pages of the primary key's index.
     merge := format('INSERT INTO public.%I AS t (%s)
         SELECT i.fiscal_code, i.first_name, i.last_name, i.birth_date, i.sex, i.res_address, i.res_street_number,
                i.res_postcode,
@@ -330,7 +331,8 @@ BEGIN
                     ELSE i.res_municipality END,
                i.doc_type, i.doc_number, i.doc_issued, i.doc_issuer, i.row_hash
           FROM inbox.registry_inbox i LEFT JOIN public.municipalities m ON m.istat_code = i.res_municipality
-         WHERE i.xmin = $1 %%s %%s', mirror, columns);
+         WHERE i.xmin = $1 %%s
+         ORDER BY i.fiscal_code %%s', mirror, columns);
     IF initial THEN
         merge := format(merge, '%s', '');
     ELSE

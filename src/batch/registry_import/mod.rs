@@ -275,6 +275,7 @@ pub async fn import(
                 }
             })
             .await?;
+            dry.departures.sort_unstable();
             check_removals(source, mirror, dry.departures.len() as u64, opts.max_removals)?;
             dry.ceased = dry.departures.len() as u64;
         }
