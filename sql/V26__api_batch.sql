@@ -303,6 +303,7 @@ DECLARE
     ins bigint;
     upd bigint;
     mine constant xid := pg_current_xact_id()::xid;
+    places text[];
 BEGIN
     r := public.sportello_run_held(p_run, ARRAY['import-cia', 'import-aura']);
     mirror := public.sportello_mirror(r.kind);
@@ -316,23 +317,24 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     inserted := 0; updated := 0; refused := 0;
+    SELECT array_agg(m.istat_code::text) INTO places FROM public.municipalities m;
 
     -- Only this transaction's rows: rows another transaction committed to the inbox are nobody's
     -- chunk, and go with the inbox's emptying below. (The caller COPYs its rows in this
     -- transaction outside any savepoint: their xmin is this transaction's.) A place must be one
     -- of the reference data (the pre-load registers from these rows): a row naming another is
-    -- refused, alone. One pass over the inbox, and one to empty it. Written in fiscal-code order,
-    -- as the client sent them: neighbouring pages of the primary key's index.
+    -- refused, alone (the known codes, a constant of the statement, are hashed once). One pass over
+    -- the inbox, in the order the client sent the rows (by fiscal code: neighbouring pages of the
+    -- primary key's index), and one to empty it.
     merge := format('INSERT INTO public.%I AS t (%s)
         SELECT i.fiscal_code, i.first_name, i.last_name, i.birth_date, i.sex, i.res_address, i.res_street_number,
                i.res_postcode,
-               CASE WHEN i.res_municipality IS NOT NULL AND m.istat_code IS NULL
+               CASE WHEN i.res_municipality IS NOT NULL AND NOT i.res_municipality = ANY ($3)
                     THEN public.sportello_refuse_row(''unknown municipality code '' || i.res_municipality)::bpchar
                     ELSE i.res_municipality END,
                i.doc_type, i.doc_number, i.doc_issued, i.doc_issuer, i.row_hash
-          FROM inbox.registry_inbox i LEFT JOIN public.municipalities m ON m.istat_code = i.res_municipality
-         WHERE i.xmin = $1 %%s
-         ORDER BY i.fiscal_code %%s', mirror, columns);
+          FROM inbox.registry_inbox i
+         WHERE i.xmin = $1 %%s %%s', mirror, columns);
     IF initial THEN
         merge := format(merge, '%s', '');
     ELSE
@@ -347,14 +349,14 @@ BEGIN
     merge := 'WITH m AS (' || merge || ' RETURNING (xmax = 0) AS inserted)
               SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM m';
     BEGIN
-        EXECUTE format(merge, '') INTO inserted, updated USING mine;
+        EXECUTE format(merge, '') INTO inserted, updated USING mine, NULL::tid, places;
     EXCEPTION WHEN data_exception OR integrity_constraint_violation OR program_limit_exceeded THEN
         -- A row the server refuses for what it holds: the rows one by one, each on its own.
         inserted := 0; updated := 0;
         FOR one IN SELECT i.ctid AS at, i.line, i.fiscal_code FROM inbox.registry_inbox i WHERE i.xmin = mine
                     ORDER BY i.line LOOP
             BEGIN
-                EXECUTE format(merge, 'AND i.ctid = $2') INTO ins, upd USING mine, one.at;
+                EXECUTE format(merge, 'AND i.ctid = $2') INTO ins, upd USING mine, one.at, places;
                 inserted := inserted + ins; updated := updated + upd;
             EXCEPTION WHEN data_exception OR integrity_constraint_violation OR program_limit_exceeded THEN
                 INSERT INTO public.batch_rejects (run_id, line, field, value, reason)
