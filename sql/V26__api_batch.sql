@@ -221,6 +221,15 @@ REVOKE ALL ON SCHEMA inbox FROM PUBLIC;
 GRANT USAGE ON SCHEMA inbox TO sportello_batch, sportello_api;
 ALTER TABLE public.registry_inbox SET SCHEMA inbox;
 
+-- Refuses the row being written, for `p_reason` (a check only the database can make).
+CREATE FUNCTION public.sportello_refuse_row(p_reason text) RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    RAISE EXCEPTION '%', p_reason USING ERRCODE = 'check_violation';
+END $$;
+REVOKE ALL ON FUNCTION public.sportello_refuse_row(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.sportello_refuse_row(text) TO sportello_api;
+
 -- The mirror a run of `p_kind` loads.
 CREATE FUNCTION public.sportello_mirror(p_kind text) RETURNS text
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, public, pg_temp AS $$
@@ -293,6 +302,8 @@ DECLARE
     merge text;
     ins bigint;
     upd bigint;
+    mine constant xid := pg_current_xact_id()::xid;
+    places text[];
 BEGIN
     r := public.sportello_run_held(p_run, ARRAY['import-cia', 'import-aura']);
     mirror := public.sportello_mirror(r.kind);
@@ -306,27 +317,28 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     inserted := 0; updated := 0; refused := 0;
+    SELECT array_agg(m.istat_code::text) INTO places FROM public.municipalities m;
 
-    -- Rows another transaction committed to the inbox are nobody's chunk.
-    DELETE FROM inbox.registry_inbox i WHERE i.xmin <> pg_current_xact_id()::xid;
-    -- A place must be one of the reference data: the pre-load registers from these rows.
-    WITH bad AS (
-        DELETE FROM inbox.registry_inbox i
-         WHERE i.res_municipality IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM public.municipalities m WHERE m.istat_code = i.res_municipality)
-        RETURNING i.line, i.res_municipality)
-    INSERT INTO public.batch_rejects (run_id, line, field, value, reason)
-    SELECT p_run, coalesce(bad.line, 0), 'municipality', bad.res_municipality,
-           'refused by the database: unknown municipality code'
-      FROM bad ON CONFLICT DO NOTHING;
-    GET DIAGNOSTICS refused = ROW_COUNT;
-
-    merge := format('INSERT INTO public.%I AS t (%s) SELECT %s FROM inbox.registry_inbox i %s', mirror, columns,
-                    columns, '%s');
+    -- Only this transaction's rows: rows another transaction committed to the inbox are nobody's
+    -- chunk, and go with the inbox's emptying below. (The caller COPYs its rows in this
+    -- transaction outside any savepoint: their xmin is this transaction's.) A place must be one
+    -- of the reference data (the pre-load registers from these rows): a row naming another is
+    -- refused, alone (the known codes, a constant of the statement, are hashed once). One pass over
+    -- the inbox, in the order the client sent the rows (by fiscal code: neighbouring pages of the
+    -- primary key's index), and one to empty it.
+    merge := format('INSERT INTO public.%I AS t (%s)
+        SELECT i.fiscal_code, i.first_name, i.last_name, i.birth_date, i.sex, i.res_address, i.res_street_number,
+               i.res_postcode,
+               CASE WHEN i.res_municipality IS NOT NULL AND NOT i.res_municipality = ANY ($3)
+                    THEN public.sportello_refuse_row(''unknown municipality code '' || i.res_municipality)::bpchar
+                    ELSE i.res_municipality END,
+               i.doc_type, i.doc_number, i.doc_issued, i.doc_issuer, i.row_hash
+          FROM inbox.registry_inbox i
+         WHERE i.xmin = $1 %%s %%s', mirror, columns);
     IF initial THEN
-        merge := format(merge, '');
+        merge := format(merge, '%s', '');
     ELSE
-        merge := format(merge, 'ON CONFLICT (fiscal_code) DO UPDATE SET
+        merge := format(merge, '%s', 'ON CONFLICT (fiscal_code) DO UPDATE SET
                  first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, birth_date = EXCLUDED.birth_date,
                  sex = EXCLUDED.sex, res_address = EXCLUDED.res_address, res_street_number = EXCLUDED.res_street_number,
                  res_postcode = EXCLUDED.res_postcode, res_municipality = EXCLUDED.res_municipality,
@@ -337,14 +349,14 @@ BEGIN
     merge := 'WITH m AS (' || merge || ' RETURNING (xmax = 0) AS inserted)
               SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM m';
     BEGIN
-        EXECUTE merge INTO inserted, updated;
+        EXECUTE format(merge, '') INTO inserted, updated USING mine, NULL::tid, places;
     EXCEPTION WHEN data_exception OR integrity_constraint_violation OR program_limit_exceeded THEN
         -- A row the server refuses for what it holds: the rows one by one, each on its own.
         inserted := 0; updated := 0;
-        FOR one IN SELECT i.ctid AS at, i.line, i.fiscal_code FROM inbox.registry_inbox i ORDER BY i.line LOOP
+        FOR one IN SELECT i.ctid AS at, i.line, i.fiscal_code FROM inbox.registry_inbox i WHERE i.xmin = mine
+                    ORDER BY i.line LOOP
             BEGIN
-                EXECUTE replace(merge, 'FROM inbox.registry_inbox i', 'FROM inbox.registry_inbox i WHERE i.ctid = $1')
-                   INTO ins, upd USING one.at;
+                EXECUTE format(merge, 'AND i.ctid = $2') INTO ins, upd USING mine, one.at, places;
                 inserted := inserted + ins; updated := updated + upd;
             EXCEPTION WHEN data_exception OR integrity_constraint_violation OR program_limit_exceeded THEN
                 INSERT INTO public.batch_rejects (run_id, line, field, value, reason)

@@ -16,10 +16,14 @@ use crate::lifecycle::sample;
 const INVENTED: &str = "ZZZZZZ80A01L219X";
 
 fn invented_row(line: i64) -> String {
+    invented_in(line, "001272")
+}
+
+fn invented_in(line: i64, municipality: &str) -> String {
     format!(
         "INSERT INTO inbox.registry_inbox (fiscal_code, first_name, last_name, birth_date, sex, res_address,
              res_postcode, res_municipality, row_hash, line)
-         VALUES ('{INVENTED}', 'Inventato', 'Nessuno', '1980-01-01', 'M', 'Via Finta 1', '10121', '001272',
+         VALUES ('{INVENTED}', 'Inventato', 'Nessuno', '1980-01-01', 'M', 'Via Finta 1', '10121', '{municipality}',
                  '\\x00112233445566778899aabbccddeeff', {line})"
     )
 }
@@ -97,19 +101,30 @@ async fn a_batch_login_cannot_invent_a_resident_and_a_weak_account_without_audit
     denied(&o, &format!("SELECT * FROM api.preload_candidates({run}, '{{TO}}', '{{}}')")).await;
     // A chunk out of order (the records before it never committed) is refused: nothing merged.
     c.batch_execute(&format!("SELECT api.import_begin({run})")).await.unwrap();
-    let chunk = |from: i64, to: i64| {
+    let chunk = |from: i64, to: i64, municipality: &str| {
         format!(
             "BEGIN; {}; SELECT pg_advisory_xact_lock(hashtextextended('batch-chunk:{run}:{to}', 0));
              SELECT * FROM api.import_chunk({run}, {from}, {to}, 1, 1, '{{}}', '{{}}', '{{}}', '{{}}', '{{}}', false);
              COMMIT",
-            invented_row(to)
+            invented_in(to, municipality)
         )
     };
-    fails(&c, &chunk(5, 6), &SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE).await;
+    fails(&c, &chunk(5, 6, "001272"), &SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE).await;
     let sql = format!("SELECT count(*) FROM cia_residents WHERE fiscal_code = '{INVENTED}'");
     assert_eq!(count(&db, &sql).await, 0);
+    // A place the reference data does not know is refused, the row rejected by its line.
+    c.batch_execute(&chunk(0, 1, "000000")).await.unwrap();
+    assert_eq!(count(&db, &sql).await, 0);
+    let reason: String = db
+        .owner()
+        .await
+        .query_one("SELECT reason FROM batch_rejects WHERE run_id = $1 AND line = 1", &[&run])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(reason.contains("unknown municipality code 000000"), "{reason}");
     // In order, the invented resident goes in: recorded as a chunk of the run.
-    c.batch_execute(&chunk(0, 1)).await.unwrap();
+    c.batch_execute(&chunk(1, 2, "001272")).await.unwrap();
     assert_eq!(count(&db, &sql).await, 1);
     // Pre-loaded: recorded, with the registration it made.
     let hash = "decode(repeat('ab', 32), 'hex')";
@@ -167,6 +182,7 @@ async fn a_batch_login_cannot_invent_a_resident_and_a_weak_account_without_audit
         rows_of(&db, &cron).await,
         [
             "import-cia started",
+            "import-chunk ok",
             "import-chunk ok",
             "preload ok",
             "import-cia ok",

@@ -15,11 +15,12 @@
 //! refuses, unless the operator says how many removals to expect ([`Options::max_removals`]).
 //!
 //! The file is streamed in chunks, read and validated on every core ([`rows`]). Each chunk is
-//! copied (binary COPY) into a staging table and merged into the mirror — or, when the mirror
-//! was empty, copied straight into it — in one transaction together with the run's checkpoint
-//! and the chunk's rejects. Several sessions write chunks side by side but commit them in file
-//! order, so a run killed at any moment resumes after its last committed chunk. A row equal to
-//! the stored one is neither sent nor touched.
+//! copied (binary COPY) into the database's INSERT-only inbox, then `api.import_chunk` (sql/V26)
+//! checks it, merges it into the mirror (plain inserts when the mirror was empty), empties the
+//! inbox, checkpoints the run with the chunk's rejects and records the chunk, all in one
+//! transaction. Several sessions write chunks side by side but commit them in file order, so a
+//! run killed at any moment resumes after its last committed chunk. A row equal to the stored
+//! one is neither sent nor touched.
 
 mod rows;
 
@@ -211,8 +212,8 @@ pub async fn import(
     let run_id = run.as_ref().map(|r| r.id);
     let skip = run.as_ref().map(|r| r.position).unwrap_or(0) as u64;
     // A first load into an empty mirror cannot conflict with stored rows (duplicates within the
-    // file are refused below), so its chunks are copied straight into the mirror, without the
-    // staging table and the merge. Decided when the run starts, remembered for a resume.
+    // file are refused below), so the database inserts its chunks without the merge. Decided by
+    // the database when the run starts, remembered for a resume.
     let initial_load = match &run {
         None => false,
         Some(r) => registry::begin_import(&client, r.id).await?,
@@ -274,6 +275,7 @@ pub async fn import(
                 }
             })
             .await?;
+            dry.departures.sort_unstable();
             check_removals(source, mirror, dry.departures.len() as u64, opts.max_removals)?;
             dry.ceased = dry.departures.len() as u64;
         }
