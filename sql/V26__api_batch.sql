@@ -220,6 +220,10 @@ COMMENT ON SCHEMA inbox IS
 REVOKE ALL ON SCHEMA inbox FROM PUBLIC;
 GRANT USAGE ON SCHEMA inbox TO sportello_batch, sportello_api;
 ALTER TABLE public.registry_inbox SET SCHEMA inbox;
+-- Its rows live only inside the transaction that copied them (api.import_chunk merges and
+-- deletes them before it commits): nothing in it survives a crash that matters, so it writes
+-- no WAL (the import pays for the mirror's rows once, not three times) and a standby has none.
+ALTER TABLE inbox.registry_inbox SET UNLOGGED;
 
 -- Refuses the row being written, for `p_reason` (a check only the database can make).
 CREATE FUNCTION public.sportello_refuse_row(p_reason text) RETURNS text
