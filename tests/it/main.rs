@@ -12,6 +12,7 @@ mod api_helpdesk_portal;
 mod api_reads;
 mod as_written;
 mod audit;
+mod baseline;
 mod backup;
 mod batch;
 mod boundary;
