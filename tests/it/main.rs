@@ -31,6 +31,7 @@ mod hygiene;
 mod i18n;
 mod import;
 mod key;
+mod layout;
 mod least_privilege;
 mod letters;
 mod lifecycle;
