@@ -98,7 +98,7 @@ pub async fn run(env: &Env, a: AuditArgs) -> sportello::Result<i32> {
         to: a.to,
         limit: a.limit.max(1),
     };
-    let records = in_session(env, async |s| sportello::audit::list(s, filter).await).await?;
+    let records = in_session(env, async |s| sportello::audit::list(&s.db, s.key.as_ref(), filter).await).await?;
     let flat: Vec<Row> = records
         .iter()
         .map(|r| Row {

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::domain::FiscalCode;
 use crate::error::{Error, Result};
 use crate::secrets::SecretKey;
-use crate::session::Session;
+use crate::store::Database;
 use crate::store::audit::{self, Filter, Record};
 
 /// What happened. The kebab-case name is what the log stores and `audit --action` filters on.
@@ -414,16 +414,16 @@ pub async fn write(c: &impl GenericClient, actor: Actor<'_>, key: Option<&Secret
 }
 
 /// The audit log, newest first. Reading it is itself recorded. A target that is a fiscal code
-/// is looked up by its keyed hash (with the session's key), as the rows name citizens.
-pub async fn list(session: &Session, mut filter: Filter) -> Result<Vec<Record>> {
+/// is looked up by its keyed hash (with `key`, the session's), as the rows name citizens.
+pub async fn list(db: &Database, key: Option<&SecretKey>, mut filter: Filter) -> Result<Vec<Record>> {
     filter.operator_id = filter.operator_id.map(|o| o.trim().to_ascii_lowercase()); // ids are compared case-insensitively
     if let Some(t) = &filter.target
         && let Ok(fc) = FiscalCode::parse_input(t)
     {
-        let key = session.key.as_ref().ok_or_else(|| Error::Invalid(crate::msg!("audit-search-key-needed")))?;
+        let key = key.ok_or_else(|| Error::Invalid(crate::msg!("audit-search-key-needed")))?;
         filter.target = Some(fiscal_code_target(key, fc.as_str()));
     }
-    let client = session.db.client().await?;
+    let client = db.client().await?;
     // The database records the listing with its filters (api.audit_list).
     audit::list(&client, &filter).await
 }

@@ -1,6 +1,6 @@
 //! The audit log's hash chain, verified (`sportello audit verify`).
 //!
-//! The database appends (sql/V13__audit_chain_and_letters.sql: trigger `audit_log_chain`): each row
+//! The database appends (sql/V6__audit_chain.sql: trigger `audit_log_chain`): each row
 //! carries its position, the previous row's hash and its own, a SHA-256 over the previous hash and
 //! a canonical, length-prefixed serialisation of every other column. This module recomputes the
 //! same hashes from the stored columns, in Rust, without trusting any function in the database,
@@ -30,7 +30,7 @@ const PAGE: i32 = 5000;
 
 /// The hash of one link: SHA-256 over `prev`, the form's tag, then every non-NULL column in the
 /// bytewise order of the names, each as `<bytes of name>:<name><bytes of value>:<value>`; `at`
-/// in UTC with microseconds. The same as `audit_log_hash` in sql/V13.
+/// in UTC with microseconds. The same as `audit_log_hash` in sql/V6.
 pub fn link_hash(prev: &[u8], at: DateTime<Utc>, fields: &Map<String, Value>) -> [u8; 32] {
     let at = at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
     let mut items: Vec<(&str, &str)> =

@@ -1,6 +1,6 @@
 //! Search keys of names: what `nicolo` and NICOLÒ, `dangelo` and D'ANGELO have in common.
 //!
-//! The Rust twin of the SQL function `search_key()` (sql/V9__search_keys.sql), which keeps the
+//! The Rust twin of the SQL function `search_key()` (sql/V1__tables.sql), which keeps the
 //! `last_name_key` and `first_name_key` columns: accented Latin letters become their base
 //! letter, apostrophes, spaces and hyphens are dropped, ASCII letters are upper-cased, every
 //! other character is kept as it is. Both apply the same table ([`FROM`] → [`TO`], as
@@ -42,9 +42,9 @@ mod tests {
 
     #[test]
     fn the_table_is_the_one_of_the_migration() {
-        let sql = include_str!("../sql/V9__search_keys.sql");
+        let sql = include_str!("../sql/V1__tables.sql");
         let from = FROM.replace('\'', "''");
-        assert!(sql.contains(&format!("translate(name, '{from}', '{TO}')")), "sql/V9 and src/search_key.rs differ");
+        assert!(sql.contains(&format!("translate(name, '{from}', '{TO}')")), "sql/V1 and src/search_key.rs differ");
         assert!(FROM.chars().count() > TO.chars().count(), "the removed characters");
     }
 }

@@ -398,7 +398,7 @@ fn person_key(key: &SecretKey) -> Vec<u8> {
 
 /// A person for the record-level export, kept in a tombstone so that a citizen revoked and
 /// registered again is one pseudonym within an export: HMAC-SHA-256 under the person key of
-/// the fiscal code, as sql/V16__stats_for_auditors.sql computes it for live registrations.
+/// the fiscal code, as sql/V7__statistics.sql computes it for live registrations.
 pub fn person(key: &SecretKey, fiscal_code: &str) -> Vec<u8> {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&person_key(key)).expect("any key length");
     mac.update(fiscal_code.as_bytes());

@@ -161,7 +161,7 @@ pub async fn send_code_email(
 pub async fn record_prints(session: &Session, r: &Registration, paths: &[PathBuf]) -> Result<()> {
     let client = session.db.client().await?;
     let files: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    // The database refuses a relative path (sql/V18).
+    // The database refuses a relative path (sql/V1, operation_letters_path_check).
     let kept: Vec<(String, bool)> = paths
         .iter()
         .map(|p| {

@@ -3,7 +3,7 @@
 //! Each clerk writes letters in a directory of their own (`SPORTELLO_LETTERS_DIR`), 0600 files
 //! in 0700 directories owned by their OS user: nobody else can remove them, and the citizen
 //! completes (portal), or the helpdesk erases (registered letters), from other processes. So
-//! every letter is recorded by path with its registration and operation (sql/V33), and removal
+//! every letter is recorded by path with its registration and operation (sql/V1, V5), and removal
 //! is a sweep of one letters directory: the letters recorded under it whose operation is over
 //! (completed, discarded by a new booking) or whose registration is gone (erased). A process
 //! sweeps its own directory right after its own completions, bookings and erasures, and every

@@ -5,7 +5,6 @@ use std::borrow::Cow;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::fields::{FIELDS, field};
 use super::fiscal_code::FiscalCode;
 use super::types::*;
 use crate::i18n::Message;
@@ -206,75 +205,6 @@ pub fn check_postcode(postcode: &str) -> Result<(), Message> {
     }
 }
 
-fn blank(field: &Option<String>) -> bool {
-    field.as_deref().is_none_or(|s| s.trim().is_empty())
-}
-
-impl PersonalData {
-    /// Fields that must be filled before any operation can be booked, by their flag names.
-    pub fn missing_for_booking(&self) -> Vec<&'static str> {
-        let abroad = self.residence.is_abroad();
-        FIELDS.iter().filter(|f| f.required(abroad) && f.is_blank(self)).map(|f| f.flag).collect()
-    }
-
-    /// Checks every filled field on its own (the reference data is checked by the store).
-    /// Returns one message per problem.
-    pub fn problems(&self, fiscal_code: &FiscalCode, today: NaiveDate) -> Vec<Message> {
-        let mut out = super::text::check_record(self);
-        if let Some(email) = &self.contacts.email
-            && let Err(e) = check_email(email)
-        {
-            out.push(e);
-        }
-        if let Some(b) = self.person.birth_date {
-            if b > today {
-                out.push(msg!("birth-date-future", date = b.to_string()));
-            } else if !fiscal_code.base_code().matches_birth_date(b) {
-                out.push(msg!("birth-date-disagrees", date = b.to_string(), fiscal_code = fiscal_code));
-            }
-        }
-        if let Some(sex) = self.person.sex
-            && !sex.as_str().starts_with(fiscal_code.sex())
-        {
-            out.push(msg!("sex-disagrees", sex = sex.to_string(), fiscal_code = fiscal_code));
-        }
-        if let Some(issued) = self.document.issued {
-            if issued > today {
-                out.push(msg!("doc-issued-future", date = issued.to_string()));
-            }
-            if let Some(b) = self.person.birth_date
-                && issued < b
-            {
-                out.push(msg!("doc-issued-before-birth", date = issued.to_string()));
-            }
-        }
-        let r = &self.residence;
-        if r.is_abroad() {
-            if r.postcode.is_some() {
-                out.push(msg!("abroad-no-postcode"));
-            }
-        } else {
-            if let Some(pc) = &r.postcode
-                && let Err(e) = check_postcode(pc)
-            {
-                out.push(e);
-            }
-            if r.city.is_some() || r.country.is_some() {
-                out.push(msg!("city-country-only-abroad"));
-            }
-        }
-        if let Some(pc) = &self.domicile.postcode
-            && let Err(e) = check_postcode(pc)
-        {
-            out.push(msg!("domicile-problem", problem = e));
-        }
-        if self.domicile.send_mail_here && (blank(&self.domicile.address) || blank(&self.domicile.municipality)) {
-            out.push(msg!("domicile-mail-incomplete"));
-        }
-        out
-    }
-}
-
 /// A date as operators type it: `YYYY-MM-DD` or `DD/MM/YYYY`.
 pub fn parse_date(input: &str) -> Result<NaiveDate, Message> {
     let s = input.trim();
@@ -329,33 +259,6 @@ pub fn clean_str(input: &str) -> Option<Cow<'_, str>> {
         })
     };
     Some(if clean { Cow::Borrowed(s) } else { Cow::Owned(s.split_whitespace().collect::<Vec<_>>().join(" ")) })
-}
-
-impl PersonalData {
-    /// Overlays every field that `other` has (used to apply the operator's flags over what
-    /// a registry pre-filled).
-    pub fn overlay(&mut self, mut other: PersonalData) {
-        for f in FIELDS {
-            f.overlay(self, &mut other);
-        }
-        // Names read back with the codes they belong to.
-        let (r, o) = (&mut self.residence, other.residence);
-        if o.municipality_name.is_some() {
-            r.municipality_name = o.municipality_name;
-        }
-        if o.country_name.is_some() {
-            r.country_name = o.country_name;
-        }
-        if other.domicile.municipality_name.is_some() {
-            self.domicile.municipality_name = other.domicile.municipality_name;
-        }
-    }
-
-    /// Sets one field by the name of its command-line flag (as listed by
-    /// [`missing_for_booking`](Self::missing_for_booking)), parsing the text.
-    pub fn set_field(&mut self, flag: &str, value: &str) -> Result<(), Message> {
-        field(flag).ok_or_else(|| msg!("field-unknown", field = flag))?.set(self, value)
-    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Who may run what: the operators' roles and the one table of the role each command needs.
 //!
 //! The database enforces the same split (group roles `sportello_<role>` granted to each
-//! operator's login, sql/V10); the table here lets a command refuse first, with a clear message.
+//! operator's login, sql/V4); the table here lets a command refuse first, with a clear message.
 
 use serde::Serialize;
 

@@ -1,8 +1,6 @@
 //! Free text from outside (desk flags and prompts, registry files): bounded lengths, no control
 //! characters. One function, [`check`], used by every validation point, desk and batch alike.
 
-use super::fields::{FIELDS, Value};
-use super::record::PersonalData;
 use crate::i18n::Message;
 
 /// Longest value of each text field, in characters, by flag name (registry columns use the same
@@ -148,17 +146,6 @@ pub fn operator_id(input: &str) -> Result<String, Message> {
     Ok(id.to_ascii_lowercase())
 }
 
-/// Checks every text field of a record (the field table, [`FIELDS`]); one message per problem.
-pub fn check_record(d: &PersonalData) -> Vec<Message> {
-    FIELDS
-        .iter()
-        .filter_map(|f| match (f.get)(d) {
-            Value::Text(Some(v)) => check(f.flag, v).err(),
-            _ => None,
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,15 +193,5 @@ mod tests {
             assert!(operator_id(bad).is_err(), "{bad:?}");
         }
         assert!(operator_id(&"a".repeat(64)).is_err());
-    }
-
-    #[test]
-    fn every_text_field_of_a_record_is_checked() {
-        let mut d = PersonalData::default();
-        d.person.last_name = Some("Rossi\x07".into());
-        d.notes.other_notes = Some("n".repeat(1001));
-        d.domicile.care_of = Some("c/o\u{200b}".into());
-        let problems = check_record(&d);
-        assert_eq!(problems.len(), 3, "{problems:?}");
     }
 }

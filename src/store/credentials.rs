@@ -6,9 +6,9 @@ use deadpool_postgres::GenericClient;
 
 use crate::error::Result;
 
-/// Makes sure these registrations have their row of credentials (sql/V15), which the writers
+/// Makes sure these registrations have their row of credentials (sql/V1), which the writers
 /// below then update. Two statements, not an INSERT ... ON CONFLICT DO UPDATE: that would read
-/// the secrets' columns (`EXCLUDED`), which no writer may (sql/V18); and the second statement
+/// the secrets' columns (`EXCLUDED`), which no writer may (sql/V5); and the second statement
 /// sees a row another transaction inserted meanwhile.
 pub async fn ensure(c: &impl GenericClient, numbers: &[i64]) -> Result<()> {
     c.execute(

@@ -83,7 +83,7 @@ pub async fn migrate(config: impl Into<ConnectConfig>) -> Result<Vec<String>> {
         .run_async(&mut client)
         .await
         .map_err(|e| Error::database(crate::msg!("migration-failed", detail = error_chain(&e))));
-    // What a database holds of its own (sql/V21), which a copy or a restore does not bring.
+    // What a database holds of its own (sql/V8, V30), which a copy or a restore does not bring.
     let secured = match &report {
         Ok(_) => client.execute("SELECT sportello_secure_database()", &[]).await.map(drop),
         Err(_) => Ok(()),

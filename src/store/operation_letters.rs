@@ -1,4 +1,4 @@
-//! The letters written for a registration, by path (sql/V13, sql/V22): each is removed once its
+//! The letters written for a registration, by path (sql/V1, sql/V5): each is removed once its
 //! operation is over (completed or discarded) or its registration erased, by whoever sweeps the
 //! letters directory it lies in (src/desk/letter_files.rs). Through the API (sql/V24).
 

@@ -62,7 +62,7 @@ fn role_names(roles: &[Role]) -> Vec<&'static str> {
     roles.iter().map(|r| r.as_str()).collect()
 }
 
-/// The first administrator (the owner only: sql/V10, V28 `sportello_operator_bootstrap`, which
+/// The first administrator (the owner only: sql/V4, V28 `sportello_operator_bootstrap`, which
 /// records it), given the admin role besides `roles`; refused once the database has operators.
 pub async fn bootstrap(c: &impl GenericClient, row: &NewRow<'_>) -> Result<()> {
     let NewRow { id, full_name, ente, fse, provinces, municipalities, roles } = *row;

@@ -1,4 +1,4 @@
-//! The counters behind `sportello stats` (kept by the triggers of sql/V8__stats.sql) and the
+//! The counters behind `sportello stats` (kept by the triggers of sql/V7__statistics.sql) and the
 //! record-level export. Nothing read here carries a name, an address, a document, an email or a
 //! fiscal code: the export's pseudonyms are computed by the database.
 
@@ -108,7 +108,7 @@ pub async fn counts(c: &impl GenericClient, q: &CountQuery<'_>) -> Result<Vec<Co
 }
 
 /// One registration, live or revoked, without its identity: the database gives its pseudonym
-/// (sql/V16__stats_for_auditors.sql), never its fiscal code.
+/// (sql/V7__statistics.sql), never its fiscal code.
 #[derive(Debug, Clone)]
 pub struct RawRecord {
     pub pseudonym: Vec<u8>,

@@ -421,9 +421,13 @@ async fn administrators_and_auditors_need_no_table_privilege() {
     assert_eq!(operators::show(&admin, &newcomer).await.unwrap().competence.len(), 1);
     let auditor = sportello::session::Session::open(db.login(&newcomer).await, None, "test").await.unwrap();
     assert_eq!(auditor.roles, [Role::Auditor]);
-    let listed = sportello::audit::list(&auditor, sportello::store::audit::Filter { limit: 10, ..Default::default() })
-        .await
-        .unwrap();
+    let listed = sportello::audit::list(
+        &auditor.db,
+        auditor.key.as_ref(),
+        sportello::store::audit::Filter { limit: 10, ..Default::default() },
+    )
+    .await
+    .unwrap();
     assert!(!listed.is_empty());
     let v = sportello::audit_chain::verify(&auditor, None).await.unwrap();
     assert!(v.intact(), "{:?}", v.problem);

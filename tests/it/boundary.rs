@@ -1,4 +1,4 @@
-//! The trust boundary against operators' own logins (issue 16, sql/V21), attacked as the review
+//! The trust boundary against operators' own logins (issue 16, sql/V8), attacked as the review
 //! did: a psql session with the login's own credentials, parallel processes, a second session.
 
 use sportello::domain::{OperationKind, Role};

@@ -309,43 +309,6 @@ async fn not_found_and_refusals_are_recorded_with_their_target() {
 }
 
 #[tokio::test]
-async fn the_migration_chains_the_rows_written_before_it() {
-    mod migrations {
-        refinery::embed_migrations!("sql");
-    }
-    let db = TestDb::new().await;
-    let name = format!("{}_chain", db.name);
-    db.owner().await.batch_execute(&format!("CREATE DATABASE \"{name}\" TEMPLATE template0")).await.unwrap();
-    let mut config = db.config.clone();
-    config.dbname(&name);
-    let mut c = sportello::store::connect(&config).await.unwrap();
-    migrations::migrations::runner().set_target(refinery::Target::Version(7)).run_async(&mut c).await.unwrap();
-    c.batch_execute(
-        "INSERT INTO audit_log (at, operator_id, origin, command, action, target, details, result_count)
-         VALUES ('2026-01-01 10:00+01', 'a', 'o', 'search', 'search', NULL, '{\"x\": 1}', 3),
-                ('2026-01-01 10:00:01+01', 'a', 'o', 'show', 'view', 'RSSMRA85T10L219G', '{}', NULL),
-                ('2026-01-02 09:00+01', NULL, 'citizen portal', 'citizen activate', 'citizen-activate', 'X', '{}', NULL)",
-    )
-    .await
-    .unwrap();
-    sportello::store::migrate(&config).await.unwrap();
-    let db2 = sportello::store::Database::with_config(config).await.unwrap();
-    let v = audit_chain::walk(&db2.client().await.unwrap(), None).await.unwrap();
-    assert!(v.intact(), "{:?}", v.problem);
-    assert_eq!(v.rows, 3);
-    // Rows written before keep their time; new ones are chained after them.
-    let at: String = c
-        .query_one("SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') FROM audit_log WHERE seq = 1", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(at, "2026-01-01 09:00");
-    c.batch_execute("INSERT INTO audit_log (origin, command, action) VALUES ('o', 'c', 'a')").await.unwrap();
-    let v = audit_chain::walk(&db2.client().await.unwrap(), None).await.unwrap();
-    assert!(v.intact() && v.rows == 4, "{v:?}");
-}
-
-#[tokio::test]
 async fn no_login_can_take_the_chain_lock_and_a_held_log_fails_instead_of_hanging() {
     let db = TestDb::new().await;
     let mallory = db.unique("mallory");

@@ -1,4 +1,4 @@
-//! The credentials moved out of `registrations` (sql/V15) are out of every login's reach (sql/V30):
+//! The credentials moved out of `registrations` (sql/V1) are out of every login's reach (sql/V30):
 //! tried as desk, helpdesk, batch and portal logins with a modified client would, straight to the
 //! table. The api functions set and verify them (api_desk.rs, api_helpdesk_portal.rs).
 

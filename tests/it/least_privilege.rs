@@ -281,7 +281,7 @@ async fn operation_letters_are_written_by_the_desk_alone_with_absolute_paths() {
     }
 }
 
-/// registration_transitions (sql/V18) is the graph of the domain's functions: what the desk
+/// registration_transitions (sql/V5) is the graph of the domain's functions: what the desk
 /// registers and books, what a pre-load and the postal run open, what a handover and a completion
 /// change. A change to src/domain/transitions.rs or rules.rs fails here until the SQL follows.
 #[tokio::test]

@@ -155,47 +155,6 @@ async fn renamed_municipalities_have_their_current_name_and_answer_to_the_former
     assert_eq!(name, "Calliano Monferrato");
 }
 
-/// The migration renames and adds on a database that already holds data referring to the
-/// municipalities (registrations, competence, registry mirrors): every reference stays valid.
-#[tokio::test]
-async fn the_migration_keeps_existing_references_valid() {
-    mod migrations {
-        refinery::embed_migrations!("sql");
-    }
-    let db = TestDb::new().await;
-    let name = format!("{}_upgrade", db.name);
-    db.owner().await.batch_execute(&format!("CREATE DATABASE \"{name}\" TEMPLATE template0")).await.unwrap();
-    let mut config = db.config.clone();
-    config.dbname(&name);
-    let mut c = sportello::store::connect(&config).await.unwrap();
-    migrations::migrations::runner().set_target(refinery::Target::Version(6)).run_async(&mut c).await.unwrap();
-    let cf = cf("RSSMRA", crate::fixtures::date("1985-12-10"), 'M', "B418");
-    c.batch_execute(&format!(
-        "INSERT INTO operators (id, full_name, ente) VALUES ('asti', 'A', 'B');
-         INSERT INTO operator_competence (operator_id, municipality) VALUES ('asti', '005014');
-         INSERT INTO registrations (fiscal_code, community, state, res_province, res_municipality, created_by)
-             VALUES ('{cf}', 'sistemapiemonte', 'registrato', 'AT', '005014', 'asti');
-         INSERT INTO cia_residents (fiscal_code, first_name, last_name, birth_date, sex, res_municipality)
-             VALUES ('{cf}', 'MARIO', 'ROSSI', '1985-12-10', 'M', '005014');"
-    ))
-    .await
-    .unwrap();
-    let applied = sportello::store::migrate(&config).await.unwrap();
-    // V7 (this one), and any later migration.
-    assert_eq!(applied.first().map(String::as_str), Some("V7__birthplaces_and_current_names"), "{applied:?}");
-    let row = c
-        .query_one(
-            "SELECT m.name, (SELECT count(*) FROM operator_competence WHERE municipality = '005014')
-             FROM registrations r JOIN municipalities m ON m.istat_code = r.res_municipality",
-            &[],
-        )
-        .await
-        .unwrap();
-    assert_eq!((row.get::<_, String>(0), row.get::<_, i64>(1)), ("Calliano Monferrato".to_string(), 1));
-    drop(c);
-    db.owner().await.batch_execute(&format!("DROP DATABASE \"{name}\" WITH (FORCE)")).await.unwrap();
-}
-
 #[test]
 fn omocodia_letters_in_the_place_are_decoded() {
     // The fixture's Z000 written with omocodia letters (ZLLL) is a valid code whose birthplace is Z000.

@@ -177,7 +177,7 @@ async fn invalid_data_is_refused_and_nothing_written() {
 async fn resident_abroad() {
     let db = TestDb::new().await;
     // Residents abroad are registered by an operator competent for them (STATO ESTERO), as a
-    // residence is moved abroad (sql/V18: competence on INSERT too).
+    // residence is moved abroad (sql/V5: competence on INSERT too).
     db.owner()
         .await
         .batch_execute("INSERT INTO operator_competence (operator_id, province) VALUES ('admin', 'EE')")

@@ -1,68 +1,28 @@
--- Statistics for the Region (`sportello stats`): counters of what happened, kept by triggers in
--- the same transaction as every write, so that each writer (desk, citizen portal, batch jobs,
--- and any written later) is counted without knowing it, and a revocation stays counted after
--- the registration's personal data is erased.
+-- sportello's baseline, 7 of 8: statistics for the Region (`sportello stats`).
 --
--- stats_counts holds one row per day and combination of dimensions: the actor (ente, operator)
--- and the registration as it was when the event happened (residence, community, state,
--- strength). `days` is the histogram of booking-to-completion days of 'completed' events (0 for
--- the others), so that medians and percentiles come out exact without the operations table.
--- No personal data is kept here: no fiscal code, no name, no registration number.
+-- Counters of what happened, kept by triggers in the same transaction as every write, so that
+-- each writer (desk, citizen portal, batch jobs, and any written later) is counted without
+-- knowing it, and a revocation stays counted after the registration's personal data is erased.
+-- The tables are V1's (stats_counts, stats_rollup, stats_rollup_pending).
 --
 -- Events (kind in brackets):
 --   registered                                        registrations inserted
 --   booked / completed / discarded (operation kind)   operations booked, succeeded, replaced
 --   activated, promoted, locked                       registrations.activated_at, promoted_at,
 --                                                     locked_at set
---   letter-printed                                    PIN letters of postal runs (pin_print_count)
+--   letter-printed                                    PIN letters of postal runs
+--                                                     (registration_credentials.pin_print_count)
 --   revoked (desk | letter)                           revocation tombstones
 --   helpdesk (honoured | refused)                     helpdesk requests decided
 -- Events of the registration that a desk operation completes (activated, promoted, locked) are
 -- attributed to the ente and operator of the operation in progress; postal letters, revocations
 -- by letter and lockouts without an operation have no ente.
+--
+-- Each trigger adds its deltas with the same statement tail: grouped, in key order (two writers
+-- take the counter rows' locks in the same order), added to what is there. They run as the
+-- owner (SECURITY DEFINER): no application login writes the counters.
 
-CREATE TABLE stats_counts (
-    day           date    NOT NULL,            -- Italian calendar day of the event
-    event         text    NOT NULL,
-    kind          text    NOT NULL DEFAULT '',
-    ente          text    NOT NULL DEFAULT '',
-    operator_id   text    NOT NULL DEFAULT '',
-    province      text    NOT NULL DEFAULT '',
-    municipality  text    NOT NULL DEFAULT '',  -- ISTAT code
-    community     text    NOT NULL DEFAULT '',
-    state         text    NOT NULL DEFAULT '',
-    strong        text    NOT NULL DEFAULT '',  -- 'Y', 'N', '' when not known
-    days          integer NOT NULL DEFAULT 0,
-    n             bigint  NOT NULL,
-    PRIMARY KEY (day, event, kind, ente, operator_id, province, municipality, community, state, strong, days)
-);
-
--- The same counts by month, in two roll-ups kept in one table: by province (community, state
--- and strong '*'), and by community, state and strength (province '*'). A monthly report by
--- province, or by community, state or strength, reads a few thousand rows whatever the volume;
--- the other reports read stats_counts (bounded by their days). Hot rows (every desk of a
--- province books into the same one) must not be locked by the writers, so the writers only
--- append deltas to stats_rollup_pending; each stats run folds them into stats_rollup
--- (stats_compact) and reads both.
-CREATE TABLE stats_rollup (
-    month      date    NOT NULL,            -- its first day
-    event      text    NOT NULL,
-    kind       text    NOT NULL,
-    province   text    NOT NULL,
-    community  text    NOT NULL,
-    state      text    NOT NULL,
-    strong     text    NOT NULL,
-    days       integer NOT NULL,
-    n          bigint  NOT NULL,
-    PRIMARY KEY (month, event, kind, province, community, state, strong, days)
-);
-CREATE TABLE stats_rollup_pending (LIKE stats_rollup);
-
--- Each trigger below adds its deltas with the same statement tail: grouped, in key order (two
--- writers take the counter rows' locks in the same order), added to what is there.
--- They run as the owner (SECURITY DEFINER): the application role may read the counters, never
--- write them.
-
+-- Rule: every registration is counted when made ('registered').
 CREATE FUNCTION stats_registrations_inserted() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
@@ -79,6 +39,7 @@ END $$;
 CREATE TRIGGER stats_registrations_inserted AFTER INSERT ON registrations
     REFERENCING NEW TABLE AS stats_new FOR EACH STATEMENT EXECUTE FUNCTION stats_registrations_inserted();
 
+-- Rule: activations, promotions and lockouts are counted when they happen.
 CREATE FUNCTION stats_registrations_updated() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
@@ -96,9 +57,7 @@ BEGIN
         ('promoted', r.promoted_at, true,
          CASE WHEN r.promoted_at IS NOT NULL AND r.promoted_at IS DISTINCT FROM p.promoted_at THEN 1 ELSE 0 END),
         ('locked', r.locked_at, true,
-         CASE WHEN r.locked_at IS NOT NULL AND p.locked_at IS NULL THEN 1 ELSE 0 END),
-        ('letter-printed', r.pin_printed_at, false,
-         CASE WHEN r.pin_printed_at IS NOT NULL THEN greatest(r.pin_print_count - p.pin_print_count, 0) ELSE 0 END)
+         CASE WHEN r.locked_at IS NOT NULL AND p.locked_at IS NULL THEN 1 ELSE 0 END)
     ) AS e(event, at, by_desk, n)
     LEFT JOIN operations op ON e.by_desk AND op.registration_number = r.registration_number AND op.status = 'A'
     WHERE e.n > 0
@@ -111,6 +70,44 @@ CREATE TRIGGER stats_registrations_updated AFTER UPDATE ON registrations
     REFERENCING OLD TABLE AS stats_old NEW TABLE AS stats_new
     FOR EACH STATEMENT EXECUTE FUNCTION stats_registrations_updated();
 
+-- Rule: every PIN letter of a postal run is counted ('letter-printed', the print count going
+-- up), described by the registration as it is when the letter is printed. A new row counts its
+-- prints; an updated one, what it gained.
+CREATE FUNCTION stats_credentials_changed() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO stats_counts AS s (day, event, kind, ente, operator_id, province, municipality, community, state, strong, days, n)
+        SELECT (k.pin_printed_at AT TIME ZONE 'Europe/Rome')::date, 'letter-printed', '', '', '',
+               coalesce(r.res_province, ''), coalesce(r.res_municipality, ''), r.community, r.state,
+               CASE WHEN r.strong THEN 'Y' ELSE 'N' END, 0, sum(k.pin_print_count)
+        FROM stats_new k JOIN registrations r ON r.registration_number = k.registration_number
+        WHERE k.pin_printed_at IS NOT NULL AND k.pin_print_count > 0
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+        ON CONFLICT (day, event, kind, ente, operator_id, province, municipality, community, state, strong, days)
+        DO UPDATE SET n = s.n + EXCLUDED.n;
+    ELSE
+        INSERT INTO stats_counts AS s (day, event, kind, ente, operator_id, province, municipality, community, state, strong, days, n)
+        SELECT (k.pin_printed_at AT TIME ZONE 'Europe/Rome')::date, 'letter-printed', '', '', '',
+               coalesce(r.res_province, ''), coalesce(r.res_municipality, ''), r.community, r.state,
+               CASE WHEN r.strong THEN 'Y' ELSE 'N' END, 0, sum(k.pin_print_count - p.pin_print_count)
+        FROM stats_new k
+        JOIN stats_old p ON p.registration_number = k.registration_number
+        JOIN registrations r ON r.registration_number = k.registration_number
+        WHERE k.pin_printed_at IS NOT NULL AND k.pin_print_count > p.pin_print_count
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+        ON CONFLICT (day, event, kind, ente, operator_id, province, municipality, community, state, strong, days)
+        DO UPDATE SET n = s.n + EXCLUDED.n;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER stats_credentials_inserted AFTER INSERT ON registration_credentials
+    REFERENCING NEW TABLE AS stats_new FOR EACH STATEMENT EXECUTE FUNCTION stats_credentials_changed();
+CREATE TRIGGER stats_credentials_updated AFTER UPDATE ON registration_credentials
+    REFERENCING OLD TABLE AS stats_old NEW TABLE AS stats_new
+    FOR EACH STATEMENT EXECUTE FUNCTION stats_credentials_changed();
+
+-- Rule: every operation is counted when booked ('booked').
 CREATE FUNCTION stats_operations_inserted() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
@@ -127,9 +124,9 @@ END $$;
 CREATE TRIGGER stats_operations_inserted AFTER INSERT ON operations
     REFERENCING NEW TABLE AS stats_new FOR EACH STATEMENT EXECUTE FUNCTION stats_operations_inserted();
 
--- An operation leaving 'A': succeeded ('completed', with its days from booking) or replaced
--- ('discarded'). A desk revocation is never marked succeeded (its registration is erased): the
--- revocation trigger counts its completion.
+-- Rule: an operation leaving 'A' is counted: succeeded ('completed', with its days from
+-- booking) or replaced ('discarded'). A desk revocation is never marked succeeded (its
+-- registration is erased): the revocation trigger counts its completion.
 CREATE FUNCTION stats_operations_updated() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
@@ -155,8 +152,9 @@ CREATE TRIGGER stats_operations_updated AFTER UPDATE ON operations
     REFERENCING OLD TABLE AS stats_old NEW TABLE AS stats_new
     FOR EACH STATEMENT EXECUTE FUNCTION stats_operations_updated();
 
--- A tombstone is written before its registration is deleted: the registration and the
--- revocation booked at the desk are still there to be described.
+-- Rule: every revocation is counted ('revoked'), and a desk revocation's completion. A
+-- tombstone is written before its registration is deleted: the registration and the revocation
+-- booked at the desk are still there to be described.
 CREATE FUNCTION stats_revocations_inserted() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
@@ -186,9 +184,9 @@ END $$;
 CREATE TRIGGER stats_revocations_inserted AFTER INSERT ON revocations
     REFERENCING NEW TABLE AS stats_new FOR EACH STATEMENT EXECUTE FUNCTION stats_revocations_inserted();
 
--- A helpdesk request counts while its outcome is 'honoured' or 'refused': a message answered
--- again after a crash moves from its old day and run to the new ones, one whose reply could
--- not be sent ('send-failed') stops counting. Counted as (new rows) minus (old rows).
+-- Rule: a helpdesk request counts while its outcome is 'honoured' or 'refused': a message
+-- answered again after a crash moves from its old day and run to the new ones, one whose reply
+-- could not be sent ('send-failed') stops counting. Counted as (new rows) minus (old rows).
 CREATE FUNCTION stats_helpdesk_changed() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
@@ -221,7 +219,7 @@ CREATE TRIGGER stats_helpdesk_updated AFTER UPDATE ON helpdesk_messages
     REFERENCING OLD TABLE AS stats_old NEW TABLE AS stats_new
     FOR EACH STATEMENT EXECUTE FUNCTION stats_helpdesk_changed();
 
--- Every change of stats_counts appends its delta to the pending roll-ups (an append never
+-- Rule: every change of stats_counts appends its delta to the pending roll-ups (an append never
 -- waits for another writer).
 CREATE FUNCTION stats_counts_changed() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -264,52 +262,103 @@ LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
     SELECT count(*) FROM moved;
 $$;
 
-REVOKE ALL ON FUNCTION stats_compact() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION stats_compact() TO sportello_app;
-GRANT SELECT ON stats_counts, stats_rollup, stats_rollup_pending TO sportello_app;
+-- ---------------------------------------------------------------------------------------------
+-- The record-level export
+-- ---------------------------------------------------------------------------------------------
+--
+-- The export reads registrations and tombstones, which the statistics' readers may not read:
+-- it goes through stats_records(), which never returns a fiscal code, only a pseudonym computed
+-- in the database:
+--
+--   person    = HMAC-SHA-256(person key, fiscal code)      -- the same live or revoked
+--   pseudonym = HMAC-SHA-256(export key, person)[0..16]
+--
+-- The person key is derived by the client from the service key (it lets one compute no more
+-- than the fiscal codes the database already holds); the export key is drawn by the database
+-- for each call (the server's strong random generator, through gen_random_uuid) and never
+-- leaves it: a caller choosing it could compute the pseudonym of any fiscal code. A tombstone
+-- keeps `person` (revocations.stats_person) so that a citizen revoked and registered again is
+-- one pseudonym within an export.
 
--- What happened before this migration, rebuilt from the tables as well as they allow: a
--- registration is described as it is now, a revoked one only by its community, a postal
--- letter only by its last printing, a lockout only if still locked.
-INSERT INTO stats_counts AS s (day, event, kind, ente, operator_id, province, municipality, community, state, strong, days, n)
-SELECT day, event, kind, ente, operator_id, province, municipality, community, state, strong, days, sum(n)
-FROM (
-    SELECT (r.registered_at AT TIME ZONE 'Europe/Rome')::date AS day, 'registered' AS event, '' AS kind,
-           coalesce(o.ente, '') AS ente, coalesce(r.created_by, '') AS operator_id,
-           coalesce(r.res_province, '') AS province, coalesce(r.res_municipality, '') AS municipality,
-           r.community, r.state, CASE WHEN r.strong THEN 'Y' ELSE 'N' END AS strong, 0 AS days, 1::bigint AS n
-    FROM registrations r LEFT JOIN operators o ON o.id = r.created_by
-    UNION ALL
-    SELECT (e.at AT TIME ZONE 'Europe/Rome')::date, e.event, '', '', '', coalesce(r.res_province, ''),
-           coalesce(r.res_municipality, ''), r.community, r.state, CASE WHEN r.strong THEN 'Y' ELSE 'N' END, 0, 1
-    FROM registrations r
-    CROSS JOIN LATERAL (VALUES ('activated', r.activated_at), ('promoted', r.promoted_at), ('locked', r.locked_at),
-                               ('letter-printed', r.pin_printed_at)) AS e(event, at)
-    WHERE e.at IS NOT NULL
-    UNION ALL
-    SELECT (o.requested_at AT TIME ZONE 'Europe/Rome')::date, 'booked', o.kind, o.ente, o.operator_id,
-           coalesce(r.res_province, ''), coalesce(r.res_municipality, ''), r.community, r.state,
-           CASE WHEN r.strong THEN 'Y' ELSE 'N' END, 0, 1
-    FROM operations o JOIN registrations r USING (registration_number)
-    UNION ALL
-    SELECT (o.closed_at AT TIME ZONE 'Europe/Rome')::date, CASE o.status WHEN 'S' THEN 'completed' ELSE 'discarded' END,
-           o.kind, o.ente, o.operator_id, coalesce(r.res_province, ''), coalesce(r.res_municipality, ''), r.community,
-           r.state, CASE WHEN r.strong THEN 'Y' ELSE 'N' END,
-           CASE WHEN o.status = 'S' THEN greatest((o.closed_at AT TIME ZONE 'Europe/Rome')::date
-                                                  - (o.requested_at AT TIME ZONE 'Europe/Rome')::date, 0) ELSE 0 END, 1
-    FROM operations o JOIN registrations r USING (registration_number)
-    WHERE o.status IN ('S', 'D') AND o.closed_at IS NOT NULL
-    UNION ALL
-    SELECT (t.revoked_at AT TIME ZONE 'Europe/Rome')::date, 'revoked',
-           CASE t.channel WHEN 'online' THEN 'desk' ELSE 'letter' END, '', '', '', '', t.community, '', '', 0, 1
-    FROM revocations t
-    UNION ALL
-    SELECT (h.processed_at AT TIME ZONE 'Europe/Rome')::date, 'helpdesk', h.outcome, coalesce(o.ente, ''),
-           coalesce(b.operator_id, ''), '', '', '', '', '', 0, 1
-    FROM helpdesk_messages h LEFT JOIN batch_runs b ON b.id = h.run_id LEFT JOIN operators o ON o.id = b.operator_id
-    WHERE h.outcome IN ('honoured', 'refused')
-) past
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
-ON CONFLICT (day, event, kind, ente, operator_id, province, municipality, community, state, strong, days)
-DO UPDATE SET n = s.n + EXCLUDED.n;
-SELECT stats_compact();
+-- The inner and outer padded keys of HMAC-SHA-256 (RFC 2104), computed once per export.
+CREATE FUNCTION stats_hmac_pads(key bytea, OUT ipad bytea, OUT opad bytea)
+LANGUAGE plpgsql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    k bytea := CASE WHEN length(key) > 64 THEN sha256(key) ELSE key END;
+BEGIN
+    k := k || decode(repeat('00', 64 - length(k)), 'hex');
+    ipad := k;
+    opad := k;
+    FOR i IN 0..63 LOOP
+        ipad := set_byte(ipad, i, get_byte(k, i) # 54);  -- 0x36
+        opad := set_byte(opad, i, get_byte(k, i) # 92);  -- 0x5c
+    END LOOP;
+END $$;
+
+-- How many registrations (live and revoked) were registered between the days given (Rome).
+CREATE FUNCTION stats_records_count(p_from date, p_to date) RETURNS bigint
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    SELECT (SELECT count(*) FROM registrations
+             WHERE (p_from IS NULL OR registered_at >= p_from::timestamp AT TIME ZONE 'Europe/Rome')
+               AND (p_to IS NULL OR registered_at < (p_to + 1)::timestamp AT TIME ZONE 'Europe/Rome'))
+         + (SELECT count(*) FROM revocations
+             WHERE (p_from IS NULL OR registered_at >= p_from::timestamp AT TIME ZONE 'Europe/Rome')
+               AND (p_to IS NULL OR registered_at < (p_to + 1)::timestamp AT TIME ZONE 'Europe/Rome'));
+$$;
+
+-- Rule: no record-level export happens unseen: it is refused unless the caller's own export
+-- request is already committed in the audit log; no fiscal code leaves, only pseudonyms.
+CREATE FUNCTION stats_records(p_from date, p_to date, p_person_key bytea)
+RETURNS TABLE (pseudonym bytea, birth_year int, sex text, province text, municipality text, community text,
+               state text, strong boolean, registered date, verified date, activated date, revoked date)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    export_key bytea := decode(replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''), 'hex');
+    pi bytea; po bytea; ei bytea; eo bytea;
+BEGIN
+    IF p_person_key IS NULL OR length(p_person_key) < 32 THEN
+        RAISE EXCEPTION 'the person key of an export is at least 32 bytes' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT EXISTS (
+        SELECT 1 FROM audit_log a
+         WHERE a.login = session_user AND a.action = 'stats' AND a.outcome = 'ok'
+           AND a.details @> jsonb_build_object('records', true)
+           AND a.details->'from' IS NOT DISTINCT FROM coalesce(to_jsonb(p_from), 'null'::jsonb)
+           AND a.details->'to' IS NOT DISTINCT FROM coalesce(to_jsonb(p_to), 'null'::jsonb)
+           AND a.at > clock_timestamp() - interval '10 minutes'
+           -- written before this transaction began, so committed: a row written here and
+           -- rolled back with the export would prove nothing.
+           AND a.at < now())
+    THEN
+        RAISE EXCEPTION 'a record-level export is first recorded in the audit log (by sportello stats --records)'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT h.ipad, h.opad INTO pi, po FROM stats_hmac_pads(p_person_key) h;
+    SELECT h.ipad, h.opad INTO ei, eo FROM stats_hmac_pads(export_key) h;
+    export_key := NULL;
+    RETURN QUERY
+        SELECT substring(sha256(eo || sha256(ei || sha256(po || sha256(pi || convert_to(r.fiscal_code, 'UTF8')))))
+                         FROM 1 FOR 16),
+               extract(year FROM r.birth_date)::int, r.sex::text, r.res_province::text, r.res_municipality::text,
+               r.community::text, r.state::text, r.strong,
+               (r.registered_at AT TIME ZONE 'Europe/Rome')::date, (r.verified_at AT TIME ZONE 'Europe/Rome')::date,
+               (r.activated_at AT TIME ZONE 'Europe/Rome')::date, NULL::date
+          FROM registrations r
+         WHERE (p_from IS NULL OR r.registered_at >= p_from::timestamp AT TIME ZONE 'Europe/Rome')
+           AND (p_to IS NULL OR r.registered_at < (p_to + 1)::timestamp AT TIME ZONE 'Europe/Rome')
+        UNION ALL
+        SELECT substring(sha256(eo || sha256(ei || coalesce(t.stats_person, t.fiscal_code_hash))) FROM 1 FOR 16),
+               NULL, NULL, NULL, NULL, t.community::text, NULL, NULL,
+               (t.registered_at AT TIME ZONE 'Europe/Rome')::date, NULL, NULL,
+               (t.revoked_at AT TIME ZONE 'Europe/Rome')::date
+          FROM revocations t
+         WHERE (p_from IS NULL OR t.registered_at >= p_from::timestamp AT TIME ZONE 'Europe/Rome')
+           AND (p_to IS NULL OR t.registered_at < (p_to + 1)::timestamp AT TIME ZONE 'Europe/Rome');
+END $$;
+
+-- The counters and the export: the auditor and admin roles alone (revoked by V30).
+REVOKE ALL ON FUNCTION stats_compact(), stats_hmac_pads(bytea), stats_records_count(date, date),
+    stats_records(date, date, bytea) FROM PUBLIC;
+GRANT SELECT ON stats_counts, stats_rollup, stats_rollup_pending TO sportello_auditor, sportello_admin;
+GRANT EXECUTE ON FUNCTION stats_compact(), stats_records_count(date, date), stats_records(date, date, bytea)
+    TO sportello_auditor, sportello_admin;

@@ -1,134 +1,16 @@
--- Least privilege by column, and the lifecycle checked by the database (issue 9, item 2: a
--- modified client with the same login gets no more).
+-- sportello's baseline, 5 of 8: the rules of a registration's lifecycle, checked by the database.
 --
--- V10 granted each group role whole tables. A desk login in a session of its own could then
--- rewrite any column of a registration (password hash, username, strength, state, lockout,
--- who last changed it), read the PIN and code hashes (with the service key every desk client
--- holds, a PIN falls to an offline search in seconds), insert a registration outside its
--- competence or already `attivato`, and record letter paths of its choosing for another
--- login's sportello to delete. Here:
+-- A login holding the privileges of V4 could write what its role's columns allow; the triggers
+-- below bound what it may write: who and when are stamped, state and strength move only along
+-- the graph of src/domain/transitions.rs and rules.rs, residences stay within the operator's
+-- competence, letters lie in their registration's folder. The schema owner and superusers are
+-- not application logins: nothing here binds them. (From V23 every write goes through a
+-- function of schema `api`, which these rules still bind: they look at session_user.)
+
+-- ---------------------------------------------------------------------------------------------
+-- The graph
+-- ---------------------------------------------------------------------------------------------
 --
--- 1. Column privileges. Each role reads and writes only the columns its own paths do (the
---    store's statements, src/store/*.rs, name their columns). Nobody but the portal (which
---    verifies the codes) reads a code hash; nobody reads a password, PIN or answer hash.
--- 2. The database stamps who wrote a registration or an operation (session_user, as the audit
---    log is stamped) and when; naming another operator is refused.
--- 3. A registration's state and strength change only as src/domain/transitions.rs and
---    src/domain/rules.rs say: the table registration_transitions below is their graph (a test,
---    tests/it/least_privilege.rs, checks it against the Rust functions). The lockout ends, and
---    the in-person check is stamped, only with a booking made in the same transaction.
--- 4. Residence competence is checked on INSERT too (V10 checked only a move).
--- 5. operation_letters: written by the desk, deleted by the desk and the portal; paths are
---    absolute, with no `..`.
---
--- The schema owner and superusers are not application logins: nothing here binds them.
---
--- Who may do what, by column (the README's "Who acts, and what they may do" says it briefly):
---
---   registrations  SELECT  desk, helpdesk, batch: every column but the secrets below
---                          portal: those and activation_code_hash (it verifies the code)
---                  INSERT  desk: a new registration (identity, community, state, strong,
---                                personal data, created_by/updated_by)
---                          batch: a pre-load (the same, fewer personal columns, verified_*)
---                  UPDATE  desk: personal data; state, verified_*, pin_possessed, lockout
---                                (by a booking); the activation code; updated_by/at
---                          helpdesk: the activation code (mailbox); updated_at
---                          batch: the postal run's PIN, pin_printed_at/count, pin_possessed,
---                                 the activation code, lockout; updated_at
---                          portal: the completion (state, strong, activated/promoted_at,
---                                  username, password, question, answer, PIN, code), lockout
---                  DELETE  helpdesk, portal (erasure; V10)
---   operations     SELECT  desk, helpdesk, batch: every column but pin_hash, revocation_code_hash
---                          portal: every column
---                  INSERT  desk (a booking), batch (a weak activation)
---                  UPDATE  desk, batch, portal: status, closed_at; batch: pin_hash
---
--- Secret columns (hashes of what hands over an account): registrations.pin_hash,
--- activation_code_hash, password_hash, secret_answer_hash (and secret_question, personal);
--- operations.pin_hash, revocation_code_hash. A column moved elsewhere by a later migration
--- (e.g. into a side table of secrets) is skipped here: pg_temp.grant_columns grants only the
--- columns that exist; grant the new table's columns in the same way.
-
--- GRANT <privilege> (<the columns of `cols` that exist, or every column but `except_cols`>)
--- ON <tbl> TO <grantee>.
-CREATE FUNCTION pg_temp.grant_columns(privilege text, tbl text, grantee text, cols text[], except_cols text[] DEFAULT '{}')
-RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-    names text;
-BEGIN
-    SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO names
-      FROM pg_attribute a
-     WHERE a.attrelid = tbl::regclass AND a.attnum > 0 AND NOT a.attisdropped
-       AND (cols IS NULL OR a.attname = ANY (cols)) AND NOT (a.attname = ANY (except_cols));
-    IF names IS NOT NULL THEN
-        EXECUTE format('GRANT %s (%s) ON %I TO %I', privilege, names, tbl, grantee);
-    END IF;
-END $$;
-
--- Table-wide privileges go (which takes their column privileges with them); DELETE stays as V10
--- granted it (helpdesk and portal erase).
-REVOKE SELECT, INSERT, UPDATE ON registrations, operations
-    FROM sportello_desk, sportello_helpdesk, sportello_batch, sportello_portal;
-
-DO $$
-DECLARE
-    -- The personal data of src/domain/fields.rs (FIELDS; a test checks they agree).
-    personal text[] := ARRAY['first_name', 'last_name', 'birth_date', 'sex', 'doc_type', 'doc_number', 'doc_issued',
-        'doc_issuer', 'res_address', 'res_street_number', 'res_postcode', 'res_province', 'res_municipality', 'res_city',
-        'res_country', 'dom_care_of', 'dom_address', 'dom_street_number', 'dom_province', 'dom_municipality',
-        'dom_postcode', 'dom_send_mail', 'email', 'mobile', 'phone', 'operator_note', 'other_notes'];
-    secrets text[] := ARRAY['pin_hash', 'activation_code_hash', 'password_hash', 'secret_question', 'secret_answer_hash'];
-    code text[] := ARRAY['activation_code_hash', 'activation_code_expires_at'];
-    lockout text[] := ARRAY['failed_attempts', 'locked_at'];
-    op_secrets text[] := ARRAY['pin_hash', 'revocation_code_hash'];
-    op_close text[] := ARRAY['status', 'closed_at'];
-    r text;
-BEGIN
-    -- registrations: reading
-    FOREACH r IN ARRAY ARRAY['sportello_desk', 'sportello_helpdesk', 'sportello_batch'] LOOP
-        PERFORM pg_temp.grant_columns('SELECT', 'registrations', r, NULL, secrets);
-    END LOOP;
-    PERFORM pg_temp.grant_columns('SELECT', 'registrations', 'sportello_portal', NULL,
-        array_remove(secrets, 'activation_code_hash'));
-
-    -- registrations: desk (src/store/registrations.rs insert, update_data; credentials.rs
-    -- set_activation_code, mark_verified, unlock)
-    PERFORM pg_temp.grant_columns('INSERT', 'registrations', 'sportello_desk',
-        ARRAY['fiscal_code', 'community', 'state', 'strong', 'created_by', 'updated_by'] || personal);
-    PERFORM pg_temp.grant_columns('UPDATE', 'registrations', 'sportello_desk',
-        personal || code || lockout
-        || ARRAY['state', 'verified_at', 'verified_ente', 'pin_possessed', 'updated_by', 'updated_at']);
-
-    -- registrations: helpdesk (the mailbox's new code: desk/reprint.rs store_new_activation_code)
-    PERFORM pg_temp.grant_columns('UPDATE', 'registrations', 'sportello_helpdesk', code || ARRAY['updated_at']);
-
-    -- registrations: batch (registry.rs preload; postal.rs store_printed, open_activations)
-    PERFORM pg_temp.grant_columns('INSERT', 'registrations', 'sportello_batch',
-        ARRAY['fiscal_code', 'community', 'state', 'strong', 'verified_at', 'verified_ente', 'first_name',
-              'last_name', 'birth_date', 'sex', 'doc_type', 'doc_number', 'doc_issued', 'doc_issuer', 'res_address',
-              'res_street_number', 'res_postcode', 'res_province', 'res_municipality', 'created_by', 'updated_by']);
-    PERFORM pg_temp.grant_columns('UPDATE', 'registrations', 'sportello_batch',
-        code || lockout || ARRAY['pin_hash', 'pin_printed_at', 'pin_print_count', 'pin_possessed', 'updated_at']);
-
-    -- registrations: portal (credentials.rs count_failure, complete)
-    PERFORM pg_temp.grant_columns('UPDATE', 'registrations', 'sportello_portal',
-        code || lockout || ARRAY['state', 'strong', 'activated_at', 'promoted_at', 'username', 'password_hash',
-              'secret_question', 'secret_answer_hash', 'pin_hash', 'updated_at']);
-
-    -- operations (store/operations.rs; postal.rs)
-    FOREACH r IN ARRAY ARRAY['sportello_desk', 'sportello_helpdesk', 'sportello_batch'] LOOP
-        PERFORM pg_temp.grant_columns('SELECT', 'operations', r, NULL, op_secrets);
-    END LOOP;
-    PERFORM pg_temp.grant_columns('SELECT', 'operations', 'sportello_portal', NULL);
-    PERFORM pg_temp.grant_columns('INSERT', 'operations', 'sportello_desk',
-        ARRAY['registration_number', 'kind', 'ente', 'operator_id', 'pin_hash', 'revocation_code_hash', 'code_expires_at']);
-    PERFORM pg_temp.grant_columns('INSERT', 'operations', 'sportello_batch',
-        ARRAY['registration_number', 'kind', 'ente', 'operator_id', 'pin_hash', 'code_expires_at']);
-    PERFORM pg_temp.grant_columns('UPDATE', 'operations', 'sportello_desk', op_close);
-    PERFORM pg_temp.grant_columns('UPDATE', 'operations', 'sportello_batch', op_close || ARRAY['pin_hash']);
-    PERFORM pg_temp.grant_columns('UPDATE', 'operations', 'sportello_portal', op_close);
-END $$;
-
 -- The graph of src/domain/transitions.rs and rules.rs, as the database applies it:
 --   register    a desk registration starts as `to`
 --   preload     a batch pre-load starts as `to`
@@ -139,15 +21,7 @@ END $$;
 --               whatever the state: which operations can be in progress is bounded by `book`
 --               and `postal`, checked when an operation is opened)
 -- Only changes are listed for handover and completion. `role` is the group role that may.
-CREATE TABLE registration_transitions (
-    event        text NOT NULL CHECK (event IN ('register', 'preload', 'book', 'postal', 'handover', 'completion')),
-    operation    text,
-    from_state   text,
-    from_strong  boolean,
-    to_state     text NOT NULL,
-    to_strong    boolean NOT NULL,
-    role         text NOT NULL
-);
+-- A test (tests/it/least_privilege.rs) checks it against the Rust functions.
 INSERT INTO registration_transitions VALUES
     ('register', NULL, NULL, NULL, 'registrato', false, 'sportello_desk'),
     ('preload', NULL, NULL, NULL, 'registrato', false, 'sportello_batch'),
@@ -201,14 +75,18 @@ INSERT INTO registration_transitions VALUES
     ('completion', 'pin', 'respinto', true, 'attivato', true, 'sportello_portal'),
     ('completion', 'activation', 'respinto', true, 'attivato', false, 'sportello_portal');
 
--- Is session_user an application login (neither the owner of `rel` nor a superuser)?
+-- ---------------------------------------------------------------------------------------------
+-- Who wrote it
+-- ---------------------------------------------------------------------------------------------
+
+-- Rule (helper): is session_user an application login (neither the owner of `rel` nor a superuser)?
 CREATE FUNCTION sportello_app_login(rel oid) RETURNS boolean
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT session_user <> (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = rel)
        AND NOT coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = session_user), false)
 $$;
 
--- The operator session_user is (their id as stored), or NULL. A row may name no other.
+-- Rule: a row names as its operator only the operator session_user is (their id as stored), or NULL.
 CREATE FUNCTION sportello_stamp_operator(given text, what text) RETURNS text
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
@@ -219,7 +97,15 @@ BEGIN
     RETURN (SELECT o.id FROM operators o WHERE lower(o.id) = lower(session_user));
 END $$;
 
--- Registrations: stamps who and when, and refuses what the login's roles may not do.
+-- ---------------------------------------------------------------------------------------------
+-- Registrations
+-- ---------------------------------------------------------------------------------------------
+
+-- Rule: a registration is stamped with who and when; it starts as the login's role may make it
+-- (`register`, `preload`); its identity never changes; its state and strength change only along
+-- registration_transitions for the operation in progress (the desk's handover only with the
+-- booking it belongs to, in the same transaction); its lockout ends, and the in-person check is
+-- stamped (with the operator's own ente, now), only with a booking made in the same transaction.
 CREATE FUNCTION registrations_guard() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
@@ -313,8 +199,9 @@ END $$;
 CREATE TRIGGER registrations_guard BEFORE INSERT OR UPDATE ON registrations
     FOR EACH ROW EXECUTE FUNCTION registrations_guard();
 
--- An UPDATE that names the last to change a registration names session_user (fires whenever the
--- statement sets updated_by, even to the value it had, and before registrations_guard stamps it).
+-- Rule: an UPDATE that names the last to change a registration names session_user (fires
+-- whenever the statement sets updated_by, even to the value it had, and before
+-- registrations_guard stamps it).
 CREATE FUNCTION registrations_author() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
@@ -326,8 +213,127 @@ END $$;
 CREATE TRIGGER registrations_author BEFORE UPDATE OF updated_by ON registrations
     FOR EACH ROW EXECUTE FUNCTION registrations_author();
 
--- Operations: stamps who and when; a booking only as rules.rs allows it in the registration's
--- state (the postal run's weak activation likewise); an operation closes once, from active.
+-- Rule: an operator registers, or moves a residence, only into a municipality of their own
+-- competence (directly or by its province). A batch pre-load (a batch login's row verified
+-- against the registry) is not bound by it.
+CREATE FUNCTION registrations_residence_competence() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    IF NEW.res_municipality IS NOT NULL
+       AND (TG_OP = 'INSERT' OR NEW.res_municipality IS DISTINCT FROM OLD.res_municipality)
+       AND NOT (TG_OP = 'INSERT' AND NEW.verified_at IS NOT NULL AND pg_has_role(session_user, 'sportello_batch', 'MEMBER'))
+       AND session_user <> (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = TG_RELID)
+       AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = session_user)
+       AND NOT EXISTS (
+           SELECT 1 FROM operators o
+           JOIN operator_competence oc ON oc.operator_id = o.id
+           JOIN municipalities m ON m.istat_code = NEW.res_municipality
+           WHERE lower(o.id) = lower(session_user) AND o.disabled_at IS NULL
+             AND (oc.municipality = m.istat_code OR oc.province = m.province))
+    THEN
+        IF TG_OP = 'INSERT' THEN
+            RAISE EXCEPTION 'municipality % is outside the competence of operator %: the registration is not made',
+                NEW.res_municipality, session_user USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        RAISE EXCEPTION 'municipality % is outside the competence of operator %: the residence of registration % is not moved',
+            NEW.res_municipality, session_user, NEW.registration_number
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER registrations_residence_competence BEFORE INSERT OR UPDATE OF res_municipality ON registrations
+    FOR EACH ROW EXECUTE FUNCTION registrations_residence_competence();
+
+-- Rule: a registration made or moved by an application login other than a batch pre-load has a
+-- residence (an empty one escaped the competence check).
+CREATE FUNCTION registrations_residence_needed() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    IF NEW.res_municipality IS NULL
+       AND (TG_OP = 'INSERT' OR OLD.res_municipality IS NOT NULL)
+       AND NOT pg_has_role(session_user, 'sportello_batch', 'MEMBER')
+       AND session_user <> (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = TG_RELID)
+       AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = session_user)
+    THEN
+        RAISE EXCEPTION 'a registration has a municipality of residence, within the competence of operator %',
+            session_user USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER registrations_residence_needed BEFORE INSERT OR UPDATE OF res_municipality ON registrations
+    FOR EACH ROW EXECUTE FUNCTION registrations_residence_needed();
+
+-- ---------------------------------------------------------------------------------------------
+-- Credentials
+-- ---------------------------------------------------------------------------------------------
+
+-- Rule: a row of credentials is made empty (by the postal run: with its printed PIN); the PIN is
+-- possessed once handed over (a booking in the same transaction) or printed (the postal run); an
+-- activation code completes an operation in progress, never a revocation. The WHEN clauses keep
+-- the postal run's thousand rows a statement out of PL/pgSQL.
+CREATE FUNCTION registration_credentials_guard() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    me text := session_user;
+    active_kind text;
+    booked_here boolean;
+BEGIN
+    IF me = (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = TG_RELID)
+       OR coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = me), false) THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.activation_code_hash IS NOT NULL OR NEW.activation_code_expires_at IS NOT NULL
+           OR (NOT pg_has_role(me, 'sportello_batch', 'MEMBER')
+               AND ((NEW.pin_hash, NEW.pin_printed_at) IS DISTINCT FROM (NULL::bytea, NULL::timestamptz)
+                    OR NEW.pin_possessed OR NEW.pin_print_count <> 0)) THEN
+            RAISE EXCEPTION 'the credentials of registration % are made empty, then written', NEW.registration_number
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.registration_number IS DISTINCT FROM OLD.registration_number THEN
+        RAISE EXCEPTION 'the credentials of registration % stay with it', OLD.registration_number
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT o.kind, o.requested_at = now() INTO active_kind, booked_here
+      FROM operations o WHERE o.registration_number = NEW.registration_number AND o.status = 'A';
+    booked_here := coalesce(booked_here, false);
+    IF NEW.pin_possessed IS DISTINCT FROM OLD.pin_possessed
+       AND NOT (NEW.pin_possessed AND (booked_here OR pg_has_role(me, 'sportello_batch', 'MEMBER'))) THEN
+        RAISE EXCEPTION 'registration % holds a PIN once one is handed over (a booking, a postal letter)',
+            OLD.registration_number USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NEW.activation_code_hash IS NOT NULL
+       AND NEW.activation_code_hash IS DISTINCT FROM OLD.activation_code_hash
+       AND (active_kind IS NULL OR active_kind = 'revocation') THEN
+        RAISE EXCEPTION 'registration % has no operation in progress completed by an activation code',
+            OLD.registration_number USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER registration_credentials_guard_insert BEFORE INSERT ON registration_credentials
+    FOR EACH ROW WHEN (NEW.activation_code_hash IS NOT NULL OR NEW.activation_code_expires_at IS NOT NULL
+                       OR ((NEW.pin_hash IS NOT NULL OR NEW.pin_printed_at IS NOT NULL OR NEW.pin_possessed
+                            OR NEW.pin_print_count <> 0)
+                           AND NOT pg_has_role(session_user, 'sportello_batch', 'MEMBER')))
+    EXECUTE FUNCTION registration_credentials_guard();
+CREATE TRIGGER registration_credentials_guard_update BEFORE UPDATE ON registration_credentials
+    FOR EACH ROW WHEN (NEW.registration_number IS DISTINCT FROM OLD.registration_number
+                       OR (NEW.pin_possessed IS DISTINCT FROM OLD.pin_possessed
+                           AND NOT pg_has_role(session_user, 'sportello_batch', 'MEMBER'))
+                       OR (NEW.activation_code_hash IS NOT NULL
+                           AND NEW.activation_code_hash IS DISTINCT FROM OLD.activation_code_hash))
+    EXECUTE FUNCTION registration_credentials_guard();
+
+-- ---------------------------------------------------------------------------------------------
+-- Operations
+-- ---------------------------------------------------------------------------------------------
+
+-- Rule: an operation is stamped with who and when; it starts active, booked only as rules.rs
+-- allows it in the registration's state (the postal run's weak activation likewise), at the
+-- operator's own ente; it keeps its registration, kind, date, ente and operator; it closes once,
+-- from active, succeeded only by the citizen (the portal).
 CREATE FUNCTION operations_guard() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
@@ -381,46 +387,56 @@ END $$;
 CREATE TRIGGER operations_guard BEFORE INSERT OR UPDATE ON operations
     FOR EACH ROW EXECUTE FUNCTION operations_guard();
 
-REVOKE ALL ON FUNCTION sportello_app_login(oid), sportello_stamp_operator(text, text),
-    registrations_guard(), registrations_author(), operations_guard() FROM PUBLIC;
-REVOKE ALL ON registration_transitions FROM PUBLIC;
-GRANT SELECT ON registration_transitions TO sportello_app;
-
--- Residence competence on INSERT too: a desk registers only residents of its competence. A
--- batch pre-load (a batch login's row verified against the registry) is not bound by it.
-CREATE OR REPLACE FUNCTION registrations_residence_competence() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Rule: every transaction in which a desk login registers, edits, books or sets a code records
+-- itself in the audit log (checked at commit, so the record may come before or after the write).
+-- Dropped by V30: every api function writes its own audit row.
+CREATE FUNCTION sportello_desk_write_recorded() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
-    IF NEW.res_municipality IS NOT NULL
-       AND (TG_OP = 'INSERT' OR NEW.res_municipality IS DISTINCT FROM OLD.res_municipality)
-       AND NOT (TG_OP = 'INSERT' AND NEW.verified_at IS NOT NULL AND pg_has_role(session_user, 'sportello_batch', 'MEMBER'))
-       AND session_user <> (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = TG_RELID)
-       AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = session_user)
-       AND NOT EXISTS (
-           SELECT 1 FROM operators o
-           JOIN operator_competence oc ON oc.operator_id = o.id
-           JOIN municipalities m ON m.istat_code = NEW.res_municipality
-           WHERE lower(o.id) = lower(session_user) AND o.disabled_at IS NULL
-             AND (oc.municipality = m.istat_code OR oc.province = m.province))
+    IF pg_has_role(session_user, 'sportello_desk', 'MEMBER')
+       AND NOT pg_has_role(session_user, 'sportello_batch', 'MEMBER')
+       AND NOT pg_has_role(session_user, 'sportello_helpdesk', 'MEMBER')
+       AND NOT pg_has_role(session_user, 'sportello_portal', 'MEMBER')
+       AND NOT EXISTS (SELECT 1 FROM audit_log a
+                        WHERE a.at >= now() AND a.xmin = pg_current_xact_id()::xid AND a.login = session_user)
     THEN
-        IF TG_OP = 'INSERT' THEN
-            RAISE EXCEPTION 'municipality % is outside the competence of operator %: the registration is not made',
-                NEW.res_municipality, session_user USING ERRCODE = 'insufficient_privilege';
-        END IF;
-        RAISE EXCEPTION 'municipality % is outside the competence of operator %: the residence of registration % is not moved',
-            NEW.res_municipality, session_user, NEW.registration_number
+        RAISE EXCEPTION 'a desk write to % is recorded in the audit log in the same transaction: nothing was written',
+            TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE CONSTRAINT TRIGGER registrations_desk_recorded AFTER INSERT OR UPDATE ON registrations
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION sportello_desk_write_recorded();
+CREATE CONSTRAINT TRIGGER operations_desk_recorded AFTER INSERT OR UPDATE ON operations
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION sportello_desk_write_recorded();
+CREATE CONSTRAINT TRIGGER registration_credentials_desk_recorded AFTER INSERT OR UPDATE ON registration_credentials
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION sportello_desk_write_recorded();
+
+-- ---------------------------------------------------------------------------------------------
+-- Letters
+-- ---------------------------------------------------------------------------------------------
+
+-- Rule: a letter lies in its registration's folder (`<letters>/<number>/<file>`) and belongs to
+-- an operation of that registration: a desk login planted a row naming another citizen's letter,
+-- which the victim clerk's next booking then removed. (A relative path, or one with `..`, is
+-- operation_letters_path_check's to refuse.)
+CREATE FUNCTION operation_letters_in_their_folder() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    IF NEW.path LIKE '/%' AND NEW.path !~ '(^|/)\.\.(/|$)'
+       AND (regexp_replace(NEW.path, '^.*/([^/]+)/[^/]+$', '\1') <> NEW.registration_number::text
+            OR (NEW.operation_id IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM public.operations o
+                                 WHERE o.id = NEW.operation_id AND o.registration_number = NEW.registration_number)))
+    THEN
+        RAISE EXCEPTION 'a letter of registration % lies in its folder and belongs to its operations', NEW.registration_number
             USING ERRCODE = 'insufficient_privilege';
     END IF;
     RETURN NEW;
 END $$;
-DROP TRIGGER registrations_residence_competence ON registrations;
-CREATE TRIGGER registrations_residence_competence BEFORE INSERT OR UPDATE OF res_municipality ON registrations
-    FOR EACH ROW EXECUTE FUNCTION registrations_residence_competence();
+CREATE TRIGGER operation_letters_in_their_folder BEFORE INSERT OR UPDATE ON operation_letters
+    FOR EACH ROW EXECUTE FUNCTION operation_letters_in_their_folder();
 
--- operation_letters: the desk records its letters and removes those of operations it replaces;
--- the portal removes those of the operation the citizen completed (erasures cascade as the
--- owner). Paths are absolute, with no `..` component (rows recorded before stay as they are).
-REVOKE ALL ON operation_letters FROM sportello_app;
-GRANT SELECT, INSERT, DELETE ON operation_letters TO sportello_desk;
-GRANT SELECT, DELETE ON operation_letters TO sportello_portal;
-ALTER TABLE operation_letters ADD CONSTRAINT operation_letters_path_check
-    CHECK (path LIKE '/%' AND path !~ '(^|/)\.\.(/|$)') NOT VALID;
+REVOKE ALL ON FUNCTION sportello_app_login(oid), sportello_stamp_operator(text, text), registrations_guard(),
+    registrations_author(), operations_guard(), registration_credentials_guard(), sportello_desk_write_recorded()
+FROM PUBLIC;
