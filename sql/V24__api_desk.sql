@@ -6,7 +6,7 @@
 -- (sportello_caller), the state table (registration_transitions) and the competence, stamps
 -- operator, ente and time itself, makes every write of the use case and writes its own audit row
 -- (sportello_record) with the action, target and details the Rust client wrote before. The
--- guard triggers of V18/V20/V22 keep firing under it (session_user is still the login): they
+-- guard triggers of V5 keep firing under it (session_user is still the login): they
 -- are the second line. Secrets arrive as keyed hashes computed by the client; none is returned.
 
 -- What the desk sees of a registration after a write: the registration's columns, the names of
@@ -476,7 +476,7 @@ END $$;
 
 -- LETTERS PRINTED (SPEC §2: every print is recorded): the files written for a registration,
 -- recorded with its active operation so that whoever sweeps their folder removes them once it
--- is over (V22; its trigger refuses a path outside the registration's folder). Audit: `print`.
+-- is over (V5; its trigger refuses a path outside the registration's folder). Audit: `print`.
 CREATE FUNCTION api.record_prints(p_number bigint, p_files text[], p_paths text[], p_secret boolean[],
                                   p_audit_name text) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$

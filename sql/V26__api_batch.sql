@@ -1,7 +1,7 @@
 -- The batch's API (issue 16): runs, the registry import, the pre-load and the postal run, each
 -- step one SECURITY DEFINER function that checks the caller and the run, does every write of
 -- the step and writes its own audit row. What the batch login may still do outside a function:
--- COPY rows into the INSERT-only inbox (sql/V21), which only api.import_chunk reads.
+-- COPY rows into the INSERT-only inbox (sql/V8), which only api.import_chunk reads.
 --
 -- A run is "held" by the process that holds its session advisory lock (`batch-run:KIND:CHECKSUM`,
 -- taken on a connection of its own, so that it goes with the process however the process ends).
@@ -212,7 +212,7 @@ END $$;
 
 -- The inbox carries each row's line in its file, so that a row the database refuses is
 -- rejected by line in the run's report. It moves to a schema of its own, the one thing the
--- batch may use besides `api` (the tables' schema is nobody's): INSERT only, as sql/V21 granted.
+-- batch may use besides `api` (the tables' schema is nobody's): INSERT only, as sql/V8 granted.
 ALTER TABLE public.registry_inbox ADD COLUMN line bigint;
 CREATE SCHEMA inbox;
 COMMENT ON SCHEMA inbox IS

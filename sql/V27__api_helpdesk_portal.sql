@@ -17,7 +17,7 @@
 -- 1. Erasure
 ----------------------------------------------------------------------------------------------
 
--- Issue 16, item 4: no login erases by itself. sportello_erase (V21) stays the one place that
+-- Issue 16, item 4: no login erases by itself. sportello_erase (V8) stays the one place that
 -- writes the tombstone and deletes, but only the api functions below call it, each after its
 -- own check (a matching letter for the helpdesk, the revocation code's hash for the portal).
 REVOKE EXECUTE ON FUNCTION public.sportello_erase(bigint, bytea, bytea, text, text)

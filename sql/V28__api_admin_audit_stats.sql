@@ -40,9 +40,9 @@ $$;
 REVOKE ALL ON FUNCTION public.sportello_operator_rows(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.sportello_operator_rows(text) TO sportello_api;
 
--- The changes themselves stay with the schema owner's functions of V10/V19 (creating logins
+-- The changes themselves stay with the schema owner's functions of V4 (creating logins
 -- and granting group roles needs CREATEROLE, which the definer role has not), now called only
--- by the api functions below, which record them: the commit-time check of V19 is gone.
+-- by the api functions below, which record them: the commit-time check of V4 is gone.
 CREATE OR REPLACE FUNCTION sportello_operator_add(id text, full_name text, ente text, fse boolean,
     provinces text[], municipalities text[], roles text[]) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
@@ -95,7 +95,7 @@ BEGIN
     PERFORM sportello_set_competence(id, provinces, municipalities);
 END $$;
 
--- Disabling ends the operator's open sessions at once (V19): a session that ran SET ROLE
+-- Disabling ends the operator's open sessions at once (V4): a session that ran SET ROLE
 -- keeps what it took otherwise.
 CREATE OR REPLACE FUNCTION sportello_operator_disable(id text) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
@@ -267,7 +267,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_te
      LIMIT 1
 $$;
 
--- The first administrator (the owner only, once, however many at the same time: V10), now
+-- The first administrator (the owner only, once, however many at the same time: V4), now
 -- recording itself.
 CREATE OR REPLACE FUNCTION sportello_operator_bootstrap(id text, full_name text, ente text, fse boolean,
     provinces text[], municipalities text[], roles text[]) RETURNS void
@@ -604,7 +604,7 @@ END $$;
 
 -- A record-level export is asked for first: recorded as stats (records: true) with its bounds
 -- and how many rows it will hold; the caller commits it before api.stats_records answers
--- (V16: an export whose record was rolled back with it would be unseen). Rule: auditors and
+-- (V7: an export whose record was rolled back with it would be unseen). Rule: auditors and
 -- administrators.
 CREATE FUNCTION api.stats_records_request(p_from date, p_to date) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
@@ -621,7 +621,7 @@ BEGIN
     RETURN n;
 END $$;
 
--- The export itself (V16's stats_records: pseudonyms under a key drawn for this call), only
+-- The export itself (V7's stats_records: pseudonyms under a key drawn for this call), only
 -- after the request's record is committed. Rule: auditors and administrators.
 CREATE FUNCTION api.stats_records(p_from date, p_to date, p_person_key bytea)
 RETURNS TABLE (pseudonym bytea, birth_year int, sex text, province text, municipality text, community text,

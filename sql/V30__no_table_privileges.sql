@@ -21,14 +21,14 @@ BEGIN
     END LOOP;
 END $$;
 
--- The commit-time check of V20 policed desk writes made through table grants; none are left,
+-- The commit-time check of V5 policed desk writes made through table grants; none are left,
 -- and every api function writes its own audit row.
 DROP TRIGGER registrations_desk_recorded ON public.registrations;
 DROP TRIGGER operations_desk_recorded ON public.operations;
 DROP TRIGGER registration_credentials_desk_recorded ON public.registration_credentials;
 DROP FUNCTION public.sportello_desk_write_recorded();
 
--- What a database holds of its own, which a copy or a restore does not bring back: V21's
+-- What a database holds of its own, which a copy or a restore does not bring back: V8's
 -- function, run by every `db migrate`, now also keeps `public` out of PUBLIC's reach.
 CREATE OR REPLACE FUNCTION public.sportello_secure_database() RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
