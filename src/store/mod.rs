@@ -124,6 +124,14 @@ pub async fn applied_migrations(config: impl Into<ConnectConfig>) -> Result<Vec<
 
 /// The newest migration embedded in this binary.
 pub fn latest_migration() -> i64 {
+    // Read from sql/ by build.rs (checked against the runner by a test).
+    match env!("SPORTELLO_LATEST_MIGRATION").parse() {
+        Ok(n) => n,
+        Err(_) => embedded_latest_migration(),
+    }
+}
+
+fn embedded_latest_migration() -> i64 {
     migrations::migrations::runner().get_migrations().iter().map(|m| i64::from(m.version())).max().unwrap_or(0)
 }
 
@@ -400,5 +408,14 @@ impl Database {
 
     pub fn admin_config(&self) -> &ConnectConfig {
         &self.admin
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_latest_migration_read_by_the_build_is_the_runners() {
+        assert_eq!(super::latest_migration(), super::embedded_latest_migration());
+        assert!(super::latest_migration() >= 30);
     }
 }
