@@ -238,7 +238,7 @@ fn exported(block: &str, name: &str) -> String {
 
 /// The fingerprint `sportello key fingerprint` printed last in `out`.
 fn fingerprint(out: &str) -> &str {
-    let line = out.lines().filter(|l| l.trim_start().starts_with("fingerprint")).last();
+    let line = out.lines().rfind(|l| l.trim_start().starts_with("fingerprint"));
     line.and_then(|l| l.split('|').nth(1)).map(str::trim).unwrap_or_else(|| panic!("no fingerprint in {out}"))
 }
 
