@@ -63,6 +63,23 @@ fn main() {
             None => "unknown".to_string(),
         },
     };
+    // The newest migration of sql/ (`V<n>__name.sql`), known without parsing every migration
+    // at run time (refinery's runner does, a few milliseconds of each command on the embedded
+    // default); store::tests checks it against the runner.
+    println!("cargo:rerun-if-changed=sql");
+    let latest = std::fs::read_dir("sql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let (version, _) = name.strip_prefix('V')?.split_once("__")?;
+            name.ends_with(".sql").then_some(())?;
+            version.parse::<i64>().ok()
+        })
+        .max()
+        .unwrap_or(0);
+    println!("cargo:rustc-env=SPORTELLO_LATEST_MIGRATION={latest}");
     let seconds =
         std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.trim().parse::<i64>().ok()).unwrap_or_else(|| {
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)

@@ -266,7 +266,8 @@ pub struct Env {
 
 impl Env {
     pub async fn database(&self) -> sportello::Result<Database> {
-        Database::open(&self.location).await
+        let context = (sportello::session::origin(), self.command.to_string());
+        Database::open_in_context(&self.location, Some(context)).await
     }
 
     /// Key, mailer and letters directory of the desk operations.

@@ -66,14 +66,21 @@ pub async fn page(session: &Session, q: Query) -> Result<Page> {
         return Err(Error::Invalid(crate::msg!("search-from-after-to", from = from.to_string(), to = to.to_string())));
     }
     let client = session.db.client().await?;
-    let province = match &q.province {
-        Some(p) => Some(reference::resolve_province(&client, p).await?),
-        None => None,
+    // The search is prepared in the same round trips as the place names are looked up.
+    let places = async {
+        let province = match &q.province {
+            Some(p) => Some(reference::resolve_province(&client, p).await?),
+            None => None,
+        };
+        let municipality = match &q.municipality {
+            Some(m) => Some(reference::resolve_municipality(&client, m, province.as_deref()).await?.istat_code),
+            None => None,
+        };
+        Ok::<_, Error>((province, municipality))
     };
-    let municipality = match &q.municipality {
-        Some(m) => Some(reference::resolve_municipality(&client, m, province.as_deref()).await?.istat_code),
-        None => None,
-    };
+    let (prepared, places) = tokio::join!(client.prepare_cached(registrations::SEARCH), places);
+    let (province, municipality) = places?;
+    prepared?;
     let filter = SearchFilter {
         community: q.community,
         fiscal_code: q.fiscal_code.map(|s| s.trim().to_uppercase()),

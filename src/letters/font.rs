@@ -63,8 +63,9 @@ pub struct Face {
     bold: bool,
 }
 
+static FACES: OnceLock<[Face; 3]> = OnceLock::new();
+
 fn faces() -> &'static [Face; 3] {
-    static FACES: OnceLock<[Face; 3]> = OnceLock::new();
     FACES.get_or_init(|| {
         [
             Face::load("DejaVuSans", REGULAR),
@@ -158,8 +159,32 @@ pub fn unprintable(text: &str) -> Option<char> {
     if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
         return None;
     }
-    let (regular, bold) = (Font::Regular.face(), Font::Bold.face());
-    text.chars().find(|&c| !(0x20..0x7f).contains(&(c as u32)) && (regular.glyph(c) == 0 || bold.glyph(c) == 0))
+    let printable: &dyn Fn(char) -> bool = match FACES.get() {
+        Some([regular, bold, _]) => &|c| regular.glyph(c) != 0 && bold.glyph(c) != 0,
+        // A process that prints no letter (a search, the settings checked at every desk
+        // command) asks about a few characters: looked up in the fonts' cmaps as they are, not
+        // by building the faces' tables (three fonts parsed whole, a few milliseconds).
+        None => &|c| has_glyph(REGULAR, c) && has_glyph(BOLD, c),
+    };
+    text.chars().find(|&c| !(0x20..0x7f).contains(&(c as u32)) && !printable(c))
+}
+
+/// Has the font a glyph for `c`, as [`Face::glyph`] would say (control characters never).
+fn has_glyph(data: &[u8], c: char) -> bool {
+    if c.is_control() {
+        return false;
+    }
+    let Ok(face) = ttf_parser::Face::parse(data, 0) else { return false };
+    let glyphs = face.number_of_glyphs();
+    let Some(cmap) = face.tables().cmap else { return false };
+    // The last unicode subtable that maps it wins, as in Face::load.
+    let mut found = 0;
+    for sub in cmap.subtables.into_iter().filter(|s| s.is_unicode()) {
+        if let Some(g) = sub.glyph_index(c as u32).map(|g| g.0).filter(|&g| g != 0 && g < glyphs) {
+            found = g;
+        }
+    }
+    found != 0
 }
 
 /// Why a character is refused: "the letters cannot print 'X' (U+XXXX)".
@@ -344,6 +369,20 @@ pub fn embed(doc: &mut Document, font: Font, used: &Used) -> Result<ObjectId> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cmap_lookup_says_what_the_faces_say() {
+        let (regular, bold) = (Font::Regular.face(), Font::Bold.face());
+        let mut printable = 0;
+        for cp in (0..0x3000).chain(0x1_0000..0x1_0400).chain(0x1_F300..0x1_F700) {
+            let Some(c) = char::from_u32(cp) else { continue };
+            for (face, data) in [(regular, REGULAR), (bold, BOLD)] {
+                assert_eq!(has_glyph(data, c), face.glyph(c) != 0, "U+{cp:04X}");
+            }
+            printable += usize::from(has_glyph(REGULAR, c));
+        }
+        assert!(printable > 2000, "{printable}");
+    }
 
     #[test]
     fn names_of_the_registry_are_printable_and_others_are_named() {

@@ -358,6 +358,16 @@ impl Cluster {
     /// As `refresh_authentication`, serialised with other sportello processes (for a running
     /// cluster found without `ensure_running`).
     pub fn refresh_authentication_locked(&self) -> Result<()> {
+        // Nearly always current: checked first without the lock, which every sportello process
+        // of the machine would otherwise queue on at every command (a file written, flock).
+        // Rewriting still happens only under the lock, checked again there.
+        if self
+            .authentication_files()?
+            .iter()
+            .all(|(path, text)| fs::read_to_string(path).ok().as_deref() == Some(text.as_str()))
+        {
+            return Ok(());
+        }
         let _lock = self.lock()?;
         self.refresh_authentication()
     }
@@ -375,6 +385,27 @@ impl Cluster {
     /// they changed (a cluster of an older sportello trusted every local connection, or mapped
     /// any OS user named like the superuser to it).
     fn write_authentication(&self) -> Result<bool> {
+        let mut changed = false;
+        for (path, text) in self.authentication_files()? {
+            if fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()) {
+                continue;
+            }
+            fs::write(&path, text).map_err(Error::io(crate::msg!("io-write", path = &*path)))?;
+            if is_root() {
+                let (uid, gid) = server_user_ids()?;
+                std::os::unix::fs::chown(&path, Some(uid), Some(gid)).map_err(Error::io(crate::msg!(
+                    "io-give-to",
+                    path = &*path,
+                    owner = SERVER_USER
+                )))?;
+            }
+            changed = true;
+        }
+        Ok(changed)
+    }
+
+    /// pg_hba.conf and pg_ident.conf as they must read (see [`Self::write_authentication`]).
+    fn authentication_files(&self) -> Result<[(PathBuf, String); 2]> {
         let owner = match self.owner() {
             Some(owner) => owner,
             None => os_user()?,
@@ -392,24 +423,7 @@ impl Cluster {
             hba.push_str("local all all peer map=sportello\n");
         }
         let ident = authentication_map(&owner, &superuser);
-        let mut changed = false;
-        for (name, text) in [("pg_hba.conf", hba), ("pg_ident.conf", ident)] {
-            let path = self.data_dir().join(name);
-            if fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()) {
-                continue;
-            }
-            fs::write(&path, text).map_err(Error::io(crate::msg!("io-write", path = &*path)))?;
-            if is_root() {
-                let (uid, gid) = server_user_ids()?;
-                std::os::unix::fs::chown(&path, Some(uid), Some(gid)).map_err(Error::io(crate::msg!(
-                    "io-give-to",
-                    path = &*path,
-                    owner = SERVER_USER
-                )))?;
-            }
-            changed = true;
-        }
-        Ok(changed)
+        Ok([(self.data_dir().join("pg_hba.conf"), hba), (self.data_dir().join("pg_ident.conf"), ident)])
     }
 
     fn init(&self) -> Result<()> {

@@ -124,6 +124,14 @@ pub async fn applied_migrations(config: impl Into<ConnectConfig>) -> Result<Vec<
 
 /// The newest migration embedded in this binary.
 pub fn latest_migration() -> i64 {
+    // Read from sql/ by build.rs (checked against the runner by a test).
+    match env!("SPORTELLO_LATEST_MIGRATION").parse() {
+        Ok(n) => n,
+        Err(_) => embedded_latest_migration(),
+    }
+}
+
+fn embedded_latest_migration() -> i64 {
     migrations::migrations::runner().get_migrations().iter().map(|m| i64::from(m.version())).max().unwrap_or(0)
 }
 
@@ -217,8 +225,18 @@ impl Database {
     /// a server named by URL must have been migrated with `sportello db migrate`, and the URL
     /// (or the client certificate) names the operator's login.
     pub async fn open(location: &Location) -> Result<Database> {
+        Database::open_in_context(location, None).await
+    }
+
+    /// As [`Database::open`], naming the client and the command (see [`Database::set_context`])
+    /// in the same round trip as the connection's first query: a command then pays no round trip
+    /// of its own for it.
+    pub async fn open_in_context(location: &Location, context: Option<(String, String)>) -> Result<Database> {
         match location {
-            Location::Url(url) => Database::with_config(ConnectConfig::parse(url)?).await,
+            Location::Url(url) => {
+                let config = ConnectConfig::parse(url)?;
+                Database::with_configs_in(config.clone(), config, context).await
+            }
             Location::Embedded(home) => {
                 let cluster = embedded::Cluster::new(home)?;
                 let login = cluster.login_config(embedded::DATABASE, &embedded::os_user()?);
@@ -234,14 +252,14 @@ impl Database {
                             |e| Error::Unavailable(crate::msg!("embedded-start-failed", detail = e.to_string())),
                         )??;
                     }
-                    if let Ok(db) = Database::with_configs(login.clone(), admin.clone()).await
+                    if let Ok(db) = Database::with_configs_in(login.clone(), admin.clone(), context.clone()).await
                         && (!mine || db.migration >= Some(latest_migration()))
                     {
                         return Ok(db);
                     }
                 }
                 location.prepare().await?;
-                Database::with_configs(login, admin).await
+                Database::with_configs_in(login, admin, context).await
             }
         }
     }
@@ -255,6 +273,15 @@ impl Database {
 
     /// A pool as the login `config` names; `admin`: the owner's settings.
     pub async fn with_configs(config: impl Into<ConnectConfig>, admin: impl Into<ConnectConfig>) -> Result<Database> {
+        Database::with_configs_in(config, admin, None).await
+    }
+
+    /// As [`Database::with_configs`], with the context of [`Database::open_in_context`].
+    async fn with_configs_in(
+        config: impl Into<ConnectConfig>,
+        admin: impl Into<ConnectConfig>,
+        first_context: Option<(String, String)>,
+    ) -> Result<Database> {
         let (config, admin) = (config.into(), admin.into());
         let plan = config.plan()?;
         let tls = config.connector(&plan)?;
@@ -306,7 +333,19 @@ impl Database {
         let prepared = async {
             tokio::try_join!(client.prepare_cached(audit::INSERT), client.prepare_cached(reference::PROVINCE))
         };
-        let (startup, prepared) = tokio::join!(operators::startup(&client), prepared);
+        // The context goes first in the pipeline, before anything that could write an audit row;
+        // connections the pool opens later get it from the hook.
+        let named = async {
+            match &first_context {
+                Some((origin, command)) => client.execute(SET_CONTEXT, &[origin, command]).await.map(|_| ()),
+                None => Ok(()),
+            }
+        };
+        let (named, startup, prepared) = tokio::join!(named, operators::startup(&client), prepared);
+        named?;
+        if let Ok(mut c) = context.lock() {
+            *c = first_context;
+        }
         let startup = match prepared.map_err(Error::from).and(startup) {
             Ok(Some(s)) => s,
             Ok(None) => return Err(schema_missing()),
@@ -352,6 +391,10 @@ impl Database {
     /// database writes from now on, on this database's connections.
     pub async fn set_context(&self, origin: &str, command: &str) -> Result<()> {
         if let Ok(mut c) = self.context.lock() {
+            // Already named so when the database was opened: every connection of the pool has it.
+            if c.as_ref().is_some_and(|(o, k)| o == origin && k == command) {
+                return Ok(());
+            }
             *c = Some((origin.to_string(), command.to_string()));
         }
         let client = self.client().await?;
@@ -365,5 +408,14 @@ impl Database {
 
     pub fn admin_config(&self) -> &ConnectConfig {
         &self.admin
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_latest_migration_read_by_the_build_is_the_runners() {
+        assert_eq!(super::latest_migration(), super::embedded_latest_migration());
+        assert!(super::latest_migration() >= 30);
     }
 }

@@ -317,6 +317,10 @@ pub struct Found {
     pub total_exact: bool,
 }
 
+/// The statement of [`search`] (prepared ahead by a caller with other work to do meanwhile).
+pub const SEARCH: &str =
+    "SELECT * FROM api.search($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)";
+
 /// One page of results: `f.limit` rows from `f.offset`, by surname, first name, number, with
 /// the total. The database runs it and records it (sql/V25 `api.search`): the filters as the
 /// client prepares them here (patterns, key ranges), the names as `terms`.
@@ -365,12 +369,8 @@ pub async fn search(c: &impl GenericClient, f: &SearchFilter, terms: &SearchTerm
         &terms.last_name,
         &terms.first_name,
     ];
-    let rows = c
-        .query(
-            "SELECT * FROM api.search($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
-            &params,
-        )
-        .await?;
+    let statement = c.prepare_cached(SEARCH).await?;
+    let rows = c.query(&statement, &params).await?;
     // The last row carries the total, with no registration.
     let Some((last, page)) = rows.split_last() else {
         return Err(Error::database(crate::i18n::Message::verbatim("api.search returned no total")));

@@ -32,6 +32,13 @@ async fn a_search_is_recorded_with_its_filters_and_count() {
     // The detail view and the registrations are recorded too.
     let out = db.cli(Some("desk"), &["show", "--number", &rows[0].registration_number.to_string()]);
     assert!(out.status.success());
+    // The command line's context (sent with the connection's first query) names it.
+    let row = owner
+        .query_one("SELECT command, origin FROM audit_log WHERE action = 'view' ORDER BY id DESC LIMIT 1", &[])
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "show");
+    assert_eq!(row.get::<_, String>(1), sportello::session::origin());
     let out = db.cli(Some("desk"), &["audit", "--operator-id", "desk", "--format", "json"]);
     let (stdout, stderr, code) = text(&out);
     assert_eq!(code, 0, "{stderr}");

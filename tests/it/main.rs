@@ -20,6 +20,7 @@ mod catalog;
 mod chain;
 mod cli;
 mod credentials_table;
+mod deployment;
 mod desk;
 mod embedded;
 mod erasure;
