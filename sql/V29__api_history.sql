@@ -47,7 +47,9 @@ BEGIN
          WHERE name IS NOT NULL AND a.target = name
            AND a.action NOT IN ('search', 'view', 'history', 'book', 'command')
       ) h
-     ORDER BY h.at, h.event;
+     -- The registration first (its booking, made in the same transaction, is stamped a moment
+     -- earlier), then by time.
+     ORDER BY h.event <> 'register', h.at, h.event;
     GET DIAGNOSTICS shown = ROW_COUNT;
 
     PERFORM public.sportello_record('history', name, jsonb_build_object('registration_number', number), shown);
