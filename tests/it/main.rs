@@ -47,4 +47,5 @@ mod runs;
 mod search;
 mod spid;
 mod stats;
+mod suspension;
 mod tls;
