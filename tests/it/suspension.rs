@@ -303,3 +303,41 @@ async fn the_commands_suspend_show_and_reinstate() {
     let (out, _, _) = text(&db.cli(Some("admin"), &["history", "--number", &n]));
     assert!(out.contains("credentials suspended") && out.contains("credentials reinstated"), "{out}");
 }
+
+/// The helpdesk mailbox sends no code for suspended credentials: the request is refused with
+/// the reason and the code in force stays.
+#[tokio::test]
+async fn the_mailbox_sends_no_code_while_suspended() {
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let desk = db.desk();
+    let c = crate::batch::sara();
+    let number = crate::batch::register(&db, &c, "CA77777EE", "2024-05-02", "sara.esposito@example.it").await;
+    book(&s, &desk, number, OperationKind::Verification).await.unwrap();
+    suspension::suspend(&s, &Key::Number(number), SuspensionReason::SuspectedFraud).await.unwrap();
+    let owner = db.owner().await;
+    let code_hash = async || -> Option<Vec<u8>> {
+        owner
+            .query_one(
+                "SELECT activation_code_hash FROM registration_credentials WHERE registration_number = $1",
+                &[&number],
+            )
+            .await
+            .unwrap()
+            .get(0)
+    };
+    let before = code_hash().await;
+    let mailbox = tempfile::tempdir().unwrap();
+    let request = |name: &str| {
+        std::fs::copy(crate::lifecycle::sample("mailbox/01-honoured-quoted-printable.eml"), mailbox.path().join(name))
+            .unwrap();
+    };
+    request("01.eml");
+    let out =
+        db.cli(Some("admin"), &["regenerate-code", "--mailbox", mailbox.path().to_str().unwrap(), "--format", "json"]);
+    let (stdout, stderr, _) = text(&out);
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("{stdout}{stderr}"));
+    let reason = report["messages"][0]["outcome"]["refused"]["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("suspended"), "{report}");
+    assert_eq!(code_hash().await, before, "no new code while suspended");
+}
