@@ -34,6 +34,7 @@ mod secret_input;
 mod show;
 mod spid_token;
 mod stats;
+mod suspend;
 mod table_fit;
 
 use std::path::PathBuf;
@@ -160,6 +161,10 @@ enum Command {
     Username(edit::UsernameArgs),
     /// SPID: issue the in-person identification as an AgID R.A.O. token; `verify` checks one.
     SpidToken(spid_token::SpidTokenArgs),
+    /// Suspend a registration's credentials, with a reason (nothing completes until reinstated).
+    Suspend(suspend::SuspendArgs),
+    /// End a suspension: everything is as it was before it.
+    Reinstate(suspend::ReinstateArgs),
     /// Revoke credentials requested by registered letter (one, or a batch file).
     Revoke(runs::RevokeArgs),
     /// List batch runs (imports, postal runs, revocations, mailbox) and their counts.
@@ -206,6 +211,8 @@ impl Command {
             Command::Username(_) => "username",
             Command::SpidToken(a) => a.name(),
             Command::Citizen(c) => c.name(),
+            Command::Suspend(_) => "suspend",
+            Command::Reinstate(_) => "reinstate",
             Command::Revoke(_) => "revoke",
             Command::Runs(_) => "runs",
             Command::Audit(_) => "audit",
@@ -235,6 +242,8 @@ impl Command {
             Command::ChangeResidence(a) => a.audit(),
             Command::Username(a) => a.audit(),
             Command::SpidToken(a) => a.audit(),
+            Command::Suspend(a) => a.audit(),
+            Command::Reinstate(a) => a.audit(),
             Command::Revoke(a) => a.audit(),
             Command::ImportCia(a) | Command::ImportAura(a) => a.audit(),
             Command::Citizen(c) => c.audit(),
@@ -332,6 +341,8 @@ async fn run(cli: Cli) -> sportello::Result<i32> {
         Command::Username(a) => edit::username(&env, a).await,
         Command::SpidToken(a) => spid_token::run(&env, a).await,
         Command::Citizen(c) => citizen::run(&env, c).await,
+        Command::Suspend(a) => suspend::suspend(&env, a).await,
+        Command::Reinstate(a) => suspend::reinstate(&env, a).await,
         Command::Revoke(a) => runs::revoke(&env, a).await,
         Command::Runs(a) => runs::runs(&env, a).await,
         Command::Audit(a) => audit::run(&env, a).await,

@@ -114,7 +114,12 @@ fn row(r: &SearchRow) -> Row {
         },
         registration_date: r.registration_date,
         community: r.community.to_string(),
-        state: r.state.to_string(),
+        // A suspension is not a state of its own (sql/V31): the column says it beside the state.
+        state: if r.suspended {
+            tr!("search-state-suspended", state = r.state.to_string())
+        } else {
+            r.state.to_string()
+        },
         strong: yes_no(r.strong),
         operation_in_progress: opt(&r.operation_in_progress),
         actions: r.actions.join(", "),
@@ -187,6 +192,7 @@ fn keys() -> Vec<String> {
         state: State::Registrato,
         strong: false,
         operation_in_progress: None,
+        suspended: false,
         actions: Vec::new(),
     };
     match output::Json::of(&sample) {

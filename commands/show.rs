@@ -50,6 +50,15 @@ pub fn fields(d: &Detail) -> Vec<(String, String)> {
                 None => tr!("no"),
             },
         ),
+        (
+            tr!("show-suspension"),
+            match &r.suspension {
+                Some(s) => {
+                    tr!("show-suspended", since = local(&s.since), by = s.by.as_str(), reason = term(s.reason.as_str()))
+                }
+                None => tr!("no"),
+            },
+        ),
         (tr!("show-fiscal-code"), r.fiscal_code.to_string()),
     ];
     // Personal data as the domain's field table lists it; the notes come last.

@@ -76,6 +76,9 @@ _sportello() {
             sportello,register)
                 cmd="sportello__subcmd__register"
                 ;;
+            sportello,reinstate)
+                cmd="sportello__subcmd__reinstate"
+                ;;
             sportello,revoke)
                 cmd="sportello__subcmd__revoke"
                 ;;
@@ -93,6 +96,9 @@ _sportello() {
                 ;;
             sportello,stats)
                 cmd="sportello__subcmd__stats"
+                ;;
+            sportello,suspend)
+                cmd="sportello__subcmd__suspend"
                 ;;
             sportello,username)
                 cmd="sportello__subcmd__username"
@@ -229,6 +235,9 @@ _sportello() {
             sportello__subcmd__help,register)
                 cmd="sportello__subcmd__help__subcmd__register"
                 ;;
+            sportello__subcmd__help,reinstate)
+                cmd="sportello__subcmd__help__subcmd__reinstate"
+                ;;
             sportello__subcmd__help,revoke)
                 cmd="sportello__subcmd__help__subcmd__revoke"
                 ;;
@@ -246,6 +255,9 @@ _sportello() {
                 ;;
             sportello__subcmd__help,stats)
                 cmd="sportello__subcmd__help__subcmd__stats"
+                ;;
+            sportello__subcmd__help,suspend)
+                cmd="sportello__subcmd__help__subcmd__suspend"
                 ;;
             sportello__subcmd__help,username)
                 cmd="sportello__subcmd__help__subcmd__username"
@@ -461,7 +473,7 @@ _sportello() {
 
     case "${cmd}" in
         sportello)
-            opts="-v -q -h -V --database-url --home --operator --format --wide --no-headers --verbose --quiet --help --version db key operator register search show history book regenerate-code print-letters edit edit-delegate change-residence username spid-token revoke runs citizen audit import-cia import-aura stats reference doctor completions man help"
+            opts="-v -q -h -V --database-url --home --operator --format --wide --no-headers --verbose --quiet --help --version db key operator register search show history book regenerate-code print-letters edit edit-delegate change-residence username spid-token suspend reinstate revoke runs citizen audit import-cia import-aura stats reference doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -502,7 +514,7 @@ _sportello() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "register search view history book regenerate-code print email edit edit-delegate change-residence username-recovery pin-by-post operator-add operator-enable operator-disable operator-competence operator-revoke-role operator-grant operator-list operator-view operator-repair audit-list audit-verify runs import-cia import-aura import-chunk preload registry-read postal-run postal-batch helpdesk-mailbox revoke-letter revoke-letters citizen-wrong-code citizen-activate citizen-revoke stats spid-token command" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "register search view history book regenerate-code print email edit edit-delegate change-residence username-recovery pin-by-post suspend reinstate operator-add operator-enable operator-disable operator-competence operator-revoke-role operator-grant operator-list operator-view operator-repair audit-list audit-verify runs import-cia import-aura import-chunk preload registry-read postal-run postal-batch helpdesk-mailbox revoke-letter revoke-letters citizen-wrong-code citizen-activate citizen-revoke stats spid-token command" -- "${cur}"))
                     return 0
                     ;;
                 --target)
@@ -1525,7 +1537,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__help)
-            opts="db key operator register search show history book regenerate-code print-letters edit edit-delegate change-residence username spid-token revoke runs citizen audit import-cia import-aura stats reference doctor completions man help"
+            opts="db key operator register search show history book regenerate-code print-letters edit edit-delegate change-residence username spid-token suspend reinstate revoke runs citizen audit import-cia import-aura stats reference doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2168,6 +2180,20 @@ _sportello() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sportello__subcmd__help__subcmd__reinstate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sportello__subcmd__help__subcmd__revoke)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2253,6 +2279,20 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__help__subcmd__stats)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__help__subcmd__suspend)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3688,6 +3728,44 @@ _sportello() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sportello__subcmd__reinstate)
+            opts="-v -q -h --cf --number --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --number)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sportello__subcmd__revoke)
             opts="-y -v -q -h --letters --encoding --report --dry-run --cf --letter-protocol --yes --first-name --last-name --doc-number --doc-issued --letter-date --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -4083,6 +4161,48 @@ _sportello() {
                     ;;
                 --min-cell)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__suspend)
+            opts="-v -q -h --cf --number --reason --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --number)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reason)
+                    COMPREPLY=($(compgen -W "citizen-request lost-pin-letter suspected-fraud" -- "${cur}"))
                     return 0
                     ;;
                 --database-url)

@@ -73,6 +73,9 @@ rule-no-delegate = a strong registration that was never activated has no delegat
 rule-delegate-needs-operation = there is no operation in progress: the delegate belongs to one (book it with its delegate)
 rule-nothing-to-complete = there is no operation in progress to complete with an activation code: book one first
 rule-revocation-code = the operation in progress is a revocation, completed with its revocation code
+rule-suspended = the credentials are suspended: reinstate them first (only a revocation may be booked)
+rule-already-suspended = the credentials are already suspended
+rule-not-suspended = the credentials are not suspended
 
 ## Files (Error::io)
 
@@ -239,6 +242,7 @@ show-activation-date = activation date
 show-pin-letter-prints = pin letter prints
 show-promotion-date = promotion date
 show-locked-out = locked out
+show-suspension = credentials suspended
 show-locked-since = yes, since { $since } ({ $count } wrong codes): a new booking unlocks
 show-not-locked-wrong = no ({ $count } wrong codes in a row)
 show-fiscal-code = fiscal code
@@ -364,6 +368,7 @@ revoke-mismatch = the letter does not match the record: { $fields }
 ## search, man (commands/search.rs, commands/man.rs)
 
 search-more-than = more than { $total }
+search-state-suspended = { $state }, suspended
 search-shown = { $shown } of { $total } shown
 search-results-range = {" "}(results { $first }-{ $last })
 search-next-page = ; next page: --page { $page }
@@ -768,6 +773,14 @@ term-history-citizen-wrong-code = wrong code typed by the citizen
 term-history-citizen-activate = completed by the citizen
 term-history-citizen-revoke = revoked by the citizen
 term-history-spid-token = SPID identification token
+suspend-done = Registration { $number } ({ $fiscal_code }): credentials suspended ({ $reason }) on { $since }. `sportello reinstate --number { $number }` ends the suspension.
+reinstate-done = Registration { $number } ({ $fiscal_code }): credentials reinstated (suspended on { $since } by { $by }, { $reason }); everything is as it was before.
+term-citizen-request = the citizen's request
+term-lost-pin-letter = PIN letter lost
+term-suspected-fraud = suspected fraud
+term-history-suspend = credentials suspended
+term-history-reinstate = credentials reinstated
+show-suspended = suspended since { $since } by { $by } ({ $reason })
 term-outcome-ok = done
 term-outcome-refused = refused
 term-outcome-invalid = invalid

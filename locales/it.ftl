@@ -73,6 +73,9 @@ rule-no-delegate = una registrazione forte mai attivata non ha un delegato da mo
 rule-delegate-needs-operation = non c'è alcuna operazione in corso: il delegato appartiene a un'operazione (prenotarla con il suo delegato)
 rule-nothing-to-complete = non c'è alcuna operazione in corso da completare con un codice di attivazione: prenotarne prima una
 rule-revocation-code = l'operazione in corso è una revoca, che si completa con il suo codice di revoca
+rule-suspended = le credenziali sono sospese: prima vanno riattivate (si può prenotare solo una revoca)
+rule-already-suspended = le credenziali sono già sospese
+rule-not-suspended = le credenziali non sono sospese
 
 ## File (Error::io)
 
@@ -239,6 +242,7 @@ show-activation-date = data di attivazione
 show-pin-letter-prints = stampe della lettera PIN
 show-promotion-date = data di promozione
 show-locked-out = bloccata
+show-suspension = credenziali sospese
 show-locked-since = sì, dal { $since } ({ $count ->
         [one] 1 codice errato
        *[other] { $count } codici errati
@@ -373,6 +377,7 @@ revoke-mismatch = la lettera non corrisponde ai dati registrati: { $fields }
 ## search, man (commands/search.rs, commands/man.rs)
 
 search-more-than = più di { $total }
+search-state-suspended = { $state }, sospesa
 search-shown = risultati mostrati: { $shown } di { $total }
 search-results-range = {" "}(risultati { $first }-{ $last })
 search-next-page = ; pagina successiva: --page { $page }
@@ -813,6 +818,14 @@ term-history-citizen-wrong-code = codice errato digitato dal cittadino
 term-history-citizen-activate = completata dal cittadino
 term-history-citizen-revoke = revoca da parte del cittadino
 term-history-spid-token = token di identificazione SPID
+suspend-done = Registrazione { $number } ({ $fiscal_code }): credenziali sospese ({ $reason }) il { $since }. `sportello reinstate --number { $number }` pone fine alla sospensione.
+reinstate-done = Registrazione { $number } ({ $fiscal_code }): credenziali riattivate (sospese il { $since } da { $by }, { $reason }); tutto è com'era prima.
+term-citizen-request = richiesta del cittadino
+term-lost-pin-letter = lettera del PIN smarrita
+term-suspected-fraud = sospetta frode
+term-history-suspend = credenziali sospese
+term-history-reinstate = credenziali riattivate
+show-suspended = sospese dal { $since } da { $by } ({ $reason })
 term-outcome-ok = eseguito
 term-outcome-refused = rifiutato
 term-outcome-invalid = non valido

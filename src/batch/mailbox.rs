@@ -238,6 +238,7 @@ fn set_aside(dir: &Path, file: &Path, run: Option<i64>, e: Error) -> Result<Proc
 fn decide(
     fc: Option<&FiscalCode>,
     requested: Option<Requested>,
+    suspended: bool,
     text: &as_written::Text,
 ) -> std::result::Result<Requested, String> {
     match (fc, requested) {
@@ -249,7 +250,10 @@ fn decide(
                 let state = r.state.as_deref().and_then(State::parse).unwrap_or(State::Respinto);
                 let strong = r.strong.unwrap_or(false);
                 let in_progress = r.in_progress.as_deref().and_then(OperationKind::parse);
-                if permits(state, strong, in_progress, Action::RegenerateCode) {
+                if suspended {
+                    // No code while suspended (sql/V31): the reply sends the citizen to a desk.
+                    Err("the credentials are suspended".into())
+                } else if permits(state, strong, in_progress, false, Action::RegenerateCode) {
                     Ok(r)
                 } else {
                     Err(format!(
@@ -259,6 +263,14 @@ fn decide(
                 }
             }
         },
+    }
+}
+
+/// Are the credentials of the registration a request names suspended?
+async fn suspended(c: &impl deadpool_postgres::GenericClient, requested: Option<&Requested>) -> Result<bool> {
+    match requested {
+        Some(r) => Ok(!crate::store::registrations::suspensions(c, &[r.number]).await?.is_empty()),
+        None => Ok(false),
     }
 }
 
@@ -316,10 +328,13 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Optio
         };
         let outcome = match claim {
             None => Outcome::Duplicate,
-            Some(requested) => match decide(fc.as_ref(), requested, &text) {
-                Ok(_) => Outcome::Honoured,
-                Err(reason) => Outcome::Refused { reason },
-            },
+            Some(requested) => {
+                let is_suspended = suspended(&client, requested.as_ref()).await?;
+                match decide(fc.as_ref(), requested, is_suspended, &text) {
+                    Ok(_) => Outcome::Honoured,
+                    Err(reason) => Outcome::Refused { reason },
+                }
+            }
         };
         return done(message_id, Some(sender), outcome, "");
     };
@@ -348,7 +363,8 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Optio
             drop(tx);
             return done(message_id, Some(sender), Outcome::Duplicate, "failed");
         };
-        let decision = decide(fc.as_ref(), requested, &text);
+        let is_suspended = suspended(&tx, requested.as_ref()).await?;
+        let decision = decide(fc.as_ref(), requested, is_suspended, &text);
         let (outcome, mail, code) = match &decision {
             Ok(r) => {
                 let fiscal_code = r.fiscal_code.as_deref().unwrap_or_default();

@@ -12,6 +12,7 @@ pub mod letter_files;
 pub mod register;
 pub mod reprint;
 pub mod search;
+pub mod suspension;
 
 use chrono::Utc;
 
@@ -21,10 +22,11 @@ use crate::error::{Error, Result};
 /// Refuses an action the state table does not allow, with the reason and what is allowed.
 pub fn require(r: &Registration, action: Action) -> Result<()> {
     let in_progress = r.in_progress();
-    let Err(why) = rules::decide(r.state, r.strong, in_progress, action) else {
+    let suspended = r.suspension.is_some();
+    let Err(why) = rules::decide(r.state, r.strong, in_progress, suspended, action) else {
         return Ok(());
     };
-    let allowed: Vec<String> = allowed(r.state, r.strong, in_progress).iter().map(|a| a.label()).collect();
+    let allowed: Vec<String> = allowed(r.state, r.strong, in_progress, suspended).iter().map(|a| a.label()).collect();
     Err(Error::Refused(crate::msg!(
         "desk-not-allowed",
         action = action.label(),

@@ -119,7 +119,8 @@ pub struct Detail {
 
 impl Detail {
     pub fn new(registration: Registration) -> Detail {
-        let actions = allowed(registration.state, registration.strong, registration.in_progress())
+        let suspended = registration.suspension.is_some();
+        let actions = allowed(registration.state, registration.strong, registration.in_progress(), suspended)
             .iter()
             .map(|a: &Action| a.label())
             .collect();

@@ -156,6 +156,18 @@ pub struct Registration {
     #[serde(flatten)]
     pub data: PersonalData,
     pub last_operation: Option<Operation>,
+    /// Its credentials' suspension, while they are suspended (issue 20, sql/V31).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suspension: Option<Suspension>,
+}
+
+/// Who suspended a registration's credentials, when and why (sql/V31 `suspensions`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Suspension {
+    pub since: DateTime<Utc>,
+    pub by: String,
+    pub ente: Option<String>,
+    pub reason: SuspensionReason,
 }
 
 impl Registration {

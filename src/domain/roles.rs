@@ -82,6 +82,8 @@ pub const COMMANDS: &[(&str, &[Role])] = &[
     ("print-letters", &[Role::Desk]),
     ("spid-token", &[Role::Desk]),
     ("regenerate-code --mailbox", &[Role::Helpdesk]),
+    ("suspend", &[Role::Desk, Role::Helpdesk]),
+    ("reinstate", &[Role::Desk, Role::Helpdesk]),
     ("revoke", &[Role::Helpdesk]),
     ("import-cia", &[Role::Batch]),
     ("import-aura", &[Role::Batch]),

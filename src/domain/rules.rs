@@ -1,4 +1,5 @@
-//! What may be done to a registration, by state, strength and operation in progress (SPEC §4).
+//! What may be done to a registration, by state, strength, operation in progress (SPEC §4) and
+//! suspension (issue 20).
 //! [`decide`] is the only place this table lives: [`allowed`] lists what it permits, and the
 //! desk refuses the rest with the reason it gives.
 
@@ -22,6 +23,10 @@ pub enum Action {
     PinByPost,
     /// Issue a SPID R.A.O. token on the in-person identification just made ([`spid_identification`]).
     SpidToken,
+    /// Suspend the credentials (nothing completes, no code, no booking but a revocation).
+    Suspend,
+    /// End a suspension: everything is as it was before it.
+    Reinstate,
 }
 
 impl Action {
@@ -40,6 +45,8 @@ impl Action {
         Action::ChangeResidence,
         Action::PinByPost,
         Action::SpidToken,
+        Action::Suspend,
+        Action::Reinstate,
     ];
 
     /// What an operator types to do it (the subcommand and its flag, after `sportello`; the
@@ -54,6 +61,8 @@ impl Action {
             Action::ChangeResidence => "change-residence".into(),
             Action::PinByPost => "print-letters --pin-by-post".into(),
             Action::SpidToken => "spid-token".into(),
+            Action::Suspend => "suspend".into(),
+            Action::Reinstate => "reinstate".into(),
         }
     }
 }
@@ -73,18 +82,34 @@ fn bookable_in(state: State, strong: bool) -> &'static [OperationKind] {
 }
 
 /// May `action` be done to a registration in `state`, `strong`, with `in_progress` the active
-/// operation (if any)? `Err` carries the reason, for the operator.
+/// operation (if any), its credentials `suspended` or not? `Err` carries the reason, for the
+/// operator.
 pub fn decide(
     state: State,
     strong: bool,
     in_progress: Option<OperationKind>,
+    suspended: bool,
     action: Action,
 ) -> Result<(), crate::i18n::Message> {
     use OperationKind::*;
     if state == State::Respinto {
         return Err(crate::msg!("rule-rejected-view-only"));
     }
+    // Suspended credentials complete nothing and get no code: what would issue or send one, or
+    // open an operation other than a revocation, waits for reinstatement. The record itself may
+    // still be corrected and printed (a suspension is not an erasure).
+    let needs_credentials = match action {
+        Action::Book(op) => op != Revocation,
+        Action::RegenerateCode | Action::PinByPost | Action::SpidToken => true,
+        _ => false,
+    };
+    if suspended && needs_credentials {
+        return Err(crate::msg!("rule-suspended"));
+    }
     match action {
+        Action::Suspend if suspended => Err(crate::msg!("rule-already-suspended")),
+        Action::Reinstate if !suspended => Err(crate::msg!("rule-not-suspended")),
+        Action::Suspend | Action::Reinstate => Ok(()),
         Action::Book(Activation) => Err(crate::msg!("rule-activation-not-booked")),
         Action::Book(op) if bookable_in(state, strong).contains(&op) => Ok(()),
         Action::Book(op) => Err(crate::msg!(
@@ -155,13 +180,13 @@ pub fn spid_identification(
 }
 
 /// The actions allowed (what `show` and `search` list).
-pub fn allowed(state: State, strong: bool, in_progress: Option<OperationKind>) -> Vec<Action> {
-    Action::ALL.iter().copied().filter(|a| decide(state, strong, in_progress, *a).is_ok()).collect()
+pub fn allowed(state: State, strong: bool, in_progress: Option<OperationKind>, suspended: bool) -> Vec<Action> {
+    Action::ALL.iter().copied().filter(|a| decide(state, strong, in_progress, suspended, *a).is_ok()).collect()
 }
 
-/// The operations that may be booked (the `Book` entries of [`allowed`]).
+/// The operations that may be booked on credentials in force (the `Book` entries of [`allowed`]).
 pub fn bookable(state: State, strong: bool) -> Vec<OperationKind> {
-    allowed(state, strong, None)
+    allowed(state, strong, None, false)
         .iter()
         .filter_map(|a| match a {
             Action::Book(op) => Some(*op),
@@ -171,8 +196,14 @@ pub fn bookable(state: State, strong: bool) -> Vec<OperationKind> {
 }
 
 /// Is this action allowed?
-pub fn permits(state: State, strong: bool, in_progress: Option<OperationKind>, action: Action) -> bool {
-    decide(state, strong, in_progress, action).is_ok()
+pub fn permits(
+    state: State,
+    strong: bool,
+    in_progress: Option<OperationKind>,
+    suspended: bool,
+    action: Action,
+) -> bool {
+    decide(state, strong, in_progress, suspended, action).is_ok()
 }
 
 #[cfg(test)]
@@ -229,7 +260,7 @@ mod tests {
         for (state, strong, ops) in cases {
             assert_eq!(bookable(state, strong), ops, "{state:?} strong={strong}");
             for in_progress in std::iter::once(None).chain(OperationKind::ALL.iter().copied().map(Some)) {
-                let bookable: Vec<OperationKind> = allowed(state, strong, in_progress)
+                let bookable: Vec<OperationKind> = allowed(state, strong, in_progress, false)
                     .into_iter()
                     .filter_map(|a| if let Action::Book(op) = a { Some(op) } else { None })
                     .collect();
@@ -245,31 +276,48 @@ mod tests {
         let kinds = || std::iter::once(None).chain(OperationKind::ALL.iter().copied().map(Some));
         for state in State::ALL.iter().copied() {
             for strong in [false, true] {
-                for op in kinds() {
+                for (op, suspended) in kinds().flat_map(|op| [(op, false), (op, true)]) {
                     let live = state != State::Respinto;
+                    // What suspended credentials may not do (issue 20).
+                    let free = !suspended;
                     let expect = [
                         (Action::Edit, live),
                         (Action::Print, live),
                         (Action::ChangeResidence, live),
                         (
                             Action::PinByPost,
-                            matches!(
+                            free && matches!(
                                 (state, strong, op),
                                 (State::Registrato, false, None | Some(Activation)) | (State::Attivato, _, None)
                             ),
                         ),
                         (Action::EditDelegate, live && op.is_some() && !(state == State::Registrato && strong)),
-                        (Action::RegenerateCode, live && op.is_some() && op != Some(Revocation)),
+                        (Action::RegenerateCode, free && live && op.is_some() && op != Some(Revocation)),
                         (Action::Book(Activation), false),
-                        (Action::SpidToken, live && matches!(op, Some(Verification | Promotion | Reset | Pin))),
+                        (Action::SpidToken, free && live && matches!(op, Some(Verification | Promotion | Reset | Pin))),
+                        (Action::Suspend, live && !suspended),
+                        (Action::Reinstate, live && suspended),
+                        (Action::Book(Revocation), live),
                     ];
                     for (action, ok) in expect {
-                        let got = decide(state, strong, op, action);
-                        assert_eq!(got.is_ok(), ok, "{state} strong={strong} in progress {op:?}: {action:?} {got:?}");
-                        assert_eq!(allowed(state, strong, op).contains(&action), ok);
+                        let got = decide(state, strong, op, suspended, action);
+                        assert_eq!(
+                            got.is_ok(),
+                            ok,
+                            "{state} strong={strong} in progress {op:?} suspended={suspended}: {action:?} {got:?}"
+                        );
+                        assert_eq!(allowed(state, strong, op, suspended).contains(&action), ok);
                         if let Err(why) = got {
                             assert!(!why.is_empty());
                         }
+                    }
+                    // Suspended, nothing is booked but a revocation.
+                    if suspended {
+                        let booked: Vec<Action> = allowed(state, strong, op, true)
+                            .into_iter()
+                            .filter(|a| matches!(a, Action::Book(_)))
+                            .collect();
+                        assert!(booked.iter().all(|a| *a == Action::Book(Revocation)), "{booked:?}");
                     }
                 }
             }
@@ -278,14 +326,18 @@ mod tests {
 
     #[test]
     fn the_reasons_say_what_is_missing() {
-        let why = decide(State::Registrato, false, None, Action::EditDelegate).unwrap_err();
+        let why = decide(State::Registrato, false, None, false, Action::EditDelegate).unwrap_err();
         assert!(why.contains("no operation in progress"), "{why}");
-        let why = decide(State::Attivato, true, None, Action::RegenerateCode).unwrap_err();
+        let why = decide(State::Attivato, true, None, false, Action::RegenerateCode).unwrap_err();
         assert!(why.contains("no operation in progress"), "{why}");
-        let why = decide(State::Attivato, true, Some(Revocation), Action::RegenerateCode).unwrap_err();
+        let why = decide(State::Attivato, true, Some(Revocation), false, Action::RegenerateCode).unwrap_err();
         assert!(why.contains("revocation"), "{why}");
-        assert!(decide(State::Registrato, false, Some(Activation), Action::RegenerateCode).is_ok());
-        let why = decide(State::Respinto, false, None, Action::Print).unwrap_err();
+        assert!(decide(State::Registrato, false, Some(Activation), false, Action::RegenerateCode).is_ok());
+        let why = decide(State::Respinto, false, None, false, Action::Print).unwrap_err();
         assert!(why.contains("only be viewed"), "{why}");
+        let why = decide(State::Attivato, true, Some(Pin), true, Action::RegenerateCode).unwrap_err();
+        assert!(why.contains("suspended"), "{why}");
+        let why = decide(State::Attivato, true, None, false, Action::Reinstate).unwrap_err();
+        assert!(why.contains("not suspended"), "{why}");
     }
 }

@@ -116,7 +116,13 @@ mod tests {
         // makes them strong.
         let done = after_completion(Activation, strong).unwrap();
         assert_eq!((done.state, done.strong), (State::Attivato, false));
-        assert!(super::super::rules::permits(done.state, done.strong, None, crate::domain::Action::Book(Promotion)));
+        assert!(super::super::rules::permits(
+            done.state,
+            done.strong,
+            None,
+            false,
+            crate::domain::Action::Book(Promotion)
+        ));
         let promoted = after_completion(Promotion, done.strong).unwrap();
         assert_eq!((promoted.state, promoted.strong), (State::Attivato, true));
     }

@@ -82,6 +82,9 @@ pub fn italian_names(value: &str) -> &'static [&'static str] {
         "activation" => &["attivazione"],
         "proxy" => &["delega"],
         "guardianship" => &["tutela"],
+        "citizen-request" => &["richiesta-cittadino", "richiesta-del-cittadino"],
+        "lost-pin-letter" => &["lettera-pin-smarrita", "pin-smarrito"],
+        "suspected-fraud" => &["sospetta-frode", "frode"],
         _ => &[],
     }
 }
@@ -173,6 +176,16 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// Why a registration's credentials are suspended (issue 20): the citizen asks at a desk,
+    /// the PIN letter was lost, the helpdesk suspects fraud.
+    SuspensionReason {
+        CitizenRequest => "citizen-request", "richiesta del cittadino";
+        LostPinLetter => "lost-pin-letter", "lettera del PIN smarrita";
+        SuspectedFraud => "suspected-fraud", "sospetta frode";
+    }
+}
+
 /// Province code of residents abroad, and the pseudo-municipality that goes with it.
 pub const ABROAD_PROVINCE: &str = "EE";
 pub const ABROAD_MUNICIPALITY: &str = "999999";
@@ -193,6 +206,14 @@ mod tests {
             ("passport", DocType::Passport),
         ] {
             assert_eq!(DocType::parse_typed(typed), Some(doc), "{typed}");
+        }
+        for (typed, reason) in [
+            ("richiesta-cittadino", SuspensionReason::CitizenRequest),
+            ("Lettera PIN smarrita", SuspensionReason::LostPinLetter),
+            ("sospetta frode", SuspensionReason::SuspectedFraud),
+            ("suspected-fraud", SuspensionReason::SuspectedFraud),
+        ] {
+            assert_eq!(SuspensionReason::parse_typed(typed), Some(reason), "{typed}");
         }
         for (typed, op) in [
             ("riscontro", OperationKind::Verification),

@@ -580,6 +580,7 @@ mod tests {
             locked_at: None,
             data,
             last_operation: None,
+            suspension: None,
         }
     }
 

@@ -101,6 +101,8 @@ pub async fn letters(c: &impl GenericClient, run: i64) -> Result<Vec<(Registrati
                 pin_print_count: r.get(16),
                 data,
                 last_operation: None,
+                // A postal run never takes the letter of a suspended registration (sql/V31).
+                suspension: None,
             };
             Ok((registration, what))
         })

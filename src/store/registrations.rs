@@ -5,6 +5,8 @@
 //! caller's role and write their own audit rows; `api.registration` and `api.registrations`
 //! serve the write paths and the postal batches. No read here names a table.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use deadpool_postgres::GenericClient;
 use serde::Serialize;
@@ -89,6 +91,7 @@ fn from_row(r: &Row) -> Registration {
         locked_at: r.get(15),
         data,
         last_operation: None,
+        suspension: None,
     }
 }
 
@@ -116,7 +119,57 @@ pub async fn get(c: &impl GenericClient, key: &Key) -> Result<Option<Registratio
 async fn read(c: &impl GenericClient, key: &Key, lock: bool) -> Result<Option<Registration>> {
     let (fiscal_code, number) = key_params(key);
     let sql = format!("SELECT {} FROM api.registration($1, $2, $3)", detail_columns());
-    Ok(c.query_opt(&sql, &[&fiscal_code, &number, &lock]).await?.as_ref().map(from_detail_row))
+    let r = c.query_opt(&sql, &[&fiscal_code, &number, &lock]).await?.as_ref().map(from_detail_row);
+    with_suspension(c, r).await
+}
+
+/// The suspensions of these registrations (those suspended among them), by number (sql/V31
+/// `api.suspensions`).
+pub async fn suspensions(c: &impl GenericClient, numbers: &[i64]) -> Result<HashMap<i64, Suspension>> {
+    let rows = c
+        .query(
+            "SELECT registration_number, suspended_at, suspended_by, ente, reason FROM api.suspensions($1)",
+            &[&numbers],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let s = Suspension {
+                since: r.get(1),
+                by: r.get(2),
+                ente: r.get(3),
+                reason: parse_vocab(r.get(4), SuspensionReason::parse),
+            };
+            (r.get(0), s)
+        })
+        .collect())
+}
+
+/// The registration read, with its suspension (what rules::decide is asked with).
+async fn with_suspension(c: &impl GenericClient, r: Option<Registration>) -> Result<Option<Registration>> {
+    match r {
+        Some(r) => Ok(Some(suspension_of(c, r).await?)),
+        None => Ok(None),
+    }
+}
+
+async fn suspension_of(c: &impl GenericClient, mut r: Registration) -> Result<Registration> {
+    r.suspension = suspensions(c, &[r.registration_number]).await?.remove(&r.registration_number);
+    Ok(r)
+}
+
+/// Suspends the credentials of registration `number` (sql/V31 `api.suspend`, which refuses a
+/// rejected or suspended record and writes the `suspend` audit row).
+pub async fn suspend(c: &impl GenericClient, number: i64, reason: SuspensionReason, audit_name: &str) -> Result<()> {
+    c.execute("SELECT api.suspend($1, $2, $3)", &[&number, &reason, &audit_name]).await?;
+    Ok(())
+}
+
+/// Ends the suspension of registration `number` (sql/V31 `api.reinstate`, audit row `reinstate`).
+pub async fn reinstate(c: &impl GenericClient, number: i64, audit_name: &str) -> Result<()> {
+    c.execute("SELECT api.reinstate($1, $2)", &[&number, &audit_name]).await?;
+    Ok(())
 }
 
 /// Locks the registration named by `key` for the rest of the transaction and reads it as
@@ -150,7 +203,8 @@ pub async fn show(
         }
     };
     let sql = format!("SELECT {} FROM api.show($1, $2, $3)", detail_columns());
-    Ok(c.query_opt(&sql, &[&fiscal_code, &number, &name]).await?.as_ref().map(from_detail_row))
+    let r = c.query_opt(&sql, &[&fiscal_code, &number, &name]).await?.as_ref().map(from_detail_row);
+    with_suspension(c, r).await
 }
 
 /// Locks a registration by number for the rest of the transaction (no read).
@@ -260,6 +314,8 @@ pub struct SearchRow {
     pub state: State,
     pub strong: bool,
     pub operation_in_progress: Option<OperationKind>,
+    /// Its credentials are suspended (sql/V31).
+    pub suspended: bool,
     pub actions: Vec<String>,
 }
 
@@ -375,6 +431,8 @@ pub async fn search(c: &impl GenericClient, f: &SearchFilter, terms: &SearchTerm
     let Some((last, page)) = rows.split_last() else {
         return Err(Error::database(crate::i18n::Message::verbatim("api.search returned no total")));
     };
+    let numbers: Vec<i64> = page.iter().map(|r| r.get("registration_number")).collect();
+    let suspended = suspensions(c, &numbers).await?;
     Ok(Found {
         total: last.get("total"),
         total_exact: last.get("total_exact"),
@@ -385,8 +443,10 @@ pub async fn search(c: &impl GenericClient, f: &SearchFilter, terms: &SearchTerm
                 let strong: bool = r.get("strong");
                 let in_progress =
                     r.get::<_, Option<String>>("operation_in_progress").map(|k| parse_vocab(k, OperationKind::parse));
+                let number: i64 = r.get("registration_number");
+                let is_suspended = suspended.contains_key(&number);
                 SearchRow {
-                    registration_number: r.get("registration_number"),
+                    registration_number: number,
                     last_name: r.get("last_name"),
                     first_name: r.get("first_name"),
                     fiscal_code: r.get("fiscal_code"),
@@ -398,7 +458,8 @@ pub async fn search(c: &impl GenericClient, f: &SearchFilter, terms: &SearchTerm
                     state,
                     strong,
                     operation_in_progress: in_progress,
-                    actions: allowed(state, strong, in_progress).iter().map(|a| a.label()).collect(),
+                    suspended: is_suspended,
+                    actions: allowed(state, strong, in_progress, is_suspended).iter().map(|a| a.label()).collect(),
                 }
             })
             .collect(),
@@ -460,7 +521,7 @@ pub(crate) async fn desk_call(
     params: &[&(dyn ToSql + Sync)],
 ) -> Result<Registration> {
     let sql = format!("SELECT {} FROM api.{function}({args})", desk_columns());
-    Ok(from_desk_row(&c.query_one(&sql, params).await?))
+    suspension_of(c, from_desk_row(&c.query_one(&sql, params).await?)).await
 }
 
 /// Personal data as the API takes it: one JSON object, a key per column (sql/V24).

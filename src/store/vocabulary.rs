@@ -2,7 +2,7 @@
 
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 
-use crate::domain::{Community, DelegateKind, DocType, OperationKind, OperationStatus, Sex, State};
+use crate::domain::{Community, DelegateKind, DocType, OperationKind, OperationStatus, Sex, State, SuspensionReason};
 
 macro_rules! as_text {
     ($($t:ty),+) => {$(
@@ -18,4 +18,4 @@ macro_rules! as_text {
     )+};
 }
 
-as_text!(State, OperationKind, OperationStatus, Community, DocType, Sex, DelegateKind);
+as_text!(State, OperationKind, OperationStatus, Community, DocType, Sex, DelegateKind, SuspensionReason);

@@ -285,7 +285,7 @@ fn text_of(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-async fn register(db: &TestDb, c: &Citizen, doc: &str, issued: &str, email: &str) -> i64 {
+pub(crate) async fn register(db: &TestDb, c: &Citizen, doc: &str, issued: &str, email: &str) -> i64 {
     let s = db.admin().await;
     let number = c.register(&s).await;
     db.owner()
@@ -303,7 +303,7 @@ fn mario() -> Citizen {
     Citizen::new("RSSMRA", "Mario", "Rossi", "1985-12-10", Sex::M)
 }
 
-fn sara() -> Citizen {
+pub(crate) fn sara() -> Citizen {
     let mut c = Citizen::new("SPSSRA", "Sara", "Esposito", "1995-08-14", Sex::F);
     c.cf = "SPSSRA95M54F839P".into();
     c

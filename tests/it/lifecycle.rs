@@ -232,6 +232,7 @@ async fn every_listed_action_succeeds_and_every_other_is_refused() {
                         .await
                         .unwrap();
                     owner.execute("DELETE FROM pin_letter_queue", &[]).await.unwrap();
+                    owner.execute("DELETE FROM suspensions", &[]).await.unwrap();
                     owner.execute("DELETE FROM operations", &[]).await.unwrap();
                     if let Some(op) = op {
                         let pin_hash = key.hash_text(Purpose::Pin, &cf, pin);
@@ -295,7 +296,7 @@ pub(crate) fn activation(cf: &str, code: &str, pin: &str) -> portal::Activation 
 }
 
 /// Runs one action through the library as the desk does.
-async fn run_action(
+pub(crate) async fn run_action(
     db: &TestDb,
     s: &sportello::session::Session,
     desk: &sportello::desk::handover::Desk,
@@ -365,6 +366,12 @@ async fn run_action(
             let request = sportello::spid::desk::Request { key, at_desk: crate::spid::at_desk(), idp: None };
             let issued = sportello::spid::desk::issue(s, desk, &rao, request).await?;
             assert!(issued.handed_over && !issued.letters.is_empty());
+        }
+        Action::Suspend => {
+            sportello::desk::suspension::suspend(s, &key, sportello::domain::SuspensionReason::CitizenRequest).await?;
+        }
+        Action::Reinstate => {
+            sportello::desk::suspension::reinstate(s, &key).await?;
         }
     }
     Ok(())

@@ -51,4 +51,5 @@ mod runs;
 mod search;
 mod spid;
 mod stats;
+mod suspension;
 mod tls;

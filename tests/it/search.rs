@@ -173,7 +173,8 @@ async fn columns_show_operation_and_actions() {
             "edit",
             "print-letters",
             "change-residence",
-            "print-letters --pin-by-post"
+            "print-letters --pin-by-post",
+            "suspend"
         ],
         "no operation in progress: no code to regenerate, no delegate to edit"
     );
@@ -187,7 +188,8 @@ async fn columns_show_operation_and_actions() {
             "edit-delegate",
             "print-letters",
             "change-residence",
-            "spid-token"
+            "spid-token",
+            "suspend"
         ],
         "a verification in progress: its PIN was handed over at the desk, none by post; an identification a SPID token can rest on"
     );
@@ -199,7 +201,8 @@ async fn columns_show_operation_and_actions() {
             "edit",
             "print-letters",
             "change-residence",
-            "print-letters --pin-by-post"
+            "print-letters --pin-by-post",
+            "suspend"
         ]
     );
 }

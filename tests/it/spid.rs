@@ -366,6 +366,7 @@ fn token_with(pki: &Pki, cert: &Path, key: &Path, aud: &str, iat: chrono::DateTi
         locked_at: None,
         data,
         last_operation: None,
+        suspension: None,
     };
     let places = sportello::spid::request_data::Places {
         county_of_birth: Some("TO".into()),
