@@ -5,6 +5,7 @@ use clap::Args;
 use sportello::desk::{search, suspension};
 use sportello::domain::SuspensionReason;
 use sportello::i18n::term;
+use sportello::notices;
 
 use crate::output::{self, local};
 use crate::{Env, in_session};
@@ -68,7 +69,13 @@ impl ReinstateArgs {
 
 pub async fn suspend(env: &Env, a: SuspendArgs) -> sportello::Result<i32> {
     let key = search::key(a.cf.as_deref(), a.number)?;
-    let done = in_session(env, async |s| suspension::suspend(s, &key, a.reason).await).await?;
+    let desk = env.desk()?;
+    let done = in_session(env, async |s| {
+        let done = suspension::suspend(s, &key, a.reason).await?;
+        notices::send_about(s, &desk, done.registration_number, notices::Notice::Suspended).await;
+        Ok(done)
+    })
+    .await?;
     if env.format == output::Format::Json {
         output::json(&done)?;
     } else {
@@ -88,7 +95,13 @@ pub async fn suspend(env: &Env, a: SuspendArgs) -> sportello::Result<i32> {
 
 pub async fn reinstate(env: &Env, a: ReinstateArgs) -> sportello::Result<i32> {
     let key = search::key(a.cf.as_deref(), a.number)?;
-    let done = in_session(env, async |s| suspension::reinstate(s, &key).await).await?;
+    let desk = env.desk()?;
+    let done = in_session(env, async |s| {
+        let done = suspension::reinstate(s, &key).await?;
+        notices::send_about(s, &desk, done.registration_number, notices::Notice::Reinstated).await;
+        Ok(done)
+    })
+    .await?;
     if env.format == output::Format::Json {
         output::json(&done)?;
     } else {

@@ -153,6 +153,19 @@ pub async fn send(session: &Session, desk: &Desk, r: &Registration, notice: Noti
     }
 }
 
+/// Sends `notice` about the registration `number` (read as it is now): for what a command did
+/// without a record in hand (a suspension, a reinstatement).
+pub async fn send_about(session: &Session, desk: &Desk, number: i64, notice: Notice) {
+    let found = match session.db.client().await {
+        Ok(c) => crate::store::registrations::find(&c, &crate::store::registrations::Key::Number(number)).await,
+        Err(e) => Err(e),
+    };
+    match found {
+        Ok(r) => send(session, desk, &r, notice, None).await,
+        Err(e) => tracing::warn!(notice = notice.name(), error = %e, "notice not sent"),
+    }
+}
+
 /// The notices a change of personal data calls for, from the record before and after: a new
 /// email address (told at both addresses), a moved residence.
 pub fn of_change(before: &Registration, after: &Registration) -> Vec<(Notice, Option<String>)> {

@@ -24,6 +24,7 @@ async fn the_citizen_is_told_of_every_booking_code_and_change_and_never_given_a_
     let desk = db.desk();
     let m = mario();
     let number = m.register(&s).await;
+    let number_text = number.to_string();
     let b = book(&s, &desk, number, OperationKind::Verification).await.unwrap();
     let pin = pin_in(&b.letters);
     let told = notices(&smtp);
@@ -89,6 +90,16 @@ async fn the_citizen_is_told_of_every_booking_code_and_change_and_never_given_a_
     assert_eq!(text(&out).2, 0, "{}", text(&out).1);
     assert!(notices(&smtp).iter().any(|n| n.contains("residenza") && n.contains("To: mario@example.org")));
 
+    // A suspension and its end.
+    for (args, subject) in [
+        (vec!["suspend", "--number", &number_text, "--reason", "sospetta-frode"], "credenziali sospese"),
+        (vec!["reinstate", "--number", &number_text], "credenziali riattivate"),
+    ] {
+        let out = db.cli(Some("admin"), &args);
+        assert_eq!(text(&out).2, 0, "{}", text(&out).1);
+        assert!(notices(&smtp).iter().any(|n| n.contains(subject)), "{subject}");
+    }
+
     // Each notice is recorded as an email row of its own, naming the citizen, never the address.
     let rows: Vec<String> = db
         .owner()
@@ -102,7 +113,7 @@ async fn the_citizen_is_told_of_every_booking_code_and_change_and_never_given_a_
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(rows.len(), 5, "{rows:?}");
+    assert_eq!(rows.len(), 7, "{rows:?}");
     let audit: String =
         db.owner().await.query_one("SELECT string_agg(details::text, ' ') FROM audit_log", &[]).await.unwrap().get(0);
     assert!(!audit.contains("mario@example.org"), "no address in the log");
