@@ -114,10 +114,7 @@ async fn owner_step(admin: impl Into<store::ConnectConfig>, new: NewOperator, re
     })?;
     tx.commit().await?;
     // The owner reads what it made as the owner (no operator's read to record).
-    let rows = client.query("SELECT * FROM public.sportello_operator_rows($1)", &[id]).await?;
-    rows.first()
-        .and_then(|r| repo::operator_at(r, 0))
-        .ok_or_else(|| Error::database(crate::msg!("operator-vanished", id = id)))
+    repo::owner_get(&client, id).await?.ok_or_else(|| Error::database(crate::msg!("operator-vanished", id = id)))
 }
 
 /// The first administrator, where `location` is. On the embedded default the cluster's owner

@@ -118,6 +118,13 @@ pub async fn repair(c: &impl GenericClient, row: &NewRow<'_>) -> Result<()> {
     Ok(())
 }
 
+/// An operator as the schema owner reads it, after adding or repairing it: unrecorded, the owner
+/// being no operator (sql/V28 `sportello_operator_rows`, the owner's connection only).
+pub async fn owner_get(c: &impl GenericClient, id: &str) -> Result<Option<Operator>> {
+    let rows = c.query("SELECT * FROM public.sportello_operator_rows($1)", &[&id]).await?;
+    Ok(rows.first().and_then(|r| operator_at(r, 0)))
+}
+
 /// An operator from the columns of `api.operator` (sql/V28) starting at column `at`: id,
 /// full name, ente, FSE, created at/by, disabled at/by, group roles, competence as a JSON array
 /// of `[province, municipality, its name, its province]`; none when the id is NULL (a login
