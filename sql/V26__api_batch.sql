@@ -463,6 +463,10 @@ BEGIN
     DELETE FROM public.import_seen WHERE run_id = p_run;
     PERFORM public.sportello_run_checkpoint(p_run, r.position, 0, 0, NULL, NULL, NULL, NULL,
                                             jsonb_build_object('ceased', cardinality(gone)));
+    -- Residents leaving the mirror are a write of their own: recorded with how many (no codes).
+    PERFORM public.sportello_record('import-departures', NULL,
+                                    jsonb_build_object('run', p_run, 'kind', r.kind, 'ceased', cardinality(gone)),
+                                    cardinality(gone));
     RETURN QUERY SELECT unnest(gone);
 END $$;
 

@@ -56,6 +56,8 @@ pub enum AuditEvent {
     ImportAura,
     /// A chunk of an import run, merged and recorded by the database (sql/V26).
     ImportChunk,
+    /// Residents a full snapshot no longer lists, removed from the mirror (sql/V26).
+    ImportDepartures,
     /// Residents pre-loaded as registrations by an import run, recorded by the database.
     Preload,
     /// The fiscal codes and digests of a registry mirror read by an import (or a dry run).
@@ -109,6 +111,7 @@ impl AuditEvent {
         AuditEvent::ImportCia,
         AuditEvent::ImportAura,
         AuditEvent::ImportChunk,
+        AuditEvent::ImportDepartures,
         AuditEvent::Preload,
         AuditEvent::RegistryRead,
         AuditEvent::PostalRun,
@@ -156,6 +159,7 @@ impl AuditEvent {
             AuditEvent::ImportCia => "import-cia",
             AuditEvent::ImportAura => "import-aura",
             AuditEvent::ImportChunk => "import-chunk",
+            AuditEvent::ImportDepartures => "import-departures",
             AuditEvent::Preload => "preload",
             AuditEvent::RegistryRead => "registry-read",
             AuditEvent::PostalRun => "postal-run",

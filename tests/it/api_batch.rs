@@ -334,6 +334,7 @@ async fn the_batch_jobs_work_with_their_tables_grants_gone_and_record_each_step(
     assert!(chunks >= 2, "{rows:?}");
     assert_eq!(n("import-chunk ok"), chunks);
     assert_eq!((n("import-cia started"), n("import-cia ok"), n("preload ok")), (2, 2, 1), "{rows:?}");
+    assert_eq!(n("import-departures ok"), 1, "the full snapshot's departures, recorded: {rows:?}");
     assert_eq!(n("registry-read ok"), 3, "two runs and a dry run read the mirror: {rows:?}");
     let batches = count(&db, "SELECT count(*) FROM postal_batches").await as usize;
     assert!(batches >= 1);
