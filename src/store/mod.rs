@@ -3,7 +3,7 @@
 
 pub mod audit;
 pub mod backup;
-pub mod binary_copy;
+pub mod binary_arrays;
 pub mod credentials;
 pub mod embedded;
 mod fiscal_code_sql;

@@ -2,11 +2,13 @@
 
 use deadpool_postgres::GenericClient;
 use serde::Serialize;
+use tokio_postgres::types::{ToSql, Type};
 
 use super::registrations::personal_from_row;
 use crate::domain::PersonalData;
 use crate::domain::fields::{FIELDS, Value};
 use crate::error::Result;
+use crate::store::binary_arrays::{Column, Fields, next_field};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -107,9 +109,64 @@ impl Source {
     }
 }
 
-/// The columns of the inbox that an import writes, in the order of its COPY tuples: a mirror's
-/// row and its line in the file.
-pub const COPY_COLUMNS: &str = "fiscal_code, first_name, last_name, birth_date, sex, res_address, res_street_number, res_postcode, res_municipality, doc_type, doc_number, doc_issued, doc_issuer, row_hash, line";
+/// The element types of a mirror row's columns, in the order `api.import_chunk` takes them
+/// (fiscal_code, first_name, last_name, birth_date, sex, res_address, res_street_number,
+/// res_postcode, res_municipality, doc_type, doc_number, doc_issued, doc_issuer, row_hash), then
+/// the row's line in its file.
+const ROW_COLUMNS: [Type; 15] = [
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::DATE,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::DATE,
+    Type::TEXT,
+    Type::BYTEA,
+    Type::INT8,
+];
+
+/// The rows of a chunk to merge into a mirror, one binary array per column (see
+/// [`crate::store::binary_arrays`]), each row followed by its line.
+#[derive(Debug, Clone)]
+pub struct MirrorRows {
+    columns: Vec<Column>,
+}
+
+impl Default for MirrorRows {
+    fn default() -> MirrorRows {
+        MirrorRows { columns: ROW_COLUMNS.into_iter().map(Column::new).collect() }
+    }
+}
+
+impl MirrorRows {
+    /// Appends a row: its fields encoded by [`crate::store::binary_arrays::Fields`], one per column
+    /// of [`ROW_COLUMNS`] but the last, and its line.
+    pub fn push(&mut self, fields: &[u8], line: u64) {
+        let mut rest = fields;
+        for column in &mut self.columns[..ROW_COLUMNS.len() - 1] {
+            let (field, after) = next_field(rest).expect("a row is encoded with a field per column");
+            column.push_encoded(field);
+            rest = after;
+        }
+        let mut encoded = Vec::with_capacity(12);
+        Fields::new(&mut encoded).int8(line as i64);
+        self.columns[ROW_COLUMNS.len() - 1].push_encoded(&encoded);
+    }
+
+    pub fn len(&self) -> usize {
+        self.columns[0].len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
 
 /// What a chunk's transaction tells the database besides its rows.
 #[derive(Debug, Clone, Default)]
@@ -147,42 +204,33 @@ pub async fn lock_chunk(tx: &impl GenericClient, run: i64, to: i64) -> Result<()
     Ok(())
 }
 
-/// Writes a chunk in the caller's transaction: its new or changed rows (`body`, a binary COPY
-/// payload, possibly of no tuple) into the inbox, then `api.import_chunk` checks and merges
-/// them, keeps the fiscal codes seen, and — after the chunk before has committed — checkpoints
-/// the run and records the chunk.
+/// Writes a chunk in the caller's transaction: `api.import_chunk` checks its new or changed
+/// rows and merges them, keeps the fiscal codes seen, and — after the chunk before has committed —
+/// checkpoints the run and records the chunk.
 pub async fn write_chunk(
     tx: &deadpool_postgres::Transaction<'_>,
     run: i64,
-    body: Option<bytes::Bytes>,
+    rows: &MirrorRows,
     report: &ChunkReport<'_>,
 ) -> Result<ChunkDone> {
-    if let Some(body) = body {
-        use futures_util::{SinkExt, pin_mut};
-        let sink =
-            tx.copy_in(&format!("COPY inbox.registry_inbox ({COPY_COLUMNS}) FROM STDIN (FORMAT binary)")).await?;
-        pin_mut!(sink);
-        sink.send(body).await?;
-        sink.finish().await?;
-    }
     let (lines, fields, values, reasons) = crate::store::runs::reject_columns(report.rejects);
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![
+        &run,
+        &report.from,
+        &report.to,
+        &report.read,
+        &report.ok,
+        &lines,
+        &fields,
+        &values,
+        &reasons,
+        &report.seen,
+        &report.unreadable,
+    ];
+    params.extend(rows.columns.iter().map(|c| c as &(dyn ToSql + Sync)));
+    let placeholders = (1..=params.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
     let row = tx
-        .query_one(
-            "SELECT inserted, updated, refused FROM api.import_chunk($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            &[
-                &run,
-                &report.from,
-                &report.to,
-                &report.read,
-                &report.ok,
-                &lines,
-                &fields,
-                &values,
-                &reasons,
-                &report.seen,
-                &report.unreadable,
-            ],
-        )
+        .query_one(&format!("SELECT inserted, updated, refused FROM api.import_chunk({placeholders})"), &params)
         .await?;
     Ok(ChunkDone { inserted: row.get(0), updated: row.get(1), refused: row.get(2) })
 }

@@ -1,6 +1,6 @@
 //! The catalog, read as a DBA reviews it (issue 16): application roles hold no privilege on any
-//! table, sequence or schema but USAGE on `api` (and INSERT on the registry inbox for batch);
-//! no TEMP; every function they may run is a pinned SECURITY DEFINER of the non-login definer.
+//! table, sequence or schema but USAGE on `api` (bulk loads too: their rows are array
+//! parameters); no TEMP; every function they may run is a pinned SECURITY DEFINER of the non-login definer.
 
 use crate::harness::TestDb;
 
@@ -28,9 +28,7 @@ async fn no_application_role_holds_a_privilege_beyond_the_api() {
                CROSS JOIN LATERAL aclexplode(c.relacl) a
                LEFT JOIN pg_roles g ON g.oid = a.grantee
               WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
-                AND (a.grantee = 0 OR g.rolname IN ({APP_ROLES}))
-                AND NOT (c.oid = 'inbox.registry_inbox'::regclass AND g.rolname = 'sportello_batch'
-                         AND a.privilege_type = 'INSERT')"
+                AND (a.grantee = 0 OR g.rolname IN ({APP_ROLES}))"
         ),
     )
     .await;
@@ -50,7 +48,7 @@ async fn no_application_role_holds_a_privilege_beyond_the_api() {
     )
     .await;
     assert!(columns.is_empty(), "column privileges held: {columns:?}");
-    // Schemas: USAGE on api for everyone who works; the inbox for batch; nothing else.
+    // Schemas: USAGE on api for everyone who works; nothing else.
     let schemas = rows(
         &owner,
         &format!(
@@ -60,8 +58,7 @@ async fn no_application_role_holds_a_privilege_beyond_the_api() {
                LEFT JOIN pg_roles g ON g.oid = a.grantee
               WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
                 AND (a.grantee = 0 OR g.rolname IN ({APP_ROLES}))
-                AND NOT (n.nspname = 'api' AND g.rolname = 'sportello_app' AND a.privilege_type = 'USAGE')
-                AND NOT (n.nspname = 'inbox' AND g.rolname = 'sportello_batch' AND a.privilege_type = 'USAGE')"
+                AND NOT (n.nspname = 'api' AND g.rolname = 'sportello_app' AND a.privilege_type = 'USAGE')"
         ),
     )
     .await;

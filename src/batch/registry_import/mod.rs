@@ -14,11 +14,11 @@
 //! than [`DEFAULT_MAX_REMOVALS_PERCENT`] of the mirror is refused, as rsync's `--max-delete`
 //! refuses, unless the operator says how many removals to expect ([`Options::max_removals`]).
 //!
-//! The file is streamed in chunks, read and validated on every core ([`rows`]). Each chunk is
-//! copied (binary COPY) into the database's INSERT-only inbox, then `api.import_chunk` (sql/V26)
-//! checks it, merges it into the mirror (plain inserts when the mirror was empty), empties the
-//! inbox, checkpoints the run with the chunk's rejects and records the chunk, all in one
-//! transaction. Several sessions write chunks side by side but commit them in file order, so a
+//! The file is streamed in chunks, read, validated and encoded on every core ([`rows`]). Each
+//! chunk's new or changed rows go to `api.import_chunk` (sql/V26) as array parameters in binary,
+//! one per column; the database checks them, merges them into the mirror (plain inserts when the
+//! mirror was empty), checkpoints the run with the chunk's rejects and records the chunk, all in
+//! one transaction. Several sessions write chunks side by side but commit them in file order, so a
 //! run killed at any moment resumes after its last committed chunk. A row equal to the stored
 //! one is neither sent nor touched.
 
@@ -250,7 +250,7 @@ pub async fn import(
     } else {
         while let Some(chunk) = chunks.recv().await {
             dry.rows += chunk.read;
-            dry.inserted += chunk.copy.tuples() - chunk.changed;
+            dry.inserted += chunk.rows.len() as u64 - chunk.changed;
             dry.updated += chunk.changed;
             dry.unchanged += chunk.unchanged;
             dry.departures_withheld |= !chunk.unreadable.is_empty();
@@ -408,7 +408,7 @@ async fn write_chunks(
 /// One chunk in one transaction (see [`write_chunks`]).
 async fn write_chunk(
     mut client: deadpool_postgres::Object,
-    mut chunk: Chunk,
+    chunk: Chunk,
     from: i64,
     locked: oneshot::Sender<()>,
     job: Arc<Writer>,
@@ -417,7 +417,6 @@ async fn write_chunk(
     let to = chunk.position as i64;
     registry::lock_chunk(&tx, job.run, to).await?;
     let _ = locked.send(());
-    let body = (chunk.copy.tuples() > 0).then(|| std::mem::take(&mut chunk.copy).finish());
     // The rejected rows keep their residents too (the rows the server refuses among them: they
     // were sent, so they are in `codes`).
     let seen: Vec<&str> =
@@ -431,7 +430,7 @@ async fn write_chunk(
         seen,
         unreadable: !chunk.unreadable.is_empty(),
     };
-    registry::write_chunk(&tx, job.run, body, &report).await?;
+    registry::write_chunk(&tx, job.run, &chunk.rows, &report).await?;
     tx.commit().await?;
     Ok((client, chunk.bytes))
 }

@@ -1,5 +1,5 @@
-//! Reading a registry file: records parsed, validated and encoded as binary COPY tuples, chunk
-//! by chunk, on a thread of their own and on every core, while the database writes the chunks
+//! Reading a registry file: records parsed, validated and encoded as binary array elements,
+//! chunk by chunk, on a thread of their own and on every core, while the database writes the chunks
 //! before them.
 
 use std::io::Read;
@@ -14,8 +14,9 @@ use crate::batch::input::{self, Encoding, Lines};
 use crate::domain::birthplace::Birthplaces;
 use crate::domain::{DocType, FiscalCode, check_postcode, clean_str, parse_date, text};
 use crate::error::{Error, Result};
-use crate::store::binary_copy::{CopyData, Tuple};
+use crate::store::binary_arrays::Fields;
 use crate::store::reference::{Municipality, check_place};
+use crate::store::registry::MirrorRows;
 
 /// A fiscal code (16 ASCII characters) or the first 16 bytes of a digest, as a compact key.
 pub type Key16 = [u8; 16];
@@ -66,10 +67,6 @@ pub struct Reference {
 /// Fiscal code → digest of the stored row, for every row of the mirror.
 pub type StoredDigests = FxHashMap<Key16, Key16>;
 
-/// The columns the tuples carry, in order (store::registry::COPY_COLUMNS): the row's 14, encoded
-/// where it is checked, and its line, appended where the chunk is gathered.
-const COPY_FIELDS: i16 = 15;
-
 /// A record as read, its fields borrowed from it and matched to the header by name.
 #[derive(Debug, Deserialize)]
 struct RawRow<'a> {
@@ -107,8 +104,8 @@ pub fn raw_digest(record: &csv::ByteRecord) -> Key16 {
     key16(&h.finalize())
 }
 
-/// Checks a row and appends it to `out` as a tuple in [`crate::store::registry::COPY_COLUMNS`] order; returns its
-/// fiscal code. A rejected row leaves `out` as it was.
+/// Checks a row and appends its fields to `out` in the order of [`MirrorRows::push`]; returns
+/// its fiscal code. A rejected row leaves `out` as it was.
 fn validate<'a>(
     raw: &RawRow<'a>,
     line: u64,
@@ -180,7 +177,7 @@ fn validate<'a>(
     ]) {
         return Err(reject(field, value, crate::letters::cannot_print(c).english().to_string()));
     }
-    Tuple::start(out, COPY_FIELDS)
+    Fields::new(out)
         .text(Some(fc.as_str()))
         .text(Some(&first_name))
         .text(Some(&last_name))
@@ -232,8 +229,8 @@ pub fn open(path: &Path, encoding: Encoding) -> Result<(csv::Reader<Box<dyn Read
 
 /// A chunk of the file, read and validated, handed to the writers.
 pub struct Chunk {
-    /// The valid rows that are new or changed, as one binary COPY payload.
-    pub copy: CopyData,
+    /// The valid rows that are new or changed, as array parameters.
+    pub rows: MirrorRows,
     /// Fiscal codes of every valid row, new, changed or unchanged (for a full snapshot).
     pub codes: Vec<Key16>,
     /// Fiscal codes of the rejected rows that have one: residents a full snapshot keeps, for
@@ -244,9 +241,9 @@ pub struct Chunk {
     pub unreadable: Vec<u64>,
     /// Valid rows equal to the stored ones: not sent.
     pub unchanged: u64,
-    /// The rows in `copy`, in its order: fiscal code and line (to reject one the server refuses).
+    /// The rows in `rows`, in its order: fiscal code and line (to reject one the server refuses).
     pub sent: Vec<(Key16, u64)>,
-    /// Rows in `copy` whose fiscal code the mirror holds (changed rather than new).
+    /// Rows in `rows` whose fiscal code the mirror holds (changed rather than new).
     pub changed: u64,
     pub bad: Vec<Reject>,
     /// Records read in this chunk, and the position (records from the start) after it.
@@ -430,7 +427,7 @@ pub fn read_chunks(
 
         // Duplicates are told in file order, against the first valid row with the same code.
         let mut chunk = Chunk {
-            copy: CopyData::with_capacity(parts.iter().map(|p| p.tuples.len()).sum()),
+            rows: MirrorRows::default(),
             codes: Vec::with_capacity(filled),
             kept,
             unreadable,
@@ -478,8 +475,7 @@ pub fn read_chunks(
         // key's index, which costs the server fewer page lookups than random order.
         send.sort_unstable_by_key(|(code, _, _, _)| *code);
         for (code, line, i, tuple) in send {
-            chunk.copy.append(&parts[i].tuples[tuple], 1);
-            chunk.copy.append_int8(line as i64);
+            chunk.rows.push(&parts[i].tuples[tuple], line);
             chunk.sent.push((code, line));
             chunk.changed += u64::from(checker.stored.contains_key(&code));
         }
