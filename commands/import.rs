@@ -118,6 +118,9 @@ pub async fn run(env: &Env, source: Source, a: ImportArgs) -> sportello::Result<
     } else if a.full_snapshot {
         extra.push_str(&tr!("import-ceased", count = report.ceased));
     }
+    if report.death_column {
+        extra.push_str(&tr!("import-deaths", count = report.deaths, revoked = report.deaths_revoked));
+    }
     if !a.preload.is_empty() {
         extra.push_str(&tr!("import-preloaded", count = report.preloaded));
         if report.preload_withheld > 0 {

@@ -18,7 +18,7 @@ fn sample(name: &str) -> PathBuf {
 }
 
 /// Runs the binary in the background on the test database.
-fn spawn(db: &TestDb, args: &[&str]) -> std::process::Child {
+pub(crate) fn spawn(db: &TestDb, args: &[&str]) -> std::process::Child {
     crate::harness::sportello()
         .args(args)
         .env("SPORTELLO_DATABASE_URL", db.url_as("admin"))
@@ -31,7 +31,7 @@ fn spawn(db: &TestDb, args: &[&str]) -> std::process::Child {
 }
 
 /// Waits until `sql` (a boolean query) holds, then kills the process with SIGKILL.
-async fn kill_when(db: &TestDb, child: &mut std::process::Child, sql: &str) {
+pub(crate) async fn kill_when(db: &TestDb, child: &mut std::process::Child, sql: &str) {
     let owner = db.owner().await;
     let start = Instant::now();
     loop {
