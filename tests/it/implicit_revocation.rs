@@ -58,8 +58,11 @@ async fn a_death_in_cia_or_aura_revokes_erases_and_is_never_preloaded_again() {
         .unwrap()
         .get(0);
 
-    // The municipal registry reports Mario (registered) and Nicolò (never registered) dead.
-    let deaths = with_deaths("cia.csv", &[(MARIO, "2026-10-01"), (NICOLO, "15/11/2026")], dir.path());
+    // The municipal registry reports Mario (registered) and Nicolò (never registered) dead (the
+    // sample of the README).
+    let deaths = sample("cia-deaths.csv");
+    let made = with_deaths("cia.csv", &[(MARIO, "2026-10-01"), (NICOLO, "15/11/2026")], dir.path());
+    assert_eq!(std::fs::read_to_string(&deaths).unwrap(), std::fs::read_to_string(made).unwrap());
     let out = db.cli(Some("admin"), &["import-cia", deaths.to_str().unwrap()]);
     let (_, stderr, code) = text(&out);
     assert_eq!(code, 0, "{stderr}");
@@ -142,6 +145,34 @@ async fn a_death_in_cia_or_aura_revokes_erases_and_is_never_preloaded_again() {
     assert!(stderr.contains("2 new") && stderr.contains("0 pre-loaded"), "{stderr}");
     assert_eq!(registered(&owner).await, ["CSTFNC88C65L219X", "GLLNDR00L07L219X"], "the dead are not pre-loaded");
     assert_eq!(count(&owner, &format!("SELECT count(*) FROM cia_residents WHERE fiscal_code = '{MARIO}'")).await, 1);
+}
+
+/// The README's example, as it prints.
+#[tokio::test]
+async fn the_readme_example_prints_what_it_says() {
+    let db = TestDb::new().await;
+    let owner = db.owner().await;
+    let run = |file: &str, extra: &[&str]| {
+        let file = sample(file);
+        let mut args = vec!["import-cia", file.to_str().unwrap()];
+        args.extend(extra);
+        let (_, stderr, code) = text(&db.cli(Some("admin"), &args));
+        assert_eq!(code, 0, "{stderr}");
+        stderr.lines().last().unwrap().to_string()
+    };
+    assert_eq!(
+        run("cia.csv", &["--preload", "TO"]),
+        "CIA (municipal registry): 6 rows: 6 new, 0 changed, 0 unchanged, 0 rejected, 5 pre-loaded (run 1)"
+    );
+    assert_eq!(
+        run("cia-deaths.csv", &[]),
+        "CIA (municipal registry): 6 rows: 0 new, 0 changed, 4 unchanged, 0 rejected, 2 deaths (2 revoked) (run 2)"
+    );
+    assert_eq!(
+        run("cia.csv", &["--force", "--preload", "TO"]),
+        "CIA (municipal registry): 6 rows: 2 new, 0 changed, 4 unchanged, 0 rejected, 0 pre-loaded (run 3)"
+    );
+    assert_eq!(registered(&owner).await, [GIULIA, "CSTFNC88C65L219X", "GLLNDR00L07L219X"]);
 }
 
 #[tokio::test]
