@@ -111,6 +111,9 @@ async fn a_death_in_cia_or_aura_revokes_erases_and_is_never_preloaded_again() {
         owner.query_one("SELECT counts FROM batch_runs WHERE id = 2", &[]).await.unwrap().get(0);
     assert_eq!((counts["deaths"].as_i64(), counts["deaths_revoked"].as_i64()), (Some(2), Some(1)), "{counts}");
 
+    let counted = "SELECT coalesce(sum(n), 0)::bigint FROM stats_counts WHERE event = 'revoked' AND kind = 'death'";
+    assert_eq!(count(&owner, counted).await, 1, "the statistics count a revocation by death");
+
     // The health registry reports Giulia (registered, from the pre-load) and Paolo dead.
     let aura = with_deaths("aura.csv", &[(PAOLO, "2026-01-06")], dir.path());
     let giulia = format!("{GIULIA},Giulia,Bianchi,1992-04-18,F,Corso Francia,23/B,10138,001272,,,,,2026-11-30\n");
