@@ -267,6 +267,58 @@ BEGIN
 END $$;
 
 ----------------------------------------------------------------------------------------------
+-- The notice of a revocation by registered letter
+----------------------------------------------------------------------------------------------
+
+-- V27's api.revoke_letter, whole, answering also the registered email address of the
+-- registration it erased (the record is gone once it returns; the client tells the citizen,
+-- after the commit, at that address: issue 20, "every revocation sends a notice"). Nothing
+-- more leaves the database on this path: no address when the letter is refused.
+-- Rule: a registered letter's decision on a registration found, recorded by the database: with
+-- no field in `p_mismatches` the registration is erased (one tombstone, whatever runs at once:
+-- a second erasure is no_data_found) and `revoke-letter` ok is written; otherwise the refusal is
+-- written and nothing changes. Helpdesk only. The citizen is named by their stored audit name;
+-- `p_described` is the letter as the audit log shows it (protocol and its date, personal data
+-- already replaced by keyed hashes by the client, which holds the key); the outcome is derived here.
+DROP FUNCTION api.revoke_letter(bigint, text, text, jsonb, text[], bytea, bytea, bytea);
+CREATE FUNCTION api.revoke_letter(p_number bigint, p_audit_name text, p_protocol text, p_described jsonb,
+                                  p_mismatches text[], p_tombstone bytea, p_stats_person bytea,
+                                  p_helpdesk_hash bytea)
+RETURNS TABLE (revoked boolean, email text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+    target text;
+    erase boolean := coalesce(cardinality(p_mismatches), 0) = 0;
+    address text;
+BEGIN
+    PERFORM public.sportello_caller(ARRAY['helpdesk']);
+    IF p_protocol IS NULL OR btrim(p_protocol) = '' THEN
+        RAISE EXCEPTION 'a registered letter has its protocol' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT r.email INTO address FROM public.registrations r WHERE r.registration_number = p_number FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'registration % is not there: already erased', p_number USING ERRCODE = 'no_data_found';
+    END IF;
+    target := public.sportello_audit_name(p_number, p_audit_name);
+    IF erase THEN
+        PERFORM public.sportello_erase_citizen(p_number, p_tombstone, p_stats_person, p_helpdesk_hash,
+                                               'registered-letter', btrim(p_protocol));
+    END IF;
+    PERFORM public.sportello_record('revoke-letter', target,
+        jsonb_build_object('protocol', p_described -> 'protocol', 'protocol_date', p_described -> 'protocol_date',
+                           'outcome', CASE WHEN erase
+                                           THEN jsonb_build_object('revoked', jsonb_build_object('registration_number', p_number))
+                                           ELSE jsonb_build_object('mismatch', jsonb_build_object('fields', to_jsonb(p_mismatches))) END),
+        NULL, CASE WHEN erase THEN 'ok' ELSE 'refused' END);
+    RETURN QUERY SELECT erase, CASE WHEN erase THEN address END;
+END $$;
+ALTER FUNCTION api.revoke_letter(bigint, text, text, jsonb, text[], bytea, bytea, bytea) OWNER TO sportello_api;
+REVOKE ALL ON FUNCTION api.revoke_letter(bigint, text, text, jsonb, text[], bytea, bytea, bytea) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.revoke_letter(bigint, text, text, jsonb, text[], bytea, bytea, bytea)
+    TO sportello_helpdesk;
+
+----------------------------------------------------------------------------------------------
 -- Ownership and who may execute
 ----------------------------------------------------------------------------------------------
 ALTER FUNCTION api.import_deaths(bigint, bigint, text[], bytea[], bytea[], bytea[], text[]) OWNER TO sportello_api;
