@@ -3875,7 +3875,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__search)
-            opts="-v -q -h --community --cf --last-name --first-name --province --municipality --from --to --state --strong --number --limit --offset --page --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
+            opts="-v -q -h --community --cf --last-name --first-name --province --municipality --from --to --state --strong --number --suspended --limit --offset --page --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -460,6 +460,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand search" -l operator 
 complete -c sportello -n "__fish_sportello_using_subcommand search" -l format -d 'Output format of listings and details' -r -f -a "table\t''
 csv\t''
 json\t''"
+complete -c sportello -n "__fish_sportello_using_subcommand search" -l suspended -d 'Only registrations whose credentials are suspended'
 complete -c sportello -n "__fish_sportello_using_subcommand search" -l wide -d 'Tables with every column whole, however wide the terminal (else text is ellipsised and the last columns dropped to fit; codes, dates and numbers are never split)'
 complete -c sportello -n "__fish_sportello_using_subcommand search" -l no-headers -d 'No header row in tables and CSV, for scripts'
 complete -c sportello -n "__fish_sportello_using_subcommand search" -s v -l verbose -d 'More log on standard error: -v info, -vv debug, -vvv trace (else RUST_LOG, else warnings)'

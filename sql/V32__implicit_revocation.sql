@@ -6,6 +6,9 @@
 -- A departure from a full snapshot (a resident missing from the file) is not a death: it only
 -- leaves the mirror (api.import_remove_departed), and nothing here is called for it.
 --
+-- Two more rules of issue 20 follow: api.revoke_letter gives the address of the record it erases
+-- (the citizen's notice), and api.search filters suspended registrations (`search --suspended`).
+--
 -- The dead are not sent as mirror rows: the client calls api.import_deaths in the chunk's own
 -- transaction, just before the chunk's rows (api.import_chunk, untouched), so a chunk killed at
 -- any moment leaves neither its rows nor its deaths, and its re-run writes each once.
@@ -317,6 +320,173 @@ ALTER FUNCTION api.revoke_letter(bigint, text, text, jsonb, text[], bytea, bytea
 REVOKE ALL ON FUNCTION api.revoke_letter(bigint, text, text, jsonb, text[], bytea, bytea, bytea) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION api.revoke_letter(bigint, text, text, jsonb, text[], bytea, bytea, bytea)
     TO sportello_helpdesk;
+
+----------------------------------------------------------------------------------------------
+-- The search filters suspended registrations
+----------------------------------------------------------------------------------------------
+
+-- V25's api.search, whole, with one filter more (its signature changes: dropped and made again).
+DROP FUNCTION api.search(text, text, text, text, text, text, text, text, text, date, date, text, boolean,
+                         bigint, bigint, bigint, text, text, text);
+-- Rule: only a desk searches, and every search is recorded (`search`, the filters with the
+-- names and fiscal codes searched for as the client's keyed hashes `term:…`, never in clear,
+-- and the number of rows of the page). A page holds at most 10,000 rows (a larger limit is
+-- refused), and the total is counted up to 10,000 (beyond: "more than").
+--
+-- The filters come as the client prepares them (src/store/registrations.rs): a fiscal code
+-- exact or as a LIKE pattern, a surname as a range of search keys or a pattern, a first name
+-- as a pattern, province and municipality as codes. A filter on a name or fiscal code must
+-- come with its term (the hash the log records), else nothing is searched.
+--
+-- The WHERE is built from the filters given and run with EXECUTE, so that each search is
+-- planned for its own filters and values, as the client's statements were (a cached generic
+-- plan would serve a surname prefix and a province with the same plan).
+--
+-- `p_suspended` (sql/V32, issue 20: `search --suspended`): true keeps the registrations whose
+-- credentials are suspended (sql/V31), false those that are not, NULL both.
+--
+-- Returns the page, then one more row with no registration that carries the total.
+CREATE FUNCTION api.search(
+    p_community text, p_fiscal_code text, p_fiscal_code_like text,
+    p_last_name_from text, p_last_name_to text, p_last_name_like text, p_first_name_like text,
+    p_province text, p_municipality text, p_registered_from date, p_registered_to date,
+    p_state text, p_strong boolean, p_number bigint, p_limit bigint, p_offset bigint,
+    p_fiscal_code_term text, p_last_name_term text, p_first_name_term text, p_suspended boolean)
+RETURNS TABLE (registration_number bigint, last_name text, first_name text, fiscal_code text,
+               municipality text, province text, registration_date date, community text, state text,
+               strong boolean, operation_in_progress text, municipality_code text,
+               total bigint, total_exact boolean)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    term_shape constant text := '^(term:[0-9a-f]{32}|<term>)$';
+    cap constant bigint := 10000;
+    lim bigint := p_limit;
+    conds text[] := '{}';
+    where_clause text := '';
+    rows_on_page bigint;
+    counted bigint;
+    logged jsonb;
+BEGIN
+    PERFORM public.sportello_caller(ARRAY['desk']);
+    IF p_limit IS NULL OR p_limit < 1 OR p_limit > cap THEN
+        RAISE EXCEPTION 'a page holds 1 to % results (limit %)', cap, p_limit USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_offset IS NULL OR p_offset < 0 THEN
+        RAISE EXCEPTION 'an offset is 0 or more (%)', p_offset USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_registered_from > p_registered_to THEN
+        RAISE EXCEPTION 'registered from % is after %', p_registered_from, p_registered_to
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF (p_fiscal_code IS NOT NULL OR p_fiscal_code_like IS NOT NULL)
+       AND coalesce(p_fiscal_code_term, '') !~ term_shape
+       OR (p_last_name_from IS NOT NULL OR p_last_name_to IS NOT NULL OR p_last_name_like IS NOT NULL)
+       AND coalesce(p_last_name_term, '') !~ term_shape
+       OR p_first_name_like IS NOT NULL AND coalesce(p_first_name_term, '') !~ term_shape THEN
+        RAISE EXCEPTION 'a name or fiscal code searched for comes with its term (term: and 32 hex digits)'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_last_name_to IS NOT NULL AND p_last_name_from IS NULL THEN
+        RAISE EXCEPTION 'a surname range has a lower bound' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    -- The conditions name the parameters by position ($1..$14 and $17, as in USING below); the
+    -- codes of places compare as the columns' own type, so that their indexes serve them.
+    IF p_community IS NOT NULL THEN conds := array_append(conds, 'r.community = $1'); END IF;
+    IF p_fiscal_code IS NOT NULL THEN conds := array_append(conds, 'r.fiscal_code = $2'); END IF;
+    IF p_fiscal_code_like IS NOT NULL THEN conds := array_append(conds, 'r.fiscal_code LIKE $3'); END IF;
+    IF p_last_name_from IS NOT NULL THEN conds := array_append(conds, 'r.last_name_key >= $4'); END IF;
+    IF p_last_name_to IS NOT NULL THEN conds := array_append(conds, 'r.last_name_key < $5'); END IF;
+    IF p_last_name_like IS NOT NULL THEN conds := array_append(conds, 'r.last_name_key LIKE $6'); END IF;
+    IF p_first_name_like IS NOT NULL THEN conds := array_append(conds, 'r.first_name_key LIKE $7'); END IF;
+    IF p_province IS NOT NULL THEN conds := array_append(conds, 'r.res_province = $8::bpchar'); END IF;
+    IF p_municipality IS NOT NULL THEN conds := array_append(conds, 'r.res_municipality = $9::bpchar'); END IF;
+    -- Dates are calendar days in Italy.
+    IF p_registered_from IS NOT NULL THEN
+        conds := array_append(conds, $c$r.registered_at >= ($10::date)::timestamp AT TIME ZONE 'Europe/Rome'$c$);
+    END IF;
+    IF p_registered_to IS NOT NULL THEN
+        conds := array_append(conds, $c$r.registered_at < ($11::date + 1)::timestamp AT TIME ZONE 'Europe/Rome'$c$);
+    END IF;
+    IF p_state IS NOT NULL THEN conds := array_append(conds, 'r.state = $12'); END IF;
+    IF p_strong IS NOT NULL THEN conds := array_append(conds, 'r.strong = $13'); END IF;
+    IF p_number IS NOT NULL THEN conds := array_append(conds, 'r.registration_number = $14'); END IF;
+    IF p_suspended IS NOT NULL THEN
+        conds := array_append(conds,
+            'EXISTS (SELECT 1 FROM public.suspensions s WHERE s.registration_number = r.registration_number) = $17');
+    END IF;
+    IF cardinality(conds) > 0 THEN
+        where_clause := 'WHERE ' || array_to_string(conds, ' AND ');
+    END IF;
+
+    -- The page is cut from registrations alone, walking an index in result order, and only its
+    -- rows are joined: a join first would let the planner sort every match.
+    RETURN QUERY EXECUTE format(
+        $q$SELECT r.registration_number, r.last_name, r.first_name, r.fiscal_code, m.name, r.res_province::text,
+                  (r.registered_at AT TIME ZONE 'Europe/Rome')::date, r.community, r.state, r.strong, o.kind,
+                  r.res_municipality::text, NULL::bigint, NULL::boolean
+           FROM (SELECT r.registration_number, r.last_name, r.first_name, r.fiscal_code, r.res_province,
+                        r.registered_at, r.community, r.state, r.strong, r.res_municipality, r.last_name_key,
+                        r.first_name_key
+                 FROM public.registrations r
+                 %s
+                 ORDER BY r.last_name_key, r.first_name_key, r.registration_number
+                 LIMIT $15 OFFSET $16) r
+           LEFT JOIN public.municipalities m ON m.istat_code = r.res_municipality
+           LEFT JOIN public.operations o ON o.registration_number = r.registration_number AND o.status = 'A'
+           ORDER BY r.last_name_key, r.first_name_key, r.registration_number$q$, where_clause)
+        USING p_community, p_fiscal_code, p_fiscal_code_like, p_last_name_from, p_last_name_to,
+              p_last_name_like, p_first_name_like, p_province, p_municipality, p_registered_from,
+              p_registered_to, p_state, p_strong, p_number, lim, p_offset, p_suspended;
+    GET DIAGNOSTICS rows_on_page = ROW_COUNT;
+
+    -- A page that is not full (and not past the end) tells the total by itself; else a count
+    -- that stops past the cap, so that a broad search does not read the whole table.
+    IF rows_on_page < lim AND (rows_on_page > 0 OR p_offset = 0) THEN
+        total := p_offset + rows_on_page;
+        total_exact := true;
+    ELSE
+        EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM public.registrations r %s LIMIT $15) matches',
+                       where_clause)
+            INTO counted
+            USING p_community, p_fiscal_code, p_fiscal_code_like, p_last_name_from, p_last_name_to,
+                  p_last_name_like, p_first_name_like, p_province, p_municipality, p_registered_from,
+                  p_registered_to, p_state, p_strong, p_number, cap + 1, NULL::bigint, p_suspended;
+        total := least(counted, cap);
+        total_exact := counted <= cap;
+    END IF;
+
+    -- The filters as the client's SearchFilter serialises them, terms in place of names.
+    logged := jsonb_strip_nulls(jsonb_build_object(
+        'community', p_community,
+        'fiscal_code', CASE WHEN p_fiscal_code IS NOT NULL OR p_fiscal_code_like IS NOT NULL
+                            THEN p_fiscal_code_term END,
+        'last_name', CASE WHEN p_last_name_from IS NOT NULL OR p_last_name_like IS NOT NULL
+                          THEN p_last_name_term END,
+        'first_name', CASE WHEN p_first_name_like IS NOT NULL THEN p_first_name_term END,
+        'province', p_province,
+        'municipality', p_municipality,
+        'registered_from', p_registered_from,
+        'registered_to', p_registered_to,
+        'state', p_state,
+        'strong', p_strong,
+        'registration_number', p_number,
+        'suspended', p_suspended,
+        'limit', lim,
+        'offset', nullif(p_offset, 0)));
+    PERFORM public.sportello_record('search', NULL, jsonb_build_object('filters', logged), rows_on_page);
+
+    registration_number := NULL; last_name := NULL; first_name := NULL; fiscal_code := NULL;
+    municipality := NULL; province := NULL; registration_date := NULL; community := NULL;
+    state := NULL; strong := NULL; operation_in_progress := NULL; municipality_code := NULL;
+    RETURN NEXT;
+END $$;
+ALTER FUNCTION api.search(text, text, text, text, text, text, text, text, text, date, date, text, boolean,
+                          bigint, bigint, bigint, text, text, text, boolean) OWNER TO sportello_api;
+REVOKE ALL ON FUNCTION api.search(text, text, text, text, text, text, text, text, text, date, date, text, boolean,
+                                  bigint, bigint, bigint, text, text, text, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.search(text, text, text, text, text, text, text, text, text, date, date, text, boolean,
+                                     bigint, bigint, bigint, text, text, text, boolean) TO sportello_desk;
 
 ----------------------------------------------------------------------------------------------
 -- Ownership and who may execute
