@@ -362,7 +362,7 @@ async fn search_suspended_lists_only_the_suspended() {
         page["rows"].as_array().unwrap().iter().map(|r| r["registration_number"].to_string()).collect::<Vec<_>>()
     };
     assert_eq!(numbers(&[]).len(), 2);
-    assert_eq!(numbers(&["--suspended"]), [mario_n.clone()]);
+    assert_eq!(numbers(&["--suspended"]), std::slice::from_ref(&mario_n));
     assert!(numbers(&["--suspended", "--last-name", "esposito"]).is_empty());
     let filters: serde_json::Value = db
         .owner()
