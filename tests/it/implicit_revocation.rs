@@ -228,6 +228,19 @@ async fn bad_future_and_prebirth_death_dates_are_rejected_by_line() {
     assert_eq!(lines.len(), 5, "{stdout}");
     assert_eq!(registered(&owner).await.len(), 4, "nothing revoked");
     assert_eq!(count(&owner, "SELECT count(*) FROM registry_deaths").await, 0);
+
+    // Without the key file the deaths cannot be named by their keyed hashes: refused before
+    // anything is written, in both languages.
+    let runs = count(&owner, "SELECT count(*) FROM batch_runs").await;
+    let deaths = sample("cia-deaths.csv");
+    for (lang, said) in [("C", "the key file is needed"), ("it_IT.UTF-8", "serve il file della chiave")] {
+        let mut cmd = db.command(Some("admin"), &["import-cia", deaths.to_str().unwrap()]);
+        cmd.env("SPORTELLO_KEY_FILE", dir.path().join("no/such/dir/secret.key")).env("LANG", lang);
+        let (_, stderr, code) = text(&cmd.output().unwrap());
+        assert_eq!(code, 3, "{stderr}");
+        assert!(stderr.contains(said) && stderr.contains("death_date"), "{stderr}");
+    }
+    assert_eq!(count(&owner, "SELECT count(*) FROM batch_runs").await, runs, "no run started");
 }
 
 /// A run killed in the middle of its chunks, deaths among them, resumes: each death recorded,
