@@ -126,7 +126,10 @@ pub async fn run(env: &Env, source: Source, a: ImportArgs) -> sportello::Result<
     } else if a.full_snapshot {
         extra.push_str(&tr!("import-ceased", count = report.ceased));
     }
-    if report.death_column {
+    if report.death_column && a.dry_run {
+        // A dry run reads the deaths but does not look for the registrations they would revoke.
+        extra.push_str(&tr!("import-deaths-dry", count = report.deaths));
+    } else if report.death_column {
         extra.push_str(&tr!("import-deaths", count = report.deaths, revoked = report.deaths_revoked));
     }
     if !a.preload.is_empty() {

@@ -340,6 +340,10 @@ import-deaths = , { $count ->
         [one] 1 death
        *[other] { $count } deaths
     } ({ $revoked } revoked)
+import-deaths-dry = , { $count ->
+        [one] 1 death
+       *[other] { $count } deaths
+    } reported
 import-death-key-needed = { $path } reports deaths (column death_date): they are recorded by a keyed hash of the fiscal code, so the key file is needed (SPORTELLO_KEY_FILE)
 import-run = {" "}(run { $run })
 import-run-resumed = {" "}(run { $run }, resumed)

@@ -349,6 +349,10 @@ import-deaths = , { $count ->
         [one] 1 decesso
        *[other] { $count } decessi
     } ({ $revoked } revocate)
+import-deaths-dry = , { $count ->
+        [one] 1 decesso comunicato
+       *[other] { $count } decessi comunicati
+    }
 import-death-key-needed = { $path } riporta decessi (colonna death_date): si registrano con un hash con chiave del codice fiscale, quindi serve il file della chiave (SPORTELLO_KEY_FILE)
 import-run = {" "}(elaborazione { $run })
 import-run-resumed = {" "}(elaborazione { $run }, ripresa)

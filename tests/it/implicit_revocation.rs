@@ -59,7 +59,10 @@ async fn a_death_in_cia_or_aura_revokes_erases_and_is_never_preloaded_again() {
         .get(0);
 
     // The municipal registry reports Mario (registered) and Nicolò (never registered) dead (the
-    // sample of the README).
+    // sample of the README). A dry run tells the deaths and changes nothing.
+    let dry = db.cli(Some("admin"), &["import-cia", sample("cia-deaths.csv").to_str().unwrap(), "--dry-run"]);
+    assert!(text(&dry).1.contains("4 unchanged, 0 rejected, 2 deaths reported"), "{}", text(&dry).1);
+    assert_eq!(registered(&owner).await.len(), 4, "nothing revoked by a dry run");
     let deaths = sample("cia-deaths.csv");
     let made = with_deaths("cia.csv", &[(MARIO, "2026-10-01"), (NICOLO, "15/11/2026")], dir.path());
     assert_eq!(std::fs::read_to_string(&deaths).unwrap(), std::fs::read_to_string(made).unwrap());
