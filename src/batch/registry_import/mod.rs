@@ -11,7 +11,8 @@
 //! A row with a death date (implicit revocation, sql/V32) is not a mirror row: in its chunk's
 //! transaction, just before the rows, `api.import_deaths` takes the resident out of the mirror,
 //! erases their registration as a revocation does and records the death, which no later
-//! pre-load passes. A departure (below) is never a death.
+//! pre-load passes. A departure (below) is never a death. No notice goes to the citizen
+//! (crate::notices): a death is the registry's own act, not a request made in their name.
 //!
 //! A full snapshot removes the residents it does not list, but a rejected row is never a
 //! departure: its fiscal code keeps its resident, and a rejected row whose fiscal code cannot
