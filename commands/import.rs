@@ -18,6 +18,7 @@ The file is CSV with a header, ';' or ',' separated, with the columns
   fiscal_code, first_name, last_name, birth_date, sex, address,
   street_number, postcode, municipality (ISTAT or cadastral code),
   doc_type, doc_number, doc_issued, doc_issuer
+  and optionally death_date (empty for the living)
 in UTF-8, or in the --encoding given: files saved by Windows programs
 (Excel, the registry software) are windows-1252 (also named latin-1,
 cp1252). A file that is not text of its encoding is refused whole, with
@@ -34,6 +35,13 @@ rejected row keeps its resident (one whose fiscal code cannot be read
 keeps everyone). A snapshot that would remove more than 5% of the mirror
 is refused (exit 5, nothing removed) unless --max-removals allows it: run
 the same command again with it, and the run resumes.
+
+A row with a death_date (not in the future, not before birth) is a death:
+the resident leaves the mirror, their registration, if any, is revoked and
+erased as a revocation does (tombstone kept), the death is recorded once
+and no later import or --preload registers them again. The key file is
+needed (SPORTELLO_KEY_FILE). A resident missing from a full snapshot is a
+departure, never a death.
 
 Exit codes: 0 every row imported, 8 done with rejected rows, 5 a snapshot
 refused for its removals, other codes failure.
@@ -117,6 +125,12 @@ pub async fn run(env: &Env, source: Source, a: ImportArgs) -> sportello::Result<
         extra.push_str(&tr!("import-departures-withheld"));
     } else if a.full_snapshot {
         extra.push_str(&tr!("import-ceased", count = report.ceased));
+    }
+    if report.death_column && a.dry_run {
+        // A dry run reads the deaths but does not look for the registrations they would revoke.
+        extra.push_str(&tr!("import-deaths-dry", count = report.deaths));
+    } else if report.death_column {
+        extra.push_str(&tr!("import-deaths", count = report.deaths, revoked = report.deaths_revoked));
     }
     if !a.preload.is_empty() {
         extra.push_str(&tr!("import-preloaded", count = report.preloaded));

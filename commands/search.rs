@@ -36,7 +36,8 @@ Examples:
   sportello search --cf RSSMRA85 --state riscontrato --strong n
   sportello search --province TO --municipality Torino \\
       --from 2026-01-01 --to 2026-06-30 --format csv
-  sportello search --number 1000042 --format json")]
+  sportello search --number 1000042 --format json
+  sportello search --suspended --province TO")]
 pub struct SearchArgs {
     /// Community of registration.
     #[arg(long, value_parser = crate::choice::choice::<Community>())]
@@ -71,6 +72,9 @@ pub struct SearchArgs {
     /// Registration number (exact).
     #[arg(long)]
     number: Option<i64>,
+    /// Only registrations whose credentials are suspended.
+    #[arg(long)]
+    suspended: bool,
     /// At most this many results (a page): 1 to 10000.
     #[arg(long, default_value_t = 50)]
     limit: i64,
@@ -218,6 +222,7 @@ pub async fn run(env: &Env, a: SearchArgs) -> sportello::Result<i32> {
             Strong::All => None,
         },
         registration_number: a.number,
+        suspended: a.suspended.then_some(true),
         limit: a.limit,
         offset: match a.page {
             Some(p) => (p - 1).saturating_mul(a.limit.max(1)),

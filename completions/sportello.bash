@@ -514,7 +514,7 @@ _sportello() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "register search view history book regenerate-code print email edit edit-delegate change-residence username-recovery pin-by-post suspend reinstate operator-add operator-enable operator-disable operator-competence operator-revoke-role operator-grant operator-list operator-view operator-repair audit-list audit-verify runs import-cia import-aura import-chunk import-departures preload registry-read postal-run postal-batch helpdesk-mailbox revoke-letter revoke-letters citizen-wrong-code citizen-activate citizen-revoke stats spid-token command" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "register search view history book regenerate-code print email edit edit-delegate change-residence username-recovery pin-by-post suspend reinstate operator-add operator-enable operator-disable operator-competence operator-revoke-role operator-grant operator-list operator-view operator-repair audit-list audit-verify runs import-cia import-aura import-chunk import-departures import-deaths preload registry-read postal-run postal-batch helpdesk-mailbox revoke-letter revoke-letters revoke-death citizen-wrong-code citizen-activate citizen-revoke stats spid-token command" -- "${cur}"))
                     return 0
                     ;;
                 --target)
@@ -3875,7 +3875,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__search)
-            opts="-v -q -h --community --cf --last-name --first-name --province --municipality --from --to --state --strong --number --limit --offset --page --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
+            opts="-v -q -h --community --cf --last-name --first-name --province --municipality --from --to --state --strong --number --suspended --limit --offset --page --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -336,6 +336,15 @@ import-summary = { $source }{ $dry }: { $rows } rows: { $new } new, { $changed }
 import-dry-run = {" "}(dry run)
 import-ceased = , { $count } ceased
 import-preloaded = , { $count } pre-loaded
+import-deaths = , { $count ->
+        [one] 1 death
+       *[other] { $count } deaths
+    } ({ $revoked } revoked)
+import-deaths-dry = , { $count ->
+        [one] 1 death
+       *[other] { $count } deaths
+    } reported
+import-death-key-needed = { $path } reports deaths (column death_date): they are recorded by a keyed hash of the fiscal code, so the key file is needed (SPORTELLO_KEY_FILE)
 import-run = {" "}(run { $run })
 import-run-resumed = {" "}(run { $run }, resumed)
 import-rejects-written = rejected rows written to { $path }
@@ -769,6 +778,7 @@ term-history-pin-by-post = PIN letter by post
 term-history-postal-batch = PIN letter by post
 term-history-helpdesk-mailbox = request to the helpdesk
 term-history-revoke-letter = revoked by registered letter
+term-history-revoke-death = revoked: death reported by the registry
 term-history-citizen-wrong-code = wrong code typed by the citizen
 term-history-citizen-activate = completed by the citizen
 term-history-citizen-revoke = revoked by the citizen

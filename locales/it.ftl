@@ -345,6 +345,15 @@ import-summary = { $source }{ $dry }: { $rows ->
 import-dry-run = {" "}(prova, nulla scritto)
 import-ceased = , cessate { $count }
 import-preloaded = , precaricate { $count }
+import-deaths = , { $count ->
+        [one] 1 decesso
+       *[other] { $count } decessi
+    } ({ $revoked } revocate)
+import-deaths-dry = , { $count ->
+        [one] 1 decesso comunicato
+       *[other] { $count } decessi comunicati
+    }
+import-death-key-needed = { $path } riporta decessi (colonna death_date): si registrano con un hash con chiave del codice fiscale, quindi serve il file della chiave (SPORTELLO_KEY_FILE)
 import-run = {" "}(elaborazione { $run })
 import-run-resumed = {" "}(elaborazione { $run }, ripresa)
 import-rejects-written = righe scartate scritte in { $path }
@@ -814,6 +823,7 @@ term-history-pin-by-post = lettera PIN per posta
 term-history-postal-batch = lettera PIN per posta
 term-history-helpdesk-mailbox = richiesta all'assistenza
 term-history-revoke-letter = revoca con raccomandata
+term-history-revoke-death = revoca implicita: decesso comunicato dall'anagrafe
 term-history-citizen-wrong-code = codice errato digitato dal cittadino
 term-history-citizen-activate = completata dal cittadino
 term-history-citizen-revoke = revoca da parte del cittadino

@@ -58,6 +58,8 @@ pub enum AuditEvent {
     ImportChunk,
     /// Residents a full snapshot no longer lists, removed from the mirror (sql/V26).
     ImportDepartures,
+    /// The deaths a chunk of an import run reported, recorded by the database (sql/V32).
+    ImportDeaths,
     /// Residents pre-loaded as registrations by an import run, recorded by the database.
     Preload,
     /// The fiscal codes and digests of a registry mirror read by an import (or a dry run).
@@ -68,6 +70,8 @@ pub enum AuditEvent {
     HelpdeskMailbox,
     RevokeLetter,
     RevokeLetters,
+    /// An implicit revocation: a registry reported the citizen's death (sql/V32).
+    RevokeDeath,
     CitizenWrongCode,
     CitizenActivate,
     CitizenRevoke,
@@ -112,6 +116,7 @@ impl AuditEvent {
         AuditEvent::ImportAura,
         AuditEvent::ImportChunk,
         AuditEvent::ImportDepartures,
+        AuditEvent::ImportDeaths,
         AuditEvent::Preload,
         AuditEvent::RegistryRead,
         AuditEvent::PostalRun,
@@ -119,6 +124,7 @@ impl AuditEvent {
         AuditEvent::HelpdeskMailbox,
         AuditEvent::RevokeLetter,
         AuditEvent::RevokeLetters,
+        AuditEvent::RevokeDeath,
         AuditEvent::CitizenWrongCode,
         AuditEvent::CitizenActivate,
         AuditEvent::CitizenRevoke,
@@ -160,6 +166,7 @@ impl AuditEvent {
             AuditEvent::ImportAura => "import-aura",
             AuditEvent::ImportChunk => "import-chunk",
             AuditEvent::ImportDepartures => "import-departures",
+            AuditEvent::ImportDeaths => "import-deaths",
             AuditEvent::Preload => "preload",
             AuditEvent::RegistryRead => "registry-read",
             AuditEvent::PostalRun => "postal-run",
@@ -167,6 +174,7 @@ impl AuditEvent {
             AuditEvent::HelpdeskMailbox => "helpdesk-mailbox",
             AuditEvent::RevokeLetter => "revoke-letter",
             AuditEvent::RevokeLetters => "revoke-letters",
+            AuditEvent::RevokeDeath => "revoke-death",
             AuditEvent::CitizenWrongCode => "citizen-wrong-code",
             AuditEvent::CitizenActivate => "citizen-activate",
             AuditEvent::CitizenRevoke => "citizen-revoke",

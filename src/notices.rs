@@ -123,26 +123,40 @@ pub fn message(
 /// change replaced), each recorded as an `email` row. Best effort: a notice that cannot be sent is
 /// recorded as failed, never undoes what was done.
 pub async fn send(session: &Session, desk: &Desk, r: &Registration, notice: Notice, also: Option<&str>) {
-    let name = format!(
-        "{} {}",
-        r.data.person.first_name.clone().unwrap_or_default(),
-        r.data.person.last_name.clone().unwrap_or_default()
-    );
-    let mut to: Vec<&str> = r.data.contacts.email.as_deref().into_iter().collect();
+    let name = crate::mail::names(r.data.person.first_name.as_deref(), r.data.person.last_name.as_deref());
+    let citizen =
+        Citizen { target: Target::registration(r), name: &name, registered: r.data.contacts.email.as_deref() };
+    send_to(session, desk, &citizen, notice, also).await;
+}
+
+/// Whom a notice is about and goes to, for a path that holds no record (an erasure: the record
+/// is gone by the time the notice goes).
+pub struct Citizen<'a> {
+    /// The registration, as the audit row of the notice names it.
+    pub target: Target,
+    /// First and last name, the one personal datum of a notice.
+    pub name: &'a str,
+    /// The registered address, if any.
+    pub registered: Option<&'a str>,
+}
+
+/// Sends `notice` to the registered address of `citizen` (and to `also`), as [`send`] does.
+pub async fn send_to(session: &Session, desk: &Desk, citizen: &Citizen<'_>, notice: Notice, also: Option<&str>) {
+    let mut to: Vec<&str> = citizen.registered.into_iter().collect();
     if let Some(old) = also
         && !to.iter().any(|t| t.eq_ignore_ascii_case(old))
     {
         to.push(old);
     }
     for address in to {
-        let sent = match message(notice, &desk.mail_from, address, name.trim(), &desk.office, Utc::now()) {
+        let sent = match message(notice, &desk.mail_from, address, citizen.name.trim(), &desk.office, Utc::now()) {
             Ok(m) => desk.mailer.send(m).await.map(drop),
             Err(e) => Err(e),
         };
         let outcome = if sent.is_ok() { Outcome::Ok } else { Outcome::Error };
         if let Ok(client) = session.db.client().await {
             // The address is not repeated in the log: the registered one, or the one replaced.
-            let entry = Entry::new(AuditEvent::Email, Target::registration(r))
+            let entry = Entry::new(AuditEvent::Email, citizen.target.clone())
                 .details(json!({ "message": notice.name(), "old_address": Some(address) == also }))
                 .outcome(outcome);
             let _ = session.record(&client, entry).await;

@@ -254,8 +254,8 @@ const EVENTS: [&str; 11] = [
     "locked",
     "",
 ];
-const KINDS: [&str; 10] =
-    ["", "verification", "promotion", "reset", "pin", "revocation", "desk", "letter", "honoured", "refused"];
+const KINDS: [&str; 11] =
+    ["", "verification", "promotion", "reset", "pin", "revocation", "desk", "letter", "death", "honoured", "refused"];
 
 fn rank(list: &[&str], v: &str) -> usize {
     list.iter().position(|x| *x == v).unwrap_or(list.len())

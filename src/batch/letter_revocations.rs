@@ -212,7 +212,7 @@ async fn process(
             stats_person: &keys.stats_person,
             helpdesk_hash: &keys.helpdesk,
         };
-        revocations::revoke_letter(&tx, &decision).await?;
+        let done = revocations::revoke_letter(&tx, &decision).await?;
         let outcome = if wrong.is_empty() {
             Outcome::Revoked { registration_number: r.number }
         } else {
@@ -221,6 +221,15 @@ async fn process(
         checkpoint_in(&tx, l, &outcome, checkpoint).await?;
         tx.commit().await?;
         if let Outcome::Revoked { registration_number } = outcome {
+            // The citizen is told at the address the record had (the database gave it as it
+            // erased the record): a letter someone else sent is caught this way.
+            let name = crate::mail::names(r.first_name.as_deref(), r.last_name.as_deref());
+            let citizen = crate::notices::Citizen {
+                target: Target::Registration { number: registration_number, fiscal_code: fc.to_string() },
+                name: &name,
+                registered: done.email.as_deref(),
+            };
+            crate::notices::send_to(session, desk, &citizen, crate::notices::Notice::Revoked, None).await;
             crate::portal::remove_letters(&session.db, desk, registration_number).await?;
         }
         return Ok(outcome);

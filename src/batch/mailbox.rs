@@ -426,6 +426,21 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Optio
         match desk.mailer.send(mail).await {
             Ok(_) => {
                 helpdesk::replied(&client, &message_id).await?;
+                // The code went to the registered address; the notice goes there too, apart and
+                // without the code, as for every new code (the desk's too): the one message that
+                // says "if it was not you, call the helpdesk" reads the same whatever made the
+                // code. Sent once the reply is known sent: a reply sent again, with a new code
+                // after a crash, is a new code and told again.
+                if let Ok(r) = &decision {
+                    let name = mail::names(r.first_name.as_deref(), r.last_name.as_deref());
+                    let citizen = crate::notices::Citizen {
+                        target: audit::Target::Registration { number: r.number, fiscal_code: fiscal_code.clone() },
+                        name: &name,
+                        registered: r.email.as_deref(),
+                    };
+                    crate::notices::send_to(session, desk, &citizen, crate::notices::Notice::CodeRegenerated, None)
+                        .await;
+                }
                 done(message_id, Some(sender), outcome, "processed")
             }
             Err(e) => {

@@ -23,6 +23,8 @@ pub struct Query {
     pub state: Option<State>,
     pub strong: Option<bool>,
     pub registration_number: Option<i64>,
+    /// Only suspended registrations (true), or only those not suspended (false).
+    pub suspended: Option<bool>,
     pub limit: i64,
     /// Results skipped before this page.
     pub offset: i64,
@@ -93,6 +95,7 @@ pub async fn page(session: &Session, q: Query) -> Result<Page> {
         state: q.state,
         strong: q.strong,
         registration_number: q.registration_number,
+        suspended: q.suspended,
         limit: q.limit,
         offset: q.offset,
     };

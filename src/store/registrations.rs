@@ -287,6 +287,9 @@ pub struct SearchFilter {
     pub strong: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_number: Option<i64>,
+    /// Only the registrations whose credentials are suspended (true) or not (false).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suspended: Option<bool>,
     pub limit: i64,
     /// Rows skipped before the page.
     #[serde(skip_serializing_if = "is_zero")]
@@ -374,8 +377,7 @@ pub struct Found {
 }
 
 /// The statement of [`search`] (prepared ahead by a caller with other work to do meanwhile).
-pub const SEARCH: &str =
-    "SELECT * FROM api.search($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)";
+pub const SEARCH: &str = "SELECT * FROM api.search($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)";
 
 /// One page of results: `f.limit` rows from `f.offset`, by surname, first name, number, with
 /// the total. The database runs it and records it (sql/V25 `api.search`): the filters as the
@@ -404,7 +406,7 @@ pub async fn search(c: &impl GenericClient, f: &SearchFilter, terms: &SearchTerm
     let first_like = f.first_name.as_deref().map(key_pattern);
     let community = f.community.map(|c| c.as_str());
     let state = f.state.map(|s| s.as_str());
-    let params: [&(dyn ToSql + Sync); 19] = [
+    let params: [&(dyn ToSql + Sync); 20] = [
         &community,
         &fc_exact,
         &fc_like,
@@ -424,6 +426,7 @@ pub async fn search(c: &impl GenericClient, f: &SearchFilter, terms: &SearchTerm
         &terms.fiscal_code,
         &terms.last_name,
         &terms.first_name,
+        &f.suspended,
     ];
     let statement = c.prepare_cached(SEARCH).await?;
     let rows = c.query(&statement, &params).await?;

@@ -334,3 +334,53 @@ pub async fn preload(
         .await?;
     Ok(row.get::<_, i64>(0) as u64)
 }
+
+/// The dead residents of a chunk, each with the keyed hashes an erasure leaves and forgets by
+/// (crate::portal::ErasureKeys) and the name the audit log gives the citizen.
+#[derive(Debug, Clone, Default)]
+pub struct Deaths {
+    pub codes: Vec<String>,
+    pub tombstones: Vec<Vec<u8>>,
+    pub stats_persons: Vec<Vec<u8>>,
+    pub helpdesk_hashes: Vec<Vec<u8>>,
+    pub audit_names: Vec<String>,
+}
+
+/// What the database did with a chunk's deaths (sql/V32 `api.import_deaths`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeathsDone {
+    /// Deaths recorded, or acted on, by this call.
+    pub recorded: i64,
+    /// Registrations erased (implicit revocations).
+    pub revoked: i64,
+    /// Deaths recorded before, with nothing left to do.
+    pub known: i64,
+}
+
+/// Records the deaths of the chunk starting at `from` in the chunk's transaction, before its
+/// rows: the database waits for the chunk before to end, takes the dead out of the run's mirror,
+/// erases their registrations as a revocation does, keeps a death record that no pre-load
+/// passes, and records what it did.
+pub async fn import_deaths(tx: &impl GenericClient, run: i64, from: i64, deaths: &Deaths) -> Result<DeathsDone> {
+    let row = tx
+        .query_one(
+            "SELECT recorded, revoked, known FROM api.import_deaths($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                &run,
+                &from,
+                &deaths.codes,
+                &deaths.tombstones,
+                &deaths.stats_persons,
+                &deaths.helpdesk_hashes,
+                &deaths.audit_names,
+            ],
+        )
+        .await?;
+    Ok(DeathsDone { recorded: row.get(0), revoked: row.get(1), known: row.get(2) })
+}
+
+/// Counts the run's deaths into its counts (`deaths`, `deaths_revoked`), once, as it ends.
+pub async fn import_deaths_total(tx: &impl GenericClient, run: i64) -> Result<()> {
+    tx.execute("SELECT api.import_deaths_total($1)", &[&run]).await?;
+    Ok(())
+}

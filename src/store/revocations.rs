@@ -40,7 +40,7 @@ pub async fn letter_record(
 
 /// A registered letter's decision on the registration found (api.revoke_letter): no mismatch
 /// erases it (tombstone, deletion, senders forgotten) and records `revoke-letter` ok; mismatches
-/// record the refusal. Both rows are the database's. True when erased. A registration already
+/// record the refusal. Both rows are the database's. A registration already
 /// erased (by another run, or the portal, meanwhile) is [`Error::NotFound`].
 pub struct LetterDecision<'a> {
     pub number: i64,
@@ -54,10 +54,18 @@ pub struct LetterDecision<'a> {
     pub helpdesk_hash: &'a [u8],
 }
 
-pub async fn revoke_letter(c: &impl GenericClient, d: &LetterDecision<'_>) -> Result<bool> {
+/// What a letter's decision did: erased or not, and the registered address of the registration
+/// erased (for the citizen's notice, sent after the commit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LetterDone {
+    pub revoked: bool,
+    pub email: Option<String>,
+}
+
+pub async fn revoke_letter(c: &impl GenericClient, d: &LetterDecision<'_>) -> Result<LetterDone> {
     let done = c
         .query_one(
-            "SELECT api.revoke_letter($1, $2, $3, $4, $5, $6, $7, $8)",
+            "SELECT revoked, email FROM api.revoke_letter($1, $2, $3, $4, $5, $6, $7, $8)",
             &[
                 &d.number,
                 &d.audit_name,
@@ -74,7 +82,10 @@ pub async fn revoke_letter(c: &impl GenericClient, d: &LetterDecision<'_>) -> Re
         Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::NO_DATA_FOUND) => {
             Err(Error::NotFound(crate::msg!("registration-not-found", key = Key::Number(d.number).message())))
         }
-        other => Ok(other?.get(0)),
+        other => {
+            let row = other?;
+            Ok(LetterDone { revoked: row.get(0), email: row.get(1) })
+        }
     }
 }
 

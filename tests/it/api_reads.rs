@@ -37,7 +37,7 @@ async fn new_rows(db: &TestDb, before: usize) -> Vec<AuditRow> {
 
 const SHOW: &str = "SELECT * FROM api.show($1, $2, $3)";
 const SEARCH: &str = "SELECT * FROM api.search(NULL, NULL, NULL, $1, $2, NULL, NULL, NULL, NULL, NULL, NULL,
-                                               NULL, NULL, NULL, $3, 0, NULL, $4, NULL)";
+                                               NULL, NULL, NULL, $3, 0, NULL, $4, NULL, NULL)";
 
 #[tokio::test]
 async fn a_desk_show_writes_exactly_one_view_row_naming_the_citizen() {

@@ -18,7 +18,7 @@ fn sample(name: &str) -> PathBuf {
 }
 
 /// Runs the binary in the background on the test database.
-fn spawn(db: &TestDb, args: &[&str]) -> std::process::Child {
+pub(crate) fn spawn(db: &TestDb, args: &[&str]) -> std::process::Child {
     crate::harness::sportello()
         .args(args)
         .env("SPORTELLO_DATABASE_URL", db.url_as("admin"))
@@ -31,7 +31,7 @@ fn spawn(db: &TestDb, args: &[&str]) -> std::process::Child {
 }
 
 /// Waits until `sql` (a boolean query) holds, then kills the process with SIGKILL.
-async fn kill_when(db: &TestDb, child: &mut std::process::Child, sql: &str) {
+pub(crate) async fn kill_when(db: &TestDb, child: &mut std::process::Child, sql: &str) {
     let owner = db.owner().await;
     let start = Instant::now();
     loop {
@@ -501,10 +501,11 @@ async fn helpdesk_mailbox_honours_only_matching_requests() {
     let failed = std::fs::read_dir(mailbox.path().join("failed")).unwrap().count();
     assert_eq!((processed, failed), (5, 1));
 
-    // Two new codes and three replies sent.
+    // Two new codes, each with its notice to the registered address, and three replies sent.
     let sent = db.spooled();
     let new: Vec<&String> = sent[before..].iter().collect();
-    assert_eq!(new.len(), 5);
+    assert_eq!(new.len(), 7);
+    assert_eq!(new.iter().filter(|m| m.contains("Sistema Piemonte: nuovo codice di attivazione")).count(), 2);
     let to = |m: &str| m.lines().find(|l| l.starts_with("To: ")).unwrap_or_default().to_string();
     let codes: Vec<&&String> = new.iter().filter(|m| m.contains("il Suo codice di attivazione")).collect();
     assert_eq!(codes.len(), 2);
@@ -557,10 +558,11 @@ async fn helpdesk_mailbox_honours_only_matching_requests() {
     let out = db.cli(Some("admin"), &["regenerate-code", "--mailbox", mailbox.path().to_str().unwrap()]);
     assert_eq!(text(&out).2, 0, "{}{}", text(&out).0, text(&out).1);
     let sent = db.spooled();
-    assert_eq!(sent.len(), before + 1);
+    assert_eq!(sent.len(), before + 2, "the new code and its notice");
     assert!(
         to(&sent[before]).contains("mario.rossi@example.it") && sent[before].contains("il Suo codice di attivazione")
     );
+    assert!(to(&sent[before + 1]).contains("mario.rossi@example.it") && sent[before + 1].contains("nuovo codice"));
     let unreplied: Vec<String> = db
         .owner()
         .await

@@ -30,6 +30,7 @@ mod help;
 mod history;
 mod hygiene;
 mod i18n;
+mod implicit_revocation;
 mod import;
 mod key;
 mod layout;

@@ -118,3 +118,88 @@ async fn the_citizen_is_told_of_every_booking_code_and_change_and_never_given_a_
         db.owner().await.query_one("SELECT string_agg(details::text, ' ') FROM audit_log", &[]).await.unwrap().get(0);
     assert!(!audit.contains("mario@example.org"), "no address in the log");
 }
+
+/// The two paths outside the desk: a new code the helpdesk sends for an emailed request, and a
+/// revocation by registered letter (the record is erased: the database gives the address it had).
+#[tokio::test]
+async fn a_code_from_the_helpdesk_and_a_revocation_by_letter_are_told_too() {
+    let smtp = SmtpServer::start();
+    let mut db = TestDb::new().await;
+    db.smtp_url = Some(smtp.url.clone());
+    let s = db.admin().await;
+    let desk = db.desk();
+    let sara = crate::batch::sara();
+    let number = crate::batch::register(&db, &sara, "CA77777EE", "2024-05-02", "sara.esposito@example.it").await;
+    book(&s, &desk, number, OperationKind::Verification).await.unwrap();
+    let subject = |s: &str| notices(&smtp).into_iter().filter(|n| n.contains(s)).collect::<Vec<_>>();
+
+    // The helpdesk honours Sara's emailed request: the code goes to her address, and so does the
+    // notice, apart, without the code.
+    let mailbox = tempfile::tempdir().unwrap();
+    let request =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/mailbox/01-honoured-quoted-printable.eml");
+    std::fs::copy(request, mailbox.path().join("01.eml")).unwrap();
+    let out = db.cli(Some("admin"), &["regenerate-code", "--mailbox", mailbox.path().to_str().unwrap()]);
+    assert_eq!(text(&out).2, 0, "{}", text(&out).1);
+    let told = subject("nuovo codice di attivazione");
+    assert_eq!(told.len(), 1, "one notice for the new code");
+    assert!(told[0].contains("To: sara.esposito@example.it"), "{}", told[0]);
+    let code_email = smtp
+        .received()
+        .into_iter()
+        .find(|m| m.contains("Subject: Sistema Piemonte: il Suo codice di attivazione"))
+        .unwrap();
+    let code = crate::desk::code_in(&code_email);
+    let body = sportello::mail::inbound_text(&mail_parser::MessageParser::default().parse(told[0].as_bytes()).unwrap());
+    assert!(!body.contains(&code) && !body.contains(&sara.cf), "{body}");
+
+    // A letter that does not match erases nothing and tells nobody; the matching one erases and
+    // tells the address the record had.
+    let letter = |doc: &'static str, protocol: &'static str| {
+        [
+            "revoke",
+            "--cf",
+            "SPSSRA95M54F839P",
+            "--first-name",
+            "Sara",
+            "--last-name",
+            "Esposito",
+            "--doc-number",
+            doc,
+            "--doc-issued",
+            "2024-05-02",
+            "--letter-protocol",
+            protocol,
+            "--letter-date",
+            "2026-11-22",
+        ]
+    };
+    let out = db.cli(Some("admin"), &letter("CA00000XX", "CSI-2026-004700"));
+    assert_ne!(text(&out).2, 0, "a mismatch: {}", text(&out).1);
+    assert!(subject("credenziali revocate").is_empty(), "a refused letter tells nobody");
+    let out = db.cli(Some("admin"), &letter("CA77777EE", "CSI-2026-004701"));
+    assert_eq!(text(&out).2, 0, "{}", text(&out).1);
+    let told = subject("credenziali revocate");
+    assert_eq!(told.len(), 1, "one notice for the revocation");
+    assert!(told[0].contains("To: sara.esposito@example.it"), "{}", told[0]);
+    let body = sportello::mail::inbound_text(&mail_parser::MessageParser::default().parse(told[0].as_bytes()).unwrap());
+    assert!(body.contains("Gentile Sara Esposito") && body.contains("dati personali cancellati"), "{body}");
+    for datum in [sara.cf.as_str(), "CSI-2026-004701", "CA77777EE"] {
+        assert!(!body.contains(datum), "{datum} in a notice: {body}");
+    }
+    // Recorded as the citizen's email rows, by message.
+    let rows: Vec<String> = db
+        .owner()
+        .await
+        .query(
+            "SELECT details->>'message' FROM audit_log WHERE action = 'email' AND details->>'message' IN
+                 ('notice-code-regenerated', 'notice-revoked') ORDER BY id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(rows, ["notice-code-regenerated", "notice-revoked"]);
+}

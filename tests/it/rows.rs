@@ -453,7 +453,10 @@ async fn helpdesk_replies_reveal_nothing_are_threaded_audited_and_files_are_kept
     let (stdout, stderr, _) = text(&out);
     assert_eq!(outcomes(&stdout), ["honoured", "honoured", "refused", "refused"], "{stdout}{stderr}");
     let sent: Vec<String> = db.spooled()[before..].to_vec();
-    assert_eq!(sent.len(), 4);
+    // Two codes, each followed by its notice (no code in it, no In-Reply-To), and two refusals.
+    assert_eq!(sent.len(), 6);
+    let notices = sent.iter().filter(|s| s.contains("Sistema Piemonte: nuovo codice di attivazione")).count();
+    assert_eq!(notices, 2);
     let reply_to = |id: &str| {
         sent.iter()
             .find(|s| header(s, "In-Reply-To").as_deref() == Some(id))

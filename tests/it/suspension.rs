@@ -341,3 +341,39 @@ async fn the_mailbox_sends_no_code_while_suspended() {
     assert!(reason.contains("suspended"), "{report}");
     assert_eq!(code_hash().await, before, "no new code while suspended");
 }
+
+/// `search --suspended` lists the suspended registrations only, filtered by the database
+/// (sql/V32 `api.search`), and the search is recorded with the filter.
+#[tokio::test]
+async fn search_suspended_lists_only_the_suspended() {
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let mario_n = mario().register(&s).await.to_string();
+    crate::batch::sara().register(&s).await;
+    let (out, err, code) =
+        text(&db.cli(Some("admin"), &["suspend", "--number", &mario_n, "--reason", "lost-pin-letter"]));
+    assert_eq!(code, 0, "{out}{err}");
+    let numbers = |args: &[&str]| {
+        let mut all = vec!["search", "--format", "json"];
+        all.extend(args);
+        let (out, err, code) = text(&db.cli(Some("admin"), &all));
+        assert_eq!(code, 0, "{err}");
+        let page: serde_json::Value = serde_json::from_str(&out).unwrap();
+        page["rows"].as_array().unwrap().iter().map(|r| r["registration_number"].to_string()).collect::<Vec<_>>()
+    };
+    assert_eq!(numbers(&[]).len(), 2);
+    assert_eq!(numbers(&["--suspended"]), std::slice::from_ref(&mario_n));
+    assert!(numbers(&["--suspended", "--last-name", "esposito"]).is_empty());
+    let filters: serde_json::Value = db
+        .owner()
+        .await
+        .query_one("SELECT details->'filters' FROM audit_log WHERE action = 'search' ORDER BY id DESC LIMIT 1", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(filters["suspended"], true, "{filters}");
+    // Reinstated, it is suspended no more.
+    let (out, err, code) = text(&db.cli(Some("admin"), &["reinstate", "--number", &mario_n]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(numbers(&["--suspended"]).is_empty());
+}

@@ -5,8 +5,14 @@
 //! encoding given (Windows-1252 for files from Windows programs; see [`crate::batch::input`]).
 //! Columns, named in any case: `fiscal_code, first_name, last_name, birth_date, sex, address,
 //! street_number, postcode, municipality, doc_type, doc_number, doc_issued, doc_issuer` (the
-//! document columns may be empty). Places are checked as at the desk
+//! document columns may be empty), and optionally `death_date`. Places are checked as at the desk
 //! ([`crate::store::reference::check_place`]).
+//!
+//! A row with a death date (implicit revocation, sql/V32) is not a mirror row: in its chunk's
+//! transaction, just before the rows, `api.import_deaths` takes the resident out of the mirror,
+//! erases their registration as a revocation does and records the death, which no later
+//! pre-load passes. A departure (below) is never a death. No notice goes to the citizen
+//! (crate::notices): a death is the registry's own act, not a request made in their name.
 //!
 //! A full snapshot removes the residents it does not list, but a rejected row is never a
 //! departure: its fiscal code keeps its resident, and a rejected row whose fiscal code cannot
@@ -32,10 +38,10 @@ use serde_json::json;
 use tokio::sync::oneshot;
 
 pub use self::rows::Municipalities;
-use self::rows::{Chunk, Reference, StoredDigests, code_text, key16};
+use self::rows::{Chunk, DEATH_COLUMN, Reference, StoredDigests, code_text, key16};
 use super::{Begin, Progress, Reject, RunKind};
 use crate::error::{Error, Result};
-use crate::portal::tombstone_hash;
+use crate::portal::{ErasureKeys, tombstone_hash};
 use crate::secrets::SecretKey;
 use crate::session::Session;
 use crate::store::reference;
@@ -117,6 +123,12 @@ pub struct Report {
     /// Residents of the pre-loaded areas left out because their mirror row fails the check of
     /// places (a postcode not of their municipality, imported before it was checked).
     pub preload_withheld: u64,
+    /// The file has the `death_date` column.
+    pub death_column: bool,
+    /// Deaths the run recorded (in a dry run: rows reporting one), and the registrations they
+    /// revoked.
+    pub deaths: u64,
+    pub deaths_revoked: u64,
     /// A full snapshot removed nobody: some rejected rows have no readable fiscal code (their
     /// lines are in `rejected`).
     pub departures_withheld: bool,
@@ -137,6 +149,8 @@ impl Report {
             ceased: n("ceased"),
             preloaded: n("preloaded"),
             preload_withheld: n("preload_withheld"),
+            deaths: n("deaths"),
+            deaths_revoked: n("deaths_revoked"),
             departures_withheld: n("departures_withheld") > 0,
             rejected,
             ..Default::default()
@@ -192,7 +206,15 @@ pub async fn import(
         let c = session.db.client().await?;
         tokio::spawn(async move { stored_digests(&c, source).await })
     };
-    let (csv, lines) = rows::open(path, opts.encoding)?;
+    let (mut csv, lines) = rows::open(path, opts.encoding)?;
+    let death_column = csv.byte_headers().is_ok_and(|h| h.iter().any(|c| c == DEATH_COLUMN.as_bytes()));
+    // The dead are erased and recorded by keyed hashes of their fiscal codes: the key is needed
+    // before anything is written.
+    let death_key = match (death_column && !opts.dry_run, &session.key) {
+        (true, None) => return Err(Error::Invalid(crate::msg!("import-death-key-needed", path = path))),
+        (true, Some(key)) => Some(key.clone()),
+        (false, _) => None,
+    };
     let input = path.display().to_string();
     let options = json!({ "full_snapshot": opts.full_snapshot, "preload": areas, "encoding": opts.encoding.name() });
     // The same file read with other options is another run.
@@ -204,7 +226,12 @@ pub async fn import(
             Begin::AlreadyDone(done) => {
                 // The read, recorded, ends before the run's answer.
                 let _ = digests.await;
-                return Ok(Report { run_id: Some(done.id), already_done_by: Some(done.id), ..Default::default() });
+                return Ok(Report {
+                    run_id: Some(done.id),
+                    already_done_by: Some(done.id),
+                    death_column,
+                    ..Default::default()
+                });
             }
             Begin::Fresh(run) => Some(run),
         }
@@ -237,7 +264,7 @@ pub async fn import(
     let reader =
         std::thread::spawn(move || rows::read_chunks(&file, csv, skip, chunk_size, lookups, stored, lines, sender));
 
-    let mut dry = Report::default();
+    let mut dry = Report { death_column, ..Default::default() };
     // A dry run of a full snapshot tells the departures an import would make.
     let mut dry_seen = rustc_hash::FxHashSet::default();
     if let Some(run) = run_id {
@@ -245,6 +272,7 @@ pub async fn import(
             run,
             // After an initial load nothing can have ceased: the mirror was empty.
             record_seen: opts.full_snapshot && !initial_load,
+            death_key,
         });
         write_chunks(session, &job, skip as i64, &mut chunks, opts.writers.max(1), progress).await?;
     } else {
@@ -253,9 +281,11 @@ pub async fn import(
             dry.inserted += chunk.rows.len() as u64 - chunk.changed;
             dry.updated += chunk.changed;
             dry.unchanged += chunk.unchanged;
+            dry.deaths += chunk.dead.len() as u64;
             dry.departures_withheld |= !chunk.unreadable.is_empty();
             if opts.full_snapshot {
-                dry_seen.extend(chunk.codes.iter().chain(&chunk.kept).copied());
+                // The dead leave the mirror as deaths, not as departures.
+                dry_seen.extend(chunk.codes.iter().chain(&chunk.kept).chain(&chunk.dead).copied());
             }
             dry.rejected.extend(chunk.bad);
             progress.advance(chunk.bytes);
@@ -304,6 +334,9 @@ pub async fn import(
         let (preloaded, _) = preload(&tx, run, &p.key, &places, &preload_provinces, &preload_municipalities).await?;
         progress.finish(&crate::tr!("progress-preloaded", count = preloaded));
     }
+    if death_column {
+        registry::import_deaths_total(&tx, run).await?;
+    }
     registry::finish_import(&tx, run, opts.max_removals).await?;
     let record = super::run_record(&tx, run).await?;
     tx.commit().await?;
@@ -311,6 +344,7 @@ pub async fn import(
     let mut report = Report::from_counts(run, &record.counts, record.rows_read, rejected);
     report.resumed = skip > 0;
     report.departures = departures;
+    report.death_column = death_column;
     Ok(report)
 }
 
@@ -345,6 +379,8 @@ struct Writer {
     run: i64,
     /// Send the fiscal codes seen, for a full snapshot's ceased residents.
     record_seen: bool,
+    /// The service key, to name the dead by keyed hashes (a file with the death column).
+    death_key: Option<SecretKey>,
 }
 
 /// Writes the chunks on `writers` database sessions at once. Each chunk is one transaction
@@ -417,6 +453,12 @@ async fn write_chunk(
     let to = chunk.position as i64;
     registry::lock_chunk(&tx, job.run, to).await?;
     let _ = locked.send(());
+    // The deaths first, in the same transaction: a death already recorded, with nothing left to
+    // do, is a valid row unchanged.
+    let known = match (&job.death_key, chunk.dead.is_empty()) {
+        (Some(key), false) => registry::import_deaths(&tx, job.run, from, &deaths(key, &chunk.dead)).await?.known,
+        _ => 0,
+    };
     // The rejected rows keep their residents too (the rows the server refuses among them: they
     // were sent, so they are in `codes`).
     let seen: Vec<&str> =
@@ -425,7 +467,7 @@ async fn write_chunk(
         from,
         to,
         read: chunk.read as i64,
-        ok: chunk.ok() as i64,
+        ok: chunk.ok() as i64 + known,
         rejects: &chunk.bad,
         seen,
         unreadable: !chunk.unreadable.is_empty(),
@@ -433,6 +475,20 @@ async fn write_chunk(
     registry::write_chunk(&tx, job.run, &chunk.rows, &report).await?;
     tx.commit().await?;
     Ok((client, chunk.bytes))
+}
+
+/// The dead of a chunk with the keyed hashes the database keeps and forgets by.
+fn deaths(key: &SecretKey, dead: &[rows::Key16]) -> registry::Deaths {
+    let mut out = registry::Deaths::default();
+    for code in dead.iter().map(code_text) {
+        let keys = ErasureKeys::of(key, code);
+        out.codes.push(code.to_string());
+        out.tombstones.push(keys.tombstone);
+        out.stats_persons.push(keys.stats_person);
+        out.helpdesk_hashes.push(keys.helpdesk);
+        out.audit_names.push(crate::audit::fiscal_code_target(key, code));
+    }
+    out
 }
 
 /// Pre-loads the residents of some provinces or municipalities who are not registered yet,

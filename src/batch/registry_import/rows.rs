@@ -90,29 +90,49 @@ struct RawRow<'a> {
     doc_issued: &'a str,
     #[serde(default)]
     doc_issuer: &'a str,
+    /// Optional column: empty (or absent) for the living.
+    #[serde(default)]
+    death_date: &'a str,
 }
 
+/// The column a registry reports a death in (optional; README "Registry files").
+pub const DEATH_COLUMN: &str = "death_date";
+
 /// Digest of a record as read (its fields, in file order): equal digests mean an unchanged
-/// row, recognised before any parsing or validation.
-pub fn raw_digest(record: &csv::ByteRecord) -> Key16 {
+/// row, recognised before any parsing or validation. The death column (`skip`) is left out: a
+/// file that gains the column, empty for the living, leaves their rows unchanged (a row with a
+/// death in it is never taken for unchanged: see [`Checker::check`]).
+pub fn raw_digest(record: &csv::ByteRecord, skip: Option<usize>) -> Key16 {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    for field in record.iter() {
+    for (i, field) in record.iter().enumerate() {
+        if Some(i) == skip {
+            continue;
+        }
         h.update(field);
         h.update([0x1f]);
     }
     key16(&h.finalize())
 }
 
+/// A valid row: its fiscal code, and whether the registry reports the resident dead (then no
+/// tuple was written: the dead are not mirror rows).
+struct Valid {
+    code: Key16,
+    dead: bool,
+}
+
 /// Checks a row and appends its fields to `out` in the order of [`MirrorRows::push`]; returns
-/// its fiscal code. A rejected row leaves `out` as it was.
+/// its fiscal code. A rejected row, and the row of a resident reported dead, leave `out` as it
+/// was.
 fn validate<'a>(
     raw: &RawRow<'a>,
     line: u64,
     digest: &Key16,
     reference: &Reference,
+    today: chrono::NaiveDate,
     out: &mut Vec<u8>,
-) -> std::result::Result<Key16, Reject> {
+) -> std::result::Result<Valid, Reject> {
     let reject = |field: &str, value: &str, reason: String| Reject::new(line, field, value, reason);
     // Free text, cleaned, within its bounds and free of control characters.
     let text = |field: &str, value: &'a str| match clean_str(value) {
@@ -167,6 +187,20 @@ fn validate<'a>(
     };
     let (address, street_number) = (text("address", raw.address)?, text("street_number", raw.street_number)?);
     let (doc_number, doc_issuer) = (text("doc_number", raw.doc_number)?, text("doc_issuer", raw.doc_issuer)?);
+    // A death is a fact of the past, and of a life: not after today (Italy's), not before birth.
+    let died = match clean_str(raw.death_date) {
+        Some(d) => {
+            let died = parse_date(&d).map_err(|e| reject(DEATH_COLUMN, &d, e.english().to_string()))?;
+            if died > today {
+                return Err(reject(DEATH_COLUMN, &d, "is in the future".into()));
+            }
+            if died < birth_date {
+                return Err(reject(DEATH_COLUMN, &d, format!("is before the birth date {birth_date}")));
+            }
+            true
+        }
+        None => false,
+    };
     if let Some((field, value, c)) = crate::letters::first_unprintable(&[
         ("first_name", raw.first_name),
         ("last_name", raw.last_name),
@@ -176,6 +210,10 @@ fn validate<'a>(
         ("doc_issuer", raw.doc_issuer),
     ]) {
         return Err(reject(field, value, crate::letters::cannot_print(c).english().to_string()));
+    }
+    let code = key16(fc.as_str().as_bytes());
+    if died {
+        return Ok(Valid { code, dead: true });
     }
     Fields::new(out)
         .text(Some(fc.as_str()))
@@ -192,7 +230,7 @@ fn validate<'a>(
         .date(doc_issued)
         .text(doc_issuer.as_deref())
         .bytes(Some(digest));
-    Ok(key16(fc.as_str().as_bytes()))
+    Ok(Valid { code, dead: false })
 }
 
 /// Opens a registry file as CSV text of `encoding` (see [`input::Decoded`]), its delimiter
@@ -239,6 +277,9 @@ pub struct Chunk {
     /// Lines of rejected rows whose fiscal code cannot be read: nobody can tell whom they
     /// keep, so a full snapshot removes no one.
     pub unreadable: Vec<u64>,
+    /// Fiscal codes of the valid rows that report a death: not sent as rows
+    /// (`api.import_deaths`).
+    pub dead: Vec<Key16>,
     /// Valid rows equal to the stored ones: not sent.
     pub unchanged: u64,
     /// The rows in `rows`, in its order: fiscal code and line (to reject one the server refuses).
@@ -272,6 +313,11 @@ enum Checked {
         code: Key16,
         tuple: Range<usize>,
     },
+    /// Valid, and the registry reports the resident dead.
+    Dead {
+        line: u64,
+        code: Key16,
+    },
     /// Rejected, with its fiscal code when that can be read.
     Bad(Reject, Option<Key16>),
 }
@@ -286,8 +332,12 @@ struct Part {
 struct Checker {
     headers: csv::ByteRecord,
     cf_column: usize,
+    /// The optional death column, if the file has it.
+    death_column: Option<usize>,
     reference: Reference,
     stored: StoredDigests,
+    /// Today in Italy: no death is reported after it.
+    today: chrono::NaiveDate,
 }
 
 impl Checker {
@@ -308,13 +358,18 @@ impl Checker {
             Part { checked: Vec::with_capacity(records.len()), tuples: Vec::with_capacity(records.len() * 160) };
         for record in records {
             let line = record.position().map(|p| p.line()).unwrap_or(0);
-            let digest = raw_digest(record);
+            let digest = raw_digest(record, self.death_column);
+            // A row reporting a death is always read, whatever the stored row is.
+            let dies = self.death_column.and_then(|i| record.get(i)).is_some_and(|d| !d.trim_ascii().is_empty());
             let checked = match self.raw_code(record) {
-                Some(code) if self.stored.get(&code) == Some(&digest) => Checked::Unchanged { line, code },
+                Some(code) if !dies && self.stored.get(&code) == Some(&digest) => Checked::Unchanged { line, code },
                 _ => {
                     let start = part.tuples.len();
                     match self.parse(record, line, &digest, &mut part.tuples) {
-                        Ok(code) => Checked::Valid { line, code, tuple: start..part.tuples.len() },
+                        Ok(Valid { code, dead: true }) => Checked::Dead { line, code },
+                        Ok(Valid { code, dead: false }) => {
+                            Checked::Valid { line, code, tuple: start..part.tuples.len() }
+                        }
                         Err(reject) => Checked::Bad(reject, self.readable_code(record)),
                     }
                 }
@@ -330,7 +385,7 @@ impl Checker {
         line: u64,
         digest: &Key16,
         out: &mut Vec<u8>,
-    ) -> std::result::Result<Key16, Reject> {
+    ) -> std::result::Result<Valid, Reject> {
         let raw: RawRow = record.deserialize(Some(&self.headers)).map_err(|e| match e.kind() {
             csv::ErrorKind::Deserialize { err, .. } => {
                 let field = err.field().and_then(|i| self.headers.get(i as usize)).unwrap_or_default();
@@ -338,7 +393,7 @@ impl Checker {
             }
             _ => Reject::new(line, "", "", e.to_string()),
         })?;
-        validate(&raw, line, digest, &self.reference, out)
+        validate(&raw, line, digest, &self.reference, self.today, out)
     }
 }
 
@@ -362,7 +417,9 @@ pub fn read_chunks(
         .map_err(|e| Error::Invalid(crate::msg!("import-bad-header-plain", detail = e.to_string())))?
         .clone();
     let cf_column = headers.iter().position(|h| h == b"fiscal_code").expect("checked when opened");
-    let checker = Checker { headers, cf_column, reference, stored };
+    let death_column = headers.iter().position(|h| h == DEATH_COLUMN.as_bytes());
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Rome).date_naive();
+    let checker = Checker { headers, cf_column, death_column, reference, stored, today };
     // First line of each fiscal code accepted so far.
     let mut seen: FxHashMap<Key16, u64> = FxHashMap::default();
     let mut position = 0u64;
@@ -431,6 +488,7 @@ pub fn read_chunks(
             codes: Vec::with_capacity(filled),
             kept,
             unreadable,
+            dead: Vec::new(),
             unchanged: 0,
             sent: Vec::with_capacity(filled),
             changed: 0,
@@ -442,6 +500,7 @@ pub fn read_chunks(
         let mut send = Vec::with_capacity(filled);
         for (i, part) in parts.iter_mut().enumerate() {
             for checked in part.checked.drain(..) {
+                // What a valid row becomes: a tuple to send, unchanged, or a death.
                 let (line, code, tuple) = match checked {
                     Checked::Bad(reject, code) => {
                         match code {
@@ -451,8 +510,9 @@ pub fn read_chunks(
                         chunk.bad.push(reject);
                         continue;
                     }
-                    Checked::Unchanged { line, code } => (line, code, None),
-                    Checked::Valid { line, code, tuple } => (line, code, Some(tuple)),
+                    Checked::Unchanged { line, code } => (line, code, Some(None)),
+                    Checked::Valid { line, code, tuple } => (line, code, Some(Some(tuple))),
+                    Checked::Dead { line, code } => (line, code, None),
                 };
                 if let Some(first) = seen.get(&code) {
                     chunk.bad.push(Reject::new(
@@ -464,11 +524,16 @@ pub fn read_chunks(
                     continue;
                 }
                 seen.insert(code, line);
-                chunk.codes.push(code);
                 match tuple {
-                    Some(tuple) => send.push((code, line, i, tuple)),
-                    None => chunk.unchanged += 1,
+                    Some(Some(tuple)) => send.push((code, line, i, tuple)),
+                    Some(None) => chunk.unchanged += 1,
+                    // Not a mirror row, and not a valid one of the chunk's count (`api.import_deaths`).
+                    None => {
+                        chunk.dead.push(code);
+                        continue;
+                    }
                 }
+                chunk.codes.push(code);
             }
         }
         // Sent in key order, the rows of a chunk land on neighbouring pages of the primary
