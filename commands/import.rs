@@ -98,10 +98,14 @@ pub async fn run(env: &Env, source: Source, a: ImportArgs) -> sportello::Result<
     if let Some(departures) = &a.departures {
         refuse_report_over_input(departures, &a.file, "--departures")?;
     }
-    // The key recognises the revoked citizens, whom a pre-load leaves out.
-    let preload = match a.preload.is_empty() {
-        true => None,
-        false => Some(Preload { areas: a.preload.clone(), key: env.desk()?.key }),
+    // The key recognises the revoked citizens, whom a pre-load leaves out. The desk's mailer
+    // tells the citizens a death in the file erases (the import refuses such a file without it).
+    let (preload, desk) = match a.preload.is_empty() {
+        true => (None, env.desk().ok()),
+        false => {
+            let desk = env.desk()?;
+            (Some(Preload { areas: a.preload.clone(), key: desk.key.clone() }), Some(desk))
+        }
     };
     let opts = Options {
         encoding: a.encoding,
@@ -112,6 +116,7 @@ pub async fn run(env: &Env, source: Source, a: ImportArgs) -> sportello::Result<
         force: a.force,
         chunk_size: a.chunk_size as usize,
         writers: a.writers as usize,
+        notify: desk,
     };
     let progress = Reporter::bytes();
     let report = in_session(env, async |s| registry_import::import(s, source, &a.file, &opts, &progress).await).await?;

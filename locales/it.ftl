@@ -354,6 +354,7 @@ import-deaths-dry = , { $count ->
        *[other] { $count } decessi comunicati
     }
 import-death-key-needed = { $path } riporta decessi (colonna death_date): si registrano con un hash con chiave del codice fiscale, quindi serve il file della chiave (SPORTELLO_KEY_FILE)
+import-death-mail-needed = { $path } riporta decessi (colonna death_date): ogni cittadino la cui registrazione viene cancellata per decesso riceve un avviso per email, quindi servono le impostazioni della posta (SPORTELLO_SMTP_URL, o SPORTELLO_OUTBOX per la cartella della posta in uscita)
 import-run = {" "}(elaborazione { $run })
 import-run-resumed = {" "}(elaborazione { $run }, ripresa)
 import-rejects-written = righe scartate scritte in { $path }

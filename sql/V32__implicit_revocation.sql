@@ -130,11 +130,13 @@ END $$;
 -- chunk holds, which would deadlock with the order of commits. Deaths are few: the wait costs
 -- little.
 -- Returns how many deaths the call recorded or acted on (`recorded`), how many registrations it
--- erased (`revoked`), and how many were known already with nothing left to do (`known`: an
--- unchanged row, as the run counts it).
+-- erased (`revoked`), how many were known already with nothing left to do (`known`: an
+-- unchanged row, as the run counts it), and whom to tell (`told`: number, fiscal code, registered
+-- address and name of each erased record that had an address): a death reported by mistake, or by the
+-- author of a forged file, reaches the citizen, who can call the helpdesk.
 CREATE FUNCTION api.import_deaths(p_run bigint, p_from bigint, p_codes text[], p_hashes bytea[], p_stats_persons bytea[],
                                   p_helpdesk_hashes bytea[], p_audit_names text[],
-                                  OUT recorded bigint, OUT revoked bigint, OUT known bigint)
+                                  OUT recorded bigint, OUT revoked bigint, OUT known bigint, OUT told jsonb)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     r public.batch_runs;
@@ -142,6 +144,7 @@ DECLARE
     d record;
     fresh boolean;
     number bigint;
+    gone public.registrations;
     n integer := coalesce(cardinality(p_codes), 0);
 BEGIN
     r := public.sportello_run_held(p_run, ARRAY['import-cia', 'import-aura']);
@@ -154,7 +157,7 @@ BEGIN
         RAISE EXCEPTION 'each death comes with its fiscal code, the keyed hashes of it and its audit name'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    recorded := 0; revoked := 0; known := 0;
+    recorded := 0; revoked := 0; known := 0; told := '[]';
     IF n = 0 THEN
         RETURN;
     END IF;
@@ -166,8 +169,14 @@ BEGIN
         fresh := FOUND;
         EXECUTE format('DELETE FROM public.%I t WHERE t.fiscal_code = $1', public.sportello_mirror(r.kind))
             USING d.code;
-        SELECT x.registration_number INTO number FROM public.registrations x WHERE x.fiscal_code = d.code FOR UPDATE;
+        SELECT * INTO gone FROM public.registrations x WHERE x.fiscal_code = d.code FOR UPDATE;
+        number := gone.registration_number;
         IF FOUND THEN
+            IF gone.email IS NOT NULL THEN
+                told := told || jsonb_build_object('registration_number', number, 'fiscal_code', gone.fiscal_code,
+                                                   'email', gone.email, 'first_name', gone.first_name,
+                                                   'last_name', gone.last_name);
+            END IF;
             PERFORM public.sportello_record('revoke-death', public.sportello_audit_name(number, d.name),
                 jsonb_build_object('implicit', true, 'run', p_run, 'source', source,
                                    'outcome', jsonb_build_object('revoked',

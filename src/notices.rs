@@ -1,5 +1,6 @@
 //! Notices to the citizen (issue 20): whenever something is done to a record — a booking, a code
-//! regenerated, the email or residence changed, a suspension or a reinstatement, a revocation —
+//! regenerated, the email or residence changed, a suspension or a reinstatement, a revocation
+//! (also the implicit one, on a registry's report of a death) —
 //! the registered address is told, in Italian, with what to do if it was not them. A notice
 //! carries no secret and no personal data beyond the name (it may reach an old or a wrong
 //! address); a change of email tells the old address too. The postal run sends none: the letter
@@ -24,6 +25,8 @@ pub enum Notice {
     Suspended,
     Reinstated,
     Revoked,
+    /// Revoked because a registry reported the citizen's death (implicit revocation).
+    RevokedDeath,
 }
 
 impl Notice {
@@ -37,6 +40,7 @@ impl Notice {
             Notice::Suspended => "notice-suspended",
             Notice::Reinstated => "notice-reinstated",
             Notice::Revoked => "notice-revoked",
+            Notice::RevokedDeath => "notice-revoked-death",
         }
     }
 
@@ -82,6 +86,13 @@ impl Notice {
                 "Sistema Piemonte: credenziali revocate",
                 "Le comunichiamo che le credenziali della Sua registrazione sono state revocate e i dati \
                  personali cancellati."
+                    .into(),
+            ),
+            Notice::RevokedDeath => (
+                "Sistema Piemonte: credenziali revocate per decesso comunicato dall'anagrafe",
+                "Le comunichiamo che l'anagrafe ha segnalato il decesso dell'intestatario di questa \
+                 registrazione: le credenziali sono state revocate e i dati personali cancellati. Se la \
+                 segnalazione è un errore, l'anagrafe e l'assistenza possono correggerla."
                     .into(),
             ),
         }
@@ -167,6 +178,17 @@ pub async fn send_to(session: &Session, desk: &Desk, citizen: &Citizen<'_>, noti
     }
 }
 
+/// Sends `notice` about a record the database erased (it gave the address it had).
+pub async fn tell_erased(session: &Session, desk: &Desk, erased: &crate::store::registry::Erased, notice: Notice) {
+    let name = crate::mail::names(erased.first_name.as_deref(), erased.last_name.as_deref());
+    let citizen = Citizen {
+        target: Target::Registration { number: erased.registration_number, fiscal_code: erased.fiscal_code.clone() },
+        name: &name,
+        registered: Some(&erased.email),
+    };
+    send_to(session, desk, &citizen, notice, None).await;
+}
+
 /// Sends `notice` about the registration `number` (read as it is now): for what a command did
 /// without a record in hand (a suspension, a reinstatement).
 pub async fn send_about(session: &Session, desk: &Desk, number: i64, notice: Notice) {
@@ -228,6 +250,7 @@ mod tests {
             Notice::Suspended,
             Notice::Reinstated,
             Notice::Revoked,
+            Notice::RevokedDeath,
         ] {
             let m = message(notice, "sportello@example.it", "mario@example.it", "Mario Rossi", &office, at).unwrap();
             let raw = String::from_utf8(m.formatted()).unwrap();

@@ -29,6 +29,17 @@ pub struct Desk {
     pub office: letters::Office,
 }
 
+// Not derived: the key stays out of every debug print.
+impl std::fmt::Debug for Desk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Desk")
+            .field("mail_from", &self.mail_from)
+            .field("letters_dir", &self.letters_dir)
+            .field("office", &self.office)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Desk {
     pub fn open(s: &DeskSettings) -> Result<Desk> {
         let key = SecretKey::load(&s.key_file, s.create_key).map_err(|e| match e {

@@ -347,7 +347,7 @@ pub struct Deaths {
 }
 
 /// What the database did with a chunk's deaths (sql/V32 `api.import_deaths`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeathsDone {
     /// Deaths recorded, or acted on, by this call.
     pub recorded: i64,
@@ -355,6 +355,19 @@ pub struct DeathsDone {
     pub revoked: i64,
     /// Deaths recorded before, with nothing left to do.
     pub known: i64,
+    /// The erased records that had an address: whom to tell once the chunk has committed.
+    pub told: Vec<Erased>,
+}
+
+/// A record an implicit revocation erased, as the database gave it before erasing it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct Erased {
+    pub registration_number: i64,
+    pub fiscal_code: String,
+    /// The registered address.
+    pub email: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
 }
 
 /// Records the deaths of the chunk starting at `from` in the chunk's transaction, before its
@@ -364,7 +377,7 @@ pub struct DeathsDone {
 pub async fn import_deaths(tx: &impl GenericClient, run: i64, from: i64, deaths: &Deaths) -> Result<DeathsDone> {
     let row = tx
         .query_one(
-            "SELECT recorded, revoked, known FROM api.import_deaths($1, $2, $3, $4, $5, $6, $7)",
+            "SELECT recorded, revoked, known, told FROM api.import_deaths($1, $2, $3, $4, $5, $6, $7)",
             &[
                 &run,
                 &from,
@@ -376,7 +389,8 @@ pub async fn import_deaths(tx: &impl GenericClient, run: i64, from: i64, deaths:
             ],
         )
         .await?;
-    Ok(DeathsDone { recorded: row.get(0), revoked: row.get(1), known: row.get(2) })
+    let told: tokio_postgres::types::Json<Vec<Erased>> = row.get(3);
+    Ok(DeathsDone { recorded: row.get(0), revoked: row.get(1), known: row.get(2), told: told.0 })
 }
 
 /// Counts the run's deaths into its counts (`deaths`, `deaths_revoked`), once, as it ends.

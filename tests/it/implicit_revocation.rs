@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::batch::{kill_when, registry_file, spawn};
-use crate::harness::{TestDb, text};
+use crate::harness::{SmtpServer, TestDb, text};
 
 fn sample(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(name)
@@ -45,7 +45,9 @@ const PAOLO: &str = "CNTPLA47A06A479Q";
 
 #[tokio::test]
 async fn a_death_in_cia_or_aura_revokes_erases_and_is_never_preloaded_again() {
-    let db = TestDb::new().await;
+    let smtp = SmtpServer::start();
+    let mut db = TestDb::new().await;
+    db.smtp_url = Some(smtp.url.clone());
     let dir = tempfile::tempdir().unwrap();
     let owner = db.owner().await;
     let cia = sample("cia.csv");
@@ -57,6 +59,14 @@ async fn a_death_in_cia_or_aura_revokes_erases_and_is_never_preloaded_again() {
         .await
         .unwrap()
         .get(0);
+    // Mario gave an address at the desk since: the death that erases his record is told there.
+    owner
+        .execute(
+            "UPDATE registrations SET email = 'mario.rossi@example.it' WHERE registration_number = $1",
+            &[&mario_number],
+        )
+        .await
+        .unwrap();
 
     // The municipal registry reports Mario (registered) and Nicolò (never registered) dead (the
     // sample of the README). A dry run tells the deaths and changes nothing.
@@ -71,6 +81,16 @@ async fn a_death_in_cia_or_aura_revokes_erases_and_is_never_preloaded_again() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("6 rows: 0 new, 0 changed, 4 unchanged, 0 rejected, 2 deaths (1 revoked)"), "{stderr}");
     assert_eq!(registered(&owner).await, [GIULIA, "CSTFNC88C65L219X", "GLLNDR00L07L219X"], "Mario's erased");
+    // Told at the address the record had, in Italian, with whom to call (a death reported by
+    // mistake, or by a forged file, reaches the citizen); nobody else is written to.
+    let received = smtp.received();
+    assert_eq!(received.len(), 1, "{received:?}");
+    let notice = mail_parser::MessageParser::default().parse(received[0].as_bytes()).unwrap();
+    let body = sportello::mail::inbound_text(&notice);
+    assert_eq!(notice.to().and_then(|a| a.first()).and_then(|a| a.address()), Some("mario.rossi@example.it"));
+    assert!(notice.subject().unwrap_or_default().contains("decesso"), "{:?}", notice.subject());
+    assert!(body.contains("Gentile Mario Rossi") && body.contains("segnalato il decesso"), "{body}");
+    assert!(!body.contains(MARIO), "no fiscal code in a notice: {body}");
     let tombstone: (i64, String) = {
         let r = owner.query_one("SELECT registration_number, channel FROM revocations", &[]).await.unwrap();
         (r.get(0), r.get(1))

@@ -11,8 +11,9 @@
 //! A row with a death date (implicit revocation, sql/V32) is not a mirror row: in its chunk's
 //! transaction, just before the rows, `api.import_deaths` takes the resident out of the mirror,
 //! erases their registration as a revocation does and records the death, which no later
-//! pre-load passes. A departure (below) is never a death. No notice goes to the citizen
-//! (crate::notices): a death is the registry's own act, not a request made in their name.
+//! pre-load passes. A departure (below) is never a death. The citizen whose record a death erased
+//! is told at the address it had (crate::notices), once the chunk has committed: a death
+//! reported by mistake, or by the author of a forged file, reaches them.
 //!
 //! A full snapshot removes the residents it does not list, but a rejected row is never a
 //! departure: its fiscal code keeps its resident, and a rejected row whose fiscal code cannot
@@ -40,6 +41,7 @@ use tokio::sync::oneshot;
 pub use self::rows::Municipalities;
 use self::rows::{Chunk, DEATH_COLUMN, Reference, StoredDigests, code_text, key16};
 use super::{Begin, Progress, Reject, RunKind};
+use crate::desk::handover::Desk;
 use crate::error::{Error, Result};
 use crate::portal::{ErasureKeys, tombstone_hash};
 use crate::secrets::SecretKey;
@@ -90,6 +92,10 @@ pub struct Options {
     pub chunk_size: usize,
     /// Database sessions writing chunks at the same time (in file order of commit).
     pub writers: usize,
+    /// The desk's mailer, sender and office: the citizens whose records a death in the file
+    /// erases are told at their registered address ([`crate::notices::Notice::RevokedDeath`]).
+    /// Needed for a file with the death column.
+    pub notify: Option<Desk>,
 }
 
 impl Default for Options {
@@ -103,6 +109,7 @@ impl Default for Options {
             force: false,
             chunk_size: 20_000,
             writers: 2,
+            notify: None,
         }
     }
 }
@@ -212,6 +219,11 @@ pub async fn import(
     // before anything is written.
     let death_key = match (death_column && !opts.dry_run, &session.key) {
         (true, None) => return Err(Error::Invalid(crate::msg!("import-death-key-needed", path = path))),
+        // Each citizen whose record a death erases is told (a death reported by mistake, or by a
+        // forged file, reaches them): the mail settings are needed too.
+        (true, Some(_)) if opts.notify.is_none() => {
+            return Err(Error::Invalid(crate::msg!("import-death-mail-needed", path = path)));
+        }
         (true, Some(key)) => Some(key.clone()),
         (false, _) => None,
     };
@@ -273,6 +285,7 @@ pub async fn import(
             // After an initial load nothing can have ceased: the mirror was empty.
             record_seen: opts.full_snapshot && !initial_load,
             death_key,
+            notify: opts.notify.clone(),
         });
         write_chunks(session, &job, skip as i64, &mut chunks, opts.writers.max(1), progress).await?;
     } else {
@@ -381,7 +394,13 @@ struct Writer {
     record_seen: bool,
     /// The service key, to name the dead by keyed hashes (a file with the death column).
     death_key: Option<SecretKey>,
+    /// Where the notices of the implicit revocations go from.
+    notify: Option<Desk>,
 }
+
+/// A chunk written: its session back, the bytes of the file it consumed, and whom its deaths
+/// erased (to tell once it has committed).
+type Written = (deadpool_postgres::Object, u64, Vec<registry::Erased>);
 
 /// Writes the chunks on `writers` database sessions at once. Each chunk is one transaction
 /// (rows, rejects, checkpoint, its audit row); the transactions do their work side by side, so
@@ -402,17 +421,23 @@ async fn write_chunks(
     for _ in 0..writers {
         idle.push(session.db.client().await?);
     }
-    /// Chunks being written, oldest first; each gives back its session and file position.
-    type InFlight = std::collections::VecDeque<tokio::task::JoinHandle<Result<(deadpool_postgres::Object, u64)>>>;
+    /// Chunks being written, oldest first.
+    type InFlight = std::collections::VecDeque<tokio::task::JoinHandle<Result<Written>>>;
     let mut in_flight = InFlight::new();
-    // Waits for the oldest chunk in flight to commit, and takes its session back.
-    async fn settle(in_flight: &mut InFlight, progress: &dyn Progress) -> Result<Option<deadpool_postgres::Object>> {
+    // Waits for the oldest chunk in flight to commit, tells the citizens its deaths erased, and
+    // takes its session back.
+    let settle = async |in_flight: &mut InFlight| -> Result<Option<deadpool_postgres::Object>> {
         let Some(task) = in_flight.pop_front() else { return Ok(None) };
-        let (client, bytes) =
+        let (client, bytes, told) =
             task.await.map_err(|e| Error::Internal(crate::msg!("chunk-writer-failed", detail = e.to_string())))??;
+        if let Some(desk) = &job.notify {
+            for erased in &told {
+                crate::notices::tell_erased(session, desk, erased, crate::notices::Notice::RevokedDeath).await;
+            }
+        }
         progress.advance(bytes);
         Ok(Some(client))
-    }
+    };
     let finish = async {
         while let Some(chunk) = chunks.recv().await {
             if chunk.read == 0 {
@@ -420,7 +445,7 @@ async fn write_chunks(
             }
             let client = match idle.pop() {
                 Some(c) => c,
-                None => settle(&mut in_flight, progress).await?.expect("every session is in flight"),
+                None => settle(&mut in_flight).await?.expect("every session is in flight"),
             };
             let (locked, is_locked) = oneshot::channel();
             let to = chunk.position as i64;
@@ -429,7 +454,7 @@ async fn write_chunks(
             let _ = is_locked.await;
             from = to;
         }
-        while settle(&mut in_flight, progress).await?.is_some() {}
+        while settle(&mut in_flight).await?.is_some() {}
         Ok(())
     };
     let result = finish.await;
@@ -448,16 +473,16 @@ async fn write_chunk(
     from: i64,
     locked: oneshot::Sender<()>,
     job: Arc<Writer>,
-) -> Result<(deadpool_postgres::Object, u64)> {
+) -> Result<Written> {
     let tx = client.transaction().await?;
     let to = chunk.position as i64;
     registry::lock_chunk(&tx, job.run, to).await?;
     let _ = locked.send(());
     // The deaths first, in the same transaction: a death already recorded, with nothing left to
     // do, is a valid row unchanged.
-    let known = match (&job.death_key, chunk.dead.is_empty()) {
-        (Some(key), false) => registry::import_deaths(&tx, job.run, from, &deaths(key, &chunk.dead)).await?.known,
-        _ => 0,
+    let done = match (&job.death_key, chunk.dead.is_empty()) {
+        (Some(key), false) => registry::import_deaths(&tx, job.run, from, &deaths(key, &chunk.dead)).await?,
+        _ => registry::DeathsDone::default(),
     };
     // The rejected rows keep their residents too (the rows the server refuses among them: they
     // were sent, so they are in `codes`).
@@ -467,14 +492,14 @@ async fn write_chunk(
         from,
         to,
         read: chunk.read as i64,
-        ok: chunk.ok() as i64 + known,
+        ok: chunk.ok() as i64 + done.known,
         rejects: &chunk.bad,
         seen,
         unreadable: !chunk.unreadable.is_empty(),
     };
     registry::write_chunk(&tx, job.run, &chunk.rows, &report).await?;
     tx.commit().await?;
-    Ok((client, chunk.bytes))
+    Ok((client, chunk.bytes, done.told))
 }
 
 /// The dead of a chunk with the keyed hashes the database keeps and forgets by.
