@@ -39,12 +39,17 @@ the same command again with it, and the run resumes.
 A row with a death_date (not in the future, not before birth) is a death:
 the resident leaves the mirror, their registration, if any, is revoked and
 erased as a revocation does (tombstone kept), the death is recorded once
-and no later import or --preload registers them again. The key file is
-needed (SPORTELLO_KEY_FILE). A resident missing from a full snapshot is a
-departure, never a death.
+and no later import or --preload registers them again; the citizen is
+told at the registered address. The key file (SPORTELLO_KEY_FILE) and the
+mail settings are needed. A run revokes at most 5% of the registrations
+(at least 10) by deaths unless --max-deaths allows more: past it the run
+stops (exit 5, the chunk that would pass it not written); run the same
+command again with it, and the run resumes. A resident missing from a full
+snapshot is a departure, never a death.
 
 Exit codes: 0 every row imported, 8 done with rejected rows, 5 a snapshot
-refused for its removals, other codes failure.
+refused for its removals or a run stopped for its deaths, other codes
+failure.
 
 Examples:
   sportello import-cia samples/cia.csv
@@ -71,6 +76,9 @@ pub struct ImportArgs {
     /// With --full-snapshot: remove at most N residents (default: 5% of the mirror); more are refused.
     #[arg(long, value_name = "N", requires = "full_snapshot")]
     max_removals: Option<u64>,
+    /// With a death_date column: revoke at most N registrations by deaths in this run (default: 5% of the registrations, at least 10); more stop the run.
+    #[arg(long, value_name = "N")]
+    max_deaths: Option<u64>,
     /// With --full-snapshot: write the fiscal codes removed (or, with --dry-run, to be removed) to this CSV file; - for standard output.
     #[arg(long, value_name = "FILE", requires = "full_snapshot")]
     departures: Option<PathBuf>,
@@ -111,6 +119,7 @@ pub async fn run(env: &Env, source: Source, a: ImportArgs) -> sportello::Result<
         encoding: a.encoding,
         full_snapshot: a.full_snapshot,
         max_removals: a.max_removals,
+        max_deaths: a.max_deaths,
         preload,
         dry_run: a.dry_run,
         force: a.force,

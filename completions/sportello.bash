@@ -2359,7 +2359,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__import__subcmd__aura)
-            opts="-v -q -h --encoding --rejects --full-snapshot --max-removals --departures --preload --dry-run --force --chunk-size --writers --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
+            opts="-v -q -h --encoding --rejects --full-snapshot --max-removals --max-deaths --departures --preload --dry-run --force --chunk-size --writers --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2374,6 +2374,10 @@ _sportello() {
                     return 0
                     ;;
                 --max-removals)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-deaths)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2417,7 +2421,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__import__subcmd__cia)
-            opts="-v -q -h --encoding --rejects --full-snapshot --max-removals --departures --preload --dry-run --force --chunk-size --writers --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
+            opts="-v -q -h --encoding --rejects --full-snapshot --max-removals --max-deaths --departures --preload --dry-run --force --chunk-size --writers --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2432,6 +2436,10 @@ _sportello() {
                     return 0
                     ;;
                 --max-removals)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-deaths)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

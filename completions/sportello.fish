@@ -903,6 +903,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand audit; and __fish_se
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l encoding -d 'Text encoding of the file: utf-8, windows-1252 (also latin-1, cp1252), or another WHATWG label' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l rejects -d 'Write the rejected rows to this CSV file (line, field, value, reason); - for standard output' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l max-removals -d 'With --full-snapshot: remove at most N residents (default: 5% of the mirror); more are refused' -r
+complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l max-deaths -d 'With a death_date column: revoke at most N registrations by deaths in this run (default: 5% of the registrations, at least 10); more stop the run' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l departures -d 'With --full-snapshot: write the fiscal codes removed (or, with --dry-run, to be removed) to this CSV file; - for standard output' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l preload -d 'Pre-load the residents of this province or municipality not yet registered (repeatable)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l chunk-size -d 'Rows per transaction' -r
@@ -924,6 +925,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -s h -l 
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l encoding -d 'Text encoding of the file: utf-8, windows-1252 (also latin-1, cp1252), or another WHATWG label' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l rejects -d 'Write the rejected rows to this CSV file (line, field, value, reason); - for standard output' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l max-removals -d 'With --full-snapshot: remove at most N residents (default: 5% of the mirror); more are refused' -r
+complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l max-deaths -d 'With a death_date column: revoke at most N registrations by deaths in this run (default: 5% of the registrations, at least 10); more stop the run' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l departures -d 'With --full-snapshot: write the fiscal codes removed (or, with --dry-run, to be removed) to this CSV file; - for standard output' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l preload -d 'Pre-load the residents of this province or municipality not yet registered (repeatable)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l chunk-size -d 'Rows per transaction' -r

@@ -346,6 +346,7 @@ import-deaths-dry = , { $count ->
     } reported
 import-death-key-needed = { $path } reports deaths (column death_date): they are recorded by a keyed hash of the fiscal code, so the key file is needed (SPORTELLO_KEY_FILE)
 import-death-mail-needed = { $path } reports deaths (column death_date): each citizen whose record a death erases is told by email, so the mail settings are needed (SPORTELLO_SMTP_URL, or SPORTELLO_OUTBOX for the outbox folder)
+import-deaths-over-max = the deaths this file reports would revoke more than { $limit } registrations in this run: the run stops here (the chunks before are kept). If the deaths are real, run the same command again with --max-deaths N and the run resumes
 import-run = {" "}(run { $run })
 import-run-resumed = {" "}(run { $run }, resumed)
 import-rejects-written = rejected rows written to { $path }

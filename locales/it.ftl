@@ -355,6 +355,7 @@ import-deaths-dry = , { $count ->
     }
 import-death-key-needed = { $path } riporta decessi (colonna death_date): si registrano con un hash con chiave del codice fiscale, quindi serve il file della chiave (SPORTELLO_KEY_FILE)
 import-death-mail-needed = { $path } riporta decessi (colonna death_date): ogni cittadino la cui registrazione viene cancellata per decesso riceve un avviso per email, quindi servono le impostazioni della posta (SPORTELLO_SMTP_URL, o SPORTELLO_OUTBOX per la cartella della posta in uscita)
+import-deaths-over-max = i decessi riportati da questo file revocherebbero più di { $limit } registrazioni in questa elaborazione: l'elaborazione si ferma qui (le parti precedenti restano). Se i decessi sono reali, ripeta lo stesso comando con --max-deaths N e l'elaborazione riprende
 import-run = {" "}(elaborazione { $run })
 import-run-resumed = {" "}(elaborazione { $run }, ripresa)
 import-rejects-written = righe scartate scritte in { $path }

@@ -134,8 +134,13 @@ END $$;
 -- unchanged row, as the run counts it), and whom to tell (`told`: number, fiscal code, registered
 -- address and name of each erased record that had an address): a death reported by mistake, or by the
 -- author of a forged file, reaches the citizen, who can call the helpdesk.
-CREATE FUNCTION api.import_deaths(p_run bigint, p_from bigint, p_codes text[], p_hashes bytea[], p_stats_persons bytea[],
-                                  p_helpdesk_hashes bytea[], p_audit_names text[],
+-- Rule, against a file that reports deaths it should not (forged, or of another area): one run
+-- revokes at most `p_max` registrations by deaths (NULL: 5% of the registrations, at least 10,
+-- as a full snapshot's departures are bounded). The chunk that would pass it is refused whole
+-- (SQLSTATE SPD01, the limit in DETAIL) and the run stops with its erasures bounded; the operator
+-- resumes it with a higher limit once the deaths are known to be real.
+CREATE FUNCTION api.import_deaths(p_run bigint, p_from bigint, p_max bigint, p_codes text[], p_hashes bytea[],
+                                  p_stats_persons bytea[], p_helpdesk_hashes bytea[], p_audit_names text[],
                                   OUT recorded bigint, OUT revoked bigint, OUT known bigint, OUT told jsonb)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
@@ -146,6 +151,8 @@ DECLARE
     number bigint;
     gone public.registrations;
     n integer := coalesce(cardinality(p_codes), 0);
+    bound bigint;
+    run_revoked bigint;
 BEGIN
     r := public.sportello_run_held(p_run, ARRAY['import-cia', 'import-aura']);
     source := substring(r.kind FROM 8);
@@ -193,6 +200,21 @@ BEGIN
             known := known + 1;
         END IF;
     END LOOP;
+    IF revoked > 0 THEN
+        -- The default share is of the registrations there were when the run first needed it,
+        -- counted once and kept with the run (a count per chunk would scan them all each time).
+        bound := coalesce(p_max, (SELECT (b.options->>'deaths_bound')::bigint FROM public.batch_runs b WHERE b.id = p_run));
+        IF bound IS NULL THEN
+            bound := greatest(ceil(0.05 * ((SELECT count(*) FROM public.registrations) + revoked))::bigint, 10);
+            UPDATE public.batch_runs SET options = options || jsonb_build_object('deaths_bound', bound) WHERE id = p_run;
+        END IF;
+        SELECT count(*) INTO run_revoked FROM public.registry_deaths x
+         WHERE x.run_id = p_run AND x.registration_number IS NOT NULL;
+        IF run_revoked > bound THEN
+            RAISE EXCEPTION 'the deaths of run % would revoke % registrations, more than %', p_run, run_revoked, bound
+                USING ERRCODE = 'SPD01', DETAIL = bound::text;
+        END IF;
+    END IF;
     IF recorded > 0 THEN
         PERFORM public.sportello_record('import-deaths', r.input,
             jsonb_build_object('run', p_run, 'kind', r.kind, 'deaths', recorded, 'revoked', revoked), recorded);
@@ -500,9 +522,9 @@ GRANT EXECUTE ON FUNCTION api.search(text, text, text, text, text, text, text, t
 ----------------------------------------------------------------------------------------------
 -- Ownership and who may execute
 ----------------------------------------------------------------------------------------------
-ALTER FUNCTION api.import_deaths(bigint, bigint, text[], bytea[], bytea[], bytea[], text[]) OWNER TO sportello_api;
+ALTER FUNCTION api.import_deaths(bigint, bigint, bigint, text[], bytea[], bytea[], bytea[], text[]) OWNER TO sportello_api;
 ALTER FUNCTION api.import_deaths_total(bigint) OWNER TO sportello_api;
-REVOKE ALL ON FUNCTION api.import_deaths(bigint, bigint, text[], bytea[], bytea[], bytea[], text[]),
+REVOKE ALL ON FUNCTION api.import_deaths(bigint, bigint, bigint, text[], bytea[], bytea[], bytea[], text[]),
     api.import_deaths_total(bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION api.import_deaths(bigint, bigint, text[], bytea[], bytea[], bytea[], text[]),
+GRANT EXECUTE ON FUNCTION api.import_deaths(bigint, bigint, bigint, text[], bytea[], bytea[], bytea[], text[]),
     api.import_deaths_total(bigint) TO sportello_batch;

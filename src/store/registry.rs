@@ -7,7 +7,7 @@ use tokio_postgres::types::{ToSql, Type};
 use super::registrations::personal_from_row;
 use crate::domain::PersonalData;
 use crate::domain::fields::{FIELDS, Value};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::store::binary_arrays::{Column, Fields, next_field};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -346,6 +346,10 @@ pub struct Deaths {
     pub audit_names: Vec<String>,
 }
 
+/// The SQLSTATE of `api.import_deaths` refusing a chunk whose deaths would revoke more
+/// registrations than the run may (its DETAIL is the limit).
+const DEATHS_OVER_LIMIT: &str = "SPD01";
+
 /// What the database did with a chunk's deaths (sql/V32 `api.import_deaths`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeathsDone {
@@ -374,13 +378,24 @@ pub struct Erased {
 /// rows: the database waits for the chunk before to end, takes the dead out of the run's mirror,
 /// erases their registrations as a revocation does, keeps a death record that no pre-load
 /// passes, and records what it did.
-pub async fn import_deaths(tx: &impl GenericClient, run: i64, from: i64, deaths: &Deaths) -> Result<DeathsDone> {
+///
+/// The run revokes at most `max` registrations by deaths (`None`: the database's default share);
+/// a chunk that would pass it is refused whole ([`Error::Refused`], naming the limit).
+pub async fn import_deaths(
+    tx: &impl GenericClient,
+    run: i64,
+    from: i64,
+    max: Option<u64>,
+    deaths: &Deaths,
+) -> Result<DeathsDone> {
+    let max = max.map(|m| m.min(i64::MAX as u64) as i64);
     let row = tx
         .query_one(
-            "SELECT recorded, revoked, known, told FROM api.import_deaths($1, $2, $3, $4, $5, $6, $7)",
+            "SELECT recorded, revoked, known, told FROM api.import_deaths($1, $2, $3, $4, $5, $6, $7, $8)",
             &[
                 &run,
                 &from,
+                &max,
                 &deaths.codes,
                 &deaths.tombstones,
                 &deaths.stats_persons,
@@ -388,7 +403,13 @@ pub async fn import_deaths(tx: &impl GenericClient, run: i64, from: i64, deaths:
                 &deaths.audit_names,
             ],
         )
-        .await?;
+        .await
+        .map_err(|e| match e.as_db_error() {
+            Some(db) if db.code().code() == DEATHS_OVER_LIMIT => {
+                Error::Refused(crate::msg!("import-deaths-over-max", limit = db.detail().unwrap_or_default()))
+            }
+            _ => e.into(),
+        })?;
     let told: tokio_postgres::types::Json<Vec<Erased>> = row.get(3);
     Ok(DeathsDone { recorded: row.get(0), revoked: row.get(1), known: row.get(2), told: told.0 })
 }

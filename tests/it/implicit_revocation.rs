@@ -331,3 +331,33 @@ async fn an_import_with_deaths_killed_midway_writes_each_death_once() {
     };
     assert_eq!(ok + rejected, read, "each row ok (the dead among them) or rejected");
 }
+
+#[tokio::test]
+async fn a_run_revokes_no_more_than_its_limit_and_resumes_with_a_higher_one() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let owner = db.owner().await;
+    let out = db.cli(Some("admin"), &["import-cia", sample("cia.csv").to_str().unwrap(), "--preload", "001272"]);
+    assert_eq!(text(&out).2, 0, "{}", text(&out).1);
+    // A file reporting two registered residents dead, where the operator expects one at most:
+    // the run stops, in either language, before the chunk that would pass it is written.
+    let deaths = with_deaths("cia.csv", &[(MARIO, "2026-10-01"), (GIULIA, "2026-10-02")], dir.path());
+    let deaths = deaths.to_str().unwrap();
+    let (_, stderr, code) = text(&db.cli(Some("admin"), &["import-cia", deaths, "--max-deaths", "1"]));
+    assert_eq!(code, sportello::error::exit::REFUSED, "{stderr}");
+    assert!(stderr.contains("would revoke more than 1 registrations") && stderr.contains("--max-deaths"), "{stderr}");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_sportello"));
+    db.cli_env(&mut cmd, Some("admin"));
+    let (_, stderr, code) =
+        text(&cmd.env("LANG", "it_IT.UTF-8").args(["import-cia", deaths, "--max-deaths", "1"]).output().unwrap());
+    assert_eq!(code, sportello::error::exit::REFUSED, "{stderr}");
+    assert!(stderr.contains("revocherebbero più di 1 registrazioni"), "{stderr}");
+    assert_eq!(registered(&owner).await.len(), 4, "nothing erased");
+    assert_eq!(count(&owner, "SELECT count(*) FROM registry_deaths").await, 0, "nothing recorded");
+    assert_eq!(count(&owner, "SELECT count(*) FROM revocations").await, 0);
+    // The deaths are real: the same command with the number resumes the run.
+    let (_, stderr, code) = text(&db.cli(Some("admin"), &["import-cia", deaths, "--max-deaths", "2"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("2 deaths (2 revoked) (run 2)"), "the run refused, finished: {stderr}");
+    assert_eq!(registered(&owner).await, ["CSTFNC88C65L219X", "GLLNDR00L07L219X"]);
+}

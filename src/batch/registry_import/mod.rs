@@ -92,6 +92,10 @@ pub struct Options {
     pub chunk_size: usize,
     /// Database sessions writing chunks at the same time (in file order of commit).
     pub writers: usize,
+    /// The registrations the deaths of the file may revoke at most in this run (`None`: the
+    /// database's default share); more stop the run. Like `max_removals`, not part of what
+    /// identifies the run: a run stopped by it resumes with the number given.
+    pub max_deaths: Option<u64>,
     /// The desk's mailer, sender and office: the citizens whose records a death in the file
     /// erases are told at their registered address ([`crate::notices::Notice::RevokedDeath`]).
     /// Needed for a file with the death column.
@@ -109,6 +113,7 @@ impl Default for Options {
             force: false,
             chunk_size: 20_000,
             writers: 2,
+            max_deaths: None,
             notify: None,
         }
     }
@@ -285,6 +290,7 @@ pub async fn import(
             // After an initial load nothing can have ceased: the mirror was empty.
             record_seen: opts.full_snapshot && !initial_load,
             death_key,
+            max_deaths: opts.max_deaths,
             notify: opts.notify.clone(),
         });
         write_chunks(session, &job, skip as i64, &mut chunks, opts.writers.max(1), progress).await?;
@@ -394,6 +400,8 @@ struct Writer {
     record_seen: bool,
     /// The service key, to name the dead by keyed hashes (a file with the death column).
     death_key: Option<SecretKey>,
+    /// The registrations the run's deaths may revoke at most.
+    max_deaths: Option<u64>,
     /// Where the notices of the implicit revocations go from.
     notify: Option<Desk>,
 }
@@ -481,7 +489,9 @@ async fn write_chunk(
     // The deaths first, in the same transaction: a death already recorded, with nothing left to
     // do, is a valid row unchanged.
     let done = match (&job.death_key, chunk.dead.is_empty()) {
-        (Some(key), false) => registry::import_deaths(&tx, job.run, from, &deaths(key, &chunk.dead)).await?,
+        (Some(key), false) => {
+            registry::import_deaths(&tx, job.run, from, job.max_deaths, &deaths(key, &chunk.dead)).await?
+        }
         _ => registry::DeathsDone::default(),
     };
     // The rejected rows keep their residents too (the rows the server refuses among them: they
