@@ -467,7 +467,17 @@ fn main() -> ExitCode {
     let command = cli.command.name();
     tracing::info!(command, version = VERSION, "started");
     let started = std::time::Instant::now();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    // The batch role's jobs (imports, the postal run) overlap reading with writing on worker
+    // threads; every other command is a few round trips in a row, which one thread serves
+    // without starting workers or waking one thread for another at each reply.
+    let mut builder = if sportello::domain::roles::required(command) == Some(&[sportello::domain::Role::Batch]) {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(2);
+        b
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("sportello: {}", tr!("runtime-failed", detail = e.to_string()));

@@ -28,13 +28,19 @@ pub struct Session {
     pub key: Option<SecretKey>,
 }
 
-/// Where a command comes from: OS user and host.
+/// Where a command comes from: OS user and host (read once per process: the passwd database
+/// and the host name are asked for at every session and audit row otherwise).
 pub fn origin() -> String {
-    let uid = uzers::get_effective_uid();
-    let user = uzers::get_user_by_uid(uid)
-        .map(|u| u.name().to_string_lossy().into_owned())
-        .unwrap_or_else(|| format!("uid {uid}"));
-    format!("{user}@{}", host())
+    static ORIGIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ORIGIN
+        .get_or_init(|| {
+            let uid = uzers::get_effective_uid();
+            let user = uzers::get_user_by_uid(uid)
+                .map(|u| u.name().to_string_lossy().into_owned())
+                .unwrap_or_else(|| format!("uid {uid}"));
+            format!("{user}@{}", host())
+        })
+        .clone()
 }
 
 /// The name of this machine.

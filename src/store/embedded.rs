@@ -355,19 +355,21 @@ impl Cluster {
         Ok(true)
     }
 
-    /// As `refresh_authentication`, serialised with other sportello processes (for a running
-    /// cluster found without `ensure_running`).
-    pub fn refresh_authentication_locked(&self) -> Result<()> {
-        // Nearly always current: checked first without the lock, which every sportello process
-        // of the machine would otherwise queue on at every command (a file written, flock).
-        // Rewriting still happens only under the lock, checked again there.
-        if self
+    /// Do pg_hba.conf and pg_ident.conf read as they must? Nearly always: a running cluster
+    /// found without `ensure_running` is checked with this first, without the lock, which every
+    /// sportello process of the machine would otherwise queue on at every command (a file
+    /// written, flock); only when it says no is [`Self::refresh_authentication_locked`] needed.
+    pub fn authentication_current(&self) -> Result<bool> {
+        Ok(self
             .authentication_files()?
             .iter()
-            .all(|(path, text)| fs::read_to_string(path).ok().as_deref() == Some(text.as_str()))
-        {
-            return Ok(());
-        }
+            .all(|(path, text)| fs::read_to_string(path).ok().as_deref() == Some(text.as_str())))
+    }
+
+    /// As `refresh_authentication`, serialised with other sportello processes (for a running
+    /// cluster found without `ensure_running`, whose authentication is not current). Checked
+    /// again under the lock: another process may have rewritten it meanwhile.
+    pub fn refresh_authentication_locked(&self) -> Result<()> {
         let _lock = self.lock()?;
         self.refresh_authentication()
     }
@@ -481,8 +483,13 @@ impl Cluster {
                 owner = SERVER_USER
             )))?;
         }
-        // Only a unix socket in a private directory: no TCP port is opened.
-        let mut options = format!("-c listen_addresses='' -c unix_socket_directories='{}' -p {PORT}", socket.display());
+        // Only a unix socket in a private directory: no TCP port is opened. PL/pgSQL, which every
+        // api function that writes an audit row runs in, is loaded once by the server rather than
+        // by each command's new backend (about a millisecond each).
+        let mut options = format!(
+            "-c listen_addresses='' -c unix_socket_directories='{}' -p {PORT} -c shared_preload_libraries=plpgsql",
+            socket.display()
+        );
         for s in &self.settings {
             options.push_str(" -c ");
             options.push_str(s);

@@ -26,6 +26,7 @@ mod vocabulary;
 use std::path::PathBuf;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio_postgres::types::{ToSql, Type};
 
 use crate::error::{Error, Result};
 pub use tls::{ConnectConfig, SslMode};
@@ -246,7 +247,9 @@ impl Database {
                 // start, create, migrate as the owner, then connect.
                 if cluster.maybe_running() {
                     let mine = cluster.is_mine();
-                    if mine {
+                    // A few bytes read on the way, no thread started for them; the rewrite
+                    // (rare) waits for the cluster lock, off the runtime.
+                    if mine && !cluster.authentication_current()? {
                         let c = cluster.clone();
                         tokio::task::spawn_blocking(move || c.refresh_authentication_locked()).await.map_err(
                             |e| Error::Unavailable(crate::msg!("embedded-start-failed", detail = e.to_string())),
@@ -334,10 +337,15 @@ impl Database {
             tokio::try_join!(client.prepare_cached(audit::INSERT), client.prepare_cached(reference::PROVINCE))
         };
         // The context goes first in the pipeline, before anything that could write an audit row;
-        // connections the pool opens later get it from the hook.
+        // connections the pool opens later get it from the hook. It and the startup query are
+        // parsed and run in one go (query_typed: no statement prepared first), so that both
+        // answer in the pipeline's first round trip.
         let named = async {
             match &first_context {
-                Some((origin, command)) => client.execute(SET_CONTEXT, &[origin, command]).await.map(|_| ()),
+                Some((origin, command)) => client
+                    .query_typed(SET_CONTEXT, &[(origin as &(dyn ToSql + Sync), Type::TEXT), (command, Type::TEXT)])
+                    .await
+                    .map(|_| ()),
                 None => Ok(()),
             }
         };

@@ -188,7 +188,9 @@ pub struct Startup {
 /// Reads the [`Startup`] in one statement (`api.startup`). Fails with `invalid_schema_name`
 /// or `undefined_function` when the schema was never migrated (or not this far).
 pub async fn startup(c: &tokio_postgres::Client) -> Result<Option<Startup>> {
-    let rows = c.query("SELECT * FROM api.startup()", &[]).await?;
+    // Parsed, bound and run in one message train (no statement prepared first): one round
+    // trip, in the same as the connection's other first requests.
+    let rows = c.query_typed("SELECT * FROM api.startup()", &[]).await?;
     let Some(r) = rows.into_iter().next() else { return Ok(None) };
     let mut roles: Vec<Role> = r.get::<_, Vec<String>>(2).iter().filter_map(|g| Role::from_group(g)).collect();
     roles.sort();

@@ -85,6 +85,18 @@ fn first_commands_start_a_private_cluster() {
         stdout.contains("embedded cluster (running)") && stdout.contains(" applied") && !stdout.contains("pending"),
         "{stdout}"
     );
+    // The server loads PL/pgSQL once, not each command's new backend at its first api call.
+    let psql = sportello::store::embedded::find_psql().expect("psql of the server binaries");
+    let cluster = sportello::store::embedded::Cluster::new(h).unwrap();
+    let out = Command::new(psql)
+        .args(["-X", "-At", "-p", "5432", "-d", "sportello", "-c", "SHOW shared_preload_libraries", "-h"])
+        .arg(cluster.socket_dir())
+        .args(["-U", &cluster.superuser()])
+        .env_remove("PGPASSWORD")
+        .output()
+        .unwrap();
+    let (stdout, stderr, code) = text(&out);
+    assert_eq!((code, stdout.trim()), (0, "plpgsql"), "{stderr}");
     let samples = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/cia.csv");
     let (_, stderr, code) = sportello(h, &["import-cia", samples]);
     assert_eq!(code, 0, "{stderr}");
