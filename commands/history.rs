@@ -13,10 +13,13 @@ use crate::{Env, in_session};
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Operations booked on the registration (with the ente, the operator, the
-delegate and the outcome: A active, S succeeded, D discarded), letters
-printed, codes sent (never the codes themselves), edits, postal letters,
-completions by the citizen and revocations, oldest first. Reading the
-history is recorded in the audit log.
+delegate and the outcome: A active, S succeeded, D discarded), its
+pre-load from the registry (with its run), letters printed at the desk and
+by the postal run (with its run and batch), codes sent (never the codes
+themselves), edits, completions by the citizen and revocations, oldest
+first. Reading the history is recorded in the audit log. A revoked
+registration is erased: what remains of it is in the audit log
+(`sportello audit --target FISCAL_CODE`).
 
 Examples:
   sportello history --cf RSSMRA85T10L219G
@@ -56,6 +59,19 @@ fn said(kind: &str, value: &str) -> String {
     if text == key { value.to_string() } else { text }
 }
 
+/// The event in words, with the run (and batch) of a pre-load or a postal letter.
+fn event(e: &Event) -> String {
+    let said = said("history-", &e.event);
+    let number = |k: &str| e.details.get(k).and_then(|v| v.as_i64());
+    match (number("run"), number("batch")) {
+        (Some(run), Some(batch)) => {
+            tr!("history-event-in-batch", event = said, run = run.to_string(), batch = batch.to_string())
+        }
+        (Some(run), None) => tr!("history-event-in-run", event = said, run = run.to_string()),
+        _ => said,
+    }
+}
+
 fn row(e: &Event) -> Row {
     let outcome = match e.event.as_str() {
         "operation" => match &e.closed_at {
@@ -66,7 +82,7 @@ fn row(e: &Event) -> Row {
     };
     Row {
         at: local(&e.at),
-        event: said("history-", &e.event),
+        event: event(e),
         operation: e.operation.as_deref().map(|o| said("", o)).unwrap_or_default(),
         ente: opt(&e.ente),
         operator: opt(&e.operator_id),

@@ -18,9 +18,13 @@ pub async fn history(session: &Session, key: &Key) -> Result<Vec<Event>> {
         _ => None,
     };
     history::list(&client, number, fiscal_code, audit_name.as_deref()).await.map_err(|e| match e {
-        Error::Database { code: Some(c), .. } if c == "P0002" => {
-            Error::NotFound(crate::msg!("registration-not-found", key = key.message()))
-        }
+        // A revocation (by the citizen, by registered letter, or for a death) erases the
+        // record: what remains of it is in the audit log, which names the citizen by fiscal
+        // code, never by number.
+        Error::Database { code: Some(c), .. } if c == "P0002" => Error::NotFound(match key {
+            Key::FiscalCode(fc) => crate::msg!("history-not-found-cf", key = key.message(), fiscal_code = fc.as_str()),
+            Key::Number(_) => crate::msg!("history-not-found-number", key = key.message()),
+        }),
         other => other,
     })
 }

@@ -96,3 +96,142 @@ async fn only_the_desk_and_the_helpdesk_read_a_history() {
     let (_, stderr, status) = text(&out);
     assert_eq!(status, exit::NOT_FOUND, "{stderr}");
 }
+
+fn sample(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(name)
+}
+
+fn json_of(out: &std::process::Output) -> serde_json::Value {
+    let (stdout, stderr, status) = text(out);
+    assert_eq!(status, 0, "{stderr}");
+    serde_json::from_str(&stdout).unwrap()
+}
+
+/// A pre-loaded registration's history starts with its pre-load (the run that made it), and
+/// lists the PIN letter the postal run printed for it with its run and batch (sql/V34): found in
+/// the audit rows of the pre-load and of each batch, which name no citizen as their target.
+/// Each record shows its own batch, and nothing of the other citizens printed with it.
+#[tokio::test]
+async fn a_preloaded_record_shows_its_preload_and_the_postal_letter_printed_for_it() {
+    let db = TestDb::new().await;
+    let owner = db.owner().await;
+    // Mario registered at the desk first: not pre-loaded, never queued for a postal letter.
+    let s = db.admin().await;
+    let mario_number = mario().register(&s).await;
+    let out = db.cli(Some("admin"), &["import-cia", sample("cia.csv").to_str().unwrap(), "--preload", "001272"]);
+    assert_eq!(text(&out).2, 0, "{}", text(&out).1);
+    let dir = tempfile::tempdir().unwrap();
+    let out = db.cli(
+        Some("admin"),
+        &["print-letters", "--postal-run", "--batch-size", "2", "--out", dir.path().to_str().unwrap()],
+    );
+    assert_eq!(text(&out).2, 0, "{}", text(&out).1);
+    let run = "SELECT id FROM batch_runs WHERE kind = $1";
+    let import_run: i64 = owner.query_one(run, &[&"import-cia"]).await.unwrap().get(0);
+    let postal_run: i64 = owner.query_one(run, &[&"postal-run"]).await.unwrap().get(0);
+
+    // The batches as the postal run wrote them: each manifest lists its registrations.
+    let mut manifests: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "csv") && !p.to_string_lossy().contains("codes"))
+        .collect();
+    manifests.sort();
+    assert_eq!(manifests.len(), 2, "three pre-loaded, two to a batch: {manifests:?}");
+    let mut seen_batches = std::collections::BTreeSet::new();
+    let mut printed = 0;
+    for manifest in &manifests {
+        let numbers: Vec<String> =
+            csv::Reader::from_path(manifest).unwrap().records().map(|r| r.unwrap()[1].to_string()).collect();
+        let mut batches = std::collections::BTreeSet::new();
+        for number in &numbers {
+            let events = json_of(&db.cli(Some("admin"), &["history", "--number", number, "--format", "json"]));
+            let events = events.as_array().unwrap();
+            assert_eq!(events[0]["event"], "preload", "the pre-load first: {events:?}");
+            assert_eq!(events[0]["details"]["run"], import_run, "{events:?}");
+            assert_eq!(events[0]["operator_id"], "admin", "{events:?}");
+            let letters: Vec<&serde_json::Value> = events.iter().filter(|e| e["event"] == "postal-batch").collect();
+            assert_eq!(letters.len(), 1, "one letter printed for it: {events:?}");
+            assert_eq!(letters[0]["details"]["run"], postal_run);
+            assert!(letters[0]["details"].get("registrations").is_none(), "no other citizen named: {events:?}");
+            assert!(letters[0]["details"]["activation_opened"].is_boolean(), "{events:?}");
+            batches.insert(letters[0]["details"]["batch"].as_i64().unwrap());
+            printed += 1;
+        }
+        assert_eq!(batches.len(), 1, "the registrations of one file, one batch: {batches:?}");
+        seen_batches.extend(batches);
+    }
+    assert_eq!(printed, 3);
+    assert_eq!(seen_batches.into_iter().collect::<Vec<_>>(), [1, 2], "each record its own batch");
+
+    // Mario's history has neither: registered at the desk, no letter printed by the run.
+    let events =
+        json_of(&db.cli(Some("admin"), &["history", "--number", &mario_number.to_string(), "--format", "json"]));
+    let kinds: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
+    assert_eq!(kinds.first(), Some(&"register"), "{kinds:?}");
+    assert!(!kinds.contains(&"preload") && !kinds.contains(&"postal-batch"), "{kinds:?}");
+
+    // As tables, in both languages, with the run and the batch.
+    let giulia = "BNCGLI92D58L219Y";
+    let mut cmd = db.command(Some("admin"), &["history", "--cf", giulia]);
+    let (table, stderr, status) = text(&english(&mut cmd).env("LANG", "it_IT.UTF-8").output().unwrap());
+    assert_eq!(status, 0, "{stderr}");
+    for words in [
+        format!("registrazione: pre-caricata dall'anagrafe (elaborazione {import_run})"),
+        format!("lettera PIN stampata dall'invio postale (elaborazione {postal_run}, lotto"),
+    ] {
+        assert!(table.contains(&words), "{words} not in {table}");
+    }
+    let (table, stderr, status) =
+        text(&english(&mut db.command(Some("admin"), &["history", "--cf", giulia])).output().unwrap());
+    assert_eq!(status, 0, "{stderr}");
+    for words in [
+        format!("registered: pre-loaded from the registry (run {import_run})"),
+        format!("PIN letter printed by the postal run (run {postal_run}, batch"),
+    ] {
+        assert!(table.contains(&words), "{words} not in {table}");
+    }
+}
+
+/// After a revocation the record is gone: `history` says so (exit 4) and says where what
+/// remains is, the audit log by fiscal code, in both languages; that pointer works.
+#[tokio::test]
+async fn the_history_of_an_erased_record_points_to_the_audit_log() {
+    let db = TestDb::new().await;
+    let out = db.cli(Some("admin"), &["import-cia", sample("cia.csv").to_str().unwrap(), "--preload", "001272"]);
+    assert_eq!(text(&out).2, 0, "{}", text(&out).1);
+    let mario_cf = "RSSMRA85T10L219G";
+    let owner = db.owner().await;
+    let number: i64 = owner
+        .query_one("SELECT registration_number FROM registrations WHERE fiscal_code = $1", &[&mario_cf])
+        .await
+        .unwrap()
+        .get(0);
+    // The registry reports Mario's death: his record is revoked and erased.
+    let out = db.cli(Some("admin"), &["import-cia", sample("cia-deaths.csv").to_str().unwrap()]);
+    assert_eq!(text(&out).2, 0, "{}", text(&out).1);
+
+    let history = |args: &[&str], lang: &str| {
+        let mut cmd = db.command(Some("admin"), args);
+        let (_, stderr, status) = text(&english(&mut cmd).env("LANG", lang).output().unwrap());
+        assert_eq!(status, exit::NOT_FOUND, "{stderr}");
+        stderr
+    };
+    let by_cf = ["history", "--cf", mario_cf];
+    let by_number = ["history", "--number", &number.to_string()];
+    let pointer = format!("`sportello audit --target {mario_cf}`");
+    let en = history(&by_cf, "C");
+    assert!(en.contains(&format!("no registration with fiscal code {mario_cf}")) && en.contains(&pointer), "{en}");
+    let it = history(&by_cf, "it_IT.UTF-8");
+    assert!(it.contains("nessuna registrazione") && it.contains("registro di audit") && it.contains(&pointer), "{it}");
+    let en = history(&by_number, "C");
+    assert!(en.contains(&number.to_string()) && en.contains("`sportello audit --target FISCAL_CODE`"), "{en}");
+    let it = history(&by_number, "it_IT.UTF-8");
+    assert!(it.contains("`sportello audit --target CODICE_FISCALE`"), "{it}");
+
+    // What the message points to is there: the revocation for the death, by fiscal code.
+    let out = db.cli(Some("admin"), &["audit", "--target", mario_cf, "--format", "json"]);
+    let rows = json_of(&out);
+    let actions: Vec<&str> = rows.as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap()).collect();
+    assert!(actions.contains(&"revoke-death"), "{actions:?}");
+}
