@@ -86,6 +86,11 @@ struct Row {
     details: String,
 }
 
+/// The columns an auditor needs first, kept longest on a narrow terminal: when, what, on whom
+/// and how it ended before who, from where and through which command.
+const PRIORITY: &[&str] =
+    &["at", "action", "target", "outcome", "operator", "results", "details", "id", "command", "login", "origin"];
+
 pub async fn run(env: &Env, a: AuditArgs) -> sportello::Result<i32> {
     if let Some(AuditCommand::Verify(v)) = a.command {
         return verify(env, v).await;
@@ -115,7 +120,7 @@ pub async fn run(env: &Env, a: AuditArgs) -> sportello::Result<i32> {
             details: Json::readable(&r.details),
         })
         .collect();
-    output::rows(env.format, &flat, &records)?;
+    output::rows_by_priority(env.format, &flat, &records, PRIORITY)?;
     Ok(0)
 }
 

@@ -13,11 +13,11 @@ use crate::{Env, in_session};
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Operations booked on the registration (with the ente, the operator, the
-delegate and the outcome: A active, S succeeded, D discarded), its
-pre-load from the registry (with its run), letters printed at the desk and
-by the postal run (with its run and batch), codes sent (never the codes
-themselves), edits, completions by the citizen and revocations, oldest
-first. Reading the history is recorded in the audit log. A revoked
+delegate, the outcome: A active, S succeeded, D discarded, and when it
+closed), its pre-load from the registry (with its run), letters printed at
+the desk and by the postal run (with its run and batch), codes sent (never
+the codes themselves), edits, completions by the citizen and revocations,
+oldest first. Reading the history is recorded in the audit log. A revoked
 registration is erased: what remains of it is in the audit log
 (`sportello audit --target FISCAL_CODE`).
 
@@ -50,7 +50,13 @@ struct Row {
     operator: String,
     delegate: String,
     outcome: String,
+    /// When an operation was closed: a moment of its own, never cut out of the outcome.
+    closed: String,
 }
+
+/// The columns a clerk needs first, kept longest on a narrow terminal: what happened, when and
+/// how it ended before who did it.
+const PRIORITY: &[&str] = &["when", "event", "outcome", "operation", "closed", "ente", "operator", "delegate"];
 
 /// An event or value in the operator's language (`term-history-…`, `term-…` of locales/).
 fn said(kind: &str, value: &str) -> String {
@@ -74,10 +80,7 @@ fn event(e: &Event) -> String {
 
 fn row(e: &Event) -> Row {
     let outcome = match e.event.as_str() {
-        "operation" => match &e.closed_at {
-            Some(at) => format!("{} ({})", said("", &e.outcome), local(at)),
-            None => said("", &e.outcome),
-        },
+        "operation" => said("", &e.outcome),
         _ => said("outcome-", &e.outcome),
     };
     Row {
@@ -88,6 +91,7 @@ fn row(e: &Event) -> Row {
         operator: opt(&e.operator_id),
         delegate: e.delegate.as_deref().map(|d| said("", d)).unwrap_or_default(),
         outcome,
+        closed: e.closed_at.as_ref().map(local).unwrap_or_default(),
     }
 }
 
@@ -95,6 +99,6 @@ pub async fn run(env: &Env, a: HistoryArgs) -> sportello::Result<i32> {
     let key = search::key(a.cf.as_deref(), a.number)?;
     let events = in_session(env, async |s| history::history(s, &key).await).await?;
     let flat: Vec<Row> = events.iter().map(row).collect();
-    output::rows(env.format, &flat, &events)?;
+    output::rows_by_priority(env.format, &flat, &events, PRIORITY)?;
     Ok(0)
 }

@@ -69,19 +69,27 @@ fn layout() -> Layout {
 
 /// A table in the house style, fitted to the terminal.
 pub fn table<R: Tabled>(flat: &[R]) -> String {
-    let headers = R::headers().iter().map(|h| header(h)).collect();
+    table_by_priority(flat, &[])
+}
+
+/// A table fitted to the terminal dropping first the columns a clerk needs least: `priority`
+/// names the columns (as `R`'s headers) the most needed first; the others come after it.
+pub fn table_by_priority<R: Tabled>(flat: &[R], priority: &[&str]) -> String {
+    let names = R::headers();
+    let priority: Vec<usize> = priority.iter().filter_map(|p| names.iter().position(|h| h.as_ref() == *p)).collect();
+    let headers = names.iter().map(|h| header(h)).collect();
     let cells = flat.iter().map(|row| row.fields().iter().map(|c| c.to_string()).collect()).collect();
-    render(headers, cells)
+    render(headers, cells, &priority)
 }
 
 /// Headers and cells as a psql-style table, fitted to the terminal's width (unless `--wide`
 /// or not on a terminal): what was dropped is said on standard error.
-fn render(mut headers: Vec<String>, mut cells: Vec<Vec<String>>) -> String {
+fn render(mut headers: Vec<String>, mut cells: Vec<Vec<String>>, priority: &[usize]) -> String {
     let layout = layout();
     if !layout.wide
         && let Some(width) = terminal_width()
     {
-        let dropped = crate::table_fit::fit(&mut headers, &mut cells, width);
+        let dropped = crate::table_fit::fit(&mut headers, &mut cells, width, priority);
         if !dropped.is_empty() {
             eprintln!("{}", tr!("columns-hidden", columns = dropped.join(", "), count = dropped.len()));
         }
@@ -114,12 +122,22 @@ pub fn printable(text: String) -> String {
 /// Prints rows: `flat` (one string per cell) as a table, `json` (a list of records, or one)
 /// as JSON, and as CSV with the JSON's keys and values.
 pub fn rows<R: Tabled, J: Serialize + ?Sized>(format: Format, flat: &[R], json: &J) -> sportello::Result<()> {
+    rows_by_priority(format, flat, json, &[])
+}
+
+/// [`rows`], the table dropping the columns a clerk needs least first ([`table_by_priority`]).
+pub fn rows_by_priority<R: Tabled, J: Serialize + ?Sized>(
+    format: Format,
+    flat: &[R],
+    json: &J,
+    priority: &[&str],
+) -> sportello::Result<()> {
     match format {
         Format::Table => {
             if flat.is_empty() {
                 println!("{}", tr!("no-results"));
             } else {
-                println!("{}", table(flat));
+                println!("{}", table_by_priority(flat, priority));
             }
         }
         Format::Csv => csv_rows(json, &R::headers().iter().map(|h| h.to_string()).collect::<Vec<_>>())?,
@@ -271,7 +289,7 @@ pub fn grid<J: Serialize>(
 ) -> sportello::Result<()> {
     match format {
         Format::Table if cells.is_empty() => println!("{}", tr!("no-results")),
-        Format::Table => println!("{}", render(headers.iter().map(|h| header(h)).collect(), cells.to_vec())),
+        Format::Table => println!("{}", render(headers.iter().map(|h| header(h)).collect(), cells.to_vec(), &[])),
         Format::Csv => {
             let mut w = sportello::safe_csv::Writer::from_writer(std::io::stdout());
             if !layout().no_headers {

@@ -97,3 +97,44 @@ async fn the_application_role_cannot_rewrite_the_audit_log() {
     let n: i64 = owner.query_one("SELECT count(*) FROM audit_log WHERE outcome = 'forged'", &[]).await.unwrap().get(0);
     assert_eq!(n, 0);
 }
+
+/// The audit log at 80, 120 and 160 columns: what an auditor needs first (when, action, target,
+/// then outcome) kept longest, who, from where and through which command dropped first, as the
+/// note says; a pseudonym (`cf:…`, what `--target` finds) and a moment never cut.
+#[tokio::test]
+async fn the_audit_table_keeps_when_action_target_and_outcome_first() {
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let number = Citizen::new("RSSMRA", "Mario", "Rossi", "1985-12-10", Sex::M).register(&s).await;
+    db.cli(Some("admin"), &["show", "--number", &number.to_string()]);
+    let target: String =
+        db.owner().await.query_one("SELECT target FROM audit_log WHERE action = 'register'", &[]).await.unwrap().get(0);
+    let least_needed = ["origin", "login", "command", "id", "details", "results", "operator", "outcome"];
+    for width in [80, 120, 160] {
+        let out =
+            db.command(Some("admin"), &["audit", "--limit", "3"]).env("COLUMNS", width.to_string()).output().unwrap();
+        let (t, note, status) = text(&out);
+        assert_eq!(status, 0, "{note}");
+        for line in t.lines() {
+            assert!(line.chars().count() <= width, "{width}: {line}\n{t}");
+        }
+        assert!(crate::history::moments_whole(&t), "{width}: a moment cut\n{t}");
+        assert!(t.contains(&format!(" {target} ")), "{width}: the pseudonym whole\n{t}");
+        let dropped: Vec<&str> = note
+            .lines()
+            .find_map(|l| l.split_once(": ").map(|(_, rest)| rest.split(" (--wide").next().unwrap()))
+            .map(|list| list.split(", ").collect())
+            .unwrap_or_default();
+        if width == 80 {
+            assert!(!dropped.is_empty(), "{width}: not every column fits\n{t}");
+        }
+        assert_eq!(dropped, least_needed[..dropped.len()], "{width}: {note}\n{t}");
+        let header = t.lines().next().unwrap();
+        for needed in ["at", "action", "target"] {
+            assert!(header.contains(&format!(" {needed} ")), "{width}: {needed} dropped\n{t}");
+        }
+        if width > 80 {
+            assert!(header.contains(" outcome "), "{width}: outcome dropped\n{t}");
+        }
+    }
+}

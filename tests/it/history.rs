@@ -235,3 +235,107 @@ async fn the_history_of_an_erased_record_points_to_the_audit_log() {
     let actions: Vec<&str> = rows.as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap()).collect();
     assert!(actions.contains(&"revoke-death"), "{actions:?}");
 }
+
+/// Every moment in a table whole: a date (`2026-12-02`) is followed by its time (`10:40`, or
+/// `10:40:05`) and zone (CET or CEST), never cut.
+pub(crate) fn moments_whole(table: &str) -> bool {
+    let b = table.as_bytes();
+    let digits = |at: usize, n: usize| (at..at + n).all(|i| b.get(i).is_some_and(|c| c.is_ascii_digit()));
+    let sep = |at: usize, c: u8| b.get(at) == Some(&c);
+    (0..b.len()).filter(|&i| digits(i, 4) && sep(i + 4, b'-') && (i == 0 || b[i - 1] == b' ')).all(|i| {
+        let date = digits(i + 5, 2) && sep(i + 7, b'-') && digits(i + 8, 2) && sep(i + 10, b' ');
+        let time = digits(i + 11, 2) && sep(i + 13, b':') && digits(i + 14, 2);
+        let end = if sep(i + 16, b':') && digits(i + 17, 2) { i + 19 } else { i + 16 };
+        date && time && (table[end..].starts_with(" CET") || table[end..].starts_with(" CEST"))
+    })
+}
+
+/// The history at 80, 120 and 160 columns, in both languages: no line wider; the columns a
+/// clerk needs first (when, event, outcome, operation) kept longest, the delegate, operator and
+/// ente dropped first, as the note on standard error says; a moment never cut (the closing of
+/// an operation has its own column). `--wide` shows every column.
+#[tokio::test]
+async fn the_history_table_keeps_when_event_and_outcome_and_never_cuts_a_moment() {
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let desk = db.desk();
+    let m = mario();
+    let number = m.register(&s).await;
+    let guardian = sportello::domain::Delegate {
+        kind: sportello::domain::DelegateKind::Guardianship,
+        first_name: "Anna".into(),
+        last_name: "Neri".into(),
+        fiscal_code: crate::fixtures::cf("NRENNA", crate::fixtures::date("1980-01-01"), 'F', "L219"),
+        doc_type: sportello::domain::DocType::IdentityCard,
+        doc_number: "CA11111AA".into(),
+        doc_issued: crate::fixtures::date("2024-01-10"),
+        doc_issuer: "Comune di Torino".into(),
+        email: None,
+        phone: None,
+    };
+    let b = sportello::desk::book::book(
+        &s,
+        &desk,
+        sportello::desk::book::Request {
+            key: Key::Number(number),
+            operation: OperationKind::Verification,
+            delegate: Some(guardian),
+            print_code: false,
+        },
+    )
+    .await
+    .unwrap();
+    let (pin, code) = (pin_in(&b.letters), code_of(&db, &b));
+    portal::activate(&db.db, &desk, activation(&m.cf, &code, &pin)).await.unwrap();
+    book(&s, &desk, number, OperationKind::Pin).await.unwrap();
+
+    let table = |width: Option<usize>, lang: &str, extra: &[&str]| {
+        let mut args = vec!["history", "--number"];
+        let n = number.to_string();
+        args.push(&n);
+        args.extend(extra);
+        let mut cmd = db.command(Some("admin"), &args);
+        english(&mut cmd).env("LANG", lang);
+        match width {
+            Some(w) => cmd.env("COLUMNS", w.to_string()),
+            None => cmd.env_remove("COLUMNS"),
+        };
+        let (stdout, stderr, status) = text(&cmd.output().unwrap());
+        assert_eq!(status, 0, "{stderr}");
+        (stdout, stderr)
+    };
+    let events = history::history(&s, &Key::Number(number)).await.unwrap();
+    for (lang, least_needed) in [
+        ("C", ["delegate", "operator", "ente", "closed", "operation"]),
+        ("it_IT.UTF-8", ["delegato", "operatore", "ente", "chiusa", "operazione"]),
+    ] {
+        let (widest, _) = table(None, lang, &[]);
+        for width in [80, 120, 160] {
+            let (t, note) = table(Some(width), lang, &[]);
+            for line in t.lines() {
+                assert!(line.chars().count() <= width, "{width}: {line}\n{t}");
+            }
+            assert!(moments_whole(&t), "{width} {lang}: a moment cut\n{t}");
+            let moments = t.matches(" CET").count() + t.matches(" CEST").count();
+            assert_eq!(moments, events.len() + 1, "{width} {lang}: every when and the closing, whole\n{t}");
+            // What was left out, from the note: the least needed first, never more.
+            let dropped: Vec<&str> = note
+                .lines()
+                .find_map(|l| l.split_once(": ").map(|(_, rest)| rest.split(" (--wide").next().unwrap()))
+                .map(|list| list.split(", ").collect())
+                .unwrap_or_default();
+            assert_eq!(dropped, least_needed[..dropped.len()], "{width} {lang}: {note}\n{t}");
+            let header = t.lines().next().unwrap();
+            for needed in if lang == "C" { ["when", "event", "outcome"] } else { ["quando", "evento", "esito"] } {
+                assert!(header.contains(needed), "{width} {lang}: {needed} dropped\n{t}");
+            }
+            match width {
+                80 => assert!(dropped.len() >= 3, "80 columns cannot hold them all: {note}\n{t}"),
+                160 if lang == "C" => assert!(dropped.is_empty(), "{note}\n{t}"),
+                _ => {}
+            }
+            let (wide, _) = table(Some(width), lang, &["--wide"]);
+            assert_eq!(wide, widest, "--wide prints every column whole");
+        }
+    }
+}
