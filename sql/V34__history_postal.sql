@@ -5,9 +5,10 @@
 --
 --   preload       a pre-load from the registry (V26/V32 api.preload): one row per run, naming
 --                 its input file, with the first and last registration number it made. The
---                 registrations it made are the ones in that range created by the same batch
---                 operator (a desk registration made meanwhile may take a number in the range,
---                 but is created by its clerk, and has its own `register` row).
+--                 registrations it made are the ones in that range created by the same
+--                 operator, before the row, with no `register` row of their own (a desk
+--                 registration made meanwhile may take a number in the range, even by an
+--                 operator who also runs the batch jobs, but the desk records it `register`).
 --   postal-batch  a batch of PIN letters printed by the postal run (V26 api.postal_batch), one
 --                 row per batch, naming its PDF, with the registrations printed as a JSON array
 --                 in `registrations`.
@@ -76,6 +77,7 @@ BEGIN
           WHERE a.action = 'preload' AND (a.details ->> 'last')::bigint >= number
             AND (a.details ->> 'first')::bigint <= number
             AND a.operator_id = maker AND a.at >= made_at
+            AND NOT EXISTS (SELECT 1 FROM public.audit_log g WHERE g.target = name AND g.action = 'register')
           ORDER BY a.at
           LIMIT 1)
         UNION ALL
