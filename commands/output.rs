@@ -216,6 +216,34 @@ pub fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
     v.as_ref().map(|v| v.to_string()).unwrap_or_default()
 }
 
+/// A value of the library's vocabularies (an operation's kind, its status, a document) in the
+/// operator's language: the one place listings and detail views name them.
+pub fn term(value: &str) -> String {
+    sportello::i18n::term(value).as_str().to_string()
+}
+
+/// An audit outcome (`ok`, `refused`, …) in the operator's language (`term-outcome-…`), the
+/// value itself when the catalogue has no words for it.
+pub fn outcome(value: &str) -> String {
+    let key = format!("outcome-{value}");
+    let said = term(&key);
+    if said == key { value.to_string() } else { said }
+}
+
+/// An action as the operator types it (the actions column of `search` and `show`): in Italian
+/// the operation of a booking by its Italian name (`book --operation riscontro`), which the
+/// command accepts as well; CSV and JSON keep the stored value.
+pub fn action(label: &str) -> String {
+    let italian = sportello::i18n::current() == sportello::i18n::Lang::It;
+    match label.strip_prefix("book --operation ") {
+        Some(op) if italian => match sportello::domain::types::italian_names(op).first() {
+            Some(name) => format!("book --operation {name}"),
+            None => label.to_string(),
+        },
+        _ => label.to_string(),
+    }
+}
+
 /// A yes/no for people (tables); CSV and JSON say `true`/`false`.
 pub fn yes_no(b: bool) -> String {
     if b { tr!("yes") } else { tr!("no") }

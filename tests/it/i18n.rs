@@ -124,6 +124,15 @@ async fn tables_summaries_and_json_in_each_language() {
     assert_says(&en, 0, "stdout", &["last_name", "fiscal_code", "operation_in_progress", "Rossi"]);
     assert_says(&en, 0, "stderr", &["1 of 1 shown"]);
     assert!(!text(&it).0.contains("last_name"), "{}", text(&it).0);
+    // The operation in progress in the operator's words: one language at a time.
+    assert_says(&it, 0, "stdout", &["riscontro forte"]);
+    assert_says(&en, 0, "stdout", &["verification"]);
+    assert_one_language(&it, ITALIAN);
+    assert_one_language(&en, "C");
+    // The audit log's outcomes too (the CSV and JSON keep the values).
+    let (it, en) = both(&db, Some("admin"), &["audit", "--limit", "3"]);
+    assert_says(&it, 0, "stdout", &["eseguito"]);
+    assert_says(&en, 0, "stdout", &["done"]);
 
     // The detail view's labels: Italian labels for the fields, yes/no as sì/no.
     let (it, en) = both(&db, Some("admin"), &["show", "--cf", &mario]);
