@@ -266,16 +266,23 @@ pub fn day(t: &Option<chrono::DateTime<chrono::Utc>>) -> String {
 
 /// A run's counts (`{"already_revoked":1,"revoked":2}`) in words: "2 revoked, 1 already
 /// revoked" (`count-<key>` of the catalogue, plural by the number); a key without words is
-/// shown as `key: value`. JSON output keeps the object itself.
+/// shown as `key: value`. JSON output keeps the object itself. The deaths of an import and
+/// those revoked are one phrase: "1 death (1 revoked)".
 pub fn counts_in_words(counts: &serde_json::Value) -> String {
+    use sportello::i18n::Arg;
     let Some(map) = counts.as_object() else { return Json::readable(counts) };
     let lang = sportello::i18n::current();
     let mut parts: Vec<String> = Vec::new();
     for (key, value) in map {
+        if key == "deaths_revoked" && map.contains_key("deaths") {
+            continue;
+        }
         let key_words = format!("count-{key}");
         match value.as_f64() {
             Some(n) if sportello::i18n::has(lang, &key_words) => {
-                parts.push(sportello::i18n::render(lang, &key_words, &[("count", sportello::i18n::Arg::Num(n))]))
+                let revoked = map.get("deaths_revoked").and_then(|v| v.as_f64()).unwrap_or(0.0);
+                let args = [("count", Arg::Num(n)), ("revoked", Arg::Num(revoked))];
+                parts.push(sportello::i18n::render(lang, &key_words, &args))
             }
             _ => parts.push(format!("{key}: {}", Json::readable(value))),
         }

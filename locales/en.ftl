@@ -336,10 +336,7 @@ import-summary = { $source }{ $dry }: { $rows } rows: { $new } new, { $changed }
 import-dry-run = {" "}(dry run)
 import-ceased = , { $count } ceased
 import-preloaded = , { $count } pre-loaded
-import-deaths = , { $count ->
-        [one] 1 death
-       *[other] { $count } deaths
-    } ({ $revoked } revoked)
+import-deaths = , { count-deaths }
 import-deaths-dry = , { $count ->
         [one] 1 death
        *[other] { $count } deaths
@@ -351,7 +348,7 @@ import-run = {" "}(run { $run })
 import-run-resumed = {" "}(run { $run }, resumed)
 import-rejects-written = rejected rows written to { $path }
 import-departures-withheld = , nobody removed (some rejected rows have no readable fiscal code: fix them and import again)
-import-preload-withheld = , { $count } not pre-loaded (postcode not of their municipality)
+import-preload-withheld = , { count-preload_withheld }
 import-departures-written = departures written to { $path }
 snapshot-removals-over-share = the full snapshot would remove { $leaving } of the { $mirror } residents of the { $source } mirror, more than { $percent }% ({ $limit }): nothing was removed and the run is not finished. Check the file (truncated? another area?); if these departures are expected, run the same command again with --max-removals { $leaving } (add --dry-run --departures - to list them first)
 snapshot-removals-over-max = the full snapshot would remove { $leaving } of the { $mirror } residents of the { $source } mirror, more than --max-removals { $max }: nothing was removed and the run is not finished
@@ -688,10 +685,20 @@ count-codes_to_email = { $count ->
        *[other] { $count } codes to email
     }
 count-ceased = { $count } ceased
-count-preloaded = { $count } preloaded
+count-preloaded = { $count } pre-loaded
 count-inserted = { $count } new
 count-updated = { $count } changed
 count-unchanged = { $count } unchanged
+count-deaths = { $count ->
+        [one] 1 death
+       *[other] { $count } deaths
+    } ({ $revoked } revoked)
+count-preload_withheld = { $count } not pre-loaded (postcode not of their municipality)
+count-withheld = { $count ->
+        [one] 1 letter withheld (no longer due)
+       *[other] { $count } letters withheld (no longer due)
+    }
+count-departures_withheld = nobody removed (rejected rows without a readable fiscal code)
 edit-nothing-changed = registration { $number }: nothing changed (the values given are those on record)
 edit-changed = registration { $number }: { $count ->
         [one] 1 field changed

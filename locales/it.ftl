@@ -345,10 +345,7 @@ import-summary = { $source }{ $dry }: { $rows ->
 import-dry-run = {" "}(prova, nulla scritto)
 import-ceased = , cessate { $count }
 import-preloaded = , precaricate { $count }
-import-deaths = , { $count ->
-        [one] 1 decesso
-       *[other] { $count } decessi
-    } ({ $revoked } revocate)
+import-deaths = , { count-deaths }
 import-deaths-dry = , { $count ->
         [one] 1 decesso comunicato
        *[other] { $count } decessi comunicati
@@ -360,7 +357,7 @@ import-run = {" "}(elaborazione { $run })
 import-run-resumed = {" "}(elaborazione { $run }, ripresa)
 import-rejects-written = righe scartate scritte in { $path }
 import-departures-withheld = , nessuna rimozione (alcune righe scartate non hanno un codice fiscale leggibile: correggerle e importare di nuovo)
-import-preload-withheld = , { $count } non precaricate (CAP non del comune)
+import-preload-withheld = , { count-preload_withheld }
 import-departures-written = residenti cessati scritti in { $path }
 snapshot-removals-over-share = l'elenco completo toglierebbe { $leaving } dei { $mirror } residenti della copia { $source }, più del { $percent }% ({ $limit }): nessuno è stato tolto e l'elaborazione non è conclusa. Controllare il file (troncato? di un'altra area?); se le cessazioni sono attese, ripetere lo stesso comando con --max-removals { $leaving } (prima, --dry-run --departures - le elenca)
 snapshot-removals-over-max = l'elenco completo toglierebbe { $leaving } dei { $mirror } residenti della copia { $source }, più di --max-removals { $max }: nessuno è stato tolto e l'elaborazione non è conclusa
@@ -737,6 +734,23 @@ count-unchanged = { $count ->
         [one] 1 invariato
        *[other] { $count } invariati
     }
+# "revocata": a registrazione (feminine).
+count-deaths = { $count ->
+        [one] 1 decesso
+       *[other] { $count } decessi
+    } ({ $revoked ->
+        [one] 1 revocata
+       *[other] { $revoked } revocate
+    })
+count-preload_withheld = { $count ->
+        [one] 1 residente non precaricato
+       *[other] { $count } residenti non precaricati
+    } (CAP non del comune)
+count-withheld = { $count ->
+        [one] 1 lettera trattenuta (non più dovuta)
+       *[other] { $count } lettere trattenute (non più dovute)
+    }
+count-departures_withheld = nessuna rimozione (righe scartate senza un codice fiscale leggibile)
 edit-nothing-changed = registrazione { $number }: nulla è cambiato (i valori dati sono quelli già registrati)
 edit-changed = registrazione { $number }: { $count ->
         [one] 1 campo modificato

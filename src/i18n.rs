@@ -557,6 +557,14 @@ mod tests {
         assert_eq!(render(Lang::It, "rows-count", &args(1)), "1 riga");
         assert_eq!(render(Lang::It, "rows-count", &args(3)), "3 righe");
         assert_eq!(render(Lang::En, "no such key", &[]), "no such key");
+        // Two counts in one phrase, each with its plural; a message that includes another
+        // passes its arguments on.
+        let deaths = |n: i64, r: i64| [("count", n.into_arg()), ("revoked", r.into_arg())];
+        assert_eq!(render(Lang::En, "count-deaths", &deaths(1, 1)), "1 death (1 revoked)");
+        assert_eq!(render(Lang::En, "import-deaths", &deaths(2, 2)), ", 2 deaths (2 revoked)");
+        assert_eq!(render(Lang::It, "count-deaths", &deaths(1, 1)), "1 decesso (1 revocata)");
+        assert_eq!(render(Lang::It, "import-deaths", &deaths(2, 2)), ", 2 decessi (2 revocate)");
+        assert_eq!(render(Lang::It, "count-deaths", &deaths(2, 0)), "2 decessi (0 revocate)");
     }
 
     #[test]
