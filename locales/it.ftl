@@ -596,7 +596,10 @@ competence-province = provincia { $code }
 
 ## Da main
 
-portal-wrong = il codice fiscale o i codici sono errati, oppure non c'è nulla da completare: dopo { $max_attempts } tentativi errati le credenziali vengono bloccate (le sblocca uno sportello di registrazione)
+portal-wrong = il codice fiscale o i codici sono errati, oppure non c'è nulla da completare: dopo { $max_attempts ->
+        [one] 1 tentativo errato
+       *[other] { $max_attempts } tentativi errati
+    } le credenziali vengono bloccate (le sblocca uno sportello di registrazione)
 setting-number-range = { $name } deve essere un numero intero da 1 a { $max }, ricevuto '{ $value }'
 setting-unprintable = { $name }: { $problem }
 col-login = utenza
@@ -804,7 +807,10 @@ rule-spid-needs-identification = un token SPID si basa sull'identificazione de v
 rule-spid-revocation = è in corso una revoca: nessun token SPID
 rule-spid-other-operator = l'identificazione in corso è stata fatta da { $operator }: il token lo rilascia l'operatore che ha verificato il documento
 rule-spid-delegate = l'identificazione in corso è stata fatta tramite un delegato: il token SPID certifica che il cittadino è stato riconosciuto di persona con il proprio documento
-rule-spid-stale = l'identificazione in corso ({ $at }) risale a più di { $minutes } minuti fa: identificare di nuovo il cittadino (nuova prenotazione)
+rule-spid-stale = l'identificazione in corso ({ $at }) risale a più di { $minutes ->
+        [one] 1 minuto
+       *[other] { $minutes } minuti
+    } fa: identificare di nuovo il cittadino (nuova prenotazione)
 spid-refused = nessun token SPID per la registrazione { $number }: { $why }
 spid-missing = nessun token SPID per la registrazione { $number }: mancano o non sono utilizzabili: { $fields }
 spid-not-configured = SPID non è configurato: impostare { $setting } (vedi README, "SPID from the desk")
@@ -820,7 +826,10 @@ spid-not-handed-over = nulla consegnato per la registrazione { $number }: il ges
 spid-issued = token SPID { $token } rilasciato per la registrazione { $number } (modello { $model }), utilizzabile fino al { $until }
 spid-passphrase-prompt = Passphrase (lettera, poi email):
 spid-passphrase-unread = impossibile leggere la passphrase: { $detail }
-spid-wrong-passphrase = passphrase errata: restano { $left } tentativi
+spid-wrong-passphrase = passphrase errata: { $left ->
+        [one] resta 1 tentativo
+       *[other] restano { $left } tentativi
+    }
 
 ## sportello history
 col-when = quando
