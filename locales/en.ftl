@@ -669,6 +669,7 @@ email-unbalanced = an angle bracket is not closed
 email-invalid-user = the part before '@' is not valid
 email-invalid-domain = the part after '@' is not a valid domain
 email-invalid-input = it holds characters an address cannot hold
+email-domain-literal = an address at a bare IP address ([…]) cannot be written to: give one with a domain name
 io-kind-not-found = no such file or directory
 io-kind-permission-denied = permission denied
 io-kind-already-exists = it already exists

@@ -654,6 +654,7 @@ email-unbalanced = una parentesi angolare non è chiusa
 email-invalid-user = la parte prima di '@' non è valida
 email-invalid-domain = la parte dopo '@' non è un dominio valido
 email-invalid-input = contiene caratteri che un indirizzo non può contenere
+email-domain-literal = non si può scrivere a un indirizzo IP nudo ([…]): indicare un indirizzo con un nome di dominio
 io-kind-not-found = file o cartella inesistente
 io-kind-permission-denied = permesso negato
 io-kind-already-exists = esiste già

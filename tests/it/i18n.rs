@@ -318,6 +318,14 @@ async fn a_clerks_mistakes_are_said_in_one_language_with_what_to_do() {
     let i = args.iter().position(|a| *a == "--email").unwrap();
     args[i + 1] = "mario@";
     check(both(&db, Some(&clerk), &args), 3, &["non è un indirizzo valido"], &["is not a valid address"]);
+    // An address the mailer could not write to is refused at the desk, in our words.
+    args[i + 1] = "a@[1.2.3.4]";
+    check(
+        both(&db, Some(&clerk), &args),
+        3,
+        &["non è un indirizzo valido: non si può scrivere a un indirizzo IP nudo"],
+        &["is not a valid address: an address at a bare IP address"],
+    );
 
     // A system error is wrapped in Italian, not the OS's English.
     check(
@@ -359,6 +367,12 @@ async fn a_clerks_mistakes_are_said_in_one_language_with_what_to_do() {
     assert_says(&out, 0, "stdout", &["1 campo modificato", "(vuoto) → 3331234567"]);
     let out = cli_lang(&db, ITALIAN, Some(&clerk), &["edit", "--cf", &mario, "--mobile", "3331234567"]);
     assert_says(&out, 0, "stdout", &["nulla è cambiato"]);
+    let (it, en) = both(&db, Some(&clerk), &["edit", "--cf", &mario, "--email", "a@[1.2.3.4]"]);
+    assert_says(&it, 3, "stderr", &["non si può scrivere a un indirizzo IP nudo"]);
+    assert_says(&en, 3, "stderr", &["an address at a bare IP address ([…]) cannot be written to"]);
+    for out in [&it, &en] {
+        assert!(!text(out).1.contains("Invalid input"), "{}", text(out).1);
+    }
 
     // A revocation at a terminal: the letter, then the role, are checked before "Confermi?".
     let letter = |cf: &'static str, issued: &'static str| {
