@@ -423,3 +423,18 @@ async fn a_clerks_mistakes_are_said_in_one_language_with_what_to_do() {
         assert_eq!(text(&out).2, 2, "{flag} is no longer an argument");
     }
 }
+
+/// `doctor` says where each setting came from in the operator's language; its JSON keeps the
+/// English origins (issue 20, "one language at a time").
+#[tokio::test]
+async fn doctor_says_the_settings_origins_in_each_language() {
+    let db = TestDb::new().await;
+    let (it, en) = both(&db, Some("admin"), &["doctor"]);
+    let (it_out, en_out) = (text(&it).0, text(&en).0);
+    assert!(it_out.contains("[ambiente SPORTELLO_DATABASE_URL]") && it_out.contains("[predefinito]"), "{it_out}");
+    assert!(!it_out.contains("[default]") && !it_out.contains("[environment "), "{it_out}");
+    assert!(en_out.contains("[environment SPORTELLO_DATABASE_URL]") && en_out.contains("[default]"), "{en_out}");
+    let (it, en) = both(&db, Some("admin"), &["doctor", "--format", "json"]);
+    assert_eq!(json(&it)["settings"], json(&en)["settings"]);
+    assert!(text(&en).0.contains("\"origin\": \"environment SPORTELLO_DATABASE_URL\""), "{}", text(&en).0);
+}
