@@ -281,7 +281,9 @@ impl Env {
 
     /// Key, mailer and letters directory of the desk operations.
     pub fn desk(&self) -> sportello::Result<Desk> {
-        Desk::open(&DeskSettings::from_env(&self.home, &self.location)?)
+        let mut desk = Desk::open(&DeskSettings::from_env(&self.home, &self.location)?)?;
+        desk.notice_not_sent = |said| eprintln!("sportello: {said}");
+        Ok(desk)
     }
 
     /// Opens the database and the session of the operator it authenticated, refusing (and

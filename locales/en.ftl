@@ -335,6 +335,15 @@ letter-written = letter: { $path }
 delivery-emailed = code emailed to { $to } ({ $via })
 delivery-no-email = no email on record: nothing sent, the code is in the printed letter
 delivery-printed = code printed as asked (not emailed)
+notice-not-sent = the notice to the citizen ({ $notice }) was NOT sent: { $reason }
+term-notice-booking = operation booked
+term-notice-code-regenerated = new activation code
+term-notice-email-changed = email changed
+term-notice-residence-changed = residence changed
+term-notice-suspended = credentials suspended
+term-notice-reinstated = credentials reinstated
+term-notice-revoked = credentials revoked
+term-notice-revoked-death = revoked on a reported death
 delivery-failed = email NOT sent: { $reason }
 delivery-code-in-letter = {" "}(the code is in the printed letter)
 

@@ -332,6 +332,15 @@ letter-written = lettera: { $path }
 delivery-emailed = codice inviato per email a { $to } ({ $via })
 delivery-no-email = nessuna email registrata: nulla inviato, il codice è nella lettera stampata
 delivery-printed = codice stampato come richiesto (non inviato per email)
+notice-not-sent = l'avviso al cittadino ({ $notice }) NON è stato inviato: { $reason }
+term-notice-booking = operazione prenotata
+term-notice-code-regenerated = nuovo codice di attivazione
+term-notice-email-changed = email cambiata
+term-notice-residence-changed = residenza cambiata
+term-notice-suspended = credenziali sospese
+term-notice-reinstated = credenziali riattivate
+term-notice-revoked = credenziali revocate
+term-notice-revoked-death = revoca per decesso comunicato
 delivery-failed = email NON inviata: { $reason }
 delivery-code-in-letter = {" "}(il codice è nella lettera stampata)
 

@@ -173,7 +173,7 @@ pub async fn send_to(session: &Session, desk: &Desk, citizen: &Citizen<'_>, noti
             let _ = session.record(&client, entry).await;
         }
         if let Err(e) = sent {
-            tracing::warn!(notice = notice.name(), error = %e, "notice not sent");
+            not_sent(desk, notice, &e);
         }
     }
 }
@@ -198,8 +198,15 @@ pub async fn send_about(session: &Session, desk: &Desk, number: i64, notice: Not
     };
     match found {
         Ok(r) => send(session, desk, &r, notice, None).await,
-        Err(e) => tracing::warn!(notice = notice.name(), error = %e, "notice not sent"),
+        Err(e) => not_sent(desk, notice, &e),
     }
+}
+
+/// The operator is told once, in their words; the log (English, by design) keeps the details at
+/// a level shown with `-v`.
+fn not_sent(desk: &Desk, notice: Notice, e: &crate::Error) {
+    tracing::info!(notice = notice.name(), error = %e.english(), "notice not sent");
+    (desk.notice_not_sent)(&crate::msg!("notice-not-sent", notice = crate::i18n::term(notice.name()), reason = e));
 }
 
 /// The notices a change of personal data calls for, from the record before and after: a new

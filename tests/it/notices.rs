@@ -203,3 +203,36 @@ async fn a_code_from_the_helpdesk_and_a_revocation_by_letter_are_told_too() {
         .collect();
     assert_eq!(rows, ["notice-code-regenerated", "notice-revoked"]);
 }
+
+/// A notice that cannot be sent (the SMTP server is down) does not undo the action: the operator
+/// is told once, in their language, on standard error; the log's English line waits for `-v`.
+#[tokio::test]
+async fn a_notice_not_sent_is_said_once_in_the_operators_language() {
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let number = mario().register(&s).await.to_string();
+    let run = |lang: &str, args: &[&str]| {
+        let mut cmd = db.command(Some("admin"), args);
+        cmd.env("SPORTELLO_SMTP_URL", "smtp://127.0.0.1:1").env("LANG", lang);
+        text(&cmd.output().unwrap())
+    };
+    let (_, stderr, code) = run("it_IT.UTF-8", &["suspend", "--number", &number, "--reason", "sospetta-frode"]);
+    assert_eq!(code, 0, "{stderr}");
+    let said: Vec<&str> = stderr.lines().filter(|l| l.contains("avviso")).collect();
+    assert_eq!(said.len(), 1, "{stderr}");
+    assert!(
+        said[0].starts_with("sportello: l'avviso al cittadino (credenziali sospese) NON è stato inviato: "),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("WARN") && !stderr.contains("notice not sent"), "{stderr}");
+    let (_, stderr, code) = run("C", &["reinstate", "--number", &number]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("sportello: the notice to the citizen (credentials reinstated) was NOT sent: "),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("WARN"), "{stderr}");
+    let (_, stderr, code) = run("C", &["-v", "suspend", "--number", &number, "--reason", "citizen-request"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("notice not sent") && stderr.contains("notice-suspended"), "{stderr}");
+}
