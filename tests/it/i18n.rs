@@ -112,6 +112,12 @@ async fn tables_summaries_and_json_in_each_language() {
     assert!(!stdout.contains("verification"), "one language at a time: {stdout}");
     assert!(stdout.contains("codice inviato per email a mario.rossi@example.it"), "{stdout}");
     assert!(stdout.contains("lettera: "), "{stdout}");
+    // A booking the state table refuses: said once, not "operazione non consentita: … :
+    // operazione non consentita: …".
+    let (it, en) = both(&db, Some("admin"), &["book", "--cf", &mario, "--operation", "promozione"]);
+    assert_says(&it, 5, "stderr", &["promozione delle credenziali non si può prenotare nello stato riscontrato"]);
+    assert_says(&en, 5, "stderr", &["promotion cannot be booked in state riscontrato"]);
+    assert_eq!(text(&it).1.matches("operazione non consentita").count(), 1, "{}", text(&it).1);
     // The same citizen again: already registered (exit 7) in both languages.
     let (it, en) = both(&db, Some("admin"), &register_args(&mario, &[]));
     assert_says(&it, 7, "stderr", &["è già registrato"]);
