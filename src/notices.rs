@@ -54,7 +54,7 @@ impl Notice {
                 "Sistema Piemonte: un'operazione sulla Sua registrazione",
                 format!(
                     "Le comunichiamo che uno sportello ha avviato sulla Sua registrazione l'operazione «{}».",
-                    operation_name(op)
+                    op.label()
                 ),
             ),
             Notice::CodeRegenerated => (
@@ -103,17 +103,6 @@ impl Notice {
                     .into(),
             ),
         }
-    }
-}
-
-fn operation_name(op: OperationKind) -> &'static str {
-    match op {
-        OperationKind::Verification => "riscontro forte dell'identità",
-        OperationKind::Promotion => "promozione a credenziali forti",
-        OperationKind::Reset => "reimpostazione delle credenziali",
-        OperationKind::Pin => "rigenerazione del PIN",
-        OperationKind::Revocation => "revoca delle credenziali",
-        OperationKind::Activation => "attivazione",
     }
 }
 

@@ -33,7 +33,7 @@ async fn the_citizen_is_told_of_every_booking_code_and_change_and_never_given_a_
     let body = sportello::mail::inbound_text(&notice);
     assert_eq!(notice.to().and_then(|a| a.first()).and_then(|a| a.address()), Some("mario.rossi@example.it"));
     assert!(body.contains("Gentile Mario Rossi"), "{body}");
-    assert!(body.contains("riscontro forte dell'identità"), "{body}");
+    assert!(body.contains("l'operazione «riscontro forte»"), "the operation as the letters name it: {body}");
     assert!(body.contains("numero verde"), "whom to call: {body}");
     let address: String = db
         .owner()
