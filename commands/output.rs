@@ -234,13 +234,9 @@ pub fn outcome(value: &str) -> String {
 /// the operation of a booking by its Italian name (`book --operation riscontro`), which the
 /// command accepts as well; CSV and JSON keep the stored value.
 pub fn action(label: &str) -> String {
-    let italian = sportello::i18n::current() == sportello::i18n::Lang::It;
-    match label.strip_prefix("book --operation ") {
-        Some(op) if italian => match sportello::domain::types::italian_names(op).first() {
-            Some(name) => format!("book --operation {name}"),
-            None => label.to_string(),
-        },
-        _ => label.to_string(),
+    match sportello::domain::rules::Action::of_label(label) {
+        Some(action) => action.said().as_str().to_string(),
+        None => label.to_string(),
     }
 }
 

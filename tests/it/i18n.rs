@@ -118,6 +118,12 @@ async fn tables_summaries_and_json_in_each_language() {
     assert_says(&it, 5, "stderr", &["promozione delle credenziali non si può prenotare nello stato riscontrato"]);
     assert_says(&en, 5, "stderr", &["promotion cannot be booked in state riscontrato"]);
     assert_eq!(text(&it).1.matches("operazione non consentita").count(), 1, "{}", text(&it).1);
+    // The actions named as each operator types them.
+    assert_says(&it, 5, "stderr", &["operazione non consentita: book --operation promozione per la registrazione"]);
+    assert_says(&it, 5, "stderr", &["book --operation riscontro", "book --operation revoca"]);
+    assert_says(&en, 5, "stderr", &["book --operation promotion is not allowed", "book --operation revocation"]);
+    assert_one_language(&it, ITALIAN);
+    assert!(!text(&it).1.contains("--operation promotion"), "{}", text(&it).1);
     // The same citizen again: already registered (exit 7) in both languages.
     let (it, en) = both(&db, Some("admin"), &register_args(&mario, &[]));
     assert_says(&it, 7, "stderr", &["è già registrato"]);
