@@ -116,7 +116,7 @@ pub async fn run(env: &Env, a: AuditArgs) -> sportello::Result<i32> {
             action: r.action.clone(),
             target: opt(&r.target),
             results: opt(&r.result_count),
-            outcome: r.outcome.clone(),
+            outcome: output::outcome(&r.outcome),
             details: Json::readable(&r.details),
         })
         .collect();

@@ -27,7 +27,7 @@ pub async fn run(env: &Env, _args: DoctorArgs, warnings: &[String]) -> sportello
         println!("{}", tr!("doctor-heading-settings"));
         let width = report.settings.iter().map(|s| s.name.chars().count()).max().unwrap_or(0) + 2;
         for s in &report.settings {
-            println!("  {:<width$}{}  [{}]", s.name, s.value, s.origin);
+            println!("  {:<width$}{}  [{}]", s.name, s.value, s.origin_said);
         }
         println!("{}", tr!("doctor-heading-checks"));
         let width = report.checks.iter().map(|c| c.name.len()).max().unwrap_or(0) + 2;

@@ -88,16 +88,16 @@ with `db stop`), 7 already registered, 8 batch done with rejected rows,
 #[command(name = "sportello", version = VERSION, about, after_help = AFTER_HELP)]
 pub struct Cli {
     /// PostgreSQL connection string; without it, the embedded cluster under --home is used.
-    #[arg(long, env = "SPORTELLO_DATABASE_URL", global = true, hide_env_values = true, help_heading = GLOBAL)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     database_url: Option<String>,
 
     /// Directory of sportello's own files (embedded database, letters, keys).
-    #[arg(long, env = "SPORTELLO_HOME", global = true, hide_env_values = true, value_name = "DIR", help_heading = GLOBAL)]
+    #[arg(long, global = true, value_name = "DIR", help_heading = GLOBAL)]
     home: Option<PathBuf>,
 
     /// Assert who you are: accepted only when it is the operator the database authenticated
     /// (refused, and recorded, otherwise). The operator is never chosen by this flag.
-    #[arg(long, env = "SPORTELLO_OPERATOR", global = true, hide_env_values = true, value_name = "ID", help_heading = GLOBAL)]
+    #[arg(long, global = true, value_name = "ID", help_heading = GLOBAL)]
     operator: Option<String>,
 
     /// Output format of listings and details.
@@ -281,7 +281,9 @@ impl Env {
 
     /// Key, mailer and letters directory of the desk operations.
     pub fn desk(&self) -> sportello::Result<Desk> {
-        Desk::open(&DeskSettings::from_env(&self.home, &self.location)?)
+        let mut desk = Desk::open(&DeskSettings::from_env(&self.home, &self.location)?)?;
+        desk.notice_not_sent = |said| eprintln!("sportello: {said}");
+        Ok(desk)
     }
 
     /// Opens the database and the session of the operator it authenticated, refusing (and
@@ -365,36 +367,43 @@ pub fn flags_given() -> Vec<(&'static str, &'static str, String)> {
     FLAGS_GIVEN.get().cloned().unwrap_or_default()
 }
 
-/// The command line, with the configuration files' settings as the defaults of the flags that
-/// stand for them: clap then ranks them below the environment and the flags themselves.
+/// The global flags that stand for a setting: (clap id, environment variable, flag).
+const SETTING_FLAGS: [(&str, &str, &str); 3] = [
+    ("database_url", "SPORTELLO_DATABASE_URL", "--database-url"),
+    ("home", "SPORTELLO_HOME", "--home"),
+    ("operator", "SPORTELLO_OPERATOR", "--operator"),
+];
+
+/// The command line, with the environment's value, else the configuration files', as the
+/// default of the flag that stands for a setting: flags > environment > files. Not clap's
+/// `env`: clap counts a value from the environment as typed, and its usage lines then show
+/// `--home <DIR>` as if the operator had to type it. `--help` names the variable as clap would
+/// (never its value).
 fn parse_command_line() -> Cli {
     use clap::{CommandFactory, FromArgMatches};
     let mut cmd = Cli::command();
-    let defaults: Vec<(String, &'static str)> = cmd
-        .get_arguments()
-        .filter_map(|a| {
-            let env = a.get_env()?.to_str()?;
-            let value = sportello::config_file::from_files(env)?;
-            Some((a.get_id().to_string(), &*Box::leak(value.into_boxed_str())))
-        })
-        .collect();
-    for (id, value) in defaults {
-        // Hidden: the database URL may hold a password.
-        cmd = cmd.mut_arg(id, |a| a.default_value(value).hide_default_value(true));
+    for (id, env, _) in SETTING_FLAGS {
+        cmd = cmd.mut_arg(id, |a| {
+            let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+            a.help(format!("{help} [env: {env}]"))
+        });
+        let value =
+            std::env::var(env).ok().filter(|v| !v.is_empty()).or_else(|| sportello::config_file::from_files(env));
+        if let Some(value) = value {
+            let value: &'static str = Box::leak(value.into_boxed_str());
+            // Hidden: the database URL may hold a password.
+            cmd = cmd.mut_arg(id, |a| a.default_value(value).hide_default_value(true));
+        }
     }
     let matches = cmd.try_get_matches().unwrap_or_else(|e| usage_error(e));
-    let given = [
-        ("database_url", "SPORTELLO_DATABASE_URL", "--database-url"),
-        ("home", "SPORTELLO_HOME", "--home"),
-        ("operator", "SPORTELLO_OPERATOR", "--operator"),
-    ]
-    .into_iter()
-    .filter(|(id, _, _)| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine))
-    .filter_map(|(id, env, flag)| {
-        let value = matches.get_raw(id)?.next()?.to_string_lossy().into_owned();
-        Some((env, flag, value))
-    })
-    .collect();
+    let given = SETTING_FLAGS
+        .into_iter()
+        .filter(|(id, _, _)| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine))
+        .filter_map(|(id, env, flag)| {
+            let value = matches.get_raw(id)?.next()?.to_string_lossy().into_owned();
+            Some((env, flag, value))
+        })
+        .collect();
     let _ = FLAGS_GIVEN.set(given);
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| usage_error(e))
 }

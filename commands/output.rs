@@ -234,6 +234,30 @@ pub fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
     v.as_ref().map(|v| v.to_string()).unwrap_or_default()
 }
 
+/// A value of the library's vocabularies (an operation's kind, its status, a document) in the
+/// operator's language: the one place listings and detail views name them.
+pub fn term(value: &str) -> String {
+    sportello::i18n::term(value).as_str().to_string()
+}
+
+/// An audit outcome (`ok`, `refused`, …) in the operator's language (`term-outcome-…`), the
+/// value itself when the catalogue has no words for it.
+pub fn outcome(value: &str) -> String {
+    let key = format!("outcome-{value}");
+    let said = term(&key);
+    if said == key { value.to_string() } else { said }
+}
+
+/// An action as the operator types it (the actions column of `search` and `show`): in Italian
+/// the operation of a booking by its Italian name (`book --operation riscontro`), which the
+/// command accepts as well; CSV and JSON keep the stored value.
+pub fn action(label: &str) -> String {
+    match sportello::domain::rules::Action::of_label(label) {
+        Some(action) => action.said().as_str().to_string(),
+        None => label.to_string(),
+    }
+}
+
 /// A yes/no for people (tables); CSV and JSON say `true`/`false`.
 pub fn yes_no(b: bool) -> String {
     if b { tr!("yes") } else { tr!("no") }
@@ -256,16 +280,23 @@ pub fn day(t: &Option<chrono::DateTime<chrono::Utc>>) -> String {
 
 /// A run's counts (`{"already_revoked":1,"revoked":2}`) in words: "2 revoked, 1 already
 /// revoked" (`count-<key>` of the catalogue, plural by the number); a key without words is
-/// shown as `key: value`. JSON output keeps the object itself.
+/// shown as `key: value`. JSON output keeps the object itself. The deaths of an import and
+/// those revoked are one phrase: "1 death (1 revoked)".
 pub fn counts_in_words(counts: &serde_json::Value) -> String {
+    use sportello::i18n::Arg;
     let Some(map) = counts.as_object() else { return Json::readable(counts) };
     let lang = sportello::i18n::current();
     let mut parts: Vec<String> = Vec::new();
     for (key, value) in map {
+        if key == "deaths_revoked" && map.contains_key("deaths") {
+            continue;
+        }
         let key_words = format!("count-{key}");
         match value.as_f64() {
             Some(n) if sportello::i18n::has(lang, &key_words) => {
-                parts.push(sportello::i18n::render(lang, &key_words, &[("count", sportello::i18n::Arg::Num(n))]))
+                let revoked = map.get("deaths_revoked").and_then(|v| v.as_f64()).unwrap_or(0.0);
+                let args = [("count", Arg::Num(n)), ("revoked", Arg::Num(revoked))];
+                parts.push(sportello::i18n::render(lang, &key_words, &args))
             }
             _ => parts.push(format!("{key}: {}", Json::readable(value))),
         }

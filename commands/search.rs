@@ -8,7 +8,7 @@ use sportello::domain::{Community, State, parse_date};
 use sportello::store::registrations::SearchRow;
 use tabled::Tabled;
 
-use crate::output::{self, opt, yes_no};
+use crate::output::{self, opt, term, yes_no};
 use crate::{Env, in_session};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -125,8 +125,8 @@ fn row(r: &SearchRow) -> Row {
             r.state.to_string()
         },
         strong: yes_no(r.strong),
-        operation_in_progress: opt(&r.operation_in_progress),
-        actions: r.actions.join(", "),
+        operation_in_progress: r.operation_in_progress.as_ref().map(|k| term(k.as_str())).unwrap_or_default(),
+        actions: r.actions.iter().map(|a| output::action(a)).collect::<Vec<_>>().join(", "),
     }
 }
 

@@ -5,7 +5,7 @@ use sportello::desk::search::{self, Detail};
 use sportello::domain::Registration;
 use sportello::domain::fields::{Group, shown};
 
-use crate::output::{self, day, local, opt, yes_no};
+use crate::output::{self, day, local, opt, term, yes_no};
 use crate::{Env, in_session};
 
 #[derive(Debug, Args)]
@@ -92,7 +92,7 @@ pub fn fields(d: &Detail) -> Vec<(String, String)> {
         }
     }
     f.extend(notes.into_iter().map(|(field, value)| (field_label(field), value)));
-    f.push((tr!("show-actions"), d.actions.join(", ")));
+    f.push((tr!("show-actions"), d.actions.iter().map(|a| output::action(a)).collect::<Vec<_>>().join(", ")));
     f
 }
 
@@ -108,11 +108,6 @@ pub fn operator_value(value: String) -> String {
         "No" => tr!("no"),
         _ => value,
     }
-}
-
-/// A vocabulary value in the operator's language.
-fn term(value: &str) -> String {
-    sportello::i18n::term(value).as_str().to_string()
 }
 
 pub fn field_label(field: &sportello::domain::fields::Field) -> String {

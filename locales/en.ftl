@@ -134,7 +134,10 @@ search-from-after-to = --from { $from } is after --to { $to }
 key-cf-or-number = give either --cf or --number
 postal-group-unknown = group '{ $group }' does not exist (SPORTELLO_POSTAL_GROUP)
 random-failed = the system random generator failed: { $detail }
-key-file-length = the key file { $path } holds { $len } bytes, expected 32
+key-file-length = the key file { $path } holds { $len ->
+        [one] 1 byte
+       *[other] { $len } bytes
+    }, expected 32
 config-unreadable = { $path } is not readable by you (it is for the group `sportello`: ask to join it): its settings are not used
 metrics-write = cannot write the metrics file { $path } (metrics_dir)
 key-exists = the key file { $path } already exists: it is not replaced (the codes and PINs it hashed would stop working); `sportello key rotate` replaces it and keeps the old key
@@ -243,8 +246,14 @@ show-pin-letter-prints = pin letter prints
 show-promotion-date = promotion date
 show-locked-out = locked out
 show-suspension = credentials suspended
-show-locked-since = yes, since { $since } ({ $count } wrong codes): a new booking unlocks
-show-not-locked-wrong = no ({ $count } wrong codes in a row)
+show-locked-since = yes, since { $since } ({ $count ->
+        [one] 1 wrong code
+       *[other] { $count } wrong codes
+    }): a new booking unlocks
+show-not-locked-wrong = no ({ $count ->
+        [one] 1 wrong code
+       *[other] { $count } wrong codes in a row
+    })
 show-fiscal-code = fiscal code
 show-last-operation = last operation
 show-requested-on = requested on
@@ -326,20 +335,29 @@ letter-written = letter: { $path }
 delivery-emailed = code emailed to { $to } ({ $via })
 delivery-no-email = no email on record: nothing sent, the code is in the printed letter
 delivery-printed = code printed as asked (not emailed)
+notice-not-sent = the notice to the citizen ({ $notice }) was NOT sent: { $reason }
+term-notice-booking = operation booked
+term-notice-code-regenerated = new activation code
+term-notice-email-changed = email changed
+term-notice-residence-changed = residence changed
+term-notice-suspended = credentials suspended
+term-notice-reinstated = credentials reinstated
+term-notice-revoked = credentials revoked
+term-notice-revoked-death = revoked on a reported death
 delivery-failed = email NOT sent: { $reason }
 delivery-code-in-letter = {" "}(the code is in the printed letter)
 
 ## import, revoke, runs (commands/import.rs, commands/runs.rs)
 
 import-already-done = { $path } was imported completely by run { $run }: nothing to do (--force to import it again)
-import-summary = { $source }{ $dry }: { $rows } rows: { $new } new, { $changed } changed, { $unchanged } unchanged, { $rejected } rejected{ $extra }{ $run }
+import-summary = { $source }{ $dry }: { $rows ->
+        [one] 1 row
+       *[other] { $rows } rows
+    }: { $new } new, { $changed } changed, { $unchanged } unchanged, { $rejected } rejected{ $extra }{ $run }
 import-dry-run = {" "}(dry run)
 import-ceased = , { $count } ceased
 import-preloaded = , { $count } pre-loaded
-import-deaths = , { $count ->
-        [one] 1 death
-       *[other] { $count } deaths
-    } ({ $revoked } revoked)
+import-deaths = , { count-deaths }
 import-deaths-dry = , { $count ->
         [one] 1 death
        *[other] { $count } deaths
@@ -351,7 +369,7 @@ import-run = {" "}(run { $run })
 import-run-resumed = {" "}(run { $run }, resumed)
 import-rejects-written = rejected rows written to { $path }
 import-departures-withheld = , nobody removed (some rejected rows have no readable fiscal code: fix them and import again)
-import-preload-withheld = , { $count } not pre-loaded (postcode not of their municipality)
+import-preload-withheld = , { count-preload_withheld }
 import-departures-written = departures written to { $path }
 snapshot-removals-over-share = the full snapshot would remove { $leaving } of the { $mirror } residents of the { $source } mirror, more than { $percent }% ({ $limit }): nothing was removed and the run is not finished. Check the file (truncated? another area?); if these departures are expected, run the same command again with --max-removals { $leaving } (add --dry-run --departures - to list them first)
 snapshot-removals-over-max = the full snapshot would remove { $leaving } of the { $mirror } residents of the { $source } mirror, more than --max-removals { $max }: nothing was removed and the run is not finished
@@ -408,7 +426,10 @@ progress-file-read = file read
 progress-removing-missing = removing the residents missing from the file
 progress-ceased = { $count } ceased
 progress-preload = pre-load of { $areas }
-progress-preloaded = { $count } residents pre-loaded
+progress-preloaded = { $count ->
+        [one] 1 resident
+       *[other] { $count } residents
+    } pre-loaded
 progress-dry-run = dry run: nothing written
 progress-pin-letters = PIN letters
 
@@ -459,7 +480,13 @@ postal-dry-run = dry run: { $letters ->
         [one] 1 file
        *[other] { $files } files
     } of up to { $size }
-postal-resumed = resumed run { $run }: { $finished } batches finished, { $discarded } half-done batches discarded
+postal-resumed = resumed run { $run }: { $finished ->
+        [one] 1 batch
+       *[other] { $finished } batches
+    } finished, { $discarded ->
+        [one] 1 half-done batch
+       *[other] { $discarded } half-done batches
+    } discarded
 postal-done = postal run { $run }: { $letters ->
         [one] 1 letter
        *[other] { $letters } letters
@@ -467,7 +494,10 @@ postal-done = postal run { $run }: { $letters ->
         [one] 1 file
        *[other] { $files } files
     }
-postal-codes = activation codes (weak activations opened): { $emailed } emailed, { $printed } printed apart in codes-*.pdf, { $failed } emails failed (regenerate them at a desk)
+postal-codes = activation codes (weak activations opened): { $emailed } emailed, { $printed } printed apart in codes-*.pdf, { $failed ->
+        [one] 1 email
+       *[other] { $failed } emails
+    } failed (regenerate them at a desk)
 postal-file = file: { $path }
 pin-by-post-requested = registration { $number }: a new PIN letter will be printed by the next postal run
 citizen-username = , username { $username }
@@ -590,7 +620,10 @@ competence-province = province { $code }
 
 ## Merged from main
 
-portal-wrong = the fiscal code or the codes are wrong, or there is nothing to complete: after { $max_attempts } wrong attempts the credentials are locked (a registration desk unlocks them)
+portal-wrong = the fiscal code or the codes are wrong, or there is nothing to complete: after { $max_attempts ->
+        [one] 1 wrong attempt
+       *[other] { $max_attempts } wrong attempts
+    } the credentials are locked (a registration desk unlocks them)
 setting-number-range = { $name } must be a whole number from 1 to { $max }, got '{ $value }'
 setting-unprintable = { $name }: { $problem }
 col-login = login
@@ -645,6 +678,7 @@ email-unbalanced = an angle bracket is not closed
 email-invalid-user = the part before '@' is not valid
 email-invalid-domain = the part after '@' is not a valid domain
 email-invalid-input = it holds characters an address cannot hold
+email-domain-literal = an address at a bare IP address ([…]) cannot be written to: give one with a domain name
 io-kind-not-found = no such file or directory
 io-kind-permission-denied = permission denied
 io-kind-already-exists = it already exists
@@ -688,10 +722,20 @@ count-codes_to_email = { $count ->
        *[other] { $count } codes to email
     }
 count-ceased = { $count } ceased
-count-preloaded = { $count } preloaded
+count-preloaded = { $count } pre-loaded
 count-inserted = { $count } new
 count-updated = { $count } changed
 count-unchanged = { $count } unchanged
+count-deaths = { $count ->
+        [one] 1 death
+       *[other] { $count } deaths
+    } ({ $revoked } revoked)
+count-preload_withheld = { $count } not pre-loaded (postcode not of their municipality)
+count-withheld = { $count ->
+        [one] 1 letter withheld (no longer due)
+       *[other] { $count } letters withheld (no longer due)
+    }
+count-departures_withheld = nobody removed (rejected rows without a readable fiscal code)
 edit-nothing-changed = registration { $number }: nothing changed (the values given are those on record)
 edit-changed = registration { $number }: { $count ->
         [one] 1 field changed
@@ -735,6 +779,13 @@ doctor-migrations-behind = the database is at V{ $version }, this sportello know
 doctor-migrations-ahead = the database is at V{ $version }, newer than this sportello (V{ $latest }): upgrade sportello on this machine
 doctor-migrations-unknown = this login cannot read the migrations' history (a database migrated by an older sportello: `sportello db migrate` once)
 doctor-clock = the server's clock is { $skew } s from this machine's (± { $uncertainty } s)
+origin-flag = flag { $flag }
+origin-environment = environment { $var }
+origin-file = file { $path }
+origin-service-file = service file { $path }
+origin-password-file = password file { $path }:{ $line }
+origin-connection-string = connection string
+origin-default = default
 doctor-heading-settings = Settings
 doctor-heading-checks = Checks
 doctor-first-failure = check '{ $check }' failed: { $detail }
@@ -745,7 +796,10 @@ rule-spid-needs-identification = a SPID token rests on the in-person identificat
 rule-spid-revocation = a revocation is in progress: no SPID token on it
 rule-spid-other-operator = the identification in progress was made by { $operator }: the operator who checked the document issues the token
 rule-spid-delegate = the identification in progress was made through a delegate: a SPID token certifies that the citizen was recognised in person with their own document
-rule-spid-stale = the identification in progress ({ $at }) is more than { $minutes } minutes old: identify the citizen again (book again)
+rule-spid-stale = the identification in progress ({ $at }) is more than { $minutes ->
+        [one] 1 minute
+       *[other] { $minutes } minutes
+    } old: identify the citizen again (book again)
 spid-refused = no SPID token for registration { $number }: { $why }
 spid-missing = no SPID token for registration { $number }: missing or unusable: { $fields }
 spid-not-configured = SPID is not configured: set { $setting } (see README, "SPID from the desk")
@@ -761,7 +815,10 @@ spid-not-handed-over = nothing handed over for registration { $number }: the ide
 spid-issued = SPID token { $token } issued for registration { $number } (model { $model }), usable until { $until }
 spid-passphrase-prompt = Passphrase (letter, then email):
 spid-passphrase-unread = cannot read the passphrase: { $detail }
-spid-wrong-passphrase = wrong passphrase: { $left } attempts left
+spid-wrong-passphrase = wrong passphrase: { $left ->
+        [one] 1 attempt
+       *[other] { $left } attempts
+    } left
 
 ## sportello history
 col-when = when

@@ -65,7 +65,7 @@ birthplace-since = { $name } ({ $province }) dal { $from }
 birthplace-not-then = il codice del luogo di nascita { $code } non esisteva alla data di nascita { $date }: indicava { $designated }
 rule-rejected-view-only = una registrazione respinta si può solo consultare
 rule-activation-not-booked = un'attivazione debole è aperta dall'invio postale dei PIN (pin-by-post), non prenotata allo sportello
-rule-cannot-book = operazione non consentita: { $operation } non si può prenotare nello stato { $state }, forte { $strong }
+rule-cannot-book = { $operation } non si può prenotare nello stato { $state }, forte { $strong }
 rule-revocation-in-progress = è in corso una revoca: si completa con il suo codice di revoca, non con un PIN
 rule-post-desk-operation = è in corso un'operazione di sportello: il suo PIN è stato consegnato allo sportello, nessun PIN va per posta
 rule-post-checked-in-person = l'identità è stata riscontrata di persona allo sportello: nessun PIN va per posta; prenotare un'operazione allo sportello
@@ -332,6 +332,15 @@ letter-written = lettera: { $path }
 delivery-emailed = codice inviato per email a { $to } ({ $via })
 delivery-no-email = nessuna email registrata: nulla inviato, il codice è nella lettera stampata
 delivery-printed = codice stampato come richiesto (non inviato per email)
+notice-not-sent = l'avviso al cittadino ({ $notice }) NON è stato inviato: { $reason }
+term-notice-booking = operazione prenotata
+term-notice-code-regenerated = nuovo codice di attivazione
+term-notice-email-changed = email cambiata
+term-notice-residence-changed = residenza cambiata
+term-notice-suspended = credenziali sospese
+term-notice-reinstated = credenziali riattivate
+term-notice-revoked = credenziali revocate
+term-notice-revoked-death = revoca per decesso comunicato
 delivery-failed = email NON inviata: { $reason }
 delivery-code-in-letter = {" "}(il codice è nella lettera stampata)
 
@@ -345,10 +354,7 @@ import-summary = { $source }{ $dry }: { $rows ->
 import-dry-run = {" "}(prova, nulla scritto)
 import-ceased = , cessate { $count }
 import-preloaded = , precaricate { $count }
-import-deaths = , { $count ->
-        [one] 1 decesso
-       *[other] { $count } decessi
-    } ({ $revoked } revocate)
+import-deaths = , { count-deaths }
 import-deaths-dry = , { $count ->
         [one] 1 decesso comunicato
        *[other] { $count } decessi comunicati
@@ -360,7 +366,7 @@ import-run = {" "}(elaborazione { $run })
 import-run-resumed = {" "}(elaborazione { $run }, ripresa)
 import-rejects-written = righe scartate scritte in { $path }
 import-departures-withheld = , nessuna rimozione (alcune righe scartate non hanno un codice fiscale leggibile: correggerle e importare di nuovo)
-import-preload-withheld = , { $count } non precaricate (CAP non del comune)
+import-preload-withheld = , { count-preload_withheld }
 import-departures-written = residenti cessati scritti in { $path }
 snapshot-removals-over-share = l'elenco completo toglierebbe { $leaving } dei { $mirror } residenti della copia { $source }, più del { $percent }% ({ $limit }): nessuno è stato tolto e l'elaborazione non è conclusa. Controllare il file (troncato? di un'altra area?); se le cessazioni sono attese, ripetere lo stesso comando con --max-removals { $leaving } (prima, --dry-run --departures - le elenca)
 snapshot-removals-over-max = l'elenco completo toglierebbe { $leaving } dei { $mirror } residenti della copia { $source }, più di --max-removals { $max }: nessuno è stato tolto e l'elaborazione non è conclusa
@@ -599,7 +605,10 @@ competence-province = provincia { $code }
 
 ## Da main
 
-portal-wrong = il codice fiscale o i codici sono errati, oppure non c'è nulla da completare: dopo { $max_attempts } tentativi errati le credenziali vengono bloccate (le sblocca uno sportello di registrazione)
+portal-wrong = il codice fiscale o i codici sono errati, oppure non c'è nulla da completare: dopo { $max_attempts ->
+        [one] 1 tentativo errato
+       *[other] { $max_attempts } tentativi errati
+    } le credenziali vengono bloccate (le sblocca uno sportello di registrazione)
 setting-number-range = { $name } deve essere un numero intero da 1 a { $max }, ricevuto '{ $value }'
 setting-unprintable = { $name }: { $problem }
 col-login = utenza
@@ -654,6 +663,7 @@ email-unbalanced = una parentesi angolare non è chiusa
 email-invalid-user = la parte prima di '@' non è valida
 email-invalid-domain = la parte dopo '@' non è un dominio valido
 email-invalid-input = contiene caratteri che un indirizzo non può contenere
+email-domain-literal = non si può scrivere a un indirizzo IP nudo ([…]): indicare un indirizzo con un nome di dominio
 io-kind-not-found = file o cartella inesistente
 io-kind-permission-denied = permesso negato
 io-kind-already-exists = esiste già
@@ -737,6 +747,23 @@ count-unchanged = { $count ->
         [one] 1 invariato
        *[other] { $count } invariati
     }
+# "revocata": a registrazione (feminine).
+count-deaths = { $count ->
+        [one] 1 decesso
+       *[other] { $count } decessi
+    } ({ $revoked ->
+        [one] 1 revocata
+       *[other] { $revoked } revocate
+    })
+count-preload_withheld = { $count ->
+        [one] 1 residente non precaricato
+       *[other] { $count } residenti non precaricati
+    } (CAP non del comune)
+count-withheld = { $count ->
+        [one] 1 lettera trattenuta (non più dovuta)
+       *[other] { $count } lettere trattenute (non più dovute)
+    }
+count-departures_withheld = nessuna rimozione (righe scartate senza un codice fiscale leggibile)
 edit-nothing-changed = registrazione { $number }: nulla è cambiato (i valori dati sono quelli già registrati)
 edit-changed = registrazione { $number }: { $count ->
         [one] 1 campo modificato
@@ -780,6 +807,13 @@ doctor-migrations-behind = il database è a V{ $version }, questo sportello cono
 doctor-migrations-ahead = il database è a V{ $version }, più recente di questo sportello (V{ $latest }): aggiornare sportello su questa macchina
 doctor-migrations-unknown = questa utenza non può leggere lo storico delle migrazioni (database migrato da uno sportello precedente: `sportello db migrate` una volta)
 doctor-clock = l'orologio del server differisce di { $skew } s da quello di questa macchina (± { $uncertainty } s)
+origin-flag = opzione { $flag }
+origin-environment = ambiente { $var }
+origin-file = file { $path }
+origin-service-file = file dei servizi { $path }
+origin-password-file = file delle password { $path }:{ $line }
+origin-connection-string = stringa di connessione
+origin-default = predefinito
 doctor-heading-settings = Impostazioni
 doctor-heading-checks = Controlli
 doctor-first-failure = controllo '{ $check }' non superato: { $detail }
@@ -790,7 +824,10 @@ rule-spid-needs-identification = un token SPID si basa sull'identificazione de v
 rule-spid-revocation = è in corso una revoca: nessun token SPID
 rule-spid-other-operator = l'identificazione in corso è stata fatta da { $operator }: il token lo rilascia l'operatore che ha verificato il documento
 rule-spid-delegate = l'identificazione in corso è stata fatta tramite un delegato: il token SPID certifica che il cittadino è stato riconosciuto di persona con il proprio documento
-rule-spid-stale = l'identificazione in corso ({ $at }) risale a più di { $minutes } minuti fa: identificare di nuovo il cittadino (nuova prenotazione)
+rule-spid-stale = l'identificazione in corso ({ $at }) risale a più di { $minutes ->
+        [one] 1 minuto
+       *[other] { $minutes } minuti
+    } fa: identificare di nuovo il cittadino (nuova prenotazione)
 spid-refused = nessun token SPID per la registrazione { $number }: { $why }
 spid-missing = nessun token SPID per la registrazione { $number }: mancano o non sono utilizzabili: { $fields }
 spid-not-configured = SPID non è configurato: impostare { $setting } (vedi README, "SPID from the desk")
@@ -806,7 +843,10 @@ spid-not-handed-over = nulla consegnato per la registrazione { $number }: il ges
 spid-issued = token SPID { $token } rilasciato per la registrazione { $number } (modello { $model }), utilizzabile fino al { $until }
 spid-passphrase-prompt = Passphrase (lettera, poi email):
 spid-passphrase-unread = impossibile leggere la passphrase: { $detail }
-spid-wrong-passphrase = passphrase errata: restano { $left } tentativi
+spid-wrong-passphrase = passphrase errata: { $left ->
+        [one] resta 1 tentativo
+       *[other] restano { $left } tentativi
+    }
 
 ## sportello history
 col-when = quando

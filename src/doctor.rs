@@ -16,6 +16,9 @@ pub struct Origin {
     pub value: String,
     /// "flag --x", "environment X", "file F", "service file F", "password file F:n", "default".
     pub origin: String,
+    /// The origin in the operator's language (JSON keeps the English `origin`).
+    #[serde(skip)]
+    pub origin_said: crate::i18n::Message,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -61,19 +64,24 @@ pub fn settings(flags: &[(&str, &str, String)], defaults: &[(&str, String)]) -> 
             let flag = flags.iter().find(|(e, _, _)| e == env);
             let env_value = std::env::var(env).ok().filter(|v| !v.is_empty());
             let (value, origin) = if let Some((_, flag, value)) = flag {
-                (value.clone(), format!("flag {flag}"))
+                (value.clone(), crate::msg!("origin-flag", flag = *flag))
             } else if let Some(v) = env_value {
-                (v, format!("environment {env}"))
+                (v, crate::msg!("origin-environment", var = *env))
             } else if let (Some(v), Some(file)) =
                 (crate::config_file::from_files(env), crate::config_file::file_of(env))
             {
-                (v, format!("file {}", file.display()))
+                (v, crate::msg!("origin-file", path = &file))
             } else {
                 let value =
                     defaults.iter().find(|(e, _)| e == env).map(|(_, v)| v.clone()).unwrap_or_else(|| "-".into());
-                (value, "default".to_string())
+                (value, crate::msg!("origin-default"))
             };
-            Origin { name: key.to_string(), value: crate::config_file::shown(key, &value), origin }
+            Origin {
+                name: key.to_string(),
+                value: crate::config_file::shown(key, &value),
+                origin: origin.english().to_string(),
+                origin_said: origin,
+            }
         })
         .collect()
 }
@@ -198,7 +206,7 @@ pub async fn run(location: &Location, home: &Path, flags: &[(&str, &str, String)
     };
     if let Some(c) = &parsed {
         for (k, v, s) in &c.sources {
-            settings.push(Origin { name: k.clone(), value: v.clone(), origin: s.to_string() });
+            settings.push(Origin { name: k.clone(), value: v.clone(), origin: s.to_string(), origin_said: s.said() });
         }
     }
     let (tls, auth) = transport(parsed.as_ref());

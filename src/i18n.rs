@@ -557,6 +557,36 @@ mod tests {
         assert_eq!(render(Lang::It, "rows-count", &args(1)), "1 riga");
         assert_eq!(render(Lang::It, "rows-count", &args(3)), "3 righe");
         assert_eq!(render(Lang::En, "no such key", &[]), "no such key");
+        // Two counts in one phrase, each with its plural; a message that includes another
+        // passes its arguments on.
+        let deaths = |n: i64, r: i64| [("count", n.into_arg()), ("revoked", r.into_arg())];
+        assert_eq!(render(Lang::En, "count-deaths", &deaths(1, 1)), "1 death (1 revoked)");
+        assert_eq!(render(Lang::En, "import-deaths", &deaths(2, 2)), ", 2 deaths (2 revoked)");
+        assert_eq!(render(Lang::It, "count-deaths", &deaths(1, 1)), "1 decesso (1 revocata)");
+        assert_eq!(render(Lang::It, "import-deaths", &deaths(2, 2)), ", 2 decessi (2 revocate)");
+        assert_eq!(render(Lang::It, "count-deaths", &deaths(2, 0)), "2 decessi (0 revocate)");
+        // One of a kind is said in the singular, in both languages.
+        for (lang, key, said) in [
+            (Lang::En, "show-not-locked-wrong", "no (1 wrong code)"),
+            (Lang::It, "show-not-locked-wrong", "no (1 codice errato)"),
+            (Lang::En, "progress-preloaded", "1 resident pre-loaded"),
+            (Lang::It, "progress-preloaded", "residenti precaricati: 1"),
+            (Lang::En, "spid-wrong-passphrase", "wrong passphrase: 1 attempt left"),
+            (Lang::It, "spid-wrong-passphrase", "passphrase errata: resta 1 tentativo"),
+        ] {
+            assert_eq!(render(lang, key, &[("count", 1.into_arg()), ("left", 1.into_arg())]), said, "{key}");
+        }
+        let summary = |lang, rows: i64| {
+            let mut a = vec![("rows", rows.into_arg()), ("source", "AURA".into_arg()), ("dry", "".into_arg())];
+            for k in ["new", "changed", "unchanged", "rejected"] {
+                a.push((k, 0.into_arg()));
+            }
+            a.extend([("extra", "".into_arg()), ("run", "".into_arg())]);
+            render(lang, "import-summary", &a)
+        };
+        assert!(summary(Lang::En, 1).starts_with("AURA: 1 row: "), "{}", summary(Lang::En, 1));
+        assert!(summary(Lang::En, 2).starts_with("AURA: 2 rows: "), "{}", summary(Lang::En, 2));
+        assert!(summary(Lang::It, 1).starts_with("AURA: 1 riga: "), "{}", summary(Lang::It, 1));
     }
 
     #[test]

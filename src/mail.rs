@@ -65,10 +65,21 @@ impl Mailer {
     }
 }
 
-fn mailbox(address: &str, what: crate::i18n::Message) -> Result<Mailbox> {
-    address.parse().map_err(|e: lettre::address::AddressError| {
-        Error::Invalid(crate::msg!("address-unusable", what = what, address = address, detail = e.to_string()))
-    })
+/// The sender (a setting, which may carry a display name: `Sistema Piemonte <noreply@…>`).
+fn sender(address: &str) -> Result<Mailbox> {
+    address
+        .parse()
+        .map_err(|e| unusable(crate::msg!("address-sender"), address, crate::domain::record::address_error(e)))
+}
+
+/// The recipient: the same check as the desk's ([`crate::domain::record::email_mailbox`]).
+fn recipient(address: &str) -> Result<Mailbox> {
+    crate::domain::record::email_mailbox(address.trim())
+        .map_err(|detail| unusable(crate::msg!("address-email"), address, detail))
+}
+
+fn unusable(what: crate::i18n::Message, address: &str, detail: crate::i18n::Message) -> Error {
+    Error::Invalid(crate::msg!("address-unusable", what = what, address = address, detail = detail))
 }
 
 /// A message as every one sportello sends: a `Message-ID` in the sender's domain, `MIME-Version`,
@@ -80,7 +91,7 @@ fn build(from: &str, to: &str, subject: &str, body: String) -> Result<Message> {
 
 /// [`build`], with a text file attached (name, media type, content) after the two texts.
 fn build_with(from: &str, to: &str, subject: &str, body: String, file: Option<(&str, &str, &str)>) -> Result<Message> {
-    let sender = mailbox(from, crate::msg!("address-sender"))?;
+    let sender = sender(from)?;
     let html = html(&body);
     let part = |content_type: ContentType, text: String| {
         SinglePart::builder().header(content_type).header(ContentTransferEncoding::QuotedPrintable).body(text)
@@ -101,7 +112,7 @@ fn build_with(from: &str, to: &str, subject: &str, body: String, file: Option<(&
     Message::builder()
         .message_id(Some(message_id(sender.email.domain())?))
         .from(sender)
-        .to(mailbox(to, crate::msg!("address-email"))?)
+        .to(recipient(to)?)
         .subject(subject)
         .multipart(content)
         .map_err(|e| Error::Invalid(crate::msg!("email-build-failed", detail = e.to_string())))

@@ -20,7 +20,10 @@ use crate::session::Session;
 pub enum Notice {
     Booked(OperationKind),
     CodeRegenerated,
-    EmailChanged,
+    /// The email address changed; `old_told`: the old address is told too (there was one).
+    EmailChanged {
+        old_told: bool,
+    },
     ResidenceChanged,
     Suspended,
     Reinstated,
@@ -35,7 +38,7 @@ impl Notice {
         match self {
             Notice::Booked(_) => "notice-booking",
             Notice::CodeRegenerated => "notice-code-regenerated",
-            Notice::EmailChanged => "notice-email-changed",
+            Notice::EmailChanged { .. } => "notice-email-changed",
             Notice::ResidenceChanged => "notice-residence-changed",
             Notice::Suspended => "notice-suspended",
             Notice::Reinstated => "notice-reinstated",
@@ -51,7 +54,7 @@ impl Notice {
                 "Sistema Piemonte: un'operazione sulla Sua registrazione",
                 format!(
                     "Le comunichiamo che uno sportello ha avviato sulla Sua registrazione l'operazione «{}».",
-                    operation_name(op)
+                    op.label()
                 ),
             ),
             Notice::CodeRegenerated => (
@@ -60,11 +63,15 @@ impl Notice {
                  quello precedente non è più valido."
                     .into(),
             ),
-            Notice::EmailChanged => (
+            Notice::EmailChanged { old_told } => (
                 "Sistema Piemonte: indirizzo email modificato",
-                "Le comunichiamo che l'indirizzo email della Sua registrazione è stato modificato. \
-                 Ricevono questo avviso sia il vecchio sia il nuovo indirizzo."
-                    .into(),
+                if old_told {
+                    "Le comunichiamo che l'indirizzo email della Sua registrazione è stato modificato. \
+                     Ricevono questo avviso sia il vecchio sia il nuovo indirizzo."
+                } else {
+                    "Le comunichiamo che alla Sua registrazione è stato aggiunto questo indirizzo email."
+                }
+                .into(),
             ),
             Notice::ResidenceChanged => (
                 "Sistema Piemonte: residenza modificata",
@@ -99,17 +106,6 @@ impl Notice {
     }
 }
 
-fn operation_name(op: OperationKind) -> &'static str {
-    match op {
-        OperationKind::Verification => "riscontro forte dell'identità",
-        OperationKind::Promotion => "promozione a credenziali forti",
-        OperationKind::Reset => "reimpostazione delle credenziali",
-        OperationKind::Pin => "rigenerazione del PIN",
-        OperationKind::Revocation => "revoca delle credenziali",
-        OperationKind::Activation => "attivazione",
-    }
-}
-
 /// The notice's message to `to`. The name of the citizen is the only personal datum.
 pub fn message(
     notice: Notice,
@@ -121,11 +117,13 @@ pub fn message(
 ) -> Result<lettre::Message> {
     let (subject, what) = notice.words();
     let when = at.with_timezone(&chrono_tz::Europe::Rome).format("%d/%m/%Y alle %H:%M");
+    // The helpdesk setting is a line of its own ("Assistenza: numero verde …", as at the foot of
+    // the letters): it follows the sentence rather than completing it.
     let text = format!(
         "{what}\n\nData: {when}.\n\nSe non è stato Lei a chiederlo, o non riconosce questa operazione, \
-         si rivolga subito all'assistenza: {}.\n\nQuesto avviso non contiene codici né dati personali: \
+         ci contatti subito.\n{}.\n\nQuesto avviso non contiene codici né dati personali: \
          nessuno Le chiederà mai per email il PIN o i codici.",
-        office.helpdesk
+        office.helpdesk.trim_end_matches('.')
     );
     crate::mail::notice(from, to, name, subject, &text)
 }
@@ -173,7 +171,7 @@ pub async fn send_to(session: &Session, desk: &Desk, citizen: &Citizen<'_>, noti
             let _ = session.record(&client, entry).await;
         }
         if let Err(e) = sent {
-            tracing::warn!(notice = notice.name(), error = %e, "notice not sent");
+            not_sent(desk, notice, &e);
         }
     }
 }
@@ -198,8 +196,15 @@ pub async fn send_about(session: &Session, desk: &Desk, number: i64, notice: Not
     };
     match found {
         Ok(r) => send(session, desk, &r, notice, None).await,
-        Err(e) => tracing::warn!(notice = notice.name(), error = %e, "notice not sent"),
+        Err(e) => not_sent(desk, notice, &e),
     }
+}
+
+/// The operator is told once, in their words; the log (English, by design) keeps the details at
+/// a level shown with `-v`.
+fn not_sent(desk: &Desk, notice: Notice, e: &crate::Error) {
+    tracing::info!(notice = notice.name(), error = %e.english(), "notice not sent");
+    (desk.notice_not_sent)(&crate::msg!("notice-not-sent", notice = crate::i18n::term(notice.name()), reason = e));
 }
 
 /// The notices a change of personal data calls for, from the record before and after: a new
@@ -208,7 +213,7 @@ pub fn of_change(before: &Registration, after: &Registration) -> Vec<(Notice, Op
     let mut notices = Vec::new();
     let (old, new) = (&before.data.contacts.email, &after.data.contacts.email);
     if old.as_deref().map(str::to_lowercase) != new.as_deref().map(str::to_lowercase) {
-        notices.push((Notice::EmailChanged, old.clone()));
+        notices.push((Notice::EmailChanged { old_told: old.is_some() }, old.clone()));
     }
     let moved = |r: &Registration| {
         let d = &r.data.residence;
@@ -245,7 +250,8 @@ mod tests {
         for notice in [
             Notice::Booked(OperationKind::Reset),
             Notice::CodeRegenerated,
-            Notice::EmailChanged,
+            Notice::EmailChanged { old_told: true },
+            Notice::EmailChanged { old_told: false },
             Notice::ResidenceChanged,
             Notice::Suspended,
             Notice::Reinstated,
@@ -259,6 +265,11 @@ mod tests {
             assert!(text.contains("800 450 900"), "the helpdesk to call: {text}");
             assert!(text.contains("02/12/2026 alle 10:30"), "Rome time: {text}");
             assert!(text.contains("Se non è stato Lei"), "{text}");
+            assert!(!text.to_lowercase().contains("assistenza: assistenza"), "no doubled word: {text}");
+            let after = text.split("ci contatti subito.").nth(1).unwrap_or_default().trim_start();
+            assert!(after.starts_with("Assistenza: numero verde 800 450 900"), "{text}");
+            let both = text.contains("sia il vecchio sia il nuovo indirizzo");
+            assert_eq!(both, notice == Notice::EmailChanged { old_told: true }, "{text}");
         }
     }
 }

@@ -27,6 +27,10 @@ pub struct Desk {
     pub max_attempts: i32,
     /// Who sends the letters, whom the citizen calls.
     pub office: letters::Office,
+    /// Tells the operator that a notice to the citizen could not be sent (the action itself is
+    /// done): the binary prints it on standard error in the operator's language; by default it
+    /// is a warning of the log.
+    pub notice_not_sent: fn(&crate::i18n::Message),
 }
 
 // Not derived: the key stays out of every debug print.
@@ -56,6 +60,7 @@ impl Desk {
             code_validity: Duration::days(s.code_validity_days),
             max_attempts: s.max_attempts,
             office: s.office.clone(),
+            notice_not_sent: |said| tracing::warn!("{}", said.english()),
         })
     }
 

@@ -26,10 +26,10 @@ pub fn require(r: &Registration, action: Action) -> Result<()> {
     let Err(why) = rules::decide(r.state, r.strong, in_progress, suspended, action) else {
         return Ok(());
     };
-    let allowed: Vec<String> = allowed(r.state, r.strong, in_progress, suspended).iter().map(|a| a.label()).collect();
+    let allowed: Vec<_> = allowed(r.state, r.strong, in_progress, suspended).iter().map(|a| a.said()).collect();
     Err(Error::Refused(crate::msg!(
         "desk-not-allowed",
-        action = action.label(),
+        action = action.said(),
         number = r.registration_number.to_string(),
         state = r.state.to_string(),
         strong = if r.strong { "Y" } else { "N" },
@@ -38,7 +38,11 @@ pub fn require(r: &Registration, action: Action) -> Result<()> {
             None => crate::msg!("desk-nothing-in-progress"),
         },
         why = why,
-        allowed = if allowed.is_empty() { crate::msg!("desk-allowed-nothing") } else { allowed.join(", ").into() }
+        allowed = if allowed.is_empty() {
+            crate::msg!("desk-allowed-nothing")
+        } else {
+            crate::i18n::Message::join(&allowed, ", ")
+        }
     )))
 }
 

@@ -180,28 +180,44 @@ impl Registration {
 /// Domain of certified-mail (PEC) addresses, which cannot receive ordinary email.
 const PEC_DOMAIN: &str = "postacertificata.gov.it";
 
-/// Checks that the text is exactly one email address (an RFC 5322 addr-spec, as lettre parses
-/// it: no list, no display name) and refuses certified mail (PEC) addresses.
+/// Why lettre refuses an address, in the operator's language (lettre's own words are English).
+pub fn address_error(e: lettre::address::AddressError) -> Message {
+    use lettre::address::AddressError as A;
+    match e {
+        A::MissingParts => msg!("email-missing-parts"),
+        A::Unbalanced => msg!("email-unbalanced"),
+        A::InvalidUser => msg!("email-invalid-user"),
+        A::InvalidDomain => msg!("email-invalid-domain"),
+        _ => msg!("email-invalid-input"),
+    }
+}
+
+/// A citizen's email address as the mailer writes it to the `To:` header: exactly one RFC 5322
+/// addr-spec (lettre's `Address`: no list, no display name) that the header's own parser
+/// (lettre's `Mailbox`, stricter: it refuses `a@[1.2.3.4]`) accepts too. The desk's check and
+/// the mailer both call it, so an address the desk accepts is one a notice can be sent to.
+/// Err: why not, in the operator's words.
+pub fn email_mailbox(email: &str) -> Result<lettre::message::Mailbox, Message> {
+    let address: lettre::Address = email.parse().map_err(address_error)?;
+    if address.domain().starts_with('[') {
+        return Err(msg!("email-domain-literal"));
+    }
+    email.parse::<lettre::message::Mailbox>().map_err(address_error)
+}
+
+/// Checks that the text is an address the mailer can write to ([`email_mailbox`]) and refuses
+/// certified mail (PEC) addresses.
 pub fn check_email(email: &str) -> Result<(), Message> {
     let email = email.trim();
     super::text::check("email", email)?;
-    let address: lettre::Address = email.parse().map_err(|e: lettre::address::AddressError| {
-        // lettre's own words are English: the reason is said in the operator's language.
-        use lettre::address::AddressError as A;
-        let detail = match e {
-            A::MissingParts => msg!("email-missing-parts"),
-            A::Unbalanced => msg!("email-unbalanced"),
-            A::InvalidUser => msg!("email-invalid-user"),
-            A::InvalidDomain => msg!("email-invalid-domain"),
-            _ => msg!("email-invalid-input"),
-        };
+    let mailbox = email_mailbox(email).map_err(|detail| {
         if email.contains([',', ';']) {
             msg!("email-invalid-many", email = email, detail = detail)
         } else {
             msg!("email-invalid", email = email, detail = detail)
         }
     })?;
-    let domain = address.domain();
+    let domain = mailbox.email.domain();
     if domain.eq_ignore_ascii_case(PEC_DOMAIN) || domain.to_ascii_lowercase().ends_with(&format!(".{PEC_DOMAIN}")) {
         return Err(msg!("email-pec", email = email, domain = PEC_DOMAIN));
     }
@@ -292,6 +308,24 @@ mod tests {
         }
         assert!(check_email("a@b.it,x@y.it").unwrap_err().contains("exactly one address"));
         assert!(check_email("mario.rossi+sportello@comune.torino.it").is_ok());
+    }
+
+    /// What the desk accepts the mailer can write to, and the reason for a refusal is ours, not
+    /// lettre's ("Invalid input").
+    #[test]
+    fn the_desk_accepts_only_what_the_mailer_can_send_to() {
+        for bad in ["a@[1.2.3.4]", "a@[IPv6:::1]", "\"a b\"@example.it", "a@b.it x"] {
+            let e = check_email(bad).err().map(|e| e.english().to_string());
+            let sendable = email_mailbox(bad).is_ok();
+            assert!(e.is_some() || sendable, "{bad:?} accepted by the desk, refused by the mailer");
+            if let Some(e) = e {
+                assert!(!e.contains("Invalid input") && e.contains("is not a valid address: "), "{bad:?}: {e}");
+            }
+        }
+        assert!(check_email("a@[1.2.3.4]").unwrap_err().english().contains("domain name"));
+        for good in ["mario.rossi@example.it", "mario.rossi+sportello@comune.torino.it", "o'neil@example.co.uk"] {
+            assert!(check_email(good).is_ok() && email_mailbox(good).is_ok(), "{good}");
+        }
     }
 
     #[test]

@@ -65,6 +65,28 @@ impl Action {
             Action::Reinstate => "reinstate".into(),
         }
     }
+
+    /// [`Action::label`] as an Italian operator types it: a booking's operation by its Italian
+    /// name (`book --operation riscontro`), which the command accepts as well as the English.
+    pub fn italian_label(self) -> String {
+        match self {
+            Action::Book(op) => match super::types::italian_names(op.as_str()).first() {
+                Some(name) => format!("book --operation {name}"),
+                None => self.label(),
+            },
+            other => other.label(),
+        }
+    }
+
+    /// The label in each language (a message argument).
+    pub fn said(self) -> crate::i18n::Message {
+        crate::i18n::Message::localized(self.label(), self.italian_label())
+    }
+
+    /// The action of a label (as listings carry them).
+    pub fn of_label(label: &str) -> Option<Action> {
+        Action::ALL.iter().copied().find(|a| a.label() == label)
+    }
 }
 
 /// The operations a desk may book in a state (SPEC §4, first column), whatever is in progress:

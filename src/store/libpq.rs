@@ -51,15 +51,25 @@ pub enum Source {
     Default,
 }
 
+impl Source {
+    /// Where a setting came from, in each language (`doctor` prints the operator's, its JSON the
+    /// English).
+    pub fn said(&self) -> crate::i18n::Message {
+        match self {
+            Source::ConnectionString => crate::msg!("origin-connection-string"),
+            Source::Service(file) => crate::msg!("origin-service-file", path = file),
+            Source::Environment(var) => crate::msg!("origin-environment", var = *var),
+            Source::PasswordFile(file, line) => {
+                crate::msg!("origin-password-file", path = file, line = line.to_string())
+            }
+            Source::Default => crate::msg!("origin-default"),
+        }
+    }
+}
+
 impl std::fmt::Display for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Source::ConnectionString => f.write_str("connection string"),
-            Source::Service(file) => write!(f, "service file {}", file.display()),
-            Source::Environment(var) => write!(f, "environment {var}"),
-            Source::PasswordFile(file, line) => write!(f, "password file {}:{line}", file.display()),
-            Source::Default => f.write_str("default"),
-        }
+        f.write_str(self.said().english())
     }
 }
 

@@ -277,3 +277,32 @@ async fn old_flag_names_still_work_as_hidden_aliases() {
         assert_eq!(code, 4, "{flag}: {stderr}");
     }
 }
+
+/// A setting given by the environment is not something to type: usage lines show only what the
+/// operator must give (not `--home <DIR>` because SPORTELLO_HOME is set), in both languages.
+#[test]
+fn usage_lines_show_only_what_must_be_typed() {
+    for lang in ["C", "it_IT.UTF-8"] {
+        let out = crate::harness::sportello()
+            .args(["suspend", "--reason", "citizen-request"])
+            .env("SPORTELLO_CONFIG", "")
+            .env("SPORTELLO_HOME", "/srv/sportello-private")
+            .env("SPORTELLO_OPERATOR", "maria.rossi")
+            .env("SPORTELLO_DATABASE_URL", "postgresql://maria@db/sportello")
+            .env("LANG", lang)
+            .output()
+            .unwrap();
+        let (_, stderr, code) = text(&out);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("--cf"), "{lang}: {stderr}");
+        if lang == "C" {
+            assert!(
+                stderr.contains("Usage: sportello suspend --reason <REASON> <--cf <CF>|--number <NUMBER>>"),
+                "{stderr}"
+            );
+        }
+        for flag in ["--home", "--database-url", "--operator"] {
+            assert!(!stderr.contains(flag), "{lang}: {flag} in\n{stderr}");
+        }
+    }
+}

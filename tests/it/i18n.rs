@@ -112,6 +112,18 @@ async fn tables_summaries_and_json_in_each_language() {
     assert!(!stdout.contains("verification"), "one language at a time: {stdout}");
     assert!(stdout.contains("codice inviato per email a mario.rossi@example.it"), "{stdout}");
     assert!(stdout.contains("lettera: "), "{stdout}");
+    // A booking the state table refuses: said once, not "operazione non consentita: … :
+    // operazione non consentita: …".
+    let (it, en) = both(&db, Some("admin"), &["book", "--cf", &mario, "--operation", "promozione"]);
+    assert_says(&it, 5, "stderr", &["promozione delle credenziali non si può prenotare nello stato riscontrato"]);
+    assert_says(&en, 5, "stderr", &["promotion cannot be booked in state riscontrato"]);
+    assert_eq!(text(&it).1.matches("operazione non consentita").count(), 1, "{}", text(&it).1);
+    // The actions named as each operator types them.
+    assert_says(&it, 5, "stderr", &["operazione non consentita: book --operation promozione per la registrazione"]);
+    assert_says(&it, 5, "stderr", &["book --operation riscontro", "book --operation revoca"]);
+    assert_says(&en, 5, "stderr", &["book --operation promotion is not allowed", "book --operation revocation"]);
+    assert_one_language(&it, ITALIAN);
+    assert!(!text(&it).1.contains("--operation promotion"), "{}", text(&it).1);
     // The same citizen again: already registered (exit 7) in both languages.
     let (it, en) = both(&db, Some("admin"), &register_args(&mario, &[]));
     assert_says(&it, 7, "stderr", &["è già registrato"]);
@@ -124,6 +136,15 @@ async fn tables_summaries_and_json_in_each_language() {
     assert_says(&en, 0, "stdout", &["last_name", "fiscal_code", "operation_in_progress", "Rossi"]);
     assert_says(&en, 0, "stderr", &["1 of 1 shown"]);
     assert!(!text(&it).0.contains("last_name"), "{}", text(&it).0);
+    // The operation in progress in the operator's words: one language at a time.
+    assert_says(&it, 0, "stdout", &["riscontro forte"]);
+    assert_says(&en, 0, "stdout", &["verification"]);
+    assert_one_language(&it, ITALIAN);
+    assert_one_language(&en, "C");
+    // The audit log's outcomes too (the CSV and JSON keep the values).
+    let (it, en) = both(&db, Some("admin"), &["audit", "--limit", "3"]);
+    assert_says(&it, 0, "stdout", &["eseguito"]);
+    assert_says(&en, 0, "stdout", &["done"]);
 
     // The detail view's labels: Italian labels for the fields, yes/no as sì/no.
     let (it, en) = both(&db, Some("admin"), &["show", "--cf", &mario]);
@@ -309,6 +330,14 @@ async fn a_clerks_mistakes_are_said_in_one_language_with_what_to_do() {
     let i = args.iter().position(|a| *a == "--email").unwrap();
     args[i + 1] = "mario@";
     check(both(&db, Some(&clerk), &args), 3, &["non è un indirizzo valido"], &["is not a valid address"]);
+    // An address the mailer could not write to is refused at the desk, in our words.
+    args[i + 1] = "a@[1.2.3.4]";
+    check(
+        both(&db, Some(&clerk), &args),
+        3,
+        &["non è un indirizzo valido: non si può scrivere a un indirizzo IP nudo"],
+        &["is not a valid address: an address at a bare IP address"],
+    );
 
     // A system error is wrapped in Italian, not the OS's English.
     check(
@@ -350,6 +379,12 @@ async fn a_clerks_mistakes_are_said_in_one_language_with_what_to_do() {
     assert_says(&out, 0, "stdout", &["1 campo modificato", "(vuoto) → 3331234567"]);
     let out = cli_lang(&db, ITALIAN, Some(&clerk), &["edit", "--cf", &mario, "--mobile", "3331234567"]);
     assert_says(&out, 0, "stdout", &["nulla è cambiato"]);
+    let (it, en) = both(&db, Some(&clerk), &["edit", "--cf", &mario, "--email", "a@[1.2.3.4]"]);
+    assert_says(&it, 3, "stderr", &["non si può scrivere a un indirizzo IP nudo"]);
+    assert_says(&en, 3, "stderr", &["an address at a bare IP address ([…]) cannot be written to"]);
+    for out in [&it, &en] {
+        assert!(!text(out).1.contains("Invalid input"), "{}", text(out).1);
+    }
 
     // A revocation at a terminal: the letter, then the role, are checked before "Confermi?".
     let letter = |cf: &'static str, issued: &'static str| {
@@ -399,4 +434,19 @@ async fn a_clerks_mistakes_are_said_in_one_language_with_what_to_do() {
         let out = db.cli(Some("portal"), &["citizen", "activate", "--cf", mario, flag, "12345678"]);
         assert_eq!(text(&out).2, 2, "{flag} is no longer an argument");
     }
+}
+
+/// `doctor` says where each setting came from in the operator's language; its JSON keeps the
+/// English origins (issue 20, "one language at a time").
+#[tokio::test]
+async fn doctor_says_the_settings_origins_in_each_language() {
+    let db = TestDb::new().await;
+    let (it, en) = both(&db, Some("admin"), &["doctor"]);
+    let (it_out, en_out) = (text(&it).0, text(&en).0);
+    assert!(it_out.contains("[ambiente SPORTELLO_DATABASE_URL]") && it_out.contains("[predefinito]"), "{it_out}");
+    assert!(!it_out.contains("[default]") && !it_out.contains("[environment "), "{it_out}");
+    assert!(en_out.contains("[environment SPORTELLO_DATABASE_URL]") && en_out.contains("[default]"), "{en_out}");
+    let (it, en) = both(&db, Some("admin"), &["doctor", "--format", "json"]);
+    assert_eq!(json(&it)["settings"], json(&en)["settings"]);
+    assert!(text(&en).0.contains("\"origin\": \"environment SPORTELLO_DATABASE_URL\""), "{}", text(&en).0);
 }

@@ -199,6 +199,22 @@ async fn the_readme_example_prints_what_it_says() {
         "CIA (municipal registry): 6 rows: 2 new, 0 changed, 4 unchanged, 0 rejected, 0 pre-loaded (run 3)"
     );
     assert_eq!(registered(&owner).await, [GIULIA, "CSTFNC88C65L219X", "GLLNDR00L07L219X"]);
+
+    // `runs` says every count in words, in each language, never a raw key.
+    for (lang, says) in [
+        ("C", &["2 deaths (2 revoked)", "0 new", "5 pre-loaded", "0 not pre-loaded"][..]),
+        ("it_IT.UTF-8", &["2 decessi (2 revocate)", "0 nuovi", "5 precaricati", "0 residenti non precaricati"]),
+    ] {
+        let mut cmd = db.command(Some("admin"), &["runs"]);
+        let (stdout, stderr, code) = text(&cmd.env("LANG", lang).output().unwrap());
+        assert_eq!(code, 0, "{stderr}");
+        for said in says {
+            assert!(stdout.contains(said), "{lang}: {said:?} in\n{stdout}");
+        }
+        for raw in ["deaths_revoked", "preload_withheld", "inserted", ": "] {
+            assert!(!stdout.contains(raw), "{lang}: {raw:?} in\n{stdout}");
+        }
+    }
 }
 
 #[tokio::test]

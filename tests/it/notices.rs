@@ -33,7 +33,7 @@ async fn the_citizen_is_told_of_every_booking_code_and_change_and_never_given_a_
     let body = sportello::mail::inbound_text(&notice);
     assert_eq!(notice.to().and_then(|a| a.first()).and_then(|a| a.address()), Some("mario.rossi@example.it"));
     assert!(body.contains("Gentile Mario Rossi"), "{body}");
-    assert!(body.contains("riscontro forte dell'identità"), "{body}");
+    assert!(body.contains("l'operazione «riscontro forte»"), "the operation as the letters name it: {body}");
     assert!(body.contains("numero verde"), "whom to call: {body}");
     let address: String = db
         .owner()
@@ -202,4 +202,37 @@ async fn a_code_from_the_helpdesk_and_a_revocation_by_letter_are_told_too() {
         .map(|r| r.get(0))
         .collect();
     assert_eq!(rows, ["notice-code-regenerated", "notice-revoked"]);
+}
+
+/// A notice that cannot be sent (the SMTP server is down) does not undo the action: the operator
+/// is told once, in their language, on standard error; the log's English line waits for `-v`.
+#[tokio::test]
+async fn a_notice_not_sent_is_said_once_in_the_operators_language() {
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let number = mario().register(&s).await.to_string();
+    let run = |lang: &str, args: &[&str]| {
+        let mut cmd = db.command(Some("admin"), args);
+        cmd.env("SPORTELLO_SMTP_URL", "smtp://127.0.0.1:1").env("LANG", lang);
+        text(&cmd.output().unwrap())
+    };
+    let (_, stderr, code) = run("it_IT.UTF-8", &["suspend", "--number", &number, "--reason", "sospetta-frode"]);
+    assert_eq!(code, 0, "{stderr}");
+    let said: Vec<&str> = stderr.lines().filter(|l| l.contains("avviso")).collect();
+    assert_eq!(said.len(), 1, "{stderr}");
+    assert!(
+        said[0].starts_with("sportello: l'avviso al cittadino (credenziali sospese) NON è stato inviato: "),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("WARN") && !stderr.contains("notice not sent"), "{stderr}");
+    let (_, stderr, code) = run("C", &["reinstate", "--number", &number]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("sportello: the notice to the citizen (credentials reinstated) was NOT sent: "),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("WARN"), "{stderr}");
+    let (_, stderr, code) = run("C", &["-v", "suspend", "--number", &number, "--reason", "citizen-request"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("notice not sent") && stderr.contains("notice-suspended"), "{stderr}");
 }

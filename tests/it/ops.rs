@@ -211,7 +211,7 @@ async fn cron_jobs_log_timestamped_phases_and_quiet_keeps_stderr_for_errors() {
     let read = lines.iter().position(|l| l.contains("cia.csv: file read (")).unwrap_or_else(|| panic!("{stderr}"));
     let preload = lines.iter().position(|l| l.contains("pre-load of Moncalieri: started")).expect(&stderr);
     let preloaded =
-        lines.iter().position(|l| l.contains("pre-load of Moncalieri: 1 residents pre-loaded (")).expect(&stderr);
+        lines.iter().position(|l| l.contains("pre-load of Moncalieri: 1 resident pre-loaded (")).expect(&stderr);
     assert!(started < read && read < preload && preload < preloaded, "{stderr}");
     assert!(!stderr.contains(" INFO "), "no log by default: {stderr}");
 

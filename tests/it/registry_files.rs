@@ -149,7 +149,7 @@ async fn a_utf8_export_with_a_bom_and_headers_in_any_case_needs_no_flag() {
     let out = db.cli(Some("admin"), &["import-cia", file.to_str().unwrap()]);
     let (_, stderr, code) = text(&out);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stderr.contains("1 rows: 1 new"), "{stderr}");
+    assert!(stderr.contains("1 row: 1 new"), "{stderr}");
     let address: String = db
         .owner()
         .await
