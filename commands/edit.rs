@@ -5,7 +5,7 @@ use sportello::desk::edit::{self, NewResidence};
 use sportello::desk::search::Detail;
 
 use crate::people::{DataFlags, DelegateFlags, Target};
-use crate::{Env, in_session, output};
+use crate::{Env, in_checked_session, in_session, output};
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -134,7 +134,12 @@ pub async fn change_residence(env: &Env, a: ChangeResidenceArgs) -> sportello::R
         country: a.country,
     };
     let desk = env.desk()?;
-    let reg = in_session(env, async |s| {
+    // The new residence (country, postcode) before the role and the competence.
+    let check = async |s: &sportello::session::Session| {
+        edit::check_residence(&s.db.client().await?, &new).await?;
+        Ok(new)
+    };
+    let reg = in_checked_session(env, check, async |s, new| {
         let after = edit::change_residence(s, &key, new).await?;
         sportello::notices::send(s, &desk, &after, sportello::notices::Notice::ResidenceChanged, None).await;
         Ok(after)
