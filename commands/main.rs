@@ -279,9 +279,18 @@ impl Env {
         Database::open_in_context(&self.location, Some(context)).await
     }
 
-    /// Key, mailer and letters directory of the desk operations.
+    /// Key, mailer and letters directory of the desk operations. Every command that opens
+    /// them may write a letter or send an email (a notice at least): their directories are
+    /// checked first.
     pub fn desk(&self) -> sportello::Result<Desk> {
-        Desk::open(&DeskSettings::from_env(&self.home, &self.location)?)
+        let desk = Desk::open(&DeskSettings::from_env(&self.home, &self.location)?)?;
+        desk.check_dirs()?;
+        Ok(desk)
+    }
+
+    /// The service key, for a command that sends nothing.
+    pub fn key(&self) -> sportello::Result<sportello::secrets::SecretKey> {
+        Ok(Desk::open(&DeskSettings::from_env(&self.home, &self.location)?)?.key)
     }
 
     /// Opens the database and the session of the operator it authenticated, refusing (and

@@ -137,3 +137,78 @@ async fn a_letter_is_checked_before_the_role_and_the_confirmation() {
     assert_eq!(code, 5, "{said}");
     assert!(!said.contains("Confermi"), "{said}");
 }
+
+/// A directory of the test's files owned by another OS user (`nobody`): what a clerk finds when
+/// the shared home's outbox or letters directory is the administrator's (the tests run as root,
+/// and a directory another uid owns is refused to root as well).
+fn not_mine(db: &TestDb, name: &str) -> std::path::PathBuf {
+    let dir = db.files.path().join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let nobody = uzers::get_user_by_name("nobody").expect("the OS user nobody");
+    std::os::unix::fs::chown(&dir, Some(nobody.uid()), Some(nobody.primary_group_id())).unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn an_outbox_not_ones_own_is_refused_before_anything_and_doctor_says_so() {
+    let mut db = TestDb::new().await;
+    let clerk = clerk(&db).await;
+    let outbox = not_mine(&db, "admins-outbox");
+    let mario = Citizen::new("RSSMRA", "Mario", "Rossi", "1985-12-10", Sex::M).cf;
+    let register = register_args(&mario, &["--no-prompt"]);
+    let with_outbox = |db: &TestDb, lang: &str, args: &[&str]| {
+        let mut cmd = db.command(Some(&clerk), args);
+        cmd.env("LANG", lang).env("SPORTELLO_OUTBOX", &outbox);
+        cmd.output().unwrap()
+    };
+
+    // A command that would send mail refuses before it does anything, naming the setting.
+    let path = outbox.display().to_string();
+    assert_says(
+        &with_outbox(&db, ITALIAN, &register),
+        1,
+        "stderr",
+        &[
+            &format!("la cartella della posta in uscita {path} non è tua"),
+            "imposta SPORTELLO_OUTBOX",
+            "SPORTELLO_SMTP_URL",
+        ],
+    );
+    assert_says(
+        &with_outbox(&db, "C", &register),
+        1,
+        "stderr",
+        &[&format!("the outbox {path} is not yours"), "set SPORTELLO_OUTBOX", "SPORTELLO_SMTP_URL"],
+    );
+    let count = db.owner().await.query_one("SELECT count(*) FROM registrations", &[]).await.unwrap();
+    assert_eq!(count.get::<_, i64>(0), 0, "nothing registered");
+    assert!(std::fs::read_dir(&outbox).unwrap().next().is_none(), "nothing spooled");
+
+    // doctor fails on it, naming the setting (it used to say `ok outbox`).
+    let out = with_outbox(&db, "C", &["doctor"]);
+    let (stdout, stderr, code) = text(&out);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let line = stdout.lines().find(|l| l.trim_start().starts_with("FAIL  outbox")).unwrap_or_default();
+    assert!(line.contains(&path) && line.contains("set SPORTELLO_OUTBOX"), "{line:?} {path:?}");
+    let out = with_outbox(&db, ITALIAN, &["doctor"]);
+    assert_says(&out, 1, "stdout", &["imposta SPORTELLO_OUTBOX"]);
+
+    // A letters directory that is another's: doctor names SPORTELLO_LETTERS_DIR.
+    let letters = not_mine(&db, "admins-letters");
+    let mut cmd = db.command(Some(&clerk), &["doctor"]);
+    cmd.env("SPORTELLO_LETTERS_DIR", &letters);
+    let (stdout, stderr, code) = text(&cmd.output().unwrap());
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let line = stdout.lines().find(|l| l.trim_start().starts_with("FAIL  letters")).unwrap_or_default();
+    assert!(line.contains(&letters.display().to_string()) && line.contains("set SPORTELLO_LETTERS_DIR"), "{stdout}");
+    // Its own directories: doctor is content with both.
+    let (stdout, stderr, _) = text(&db.cli(Some(&clerk), &["doctor"]));
+    assert!(!stdout.contains("FAIL  letters") && !stdout.contains("FAIL  outbox"), "{stdout}{stderr}");
+
+    // With an SMTP server the outbox is not used: the clerk registers.
+    let smtp = crate::harness::SmtpServer::start();
+    db.smtp_url = Some(smtp.url.clone());
+    let out = with_outbox(&db, "C", &register);
+    assert_eq!(text(&out).2, 0, "{}", text(&out).1);
+    assert!(std::fs::read_dir(&outbox).unwrap().next().is_none(), "sent by SMTP, not spooled");
+}
