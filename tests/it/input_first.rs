@@ -49,7 +49,7 @@ async fn a_misspelt_country_is_said_before_the_competence() {
     let mut args = CHANGE_RESIDENCE.to_vec();
     args.extend(["--number", &number, "--country", "Francia"]);
     let (it, en) = both(&db, Some(&clerk), &args);
-    assert_says(&it, 5, "stderr", &[&format!("{clerk}")]);
+    assert_says(&it, 5, "stderr", &[&format!("è fuori dalla competenza dell'operatore {clerk}")]);
     assert_says(&en, 5, "stderr", &[&format!("is outside the competence of operator {clerk}")]);
     let row = db.owner().await.query_one("SELECT res_province::text FROM registrations", &[]).await.unwrap();
     assert_eq!(row.get::<_, String>(0), "TO", "nothing changed");
@@ -80,7 +80,7 @@ async fn a_wrong_postcode_is_said_before_the_competence() {
     // The right postcode: Asti is not the clerk's (exit 5), and nothing is registered.
     args[i + 1] = "14100";
     let (it, en) = both(&db, Some(&clerk), &args);
-    assert_says(&it, 5, "stderr", &["Asti (AT)"]);
+    assert_says(&it, 5, "stderr", &["Asti (AT) è fuori dalla competenza dell'operatore"]);
     assert_says(&en, 5, "stderr", &["Asti (AT) is outside the competence of operator"]);
     let count = db.owner().await.query_one("SELECT count(*) FROM registrations", &[]).await.unwrap();
     assert_eq!(count.get::<_, i64>(0), 0);
@@ -131,7 +131,7 @@ async fn a_letter_is_checked_before_the_role_and_the_confirmation() {
 
     // The letter well formed: then the role (exit 5), and still no question.
     let (it, en) = both(&db, Some(&clerk), &letter(&luigi, "2026-11-20"));
-    assert_says(&it, 5, "stderr", &["revoke"]);
+    assert_says(&it, 5, "stderr", &[&format!("l'operatore {clerk} non può eseguire `revoke`: serve il ruolo")]);
     assert_says(&en, 5, "stderr", &[&format!("operator {clerk} may not run `revoke`: it needs the role")]);
     let (said, code) = on_terminal(&db, ITALIAN, &clerk, &letter(&luigi, "2026-11-20"), "sì\n");
     assert_eq!(code, 5, "{said}");
