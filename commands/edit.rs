@@ -33,7 +33,9 @@ pub async fn edit(env: &Env, a: EditArgs) -> sportello::Result<i32> {
     let key = a.target.key()?;
     let changes = a.data.data()?;
     let desk = env.desk()?;
-    let edited = in_session(env, async |s| {
+    // The values given (email, text fields) before the role.
+    let check = async |_: &sportello::session::Session| edit::check_changes(&changes).map(|()| changes);
+    let edited = in_checked_session(env, check, async |s, changes| {
         let edited = edit::edit(s, &key, changes).await?;
         sportello::notices::after_change(s, &desk, &edited.before, &edited.after).await;
         Ok(edited)
@@ -79,7 +81,9 @@ pub async fn edit_delegate(env: &Env, a: EditDelegateArgs) -> sportello::Result<
     let Some(delegate) = a.delegate.delegate()? else {
         return Err(sportello::Error::Invalid(msg!("edit-delegate-missing")));
     };
-    let reg = in_session(env, async |s| edit::edit_delegate(s, &key, delegate).await).await?;
+    // The delegate's data (fiscal code, document) before the role.
+    let check = async |_: &sportello::session::Session| sportello::desk::check_delegate(&delegate).map(|()| delegate);
+    let reg = in_checked_session(env, check, async |s, delegate| edit::edit_delegate(s, &key, delegate).await).await?;
     print_detail(env, reg)?;
     Ok(0)
 }

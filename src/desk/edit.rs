@@ -30,10 +30,22 @@ async fn save(
     registrations::update_data(tx, r.registration_number, &data, residence, &audit_name).await
 }
 
+/// Checks each value given on its own (text, email, what a letter can print), before the
+/// record, the role and the state are looked at; [`edit`] checks the record as it will be.
+pub fn check_changes(changes: &PersonalData) -> Result<()> {
+    let mut problems =
+        [crate::letters::unprintable_fields(changes), crate::domain::fields::check_record(changes)].concat();
+    if let Some(Err(e)) = changes.contacts.email.as_deref().map(check_email) {
+        problems.push(e);
+    }
+    if problems.is_empty() { Ok(()) } else { Err(Error::Invalid(crate::i18n::Message::join(&problems, "; "))) }
+}
+
 /// Updates personal data; fields not given stay as they are. The community cannot change.
 pub async fn edit(session: &Session, key: &Key, changes: PersonalData) -> Result<Edited> {
     let mut client = session.db.client().await?;
     let tx = client.transaction().await?;
+    check_changes(&changes)?;
     let r = registrations::lock(&tx, key).await?;
     require(&r, Action::Edit)?;
     let mut data = r.data.clone();

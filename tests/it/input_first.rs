@@ -212,3 +212,49 @@ async fn an_outbox_not_ones_own_is_refused_before_anything_and_doctor_says_so() 
     assert_eq!(text(&out).2, 0, "{}", text(&out).1);
     assert!(std::fs::read_dir(&outbox).unwrap().next().is_none(), "sent by SMTP, not spooled");
 }
+
+#[tokio::test]
+async fn edits_and_delegates_are_checked_before_the_role() {
+    let db = TestDb::new().await;
+    let auditor = db.unique("revisore");
+    db.add_operator(&auditor, &[Role::Auditor], &["TO"], &[]).await;
+    let mario = Citizen::new("RSSMRA", "Mario", "Rossi", "1985-12-10", Sex::M).cf;
+    // An address that is none, by an operator who may not edit: the address first.
+    let (it, en) = both(&db, Some(&auditor), &["edit", "--cf", &mario, "--email", "mario@"]);
+    assert_says(&it, 3, "stderr", &["non è un indirizzo valido"]);
+    assert_says(&en, 3, "stderr", &["is not a valid address"]);
+    // A delegate whose fiscal code is wrong: the code first.
+    let mut wrong = "NRENNA80A41L219L".to_string();
+    wrong.pop();
+    wrong.push('X');
+    let delegate = [
+        "--delegate-kind",
+        "proxy",
+        "--delegate-first-name",
+        "Anna",
+        "--delegate-last-name",
+        "Neri",
+        "--delegate-cf",
+        &wrong,
+        "--delegate-doc-type",
+        "identity-card",
+        "--delegate-doc-number",
+        "CA11111AA",
+        "--delegate-doc-issued",
+        "2023-01-01",
+        "--delegate-doc-issuer",
+        "Comune di Torino",
+    ];
+    for command in [&["book", "--operation", "pin"][..], &["edit-delegate"][..]] {
+        let mut args = command[..1].to_vec();
+        args.extend(["--cf", &mario]);
+        args.extend(&command[1..]);
+        args.extend(delegate);
+        let (it, en) = both(&db, Some(&auditor), &args);
+        assert_says(&it, 3, "stderr", &["il carattere di controllo dovrebbe essere"]);
+        assert_says(&en, 3, "stderr", &["the check character should be"]);
+    }
+    // Well formed: the role refuses (exit 5).
+    let (_, en) = both(&db, Some(&auditor), &["edit", "--cf", &mario, "--email", "mario@example.it"]);
+    assert_says(&en, 5, "stderr", &["may not run `edit`"]);
+}
