@@ -6,7 +6,7 @@ use sportello::desk::handover::Delivery;
 use sportello::domain::OperationKind;
 
 use crate::people::{DelegateFlags, Target};
-use crate::{Env, in_session, output};
+use crate::{Env, in_checked_session, output};
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -83,7 +83,12 @@ pub async fn run(env: &Env, a: BookArgs) -> sportello::Result<i32> {
         print_code: a.print_code,
     };
     let desk = env.desk()?;
-    let booked = in_session(env, async |s| book::book(s, &desk, request).await).await?;
+    // The delegate's data (fiscal code, document) before the role.
+    let check = async |_: &sportello::session::Session| {
+        request.delegate.as_ref().map(sportello::desk::check_delegate).transpose()?;
+        Ok(request)
+    };
+    let booked = in_checked_session(env, check, async |s, request| book::book(s, &desk, request).await).await?;
     report(env, &booked)?;
     Ok(0)
 }

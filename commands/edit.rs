@@ -5,7 +5,7 @@ use sportello::desk::edit::{self, NewResidence};
 use sportello::desk::search::Detail;
 
 use crate::people::{DataFlags, DelegateFlags, Target};
-use crate::{Env, in_session, output};
+use crate::{Env, in_checked_session, in_session, output};
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -33,7 +33,9 @@ pub async fn edit(env: &Env, a: EditArgs) -> sportello::Result<i32> {
     let key = a.target.key()?;
     let changes = a.data.data()?;
     let desk = env.desk()?;
-    let edited = in_session(env, async |s| {
+    // The values given (email, text fields) before the role.
+    let check = async |_: &sportello::session::Session| edit::check_changes(&changes).map(|()| changes);
+    let edited = in_checked_session(env, check, async |s, changes| {
         let edited = edit::edit(s, &key, changes).await?;
         sportello::notices::after_change(s, &desk, &edited.before, &edited.after).await;
         Ok(edited)
@@ -79,7 +81,9 @@ pub async fn edit_delegate(env: &Env, a: EditDelegateArgs) -> sportello::Result<
     let Some(delegate) = a.delegate.delegate()? else {
         return Err(sportello::Error::Invalid(msg!("edit-delegate-missing")));
     };
-    let reg = in_session(env, async |s| edit::edit_delegate(s, &key, delegate).await).await?;
+    // The delegate's data (fiscal code, document) before the role.
+    let check = async |_: &sportello::session::Session| sportello::desk::check_delegate(&delegate).map(|()| delegate);
+    let reg = in_checked_session(env, check, async |s, delegate| edit::edit_delegate(s, &key, delegate).await).await?;
     print_detail(env, reg)?;
     Ok(0)
 }
@@ -134,7 +138,12 @@ pub async fn change_residence(env: &Env, a: ChangeResidenceArgs) -> sportello::R
         country: a.country,
     };
     let desk = env.desk()?;
-    let reg = in_session(env, async |s| {
+    // The new residence (country, postcode) before the role and the competence.
+    let check = async |s: &sportello::session::Session| {
+        edit::check_residence(&s.db.client().await?, &new).await?;
+        Ok(new)
+    };
+    let reg = in_checked_session(env, check, async |s, new| {
         let after = edit::change_residence(s, &key, new).await?;
         sportello::notices::send(s, &desk, &after, sportello::notices::Notice::ResidenceChanged, None).await;
         Ok(after)

@@ -279,11 +279,19 @@ impl Env {
         Database::open_in_context(&self.location, Some(context)).await
     }
 
-    /// Key, mailer and letters directory of the desk operations.
+    /// Key, mailer and letters directory of the desk operations. Every command that opens
+    /// them may write a letter or send an email (a notice at least): their directories are
+    /// checked first.
     pub fn desk(&self) -> sportello::Result<Desk> {
         let mut desk = Desk::open(&DeskSettings::from_env(&self.home, &self.location)?)?;
+        desk.check_dirs()?;
         desk.notice_not_sent = |said| eprintln!("sportello: {said}");
         Ok(desk)
+    }
+
+    /// The service key, for a command that sends nothing.
+    pub fn key(&self) -> sportello::Result<sportello::secrets::SecretKey> {
+        Ok(Desk::open(&DeskSettings::from_env(&self.home, &self.location)?)?.key)
     }
 
     /// Opens the database and the session of the operator it authenticated, refusing (and
@@ -291,24 +299,55 @@ impl Env {
     /// citizens in the audit log when it can be read (a command that records an action on a
     /// citizen without it is refused by the audit writer).
     pub async fn session(&self) -> sportello::Result<Session> {
+        self.checked_session(async |_: &Session| Ok(())).await.map(|(session, ())| session)
+    }
+
+    /// The session as [`Env::session`], with the command's input checked by `check` before the
+    /// role: input first (a misspelt country, a bad postcode, a fiscal code that is not one),
+    /// then the role, then what the command does (competence, confirmation). `check` may read
+    /// the reference data every login may; a failure is recorded like any other.
+    pub async fn checked_session<V>(
+        &self,
+        check: impl AsyncFnOnce(&Session) -> sportello::Result<V>,
+    ) -> sportello::Result<(Session, V)> {
         let settings = DeskSettings::from_env(&self.home, &self.location)?;
         let key = sportello::secrets::SecretKey::load(&settings.key_file, settings.create_key).ok();
         let db = self.database().await?;
-        let session = Session::open_for(db, self.operator.as_deref(), self.command, self.target.clone(), key).await?;
+        let session =
+            Session::open_unauthorized(db, self.operator.as_deref(), self.command, self.target.clone(), key).await?;
+        let input = match check(&session).await {
+            Ok(input) => input,
+            Err(e) => {
+                // Best effort: the original error matters more than a failure to record it.
+                let _ = session.record_failure(&e, self.target.clone()).await;
+                return Err(e);
+            }
+        };
+        let session = session.authorize(self.target.clone()).await?;
         // The clerk's letters that other processes could not remove (completed online, erased by
         // the helpdesk) go at the clerk's next command.
         if session.roles.iter().any(|r| matches!(r, sportello::domain::Role::Desk | sportello::domain::Role::Helpdesk))
         {
             sportello::desk::letter_files::sweep_after(&session.db, &settings.letters_dir).await;
         }
-        Ok(session)
+        Ok((session, input))
     }
 }
 
 /// Runs a command in a session; a failure is recorded in the audit log before it is returned.
 pub async fn in_session<T>(env: &Env, f: impl AsyncFnOnce(&Session) -> sportello::Result<T>) -> sportello::Result<T> {
-    let session = env.session().await?;
-    let result = f(&session).await;
+    in_checked_session(env, async |_: &Session| Ok(()), async |s, ()| f(s).await).await
+}
+
+/// Runs a command whose input is checked against the database's reference data before the
+/// role (see [`Env::checked_session`]): `check`'s result is what `f` gets.
+pub async fn in_checked_session<V, T>(
+    env: &Env,
+    check: impl AsyncFnOnce(&Session) -> sportello::Result<V>,
+    f: impl AsyncFnOnce(&Session, V) -> sportello::Result<T>,
+) -> sportello::Result<T> {
+    let (session, input) = env.checked_session(check).await?;
+    let result = f(&session, input).await;
     if let Err(e) = &result {
         // Best effort: the original error matters more than a failure to record it.
         let _ = session.record_failure(e, env.target.clone()).await;

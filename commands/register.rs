@@ -8,7 +8,7 @@ use sportello::domain::{Community, PersonalData};
 use sportello::error::exit;
 
 use crate::people::{DataFlags, DelegateFlags};
-use crate::{Env, in_session};
+use crate::{Env, in_checked_session};
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -96,7 +96,12 @@ pub async fn run(env: &Env, a: RegisterArgs) -> sportello::Result<i32> {
     let delegate = a.delegate.delegate()?;
     let interactive = !a.no_prompt && std::io::stdin().is_terminal();
     let desk = env.desk()?;
-    let outcome = in_session(env, async |s| {
+    // The input (places, country, postcode) before the role, the competence and the prompts.
+    let check = async |s: &sportello::session::Session| {
+        register::check(&s.db.client().await?, &request).await?;
+        Ok(request)
+    };
+    let outcome = in_checked_session(env, check, async |s, request| {
         let mut draft = match register::prepare(s, request).await? {
             Prepared::New(draft) => *draft,
             Prepared::AlreadyRegistered(existing) => return Ok(Err(existing)),

@@ -10,7 +10,7 @@ use tabled::Tabled;
 
 use crate::output::{self, local, opt};
 use crate::progress::Reporter;
-use crate::{Env, in_session};
+use crate::{Env, in_checked_session, in_session};
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  sportello runs\n  sportello runs --kind import-cia --format json")]
@@ -175,19 +175,26 @@ pub async fn revoke(env: &Env, a: RevokeArgs) -> sportello::Result<i32> {
         protocol: a.letter_protocol.clone().unwrap_or_default(),
         protocol_date: a.letter_date.clone().unwrap_or_default(),
     };
-    // The role (opening the session), then the letter: only a letter that can be honoured is
-    // confirmed by a person at a terminal, since revoking erases the personal data. A letter
-    // that cannot is refused by the library as a batch row is (and recorded so); the operator
-    // reads why in their language.
-    let checked = letter_revocations::check_letter(&letter);
-    let outcome = in_session(env, async |s| {
+    // The letter, then the role, then a person at a terminal confirms: only a letter that can
+    // be honoured, by an operator who may revoke, is confirmed, since revoking erases the
+    // personal data. A letter that cannot is refused before the role is looked at; for an
+    // operator who may revoke, by the library as a batch row is (and recorded so, as a letter
+    // refused). The operator reads why in their language.
+    let check = async |s: &sportello::session::Session| {
+        let checked = letter_revocations::check_letter(&letter);
+        match checked {
+            Err(e) if !s.may_run() => Err(e),
+            checked => Ok((letter, checked)),
+        }
+    };
+    let (outcome, checked) = in_checked_session(env, check, async |s, (letter, checked)| {
         if checked.is_ok() && !a.yes && crate::confirm::interactive() {
             let question = tr!("revoke-confirm", fiscal_code = letter.fiscal_code.trim().to_uppercase());
             if !crate::confirm::ask(&question) {
-                return Ok(None);
+                return Ok((None, checked));
             }
         }
-        letter_revocations::revoke_one(s, &desk, letter).await.map(Some)
+        letter_revocations::revoke_one(s, &desk, letter).await.map(|o| (Some(o), checked))
     })
     .await?;
     let Some(outcome) = outcome else {

@@ -121,7 +121,7 @@ fn write_error(e: impl std::fmt::Display) -> sportello::Error {
 
 /// Streams the export: CSV and JSON row by row, a table once all rows are read.
 async fn records(env: &Env, opts: RecordOptions) -> sportello::Result<i32> {
-    let key = env.desk()?.key;
+    let key = env.key()?;
     let format = env.format;
     let mut csv = sportello::safe_csv::Writer::from_writer(std::io::BufWriter::new(std::io::stdout()));
     let mut json = std::io::BufWriter::new(std::io::stdout());

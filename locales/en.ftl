@@ -744,6 +744,7 @@ edit-changed = registration { $number }: { $count ->
 edit-empty-value = (empty)
 db-stop-owner-only = only the cluster's owner, the OS user who created the embedded database ({ $owner }), can stop it (it stops every clerk's work): ask them, or run `sudo -u { $owner } sportello db stop`
 letters-dir-not-yours = the letters directory { $path } is not yours (letters hold PINs: each clerk writes to a directory of their own): set SPORTELLO_LETTERS_DIR, or letters_dir in ~/.config/sportello/config.toml, to a directory of yours
+outbox-not-yours = the outbox { $path } is not yours (emails hold codes: each clerk spools them to a directory of their own): set SPORTELLO_OUTBOX, or outbox in ~/.config/sportello/config.toml, to a directory of yours, or SPORTELLO_SMTP_URL to send them by SMTP
 file-no-rows = has a header line but no letter
 letter-bad-fiscal-code = fiscal code: { $detail }
 letter-no-protocol = no protocol number

@@ -772,6 +772,7 @@ edit-changed = registrazione { $number }: { $count ->
 edit-empty-value = (vuoto)
 db-stop-owner-only = solo il proprietario del cluster, l'utente di sistema che ha creato il database integrato ({ $owner }), può fermarlo (ferma il lavoro di tutti gli sportelli): chiedilo a lui, oppure esegui `sudo -u { $owner } sportello db stop`
 letters-dir-not-yours = la cartella delle lettere { $path } non è tua (le lettere contengono PIN: ogni operatore scrive in una cartella propria): imposta SPORTELLO_LETTERS_DIR, o letters_dir in ~/.config/sportello/config.toml, su una cartella tua
+outbox-not-yours = la cartella della posta in uscita { $path } non è tua (le email contengono codici: ogni operatore le deposita in una cartella propria): imposta SPORTELLO_OUTBOX, o outbox in ~/.config/sportello/config.toml, su una cartella tua, oppure SPORTELLO_SMTP_URL per inviarle via SMTP
 file-no-rows = ha la riga di intestazione ma nessuna lettera
 letter-bad-fiscal-code = codice fiscale: { $detail }
 letter-no-protocol = manca il numero di protocollo

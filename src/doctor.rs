@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::config::DeskSettings;
+use crate::desk::handover::SecretDir;
 use crate::store::{self, ConnectConfig, Database, Location};
 
 /// A setting and where its value came from.
@@ -109,8 +110,12 @@ fn check(name: &'static str, status: Status, detail: impl Into<String>) -> Check
 
 /// A directory that will hold letters or mail (PINs and codes on paper, in messages): it must
 /// not be open to every OS user.
-fn private_dir(name: &'static str, dir: &Path) -> Check {
+fn private_dir(name: &'static str, dir: &Path, own: Option<SecretDir>) -> Check {
     use std::os::unix::fs::PermissionsExt;
+    // Usable by this OS user: theirs, or theirs to create (else which setting to set).
+    if let Some(Err(e)) = own.map(|which| which.check(dir)) {
+        return check(name, Status::Fail, e.to_string());
+    }
     match std::fs::metadata(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             check(name, Status::Warn, crate::tr!("doctor-dir-absent", path = dir))
@@ -258,8 +263,10 @@ pub async fn run(location: &Location, home: &Path, flags: &[(&str, &str, String)
     match DeskSettings::from_env(home, location) {
         Ok(desk) => {
             checks.push(key_check(&desk));
-            checks.push(private_dir("letters", &desk.letters_dir));
-            checks.push(private_dir("outbox", &desk.mail.spool_dir));
+            checks.push(private_dir("letters", &desk.letters_dir, Some(SecretDir::Letters)));
+            // The outbox is this user's to write only when emails are spooled (no SMTP server).
+            let spooled = desk.mail.smtp_url.is_none().then_some(SecretDir::Outbox);
+            checks.push(private_dir("outbox", &desk.mail.spool_dir, spooled));
         }
         Err(e) => checks.push(check("key", Status::Fail, e.to_string())),
     }

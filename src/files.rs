@@ -71,6 +71,43 @@ pub fn dir(dir: &Path, access: Access) -> Result<()> {
     access.apply(dir, access.dir_mode())
 }
 
+/// Can the effective OS user keep secrets in `dir` as its own: a directory they own (so they
+/// can make it 0700 and write in it), or one they can create (its nearest existing ancestor is
+/// a directory they may write)? Another user's directory, even one root could write, is not:
+/// making it private fails for a clerk ("Operation not permitted"), and a clerk's secrets do
+/// not belong in another's directory. Nothing is created or changed. The error's kind is
+/// `PermissionDenied` for a directory not theirs, `NotADirectory` for a file.
+pub fn own_dir(dir: &Path) -> std::io::Result<()> {
+    use std::io::{Error as IoError, ErrorKind};
+    use std::os::unix::fs::MetadataExt;
+    let euid = uzers::get_effective_uid();
+    match std::fs::metadata(dir) {
+        Ok(m) if !m.is_dir() => Err(IoError::from(ErrorKind::NotADirectory)),
+        Ok(m) if m.uid() != euid => Err(IoError::from(ErrorKind::PermissionDenied)),
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            let Some(parent) = dir.ancestors().skip(1).find(|a| a.exists()) else { return Ok(()) };
+            let m = std::fs::metadata(parent)?;
+            if !m.is_dir() {
+                return Err(IoError::from(ErrorKind::NotADirectory));
+            }
+            let mode = m.mode();
+            let writable = euid == 0
+                || if m.uid() == euid {
+                    mode & 0o200 != 0
+                } else if m.gid() == uzers::get_effective_gid()
+                    || uzers::group_access_list().is_ok_and(|gs| gs.iter().any(|g| g.gid() == m.gid()))
+                {
+                    mode & 0o020 != 0
+                } else {
+                    mode & 0o002 != 0
+                };
+            if writable { Ok(()) } else { Err(IoError::from(ErrorKind::PermissionDenied)) }
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Creates (or truncates) `path` readable only as `access` says, from its first byte on.
 pub fn create(path: &Path, access: Access) -> Result<File> {
     let file = OpenOptions::new()

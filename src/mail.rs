@@ -46,6 +46,7 @@ impl Mailer {
             Mailer::Spool(dir) => {
                 // Emails carry codes: the outbox is 0700 (lettre creates the file with the
                 // umask's mode, unreadable through the directory by others), the file then 0600.
+                crate::desk::handover::SecretDir::Outbox.check(dir)?;
                 crate::files::dir(dir, crate::files::Access::Private)?;
                 let id = AsyncFileTransport::<Tokio1Executor>::new(dir).send(message).await.map_err(|e| {
                     Error::Unavailable(crate::msg!("email-spool-failed", path = &**dir, detail = e.to_string()))

@@ -88,26 +88,51 @@ impl Session {
         target: Target,
         key: Option<SecretKey>,
     ) -> Result<Session> {
-        let session = Session::authenticate(db, claimed, command, target.clone(), key).await?;
-        if roles::may_run(command, &session.roles) {
-            return Ok(session);
+        Session::authenticate(db, claimed, command, target.clone(), key).await?.authorize(target).await
+    }
+
+    /// The session of the operator the database authenticated, whatever their roles: for
+    /// checking a command's input (reference data every login may read) before its role, so
+    /// that a misspelt country is said as such and not hidden by a refusal. Nothing else is
+    /// run on it before [`Session::authorize`].
+    pub async fn open_unauthorized(
+        db: Database,
+        claimed: Option<&str>,
+        command: &str,
+        target: Target,
+        key: Option<SecretKey>,
+    ) -> Result<Session> {
+        Session::authenticate(db, claimed, command, target, key).await
+    }
+
+    /// Does the operator hold a role that may run the session's command?
+    pub fn may_run(&self) -> bool {
+        roles::may_run(&self.command, &self.roles)
+    }
+
+    /// The session, when its operator holds a role that may run its command; the refusal is
+    /// recorded with `target` otherwise.
+    pub async fn authorize(self, target: Target) -> Result<Session> {
+        if self.may_run() {
+            return Ok(self);
         }
+        let command = self.command.as_str();
         let error = Error::Refused(match roles::required(command) {
             Some(needed) => crate::msg!(
                 "role-refused",
-                operator = &session.operator.id,
+                operator = &self.operator.id,
                 command = command,
                 needed = needed.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" | "),
-                holds = if session.roles.is_empty() {
+                holds = if self.roles.is_empty() {
                     crate::msg!("role-none")
                 } else {
-                    session.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ").into()
+                    self.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ").into()
                 }
             ),
             None => crate::msg!("role-not-a-command", command = command),
         });
-        let client = session.db.client().await?;
-        Err(refuse(&client, &session.operator.id, command, target, session.key.as_ref(), error).await)
+        let client = self.db.client().await?;
+        Err(refuse(&client, &self.operator.id, command, target, self.key.as_ref(), error).await)
     }
 
     async fn authenticate(

@@ -30,10 +30,22 @@ async fn save(
     registrations::update_data(tx, r.registration_number, &data, residence, &audit_name).await
 }
 
+/// Checks each value given on its own (text, email, what a letter can print), before the
+/// record, the role and the state are looked at; [`edit`] checks the record as it will be.
+pub fn check_changes(changes: &PersonalData) -> Result<()> {
+    let mut problems =
+        [crate::letters::unprintable_fields(changes), crate::domain::fields::check_record(changes)].concat();
+    if let Some(Err(e)) = changes.contacts.email.as_deref().map(check_email) {
+        problems.push(e);
+    }
+    if problems.is_empty() { Ok(()) } else { Err(Error::Invalid(crate::i18n::Message::join(&problems, "; "))) }
+}
+
 /// Updates personal data; fields not given stay as they are. The community cannot change.
 pub async fn edit(session: &Session, key: &Key, changes: PersonalData) -> Result<Edited> {
     let mut client = session.db.client().await?;
     let tx = client.transaction().await?;
+    check_changes(&changes)?;
     let r = registrations::lock(&tx, key).await?;
     require(&r, Action::Edit)?;
     let mut data = r.data.clone();
@@ -89,19 +101,41 @@ pub struct NewResidence {
     pub country: Option<String>,
 }
 
+/// Checks the new residence as typed, against the reference data (which every login may read):
+/// province, municipality, country, postcode. Called before the role and the competence, so
+/// that a misspelt country is said as such; returns the province and municipality.
+pub async fn check_residence(
+    c: &impl deadpool_postgres::GenericClient,
+    new: &NewResidence,
+) -> Result<(String, reference::Municipality)> {
+    let province = reference::resolve_province(c, &new.province).await?;
+    let abroad = reference::is_abroad_province(&province);
+    let municipality = if abroad {
+        reference::resolve_municipality(c, ABROAD_MUNICIPALITY, Some(&province)).await?
+    } else {
+        reference::resolve_municipality(c, &new.municipality, Some(&province)).await?
+    };
+    if abroad {
+        if let Some(country) = new.country.as_deref().and_then(clean_text) {
+            reference::resolve_country(c, &country).await?;
+        }
+    } else if new.city.is_some() || new.country.is_some() {
+        return Err(Error::Invalid(crate::msg!("city-country-only-abroad")));
+    }
+    let postcode = new.postcode.as_deref().and_then(clean_text);
+    reference::check_place(&municipality, None, postcode.as_deref()).map_err(Error::Invalid)?;
+    Ok((province, municipality))
+}
+
 /// Changes the residence of any registered citizen, but only into a municipality of the
 /// operator's competence.
 pub async fn change_residence(session: &Session, key: &Key, new: NewResidence) -> Result<Registration> {
     let mut client = session.db.client().await?;
     let tx = client.transaction().await?;
+    // The input first, then the record, then the competence.
+    let (province, municipality) = check_residence(&tx, &new).await?;
     let r = registrations::lock(&tx, key).await?;
     require(&r, Action::ChangeResidence)?;
-    let province = reference::resolve_province(&tx, &new.province).await?;
-    let municipality = if reference::is_abroad_province(&province) {
-        reference::resolve_municipality(&tx, ABROAD_MUNICIPALITY, Some(&province)).await?
-    } else {
-        reference::resolve_municipality(&tx, &new.municipality, Some(&province)).await?
-    };
     if !operators::covers(&tx, &session.operator.id, &municipality.istat_code).await? {
         let competence: Vec<crate::i18n::Message> = session.operator.competence.iter().map(|c| c.message()).collect();
         return Err(Error::Refused(crate::msg!(

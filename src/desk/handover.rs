@@ -69,6 +69,46 @@ impl Desk {
     }
 }
 
+/// The directories a desk keeps secrets in on this machine: letters (PINs, codes) and the
+/// outbox (emails with codes, when no SMTP server is set). Each OS user needs their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretDir {
+    Letters,
+    Outbox,
+}
+
+impl SecretDir {
+    /// What is wrong with `dir`, and which setting gives this OS user a directory of their own.
+    pub fn not_yours(self, dir: &Path) -> crate::i18n::Message {
+        match self {
+            SecretDir::Letters => crate::msg!("letters-dir-not-yours", path = dir),
+            SecretDir::Outbox => crate::msg!("outbox-not-yours", path = dir),
+        }
+    }
+
+    /// Refuses (exit 1, as when writing in it fails) a directory this OS user cannot keep
+    /// secrets in as their own ([`crate::files::own_dir`]), naming the setting to set: the one
+    /// check of the letters directory and the outbox, before a command does anything and by
+    /// `doctor`.
+    pub fn check(self, dir: &Path) -> Result<()> {
+        crate::files::own_dir(dir).map_err(|source| Error::Io { context: self.not_yours(dir), source })
+    }
+}
+
+impl Desk {
+    /// The letters directory, and the outbox when emails are spooled (no SMTP server set):
+    /// checked by every desk command before it does anything, so that a clerk whose directories
+    /// are another's (the shared home's) is told which setting to set, rather than have every
+    /// letter fail, or every notice and code email fail with only a line in the log.
+    pub fn check_dirs(&self) -> Result<()> {
+        SecretDir::Letters.check(&self.letters_dir)?;
+        match &self.mailer {
+            Mailer::Spool(dir) => SecretDir::Outbox.check(dir),
+            Mailer::Smtp(_) => Ok(()),
+        }
+    }
+}
+
 /// Letters rendered to temporary files, made final by [`Staged::publish`] once the database
 /// transaction that stored their secrets has committed (and thrown away otherwise).
 pub struct Staged {
@@ -91,10 +131,11 @@ impl Staged {
         // private or written: say which setting gives this clerk one of their own.
         let not_yours = |e: Error| match e {
             Error::Io { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => {
-                Error::Io { context: crate::msg!("letters-dir-not-yours", path = dir), source }
+                Error::Io { context: SecretDir::Letters.not_yours(dir), source }
             }
             other => other,
         };
+        SecretDir::Letters.check(dir)?;
         crate::files::dir(dir, crate::files::Access::Private).map_err(not_yours)?;
         let sub = dir.join(registration_number.to_string());
         crate::files::dir(&sub, crate::files::Access::Private).map_err(not_yours)?;

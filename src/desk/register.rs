@@ -55,10 +55,51 @@ pub enum Prepared {
     AlreadyRegistered(Box<Registration>),
 }
 
+/// The request's residence, resolved against the reference data.
+struct Place {
+    fiscal_code: FiscalCode,
+    province: String,
+    municipality: reference::Municipality,
+}
+
+/// Checks everything the operator typed, on its own and against the reference data, before
+/// anything about the citizen or the operator is decided: the fiscal code, the province and
+/// municipality, the postcode, the country, the domicile, every field given. A misspelt country
+/// or a wrong postcode is said as such, not hidden by a refusal of the role or the competence
+/// (reference data every login may read).
+pub async fn check(c: &impl deadpool_postgres::GenericClient, request: &Request) -> Result<()> {
+    resolve(c, request).await.map(|_| ())
+}
+
+async fn resolve(c: &impl deadpool_postgres::GenericClient, request: &Request) -> Result<Place> {
+    let fiscal_code = FiscalCode::parse_input(&request.fiscal_code)?;
+    let province = reference::resolve_province(c, &request.province).await?;
+    let municipality = if reference::is_abroad_province(&province) {
+        reference::resolve_municipality(c, ABROAD_MUNICIPALITY, Some(&province)).await?
+    } else {
+        reference::resolve_municipality(c, &request.municipality, Some(&province)).await?
+    };
+    if let Some(country) = &request.data.residence.country {
+        reference::resolve_country(c, country).await?;
+    }
+    // The flags as they will be written: where they are, then what they say.
+    let mut data = request.data.clone();
+    data.residence.province = Some(province.clone());
+    data.residence.municipality = Some(municipality.istat_code.clone());
+    let problems =
+        [crate::letters::unprintable_fields(&data), data.problems(&fiscal_code, Utc::now().date_naive())].concat();
+    if !problems.is_empty() {
+        return Err(Error::Invalid(crate::i18n::Message::join(&problems, "; ")));
+    }
+    resolve_places(c, &mut data).await?;
+    Ok(Place { fiscal_code, province, municipality })
+}
+
 /// Checks the variants of SPEC §5 and pre-fills from CIA, then AURA.
 pub async fn prepare(session: &Session, request: Request) -> Result<Prepared> {
-    let fiscal_code = FiscalCode::parse_input(&request.fiscal_code)?;
     let client = session.db.client().await?;
+    // The input first (see [`check`]), then the record, then the competence.
+    let Place { fiscal_code, province, municipality } = resolve(&client, &request).await?;
     let key = Key::FiscalCode(fiscal_code.clone());
     if let Some(existing) = registrations::get(&client, &key).await? {
         if existing.strong {
@@ -78,19 +119,6 @@ pub async fn prepare(session: &Session, request: Request) -> Result<Prepared> {
             Some(u) => crate::msg!("register-legacy-username", fiscal_code = fiscal_code.to_string(), username = u),
             None => crate::msg!("register-legacy", fiscal_code = fiscal_code.to_string()),
         }));
-    }
-
-    // Residence as the operator chose it.
-    let province = reference::resolve_province(&client, &request.province).await?;
-    let municipality = if reference::is_abroad_province(&province) {
-        reference::resolve_municipality(&client, ABROAD_MUNICIPALITY, Some(&province)).await?
-    } else {
-        reference::resolve_municipality(&client, &request.municipality, Some(&province)).await?
-    };
-
-    // The input first: a misspelt country is said as such, not hidden by a competence refusal.
-    if let Some(country) = &request.data.residence.country {
-        reference::resolve_country(&client, country).await?;
     }
 
     // Only residents of the operator's competence (the database refuses the others too).

@@ -18,6 +18,16 @@ fn sportello(home: &std::path::Path, args: &[&str]) -> (String, String, i32) {
 
 /// Runs the binary as another OS user (peer authentication makes them that login).
 fn sportello_as(user: &str, home: &std::path::Path, args: &[&str]) -> (String, String, i32) {
+    sportello_as_with(user, home, &[], args)
+}
+
+/// [`sportello_as`], with these settings in the environment.
+fn sportello_as_with(
+    user: &str,
+    home: &std::path::Path,
+    settings: &[(&str, &std::path::Path)],
+    args: &[&str],
+) -> (String, String, i32) {
     let out = Command::new("runuser")
         .args(["-u", user, "--", env!("CARGO_BIN_EXE_sportello")])
         .args(args)
@@ -26,6 +36,7 @@ fn sportello_as(user: &str, home: &std::path::Path, args: &[&str]) -> (String, S
         .env("SPORTELLO_CONFIG", "")
         .env_remove("SPORTELLO_DATABASE_URL")
         .env_remove("SPORTELLO_OPERATOR")
+        .envs(settings.iter().copied())
         .output()
         .unwrap();
     text(&out)
@@ -208,6 +219,22 @@ fn each_os_user_is_their_own_operator() {
     let (_, stderr, code) = sportello_as(desk, h, &crate::cli::register_args("RSSMRA85T10L219G", &["--no-prompt"]));
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("is not yours") && stderr.contains("set SPORTELLO_LETTERS_DIR"), "{stderr}");
+    // With letters of their own, the shared home's outbox is next (every notice and code email
+    // would fail): the clerk is told before anything is done, and so by doctor.
+    let letters = h.join(format!("letters-{desk}"));
+    std::fs::create_dir(&letters).unwrap();
+    let uid = uzers::get_user_by_name(desk).unwrap().uid();
+    std::os::unix::fs::chown(&letters, Some(uid), Some(gid)).unwrap();
+    std::fs::set_permissions(&letters, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let own_letters = [("SPORTELLO_LETTERS_DIR", letters.as_path())];
+    let (_, stderr, code) =
+        sportello_as_with(desk, h, &own_letters, &crate::cli::register_args("RSSMRA85T10L219G", &["--no-prompt"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("the outbox") && stderr.contains("set SPORTELLO_OUTBOX"), "{stderr}");
+    let (stdout, stderr, code) = sportello_as_with(desk, h, &own_letters, &["doctor"]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stdout.contains("ok    letters") && stdout.contains("FAIL  outbox"), "{stdout}");
+    assert!(stderr.contains("set SPORTELLO_OUTBOX"), "{stderr}");
     // Only the cluster's owner stops it (it stops every clerk's work).
     let (_, stderr, code) = sportello_as(desk, h, &["db", "stop"]);
     assert_eq!(code, 5, "{stderr}");

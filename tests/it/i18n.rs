@@ -9,24 +9,24 @@ use crate::cli::register_args;
 use crate::fixtures::Citizen;
 use crate::harness::{TestDb, text};
 
-const ITALIAN: &str = "it_IT.UTF-8";
+pub(crate) const ITALIAN: &str = "it_IT.UTF-8";
 
 /// Runs the binary as `operator` with `LANG` (LC_ALL and LC_MESSAGES unset).
-fn cli_lang(db: &TestDb, lang: &str, operator: Option<&str>, args: &[&str]) -> Output {
+pub(crate) fn cli_lang(db: &TestDb, lang: &str, operator: Option<&str>, args: &[&str]) -> Output {
     let mut cmd = db.command(operator, args);
     cmd.env("LANG", lang);
     cmd.output().unwrap()
 }
 
 /// The same command in Italian and in English: (Italian, English) outputs, same exit code.
-fn both(db: &TestDb, operator: Option<&str>, args: &[&str]) -> (Output, Output) {
+pub(crate) fn both(db: &TestDb, operator: Option<&str>, args: &[&str]) -> (Output, Output) {
     let it = cli_lang(db, ITALIAN, operator, args);
     let en = cli_lang(db, "C", operator, args);
     assert_eq!(it.status.code(), en.status.code(), "{args:?}: the exit code does not depend on the language");
     (it, en)
 }
 
-fn assert_says(out: &Output, code: i32, stream: &str, needles: &[&str]) {
+pub(crate) fn assert_says(out: &Output, code: i32, stream: &str, needles: &[&str]) {
     let (stdout, stderr, got) = text(out);
     assert_eq!(got, code, "stdout: {stdout}\nstderr: {stderr}");
     let said = if stream == "stdout" { &stdout } else { &stderr };
@@ -238,7 +238,7 @@ async fn a_revocation_at_a_terminal_is_confirmed_in_the_operators_language() {
 
 /// Runs the binary on a pseudo-terminal (util-linux `script`) in `lang`, fed `typed`; what it
 /// said (standard output and error together, as `script` gives them) and its exit code.
-fn on_terminal(db: &TestDb, lang: &str, operator: &str, args: &[&str], typed: &str) -> (String, i32) {
+pub(crate) fn on_terminal(db: &TestDb, lang: &str, operator: &str, args: &[&str], typed: &str) -> (String, i32) {
     use std::io::Write;
     let quote = |a: &str| format!("'{}'", a.replace('\'', r"'\''"));
     let line = std::iter::once(env!("CARGO_BIN_EXE_sportello")).chain(args.iter().copied()).map(quote);

@@ -32,6 +32,7 @@ mod hygiene;
 mod i18n;
 mod implicit_revocation;
 mod import;
+mod input_first;
 mod key;
 mod layout;
 mod least_privilege;

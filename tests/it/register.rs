@@ -201,6 +201,9 @@ async fn resident_abroad() {
     let mut req = Citizen::new("BNCLCU", "Luca", "Bianchi", "1970-07-21", Sex::M).request();
     req.province = "EE".into();
     req.municipality = "ESTERO".into();
+    // The input is checked first: an Italian postcode abroad is refused before anything else.
+    assert!(register::prepare(&s, req.clone()).await.is_err());
+    req.data.residence.postcode = None;
     let Prepared::New(draft) = register::prepare(&s, req).await.unwrap() else { panic!() };
     assert!(draft.missing().contains(&"city") && draft.missing().contains(&"country"));
 }
