@@ -87,6 +87,11 @@ impl Column {
         self.len += 1;
     }
 
+    /// Room for `bytes` more of encoded elements.
+    pub fn reserve(&mut self, bytes: usize) {
+        self.elements.reserve(bytes);
+    }
+
     pub fn len(&self) -> usize {
         self.len as usize
     }

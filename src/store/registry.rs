@@ -159,6 +159,26 @@ impl MirrorRows {
         self.columns[ROW_COLUMNS.len() - 1].push_encoded(&encoded);
     }
 
+    /// The rows `rows` will be pushed (each as [`MirrorRows::push`] takes it): each column's
+    /// buffer is sized once for all of them, not grown (and copied) as they come.
+    pub fn reserve<'r>(&mut self, rows: impl Iterator<Item = &'r [u8]>) {
+        let mut bytes = [0usize; ROW_COLUMNS.len()];
+        let mut count = 0;
+        for row in rows {
+            let mut rest = row;
+            for size in &mut bytes[..ROW_COLUMNS.len() - 1] {
+                let Some((field, after)) = next_field(rest) else { break };
+                *size += field.len();
+                rest = after;
+            }
+            count += 1;
+        }
+        bytes[ROW_COLUMNS.len() - 1] = count * 12; // the line: length word and int8
+        for (column, size) in self.columns.iter_mut().zip(bytes) {
+            column.reserve(size);
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.columns[0].len()
     }

@@ -539,6 +539,7 @@ pub fn read_chunks(
         // Sent in key order, the rows of a chunk land on neighbouring pages of the primary
         // key's index, which costs the server fewer page lookups than random order.
         send.sort_unstable_by_key(|(code, _, _, _)| *code);
+        chunk.rows.reserve(send.iter().map(|(_, _, i, tuple)| &parts[*i].tuples[tuple.clone()]));
         for (code, line, i, tuple) in send {
             chunk.rows.push(&parts[i].tuples[tuple], line);
             chunk.sent.push((code, line));
