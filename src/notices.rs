@@ -177,7 +177,7 @@ pub async fn send_to(session: &Session, desk: &Desk, citizen: &Citizen<'_>, noti
 }
 
 /// Sends `notice` about a record the database erased (it gave the address it had).
-pub async fn tell_erased(session: &Session, desk: &Desk, erased: &crate::store::registry::Erased, notice: Notice) {
+pub async fn tell_erased(session: &Session, desk: &Desk, erased: &crate::store::revocations::Erased, notice: Notice) {
     let name = crate::mail::names(erased.first_name.as_deref(), erased.last_name.as_deref());
     let citizen = Citizen {
         target: Target::Registration { number: erased.registration_number, fiscal_code: erased.fiscal_code.clone() },

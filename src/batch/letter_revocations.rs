@@ -223,13 +223,16 @@ async fn process(
         if let Outcome::Revoked { registration_number } = outcome {
             // The citizen is told at the address the record had (the database gave it as it
             // erased the record): a letter someone else sent is caught this way.
-            let name = crate::mail::names(r.first_name.as_deref(), r.last_name.as_deref());
-            let citizen = crate::notices::Citizen {
-                target: Target::Registration { number: registration_number, fiscal_code: fc.to_string() },
-                name: &name,
-                registered: done.email.as_deref(),
-            };
-            crate::notices::send_to(session, desk, &citizen, crate::notices::Notice::Revoked, None).await;
+            if let Some(email) = done.email {
+                let erased = revocations::Erased {
+                    registration_number,
+                    fiscal_code: fc.to_string(),
+                    email,
+                    first_name: r.first_name.clone(),
+                    last_name: r.last_name.clone(),
+                };
+                crate::notices::tell_erased(session, desk, &erased, crate::notices::Notice::Revoked).await;
+            }
             crate::portal::remove_letters(&session.db, desk, registration_number).await?;
         }
         return Ok(outcome);

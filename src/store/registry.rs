@@ -9,6 +9,7 @@ use crate::domain::PersonalData;
 use crate::domain::fields::{FIELDS, Value};
 use crate::error::{Error, Result};
 use crate::store::binary_arrays::{Column, Fields, next_field};
+pub use crate::store::revocations::Erased;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -381,17 +382,6 @@ pub struct DeathsDone {
     pub known: i64,
     /// The erased records that had an address: whom to tell once the chunk has committed.
     pub told: Vec<Erased>,
-}
-
-/// A record an implicit revocation erased, as the database gave it before erasing it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-pub struct Erased {
-    pub registration_number: i64,
-    pub fiscal_code: String,
-    /// The registered address.
-    pub email: String,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
 }
 
 /// Records the deaths of the chunk starting at `from` in the chunk's transaction, before its

@@ -54,6 +54,18 @@ pub struct LetterDecision<'a> {
     pub helpdesk_hash: &'a [u8],
 }
 
+/// A record an erasure removed (a revocation, by letter or by a registry's report of a death),
+/// as the database gave it before erasing it: whom to tell.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct Erased {
+    pub registration_number: i64,
+    pub fiscal_code: String,
+    /// The registered address.
+    pub email: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+}
+
 /// What a letter's decision did: erased or not, and the registered address of the registration
 /// erased (for the citizen's notice, sent after the commit).
 #[derive(Debug, Clone, PartialEq, Eq)]
