@@ -1,7 +1,7 @@
 -- The batch's API (issue 16): runs, the registry import, the pre-load and the postal run, each
 -- step one SECURITY DEFINER function that checks the caller and the run, does every write of
--- the step and writes its own audit row. The batch login writes nothing
--- outside them: a chunk of the registry import reaches api.import_chunk as array parameters.
+-- the step and writes its own audit row. What the batch login may still do outside a function:
+-- COPY rows into the INSERT-only inbox (sql/V8), which only api.import_chunk reads.
 --
 -- A run is "held" by the process that holds its session advisory lock (`batch-run:KIND:CHECKSUM`,
 -- taken on a connection of its own, so that it goes with the process however the process ends).
@@ -210,10 +210,20 @@ END $$;
 
 -- ---- The registry import ----
 
--- The import's rows come as array parameters of api.import_chunk (one array per column, in
--- binary): the inbox that staged them (V1, merged by V8's function) is no longer written.
-DROP FUNCTION public.sportello_registry_merge(text);
-DROP TABLE public.registry_inbox;
+-- The inbox carries each row's line in its file, so that a row the database refuses is
+-- rejected by line in the run's report. It moves to a schema of its own, the one thing the
+-- batch may use besides `api` (the tables' schema is nobody's): INSERT only, as sql/V8 granted.
+ALTER TABLE public.registry_inbox ADD COLUMN line bigint;
+CREATE SCHEMA inbox;
+COMMENT ON SCHEMA inbox IS
+    'the registry import''s INSERT-only inbox: COPY''s speed, read, merged and emptied only by api.import_chunk';
+REVOKE ALL ON SCHEMA inbox FROM PUBLIC;
+GRANT USAGE ON SCHEMA inbox TO sportello_batch, sportello_api;
+ALTER TABLE public.registry_inbox SET SCHEMA inbox;
+-- Its rows live only inside the transaction that copied them (api.import_chunk merges and
+-- deletes them before it commits): nothing in it survives a crash that matters, so it writes
+-- no WAL (the import pays for the mirror's rows once, not three times) and a standby has none.
+ALTER TABLE inbox.registry_inbox SET UNLOGGED;
 
 -- Refuses the row being written, for `p_reason` (a check only the database can make).
 CREATE FUNCTION public.sportello_refuse_row(p_reason text) RETURNS text
@@ -272,23 +282,17 @@ BEGIN
                                     jsonb_build_object('source', p_source, 'run', p_run, 'what', 'digests'), n);
 END $$;
 
--- One chunk of a run: its new or changed rows (one array per column, element i of each array
--- being row i, sent in fiscal code order) are checked and merged into the run's mirror, the
--- fiscal codes seen kept (full snapshot), then — in file order — the checkpoint and the chunk's
--- audit row.
--- Rules: only the process holding the run; the columns come whole (arrays of one length); a row
--- the database refuses is rejected by line, the rest of the chunk goes in; chunks commit in file
--- order (the caller holds the lock `batch-chunk:RUN:TO` from the start of its transaction; this
--- waits for the one of the chunk before and refuses if that chunk did not commit), so a resume
--- never skips nor repeats a row.
+-- One chunk of a run: the rows the caller COPYed into the inbox in this transaction are checked
+-- and merged into the run's mirror, the inbox emptied, the fiscal codes seen kept (full
+-- snapshot), then — in file order — the checkpoint and the chunk's audit row.
+-- Rules: only the process holding the run; only rows of this transaction (rows someone else
+-- left in the inbox are thrown away, never merged); a row the database refuses is rejected by
+-- line, the rest of the chunk goes in; chunks commit in file order (the caller holds the lock
+-- `batch-chunk:RUN:TO` from the start of its transaction; this waits for the one of the chunk
+-- before and refuses if that chunk did not commit), so a resume never skips nor repeats a row.
 CREATE FUNCTION api.import_chunk(p_run bigint, p_from bigint, p_to bigint, p_read bigint, p_ok bigint,
                                  p_lines bigint[], p_fields text[], p_values text[], p_reasons text[],
                                  p_seen text[], p_unreadable boolean,
-                                 p_fiscal_code text[], p_first_name text[], p_last_name text[],
-                                 p_birth_date date[], p_sex text[], p_res_address text[],
-                                 p_res_street_number text[], p_res_postcode text[], p_res_municipality text[],
-                                 p_doc_type text[], p_doc_number text[], p_doc_issued date[], p_doc_issuer text[],
-                                 p_row_hash bytea[], p_row_line bigint[],
                                  OUT inserted bigint, OUT updated bigint, OUT refused bigint)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
@@ -296,12 +300,13 @@ DECLARE
     mirror text;
     initial boolean;
     reached bigint;
-    n constant integer := coalesce(cardinality(p_fiscal_code), 0);
+    one record;
     columns constant text := 'fiscal_code, first_name, last_name, birth_date, sex, res_address, res_street_number,
         res_postcode, res_municipality, doc_type, doc_number, doc_issued, doc_issuer, row_hash';
     merge text;
     ins bigint;
     upd bigint;
+    mine constant xid := pg_current_xact_id()::xid;
     places text[];
 BEGIN
     r := public.sportello_run_held(p_run, ARRAY['import-cia', 'import-aura']);
@@ -315,41 +320,29 @@ BEGIN
         RAISE EXCEPTION 'a chunk covers input records [from, to) and counts rows read and ok'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    -- unnest() pads shorter arrays with NULLs: columns of unequal lengths would shift rows.
-    IF n > p_ok OR EXISTS (SELECT 1 FROM unnest(ARRAY[
-           cardinality(p_first_name), cardinality(p_last_name), cardinality(p_birth_date), cardinality(p_sex),
-           cardinality(p_res_address), cardinality(p_res_street_number), cardinality(p_res_postcode),
-           cardinality(p_res_municipality), cardinality(p_doc_type), cardinality(p_doc_number),
-           cardinality(p_doc_issued), cardinality(p_doc_issuer), cardinality(p_row_hash),
-           cardinality(p_row_line)]) AS c(len) WHERE coalesce(c.len, 0) <> n) THEN
-        RAISE EXCEPTION 'a chunk''s rows come as one array per column, all of one length, no more than its valid rows'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
     inserted := 0; updated := 0; refused := 0;
     SELECT array_agg(m.istat_code::text) INTO places FROM public.municipalities m;
 
-    -- A place must be one of the reference data (the pre-load registers from these rows): a row
-    -- naming another is refused, alone (the known codes, a constant of the statement, are hashed
-    -- once). The rows in the order the client sent them (by fiscal code: neighbouring pages of
-    -- the primary key's index), the arrays walked side by side in the select list (which streams
-    -- them, where unnest() in FROM would first copy each into a tuple store).
+    -- Only this transaction's rows: rows another transaction committed to the inbox are nobody's
+    -- chunk, and go with the inbox's emptying below. (The caller COPYs its rows in this
+    -- transaction outside any savepoint: their xmin is this transaction's.) A place must be one
+    -- of the reference data (the pre-load registers from these rows): a row naming another is
+    -- refused, alone (the known codes, a constant of the statement, are hashed once). One pass over
+    -- the inbox, in the order the client sent the rows (by fiscal code: neighbouring pages of the
+    -- primary key's index), and one to empty it.
     merge := format('INSERT INTO public.%I AS t (%s)
         SELECT i.fiscal_code, i.first_name, i.last_name, i.birth_date, i.sex, i.res_address, i.res_street_number,
                i.res_postcode,
-               CASE WHEN i.res_municipality IS NOT NULL AND NOT i.res_municipality = ANY ($15)
+               CASE WHEN i.res_municipality IS NOT NULL AND NOT i.res_municipality = ANY ($3)
                     THEN public.sportello_refuse_row(''unknown municipality code '' || i.res_municipality)::bpchar
                     ELSE i.res_municipality END,
                i.doc_type, i.doc_number, i.doc_issued, i.doc_issuer, i.row_hash
-          FROM (SELECT unnest($1) AS fiscal_code, unnest($2) AS first_name, unnest($3) AS last_name,
-                       unnest($4) AS birth_date, unnest($5) AS sex, unnest($6) AS res_address,
-                       unnest($7) AS res_street_number, unnest($8) AS res_postcode, unnest($9) AS res_municipality,
-                       unnest($10) AS doc_type, unnest($11) AS doc_number, unnest($12) AS doc_issued,
-                       unnest($13) AS doc_issuer, unnest($14) AS row_hash) AS i %%s',
-        mirror, columns);
+          FROM inbox.registry_inbox i
+         WHERE i.xmin = $1 %%s %%s', mirror, columns);
     IF initial THEN
-        merge := format(merge, '');
+        merge := format(merge, '%s', '');
     ELSE
-        merge := format(merge, 'ON CONFLICT (fiscal_code) DO UPDATE SET
+        merge := format(merge, '%s', 'ON CONFLICT (fiscal_code) DO UPDATE SET
                  first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, birth_date = EXCLUDED.birth_date,
                  sex = EXCLUDED.sex, res_address = EXCLUDED.res_address, res_street_number = EXCLUDED.res_street_number,
                  res_postcode = EXCLUDED.res_postcode, res_municipality = EXCLUDED.res_municipality,
@@ -359,34 +352,26 @@ BEGIN
     END IF;
     merge := 'WITH m AS (' || merge || ' RETURNING (xmax = 0) AS inserted)
               SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM m';
-    IF n > 0 THEN
-        BEGIN
-            EXECUTE merge INTO inserted, updated
-                USING p_fiscal_code, p_first_name, p_last_name, p_birth_date, p_sex, p_res_address,
-                      p_res_street_number, p_res_postcode, p_res_municipality, p_doc_type, p_doc_number,
-                      p_doc_issued, p_doc_issuer, p_row_hash, places;
-        EXCEPTION WHEN data_exception OR integrity_constraint_violation OR program_limit_exceeded THEN
-            -- A row the server refuses for what it holds: the rows one by one, each on its own.
-            inserted := 0; updated := 0;
-            FOR k IN 1 .. n LOOP
-                BEGIN
-                    EXECUTE merge INTO ins, upd
-                        USING ARRAY[p_fiscal_code[k]], ARRAY[p_first_name[k]], ARRAY[p_last_name[k]],
-                              ARRAY[p_birth_date[k]], ARRAY[p_sex[k]], ARRAY[p_res_address[k]],
-                              ARRAY[p_res_street_number[k]], ARRAY[p_res_postcode[k]],
-                              ARRAY[p_res_municipality[k]], ARRAY[p_doc_type[k]], ARRAY[p_doc_number[k]],
-                              ARRAY[p_doc_issued[k]], ARRAY[p_doc_issuer[k]], ARRAY[p_row_hash[k]], places;
-                    inserted := inserted + ins; updated := updated + upd;
-                EXCEPTION WHEN data_exception OR integrity_constraint_violation OR program_limit_exceeded THEN
-                    INSERT INTO public.batch_rejects (run_id, line, field, value, reason)
-                    VALUES (p_run, coalesce(p_row_line[k], 0), '', left(coalesce(p_fiscal_code[k], ''), 80),
-                            left('refused by the database: ' || SQLERRM, 300))
-                    ON CONFLICT DO NOTHING;
-                    refused := refused + 1;
-                END;
-            END LOOP;
-        END;
-    END IF;
+    BEGIN
+        EXECUTE format(merge, '') INTO inserted, updated USING mine, NULL::tid, places;
+    EXCEPTION WHEN data_exception OR integrity_constraint_violation OR program_limit_exceeded THEN
+        -- A row the server refuses for what it holds: the rows one by one, each on its own.
+        inserted := 0; updated := 0;
+        FOR one IN SELECT i.ctid AS at, i.line, i.fiscal_code FROM inbox.registry_inbox i WHERE i.xmin = mine
+                    ORDER BY i.line LOOP
+            BEGIN
+                EXECUTE format(merge, 'AND i.ctid = $2') INTO ins, upd USING mine, one.at, places;
+                inserted := inserted + ins; updated := updated + upd;
+            EXCEPTION WHEN data_exception OR integrity_constraint_violation OR program_limit_exceeded THEN
+                INSERT INTO public.batch_rejects (run_id, line, field, value, reason)
+                VALUES (p_run, coalesce(one.line, 0), '', left(coalesce(one.fiscal_code, ''), 80),
+                        left('refused by the database: ' || SQLERRM, 300))
+                ON CONFLICT DO NOTHING;
+                refused := refused + 1;
+            END;
+        END LOOP;
+    END;
+    DELETE FROM inbox.registry_inbox;
 
     -- A full snapshot's residents seen (rejected rows keep theirs); one whose fiscal code could
     -- not be read keeps everyone.

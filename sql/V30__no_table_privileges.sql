@@ -3,8 +3,9 @@
 -- Every use case has its function in schema `api` (V23–V29). What logins held before — table
 -- and column privileges policed by triggers, USAGE on `public`, EXECUTE on the functions of
 -- `public` — is revoked here, once, from every application role and from PUBLIC. The tables
--- stay in `public`, a schema only its owner and the definer `sportello_api` may use. No
--- exception: bulk loads pass their rows as array parameters (api.import_chunk, V26).
+-- stay in `public`, a schema only its owner and the definer `sportello_api` may use. One
+-- exception, which DESIGN.md allows for bulk loads: the registry inbox (V26), INSERT-only for
+-- batch in a schema of its own, which api.import_chunk checks, merges, audits and empties.
 
 DO $$
 DECLARE

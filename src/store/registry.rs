@@ -98,7 +98,7 @@ pub async fn legacy_account(c: &impl GenericClient, fiscal_code: &str) -> Result
     Ok(c.query_opt("SELECT username FROM api.legacy_account($1)", &[&fiscal_code]).await?.map(|r| r.get(0)))
 }
 
-// ---- Loading the mirrors (the registry import, sql/V26) ----
+// ---- Loading the mirrors (the registry import, sql/V26, V32 and V35) ----
 
 impl Source {
     /// The name the database's import functions take.

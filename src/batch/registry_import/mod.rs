@@ -22,7 +22,7 @@
 //! refuses, unless the operator says how many removals to expect ([`Options::max_removals`]).
 //!
 //! The file is streamed in chunks, read, validated and encoded on every core ([`rows`]). Each
-//! chunk's new or changed rows go to `api.import_chunk` (sql/V26) as array parameters in binary,
+//! chunk's new or changed rows go to `api.import_chunk` (sql/V35) as array parameters in binary,
 //! one per column; the database checks them, merges them into the mirror (plain inserts when the
 //! mirror was empty), checkpoints the run with the chunk's rejects and records the chunk, all in
 //! one transaction. Several sessions write chunks side by side but commit them in file order, so a
