@@ -51,7 +51,15 @@ impl Mailer {
                 let id = AsyncFileTransport::<Tokio1Executor>::new(dir).send(message).await.map_err(|e| {
                     Error::Unavailable(crate::msg!("email-spool-failed", path = &**dir, detail = e.to_string()))
                 })?;
-                let file = dir.join(format!("{id}.eml"));
+                // Named by when it was written, then its id: the spool's files sort in the order
+                // they were sent (a code email after the notice before it), which their times
+                // alone cannot tell apart (a file's mtime moves in steps of a few milliseconds).
+                let written = dir.join(format!("{id}.eml"));
+                let at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+                let file = dir.join(format!("{:020}-{id}.eml", at.as_nanos()));
+                std::fs::rename(&written, &file).map_err(|e| {
+                    Error::Unavailable(crate::msg!("email-spool-failed", path = &**dir, detail = e.to_string()))
+                })?;
                 crate::files::restrict(&file, crate::files::Access::Private)?;
                 Ok(file.display().to_string())
             }

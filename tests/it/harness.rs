@@ -284,11 +284,11 @@ impl TestDb {
         self.files.path().join("outbox")
     }
 
-    /// The messages in the outbox, oldest first.
+    /// The messages in the outbox, oldest first (the spool names them by when they were written).
     pub fn spooled(&self) -> Vec<String> {
         let mut files: Vec<_> =
             std::fs::read_dir(self.outbox()).map(|d| d.map(|e| e.unwrap().path()).collect()).unwrap_or_default();
-        files.sort_by_key(|p| std::fs::metadata(p).unwrap().modified().unwrap());
+        files.sort();
         files.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
     }
 
