@@ -387,3 +387,39 @@ async fn an_administrator_cannot_change_operators_unseen_from_sql() {
         .get(0);
     assert_eq!(n, 1);
 }
+
+/// The seal hashes each row as it is written (sql/V36: one expression, column by column); the
+/// definition of the hash is audit_log_hash (sql/V6) and link_hash (src/audit_chain.rs). The
+/// three agree on awkward values: no target or count, non-ASCII text, a details that is a JSON
+/// string, a number, a JSON null, an array, nested objects.
+#[tokio::test]
+async fn the_seal_hashes_every_row_as_audit_log_hash_and_verify_do() {
+    let db = TestDb::new().await;
+    some_rows(&db, 2).await;
+    let clerk = db.unique("clerk");
+    db.add_operator(&clerk, &[sportello::domain::Role::Desk], &["TO"], &[]).await;
+    let c = crate::harness::raw(&db, &clerk).await;
+    c.batch_execute("SELECT set_config('sportello.origin', 'perché@sportello-è', false)").await.unwrap();
+    for (target, details, count) in [
+        ("NULL", "'{}'", "NULL"),
+        ("'cf:0123456789abcdef0123456789abcdef'", r#"'{"città": "Aosta", "n": [1, 2.5, null, "ß"]}'"#, "7"),
+        ("NULL", r#"'"just a string"'"#, "-1"),
+        ("'a target: with colons 12:34'", "'42'", "0"),
+        ("NULL", "'null'", "NULL"),
+        ("NULL", r#"'[{"a": {"b": "\u00e8"}}]'"#, "NULL"),
+        ("'日本'", r#"'{"emoji": "🙂", "quote": "\""}'"#, "9223372036854775807"),
+    ] {
+        c.batch_execute(&format!("SELECT api.record('probe', {target}, {details}, {count}, 'ok')"))
+            .await
+            .unwrap_or_else(|e| panic!("{target} {details}: {e:?}"));
+    }
+    let owner = db.owner().await;
+    let differing: i64 = owner
+        .query_one("SELECT count(*) FROM audit_log a WHERE a.hash <> audit_log_hash(a)", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(differing, 0, "rows whose stored hash is not audit_log_hash");
+    let (code, stdout, stderr) = verify(&db, &[]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+}
