@@ -151,6 +151,12 @@ impl Face {
     }
 }
 
+/// Builds the faces now, so that [`unprintable`] looks characters up in them: for a process that
+/// checks many texts (a registry import), where each lookup in a font as it is would parse it.
+pub fn load_faces() {
+    faces();
+}
+
 /// The first character of `text` that the letters cannot print: one the text fonts (regular
 /// and bold, as names print in both) lack, or a control character. The check for every text
 /// that goes into a letter, at input.

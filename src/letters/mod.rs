@@ -3,7 +3,7 @@
 mod font;
 mod pdf;
 
-pub use font::{cannot_print, unprintable};
+pub use font::{cannot_print, load_faces, unprintable};
 pub use pdf::{extract_text, render};
 
 use chrono::{DateTime, NaiveDate, Utc};

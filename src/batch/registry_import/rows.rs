@@ -7,7 +7,6 @@ use std::ops::Range;
 use std::path::Path;
 
 use rustc_hash::FxHashMap;
-use serde::Deserialize;
 
 use crate::batch::Reject;
 use crate::batch::input::{self, Encoding, Lines};
@@ -67,32 +66,95 @@ pub struct Reference {
 /// Fiscal code → digest of the stored row, for every row of the mirror.
 pub type StoredDigests = FxHashMap<Key16, Key16>;
 
-/// A record as read, its fields borrowed from it and matched to the header by name.
-#[derive(Debug, Deserialize)]
+/// A record as read, its fields borrowed from it and matched to the header by name (an absent
+/// optional column reads as empty).
+#[derive(Debug)]
 struct RawRow<'a> {
     fiscal_code: &'a str,
     first_name: &'a str,
     last_name: &'a str,
     birth_date: &'a str,
     sex: &'a str,
-    #[serde(default)]
     address: &'a str,
-    #[serde(default)]
     street_number: &'a str,
-    #[serde(default)]
     postcode: &'a str,
     municipality: &'a str,
-    #[serde(default)]
     doc_type: &'a str,
-    #[serde(default)]
     doc_number: &'a str,
-    #[serde(default)]
     doc_issued: &'a str,
-    #[serde(default)]
     doc_issuer: &'a str,
     /// Optional column: empty (or absent) for the living.
-    #[serde(default)]
     death_date: &'a str,
+}
+
+/// The columns of a [`RawRow`], in its order.
+const RAW_FIELDS: [&str; 14] = [
+    "fiscal_code",
+    "first_name",
+    "last_name",
+    "birth_date",
+    "sex",
+    "address",
+    "street_number",
+    "postcode",
+    "municipality",
+    "doc_type",
+    "doc_number",
+    "doc_issued",
+    "doc_issuer",
+    DEATH_COLUMN,
+];
+
+/// Where each field of a [`RawRow`] is in a file's records: found in the header once, not
+/// matched by name in every record.
+struct Columns([Option<usize>; 14]);
+
+impl Columns {
+    fn of(headers: &csv::ByteRecord) -> Columns {
+        Columns(RAW_FIELDS.map(|name| headers.iter().position(|h| h == name.as_bytes())))
+    }
+
+    fn read<'a>(&self, record: &'a csv::ByteRecord, line: u64) -> std::result::Result<RawRow<'a>, Reject> {
+        let mut v = [""; 14];
+        for ((value, column), name) in v.iter_mut().zip(self.0).zip(RAW_FIELDS) {
+            if let Some(bytes) = column.and_then(|i| record.get(i)) {
+                *value = std::str::from_utf8(bytes)
+                    .map_err(|e| Reject::new(line, name, &String::from_utf8_lossy(bytes), format!("not UTF-8: {e}")))?;
+            }
+        }
+        let [
+            fiscal_code,
+            first_name,
+            last_name,
+            birth_date,
+            sex,
+            address,
+            street_number,
+            postcode,
+            municipality,
+            doc_type,
+            doc_number,
+            doc_issued,
+            doc_issuer,
+            death_date,
+        ] = v;
+        Ok(RawRow {
+            fiscal_code,
+            first_name,
+            last_name,
+            birth_date,
+            sex,
+            address,
+            street_number,
+            postcode,
+            municipality,
+            doc_type,
+            doc_number,
+            doc_issued,
+            doc_issuer,
+            death_date,
+        })
+    }
 }
 
 /// The column a registry reports a death in (optional; README "Registry files").
@@ -330,7 +392,7 @@ struct Part {
 
 /// What every worker needs to check a record.
 struct Checker {
-    headers: csv::ByteRecord,
+    columns: Columns,
     cf_column: usize,
     /// The optional death column, if the file has it.
     death_column: Option<usize>,
@@ -344,6 +406,13 @@ impl Checker {
     /// The fiscal code as written in a record, normalised, for the duplicate and unchanged checks.
     fn raw_code(&self, record: &csv::ByteRecord) -> Option<Key16> {
         let code = record.get(self.cf_column)?;
+        let ascii = code.trim_ascii();
+        if ascii.is_ascii() {
+            // The usual case, without the allocations of the general one.
+            let mut key = [0u8; 16];
+            key.iter_mut().zip(ascii).for_each(|(k, c)| *k = c.to_ascii_uppercase());
+            return Some(key);
+        }
         Some(key16(String::from_utf8_lossy(code).trim().to_uppercase().as_bytes()))
     }
 
@@ -386,14 +455,7 @@ impl Checker {
         digest: &Key16,
         out: &mut Vec<u8>,
     ) -> std::result::Result<Valid, Reject> {
-        let raw: RawRow = record.deserialize(Some(&self.headers)).map_err(|e| match e.kind() {
-            csv::ErrorKind::Deserialize { err, .. } => {
-                let field = err.field().and_then(|i| self.headers.get(i as usize)).unwrap_or_default();
-                Reject::new(line, &String::from_utf8_lossy(field), "", err.to_string())
-            }
-            _ => Reject::new(line, "", "", e.to_string()),
-        })?;
-        validate(&raw, line, digest, &self.reference, self.today, out)
+        validate(&self.columns.read(record, line)?, line, digest, &self.reference, self.today, out)
     }
 }
 
@@ -419,7 +481,9 @@ pub fn read_chunks(
     let cf_column = headers.iter().position(|h| h == b"fiscal_code").expect("checked when opened");
     let death_column = headers.iter().position(|h| h == DEATH_COLUMN.as_bytes());
     let today = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Rome).date_naive();
-    let checker = Checker { headers, cf_column, death_column, reference, stored, today };
+    let checker = Checker { columns: Columns::of(&headers), cf_column, death_column, reference, stored, today };
+    // Every name and address is checked for characters the letters cannot print.
+    crate::letters::load_faces();
     // First line of each fiscal code accepted so far.
     let mut seen: FxHashMap<Key16, u64> = FxHashMap::default();
     let mut position = 0u64;
