@@ -5,7 +5,8 @@
 //!   cargo bench --bench batch
 //!
 //! Sizes: BENCH_IMPORT_ROWS (1,000,000), BENCH_LETTERS (100,000), BENCH_REGISTRATIONS
-//! (5,000,000), BENCH_QUERIES (200), BENCH_CHUNK (import chunk size, 20,000).
+//! (5,000,000), BENCH_QUERIES (200), BENCH_CHUNK (import chunk size, 20,000), BENCH_ROUNDS (import
+//! rounds, alternating the import with its baseline, 3).
 //! BENCH_ONLY=import,postal,search picks the parts to run; the search ends with the desk's
 //! `sportello search` run end to end (a new process each time, as at the desk) beside
 //! `psql -c 'SELECT 1'` (a process and a connection, nothing else) on the same cluster. The cluster lives in target/bench-home (kept; stop it with
@@ -85,6 +86,20 @@ fn rate(n: usize, d: Duration) -> f64 {
     n as f64 / d.as_secs_f64()
 }
 
+/// The median of some timings.
+fn median(times: &[Duration]) -> Duration {
+    let mut sorted = times.to_vec();
+    sorted.sort();
+    sorted[sorted.len() / 2]
+}
+
+/// "min–max s" of some timings.
+fn range(times: &[Duration]) -> String {
+    let min = times.iter().min().unwrap().as_secs_f64();
+    let max = times.iter().max().unwrap().as_secs_f64();
+    format!("{min:.2}–{max:.2} s")
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -129,67 +144,79 @@ async fn main() {
         cluster.data_dir().display()
     );
 
-    // 1. Registry import vs plain psql \copy of the same file into a same-shaped table.
+    // 1. Registry import vs plain psql \copy of the same file into a same-shaped table, in
+    // rounds that alternate the two (BENCH_ROUNDS, 3), so that both see the same machine: each
+    // round empties both tables and starts from a clean checkpoint, so none pays for another's
+    // dirty pages. The ratio is of the medians; the ranges are printed beside them.
     if part("import") {
         let file = work.path().join("cia.csv");
         registry_file(&file, rows, &municipalities);
         let size = std::fs::metadata(&file).unwrap().len();
+        let rounds = env_usize("BENCH_ROUNDS", 3).max(1);
         owner.batch_execute("CREATE TABLE copy_baseline (LIKE cia_residents INCLUDING ALL)").await.unwrap();
-        owner.batch_execute("CHECKPOINT").await.unwrap();
-        let t = Instant::now();
-        let status = std::process::Command::new(psql_path())
-        .args(["-q", "-h", &cluster.socket_dir().display().to_string(), "-U", &cluster.superuser(), "-d", dbname, "-c"])
-        .arg(format!("\\copy copy_baseline (fiscal_code, first_name, last_name, birth_date, sex, res_address, res_street_number, res_postcode, res_municipality, doc_type, doc_number, doc_issued, doc_issuer) FROM '{}' WITH (FORMAT csv, HEADER, DELIMITER ';')", file.display()))
-        .status()
-        .unwrap();
-        assert!(status.success());
-        let copy_time = t.elapsed();
+        // No autovacuum of one round's rows during the next round's measurements.
+        owner
+            .batch_execute(
+                "ALTER TABLE copy_baseline SET (autovacuum_enabled = off);
+                 ALTER TABLE cia_residents SET (autovacuum_enabled = off)",
+            )
+            .await
+            .unwrap();
         let defaults = registry_import::Options::default();
         let opts = registry_import::Options {
             chunk_size: env_usize("BENCH_CHUNK", defaults.chunk_size),
             writers: env_usize("BENCH_WRITERS", defaults.writers),
+            // The same file imported again each round is a new run.
+            force: true,
             ..defaults
         };
-        // Each measurement starts from a clean checkpoint, so none pays for the other's dirty pages.
-        owner.batch_execute("CHECKPOINT").await.unwrap();
-        let t = Instant::now();
-        let report = registry_import::import(&session, Source::Cia, &file, &opts, &Quiet).await.unwrap();
-        let import_time = t.elapsed();
-        assert_eq!(report.inserted as usize, rows);
-        owner.batch_execute("CHECKPOINT").await.unwrap();
-        let t = Instant::now();
-        let again = registry_import::import(
-            &session,
-            Source::Cia,
-            &file,
-            &registry_import::Options { force: true, ..opts.clone() },
-            &Quiet,
-        )
-        .await
-        .unwrap();
-        let reimport_time = t.elapsed();
-        assert_eq!(again.unchanged as usize, rows);
+        let (mut copies, mut imports, mut reimports) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..rounds {
+            owner.batch_execute("TRUNCATE copy_baseline; TRUNCATE cia_residents; CHECKPOINT").await.unwrap();
+            let t = Instant::now();
+            let status = std::process::Command::new(psql_path())
+                .args(["-q", "-h", &cluster.socket_dir().display().to_string(), "-U", &cluster.superuser(), "-d", dbname, "-c"])
+                .arg(format!("\\copy copy_baseline (fiscal_code, first_name, last_name, birth_date, sex, res_address, res_street_number, res_postcode, res_municipality, doc_type, doc_number, doc_issued, doc_issuer) FROM '{}' WITH (FORMAT csv, HEADER, DELIMITER ';')", file.display()))
+                .status()
+                .unwrap();
+            assert!(status.success());
+            copies.push(t.elapsed());
+            owner.batch_execute("CHECKPOINT").await.unwrap();
+            let t = Instant::now();
+            let report = registry_import::import(&session, Source::Cia, &file, &opts, &Quiet).await.unwrap();
+            imports.push(t.elapsed());
+            assert_eq!(report.inserted as usize, rows);
+            owner.batch_execute("CHECKPOINT").await.unwrap();
+            let t = Instant::now();
+            let again = registry_import::import(&session, Source::Cia, &file, &opts, &Quiet).await.unwrap();
+            reimports.push(t.elapsed());
+            assert_eq!(again.unchanged as usize, rows);
+        }
+        let (copy_time, import_time, reimport_time) = (median(&copies), median(&imports), median(&reimports));
         println!(
-            "\nimport-cia, {rows} rows ({:.0} MB), full validation, chunks of {}, {} writers",
+            "\nimport-cia, {rows} rows ({:.0} MB), full validation, chunks of {}, {} writers, {rounds} rounds (median, range)",
             size as f64 / 1e6,
             opts.chunk_size,
             opts.writers
         );
         println!(
-            "  psql \\copy (baseline)   {:>8.2} s  {:>10.0} rows/s",
+            "  psql \\copy (baseline)   {:>8.2} s  {:>10.0} rows/s  ({})",
             copy_time.as_secs_f64(),
-            rate(rows, copy_time)
+            rate(rows, copy_time),
+            range(&copies)
         );
         println!(
-            "  sportello import-cia    {:>8.2} s  {:>10.0} rows/s  ratio to \\copy throughput {:.2}x",
+            "  sportello import-cia    {:>8.2} s  {:>10.0} rows/s  ({})  ratio to \\copy throughput {:.2}x",
             import_time.as_secs_f64(),
             rate(rows, import_time),
+            range(&imports),
             copy_time.as_secs_f64() / import_time.as_secs_f64()
         );
         println!(
-            "  re-import, unchanged    {:>8.2} s  {:>10.0} rows/s  ratio to first import time {:.2}x",
+            "  re-import, unchanged    {:>8.2} s  {:>10.0} rows/s  ({})  ratio to first import time {:.2}x",
             reimport_time.as_secs_f64(),
             rate(rows, reimport_time),
+            range(&reimports),
             reimport_time.as_secs_f64() / import_time.as_secs_f64()
         );
     }
