@@ -406,7 +406,56 @@ async fn a_clerks_letters_go_after_completion_and_erasure_at_the_clerks_next_com
     let code = crate::desk::code_in(&pdftotext(&letter(&b.letters, "codice-revoca")));
     sportello::portal::revoke(&db.db, &portal, &activated.cf, &code).await.unwrap();
     assert!(!files_of(a).is_empty());
-    let swept = sportello::desk::letter_files::sweep(&db.db.client().await.unwrap(), &clerk.letters_dir).await.unwrap();
+    let swept = sportello::desk::letter_files::sweep(&s.db.client().await.unwrap(), &clerk.letters_dir).await.unwrap();
     assert_eq!(swept, 3, "the reprinted summary, the booking's summary and its revocation code letter");
     assert!(!clerk.letters_dir.join(a.to_string()).exists());
+}
+
+/// Another clerk cannot make a clerk's letters escape their sweep: the due rows of letters are
+/// listed and forgotten only for the login that recorded them (sql/V37).
+#[tokio::test]
+async fn another_login_can_neither_list_nor_forget_a_clerks_due_letters() {
+    let db = TestDb::new().await;
+    let alice = db.operator(&db.unique("alice"), &["TO"], &[]).await;
+    let mallory = db.unique("mallory");
+    db.add_operator(&mallory, &[sportello::domain::Role::Desk], &["TO"], &[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut clerk = db.desk();
+    clerk.letters_dir = dir.path().join("letters");
+    let portal = db.desk();
+
+    let citizen = Citizen::new("RSSMRA", "Mario", "Rossi", "1985-12-10", Sex::M);
+    let number = citizen.register(&alice).await;
+    let request = book::Request {
+        key: Key::Number(number),
+        operation: OperationKind::Verification,
+        delegate: None,
+        print_code: true,
+    };
+    let booked = book::book(&alice, &clerk, request).await.unwrap();
+    // Completed online: the letters of the verification are due.
+    let pin = crate::desk::pin_in(&booked.letters);
+    let code = crate::desk::code_in(&pdftotext(&letter(&booked.letters, "codice-attivazione")));
+    sportello::portal::activate(&db.db, &portal, crate::desk::activation(&citizen.cf, &code, &pin)).await.unwrap();
+
+    let prefix = format!("{}/", std::fs::canonicalize(&clerk.letters_dir).unwrap().display());
+    let due = "SELECT path FROM api.letters_due($1) ORDER BY path";
+    let other = crate::harness::raw(&db, &mallory).await;
+    assert!(other.query(due, &[&prefix]).await.unwrap().is_empty(), "another login lists none of them");
+    let paths: Vec<String> = booked
+        .letters
+        .iter()
+        .map(|p| std::fs::canonicalize(p).unwrap().display().to_string())
+        .collect();
+    let forgotten: i64 = other.query_one("SELECT api.letters_forget($1)", &[&paths]).await.unwrap().get(0);
+    assert_eq!(forgotten, 0, "another login forgets none of them");
+
+    // The clerk's own login still lists and forgets them.
+    let own = crate::harness::raw(&db, &alice.operator.id).await;
+    let listed: Vec<String> = own.query(due, &[&prefix]).await.unwrap().iter().map(|r| r.get(0)).collect();
+    let mut expected = paths.clone();
+    expected.sort();
+    assert_eq!(listed, expected);
+    let forgotten: i64 = own.query_one("SELECT api.letters_forget($1)", &[&paths]).await.unwrap().get(0);
+    assert_eq!(forgotten, paths.len() as i64);
 }
