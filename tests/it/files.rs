@@ -182,7 +182,11 @@ async fn the_pin_and_code_letters_are_gone_after_activation() {
     let code = code_in(&crate::desk::pdf_text(code_letter));
     assert!(secret.iter().all(|p| p.exists()));
     portal::activate(&db.db, &desk, activation(&mario().cf, &code, &pin)).await.unwrap();
-    // The summary too: the letters are with the citizen, the files were only copies.
+    // The clerk's next command sweeps the clerk's letters (only the login that recorded a letter
+    // sweeps it, sql/V37). The summary too: the letters are with the citizen, the files were
+    // only copies.
+    let swept = sportello::desk::letter_files::sweep(&s.db.client().await.unwrap(), &desk.letters_dir).await.unwrap();
+    assert_eq!(swept, b.letters.len());
     for p in &b.letters {
         assert!(!p.exists(), "{}", p.display());
     }
