@@ -126,6 +126,7 @@ register-legacy = { $fiscal_code } holds legacy credentials not in this database
 register-legacy-username = { $fiscal_code } holds legacy credentials (username { $username }) not in this database: the old account must be deleted, on the citizen's signed request, before a new registration
 register-missing-fields = missing mandatory fields: { $fields }
 register-meanwhile = { $fiscal_code } was registered meanwhile by another desk
+register-reported-dead = a registry import reported the death of { $fiscal_code }: it cannot be registered
 print-what = say what to print: --summary, --rules, --proxy-form, --guardianship, --activation-code
 search-limit = --limit must be at least 1, got { $limit }
 search-limit-max = --limit must be at most { $max }, got { $limit }

@@ -126,6 +126,7 @@ register-legacy = { $fiscal_code } ha credenziali del vecchio sistema non presen
 register-legacy-username = { $fiscal_code } ha credenziali del vecchio sistema (nome utente { $username }) non presenti in questo database: il vecchio account va cancellato, su richiesta firmata del cittadino, prima di una nuova registrazione
 register-missing-fields = campi obbligatori mancanti: { $fields }
 register-meanwhile = { $fiscal_code } è stato registrato nel frattempo da un altro sportello
+register-reported-dead = un'importazione anagrafica ha segnalato il decesso di { $fiscal_code }: non si può registrare
 print-what = indicare cosa stampare: --summary, --rules, --proxy-form, --guardianship, --activation-code
 search-limit = --limit deve essere almeno 1, ricevuto { $limit }
 search-limit-max = --limit deve essere al più { $max }, ricevuto { $limit }

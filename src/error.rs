@@ -146,7 +146,12 @@ impl Error {
 
     /// Was this a unique-constraint violation (SQLSTATE 23505)?
     pub fn is_unique_violation(&self) -> bool {
-        matches!(self, Error::Database { code: Some(c), .. } if c == "23505")
+        self.has_sqlstate("23505")
+    }
+
+    /// Did the database refuse with this SQLSTATE?
+    pub fn has_sqlstate(&self, code: &str) -> bool {
+        matches!(self, Error::Database { code: Some(c), .. } if c == code)
     }
 
     pub fn io(context: impl Into<Message>) -> impl FnOnce(std::io::Error) -> Error {

@@ -158,6 +158,9 @@ pub async fn register(session: &Session, draft: Draft) -> Result<Registration> {
     Ok(r)
 }
 
+/// The SQLSTATE of `api.register` refusing a person a registry import reported dead (sql/V38).
+const REPORTED_DEAD: &str = "SPD02";
+
 /// Checks a draft and has the database register it (`api.register`, which writes the audit row),
 /// in the caller's transaction.
 async fn insert(tx: &deadpool_postgres::Transaction<'_>, session: &Session, mut draft: Draft) -> Result<Registration> {
@@ -184,6 +187,8 @@ async fn insert(tx: &deadpool_postgres::Transaction<'_>, session: &Session, mut 
             // Two desks registering the same person at once: the second one loses cleanly.
             if e.is_unique_violation() {
                 Error::Refused(crate::msg!("register-meanwhile", fiscal_code = &draft.fiscal_code))
+            } else if e.has_sqlstate(REPORTED_DEAD) {
+                Error::Refused(crate::msg!("register-reported-dead", fiscal_code = &draft.fiscal_code))
             } else {
                 e
             }

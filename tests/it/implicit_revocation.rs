@@ -377,3 +377,45 @@ async fn a_run_revokes_no_more_than_its_limit_and_resumes_with_a_higher_one() {
     assert!(stderr.contains("2 deaths (2 revoked) (run 2)"), "the run refused, finished: {stderr}");
     assert_eq!(registered(&owner).await, ["CSTFNC88C65L219X", "GLLNDR00L07L219X"]);
 }
+
+/// A person a registry import reported dead cannot be registered by hand at the desk either
+/// (sql/V38): the database refuses the audit name a death carries.
+#[tokio::test]
+async fn the_desk_cannot_register_a_person_a_registry_reported_dead() {
+    use crate::fixtures::Citizen;
+    use sportello::desk::register::{self, Prepared};
+    use sportello::domain::Sex;
+
+    let smtp = SmtpServer::start();
+    let mut db = TestDb::new().await;
+    db.smtp_url = Some(smtp.url.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let luca = Citizen::new("VRDLCU", "Luca", "Verdi", "1950-03-04", Sex::M);
+    let file = dir.path().join("cia-death.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "fiscal_code;first_name;last_name;birth_date;sex;address;street_number;postcode;municipality;death_date\n\
+             {};Luca;Verdi;1950-03-04;M;Via Roma;1;10121;001272;2026-11-20\n",
+            luca.cf
+        ),
+    )
+    .unwrap();
+    let out = db.cli(Some("admin"), &["import-cia", file.to_str().unwrap()]);
+    let (stdout, stderr, code) = text(&out);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(format!("{stdout}{stderr}").contains("1 death"), "{stdout}{stderr}");
+
+    let s = db.admin().await;
+    let Prepared::New(draft) = register::prepare(&s, luca.request()).await.unwrap() else {
+        panic!("{} is not registered", luca.cf)
+    };
+    let e = register::register(&s, *draft).await.unwrap_err();
+    assert_eq!(e.exit_code(), sportello::error::exit::REFUSED, "{e}");
+    assert!(e.to_string().contains("reported the death"), "{e}");
+    let owner = db.owner().await;
+    assert!(registered(&owner).await.is_empty(), "nothing registered");
+    // Someone alive is registered as ever.
+    Citizen::new("BNCGLI", "Giulia", "Bianchi", "1992-04-18", Sex::F).register(&s).await;
+    assert_eq!(registered(&owner).await.len(), 1);
+}
