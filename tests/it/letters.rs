@@ -442,11 +442,8 @@ async fn another_login_can_neither_list_nor_forget_a_clerks_due_letters() {
     let due = "SELECT path FROM api.letters_due($1) ORDER BY path";
     let other = crate::harness::raw(&db, &mallory).await;
     assert!(other.query(due, &[&prefix]).await.unwrap().is_empty(), "another login lists none of them");
-    let paths: Vec<String> = booked
-        .letters
-        .iter()
-        .map(|p| std::fs::canonicalize(p).unwrap().display().to_string())
-        .collect();
+    let paths: Vec<String> =
+        booked.letters.iter().map(|p| std::fs::canonicalize(p).unwrap().display().to_string()).collect();
     let forgotten: i64 = other.query_one("SELECT api.letters_forget($1)", &[&paths]).await.unwrap().get(0);
     assert_eq!(forgotten, 0, "another login forgets none of them");
 
