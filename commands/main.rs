@@ -483,6 +483,13 @@ fn usage_error(e: clap::Error) -> ! {
         Some(s) => format!("{text}{}", tr!("usage-did-you-mean", suggestion = s)),
         None => text,
     };
+    // The usage line, as clap's English error has it: what the command takes.
+    let usage = context(ContextKind::Usage);
+    let usage = usage.trim().strip_prefix("Usage:").unwrap_or(usage.trim()).trim();
+    let text = match usage {
+        "" => text,
+        usage => format!("{text}\n\n{}", tr!("usage-line", usage = usage)),
+    };
     eprintln!("{}", tr!("usage-error", text = text));
     std::process::exit(exit::USAGE)
 }

@@ -672,6 +672,7 @@ usage-unknown-argument = unexpected argument '{ $arg }'
 usage-unknown-command = unrecognized subcommand '{ $name }'
 usage-missing = the following required arguments were not provided: { $args }
 usage-conflict = the argument '{ $arg }' cannot be used with '{ $other }'
+usage-line = Usage: { $usage }
 usage-did-you-mean = : did you mean '{ $suggestion }'?
 municipality-in-other-province = { $name } is in province { $province }, not { $given }: give --province { $province }
 email-missing-parts = it needs a name, '@' and a domain (name@example.it)

@@ -657,6 +657,7 @@ usage-unknown-argument = argomento inatteso '{ $arg }'
 usage-unknown-command = comando sconosciuto '{ $name }'
 usage-missing = mancano questi argomenti obbligatori: { $args }
 usage-conflict = l'argomento '{ $arg }' non si può usare con '{ $other }'
+usage-line = Uso: { $usage }
 usage-did-you-mean = : forse intendevi '{ $suggestion }'?
 municipality-in-other-province = { $name } è in provincia { $province }, non { $given }: indica --province { $province }
 email-missing-parts = servono un nome, '@' e un dominio (nome@example.it)

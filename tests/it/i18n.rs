@@ -304,7 +304,13 @@ async fn a_clerks_mistakes_are_said_in_one_language_with_what_to_do() {
         &["unrecognized subcommand 'serch'"],
     );
     // print-letters with nothing to print: a usage error.
-    check(both(&db, Some(&clerk), &["print-letters", "--cf", &mario]), 2, &["errore: mancano"], &["error:"]);
+    // The usage line, as in English, says what the command takes.
+    check(
+        both(&db, Some(&clerk), &["print-letters", "--cf", &mario]),
+        2,
+        &["errore: mancano", "\nUso: sportello print-letters <--cf <CF>|--number <NUMBER>|--postal-run>"],
+        &["error:", "Usage:"],
+    );
 
     // The right municipality in the wrong province says where it is.
     let mut args = register_args(&mario, &[]);
