@@ -80,12 +80,6 @@ fn main() {
         .max()
         .unwrap_or(0);
     println!("cargo:rustc-env=SPORTELLO_LATEST_MIGRATION={latest}");
-    // Every desk command is a process of its own: linked at a fixed address, the binary starts
-    // without the dynamic loader rewriting (and so copying) each page of pointers in it, about
-    // 1.7 MB in a position-independent build (issue 18: a command within 1.5x of psql).
-    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
-        println!("cargo:rustc-link-arg-bins=-no-pie");
-    }
     let seconds =
         std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.trim().parse::<i64>().ok()).unwrap_or_else(|| {
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
