@@ -66,94 +66,67 @@ pub struct Reference {
 /// Fiscal code → digest of the stored row, for every row of the mirror.
 pub type StoredDigests = FxHashMap<Key16, Key16>;
 
-/// A record as read, its fields borrowed from it and matched to the header by name (an absent
-/// optional column reads as empty).
-#[derive(Debug)]
-struct RawRow<'a> {
-    fiscal_code: &'a str,
-    first_name: &'a str,
-    last_name: &'a str,
-    birth_date: &'a str,
-    sex: &'a str,
-    address: &'a str,
-    street_number: &'a str,
-    postcode: &'a str,
-    municipality: &'a str,
-    doc_type: &'a str,
-    doc_number: &'a str,
-    doc_issued: &'a str,
-    doc_issuer: &'a str,
-    /// Optional column: empty (or absent) for the living.
-    death_date: &'a str,
+/// A record as read (`RawRow`), its fields borrowed from it and matched to the header by name,
+/// a column's name being its field's (an absent optional column reads as empty; `death_date`,
+/// optional, is empty for the living). Each field is named once, here: the struct, the column
+/// names (`RAW_FIELDS`, in the struct's order) and the row of values in that order.
+macro_rules! raw_row {
+    ($($field:ident),* $(,)?) => {
+        #[derive(Debug)]
+        struct RawRow<'a> {
+            $($field: &'a str,)*
+        }
+
+        /// The columns of a [`RawRow`], in its order.
+        const RAW_FIELDS: &[&str] = &[$(stringify!($field)),*];
+
+        impl<'a> RawRow<'a> {
+            /// The row of these values, one per column of [`RAW_FIELDS`], in that order.
+            fn from_values(values: [&'a str; RAW_COUNT]) -> RawRow<'a> {
+                let [$($field),*] = values;
+                RawRow { $($field),* }
+            }
+        }
+    };
 }
 
-/// The columns of a [`RawRow`], in its order.
-const RAW_FIELDS: [&str; 14] = [
-    "fiscal_code",
-    "first_name",
-    "last_name",
-    "birth_date",
-    "sex",
-    "address",
-    "street_number",
-    "postcode",
-    "municipality",
-    "doc_type",
-    "doc_number",
-    "doc_issued",
-    "doc_issuer",
-    DEATH_COLUMN,
-];
+raw_row!(
+    fiscal_code,
+    first_name,
+    last_name,
+    birth_date,
+    sex,
+    address,
+    street_number,
+    postcode,
+    municipality,
+    doc_type,
+    doc_number,
+    doc_issued,
+    doc_issuer,
+    death_date,
+);
+
+const RAW_COUNT: usize = RAW_FIELDS.len();
 
 /// Where each field of a [`RawRow`] is in a file's records: found in the header once, not
 /// matched by name in every record.
-struct Columns([Option<usize>; 14]);
+struct Columns([Option<usize>; RAW_COUNT]);
 
 impl Columns {
     fn of(headers: &csv::ByteRecord) -> Columns {
-        Columns(RAW_FIELDS.map(|name| headers.iter().position(|h| h == name.as_bytes())))
+        Columns(std::array::from_fn(|k| headers.iter().position(|h| h == RAW_FIELDS[k].as_bytes())))
     }
 
     fn read<'a>(&self, record: &'a csv::ByteRecord, line: u64) -> std::result::Result<RawRow<'a>, Reject> {
-        let mut v = [""; 14];
-        for ((value, column), name) in v.iter_mut().zip(self.0).zip(RAW_FIELDS) {
+        let mut values = [""; RAW_COUNT];
+        for ((value, column), name) in values.iter_mut().zip(self.0).zip(RAW_FIELDS) {
             if let Some(bytes) = column.and_then(|i| record.get(i)) {
                 *value = std::str::from_utf8(bytes)
                     .map_err(|e| Reject::new(line, name, &String::from_utf8_lossy(bytes), format!("not UTF-8: {e}")))?;
             }
         }
-        let [
-            fiscal_code,
-            first_name,
-            last_name,
-            birth_date,
-            sex,
-            address,
-            street_number,
-            postcode,
-            municipality,
-            doc_type,
-            doc_number,
-            doc_issued,
-            doc_issuer,
-            death_date,
-        ] = v;
-        Ok(RawRow {
-            fiscal_code,
-            first_name,
-            last_name,
-            birth_date,
-            sex,
-            address,
-            street_number,
-            postcode,
-            municipality,
-            doc_type,
-            doc_number,
-            doc_issued,
-            doc_issuer,
-            death_date,
-        })
+        Ok(RawRow::from_values(values))
     }
 }
 
@@ -616,5 +589,18 @@ pub fn read_chunks(
         if end {
             return Ok(());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_death_column_is_a_field_of_the_raw_row() {
+        assert!(RAW_FIELDS.contains(&DEATH_COLUMN));
+        let values: [&str; RAW_COUNT] = std::array::from_fn(|k| RAW_FIELDS[k]);
+        let row = RawRow::from_values(values);
+        assert_eq!((row.fiscal_code, row.municipality, row.death_date), ("fiscal_code", "municipality", DEATH_COLUMN));
     }
 }
