@@ -118,6 +118,11 @@ impl Columns {
         Columns(std::array::from_fn(|k| headers.iter().position(|h| h == RAW_FIELDS[k].as_bytes())))
     }
 
+    /// The column of field `name`, if the file has it.
+    fn of_field(&self, name: &str) -> Option<usize> {
+        RAW_FIELDS.iter().position(|f| *f == name).and_then(|k| self.0[k])
+    }
+
     fn read<'a>(&self, record: &'a csv::ByteRecord, line: u64) -> std::result::Result<RawRow<'a>, Reject> {
         let mut values = [""; RAW_COUNT];
         for ((value, column), name) in values.iter_mut().zip(self.0).zip(RAW_FIELDS) {
@@ -379,11 +384,14 @@ impl Checker {
     /// The fiscal code as written in a record, normalised, for the duplicate and unchanged checks.
     fn raw_code(&self, record: &csv::ByteRecord) -> Option<Key16> {
         let code = record.get(self.cf_column)?;
-        let ascii = code.trim_ascii();
-        if ascii.is_ascii() {
-            // The usual case, without the allocations of the general one.
+        // The usual case, ASCII text, without the allocations of the general one (the same
+        // trim, the same upper case).
+        if let Ok(text) = std::str::from_utf8(code)
+            && let text = text.trim()
+            && text.is_ascii()
+        {
             let mut key = [0u8; 16];
-            key.iter_mut().zip(ascii).for_each(|(k, c)| *k = c.to_ascii_uppercase());
+            key.iter_mut().zip(text.bytes()).for_each(|(k, c)| *k = c.to_ascii_uppercase());
             return Some(key);
         }
         Some(key16(String::from_utf8_lossy(code).trim().to_uppercase().as_bytes()))
@@ -447,14 +455,14 @@ pub fn read_chunks(
     out: tokio::sync::mpsc::Sender<Chunk>,
 ) -> Result<()> {
     use rayon::prelude::*;
-    let headers = csv
-        .byte_headers()
-        .map_err(|e| Error::Invalid(crate::msg!("import-bad-header-plain", detail = e.to_string())))?
-        .clone();
-    let cf_column = headers.iter().position(|h| h == b"fiscal_code").expect("checked when opened");
-    let death_column = headers.iter().position(|h| h == DEATH_COLUMN.as_bytes());
+    let columns = Columns::of(
+        csv.byte_headers()
+            .map_err(|e| Error::Invalid(crate::msg!("import-bad-header-plain", detail = e.to_string())))?,
+    );
+    let cf_column = columns.of_field("fiscal_code").expect("checked when opened");
+    let death_column = columns.of_field(DEATH_COLUMN);
     let today = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Rome).date_naive();
-    let checker = Checker { columns: Columns::of(&headers), cf_column, death_column, reference, stored, today };
+    let checker = Checker { columns, cf_column, death_column, reference, stored, today };
     // Every name and address is checked for characters the letters cannot print.
     crate::letters::load_faces();
     // First line of each fiscal code accepted so far.
