@@ -826,6 +826,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fis
 complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l action -d 'Only this action (`command`: a command that failed or was refused)' -r -f -a "register\t''
 search\t''
 view\t''
+registration-read\t''
 history\t''
 book\t''
 regenerate-code\t''

@@ -25,6 +25,8 @@ pub enum AuditEvent {
     Register,
     Search,
     View,
+    /// A registration read by a desk's write path before it writes (sql/V39 writes the row).
+    RegistrationRead,
     /// The history of a record was read (sql/V29 writes the row).
     History,
     Book,
@@ -88,6 +90,7 @@ impl AuditEvent {
         AuditEvent::Register,
         AuditEvent::Search,
         AuditEvent::View,
+        AuditEvent::RegistrationRead,
         AuditEvent::History,
         AuditEvent::Book,
         AuditEvent::RegenerateCode,
@@ -138,6 +141,7 @@ impl AuditEvent {
             AuditEvent::Register => "register",
             AuditEvent::Search => "search",
             AuditEvent::View => "view",
+            AuditEvent::RegistrationRead => "registration-read",
             AuditEvent::History => "history",
             AuditEvent::Book => "book",
             AuditEvent::RegenerateCode => "regenerate-code",

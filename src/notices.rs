@@ -191,7 +191,7 @@ pub async fn tell_erased(session: &Session, desk: &Desk, erased: &crate::store::
 /// without a record in hand (a suspension, a reinstatement).
 pub async fn send_about(session: &Session, desk: &Desk, number: i64, notice: Notice) {
     let found = match session.db.client().await {
-        Ok(c) => crate::store::registrations::find(&c, &crate::store::registrations::Key::Number(number)).await,
+        Ok(c) => crate::store::registrations::find(&c, &crate::store::registrations::Key::Number(number), None).await,
         Err(e) => Err(e),
     };
     match found {

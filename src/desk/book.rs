@@ -99,7 +99,7 @@ pub(crate) async fn book_in(
     if let Some(d) = &req.delegate {
         check_delegate(d)?;
     }
-    let r = registrations::lock(tx, &req.key).await?;
+    let r = registrations::lock(tx, &req.key, super::key_audit_name(session, &req.key).as_deref()).await?;
     let number = r.registration_number;
     require(&r, Action::Book(req.operation))?;
     let missing = r.data.missing_for_booking();

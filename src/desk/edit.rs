@@ -46,7 +46,7 @@ pub async fn edit(session: &Session, key: &Key, changes: PersonalData) -> Result
     let mut client = session.db.client().await?;
     let tx = client.transaction().await?;
     check_changes(&changes)?;
-    let r = registrations::lock(&tx, key).await?;
+    let r = registrations::lock(&tx, key, super::key_audit_name(session, key).as_deref()).await?;
     require(&r, Action::Edit)?;
     let mut data = r.data.clone();
     if changes.residence.province.is_some() || changes.residence.municipality.is_some() {
@@ -77,7 +77,7 @@ pub async fn edit_delegate(session: &Session, key: &Key, delegate: Delegate) -> 
     check_delegate(&delegate)?;
     let mut client = session.db.client().await?;
     let tx = client.transaction().await?;
-    let r = registrations::lock(&tx, key).await?;
+    let r = registrations::lock(&tx, key, super::key_audit_name(session, key).as_deref()).await?;
     let number = r.registration_number;
     require(&r, Action::EditDelegate)?;
     if !r.last_operation.as_ref().is_some_and(|o| o.status == OperationStatus::Active) {
@@ -134,7 +134,7 @@ pub async fn change_residence(session: &Session, key: &Key, new: NewResidence) -
     let tx = client.transaction().await?;
     // The input first, then the record, then the competence.
     let (province, municipality) = check_residence(&tx, &new).await?;
-    let r = registrations::lock(&tx, key).await?;
+    let r = registrations::lock(&tx, key, super::key_audit_name(session, key).as_deref()).await?;
     require(&r, Action::ChangeResidence)?;
     if !operators::covers(&tx, &session.operator.id, &municipality.istat_code).await? {
         let competence: Vec<crate::i18n::Message> = session.operator.competence.iter().map(|c| c.message()).collect();
@@ -177,7 +177,7 @@ pub async fn change_residence(session: &Session, key: &Key, new: NewResidence) -
 /// `api.recover_username`).
 pub async fn recover_username(session: &Session, key: &Key, document_number: &str) -> Result<String> {
     let client = session.db.client().await?;
-    let r = registrations::find(&client, key).await?;
+    let r = registrations::find(&client, key, super::key_audit_name(session, key).as_deref()).await?;
     let shown = document_number.trim();
     let audit_name = super::audit_name(session, r.fiscal_code.as_str())?;
     let (outcome, username, state) =

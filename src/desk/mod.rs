@@ -53,6 +53,21 @@ pub(crate) fn audit_name(session: &crate::session::Session, fiscal_code: &str) -
     Ok(crate::audit::fiscal_code_target(key, fiscal_code))
 }
 
+/// How the audit log names the citizen a key names, when the key is a fiscal code (and the
+/// session holds the audit key): what a read names a citizen by the first time (sql/V39). By
+/// number, the log already knows the name (or the row names the number).
+pub(crate) fn key_audit_name(
+    session: &crate::session::Session,
+    key: &crate::store::registrations::Key,
+) -> Option<String> {
+    match (key, &session.key) {
+        (crate::store::registrations::Key::FiscalCode(fc), Some(k)) => {
+            Some(crate::audit::fiscal_code_target(k, fc.as_str()))
+        }
+        _ => None,
+    }
+}
+
 /// A delegate as the api functions take it (sql/V24): the columns of `delegates`.
 pub(crate) fn delegate_json(d: &Delegate) -> serde_json::Value {
     serde_json::json!({

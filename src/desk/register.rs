@@ -101,7 +101,7 @@ pub async fn prepare(session: &Session, request: Request) -> Result<Prepared> {
     // The input first (see [`check`]), then the record, then the competence.
     let Place { fiscal_code, province, municipality } = resolve(&client, &request).await?;
     let key = Key::FiscalCode(fiscal_code.clone());
-    if let Some(existing) = registrations::get(&client, &key).await? {
+    if let Some(existing) = registrations::get(&client, &key, super::key_audit_name(session, &key).as_deref()).await? {
         if existing.strong {
             return Err(Error::Refused(crate::msg!(
                 "register-already-strong",

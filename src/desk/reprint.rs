@@ -29,7 +29,7 @@ pub struct Regenerated {
 pub async fn regenerate_code(session: &Session, desk: &Desk, key: &Key, print: bool) -> Result<Regenerated> {
     let mut client = session.db.client().await?;
     let tx = client.transaction().await?;
-    let r = registrations::lock(&tx, key).await?;
+    let r = registrations::lock(&tx, key, super::key_audit_name(session, key).as_deref()).await?;
     require(&r, Action::RegenerateCode)?;
     let code = secrets::new_code()?;
     let until = desk.expiry();
@@ -60,7 +60,7 @@ pub async fn print_letters(session: &Session, desk: &Desk, key: &Key, which: &[R
         return Err(Error::Invalid(crate::msg!("print-what")));
     }
     let client = session.db.client().await?;
-    let r = registrations::find(&client, key).await?;
+    let r = registrations::find(&client, key, super::key_audit_name(session, key).as_deref()).await?;
     require(&r, Action::Print)?;
     drop(client);
     let today = Utc::now().date_naive();
@@ -96,7 +96,7 @@ pub async fn print_letters(session: &Session, desk: &Desk, key: &Key, which: &[R
 /// prints it with a new PIN.
 pub async fn request_pin_by_post(session: &Session, key: &Key) -> Result<i64> {
     let client = session.db.client().await?;
-    let r = registrations::find(&client, key).await?;
+    let r = registrations::find(&client, key, super::key_audit_name(session, key).as_deref()).await?;
     require(&r, Action::PinByPost)?;
     let audit_name = super::audit_name(session, r.fiscal_code.as_str())?;
     credentials::pin_by_post(&client, r.registration_number, &audit_name).await?;

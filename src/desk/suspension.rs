@@ -26,7 +26,7 @@ pub struct Suspended {
 pub async fn suspend(session: &Session, key: &Key, reason: SuspensionReason) -> Result<Suspended> {
     let mut client = session.db.client().await?;
     let tx = client.transaction().await?;
-    let r = registrations::lock(&tx, key).await?;
+    let r = registrations::lock(&tx, key, super::key_audit_name(session, key).as_deref()).await?;
     require(&r, Action::Suspend)?;
     let audit_name = super::audit_name(session, r.fiscal_code.as_str())?;
     registrations::suspend(&tx, r.registration_number, reason, &audit_name).await?;
@@ -42,7 +42,7 @@ pub async fn suspend(session: &Session, key: &Key, reason: SuspensionReason) -> 
 pub async fn reinstate(session: &Session, key: &Key) -> Result<Suspended> {
     let mut client = session.db.client().await?;
     let tx = client.transaction().await?;
-    let r = registrations::lock(&tx, key).await?;
+    let r = registrations::lock(&tx, key, super::key_audit_name(session, key).as_deref()).await?;
     require(&r, Action::Reinstate)?;
     let audit_name = super::audit_name(session, r.fiscal_code.as_str())?;
     registrations::reinstate(&tx, r.registration_number, &audit_name).await?;

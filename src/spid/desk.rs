@@ -154,7 +154,7 @@ async fn prepare(
     req: &Request,
     now: DateTime<Utc>,
 ) -> Result<(crate::domain::Registration, crate::domain::Operation, request_data::IcRequestData, chrono::NaiveDate)> {
-    let r = registrations::lock(tx, &req.key).await?;
+    let r = registrations::lock(tx, &req.key, crate::desk::key_audit_name(session, &req.key).as_deref()).await?;
     require(&r, Action::SpidToken)?;
     let identification =
         r.last_operation.clone().ok_or_else(|| Error::Refused(crate::msg!("rule-spid-needs-identification")))?;

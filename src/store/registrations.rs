@@ -111,15 +111,16 @@ fn key_params(key: &Key) -> (Option<&str>, Option<i64>) {
 }
 
 /// The registration with this fiscal code or number, with its last operation and delegate
-/// (sql/V25 `api.registration`: the read a write path starts from, not recorded as a view).
-pub async fn get(c: &impl GenericClient, key: &Key) -> Result<Option<Registration>> {
-    read(c, key, false).await
+/// (sql/V39 `api.registration`: the read a write path starts from, recorded by the database as
+/// `registration-read`, the citizen named by `audit_name` when the log does not know them yet).
+pub async fn get(c: &impl GenericClient, key: &Key, audit_name: Option<&str>) -> Result<Option<Registration>> {
+    read(c, key, false, audit_name).await
 }
 
-async fn read(c: &impl GenericClient, key: &Key, lock: bool) -> Result<Option<Registration>> {
+async fn read(c: &impl GenericClient, key: &Key, lock: bool, audit_name: Option<&str>) -> Result<Option<Registration>> {
     let (fiscal_code, number) = key_params(key);
-    let sql = format!("SELECT {} FROM api.registration($1, $2, $3)", detail_columns());
-    let r = c.query_opt(&sql, &[&fiscal_code, &number, &lock]).await?.as_ref().map(from_detail_row);
+    let sql = format!("SELECT {} FROM api.registration($1, $2, $3, $4)", detail_columns());
+    let r = c.query_opt(&sql, &[&fiscal_code, &number, &lock, &audit_name]).await?.as_ref().map(from_detail_row);
     with_suspension(c, r).await
 }
 
@@ -177,16 +178,22 @@ pub async fn reinstate(c: &impl GenericClient, number: i64, audit_name: &str) ->
 }
 
 /// Locks the registration named by `key` for the rest of the transaction and reads it as
-/// locked: every write path opens with this.
-pub async fn lock(tx: &deadpool_postgres::Transaction<'_>, key: &Key) -> Result<Registration> {
-    read(tx, key, true)
+/// locked (and recorded, as [`get`]): every write path opens with this.
+pub async fn lock(
+    tx: &deadpool_postgres::Transaction<'_>,
+    key: &Key,
+    audit_name: Option<&str>,
+) -> Result<Registration> {
+    read(tx, key, true, audit_name)
         .await?
         .ok_or_else(|| Error::NotFound(crate::msg!("registration-not-found", key = key.message())))
 }
 
-/// A registration, or a clear "not found".
-pub async fn find(c: &impl GenericClient, key: &Key) -> Result<Registration> {
-    get(c, key).await?.ok_or_else(|| Error::NotFound(crate::msg!("registration-not-found", key = key.message())))
+/// A registration, or a clear "not found" (recorded, as [`get`]).
+pub async fn find(c: &impl GenericClient, key: &Key, audit_name: Option<&str>) -> Result<Registration> {
+    get(c, key, audit_name)
+        .await?
+        .ok_or_else(|| Error::NotFound(crate::msg!("registration-not-found", key = key.message())))
 }
 
 /// The detail view of a registration, recorded by the database as a `view` (sql/V25

@@ -366,10 +366,60 @@ async fn a_lock_and_read_holds_the_registration_until_the_transaction_ends() {
     b.batch_execute("SET lock_timeout = '200ms'").await.unwrap();
     let e = b.batch_execute(&lock).await.unwrap_err();
     assert_eq!(e.code(), Some(&SqlState::LOCK_NOT_AVAILABLE), "{e:?}");
-    // A plain read does not wait.
-    assert_eq!(b.query(&format!("SELECT * FROM api.registration(NULL, {number})"), &[]).await.unwrap().len(), 1);
     a.batch_execute("COMMIT").await.unwrap();
     b.batch_execute(&lock).await.unwrap();
+    // Each read left its row (sql/V39), the lock said, the citizen named as every row names them.
+    let rows = db
+        .owner()
+        .await
+        .query(
+            "SELECT login, details->>'lock', target FROM audit_log
+              WHERE action = 'registration-read' AND login = ANY($1) ORDER BY seq",
+            &[&vec![clerk.clone(), other.clone()]],
+        )
+        .await
+        .unwrap();
+    let read: Vec<(String, Option<String>)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    assert_eq!(read, [(clerk.clone(), Some("true".into())), (other.clone(), Some("true".into()))]);
+    let named = fiscal_code_target(&db.key(), &mario().cf);
+    assert!(rows.iter().all(|r| r.get::<_, Option<String>>(2).as_deref() == Some(named.as_str())));
+}
+
+#[tokio::test]
+async fn a_read_alone_is_recorded_found_or_not_and_the_portal_may_not_make_it() {
+    let db = TestDb::new().await;
+    let admin = db.admin().await;
+    let number = mario().register(&admin).await;
+    let clerk = db.unique("clerk");
+    db.add_operator(&clerk, &[Role::Desk], &["TO"], &[]).await;
+    let c = raw(&db, &clerk).await;
+    let before = audit_rows(&db).await.len();
+    // What a modified client reads without writing anything after it.
+    let read = c.query("SELECT * FROM api.registration(NULL, $1)", &[&number]).await.unwrap();
+    assert_eq!(read.len(), 1);
+    let absent = Citizen::new("VRDLGU", "Luigi", "Verdi", "1970-01-01", Sex::M).cf;
+    let name = fiscal_code_target(&db.key(), &absent);
+    let none = c.query("SELECT * FROM api.registration($1, NULL, false, $2)", &[&absent, &name]).await.unwrap();
+    assert!(none.is_empty());
+    let rows = new_rows(&db, before).await;
+    let got: Vec<(&str, &str, Option<&str>)> =
+        rows.iter().map(|r| (r.1.as_str(), r.5.as_str(), r.2.as_deref())).collect();
+    let mario_named = fiscal_code_target(&db.key(), &mario().cf);
+    assert_eq!(
+        got,
+        [
+            ("registration-read", "ok", Some(mario_named.as_str())),
+            ("registration-read", "not-found", Some(name.as_str()))
+        ],
+        "{rows:?}"
+    );
+    // A forged name is refused, with nothing written.
+    let before = audit_rows(&db).await.len();
+    let e = c.query("SELECT * FROM api.registration($1, NULL, false, 'Mario Rossi')", &[&absent]).await.unwrap_err();
+    assert_eq!(e.code(), Some(&SqlState::INVALID_PARAMETER_VALUE), "{e:?}");
+    assert_eq!(new_rows(&db, before).await, vec![], "nothing written");
+    // The portal reads through its own use cases only.
+    denied(&raw(&db, "portal").await, &format!("SELECT * FROM api.registration(NULL, {number})")).await;
 }
 
 #[tokio::test]

@@ -256,7 +256,7 @@ async fn every_letter_reads_back_in_italian_tagged_with_everything_on_record() {
     // Registrations and checks are dated in Italy, documents on the day they are written.
     let today = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Rome).format("%d/%m/%Y").to_string();
     let written = chrono::Utc::now().format("%d/%m/%Y").to_string();
-    let r = sportello::store::registrations::find(&db.db.client().await.unwrap(), &Key::Number(n)).await.unwrap();
+    let r = sportello::store::registrations::find(&s.db.client().await.unwrap(), &Key::Number(n), None).await.unwrap();
     let ente = r.verified_ente.clone().unwrap();
     for (slug, title) in [
         ("pin", "Consegna del codice PIN"),
