@@ -245,17 +245,15 @@ async fn main() {
         let desk_settings =
             DeskSettings::from_env(&work.path().join("home"), &store::Location::Embedded(home.clone())).unwrap();
         let desk = Desk::open(&desk_settings).unwrap();
-        let sample = sportello::store::registrations::get_many(
+        let first: i64 =
+            owner.query_one("SELECT min(registration_number) FROM registrations", &[]).await.unwrap().get(0);
+        let sample = sportello::store::registrations::find(
             &db.client().await.unwrap(),
-            &[owner
-                .query_one("SELECT min(registration_number) FROM registrations", &[])
-                .await
-                .unwrap()
-                .get::<_, i64>(0)],
+            &sportello::store::registrations::Key::Number(first),
+            None,
         )
         .await
-        .unwrap()
-        .remove(0);
+        .unwrap();
         let today = chrono::Utc::now().date_naive();
         let t = Instant::now();
         let mut bytes = 0;

@@ -42,7 +42,9 @@ pub struct RegenerateArgs {
     #[arg(long, value_name = "DIR")]
     mailbox: Option<PathBuf>,
     /// With --mailbox: classify the requests and report; answer, record and move nothing.
-    #[arg(long, requires = "mailbox")]
+    // Conflicting with the others too: clap counts `requires` as met when another member of the
+    // exclusive group is given (runs.rs, revoke --dry-run).
+    #[arg(long, requires = "mailbox", conflicts_with_all = ["cf", "number"])]
     dry_run: bool,
 }
 
@@ -145,19 +147,19 @@ pub struct PrintArgs {
     #[arg(long)]
     postal_run: bool,
     /// Postal run: only this province.
-    #[arg(long, requires = "postal_run")]
+    #[arg(long, requires = "postal_run", conflicts_with_all = ["cf", "number"])]
     province: Option<String>,
     /// Postal run: at most this many letters.
-    #[arg(long, requires = "postal_run")]
+    #[arg(long, requires = "postal_run", conflicts_with_all = ["cf", "number"])]
     limit: Option<i64>,
     /// Postal run: letters per PDF file.
-    #[arg(long, default_value_t = 1000, requires = "postal_run")]
+    #[arg(long, default_value_t = 1000, requires = "postal_run", conflicts_with_all = ["cf", "number"])]
     batch_size: usize,
     /// Postal run: where the PDF files and manifests go (default: SPORTELLO_HOME/postal).
-    #[arg(long, requires = "postal_run")]
+    #[arg(long, requires = "postal_run", conflicts_with_all = ["cf", "number"])]
     out: Option<PathBuf>,
     /// Postal run: count the letters due and the files they would fill; print nothing.
-    #[arg(long, requires = "postal_run")]
+    #[arg(long, requires = "postal_run", conflicts_with_all = ["cf", "number"])]
     dry_run: bool,
 }
 

@@ -91,13 +91,15 @@ pub struct RevokeArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "letter_protocol")]
     letters: Option<PathBuf>,
     /// Text encoding of the batch: utf-8 (the default), windows-1252 (also latin-1, cp1252), or another WHATWG label.
-    #[arg(long, value_name = "LABEL", value_parser = crate::choice::encoding, requires = "letters")]
+    #[arg(long, value_name = "LABEL", value_parser = crate::choice::encoding, requires = "letters", conflicts_with = "cf")]
     encoding: Option<sportello::batch::input::Encoding>,
     /// Write the letters not honoured (line, field, value, reason) to this CSV file; - for standard output.
-    #[arg(long, value_name = "FILE", requires = "letters")]
+    #[arg(long, value_name = "FILE", requires = "letters", conflicts_with = "cf")]
     report: Option<PathBuf>,
     /// Check every letter against the records and report; revoke nothing.
-    #[arg(long, requires = "letters")]
+    // Conflicting with --cf as well: clap counts `requires = "letters"` as met when another
+    // member of the exclusive group is given, and `--cf ... --dry-run` once revoked for real.
+    #[arg(long, requires = "letters", conflicts_with = "cf")]
     dry_run: bool,
     /// One letter: the citizen's fiscal code.
     #[arg(long, requires = "letter_protocol")]

@@ -220,16 +220,17 @@ pub fn peek<'a, R: Read>(path: &Path, reader: &'a mut BufReader<R>) -> Result<&'
 }
 
 /// A failure to read a text file: refused whole when it is not text of its encoding.
-fn read_failure(path: &Path, e: std::io::Error) -> Error {
+pub(crate) fn read_failure(path: &Path, e: std::io::Error) -> Error {
     match Undecodable::of(&e) {
         Some(u) => Error::Invalid(u.message(path)),
         None => Error::io(crate::msg!("io-read", path = path))(e),
     }
 }
 
-/// The field delimiter of a CSV file, `;` or `,`, told by its first line.
+/// The field delimiter of a CSV file, `;` or `,`, told by its header line.
 pub fn delimiter(text: &[u8]) -> u8 {
-    let first = text.split(|&b| b == b'\n').next().unwrap_or_default();
+    // The header is the first line with something on it (the reader skips blank lines too).
+    let first = text.split(|&b| b == b'\n').find(|l| !l.trim_ascii().is_empty()).unwrap_or_default();
     let semicolons = first.iter().filter(|&&b| b == b';').count();
     let commas = first.iter().filter(|&&b| b == b',').count();
     if semicolons > commas { b';' } else { b',' }

@@ -100,6 +100,35 @@ fn checksum_file_blocking(path: &Path) -> Result<String> {
     Ok(hex::encode(h.finalize()))
 }
 
+/// SHA-256 of a text file (the same as [`checksum_file`]'s), the file read whole as text of
+/// `encoding` on the way: a file that stops being text of it is refused before anything is
+/// written, not once the chunks before the bad byte are in. One pass does both.
+pub async fn checksum_text_file(path: &Path, encoding: input::Encoding) -> Result<String> {
+    let owned = path.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        /// The bytes read, hashed as they pass.
+        struct Hashing<'a> {
+            file: std::fs::File,
+            hash: &'a mut Sha256,
+        }
+        impl Read for Hashing<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.file.read(buf)?;
+                self.hash.update(&buf[..n]);
+                Ok(n)
+            }
+        }
+        let file = std::fs::File::open(&owned).map_err(Error::io(crate::msg!("io-read", path = &*owned)))?;
+        let mut hash = Sha256::new();
+        let mut text = input::Decoded::new(Hashing { file, hash: &mut hash }, encoding);
+        let mut out = vec![0u8; 1 << 20];
+        while text.read(&mut out).map_err(|e| input::read_failure(&owned, e))? > 0 {}
+        Ok(hex::encode(hash.finalize()))
+    })
+    .await
+    .map_err(|e| Error::Internal(crate::msg!("checksum-failed", path = path, detail = e.to_string())))?
+}
+
 pub fn checksum_text(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }

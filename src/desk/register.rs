@@ -133,7 +133,13 @@ pub async fn prepare(session: &Session, request: Request) -> Result<Prepared> {
         )));
     }
 
-    let (source, mut data) = match registry::find(&client, fiscal_code.as_str()).await? {
+    let (source, mut data) = match registry::find(
+        &client,
+        fiscal_code.as_str(),
+        &super::audit_name(session, fiscal_code.as_str())?,
+    )
+    .await?
+    {
         Some((source, data)) => (Some(source), data),
         None => (None, PersonalData::default()),
     };

@@ -236,9 +236,11 @@ pub fn check_postcode(postcode: &str) -> Result<(), Message> {
 /// A date as operators type it: `YYYY-MM-DD` or `DD/MM/YYYY`.
 pub fn parse_date(input: &str) -> Result<NaiveDate, Message> {
     let s = input.trim();
+    // chrono's `%Y` reads a year of any length: `01/03/22` would be the year 22, not 2022.
+    let four_digits = |year: Option<&str>| year.is_some_and(|y| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()));
     iso_date(s)
-        .or_else(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-        .or_else(|| NaiveDate::parse_from_str(s, "%d/%m/%Y").ok())
+        .or_else(|| four_digits(s.split('-').next()).then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()).flatten())
+        .or_else(|| four_digits(s.rsplit('/').next()).then(|| NaiveDate::parse_from_str(s, "%d/%m/%Y").ok()).flatten())
         .ok_or_else(|| no_such_day(s).unwrap_or_else(|| msg!("date-invalid", input = s)))
 }
 
@@ -334,7 +336,19 @@ mod tests {
         assert_eq!(parse_date("1980-01-31").ok(), d);
         assert_eq!(parse_date(" 31/01/1980 ").ok(), d);
         assert_eq!(parse_date("1980-1-31").ok(), d);
-        for bad in ["1980-02-30", "1980-13-01", "19a0-01-31", "31-01-1980", ""] {
+        assert_eq!(parse_date("1/3/1980").ok(), NaiveDate::from_ymd_opt(1980, 3, 1));
+        // A two- or three-digit year is not read as the first century's.
+        for bad in [
+            "1980-02-30",
+            "1980-13-01",
+            "19a0-01-31",
+            "31-01-1980",
+            "",
+            "01/03/22",
+            "1/3/0022x",
+            "22-03-01",
+            "980-01-31",
+        ] {
             assert!(parse_date(bad).is_err(), "{bad}");
         }
     }

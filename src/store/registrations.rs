@@ -590,13 +590,6 @@ pub async fn update_data(
     desk_call(c, function, "$1, $2, $3", &[&number, &data, &audit_name]).await
 }
 
-/// Several registrations by number, in the order given (without their last operation): the
-/// letters of a postal batch (sql/V25 `api.registrations`, the batch role).
-pub async fn get_many(c: &impl GenericClient, numbers: &[i64]) -> Result<Vec<Registration>> {
-    let sql = format!("SELECT {} FROM api.registrations($1)", columns());
-    Ok(c.query(&sql, &[&numbers]).await?.iter().map(from_row).collect())
-}
-
 #[cfg(test)]
 mod tests {
     use super::key_range;

@@ -59,9 +59,14 @@ const MIRROR_COLUMNS: &[&str] = &[
     "doc_issuer",
 ];
 
-/// What a registry knows of a fiscal code, as pre-filled personal data (sql/V25
-/// `api.registry_lookup`: a desk, for a fiscal code not registered yet).
-pub async fn lookup(c: &impl GenericClient, source: Source, fiscal_code: &str) -> Result<Option<PersonalData>> {
+/// What the registries know of a fiscal code, as pre-filled personal data, and which one told
+/// it: CIA, then AURA (sql/V40 `api.registry_lookup`: a desk, for a fiscal code not registered
+/// yet; recorded as `registry-read`, found or not, the citizen named by `audit_name`).
+pub async fn find(
+    c: &impl GenericClient,
+    fiscal_code: &str,
+    audit_name: &str,
+) -> Result<Option<(Source, PersonalData)>> {
     // Every field in the order of FIELDS: the mirror's own, the province of its municipality,
     // and empty for the rest.
     let columns: Vec<String> = FIELDS
@@ -73,23 +78,14 @@ pub async fn lookup(c: &impl GenericClient, source: Source, fiscal_code: &str) -
             _ => "NULL::text".to_string(),
         })
         .collect();
-    let sql = format!("SELECT {}, municipality_name FROM api.registry_lookup($1, $2)", columns.join(", "));
-    let Some(r) = c.query_opt(&sql, &[&source.key(), &fiscal_code]).await? else {
+    let sql = format!("SELECT {}, municipality_name, source FROM api.registry_lookup($1, $2)", columns.join(", "));
+    let Some(r) = c.query_opt(&sql, &[&fiscal_code, &audit_name]).await? else {
         return Ok(None);
     };
     let mut d = personal_from_row(&r, 0);
     d.residence.municipality_name = r.get(FIELDS.len());
-    Ok(Some(d))
-}
-
-/// First registry that knows the fiscal code: CIA, then AURA.
-pub async fn find(c: &impl GenericClient, fiscal_code: &str) -> Result<Option<(Source, PersonalData)>> {
-    for source in [Source::Cia, Source::Aura] {
-        if let Some(d) = lookup(c, source, fiscal_code).await? {
-            return Ok(Some((source, d)));
-        }
-    }
-    Ok(None)
+    let source = if r.get::<_, &str>(FIELDS.len() + 1) == "aura" { Source::Aura } else { Source::Cia };
+    Ok(Some((source, d)))
 }
 
 /// Username of a legacy account not migrated into this database, if any (sql/V25

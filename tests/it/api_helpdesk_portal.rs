@@ -371,3 +371,31 @@ async fn the_mailbox_decides_only_claimed_messages_from_the_registered_address()
     let e = raw(&db, "portal").await.query_one(claim, &[&"<m2@x>", &run, &"mario.rossi@example.it", &cf, &named]).await;
     assert_eq!(e.unwrap_err().code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE));
 }
+
+/// One call, one guess: a portal login sending the hashes of many codes at once (a brute force
+/// in one call, rolled back after) is refused before anything is compared.
+#[tokio::test]
+async fn an_attempt_carries_the_hashes_of_one_code_and_one_pin() {
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let desk = db.desk();
+    let number = mario().register(&s).await;
+    book(&s, &desk, number, OperationKind::Verification).await.unwrap();
+    let cf = mario().cf;
+    let key = db.key();
+    let audit_name = sportello::audit::fiscal_code_target(&key, &cf);
+    let guesses: Vec<Vec<u8>> =
+        (0..20).flat_map(|i| key.hashes(Purpose::Activation, &cf, &format!("AAAA-BBBB-{i:04}"))).collect();
+    let pins = key.hashes(Purpose::Pin, &cf, "12345678");
+    let activate =
+        "SELECT status FROM api.citizen_activate($1, $2, 5, $3, $4, true, 'mario.rossi', 'x', true, 'q', 'y')";
+    let e = raw(&db, "portal").await.query_one(activate, &[&cf, &audit_name, &guesses, &pins]).await.unwrap_err();
+    assert_eq!(e.code(), Some(&SqlState::INVALID_PARAMETER_VALUE), "{e:?}");
+    assert_eq!(rows(&db, "citizen-activate", &cf).await + rows(&db, "citizen-wrong-code", &cf).await, 0);
+    // One code's hashes (two per key) are one attempt, counted.
+    let one = key.hashes(Purpose::Activation, &cf, "AAAA-BBBB-0000");
+    let status: String =
+        raw(&db, "portal").await.query_one(activate, &[&cf, &audit_name, &one, &pins]).await.unwrap().get(0);
+    assert_eq!(status, "wrong");
+    assert_eq!(rows(&db, "citizen-wrong-code", &cf).await, 1);
+}

@@ -44,10 +44,20 @@ async fn a_search_is_recorded_with_its_filters_and_count() {
     assert_eq!(code, 0, "{stderr}");
     let records: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let actions: Vec<&str> = records.as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap()).collect();
-    // Each registration first looked for the citizen (not found: a new one), a read recorded too.
+    // Each registration first looked for the citizen (not found: a new one), then in the
+    // registries for what they know of them: reads, recorded too.
     assert_eq!(
         actions,
-        ["view", "search", "register", "registration-read", "register", "registration-read"],
+        [
+            "view",
+            "search",
+            "register",
+            "registry-read",
+            "registration-read",
+            "register",
+            "registry-read",
+            "registration-read"
+        ],
         "newest first"
     );
 }

@@ -47,7 +47,8 @@ pub(crate) async fn kill_when(db: &TestDb, child: &mut std::process::Child, sql:
     child.wait().unwrap();
 }
 
-/// A registry file of `n` rows, every 500th one bad; returns (path, good, bad).
+/// A registry file of `n` rows, every 500th one bad, and the first bad one's resident again,
+/// valid, at the end; returns (path, good, bad).
 pub(crate) fn registry_file(dir: &Path, n: usize) -> (PathBuf, usize, usize) {
     let mut out = String::from(
         "fiscal_code;first_name;last_name;birth_date;sex;address;street_number;postcode;municipality;doc_type;doc_number;doc_issued;doc_issuer\n",
@@ -70,6 +71,15 @@ pub(crate) fn registry_file(dir: &Path, n: usize) -> (PathBuf, usize, usize) {
             out.push_str(&format!("{code};Nicolò;Cognome {i};{b};M;Via Po;{i};10121;L219;identity-card;CA{i:07};2020-01-01;Comune di Torino\n"));
             good += 1;
         }
+    }
+    // The first bad row's resident once more, valid, at the end: a rejected row is no first
+    // of a duplicate, in a resumed run as in one that ran through.
+    if n >= 500 {
+        let b = birth + chrono::Duration::days(499);
+        let letters: String = (0..6).map(|j| (b'A' + (499 / 26usize.pow(j) % 26) as u8) as char).collect();
+        let code = cf(&letters, b, 'M', "L219");
+        out.push_str(&format!("{code};Nome;Cognome 499;{b};M;Via Po;1;10121;001272;;;;\n"));
+        good += 1;
     }
     let path = dir.join("registry.csv");
     std::fs::write(&path, out).unwrap();

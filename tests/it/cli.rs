@@ -329,3 +329,57 @@ fn help_has_examples_everywhere() {
         assert!(out.status.success() && stdout.contains("Examples:"), "{args:?}: {stdout}");
     }
 }
+
+/// The flags of a batch (`--dry-run`, `--report`, the postal run's) given with one citizen's
+/// key are a usage error: clap counts their `requires` as met by the other member of the
+/// exclusive group, and `revoke --cf ... --dry-run` once revoked for real.
+#[tokio::test]
+async fn a_batch_flag_with_one_citizen_is_refused_before_anything_is_done() {
+    let db = TestDb::new().await;
+    let cf = mario_cf();
+    let out = db.cli(Some("admin"), &register_args(&cf, &[]));
+    assert_eq!(text(&out).2, 0, "{}", text(&out).1);
+    let letter = [
+        "revoke",
+        "--cf",
+        &cf,
+        "--first-name",
+        "Mario",
+        "--last-name",
+        "Rossi",
+        "--doc-number",
+        "CA1234567",
+        "--doc-issued",
+        "2020-01-01",
+        "--letter-protocol",
+        "P1",
+        "--letter-date",
+        "2026-11-25",
+        "--yes",
+    ];
+    for extra in [&["--dry-run"][..], &["--report", "-"], &["--encoding", "latin-1"]] {
+        let args: Vec<&str> = letter.iter().copied().chain(extra.iter().copied()).collect();
+        let (_, stderr, code) = text(&db.cli(Some("admin"), &args));
+        assert_eq!(code, 2, "{extra:?}: {stderr}");
+    }
+    for args in [
+        &["regenerate-code", "--cf", &cf, "--dry-run"][..],
+        &["print-letters", "--cf", &cf, "--activation-code", "--dry-run"],
+        &["print-letters", "--cf", &cf, "--summary", "--limit", "3"],
+    ] {
+        let (_, stderr, code) = text(&db.cli(Some("admin"), args));
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+    }
+    // Nothing was done: the registration is there, with no code regenerated.
+    let (stdout, stderr, code) = text(&db.cli(Some("admin"), &["show", "--cf", &cf]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains(&cf), "{stdout}");
+    let regenerated: i64 = db
+        .owner()
+        .await
+        .query_one("SELECT count(*) FROM audit_log WHERE action IN ('regenerate-code', 'revoke-letter')", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(regenerated, 0);
+}

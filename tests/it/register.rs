@@ -222,3 +222,26 @@ async fn omocodia_code_is_accepted() {
     let reg = register::register(&s, *draft).await.unwrap();
     assert_eq!(reg.fiscal_code, code, "stored upper case");
 }
+
+/// A province of residence other than its municipality's is refused by the database itself,
+/// whoever writes it (here the owner, past every function).
+#[tokio::test]
+async fn a_residence_is_in_its_municipalitys_province_whoever_writes_it() {
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let number = Citizen::new("RSSMRA", "Mario", "Rossi", "1985-12-10", Sex::M).register(&s).await;
+    let owner = db.owner().await;
+    for column in ["res", "dom"] {
+        let e = owner
+            .execute(
+                &format!(
+                    "UPDATE registrations SET {column}_municipality = '001272', {column}_province = 'AT'
+                      WHERE registration_number = $1"
+                ),
+                &[&number],
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION), "{column}: {e:?}");
+    }
+}

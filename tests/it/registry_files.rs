@@ -26,7 +26,8 @@ struct Resident {
 fn resident(i: usize) -> Resident {
     let letters: String =
         [i / 676 % 26, i / 26 % 26, i % 26].iter().map(|&k| (b'A' + k as u8) as char).collect::<String>() + "MRA";
-    let birth = date("1950-01-01") + chrono::Duration::days(i as i64 * 97);
+    // Born between 1950 and 2004 (20,000 days), each on a day of their own for i < 20,000.
+    let birth = date("1950-01-01") + chrono::Duration::days(i as i64 * 97 % 20_000);
     Resident { cf: cf(&letters, birth, 'M', "L219"), birth, last: format!("Rossi{}", (b'a' + (i % 26) as u8) as char) }
 }
 
@@ -460,4 +461,120 @@ async fn a_postcode_not_of_its_municipality_is_refused_by_the_import_the_preload
     let e = sportello::desk::edit::change_residence(&s, &Key::Number(number), new("10121")).await.unwrap_err();
     assert!(e.to_string().contains("postcode 10121 is not a postcode of Cambiano (TO): expected 10020"), "{e}");
     sportello::desk::edit::change_residence(&s, &Key::Number(number), new("10020")).await.unwrap();
+}
+
+// ---- Files from other programs ----
+
+#[tokio::test]
+async fn an_unclosed_quote_is_one_reject_over_its_lines_and_removes_nobody() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let all = loaded(&db, dir.path(), 30).await;
+    // A hand edit leaves a quote open on line 12 (resident 10): the rest of the file is one
+    // field of that record, and the residents after it are nowhere to be read.
+    let mut lines: Vec<String> = all.iter().map(|r| line(r, iso)).collect();
+    lines[10] = lines[10].replace(";Via Roma;", ";\"Via Roma;");
+    let file = write(dir.path(), "snapshot.csv", file_of(&lines));
+    let s = db.admin().await;
+    let opts = Options { full_snapshot: true, ..Options::default() };
+    let r = registry_import::import(&s, Source::Cia, &file, &opts, &Quiet).await.unwrap();
+    assert_eq!(r.rejected.len(), 1, "{:?}", r.rejected);
+    assert_eq!(r.rejected[0].line, 12);
+    assert!(r.rejected[0].reason.contains("one record over lines 12-31"), "{:?}", r.rejected[0]);
+    assert!(r.departures_withheld && r.departures.is_empty() && r.ceased == 0, "{r:?}");
+    assert_eq!(mirror(&db).await.len(), 30, "nobody removed");
+}
+
+#[tokio::test]
+async fn what_a_spreadsheet_does_to_a_file_is_read_and_bad_dates_are_refused() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let r: Vec<Resident> = (0..6).map(resident).collect();
+    let lines = [
+        // The ISTAT code's zeros dropped, the document type in Italian capitals.
+        line(&r[0], iso).replace(";001272;identity-card;", ";1272;PASSAPORTO;"),
+        // An empty row saved as separators.
+        ";;;;;;;;;;;;".to_string(),
+        line(&r[1], iso).replace(";identity-card;", ";Carta d'identità;"),
+        // A two-digit year is not the first century's; a document is not issued after today
+        // nor before its holder's birth.
+        line(&r[2], iso).replace(";2020-01-01;", ";01/03/22;"),
+        line(&r[3], iso).replace(";2020-01-01;", ";2099-01-01;"),
+        line(&r[4], iso).replace(";2020-01-01;", ";1900-01-01;"),
+        line(&r[5], iso),
+    ];
+    // Blank lines before the header.
+    let file = write(dir.path(), "sheet.csv", format!("\r\n\r\n{}", file_of(&lines)));
+    let s = db.admin().await;
+    let report = registry_import::import(&s, Source::Cia, &file, &Options::default(), &Quiet).await.unwrap();
+    let rejected: Vec<(u64, &str)> = report.rejected.iter().map(|j| (j.line, j.field.as_str())).collect();
+    assert_eq!(rejected, [(7, "doc_issued"), (8, "doc_issued"), (9, "doc_issued")], "{:?}", report.rejected);
+    assert!(report.rejected[1].reason.contains("future") && report.rejected[2].reason.contains("birth date"));
+    assert_eq!((report.rows, report.inserted), (6, 3), "{report:?}");
+    let stored: Vec<(String, Option<String>, String)> = db
+        .owner()
+        .await
+        .query("SELECT fiscal_code, doc_type, res_municipality::text FROM cia_residents ORDER BY fiscal_code", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| (row.get(0), row.get(1), row.get(2)))
+        .collect();
+    assert!(stored.contains(&(r[0].cf.clone(), Some("passport".into()), "001272".into())), "{stored:?}");
+    assert!(stored.contains(&(r[1].cf.clone(), Some("identity-card".into()), "001272".into())), "{stored:?}");
+}
+
+#[tokio::test]
+async fn a_corrected_header_changes_the_rows_it_reads_differently() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let r: Vec<Resident> = (0..3).map(resident).collect();
+    let rows = file_of(&r.iter().map(|x| line(x, iso)).collect::<Vec<_>>());
+    // The first export had the names' columns the wrong way round; the next one has them right,
+    // the rows byte for byte the same.
+    let swapped = rows.replacen("first_name;last_name", "last_name;first_name", 1);
+    let s = db.admin().await;
+    for (name, content, inserted, updated) in [("one.csv", &swapped, 3, 0), ("two.csv", &rows, 0, 3)] {
+        let file = write(dir.path(), name, content);
+        let report = registry_import::import(&s, Source::Cia, &file, &Options::default(), &Quiet).await.unwrap();
+        assert_eq!((report.inserted, report.updated, report.unchanged), (inserted, updated, 0), "{name}: {report:?}");
+    }
+    let first: String = db
+        .owner()
+        .await
+        .query_one("SELECT first_name FROM cia_residents WHERE fiscal_code = $1", &[&r[0].cf])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(first, "Mario");
+}
+
+#[tokio::test]
+async fn an_earlier_file_imported_again_after_another_is_read_again() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let r: Vec<Resident> = (0..2).map(resident).collect();
+    let monday = write(dir.path(), "monday.csv", file_of(&r.iter().map(|x| line(x, iso)).collect::<Vec<_>>()));
+    // Tuesday's export has a mistake in it; Wednesday's, corrected, is Monday's byte for byte.
+    let tuesday_rows = [line(&r[0], iso).replace(";Via Roma;1;", ";Via Roma;3;"), line(&r[1], iso)];
+    let tuesday = write(dir.path(), "tuesday.csv", file_of(&tuesday_rows));
+    let s = db.admin().await;
+    let import = |file: PathBuf| {
+        let s = &s;
+        async move { registry_import::import(s, Source::Cia, &file, &Options::default(), &Quiet).await.unwrap() }
+    };
+    assert_eq!(import(monday.clone()).await.inserted, 2);
+    assert_eq!(import(tuesday).await.updated, 1);
+    let wednesday = import(monday.clone()).await;
+    assert_eq!((wednesday.already_done_by, wednesday.updated), (None, 1), "{wednesday:?}");
+    let number: String = db
+        .owner()
+        .await
+        .query_one("SELECT res_street_number FROM cia_residents WHERE fiscal_code = $1", &[&r[0].cf])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(number, "1");
+    // The same file again, with nothing in between: nothing to do.
+    assert!(import(monday).await.already_done_by.is_some());
 }

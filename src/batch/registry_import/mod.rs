@@ -235,7 +235,8 @@ pub async fn import(
     let input = path.display().to_string();
     let options = json!({ "full_snapshot": opts.full_snapshot, "preload": areas, "encoding": opts.encoding.name() });
     // The same file read with other options is another run.
-    let checksum = super::checksum_text(&format!("{}:{options}", super::checksum_file(path).await?));
+    let checksum =
+        super::checksum_text(&format!("{}:{options}", super::checksum_text_file(path, opts.encoding).await?));
     let run = if opts.dry_run {
         None
     } else {

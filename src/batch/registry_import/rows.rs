@@ -50,9 +50,14 @@ impl Municipalities {
         Municipalities { all, by_code }
     }
 
-    /// The municipality of an ISTAT or cadastral code (any case).
+    /// The municipality of an ISTAT or cadastral code (any case). An ISTAT code a spreadsheet
+    /// took for a number (`1272` for `001272`) is read with its zeros back.
     pub fn get(&self, code: &str) -> Option<&Municipality> {
-        let i = self.by_code.get(code).or_else(|| self.by_code.get(&code.to_uppercase()))?;
+        let i = self.by_code.get(code).or_else(|| self.by_code.get(&code.to_uppercase())).or_else(|| {
+            (code.len() < 6 && !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| self.by_code.get(&format!("{code:0>6}")))
+                .flatten()
+        })?;
         Some(&self.all[*i])
     }
 }
@@ -123,6 +128,30 @@ impl Columns {
         RAW_FIELDS.iter().position(|f| *f == name).and_then(|k| self.0[k])
     }
 
+    /// Digest of a record as read, field by field in the order of [`RAW_FIELDS`] (whatever the
+    /// file's order of columns, so that a corrected header is a change): equal digests mean an
+    /// unchanged row, recognised before any parsing or validation. An absent column is not an
+    /// empty one. Columns the import does not read, and the death column, are left out: a file
+    /// that gains the death column, empty for the living, leaves their rows unchanged (a row
+    /// with a death in it is never taken for unchanged: see [`Checker::check`]).
+    fn digest(&self, record: &csv::ByteRecord) -> Key16 {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for (column, name) in self.0.iter().zip(RAW_FIELDS) {
+            if *name == DEATH_COLUMN {
+                continue;
+            }
+            match column.and_then(|i| record.get(i)) {
+                Some(field) => {
+                    h.update(field);
+                    h.update([0x1f]);
+                }
+                None => h.update([0x1e]),
+            }
+        }
+        key16(&h.finalize())
+    }
+
     fn read<'a>(&self, record: &'a csv::ByteRecord, line: u64) -> std::result::Result<RawRow<'a>, Reject> {
         let mut values = [""; RAW_COUNT];
         for ((value, column), name) in values.iter_mut().zip(self.0).zip(RAW_FIELDS) {
@@ -137,23 +166,6 @@ impl Columns {
 
 /// The column a registry reports a death in (optional; README "Registry files").
 pub const DEATH_COLUMN: &str = "death_date";
-
-/// Digest of a record as read (its fields, in file order): equal digests mean an unchanged
-/// row, recognised before any parsing or validation. The death column (`skip`) is left out: a
-/// file that gains the column, empty for the living, leaves their rows unchanged (a row with a
-/// death in it is never taken for unchanged: see [`Checker::check`]).
-pub fn raw_digest(record: &csv::ByteRecord, skip: Option<usize>) -> Key16 {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    for (i, field) in record.iter().enumerate() {
-        if Some(i) == skip {
-            continue;
-        }
-        h.update(field);
-        h.update([0x1f]);
-    }
-    key16(&h.finalize())
-}
 
 /// A valid row: its fiscal code, and whether the registry reports the resident dead (then no
 /// tuple was written: the dead are not mirror rows).
@@ -191,6 +203,10 @@ fn validate<'a>(
     if !fc.matches_birth_date(birth_date) {
         return Err(reject("birth_date", raw.birth_date, format!("does not agree with fiscal code {fc}")));
     }
+    // The fiscal code's two-digit year agrees with a century too many as well as with the right one.
+    if birth_date > today {
+        return Err(reject("birth_date", raw.birth_date, "is in the future".into()));
+    }
     reference
         .birthplaces
         .check(&fc.birth_place(), birth_date)
@@ -202,6 +218,19 @@ fn validate<'a>(
     };
     if !sex.starts_with(fc.sex()) {
         return Err(reject("sex", raw.sex, format!("does not agree with fiscal code {fc}")));
+    }
+    // A death is a fact of the past, and of a life: not after today (Italy's), not before birth.
+    // It is all a death row is read for: the dead are not mirror rows, so a flaw in their
+    // address or document does not stop the revocation a death brings.
+    if let Some(d) = clean_str(raw.death_date) {
+        let died = parse_date(&d).map_err(|e| reject(DEATH_COLUMN, &d, e.english().to_string()))?;
+        if died > today {
+            return Err(reject(DEATH_COLUMN, &d, "is in the future".into()));
+        }
+        if died < birth_date {
+            return Err(reject(DEATH_COLUMN, &d, format!("is before the birth date {birth_date}")));
+        }
+        return Ok(Valid { code: key16(fc.as_str().as_bytes()), dead: true });
     }
     let postcode = clean_str(raw.postcode);
     if let Some(pc) = &postcode {
@@ -217,30 +246,30 @@ fn validate<'a>(
     // The check of the desk: the postcode is one of the municipality's.
     check_place(municipality, None, postcode.as_deref())
         .map_err(|e| reject("postcode", postcode.as_deref().unwrap_or_default(), e.english().to_string()))?;
+    // As a desk types it: any case, in English or Italian (`PASSPORT`, `passaporto`).
     let doc_type = match clean_str(raw.doc_type) {
-        Some(t) => Some(DocType::parse(&t).ok_or_else(|| reject("doc_type", &t, "unknown document type".into()))?),
+        Some(t) => Some(DocType::parse_typed(&t).ok_or_else(|| {
+            let names: Vec<&str> = DocType::ALL.iter().map(|d| d.as_str()).collect();
+            reject("doc_type", &t, format!("unknown document type (one of {})", names.join(", ")))
+        })?),
         None => None,
     };
+    // Checked as the desk checks it: no document is issued before its holder's birth or after today.
     let doc_issued = match clean_str(raw.doc_issued) {
-        Some(d) => Some(parse_date(&d).map_err(|e| reject("doc_issued", &d, e.english().to_string()))?),
+        Some(d) => {
+            let issued = parse_date(&d).map_err(|e| reject("doc_issued", &d, e.english().to_string()))?;
+            if issued > today {
+                return Err(reject("doc_issued", &d, "is in the future".into()));
+            }
+            if issued < birth_date {
+                return Err(reject("doc_issued", &d, format!("is before the birth date {birth_date}")));
+            }
+            Some(issued)
+        }
         None => None,
     };
     let (address, street_number) = (text("address", raw.address)?, text("street_number", raw.street_number)?);
     let (doc_number, doc_issuer) = (text("doc_number", raw.doc_number)?, text("doc_issuer", raw.doc_issuer)?);
-    // A death is a fact of the past, and of a life: not after today (Italy's), not before birth.
-    let died = match clean_str(raw.death_date) {
-        Some(d) => {
-            let died = parse_date(&d).map_err(|e| reject(DEATH_COLUMN, &d, e.english().to_string()))?;
-            if died > today {
-                return Err(reject(DEATH_COLUMN, &d, "is in the future".into()));
-            }
-            if died < birth_date {
-                return Err(reject(DEATH_COLUMN, &d, format!("is before the birth date {birth_date}")));
-            }
-            true
-        }
-        None => false,
-    };
     if let Some((field, value, c)) = crate::letters::first_unprintable(&[
         ("first_name", raw.first_name),
         ("last_name", raw.last_name),
@@ -252,9 +281,6 @@ fn validate<'a>(
         return Err(reject(field, value, crate::letters::cannot_print(c).english().to_string()));
     }
     let code = key16(fc.as_str().as_bytes());
-    if died {
-        return Ok(Valid { code, dead: true });
-    }
     Fields::new(out)
         .text(Some(fc.as_str()))
         .text(Some(&first_name))
@@ -408,7 +434,7 @@ impl Checker {
             Part { checked: Vec::with_capacity(records.len()), tuples: Vec::with_capacity(records.len() * 160) };
         for record in records {
             let line = record.position().map(|p| p.line()).unwrap_or(0);
-            let digest = raw_digest(record, self.death_column);
+            let digest = self.columns.digest(record);
             // A row reporting a death is always read, whatever the stored row is.
             let dies = self.death_column.and_then(|i| record.get(i)).is_some_and(|d| !d.trim_ascii().is_empty());
             let checked = match self.raw_code(record) {
@@ -440,9 +466,35 @@ impl Checker {
     }
 }
 
+/// The physical lines a record spans, when more than one: a field holding a line break, which
+/// no registry field does, or a quote never closed, which swallows the lines after it (whose
+/// residents nobody can tell).
+fn spans_lines(record: &csv::ByteRecord, line: u64) -> Option<(u64, u64)> {
+    // The terminator of the file's last line, swallowed with it, is no line more.
+    let bytes = record.as_slice().trim_ascii_end();
+    let breaks = memchr::memchr_iter(b'\n', bytes).count() as u64;
+    (breaks > 0 || memchr::memchr(b'\r', bytes).is_some()).then_some((line, line + breaks))
+}
+
+/// The reject of a record spanning lines `from`..=`to`.
+fn spanning(from: u64, to: u64) -> Reject {
+    Reject::new(
+        from,
+        "",
+        "",
+        format!("one record over lines {from}-{to}: a quote is not closed, or a field holds a line break"),
+    )
+}
+
+/// A record with every field empty (`;;;;` as a spreadsheet saves an empty row): a blank line.
+fn is_blank(record: &csv::ByteRecord) -> bool {
+    record.iter().all(|f| f.trim_ascii().is_empty())
+}
+
 /// Reads and validates the file in chunks (see the module documentation) and sends them to
-/// `out`. The first `skip` records (a resumed run's committed part) are only scanned for their
-/// fiscal codes, to keep refusing duplicates across the resume.
+/// `out`. The first `skip` records (a resumed run's committed part) are checked again but not
+/// sent: the fiscal codes of their valid rows keep refusing duplicates across the resume, as an
+/// uninterrupted run would.
 #[allow(clippy::too_many_arguments)]
 pub fn read_chunks(
     path: &Path,
@@ -476,7 +528,9 @@ pub fn read_chunks(
         let mut read = 0u64;
         let mut filled = 0;
         let mut end = false;
-        while read < chunk_size as u64 {
+        // Records of the committed part, at the head of the buffer: checked, not sent.
+        let mut scanned = 0;
+        while read < chunk_size as u64 && filled < records.len() {
             let record = &mut records[filled];
             match csv.read_byte_record(record) {
                 Ok(false) => {
@@ -484,10 +538,26 @@ pub fn read_chunks(
                     break;
                 }
                 Ok(true) => {
+                    if is_blank(record) {
+                        continue;
+                    }
                     // The physical line, in place of the csv crate's count.
-                    if let Some(mut at) = record.position().cloned() {
-                        at.set_line(lines.line_of(at.byte()));
-                        record.set_position(Some(at));
+                    let line = match record.position().cloned() {
+                        Some(mut at) => {
+                            at.set_line(lines.line_of(at.byte()));
+                            record.set_position(Some(at.clone()));
+                            at.line()
+                        }
+                        None => 0,
+                    };
+                    position += 1;
+                    if let Some((from, to)) = spans_lines(record, line) {
+                        if position > skip {
+                            read += 1;
+                            unreadable.push(from);
+                            bad.push(spanning(from, to));
+                        }
+                        continue;
                     }
                 }
                 Err(e) => {
@@ -495,34 +565,36 @@ pub fn read_chunks(
                     if let Some(failure) = input::csv_failure(path, &e) {
                         return Err(failure);
                     }
+                    if is_blank(record) {
+                        continue;
+                    }
                     let line = e.position().map(|p| lines.line_of(p.byte())).unwrap_or(0);
                     position += 1;
                     if position > skip {
                         read += 1;
-                        // A record of the wrong width is read whole: its fiscal code may be there.
+                        let span = spans_lines(record, line);
+                        // A record of the wrong width is read whole: its fiscal code may be
+                        // there (unless it swallowed other lines: then whom it hides is unknown).
                         match checker.readable_code(record) {
-                            Some(code) => kept.push(code),
-                            None => unreadable.push(line),
+                            Some(code) if span.is_none() => kept.push(code),
+                            _ => unreadable.push(line),
                         }
-                        let reason = match e.kind() {
-                            csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
-                                format!("{len} fields where the header has {expected_len}")
+                        bad.push(match (span, e.kind()) {
+                            (Some((from, to)), _) => spanning(from, to),
+                            (None, csv::ErrorKind::UnequalLengths { expected_len, len, .. }) => {
+                                Reject::new(line, "", "", format!("{len} fields where the header has {expected_len}"))
                             }
-                            _ => e.to_string(),
-                        };
-                        bad.push(Reject::new(line, "", "", reason));
+                            (None, _) => Reject::new(line, "", "", e.to_string()),
+                        });
                     }
                     continue;
                 }
             }
-            position += 1;
             if position <= skip {
-                if let Some(code) = checker.raw_code(record) {
-                    seen.insert(code, record.position().map(|p| p.line()).unwrap_or(0));
-                }
-                continue;
+                scanned += 1;
+            } else {
+                read += 1;
             }
-            read += 1;
             filled += 1;
         }
         let mut parts: Vec<Part> = records[..filled].par_chunks(part_len).map(|p| checker.check(p)).collect();
@@ -545,6 +617,17 @@ pub fn read_chunks(
         let mut send = Vec::with_capacity(filled);
         for (i, part) in parts.iter_mut().enumerate() {
             for checked in part.checked.drain(..) {
+                if scanned > 0 {
+                    // Committed before the resume: only its fiscal code counts, if it was valid.
+                    scanned -= 1;
+                    if let Checked::Unchanged { line, code }
+                    | Checked::Valid { line, code, .. }
+                    | Checked::Dead { line, code } = checked
+                    {
+                        seen.entry(code).or_insert(line);
+                    }
+                    continue;
+                }
                 // What a valid row becomes: a tuple to send, unchanged, or a death.
                 let (line, code, tuple) = match checked {
                     Checked::Bad(reject, code) => {
