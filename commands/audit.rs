@@ -54,11 +54,17 @@ Examples:
   sportello audit verify
   sportello audit verify --format json \\
       --head 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+  sportello audit verify \\
+      --server-log /var/log/postgresql/postgresql-15-main.log
 
 Each audit row is stamped by the database and carries a SHA-256 over its
 content and the hash of the row before it. A chain cannot show on its own
 that its last rows were cut off: keep the head hash printed here somewhere
 else (a ticket, a signed email) and give it back with --head.
+
+A row is written in its command's transaction: rolled back, it is gone from
+the table, not from the server's log, where the database writes every row
+too. --server-log lists those rows (what was read or tried, then undone).
 
 Exit codes: 0 the chain is intact (and holds the head given), 9 it is not.")]
     Verify(VerifyArgs),
@@ -69,6 +75,10 @@ pub struct VerifyArgs {
     /// A head hash printed by an earlier verification: it must still be a link of the chain.
     #[arg(long, value_name = "HASH")]
     head: Option<String>,
+    /// The PostgreSQL server's log: list the audit rows it names that the chain does not hold
+    /// (done, then rolled back with their transaction).
+    #[arg(long, value_name = "FILE")]
+    server_log: Option<std::path::PathBuf>,
 }
 
 #[derive(Tabled, Serialize)]
@@ -126,7 +136,7 @@ pub async fn run(env: &Env, a: AuditArgs) -> sportello::Result<i32> {
 
 async fn verify(env: &Env, a: VerifyArgs) -> sportello::Result<i32> {
     let head = a.head.as_deref().map(audit_chain::parse_head).transpose()?;
-    let v = in_session(env, async |s| audit_chain::verify(s, head).await).await?;
+    let v = in_session(env, async |s| audit_chain::verify(s, head, a.server_log.as_deref()).await).await?;
     let mut fields = vec![
         (tr!("verify-result"), if v.intact() { tr!("verify-intact") } else { tr!("verify-broken") }),
         (tr!("verify-rows"), v.rows.to_string()),
@@ -141,6 +151,19 @@ async fn verify(env: &Env, a: VerifyArgs) -> sportello::Result<i32> {
     }
     if let Some(seq) = v.kept_head_seq {
         fields.push((tr!("verify-kept-head"), tr!("verify-kept-head-value", seq = seq)));
+    }
+    if let Some(gone) = &v.rolled_back {
+        fields.push((tr!("verify-rolled-back"), gone.len().to_string()));
+        for l in gone {
+            let what = [
+                l.at.as_str(),
+                l.login.as_deref().unwrap_or("-"),
+                &l.action,
+                l.target.as_deref().unwrap_or("-"),
+                &l.outcome,
+            ];
+            fields.push((tr!("verify-rolled-back-row", seq = l.seq), what.join(" ")));
+        }
     }
     output::detail(env.format, fields, &v)?;
     if let Some(problem) = &v.problem {

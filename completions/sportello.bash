@@ -599,13 +599,17 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__audit__subcmd__verify)
-            opts="-v -q -h --head --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
+            opts="-v -q -h --head --server-log --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --head)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-log)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -10,8 +10,12 @@
 //! kept elsewhere (a ticket, a mail to the data protection officer) and given back with
 //! `--head`, which checks it is still a link of the chain.
 
+use std::collections::HashMap;
+use std::io::BufRead;
+use std::path::Path;
+
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
@@ -102,6 +106,49 @@ pub struct Verification {
     /// The position of the head given with `--head`, when it was found.
     pub kept_head_seq: Option<i64>,
     pub problem: Option<Break>,
+    /// With a server log: the audit rows it names (sql/V42) that are not in the chain, though
+    /// their position is: written, then rolled back with their transaction. None without one.
+    pub rolled_back: Option<Vec<Logged>>,
+}
+
+/// An audit row as the server's log names it (sql/V42): its place in the chain, and what it
+/// said, for an auditor to read when the row is not there.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Logged {
+    #[serde(skip_serializing)]
+    pub database: String,
+    pub seq: i64,
+    #[serde(skip_serializing)]
+    pub hash: String,
+    pub at: String,
+    pub login: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    pub outcome: String,
+    pub count: Option<i64>,
+}
+
+/// The marker of an audit row's line in the server log (sql/V42).
+const LOG_MARKER: &str = "sportello-audit {";
+
+/// The audit rows of database `database` a server log names, by hash. Lines of other databases
+/// and other messages are passed over; a log is read as it is written, line by line.
+pub fn logged_rows(path: &Path, database: &str) -> Result<HashMap<[u8; 32], Logged>> {
+    let file = std::fs::File::open(path).map_err(Error::io(crate::msg!("io-read", path = path)))?;
+    let mut out = HashMap::new();
+    for line in std::io::BufReader::new(file).split(b'\n') {
+        let line = line.map_err(Error::io(crate::msg!("io-read", path = path)))?;
+        let line = String::from_utf8_lossy(&line);
+        let Some(at) = line.find(LOG_MARKER) else { continue };
+        let Ok(row) = serde_json::from_str::<Logged>(line[at + LOG_MARKER.len() - 1..].trim_end()) else { continue };
+        if row.database != database {
+            continue;
+        }
+        if let Ok(Ok(hash)) = hex::decode(&row.hash).map(<[u8; 32]>::try_from) {
+            out.insert(hash, row);
+        }
+    }
+    Ok(out)
 }
 
 impl Verification {
@@ -118,8 +165,23 @@ pub fn parse_head(s: &str) -> Result<[u8; 32]> {
 
 /// Walks the chain from its first row, through `c`.
 pub async fn walk(c: &impl deadpool_postgres::GenericClient, kept_head: Option<[u8; 32]>) -> Result<Verification> {
-    let mut v =
-        Verification { rows: 0, head_seq: 0, head_hash: hex::encode(GENESIS), kept_head_seq: None, problem: None };
+    walk_with(c, kept_head, &mut HashMap::new()).await
+}
+
+/// [`walk`], taking out of `logged` every row of the chain it names.
+async fn walk_with(
+    c: &impl deadpool_postgres::GenericClient,
+    kept_head: Option<[u8; 32]>,
+    logged: &mut HashMap<[u8; 32], Logged>,
+) -> Result<Verification> {
+    let mut v = Verification {
+        rows: 0,
+        head_seq: 0,
+        head_hash: hex::encode(GENESIS),
+        kept_head_seq: None,
+        problem: None,
+        rolled_back: None,
+    };
     let mut last: Option<ChainRow> = None;
     let mut after = None;
     'pages: loop {
@@ -134,6 +196,9 @@ pub async fn walk(c: &impl deadpool_postgres::GenericClient, kept_head: Option<[
             v.rows += 1;
             if kept_head.is_some_and(|k| k[..] == r.hash[..]) {
                 v.kept_head_seq = Some(r.seq);
+            }
+            if let Ok(hash) = <[u8; 32]>::try_from(&r.hash[..]) {
+                logged.remove(&hash);
             }
             last = Some(r);
         }
@@ -192,16 +257,28 @@ async fn check(
 }
 
 /// Verifies the audit log as `session`'s operator, and records that it did (after the walk: the
-/// head printed is the last row walked, and the record of this verification follows it).
-pub async fn verify(session: &Session, kept_head: Option<[u8; 32]>) -> Result<Verification> {
+/// head printed is the last row walked, and the record of this verification follows it). With
+/// `server_log`, also lists the rows that log names and the chain does not hold at their place:
+/// rolled back (a row past the head may still be in a transaction, and is not listed).
+pub async fn verify(session: &Session, kept_head: Option<[u8; 32]>, server_log: Option<&Path>) -> Result<Verification> {
     let client = session.db.client().await?;
-    let v = walk(&client, kept_head).await?;
+    let mut logged = match server_log {
+        Some(path) => logged_rows(path, &audit::database_name(&client).await?)?,
+        None => HashMap::new(),
+    };
+    let mut v = walk_with(&client, kept_head, &mut logged).await?;
+    if server_log.is_some() {
+        let mut gone: Vec<Logged> = logged.into_values().filter(|l| l.seq <= v.head_seq).collect();
+        gone.sort_by(|a, b| (a.seq, &a.at).cmp(&(b.seq, &b.at)));
+        v.rolled_back = Some(gone);
+    }
     let details = json!({
         "rows": v.rows,
         "head_seq": v.head_seq,
         "head_hash": v.head_hash,
         "kept_head": kept_head.map(hex::encode),
         "problem": v.problem.as_ref().map(|p| p.message().english().to_string()),
+        "rolled_back": v.rolled_back.as_ref().map(Vec::len),
     });
     let outcome = if v.intact() { Outcome::Ok } else { Outcome::Broken };
     let recorded = session

@@ -335,15 +335,37 @@ pub fn answering(mut message: Message, request: Option<&str>, references: &[Stri
 /// together, so a label and the fiscal code beside it became one word).
 pub fn inbound_text(message: &mail_parser::Message<'_>) -> String {
     let mut parts = vec![message.subject().unwrap_or_default().to_string()];
+    let mut left = INBOUND_TEXT;
     for part in message.text_bodies() {
         let Some(text) = part.text_contents() else { continue };
-        if part.is_text_html() {
-            parts.push(html_to_text(text));
-        } else {
-            parts.push(text.to_string());
+        if left == 0 {
+            break;
         }
+        let text =
+            if part.is_text_html() { html_to_text(head(text, INBOUND_HTML)) } else { head(text, left).to_string() };
+        left = left.saturating_sub(text.len());
+        parts.push(text);
     }
     parts.join("\n")
+}
+
+/// How much of a message's text is read (bytes): a request's data is at its head, and anyone
+/// may send a message; a 20 MB body, read whole, took a gigabyte.
+const INBOUND_TEXT: usize = 64 * 1024;
+/// How much of an HTML part is converted: the conversion's cost grows with the square of the
+/// nesting (100,000 nested `<div>` took minutes), so it is bounded tighter.
+const INBOUND_HTML: usize = 32 * 1024;
+
+/// The first `max` bytes of `text`, cut at a character's boundary.
+fn head(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// HTML as text: each table cell and block element apart, no decoration, long lines kept whole.

@@ -227,13 +227,20 @@ pub(crate) fn read_failure(path: &Path, e: std::io::Error) -> Error {
     }
 }
 
-/// The field delimiter of a CSV file, `;` or `,`, told by its header line.
+/// The field delimiter of a CSV file, `;`, `,` or a tab (as Excel's "Unicode text" saves),
+/// told by its header line.
 pub fn delimiter(text: &[u8]) -> u8 {
     // The header is the first line with something on it (the reader skips blank lines too).
     let first = text.split(|&b| b == b'\n').find(|l| !l.trim_ascii().is_empty()).unwrap_or_default();
-    let semicolons = first.iter().filter(|&&b| b == b';').count();
-    let commas = first.iter().filter(|&&b| b == b',').count();
-    if semicolons > commas { b';' } else { b',' }
+    let count = |sep: u8| first.iter().filter(|&&b| b == sep).count();
+    let (semicolons, commas, tabs) = (count(b';'), count(b','), count(b'\t'));
+    if tabs > semicolons.max(commas) {
+        b'\t'
+    } else if semicolons > commas {
+        b';'
+    } else {
+        b','
+    }
 }
 
 /// Column names as they are matched: `FISCAL_CODE`, ` Fiscal_Code ` and `fiscal_code` (after a

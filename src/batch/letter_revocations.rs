@@ -296,10 +296,15 @@ fn read_letters(path: &Path, text: &[u8]) -> Result<(csv::StringRecord, Records,
     if headers.iter().any(|h| text::check("header", h).is_err()) {
         return Err(not_a_batch(crate::msg!("file-not-text")));
     }
-    for needed in ["fiscal_code", "protocol"] {
+    // What a letter is checked against the record with: a batch without it could only be
+    // reported row by row ("first_name is empty"), so it is refused whole.
+    for needed in ["fiscal_code", "first_name", "last_name", "doc_number", "doc_issued", "protocol", "protocol_date"] {
         if !headers.iter().any(|h| h == needed) {
             return Err(not_a_batch(crate::msg!("file-no-column", column = needed)));
         }
+    }
+    if let Some((_, twice)) = headers.iter().enumerate().find(|(i, h)| headers.iter().skip(i + 1).any(|o| o == *h)) {
+        return Err(not_a_batch(crate::msg!("file-column-twice", column = twice)));
     }
     let (mut records, mut at) = (Vec::new(), Vec::new());
     loop {

@@ -274,11 +274,36 @@ async fn suspended(c: &impl deadpool_postgres::GenericClient, requested: Option<
     }
 }
 
+/// Why a message was sent by a program rather than a person, if it was (RFC 3834): a bounce,
+/// an out-of-office, a list. It gets no reply: an automatic answer to an automatic message can
+/// loop between two robots for ever, and a bounce's answer goes to a stranger.
+fn automatic(message: &mail_parser::Message<'_>) -> Option<String> {
+    let header = |name: &str| message.header_raw(name).map(|v| v.trim().to_ascii_lowercase());
+    if let Some(v) = header("Auto-Submitted")
+        && v.split(';').next().is_some_and(|k| k.trim() != "no")
+    {
+        return Some(format!("an automatic message (Auto-Submitted: {}): not answered", text::shown(&v, 40)));
+    }
+    if let Some(v) = header("Precedence")
+        && ["bulk", "junk", "list", "auto_reply"].contains(&v.as_str())
+    {
+        return Some(format!("an automatic message (Precedence: {v}): not answered"));
+    }
+    if header("Return-Path").is_some_and(|v| v == "<>")
+        || header("Content-Type").is_some_and(|v| v.starts_with("multipart/report"))
+    {
+        return Some("a delivery report: not answered".into());
+    }
+    None
+}
+
 /// One message; `run` None is a dry run.
 async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Option<i64>) -> Result<Processed> {
     let bytes = std::fs::read(file).map_err(Error::io(crate::msg!("io-read", path = file)))?;
     let done = |message_id: String, sender: Option<String>, outcome: Outcome, sub: &str| -> Result<Processed> {
-        let moved_to = if run.is_some() { move_to(file, dir, sub)? } else { file.to_path_buf() };
+        // A dry run moves nothing; a real one moves the message to `sub`, or leaves it for the
+        // next run (`sub` empty).
+        let moved_to = if run.is_some() && !sub.is_empty() { move_to(file, dir, sub)? } else { file.to_path_buf() };
         Ok(Processed { file: file.to_path_buf(), message_id, sender, outcome, moved_to })
     };
     let Some(message) = MessageParser::default().parse(&bytes[..]) else {
@@ -290,10 +315,24 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Optio
         .message_id()
         .filter(|m| !m.is_empty() && m.len() <= 500 && !m.chars().any(char::is_control))
         .map(str::to_string);
-    let message_id =
-        real_id.clone().unwrap_or_else(|| format!("sha256:{}", super::checksum_text(&String::from_utf8_lossy(&bytes))));
+    // Without one, the message is named by what its writer wrote (sender, date, subject, text),
+    // not by its bytes: a redelivery through another relay adds a `Received:` line, and must not
+    // be a new request answered again.
+    let message_id = real_id.clone().unwrap_or_else(|| {
+        let header = |name: &str| message.header_raw(name).unwrap_or_default().trim().to_string();
+        let written = [header("From"), header("Date"), header("Subject"), mail::inbound_text(&message)].join("\n");
+        format!("sha256:{}", super::checksum_text(&written))
+    });
     let references: Vec<String> =
         message.references().as_text_list().unwrap_or_default().iter().map(|r| r.to_string()).collect();
+    // One author, once: with two `From:` headers, or two addresses in one, which one a mail
+    // client shows is anyone's guess, and the reply could go to the other.
+    let authors = message.header_values("From").count();
+    let addresses = message.from().map(|a| a.iter().count()).unwrap_or(0);
+    if authors > 1 || addresses > 1 {
+        let reason = format!("{authors} From headers, {addresses} sender addresses: one author, once");
+        return done(message_id, None, Outcome::Unreadable { reason }, "failed");
+    }
     let sender = message.from().and_then(|a| a.first()).and_then(|a| a.address()).map(|a| a.to_string());
     let Some(sender) = sender else {
         return done(message_id, None, Outcome::Unreadable { reason: "no sender address".into() }, "failed");
@@ -302,6 +341,9 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Optio
     if let Err(e) = sender.trim().parse::<lettre::Address>() {
         let reason = format!("the sender address '{}' cannot be used: {e}", text::shown(&sender, 80));
         return done(message_id, None, Outcome::Unreadable { reason }, "failed");
+    }
+    if let Some(reason) = automatic(&message) {
+        return done(message_id, Some(sender), Outcome::Unreadable { reason }, "failed");
     }
     let text = mail::inbound_text(&message);
 
@@ -444,13 +486,11 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Optio
                 done(message_id, Some(sender), outcome, "processed")
             }
             Err(e) => {
+                // Left in the mailbox: the next run claims it again (sql/V41), decides again and
+                // sends, so the code in force is one the citizen receives.
                 helpdesk::send_failed(&client, &message_id, &e.to_string()).await?;
-                done(
-                    message_id,
-                    Some(sender),
-                    Outcome::Unreadable { reason: format!("the reply could not be sent: {}", e.english()) },
-                    "failed",
-                )
+                let reason = format!("the reply could not be sent: {}; left for the next run", e.english());
+                done(message_id, Some(sender), Outcome::Unreadable { reason }, "")
             }
         }
     }

@@ -96,6 +96,11 @@ pub struct ChainRow {
     pub hash: Vec<u8>,
 }
 
+/// The database this client is connected to (its audit log is this database's).
+pub async fn database_name(c: &impl GenericClient) -> Result<String> {
+    Ok(c.query_one("SELECT current_database()::text", &[]).await?.get(0))
+}
+
 /// Up to `limit` links after `after` (position, id; none: from the first), in chain order
 /// (ties, which a forged row could make, by id). `api.audit_chain`: an operator's walk is
 /// recorded when it starts.

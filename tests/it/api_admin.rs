@@ -429,7 +429,7 @@ async fn administrators_and_auditors_need_no_table_privilege() {
     .await
     .unwrap();
     assert!(!listed.is_empty());
-    let v = sportello::audit_chain::verify(&auditor, None).await.unwrap();
+    let v = sportello::audit_chain::verify(&auditor, None, None).await.unwrap();
     assert!(v.intact(), "{:?}", v.problem);
     let r =
         stats::report(&auditor, Options { group: vec![Dimension::Municipality], ..Default::default() }).await.unwrap();

@@ -285,7 +285,9 @@ async fn the_mailbox_decides_only_claimed_messages_from_the_registered_address()
     let c = raw(&db, &help).await;
     let claim = "SELECT claimed, registration_number, from_registered, first_name, doc_number
                  FROM api.mailbox_claim($1, $2, 'm.eml', $3, $4, $5)";
-    let decide = "SELECT api.mailbox_decide($1, $2, $3, NULL, NULL, $4, now() + interval '1 day', '{}'::jsonb)";
+    // The message as the client describes it to the log: its Message-ID by a keyed hash.
+    let decide = "SELECT api.mailbox_decide($1, $2, $3, NULL, NULL, $4, now() + interval '1 day',
+                                           '{\"message\": \"<email:5e1f>\"}'::jsonb)";
     let code_hash = db.key().hash(Purpose::Activation, &cf, &sportello::secrets::new_code().unwrap());
     let no_code: Option<Vec<u8>> = None;
     let named = sportello::audit::fiscal_code_target(&db.key(), &cf);
@@ -330,13 +332,13 @@ async fn the_mailbox_decides_only_claimed_messages_from_the_registered_address()
     assert_eq!(set, 0);
     assert_eq!(rows(&db, "regenerate-code", &cf).await, 0);
 
-    // Refused: one row, naming the message.
+    // Refused: one row, naming the message as described (sql/V41), never by what its sender wrote.
     c.execute(decide, &[&"<m1@x>", &false, &Some("the sender is not registered"), &no_code]).await.unwrap();
     let refused: i64 = db
         .owner()
         .await
         .query_one(
-            "SELECT count(*) FROM audit_log WHERE action = 'regenerate-code' AND outcome = 'refused' AND target = 'message <m1@x>'",
+            "SELECT count(*) FROM audit_log WHERE action = 'regenerate-code' AND outcome = 'refused' AND target = 'message <email:5e1f>'",
             &[],
         )
         .await

@@ -153,3 +153,35 @@ async fn the_audit_table_keeps_when_action_target_and_outcome_first() {
         }
     }
 }
+
+/// A read inside a transaction rolled back takes its audit row with it, not its line in the
+/// server's log (sql/V42): `audit verify --server-log` lists it, by login, action and target.
+#[tokio::test]
+async fn a_read_rolled_back_is_still_in_the_server_log_and_verify_lists_it() {
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let mario = Citizen::new("RSSMRA", "Mario", "Rossi", "1985-12-10", Sex::M);
+    let number = mario.register(&s).await;
+    let clerk = db.unique("clerk");
+    db.add_operator(&clerk, &[sportello::domain::Role::Desk], &["TO"], &[]).await;
+    let c = crate::harness::raw(&db, &clerk).await;
+    c.batch_execute(&format!("BEGIN; SELECT * FROM api.show(NULL, {number}, NULL); ROLLBACK")).await.unwrap();
+    // A row committed after it: the rolled-back one's position is in the chain, held by another.
+    c.query("SELECT * FROM api.show(NULL, $1, NULL)", &[&number]).await.unwrap();
+    let log = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sportello-test-home/postgres/server.log");
+    let out = db.cli(Some("admin"), &["audit", "verify", "--server-log", log.to_str().unwrap(), "--format", "json"]);
+    let (stdout, stderr, code) = text(&out);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let gone = v["rolled_back"].as_array().unwrap();
+    let named = sportello::audit::fiscal_code_target(&db.key(), &mario.cf);
+    let mine: Vec<&serde_json::Value> = gone.iter().filter(|r| r["login"] == clerk.as_str()).collect();
+    assert_eq!(mine.len(), 1, "{gone:?}");
+    assert_eq!((mine[0]["action"].as_str(), mine[0]["target"].as_str()), (Some("view"), Some(named.as_str())));
+    // The committed one is not listed, and the chain holds.
+    assert_eq!(v["problem"], serde_json::Value::Null, "{v}");
+    // Without the log, nothing of the kind is said.
+    let out = db.cli(Some("admin"), &["audit", "verify", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&text(&out).0).unwrap();
+    assert_eq!(v["rolled_back"], serde_json::Value::Null);
+}

@@ -117,7 +117,11 @@ async fn no_other_user_reads_letters_emails_postal_files_or_reports() {
     postal::run(&s, &desk, &opts, &Quiet).await.unwrap();
     // A report of rejected rows (it carries fiscal codes), through the binary.
     let letters = db.files.path().join("letters.csv");
-    std::fs::write(&letters, "fiscal_code;protocol\nRSSMRA85T10L219G;P-1\n").unwrap();
+    std::fs::write(
+        &letters,
+        "fiscal_code;first_name;last_name;doc_number;doc_issued;protocol;protocol_date\nRSSMRA85T10L219G;;;;;P-1;\n",
+    )
+    .unwrap();
     let report = db.files.path().join("reports/revocations.csv");
     let out = db
         .cli(Some("admin"), &["revoke", "--letters", letters.to_str().unwrap(), "--report", report.to_str().unwrap()]);

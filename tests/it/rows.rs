@@ -377,7 +377,11 @@ async fn rejects_go_to_standard_output_with_a_dash_and_never_over_the_input() {
         assert!(stderr.contains("is the input file itself"), "{stderr}");
         assert_eq!(std::fs::read_to_string(&file).unwrap(), content, "the input is untouched");
     }
-    let letters = write(dir.path(), "letters.csv", "fiscal_code;protocol\nX;P-1\n");
+    let letters = write(
+        dir.path(),
+        "letters.csv",
+        "fiscal_code;first_name;last_name;doc_number;doc_issued;protocol;protocol_date\nX;;;;;P-1;\n",
+    );
     let out = db.cli(
         Some("admin"),
         &[
@@ -596,4 +600,139 @@ async fn a_letter_dated_in_the_future_is_invalid_and_erases_nothing() {
     assert_eq!(text(&out).2, 3, "{}", text(&out).1);
     let n: i64 = db.owner().await.query_one("SELECT count(*) FROM registrations", &[]).await.unwrap().get(0);
     assert_eq!(n, 1);
+}
+
+/// RFC 3834: an out-of-office, a list's message and a bounce get no reply (two robots answering
+/// each other would loop); a message of deeply nested HTML is read up to a bound and answered
+/// like any other; the person's own request still is honoured.
+#[tokio::test]
+async fn automatic_messages_get_no_reply_and_a_huge_one_is_read_up_to_a_bound() {
+    let db = TestDb::new().await;
+    let sara = sara();
+    registered(&db, &sara, "CA77777EE", "2024-05-02", "sara.esposito@example.it").await;
+    let mailbox = tempfile::tempdir().unwrap();
+    let body = format!("Sono Sara Esposito, {}, carta d'identità CA77777EE del 02/05/2024.", sara.cf);
+    let from = "Sara <sara.esposito@example.it>";
+    write(mailbox.path(), "01-ooo.eml", eml(from, "<ooo@example.it>", "Auto-Submitted: auto-replied\r\n", &body));
+    write(mailbox.path(), "02-list.eml", eml(from, "<list@example.it>", "Precedence: bulk\r\n", &body));
+    write(
+        mailbox.path(),
+        "03-bounce.eml",
+        eml("MAILER-DAEMON <mailer-daemon@example.it>", "<bounce@example.it>", "Return-Path: <>\r\n", &body),
+    );
+    let nested = format!(
+        "From: Eve <eve@example.org>\r\nTo: assistenza@sistemapiemonte.it\r\nSubject: codice\r\n\
+         Message-ID: <nested@example.org>\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+         <html><body>{}ciao{}</body></html>\r\n",
+        "<div>".repeat(100_000),
+        "</div>".repeat(100_000)
+    );
+    write(mailbox.path(), "04-nested.eml", nested);
+    write(mailbox.path(), "09-good.eml", eml(from, "<good-2@example.it>", "", &body));
+    let before = db.spooled().len();
+    let dir = mailbox.path().to_str().unwrap();
+    let out = db.cli(Some("admin"), &["regenerate-code", "--mailbox", dir, "--format", "json"]);
+    let (stdout, stderr, code) = text(&out);
+    assert_ne!(code, 1, "{stderr}");
+    assert_eq!(outcomes(&stdout), ["unreadable", "unreadable", "unreadable", "refused", "honoured"], "{stdout}");
+    let sent = db.spooled();
+    let to = |m: &str| m.lines().find(|l| l.starts_with("To: ")).unwrap_or_default().to_string();
+    let recipients: Vec<String> = sent[before..].iter().map(|m| to(m)).collect();
+    assert!(!recipients.iter().any(|t| t.contains("mailer-daemon")), "no reply to a bounce: {recipients:?}");
+    assert_eq!(recipients.iter().filter(|t| t.contains("eve@example.org")).count(), 1, "{recipients:?}");
+    // Sara: her new code and its notice, for the one request a person wrote.
+    assert_eq!(recipients.iter().filter(|t| t.contains("sara.esposito@example.it")).count(), 2, "{recipients:?}");
+}
+
+/// The mail server down when a request is honoured: the message stays in the mailbox, and the
+/// next run (the server back) answers it with a new code, the one the citizen receives.
+#[tokio::test]
+async fn a_reply_that_could_not_be_sent_is_sent_by_the_next_run() {
+    let db = TestDb::new().await;
+    let sara = sara();
+    registered(&db, &sara, "CA77777EE", "2024-05-02", "sara.esposito@example.it").await;
+    let mailbox = tempfile::tempdir().unwrap();
+    let body = format!("Sono Sara Esposito, {}, carta d'identità CA77777EE del 02/05/2024.", sara.cf);
+    write(mailbox.path(), "01.eml", eml("Sara <sara.esposito@example.it>", "<retry@example.it>", "", &body));
+    let dir = mailbox.path().to_str().unwrap();
+    // Nothing listens on this port: every send fails.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut down = db.command(Some("admin"), &["regenerate-code", "--mailbox", dir, "--format", "json"]);
+    down.env("SPORTELLO_SMTP_URL", format!("smtp://127.0.0.1:{closed}"));
+    let out = down.output().unwrap();
+    let (stdout, stderr, _) = text(&out);
+    assert_eq!(outcomes(&stdout), ["unreadable"], "{stdout} {stderr}");
+    assert!(stdout.contains("left for the next run"), "{stdout}");
+    assert!(mailbox.path().join("01.eml").exists(), "left in the mailbox");
+    let before = db.spooled().len();
+    let out = db.cli(Some("admin"), &["regenerate-code", "--mailbox", dir, "--format", "json"]);
+    let (stdout, stderr, code) = text(&out);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(outcomes(&stdout), ["honoured"], "{stdout}");
+    let sent = db.spooled();
+    let codes: Vec<&String> = sent[before..].iter().filter(|m| m.contains("il Suo codice di attivazione")).collect();
+    assert_eq!(codes.len(), 1, "the code the citizen receives");
+    assert!(mailbox.path().join("processed/01.eml").exists());
+}
+
+/// A message with two authors is set aside unanswered; a message without a Message-ID is the
+/// same request when a second relay delivers it again with one more `Received:` line.
+#[tokio::test]
+async fn two_authors_are_refused_and_a_redelivery_without_message_id_is_not_answered_twice() {
+    let db = TestDb::new().await;
+    let sara = sara();
+    registered(&db, &sara, "CA77777EE", "2024-05-02", "sara.esposito@example.it").await;
+    let mailbox = tempfile::tempdir().unwrap();
+    let body = format!("Sono Sara Esposito, {}, carta d'identità CA77777EE del 02/05/2024.", sara.cf);
+    let two = eml("Eve <eve@example.org>", "<two@example.org>", "From: Sara <sara.esposito@example.it>\r\n", &body);
+    write(mailbox.path(), "01-two-from.eml", two);
+    let list = eml("Eve <eve@example.org>, Sara <sara.esposito@example.it>", "<list@example.org>", "", &body);
+    write(mailbox.path(), "02-two-addresses.eml", list);
+    // No Message-ID: the line is dropped from the message as written.
+    let plain = eml("Sara <sara.esposito@example.it>", "<gone@example.it>", "", &body)
+        .replace("Message-ID: <gone@example.it>\r\n", "");
+    write(mailbox.path(), "03-no-id.eml", &plain);
+    write(mailbox.path(), "04-no-id-again.eml", format!("Received: from relay2.example.it\r\n{plain}"));
+    let dir = mailbox.path().to_str().unwrap();
+    let out = db.cli(Some("admin"), &["regenerate-code", "--mailbox", dir, "--format", "json"]);
+    let (stdout, stderr, code) = text(&out);
+    assert_ne!(code, 1, "{stderr}");
+    assert_eq!(outcomes(&stdout), ["unreadable", "unreadable", "honoured", "duplicate"], "{stdout}");
+}
+
+/// A letter batch without a column a letter is checked with, or with a column twice, is refused
+/// whole before any run; one saved by Excel as tab-separated text is read.
+#[tokio::test]
+async fn a_letter_batch_missing_a_column_is_refused_whole_and_a_tab_separated_one_is_read() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mario = mario();
+    for (name, header, refused) in [
+        ("short.csv", "fiscal_code;protocol", "has no column 'first_name'"),
+        (
+            "twice.csv",
+            "fiscal_code;first_name;last_name;doc_number;doc_issued;protocol;protocol_date;protocol",
+            "names the column 'protocol' twice",
+        ),
+    ] {
+        let file = write(
+            dir.path(),
+            name,
+            format!("{header}\n{};Mario;Rossi;CA12345AA;2022-03-01;P-1;2026-11-20\n", mario.cf),
+        );
+        let (_, stderr, code) = text(&db.cli(Some("admin"), &["revoke", "--letters", file.to_str().unwrap()]));
+        assert_eq!(code, 3, "{name}: {stderr}");
+        assert!(stderr.contains(refused), "{name}: {stderr}");
+    }
+    assert_eq!(runs(&db).await, Vec::<(String, String)>::new(), "no run recorded");
+    registered(&db, &mario, "CA12345AA", "2022-03-01", "mario.rossi@example.it").await;
+    let tabs = format!(
+        "fiscal_code\tfirst_name\tlast_name\tdoc_number\tdoc_issued\tprotocol\tprotocol_date\r\n\
+         {}\tMario\tRossi\tCA12345AA\t2022-03-01\tP-7\t2026-11-20\r\n",
+        mario.cf
+    );
+    let file = write(dir.path(), "excel.txt", tabs);
+    let (stdout, stderr, code) = text(&db.cli(Some("admin"), &["revoke", "--letters", file.to_str().unwrap()]));
+    assert_eq!(code, 0, "{stdout} {stderr}");
+    assert_eq!(runs(&db).await, [("revoke-letters".to_string(), "done".to_string())]);
 }
