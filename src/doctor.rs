@@ -260,6 +260,11 @@ pub async fn run(location: &Location, home: &Path, flags: &[(&str, &str, String)
         }
         None => check("migrations", Status::Warn, crate::tr!("doctor-migrations-unknown")),
     });
+    checks.push(match db.advisory_locks_public().await {
+        Ok(false) => check("locks", Status::Ok, crate::tr!("doctor-locks-api")),
+        Ok(true) => check("locks", Status::Warn, crate::tr!("doctor-locks-public")),
+        Err(e) => check("locks", Status::Warn, e.to_string()),
+    });
     match DeskSettings::from_env(home, location) {
         Ok(desk) => {
             checks.push(key_check(&desk));

@@ -5,22 +5,20 @@ use deadpool_postgres::GenericClient;
 
 use crate::error::Result;
 
-/// The advisory lock key of a message: 64 bits of a SHA-256 of its Message-ID.
-fn lock_key(message_id: &str) -> i64 {
+/// The lock of a message: named by a SHA-256 of its Message-ID (which its sender wrote).
+fn lock_name(message_id: &str) -> String {
     use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(message_id.as_bytes());
-    i64::from_be_bytes(digest[..8].try_into().expect("8 bytes"))
+    format!("helpdesk-message:{}", hex::encode(Sha256::digest(message_id.as_bytes())))
 }
 
 /// Takes the session-level lock of a message (false: another session holds it).
-pub async fn try_lock(c: &impl GenericClient, message_id: &str) -> Result<bool> {
-    Ok(c.query_one("SELECT pg_try_advisory_lock($1)", &[&lock_key(message_id)]).await?.get(0))
+pub async fn try_lock(c: &tokio_postgres::Client, message_id: &str) -> Result<bool> {
+    super::runs::try_lock(c, &lock_name(message_id)).await
 }
 
 /// Lets go of the lock [`try_lock`] took.
-pub async fn unlock(c: &impl GenericClient, message_id: &str) -> Result<()> {
-    c.execute("SELECT pg_advisory_unlock($1)", &[&lock_key(message_id)]).await?;
-    Ok(())
+pub async fn unlock(c: &tokio_postgres::Client, message_id: &str) -> Result<()> {
+    super::runs::unlock(c, &lock_name(message_id)).await
 }
 
 /// What a claimed request is compared with: the registration its fiscal code names, and, only

@@ -410,6 +410,14 @@ impl Database {
         Ok(())
     }
 
+    /// Whether any login may still take advisory locks itself (sql/V43's `DO` block not run by
+    /// a superuser): a login could then hold a run's lock and stop the run.
+    pub async fn advisory_locks_public(&self) -> Result<bool> {
+        let c = self.client().await?;
+        let sql = "SELECT has_function_privilege('public', 'pg_catalog.pg_try_advisory_lock(bigint)', 'EXECUTE')";
+        Ok(c.query_one(sql, &[]).await?.get(0))
+    }
+
     pub async fn client(&self) -> Result<deadpool_postgres::Object> {
         Ok(self.pool.get().await?)
     }

@@ -209,15 +209,10 @@ pub struct ChunkDone {
     pub refused: i64,
 }
 
-/// The name of the lock a chunk's transaction holds until it ends, so that the chunk after it
-/// (which starts at `to`) commits after it (`api.import_chunk`).
-pub fn chunk_lock(run: i64, to: i64) -> String {
-    format!("batch-chunk:{run}:{to}")
-}
-
-/// Takes the lock of a chunk ending at `to` for the rest of the transaction.
+/// Takes the lock of a chunk ending at `to` for the rest of the transaction, so that the chunk
+/// after it (which starts at `to`) commits after it (sql/V43 `api.lock_chunk`).
 pub async fn lock_chunk(tx: &impl GenericClient, run: i64, to: i64) -> Result<()> {
-    tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[&chunk_lock(run, to)]).await?;
+    tx.execute("SELECT api.lock_chunk($1, $2)", &[&run, &to]).await?;
     Ok(())
 }
 

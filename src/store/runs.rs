@@ -225,7 +225,13 @@ pub async fn list(c: &impl GenericClient, kind: Option<RunKind>, limit: i64) -> 
 }
 
 /// Takes a lock named by `name` for as long as the connection `c` lives; false if another
-/// connection holds it.
+/// connection holds it (sql/V43 `api.try_lock`: each name for the roles whose work it is).
 pub async fn try_lock(c: &tokio_postgres::Client, name: &str) -> Result<bool> {
-    Ok(c.query_one("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", &[&name]).await?.get(0))
+    Ok(c.query_one("SELECT api.try_lock($1)", &[&name]).await?.get(0))
+}
+
+/// Lets go of a lock [`try_lock`] took on this connection.
+pub async fn unlock(c: &tokio_postgres::Client, name: &str) -> Result<()> {
+    c.execute("SELECT api.unlock($1)", &[&name]).await?;
+    Ok(())
 }

@@ -63,7 +63,7 @@ async fn a_batch_login_cannot_invent_a_resident_and_a_weak_account_without_audit
 
     // No run without its lock.
     denied(&c, "SELECT * FROM api.run_start('import-cia', 'invented.csv', 'forged', '{}', false, 1, 'h')").await;
-    c.batch_execute("SELECT pg_advisory_lock(hashtextextended('batch-run:import-cia:forged', 0))").await.unwrap();
+    c.batch_execute("SELECT api.try_lock('batch-run:import-cia:forged')").await.unwrap();
     let run: i64 = c
         .query_one("SELECT run_id FROM api.run_start('import-cia', 'invented.csv', 'forged', '{}', false, 1, 'h')", &[])
         .await
@@ -77,7 +77,7 @@ async fn a_batch_login_cannot_invent_a_resident_and_a_weak_account_without_audit
     c.batch_execute(&format!("SELECT api.import_begin({run})")).await.unwrap();
     let forged = |from: i64, to: i64, ok: i64, columns: &str| {
         format!(
-            "BEGIN; SELECT pg_advisory_xact_lock(hashtextextended('batch-chunk:{run}:{to}', 0));
+            "BEGIN; SELECT api.lock_chunk({run}, {to});
              SELECT * FROM api.import_chunk({run}, {from}, {to}, 1, {ok}, '{{}}', '{{}}', '{{}}', '{{}}', '{{}}', false,
                                             {columns});
              COMMIT"
@@ -126,7 +126,7 @@ async fn a_batch_login_cannot_invent_a_resident_and_a_weak_account_without_audit
 
     // A postal run: secrets of its choosing for a registration it did not take from the queue
     // are refused...
-    c.batch_execute("SELECT pg_advisory_lock(hashtextextended('batch-run:postal-run:forged', 0))").await.unwrap();
+    c.batch_execute("SELECT api.try_lock('batch-run:postal-run:forged')").await.unwrap();
     let postal: i64 = c
         .query_one("SELECT run_id FROM api.run_start('postal-run', '/tmp/x', 'forged', '{}', false, 1, 'h')", &[])
         .await
@@ -222,14 +222,18 @@ async fn a_desk_or_helpdesk_login_cannot_call_the_batch_functions() {
     }
     let c = raw(&db, &clerk).await;
     denied(&c, "SELECT * FROM api.run_start('import-cia', 'x', 'y', '{}', false, 1, 'h')").await;
+    // Nor does a desk take a run's lock, which stopped the cron's postal run (sql/V43).
+    denied(&c, "SELECT api.try_lock('batch-run:postal-run:y')").await;
+    denied(&c, "SELECT pg_try_advisory_lock(hashtextextended('batch-run:postal-run:y', 0))").await;
     denied(&c, "SELECT * FROM api.runs(NULL, 10)").await;
-    // A helpdesk login holding the lock of an import still cannot start one...
+    // A helpdesk login can neither take the lock of an import (sql/V43), nor start one...
     let h = raw(&db, &help).await;
-    h.batch_execute("SELECT pg_advisory_lock(hashtextextended('batch-run:import-cia:y', 0))").await.unwrap();
+    denied(&h, "SELECT api.try_lock('batch-run:import-cia:y')").await;
+    denied(&h, "SELECT pg_advisory_lock(hashtextextended('batch-run:import-cia:y', 0))").await;
     denied(&h, "SELECT * FROM api.run_start('import-cia', 'x', 'y', '{}', false, 1, 'h')").await;
     // ...nor the batch a helpdesk run, nor checkpoint or finish one.
     let b = raw(&db, &cron).await;
-    b.batch_execute("SELECT pg_advisory_lock(hashtextextended('batch-run:revoke-letters:y', 0))").await.unwrap();
+    denied(&b, "SELECT api.try_lock('batch-run:revoke-letters:y')").await;
     denied(&b, "SELECT * FROM api.run_start('revoke-letters', 'x', 'y', '{}', false, 1, 'h')").await;
     denied(&b, "SELECT api.run_checkpoint(1, 1, 1, 1, '{}', '{}', '{}', '{}', '{}')").await;
     denied(&b, "SELECT api.run_finish(1)").await;
