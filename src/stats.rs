@@ -273,20 +273,6 @@ fn check(opts: &Options) -> Result<()> {
     Ok(())
 }
 
-/// The value at `p` (0..1] of a histogram of days sorted by day: the smallest day reaching
-/// that share of the count.
-fn percentile(histogram: &[(i32, i64)], total: i64, p: f64) -> i32 {
-    let target = ((total as f64) * p).ceil().max(1.0) as i64;
-    let mut seen = 0;
-    for &(days, n) in histogram {
-        seen += n;
-        if seen >= target {
-            return days;
-        }
-    }
-    histogram.last().map(|h| h.0).unwrap_or(0)
-}
-
 /// Counts by period and dimensions, with the small-cell rule applied by the database (at no
 /// less than its own floor, with complementary suppression: sql/V28 `api.stats_report`), which
 /// records the run with its options and the number of rows.
@@ -341,10 +327,7 @@ pub async fn report(session: &Session, mut opts: Options) -> Result<Report> {
                 (_, Some(Hidden::Complementary)) => Cell::Withheld,
                 _ => Cell::Below(i64::from(c.min_cell)),
             };
-            let total: i64 = c.histogram.iter().map(|h| h.1).sum();
-            let shown = matches!(count, Cell::Count(_)) && c.event == "completed" && total > 0;
-            let mut histogram = c.histogram;
-            histogram.sort();
+            let shown = matches!(count, Cell::Count(_));
             let mut out = Vec::with_capacity(columns.len());
             for (d, v) in opts.group.iter().zip(c.values) {
                 let v = Some(v).filter(|v| !v.is_empty());
@@ -362,8 +345,8 @@ pub async fn report(session: &Session, mut opts: Options) -> Result<Report> {
                 event: c.event,
                 kind: Some(c.kind).filter(|k| !k.is_empty()),
                 count,
-                median_days: shown.then(|| percentile(&histogram, total, 0.5)),
-                p90_days: shown.then(|| percentile(&histogram, total, 0.9)),
+                median_days: c.median_days.filter(|_| shown),
+                p90_days: c.p90_days.filter(|_| shown),
             }
         })
         .collect::<Vec<_>>();
@@ -472,15 +455,6 @@ fn to_record(r: RawRecord) -> Record {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percentiles_of_a_histogram() {
-        // Days 0,1,1,2,10 → median 1, p90 10.
-        let h = [(0, 1), (1, 2), (2, 1), (10, 1)];
-        assert_eq!(percentile(&h, 5, 0.5), 1);
-        assert_eq!(percentile(&h, 5, 0.9), 10);
-        assert_eq!(percentile(&[(4, 10)], 10, 0.9), 4);
-    }
 
     #[test]
     fn cells_below_the_threshold_are_hidden() {

@@ -56,8 +56,8 @@ pub enum Hidden {
 
 /// One cell of a report as the database publishes it: the period's first day, the dimension
 /// values (in the order asked, '' when unknown; a municipality's name after the others), the
-/// event, its kind, the count unless hidden, and for completions shown their days from
-/// booking as a histogram.
+/// event, its kind, the count unless hidden, and for completions shown the median and 90th
+/// percentile of their days from booking (sql/V44: never the histogram).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Count {
     pub period: NaiveDate,
@@ -69,7 +69,8 @@ pub struct Count {
     pub hidden: Option<Hidden>,
     /// The smallest count shown, as the database applied it.
     pub min_cell: i32,
-    pub histogram: Vec<(i32, i64)>,
+    pub median_days: Option<i32>,
+    pub p90_days: Option<i32>,
 }
 
 /// A report (`api.stats_report`): small cells and their complements hidden by the database,
@@ -83,26 +84,21 @@ pub async fn counts(c: &impl GenericClient, q: &CountQuery<'_>) -> Result<Vec<Co
         .await?;
     Ok(rows
         .iter()
-        .map(|r| {
-            let days: Option<Vec<i32>> = r.get(8);
-            let ns: Option<Vec<i64>> = r.get(9);
-            Count {
-                period: r.get(0),
-                values: r.get::<_, Vec<Option<String>>>(1).into_iter().map(Option::unwrap_or_default).collect(),
-                municipality_name: r
-                    .get::<_, Option<Vec<Option<String>>>>(2)
-                    .and_then(|n| n.into_iter().next().flatten()),
-                event: r.get(3),
-                kind: r.get(4),
-                n: r.get(5),
-                hidden: match r.get::<_, Option<&str>>(6) {
-                    None => None,
-                    Some("small") => Some(Hidden::Small),
-                    Some(_) => Some(Hidden::Complementary),
-                },
-                min_cell: r.get(7),
-                histogram: days.unwrap_or_default().into_iter().zip(ns.unwrap_or_default()).collect(),
-            }
+        .map(|r| Count {
+            period: r.get(0),
+            values: r.get::<_, Vec<Option<String>>>(1).into_iter().map(Option::unwrap_or_default).collect(),
+            municipality_name: r.get::<_, Option<Vec<Option<String>>>>(2).and_then(|n| n.into_iter().next().flatten()),
+            event: r.get(3),
+            kind: r.get(4),
+            n: r.get(5),
+            hidden: match r.get::<_, Option<&str>>(6) {
+                None => None,
+                Some("small") => Some(Hidden::Small),
+                Some(_) => Some(Hidden::Complementary),
+            },
+            min_cell: r.get(7),
+            median_days: r.get(8),
+            p90_days: r.get(9),
         })
         .collect())
 }

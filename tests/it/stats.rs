@@ -549,3 +549,31 @@ async fn statistics_are_for_auditors_and_admins_and_never_show_a_fiscal_code_by_
     let e = own.query("SELECT * FROM api.stats_records(NULL, NULL, NULL)", &[]).await.unwrap_err();
     assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::INVALID_PARAMETER_VALUE), "{e}");
 }
+
+/// The days from booking to completion leave the database as their median and 90th percentile
+/// (sql/V44), computed there as the report always computed them: never as the histogram,
+/// whose counts of 1 the small-cell rule would hide.
+#[tokio::test]
+async fn completion_days_leave_the_database_as_percentiles_only() {
+    let db = TestDb::new().await;
+    let owner = db.owner().await;
+    let at = |days: &str, ns: &str, p: f64| {
+        let sql = format!("SELECT public.sportello_days_percentile({days}::int[], {ns}::bigint[], {p})");
+        let owner = &owner;
+        async move { owner.query_one(&sql, &[]).await.unwrap().get::<_, Option<i32>>(0) }
+    };
+    // Days 0, 1, 1, 2, 10: median 1, p90 10, in any order; one day alone is every percentile.
+    assert_eq!(at("'{0,1,2,10}'", "'{1,2,1,1}'", 0.5).await, Some(1));
+    assert_eq!(at("'{10,2,1,0}'", "'{1,1,2,1}'", 0.9).await, Some(10));
+    assert_eq!(at("'{4}'", "'{10}'", 0.9).await, Some(4));
+    assert_eq!(at("'{}'", "'{}'", 0.5).await, None);
+    // What an auditor's login reads: no histogram column.
+    let auditor = db.unique("auditor");
+    db.add_operator(&auditor, &[sportello::domain::Role::Auditor], &["TO"], &[]).await;
+    let c = crate::harness::raw(&db, &auditor).await;
+    let statement =
+        c.prepare("SELECT * FROM api.stats_report('month', '{province}', NULL, NULL, 3, 'fine')").await.unwrap();
+    let columns: Vec<&str> = statement.columns().iter().map(|c| c.name()).collect();
+    assert!(columns.contains(&"median_days") && columns.contains(&"p90_days"), "{columns:?}");
+    assert!(!columns.contains(&"days") && !columns.contains(&"ns"), "{columns:?}");
+}
