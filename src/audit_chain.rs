@@ -128,24 +128,32 @@ pub struct Logged {
     pub count: Option<i64>,
 }
 
-/// The marker of an audit row's line in the server log (sql/V42).
-const LOG_MARKER: &str = "sportello-audit {";
+/// The message of an audit row's line in the server log (sql/V42), after the line's prefix.
+const LOG_MARKER: &str = "LOG:  sportello-audit {";
 
-/// The audit rows of database `database` a server log names, by hash. Lines of other databases
-/// and other messages are passed over; a log is read as it is written, line by line.
-pub fn logged_rows(path: &Path, database: &str) -> Result<HashMap<[u8; 32], Logged>> {
+/// The audit rows of database `database` a server log names, by hash (every line naming a
+/// hash kept: a later line never hides an earlier one). Only the server's own lines count: one
+/// that starts with its prefix, never a continuation line, which the server indents with a tab
+/// and where it writes a failed statement's text, chosen by whoever sent it. (No login can
+/// write a LOG line of its own: it has no code to run, sql/V46.) Lines of other databases and
+/// other messages are passed over; a log is read as it is written, line by line.
+pub fn logged_rows(path: &Path, database: &str) -> Result<HashMap<[u8; 32], Vec<Logged>>> {
     let file = std::fs::File::open(path).map_err(Error::io(crate::msg!("io-read", path = path)))?;
-    let mut out = HashMap::new();
+    let mut out: HashMap<[u8; 32], Vec<Logged>> = HashMap::new();
     for line in std::io::BufReader::new(file).split(b'\n') {
         let line = line.map_err(Error::io(crate::msg!("io-read", path = path)))?;
         let line = String::from_utf8_lossy(&line);
-        let Some(at) = line.find(LOG_MARKER) else { continue };
+        if line.starts_with(char::is_whitespace) {
+            continue;
+        }
+        // After the prefix (which may be empty), never inside another message.
+        let Some(at) = line.find(LOG_MARKER).filter(|&i| i == 0 || line[..i].ends_with(' ')) else { continue };
         let Ok(row) = serde_json::from_str::<Logged>(line[at + LOG_MARKER.len() - 1..].trim_end()) else { continue };
         if row.database != database {
             continue;
         }
         if let Ok(Ok(hash)) = hex::decode(&row.hash).map(<[u8; 32]>::try_from) {
-            out.insert(hash, row);
+            out.entry(hash).or_default().push(row);
         }
     }
     Ok(out)
@@ -168,11 +176,11 @@ pub async fn walk(c: &impl deadpool_postgres::GenericClient, kept_head: Option<[
     walk_with(c, kept_head, &mut HashMap::new()).await
 }
 
-/// [`walk`], taking out of `logged` every row of the chain it names.
+/// [`walk`], taking out of `logged` every line naming a row of the chain, at its place.
 async fn walk_with(
     c: &impl deadpool_postgres::GenericClient,
     kept_head: Option<[u8; 32]>,
-    logged: &mut HashMap<[u8; 32], Logged>,
+    logged: &mut HashMap<[u8; 32], Vec<Logged>>,
 ) -> Result<Verification> {
     let mut v = Verification {
         rows: 0,
@@ -197,8 +205,10 @@ async fn walk_with(
             if kept_head.is_some_and(|k| k[..] == r.hash[..]) {
                 v.kept_head_seq = Some(r.seq);
             }
-            if let Ok(hash) = <[u8; 32]>::try_from(&r.hash[..]) {
-                logged.remove(&hash);
+            if let Ok(hash) = <[u8; 32]>::try_from(&r.hash[..])
+                && let Some(lines) = logged.get_mut(&hash)
+            {
+                lines.retain(|l| l.seq != r.seq);
             }
             last = Some(r);
         }
@@ -268,7 +278,7 @@ pub async fn verify(session: &Session, kept_head: Option<[u8; 32]>, server_log: 
     };
     let mut v = walk_with(&client, kept_head, &mut logged).await?;
     if server_log.is_some() {
-        let mut gone: Vec<Logged> = logged.into_values().filter(|l| l.seq <= v.head_seq).collect();
+        let mut gone: Vec<Logged> = logged.into_values().flatten().filter(|l| l.seq <= v.head_seq).collect();
         gone.sort_by(|a, b| (a.seq, &a.at).cmp(&(b.seq, &b.at)));
         v.rolled_back = Some(gone);
     }

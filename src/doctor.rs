@@ -260,10 +260,17 @@ pub async fn run(location: &Location, home: &Path, flags: &[(&str, &str, String)
         }
         None => check("migrations", Status::Warn, crate::tr!("doctor-migrations-unknown")),
     });
-    checks.push(match db.advisory_locks_public().await {
-        Ok(false) => check("locks", Status::Ok, crate::tr!("doctor-locks-api")),
-        Ok(true) => check("locks", Status::Warn, crate::tr!("doctor-locks-public")),
-        Err(e) => check("locks", Status::Warn, e.to_string()),
+    checks.push(match db.public_privileges().await {
+        Ok((false, false)) => check("public", Status::Ok, crate::tr!("doctor-public-closed")),
+        Ok((locks, code)) => {
+            let open: Vec<String> =
+                [(locks, crate::tr!("doctor-public-locks")), (code, crate::tr!("doctor-public-code"))]
+                    .into_iter()
+                    .filter_map(|(open, what)| open.then_some(what))
+                    .collect();
+            check("public", Status::Warn, crate::tr!("doctor-public-open", what = open.join("; ")))
+        }
+        Err(e) => check("public", Status::Warn, e.to_string()),
     });
     match DeskSettings::from_env(home, location) {
         Ok(desk) => {

@@ -325,6 +325,11 @@ pub fn answering(mut message: Message, request: Option<&str>, references: &[Stri
         headers.set(InReplyTo::from(format!("<{request}>")));
         headers.set(References::from(thread.join(" ")));
     }
+    // An automatic answer says so (RFC 3834 §5), so that another robot does not answer it back.
+    headers.insert_raw(lettre::message::header::HeaderValue::new(
+        lettre::message::header::HeaderName::new_from_ascii_str("Auto-Submitted"),
+        "auto-replied".into(),
+    ));
     let id = headers.get::<MessageId>().map(|m| m.as_ref().to_string()).unwrap_or_default();
     Ok((message, id))
 }

@@ -284,6 +284,11 @@ fn automatic(message: &mail_parser::Message<'_>) -> Option<String> {
     {
         return Some(format!("an automatic message (Auto-Submitted: {}): not answered", text::shown(&v, 40)));
     }
+    if let Some(v) = header("X-Autoreply").or_else(|| header("X-Autorespond"))
+        && v != "no"
+    {
+        return Some(format!("an automatic message (X-Autoreply: {}): not answered", text::shown(&v, 40)));
+    }
     if let Some(v) = header("Precedence")
         && ["bulk", "junk", "list", "auto_reply"].contains(&v.as_str())
     {
@@ -320,7 +325,10 @@ async fn one(session: &Session, desk: &Desk, dir: &Path, file: &Path, run: Optio
     // be a new request answered again.
     let message_id = real_id.clone().unwrap_or_else(|| {
         let header = |name: &str| message.header_raw(name).unwrap_or_default().trim().to_string();
-        let written = [header("From"), header("Date"), header("Subject"), mail::inbound_text(&message)].join("\n");
+        let written = [header("From"), header("Date"), header("Subject"), mail::inbound_text(&message)]
+            .join("\n")
+            // A relay may rewrite the line ends, never what was written.
+            .replace("\r\n", "\n");
         format!("sha256:{}", super::checksum_text(&written))
     });
     let references: Vec<String> =

@@ -70,7 +70,7 @@ macro_rules! vocabulary {
 /// `--doc-type passaporto`, `--operation riscontro`. Written in [`typed_form`].
 pub fn italian_names(value: &str) -> &'static [&'static str] {
     match value {
-        "identity-card" => &["carta-identita", "carta-d-identita", "ci"],
+        "identity-card" => &["carta-identita", "carta-d-identita", "ci", "cie"],
         "passport" => &["passaporto"],
         "driving-licence" => &["patente", "patente-di-guida"],
         "residence-permit" => &["permesso", "permesso-di-soggiorno"],
@@ -106,6 +106,10 @@ pub fn typed_form(s: &str) -> String {
         if !(c == '-' && out.ends_with('-')) {
             out.push(c);
         }
+    }
+    // An apostrophe typed for an accent (`IDENTITA'`, as upper-case exports write it) is the accent.
+    if out.ends_with('-') && s.trim_end().ends_with(['\'', '’']) {
+        out.pop();
     }
     out
 }

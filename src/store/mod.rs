@@ -410,12 +410,15 @@ impl Database {
         Ok(())
     }
 
-    /// Whether any login may still take advisory locks itself (sql/V43's `DO` block not run by
-    /// a superuser): a login could then hold a run's lock and stop the run.
-    pub async fn advisory_locks_public(&self) -> Result<bool> {
+    /// What every login may still do that the migrations take away where a superuser runs them
+    /// (sql/V43, sql/V46): take advisory locks (and hold a run's), run PL/pgSQL of its own
+    /// (and write lines like an audit row's into the server's log).
+    pub async fn public_privileges(&self) -> Result<(bool, bool)> {
         let c = self.client().await?;
-        let sql = "SELECT has_function_privilege('public', 'pg_catalog.pg_try_advisory_lock(bigint)', 'EXECUTE')";
-        Ok(c.query_one(sql, &[]).await?.get(0))
+        let sql = "SELECT has_function_privilege('public', 'pg_catalog.pg_try_advisory_lock(bigint)', 'EXECUTE'),
+                          has_language_privilege('public', 'plpgsql', 'USAGE')";
+        let row = c.query_one(sql, &[]).await?;
+        Ok((row.get(0), row.get(1)))
     }
 
     pub async fn client(&self) -> Result<deadpool_postgres::Object> {

@@ -252,7 +252,14 @@ async fn the_registry_is_consulted_by_a_desk_for_new_citizens_only() {
     assert_eq!(e.code(), Some(&SqlState::INVALID_PARAMETER_VALUE), "{e:?}");
     assert!(c.query("SELECT * FROM api.legacy_account($1)", &[&other]).await.unwrap().is_empty());
     // A registered citizen's registry data is not a way around show.
-    denied(&c, &format!("SELECT * FROM api.registry_lookup('{}', '{named}')", mario().cf)).await;
+    // ...nothing, recorded as refused (an exception would take its row back).
+    let before = audit_rows(&db).await.len();
+    let mario_named = fiscal_code_target(&db.key(), &mario().cf);
+    let got = c.query("SELECT * FROM api.registry_lookup($1, $2)", &[&mario().cf, &mario_named]).await.unwrap();
+    assert!(got.is_empty());
+    let rows = new_rows(&db, before).await;
+    let got: Vec<(&str, &str)> = rows.iter().map(|r| (r.1.as_str(), r.5.as_str())).collect();
+    assert_eq!(got, [("registry-read", "refused")], "{rows:?}");
     let h = raw(&db, &help).await;
     denied(&h, &format!("SELECT * FROM api.registry_lookup('{other}', '{named}')")).await;
     denied(&h, &format!("SELECT * FROM api.legacy_account('{other}')")).await;

@@ -166,6 +166,17 @@ async fn a_read_rolled_back_is_still_in_the_server_log_and_verify_lists_it() {
     db.add_operator(&clerk, &[sportello::domain::Role::Desk], &["TO"], &[]).await;
     let c = crate::harness::raw(&db, &clerk).await;
     c.batch_execute(&format!("BEGIN; SELECT * FROM api.show(NULL, {number}, NULL); ROLLBACK")).await.unwrap();
+    // Lines that look like an audit row's, written by the login: in a failed statement's text
+    // (the server indents its lines), or by code of its own, which it may not run (sql/V46).
+    let database: String = c.query_one("SELECT current_database()::text", &[]).await.unwrap().get(0);
+    let hash = "ab".repeat(32);
+    let fake = format!(
+        r#"sportello-audit {{"database":"{database}","seq":1,"hash":"{hash}","at":"x","login":"victim","action":"view","outcome":"ok"}}"#
+    );
+    let logged = c.batch_execute(&format!("SELECT 1/0, E'\\n{fake}\\n2026-01-01 00:00:00 UTC [1] LOG:  {fake}'")).await;
+    assert!(logged.is_err());
+    let e = c.batch_execute(&format!("DO $$ BEGIN RAISE LOG '{fake}'; END $$")).await.unwrap_err();
+    assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{e:?}");
     // A row committed after it: the rolled-back one's position is in the chain, held by another.
     c.query("SELECT * FROM api.show(NULL, $1, NULL)", &[&number]).await.unwrap();
     let log = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sportello-test-home/postgres/server.log");
@@ -175,6 +186,7 @@ async fn a_read_rolled_back_is_still_in_the_server_log_and_verify_lists_it() {
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let gone = v["rolled_back"].as_array().unwrap();
     let named = sportello::audit::fiscal_code_target(&db.key(), &mario.cf);
+    assert!(!gone.iter().any(|r| r["login"] == "victim"), "a forged line counts for nothing: {gone:?}");
     let mine: Vec<&serde_json::Value> = gone.iter().filter(|r| r["login"] == clerk.as_str()).collect();
     assert_eq!(mine.len(), 1, "{gone:?}");
     assert_eq!((mine[0]["action"].as_str(), mine[0]["target"].as_str()), (Some("view"), Some(named.as_str())));

@@ -184,6 +184,20 @@ async fn an_export_is_refused_unless_its_record_committed_first() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{e:?}");
+    // Nor does a row the client writes itself stand for the request (sql/V45): refused, and the
+    // export with it.
+    c.batch_execute("ROLLBACK").await.unwrap();
+    let forged = "SELECT api.record('stats', NULL, '{\"records\": true}', 0, 'ok')";
+    let e = c.batch_execute(forged).await.unwrap_err();
+    assert_eq!(e.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{e:?}");
+    let export = "SELECT * FROM api.stats_records(NULL, NULL, '\\x000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f')";
+    let e = c.batch_execute(export).await.unwrap_err();
+    assert_eq!(e.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{e:?}");
+    // The portal cannot write a citizen's own action either.
+    let portal = raw(&db, "portal").await;
+    let e =
+        portal.batch_execute("SELECT api.record('citizen-activate', NULL, '{}', NULL, 'ok', true)").await.unwrap_err();
+    assert_eq!(e.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{e:?}");
 }
 
 /// One login cannot take the server's connections nor leave a transaction open for long.

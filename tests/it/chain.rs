@@ -237,7 +237,7 @@ async fn twenty_parallel_writers_keep_a_linear_chain() {
                 // Two rows per transaction, with work between them: the lock is held to commit.
                 let tx = c.transaction().await.unwrap();
                 let actor = Actor::Operator { id: "admin", origin: "test", command: "test" };
-                let entry = || Entry::new(AuditEvent::Search, Target::Input(format!("writer {w} #{i}")));
+                let entry = || Entry::new(AuditEvent::Command, Target::Input(format!("writer {w} #{i}")));
                 sportello::audit::write(&tx, actor, None, entry()).await.unwrap();
                 tx.execute("SELECT pg_sleep(0.001)", &[]).await.unwrap();
                 sportello::audit::write(&tx, actor, None, entry()).await.unwrap();
@@ -278,7 +278,7 @@ async fn a_writer_that_cannot_see_the_head_fails_instead_of_forking() {
     some_rows(&db, 1).await; // another writer appends and commits
     let actor = Actor::Operator { id: "admin", origin: "test", command: "test" };
     let err =
-        sportello::audit::write(&tx, actor, None, Entry::new(AuditEvent::Search, Target::None)).await.unwrap_err();
+        sportello::audit::write(&tx, actor, None, Entry::new(AuditEvent::Command, Target::None)).await.unwrap_err();
     assert!(err.is_unique_violation(), "{err:?}");
     drop(tx);
     let v = audit_chain::walk(&db.login("admin").await.client().await.unwrap(), None).await.unwrap();
@@ -334,7 +334,7 @@ async fn no_login_can_take_the_chain_lock_and_a_held_log_fails_instead_of_hangin
     let mut holder = db.login(&mallory).await.client().await.unwrap();
     let tx = holder.transaction().await.unwrap();
     let actor = Actor::Operator { id: &mallory, origin: "test", command: "test" };
-    sportello::audit::write(&tx, actor, None, Entry::new(AuditEvent::Search, Target::Input("held".into())))
+    sportello::audit::write(&tx, actor, None, Entry::new(AuditEvent::Command, Target::Input("held".into())))
         .await
         .unwrap();
     let started = std::time::Instant::now();

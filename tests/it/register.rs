@@ -245,3 +245,54 @@ async fn a_residence_is_in_its_municipalitys_province_whoever_writes_it() {
         assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION), "{column}: {e:?}");
     }
 }
+
+/// A municipality is never given without its province: a NULL one would pass the foreign key
+/// (MATCH SIMPLE) and leave the record out of its province's searches and batches (sql/V46).
+#[tokio::test]
+async fn a_municipality_comes_with_its_province() {
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let number = Citizen::new("RSSMRA", "Mario", "Rossi", "1985-12-10", Sex::M).register(&s).await;
+    let owner = db.owner().await;
+    for column in ["res", "dom"] {
+        let e = owner
+            .execute(
+                &format!(
+                    "UPDATE registrations SET {column}_municipality = '001272', {column}_province = NULL
+                      WHERE registration_number = $1"
+                ),
+                &[&number],
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::CHECK_VIOLATION), "{column}: {e:?}");
+    }
+}
+
+/// A desk reads from the registries only residents of its competence (the registration that
+/// would follow is refused outside it), and every answer is recorded (sql/V46).
+#[tokio::test]
+async fn a_desk_reads_the_registry_only_within_its_competence() {
+    let db = TestDb::new().await;
+    let cf = Citizen::new("VRDLGU", "Luigi", "Verdi", "1970-01-01", Sex::M).cf;
+    put_in_registry(&db, "cia_residents", &cf, "Luigi", "Verdi", "1970-01-01").await;
+    let named = sportello::audit::fiscal_code_target(&db.key(), &cf);
+    let lookup = "SELECT first_name FROM api.registry_lookup($1, $2)";
+    let (asti, turin) = (db.unique("asti"), db.unique("turin"));
+    db.add_operator(&asti, &[sportello::domain::Role::Desk], &["AT"], &[]).await;
+    db.add_operator(&turin, &[sportello::domain::Role::Desk], &["TO"], &[]).await;
+    let far = crate::harness::raw(&db, &asti).await.query(lookup, &[&cf, &named]).await.unwrap();
+    assert!(far.is_empty(), "a resident of Torino is not Asti's to read");
+    let near = crate::harness::raw(&db, &turin).await.query(lookup, &[&cf, &named]).await.unwrap();
+    assert_eq!(near.len(), 1);
+    let outcomes: Vec<String> = db
+        .owner()
+        .await
+        .query("SELECT outcome FROM audit_log WHERE action = 'registry-read' AND target = $1 ORDER BY seq", &[&named])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(outcomes, ["refused", "ok"]);
+}

@@ -578,3 +578,29 @@ async fn an_earlier_file_imported_again_after_another_is_read_again() {
     // The same file again, with nothing in between: nothing to do.
     assert!(import(monday).await.already_done_by.is_some());
 }
+
+/// A quote opened as a line's last character and closed at the end of the next one: one record
+/// over the two lines (its line breaks at the edges of a field count, before fields are
+/// trimmed), rejected, and the snapshot removes nobody.
+#[tokio::test]
+async fn a_quote_at_a_lines_end_is_no_way_to_hide_the_next_resident() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let all = loaded(&db, dir.path(), 20).await;
+    let mut lines: Vec<String> = all.iter().map(|r| line(r, iso)).collect();
+    // Resident 10 ends their line with an opening quote, resident 11 with its close.
+    lines[10].push_str(";\"");
+    lines[11].push('"');
+    // And a field that starts with a line break, quoted.
+    lines[4] = lines[4].replace(";Via Roma;", ";\"\r\nVia Roma\";");
+    let file = write(dir.path(), "snapshot.csv", file_of(&lines));
+    let s = db.admin().await;
+    let opts = Options { full_snapshot: true, ..Options::default() };
+    let r = registry_import::import(&s, Source::Cia, &file, &opts, &Quiet).await.unwrap();
+    let reasons: Vec<(u64, &str)> = r.rejected.iter().map(|j| (j.line, j.reason.as_str())).collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(reasons[0].1.starts_with("one record over lines 6-7"), "{reasons:?}");
+    assert!(reasons[1].1.starts_with("one record over lines 13-14"), "{reasons:?}");
+    assert!(r.departures_withheld && r.ceased == 0, "{r:?}");
+    assert_eq!(mirror(&db).await.len(), 20, "nobody removed");
+}

@@ -615,6 +615,7 @@ async fn automatic_messages_get_no_reply_and_a_huge_one_is_read_up_to_a_bound() 
     let from = "Sara <sara.esposito@example.it>";
     write(mailbox.path(), "01-ooo.eml", eml(from, "<ooo@example.it>", "Auto-Submitted: auto-replied\r\n", &body));
     write(mailbox.path(), "02-list.eml", eml(from, "<list@example.it>", "Precedence: bulk\r\n", &body));
+    write(mailbox.path(), "02b-autoreply.eml", eml(from, "<xa@example.it>", "X-Autoreply: yes\r\n", &body));
     write(
         mailbox.path(),
         "03-bounce.eml",
@@ -634,8 +635,15 @@ async fn automatic_messages_get_no_reply_and_a_huge_one_is_read_up_to_a_bound() 
     let out = db.cli(Some("admin"), &["regenerate-code", "--mailbox", dir, "--format", "json"]);
     let (stdout, stderr, code) = text(&out);
     assert_ne!(code, 1, "{stderr}");
-    assert_eq!(outcomes(&stdout), ["unreadable", "unreadable", "unreadable", "refused", "honoured"], "{stdout}");
+    assert_eq!(
+        outcomes(&stdout),
+        ["unreadable", "unreadable", "unreadable", "unreadable", "refused", "honoured"],
+        "{stdout}"
+    );
     let sent = db.spooled();
+    // Our answers say they are automatic (RFC 3834 §5): no robot answers them back.
+    let answers: Vec<&String> = sent[before..].iter().filter(|m| m.contains("In-Reply-To:")).collect();
+    assert!(!answers.is_empty() && answers.iter().all(|m| m.contains("Auto-Submitted: auto-replied")), "{answers:?}");
     let to = |m: &str| m.lines().find(|l| l.starts_with("To: ")).unwrap_or_default().to_string();
     let recipients: Vec<String> = sent[before..].iter().map(|m| to(m)).collect();
     assert!(!recipients.iter().any(|t| t.contains("mailer-daemon")), "no reply to a bounce: {recipients:?}");
@@ -693,11 +701,13 @@ async fn two_authors_are_refused_and_a_redelivery_without_message_id_is_not_answ
         .replace("Message-ID: <gone@example.it>\r\n", "");
     write(mailbox.path(), "03-no-id.eml", &plain);
     write(mailbox.path(), "04-no-id-again.eml", format!("Received: from relay2.example.it\r\n{plain}"));
+    // A relay that rewrote the line ends: the same message still.
+    write(mailbox.path(), "05-no-id-lf.eml", plain.replace("\r\n", "\n"));
     let dir = mailbox.path().to_str().unwrap();
     let out = db.cli(Some("admin"), &["regenerate-code", "--mailbox", dir, "--format", "json"]);
     let (stdout, stderr, code) = text(&out);
     assert_ne!(code, 1, "{stderr}");
-    assert_eq!(outcomes(&stdout), ["unreadable", "unreadable", "honoured", "duplicate"], "{stdout}");
+    assert_eq!(outcomes(&stdout), ["unreadable", "unreadable", "honoured", "duplicate", "duplicate"], "{stdout}");
 }
 
 /// A letter batch without a column a letter is checked with, or with a column twice, is refused

@@ -302,7 +302,7 @@ pub async fn import(
             dry.updated += chunk.changed;
             dry.unchanged += chunk.unchanged;
             dry.deaths += chunk.dead.len() as u64;
-            dry.departures_withheld |= !chunk.unreadable.is_empty();
+            dry.departures_withheld |= opts.full_snapshot && !chunk.unreadable.is_empty();
             if opts.full_snapshot {
                 // The dead leave the mirror as deaths, not as departures.
                 dry_seen.extend(chunk.codes.iter().chain(&chunk.kept).chain(&chunk.dead).copied());

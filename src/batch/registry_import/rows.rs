@@ -308,7 +308,9 @@ pub fn open(path: &Path, encoding: Encoding) -> Result<(csv::Reader<Box<dyn Read
     let lines = Lines::default();
     let reader: Box<dyn Read + Send> = Box::new(lines.wrap(reader));
     // Not flexible: a record with more or fewer fields than the header is an error (a reject).
-    let mut csv = csv::ReaderBuilder::new().delimiter(delimiter).trim(csv::Trim::All).from_reader(reader);
+    // Fields are trimmed after reading (see [`read_chunks`]): a line break at a field's edge is
+    // what shows a record spanning lines.
+    let mut csv = csv::ReaderBuilder::new().delimiter(delimiter).trim(csv::Trim::Headers).from_reader(reader);
     let headers = match csv.byte_headers() {
         Ok(h) => input::column_names(h),
         Err(e) => {
@@ -466,24 +468,23 @@ impl Checker {
     }
 }
 
-/// The physical lines a record spans, when more than one: a field holding a line break, which
-/// no registry field does, or a quote never closed, which swallows the lines after it (whose
-/// residents nobody can tell).
+/// The physical lines a record (as read, untrimmed) spans, when more than one: a field holding
+/// a line break, which no registry field does, or a quote never closed, which swallows the
+/// lines after it (whose residents nobody can tell).
 fn spans_lines(record: &csv::ByteRecord, line: u64) -> Option<(u64, u64)> {
-    // The terminator of the file's last line, swallowed with it, is no line more.
-    let bytes = record.as_slice().trim_ascii_end();
+    let bytes = record.as_slice();
     let breaks = memchr::memchr_iter(b'\n', bytes).count() as u64;
     (breaks > 0 || memchr::memchr(b'\r', bytes).is_some()).then_some((line, line + breaks))
 }
 
-/// The reject of a record spanning lines `from`..=`to`.
+/// The reject of a record spanning lines `from`..=`to` (one line: a quote left open at the end).
 fn spanning(from: u64, to: u64) -> Reject {
-    Reject::new(
-        from,
-        "",
-        "",
-        format!("one record over lines {from}-{to}: a quote is not closed, or a field holds a line break"),
-    )
+    let reason = if from == to {
+        "a quote is not closed".to_string()
+    } else {
+        format!("one record over lines {from}-{to}: a quote is not closed, or a field holds a line break")
+    };
+    Reject::new(from, "", "", reason)
 }
 
 /// A record with every field empty (`;;;;` as a spreadsheet saves an empty row): a blank line.
@@ -530,14 +531,24 @@ pub fn read_chunks(
         let mut end = false;
         // Records of the committed part, at the head of the buffer: checked, not sent.
         let mut scanned = 0;
+        // The reject of the last record read when it spans lines up to a final line break.
+        let mut swallowed_to_end: Option<(usize, u64, u64)> = None;
         while read < chunk_size as u64 && filled < records.len() {
             let record = &mut records[filled];
             match csv.read_byte_record(record) {
                 Ok(false) => {
+                    // A quote left open on to the end took the file's last terminator too: no
+                    // line is after it.
+                    if let Some((i, from, to)) = swallowed_to_end.take()
+                        && let Some(r) = bad.get_mut(i)
+                    {
+                        *r = spanning(from, to - 1);
+                    }
                     end = true;
                     break;
                 }
                 Ok(true) => {
+                    swallowed_to_end = None;
                     if is_blank(record) {
                         continue;
                     }
@@ -556,11 +567,14 @@ pub fn read_chunks(
                             read += 1;
                             unreadable.push(from);
                             bad.push(spanning(from, to));
+                            swallowed_to_end = record.as_slice().ends_with(b"\n").then_some((bad.len() - 1, from, to));
                         }
                         continue;
                     }
+                    record.trim();
                 }
                 Err(e) => {
+                    swallowed_to_end = None;
                     // A file that is not text of its encoding, or that cannot be read, stops here.
                     if let Some(failure) = input::csv_failure(path, &e) {
                         return Err(failure);
@@ -573,11 +587,18 @@ pub fn read_chunks(
                     if position > skip {
                         read += 1;
                         let span = spans_lines(record, line);
+                        let to_end = record.as_slice().ends_with(b"\n");
+                        record.trim();
                         // A record of the wrong width is read whole: its fiscal code may be
                         // there (unless it swallowed other lines: then whom it hides is unknown).
                         match checker.readable_code(record) {
                             Some(code) if span.is_none() => kept.push(code),
                             _ => unreadable.push(line),
+                        }
+                        if let Some((from, to)) = span
+                            && to_end
+                        {
+                            swallowed_to_end = Some((bad.len(), from, to));
                         }
                         bad.push(match (span, e.kind()) {
                             (Some((from, to)), _) => spanning(from, to),
