@@ -223,49 +223,25 @@ async fn omocodia_code_is_accepted() {
     assert_eq!(reg.fiscal_code, code, "stored upper case");
 }
 
-/// A province of residence other than its municipality's is refused by the database itself,
-/// whoever writes it (here the owner, past every function).
+/// A municipality of residence or domicile goes with its own province, whoever writes it (here
+/// the owner, past every function): another province is refused (sql/V40), and so is none,
+/// which would pass the foreign key and leave the record out of its province (sql/V46).
 #[tokio::test]
 async fn a_residence_is_in_its_municipalitys_province_whoever_writes_it() {
+    use tokio_postgres::error::SqlState;
     let db = TestDb::new().await;
     let s = db.admin().await;
     let number = Citizen::new("RSSMRA", "Mario", "Rossi", "1985-12-10", Sex::M).register(&s).await;
     let owner = db.owner().await;
     for column in ["res", "dom"] {
-        let e = owner
-            .execute(
-                &format!(
-                    "UPDATE registrations SET {column}_municipality = '001272', {column}_province = 'AT'
-                      WHERE registration_number = $1"
-                ),
-                &[&number],
-            )
-            .await
-            .unwrap_err();
-        assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION), "{column}: {e:?}");
-    }
-}
-
-/// A municipality is never given without its province: a NULL one would pass the foreign key
-/// (MATCH SIMPLE) and leave the record out of its province's searches and batches (sql/V46).
-#[tokio::test]
-async fn a_municipality_comes_with_its_province() {
-    let db = TestDb::new().await;
-    let s = db.admin().await;
-    let number = Citizen::new("RSSMRA", "Mario", "Rossi", "1985-12-10", Sex::M).register(&s).await;
-    let owner = db.owner().await;
-    for column in ["res", "dom"] {
-        let e = owner
-            .execute(
-                &format!(
-                    "UPDATE registrations SET {column}_municipality = '001272', {column}_province = NULL
-                      WHERE registration_number = $1"
-                ),
-                &[&number],
-            )
-            .await
-            .unwrap_err();
-        assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::CHECK_VIOLATION), "{column}: {e:?}");
+        for (province, refused) in [("'AT'", SqlState::FOREIGN_KEY_VIOLATION), ("NULL", SqlState::CHECK_VIOLATION)] {
+            let sql = format!(
+                "UPDATE registrations SET {column}_municipality = '001272', {column}_province = {province}
+                  WHERE registration_number = $1"
+            );
+            let e = owner.execute(&sql, &[&number]).await.unwrap_err();
+            assert_eq!(e.code(), Some(&refused), "{column} {province}: {e:?}");
+        }
     }
 }
 
