@@ -266,7 +266,7 @@ pub async fn run(env: &Env, cmd: OperatorCommand) -> sportello::Result<i32> {
             return Ok(0);
         }
         OperatorCommand::Show(a) => in_session(env, async |s| operators::show(s, &a.id).await).await?,
-        OperatorCommand::Whoami => in_session(env, async |s| Ok(s.operator.clone())).await?,
+        OperatorCommand::Whoami => in_session(env, async |s| operators::whoami(s).await).await?,
     };
     output::rows(env.format, &[row(&op)], &op)?;
     Ok(0)

@@ -235,3 +235,9 @@ pub async fn show(session: &Session, id: &str) -> Result<Operator> {
     let client = session.db.client().await?;
     repo::get(&client, id).await?.ok_or_else(|| Error::NotFound(crate::msg!("operator-unknown", id = id)))
 }
+
+/// The session's own operator, whole (the session read it without its competence).
+pub async fn whoami(session: &Session) -> Result<Operator> {
+    let client = session.db.client().await?;
+    Ok(repo::me(&client).await?.unwrap_or_else(|| session.operator.clone()))
+}

@@ -137,7 +137,8 @@ pub async fn change_residence(session: &Session, key: &Key, new: NewResidence) -
     let r = registrations::lock(&tx, key, super::key_audit_name(session, key).as_deref()).await?;
     require(&r, Action::ChangeResidence)?;
     if !operators::covers(&tx, &session.operator.id, &municipality.istat_code).await? {
-        let competence: Vec<crate::i18n::Message> = session.operator.competence.iter().map(|c| c.message()).collect();
+        let me = operators::me(&tx).await?.map(|o| o.competence).unwrap_or_default();
+        let competence: Vec<crate::i18n::Message> = me.iter().map(|c| c.message()).collect();
         return Err(Error::Refused(crate::msg!(
             "residence-outside-competence",
             municipality = &municipality.name,

@@ -123,7 +123,8 @@ pub async fn prepare(session: &Session, request: Request) -> Result<Prepared> {
 
     // Only residents of the operator's competence (the database refuses the others too).
     if !operators::covers(&client, &session.operator.id, &municipality.istat_code).await? {
-        let competence: Vec<crate::i18n::Message> = session.operator.competence.iter().map(|c| c.message()).collect();
+        let me = operators::me(&client).await?.map(|o| o.competence).unwrap_or_default();
+        let competence: Vec<crate::i18n::Message> = me.iter().map(|c| c.message()).collect();
         return Err(Error::Refused(crate::msg!(
             "register-outside-competence",
             municipality = &municipality.name,

@@ -180,6 +180,9 @@ pub struct Startup {
     pub migration: Option<i64>,
     /// The roles the login holds (through any membership).
     pub roles: Vec<Role>,
+    /// The operator the login is, from its own row: its roles are [`Startup::roles`] and its
+    /// competence is not read here (most commands never need it, and reading it cost a new
+    /// backend more than the rest of the startup): [`me`] reads the whole operator.
     pub operator: Option<Operator>,
     /// The server's clock when it answered.
     pub server_time: DateTime<Utc>,
@@ -194,13 +197,26 @@ pub async fn startup(c: &tokio_postgres::Client) -> Result<Option<Startup>> {
     let Some(r) = rows.into_iter().next() else { return Ok(None) };
     let mut roles: Vec<Role> = r.get::<_, Vec<String>>(2).iter().filter_map(|g| Role::from_group(g)).collect();
     roles.sort();
-    Ok(Some(Startup {
-        login: r.get(0),
-        migration: r.get(1),
-        roles,
-        server_time: r.get(3),
-        operator: operator_at(&r, 4),
-    }))
+    let operator = r.get::<_, Option<String>>(4).map(|id| Operator {
+        id,
+        full_name: r.get(5),
+        ente: r.get(6),
+        fse: r.get(7),
+        competence: Vec::new(),
+        created_at: r.get(8),
+        created_by: r.get(9),
+        roles: roles.clone(),
+        disabled_at: r.get(10),
+        disabled_by: r.get(11),
+    });
+    Ok(Some(Startup { login: r.get(0), migration: r.get(1), roles, server_time: r.get(3), operator }))
+}
+
+/// The operator the login is, whole: roles granted and competence (sql/V47 `api.whoami`; about
+/// the caller only, any login).
+pub async fn me(c: &impl GenericClient) -> Result<Option<Operator>> {
+    let rows = c.query("SELECT * FROM api.whoami()", &[]).await?;
+    Ok(rows.first().and_then(|r| operator_at(r, 0)))
 }
 
 /// Every operator, the read recorded (`api.operators`, operator-list). Administrators and

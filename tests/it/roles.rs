@@ -180,11 +180,11 @@ async fn an_application_login_cannot_become_the_owner_nor_rewrite_what_it_wrote(
     for sql in [
         "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update",
         "ALTER TABLE audit_log DISABLE TRIGGER ALL",
-        "DROP TRIGGER audit_log_zz_chain ON audit_log",
+        "DROP TRIGGER audit_log_no_update ON audit_log",
         "ALTER TABLE registrations DISABLE TRIGGER registrations_residence_competence",
         "ALTER TABLE registrations ADD COLUMN backdoor text",
         "CREATE TABLE public.backdoor (x int)",
-        "CREATE OR REPLACE FUNCTION public.audit_log_chain() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
+        "CREATE OR REPLACE FUNCTION public.sportello_record(text, text, jsonb, bigint, text, boolean) RETURNS void LANGUAGE sql AS $$ SELECT $$",
         "CREATE FUNCTION api.backdoor() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",
         "UPDATE audit_log SET outcome = 'forged'",
         "DELETE FROM audit_log",
