@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::domain::{Action, Community, FiscalCode, Registration, State, allowed};
+use crate::domain::{Action, Community, FiscalCode, Registration, State, allowed, text};
 use crate::error::{Error, Result};
 use crate::session::Session;
 use crate::store::reference;
@@ -68,21 +68,25 @@ pub async fn page(session: &Session, q: Query) -> Result<Page> {
         return Err(Error::Invalid(crate::msg!("search-from-after-to", from = from.to_string(), to = to.to_string())));
     }
     let client = session.db.client().await?;
-    // The search is prepared in the same round trips as the place names are looked up.
-    let places = async {
-        let province = match &q.province {
-            Some(p) => Some(reference::resolve_province(&client, p).await?),
-            None => None,
-        };
-        let municipality = match &q.municipality {
-            Some(m) => Some(reference::resolve_municipality(&client, m, province.as_deref()).await?.istat_code),
-            None => None,
-        };
-        Ok::<_, Error>((province, municipality))
+    // The province goes as typed (code or name): the search resolves it. A municipality is
+    // looked up first, within its province's code.
+    let (province, municipality) = match &q.municipality {
+        Some(m) => {
+            let province = match &q.province {
+                Some(p) => Some(reference::resolve_province(&client, p).await?),
+                None => None,
+            };
+            let municipality = reference::resolve_municipality(&client, m, province.as_deref()).await?.istat_code;
+            (province, Some(municipality))
+        }
+        None => {
+            let province = q.province.as_deref().map(str::trim);
+            if let Some(p) = province {
+                text::check("province", p).map_err(Error::Invalid)?;
+            }
+            (province.map(str::to_string), None)
+        }
     };
-    let (prepared, places) = tokio::join!(client.prepare_cached(registrations::SEARCH), places);
-    let (province, municipality) = places?;
-    prepared?;
     let filter = SearchFilter {
         community: q.community,
         fiscal_code: q.fiscal_code.map(|s| s.trim().to_uppercase()),
@@ -107,7 +111,15 @@ pub async fn page(session: &Session, q: Query) -> Result<Page> {
         last_name: term(&filter.last_name),
         first_name: term(&filter.first_name),
     };
-    let found = registrations::search(&client, &filter, &terms).await?;
+    let found = match registrations::search(&client, &filter, &terms).await {
+        // A province that is no code or name: said as the desk's lookup says it, with the
+        // closest names.
+        Err(e) if e.has_sqlstate("P0002") && filter.province.is_some() => {
+            reference::resolve_province(&client, filter.province.as_deref().unwrap_or_default()).await?;
+            return Err(e);
+        }
+        other => other?,
+    };
     let (rows, total, total_exact) = (found.rows, found.total, found.total_exact);
     Ok(Page { total, total_exact, offset: q.offset, rows })
 }

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use deadpool_postgres::GenericClient;
 use serde::Serialize;
 use tokio_postgres::Row;
-use tokio_postgres::types::ToSql;
+use tokio_postgres::types::{ToSql, Type};
 
 use crate::domain::fields::{FIELDS, Slot, Value};
 use crate::domain::*;
@@ -387,13 +387,36 @@ pub struct Found {
     pub total_exact: bool,
 }
 
-/// The statement of [`search`] (prepared ahead by a caller with other work to do meanwhile).
-pub const SEARCH: &str = "SELECT * FROM api.search($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)";
+/// The statement of [`search`], with the types of its parameters.
+const SEARCH: &str = "SELECT * FROM api.search($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)";
+const SEARCH_TYPES: [Type; 20] = [
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::DATE,
+    Type::DATE,
+    Type::TEXT,
+    Type::BOOL,
+    Type::INT8,
+    Type::INT8,
+    Type::INT8,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::BOOL,
+];
 
 /// One page of results: `f.limit` rows from `f.offset`, by surname, first name, number, with
-/// the total. The database runs it and records it (sql/V25 `api.search`): the filters as the
-/// client prepares them here (patterns, key ranges), the names as `terms`.
-pub async fn search(c: &impl GenericClient, f: &SearchFilter, terms: &SearchTerms) -> Result<Found> {
+/// the total. The database runs it and records it (sql/V48 `api.search`): the filters as the
+/// client prepares them here (patterns, key ranges; the province as typed, code or name), the
+/// names as `terms`. One round trip: the statement is parsed, bound and run in one go.
+pub async fn search(c: &tokio_postgres::Client, f: &SearchFilter, terms: &SearchTerms) -> Result<Found> {
     let fiscal_code = f.fiscal_code.as_ref().map(|v| v.trim().to_uppercase());
     let (fc_exact, fc_like) = match fiscal_code {
         Some(v) if v.len() == 16 && !v.contains('*') => (Some(v), None),
@@ -439,14 +462,12 @@ pub async fn search(c: &impl GenericClient, f: &SearchFilter, terms: &SearchTerm
         &terms.first_name,
         &f.suspended,
     ];
-    let statement = c.prepare_cached(SEARCH).await?;
-    let rows = c.query(&statement, &params).await?;
+    let typed: Vec<(&(dyn ToSql + Sync), Type)> = params.into_iter().zip(SEARCH_TYPES).collect();
+    let rows = c.query_typed(SEARCH, &typed).await?;
     // The last row carries the total, with no registration.
     let Some((last, page)) = rows.split_last() else {
         return Err(Error::database(crate::i18n::Message::verbatim("api.search returned no total")));
     };
-    let numbers: Vec<i64> = page.iter().map(|r| r.get("registration_number")).collect();
-    let suspended = suspensions(c, &numbers).await?;
     Ok(Found {
         total: last.get("total"),
         total_exact: last.get("total_exact"),
@@ -458,7 +479,7 @@ pub async fn search(c: &impl GenericClient, f: &SearchFilter, terms: &SearchTerm
                 let in_progress =
                     r.get::<_, Option<String>>("operation_in_progress").map(|k| parse_vocab(k, OperationKind::parse));
                 let number: i64 = r.get("registration_number");
-                let is_suspended = suspended.contains_key(&number);
+                let is_suspended: bool = r.get("suspended");
                 SearchRow {
                     registration_number: number,
                     last_name: r.get("last_name"),
