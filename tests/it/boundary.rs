@@ -227,6 +227,42 @@ async fn a_login_has_a_connection_limit_and_an_idle_transaction_timeout() {
     assert_eq!(refused.code(), Some(&SqlState::TOO_MANY_CONNECTIONS), "{refused:?}");
 }
 
+/// A login that stops inside its transaction after an audited call, its idle timeout lifted,
+/// holds the audit chain only until another writer has waited 10 s: that writer ends its session
+/// (sql/V49) and writes; the stopped transaction's row is gone with it.
+#[tokio::test]
+async fn a_login_stopped_inside_its_transaction_does_not_keep_others_from_the_audit_log() {
+    let db = TestDb::new().await;
+    let (squatter, clerk) = (db.unique("squatter"), db.unique("clerk"));
+    db.add_operator(&squatter, &[Role::Desk], &["TO"], &[]).await;
+    db.add_operator(&clerk, &[Role::Desk], &["TO"], &[]).await;
+    let holder = raw(&db, &squatter).await;
+    holder
+        .batch_execute(
+            "SET idle_in_transaction_session_timeout = 0; BEGIN;
+             SELECT api.record('probe', 'held', '{}', NULL, 'ok');",
+        )
+        .await
+        .unwrap();
+    let writer = raw(&db, &clerk).await;
+    let started = std::time::Instant::now();
+    writer.batch_execute("SELECT api.record('probe', 'written', '{}', NULL, 'ok')").await.unwrap();
+    let waited = started.elapsed();
+    assert!(waited >= std::time::Duration::from_secs(9), "the holder was waited for first: {waited:?}");
+    assert!(waited < std::time::Duration::from_secs(15), "{waited:?}");
+    let e = holder.batch_execute("SELECT 1").await.unwrap_err();
+    assert!(e.is_closed() || e.as_db_error().is_some(), "the holder's session was ended: {e:?}");
+    let owner = db.owner().await;
+    let targets: Vec<String> = owner
+        .query("SELECT target FROM audit_log WHERE action = 'probe' ORDER BY seq", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(targets, ["written"]);
+}
+
 /// Two helpdesk runs over two folders holding the same messages, at once, answer each message
 /// once.
 #[tokio::test]

@@ -313,7 +313,7 @@ async fn not_found_and_refusals_are_recorded_with_their_target() {
 }
 
 #[tokio::test]
-async fn no_login_can_take_the_chain_lock_and_a_held_log_fails_instead_of_hanging() {
+async fn no_login_can_take_the_chain_lock_and_a_held_log_is_let_go() {
     let db = TestDb::new().await;
     let mallory = db.unique("mallory");
     db.add_operator(&mallory, &[sportello::domain::Role::Desk], &["TO"], &[]).await;
@@ -333,8 +333,8 @@ async fn no_login_can_take_the_chain_lock_and_a_held_log_fails_instead_of_hangin
     // The lock itself is out of reach.
     let e = raw.simple_query("SELECT 1 FROM public.audit_chain_lock FOR UPDATE").await.unwrap_err();
     assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{e}");
-    // A transaction holding the log (its own audit row uncommitted) makes others fail after
-    // 15 s, saying so, rather than hang.
+    // A transaction holding the log (its own audit row uncommitted) neither hangs the others
+    // nor makes them fail: the writer that waited 10 s ends it (sql/V49) and writes.
     let mut holder = db.login(&mallory).await.client().await.unwrap();
     let tx = holder.transaction().await.unwrap();
     let actor = Actor::Operator { id: &mallory, origin: "test", command: "test" };
@@ -342,12 +342,9 @@ async fn no_login_can_take_the_chain_lock_and_a_held_log_fails_instead_of_hangin
         .await
         .unwrap();
     let started = std::time::Instant::now();
-    let e = search::search(&admin, Query { last_name: Some("ROSSI".into()), limit: 5, ..Default::default() })
-        .await
-        .unwrap_err();
-    assert!(e.to_string().contains("audit log is held"), "{e}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(30));
-    tx.rollback().await.unwrap();
+    search::search(&admin, Query { last_name: Some("ROSSI".into()), limit: 5, ..Default::default() }).await.unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(15));
+    assert!(tx.commit().await.is_err(), "the holder's session was ended");
 }
 
 #[tokio::test]

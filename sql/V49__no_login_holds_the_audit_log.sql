@@ -1,0 +1,130 @@
+-- No login keeps the others from writing the audit log (issue 16, attack 7). The chain has one
+-- writer at a time, each holding its lock until its transaction ends, so a login that made one
+-- audited call inside BEGIN and then stopped held every other audited command for as long as it
+-- liked: its idle-in-transaction timeout is its own to lift (SET is every session's), and the
+-- others failed after 15 s, again and again. Now the writer that waited 10 s ends the session
+-- holding the chain and goes on. Legitimate holders keep the chain for far less: every api
+-- function writes its row last, and the longest, a postal batch, holds it while its letters are
+-- rendered and synced (well under a second per thousand); one ended by mistake is a batch that
+-- rolled back, which the next run resumes.
+--
+-- Ending a session needs pg_signal_backend (or superuser) for the owner of these functions:
+-- the embedded cluster's owner is a superuser; a server's owner is given pg_signal_backend by
+-- the superuser when it is created (README, server step 1). Without it, the writer fails as it
+-- did before, after 15 s, and the server's log says why.
+
+-- Rule: the session holding the chain's lock is ended, and the server's log names its login.
+-- The holder is the session whose FOR UPDATE on audit_chain_lock was granted (it holds
+-- RowShareLock on the table to its transaction's end) and that waits for no lock itself: the
+-- writers queued behind it hold that lock too, but wait for the holder's transaction. (The row's
+-- xmax would name a subtransaction, whose id pg_locks no longer shows once it has ended.) Called
+-- only by sportello_record, after waiting for the chain.
+CREATE FUNCTION public.sportello_end_chain_holder() RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    h record;
+BEGIN
+    FOR h IN SELECT l.pid, a.usename::text AS login
+               FROM pg_catalog.pg_locks l
+               LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
+              WHERE l.locktype = 'relation' AND l.relation = 'public.audit_chain_lock'::regclass
+                AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database())
+                AND l.mode = 'RowShareLock' AND l.granted AND l.pid <> pg_catalog.pg_backend_pid()
+                AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks w WHERE w.pid = l.pid AND NOT w.granted)
+    LOOP
+        BEGIN
+            IF pg_catalog.pg_terminate_backend(h.pid, 2000) THEN
+                RAISE LOG 'sportello: ended the session % (login %), which held the audit log for 10 s', h.pid, h.login;
+            END IF;
+        EXCEPTION WHEN insufficient_privilege THEN
+            RAISE LOG 'sportello: the session % (login %) holds the audit log, and the owner may not end it (pg_signal_backend)',
+                h.pid, h.login;
+        END;
+    END LOOP;
+END $$;
+REVOKE ALL ON FUNCTION public.sportello_end_chain_holder() FROM PUBLIC;
+
+-- Rule (V6, V10, V36, V42, V47): an audit row is written only here. Who wrote it is the
+-- database's (the login, session_user; the operator that login is, NULL for the citizen's own
+-- actions); the row is timed by the database and chained to the head, one writer at a time; it is
+-- also a line of the server's log. Now: a writer that waited 10 s for the chain ends the session
+-- that holds it (sportello_end_chain_holder), then waits 5 s more at most. The hash is audit_log_hash of
+-- V6 (and link_hash of src/audit_chain.rs), written out as V36 wrote it: SHA-256 over the
+-- previous hash, the form's tag, then every non-NULL column but seq, prev_hash and hash, in the
+-- bytewise order of the names, each as `<bytes of name>:<name><bytes of value>:<value>`, the
+-- value as jsonb_each_text gives it (`#>> '{}'` for the jsonb details: a JSON null is no value)
+-- and `at` in UTC with microseconds. A column that may be NULL is one concat() under a CASE, and
+-- the bytes are joined by byteacat: an operator `||` between text and a number is resolved
+-- among every `||` the catalogue has, a cost each new backend paid. A column added to audit_log
+-- must be added here too (tests/it/chain.rs compares this with audit_log_hash on awkward values).
+CREATE OR REPLACE FUNCTION public.sportello_record(p_action text, p_target text, p_details jsonb,
+                                                   p_count bigint DEFAULT NULL, p_outcome text DEFAULT 'ok',
+                                                   p_citizen boolean DEFAULT false)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp SET lock_timeout = '10s' AS $$
+DECLARE
+    a public.audit_log;
+BEGIN
+    -- One writer at a time, until its transaction ends. A transaction that holds the chain
+    -- for the function's lock_timeout (10 s) has its session ended, and the wait starts again
+    -- (5 s more at most).
+    BEGIN
+        PERFORM 1 FROM public.audit_chain_lock FOR UPDATE;
+    EXCEPTION WHEN lock_not_available THEN
+        PERFORM public.sportello_end_chain_holder();
+        PERFORM pg_catalog.set_config('lock_timeout', '5s', true);
+        BEGIN
+            PERFORM 1 FROM public.audit_chain_lock FOR UPDATE;
+        EXCEPTION WHEN lock_not_available THEN
+            RAISE EXCEPTION 'the audit log is held by another transaction that could not be ended: nothing was written'
+                USING ERRCODE = 'lock_not_available';
+        END;
+    END;
+    -- The row as written, its time taken under the lock (so that times follow the chain), after
+    -- the head.
+    WITH r AS MATERIALIZED (
+        SELECT nextval('public.audit_log_id_seq'::regclass) AS id, clock_timestamp() AS at,
+               CASE WHEN p_citizen THEN NULL
+                    ELSE coalesce((SELECT o.id FROM public.operators o WHERE lower(o.id) = lower(session_user)),
+                                  session_user::text) END AS operator_id,
+               CASE WHEN p_citizen THEN 'citizen portal'
+                    ELSE coalesce(nullif(current_setting('sportello.origin', true), ''), 'unknown') END AS origin,
+               coalesce(nullif(current_setting('sportello.command', true), ''), p_action) AS command,
+               p_action AS action, p_target AS target, coalesce(p_details, '{}'::jsonb) AS details,
+               p_count AS result_count, p_outcome AS outcome, session_user::text AS login,
+               coalesce(h.seq, 0) + 1 AS seq,
+               coalesce(h.hash, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea) AS prev_hash
+          FROM (SELECT 1) one
+          LEFT JOIN (SELECT l.seq, l.hash FROM public.audit_log l ORDER BY l.seq DESC LIMIT 1) h ON true)
+    INSERT INTO public.audit_log (id, at, operator_id, origin, command, action, target, details, result_count,
+                                  outcome, login, seq, prev_hash, hash)
+    SELECT r.id, r.at, r.operator_id, r.origin, r.command, r.action, r.target, r.details, r.result_count,
+           r.outcome, r.login, r.seq, r.prev_hash,
+           sha256(byteacat(r.prev_hash, convert_to(concat(
+               'sportello-audit-v1',
+               '6:action', octet_length(convert_to(r.action, 'UTF8')), ':', r.action,
+               '2:at27:', to_char(r.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+               '7:command', octet_length(convert_to(r.command, 'UTF8')), ':', r.command,
+               CASE WHEN r.details #>> '{}' IS NOT NULL
+                    THEN concat('7:details', octet_length(convert_to(r.details #>> '{}', 'UTF8')), ':',
+                                r.details #>> '{}') END,
+               '2:id', octet_length(r.id::text), ':', r.id,
+               CASE WHEN r.login IS NOT NULL
+                    THEN concat('5:login', octet_length(convert_to(r.login, 'UTF8')), ':', r.login) END,
+               CASE WHEN r.operator_id IS NOT NULL
+                    THEN concat('11:operator_id', octet_length(convert_to(r.operator_id, 'UTF8')), ':',
+                                r.operator_id) END,
+               '6:origin', octet_length(convert_to(r.origin, 'UTF8')), ':', r.origin,
+               '7:outcome', octet_length(convert_to(r.outcome, 'UTF8')), ':', r.outcome,
+               CASE WHEN r.result_count IS NOT NULL
+                    THEN concat('12:result_count', octet_length(r.result_count::text), ':', r.result_count) END,
+               CASE WHEN r.target IS NOT NULL
+                    THEN concat('6:target', octet_length(convert_to(r.target, 'UTF8')), ':', r.target) END),
+               'UTF8')))
+      FROM r
+    RETURNING * INTO a;
+    RAISE LOG USING MESSAGE = 'sportello-audit ' || jsonb_build_object(
+        'database', current_database(), 'seq', a.seq, 'hash', encode(a.hash, 'hex'), 'at', a.at,
+        'login', a.login, 'action', a.action, 'target', a.target, 'outcome', a.outcome,
+        'count', a.result_count)::text;
+END $$;
