@@ -1,54 +1,82 @@
--- No login keeps the others from writing the audit log (issue 16, attack 7). The chain has one
--- writer at a time, each holding its lock until its transaction ends, so a login that made one
--- audited call inside BEGIN and then stopped held every other audited command for as long as it
--- liked: its idle-in-transaction timeout is its own to lift (SET is every session's), and the
--- others failed after 15 s, again and again. Now the writer that waited 10 s ends the session
--- holding the chain and goes on. Legitimate holders keep the chain for far less: every api
--- function writes its row last, and the longest, a postal batch, holds it while its letters are
--- rendered and synced (well under a second per thousand); one ended by mistake is a batch that
--- rolled back, which the next run resumes.
+-- No login keeps the others from writing the audit log by stopping inside its transaction
+-- (issue 16, attack 7). The chain has one writer at a time, each holding its lock until its
+-- transaction ends, so a login that made one audited call inside BEGIN and then stopped held
+-- every other audited command for as long as it liked: its idle-in-transaction timeout is its
+-- own to lift (SET is every session's), and the others failed after 15 s, again and again. Now a
+-- writer that has waited 10 s ends the sessions that keep the chain while idle in their
+-- transaction for 10 s or more: the holder itself, or a session the holder waits for (a row
+-- lock of a registration, a run's chunk lock). A session at work is never ended, however long it
+-- holds the chain (a postal batch holds it while its letters are rendered and synced): the
+-- writer waits for it, 20 s at most in all, then fails saying so.
 --
--- Ending a session needs pg_signal_backend (or superuser) for the owner of these functions:
--- the embedded cluster's owner is a superuser; a server's owner is given pg_signal_backend by
--- the superuser when it is created (README, server step 1). Without it, the writer fails as it
--- did before, after 15 s, and the server's log says why.
+-- Still open, and said in README: a login with many connections can queue them ahead of the
+-- others' writes, each keeping the chain idle for 10 s when its turn comes, and a prepared
+-- transaction (PREPARE TRANSACTION, off unless max_prepared_transactions > 0) has no session to
+-- end. Ending a session and seeing that it is idle need pg_signal_backend and pg_read_all_stats
+-- (or superuser) for the owner of these functions: the embedded cluster's owner is a superuser;
+-- a server's owner is given both by the superuser when it is created (README, server step 1).
+-- Without them, nothing is ended and the server's log says nothing more.
 
--- Rule: the session holding the chain's lock is ended, and the server's log names its login.
--- The holder is the session whose FOR UPDATE on audit_chain_lock was granted (it holds
--- RowShareLock on the table to its transaction's end) and that waits for no lock itself: the
--- writers queued behind it hold that lock too, but wait for the holder's transaction. (The row's
--- xmax would name a subtransaction, whose id pg_locks no longer shows once it has ended.) Called
--- only by sportello_record, after waiting for the chain.
-CREATE FUNCTION public.sportello_end_chain_holder() RETURNS void
+-- Rule: the sessions keeping the chain idle are ended, and the server's log names each and its
+-- login. Those are the sessions holding or queued for the chain's lock (RowShareLock on
+-- audit_chain_lock, taken by FOR UPDATE and held to the transaction's end) and the sessions they
+-- wait for, that are idle in their transaction and have been for 10 s or more. Called only by
+-- sportello_take_chain.
+CREATE FUNCTION public.sportello_end_idle_chain_holders() RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     h record;
 BEGIN
-    FOR h IN SELECT l.pid, a.usename::text AS login
+    FOR h IN SELECT DISTINCT a.pid, a.usename::text AS login,
+                    round(extract(epoch FROM clock_timestamp() - a.state_change)) AS idle_s
                FROM pg_catalog.pg_locks l
-               LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
+              CROSS JOIN LATERAL unnest(ARRAY[l.pid] || pg_catalog.pg_blocking_pids(l.pid)) AS s(pid)
+               JOIN pg_catalog.pg_stat_activity a ON a.pid = s.pid
               WHERE l.locktype = 'relation' AND l.relation = 'public.audit_chain_lock'::regclass
                 AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database())
-                AND l.mode = 'RowShareLock' AND l.granted AND l.pid <> pg_catalog.pg_backend_pid()
-                AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks w WHERE w.pid = l.pid AND NOT w.granted)
+                AND l.mode = 'RowShareLock' AND l.granted
+                AND a.pid <> pg_catalog.pg_backend_pid()
+                AND a.state IN ('idle in transaction', 'idle in transaction (aborted)')
+                AND a.state_change <= clock_timestamp() - interval '10 s'
     LOOP
         BEGIN
             IF pg_catalog.pg_terminate_backend(h.pid, 2000) THEN
-                RAISE LOG 'sportello: ended the session % (login %), which held the audit log for 10 s', h.pid, h.login;
+                RAISE LOG 'sportello: ended the session % (login %), idle for % s in a transaction keeping the audit log',
+                    h.pid, h.login, h.idle_s;
             END IF;
         EXCEPTION WHEN insufficient_privilege THEN
-            RAISE LOG 'sportello: the session % (login %) holds the audit log, and the owner may not end it (pg_signal_backend)',
+            RAISE LOG 'sportello: the session % (login %) keeps the audit log, and the owner may not end it (pg_signal_backend)',
                 h.pid, h.login;
         END;
     END LOOP;
 END $$;
-REVOKE ALL ON FUNCTION public.sportello_end_chain_holder() FROM PUBLIC;
+REVOKE ALL ON FUNCTION public.sportello_end_idle_chain_holders() FROM PUBLIC;
+
+-- Rule: the chain's lock for a writer that has waited for it 10 s already: the sessions keeping
+-- it idle are ended, and the lock waited for 5 s more, twice. Then the writer fails, nothing
+-- written. Called only by sportello_record.
+CREATE FUNCTION public.sportello_take_chain() RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp SET lock_timeout = '5s' AS $$
+BEGIN
+    FOR round IN 1 .. 2 LOOP
+        PERFORM public.sportello_end_idle_chain_holders();
+        BEGIN
+            PERFORM 1 FROM public.audit_chain_lock FOR UPDATE;
+            RETURN;
+        EXCEPTION WHEN lock_not_available THEN
+            NULL;
+        END;
+    END LOOP;
+    RAISE EXCEPTION 'the audit log is held by another transaction for more than 20 s: nothing was written'
+        USING ERRCODE = 'lock_not_available';
+END $$;
+REVOKE ALL ON FUNCTION public.sportello_take_chain() FROM PUBLIC;
 
 -- Rule (V6, V10, V36, V42, V47): an audit row is written only here. Who wrote it is the
 -- database's (the login, session_user; the operator that login is, NULL for the citizen's own
 -- actions); the row is timed by the database and chained to the head, one writer at a time; it is
--- also a line of the server's log. Now: a writer that waited 10 s for the chain ends the session
--- that holds it (sportello_end_chain_holder), then waits 5 s more at most. The hash is audit_log_hash of
+-- also a line of the server's log. Now: a writer that waited 10 s for the chain ends the sessions
+-- keeping it idle (sportello_take_chain), then waits 10 s more at most. The hash is audit_log_hash of
 -- V6 (and link_hash of src/audit_chain.rs), written out as V36 wrote it: SHA-256 over the
 -- previous hash, the form's tag, then every non-NULL column but seq, prev_hash and hash, in the
 -- bytewise order of the names, each as `<bytes of name>:<name><bytes of value>:<value>`, the
@@ -65,20 +93,11 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp 
 DECLARE
     a public.audit_log;
 BEGIN
-    -- One writer at a time, until its transaction ends. A transaction that holds the chain
-    -- for the function's lock_timeout (10 s) has its session ended, and the wait starts again
-    -- (5 s more at most).
+    -- One writer at a time, until its transaction ends: after 10 s, sportello_take_chain.
     BEGIN
         PERFORM 1 FROM public.audit_chain_lock FOR UPDATE;
     EXCEPTION WHEN lock_not_available THEN
-        PERFORM public.sportello_end_chain_holder();
-        PERFORM pg_catalog.set_config('lock_timeout', '5s', true);
-        BEGIN
-            PERFORM 1 FROM public.audit_chain_lock FOR UPDATE;
-        EXCEPTION WHEN lock_not_available THEN
-            RAISE EXCEPTION 'the audit log is held by another transaction that could not be ended: nothing was written'
-                USING ERRCODE = 'lock_not_available';
-        END;
+        PERFORM public.sportello_take_chain();
     END;
     -- The row as written, its time taken under the lock (so that times follow the chain), after
     -- the head.

@@ -104,7 +104,7 @@ async fn the_application_role_cannot_rewrite_the_audit_log() {
         );
     }
     // Appending goes through the api, stamped by the database (how a client records a refusal).
-    app.execute("SELECT api.record('test', NULL, '{}', NULL, 'ok')", &[]).await.unwrap();
+    app.execute("SELECT api.record('command', NULL, '{}', NULL, 'ok')", &[]).await.unwrap();
     // Even the owner is stopped by the trigger.
     let owner = db.owner().await;
     let err = owner.execute("DELETE FROM audit_log", &[]).await.unwrap_err();

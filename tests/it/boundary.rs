@@ -198,6 +198,15 @@ async fn an_export_is_refused_unless_its_record_committed_first() {
     let e =
         portal.batch_execute("SELECT api.record('citizen-activate', NULL, '{}', NULL, 'ok', true)").await.unwrap_err();
     assert_eq!(e.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{e:?}");
+    // Nor anything but what a client observes (sql/V50): no row of an administrator's or
+    // another command's action, under any name.
+    for action in ["operator-add", "operator-grant", "audit-list", "import-chunk", "postal-batch", "anything"] {
+        let e = c
+            .batch_execute(&format!("SELECT api.record('{action}', 'mallory', '{{}}', NULL, 'ok')"))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{action}: {e:?}");
+    }
 }
 
 /// One login cannot take the server's connections nor leave a transaction open for long.
@@ -228,7 +237,7 @@ async fn a_login_has_a_connection_limit_and_an_idle_transaction_timeout() {
 }
 
 /// A login that stops inside its transaction after an audited call, its idle timeout lifted,
-/// holds the audit chain only until another writer has waited 10 s: that writer ends its session
+/// keeps the audit chain only until another writer has waited 10 s: that writer ends its session
 /// (sql/V49) and writes; the stopped transaction's row is gone with it.
 #[tokio::test]
 async fn a_login_stopped_inside_its_transaction_does_not_keep_others_from_the_audit_log() {
@@ -240,27 +249,54 @@ async fn a_login_stopped_inside_its_transaction_does_not_keep_others_from_the_au
     holder
         .batch_execute(
             "SET idle_in_transaction_session_timeout = 0; BEGIN;
-             SELECT api.record('probe', 'held', '{}', NULL, 'ok');",
+             SELECT api.record('command', 'held', '{}', NULL, 'ok');",
         )
         .await
         .unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     let writer = raw(&db, &clerk).await;
     let started = std::time::Instant::now();
-    writer.batch_execute("SELECT api.record('probe', 'written', '{}', NULL, 'ok')").await.unwrap();
+    writer.batch_execute("SELECT api.record('command', 'written', '{}', NULL, 'ok')").await.unwrap();
     let waited = started.elapsed();
     assert!(waited >= std::time::Duration::from_secs(9), "the holder was waited for first: {waited:?}");
-    assert!(waited < std::time::Duration::from_secs(15), "{waited:?}");
+    assert!(waited < std::time::Duration::from_secs(21), "{waited:?}");
     let e = holder.batch_execute("SELECT 1").await.unwrap_err();
     assert!(e.is_closed() || e.as_db_error().is_some(), "the holder's session was ended: {e:?}");
-    let owner = db.owner().await;
-    let targets: Vec<String> = owner
-        .query("SELECT target FROM audit_log WHERE action = 'probe' ORDER BY seq", &[])
+    assert_eq!(targets(&db).await, ["written"]);
+}
+
+/// A session at work keeps the chain as long as its work takes: the writer behind it waits, and
+/// ends nobody.
+#[tokio::test]
+async fn a_session_at_work_is_waited_for_not_ended() {
+    let db = TestDb::new().await;
+    let (worker, clerk) = (db.unique("worker"), db.unique("clerk"));
+    db.add_operator(&worker, &[Role::Desk], &["TO"], &[]).await;
+    db.add_operator(&clerk, &[Role::Desk], &["TO"], &[]).await;
+    let busy = raw(&db, &worker).await;
+    let work = tokio::spawn(async move {
+        busy.batch_execute(
+            "BEGIN; SELECT api.record('command', 'long work', '{}', NULL, 'ok'); SELECT pg_sleep(12); COMMIT;",
+        )
+        .await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let writer = raw(&db, &clerk).await;
+    writer.batch_execute("SELECT api.record('command', 'after it', '{}', NULL, 'ok')").await.unwrap();
+    work.await.unwrap().expect("the session at work was not ended");
+    assert_eq!(targets(&db).await, ["long work", "after it"]);
+}
+
+/// The targets of the `command` rows, in the chain's order.
+async fn targets(db: &TestDb) -> Vec<String> {
+    db.owner()
+        .await
+        .query("SELECT target FROM audit_log WHERE action = 'command' ORDER BY seq", &[])
         .await
         .unwrap()
         .iter()
         .map(|r| r.get(0))
-        .collect();
-    assert_eq!(targets, ["written"]);
+        .collect()
 }
 
 /// Two helpdesk runs over two folders holding the same messages, at once, answer each message

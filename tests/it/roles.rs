@@ -203,11 +203,11 @@ async fn an_application_login_cannot_become_the_owner_nor_rewrite_what_it_wrote(
     ] {
         denied(&c, &forged).await;
     }
-    c.batch_execute("SELECT api.record('backdated', NULL, '{}', NULL, 'ok')").await.unwrap();
+    c.batch_execute("SELECT api.record('command', 'backdated', '{}', NULL, 'ok')").await.unwrap();
     let r = db
         .owner()
         .await
-        .query_one("SELECT at > now() - interval '1 hour', login FROM audit_log WHERE action = 'backdated'", &[])
+        .query_one("SELECT at > now() - interval '1 hour', login FROM audit_log WHERE target = 'backdated'", &[])
         .await
         .unwrap();
     assert!(r.get::<_, bool>(0), "the database's time, not the client's");
