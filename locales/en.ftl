@@ -787,6 +787,9 @@ doctor-public-closed = no login takes advisory locks or runs code of its own (sq
 doctor-public-open = every login may still { $what }: a superuser runs, in this database, the DO block at the end of sql/V43 and section 1 of sql/V46
 doctor-public-locks = take advisory locks (and stop a run by holding its lock)
 doctor-public-code = run PL/pgSQL of its own (and write lines like an audit row's into the server's log)
+doctor-chain-guarded = a session stopped inside its transaction cannot keep the audit log from the others (sql/V49)
+doctor-chain-owner = the owner of the database's functions ({ $owner }) may not end sessions (pg_signal_backend and pg_read_all_stats, README server step 1): a session stopped inside its transaction keeps the audit log from every other writer
+doctor-chain-prepared = prepared transactions are on (max_prepared_transactions = { $n }): one holding the audit log has no session to end; set it to 0
 doctor-migrations-unknown = this login cannot read the migrations' history (a database migrated by an older sportello: `sportello db migrate` once)
 doctor-clock = the server's clock is { $skew } s from this machine's (± { $uncertainty } s)
 origin-flag = flag { $flag }

@@ -815,6 +815,9 @@ doctor-public-closed = nessuna utenza prende lock consultivi né esegue codice p
 doctor-public-open = ogni utenza può ancora { $what }: un superutente esegue, in questo database, il blocco DO in fondo a sql/V43 e la sezione 1 di sql/V46
 doctor-public-locks = prendere lock consultivi (e fermare un'esecuzione tenendone il lock)
 doctor-public-code = eseguire codice PL/pgSQL proprio (e scrivere nel log del server righe simili a quelle dell'audit)
+doctor-chain-guarded = una sessione ferma dentro la sua transazione non può tenere il registro di audit agli altri (sql/V49)
+doctor-chain-owner = il proprietario delle funzioni del database ({ $owner }) non può chiudere sessioni (pg_signal_backend e pg_read_all_stats, README, passo 1 del server): una sessione ferma dentro la sua transazione tiene il registro di audit a ogni altro scrittore
+doctor-chain-prepared = le transazioni preparate sono attive (max_prepared_transactions = { $n }): una che tiene il registro di audit non ha sessione da chiudere; impostarlo a 0
 doctor-migrations-unknown = questa utenza non può leggere lo storico delle migrazioni (database migrato da uno sportello precedente: `sportello db migrate` una volta)
 doctor-clock = l'orologio del server differisce di { $skew } s da quello di questa macchina (± { $uncertainty } s)
 origin-flag = opzione { $flag }

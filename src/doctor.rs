@@ -272,6 +272,20 @@ pub async fn run(location: &Location, home: &Path, flags: &[(&str, &str, String)
         }
         Err(e) => check("public", Status::Warn, e.to_string()),
     });
+    checks.push(match db.chain_guard().await {
+        Ok((_, true, 0)) => check("chain", Status::Ok, crate::tr!("doctor-chain-guarded")),
+        Ok((owner, may_end, prepared)) => {
+            let mut open = Vec::new();
+            if !may_end {
+                open.push(crate::tr!("doctor-chain-owner", owner = owner));
+            }
+            if prepared > 0 {
+                open.push(crate::tr!("doctor-chain-prepared", n = prepared));
+            }
+            check("chain", Status::Warn, open.join("; "))
+        }
+        Err(e) => check("chain", Status::Warn, e.to_string()),
+    });
     match DeskSettings::from_env(home, location) {
         Ok(desk) => {
             checks.push(key_check(&desk));

@@ -287,6 +287,15 @@ async fn a_session_at_work_is_waited_for_not_ended() {
     assert_eq!(targets(&db).await, ["long work", "after it"]);
 }
 
+/// `doctor` says whether a stopped session can keep the audit log: here the functions' owner is
+/// the cluster's superuser, and prepared transactions are off.
+#[tokio::test]
+async fn doctor_says_the_audit_log_cannot_be_kept() {
+    let db = TestDb::new().await;
+    let (stdout, stderr, _) = text(&db.cli(Some("admin"), &["doctor"]));
+    assert!(stdout.contains("ok    chain"), "{stdout}{stderr}");
+}
+
 /// The targets of the `command` rows, in the chain's order.
 async fn targets(db: &TestDb) -> Vec<String> {
     db.owner()

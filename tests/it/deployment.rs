@@ -415,6 +415,9 @@ fn the_readme_server_steps_taken_literally_make_a_working_deployment() {
     assert!(out.contains("helpdesk"), "{out}");
     let (out, _) = site.sh(&machines["fneri"], "sportello audit verify");
     assert!(!out.is_empty(), "audit verify prints the head");
+    // Step 1's grants let the audit log's writer end a session keeping it (sql/V49).
+    let (out, _) = site.sh(&machines["fneri"], "sportello doctor || true");
+    assert!(out.contains("ok    chain"), "{out}");
     let socket = dir.join("run");
     let superuser = ["-h", socket.to_str().unwrap(), "-U", SUPERUSER, "-d", "sportello", "-At"];
     let found = site.psql(
