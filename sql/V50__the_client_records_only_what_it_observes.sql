@@ -10,7 +10,7 @@
 --   email          a notice it sent or could not send (desk, portal, postal run);
 --   register       a registration it found already there (outcome exists);
 --   revoke-letter  a registered letter it could not act on (no such citizen, unreadable);
---   audit-verify   the verification of the chain it ran.
+--   audit-verify   the verification of the chain it ran (an auditor's only, as the command).
 -- The citizen's own rows (p_citizen) are the portal's only.
 CREATE OR REPLACE FUNCTION api.record(p_action text, p_target text, p_details jsonb, p_count bigint, p_outcome text,
                                       p_citizen boolean DEFAULT false) RETURNS void
@@ -19,6 +19,9 @@ BEGIN
     IF p_action IS NULL OR NOT p_action = ANY (ARRAY['command', 'email', 'register', 'revoke-letter', 'audit-verify']) THEN
         RAISE EXCEPTION 'action % is not one a client records (command, email, register, revoke-letter, audit-verify)',
             coalesce(p_action, 'NULL') USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF p_action = 'audit-verify' AND NOT pg_has_role(session_user, 'sportello_auditor', 'MEMBER') THEN
+        RAISE EXCEPTION 'only an auditor verifies the audit log' USING ERRCODE = 'insufficient_privilege';
     END IF;
     -- Anyone who logs in may say what happened to them, even a login that is not (or no longer)
     -- an operator: its refusal is recorded under its login, with no operator.

@@ -207,6 +207,16 @@ async fn an_export_is_refused_unless_its_record_committed_first() {
             .unwrap_err();
         assert_eq!(e.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{action}: {e:?}");
     }
+    // A verification of the chain is an auditor's to record.
+    c.batch_execute("SELECT api.record('audit-verify', NULL, '{}', NULL, 'ok')").await.unwrap();
+    let clerk = db.unique("clerk");
+    db.add_operator(&clerk, &[Role::Desk], &["TO"], &[]).await;
+    let e = raw(&db, &clerk)
+        .await
+        .batch_execute("SELECT api.record('audit-verify', NULL, '{}', NULL, 'ok')")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{e:?}");
 }
 
 /// One login cannot take the server's connections nor leave a transaction open for long.
