@@ -1,13 +1,19 @@
--- No login keeps the others from writing the audit log by stopping inside its transaction
--- (issue 16, attack 7). The chain has one writer at a time, each holding its lock until its
--- transaction ends, so a login that made one audited call inside BEGIN and then stopped held
--- every other audited command for as long as it liked: its idle-in-transaction timeout is its
--- own to lift (SET is every session's), and the others failed after 15 s, again and again. Now a
--- writer that has waited 10 s ends the sessions that keep the chain while idle in their
--- transaction for 10 s or more: the holder itself, or a session the holder waits for (a row
--- lock of a registration, a run's chunk lock). A session at work is never ended, however long it
--- holds the chain (a postal batch holds it while its letters are rendered and synced): the
--- writer waits for it, 20 s at most in all, then fails saying so.
+-- The audit log's writer, cheaper for a new backend and kept by no login (issues 18 and 16).
+--
+-- Cheaper: sportello_record chains the row itself, in the INSERT that writes it, and the chain's
+-- trigger (V36) goes; the row's hash is the same bytes, written without operators that a new
+-- backend resolves among every `||` of the catalogue (V47 says why a first statement costs).
+--
+-- Kept by no login stopping inside its transaction (issue 16, attack 7). The chain has one
+-- writer at a time, each holding its lock until its transaction ends, so a login that made one
+-- audited call inside BEGIN and then stopped held every other audited command for as long as it
+-- liked: its idle-in-transaction timeout is its own to lift (SET is every session's), and the
+-- others failed after 15 s, again and again. Now a writer that has waited 10 s ends the sessions
+-- that keep the chain while idle in their transaction for 10 s or more: the holder itself, or a
+-- session the holder waits for (a row lock of a registration, a run's chunk lock), and records
+-- each in the chain. A session at work is never ended, however long it holds the chain (a postal
+-- batch holds it while its letters are rendered and synced): the writer waits for it, 20 s at
+-- most in all, then fails saying so.
 --
 -- Still open, and said in README: a login with many connections can queue them ahead of the
 -- others' writes, each keeping the chain idle for 10 s when its turn comes, and a prepared
@@ -18,11 +24,12 @@
 -- Without them, nothing is ended and the server's log says nothing more.
 
 -- Rule: the sessions keeping the chain idle are ended, and the server's log names each and its
--- login. Those are the sessions holding or queued for the chain's lock (RowShareLock on
--- audit_chain_lock, taken by FOR UPDATE and held to the transaction's end) and the sessions they
--- wait for, that are idle in their transaction and have been for 10 s or more. Called only by
--- sportello_take_chain.
-CREATE FUNCTION public.sportello_end_idle_chain_holders() RETURNS void
+-- login; they are returned, for the writer's audit rows. Those are the sessions holding or
+-- queued for the chain's lock (RowShareLock on audit_chain_lock, taken by FOR UPDATE and held to
+-- the transaction's end) and the sessions they wait for, that are idle in their transaction and
+-- have been for 10 s or more. Called only by sportello_take_chain.
+CREATE FUNCTION public.sportello_end_idle_chain_holders(OUT login text, OUT pid integer, OUT idle_s numeric)
+RETURNS SETOF record
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     h record;
@@ -43,6 +50,8 @@ BEGIN
             IF pg_catalog.pg_terminate_backend(h.pid, 2000) THEN
                 RAISE LOG 'sportello: ended the session % (login %), idle for % s in a transaction keeping the audit log',
                     h.pid, h.login, h.idle_s;
+                login := h.login; pid := h.pid; idle_s := h.idle_s;
+                RETURN NEXT;
             END IF;
         EXCEPTION WHEN insufficient_privilege THEN
             RAISE LOG 'sportello: the session % (login %) keeps the audit log, and the owner may not end it (pg_signal_backend)',
@@ -53,15 +62,24 @@ END $$;
 REVOKE ALL ON FUNCTION public.sportello_end_idle_chain_holders() FROM PUBLIC;
 
 -- Rule: the chain's lock for a writer that has waited for it 10 s already: the sessions keeping
--- it idle are ended, and the lock waited for 5 s more, twice. Then the writer fails, nothing
--- written. Called only by sportello_record.
+-- it idle are ended, and the lock waited for 5 s more, twice. The writer then records each
+-- session it ended (`session-ended`, the login as target), in the chain it now holds and before
+-- its own row; or it fails, nothing written. Called only by sportello_record.
 CREATE FUNCTION public.sportello_take_chain() RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp SET lock_timeout = '5s' AS $$
+DECLARE
+    ended jsonb := '[]';
+    e jsonb;
 BEGIN
     FOR round IN 1 .. 2 LOOP
-        PERFORM public.sportello_end_idle_chain_holders();
+        ended := ended || coalesce((SELECT jsonb_agg(to_jsonb(h)) FROM public.sportello_end_idle_chain_holders() h), '[]');
         BEGIN
             PERFORM 1 FROM public.audit_chain_lock FOR UPDATE;
+            FOR e IN SELECT jsonb_array_elements(ended) LOOP
+                PERFORM public.sportello_record('session-ended', 'login:' || (e->>'login'),
+                    jsonb_build_object('pid', (e->>'pid')::integer, 'idle_seconds', (e->>'idle_s')::numeric,
+                                       'why', 'idle in a transaction keeping the audit log'));
+            END LOOP;
             RETURN;
         EXCEPTION WHEN lock_not_available THEN
             NULL;
@@ -72,7 +90,7 @@ BEGIN
 END $$;
 REVOKE ALL ON FUNCTION public.sportello_take_chain() FROM PUBLIC;
 
--- Rule (V6, V10, V36, V42, V47): an audit row is written only here. Who wrote it is the
+-- Rule (V6, V10, V36, V42): an audit row is written only here. Who wrote it is the
 -- database's (the login, session_user; the operator that login is, NULL for the citizen's own
 -- actions); the row is timed by the database and chained to the head, one writer at a time; it is
 -- also a line of the server's log. Now: a writer that waited 10 s for the chain ends the sessions
@@ -147,3 +165,9 @@ BEGIN
         'login', a.login, 'action', a.action, 'target', a.target, 'outcome', a.outcome,
         'count', a.result_count)::text;
 END $$;
+
+-- The chain's trigger (V36) goes: sportello_record chains the row in the INSERT that writes it,
+-- and nothing else writes audit_log (no login holds INSERT on it, and no function inserts there
+-- but through sportello_record).
+DROP TRIGGER audit_log_zz_chain ON public.audit_log;
+DROP FUNCTION public.audit_log_chain();

@@ -83,6 +83,9 @@ pub enum AuditEvent {
     SpidToken,
     /// A command that failed or was refused before it could say more.
     Command,
+    /// A session ended by the audit log's writer, for keeping the log idle in its transaction
+    /// (sql/V49 writes the row).
+    SessionEnded,
 }
 
 impl AuditEvent {
@@ -134,6 +137,7 @@ impl AuditEvent {
         AuditEvent::Stats,
         AuditEvent::SpidToken,
         AuditEvent::Command,
+        AuditEvent::SessionEnded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -185,6 +189,7 @@ impl AuditEvent {
             AuditEvent::Stats => "stats",
             AuditEvent::SpidToken => "spid-token",
             AuditEvent::Command => "command",
+            AuditEvent::SessionEnded => "session-ended",
         }
     }
 

@@ -1,6 +1,6 @@
 //! The audit log's hash chain, verified (`sportello audit verify`).
 //!
-//! The database appends (`sportello_record`, sql/V47; the chain of sql/V6): each row
+//! The database appends (`sportello_record`, sql/V49; the chain of sql/V6): each row
 //! carries its position, the previous row's hash and its own, a SHA-256 over the previous hash and
 //! a canonical, length-prefixed serialisation of every other column. This module recomputes the
 //! same hashes from the stored columns, in Rust, without trusting any function in the database,

@@ -273,6 +273,17 @@ async fn a_login_stopped_inside_its_transaction_does_not_keep_others_from_the_au
     let e = holder.batch_execute("SELECT 1").await.unwrap_err();
     assert!(e.is_closed() || e.as_db_error().is_some(), "the holder's session was ended: {e:?}");
     assert_eq!(targets(&db).await, ["written"]);
+    // The writer recorded whom it ended, in the chain, before its own row.
+    let ended: Vec<(String, Option<String>)> = db
+        .owner()
+        .await
+        .query("SELECT target, operator_id FROM audit_log WHERE action = 'session-ended' ORDER BY seq", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(ended, [(format!("login:{squatter}"), Some(clerk.clone()))]);
 }
 
 /// A session at work keeps the chain as long as its work takes: the writer behind it waits, and

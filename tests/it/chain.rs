@@ -104,7 +104,7 @@ async fn the_database_stamps_the_time_whatever_the_client_writes() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{e}");
-    // Nor through the api: time, position and hashes are what sportello_record (sql/V47) takes
+    // Nor through the api: time, position and hashes are what sportello_record (sql/V49) takes
     // under the chain's lock, whatever the caller says.
     app.batch_execute("SELECT api.record('command', 'probe', '{\"at\": \"2020-01-01\", \"seq\": 999}', NULL, 'ok')")
         .await
