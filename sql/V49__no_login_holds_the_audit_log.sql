@@ -63,8 +63,8 @@ REVOKE ALL ON FUNCTION public.sportello_end_idle_chain_holders() FROM PUBLIC;
 
 -- Rule: the chain's lock for a writer that has waited for it 10 s already: the sessions keeping
 -- it idle are ended, and the lock waited for 5 s more, twice. The writer then records each
--- session it ended (`session-ended`, the login as target), in the chain it now holds and before
--- its own row; or it fails, nothing written. Called only by sportello_record.
+-- session it ended (`chain-holder-ended`, the login as target), in the chain it now holds and
+-- before its own row; or it fails, nothing written. Called only by sportello_record.
 CREATE FUNCTION public.sportello_take_chain() RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp SET lock_timeout = '5s' AS $$
 DECLARE
@@ -76,7 +76,7 @@ BEGIN
         BEGIN
             PERFORM 1 FROM public.audit_chain_lock FOR UPDATE;
             FOR e IN SELECT jsonb_array_elements(ended) LOOP
-                PERFORM public.sportello_record('session-ended', 'login:' || (e->>'login'),
+                PERFORM public.sportello_record('chain-holder-ended', 'login:' || (e->>'login'),
                     jsonb_build_object('pid', (e->>'pid')::integer, 'idle_seconds', (e->>'idle_s')::numeric,
                                        'why', 'idle in a transaction keeping the audit log'));
             END LOOP;

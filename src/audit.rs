@@ -85,7 +85,7 @@ pub enum AuditEvent {
     Command,
     /// A session ended by the audit log's writer, for keeping the log idle in its transaction
     /// (sql/V49 writes the row).
-    SessionEnded,
+    ChainHolderEnded,
 }
 
 impl AuditEvent {
@@ -137,7 +137,7 @@ impl AuditEvent {
         AuditEvent::Stats,
         AuditEvent::SpidToken,
         AuditEvent::Command,
-        AuditEvent::SessionEnded,
+        AuditEvent::ChainHolderEnded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -189,7 +189,7 @@ impl AuditEvent {
             AuditEvent::Stats => "stats",
             AuditEvent::SpidToken => "spid-token",
             AuditEvent::Command => "command",
-            AuditEvent::SessionEnded => "session-ended",
+            AuditEvent::ChainHolderEnded => "chain-holder-ended",
         }
     }
 

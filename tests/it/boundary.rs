@@ -277,7 +277,7 @@ async fn a_login_stopped_inside_its_transaction_does_not_keep_others_from_the_au
     let ended: Vec<(String, Option<String>)> = db
         .owner()
         .await
-        .query("SELECT target, operator_id FROM audit_log WHERE action = 'session-ended' ORDER BY seq", &[])
+        .query("SELECT target, operator_id FROM audit_log WHERE action = 'chain-holder-ended' ORDER BY seq", &[])
         .await
         .unwrap()
         .iter()
