@@ -149,6 +149,10 @@ async fn verify(env: &Env, a: VerifyArgs) -> sportello::Result<i32> {
         fields.push((tr!("verify-head"), v.head_seq.to_string()));
         fields.push((tr!("verify-head-hash"), v.head_hash.clone()));
     }
+    if v.unlinked > 0 {
+        let since = v.oldest_unlinked.as_ref().map(local_seconds).unwrap_or_default();
+        fields.push((tr!("verify-unlinked"), tr!("verify-unlinked-value", n = v.unlinked, since = since)));
+    }
     if let Some(seq) = v.kept_head_seq {
         fields.push((tr!("verify-kept-head"), tr!("verify-kept-head-value", seq = seq)));
     }
@@ -162,7 +166,7 @@ async fn verify(env: &Env, a: VerifyArgs) -> sportello::Result<i32> {
                 l.target.as_deref().unwrap_or("-"),
                 &l.outcome,
             ];
-            fields.push((tr!("verify-rolled-back-row", seq = l.seq), what.join(" ")));
+            fields.push((tr!("verify-rolled-back-row", id = l.id), what.join(" ")));
         }
     }
     output::detail(env.format, fields, &v)?;

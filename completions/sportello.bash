@@ -514,7 +514,7 @@ _sportello() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "register search view registration-read history book regenerate-code print email edit edit-delegate change-residence username-recovery pin-by-post suspend reinstate operator-add operator-enable operator-disable operator-competence operator-revoke-role operator-grant operator-list operator-view operator-repair audit-list audit-verify runs import-cia import-aura import-chunk import-departures import-deaths preload registry-read postal-run postal-batch helpdesk-mailbox revoke-letter revoke-letters revoke-death citizen-wrong-code citizen-activate citizen-revoke stats spid-token command chain-holder-ended" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "register search view registration-read history book regenerate-code print email edit edit-delegate change-residence username-recovery pin-by-post suspend reinstate operator-add operator-enable operator-disable operator-competence operator-revoke-role operator-grant operator-list operator-view operator-repair audit-list audit-verify runs import-cia import-aura import-chunk import-departures import-deaths preload registry-read postal-run postal-batch helpdesk-mailbox revoke-letter revoke-letters revoke-death citizen-wrong-code citizen-activate citizen-revoke stats spid-token command" -- "${cur}"))
                     return 0
                     ;;
                 --target)

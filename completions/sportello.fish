@@ -869,8 +869,7 @@ citizen-activate\t''
 citizen-revoke\t''
 stats\t''
 spid-token\t''
-command\t''
-chain-holder-ended\t''"
+command\t''"
 complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l target -d 'Only records about this target (a fiscal code, an operator id, a file)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l from -d 'From this day' -r
 complete -c sportello -n "__fish_sportello_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l to -d 'Up to this day' -r

@@ -286,9 +286,11 @@ verify-first-break = first break
 verify-last-good-row = last good row
 verify-its-hash = its hash
 verify-head = head
-verify-rolled-back = rolled back (in the server log, not in the chain)
-verify-rolled-back-row = rolled back, row { $seq }
+verify-rolled-back = rolled back (in the server log, not in the audit log)
+verify-rolled-back-row = rolled back, row id { $id }
 verify-head-hash = head hash
+verify-unlinked = not linked yet
+verify-unlinked-value = { $n } rows, written since { $since }: the next audited write links them
 verify-kept-head = kept head
 verify-kept-head-value = row { $seq }, still in the chain
 verify-tampered = the audit log was tampered with: { $problem }
@@ -787,9 +789,9 @@ doctor-public-closed = no login takes advisory locks or runs code of its own (sq
 doctor-public-open = every login may still { $what }: a superuser runs, in this database, the DO block at the end of sql/V43 and section 1 of sql/V46
 doctor-public-locks = take advisory locks (and stop a run by holding its lock)
 doctor-public-code = run PL/pgSQL of its own (and write lines like an audit row's into the server's log)
-doctor-chain-guarded = a session stopped inside its transaction cannot keep the audit log from the others (sql/V49)
-doctor-chain-owner = the owner of the database's functions ({ $owner }) may not end sessions (pg_signal_backend and pg_read_all_stats, README server step 1): a session stopped inside its transaction keeps the audit log from every other writer
-doctor-chain-prepared = prepared transactions are on (max_prepared_transactions = { $n }): one holding the audit log has no session to end; set it to 0
+doctor-chain-linked = every audit row is linked into the chain or waits for the next write ({ $n } waiting); no session can keep the others from writing (sql/V49)
+doctor-chain-stalled = { $n } audit rows wait to be linked into the chain, the oldest written { $since }: a transaction holds the chain's lock (pg_locks on audit_chain_lock) and the rows are linked when it ends
+doctor-chain-prepared = prepared transactions are on (max_prepared_transactions = { $n }): one holding the audit chain keeps rows from being linked until it is committed or rolled back; set it to 0
 doctor-migrations-unknown = this login cannot read the migrations' history (a database migrated by an older sportello: `sportello db migrate` once)
 doctor-clock = the server's clock is { $skew } s from this machine's (± { $uncertainty } s)
 origin-flag = flag { $flag }

@@ -283,9 +283,11 @@ verify-first-break = prima interruzione
 verify-last-good-row = ultima riga integra
 verify-its-hash = suo hash
 verify-head = testa
-verify-rolled-back = annullate (nel log del server, non nella catena)
-verify-rolled-back-row = annullata, riga { $seq }
+verify-rolled-back = annullate (nel log del server, non nel registro di audit)
+verify-rolled-back-row = annullata, riga id { $id }
 verify-head-hash = hash di testa
+verify-unlinked = non ancora collegate
+verify-unlinked-value = { $n } righe, scritte dal { $since }: le collega la prossima scrittura registrata
 verify-kept-head = testa conservata
 verify-kept-head-value = riga { $seq }, ancora nella catena
 verify-tampered = il registro di audit è stato manomesso: { $problem }
@@ -815,9 +817,9 @@ doctor-public-closed = nessuna utenza prende lock consultivi né esegue codice p
 doctor-public-open = ogni utenza può ancora { $what }: un superutente esegue, in questo database, il blocco DO in fondo a sql/V43 e la sezione 1 di sql/V46
 doctor-public-locks = prendere lock consultivi (e fermare un'esecuzione tenendone il lock)
 doctor-public-code = eseguire codice PL/pgSQL proprio (e scrivere nel log del server righe simili a quelle dell'audit)
-doctor-chain-guarded = una sessione ferma dentro la sua transazione non può tenere il registro di audit agli altri (sql/V49)
-doctor-chain-owner = il proprietario delle funzioni del database ({ $owner }) non può chiudere sessioni (pg_signal_backend e pg_read_all_stats, README, passo 1 del server): una sessione ferma dentro la sua transazione tiene il registro di audit a ogni altro scrittore
-doctor-chain-prepared = le transazioni preparate sono attive (max_prepared_transactions = { $n }): una che tiene il registro di audit non ha sessione da chiudere; impostarlo a 0
+doctor-chain-linked = ogni riga di audit è collegata alla catena o attende la prossima scrittura ({ $n } in attesa); nessuna sessione può impedire agli altri di scrivere (sql/V49)
+doctor-chain-stalled = { $n } righe di audit attendono di essere collegate alla catena, la più vecchia scritta { $since }: una transazione tiene il blocco della catena (pg_locks su audit_chain_lock) e le righe si collegano quando finisce
+doctor-chain-prepared = le transazioni preparate sono attive (max_prepared_transactions = { $n }): una che tiene la catena di audit impedisce di collegare le righe finché non è confermata o annullata; impostarlo a 0
 doctor-migrations-unknown = questa utenza non può leggere lo storico delle migrazioni (database migrato da uno sportello precedente: `sportello db migrate` una volta)
 doctor-clock = l'orologio del server differisce di { $skew } s da quello di questa macchina (± { $uncertainty } s)
 origin-flag = opzione { $flag }

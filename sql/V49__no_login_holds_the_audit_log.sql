@@ -1,173 +1,214 @@
--- The audit log's writer, cheaper for a new backend and kept by no login (issues 18 and 16).
+-- The audit log's writer: cheap for a new backend, and held by no login (issues 18 and 16).
 --
--- Cheaper: sportello_record chains the row itself, in the INSERT that writes it, and the chain's
--- trigger (V36) goes; the row's hash is the same bytes, written without operators that a new
--- backend resolves among every `||` of the catalogue (V47 says why a first statement costs).
+-- Cheap: the row's hash is written without operators that a new backend resolves among every
+-- `||` of the catalogue (V47 says why a first statement costs), and the chain's trigger (V36)
+-- goes: only sportello_record writes audit_log (no login holds INSERT on it).
 --
--- Kept by no login stopping inside its transaction (issue 16, attack 7). The chain has one
--- writer at a time, each holding its lock until its transaction ends, so a login that made one
--- audited call inside BEGIN and then stopped held every other audited command for as long as it
--- liked: its idle-in-transaction timeout is its own to lift (SET is every session's), and the
--- others failed after 15 s, again and again. Now a writer that has waited 10 s ends the sessions
--- that keep the chain while idle in their transaction for 10 s or more: the holder itself, or a
--- session the holder waits for (a row lock of a registration, a run's chunk lock), and records
--- each in the chain. A session at work is never ended, however long it holds the chain (a postal
--- batch holds it while its letters are rendered and synced): the writer waits for it, 20 s at
--- most in all, then fails saying so.
+-- Held by no login (issue 16, attack 7). A row used to be chained as it was written: the chain
+-- had one writer at a time, each holding its lock to the end of its transaction, so a login that
+-- made one audited call inside BEGIN and stopped there held every other audited command (its
+-- idle timeout is its own to lift), and a login with many connections queued them so that each
+-- held it in turn. Now writing a row and linking it into the chain are two steps. A row is
+-- written at once, with no lock, and is a line of the server's log at once (V42). Linking takes
+-- the chain's lock, to the end of the transaction; a writer that cannot have it within 0.2 s
+-- goes on without, and its row waits, unlinked, for the next writer that has the lock, which
+-- links every row written and committed before, in the order of their ids, then its own. So no
+-- session, stopped or at work, makes another wait more than 0.2 s for the audit log. What a
+-- stopped session holds back is linked as soon as it lets go (its end, or its idle timeout), by
+-- the next writer. A row's place in the chain (seq) is thus the order of linking, which is the
+-- order of writing but for the rows that waited; its time (at) is when it was written. (So does
+-- Certificate Transparency: a log accepts an entry at once and merges it into its tree later.)
+-- `audit verify` walks the links and counts the rows not linked yet; `doctor` warns when one has
+-- waited more than a minute.
 --
--- Still open, and said in README: a login with many connections can queue them ahead of the
--- others' writes, each keeping the chain idle for 10 s when its turn comes, and a prepared
--- transaction (PREPARE TRANSACTION, off unless max_prepared_transactions > 0) has no session to
--- end. Ending a session and seeing that it is idle need pg_signal_backend and pg_read_all_stats
--- (or superuser) for the owner of these functions: the embedded cluster's owner is a superuser;
--- a server's owner is given both by the superuser when it is created (README, server step 1).
--- Without them, nothing is ended and the server's log says nothing more.
+-- The server log's line (V42) names the row by its id and its transaction, no longer by its
+-- place, which it may not have yet: `audit verify --server-log` asks which rows named there are
+-- gone though their transaction has ended (api.audit_rows_gone).
 
--- Rule: the sessions keeping the chain idle are ended, and the server's log names each and its
--- login; they are returned, for the writer's audit rows. Those are the sessions holding or
--- queued for the chain's lock (RowShareLock on audit_chain_lock, taken by FOR UPDATE and held to
--- the transaction's end) and the sessions they wait for, that are idle in their transaction and
--- have been for 10 s or more. Called only by sportello_take_chain.
-CREATE FUNCTION public.sportello_end_idle_chain_holders(OUT login text, OUT pid integer, OUT idle_s numeric)
-RETURNS SETOF record
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
-DECLARE
-    h record;
+-- A row not linked yet has no place and no hashes; a linked one has all three.
+ALTER TABLE public.audit_log
+    ALTER COLUMN seq DROP NOT NULL,
+    ALTER COLUMN prev_hash DROP NOT NULL,
+    ALTER COLUMN hash DROP NOT NULL,
+    ADD CONSTRAINT audit_log_link_whole
+        CHECK ((seq IS NULL) = (prev_hash IS NULL) AND (seq IS NULL) = (hash IS NULL));
+CREATE INDEX audit_log_unlinked ON public.audit_log (id) WHERE seq IS NULL;
+
+-- Rule (V6): audit_log is append-only. The one change a row takes is its link, once: seq,
+-- prev_hash and hash set where they were NULL, every other column as it was.
+CREATE OR REPLACE FUNCTION public.audit_log_append_only() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
-    FOR h IN SELECT DISTINCT a.pid, a.usename::text AS login,
-                    round(extract(epoch FROM clock_timestamp() - a.state_change)) AS idle_s
-               FROM pg_catalog.pg_locks l
-              CROSS JOIN LATERAL unnest(ARRAY[l.pid] || pg_catalog.pg_blocking_pids(l.pid)) AS s(pid)
-               JOIN pg_catalog.pg_stat_activity a ON a.pid = s.pid
-              WHERE l.locktype = 'relation' AND l.relation = 'public.audit_chain_lock'::regclass
-                AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database())
-                AND l.mode = 'RowShareLock' AND l.granted
-                AND a.pid <> pg_catalog.pg_backend_pid()
-                AND a.state IN ('idle in transaction', 'idle in transaction (aborted)')
-                AND a.state_change <= clock_timestamp() - interval '10 s'
-    LOOP
-        BEGIN
-            IF pg_catalog.pg_terminate_backend(h.pid, 2000) THEN
-                RAISE LOG 'sportello: ended the session % (login %), idle for % s in a transaction keeping the audit log',
-                    h.pid, h.login, h.idle_s;
-                login := h.login; pid := h.pid; idle_s := h.idle_s;
-                RETURN NEXT;
-            END IF;
-        EXCEPTION WHEN insufficient_privilege THEN
-            RAISE LOG 'sportello: the session % (login %) keeps the audit log, and the owner may not end it (pg_signal_backend)',
-                h.pid, h.login;
-        END;
-    END LOOP;
+    IF TG_OP = 'UPDATE' AND OLD.seq IS NULL AND NEW.seq IS NOT NULL
+       AND to_jsonb(NEW) - ARRAY['seq', 'prev_hash', 'hash'] = to_jsonb(OLD) - ARRAY['seq', 'prev_hash', 'hash'] THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'audit_log is append-only' USING ERRCODE = 'insufficient_privilege';
 END $$;
-REVOKE ALL ON FUNCTION public.sportello_end_idle_chain_holders() FROM PUBLIC;
 
--- Rule: the chain's lock for a writer that has waited for it 10 s already: the sessions keeping
--- it idle are ended, and the lock waited for 5 s more, twice. The writer then records each
--- session it ended (`chain-holder-ended`, the login as target), in the chain it now holds and
--- before its own row; or it fails, nothing written. Called only by sportello_record.
-CREATE FUNCTION public.sportello_take_chain() RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp SET lock_timeout = '5s' AS $$
+-- Rule (V6, V36): the rows written and not linked yet, as this transaction sees them (its own
+-- and the committed ones), are linked to the head in the order of their ids, one linker at a
+-- time (the lock on audit_chain_lock, held to the end of the transaction), waiting 0.2 s at most
+-- for it; 1000 rows at most, the oldest, so that a writer after a long hold is not the one that
+-- pays for all of it. Returns whether it linked. A transaction
+-- that does not see every commit as it happens (REPEATABLE READ, SERIALIZABLE) does not link:
+-- it could not see the head. The hash is audit_log_hash of V6 (and link_hash of
+-- src/audit_chain.rs), written out: SHA-256 over the previous hash, the form's tag, then every
+-- non-NULL column but seq, prev_hash and hash, in the bytewise order of the names, each as
+-- `<bytes of name>:<name><bytes of value>:<value>`, the value as jsonb_each_text gives it
+-- (`#>> '{}'` for the jsonb details: a JSON null is no value) and `at` in UTC with
+-- microseconds. A column that may be NULL is one concat() under a CASE, and the bytes are joined
+-- by byteacat, not `||` (see above). A column added to audit_log must be added here too
+-- (tests/it/chain.rs compares this with audit_log_hash on awkward values).
+CREATE FUNCTION public.sportello_link_audit_rows() RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp SET lock_timeout = '200ms' AS $$
 DECLARE
-    ended jsonb := '[]';
-    e jsonb;
+    head_seq bigint;
+    head_hash bytea;
+    waiting bigint;
+    a public.audit_log;
 BEGIN
-    FOR round IN 1 .. 2 LOOP
-        ended := ended || coalesce((SELECT jsonb_agg(to_jsonb(h)) FROM public.sportello_end_idle_chain_holders() h), '[]');
-        BEGIN
-            PERFORM 1 FROM public.audit_chain_lock FOR UPDATE;
-            FOR e IN SELECT jsonb_array_elements(ended) LOOP
-                PERFORM public.sportello_record('chain-holder-ended', 'login:' || (e->>'login'),
-                    jsonb_build_object('pid', (e->>'pid')::integer, 'idle_seconds', (e->>'idle_s')::numeric,
-                                       'why', 'idle in a transaction keeping the audit log'));
-            END LOOP;
-            RETURN;
-        EXCEPTION WHEN lock_not_available THEN
-            NULL;
-        END;
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RETURN false;
+    END IF;
+    BEGIN
+        PERFORM 1 FROM public.audit_chain_lock FOR UPDATE;
+    EXCEPTION WHEN lock_not_available THEN
+        RETURN false;
+    END;
+    SELECT l.seq, l.hash INTO head_seq, head_hash
+      FROM public.audit_log l WHERE l.seq IS NOT NULL ORDER BY l.seq DESC LIMIT 1;
+    head_seq := coalesce(head_seq, 0);
+    head_hash := coalesce(head_hash, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea);
+    FOR waiting IN SELECT l.id FROM public.audit_log l WHERE l.seq IS NULL ORDER BY l.id LIMIT 1000 LOOP
+        UPDATE public.audit_log r
+           SET seq = head_seq + 1, prev_hash = head_hash, hash =
+              sha256(byteacat(head_hash, convert_to(concat(
+                  'sportello-audit-v1',
+                  '6:action', octet_length(convert_to(r.action, 'UTF8')), ':', r.action,
+                  '2:at27:', to_char(r.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+                  '7:command', octet_length(convert_to(r.command, 'UTF8')), ':', r.command,
+                  CASE WHEN r.details #>> '{}' IS NOT NULL
+                       THEN concat('7:details', octet_length(convert_to(r.details #>> '{}', 'UTF8')), ':',
+                                   r.details #>> '{}') END,
+                  '2:id', octet_length(r.id::text), ':', r.id,
+                  CASE WHEN r.login IS NOT NULL
+                       THEN concat('5:login', octet_length(convert_to(r.login, 'UTF8')), ':', r.login) END,
+                  CASE WHEN r.operator_id IS NOT NULL
+                       THEN concat('11:operator_id', octet_length(convert_to(r.operator_id, 'UTF8')), ':',
+                                   r.operator_id) END,
+                  '6:origin', octet_length(convert_to(r.origin, 'UTF8')), ':', r.origin,
+                  '7:outcome', octet_length(convert_to(r.outcome, 'UTF8')), ':', r.outcome,
+                  CASE WHEN r.result_count IS NOT NULL
+                       THEN concat('12:result_count', octet_length(r.result_count::text), ':', r.result_count) END,
+                  CASE WHEN r.target IS NOT NULL
+                       THEN concat('6:target', octet_length(convert_to(r.target, 'UTF8')), ':', r.target) END),
+                  'UTF8')))
+         WHERE r.id = waiting
+        RETURNING r.* INTO a;
+        head_seq := a.seq;
+        head_hash := a.hash;
     END LOOP;
-    RAISE EXCEPTION 'the audit log is held by another transaction for more than 20 s: nothing was written'
-        USING ERRCODE = 'lock_not_available';
+    RETURN true;
 END $$;
-REVOKE ALL ON FUNCTION public.sportello_take_chain() FROM PUBLIC;
+REVOKE ALL ON FUNCTION public.sportello_link_audit_rows() FROM PUBLIC;
 
--- Rule (V6, V10, V36, V42): an audit row is written only here. Who wrote it is the
--- database's (the login, session_user; the operator that login is, NULL for the citizen's own
--- actions); the row is timed by the database and chained to the head, one writer at a time; it is
--- also a line of the server's log. Now: a writer that waited 10 s for the chain ends the sessions
--- keeping it idle (sportello_take_chain), then waits 10 s more at most. The hash is audit_log_hash of
--- V6 (and link_hash of src/audit_chain.rs), written out as V36 wrote it: SHA-256 over the
--- previous hash, the form's tag, then every non-NULL column but seq, prev_hash and hash, in the
--- bytewise order of the names, each as `<bytes of name>:<name><bytes of value>:<value>`, the
--- value as jsonb_each_text gives it (`#>> '{}'` for the jsonb details: a JSON null is no value)
--- and `at` in UTC with microseconds. A column that may be NULL is one concat() under a CASE, and
--- the bytes are joined by byteacat: an operator `||` between text and a number is resolved
--- among every `||` the catalogue has, a cost each new backend paid. A column added to audit_log
--- must be added here too (tests/it/chain.rs compares this with audit_log_hash on awkward values).
+-- Rule (V6, V10, V23, V42): an audit row is written only here. Who wrote it is the database's
+-- (the login, session_user; the operator that login is, NULL for the citizen's own actions), and
+-- so is when; it is a line of the server's log, which no transaction takes back (its id, its
+-- transaction, time, login, action, target, outcome and count, never its details); then it is
+-- linked into the chain, with the rows waiting before it, or waits for the next writer (above).
 CREATE OR REPLACE FUNCTION public.sportello_record(p_action text, p_target text, p_details jsonb,
                                                    p_count bigint DEFAULT NULL, p_outcome text DEFAULT 'ok',
                                                    p_citizen boolean DEFAULT false)
 RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp SET lock_timeout = '10s' AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     a public.audit_log;
 BEGIN
-    -- One writer at a time, until its transaction ends: after 10 s, sportello_take_chain.
-    BEGIN
-        PERFORM 1 FROM public.audit_chain_lock FOR UPDATE;
-    EXCEPTION WHEN lock_not_available THEN
-        PERFORM public.sportello_take_chain();
-    END;
-    -- The row as written, its time taken under the lock (so that times follow the chain), after
-    -- the head.
-    WITH r AS MATERIALIZED (
-        SELECT nextval('public.audit_log_id_seq'::regclass) AS id, clock_timestamp() AS at,
-               CASE WHEN p_citizen THEN NULL
-                    ELSE coalesce((SELECT o.id FROM public.operators o WHERE lower(o.id) = lower(session_user)),
-                                  session_user::text) END AS operator_id,
-               CASE WHEN p_citizen THEN 'citizen portal'
-                    ELSE coalesce(nullif(current_setting('sportello.origin', true), ''), 'unknown') END AS origin,
-               coalesce(nullif(current_setting('sportello.command', true), ''), p_action) AS command,
-               p_action AS action, p_target AS target, coalesce(p_details, '{}'::jsonb) AS details,
-               p_count AS result_count, p_outcome AS outcome, session_user::text AS login,
-               coalesce(h.seq, 0) + 1 AS seq,
-               coalesce(h.hash, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea) AS prev_hash
-          FROM (SELECT 1) one
-          LEFT JOIN (SELECT l.seq, l.hash FROM public.audit_log l ORDER BY l.seq DESC LIMIT 1) h ON true)
-    INSERT INTO public.audit_log (id, at, operator_id, origin, command, action, target, details, result_count,
-                                  outcome, login, seq, prev_hash, hash)
-    SELECT r.id, r.at, r.operator_id, r.origin, r.command, r.action, r.target, r.details, r.result_count,
-           r.outcome, r.login, r.seq, r.prev_hash,
-           sha256(byteacat(r.prev_hash, convert_to(concat(
-               'sportello-audit-v1',
-               '6:action', octet_length(convert_to(r.action, 'UTF8')), ':', r.action,
-               '2:at27:', to_char(r.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-               '7:command', octet_length(convert_to(r.command, 'UTF8')), ':', r.command,
-               CASE WHEN r.details #>> '{}' IS NOT NULL
-                    THEN concat('7:details', octet_length(convert_to(r.details #>> '{}', 'UTF8')), ':',
-                                r.details #>> '{}') END,
-               '2:id', octet_length(r.id::text), ':', r.id,
-               CASE WHEN r.login IS NOT NULL
-                    THEN concat('5:login', octet_length(convert_to(r.login, 'UTF8')), ':', r.login) END,
-               CASE WHEN r.operator_id IS NOT NULL
-                    THEN concat('11:operator_id', octet_length(convert_to(r.operator_id, 'UTF8')), ':',
-                                r.operator_id) END,
-               '6:origin', octet_length(convert_to(r.origin, 'UTF8')), ':', r.origin,
-               '7:outcome', octet_length(convert_to(r.outcome, 'UTF8')), ':', r.outcome,
-               CASE WHEN r.result_count IS NOT NULL
-                    THEN concat('12:result_count', octet_length(r.result_count::text), ':', r.result_count) END,
-               CASE WHEN r.target IS NOT NULL
-                    THEN concat('6:target', octet_length(convert_to(r.target, 'UTF8')), ':', r.target) END),
-               'UTF8')))
-      FROM r
+    INSERT INTO public.audit_log (at, operator_id, origin, command, action, target, details, result_count,
+                                  outcome, login)
+    VALUES (clock_timestamp(),
+            CASE WHEN p_citizen THEN NULL
+                 ELSE coalesce((SELECT o.id FROM public.operators o WHERE lower(o.id) = lower(session_user)),
+                               session_user::text) END,
+            CASE WHEN p_citizen THEN 'citizen portal'
+                 ELSE coalesce(nullif(current_setting('sportello.origin', true), ''), 'unknown') END,
+            coalesce(nullif(current_setting('sportello.command', true), ''), p_action),
+            p_action, p_target, coalesce(p_details, '{}'::jsonb), p_count, p_outcome, session_user::text)
     RETURNING * INTO a;
     RAISE LOG USING MESSAGE = 'sportello-audit ' || jsonb_build_object(
-        'database', current_database(), 'seq', a.seq, 'hash', encode(a.hash, 'hex'), 'at', a.at,
+        'database', current_database(), 'id', a.id, 'xact', pg_current_xact_id()::text, 'at', a.at,
         'login', a.login, 'action', a.action, 'target', a.target, 'outcome', a.outcome,
         'count', a.result_count)::text;
+    PERFORM public.sportello_link_audit_rows();
 END $$;
 
--- The chain's trigger (V36) goes: sportello_record chains the row in the INSERT that writes it,
--- and nothing else writes audit_log (no login holds INSERT on it, and no function inserts there
--- but through sportello_record).
+-- The chain's trigger (V36) goes: sportello_record stamps and links the rows it writes.
 DROP TRIGGER audit_log_zz_chain ON public.audit_log;
 DROP FUNCTION public.audit_log_chain();
+
+-- Rule (V28): the chain's links after (seq, id), for `audit verify`; rows not linked yet are
+-- not links. Auditors, the walk recorded when it starts; the owner.
+CREATE OR REPLACE FUNCTION api.audit_chain(p_after_seq bigint, p_after_id bigint, p_limit integer)
+RETURNS TABLE (seq bigint, id bigint, at timestamptz, prev_hash bytea, hash bytea, fields jsonb)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+#variable_conflict use_column
+BEGIN
+    IF NOT public.sportello_is_owner() THEN
+        PERFORM public.sportello_caller(ARRAY['auditor']);
+        IF p_after_seq IS NULL THEN
+            PERFORM public.sportello_record('audit-list', NULL, jsonb_build_object('chain', true));
+        END IF;
+    END IF;
+    RETURN QUERY
+        SELECT a.seq, a.id, a.at, a.prev_hash, a.hash,
+               (SELECT coalesce(jsonb_object_agg(key, value), '{}')
+                  FROM jsonb_each_text(to_jsonb(a) - ARRAY['seq', 'prev_hash', 'hash', 'at']))
+          FROM public.audit_log a
+         WHERE a.seq IS NOT NULL AND (p_after_seq IS NULL OR (a.seq, a.id) > (p_after_seq, p_after_id))
+         ORDER BY a.seq, a.id
+         LIMIT least(greatest(p_limit, 1), 10000);
+END $$;
+
+-- Rule: how many rows wait to be linked, as this transaction sees them, and since when. Any
+-- login (`doctor`, `audit verify`): a count and a time, nothing of the rows.
+CREATE FUNCTION api.audit_unlinked(OUT waiting bigint, OUT oldest timestamptz)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+    SELECT count(*), min(a.at) FROM public.audit_log a WHERE a.seq IS NULL
+$$;
+ALTER FUNCTION api.audit_unlinked() OWNER TO sportello_api;
+REVOKE ALL ON FUNCTION api.audit_unlinked() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.audit_unlinked() TO sportello_app;
+
+-- Rule: of the rows a server log names (ids, with the transactions that wrote them), those that
+-- are not in audit_log though their transaction has ended: rolled back, or deleted. A
+-- transaction still in progress is not judged. Auditors and the owner; part of the verification,
+-- which is recorded.
+CREATE FUNCTION api.audit_rows_gone(p_ids bigint[], p_xacts text[]) RETURNS SETOF bigint
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    i integer;
+    status text;
+BEGIN
+    IF NOT public.sportello_is_owner() THEN
+        PERFORM public.sportello_caller(ARRAY['auditor']);
+    END IF;
+    IF cardinality(p_ids) IS DISTINCT FROM cardinality(p_xacts) OR cardinality(p_ids) > 10000 THEN
+        RAISE EXCEPTION 'ids and transactions come in pairs, 10000 at most' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOR i IN 1 .. coalesce(cardinality(p_ids), 0) LOOP
+        BEGIN
+            status := pg_xact_status(p_xacts[i]::xid8);
+        EXCEPTION WHEN OTHERS THEN
+            status := NULL; -- not a transaction of this cluster's (another log): judged by the row alone
+        END;
+        IF status IS DISTINCT FROM 'in progress'
+           AND NOT EXISTS (SELECT 1 FROM public.audit_log a WHERE a.id = p_ids[i]) THEN
+            RETURN NEXT p_ids[i];
+        END IF;
+    END LOOP;
+END $$;
+ALTER FUNCTION api.audit_rows_gone(bigint[], text[]) OWNER TO sportello_api;
+REVOKE ALL ON FUNCTION api.audit_rows_gone(bigint[], text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.audit_rows_gone(bigint[], text[]) TO sportello_auditor;

@@ -83,9 +83,6 @@ pub enum AuditEvent {
     SpidToken,
     /// A command that failed or was refused before it could say more.
     Command,
-    /// A session ended by the audit log's writer, for keeping the log idle in its transaction
-    /// (sql/V49 writes the row).
-    ChainHolderEnded,
 }
 
 impl AuditEvent {
@@ -137,7 +134,6 @@ impl AuditEvent {
         AuditEvent::Stats,
         AuditEvent::SpidToken,
         AuditEvent::Command,
-        AuditEvent::ChainHolderEnded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -189,7 +185,6 @@ impl AuditEvent {
             AuditEvent::Stats => "stats",
             AuditEvent::SpidToken => "spid-token",
             AuditEvent::Command => "command",
-            AuditEvent::ChainHolderEnded => "chain-holder-ended",
         }
     }
 

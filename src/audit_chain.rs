@@ -1,8 +1,10 @@
 //! The audit log's hash chain, verified (`sportello audit verify`).
 //!
-//! The database appends (`sportello_record`, sql/V49; the chain of sql/V6): each row
-//! carries its position, the previous row's hash and its own, a SHA-256 over the previous hash and
-//! a canonical, length-prefixed serialisation of every other column. This module recomputes the
+//! The database appends (`sportello_record`, sql/V49; the chain of sql/V6) and links each row
+//! into the chain, at once or, when another writer holds the chain, with the next writer's: a
+//! link is the row's position, the previous row's hash and its own, a SHA-256 over the previous
+//! hash and a canonical, length-prefixed serialisation of every other column. Rows not linked
+//! yet are counted, not walked. This module recomputes the
 //! same hashes from the stored columns, in Rust, without trusting any function in the database,
 //! and reports the FIRST row that is changed, missing or inserted.
 //!
@@ -106,20 +108,24 @@ pub struct Verification {
     /// The position of the head given with `--head`, when it was found.
     pub kept_head_seq: Option<i64>,
     pub problem: Option<Break>,
-    /// With a server log: the audit rows it names (sql/V42) that are not in the chain, though
-    /// their position is: written, then rolled back with their transaction. None without one.
+    /// Rows written and not linked yet (sql/V49: each waits for the next writer that has the
+    /// chain's lock), and when the oldest was written. Not part of the walk.
+    pub unlinked: i64,
+    pub oldest_unlinked: Option<DateTime<Utc>>,
+    /// With a server log: the audit rows it names (sql/V42, V49) that are not in the audit log
+    /// though the transaction that wrote them has ended: rolled back with it. None without one.
     pub rolled_back: Option<Vec<Logged>>,
 }
 
-/// An audit row as the server's log names it (sql/V42): its place in the chain, and what it
-/// said, for an auditor to read when the row is not there.
+/// An audit row as the server's log names it when it is written (sql/V42, V49): the row, the
+/// transaction that wrote it, and what it said, for an auditor to read when the row is not there.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Logged {
     #[serde(skip_serializing)]
     pub database: String,
-    pub seq: i64,
+    pub id: i64,
     #[serde(skip_serializing)]
-    pub hash: String,
+    pub xact: String,
     pub at: String,
     pub login: Option<String>,
     pub action: String,
@@ -131,15 +137,15 @@ pub struct Logged {
 /// The message of an audit row's line in the server log (sql/V42), after the line's prefix.
 const LOG_MARKER: &str = "LOG:  sportello-audit {";
 
-/// The audit rows of database `database` a server log names, by hash (every line naming a
-/// hash kept: a later line never hides an earlier one). Only the server's own lines count: one
+/// The audit rows of database `database` a server log names, by id (every line naming a row
+/// kept: a later line never hides an earlier one). Only the server's own lines count: one
 /// that starts with its prefix, never a continuation line, which the server indents with a tab
 /// and where it writes a failed statement's text, chosen by whoever sent it. (No login can
 /// write a LOG line of its own: it has no code to run, sql/V46.) Lines of other databases and
 /// other messages are passed over; a log is read as it is written, line by line.
-pub fn logged_rows(path: &Path, database: &str) -> Result<HashMap<[u8; 32], Vec<Logged>>> {
+pub fn logged_rows(path: &Path, database: &str) -> Result<HashMap<i64, Vec<Logged>>> {
     let file = std::fs::File::open(path).map_err(Error::io(crate::msg!("io-read", path = path)))?;
-    let mut out: HashMap<[u8; 32], Vec<Logged>> = HashMap::new();
+    let mut out: HashMap<i64, Vec<Logged>> = HashMap::new();
     for line in std::io::BufReader::new(file).split(b'\n') {
         let line = line.map_err(Error::io(crate::msg!("io-read", path = path)))?;
         let line = String::from_utf8_lossy(&line);
@@ -149,11 +155,8 @@ pub fn logged_rows(path: &Path, database: &str) -> Result<HashMap<[u8; 32], Vec<
         // After the prefix (which may be empty), never inside another message.
         let Some(at) = line.find(LOG_MARKER).filter(|&i| i == 0 || line[..i].ends_with(' ')) else { continue };
         let Ok(row) = serde_json::from_str::<Logged>(line[at + LOG_MARKER.len() - 1..].trim_end()) else { continue };
-        if row.database != database {
-            continue;
-        }
-        if let Ok(Ok(hash)) = hex::decode(&row.hash).map(<[u8; 32]>::try_from) {
-            out.entry(hash).or_default().push(row);
+        if row.database == database {
+            out.entry(row.id).or_default().push(row);
         }
     }
     Ok(out)
@@ -173,21 +176,14 @@ pub fn parse_head(s: &str) -> Result<[u8; 32]> {
 
 /// Walks the chain from its first row, through `c`.
 pub async fn walk(c: &impl deadpool_postgres::GenericClient, kept_head: Option<[u8; 32]>) -> Result<Verification> {
-    walk_with(c, kept_head, &mut HashMap::new()).await
-}
-
-/// [`walk`], taking out of `logged` every line naming a row of the chain, at its place.
-async fn walk_with(
-    c: &impl deadpool_postgres::GenericClient,
-    kept_head: Option<[u8; 32]>,
-    logged: &mut HashMap<[u8; 32], Vec<Logged>>,
-) -> Result<Verification> {
     let mut v = Verification {
         rows: 0,
         head_seq: 0,
         head_hash: hex::encode(GENESIS),
         kept_head_seq: None,
         problem: None,
+        unlinked: 0,
+        oldest_unlinked: None,
         rolled_back: None,
     };
     let mut last: Option<ChainRow> = None;
@@ -205,11 +201,6 @@ async fn walk_with(
             if kept_head.is_some_and(|k| k[..] == r.hash[..]) {
                 v.kept_head_seq = Some(r.seq);
             }
-            if let Ok(hash) = <[u8; 32]>::try_from(&r.hash[..])
-                && let Some(lines) = logged.get_mut(&hash)
-            {
-                lines.retain(|l| l.seq != r.seq);
-            }
             last = Some(r);
         }
     }
@@ -217,6 +208,7 @@ async fn walk_with(
         v.head_seq = l.seq;
         v.head_hash = hex::encode(&l.hash);
     }
+    (v.unlinked, v.oldest_unlinked) = audit::unlinked(c).await?;
     if v.problem.is_none()
         && let Some(k) = kept_head
         && v.kept_head_seq.is_none()
@@ -268,18 +260,22 @@ async fn check(
 
 /// Verifies the audit log as `session`'s operator, and records that it did (after the walk: the
 /// head printed is the last row walked, and the record of this verification follows it). With
-/// `server_log`, also lists the rows that log names and the chain does not hold at their place:
-/// rolled back (a row past the head may still be in a transaction, and is not listed).
+/// `server_log`, also lists the rows that log names and the audit log does not hold though
+/// their transaction has ended: rolled back with it (one still in progress is not listed).
 pub async fn verify(session: &Session, kept_head: Option<[u8; 32]>, server_log: Option<&Path>) -> Result<Verification> {
     let client = session.db.client().await?;
-    let mut logged = match server_log {
-        Some(path) => logged_rows(path, &audit::database_name(&client).await?)?,
-        None => HashMap::new(),
-    };
-    let mut v = walk_with(&client, kept_head, &mut logged).await?;
-    if server_log.is_some() {
-        let mut gone: Vec<Logged> = logged.into_values().flatten().filter(|l| l.seq <= v.head_seq).collect();
-        gone.sort_by(|a, b| (a.seq, &a.at).cmp(&(b.seq, &b.at)));
+    let mut v = walk(&client, kept_head).await?;
+    if let Some(path) = server_log {
+        let mut logged = logged_rows(path, &audit::database_name(&client).await?)?;
+        let named: Vec<(i64, String)> =
+            logged.iter().filter_map(|(id, lines)| Some((*id, lines.first()?.xact.clone()))).collect();
+        let mut gone = Vec::new();
+        for page in named.chunks(10_000) {
+            for id in audit::rows_gone(&client, page).await? {
+                gone.extend(logged.remove(&id).unwrap_or_default());
+            }
+        }
+        gone.sort_by(|a, b| (a.id, &a.at).cmp(&(b.id, &b.at)));
         v.rolled_back = Some(gone);
     }
     let details = json!({
@@ -289,6 +285,7 @@ pub async fn verify(session: &Session, kept_head: Option<[u8; 32]>, server_log: 
         "kept_head": kept_head.map(hex::encode),
         "problem": v.problem.as_ref().map(|p| p.message().english().to_string()),
         "rolled_back": v.rolled_back.as_ref().map(Vec::len),
+        "unlinked": v.unlinked,
     });
     let outcome = if v.intact() { Outcome::Ok } else { Outcome::Broken };
     let recorded = session

@@ -272,17 +272,20 @@ pub async fn run(location: &Location, home: &Path, flags: &[(&str, &str, String)
         }
         Err(e) => check("public", Status::Warn, e.to_string()),
     });
-    checks.push(match db.chain_guard().await {
-        Ok((_, true, 0)) => check("chain", Status::Ok, crate::tr!("doctor-chain-guarded")),
-        Ok((owner, may_end, prepared)) => {
+    checks.push(match db.chain_state().await {
+        Ok((waiting, oldest, prepared)) => {
+            let stalled = oldest.filter(|at| chrono::Utc::now() - *at > chrono::Duration::minutes(1));
             let mut open = Vec::new();
-            if !may_end {
-                open.push(crate::tr!("doctor-chain-owner", owner = owner));
+            if let Some(at) = stalled {
+                open.push(crate::tr!("doctor-chain-stalled", n = waiting, since = at.to_rfc3339()));
             }
             if prepared > 0 {
                 open.push(crate::tr!("doctor-chain-prepared", n = prepared));
             }
-            check("chain", Status::Warn, open.join("; "))
+            match open.is_empty() {
+                true => check("chain", Status::Ok, crate::tr!("doctor-chain-linked", n = waiting)),
+                false => check("chain", Status::Warn, open.join("; ")),
+            }
         }
         Err(e) => check("chain", Status::Warn, e.to_string()),
     });

@@ -21,7 +21,7 @@ pub struct Row<'a> {
 }
 
 /// Prepared with the connection (store::Database): every command writes an audit row. The
-/// database stamps who (session_user), when and the chain; origin and command come from the
+/// database stamps who (session_user) and when, and links it into the chain; origin and command come from the
 /// connection's context (store::Database::set_context).
 pub const INSERT: &str = "SELECT api.record($1, $2, $3, $4, $5, $6)";
 
@@ -122,6 +122,22 @@ pub async fn chain_page(c: &impl GenericClient, after: Option<(i64, i64)>, limit
             },
         })
         .collect())
+}
+
+/// How many rows wait to be linked into the chain, and when the oldest was written
+/// (`api.audit_unlinked`, any login).
+pub async fn unlinked(c: &impl GenericClient) -> Result<(i64, Option<DateTime<Utc>>)> {
+    let row = c.query_one("SELECT * FROM api.audit_unlinked()", &[]).await?;
+    Ok((row.get(0), row.get(1)))
+}
+
+/// Of these rows a server log names (id, the transaction that wrote it), those not in the audit
+/// log though their transaction has ended (`api.audit_rows_gone`, auditors; 10,000 at most).
+pub async fn rows_gone(c: &impl GenericClient, named: &[(i64, String)]) -> Result<Vec<i64>> {
+    let ids: Vec<i64> = named.iter().map(|n| n.0).collect();
+    let xacts: Vec<&str> = named.iter().map(|n| n.1.as_str()).collect();
+    let rows = c.query("SELECT * FROM api.audit_rows_gone($1, $2)", &[&ids, &xacts]).await?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
 }
 
 /// Positions of the rows stored with this hash, lowest first.

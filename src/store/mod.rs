@@ -421,22 +421,14 @@ impl Database {
         Ok((row.get(0), row.get(1)))
     }
 
-    /// Whether the audit log's writer can end a session that keeps its chain idle (sql/V49):
-    /// the owner of its functions, whether that owner may (superuser, or pg_signal_backend and
-    /// pg_read_all_stats), and the server's `max_prepared_transactions` (a prepared transaction
-    /// holding the chain has no session to end). Read from the catalogue, which every login may.
-    pub async fn chain_guard(&self) -> Result<(String, bool, i32)> {
+    /// Whether the audit log is being linked (sql/V49): how many rows wait for a link and since
+    /// when, and the server's `max_prepared_transactions` (a prepared transaction that linked
+    /// rows holds the chain until someone commits or rolls it back).
+    pub async fn chain_state(&self) -> Result<(i64, Option<chrono::DateTime<chrono::Utc>>, i32)> {
         let c = self.client().await?;
-        let sql = "SELECT r.rolname::text,
-                          r.rolsuper OR (pg_has_role(r.oid, 'pg_signal_backend', 'MEMBER')
-                                         AND pg_has_role(r.oid, 'pg_read_all_stats', 'MEMBER')),
-                          current_setting('max_prepared_transactions')::int
-                     FROM pg_catalog.pg_proc p
-                     JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-                     JOIN pg_catalog.pg_roles r ON r.oid = p.proowner
-                    WHERE n.nspname = 'public' AND p.proname = 'sportello_end_idle_chain_holders'";
-        let row = c.query_one(sql, &[]).await?;
-        Ok((row.get(0), row.get(1), row.get(2)))
+        let (waiting, oldest) = audit::unlinked(&c).await?;
+        let prepared: i32 = c.query_one("SELECT current_setting('max_prepared_transactions')::int", &[]).await?.get(0);
+        Ok((waiting, oldest, prepared))
     }
 
     pub async fn client(&self) -> Result<deadpool_postgres::Object> {

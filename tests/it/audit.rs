@@ -154,8 +154,41 @@ async fn the_audit_table_keeps_when_action_target_and_outcome_first() {
     }
 }
 
+/// While another login keeps the audit chain, a read rolled back is still named by the server's
+/// log, and listed (sql/V49: the line is written with the row, not when it is linked).
+#[tokio::test]
+async fn a_read_rolled_back_while_the_chain_is_held_is_still_listed() {
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let mario = Citizen::new("RSSMRA", "Mario", "Rossi", "1985-12-10", Sex::M);
+    let number = mario.register(&s).await;
+    let (squatter, clerk) = (db.unique("squatter"), db.unique("clerk"));
+    db.add_operator(&squatter, &[sportello::domain::Role::Desk], &["TO"], &[]).await;
+    db.add_operator(&clerk, &[sportello::domain::Role::Desk], &["TO"], &[]).await;
+    let holder = crate::harness::raw(&db, &squatter).await;
+    holder
+        .batch_execute("SET idle_in_transaction_session_timeout = 0; BEGIN; SELECT api.record('command', 'held', '{}', NULL, 'ok')")
+        .await
+        .unwrap();
+    let c = crate::harness::raw(&db, &clerk).await;
+    c.batch_execute(&format!("BEGIN; SELECT * FROM api.show(NULL, {number}, NULL); ROLLBACK")).await.unwrap();
+    let log = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sportello-test-home/postgres/server.log");
+    let out = db.cli(Some("admin"), &["audit", "verify", "--server-log", log.to_str().unwrap(), "--format", "json"]);
+    let (stdout, stderr, code) = text(&out);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let gone = v["rolled_back"].as_array().unwrap();
+    let mine: Vec<&serde_json::Value> = gone.iter().filter(|r| r["login"] == clerk.as_str()).collect();
+    assert_eq!(mine.len(), 1, "{gone:?}");
+    assert_eq!(mine[0]["action"].as_str(), Some("view"));
+    // The holder's row, its transaction still open, is not judged.
+    assert!(!gone.iter().any(|r| r["login"] == squatter.as_str()), "{gone:?}");
+    holder.batch_execute("COMMIT").await.unwrap();
+}
+
 /// A read inside a transaction rolled back takes its audit row with it, not its line in the
-/// server's log (sql/V42): `audit verify --server-log` lists it, by login, action and target.
+/// server's log (sql/V42, V49: written with the row, named by its id and transaction): `audit
+/// verify --server-log` lists it, by login, action and target.
 #[tokio::test]
 async fn a_read_rolled_back_is_still_in_the_server_log_and_verify_lists_it() {
     let db = TestDb::new().await;
@@ -171,13 +204,13 @@ async fn a_read_rolled_back_is_still_in_the_server_log_and_verify_lists_it() {
     let database: String = c.query_one("SELECT current_database()::text", &[]).await.unwrap().get(0);
     let hash = "ab".repeat(32);
     let fake = format!(
-        r#"sportello-audit {{"database":"{database}","seq":1,"hash":"{hash}","at":"x","login":"victim","action":"view","outcome":"ok"}}"#
+        r#"sportello-audit {{"database":"{database}","id":999999999,"xact":"3","seq":1,"hash":"{hash}","at":"x","login":"victim","action":"view","outcome":"ok"}}"#
     );
     let logged = c.batch_execute(&format!("SELECT 1/0, E'\\n{fake}\\n2026-01-01 00:00:00 UTC [1] LOG:  {fake}'")).await;
     assert!(logged.is_err());
     let e = c.batch_execute(&format!("DO $$ BEGIN RAISE LOG '{fake}'; END $$")).await.unwrap_err();
     assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{e:?}");
-    // A row committed after it: the rolled-back one's position is in the chain, held by another.
+    // A row committed after it, which is not listed.
     c.query("SELECT * FROM api.show(NULL, $1, NULL)", &[&number]).await.unwrap();
     let log = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sportello-test-home/postgres/server.log");
     let out = db.cli(Some("admin"), &["audit", "verify", "--server-log", log.to_str().unwrap(), "--format", "json"]);
