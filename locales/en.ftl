@@ -790,6 +790,7 @@ doctor-public-open = every login may still { $what }: a superuser runs, in this 
 doctor-public-locks = take advisory locks (and stop a run by holding its lock)
 doctor-public-code = run PL/pgSQL of its own (and write lines like an audit row's into the server's log)
 doctor-chain-linked = every audit row is linked into the chain or waits for the next write ({ $n } waiting); no session can keep the others from writing (sql/V49)
+doctor-chain-not-yours = not checked: the state of the audit chain is for administrators and auditors
 doctor-chain-stalled = { $n } audit rows wait to be linked into the chain, the oldest written { $since }: a transaction holds the chain's lock (pg_locks on audit_chain_lock) and the rows are linked when it ends
 doctor-chain-prepared = prepared transactions are on (max_prepared_transactions = { $n }): one holding the audit chain keeps rows from being linked until it is committed or rolled back; set it to 0
 doctor-migrations-unknown = this login cannot read the migrations' history (a database migrated by an older sportello: `sportello db migrate` once)

@@ -818,6 +818,7 @@ doctor-public-open = ogni utenza può ancora { $what }: un superutente esegue, i
 doctor-public-locks = prendere lock consultivi (e fermare un'esecuzione tenendone il lock)
 doctor-public-code = eseguire codice PL/pgSQL proprio (e scrivere nel log del server righe simili a quelle dell'audit)
 doctor-chain-linked = ogni riga di audit è collegata alla catena o attende la prossima scrittura ({ $n } in attesa); nessuna sessione può impedire agli altri di scrivere (sql/V49)
+doctor-chain-not-yours = non verificata: lo stato della catena di audit è per amministratori e revisori
 doctor-chain-stalled = { $n } righe di audit attendono di essere collegate alla catena, la più vecchia scritta { $since }: una transazione tiene il blocco della catena (pg_locks su audit_chain_lock) e le righe si collegano quando finisce
 doctor-chain-prepared = le transazioni preparate sono attive (max_prepared_transactions = { $n }): una che tiene la catena di audit impedisce di collegare le righe finché non è confermata o annullata; impostarlo a 0
 doctor-migrations-unknown = questa utenza non può leggere lo storico delle migrazioni (database migrato da uno sportello precedente: `sportello db migrate` una volta)

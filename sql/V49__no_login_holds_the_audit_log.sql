@@ -10,12 +10,11 @@
 -- idle timeout is its own to lift), and a login with many connections queued them so that each
 -- held it in turn. Now writing a row and linking it into the chain are two steps. A row is
 -- written at once, with no lock, and is a line of the server's log at once (V42). Linking takes
--- the chain's lock, to the end of the transaction; a writer that cannot have it within 0.2 s
--- goes on without, and its row waits, unlinked, for the next writer that has the lock, which
--- links every row written and committed before, in the order of their ids, then its own. So no
--- session, stopped or at work, makes another wait more than 0.2 s for the audit log. What a
--- stopped session holds back is linked as soon as it lets go (its end, or its idle timeout), by
--- the next writer. A row's place in the chain (seq) is thus the order of linking, which is the
+-- the chain's lock, to the end of the transaction, if it is free: a writer that cannot have it at
+-- once goes on without, and its row waits, unlinked, for the next writer that has the lock, which
+-- links the rows written and committed before, in the order of their ids, then its own. So no
+-- session, stopped or at work, makes another wait for the audit log. What a stopped session
+-- holds back is linked after it lets go (its end, or its idle timeout), by the writers after. A row's place in the chain (seq) is thus the order of linking, which is the
 -- order of writing but for the rows that waited; its time (at) is when it was written. (So does
 -- Certificate Transparency: a log accepts an entry at once and merges it into its tree later.)
 -- `audit verify` walks the links and counts the rows not linked yet; `doctor` warns when one has
@@ -36,11 +35,15 @@ CREATE INDEX audit_log_unlinked ON public.audit_log (id) WHERE seq IS NULL;
 
 -- Rule (V6): audit_log is append-only. The one change a row takes is its link, once: seq,
 -- prev_hash and hash set where they were NULL, every other column as it was.
+-- Column by column: a column added to audit_log must be added here too.
 CREATE OR REPLACE FUNCTION public.audit_log_append_only() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
     IF TG_OP = 'UPDATE' AND OLD.seq IS NULL AND NEW.seq IS NOT NULL
-       AND to_jsonb(NEW) - ARRAY['seq', 'prev_hash', 'hash'] = to_jsonb(OLD) - ARRAY['seq', 'prev_hash', 'hash'] THEN
+       AND (NEW.id, NEW.at, NEW.operator_id, NEW.origin, NEW.command, NEW.action, NEW.target, NEW.details,
+            NEW.result_count, NEW.outcome, NEW.login)
+           IS NOT DISTINCT FROM (OLD.id, OLD.at, OLD.operator_id, OLD.origin, OLD.command, OLD.action, OLD.target,
+                                 OLD.details, OLD.result_count, OLD.outcome, OLD.login) THEN
         RETURN NEW;
     END IF;
     RAISE EXCEPTION 'audit_log is append-only' USING ERRCODE = 'insufficient_privilege';
@@ -48,11 +51,11 @@ END $$;
 
 -- Rule (V6, V36): the rows written and not linked yet, as this transaction sees them (its own
 -- and the committed ones), are linked to the head in the order of their ids, one linker at a
--- time (the lock on audit_chain_lock, held to the end of the transaction), waiting 0.2 s at most
--- for it; 1000 rows at most, the oldest, so that a writer after a long hold is not the one that
--- pays for all of it. Returns whether it linked. A transaction
--- that does not see every commit as it happens (REPEATABLE READ, SERIALIZABLE) does not link:
--- it could not see the head. The hash is audit_log_hash of V6 (and link_hash of
+-- time (the lock on audit_chain_lock, held to the end of the transaction, taken only if free);
+-- for 20 ms at most, the oldest first, so that no writer pays for a long backlog (what another
+-- login piled up while it held the lock): the writers after it go on. Returns whether it had the
+-- lock. Its callers run in READ COMMITTED (sportello_record refuses the others), so each
+-- statement sees the commits made before it: the head is the last link. The hash is audit_log_hash of V6 (and link_hash of
 -- src/audit_chain.rs), written out: SHA-256 over the previous hash, the form's tag, then every
 -- non-NULL column but seq, prev_hash and hash, in the bytewise order of the names, each as
 -- `<bytes of name>:<name><bytes of value>:<value>`, the value as jsonb_each_text gives it
@@ -61,18 +64,16 @@ END $$;
 -- by byteacat, not `||` (see above). A column added to audit_log must be added here too
 -- (tests/it/chain.rs compares this with audit_log_hash on awkward values).
 CREATE FUNCTION public.sportello_link_audit_rows() RETURNS boolean
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp SET lock_timeout = '200ms' AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     head_seq bigint;
     head_hash bytea;
     waiting bigint;
     a public.audit_log;
+    started timestamptz := clock_timestamp();
 BEGIN
-    IF current_setting('transaction_isolation') <> 'read committed' THEN
-        RETURN false;
-    END IF;
     BEGIN
-        PERFORM 1 FROM public.audit_chain_lock FOR UPDATE;
+        PERFORM 1 FROM public.audit_chain_lock FOR UPDATE NOWAIT;
     EXCEPTION WHEN lock_not_available THEN
         RETURN false;
     END;
@@ -80,7 +81,8 @@ BEGIN
       FROM public.audit_log l WHERE l.seq IS NOT NULL ORDER BY l.seq DESC LIMIT 1;
     head_seq := coalesce(head_seq, 0);
     head_hash := coalesce(head_hash, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea);
-    FOR waiting IN SELECT l.id FROM public.audit_log l WHERE l.seq IS NULL ORDER BY l.id LIMIT 1000 LOOP
+    FOR waiting IN SELECT l.id FROM public.audit_log l WHERE l.seq IS NULL ORDER BY l.id LOOP
+        EXIT WHEN clock_timestamp() - started > interval '20 ms';
         UPDATE public.audit_log r
            SET seq = head_seq + 1, prev_hash = head_hash, hash =
               sha256(byteacat(head_hash, convert_to(concat(
@@ -104,8 +106,9 @@ BEGIN
                   CASE WHEN r.target IS NOT NULL
                        THEN concat('6:target', octet_length(convert_to(r.target, 'UTF8')), ':', r.target) END),
                   'UTF8')))
-         WHERE r.id = waiting
+         WHERE r.id = waiting AND r.seq IS NULL
         RETURNING r.* INTO a;
+        CONTINUE WHEN NOT FOUND;
         head_seq := a.seq;
         head_hash := a.hash;
     END LOOP;
@@ -118,6 +121,9 @@ REVOKE ALL ON FUNCTION public.sportello_link_audit_rows() FROM PUBLIC;
 -- so is when; it is a line of the server's log, which no transaction takes back (its id, its
 -- transaction, time, login, action, target, outcome and count, never its details); then it is
 -- linked into the chain, with the rows waiting before it, or waits for the next writer (above).
+-- A row is written in READ COMMITTED only: a transaction on an older snapshot could not link,
+-- and its rows would be others' to link. Its details are 64 kB at most as text, its target 1 kB
+-- (a row is hashed by whoever links it).
 CREATE OR REPLACE FUNCTION public.sportello_record(p_action text, p_target text, p_details jsonb,
                                                    p_count bigint DEFAULT NULL, p_outcome text DEFAULT 'ok',
                                                    p_citizen boolean DEFAULT false)
@@ -126,6 +132,15 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp 
 DECLARE
     a public.audit_log;
 BEGIN
+    IF current_setting('transaction_isolation') NOT IN ('read committed', 'read uncommitted') THEN
+        RAISE EXCEPTION 'an audited call runs in READ COMMITTED (this transaction is %)',
+            current_setting('transaction_isolation') USING ERRCODE = 'invalid_transaction_state';
+    END IF;
+    IF octet_length(p_details::text) > 65536 OR octet_length(p_target) > 1024 OR octet_length(p_action) > 64
+       OR octet_length(p_outcome) > 64 THEN
+        RAISE EXCEPTION 'an audit row''s details are 64 kB at most, its target 1 kB, its action and outcome 64 bytes'
+            USING ERRCODE = 'program_limit_exceeded';
+    END IF;
     INSERT INTO public.audit_log (at, operator_id, origin, command, action, target, details, result_count,
                                   outcome, login)
     VALUES (clock_timestamp(),
@@ -171,28 +186,38 @@ BEGIN
          LIMIT least(greatest(p_limit, 1), 10000);
 END $$;
 
--- Rule: how many rows wait to be linked, as this transaction sees them, and since when. Any
--- login (`doctor`, `audit verify`): a count and a time, nothing of the rows.
+-- Rule: the rows waiting are linked if the chain's lock is free, then counted: how many still
+-- wait, and since when (a count and a time, nothing of the rows). Administrators and auditors
+-- (`doctor`, `audit verify`), and the owner.
 CREATE FUNCTION api.audit_unlinked(OUT waiting bigint, OUT oldest timestamptz)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
-    SELECT count(*), min(a.at) FROM public.audit_log a WHERE a.seq IS NULL
-$$;
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    IF NOT public.sportello_is_owner() THEN
+        PERFORM public.sportello_caller(ARRAY['admin', 'auditor']);
+    END IF;
+    PERFORM public.sportello_link_audit_rows();
+    SELECT count(*), min(a.at) INTO waiting, oldest FROM public.audit_log a WHERE a.seq IS NULL;
+END $$;
 ALTER FUNCTION api.audit_unlinked() OWNER TO sportello_api;
 REVOKE ALL ON FUNCTION api.audit_unlinked() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION api.audit_unlinked() TO sportello_app;
+GRANT EXECUTE ON FUNCTION api.audit_unlinked() TO sportello_admin, sportello_auditor;
 
 -- Rule: of the rows a server log names (ids, with the transactions that wrote them), those that
 -- are not in audit_log though their transaction has ended: rolled back, or deleted. A
--- transaction still in progress is not judged. Auditors and the owner; part of the verification,
--- which is recorded.
+-- transaction still in progress is not judged. Each row is looked for after its transaction's
+-- end was seen (READ COMMITTED, a statement each), so one committing meanwhile is found. Auditors
+-- and the owner; part of the verification, which is recorded.
 CREATE FUNCTION api.audit_rows_gone(p_ids bigint[], p_xacts text[]) RETURNS SETOF bigint
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     i integer;
     status text;
 BEGIN
     IF NOT public.sportello_is_owner() THEN
         PERFORM public.sportello_caller(ARRAY['auditor']);
+    END IF;
+    IF current_setting('transaction_isolation') NOT IN ('read committed', 'read uncommitted') THEN
+        RAISE EXCEPTION 'rows are judged in READ COMMITTED' USING ERRCODE = 'invalid_transaction_state';
     END IF;
     IF cardinality(p_ids) IS DISTINCT FROM cardinality(p_xacts) OR cardinality(p_ids) > 10000 THEN
         RAISE EXCEPTION 'ids and transactions come in pairs, 10000 at most' USING ERRCODE = 'invalid_parameter_value';

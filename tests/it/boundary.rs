@@ -293,6 +293,39 @@ async fn a_login_stopped_inside_its_transactions_does_not_keep_others_from_the_a
     assert!(v.intact(), "{:?}", v.problem);
 }
 
+/// A login cannot poison the chain with a row too large to hash or compare, nor pile rows on an
+/// old snapshot for others to link, nor read the chain's state (sql/V49).
+#[tokio::test]
+async fn no_login_can_poison_the_chain_or_leave_its_rows_to_others() {
+    let db = TestDb::new().await;
+    let (mallory, clerk) = (db.unique("mallory"), db.unique("clerk"));
+    db.add_operator(&mallory, &[Role::Desk], &["TO"], &[]).await;
+    db.add_operator(&clerk, &[Role::Desk], &["TO"], &[]).await;
+    let m = raw(&db, &mallory).await;
+    for sql in [
+        "SELECT api.record('command', 'big', jsonb_build_object('x', repeat('a', 70000)), NULL, 'ok')",
+        "SELECT api.record('command', repeat('t', 2000), '{}', NULL, 'ok')",
+    ] {
+        let e = m.batch_execute(sql).await.unwrap_err();
+        assert_eq!(e.code(), Some(&SqlState::PROGRAM_LIMIT_EXCEEDED), "{e:?}");
+    }
+    for level in ["REPEATABLE READ", "SERIALIZABLE"] {
+        let e = m
+            .batch_execute(&format!(
+                "BEGIN ISOLATION LEVEL {level}; SELECT api.record('command', 'old snapshot', '{{}}', NULL, 'ok')"
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Some(&SqlState::INVALID_TRANSACTION_STATE), "{level}: {e:?}");
+        m.batch_execute("ROLLBACK").await.unwrap();
+    }
+    let e = m.batch_execute("SELECT * FROM api.audit_unlinked()").await.unwrap_err();
+    assert_eq!(e.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{e:?}");
+    let writer = raw(&db, &clerk).await;
+    writer.batch_execute("SELECT api.record('command', 'after', '{}', NULL, 'ok')").await.unwrap();
+    assert_eq!(targets(&db).await, ["after"]);
+}
+
 /// A session at work keeps the chain as long as its work takes, and nobody waits for it more
 /// than 0.2 s: their rows are linked after its own, by the next writer.
 #[tokio::test]
