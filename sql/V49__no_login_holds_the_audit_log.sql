@@ -122,8 +122,7 @@ REVOKE ALL ON FUNCTION public.sportello_link_audit_rows() FROM PUBLIC;
 -- transaction, time, login, action, target, outcome and count, never its details); then it is
 -- linked into the chain, with the rows waiting before it, or waits for the next writer (above).
 -- A row is written in READ COMMITTED only: a transaction on an older snapshot could not link,
--- and its rows would be others' to link. Its details are 64 kB at most as text, its target 1 kB
--- (a row is hashed by whoever links it).
+-- and its rows would be others' to link.
 CREATE OR REPLACE FUNCTION public.sportello_record(p_action text, p_target text, p_details jsonb,
                                                    p_count bigint DEFAULT NULL, p_outcome text DEFAULT 'ok',
                                                    p_citizen boolean DEFAULT false)
@@ -135,11 +134,6 @@ BEGIN
     IF current_setting('transaction_isolation') NOT IN ('read committed', 'read uncommitted') THEN
         RAISE EXCEPTION 'an audited call runs in READ COMMITTED (this transaction is %)',
             current_setting('transaction_isolation') USING ERRCODE = 'invalid_transaction_state';
-    END IF;
-    IF octet_length(p_details::text) > 65536 OR octet_length(p_target) > 1024 OR octet_length(p_action) > 64
-       OR octet_length(p_outcome) > 64 THEN
-        RAISE EXCEPTION 'an audit row''s details are 64 kB at most, its target 1 kB, its action and outcome 64 bytes'
-            USING ERRCODE = 'program_limit_exceeded';
     END IF;
     INSERT INTO public.audit_log (at, operator_id, origin, command, action, target, details, result_count,
                                   outcome, login)
