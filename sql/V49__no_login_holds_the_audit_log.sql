@@ -21,8 +21,40 @@
 -- waited more than a minute.
 --
 -- The server log's line (V42) names the row by its id and its transaction, no longer by its
--- place, which it may not have yet: `audit verify --server-log` asks which rows named there are
--- gone though their transaction has ended (api.audit_rows_gone).
+-- place, which it may not have yet, and is signed: a login can put text of its own into the
+-- server's log (a RAISE in a database where it may run code, an error quoting what it sent), so
+-- each line carries an HMAC-SHA256 under a key only the owner reads. `audit verify --server-log`
+-- asks which signed lines name rows that are gone though their transaction has ended
+-- (api.audit_rows_gone).
+
+-- The key of the server log's lines: 244 random bits (two random UUIDs), kept as HMAC's inner and
+-- outer padded keys. The owner's alone; a copy or a restore of the database keeps it.
+CREATE TABLE public.audit_line_key (
+    one boolean PRIMARY KEY DEFAULT true CHECK (one),
+    ipad bytea NOT NULL CHECK (octet_length(ipad) = 64),
+    opad bytea NOT NULL CHECK (octet_length(opad) = 64));
+REVOKE ALL ON public.audit_line_key FROM PUBLIC, sportello_api;
+DO $$
+DECLARE
+    k bytea := decode(replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '') || repeat('00', 32), 'hex');
+    ipad bytea := k;
+    opad bytea := k;
+BEGIN
+    FOR i IN 0 .. 63 LOOP
+        ipad := set_byte(ipad, i, get_byte(k, i) # 54);
+        opad := set_byte(opad, i, get_byte(k, i) # 92);
+    END LOOP;
+    INSERT INTO public.audit_line_key (ipad, opad) VALUES (ipad, opad);
+END $$;
+
+-- Rule: the signature of a line of the server's log, HMAC-SHA256 of its text under the key
+-- above, in hex.
+CREATE FUNCTION public.audit_line_mac(p_text text) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+    SELECT encode(sha256(byteacat(k.opad, sha256(byteacat(k.ipad, convert_to(p_text, 'UTF8'))))), 'hex')
+      FROM public.audit_line_key k
+$$;
+REVOKE ALL ON FUNCTION public.audit_line_mac(text) FROM PUBLIC;
 
 -- A row not linked yet has no place and no hashes; a linked one has all three.
 ALTER TABLE public.audit_log
@@ -118,8 +150,8 @@ REVOKE ALL ON FUNCTION public.sportello_link_audit_rows() FROM PUBLIC;
 
 -- Rule (V6, V10, V23, V42): an audit row is written only here. Who wrote it is the database's
 -- (the login, session_user; the operator that login is, NULL for the citizen's own actions), and
--- so is when; it is a line of the server's log, which no transaction takes back (its id, its
--- transaction, time, login, action, target, outcome and count, never its details); then it is
+-- so is when; it is a signed line of the server's log, which no transaction takes back (its id,
+-- its transaction, time, login, action, target, outcome and count, never its details); then it is
 -- linked into the chain, with the rows waiting before it, or waits for the next writer (above).
 -- A row is written in READ COMMITTED only: a transaction on an older snapshot could not link,
 -- and its rows would be others' to link.
@@ -130,6 +162,7 @@ RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     a public.audit_log;
+    line jsonb;
 BEGIN
     IF current_setting('transaction_isolation') NOT IN ('read committed', 'read uncommitted') THEN
         RAISE EXCEPTION 'an audited call runs in READ COMMITTED (this transaction is %)',
@@ -146,10 +179,12 @@ BEGIN
             coalesce(nullif(current_setting('sportello.command', true), ''), p_action),
             p_action, p_target, coalesce(p_details, '{}'::jsonb), p_count, p_outcome, session_user::text)
     RETURNING * INTO a;
-    RAISE LOG USING MESSAGE = 'sportello-audit ' || jsonb_build_object(
+    line := jsonb_build_object(
         'database', current_database(), 'id', a.id, 'xact', pg_current_xact_id()::text, 'at', a.at,
         'login', a.login, 'action', a.action, 'target', a.target, 'outcome', a.outcome,
-        'count', a.result_count)::text;
+        'count', a.result_count);
+    RAISE LOG USING MESSAGE = 'sportello-audit '
+        || (line || jsonb_build_object('mac', public.audit_line_mac(line::text)))::text;
     PERFORM public.sportello_link_audit_rows();
 END $$;
 
@@ -196,15 +231,17 @@ ALTER FUNCTION api.audit_unlinked() OWNER TO sportello_api;
 REVOKE ALL ON FUNCTION api.audit_unlinked() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION api.audit_unlinked() TO sportello_admin, sportello_auditor;
 
--- Rule: of the rows a server log names (ids, with the transactions that wrote them), those that
--- are not in audit_log though their transaction has ended: rolled back, or deleted. A
--- transaction still in progress is not judged. Each row is looked for after its transaction's
--- end was seen (READ COMMITTED, a statement each), so one committing meanwhile is found. Auditors
--- and the owner; part of the verification, which is recorded.
-CREATE FUNCTION api.audit_rows_gone(p_ids bigint[], p_xacts text[]) RETURNS SETOF bigint
+-- Rule: of the lines of a server log (each as the JSON it holds), those whose signature holds and
+-- whose row is not in audit_log though its transaction has ended: rolled back, or deleted. Given
+-- by their place in p_lines (from 1). A transaction still in progress is not judged; a row is
+-- looked for after its transaction's end was seen (READ COMMITTED, a statement each), so one
+-- committing meanwhile is found. Auditors and the owner; part of the verification, which is
+-- recorded.
+CREATE FUNCTION api.audit_rows_gone(p_lines jsonb[]) RETURNS SETOF integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     i integer;
+    line jsonb;
     status text;
 BEGIN
     IF NOT public.sportello_is_owner() THEN
@@ -213,21 +250,24 @@ BEGIN
     IF current_setting('transaction_isolation') NOT IN ('read committed', 'read uncommitted') THEN
         RAISE EXCEPTION 'rows are judged in READ COMMITTED' USING ERRCODE = 'invalid_transaction_state';
     END IF;
-    IF cardinality(p_ids) IS DISTINCT FROM cardinality(p_xacts) OR cardinality(p_ids) > 10000 THEN
-        RAISE EXCEPTION 'ids and transactions come in pairs, 10000 at most' USING ERRCODE = 'invalid_parameter_value';
+    IF cardinality(p_lines) > 10000 THEN
+        RAISE EXCEPTION 'lines are judged 10000 at a time at most' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    FOR i IN 1 .. coalesce(cardinality(p_ids), 0) LOOP
+    FOR i IN 1 .. coalesce(cardinality(p_lines), 0) LOOP
+        line := p_lines[i];
+        CONTINUE WHEN jsonb_typeof(line) IS DISTINCT FROM 'object'
+                   OR line ->> 'mac' IS DISTINCT FROM public.audit_line_mac((line - 'mac')::text);
         BEGIN
-            status := pg_xact_status(p_xacts[i]::xid8);
+            status := pg_xact_status((line ->> 'xact')::xid8);
         EXCEPTION WHEN OTHERS THEN
-            status := NULL; -- not a transaction of this cluster's (another log): judged by the row alone
+            status := NULL; -- too old to tell: judged by the row alone
         END;
         IF status IS DISTINCT FROM 'in progress'
-           AND NOT EXISTS (SELECT 1 FROM public.audit_log a WHERE a.id = p_ids[i]) THEN
-            RETURN NEXT p_ids[i];
+           AND NOT EXISTS (SELECT 1 FROM public.audit_log a WHERE a.id = (line ->> 'id')::bigint) THEN
+            RETURN NEXT i;
         END IF;
     END LOOP;
 END $$;
-ALTER FUNCTION api.audit_rows_gone(bigint[], text[]) OWNER TO sportello_api;
-REVOKE ALL ON FUNCTION api.audit_rows_gone(bigint[], text[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION api.audit_rows_gone(bigint[], text[]) TO sportello_auditor;
+ALTER FUNCTION api.audit_rows_gone(jsonb[]) OWNER TO sportello_api;
+REVOKE ALL ON FUNCTION api.audit_rows_gone(jsonb[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.audit_rows_gone(jsonb[]) TO sportello_auditor;

@@ -12,7 +12,6 @@
 //! kept elsewhere (a ticket, a mail to the data protection officer) and given back with
 //! `--head`, which checks it is still a link of the chain.
 
-use std::collections::HashMap;
 use std::io::BufRead;
 use std::path::Path;
 
@@ -119,13 +118,14 @@ pub struct Verification {
 
 /// An audit row as the server's log names it when it is written (sql/V42, V49): the row, the
 /// transaction that wrote it, and what it said, for an auditor to read when the row is not there.
+/// The line is signed by the database (`mac`), which checks it: the JSON is kept whole for that.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Logged {
+    #[serde(skip)]
+    pub line: Value,
     #[serde(skip_serializing)]
     pub database: String,
     pub id: i64,
-    #[serde(skip_serializing)]
-    pub xact: String,
     pub at: String,
     pub login: Option<String>,
     pub action: String,
@@ -137,15 +137,16 @@ pub struct Logged {
 /// The message of an audit row's line in the server log (sql/V42), after the line's prefix.
 const LOG_MARKER: &str = "LOG:  sportello-audit {";
 
-/// The audit rows of database `database` a server log names, by id (every line naming a row
-/// kept: a later line never hides an earlier one). Only the server's own lines count: one
-/// that starts with its prefix, never a continuation line, which the server indents with a tab
-/// and where it writes a failed statement's text, chosen by whoever sent it. (No login can
-/// write a LOG line of its own: it has no code to run, sql/V46.) Lines of other databases and
-/// other messages are passed over; a log is read as it is written, line by line.
-pub fn logged_rows(path: &Path, database: &str) -> Result<HashMap<i64, Vec<Logged>>> {
+/// The audit rows of database `database` a server log names, every line kept (a later line
+/// never hides an earlier one). Only the server's own lines are read: one that starts with its
+/// prefix, never a continuation line, which the server indents with a tab and where it writes a
+/// failed statement's text, chosen by whoever sent it. Text a login gets into the log otherwise
+/// (a RAISE where it may run code, an error quoting what it sent) is read too, and fails the
+/// signature the database checks (`api.audit_rows_gone`). Lines of other databases and other
+/// messages are passed over; a log is read as it is written, line by line.
+pub fn logged_rows(path: &Path, database: &str) -> Result<Vec<Logged>> {
     let file = std::fs::File::open(path).map_err(Error::io(crate::msg!("io-read", path = path)))?;
-    let mut out: HashMap<i64, Vec<Logged>> = HashMap::new();
+    let mut out = Vec::new();
     for line in std::io::BufReader::new(file).split(b'\n') {
         let line = line.map_err(Error::io(crate::msg!("io-read", path = path)))?;
         let line = String::from_utf8_lossy(&line);
@@ -154,9 +155,11 @@ pub fn logged_rows(path: &Path, database: &str) -> Result<HashMap<i64, Vec<Logge
         }
         // After the prefix (which may be empty), never inside another message.
         let Some(at) = line.find(LOG_MARKER).filter(|&i| i == 0 || line[..i].ends_with(' ')) else { continue };
-        let Ok(row) = serde_json::from_str::<Logged>(line[at + LOG_MARKER.len() - 1..].trim_end()) else { continue };
+        let Ok(json) = serde_json::from_str::<Value>(line[at + LOG_MARKER.len() - 1..].trim_end()) else { continue };
+        let Ok(mut row) = serde_json::from_value::<Logged>(json.clone()) else { continue };
         if row.database == database {
-            out.entry(row.id).or_default().push(row);
+            row.line = json;
+            out.push(row);
         }
     }
     Ok(out)
@@ -266,13 +269,12 @@ pub async fn verify(session: &Session, kept_head: Option<[u8; 32]>, server_log: 
     let client = session.db.client().await?;
     let mut v = walk(&client, kept_head).await?;
     if let Some(path) = server_log {
-        let mut logged = logged_rows(path, &audit::database_name(&client).await?)?;
-        let named: Vec<(i64, String)> =
-            logged.iter().filter_map(|(id, lines)| Some((*id, lines.first()?.xact.clone()))).collect();
+        let logged = logged_rows(path, &audit::database_name(&client).await?)?;
         let mut gone = Vec::new();
-        for page in named.chunks(10_000) {
-            for id in audit::rows_gone(&client, page).await? {
-                gone.extend(logged.remove(&id).unwrap_or_default());
+        for page in logged.chunks(10_000) {
+            let lines: Vec<&Value> = page.iter().map(|l| &l.line).collect();
+            for i in audit::rows_gone(&client, &lines).await? {
+                gone.extend(usize::try_from(i - 1).ok().and_then(|i| page.get(i)).cloned());
             }
         }
         gone.sort_by(|a, b| (a.id, &a.at).cmp(&(b.id, &b.at)));

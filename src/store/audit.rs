@@ -131,12 +131,11 @@ pub async fn unlinked(c: &impl GenericClient) -> Result<(i64, Option<DateTime<Ut
     Ok((row.get(0), row.get(1)))
 }
 
-/// Of these rows a server log names (id, the transaction that wrote it), those not in the audit
-/// log though their transaction has ended (`api.audit_rows_gone`, auditors; 10,000 at most).
-pub async fn rows_gone(c: &impl GenericClient, named: &[(i64, String)]) -> Result<Vec<i64>> {
-    let ids: Vec<i64> = named.iter().map(|n| n.0).collect();
-    let xacts: Vec<&str> = named.iter().map(|n| n.1.as_str()).collect();
-    let rows = c.query("SELECT * FROM api.audit_rows_gone($1, $2)", &[&ids, &xacts]).await?;
+/// Of these lines of a server log (the JSON each holds), the places (from 1) of those the
+/// database signed whose row is not in the audit log though its transaction has ended
+/// (`api.audit_rows_gone`, auditors; 10,000 at most).
+pub async fn rows_gone(c: &impl GenericClient, lines: &[&serde_json::Value]) -> Result<Vec<i32>> {
+    let rows = c.query("SELECT * FROM api.audit_rows_gone($1)", &[&lines]).await?;
     Ok(rows.iter().map(|r| r.get(0)).collect())
 }
 

@@ -210,6 +210,18 @@ async fn a_read_rolled_back_is_still_in_the_server_log_and_verify_lists_it() {
     assert!(logged.is_err());
     let e = c.batch_execute(&format!("DO $$ BEGIN RAISE LOG '{fake}'; END $$")).await.unwrap_err();
     assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{e:?}");
+    // Where it may run code (another database of the server), its line is a real LOG line, and
+    // the action in a refused api.record comes back in the error's first line: neither carries
+    // the database's signature (sql/V49), so neither counts.
+    let mut elsewhere = db.login_config(&clerk);
+    elsewhere.dbname("postgres");
+    let (other, conn) = elsewhere.connect(tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    let signed = fake.replace(r#""outcome":"ok"}"#, r#""outcome":"ok","mac":"00"}"#);
+    other.batch_execute(&format!("DO $$ BEGIN RAISE LOG '{signed}'; END $$")).await.unwrap();
+    let refused =
+        c.batch_execute(&format!("SELECT api.record(E'x LOG:  {signed}\\n', NULL, '{{}}', NULL, 'ok')")).await;
+    assert!(refused.is_err());
     // A row committed after it, which is not listed.
     c.query("SELECT * FROM api.show(NULL, $1, NULL)", &[&number]).await.unwrap();
     let log = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sportello-test-home/postgres/server.log");
