@@ -54,7 +54,15 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_te
     SELECT encode(sha256(byteacat(k.opad, sha256(byteacat(k.ipad, convert_to(p_text, 'UTF8'))))), 'hex')
       FROM public.audit_line_key k
 $$;
-REVOKE ALL ON FUNCTION public.audit_line_mac(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION public.audit_line_mac(text) FROM PUBLIC, sportello_api;
+
+-- Rule: whether a line of the server's log (the JSON it holds) carries the signature above. Checks,
+-- never signs: for api.audit_rows_gone, whose owner may not sign.
+CREATE FUNCTION public.audit_line_signed(p_line jsonb) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+    SELECT jsonb_typeof(p_line) = 'object' AND p_line ->> 'mac' = public.audit_line_mac((p_line - 'mac')::text)
+$$;
+REVOKE ALL ON FUNCTION public.audit_line_signed(jsonb) FROM PUBLIC;
 
 -- A row not linked yet has no place and no hashes; a linked one has all three.
 ALTER TABLE public.audit_log
@@ -64,6 +72,15 @@ ALTER TABLE public.audit_log
     ADD CONSTRAINT audit_log_link_whole
         CHECK ((seq IS NULL) = (prev_hash IS NULL) AND (seq IS NULL) = (hash IS NULL));
 CREATE INDEX audit_log_unlinked ON public.audit_log (id) WHERE seq IS NULL;
+
+-- Every row has a bounded size, whoever writes it: a row is hashed, compared and walked by
+-- others (its linker, `audit verify`), and one near a limit of jsonb's or of memory would stop
+-- them all, for good (append-only). The descriptive columns a client sets (origin, command) are
+-- cut by sportello_record; the rest is the database's own, or checked by api.record (V50).
+ALTER TABLE public.audit_log ADD CONSTRAINT audit_log_bounded CHECK (
+    octet_length(origin) <= 1024 AND octet_length(command) <= 1024 AND octet_length(action) <= 64
+    AND octet_length(outcome) <= 64 AND octet_length(login) <= 256 AND octet_length(operator_id) <= 256
+    AND octet_length(target) <= 4096 AND octet_length(details::text) <= 16777216);
 
 -- Rule (V6): audit_log is append-only. The one change a row takes is its link, once: seq,
 -- prev_hash and hash set where they were NULL, every other column as it was.
@@ -154,7 +171,8 @@ REVOKE ALL ON FUNCTION public.sportello_link_audit_rows() FROM PUBLIC;
 -- its transaction, time, login, action, target, outcome and count, never its details); then it is
 -- linked into the chain, with the rows waiting before it, or waits for the next writer (above).
 -- A row is written in READ COMMITTED only: a transaction on an older snapshot could not link,
--- and its rows would be others' to link.
+-- and its rows would be others' to link. What the client says of itself (origin, command) is
+-- kept to its first 200 characters.
 CREATE OR REPLACE FUNCTION public.sportello_record(p_action text, p_target text, p_details jsonb,
                                                    p_count bigint DEFAULT NULL, p_outcome text DEFAULT 'ok',
                                                    p_citizen boolean DEFAULT false)
@@ -175,8 +193,8 @@ BEGIN
                  ELSE coalesce((SELECT o.id FROM public.operators o WHERE lower(o.id) = lower(session_user)),
                                session_user::text) END,
             CASE WHEN p_citizen THEN 'citizen portal'
-                 ELSE coalesce(nullif(current_setting('sportello.origin', true), ''), 'unknown') END,
-            coalesce(nullif(current_setting('sportello.command', true), ''), p_action),
+                 ELSE left(coalesce(nullif(current_setting('sportello.origin', true), ''), 'unknown'), 200) END,
+            left(coalesce(nullif(current_setting('sportello.command', true), ''), p_action), 200),
             p_action, p_target, coalesce(p_details, '{}'::jsonb), p_count, p_outcome, session_user::text)
     RETURNING * INTO a;
     line := jsonb_build_object(
@@ -215,7 +233,7 @@ BEGIN
          LIMIT least(greatest(p_limit, 1), 10000);
 END $$;
 
--- Rule: the rows waiting are linked if the chain's lock is free, then counted: how many still
+-- Rule: the rows waiting are linked if the chain's lock is free (in READ COMMITTED), then counted: how many still
 -- wait, and since when (a count and a time, nothing of the rows). Administrators and auditors
 -- (`doctor`, `audit verify`), and the owner.
 CREATE FUNCTION api.audit_unlinked(OUT waiting bigint, OUT oldest timestamptz)
@@ -224,7 +242,9 @@ BEGIN
     IF NOT public.sportello_is_owner() THEN
         PERFORM public.sportello_caller(ARRAY['admin', 'auditor']);
     END IF;
-    PERFORM public.sportello_link_audit_rows();
+    IF current_setting('transaction_isolation') IN ('read committed', 'read uncommitted') THEN
+        PERFORM public.sportello_link_audit_rows();
+    END IF;
     SELECT count(*), min(a.at) INTO waiting, oldest FROM public.audit_log a WHERE a.seq IS NULL;
 END $$;
 ALTER FUNCTION api.audit_unlinked() OWNER TO sportello_api;
@@ -255,12 +275,11 @@ BEGIN
     END IF;
     FOR i IN 1 .. coalesce(cardinality(p_lines), 0) LOOP
         line := p_lines[i];
-        CONTINUE WHEN jsonb_typeof(line) IS DISTINCT FROM 'object'
-                   OR line ->> 'mac' IS DISTINCT FROM public.audit_line_mac((line - 'mac')::text);
+        CONTINUE WHEN NOT coalesce(public.audit_line_signed(line), false);
         BEGIN
             status := pg_xact_status((line ->> 'xact')::xid8);
         EXCEPTION WHEN OTHERS THEN
-            status := NULL; -- too old to tell: judged by the row alone
+            status := NULL; -- not a transaction this server has had: judged by the row alone
         END;
         IF status IS DISTINCT FROM 'in progress'
            AND NOT EXISTS (SELECT 1 FROM public.audit_log a WHERE a.id = (line ->> 'id')::bigint) THEN

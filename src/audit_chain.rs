@@ -120,12 +120,17 @@ pub struct Verification {
 /// transaction that wrote it, and what it said, for an auditor to read when the row is not there.
 /// The line is signed by the database (`mac`), which checks it: the JSON is kept whole for that.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Logged {
     #[serde(skip)]
     pub line: Value,
     #[serde(skip_serializing)]
     pub database: String,
     pub id: i64,
+    #[serde(skip_serializing)]
+    pub xact: String,
+    #[serde(skip_serializing)]
+    pub mac: String,
     pub at: String,
     pub login: Option<String>,
     pub action: String,
@@ -137,27 +142,33 @@ pub struct Logged {
 /// The message of an audit row's line in the server log (sql/V42), after the line's prefix.
 const LOG_MARKER: &str = "LOG:  sportello-audit {";
 
+/// The longest line the database writes (its columns are bounded, sql/V49): a longer one is not
+/// its own, and is not read.
+const LONGEST_LINE: usize = 16 * 1024;
+
 /// The audit rows of database `database` a server log names, every line kept (a later line
 /// never hides an earlier one). Only the server's own lines are read: one that starts with its
 /// prefix, never a continuation line, which the server indents with a tab and where it writes a
 /// failed statement's text, chosen by whoever sent it. Text a login gets into the log otherwise
 /// (a RAISE where it may run code, an error quoting what it sent) is read too, and fails the
-/// signature the database checks (`api.audit_rows_gone`). Lines of other databases and other
-/// messages are passed over; a log is read as it is written, line by line.
+/// signature the database checks (`api.audit_rows_gone`); so does one of other fields or too
+/// long, and a line repeated counts once. Lines of other databases and other messages are passed
+/// over; a log is read as it is written, line by line.
 pub fn logged_rows(path: &Path, database: &str) -> Result<Vec<Logged>> {
     let file = std::fs::File::open(path).map_err(Error::io(crate::msg!("io-read", path = path)))?;
     let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for line in std::io::BufReader::new(file).split(b'\n') {
         let line = line.map_err(Error::io(crate::msg!("io-read", path = path)))?;
         let line = String::from_utf8_lossy(&line);
-        if line.starts_with(char::is_whitespace) {
+        if line.starts_with(char::is_whitespace) || line.len() > LONGEST_LINE {
             continue;
         }
         // After the prefix (which may be empty), never inside another message.
         let Some(at) = line.find(LOG_MARKER).filter(|&i| i == 0 || line[..i].ends_with(' ')) else { continue };
         let Ok(json) = serde_json::from_str::<Value>(line[at + LOG_MARKER.len() - 1..].trim_end()) else { continue };
         let Ok(mut row) = serde_json::from_value::<Logged>(json.clone()) else { continue };
-        if row.database == database {
+        if row.database == database && row.mac.len() == 64 && seen.insert(row.mac.clone()) {
             row.line = json;
             out.push(row);
         }

@@ -319,11 +319,27 @@ async fn no_login_can_poison_the_chain_or_leave_its_rows_to_others() {
         assert_eq!(e.code(), Some(&SqlState::INVALID_TRANSACTION_STATE), "{level}: {e:?}");
         m.batch_execute("ROLLBACK").await.unwrap();
     }
+    // What the client says of itself is cut, whatever it sets (sql/V49).
+    m.batch_execute(
+        "SELECT set_config('sportello.command', repeat('C', 100000), false),
+                set_config('sportello.origin', repeat('O', 100000), false);
+         SELECT api.record('command', 'long context', '{}', NULL, 'ok')",
+    )
+    .await
+    .unwrap();
+    let lengths: (i32, i32) = db
+        .owner()
+        .await
+        .query_one("SELECT length(command), length(origin) FROM audit_log WHERE target = 'long context'", &[])
+        .await
+        .map(|r| (r.get(0), r.get(1)))
+        .unwrap();
+    assert_eq!(lengths, (200, 200));
     let e = m.batch_execute("SELECT * FROM api.audit_unlinked()").await.unwrap_err();
     assert_eq!(e.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{e:?}");
     let writer = raw(&db, &clerk).await;
     writer.batch_execute("SELECT api.record('command', 'after', '{}', NULL, 'ok')").await.unwrap();
-    assert_eq!(targets(&db).await, ["after"]);
+    assert_eq!(targets(&db).await, ["long context", "after"]);
 }
 
 /// A session at work keeps the chain as long as its work takes, and nobody waits for it more
