@@ -14,9 +14,10 @@
 -- once goes on without, and its row waits, unlinked, for the next writer that has the lock, which
 -- links the rows written and committed before, in the order of their ids, then its own. So no
 -- session, stopped or at work, makes another wait for the audit log. What a stopped session
--- holds back is linked after it lets go (its end, or its idle timeout), by the writers after. A row's place in the chain (seq) is thus the order of linking, which is the
--- order of writing but for the rows that waited; its time (at) is when it was written. (So does
--- Certificate Transparency: a log accepts an entry at once and merges it into its tree later.)
+-- holds back is linked after it lets go (its end, or its idle timeout), by the writers after. A
+-- row's place in the chain (seq) is thus the order of linking, which is the order of writing but
+-- for the rows that waited; its time (at) is when it was written. (So does Certificate
+-- Transparency: a log accepts an entry at once and merges it into its tree later.)
 -- `audit verify` walks the links and counts the rows not linked yet; `doctor` warns when one has
 -- waited more than a minute.
 --
@@ -104,9 +105,10 @@ END $$;
 -- for 20 ms at most, the oldest first, so that no writer pays for a long backlog (what another
 -- login piled up while it held the lock): the writers after it go on. Returns whether it had the
 -- lock. Its callers run in READ COMMITTED (sportello_record refuses the others), so each
--- statement sees the commits made before it: the head is the last link. The hash is audit_log_hash of V6 (and link_hash of
--- src/audit_chain.rs), written out: SHA-256 over the previous hash, the form's tag, then every
--- non-NULL column but seq, prev_hash and hash, in the bytewise order of the names, each as
+-- statement sees the commits made before it: the head is the last link. The hash is
+-- audit_log_hash of V6 (and link_hash of src/audit_chain.rs), written out: SHA-256 over the
+-- previous hash, the form's tag, then every non-NULL column but seq, prev_hash and hash, in the
+-- bytewise order of the names, each as
 -- `<bytes of name>:<name><bytes of value>:<value>`, the value as jsonb_each_text gives it
 -- (`#>> '{}'` for the jsonb details: a JSON null is no value) and `at` in UTC with
 -- microseconds. A column that may be NULL is one concat() under a CASE, and the bytes are joined
@@ -233,9 +235,9 @@ BEGIN
          LIMIT least(greatest(p_limit, 1), 10000);
 END $$;
 
--- Rule: the rows waiting are linked if the chain's lock is free (in READ COMMITTED), then counted: how many still
--- wait, and since when (a count and a time, nothing of the rows). Administrators and auditors
--- (`doctor`, `audit verify`), and the owner.
+-- Rule: the rows waiting are linked if the chain's lock is free (in READ COMMITTED), then
+-- counted: how many still wait, and since when (a count and a time, nothing of the rows).
+-- Administrators and auditors (`doctor`, `audit verify`), and the owner.
 CREATE FUNCTION api.audit_unlinked(OUT waiting bigint, OUT oldest timestamptz)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
