@@ -64,7 +64,8 @@ else (a ticket, a signed email) and give it back with --head.
 
 A row is written in its command's transaction: rolled back, it is gone from
 the table, not from the server's log, where the database writes every row
-too. --server-log lists those rows (what was read or tried, then undone).
+too. --server-log lists those rows (what was read or tried, then undone),
+and apart those of transactions still in progress, not judged yet.
 
 Exit codes: 0 the chain is intact (and holds the head given), 9 it is not.")]
     Verify(VerifyArgs),
@@ -76,7 +77,8 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "HASH")]
     head: Option<String>,
     /// The PostgreSQL server's log: list the audit rows it names that the chain does not hold
-    /// (done, then rolled back with their transaction).
+    /// (done, then rolled back with their transaction), and apart those of transactions still in
+    /// progress.
     #[arg(long, value_name = "FILE")]
     server_log: Option<std::path::PathBuf>,
 }
@@ -156,17 +158,20 @@ async fn verify(env: &Env, a: VerifyArgs) -> sportello::Result<i32> {
     if let Some(seq) = v.kept_head_seq {
         fields.push((tr!("verify-kept-head"), tr!("verify-kept-head-value", seq = seq)));
     }
+    let logged = |l: &audit_chain::Logged| {
+        [l.at.as_str(), l.login.as_deref().unwrap_or("-"), &l.action, l.target.as_deref().unwrap_or("-"), &l.outcome]
+            .join(" ")
+    };
     if let Some(gone) = &v.rolled_back {
         fields.push((tr!("verify-rolled-back"), gone.len().to_string()));
         for l in gone {
-            let what = [
-                l.at.as_str(),
-                l.login.as_deref().unwrap_or("-"),
-                &l.action,
-                l.target.as_deref().unwrap_or("-"),
-                &l.outcome,
-            ];
-            fields.push((tr!("verify-rolled-back-row", id = l.id), what.join(" ")));
+            fields.push((tr!("verify-rolled-back-row", id = l.id), logged(l)));
+        }
+    }
+    if let Some(open) = v.in_progress.as_ref().filter(|o| !o.is_empty()) {
+        fields.push((tr!("verify-in-progress"), tr!("verify-in-progress-value", n = open.len())));
+        for l in open {
+            fields.push((tr!("verify-in-progress-row", id = l.id), logged(l)));
         }
     }
     output::detail(env.format, fields, &v)?;

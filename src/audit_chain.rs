@@ -114,6 +114,9 @@ pub struct Verification {
     /// With a server log: the audit rows it names (sql/V42, V49) that are not in the audit log
     /// though the transaction that wrote them has ended: rolled back with it. None without one.
     pub rolled_back: Option<Vec<Logged>>,
+    /// With a server log: the rows it names whose transaction is still in progress, not judged
+    /// (sql/V51): each may yet commit, or be rolled back. None without one.
+    pub in_progress: Option<Vec<Logged>>,
 }
 
 /// An audit row as the server's log names it when it is written (sql/V42, V49): the row, the
@@ -151,7 +154,7 @@ const LONGEST_LINE: usize = 16 * 1024;
 /// prefix, never a continuation line, which the server indents with a tab and where it writes a
 /// failed statement's text, chosen by whoever sent it. Text a login gets into the log otherwise
 /// (a RAISE where it may run code, an error quoting what it sent) is read too, and fails the
-/// signature the database checks (`api.audit_rows_gone`); so does one of other fields or too
+/// signature the database checks (`api.audit_rows_missing`); so does one of other fields or too
 /// long, and a line repeated counts once. Lines of other databases and other messages are passed
 /// over; a log is read as it is written, line by line.
 pub fn logged_rows(path: &Path, database: &str) -> Result<Vec<Logged>> {
@@ -199,6 +202,7 @@ pub async fn walk(c: &impl deadpool_postgres::GenericClient, kept_head: Option<[
         unlinked: 0,
         oldest_unlinked: None,
         rolled_back: None,
+        in_progress: None,
     };
     let mut last: Option<ChainRow> = None;
     let mut after = None;
@@ -275,21 +279,25 @@ async fn check(
 /// Verifies the audit log as `session`'s operator, and records that it did (after the walk: the
 /// head printed is the last row walked, and the record of this verification follows it). With
 /// `server_log`, also lists the rows that log names and the audit log does not hold though
-/// their transaction has ended: rolled back with it (one still in progress is not listed).
+/// their transaction has ended: rolled back with it; and, apart, those whose transaction is
+/// still in progress, not judged.
 pub async fn verify(session: &Session, kept_head: Option<[u8; 32]>, server_log: Option<&Path>) -> Result<Verification> {
     let client = session.db.client().await?;
     let mut v = walk(&client, kept_head).await?;
     if let Some(path) = server_log {
         let logged = logged_rows(path, &audit::database_name(&client).await?)?;
-        let mut gone = Vec::new();
+        let (mut gone, mut open) = (Vec::new(), Vec::new());
         for page in logged.chunks(10_000) {
             let lines: Vec<&Value> = page.iter().map(|l| &l.line).collect();
-            for i in audit::rows_gone(&client, &lines).await? {
-                gone.extend(usize::try_from(i - 1).ok().and_then(|i| page.get(i)).cloned());
+            for (i, ended) in audit::rows_missing(&client, &lines).await? {
+                let row = usize::try_from(i - 1).ok().and_then(|i| page.get(i)).cloned();
+                if ended { &mut gone } else { &mut open }.extend(row);
             }
         }
-        gone.sort_by(|a, b| (a.id, &a.at).cmp(&(b.id, &b.at)));
-        v.rolled_back = Some(gone);
+        for rows in [&mut gone, &mut open] {
+            rows.sort_by(|a, b| (a.id, &a.at).cmp(&(b.id, &b.at)));
+        }
+        (v.rolled_back, v.in_progress) = (Some(gone), Some(open));
     }
     let details = json!({
         "rows": v.rows,
@@ -298,6 +306,7 @@ pub async fn verify(session: &Session, kept_head: Option<[u8; 32]>, server_log: 
         "kept_head": kept_head.map(hex::encode),
         "problem": v.problem.as_ref().map(|p| p.message().english().to_string()),
         "rolled_back": v.rolled_back.as_ref().map(Vec::len),
+        "in_progress": v.in_progress.as_ref().map(Vec::len),
         "unlinked": v.unlinked,
     });
     let outcome = if v.intact() { Outcome::Ok } else { Outcome::Broken };

@@ -132,11 +132,11 @@ pub async fn unlinked(c: &impl GenericClient) -> Result<(i64, Option<DateTime<Ut
 }
 
 /// Of these lines of a server log (the JSON each holds), the places (from 1) of those the
-/// database signed whose row is not in the audit log though its transaction has ended
-/// (`api.audit_rows_gone`, auditors; 10,000 at most).
-pub async fn rows_gone(c: &impl GenericClient, lines: &[&serde_json::Value]) -> Result<Vec<i32>> {
-    let rows = c.query("SELECT * FROM api.audit_rows_gone($1)", &[&lines]).await?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
+/// database signed whose row is not in the audit log, each with whether the transaction that
+/// wrote it has ended (`api.audit_rows_missing`, auditors; 10,000 at most).
+pub async fn rows_missing(c: &impl GenericClient, lines: &[&serde_json::Value]) -> Result<Vec<(i32, bool)>> {
+    let rows = c.query("SELECT line, ended FROM api.audit_rows_missing($1)", &[&lines]).await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
 /// Positions of the rows stored with this hash, lowest first.

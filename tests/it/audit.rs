@@ -155,7 +155,8 @@ async fn the_audit_table_keeps_when_action_target_and_outcome_first() {
 }
 
 /// While another login keeps the audit chain, a read rolled back is still named by the server's
-/// log, and listed (sql/V49: the line is written with the row, not when it is linked).
+/// log, and listed (sql/V49: the line is written with the row, not when it is linked); the
+/// holder's own row, its transaction still open, is said to be in progress (sql/V51).
 #[tokio::test]
 async fn a_read_rolled_back_while_the_chain_is_held_is_still_listed() {
     let db = TestDb::new().await;
@@ -181,9 +182,24 @@ async fn a_read_rolled_back_while_the_chain_is_held_is_still_listed() {
     let mine: Vec<&serde_json::Value> = gone.iter().filter(|r| r["login"] == clerk.as_str()).collect();
     assert_eq!(mine.len(), 1, "{gone:?}");
     assert_eq!(mine[0]["action"].as_str(), Some("view"));
-    // The holder's row, its transaction still open, is not judged.
+    // The holder's row, its transaction still open, is not judged: it is said to be in progress.
     assert!(!gone.iter().any(|r| r["login"] == squatter.as_str()), "{gone:?}");
+    let open = v["in_progress"].as_array().unwrap();
+    let held: Vec<&serde_json::Value> = open.iter().filter(|r| r["login"] == squatter.as_str()).collect();
+    assert_eq!(held.len(), 1, "{open:?}");
+    assert_eq!((held[0]["action"].as_str(), held[0]["target"].as_str()), (Some("command"), Some("held")));
+    let table = db.cli(Some("admin"), &["audit", "verify", "--server-log", log.to_str().unwrap()]);
+    let (stdout, stderr, code) = text(&table);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("still in progress"), "{stdout}");
+    // Once it ends, the row is found: nothing is in progress or rolled back of the holder's.
     holder.batch_execute("COMMIT").await.unwrap();
+    let out = db.cli(Some("admin"), &["audit", "verify", "--server-log", log.to_str().unwrap(), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&text(&out).0).unwrap();
+    for list in ["in_progress", "rolled_back"] {
+        let rows = v[list].as_array().unwrap();
+        assert!(!rows.iter().any(|r| r["login"] == squatter.as_str()), "{list}: {rows:?}");
+    }
 }
 
 /// A read inside a transaction rolled back takes its audit row with it, not its line in the
