@@ -461,6 +461,7 @@ file-no-header = has no header line
 file-not-text = is not text
 import-bad-header = { $path }: bad header: { $detail }
 import-bad-header-plain = bad header: { $detail }
+import-column-twice = { $path }: the header names the column '{ $column }' twice: which of the two holds the value cannot be told
 import-no-column = { $path }: the header has no column '{ $column }' (found: { $found })
 letters-not-a-batch = { $path } { $why }: a letter batch is CSV with a header line (fiscal_code, first_name, last_name, doc_number, doc_issued, protocol, protocol_date)
 mailbox-running = another helpdesk run is working on { $path } right now

@@ -455,6 +455,7 @@ file-no-header = non ha una riga di intestazione
 file-not-text = non è un file di testo
 import-bad-header = { $path }: intestazione non valida: { $detail }
 import-bad-header-plain = intestazione non valida: { $detail }
+import-column-twice = { $path }: l'intestazione nomina due volte la colonna '{ $column }': non si può dire quale delle due contenga il valore
 import-no-column = { $path }: l'intestazione non ha la colonna '{ $column }' (trovate: { $found })
 letters-not-a-batch = { $path } { $why }: un lotto di lettere è un CSV con una riga di intestazione (fiscal_code, first_name, last_name, doc_number, doc_issued, protocol, protocol_date)
 mailbox-running = un'altra elaborazione dell'helpdesk sta lavorando su { $path } proprio ora

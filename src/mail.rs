@@ -335,23 +335,51 @@ pub fn answering(mut message: Message, request: Option<&str>, references: &[Stri
 }
 
 /// The text of a message received, as its reader sees it: the subject, then every text part of
-/// the body. A message that is only HTML is turned into text with block elements on lines of
-/// their own and each table cell apart (mail-parser's own conversion runs the cells of a row
-/// together, so a label and the fiscal code beside it became one word).
+/// the body, then the plain text sent as an attachment (`dati.txt`, a message forwarded as one:
+/// its subject and text). A message that is only HTML is turned into text with block elements
+/// on lines of their own and each table cell apart (mail-parser's own conversion runs the cells
+/// of a row together, so a label and the fiscal code beside it became one word).
 pub fn inbound_text(message: &mail_parser::Message<'_>) -> String {
-    let mut parts = vec![message.subject().unwrap_or_default().to_string()];
+    let mut parts = Vec::new();
     let mut left = INBOUND_TEXT;
+    message_text(message, &mut parts, &mut left, true);
+    parts.join("\n")
+}
+
+/// Appends `message`'s text to `parts` (see [`inbound_text`]), `left` bytes at most; a message
+/// forwarded inside it is read too, not one forwarded inside that.
+fn message_text(message: &mail_parser::Message<'_>, parts: &mut Vec<String>, left: &mut usize, outer: bool) {
+    let push = |text: String, parts: &mut Vec<String>, left: &mut usize| {
+        *left = left.saturating_sub(text.len());
+        parts.push(text);
+    };
+    push(message.subject().unwrap_or_default().to_string(), parts, left);
     for part in message.text_bodies() {
         let Some(text) = part.text_contents() else { continue };
-        if left == 0 {
-            break;
+        if *left == 0 {
+            return;
         }
         let text =
-            if part.is_text_html() { html_to_text(head(text, INBOUND_HTML)) } else { head(text, left).to_string() };
-        left = left.saturating_sub(text.len());
-        parts.push(text);
+            if part.is_text_html() { html_to_text(head(text, INBOUND_HTML)) } else { head(text, *left).to_string() };
+        push(text, parts, left);
     }
-    parts.join("\n")
+    // A text part inline among attachments is one of the text bodies too: read once.
+    let attached = message.attachments.iter().filter(|&id| !message.text_body.contains(id) && !message.html_body.contains(id));
+    for part in attached.filter_map(|&id| message.parts.get(id as usize)) {
+        if *left == 0 {
+            return;
+        }
+        match part.message() {
+            Some(inner) if outer => message_text(inner, parts, left, false),
+            Some(_) => {}
+            None if part.is_text() && !part.is_text_html() => {
+                if let Some(text) = part.text_contents() {
+                    push(head(text, *left).to_string(), parts, left);
+                }
+            }
+            None => {}
+        }
+    }
 }
 
 /// How much of a message's text is read (bytes): a request's data is at its head, and anyone

@@ -123,8 +123,8 @@ pub struct Decoded<R> {
     eof: bool,
     /// The decoder has been told the end and has given everything (it may not be called again).
     finished: bool,
-    /// `\n` written so far, for the line of an undecodable byte.
-    newlines: u64,
+    /// Lines ended in what was written so far, for the line of an undecodable byte.
+    newlines: LineEnds,
     /// Text decoded but not given out yet (only to a caller with a buffer under 4 bytes).
     spill: Vec<u8>,
 }
@@ -140,7 +140,7 @@ impl<R: Read> Decoded<R> {
             end: 0,
             eof: false,
             finished: false,
-            newlines: 0,
+            newlines: LineEnds::default(),
             spill: Vec::new(),
         }
     }
@@ -180,12 +180,12 @@ impl<R: Read> Read for Decoded<R> {
             }
             let input = &self.raw[self.start..self.end];
             let (result, read, written) = self.decoder.decode_to_utf8_without_replacement(input, out, self.eof);
-            self.newlines += memchr::memchr_iter(b'\n', &out[..written]).count() as u64;
+            self.newlines.count(&out[..written]);
             match result {
                 DecoderResult::Malformed(bad, after) => {
                     let at = (self.start + read).checked_sub(after as usize + bad as usize);
                     let byte = at.filter(|&i| i >= self.start).map(|i| self.raw[i]);
-                    let u = Undecodable { encoding: self.encoding, line: self.newlines + 1, byte };
+                    let u = Undecodable { encoding: self.encoding, line: self.newlines.ended + 1, byte };
                     self.start += read;
                     return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, u));
                 }
@@ -227,11 +227,38 @@ pub(crate) fn read_failure(path: &Path, e: std::io::Error) -> Error {
     }
 }
 
+/// A record with every field empty (`;;;;` as a spreadsheet saves an empty row): a blank line,
+/// skipped as one.
+pub fn is_blank(record: &csv::ByteRecord) -> bool {
+    record.iter().all(|f| f.trim_ascii().is_empty())
+}
+
+/// The lines ended in a text read piece by piece: each `\n`, `\r\n` or `\r` alone (old Mac
+/// programs end lines so, and the csv crate reads them as such) ends one.
+#[derive(Default)]
+struct LineEnds {
+    ended: u64,
+    /// The last byte counted was a `\r`: a `\n` first in the next piece ends no line.
+    after_cr: bool,
+}
+
+impl LineEnds {
+    fn count(&mut self, piece: &[u8]) {
+        for i in memchr::memchr2_iter(b'\n', b'\r', piece) {
+            let after_cr = if i == 0 { self.after_cr } else { piece[i - 1] == b'\r' };
+            self.ended += u64::from(piece[i] == b'\r' || !after_cr);
+        }
+        if let Some(&last) = piece.last() {
+            self.after_cr = last == b'\r';
+        }
+    }
+}
+
 /// The field delimiter of a CSV file, `;`, `,` or a tab (as Excel's "Unicode text" saves),
 /// told by its header line.
 pub fn delimiter(text: &[u8]) -> u8 {
     // The header is the first line with something on it (the reader skips blank lines too).
-    let first = text.split(|&b| b == b'\n').find(|l| !l.trim_ascii().is_empty()).unwrap_or_default();
+    let first = text.split(|&b| b == b'\n' || b == b'\r').find(|l| !l.trim_ascii().is_empty()).unwrap_or_default();
     let count = |sep: u8| first.iter().filter(|&&b| b == sep).count();
     let (semicolons, commas, tabs) = (count(b';'), count(b','), count(b'\t'));
     if tabs > semicolons.max(commas) {
@@ -310,8 +337,10 @@ pub struct Lines(Arc<Mutex<LineIndex>>);
 struct LineIndex {
     /// Offsets of the terminators (`\r`, `\n`) read but not yet passed, and whether each is `\n`.
     terminators: VecDeque<(u64, bool)>,
-    /// `\n` passed so far.
+    /// Lines ended so far (see [`LineEnds`]).
     newlines: u64,
+    /// Where the last `\r` passed was.
+    last_cr: Option<u64>,
     /// Bytes read so far.
     read: u64,
 }
@@ -326,17 +355,22 @@ impl Lines {
     /// which may point at the terminators before it). Records must be asked in file order.
     pub fn line_of(&self, byte: u64) -> u64 {
         let mut index = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let LineIndex { terminators, newlines, .. } = &mut *index;
+        let LineIndex { terminators, newlines, last_cr, .. } = &mut *index;
         let mut at = byte;
         while let Some(&(offset, lf)) = terminators.front() {
-            if offset < at {
-                *newlines += u64::from(lf);
-            } else if offset == at {
-                // A terminator where the record starts belongs to the lines before it.
-                *newlines += u64::from(lf);
-                at += 1;
-            } else {
+            if offset > at {
                 break;
+            }
+            // A terminator where the record starts belongs to the lines before it.
+            if offset == at {
+                at += 1;
+            }
+            // As LineEnds counts: a `\r`, or a `\n` not right after one.
+            if !lf {
+                *last_cr = Some(offset);
+                *newlines += 1;
+            } else if *last_cr != offset.checked_sub(1) {
+                *newlines += 1;
             }
             terminators.pop_front();
         }
@@ -416,11 +450,13 @@ mod tests {
 
     #[test]
     fn the_first_byte_not_of_the_encoding_fails_with_its_line() {
-        let bytes = b"a;b\r\nc;d\r\nD\x92Angelo;x\r\n";
-        for (step, out) in [(1, 1), (2, 5), (4096, 4096)] {
-            let e = decode(bytes, Encoding::UTF8, step, out).unwrap_err();
-            let u = Undecodable::of(&e).expect("undecodable");
-            assert_eq!((u.line, u.byte), (3, Some(0x92)), "{step}/{out}");
+        // Lines ended by CRLF, by CR alone (old Mac programs), by LF.
+        for bytes in [&b"a;b\r\nc;d\r\nD\x92Angelo;x\r\n"[..], b"a;b\rc;d\rD\x92Angelo;x\r", b"a;b\nc;d\nD\x92A\n"] {
+            for (step, out) in [(1, 1), (2, 5), (4096, 4096)] {
+                let e = decode(bytes, Encoding::UTF8, step, out).unwrap_err();
+                let u = Undecodable::of(&e).expect("undecodable");
+                assert_eq!((u.line, u.byte), (3, Some(0x92)), "{bytes:?} {step}/{out}");
+            }
         }
         // A sequence cut by the end of the file.
         let e = decode(b"ok\n\xC3", Encoding::UTF8, 4096, 4096).unwrap_err();
@@ -441,6 +477,9 @@ mod tests {
             ("h1,h2\r\na,b\r\nc,d\r\n", vec![2, 3]),
             ("h1,h2\r\na,\"b\r\nb\"\r\nc,d\r\n\r\n\r\ne,f", vec![2, 4, 7]),
             ("h1,h2\n\n\na,b\n", vec![4]),
+            // Lines ended by `\r` alone, and one inside a CRLF file.
+            ("h1,h2\ra,b\r\rc,d\r", vec![2, 4]),
+            ("h1,h2\r\na,b\rc,d\r\ne,f\r\n", vec![2, 3, 4]),
         ] {
             let lines = Lines::default();
             let mut csv = csv::ReaderBuilder::new().from_reader(lines.wrap(text.as_bytes()));

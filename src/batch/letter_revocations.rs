@@ -311,6 +311,8 @@ fn read_letters(path: &Path, text: &[u8]) -> Result<(csv::StringRecord, Records,
         let mut record = csv::ByteRecord::new();
         match csv.read_byte_record(&mut record) {
             Ok(false) => break,
+            // A row of separators alone, as a spreadsheet saves an empty row, is a blank line.
+            Ok(true) if super::input::is_blank(&record) => {}
             Ok(true) => {
                 at.push(record.position().map(|p| lines.line_of(p.byte())).unwrap_or(0));
                 records.push(Ok(record));

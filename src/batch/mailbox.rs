@@ -279,27 +279,52 @@ async fn suspended(c: &impl deadpool_postgres::GenericClient, requested: Option<
 /// loop between two robots for ever, and a bounce's answer goes to a stranger.
 fn automatic(message: &mail_parser::Message<'_>) -> Option<String> {
     let header = |name: &str| message.header_raw(name).map(|v| v.trim().to_ascii_lowercase());
-    if let Some(v) = header("Auto-Submitted")
-        && v.split(';').next().is_some_and(|k| k.trim() != "no")
+    // A header's keyword, as RFC 5322 lets it be written: comments `(...)` and folding aside
+    // (`Auto-Submitted: no (scritto a mano)` is `no`), parameters after `;` aside.
+    let keyword = |name: &str| header(name).map(|v| uncommented(&v).split(';').next().unwrap_or_default().trim().to_string());
+    if let Some(v) = keyword("Auto-Submitted")
+        && v != "no"
     {
         return Some(format!("an automatic message (Auto-Submitted: {}): not answered", text::shown(&v, 40)));
     }
-    if let Some(v) = header("X-Autoreply").or_else(|| header("X-Autorespond"))
+    if let Some(v) = keyword("X-Autoreply").or_else(|| keyword("X-Autorespond"))
         && v != "no"
     {
         return Some(format!("an automatic message (X-Autoreply: {}): not answered", text::shown(&v, 40)));
     }
-    if let Some(v) = header("Precedence")
+    if let Some(v) = keyword("Precedence")
         && ["bulk", "junk", "list", "auto_reply"].contains(&v.as_str())
     {
         return Some(format!("an automatic message (Precedence: {v}): not answered"));
     }
-    if header("Return-Path").is_some_and(|v| v == "<>")
+    if header("Return-Path").is_some_and(|v| uncommented(&v).split_whitespace().collect::<String>() == "<>")
         || header("Content-Type").is_some_and(|v| v.starts_with("multipart/report"))
     {
         return Some("a delivery report: not answered".into());
     }
     None
+}
+
+/// A header's value without its comments (RFC 5322 `(...)`, nested, a `\\` quoting the next
+/// character), each taken for a space.
+fn uncommented(value: &str) -> String {
+    let (mut out, mut depth, mut quoted) = (String::with_capacity(value.len()), 0usize, false);
+    for c in value.chars() {
+        match c {
+            _ if quoted => quoted = false,
+            '\\' if depth > 0 => quoted = true,
+            '(' => depth += 1,
+            ')' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    out.push(' ');
+                }
+            }
+            _ if depth > 0 => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// One message; `run` None is a dry run.

@@ -109,4 +109,50 @@ async fn a_file_without_the_needed_columns_is_refused_whole() {
     let out = db.cli(Some("admin"), &["import-cia", "/nonexistent.csv"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).1.contains("cannot read /nonexistent.csv"));
+
+    // Another vendor's export: the residence's columns named otherwise, or left out, would read
+    // as empty and blank the mirror's addresses, which a pre-load's letters go to; a column named
+    // twice leaves unknown which holds the value. Each is refused whole, nothing written.
+    let sample = std::fs::read_to_string(sample("cia.csv")).unwrap();
+    let owner = db.owner().await;
+    let residents = || async { owner.query_one("SELECT count(*) FROM cia_residents", &[]).await.unwrap().get::<_, i64>(0) };
+    let before = residents().await;
+    for (header, column) in [
+        (sample.lines().next().unwrap().replace(";address;", ";indirizzo;"), "address"),
+        (sample.lines().next().unwrap().replace(";postcode;", ";cap;"), "postcode"),
+        (sample.lines().next().unwrap().replace(";doc_number;", ";doc_no;"), "doc_number"),
+    ] {
+        let body: Vec<&str> = sample.lines().skip(1).collect();
+        std::fs::write(&path, format!("{header}\n{}\n", body.join("\n"))).unwrap();
+        let out = db.cli(Some("admin"), &["import-cia", path.to_str().unwrap()]);
+        let (_, stderr, code) = text(&out);
+        assert_eq!(code, 3, "{column}: {stderr}");
+        assert!(stderr.contains(&format!("the header has no column '{column}'")), "{stderr}");
+    }
+    let twice = sample.replacen("doc_issuer", "doc_issuer;LAST_NAME", 1).replace("Comune di Torino\n", "Comune di Torino;Bianchi\n");
+    std::fs::write(&path, &twice).unwrap();
+    let out = db.cli(Some("admin"), &["import-cia", path.to_str().unwrap()]);
+    let (_, stderr, code) = text(&out);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("names the column 'last_name' twice"), "{stderr}");
+    assert_eq!(residents().await, before, "nothing written");
+}
+
+/// An export whose lines end in a carriage return alone (old Mac programs): read, and its
+/// rejects named by their physical line.
+#[tokio::test]
+async fn lines_ended_by_a_carriage_return_alone_are_counted() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mac.csv");
+    let sample = std::fs::read_to_string(sample("cia.csv")).unwrap();
+    let mut lines: Vec<String> = sample.lines().map(String::from).collect();
+    lines[2] = lines[2].replacen(";M;", ";X;", 1).replacen(";F;", ";X;", 1);
+    std::fs::write(&path, lines.join("\r") + "\r").unwrap();
+    let report = dir.path().join("rejects.csv");
+    let out = db.cli(Some("admin"), &["import-cia", path.to_str().unwrap(), "--rejects", report.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(8), "{}", text(&out).1);
+    let report = std::fs::read_to_string(report).unwrap();
+    assert!(report.starts_with("line,field,value,reason\n3,sex,X,"), "{report}");
+    assert_eq!(report.lines().count(), 2, "{report}");
 }

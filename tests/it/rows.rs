@@ -616,10 +616,18 @@ async fn automatic_messages_get_no_reply_and_a_huge_one_is_read_up_to_a_bound() 
     write(mailbox.path(), "01-ooo.eml", eml(from, "<ooo@example.it>", "Auto-Submitted: auto-replied\r\n", &body));
     write(mailbox.path(), "02-list.eml", eml(from, "<list@example.it>", "Precedence: bulk\r\n", &body));
     write(mailbox.path(), "02b-autoreply.eml", eml(from, "<xa@example.it>", "X-Autoreply: yes\r\n", &body));
+    // A comment (RFC 5322) is no part of a header's keyword.
+    let list = "Precedence: list (Google Groups)\r\n";
+    write(mailbox.path(), "02c-list-comment.eml", eml(from, "<list2@example.it>", list, &body));
     write(
         mailbox.path(),
         "03-bounce.eml",
         eml("MAILER-DAEMON <mailer-daemon@example.it>", "<bounce@example.it>", "Return-Path: <>\r\n", &body),
+    );
+    write(
+        mailbox.path(),
+        "03b-bounce-spaced.eml",
+        eml("MAILER-DAEMON <mailer-daemon@example.it>", "<bounce2@example.it>", "Return-Path: < >\r\n", &body),
     );
     let nested = format!(
         "From: Eve <eve@example.org>\r\nTo: assistenza@sistemapiemonte.it\r\nSubject: codice\r\n\
@@ -629,7 +637,9 @@ async fn automatic_messages_get_no_reply_and_a_huge_one_is_read_up_to_a_bound() 
         "</div>".repeat(100_000)
     );
     write(mailbox.path(), "04-nested.eml", nested);
-    write(mailbox.path(), "09-good.eml", eml(from, "<good-2@example.it>", "", &body));
+    // A person's client may say so, with a comment: `no` all the same.
+    let human = "Auto-Submitted: no (scritto a mano)\r\n";
+    write(mailbox.path(), "09-good.eml", eml(from, "<good-2@example.it>", human, &body));
     let before = db.spooled().len();
     let dir = mailbox.path().to_str().unwrap();
     let out = db.cli(Some("admin"), &["regenerate-code", "--mailbox", dir, "--format", "json"]);
@@ -637,7 +647,7 @@ async fn automatic_messages_get_no_reply_and_a_huge_one_is_read_up_to_a_bound() 
     assert_ne!(code, 1, "{stderr}");
     assert_eq!(
         outcomes(&stdout),
-        ["unreadable", "unreadable", "unreadable", "unreadable", "refused", "honoured"],
+        ["unreadable", "unreadable", "unreadable", "unreadable", "unreadable", "unreadable", "refused", "honoured"],
         "{stdout}"
     );
     let sent = db.spooled();
@@ -650,6 +660,43 @@ async fn automatic_messages_get_no_reply_and_a_huge_one_is_read_up_to_a_bound() 
     assert_eq!(recipients.iter().filter(|t| t.contains("eve@example.org")).count(), 1, "{recipients:?}");
     // Sara: her new code and its notice, for the one request a person wrote.
     assert_eq!(recipients.iter().filter(|t| t.contains("sara.esposito@example.it")).count(), 2, "{recipients:?}");
+}
+
+/// The data sent as a text attachment (`dati.txt`), or in a message forwarded as one, is read
+/// as the body is ("every text part"); an image attachment is not text.
+#[tokio::test]
+async fn a_request_in_a_text_attachment_or_a_forwarded_message_is_read() {
+    let db = TestDb::new().await;
+    let sara = sara();
+    registered(&db, &sara, "CA77777EE", "2024-05-02", "sara.esposito@example.it").await;
+    let mailbox = tempfile::tempdir().unwrap();
+    let data = format!("Sara Esposito\r\n{}\r\ncarta d'identita' CA77777EE del 02/05/2024\r\n", sara.cf);
+    let head = |id: &str| {
+        format!(
+            "From: Sara <sara.esposito@example.it>\r\nTo: assistenza@sistemapiemonte.it\r\nSubject: codice\r\n\
+             Message-ID: <{id}@example.it>\r\nDate: Mon, 23 Nov 2026 09:12:00 +0100\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+             Content-Type: text/plain; charset=utf-8\r\n\r\nBuongiorno, i miei dati sono in allegato.\r\n--b\r\n"
+        )
+    };
+    let attached = format!(
+        "{}Content-Type: text/plain; charset=utf-8; name=\"dati.txt\"\r\n\
+         Content-Disposition: attachment; filename=\"dati.txt\"\r\n\r\n{data}--b--\r\n",
+        head("attached")
+    );
+    let forwarded = format!(
+        "{}Content-Type: message/rfc822\r\nContent-Disposition: attachment\r\n\r\n\
+         From: Sara <sara.esposito@example.it>\r\nSubject: richiesta\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         {data}--b--\r\n",
+        head("forwarded")
+    );
+    write(mailbox.path(), "01-attached.eml", attached);
+    write(mailbox.path(), "02-forwarded.eml", forwarded);
+    let dir = mailbox.path().to_str().unwrap();
+    let out = db.cli(Some("admin"), &["regenerate-code", "--mailbox", dir, "--dry-run", "--format", "json"]);
+    let (stdout, stderr, code) = text(&out);
+    assert_ne!(code, 1, "{stderr}");
+    assert_eq!(outcomes(&stdout), ["honoured", "honoured"], "{stdout}");
 }
 
 /// The mail server down when a request is honoured: the message stays in the mailbox, and the
@@ -711,7 +758,8 @@ async fn two_authors_are_refused_and_a_redelivery_without_message_id_is_not_answ
 }
 
 /// A letter batch without a column a letter is checked with, or with a column twice, is refused
-/// whole before any run; one saved by Excel as tab-separated text is read.
+/// whole before any run; one saved by Excel as tab-separated text is read, the empty rows Excel
+/// leaves at its end skipped as blank lines (no "invalid letter" for them).
 #[tokio::test]
 async fn a_letter_batch_missing_a_column_is_refused_whole_and_a_tab_separated_one_is_read() {
     let db = TestDb::new().await;
@@ -738,7 +786,8 @@ async fn a_letter_batch_missing_a_column_is_refused_whole_and_a_tab_separated_on
     registered(&db, &mario, "CA12345AA", "2022-03-01", "mario.rossi@example.it").await;
     let tabs = format!(
         "fiscal_code\tfirst_name\tlast_name\tdoc_number\tdoc_issued\tprotocol\tprotocol_date\r\n\
-         {}\tMario\tRossi\tCA12345AA\t2022-03-01\tP-7\t2026-11-20\r\n",
+         {}\tMario\tRossi\tCA12345AA\t2022-03-01\tP-7\t2026-11-20\r\n\
+         \t\t\t\t\t\t\r\n \t\t\t\t\t\t\r\n\r\n",
         mario.cf
     );
     let file = write(dir.path(), "excel.txt", tabs);

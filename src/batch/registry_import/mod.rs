@@ -3,9 +3,9 @@
 //!
 //! Format (README "Registry files"): CSV with a header, `;` or `,` separated, UTF-8 or the
 //! encoding given (Windows-1252 for files from Windows programs; see [`crate::batch::input`]).
-//! Columns, named in any case: `fiscal_code, first_name, last_name, birth_date, sex, address,
+//! Columns, each there once, named in any case: `fiscal_code, first_name, last_name, birth_date, sex, address,
 //! street_number, postcode, municipality, doc_type, doc_number, doc_issued, doc_issuer` (the
-//! document columns may be empty), and optionally `death_date`. Places are checked as at the desk
+//! document columns may be empty, or absent all four), and optionally `death_date`. Places are checked as at the desk
 //! ([`crate::store::reference::check_place`]).
 //!
 //! A row with a death date (implicit revocation, sql/V32) is not a mirror row: in its chunk's

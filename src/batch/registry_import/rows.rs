@@ -164,6 +164,9 @@ impl Columns {
     }
 }
 
+/// The columns of the identity document: all or none (a registry that records no document).
+const DOCUMENT_COLUMNS: [&str; 4] = ["doc_type", "doc_number", "doc_issued", "doc_issuer"];
+
 /// The column a registry reports a death in (optional; README "Registry files").
 pub const DEATH_COLUMN: &str = "death_date";
 
@@ -319,15 +322,24 @@ pub fn open(path: &Path, encoding: Encoding) -> Result<(csv::Reader<Box<dyn Read
             }));
         }
     };
-    for needed in ["fiscal_code", "first_name", "last_name", "birth_date", "sex", "municipality"] {
-        if !headers.iter().any(|h| h == needed.as_bytes()) {
+    // Every column read but the death's, and the document's when the registry has none: one
+    // missing, or named otherwise (`indirizzo`, `cap`, `doc_no`), would read as empty in every
+    // row, and blank the mirror's addresses (where a pre-load's letters go) and documents. A
+    // column named twice leaves unknown which holds the value.
+    let has = |name: &str| headers.iter().any(|h| h == name.as_bytes());
+    let documents = DOCUMENT_COLUMNS.iter().any(|c| has(c));
+    for needed in RAW_FIELDS.iter().filter(|&&f| f != DEATH_COLUMN && (documents || !DOCUMENT_COLUMNS.contains(&f))) {
+        if !has(needed) {
             return Err(Error::Invalid(crate::msg!(
                 "import-no-column",
                 path = path,
-                column = needed,
+                column = *needed,
                 found = headers.iter().map(String::from_utf8_lossy).collect::<Vec<_>>().join(", ")
             )));
         }
+    }
+    if let Some(twice) = RAW_FIELDS.iter().find(|&&f| headers.iter().filter(|h| *h == f.as_bytes()).count() > 1) {
+        return Err(Error::Invalid(crate::msg!("import-column-twice", path = path, column = *twice)));
     }
     csv.set_byte_headers(headers);
     Ok((csv, lines))
@@ -487,11 +499,6 @@ fn spanning(from: u64, to: u64) -> Reject {
     Reject::new(from, "", "", reason)
 }
 
-/// A record with every field empty (`;;;;` as a spreadsheet saves an empty row): a blank line.
-fn is_blank(record: &csv::ByteRecord) -> bool {
-    record.iter().all(|f| f.trim_ascii().is_empty())
-}
-
 /// Reads and validates the file in chunks (see the module documentation) and sends them to
 /// `out`. The first `skip` records (a resumed run's committed part) are checked again but not
 /// sent: the fiscal codes of their valid rows keep refusing duplicates across the resume, as an
@@ -549,7 +556,7 @@ pub fn read_chunks(
                 }
                 Ok(true) => {
                     swallowed_to_end = None;
-                    if is_blank(record) {
+                    if input::is_blank(record) {
                         continue;
                     }
                     // The physical line, in place of the csv crate's count.
@@ -579,7 +586,7 @@ pub fn read_chunks(
                     if let Some(failure) = input::csv_failure(path, &e) {
                         return Err(failure);
                     }
-                    if is_blank(record) {
+                    if input::is_blank(record) {
                         continue;
                     }
                     let line = e.position().map(|p| lines.line_of(p.byte())).unwrap_or(0);
