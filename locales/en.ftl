@@ -741,7 +741,7 @@ count-deaths = { $count ->
         [one] 1 death
        *[other] { $count } deaths
     } ({ $revoked } revoked)
-count-preload_withheld = { $count } not pre-loaded (postcode not of their municipality)
+count-preload_withheld = { $count } not pre-loaded (no street or postcode, or a postcode not of their municipality)
 count-withheld = { $count ->
         [one] 1 letter withheld (no longer due)
        *[other] { $count } letters withheld (no longer due)

@@ -769,7 +769,7 @@ count-deaths = { $count ->
 count-preload_withheld = { $count ->
         [one] 1 residente non precaricato
        *[other] { $count } residenti non precaricati
-    } (CAP non del comune)
+    } (senza via o CAP, o con un CAP non del comune)
 count-withheld = { $count ->
         [one] 1 lettera trattenuta (non più dovuta)
        *[other] { $count } lettere trattenute (non più dovute)

@@ -306,6 +306,8 @@ pub struct Candidate {
     /// ISTAT code.
     pub municipality: String,
     pub postcode: Option<String>,
+    /// The residence has a street and a postcode to write on the envelope.
+    pub addressed: bool,
 }
 
 /// The residents a pre-load of these areas would register (within the import run `run`).
@@ -316,12 +318,12 @@ pub async fn preload_candidates(
     municipalities: &[String],
 ) -> Result<Vec<Candidate>> {
     Ok(c.query(
-        "SELECT fiscal_code, municipality, postcode FROM api.preload_candidates($1, $2, $3)",
+        "SELECT fiscal_code, municipality, postcode, addressed FROM api.preload_candidates($1, $2, $3)",
         &[&run, &provinces, &municipalities],
     )
     .await?
     .iter()
-    .map(|r| Candidate { fiscal_code: r.get(0), municipality: r.get(1), postcode: r.get(2) })
+    .map(|r| Candidate { fiscal_code: r.get(0), municipality: r.get(1), postcode: r.get(2), addressed: r.get(3) })
     .collect())
 }
 

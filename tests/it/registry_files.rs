@@ -371,6 +371,36 @@ async fn a_mass_removal_is_refused_unless_the_operator_expects_it() {
 
 // ---- One check of places ----
 
+/// A registry that leaves a resident's street or postcode empty: the row is the mirror's, but no
+/// pre-load registers the resident, for the PIN letter would have no address to go to.
+#[tokio::test]
+async fn a_resident_without_street_or_postcode_is_not_pre_loaded() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let person = |letters: &str, birth: &str, street: &str, postcode: &str| {
+        let code = cf(letters, date(birth), 'F', "L219");
+        format!("{code};Anna;Neri;{birth};F;{street};1;{postcode};001272;;;;")
+    };
+    let lines = [
+        person("AAAANN", "1980-01-01", "Via Po", "10123"),
+        person("BBBANN", "1981-01-01", "", "10123"),
+        person("CCCANN", "1982-01-01", "Via Po", ""),
+        person("DDDANN", "1983-01-01", "  ", "10123"),
+    ];
+    let file = write(dir.path(), "cia.csv", file_of(&lines.map(String::from)));
+    let out = db.cli(Some("admin"), &["import-cia", file.to_str().unwrap(), "--preload", "TO"]);
+    let (_, stderr, code) = text(&out);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("4 rows: 4 new"), "{stderr}");
+    assert!(stderr.contains("1 pre-loaded, 3 not pre-loaded (no street or postcode"), "{stderr}");
+    let owner = db.owner().await;
+    let registered: Vec<String> =
+        owner.query("SELECT res_address FROM registrations", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
+    assert_eq!(registered, ["Via Po"]);
+    let queued: i64 = owner.query_one("SELECT count(*) FROM pin_letter_queue", &[]).await.unwrap().get(0);
+    assert_eq!(queued, 1, "one PIN letter due, to an address");
+}
+
 #[tokio::test]
 async fn a_postcode_not_of_its_municipality_is_refused_by_the_import_the_preload_and_the_desk() {
     let db = TestDb::new().await;

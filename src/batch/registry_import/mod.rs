@@ -533,9 +533,9 @@ fn deaths(key: &SecretKey, dead: &[rows::Key16]) -> registry::Deaths {
 ///
 /// Left out: citizens who revoked their credentials (the tombstones keep only keyed hashes of
 /// their fiscal codes, so the candidates' codes are hashed here and compared), and residents
-/// whose mirror row fails the check of places every input path makes ([`check_place`]: a
-/// postcode not of their municipality, in a row imported before it was checked), for a PIN
-/// letter must never go to an address that does not exist.
+/// whose mirror row has no street or no postcode, or fails the check of places every input path
+/// makes ([`check_place`]: a postcode not of their municipality, in a row imported before it
+/// was checked), for a PIN letter must never go to an address that does not exist.
 pub async fn preload(
     tx: &impl deadpool_postgres::GenericClient,
     run: i64,
@@ -547,7 +547,8 @@ pub async fn preload(
     use rayon::prelude::*;
     let candidates = registry::preload_candidates(tx, run, provinces, municipalities).await?;
     let misplaced = |c: &registry::Candidate| {
-        places.get(&c.municipality).is_none_or(|m| check_place(m, None, c.postcode.as_deref()).is_err())
+        !c.addressed
+            || places.get(&c.municipality).is_none_or(|m| check_place(m, None, c.postcode.as_deref()).is_err())
     };
     let withheld = candidates.par_iter().filter(|c| misplaced(c)).count() as u64;
     // Each with the keyed hash of its fiscal code: the database leaves out those a revocation's
