@@ -141,6 +141,11 @@ pub fn known_migrations() -> Vec<String> {
     migrations::migrations::runner().get_migrations().iter().map(|m| m.to_string()).collect()
 }
 
+/// The embedded cluster's databases other than its own, closed to the logins (the superuser,
+/// its owner's, still connects).
+const CLOSE_OTHER_DATABASES: &str =
+    "REVOKE CONNECT, TEMPORARY ON DATABASE postgres FROM PUBLIC; REVOKE CONNECT, TEMPORARY ON DATABASE template1 FROM PUBLIC";
+
 impl Location {
     /// Connection settings as the owner (for `db migrate` and the first administrator),
     /// starting the embedded cluster and creating its database if needed. With a server, the
@@ -157,11 +162,14 @@ impl Location {
                     .is_some();
                 if !exists {
                     let sql = format!("CREATE DATABASE {}", embedded::DATABASE);
-                    if let Err(e) = client.batch_execute(&sql).await {
+                    match client.batch_execute(&sql).await {
+                        // The cluster's other databases are no login's: there a login could run
+                        // code of its own (a DO block writing to the server's log, TEMP tables
+                        // on the disk), which the database's own schema allows nowhere.
+                        Ok(()) => client.batch_execute(CLOSE_OTHER_DATABASES).await?,
                         // Another process may have created it meanwhile.
-                        if e.code() != Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) {
-                            return Err(e.into());
-                        }
+                        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => {}
+                        Err(e) => return Err(e.into()),
                     }
                 }
                 Ok(cluster.config(embedded::DATABASE).into())

@@ -280,11 +280,15 @@ fn missing_server_binaries_say_how_to_install_them() {
 
 /// psql as `os_user` on the embedded cluster's socket, logging in as `role`.
 fn psql_as(os_user: &str, socket: &str, role: &str, sql: &str) -> (String, String, i32) {
+    psql_in(os_user, socket, role, "sportello", sql)
+}
+
+fn psql_in(os_user: &str, socket: &str, role: &str, database: &str, sql: &str) -> (String, String, i32) {
     let psql = sportello::store::embedded::find_psql().expect("psql of the server binaries");
     let out = Command::new("runuser")
         .args(["-u", os_user, "--"])
         .arg(psql)
-        .args(["-X", "-At", "-h", socket, "-p", "5432", "-U", role, "-d", "sportello", "-c", sql])
+        .args(["-X", "-At", "-h", socket, "-p", "5432", "-U", role, "-d", database, "-c", sql])
         .current_dir("/")
         .env_remove("PGPASSWORD")
         .output()
@@ -356,6 +360,15 @@ fn only_the_owner_is_the_superuser_and_sportello_is_an_ordinary_operator() {
     assert_eq!((stdout.trim(), code), ("sportello|f", 0), "an ordinary login: {stderr}");
     let (_, _, code) = psql_as("sportello", &socket, "sportello", "SELECT pin_hash FROM registration_credentials");
     assert_ne!(code, 0, "no secret is read by the batch login");
+    // Nor does it run code of its own in the cluster's other databases (a DO block there writes
+    // to the server's log), which the owner still reaches.
+    for database in ["postgres", "template1"] {
+        let (_, stderr, code) = psql_in("sportello", &socket, "sportello", database, "DO $$ BEGIN RAISE LOG 'x'; END $$");
+        assert_ne!(code, 0, "{database}");
+        assert!(stderr.contains("permission denied for database"), "{database}: {stderr}");
+        let (_, stderr, code) = psql_in(&me(), &socket, sportello::store::embedded::SUPERUSER, database, "SELECT 1");
+        assert_eq!(code, 0, "{database}: {stderr}");
+    }
     let key = h.join("secret.key");
     let gid = uzers::get_group_by_name("sportello").unwrap().gid();
     std::os::unix::fs::chown(&key, None, Some(gid)).unwrap();
