@@ -24,6 +24,24 @@ const FOOTER_Y: f32 = 36.0;
 /// edge and 50 mm from the top.
 const WINDOW_X: f32 = 329.0;
 const WINDOW_TOP: f32 = 700.0;
+/// The window's width for the address (to the right margin, inside a DL window's 90 mm).
+const WINDOW_W: f32 = PAGE_W - MARGIN_R - WINDOW_X;
+/// The address's size, and the least it is shrunk to so that its longest line fits the window
+/// whole (a line still too long then goes on to the next line, never past the window).
+const ADDRESS_SIZE: f32 = 10.5;
+const ADDRESS_MIN_SIZE: f32 = 8.0;
+/// Where the signature's label and line start, right of "Luogo e data".
+const SIGNATURE_X: f32 = 330.0;
+
+/// The lines of an envelope's address as printed in the window, and their size: every line
+/// whole at the usual size when it fits, else smaller, else wrapped.
+fn window_lines(address: &[String]) -> (f32, Vec<String>) {
+    let face = Font::Regular.face();
+    let widest = address.iter().map(|l| face.width(l, ADDRESS_SIZE)).fold(0.0f32, f32::max);
+    let size = if widest > WINDOW_W { (ADDRESS_SIZE * WINDOW_W / widest).max(ADDRESS_MIN_SIZE) } else { ADDRESS_SIZE };
+    let lines = address.iter().flat_map(|l| wrap(l, Font::Regular, size, WINDOW_W)).collect();
+    (size, lines)
+}
 
 /// Splits text into lines that fit `width` points at `size`, measured with the font's own
 /// advance widths.
@@ -203,9 +221,10 @@ impl Writer {
         if let Some(address) = &letter.address {
             self.begin("P");
             let mut y = WINDOW_TOP;
-            for line in address {
-                self.text(Font::Regular, 10.5, WINDOW_X, y, line);
-                y -= 13.5;
+            let (size, lines) = window_lines(address);
+            for line in &lines {
+                self.text(Font::Regular, size, WINDOW_X, y, line);
+                y -= size * 1.29;
             }
             self.end();
             self.y = (WINDOW_TOP - 13.5 * 6.0).min(y);
@@ -249,18 +268,26 @@ impl Writer {
                     self.advance(10.0)?;
                 }
                 Block::Signature(t) => {
-                    // Both lines stay on one page: a signature is never cut from its place and date.
-                    if self.y - 62.0 < BOTTOM {
+                    // The label (who signs, by name) wraps in its column.
+                    let label = wrap(t, Font::Regular, 10.0, PAGE_W - MARGIN_R - SIGNATURE_X);
+                    let extra = 12.0 * (label.len().max(1) - 1) as f32;
+                    // All of it stays on one page: a signature is never cut from its place and date.
+                    if self.y - 62.0 - extra < BOTTOM {
                         self.end();
                         self.finish_page()?;
                     }
                     self.advance(40.0)?;
                     self.begin("P");
                     self.text(Font::Regular, 10.0, MARGIN_L, self.y, "Luogo e data");
-                    self.text(Font::Regular, 10.0, 330.0, self.y, t);
+                    for (i, line) in label.iter().enumerate() {
+                        if i > 0 {
+                            self.advance(12.0)?;
+                        }
+                        self.text(Font::Regular, 10.0, SIGNATURE_X, self.y, line);
+                    }
                     self.advance(22.0)?;
                     self.text(Font::Regular, 10.0, MARGIN_L, self.y, "______________________________");
-                    self.text(Font::Regular, 10.0, 330.0, self.y, "______________________________");
+                    self.text(Font::Regular, 10.0, SIGNATURE_X, self.y, "______________________________");
                 }
             }
         }

@@ -456,3 +456,72 @@ async fn another_login_can_neither_list_nor_forget_a_clerks_due_letters() {
     let forgotten: i64 = own.query_one("SELECT api.letters_forget($1)", &[&paths]).await.unwrap().get(0);
     assert_eq!(forgotten, paths.len() as i64);
 }
+
+/// Every word of a PDF with its right edge (`pdftotext -bbox`), in points.
+fn word_edges(pdf: &Path) -> Vec<(String, f32)> {
+    let html = poppler("pdftotext", &["-bbox", "-enc", "UTF-8"], pdf);
+    html.split("<word ")
+        .skip(1)
+        .map(|w| {
+            let x_max = w.split("xMax=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().parse().unwrap();
+            let text = w.split('>').nth(1).and_then(|r| r.split("</word").next()).unwrap_or_default();
+            (text.to_string(), x_max)
+        })
+        .collect()
+}
+
+/// A long street with its kilometre, a long c/o, long names: the envelope's window shows the
+/// whole address, and the forms the whole name by the signature, nothing past the right margin.
+#[tokio::test]
+async fn long_names_and_addresses_are_printed_whole_inside_the_page() {
+    use sportello::desk::reprint::Reprint;
+
+    let db = TestDb::new().await;
+    let s = db.admin().await;
+    let desk = db.desk();
+    let n = Citizen::new("LPRMNT", "Maria", "Lopresti", "1952-07-22", Sex::F).register(&s).await;
+    db.owner()
+        .await
+        .execute(
+            "UPDATE registrations SET first_name = 'Maria Antonietta Giuseppina',
+                    last_name = 'Lo Presti Seminerio della Valle di Casanova',
+                    res_address = 'Strada Provinciale 589 dei Laghi di Avigliana', res_street_number = 'km 12,300',
+                    dom_care_of = 'RSA Casa di Riposo Piccola Casa della Divina Provvidenza',
+                    dom_address = 'Via San Giuseppe Benedetto Cottolengo', dom_street_number = '14',
+                    dom_municipality = '001272', dom_province = 'TO', dom_postcode = '10152', dom_send_mail = true",
+            &[],
+        )
+        .await
+        .unwrap();
+    let right = 595.0 - 56.0 + 0.5;
+    let forms = reprint::print_letters(&s, &desk, &Key::Number(n), &[Reprint::ProxyForm, Reprint::Rules]).await.unwrap();
+    for pdf in &forms {
+        let outside: Vec<(String, f32)> = word_edges(pdf).into_iter().filter(|(_, x)| *x > right).collect();
+        assert!(outside.is_empty(), "{}: past the margin: {outside:?}", pdf.display());
+        assert!(pdftotext(pdf).contains("Casanova"), "{}", pdf.display());
+    }
+    db.owner()
+        .await
+        .batch_execute(
+            "UPDATE operations SET status = 'S', closed_at = now() WHERE status = 'A';
+             UPDATE registrations SET state = 'attivato'",
+        )
+        .await
+        .unwrap();
+    reprint::request_pin_by_post(&s, &Key::Number(n)).await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let opts =
+        postal::Options { province: None, limit: None, batch_size: 10, out: out.path().into(), dry_run: false, group: None };
+    let report = postal::run(&s, &desk, &opts, &Quiet).await.unwrap();
+    let pdf = &report.files[0];
+    let outside: Vec<(String, f32)> = word_edges(pdf).into_iter().filter(|(_, x)| *x > right).collect();
+    assert!(outside.is_empty(), "past the margin: {outside:?}");
+    let window = pdftotext(pdf).split_whitespace().collect::<Vec<_>>().join(" ");
+    for needle in [
+        "MARIA ANTONIETTA GIUSEPPINA LO PRESTI SEMINERIO DELLA VALLE DI CASANOVA",
+        "C/O RSA CASA DI RIPOSO PICCOLA CASA DELLA DIVINA PROVVIDENZA",
+        "VIA SAN GIUSEPPE BENEDETTO COTTOLENGO 14",
+    ] {
+        assert!(window.to_uppercase().contains(needle), "{needle:?} not whole in:\n{window}");
+    }
+}
