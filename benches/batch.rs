@@ -265,6 +265,7 @@ async fn main() {
                         &desk.office,
                         &sample,
                         &sportello::secrets::new_pin().unwrap(),
+                        sportello::letters::PinUse::NewCredentials,
                         today,
                         true,
                     )

@@ -364,7 +364,8 @@ fn message_text(message: &mail_parser::Message<'_>, parts: &mut Vec<String>, lef
         push(text, parts, left);
     }
     // A text part inline among attachments is one of the text bodies too: read once.
-    let attached = message.attachments.iter().filter(|&id| !message.text_body.contains(id) && !message.html_body.contains(id));
+    let attached =
+        message.attachments.iter().filter(|&id| !message.text_body.contains(id) && !message.html_body.contains(id));
     for part in attached.filter_map(|&id| message.parts.get(id as usize)) {
         if *left == 0 {
             return;

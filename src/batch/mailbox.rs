@@ -281,7 +281,8 @@ fn automatic(message: &mail_parser::Message<'_>) -> Option<String> {
     let header = |name: &str| message.header_raw(name).map(|v| v.trim().to_ascii_lowercase());
     // A header's keyword, as RFC 5322 lets it be written: comments `(...)` and folding aside
     // (`Auto-Submitted: no (scritto a mano)` is `no`), parameters after `;` aside.
-    let keyword = |name: &str| header(name).map(|v| uncommented(&v).split(';').next().unwrap_or_default().trim().to_string());
+    let keyword =
+        |name: &str| header(name).map(|v| uncommented(&v).split(';').next().unwrap_or_default().trim().to_string());
     if let Some(v) = keyword("Auto-Submitted")
         && v != "no"
     {

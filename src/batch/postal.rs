@@ -219,7 +219,11 @@ fn draw_and_write(
         let pin_hash = key.hash(Purpose::Pin, &r.fiscal_code, &pin);
         let address = letters::postal_address(r);
         manifest_line(&mut pin_manifest, i + 1, r, &address, &file_name)?;
-        pages.push(letters::pin_letter(office, r, &pin, today, true));
+        let used = match what {
+            PostalLetter::OpensActivation => letters::PinUse::NewCredentials,
+            PostalLetter::ReplacesPin => letters::PinUse::ReplacesPin,
+        };
+        pages.push(letters::pin_letter(office, r, &pin, used, today, true));
         if *what == PostalLetter::OpensActivation {
             let code = secrets::new_code()?;
             d.opened_numbers.push(r.registration_number);

@@ -138,7 +138,7 @@ pub(crate) async fn book_in(
     let today = Utc::now().date_naive();
     let mut to_print = Vec::new();
     if let Some(pin) = &pin {
-        to_print.push(letters::pin_letter(&desk.office, &r, pin, today, false));
+        to_print.push(letters::pin_letter(&desk.office, &r, pin, letters::PinUse::of_booking(op), today, false));
     }
     to_print.push(letters::summary(&desk.office, &r, today));
     let staged = Staged::write(&desk.letters_dir, number, to_print).await?;

@@ -267,8 +267,58 @@ fn identity_fields(r: &Registration) -> Vec<Block> {
 
 const PORTAL: &str = "https://www.sistemapiemonte.it";
 
-/// The PIN letter (Allegato 1): handed over at the desk or mailed by postal runs.
-pub fn pin_letter(office: &Office, r: &Registration, pin: &Secret, today: NaiveDate, mailed: bool) -> Letter {
+/// What the PIN of a letter does, which the letter's instructions say: a citizen whose account
+/// is active is never told to choose a username, nor to use a code nobody sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinUse {
+    /// With the activation code: new credentials (a verification, a reset, a weak activation
+    /// by post), username and password chosen online.
+    NewCredentials,
+    /// With the activation code: the account becomes strong, its username and password kept.
+    Promotion,
+    /// With the activation code: a new PIN for the account, in force once accepted.
+    NewPin,
+    /// Alone (by post, an active account with nothing in progress): the account's PIN from now.
+    ReplacesPin,
+}
+
+impl PinUse {
+    /// The PIN of a desk booking of `kind`.
+    pub fn of_booking(kind: OperationKind) -> PinUse {
+        match kind {
+            OperationKind::Promotion => PinUse::Promotion,
+            OperationKind::Pin => PinUse::NewPin,
+            _ => PinUse::NewCredentials,
+        }
+    }
+
+    fn instructions(self) -> String {
+        let with_code = format!(
+            "Per completare la procedura si colleghi a {PORTAL} e inserisca il codice fiscale, il codice di attivazione che ha ricevuto per posta elettronica o in busta chiusa e questo PIN:"
+        );
+        match self {
+            PinUse::NewCredentials => format!("{with_code} potrà così accettare il Regolamento e scegliere username e password."),
+            PinUse::Promotion => format!(
+                "{with_code} accettato il Regolamento, le Sue credenziali diventano forti. Username e password restano quelli che già usa."
+            ),
+            PinUse::NewPin => format!(
+                "{with_code} accettato il Regolamento, questo PIN prende il posto del precedente. Username e password restano quelli che già usa."
+            ),
+            PinUse::ReplacesPin => "Questo PIN prende da subito il posto del precedente, che non è più valido. Username e password restano quelli che già usa: non occorre altro.".into(),
+        }
+    }
+}
+
+/// The PIN letter (Allegato 1): handed over at the desk or mailed by postal runs; its
+/// instructions say what the PIN does (`PinUse`).
+pub fn pin_letter(
+    office: &Office,
+    r: &Registration,
+    pin: &Secret,
+    used: PinUse,
+    today: NaiveDate,
+    mailed: bool,
+) -> Letter {
     let mut body = vec![Block::Para(greeting(r))];
     body.push(Block::Para(
         "Le consegniamo il codice PIN personale associato alle Sue credenziali di accesso ai servizi on-line della Pubblica Amministrazione piemontese. Il PIN è strettamente personale: lo conservi con cura, separato dal codice di attivazione, e non lo comunichi a nessuno, neppure agli operatori."
@@ -276,9 +326,7 @@ pub fn pin_letter(office: &Office, r: &Registration, pin: &Secret, today: NaiveD
     ));
     body.extend(identity_fields(r));
     body.push(Block::Secret("Codice PIN".into(), pin.expose().into()));
-    body.push(Block::Para(format!(
-        "Per completare la procedura si colleghi a {PORTAL} e inserisca il codice fiscale, il codice di attivazione che ha ricevuto per posta elettronica o in busta chiusa e questo PIN: potrà così accettare il Regolamento e scegliere username e password."
-    )));
+    body.push(Block::Para(used.instructions()));
     body.push(Block::Para(
         "Se non ha richiesto Lei questo PIN, si rivolga a uno sportello abilitato o all'assistenza.".into(),
     ));
@@ -548,6 +596,22 @@ pub fn guardianship_declaration(
 mod tests {
     use super::*;
     use crate::domain::*;
+
+    /// Only new credentials are chosen online; an account kept keeps its username, and a PIN
+    /// that travels alone asks for no code.
+    #[test]
+    fn a_pin_letter_says_what_its_pin_does() {
+        let said = |kind| PinUse::of_booking(kind).instructions();
+        for kind in [OperationKind::Verification, OperationKind::Reset] {
+            assert!(said(kind).contains("scegliere username e password"), "{kind:?}");
+        }
+        for kind in [OperationKind::Promotion, OperationKind::Pin] {
+            assert!(!said(kind).contains("scegliere") && said(kind).contains("restano quelli che già usa"), "{kind:?}");
+            assert!(said(kind).contains("codice di attivazione"), "{kind:?}");
+        }
+        let alone = PinUse::ReplacesPin.instructions();
+        assert!(!alone.contains("codice di attivazione") && !alone.contains("scegliere"), "{alone}");
+    }
 
     fn registration() -> Registration {
         let mut data = PersonalData::default();

@@ -143,8 +143,7 @@ pub fn known_migrations() -> Vec<String> {
 
 /// The embedded cluster's databases other than its own, closed to the logins (the superuser,
 /// its owner's, still connects).
-const CLOSE_OTHER_DATABASES: &str =
-    "REVOKE CONNECT, TEMPORARY ON DATABASE postgres FROM PUBLIC; REVOKE CONNECT, TEMPORARY ON DATABASE template1 FROM PUBLIC";
+const CLOSE_OTHER_DATABASES: &str = "REVOKE CONNECT, TEMPORARY ON DATABASE postgres FROM PUBLIC; REVOKE CONNECT, TEMPORARY ON DATABASE template1 FROM PUBLIC";
 
 impl Location {
     /// Connection settings as the owner (for `db migrate` and the first administrator),

@@ -363,7 +363,8 @@ fn only_the_owner_is_the_superuser_and_sportello_is_an_ordinary_operator() {
     // Nor does it run code of its own in the cluster's other databases (a DO block there writes
     // to the server's log), which the owner still reaches.
     for database in ["postgres", "template1"] {
-        let (_, stderr, code) = psql_in("sportello", &socket, "sportello", database, "DO $$ BEGIN RAISE LOG 'x'; END $$");
+        let (_, stderr, code) =
+            psql_in("sportello", &socket, "sportello", database, "DO $$ BEGIN RAISE LOG 'x'; END $$");
         assert_ne!(code, 0, "{database}");
         assert!(stderr.contains("permission denied for database"), "{database}: {stderr}");
         let (_, stderr, code) = psql_in(&me(), &socket, sportello::store::embedded::SUPERUSER, database, "SELECT 1");

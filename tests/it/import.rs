@@ -115,7 +115,8 @@ async fn a_file_without_the_needed_columns_is_refused_whole() {
     // twice leaves unknown which holds the value. Each is refused whole, nothing written.
     let sample = std::fs::read_to_string(sample("cia.csv")).unwrap();
     let owner = db.owner().await;
-    let residents = || async { owner.query_one("SELECT count(*) FROM cia_residents", &[]).await.unwrap().get::<_, i64>(0) };
+    let residents =
+        || async { owner.query_one("SELECT count(*) FROM cia_residents", &[]).await.unwrap().get::<_, i64>(0) };
     let before = residents().await;
     for (header, column) in [
         (sample.lines().next().unwrap().replace(";address;", ";indirizzo;"), "address"),
@@ -129,7 +130,9 @@ async fn a_file_without_the_needed_columns_is_refused_whole() {
         assert_eq!(code, 3, "{column}: {stderr}");
         assert!(stderr.contains(&format!("the header has no column '{column}'")), "{stderr}");
     }
-    let twice = sample.replacen("doc_issuer", "doc_issuer;LAST_NAME", 1).replace("Comune di Torino\n", "Comune di Torino;Bianchi\n");
+    let twice = sample
+        .replacen("doc_issuer", "doc_issuer;LAST_NAME", 1)
+        .replace("Comune di Torino\n", "Comune di Torino;Bianchi\n");
     std::fs::write(&path, &twice).unwrap();
     let out = db.cli(Some("admin"), &["import-cia", path.to_str().unwrap()]);
     let (_, stderr, code) = text(&out);

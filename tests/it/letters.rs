@@ -138,6 +138,11 @@ async fn names_beyond_latin_1_print_and_read_back_from_the_letters() {
         assert!(lopdf.contains(needle), "lopdf lacks {needle:?}:\n{lopdf}");
     }
     assert_eq!(poppler.matches("Consegna del codice PIN").count(), 2);
+    // Active accounts: the PIN replaces theirs, and nobody is told to choose a username or to
+    // use an activation code that was never sent.
+    let said = poppler.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_eq!(said.matches("Questo PIN prende da subito il posto del precedente").count(), 2, "{said}");
+    assert!(!said.contains("scegliere username") && !said.contains("codice di attivazione che ha ricevuto"), "{said}");
     assert_eq!(poppler.matches('\u{FFFD}').count(), 0, "no glyph without its character");
     let manifest = std::fs::read_to_string(pdf.with_extension("csv")).unwrap();
     assert!(manifest.contains("ŁUKASZ ȘTEFĂNESCU") && manifest.contains("NICOLÒ D’ALESSANDRO PARÈ"), "{manifest}");
@@ -494,7 +499,8 @@ async fn long_names_and_addresses_are_printed_whole_inside_the_page() {
         .await
         .unwrap();
     let right = 595.0 - 56.0 + 0.5;
-    let forms = reprint::print_letters(&s, &desk, &Key::Number(n), &[Reprint::ProxyForm, Reprint::Rules]).await.unwrap();
+    let forms =
+        reprint::print_letters(&s, &desk, &Key::Number(n), &[Reprint::ProxyForm, Reprint::Rules]).await.unwrap();
     for pdf in &forms {
         let outside: Vec<(String, f32)> = word_edges(pdf).into_iter().filter(|(_, x)| *x > right).collect();
         assert!(outside.is_empty(), "{}: past the margin: {outside:?}", pdf.display());
@@ -510,8 +516,14 @@ async fn long_names_and_addresses_are_printed_whole_inside_the_page() {
         .unwrap();
     reprint::request_pin_by_post(&s, &Key::Number(n)).await.unwrap();
     let out = tempfile::tempdir().unwrap();
-    let opts =
-        postal::Options { province: None, limit: None, batch_size: 10, out: out.path().into(), dry_run: false, group: None };
+    let opts = postal::Options {
+        province: None,
+        limit: None,
+        batch_size: 10,
+        out: out.path().into(),
+        dry_run: false,
+        group: None,
+    };
     let report = postal::run(&s, &desk, &opts, &Quiet).await.unwrap();
     let pdf = &report.files[0];
     let outside: Vec<(String, f32)> = word_edges(pdf).into_iter().filter(|(_, x)| *x > right).collect();

@@ -547,8 +547,7 @@ pub async fn preload(
     use rayon::prelude::*;
     let candidates = registry::preload_candidates(tx, run, provinces, municipalities).await?;
     let misplaced = |c: &registry::Candidate| {
-        !c.addressed
-            || places.get(&c.municipality).is_none_or(|m| check_place(m, None, c.postcode.as_deref()).is_err())
+        !c.addressed || places.get(&c.municipality).is_none_or(|m| check_place(m, None, c.postcode.as_deref()).is_err())
     };
     let withheld = candidates.par_iter().filter(|c| misplaced(c)).count() as u64;
     // Each with the keyed hash of its fiscal code: the database leaves out those a revocation's
