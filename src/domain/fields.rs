@@ -176,6 +176,9 @@ pub fn changes(before: &PersonalData, after: &PersonalData) -> Vec<(&'static Fie
         .collect()
 }
 
+/// The fields of a record as shown (`show`, the data summary): abroad, the city and country in
+/// place of the province and municipality (`EE`, `ESTERO`), as the manual's Allegato 7 says,
+/// and a street number when there is one.
 pub fn shown(d: &PersonalData) -> Vec<(&'static Field, String)> {
     let abroad = d.residence.is_abroad();
     let name_or =
@@ -183,9 +186,9 @@ pub fn shown(d: &PersonalData) -> Vec<(&'static Field, String)> {
     FIELDS
         .iter()
         .filter(|f| match f.mandatory {
-            Mandatory::InItaly => !abroad,
+            Mandatory::InItaly => !abroad || !f.is_blank(d),
             Mandatory::Abroad => abroad,
-            _ => true,
+            _ => !(abroad && matches!(f.column, "res_province" | "res_municipality")),
         })
         .filter(|f| f.group != Group::Domicile || !d.domicile.is_empty())
         .map(|f| {
@@ -417,6 +420,33 @@ impl PersonalData {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Abroad (Allegato 7): the city and country in place of the province and municipality,
+    /// the street number kept; in Italy the reverse.
+    #[test]
+    fn a_residence_abroad_is_shown_by_city_and_country_with_its_street_number() {
+        let mut d = PersonalData::default();
+        d.residence.address = Some("Rue de la République".into());
+        d.residence.street_number = Some("12 bis".into());
+        d.residence.province = Some(crate::domain::ABROAD_PROVINCE.into());
+        d.residence.municipality = Some("ESTERO".into());
+        d.residence.city = Some("69002 Lyon".into());
+        d.residence.country = Some("Z110".into());
+        d.residence.country_name = Some("Francia".into());
+        let names = |d: &PersonalData| shown(d).into_iter().map(|(f, v)| (f.flag, v)).collect::<Vec<_>>();
+        let abroad = names(&d);
+        for expected in [("street-number", "12 bis"), ("city", "69002 Lyon"), ("country", "Francia")] {
+            assert!(abroad.iter().any(|(f, v)| (*f, v.as_str()) == expected), "{expected:?} in {abroad:?}");
+        }
+        assert!(!abroad.iter().any(|(f, _)| ["province", "municipality", "postcode"].contains(f)), "{abroad:?}");
+        d.residence = crate::domain::record::Residence {
+            province: Some("TO".into()),
+            municipality: Some("001272".into()),
+            ..Default::default()
+        };
+        let italy = names(&d);
+        assert!(italy.iter().any(|(f, _)| *f == "province") && !italy.iter().any(|(f, _)| *f == "city"), "{italy:?}");
+    }
 
     #[test]
     fn every_field_reads_what_it_writes() {
