@@ -35,6 +35,8 @@ fc-day = the day of birth { $day } is impossible
 ## Text, records and rules (src/domain)
 
 text-forbidden = { $field } contains a control or invisible character ({ $code }) at position { $position }
+name-character = { $field } holds '{ $char }' ({ $code }), which no name holds: letters, spaces, apostrophes, hyphens and dots only
+phone-invalid = { $field } '{ $value }' is not a telephone number: digits (6 to 15), a + first for the country code, spaces, dots, dashes, slashes or parentheses between
 text-too-long = { $field } is too long: { $len } characters, at most { $max }
 operator-id-empty = the operator id is empty
 operator-id-too-long = operator id '{ $id }' is too long: at most 63 characters
@@ -689,6 +691,7 @@ email-unbalanced = an angle bracket is not closed
 email-invalid-user = the part before '@' is not valid
 email-invalid-domain = the part after '@' is not a valid domain
 email-invalid-input = it holds characters an address cannot hold
+email-no-top-level-domain = its domain has no top-level part (example.it, not example): no mail would reach it
 email-domain-literal = an address at a bare IP address ([…]) cannot be written to: give one with a domain name
 io-kind-not-found = no such file or directory
 io-kind-permission-denied = permission denied

@@ -35,6 +35,8 @@ fc-day = il giorno di nascita { $day } è impossibile
 ## Testi, dati e regole (src/domain)
 
 text-forbidden = il campo { $field } contiene un carattere di controllo o invisibile ({ $code }) in posizione { $position }
+name-character = { $field } contiene '{ $char }' ({ $code }), che nessun nome contiene: solo lettere, spazi, apostrofi, trattini e punti
+phone-invalid = { $field } '{ $value }' non è un numero di telefono: cifre (da 6 a 15), un + iniziale per il prefisso internazionale, spazi, punti, trattini, barre o parentesi tra le cifre
 text-too-long = il campo { $field } è troppo lungo: { $len } caratteri, al massimo { $max }
 operator-id-empty = l'identificativo dell'operatore è vuoto
 operator-id-too-long = l'identificativo dell'operatore '{ $id }' è troppo lungo: al massimo 63 caratteri
@@ -674,6 +676,7 @@ email-unbalanced = una parentesi angolare non è chiusa
 email-invalid-user = la parte prima di '@' non è valida
 email-invalid-domain = la parte dopo '@' non è un dominio valido
 email-invalid-input = contiene caratteri che un indirizzo non può contenere
+email-no-top-level-domain = il dominio non ha una parte di primo livello (esempio.it, non esempio): nessuna email vi arriverebbe
 email-domain-literal = non si può scrivere a un indirizzo IP nudo ([…]): indicare un indirizzo con un nome di dominio
 io-kind-not-found = file o cartella inesistente
 io-kind-permission-denied = permesso negato

@@ -315,6 +315,12 @@ pub fn check_record(d: &PersonalData) -> Vec<Message> {
     FIELDS
         .iter()
         .filter_map(|f| match (f.get)(d) {
+            Value::Text(Some(v)) if matches!(f.column, "first_name" | "last_name") => {
+                check(f.flag, v).and_then(|()| crate::domain::text::check_name(f.flag, v)).err()
+            }
+            Value::Text(Some(v)) if matches!(f.column, "mobile" | "phone") => {
+                check(f.flag, v).and_then(|()| crate::domain::text::check_phone(f.flag, v)).err()
+            }
             Value::Text(Some(v)) => check(f.flag, v).err(),
             _ => None,
         })

@@ -218,6 +218,12 @@ pub fn check_email(email: &str) -> Result<(), Message> {
         }
     })?;
     let domain = mailbox.email.domain();
+    // `giulia@example` is an address lettre writes, and no mail reaches: a public domain has a
+    // top-level part of letters (`.it`, `.com`).
+    let top = domain.rsplit_once('.').map(|(_, top)| top).unwrap_or_default();
+    if top.len() < 2 || !top.chars().all(char::is_alphanumeric) || top.chars().all(|c| c.is_ascii_digit()) {
+        return Err(msg!("email-invalid", email = email, detail = msg!("email-no-top-level-domain")));
+    }
     if domain.eq_ignore_ascii_case(PEC_DOMAIN) || domain.to_ascii_lowercase().ends_with(&format!(".{PEC_DOMAIN}")) {
         return Err(msg!("email-pec", email = email, domain = PEC_DOMAIN));
     }
@@ -302,6 +308,11 @@ mod tests {
         assert!(e.contains("PEC"), "{e}");
         assert!(check_email("MARIO@PostaCertificata.Gov.It").is_err());
         assert!(check_email("mario.rossi").is_err());
+        for no_mail_reaches in ["giulia@example", "giulia@example.x", "giulia@10.0.0.1"] {
+            let e = check_email(no_mail_reaches).unwrap_err();
+            assert!(e.contains("top-level"), "{no_mail_reaches}: {e}");
+        }
+        assert!(check_email("giulia@posta.example.museum").is_ok() && check_email("g@xn--80ak6aa92e.com").is_ok());
         assert!(check_email("a b@example.it").is_err());
         for bad in
             ["a@b.it,x@y.it", "a@b.it x@y.it", "a@b.it;x@y.it", "Mario <a@b.it>", "a\x07@b.it", "a@@b.it", "@b.it"]

@@ -81,6 +81,40 @@ pub fn is_forbidden(c: char) -> bool {
         || (c >= '\u{AD}' && FORMAT.iter().any(|&(lo, hi)| (lo..=hi).contains(&c)))
 }
 
+/// A person's name: letters of any alphabet (accents typed apart too), spaces, apostrophes,
+/// hyphens and dots (`D’Alessandro`, `Jean-Luc`, `St. John`); never a digit or a symbol
+/// (`Giulia2`, an emoji), which no registry's name holds and a letter would print as typed.
+pub fn check_name(field: &str, value: &str) -> Result<(), Message> {
+    let allowed = |c: char| c.is_alphabetic() || ('\u{300}'..='\u{36F}').contains(&c) || " '’‘ʼ`´-‐‑.".contains(c);
+    match value.chars().find(|&c| !allowed(c)) {
+        None => Ok(()),
+        Some(c) => Err(crate::msg!(
+            "name-character",
+            field = field,
+            char = c.to_string(),
+            code = format!("U+{:04X}", c as u32)
+        )),
+    }
+}
+
+/// A telephone number as people write it: digits, with `+` first for a country code, and
+/// spaces, dots, dashes, slashes or parentheses between (`+39 011 123 4567`, `011/1234567`);
+/// 6 to 15 digits (E.164's most).
+pub fn check_phone(field: &str, value: &str) -> Result<(), Message> {
+    let digits = value.chars().filter(char::is_ascii_digit).count();
+    let shaped = value
+        .trim_start()
+        .strip_prefix('+')
+        .unwrap_or(value.trim_start())
+        .chars()
+        .all(|c| c.is_ascii_digit() || " .-/()".contains(c));
+    if shaped && (6..=15).contains(&digits) {
+        Ok(())
+    } else {
+        Err(crate::msg!("phone-invalid", field = field, value = value))
+    }
+}
+
 /// Checks one text value: at most [`limit`] characters, no control or format character.
 /// The reason names the field and never repeats the value.
 pub fn check(field: &str, value: &str) -> Result<(), Message> {
@@ -149,6 +183,29 @@ pub fn operator_id(input: &str) -> Result<String, Message> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phone_numbers_as_people_write_them() {
+        for ok in ["+39 011 123 4567", "011/1234567", "333-1234567", "(011) 12.34.56", "3331234567"] {
+            assert!(check_phone("mobile", ok).is_ok(), "{ok}");
+        }
+        for bad in ["abc", "12345", "+39 333 12345678901234", "333 1234567 int. 2", "39+333"] {
+            assert!(check_phone("mobile", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn names_hold_letters_of_any_alphabet_never_digits_or_symbols() {
+        for name in
+            ["D’Alessandro Parè", "Jean-Luc", "St. John", "Ľubomír", "Αικατερίνη", "Ольга", "Nicolo\u{300}", "O'Neill"]
+        {
+            assert!(check_name("last-name", name).is_ok(), "{name}");
+        }
+        for (name, bad) in [("Giulia2", '2'), ("Rossi 😀", '😀'), ("Mario_", '_'), ("Anna (Mia)", '(')] {
+            let e = check_name("first-name", name).unwrap_err();
+            assert!(e.contains(&format!("'{bad}'")), "{name}: {e}");
+        }
+    }
 
     #[test]
     fn control_and_format_characters_are_refused() {

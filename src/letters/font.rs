@@ -172,7 +172,15 @@ pub fn unprintable(text: &str) -> Option<char> {
         // by building the faces' tables (three fonts parsed whole, a few milliseconds).
         None => &|c| has_glyph(REGULAR, c) && has_glyph(BOLD, c),
     };
-    text.chars().find(|&c| !(0x20..0x7f).contains(&(c as u32)) && !printable(c))
+    text.chars().find(|&c| !(0x20..0x7f).contains(&(c as u32)) && (shaped(c) || !printable(c)))
+}
+
+/// A character of a script written right to left or whose letters join (Hebrew, Arabic,
+/// Syriac, Thaana, N'Ko, the Indic scripts): the fonts have some of their glyphs, but the
+/// letters lay text out left to right, glyph by glyph, so a name in one would print unjoined
+/// or reversed.
+fn shaped(c: char) -> bool {
+    matches!(c, '\u{0590}'..='\u{08FF}' | '\u{0900}'..='\u{0DFF}' | '\u{FB1D}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFE}')
 }
 
 /// Has the font a glyph for `c`, as [`Face::glyph`] would say (control characters never).
@@ -375,6 +383,15 @@ pub fn embed(doc: &mut Document, font: Font, used: &Used) -> Result<ObjectId> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Scripts the letters would print unjoined or reversed are refused, though the fonts hold
+    /// some of their glyphs.
+    #[test]
+    fn right_to_left_and_joined_scripts_are_not_printable() {
+        assert_eq!(unprintable("محمد"), Some('م'));
+        assert_eq!(unprintable("דוד"), Some('ד'));
+        assert_eq!(unprintable("Łukasz Ștefănescu Αικατερίνη Ольга"), None);
+    }
 
     #[test]
     fn the_cmap_lookup_says_what_the_faces_say() {

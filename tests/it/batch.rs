@@ -49,6 +49,12 @@ pub(crate) async fn kill_when(db: &TestDb, child: &mut std::process::Child, sql:
 
 /// A registry file of `n` rows, every 500th one bad, and the first bad one's resident again,
 /// valid, at the end; returns (path, good, bad).
+/// A surname of its own for row `i`, in letters as a name is (`Cognome BAAA`).
+fn surname(i: usize) -> String {
+    let tag: String = (0..4).map(|j| (b'A' + (i / 26usize.pow(j) % 26) as u8) as char).collect();
+    format!("Cognome {tag}")
+}
+
 pub(crate) fn registry_file(dir: &Path, n: usize) -> (PathBuf, usize, usize) {
     let mut out = String::from(
         "fiscal_code;first_name;last_name;birth_date;sex;address;street_number;postcode;municipality;doc_type;doc_number;doc_issued;doc_issuer\n",
@@ -65,10 +71,13 @@ pub(crate) fn registry_file(dir: &Path, n: usize) -> (PathBuf, usize, usize) {
         let b = birth + chrono::Duration::days((i % 9000) as i64);
         let code = cf(&letters, b, 'M', "L219");
         if i % 500 == 499 {
-            out.push_str(&format!("{code};Nome;Cognome {i};{};X;Via Po;1;10121;001272;;;;\n", b));
+            out.push_str(&format!("{code};Nome;{};{};X;Via Po;1;10121;001272;;;;\n", surname(i), b));
             bad += 1;
         } else {
-            out.push_str(&format!("{code};Nicolò;Cognome {i};{b};M;Via Po;{i};10121;L219;identity-card;CA{i:07};2020-01-01;Comune di Torino\n"));
+            out.push_str(&format!(
+                "{code};Nicolò;{};{b};M;Via Po;{i};10121;L219;identity-card;CA{i:07};2020-01-01;Comune di Torino\n",
+                surname(i)
+            ));
             good += 1;
         }
     }
@@ -78,7 +87,7 @@ pub(crate) fn registry_file(dir: &Path, n: usize) -> (PathBuf, usize, usize) {
         let b = birth + chrono::Duration::days(499);
         let letters: String = (0..6).map(|j| (b'A' + (499 / 26usize.pow(j) % 26) as u8) as char).collect();
         let code = cf(&letters, b, 'M', "L219");
-        out.push_str(&format!("{code};Nome;Cognome 499;{b};M;Via Po;1;10121;001272;;;;\n"));
+        out.push_str(&format!("{code};Nome;{};{b};M;Via Po;1;10121;001272;;;;\n", surname(499)));
         good += 1;
     }
     let path = dir.join("registry.csv");

@@ -283,6 +283,9 @@ fn validate<'a>(
     ]) {
         return Err(reject(field, value, crate::letters::cannot_print(c).english().to_string()));
     }
+    for (field, name) in [("first_name", &first_name), ("last_name", &last_name)] {
+        crate::domain::text::check_name(field, name).map_err(|e| reject(field, name, e.english().to_string()))?;
+    }
     let code = key16(fc.as_str().as_bytes());
     Fields::new(out)
         .text(Some(fc.as_str()))
