@@ -63,7 +63,9 @@ pub async fn resolve_province(c: &impl GenericClient, input: &str) -> Result<Str
 /// within a province. A name shared by several municipalities must be narrowed by province.
 /// A former name (a municipality renamed) is understood when no current name matches.
 pub async fn resolve_municipality(c: &impl GenericClient, input: &str, province: Option<&str>) -> Result<Municipality> {
-    let input = input.trim();
+    // The names are written with the typewriter's apostrophe (`Castell'Alfero`); a keyboard or
+    // a word processor may give another.
+    let input = &input.trim().replace(['’', '‘', 'ʼ', '`', '´'], "'");
     text::check("municipality", input).map_err(Error::Invalid)?;
     // Current names and codes first, former names when none match (the function's rule).
     let sql = format!("SELECT {COLUMNS} FROM api.municipality_lookup($1, $2)");

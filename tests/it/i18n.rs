@@ -318,8 +318,8 @@ async fn a_clerks_mistakes_are_said_in_one_language_with_what_to_do() {
     check(
         both(&db, Some(&clerk), &args),
         3,
-        &["Torino è in provincia TO, non CN: indica --province TO"],
-        &["Torino is in province TO, not CN: give --province TO"],
+        &["Torino è in provincia TO, non CN: indica quella provincia"],
+        &["Torino is in province TO, not CN: give that province"],
     );
     // A misspelt country is unknown (exit 3), not hidden by the clerk's competence (TO only).
     let mut args = register_args(&mario, &["--city", "Lione", "--country", "Frnacia"]);

@@ -131,6 +131,11 @@ async fn renamed_municipalities_have_their_current_name_and_answer_to_the_former
     let m = reference::resolve_municipality(&c, "Calliano", Some("AT")).await.unwrap();
     assert_eq!(m.name, "Calliano Monferrato");
     assert!(reference::resolve_municipality(&c, "Calliano", Some("TO")).await.is_err());
+    // A name with an apostrophe, typed with whichever a keyboard or a word processor gives.
+    for typed in ["Castell'Alfero", "Castell’Alfero", "castell‘alfero", "CASTELLʼALFERO"] {
+        let m = reference::resolve_municipality(&c, typed, Some("AT")).await;
+        assert_eq!(m.unwrap_or_else(|e| panic!("{typed}: {e}")).name, "Castell'Alfero", "{typed}");
+    }
 
     // At the desk, by the binary, with the new name.
     let mario = Citizen::new("RSSMRA", "Mario", "Rossi", "1985-12-10", Sex::M);
