@@ -176,10 +176,28 @@ fn greeting(r: &Registration) -> String {
     format!("{gentile} {},", full_name(r))
 }
 
+/// Capitals as an envelope writes them: Greek drops its accent (tonos) in capitals
+/// (`Αικατερίνη` is `ΑΙΚΑΤΕΡΙΝΗ`, not `ΑΙΚΑΤΕΡΊΝΗ`); Latin keeps its own (`NICOLÒ`).
+fn capitals(text: &str) -> String {
+    text.to_uppercase()
+        .chars()
+        .map(|c| match c {
+            'Ά' => 'Α',
+            'Έ' => 'Ε',
+            'Ή' => 'Η',
+            'Ί' => 'Ι',
+            'Ό' => 'Ο',
+            'Ύ' => 'Υ',
+            'Ώ' => 'Ω',
+            other => other,
+        })
+        .collect()
+}
+
 /// The postal address: the domicile when the citizen asked for mail there, else the residence;
 /// abroad, city and country instead of postcode and province.
 pub fn postal_address(r: &Registration) -> Vec<String> {
-    let mut lines = vec![full_name(r).to_uppercase()];
+    let mut lines = vec![capitals(&full_name(r))];
     let d = &r.data.domicile;
     if d.send_mail_here && d.address.is_some() {
         if let Some(co) = &d.care_of {
@@ -191,7 +209,7 @@ pub fn postal_address(r: &Registration) -> Vec<String> {
         lines.push(format!(
             "{} {} ({})",
             d.postcode.clone().unwrap_or_default(),
-            d.municipality_name.clone().unwrap_or_default().to_uppercase(),
+            capitals(&d.municipality_name.clone().unwrap_or_default()),
             d.province.clone().unwrap_or_default()
         ));
         return lines;
@@ -201,13 +219,13 @@ pub fn postal_address(r: &Registration) -> Vec<String> {
         format!("{} {}", or_dash(&res.address), res.street_number.clone().unwrap_or_default()).trim().to_string(),
     );
     if res.province.as_deref() == Some(ABROAD_PROVINCE) {
-        lines.push(or_dash(&res.city).to_uppercase());
-        lines.push(res.country_name.clone().or_else(|| res.country.clone()).unwrap_or_default().to_uppercase());
+        lines.push(capitals(&or_dash(&res.city)));
+        lines.push(capitals(&res.country_name.clone().or_else(|| res.country.clone()).unwrap_or_default()));
     } else {
         lines.push(format!(
             "{} {} ({})",
             res.postcode.clone().unwrap_or_default(),
-            res.municipality_name.clone().unwrap_or_default().to_uppercase(),
+            capitals(&res.municipality_name.clone().unwrap_or_default()),
             res.province.clone().unwrap_or_default()
         ));
     }
@@ -577,9 +595,10 @@ pub fn guardianship_declaration(
     )];
     body.extend(delegate_lines(delegate));
     body.push(Block::Para(format!(
-        "dichiara, consapevole delle sanzioni penali previste dall'art. 76 del D.P.R. 445/2000 per le dichiarazioni mendaci, di agire per conto di {}, {}, che si trova nell'impossibilità di firmare o è sottoposto a tutela, e chiede per suo conto l'operazione di {} delle credenziali di Sistema Piemonte.",
+        "dichiara, consapevole delle sanzioni penali previste dall'art. 76 del D.P.R. 445/2000 per le dichiarazioni mendaci, di agire per conto di {}, {}, che si trova nell'impossibilità di firmare o è {} a tutela, e chiede per suo conto l'operazione di {} delle credenziali di Sistema Piemonte.",
         full_name(r),
         born(r),
+        if r.data.person.sex == Some(crate::domain::Sex::F) { "sottoposta" } else { "sottoposto" },
         operation.label()
     )));
     body.push(Block::Signature("Firma del dichiarante".into()));
@@ -693,5 +712,8 @@ mod tests {
         r.data.residence.city = Some("Lyon".into());
         r.data.residence.country_name = Some("Francia".into());
         assert_eq!(postal_address(&r)[2..], ["LYON", "FRANCIA"]);
+        r.data.person.first_name = Some("Αικατερίνη".into());
+        r.data.person.last_name = Some("Παπαδοπούλου".into());
+        assert_eq!(postal_address(&r)[0], "ΑΙΚΑΤΕΡΙΝΗ ΠΑΠΑΔΟΠΟΥΛΟΥ", "no tonos in Greek capitals");
     }
 }
