@@ -369,7 +369,7 @@ impl Lines {
             if !lf {
                 *last_cr = Some(offset);
                 *newlines += 1;
-            } else if *last_cr != offset.checked_sub(1) {
+            } else if offset == 0 || *last_cr != Some(offset - 1) {
                 *newlines += 1;
             }
             terminators.pop_front();
@@ -479,6 +479,9 @@ mod tests {
             ("h1,h2\n\n\na,b\n", vec![4]),
             // Lines ended by `\r` alone, and one inside a CRLF file.
             ("h1,h2\ra,b\r\rc,d\r", vec![2, 4]),
+            // A blank line before the header.
+            ("\nh1,h2\na,b\n", vec![3]),
+            ("\r\nh1,h2\r\na,b\r\n", vec![3]),
             ("h1,h2\r\na,b\rc,d\r\ne,f\r\n", vec![2, 3, 4]),
         ] {
             let lines = Lines::default();

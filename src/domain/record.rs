@@ -221,7 +221,10 @@ pub fn check_email(email: &str) -> Result<(), Message> {
     // `giulia@example` is an address lettre writes, and no mail reaches: a public domain has a
     // top-level part of letters (`.it`, `.com`).
     let top = domain.rsplit_once('.').map(|(_, top)| top).unwrap_or_default();
-    if top.len() < 2 || !top.chars().all(char::is_alphanumeric) || top.chars().all(|c| c.is_ascii_digit()) {
+    let letters = top.strip_prefix("xn--").map_or(top.chars().all(char::is_alphanumeric), |puny| {
+        !puny.is_empty() && puny.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    });
+    if top.len() < 2 || !letters || top.chars().all(|c| c.is_ascii_digit()) {
         return Err(msg!("email-invalid", email = email, detail = msg!("email-no-top-level-domain")));
     }
     if domain.eq_ignore_ascii_case(PEC_DOMAIN) || domain.to_ascii_lowercase().ends_with(&format!(".{PEC_DOMAIN}")) {
@@ -313,6 +316,7 @@ mod tests {
             assert!(e.contains("top-level"), "{no_mail_reaches}: {e}");
         }
         assert!(check_email("giulia@posta.example.museum").is_ok() && check_email("g@xn--80ak6aa92e.com").is_ok());
+        assert!(check_email("mario@esempio.xn--p1ai").is_ok(), "a top-level domain in punycode");
         assert!(check_email("a b@example.it").is_err());
         for bad in
             ["a@b.it,x@y.it", "a@b.it x@y.it", "a@b.it;x@y.it", "Mario <a@b.it>", "a\x07@b.it", "a@@b.it", "@b.it"]

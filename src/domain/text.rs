@@ -81,11 +81,14 @@ pub fn is_forbidden(c: char) -> bool {
         || (c >= '\u{AD}' && FORMAT.iter().any(|&(lo, hi)| (lo..=hi).contains(&c)))
 }
 
-/// A person's name: letters of any alphabet (accents typed apart too), spaces, apostrophes,
-/// hyphens and dots (`D’Alessandro`, `Jean-Luc`, `St. John`); never a digit or a symbol
+/// A person's name: letters of any alphabet (accents typed apart too), spaces (a no-break one
+/// pasted from a word processor too), apostrophes, hyphens, dots and the Catalan middle dot
+/// (`D’Alessandro`, `Jean-Luc`, `St. John`, `Marcel·lí`); never a digit or a symbol
 /// (`Giulia2`, an emoji), which no registry's name holds and a letter would print as typed.
 pub fn check_name(field: &str, value: &str) -> Result<(), Message> {
-    let allowed = |c: char| c.is_alphabetic() || ('\u{300}'..='\u{36F}').contains(&c) || " '’‘ʼ`´-‐‑.".contains(c);
+    let allowed = |c: char| {
+        c.is_alphabetic() || c.is_whitespace() || ('\u{300}'..='\u{36F}').contains(&c) || " '’‘ʼ`´-‐‑.·".contains(c)
+    };
     match value.chars().find(|&c| !allowed(c)) {
         None => Ok(()),
         Some(c) => Err(crate::msg!(
@@ -99,15 +102,13 @@ pub fn check_name(field: &str, value: &str) -> Result<(), Message> {
 
 /// A telephone number as people write it: digits, with `+` first for a country code, and
 /// spaces, dots, dashes, slashes or parentheses between (`+39 011 123 4567`, `011/1234567`);
-/// 6 to 15 digits (E.164's most).
+/// 6 to 15 digits (E.164's most), a `00` for the `+` aside.
 pub fn check_phone(field: &str, value: &str) -> Result<(), Message> {
-    let digits = value.chars().filter(char::is_ascii_digit).count();
-    let shaped = value
-        .trim_start()
-        .strip_prefix('+')
-        .unwrap_or(value.trim_start())
-        .chars()
-        .all(|c| c.is_ascii_digit() || " .-/()".contains(c));
+    let number = value.trim_start().strip_prefix('+').unwrap_or(value.trim_start());
+    let shaped = number.chars().all(|c| c.is_ascii_digit() || " .-/()".contains(c));
+    // `00` before a country code is the `+` dialled.
+    let digits = number.chars().filter(char::is_ascii_digit).count()
+        - if number.starts_with("00") && !value.trim_start().starts_with('+') { 2 } else { 0 };
     if shaped && (6..=15).contains(&digits) {
         Ok(())
     } else {
@@ -186,7 +187,9 @@ mod tests {
 
     #[test]
     fn phone_numbers_as_people_write_them() {
-        for ok in ["+39 011 123 4567", "011/1234567", "333-1234567", "(011) 12.34.56", "3331234567"] {
+        for ok in
+            ["+39 011 123 4567", "011/1234567", "333-1234567", "(011) 12.34.56", "3331234567", "0049 1512 34567890"]
+        {
             assert!(check_phone("mobile", ok).is_ok(), "{ok}");
         }
         for bad in ["abc", "12345", "+39 333 12345678901234", "333 1234567 int. 2", "39+333"] {
@@ -196,9 +199,18 @@ mod tests {
 
     #[test]
     fn names_hold_letters_of_any_alphabet_never_digits_or_symbols() {
-        for name in
-            ["D’Alessandro Parè", "Jean-Luc", "St. John", "Ľubomír", "Αικατερίνη", "Ольга", "Nicolo\u{300}", "O'Neill"]
-        {
+        for name in [
+            "D’Alessandro Parè",
+            "Jean-Luc",
+            "St. John",
+            "Ľubomír",
+            "Αικατερίνη",
+            "Ольга",
+            "Nicolo\u{300}",
+            "O'Neill",
+            "Marcel·lí",
+            "Maria\u{A0}Grazia",
+        ] {
             assert!(check_name("last-name", name).is_ok(), "{name}");
         }
         for (name, bad) in [("Giulia2", '2'), ("Rossi 😀", '😀'), ("Mario_", '_'), ("Anna (Mia)", '(')] {

@@ -179,9 +179,18 @@ fn greeting(r: &Registration) -> String {
 /// Capitals as an envelope writes them: Greek drops its accent (tonos) in capitals
 /// (`Αικατερίνη` is `ΑΙΚΑΤΕΡΙΝΗ`, not `ΑΙΚΑΤΕΡΊΝΗ`); Latin keeps its own (`NICOLÒ`).
 fn capitals(text: &str) -> String {
-    text.to_uppercase()
-        .chars()
-        .map(|c| match c {
+    let mut out = String::with_capacity(text.len());
+    let mut greek = false;
+    for c in text.to_uppercase().chars() {
+        // The tonos typed apart (U+0301), or left apart by upper-casing `ΐ`, after a Greek letter.
+        if greek && c == '\u{301}' {
+            continue;
+        }
+        // A mark belongs to the letter before it (`Ι` and its dialytika, then the tonos).
+        if !('\u{300}'..='\u{36F}').contains(&c) {
+            greek = ('\u{370}'..='\u{3FF}').contains(&c);
+        }
+        out.push(match c {
             'Ά' => 'Α',
             'Έ' => 'Ε',
             'Ή' => 'Η',
@@ -190,8 +199,10 @@ fn capitals(text: &str) -> String {
             'Ύ' => 'Υ',
             'Ώ' => 'Ω',
             other => other,
-        })
-        .collect()
+        });
+    }
+    // The dialytika left apart composed again (`Ϊ`).
+    unicode_normalization::UnicodeNormalization::nfc(out.as_str()).collect()
 }
 
 /// The postal address: the domicile when the citizen asked for mail there, else the residence;
@@ -715,5 +726,8 @@ mod tests {
         r.data.person.first_name = Some("Αικατερίνη".into());
         r.data.person.last_name = Some("Παπαδοπούλου".into());
         assert_eq!(postal_address(&r)[0], "ΑΙΚΑΤΕΡΙΝΗ ΠΑΠΑΔΟΠΟΥΛΟΥ", "no tonos in Greek capitals");
+        r.data.person.first_name = Some("Αικατερι\u{301}νη".into());
+        r.data.person.last_name = Some("Διονύσιος Προΐστου".into());
+        assert_eq!(postal_address(&r)[0], "ΑΙΚΑΤΕΡΙΝΗ ΔΙΟΝΥΣΙΟΣ ΠΡΟΪΣΤΟΥ", "typed apart, or with a dialytika");
     }
 }

@@ -38,9 +38,30 @@ const SIGNATURE_X: f32 = 330.0;
 fn window_lines(address: &[String]) -> (f32, Vec<String>) {
     let face = Font::Regular.face();
     let widest = address.iter().map(|l| face.width(l, ADDRESS_SIZE)).fold(0.0f32, f32::max);
-    let size = if widest > WINDOW_W { (ADDRESS_SIZE * WINDOW_W / widest).max(ADDRESS_MIN_SIZE) } else { ADDRESS_SIZE };
-    let lines = address.iter().flat_map(|l| wrap(l, Font::Regular, size, WINDOW_W)).collect();
+    // A hair under the exact fit: the line measured word by word must not round past it.
+    let size =
+        if widest > WINDOW_W { (ADDRESS_SIZE * WINDOW_W / widest * 0.99).max(ADDRESS_MIN_SIZE) } else { ADDRESS_SIZE };
+    let lines =
+        address.iter().flat_map(|l| wrap(l, Font::Regular, size, WINDOW_W)).flat_map(|l| cut(&l, size)).collect();
     (size, lines)
+}
+
+/// A line still wider than the window (one word longer than it, at the least size) cut between
+/// characters: the window shows all of it.
+fn cut(line: &str, size: f32) -> Vec<String> {
+    let face = Font::Regular.face();
+    let mut out = vec![String::new()];
+    for c in line.chars() {
+        let last = out.last_mut().expect("one line at least");
+        let mut wider = last.clone();
+        wider.push(c);
+        if !last.is_empty() && face.width(&wider, size) > WINDOW_W {
+            out.push(c.to_string());
+        } else {
+            *last = wider;
+        }
+    }
+    out
 }
 
 /// Splits text into lines that fit `width` points at `size`, measured with the font's own
@@ -464,4 +485,32 @@ pub fn extract_text(pdf: &[u8]) -> Result<String> {
         Document::load_mem(pdf).map_err(|e| Error::Invalid(crate::msg!("pdf-unreadable", detail = e.to_string())))?;
     let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
     doc.extract_text(&pages).map_err(|e| Error::Invalid(crate::msg!("pdf-text-failed", detail = e.to_string())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every line of an envelope's address fits the window, each word whole where one can be:
+    /// a line shrunk to fit stays one line, a word longer than the window is cut.
+    #[test]
+    fn an_address_fits_the_window() {
+        let face = Font::Regular.face();
+        for widest in [
+            "VIA SAN GIUSEPPE BENEDETTO COTTOLENGO 14",
+            "GIANFRANCO DELLA VALLE DI CASANOVA",
+            "MARIA GRAZIA SANTAMARIA DELLE ROSE",
+            "STRADA PROVINCIALE 589 DEI LAGHI DI AVIGLIANA KM 12,300",
+        ] {
+            let (size, lines) = window_lines(&[widest.to_string(), "10121 TORINO (TO)".into()]);
+            assert!(lines.iter().all(|l| face.width(l, size) <= WINDOW_W), "{lines:?}");
+            if size > ADDRESS_MIN_SIZE {
+                assert_eq!(lines[0], widest, "shrunk to fit, not wrapped");
+            }
+        }
+        let long = "LLANFAIRPWLLGWYNGYLLGOGERYCHWYRNDROBWLLLLANTYSILIOGOGOGOCHLLANFAIRPWLLGWYNGYLL";
+        let (size, lines) = window_lines(&[long.to_string()]);
+        assert!(lines.len() > 1 && lines.iter().all(|l| face.width(l, size) <= WINDOW_W), "{lines:?}");
+        assert_eq!(lines.concat(), long);
+    }
 }

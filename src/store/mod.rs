@@ -141,6 +141,11 @@ pub fn known_migrations() -> Vec<String> {
     migrations::migrations::runner().get_migrations().iter().map(|m| m.to_string()).collect()
 }
 
+/// Whether a login may still connect to, or make TEMP tables in, `postgres` or `template1`.
+const OTHER_DATABASES_OPEN: &str = "SELECT coalesce(bool_or(has_database_privilege('public', datname, 'CONNECT')
+         OR has_database_privilege('public', datname, 'TEMPORARY')), false)
+       FROM pg_database WHERE datname IN ('postgres', 'template1')";
+
 /// The embedded cluster's databases other than its own, closed to the logins (the superuser,
 /// its owner's, still connects).
 const CLOSE_OTHER_DATABASES: &str = "REVOKE CONNECT, TEMPORARY ON DATABASE postgres FROM PUBLIC; REVOKE CONNECT, TEMPORARY ON DATABASE template1 FROM PUBLIC";
@@ -161,15 +166,20 @@ impl Location {
                     .is_some();
                 if !exists {
                     let sql = format!("CREATE DATABASE {}", embedded::DATABASE);
-                    match client.batch_execute(&sql).await {
-                        // The cluster's other databases are no login's: there a login could run
-                        // code of its own (a DO block writing to the server's log, TEMP tables
-                        // on the disk), which the database's own schema allows nowhere.
-                        Ok(()) => client.batch_execute(CLOSE_OTHER_DATABASES).await?,
+                    if let Err(e) = client.batch_execute(&sql).await {
                         // Another process may have created it meanwhile.
-                        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => {}
-                        Err(e) => return Err(e.into()),
+                        if e.code() != Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) {
+                            return Err(e.into());
+                        }
                     }
+                }
+                // The cluster's other databases are no login's: there a login could run code of
+                // its own (a DO block writing to the server's log, TEMP tables on the disk),
+                // which the database's own schema allows nowhere. Closed here, at every start of
+                // the owner's, for a cluster made before too.
+                let open = client.query_one(OTHER_DATABASES_OPEN, &[]).await?.get::<_, bool>(0);
+                if open {
+                    client.batch_execute(CLOSE_OTHER_DATABASES).await?;
                 }
                 Ok(cluster.config(embedded::DATABASE).into())
             }

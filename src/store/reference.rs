@@ -138,6 +138,11 @@ pub async fn resolve_country(c: &impl GenericClient, input: &str) -> Result<Stri
         return Ok(r.get(0));
     }
     let all = countries(c).await?;
+    // As written without its accents or apostrophes (`Peru'` or `Peru` for `Perù`).
+    let key = crate::domain::as_written::name_key(input);
+    if let Some(found) = all.iter().find(|c| !key.is_empty() && crate::domain::as_written::name_key(&c.name) == key) {
+        return Ok(found.code.clone());
+    }
     let close = closest(input, all.iter().map(|c| c.name.as_str()), 3);
     let suggested: Vec<String> =
         all.iter().filter(|c| close.contains(&c.name.as_str())).map(|c| format!("{} ({})", c.name, c.code)).collect();
