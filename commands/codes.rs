@@ -153,8 +153,8 @@ pub struct PrintArgs {
     #[arg(long, requires = "postal_run", conflicts_with_all = ["cf", "number"])]
     limit: Option<i64>,
     /// Postal run: letters per PDF file.
-    #[arg(long, default_value_t = 1000, requires = "postal_run", conflicts_with_all = ["cf", "number"])]
-    batch_size: usize,
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..), requires = "postal_run", conflicts_with_all = ["cf", "number"])]
+    batch_size: u32,
     /// Postal run: where the PDF files and manifests go (default: SPORTELLO_HOME/postal).
     #[arg(long, requires = "postal_run", conflicts_with_all = ["cf", "number"])]
     out: Option<PathBuf>,
@@ -169,7 +169,7 @@ pub async fn print(env: &Env, a: PrintArgs) -> sportello::Result<i32> {
         let opts = postal::Options {
             province: a.province.clone(),
             limit: a.limit,
-            batch_size: a.batch_size,
+            batch_size: a.batch_size as usize,
             out: a.out.clone().unwrap_or_else(|| env.home.join("postal")),
             dry_run: a.dry_run,
             group: sportello::config_file::var("SPORTELLO_POSTAL_GROUP"),

@@ -116,8 +116,14 @@ delegate-doc-issued-future = the delegate's document issue date { $date } is in 
 book-missing-fields = registration { $number } lacks mandatory fields for booking: { $fields } (complete them with `sportello edit`)
 edit-municipality-use-change-residence = the municipality of residence changes with `sportello change-residence`
 edit-delegate-no-operation = registration { $number } has no active operation: the delegate belongs to one
-residence-outside-competence = { $municipality } ({ $province }) is outside the competence of operator { $operator } ({ $competence }): the residence can only be moved into a municipality of your competence
-register-outside-competence = { $municipality } ({ $province }) is outside the competence of operator { $operator } ({ $competence }): register residents of your competence only
+residence-outside-competence = { $municipality } ({ $province }) is outside the competence of operator { $operator } ({ $competence }): { $province ->
+        [EE] a residence is moved abroad by an operator whose competence includes EE (an administrator adds it: sportello operator competence { $operator } --province EE, with the provinces it keeps)
+       *[other] the residence can only be moved into a municipality of your competence
+    }
+register-outside-competence = { $municipality } ({ $province }) is outside the competence of operator { $operator } ({ $competence }): { $province ->
+        [EE] residents abroad are registered by an operator whose competence includes EE (an administrator adds it: sportello operator competence { $operator } --province EE, with the provinces it keeps)
+       *[other] register residents of your competence only
+    }
 residence-lacks = the new residence lacks: { $fields }
 username-document-mismatch = the document shown ({ $shown }) is not the one on record for registration { $number }: check it and update the record with `sportello edit` first
 username-not-active = registration { $number } has no active credentials yet ({ $state })

@@ -116,8 +116,14 @@ delegate-doc-issued-future = la data di rilascio del documento del delegato { $d
 book-missing-fields = alla registrazione { $number } mancano campi obbligatori per la prenotazione: { $fields } (completarli con `sportello edit`)
 edit-municipality-use-change-residence = il comune di residenza si cambia con `sportello change-residence`
 edit-delegate-no-operation = la registrazione { $number } non ha un'operazione attiva: il delegato appartiene a un'operazione
-residence-outside-competence = operazione non consentita: { $municipality } ({ $province }) è fuori dalla competenza dell'operatore { $operator } ({ $competence }): la residenza si può spostare solo in un comune di propria competenza
-register-outside-competence = operazione non consentita: { $municipality } ({ $province }) è fuori dalla competenza dell'operatore { $operator } ({ $competence }): si registrano solo residenti di propria competenza
+residence-outside-competence = operazione non consentita: { $municipality } ({ $province }) è fuori dalla competenza dell'operatore { $operator } ({ $competence }): { $province ->
+        [EE] una residenza si sposta all'estero da un operatore la cui competenza comprende EE (la aggiunge un amministratore: sportello operator competence { $operator } --province EE, con le province che mantiene)
+       *[other] la residenza si può spostare solo in un comune di propria competenza
+    }
+register-outside-competence = operazione non consentita: { $municipality } ({ $province }) è fuori dalla competenza dell'operatore { $operator } ({ $competence }): { $province ->
+        [EE] i residenti all'estero li registra un operatore la cui competenza comprende EE (la aggiunge un amministratore: sportello operator competence { $operator } --province EE, con le province che mantiene)
+       *[other] si registrano solo residenti di propria competenza
+    }
 residence-lacks = alla nuova residenza mancano: { $fields }
 username-document-mismatch = il documento esibito ({ $shown }) non è quello registrato per la registrazione { $number }: verificarlo e aggiornare prima i dati con `sportello edit`
 username-not-active = la registrazione { $number } non ha ancora credenziali attive ({ $state })

@@ -177,7 +177,26 @@ async fn invalid_data_is_refused_and_nothing_written() {
 async fn resident_abroad() {
     let db = TestDb::new().await;
     // Residents abroad are registered by an operator competent for them (STATO ESTERO), as a
-    // residence is moved abroad (sql/V5: competence on INSERT too).
+    // residence is moved abroad (sql/V5: competence on INSERT too); the refusal says how.
+    let out = db.cli(
+        Some("admin"),
+        &[
+            "register",
+            "--cf",
+            &mario().cf,
+            "--province",
+            "EE",
+            "--municipality",
+            "ESTERO",
+            "--city",
+            "Lyon",
+            "--country",
+            "Francia",
+        ],
+    );
+    let (_, stderr, code) = crate::harness::text(&out);
+    assert_eq!(code, 5, "{stderr}");
+    assert!(stderr.contains("competence includes EE") && stderr.contains("--province EE"), "{stderr}");
     db.owner()
         .await
         .batch_execute("INSERT INTO operator_competence (operator_id, province) VALUES ('admin', 'EE')")
