@@ -25,8 +25,8 @@
 -- place, which it may not have yet, and is signed: a login can put text of its own into the
 -- server's log (a RAISE in a database where it may run code, an error quoting what it sent), so
 -- each line carries an HMAC-SHA256 under a key only the owner reads. `audit verify --server-log`
--- asks which signed lines name rows that are gone though their transaction has ended
--- (api.audit_rows_gone).
+-- asks which signed lines name rows that are not in the audit log, and whether their
+-- transaction has ended (api.audit_rows_missing).
 
 -- The key of the server log's lines: 244 random bits (two random UUIDs), kept as HMAC's inner and
 -- outer padded keys. The owner's alone; a copy or a restore of the database keeps it.
@@ -58,7 +58,7 @@ $$;
 REVOKE ALL ON FUNCTION public.audit_line_mac(text) FROM PUBLIC, sportello_api;
 
 -- Rule: whether a line of the server's log (the JSON it holds) carries the signature above. Checks,
--- never signs: for api.audit_rows_gone, whose owner may not sign.
+-- never signs: for api.audit_rows_missing, whose owner may not sign.
 CREATE FUNCTION public.audit_line_signed(p_line jsonb) RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
     SELECT jsonb_typeof(p_line) = 'object' AND p_line ->> 'mac' = public.audit_line_mac((p_line - 'mac')::text)
@@ -254,16 +254,17 @@ REVOKE ALL ON FUNCTION api.audit_unlinked() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION api.audit_unlinked() TO sportello_admin, sportello_auditor;
 
 -- Rule: of the lines of a server log (each as the JSON it holds), those whose signature holds and
--- whose row is not in audit_log though its transaction has ended: rolled back, or deleted. Given
--- by their place in p_lines (from 1). A transaction still in progress is not judged; a row is
--- looked for after its transaction's end was seen (READ COMMITTED, a statement each), so one
--- committing meanwhile is found. Auditors and the owner; part of the verification, which is
--- recorded.
-CREATE FUNCTION api.audit_rows_gone(p_lines jsonb[]) RETURNS SETOF integer
+-- whose row is not in audit_log, by their place in p_lines (from 1), each with whether its
+-- transaction has ended (the row was rolled back with it, or deleted) or is still in progress
+-- (not judged: its row may yet commit; `audit verify` lists it apart, to be verified again). A
+-- transaction's end is looked for before its row (READ COMMITTED, a statement each), so one
+-- committing meanwhile has its row found. Auditors and the owner; part of the verification,
+-- which is recorded.
+CREATE FUNCTION api.audit_rows_missing(p_lines jsonb[], OUT line integer, OUT ended boolean)
+RETURNS SETOF record
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     i integer;
-    line jsonb;
     status text;
 BEGIN
     IF NOT public.sportello_is_owner() THEN
@@ -276,19 +277,19 @@ BEGIN
         RAISE EXCEPTION 'lines are judged 10000 at a time at most' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     FOR i IN 1 .. coalesce(cardinality(p_lines), 0) LOOP
-        line := p_lines[i];
-        CONTINUE WHEN NOT coalesce(public.audit_line_signed(line), false);
+        CONTINUE WHEN NOT coalesce(public.audit_line_signed(p_lines[i]), false);
         BEGIN
-            status := pg_xact_status((line ->> 'xact')::xid8);
+            status := pg_xact_status((p_lines[i] ->> 'xact')::xid8);
         EXCEPTION WHEN OTHERS THEN
             status := NULL; -- not a transaction this server has had: judged by the row alone
         END;
-        IF status IS DISTINCT FROM 'in progress'
-           AND NOT EXISTS (SELECT 1 FROM public.audit_log a WHERE a.id = (line ->> 'id')::bigint) THEN
-            RETURN NEXT i;
+        IF NOT EXISTS (SELECT 1 FROM public.audit_log a WHERE a.id = (p_lines[i] ->> 'id')::bigint) THEN
+            line := i;
+            ended := status IS DISTINCT FROM 'in progress';
+            RETURN NEXT;
         END IF;
     END LOOP;
 END $$;
-ALTER FUNCTION api.audit_rows_gone(jsonb[]) OWNER TO sportello_api;
-REVOKE ALL ON FUNCTION api.audit_rows_gone(jsonb[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION api.audit_rows_gone(jsonb[]) TO sportello_auditor;
+ALTER FUNCTION api.audit_rows_missing(jsonb[]) OWNER TO sportello_api;
+REVOKE ALL ON FUNCTION api.audit_rows_missing(jsonb[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.audit_rows_missing(jsonb[]) TO sportello_auditor;

@@ -115,7 +115,7 @@ pub struct Verification {
     /// though the transaction that wrote them has ended: rolled back with it. None without one.
     pub rolled_back: Option<Vec<Logged>>,
     /// With a server log: the rows it names whose transaction is still in progress, not judged
-    /// (sql/V51): each may yet commit, or be rolled back. None without one.
+    /// (sql/V49): each may yet commit, or be rolled back. None without one.
     pub in_progress: Option<Vec<Logged>>,
 }
 

@@ -244,9 +244,17 @@ struct LineEnds {
 
 impl LineEnds {
     fn count(&mut self, piece: &[u8]) {
+        self.each(piece, |_, _| {});
+    }
+
+    /// Counts the lines `piece` ends, telling `terminator` of each `\r` and `\n` in it (its
+    /// place in the piece) whether it ends one.
+    fn each(&mut self, piece: &[u8], mut terminator: impl FnMut(usize, bool)) {
         for i in memchr::memchr2_iter(b'\n', b'\r', piece) {
             let after_cr = if i == 0 { self.after_cr } else { piece[i - 1] == b'\r' };
-            self.ended += u64::from(piece[i] == b'\r' || !after_cr);
+            let ends = piece[i] == b'\r' || !after_cr;
+            self.ended += u64::from(ends);
+            terminator(i, ends);
         }
         if let Some(&last) = piece.last() {
             self.after_cr = last == b'\r';
@@ -335,12 +343,13 @@ pub struct Lines(Arc<Mutex<LineIndex>>);
 
 #[derive(Default)]
 struct LineIndex {
-    /// Offsets of the terminators (`\r`, `\n`) read but not yet passed, and whether each is `\n`.
+    /// Offsets of the terminators (`\r`, `\n`) read but not yet passed, and whether each ends a
+    /// line (as [`LineEnds`] tells: the `\n` of a `\r\n` does not).
     terminators: VecDeque<(u64, bool)>,
-    /// Lines ended so far (see [`LineEnds`]).
+    /// Lines ended by the terminators passed.
     newlines: u64,
-    /// Where the last `\r` passed was.
-    last_cr: Option<u64>,
+    /// The terminators read, told apart.
+    ends: LineEnds,
     /// Bytes read so far.
     read: u64,
 }
@@ -355,9 +364,9 @@ impl Lines {
     /// which may point at the terminators before it). Records must be asked in file order.
     pub fn line_of(&self, byte: u64) -> u64 {
         let mut index = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let LineIndex { terminators, newlines, last_cr, .. } = &mut *index;
+        let LineIndex { terminators, newlines, .. } = &mut *index;
         let mut at = byte;
-        while let Some(&(offset, lf)) = terminators.front() {
+        while let Some(&(offset, ends)) = terminators.front() {
             if offset > at {
                 break;
             }
@@ -365,13 +374,7 @@ impl Lines {
             if offset == at {
                 at += 1;
             }
-            // As LineEnds counts: a `\r`, or a `\n` not right after one.
-            if !lf {
-                *last_cr = Some(offset);
-                *newlines += 1;
-            } else if offset == 0 || *last_cr != Some(offset - 1) {
-                *newlines += 1;
-            }
+            *newlines += u64::from(ends);
             terminators.pop_front();
         }
         *newlines + 1
@@ -388,11 +391,10 @@ impl<R: Read> Read for LineReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         let mut index = self.lines.0.lock().unwrap_or_else(|e| e.into_inner());
-        let start = index.read;
-        for i in memchr::memchr2_iter(b'\n', b'\r', &buf[..n]) {
-            index.terminators.push_back((start + i as u64, buf[i] == b'\n'));
-        }
-        index.read += n as u64;
+        let LineIndex { terminators, ends, read, .. } = &mut *index;
+        let start = *read;
+        ends.each(&buf[..n], |i, line_end| terminators.push_back((start + i as u64, line_end)));
+        *read += n as u64;
         Ok(n)
     }
 }

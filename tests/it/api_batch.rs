@@ -107,13 +107,21 @@ async fn a_batch_login_cannot_invent_a_resident_and_a_weak_account_without_audit
     // In order, the invented resident goes in: recorded as a chunk of the run.
     c.batch_execute(&chunk(1, 2, "001272")).await.unwrap();
     assert_eq!(count(&db, &sql).await, 1);
-    // Pre-loaded: recorded, with the registration it made.
+    // Pre-loaded: recorded, with the registration it made; never without a street to send its
+    // PIN letter to, whatever the client sends (sql/V51).
     let hash = "decode(repeat('ab', 32), 'hex')";
-    let preloaded: i64 = c
-        .query_one(&format!("SELECT api.preload({run}, '{{TO}}', '{{}}', ARRAY['{INVENTED}'], ARRAY[{hash}], 0)"), &[])
-        .await
-        .unwrap()
-        .get(0);
+    let preload = format!("SELECT api.preload({run}, '{{TO}}', '{{}}', ARRAY['{INVENTED}'], ARRAY[{hash}], 0)");
+    let set_street = |street: Option<&'static str>| {
+        let db = &db;
+        async move {
+            let sql = "UPDATE cia_residents SET res_address = $2 WHERE fiscal_code = $1";
+            db.owner().await.execute(sql, &[&INVENTED, &street]).await.unwrap();
+        }
+    };
+    set_street(None).await;
+    assert_eq!(c.query_one(&preload, &[]).await.unwrap().get::<_, i64>(0), 0, "no address, no pre-load");
+    set_street(Some("Via Finta")).await;
+    let preloaded: i64 = c.query_one(&preload, &[]).await.unwrap().get(0);
     assert_eq!(preloaded, 1);
     let number: i64 = db
         .owner()
@@ -158,13 +166,15 @@ async fn a_batch_login_cannot_invent_a_resident_and_a_weak_account_without_audit
     assert_eq!(count(&db, &sql).await, 1);
     c.batch_execute(&format!("SELECT api.postal_finish({postal})")).await.unwrap();
 
-    // Every write of the attack has its row, written by the database as the login.
+    // Every write of the attack has its row, written by the database as the login (the pre-load
+    // that registered nobody too).
     assert_eq!(
         rows_of(&db, &cron).await,
         [
             "import-cia started",
             "import-chunk ok",
             "import-chunk ok",
+            "preload ok",
             "preload ok",
             "import-cia ok",
             "postal-run started",
@@ -181,9 +191,17 @@ async fn a_batch_login_cannot_invent_a_resident_and_a_weak_account_without_audit
         .get(0);
     assert_eq!(details["registrations"], serde_json::json!([number]));
     assert_eq!(details["activations_opened"], serde_json::json!([number]));
-    let details: serde_json::Value =
-        db.owner().await.query_one("SELECT details FROM audit_log WHERE action = 'preload'", &[]).await.unwrap().get(0);
-    assert_eq!((details["preloaded"].as_i64(), details["first"].as_i64()), (Some(1), Some(number)));
+    let details: Vec<serde_json::Value> = db
+        .owner()
+        .await
+        .query("SELECT details FROM audit_log WHERE action = 'preload' ORDER BY id", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(details[0]["preloaded"].as_i64(), Some(0), "the pre-load without an address, recorded");
+    assert_eq!((details[1]["preloaded"].as_i64(), details[1]["first"].as_i64()), (Some(1), Some(number)));
     assert!(rows_of(&db, &other).await.is_empty(), "the refused calls wrote nothing");
 }
 

@@ -156,7 +156,7 @@ async fn the_audit_table_keeps_when_action_target_and_outcome_first() {
 
 /// While another login keeps the audit chain, a read rolled back is still named by the server's
 /// log, and listed (sql/V49: the line is written with the row, not when it is linked); the
-/// holder's own row, its transaction still open, is said to be in progress (sql/V51).
+/// holder's own row, its transaction still open, is said to be in progress (sql/V49).
 #[tokio::test]
 async fn a_read_rolled_back_while_the_chain_is_held_is_still_listed() {
     let db = TestDb::new().await;

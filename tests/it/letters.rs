@@ -46,6 +46,39 @@ fn assert_fonts_embedded(pdf: &Path) {
     }
 }
 
+/// Every registration made an active account (its operations done), then a PIN by post asked
+/// for each of `numbers` and the postal run that prints them (its files in the directory
+/// returned).
+async fn posted_to_active_accounts(
+    db: &TestDb,
+    s: &sportello::session::Session,
+    desk: &sportello::desk::handover::Desk,
+    numbers: &[i64],
+) -> (tempfile::TempDir, postal::Report) {
+    db.owner()
+        .await
+        .batch_execute(
+            "UPDATE operations SET status = 'S', closed_at = now() WHERE status = 'A';
+             UPDATE registrations SET state = 'attivato'",
+        )
+        .await
+        .unwrap();
+    for &n in numbers {
+        reprint::request_pin_by_post(s, &Key::Number(n)).await.unwrap();
+    }
+    let out = tempfile::tempdir().unwrap();
+    let opts = postal::Options {
+        province: None,
+        limit: None,
+        batch_size: 10,
+        out: out.path().into(),
+        dry_run: false,
+        group: None,
+    };
+    let report = postal::run(s, desk, &opts, &Quiet).await.unwrap();
+    (out, report)
+}
+
 fn letter(paths: &[PathBuf], slug: &str) -> PathBuf {
     paths.iter().find(|p| p.to_string_lossy().ends_with(&format!("-{slug}.pdf"))).cloned().unwrap()
 }
@@ -100,27 +133,7 @@ async fn names_beyond_latin_1_print_and_read_back_from_the_letters() {
 
     // By post: both letters in one file, its fonts subset for the glyphs of both. Both are
     // active accounts by now (a PIN by post never follows a desk booking in progress).
-    db.owner()
-        .await
-        .batch_execute(
-            "UPDATE operations SET status = 'S', closed_at = now() WHERE status = 'A';
-             UPDATE registrations SET state = 'attivato'",
-        )
-        .await
-        .unwrap();
-    for n in [ro, it] {
-        reprint::request_pin_by_post(&s, &Key::Number(n)).await.unwrap();
-    }
-    let out = tempfile::tempdir().unwrap();
-    let opts = postal::Options {
-        province: None,
-        limit: None,
-        batch_size: 10,
-        out: out.path().into(),
-        dry_run: false,
-        group: None,
-    };
-    let report = postal::run(&s, &desk, &opts, &Quiet).await.unwrap();
+    let (_out, report) = posted_to_active_accounts(&db, &s, &desk, &[ro, it]).await;
     assert_eq!((report.letters, report.files.len()), (2, 1));
     let pdf = &report.files[0];
     assert_fonts_embedded(pdf);
@@ -506,25 +519,7 @@ async fn long_names_and_addresses_are_printed_whole_inside_the_page() {
         assert!(outside.is_empty(), "{}: past the margin: {outside:?}", pdf.display());
         assert!(pdftotext(pdf).contains("Casanova"), "{}", pdf.display());
     }
-    db.owner()
-        .await
-        .batch_execute(
-            "UPDATE operations SET status = 'S', closed_at = now() WHERE status = 'A';
-             UPDATE registrations SET state = 'attivato'",
-        )
-        .await
-        .unwrap();
-    reprint::request_pin_by_post(&s, &Key::Number(n)).await.unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let opts = postal::Options {
-        province: None,
-        limit: None,
-        batch_size: 10,
-        out: out.path().into(),
-        dry_run: false,
-        group: None,
-    };
-    let report = postal::run(&s, &desk, &opts, &Quiet).await.unwrap();
+    let (_out, report) = posted_to_active_accounts(&db, &s, &desk, &[n]).await;
     let pdf = &report.files[0];
     let outside: Vec<(String, f32)> = word_edges(pdf).into_iter().filter(|(_, x)| *x > right).collect();
     assert!(outside.is_empty(), "past the margin: {outside:?}");

@@ -349,7 +349,7 @@ async fn typos_get_suggestions_and_fixed_choices_their_list() {
     assert!(stdout.contains("Verbano-Cusio-Ossola"), "{stdout}");
     let countries = json(&db.cli(None, &["reference", "countries", "--format", "json"]));
     assert!(countries.as_array().unwrap().iter().any(|c| c["code"] == "Z110"), "{countries}");
-    // As Italian writes them (sql/V53), not as the source package capitalised them.
+    // As Italian writes them (sql/V52), not as the source package capitalised them.
     let name = |code: &str| countries.as_array().unwrap().iter().find(|c| c["code"] == code).map(|c| c["name"].clone());
     assert_eq!(name("Z404"), Some("Stati Uniti d'America".into()));
     assert_eq!(name("Z106"), Some("Stato della Città del Vaticano".into()));

@@ -131,7 +131,7 @@ async fn renamed_municipalities_have_their_current_name_and_answer_to_the_former
     let m = reference::resolve_municipality(&c, "Calliano", Some("AT")).await.unwrap();
     assert_eq!(m.name, "Calliano Monferrato");
     assert!(reference::resolve_municipality(&c, "Calliano", Some("TO")).await.is_err());
-    // A state by its name as typed without its accent, or with an apostrophe for it (sql/V53).
+    // A state by its name as typed without its accent, or with an apostrophe for it (sql/V52).
     for typed in ["Perù", "Peru'", "PERU", "Stati Uniti D'America", "stato della citta' del vaticano"] {
         let code = reference::resolve_country(&c, typed).await.unwrap_or_else(|e| panic!("{typed}: {e}"));
         assert!(["Z611", "Z404", "Z106"].contains(&code.as_str()), "{typed}: {code}");
