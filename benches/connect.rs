@@ -12,11 +12,12 @@
 //!
 //! Then a whole desk command beside `psql -c 'SELECT 1'`, both as processes, alternated, in the
 //! same run (BENCH_COMMANDS, 40 of each): p50 of `sportello search` on the embedded default's
-//! unix socket (target: 1.5x psql or less), and over TLS with a client certificate through a
-//! link that holds every segment 10 ms each way (target: 2x psql or less over the same link).
-//! The link is a small TCP relay on loopback made here (no netem in this kernel): each chunk read
-//! from one side is written to the other 10 ms after it arrived, in order, without holding back
-//! the chunks behind it.
+//! unix socket (target: 1.5x psql or less), as installed (the keeper of warm connections lends
+//! each command its connection) and, for comparison, without the keeper; and over TLS with a
+//! client certificate through a link that holds every segment 10 ms each way (target: 2x psql
+//! or less over the same link). The link is a small TCP relay on loopback made here (no netem in
+//! this kernel): each chunk read from one side is written to the other 10 ms after it arrived,
+//! in order, without holding back the chunks behind it.
 
 #[path = "../tests/it/tls_server.rs"]
 mod tls_server;
@@ -190,8 +191,14 @@ async fn embedded_socket(n: usize) -> f64 {
     search.args(["-q", "search", "--last-name", "ross", "--province", "TO"]).env("SPORTELLO_HOME", &home);
     let mut select = psql();
     select.arg("-h").arg(cluster.socket_dir()).args(["-p", "5432", "-d", "sportello", "-c", "SELECT 1"]);
+    // As installed: the first command starts the keeper of warm connections (store/warm.rs),
+    // the next ones borrow its connection (the warm-up runs, not counted, include the first).
     let (a, b) = alternate(n, &mut search, &mut select);
-    let ratio = report("embedded default, unix socket", n, a, b, 1.5);
+    let ratio = report("embedded default, unix socket (a warm connection from the keeper)", n, a, b, 1.5);
+    // Without the keeper: a new backend for each command.
+    search.env("SPORTELLO_KEEP_WARM", "0");
+    let (a, b) = alternate(n, &mut search, &mut select);
+    report("the same without the keeper (SPORTELLO_KEEP_WARM=0: a new backend each command)", n, a, b, 1.5);
     run_ok(sportello().args(["db", "stop"]).env("SPORTELLO_HOME", &home));
     let _ = std::fs::remove_dir_all(&home);
     ratio

@@ -30,6 +30,9 @@ every other command refuses to run (exit 6), until `db start`.
 Examples:
   sportello db start")]
     Start,
+    /// Keep warm connections for this OS user's next commands (started by the commands).
+    #[command(hide = true)]
+    KeepWarm,
     /// Stop the embedded cluster; it stays stopped until `db start`.
     #[command(after_help = "Examples:\n  sportello db stop")]
     Stop,
@@ -243,6 +246,18 @@ pub async fn run(env: &Env, cmd: DbCommand) -> sportello::Result<i32> {
                 .await
                 .map_err(|e| sportello::Error::Unavailable(e.to_string().into()))??;
             println!("{}", if stopped { tr!("db-stopped") } else { tr!("db-was-not-running") });
+            Ok(0)
+        }
+        DbCommand::KeepWarm => {
+            let (Location::Embedded(home), Some(idle)) = (&env.location, store::warm::idle_time()) else {
+                return Ok(0);
+            };
+            let cluster = Cluster::new(home)?;
+            let login = store::embedded::os_user()?;
+            store::warm::Keeper::new(&cluster.socket_dir(), &login, store::embedded::DATABASE)
+                .serve(idle)
+                .await
+                .map_err(|e| sportello::Error::Unavailable(e.to_string().into()))?;
             Ok(0)
         }
         DbCommand::Migrate => {

@@ -37,6 +37,7 @@ mod stats;
 mod suspend;
 mod table_fit;
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -276,7 +277,10 @@ pub struct Env {
 impl Env {
     pub async fn database(&self) -> sportello::Result<Database> {
         let context = (sportello::session::origin(), self.command.to_string());
-        Database::open_in_context(&self.location, Some(context)).await
+        // The next commands find a warm connection (store/warm.rs), kept by this program.
+        let keeper = [OsStr::new("--home"), self.home.as_os_str(), OsStr::new("db"), OsStr::new("keep-warm")];
+        let keeper = sportello::store::warm::idle_time().map(|_| &keeper[..]);
+        Database::open_in_context(&self.location, Some(context), keeper).await
     }
 
     /// Key, mailer and letters directory of the desk operations. Every command that opens

@@ -139,6 +139,9 @@ _sportello() {
             sportello__subcmd__db,help)
                 cmd="sportello__subcmd__db__subcmd__help"
                 ;;
+            sportello__subcmd__db,keep-warm)
+                cmd="sportello__subcmd__db__subcmd__keep__subcmd__warm"
+                ;;
             sportello__subcmd__db,migrate)
                 cmd="sportello__subcmd__db__subcmd__migrate"
                 ;;
@@ -159,6 +162,9 @@ _sportello() {
                 ;;
             sportello__subcmd__db__subcmd__help,help)
                 cmd="sportello__subcmd__db__subcmd__help__subcmd__help"
+                ;;
+            sportello__subcmd__db__subcmd__help,keep-warm)
+                cmd="sportello__subcmd__db__subcmd__help__subcmd__keep__subcmd__warm"
                 ;;
             sportello__subcmd__db__subcmd__help,migrate)
                 cmd="sportello__subcmd__db__subcmd__help__subcmd__migrate"
@@ -273,6 +279,9 @@ _sportello() {
                 ;;
             sportello__subcmd__help__subcmd__db,backup)
                 cmd="sportello__subcmd__help__subcmd__db__subcmd__backup"
+                ;;
+            sportello__subcmd__help__subcmd__db,keep-warm)
+                cmd="sportello__subcmd__help__subcmd__db__subcmd__keep__subcmd__warm"
                 ;;
             sportello__subcmd__help__subcmd__db,migrate)
                 cmd="sportello__subcmd__help__subcmd__db__subcmd__migrate"
@@ -977,7 +986,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__db)
-            opts="-v -q -h --database-url --home --operator --format --wide --no-headers --verbose --quiet --help status start stop migrate backup restore help"
+            opts="-v -q -h --database-url --home --operator --format --wide --no-headers --verbose --quiet --help status start keep-warm stop migrate backup restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1037,7 +1046,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__db__subcmd__help)
-            opts="status start stop migrate backup restore help"
+            opts="status start keep-warm stop migrate backup restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1065,6 +1074,20 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__db__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__db__subcmd__help__subcmd__keep__subcmd__warm)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1141,6 +1164,36 @@ _sportello() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__db__subcmd__keep__subcmd__warm)
+            opts="-v -q -h --database-url --home --operator --format --wide --no-headers --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --operator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table csv json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1667,7 +1720,7 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__help__subcmd__db)
-            opts="status start stop migrate backup restore"
+            opts="status start keep-warm stop migrate backup restore"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1681,6 +1734,20 @@ _sportello() {
             return 0
             ;;
         sportello__subcmd__help__subcmd__db__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sportello__subcmd__help__subcmd__db__subcmd__keep__subcmd__warm)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -37,6 +37,7 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("postal_group", "SPORTELLO_POSTAL_GROUP"),
     ("code_validity_days", "SPORTELLO_CODE_VALIDITY_DAYS"),
     ("max_attempts", "SPORTELLO_MAX_ATTEMPTS"),
+    ("keep_warm", "SPORTELLO_KEEP_WARM"),
     ("metrics_dir", "SPORTELLO_METRICS_DIR"),
     ("spid_seal_cert", "SPORTELLO_SPID_SEAL_CERT"),
     ("spid_seal_key", "SPORTELLO_SPID_SEAL_KEY"),

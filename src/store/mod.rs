@@ -22,6 +22,7 @@ pub mod runs;
 pub mod stats;
 pub mod tls;
 mod vocabulary;
+pub mod warm;
 
 use std::path::PathBuf;
 
@@ -243,13 +244,20 @@ impl Database {
     /// a server named by URL must have been migrated with `sportello db migrate`, and the URL
     /// (or the client certificate) names the operator's login.
     pub async fn open(location: &Location) -> Result<Database> {
-        Database::open_in_context(location, None).await
+        Database::open_in_context(location, None, None).await
     }
 
     /// As [`Database::open`], naming the client and the command (see [`Database::set_context`])
     /// in the same round trip as the connection's first query: a command then pays no round trip
-    /// of its own for it.
-    pub async fn open_in_context(location: &Location, context: Option<(String, String)>) -> Result<Database> {
+    /// of its own for it. On the embedded default, `keeper`: this program's arguments that run a
+    /// keeper of warm connections ([`warm`]); the connections go through the keeper listening
+    /// for this OS user, else straight to the server, and a keeper is started for the next
+    /// command.
+    pub async fn open_in_context(
+        location: &Location,
+        context: Option<(String, String)>,
+        keeper: Option<&[&std::ffi::OsStr]>,
+    ) -> Result<Database> {
         match location {
             Location::Url(url) => {
                 let config = ConnectConfig::parse(url)?;
@@ -257,8 +265,11 @@ impl Database {
             }
             Location::Embedded(home) => {
                 let cluster = embedded::Cluster::new(home)?;
-                let login = cluster.login_config(embedded::DATABASE, &embedded::os_user()?);
+                let login_name = embedded::os_user()?;
+                let login = cluster.login_config(embedded::DATABASE, &login_name);
                 let admin = cluster.config(embedded::DATABASE);
+                let keeper = keeper
+                    .map(|args| (warm::Keeper::new(&cluster.socket_dir(), &login_name, embedded::DATABASE), args));
                 // The usual case, in one connection: the server runs and the schema is current
                 // (the owner would migrate it otherwise). Anything else takes the long way:
                 // start, create, migrate as the owner, then connect.
@@ -272,9 +283,21 @@ impl Database {
                             |e| Error::Unavailable(crate::msg!("embedded-start-failed", detail = e.to_string())),
                         )??;
                     }
-                    if let Ok(db) = Database::with_configs_in(login.clone(), admin.clone(), context.clone()).await
-                        && (!mine || db.migration >= Some(latest_migration()))
+                    let current = |db: &Database| !mine || db.migration >= Some(latest_migration());
+                    if let Some((k, _)) = &keeper
+                        && k.listening()
+                        && let Ok(db) =
+                            Database::with_configs_in(k.client_config(), admin.clone(), context.clone()).await
+                        && current(&db)
                     {
+                        return Ok(db);
+                    }
+                    if let Ok(db) = Database::with_configs_in(login.clone(), admin.clone(), context.clone()).await
+                        && current(&db)
+                    {
+                        if let Some((k, args)) = &keeper {
+                            k.start(args);
+                        }
                         return Ok(db);
                     }
                 }

@@ -43,7 +43,7 @@ fn sportello_as_with(
 }
 
 /// An OS user of the tests (created once; system account, no home, no shell).
-fn os_user(name: &str) {
+pub(crate) fn os_user(name: &str) {
     let exists = Command::new("id").arg(name).output().unwrap().status.success();
     if !exists {
         let out = Command::new("useradd")

@@ -55,3 +55,4 @@ mod spid;
 mod stats;
 mod suspension;
 mod tls;
+mod warm;

@@ -1,0 +1,245 @@
+//! The keeper of warm connections (src/store/warm.rs): on the embedded default, a command's
+//! connection after the first is lent by a keeper of the OS user's own, reset between commands
+//! and closed when a command leaves it inside a transaction; no other OS user gets one, whatever
+//! the mode of its directory, and it serves only its login and database.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use sportello::store::embedded::{Cluster, DATABASE, os_user};
+use sportello::store::warm::Keeper;
+
+use crate::harness::text;
+
+fn sportello(home: &std::path::Path, args: &[&str]) -> (String, String, i32) {
+    let out = crate::harness::sportello()
+        .args(args)
+        .env("SPORTELLO_HOME", home)
+        .env("SPORTELLO_KEEP_WARM", "120")
+        .env_remove("SPORTELLO_DATABASE_URL")
+        .env("SPORTELLO_CONFIG", "")
+        .env_remove("SPORTELLO_OPERATOR")
+        .output()
+        .unwrap();
+    text(&out)
+}
+
+/// A cluster under a new home, its owner (this OS user) the first administrator, and the keeper
+/// its first search started, listening.
+fn warm_home() -> (tempfile::TempDir, Cluster, Keeper) {
+    let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let h = home.path();
+    let (_, stderr, code) = sportello(
+        h,
+        &["operator", "bootstrap", "--name", "Maria Rossi", "--ente", "CSI", "--province", "TO", "--role", "desk"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let (_, stderr, code) = sportello(h, &["search", "--last-name", "rossi"]);
+    assert_eq!(code, 0, "{stderr}");
+    let cluster = Cluster::new(h).unwrap();
+    let keeper = Keeper::new(&cluster.socket_dir(), &os_user().unwrap(), DATABASE);
+    let started = Instant::now();
+    while !keeper.listening() {
+        assert!(started.elapsed() < Duration::from_secs(20), "no keeper listens in {}", keeper.dir().display());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (home, cluster, keeper)
+}
+
+/// The backends of this OS user's login on the cluster's database, as the owner sees them.
+async fn my_backends(cluster: &Cluster) -> Vec<i32> {
+    let owner = sportello::store::connect(&cluster.config(DATABASE)).await.unwrap();
+    owner
+        .query(
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND usename = $2 ORDER BY pid",
+            &[&DATABASE, &os_user().unwrap()],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+async fn through(keeper: &Keeper) -> tokio_postgres::Client {
+    let (client, connection) = keeper.client_config().connect(tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client
+}
+
+/// Waits until the keeper has taken back what a client left (the reset runs after the client
+/// went): one backend of ours, idle.
+async fn settled(cluster: &Cluster) -> i32 {
+    let owner = sportello::store::connect(&cluster.config(DATABASE)).await.unwrap();
+    let started = Instant::now();
+    loop {
+        let rows = owner
+            .query(
+                "SELECT pid, state, query FROM pg_stat_activity WHERE datname = $1 AND usename = $2",
+                &[&DATABASE, &os_user().unwrap()],
+            )
+            .await
+            .unwrap();
+        if let [r] = &rows[..]
+            && r.get::<_, Option<&str>>(1) == Some("idle")
+            && r.get::<_, Option<&str>>(2) == Some("DISCARD ALL")
+        {
+            return r.get(0);
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "not settled: {rows:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_after_the_first_share_one_warm_connection_reset_between_them() {
+    let (home, cluster, keeper) = warm_home();
+    let h = home.path();
+    // The first command connected by itself and started the keeper: the second is its first.
+    let (stdout, stderr, code) = sportello(h, &["search", "--last-name", "rossi"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let pid = settled(&cluster).await;
+    for _ in 0..3 {
+        let (stdout, stderr, code) = sportello(h, &["search", "--last-name", "rossi"]);
+        assert_eq!(code, 0, "{stdout}{stderr}");
+    }
+    let (stdout, stderr, code) = sportello(h, &["operator", "whoami"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(settled(&cluster).await, pid, "the same backend lent to each command");
+    assert_eq!(my_backends(&cluster).await, vec![pid]);
+
+    // What a command leaves in its session (a setting, a prepared statement, an advisory lock)
+    // is gone for the next one, on the same backend.
+    let c = through(&keeper).await;
+    let row =
+        c.query_one("SELECT pg_backend_pid(), set_config('sportello.origin', 'planted', false)", &[]).await.unwrap();
+    assert_eq!(row.get::<_, i32>(0), pid);
+    c.batch_execute("PREPARE left_behind AS SELECT 1").await.unwrap();
+    drop(c);
+    assert_eq!(settled(&cluster).await, pid);
+    let c = through(&keeper).await;
+    let row = c
+        .query_one(
+            "SELECT pg_backend_pid(), coalesce(current_setting('sportello.origin', true), ''),
+                    (SELECT count(*) FROM pg_prepared_statements WHERE name = 'left_behind')",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!((row.get::<_, i32>(0), row.get::<_, &str>(1), row.get::<_, i64>(2)), (pid, "", 0));
+    drop(c);
+    settled(&cluster).await;
+
+    // A command that ends inside a transaction takes its backend with it: what it wrote is
+    // rolled back, and the next command gets another backend.
+    let c = through(&keeper).await;
+    c.batch_execute("BEGIN; SELECT api.record('command', 'input:left-open', '{}', NULL, 'ok')").await.unwrap();
+    drop(c);
+    let started = Instant::now();
+    while !my_backends(&cluster).await.is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(10), "the backend left in a transaction goes");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let c = through(&keeper).await;
+    let next: i32 = c.query_one("SELECT pg_backend_pid()", &[]).await.unwrap().get(0);
+    assert_ne!(next, pid, "a backend left in a transaction is not lent again");
+    drop(c);
+    let owner = sportello::store::connect(&cluster.config(DATABASE)).await.unwrap();
+    let kept: i64 =
+        owner.query_one("SELECT count(*) FROM audit_log WHERE target = 'input:left-open'", &[]).await.unwrap().get(0);
+    assert_eq!(kept, 0, "the open transaction was rolled back");
+
+    // The cluster stopped and started again: the keeper's backend is gone, and the next command
+    // works all the same.
+    let (_, stderr, code) = sportello(h, &["db", "stop"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (_, stderr, code) = sportello(h, &["search", "--last-name", "rossi"]);
+    assert_ne!(code, 0, "stopped on purpose: {stderr}");
+    let (_, stderr, code) = sportello(h, &["db", "start"]);
+    assert_eq!(code, 0, "{stderr}");
+    for _ in 0..2 {
+        let (stdout, stderr, code) = sportello(h, &["search", "--last-name", "rossi"]);
+        assert_eq!(code, 0, "{stdout}{stderr}");
+    }
+    let (_, stderr, code) = sportello(h, &["db", "stop"]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+/// Another OS user reaches no keeper but its own: the directory is its owner's alone, and when
+/// it is opened by mistake the keeper still answers nobody but processes of its own user. Its
+/// own user gets only the login and database it keeps.
+#[test]
+fn no_other_os_user_and_no_other_login_is_lent_a_connection() {
+    use std::os::unix::fs::PermissionsExt;
+    let (home, cluster, keeper) = warm_home();
+    let other = "sportello-warm-x";
+    crate::embedded::os_user(other);
+    let psql = sportello::store::embedded::find_psql().expect("psql of the server binaries");
+    let me = os_user().unwrap();
+    let as_other = || {
+        let out = Command::new("runuser")
+            .args(["-u", other, "--"])
+            .arg(&psql)
+            .args(["-X", "-At", "-p", "5432", "-d", DATABASE, "-U", &me, "-c", "SELECT 'lent'", "-h"])
+            .arg(keeper.dir())
+            .current_dir("/")
+            .output()
+            .unwrap();
+        text(&out)
+    };
+    let (stdout, stderr, code) = as_other();
+    assert!(code != 0 && !stdout.contains("lent"), "{stdout}{stderr}");
+    assert!(stderr.contains("Permission denied") || stderr.contains("No such file"), "{stderr}");
+
+    // The directories and the socket opened to everyone: still nothing.
+    for d in [keeper.dir().parent().unwrap(), keeper.dir()] {
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::set_permissions(keeper.dir().join(".s.PGSQL.5432"), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let (stdout, stderr, code) = as_other();
+    assert!(code != 0 && !stdout.contains("lent"), "{stdout}{stderr}");
+    // ... and this user's commands no longer trust that directory: they connect by themselves.
+    assert!(!keeper.listening());
+    let (_, stderr, code) = sportello(home.path(), &["search", "--last-name", "rossi"]);
+    assert_eq!(code, 0, "{stderr}");
+    for d in [keeper.dir().parent().unwrap(), keeper.dir()] {
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+
+    // This user, as another login (the superuser) or to another database: refused by the keeper.
+    for (login, db) in [(cluster.superuser(), DATABASE.to_string()), (me.clone(), "postgres".to_string())] {
+        let out = Command::new(&psql)
+            .args(["-X", "-At", "-p", "5432", "-d", &db, "-U", &login, "-c", "SELECT 'lent'", "-h"])
+            .arg(keeper.dir())
+            .output()
+            .unwrap();
+        let (stdout, stderr, code) = text(&out);
+        assert!(code != 0 && stderr.contains("this keeper serves the login"), "{login} {db}: {stdout}{stderr}");
+    }
+    let (_, stderr, code) = sportello(home.path(), &["db", "stop"]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+/// A keeper leaves when no command came for its idle time, and removes its socket.
+#[test]
+fn an_idle_keeper_leaves() {
+    let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let h = home.path();
+    let (_, stderr, code) = sportello(h, &["db", "start"]);
+    assert_eq!(code, 0, "{stderr}");
+    let cluster = Cluster::new(h).unwrap();
+    let keeper = Keeper::new(&cluster.socket_dir(), &os_user().unwrap(), DATABASE);
+    let out = crate::harness::sportello()
+        .args(["--home"])
+        .arg(h)
+        .args(["db", "keep-warm"])
+        .env("SPORTELLO_KEEP_WARM", "2")
+        .env("SPORTELLO_CONFIG", "")
+        .output()
+        .unwrap();
+    let (_, stderr, code) = text(&out);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!keeper.dir().join(".s.PGSQL.5432").exists(), "the socket is removed");
+    let (_, stderr, code) = sportello(h, &["db", "stop"]);
+    assert_eq!(code, 0, "{stderr}");
+}
