@@ -277,9 +277,15 @@ pub struct Env {
 impl Env {
     pub async fn database(&self) -> sportello::Result<Database> {
         let context = (sportello::session::origin(), self.command.to_string());
-        // The next commands find a warm connection (store/warm.rs), kept by this program.
+        // The next commands find a warm connection (store/warm.rs), kept by this program; not
+        // for a batch job, whose connections live as long as its run (a keeper that went would
+        // take them along) and which a warm start does not speed.
         let keeper = [OsStr::new("--home"), self.home.as_os_str(), OsStr::new("db"), OsStr::new("keep-warm")];
-        let keeper = sportello::store::warm::idle_time().map(|_| &keeper[..]);
+        let batch = matches!(
+            self.command,
+            "import-cia" | "import-aura" | "print-letters --postal-run" | "regenerate-code --mailbox" | "revoke"
+        );
+        let keeper = sportello::store::warm::idle_time().filter(|_| !batch).map(|_| &keeper[..]);
         Database::open_in_context(&self.location, Some(context), keeper).await
     }
 

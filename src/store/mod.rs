@@ -284,10 +284,14 @@ impl Database {
                         )??;
                     }
                     let current = |db: &Database| !mine || db.migration >= Some(latest_migration());
+                    // A keeper that does not lend within a moment (stopped, overloaded) is passed by.
                     if let Some((k, _)) = &keeper
                         && k.listening()
-                        && let Ok(db) =
-                            Database::with_configs_in(k.client_config(), admin.clone(), context.clone()).await
+                        && let Ok(Ok(db)) = tokio::time::timeout(
+                            warm::LEND_WAIT,
+                            Database::with_configs_in(k.client_config(), admin.clone(), context.clone()),
+                        )
+                        .await
                         && current(&db)
                     {
                         return Ok(db);

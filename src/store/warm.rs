@@ -18,7 +18,9 @@
 //! command (600 by default; 0: no keeper). Disabling an operator ends their backends (sql/V30),
 //! the keeper's too: the next command then meets the refusal.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -33,8 +35,11 @@ const KEPT: usize = 4;
 /// Commands' connections served at once at most; more are refused (the server's limit per login
 /// applies besides).
 const SERVED: usize = 64;
-/// The longest a connection may take to say who it is.
+/// The longest a connection may take to say who it is, and the reset to answer.
 const HANDSHAKE: Duration = Duration::from_secs(10);
+/// The longest a command waits for the keeper to lend it a connection before it connects by
+/// itself (a keeper stopped, or too busy, must not stop the command).
+pub const LEND_WAIT: Duration = Duration::from_secs(2);
 
 const SSL_REQUEST: i32 = 80877103;
 const GSSENC_REQUEST: i32 = 80877104;
@@ -53,65 +58,77 @@ pub fn idle_time() -> Option<Duration> {
 }
 
 /// A keeper of connections as `login` to the database `dbname` of the server whose socket is in
-/// `server_dir`, and where it listens.
+/// `server_dir`, and where it may listen.
 #[derive(Debug, Clone)]
 pub struct Keeper {
     server_dir: PathBuf,
     login: String,
     dbname: String,
-    dir: PathBuf,
+    /// Where it may listen, in order: the first that is this OS user's alone.
+    dirs: Vec<PathBuf>,
 }
 
 impl Keeper {
-    /// The keeper of this OS user for the login and database: it listens in
-    /// `$XDG_RUNTIME_DIR/sportello` (else the temporary directory's `sportello-<uid>`), in a
-    /// directory named by a digest of the server's socket, the login and the database.
+    /// The keeper of this OS user for the login and database. It listens in a directory named
+    /// by a digest of the server's socket, the login and the database, under the first of
+    /// `$XDG_RUNTIME_DIR/sportello`, the temporary directory's `sportello-<uid>` and
+    /// `~/.cache/sportello/warm` that is this user's alone (another user who made one of them
+    /// first only sends the keeper to the next).
     pub fn new(server_dir: &Path, login: &str, dbname: &str) -> Keeper {
         let uid = uzers::get_effective_uid();
-        let base = match std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from) {
-            Some(run) if run.is_absolute() => run.join("sportello"),
-            _ => std::env::temp_dir().join(format!("sportello-{uid}")),
-        };
+        let mut bases = Vec::new();
+        if let Some(run) = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from).filter(|p| p.is_absolute()) {
+            bases.push(run.join("sportello"));
+        }
+        bases.push(std::env::temp_dir().join(format!("sportello-{uid}")));
+        if let Some(home) = std::env::var_os("HOME").map(PathBuf::from).filter(|p| p.is_absolute()) {
+            bases.push(home.join(".cache/sportello/warm"));
+        }
         let digest = sha2::Sha256::digest(format!("{}\0{login}\0{dbname}", server_dir.display()).as_bytes());
+        let name = hex::encode(&digest[..8]);
         Keeper {
             server_dir: server_dir.to_path_buf(),
             login: login.to_string(),
             dbname: dbname.to_string(),
-            dir: base.join(hex::encode(&digest[..8])),
+            dirs: bases.into_iter().map(|b| b.join(&name)).collect(),
         }
     }
 
-    /// The directory of its socket.
+    /// The directory of its socket: the first of this user's alone, else the first it may make.
     pub fn dir(&self) -> &Path {
-        &self.dir
+        self.dirs.iter().find(|d| private(d)).unwrap_or(&self.dirs[0])
     }
 
-    fn socket(&self) -> PathBuf {
-        self.dir.join(format!(".s.PGSQL.{PORT}"))
+    fn socket_in(dir: &Path) -> PathBuf {
+        dir.join(format!(".s.PGSQL.{PORT}"))
     }
 
     fn server_socket(&self) -> PathBuf {
         self.server_dir.join(format!(".s.PGSQL.{PORT}"))
     }
 
-    /// Whether a keeper may be listening: its socket is there, in a directory of ours that no
-    /// one else may enter (a connection that fails then only costs the attempt).
-    pub fn listening(&self) -> bool {
-        private(&self.dir) && self.socket().exists()
+    /// Where a keeper may be listening: its socket, in a directory of ours that no one else may
+    /// enter (a connection that fails then only costs the attempt).
+    fn listening_dir(&self) -> Option<&Path> {
+        self.dirs.iter().find(|d| private(d)).filter(|d| Keeper::socket_in(d).exists()).map(|d| d.as_path())
     }
 
-    /// Connection settings through the keeper: the login and database it serves.
+    /// Whether a keeper may be listening (see [`Keeper::client_config`]).
+    pub fn listening(&self) -> bool {
+        self.listening_dir().is_some()
+    }
+
+    /// Connection settings through the keeper listening (the login and database it serves).
     pub fn client_config(&self) -> tokio_postgres::Config {
         let mut config = tokio_postgres::Config::new();
-        config.host_path(&self.dir).port(PORT).user(&self.login).dbname(&self.dbname);
+        config.host_path(self.listening_dir().unwrap_or(self.dir())).port(PORT).user(&self.login).dbname(&self.dbname);
         config
     }
 
     /// Starts a keeper in the background: this program with `args` (its command that runs
-    /// [`Keeper::serve`]), in a process group of its own, with nothing to read or write. A
-    /// keeper already listening makes the new one leave at once.
+    /// [`Keeper::serve`]), with nothing to read or write. A keeper already listening makes the
+    /// new one leave at once.
     pub fn start(&self, args: &[&std::ffi::OsStr]) {
-        use std::os::unix::process::CommandExt;
         use std::process::Stdio;
         let Ok(exe) = std::env::current_exe() else { return };
         let spawned = std::process::Command::new(exe)
@@ -120,7 +137,6 @@ impl Keeper {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .current_dir("/")
-            .process_group(0)
             .spawn();
         if let Err(e) = spawned {
             tracing::debug!(error = %e, "no keeper started");
@@ -128,10 +144,19 @@ impl Keeper {
     }
 
     /// Listens and lends connections until `idle` passes without a command; returns at once
-    /// when another keeper listens already.
+    /// when another keeper listens already. First it leaves the session and the files of the
+    /// command that started it ([`detach`]).
     pub async fn serve(self, idle: Duration) -> std::io::Result<()> {
-        make_private(&self.dir)?;
-        let path = self.socket();
+        detach();
+        let mut made = Err(std::io::Error::other("no directory"));
+        for dir in &self.dirs {
+            made = make_private(dir).map(|()| dir.clone());
+            if made.is_ok() {
+                break;
+            }
+        }
+        let dir = made?;
+        let path = Keeper::socket_in(&dir);
         let listener = match tokio::net::UnixListener::bind(&path) {
             Ok(l) => l,
             Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
@@ -145,7 +170,8 @@ impl Keeper {
             Err(e) => return Err(e),
         };
         let keeper = Arc::new(self);
-        let pool = Arc::new(Mutex::new(Pool { idle: Vec::new(), serving: 0, last: Instant::now() }));
+        let pool =
+            Arc::new(Mutex::new(Pool { idle: Vec::new(), serving: 0, last: Instant::now(), lent: HashMap::new() }));
         loop {
             tokio::select! {
                 accepted = listener.accept() => {
@@ -164,6 +190,7 @@ impl Keeper {
             }
         }
         let _ = std::fs::remove_file(&path);
+        let _ = std::fs::remove_dir(&dir);
         Ok(())
     }
 
@@ -177,9 +204,13 @@ impl Keeper {
             _ => return Ok(()),
         };
         if startup.code == CANCEL_REQUEST {
-            // Passed on as it came: it names the server's backend, whose key the client holds.
-            let mut server = UnixStream::connect(self.server_socket()).await?;
-            return server.write_all(&startup.bytes).await;
+            // A key the keeper gave, to a command it still serves: the real one goes to the server.
+            let real = pool.lock().unwrap_or_else(|e| e.into_inner()).lent.get(&startup.bytes[8..16]).cloned();
+            if let Some(real) = real {
+                let mut server = UnixStream::connect(self.server_socket()).await?;
+                server.write_all(&real).await?;
+            }
+            return Ok(());
         }
         if startup.param("user") != Some(self.login.as_str())
             || startup.param("database").or(startup.param("user")) != Some(self.dbname.as_str())
@@ -207,14 +238,8 @@ impl Keeper {
     async fn lend_one(&self, client: &mut UnixStream, startup: &Startup, pool: &Mutex<Pool>) -> std::io::Result<()> {
         let kept = {
             let mut p = pool.lock().unwrap_or_else(|e| e.into_inner());
-            let mut found = None;
-            while let Some(u) = p.idle.pop() {
-                if u.startup == startup.bytes && u.alive() {
-                    found = Some(u);
-                    break;
-                }
-            }
-            found
+            p.idle.retain(|u| u.alive());
+            p.idle.iter().position(|u| u.startup == startup.bytes).map(|i| p.idle.swap_remove(i))
         };
         let mut upstream = match kept {
             Some(u) => u,
@@ -231,22 +256,62 @@ impl Keeper {
                 }
             },
         };
-        client.write_all(&upstream.greeting()).await?;
-        if relay(client, &mut upstream).await && upstream.reset().await {
+        // The client's own cancel key, valid while it holds the backend.
+        let key: [u8; 8] = rand_key();
+        pool.lock().unwrap_or_else(|e| e.into_inner()).lent.insert(key.to_vec(), upstream.cancel_request());
+        let greeted = client.write_all(&upstream.greeting(&key)).await;
+        let at_rest = greeted.is_ok() && relay(client, &mut upstream).await;
+        pool.lock().unwrap_or_else(|e| e.into_inner()).lent.remove(&key[..]);
+        if at_rest && upstream.reset().await {
             let mut p = pool.lock().unwrap_or_else(|e| e.into_inner());
             if p.idle.len() < KEPT {
                 p.idle.push(upstream);
             }
         }
-        Ok(())
+        greeted
     }
 }
 
-/// The connections kept, and how many are lent.
+/// The connections kept, how many are lent, and the cancel keys of those lent (the key given to
+/// the command, and the server's cancel request it stands for).
 struct Pool {
     idle: Vec<Upstream>,
     serving: usize,
     last: Instant,
+    lent: HashMap<Vec<u8>, Vec<u8>>,
+}
+
+/// A backend process id and secret of the keeper's own, for one lend.
+fn rand_key() -> [u8; 8] {
+    let mut key = [0u8; 8];
+    getrandom::fill(&mut key).unwrap_or_default();
+    key
+}
+
+/// Leaves the session (and the terminal) of the command that started the keeper, and closes the
+/// files it was given besides standard input and output (a lock held by a cron job's `flock`,
+/// a pipe a test harness reads to its end), which the keeper would otherwise hold for as long as
+/// it lives. Files opened by this program are opened close-on-exec; the others are not.
+fn detach() {
+    let _ = nix::unistd::setsid();
+    let Ok(fds) = std::fs::read_dir("/proc/self/fd") else { return };
+    let inherited: Vec<i32> = fds
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|fd| *fd > 2)
+        .filter(|fd| {
+            // O_CLOEXEC in the octal flags of /proc/self/fdinfo.
+            std::fs::read_to_string(format!("/proc/self/fdinfo/{fd}")).is_ok_and(|info| {
+                info.lines()
+                    .find_map(|l| l.strip_prefix("flags:"))
+                    .and_then(|f| i64::from_str_radix(f.trim(), 8).ok())
+                    .is_some_and(|flags| flags & 0o2000000 == 0)
+            })
+        })
+        .collect();
+    for fd in inherited {
+        let _ = nix::unistd::close(fd);
+    }
 }
 
 /// Whether `dir` is a directory of this OS user that no one else may enter.
@@ -260,6 +325,9 @@ fn private(dir: &Path) -> bool {
 /// someone else's, a link, or open to others.
 fn make_private(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
+    if let Some(grand) = dir.parent().and_then(Path::parent) {
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(grand)?;
+    }
     for d in [dir.parent().unwrap_or(dir), dir] {
         match std::fs::DirBuilder::new().mode(0o700).create(d) {
             Ok(()) => {}
@@ -284,18 +352,23 @@ struct Startup {
 }
 
 impl Startup {
-    /// A parameter of a startup message.
+    /// A parameter of a startup message; none when it is named twice (the server would take the
+    /// last, a check the first).
     fn param(&self, name: &str) -> Option<&str> {
         let mut fields = self.bytes.get(8..)?.split(|b| *b == 0);
+        let mut found = None;
         while let (Some(k), Some(v)) = (fields.next(), fields.next()) {
             if k.is_empty() {
-                return None;
+                break;
             }
             if k == name.as_bytes() {
-                return std::str::from_utf8(v).ok();
+                if found.is_some() {
+                    return None;
+                }
+                found = Some(std::str::from_utf8(v).ok()?);
             }
         }
-        None
+        found
     }
 }
 
@@ -305,7 +378,7 @@ async fn read_startup(client: &mut UnixStream) -> std::io::Result<Option<Startup
         client.read_exact(&mut head).await?;
         let len = i32::from_be_bytes([head[0], head[1], head[2], head[3]]);
         let code = i32::from_be_bytes([head[4], head[5], head[6], head[7]]);
-        if !(8..=10_000).contains(&len) {
+        if !(8..=10_000).contains(&len) || (code == CANCEL_REQUEST && len != 16) {
             return Ok(None);
         }
         let mut bytes = head.to_vec();
@@ -345,7 +418,7 @@ struct Upstream {
     startup: Vec<u8>,
     /// The server's parameters as it last reported them, by name (ParameterStatus messages).
     parameters: Vec<(Vec<u8>, Vec<u8>)>,
-    /// BackendKeyData: what a client's cancel request names.
+    /// The backend's process id and secret (BackendKeyData's body).
     key: Vec<u8>,
 }
 
@@ -363,14 +436,16 @@ impl Upstream {
         let mut said = Vec::new();
         let (mut parameters, mut key) = (Vec::new(), Vec::new());
         loop {
-            let m = read_message(&mut stream).await?;
+            let m = tokio::time::timeout(HANDSHAKE, read_message(&mut stream))
+                .await
+                .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
             said.extend_from_slice(&m);
             match m[0] {
                 b'R' if m.get(5..9) == Some(&[0, 0, 0, 0]) => {}
                 b'R' => return Ok(Opened::Other(said, Some(stream))),
                 b'E' => return Ok(Opened::Other(said, None)),
                 b'S' => remember(&mut parameters, m),
-                b'K' => key = m,
+                b'K' => key = m[5..].to_vec(),
                 b'Z' => return Ok(Opened::Ready(Upstream { stream, startup: startup.to_vec(), parameters, key })),
                 _ => {}
             }
@@ -378,15 +453,23 @@ impl Upstream {
     }
 
     /// What a client is told when it is lent this connection: authenticated, the parameters,
-    /// the key, ready.
-    fn greeting(&self) -> Vec<u8> {
+    /// its own cancel key, ready.
+    fn greeting(&self, key: &[u8; 8]) -> Vec<u8> {
         let mut g = message(b'R', &0i32.to_be_bytes());
         for (_, m) in &self.parameters {
             g.extend_from_slice(m);
         }
-        g.extend_from_slice(&self.key);
+        g.extend_from_slice(&message(b'K', key));
         g.extend_from_slice(&message(b'Z', b"I"));
         g
+    }
+
+    /// The CancelRequest that names this backend.
+    fn cancel_request(&self) -> Vec<u8> {
+        let mut c = 16i32.to_be_bytes().to_vec();
+        c.extend_from_slice(&CANCEL_REQUEST.to_be_bytes());
+        c.extend_from_slice(&self.key);
+        c
     }
 
     /// Still open, and silent: a backend ended while idle (an operator disabled, the server
@@ -425,11 +508,12 @@ fn remember(parameters: &mut Vec<(Vec<u8>, Vec<u8>)>, m: Vec<u8>) {
     }
 }
 
+/// One whole message (the keeper's own exchanges: startup and reset, all small).
 async fn read_message(stream: &mut UnixStream) -> std::io::Result<Vec<u8>> {
     let mut head = [0u8; 5];
     stream.read_exact(&mut head).await?;
     let len = i32::from_be_bytes([head[1], head[2], head[3], head[4]]);
-    if len < 4 {
+    if !(4..=1 << 20).contains(&len) {
         return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "bad message length"));
     }
     let mut m = head.to_vec();
@@ -438,70 +522,84 @@ async fn read_message(stream: &mut UnixStream) -> std::io::Result<Vec<u8>> {
     Ok(m)
 }
 
-/// Passes the messages of a lent connection both ways until the client ends it. True when it
-/// ended with the session at rest: every request answered, no transaction open, no message cut.
+/// Passes the messages of a lent connection both ways, each way on its own (a write that waits
+/// for one side never stops the other way), until the client ends it or either side goes. True
+/// when it ended with the session at rest: every request answered, no transaction open, no
+/// message cut.
 async fn relay(client: &mut UnixStream, upstream: &mut Upstream) -> bool {
     let (mut from_client, mut to_client) = client.split();
     let (mut from_server, mut to_server) = upstream.stream.split();
-    let (mut asked, mut told) = (Frames::default(), Frames::default());
     // Each Query, Sync and FunctionCall is answered by one ReadyForQuery, which tells the
     // transaction's status: idle, in a transaction, in a failed one.
-    let (mut requests, mut answers, mut status) = (0u64, 0u64, b'I');
-    let (mut cbuf, mut sbuf) = (vec![0u8; 16 * 1024], vec![0u8; 64 * 1024]);
-    loop {
-        tokio::select! {
-            read = from_client.read(&mut cbuf) => {
-                let n = match read {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => n,
-                };
-                let (mut whole, kinds) = asked.feed(&cbuf[..n]);
-                let mut ended = false;
-                for (kind, at) in kinds {
-                    match kind {
-                        // Terminate ends the command's use of the connection, not the connection.
-                        b'X' => {
-                            whole.truncate(at);
-                            ended = true;
-                            break;
-                        }
-                        b'Q' | b'S' | b'F' => requests += 1,
-                        _ => {}
-                    }
+    let (requests, answers, status) = (AtomicU64::new(0), AtomicU64::new(0), AtomicU8::new(b'I'));
+    let server_cut = AtomicBool::new(false);
+    let asking = async {
+        let mut frames = Frames::default();
+        let (mut buf, mut out) = (vec![0u8; 64 * 1024], Vec::with_capacity(64 * 1024));
+        loop {
+            let n = match from_client.read(&mut buf).await {
+                Ok(0) | Err(_) => return frames.at_rest(),
+                Ok(n) => n,
+            };
+            out.clear();
+            let ended = frames.feed(&buf[..n], &mut out, |kind| {
+                if matches!(kind, b'Q' | b'S' | b'F') {
+                    requests.fetch_add(1, Ordering::SeqCst);
                 }
-                if to_server.write_all(&whole).await.is_err() {
-                    return false;
-                }
-                if ended {
-                    break;
-                }
+            });
+            if to_server.write_all(&out).await.is_err() {
+                return false;
             }
-            read = from_server.read(&mut sbuf) => {
-                let n = match read {
-                    Ok(0) | Err(_) => return false,
-                    Ok(n) => n,
-                };
-                let (whole, kinds) = told.feed(&sbuf[..n]);
-                for (kind, at) in kinds {
-                    if kind == b'Z' {
-                        answers += 1;
-                        status = whole.get(at + 5).copied().unwrap_or(b'?');
-                    }
-                }
-                if to_client.write_all(&whole).await.is_err() {
-                    break;
-                }
+            // Terminate ends the command's use of the connection, not the connection.
+            if ended {
+                return frames.at_rest();
             }
         }
+    };
+    let telling = async {
+        let mut frames = Frames { server: true, ..Frames::default() };
+        let (mut buf, mut out) = (vec![0u8; 64 * 1024], Vec::with_capacity(64 * 1024));
+        loop {
+            let n = match from_server.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            out.clear();
+            frames.feed(&buf[..n], &mut out, |_| {});
+            for s in frames.statuses.drain(..) {
+                answers.fetch_add(1, Ordering::SeqCst);
+                status.store(s, Ordering::SeqCst);
+            }
+            server_cut.store(!frames.at_rest(), Ordering::SeqCst);
+            if to_client.write_all(&out).await.is_err() {
+                return;
+            }
+        }
+    };
+    tokio::select! {
+        client_at_rest = asking => {
+            client_at_rest
+                && !server_cut.load(Ordering::SeqCst)
+                && requests.load(Ordering::SeqCst) == answers.load(Ordering::SeqCst)
+                && status.load(Ordering::SeqCst) == b'I'
+        }
+        // The server went, or the client stopped reading its answers.
+        () = telling => false,
     }
-    asked.at_rest() && told.at_rest() && requests == answers && status == b'I'
 }
 
-/// A byte stream of protocol messages (a kind byte, a length that counts itself, the body),
-/// passed on whole messages at a time.
+/// Where a stream of protocol messages (a kind byte, a length that counts itself, the body)
+/// stands, its bytes passed on as they come: at most a header is held back.
 #[derive(Default)]
 struct Frames {
-    pending: Vec<u8>,
+    header: [u8; 5],
+    have: usize,
+    /// Bytes of the current message's body still to come.
+    left: usize,
+    /// The server's side: each ReadyForQuery's status byte is gathered in `statuses`.
+    server: bool,
+    status_next: bool,
+    statuses: Vec<u8>,
     /// A length no message has: from there on the bytes are passed as they come, and the
     /// connection is not lent again.
     broken: bool,
@@ -509,33 +607,52 @@ struct Frames {
 
 impl Frames {
     fn at_rest(&self) -> bool {
-        self.pending.is_empty() && !self.broken
+        self.have == 0 && self.left == 0 && !self.broken
     }
 
-    /// Adds `data`; returns the bytes of the messages now whole, with the kind and offset of
-    /// each (the rest waits for the next read).
-    fn feed(&mut self, data: &[u8]) -> (Vec<u8>, Vec<(u8, usize)>) {
+    /// Passes `data` to `out`, telling `kind` of each message begun. On the client's side, true
+    /// at a Terminate, which is not passed (nor anything after it).
+    fn feed(&mut self, data: &[u8], out: &mut Vec<u8>, mut kind: impl FnMut(u8)) -> bool {
         if self.broken {
-            return (data.to_vec(), Vec::new());
+            out.extend_from_slice(data);
+            return false;
         }
-        self.pending.extend_from_slice(data);
-        let (mut at, mut kinds) = (0, Vec::new());
-        while self.pending.len() - at >= 5 {
-            let p = &self.pending[at..];
-            let len = i32::from_be_bytes([p[1], p[2], p[3], p[4]]);
+        let mut i = 0;
+        while i < data.len() {
+            if self.left > 0 {
+                if self.status_next {
+                    self.statuses.push(data[i]);
+                    self.status_next = false;
+                }
+                let take = self.left.min(data.len() - i);
+                out.extend_from_slice(&data[i..i + take]);
+                self.left -= take;
+                i += take;
+                continue;
+            }
+            self.header[self.have] = data[i];
+            self.have += 1;
+            i += 1;
+            if self.have < 5 {
+                continue;
+            }
+            self.have = 0;
+            let len = i32::from_be_bytes([self.header[1], self.header[2], self.header[3], self.header[4]]);
             if len < 4 {
                 self.broken = true;
-                return (std::mem::take(&mut self.pending), kinds);
+                out.extend_from_slice(&self.header);
+                out.extend_from_slice(&data[i..]);
+                return false;
             }
-            let end = at + 1 + len as usize;
-            if end > self.pending.len() {
-                break;
+            if !self.server && self.header[0] == b'X' {
+                return true;
             }
-            kinds.push((p[0], at));
-            at = end;
+            out.extend_from_slice(&self.header);
+            kind(self.header[0]);
+            self.left = (len - 4) as usize;
+            self.status_next = self.server && self.header[0] == b'Z' && self.left > 0;
         }
-        let rest = self.pending.split_off(at);
-        (std::mem::replace(&mut self.pending, rest), kinds)
+        false
     }
 }
 
@@ -543,39 +660,66 @@ impl Frames {
 mod tests {
     use super::*;
 
-    #[test]
-    fn messages_cut_anywhere_are_passed_whole() {
-        let mut stream = message(b'Q', b"SELECT 1\0");
-        stream.extend(message(b'S', b""));
-        stream.extend(message(b'X', b""));
-        for cut in 0..stream.len() {
-            let mut f = Frames::default();
-            let (mut bytes, mut kinds) = f.feed(&stream[..cut]);
-            let (more, more_kinds) = f.feed(&stream[cut..]);
-            kinds.extend(more_kinds.into_iter().map(|(k, at)| (k, at + bytes.len())));
-            bytes.extend(more);
-            assert_eq!(bytes, stream, "cut at {cut}");
-            assert_eq!(kinds.iter().map(|k| k.0).collect::<Vec<_>>(), b"QSX", "cut at {cut}");
-            assert_eq!(kinds[2].1, stream.len() - 5);
-            assert!(f.at_rest());
+    /// Passes `stream` cut at `cut`: the bytes out and the kinds told, and whether a Terminate
+    /// ended it.
+    fn pass(frames: &mut Frames, stream: &[u8], cut: usize) -> (Vec<u8>, Vec<u8>, bool) {
+        let (mut out, mut kinds) = (Vec::new(), Vec::new());
+        let mut ended = frames.feed(&stream[..cut], &mut out, |k| kinds.push(k));
+        if !ended {
+            ended = frames.feed(&stream[cut..], &mut out, |k| kinds.push(k));
         }
-        let mut f = Frames::default();
-        f.feed(&stream[..3]);
-        assert!(!f.at_rest(), "a message begun is not at rest");
-        let mut bad = Frames::default();
-        bad.feed(&[b'Q', 0, 0, 0, 1]);
-        assert!(!bad.at_rest(), "a length below 4 breaks the stream");
+        (out, kinds, ended)
     }
 
     #[test]
-    fn startup_parameters_are_read() {
-        let mut bytes = vec![0, 0, 0, 0];
-        bytes.extend(PROTOCOL_3.to_be_bytes());
-        bytes.extend(b"user\0clerk\0database\0sportello\0\0");
-        let s = Startup { code: PROTOCOL_3, bytes };
+    fn messages_cut_anywhere_are_told_and_a_terminate_is_kept_back() {
+        let mut stream = message(b'Q', b"SELECT 1\0");
+        stream.extend(message(b'S', b""));
+        let before = stream.len();
+        stream.extend(message(b'X', b""));
+        for cut in 0..=stream.len() {
+            let mut f = Frames::default();
+            let (out, kinds, ended) = pass(&mut f, &stream, cut);
+            assert_eq!(out, stream[..before], "cut at {cut}");
+            assert_eq!(kinds, b"QS", "cut at {cut}");
+            assert!(ended && f.at_rest(), "cut at {cut}");
+        }
+        let mut f = Frames::default();
+        f.feed(&stream[..3], &mut Vec::new(), |_| {});
+        assert!(!f.at_rest(), "a message begun is not at rest");
+        let mut bad = Frames::default();
+        let mut out = Vec::new();
+        bad.feed(&[b'Q', 0, 0, 0, 1, 7], &mut out, |_| {});
+        assert!(!bad.at_rest() && out == [b'Q', 0, 0, 0, 1, 7], "a length below 4 breaks the stream, passed as is");
+    }
+
+    #[test]
+    fn the_servers_ready_statuses_are_read_wherever_the_reads_cut() {
+        let mut stream = message(b'C', b"SELECT 1\0");
+        stream.extend(message(b'Z', b"T"));
+        stream.extend(message(b'Z', b"I"));
+        for cut in 0..=stream.len() {
+            let mut f = Frames { server: true, ..Frames::default() };
+            let (out, kinds, ended) = pass(&mut f, &stream, cut);
+            assert_eq!((out, kinds, ended), (stream.clone(), b"CZZ".to_vec(), false), "cut at {cut}");
+            assert_eq!(f.statuses, b"TI", "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn startup_parameters_are_read_and_a_parameter_named_twice_is_none() {
+        let startup = |params: &[u8]| {
+            let mut bytes = vec![0, 0, 0, 0];
+            bytes.extend(PROTOCOL_3.to_be_bytes());
+            bytes.extend(params);
+            Startup { code: PROTOCOL_3, bytes }
+        };
+        let s = startup(b"user\0clerk\0database\0sportello\0\0");
         assert_eq!(s.param("user"), Some("clerk"));
         assert_eq!(s.param("database"), Some("sportello"));
         assert_eq!(s.param("options"), None);
+        let twice = startup(b"user\0clerk\0database\0sportello\0user\0sportello:owner\0\0");
+        assert_eq!(twice.param("user"), None);
     }
 
     #[test]

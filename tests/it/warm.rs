@@ -3,19 +3,25 @@
 //! and closed when a command leaves it inside a transaction; no other OS user gets one, whatever
 //! the mode of its directory, and it serves only its login and database.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use sportello::store::embedded::{Cluster, DATABASE, os_user};
-use sportello::store::warm::Keeper;
 
 use crate::harness::text;
 
+/// The binary on `home`, its keeper's socket under `home/run` (XDG_RUNTIME_DIR), which no
+/// other test shares.
 fn sportello(home: &std::path::Path, args: &[&str]) -> (String, String, i32) {
+    let run = home.join("run");
+    std::fs::create_dir_all(&run).unwrap();
+    std::fs::set_permissions(&run, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
     let out = crate::harness::sportello()
         .args(args)
         .env("SPORTELLO_HOME", home)
         .env("SPORTELLO_KEEP_WARM", "120")
+        .env("XDG_RUNTIME_DIR", &run)
         .env_remove("SPORTELLO_DATABASE_URL")
         .env("SPORTELLO_CONFIG", "")
         .env_remove("SPORTELLO_OPERATOR")
@@ -24,9 +30,14 @@ fn sportello(home: &std::path::Path, args: &[&str]) -> (String, String, i32) {
     text(&out)
 }
 
-/// A cluster under a new home, its owner (this OS user) the first administrator, and the keeper
-/// its first search started, listening.
-fn warm_home() -> (tempfile::TempDir, Cluster, Keeper) {
+/// The directory of the keeper of `home`'s commands: the one under its runtime directory.
+fn keeper_dir(home: &std::path::Path) -> Option<PathBuf> {
+    std::fs::read_dir(home.join("run/sportello")).ok()?.flatten().map(|e| e.path()).next()
+}
+
+/// A cluster under a new home, its owner (this OS user) the first administrator, and the
+/// directory of the keeper its first search started, listening.
+fn warm_home() -> (tempfile::TempDir, Cluster, PathBuf) {
     let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let h = home.path();
     let (_, stderr, code) = sportello(
@@ -37,14 +48,18 @@ fn warm_home() -> (tempfile::TempDir, Cluster, Keeper) {
     let (_, stderr, code) = sportello(h, &["search", "--last-name", "rossi"]);
     assert_eq!(code, 0, "{stderr}");
     let cluster = Cluster::new(h).unwrap();
-    let keeper = Keeper::new(&cluster.socket_dir(), &os_user().unwrap(), DATABASE);
     let started = Instant::now();
-    while !keeper.listening() {
-        assert!(started.elapsed() < Duration::from_secs(20), "no keeper listens in {}", keeper.dir().display());
+    let dir = loop {
+        if let Some(dir) = keeper_dir(h).filter(|d| d.join(SOCKET).exists()) {
+            break dir;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "no keeper listens under {}", h.display());
         std::thread::sleep(Duration::from_millis(50));
-    }
-    (home, cluster, keeper)
+    };
+    (home, cluster, dir)
 }
+
+const SOCKET: &str = ".s.PGSQL.5432";
 
 /// The backends of this OS user's login on the cluster's database, as the owner sees them.
 async fn my_backends(cluster: &Cluster) -> Vec<i32> {
@@ -61,8 +76,10 @@ async fn my_backends(cluster: &Cluster) -> Vec<i32> {
         .collect()
 }
 
-async fn through(keeper: &Keeper) -> tokio_postgres::Client {
-    let (client, connection) = keeper.client_config().connect(tokio_postgres::NoTls).await.unwrap();
+async fn through(keeper: &Path) -> tokio_postgres::Client {
+    let mut config = tokio_postgres::Config::new();
+    config.host_path(keeper).port(5432).user(os_user().unwrap()).dbname(DATABASE);
+    let (client, connection) = config.connect(tokio_postgres::NoTls).await.unwrap();
     tokio::spawn(connection);
     client
 }
@@ -130,6 +147,23 @@ async fn commands_after_the_first_share_one_warm_connection_reset_between_them()
     drop(c);
     settled(&cluster).await;
 
+    // Large messages both ways at once (a result the server writes while the next request is
+    // still coming in, pipelined) pass as they would straight to the server: each way on its own.
+    let c = through(&keeper).await;
+    let big = "x".repeat(20_000_000);
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&big];
+    let both = async {
+        tokio::join!(
+            c.query_one("SELECT length(repeat('y', 20000000))::int, repeat('y', 20000000)", &[]),
+            c.query_one("SELECT length($1::text)::int", &params),
+        )
+    };
+    let (result, sent) = tokio::time::timeout(Duration::from_secs(120), both).await.expect("no deadlock");
+    assert_eq!(result.unwrap().get::<_, i32>(0), 20_000_000);
+    assert_eq!(sent.unwrap().get::<_, i32>(0), 20_000_000);
+    drop(c);
+    assert_eq!(settled(&cluster).await, pid);
+
     // A command that ends inside a transaction takes its backend with it: what it wrote is
     // rolled back, and the next command gets another backend.
     let c = through(&keeper).await;
@@ -181,7 +215,7 @@ fn no_other_os_user_and_no_other_login_is_lent_a_connection() {
             .args(["-u", other, "--"])
             .arg(&psql)
             .args(["-X", "-At", "-p", "5432", "-d", DATABASE, "-U", &me, "-c", "SELECT 'lent'", "-h"])
-            .arg(keeper.dir())
+            .arg(&keeper)
             .current_dir("/")
             .output()
             .unwrap();
@@ -192,25 +226,25 @@ fn no_other_os_user_and_no_other_login_is_lent_a_connection() {
     assert!(stderr.contains("Permission denied") || stderr.contains("No such file"), "{stderr}");
 
     // The directories and the socket opened to everyone: still nothing.
-    for d in [keeper.dir().parent().unwrap(), keeper.dir()] {
-        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut dir = keeper.clone();
+    while dir != home.path() {
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        dir.pop();
     }
-    std::fs::set_permissions(keeper.dir().join(".s.PGSQL.5432"), std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(keeper.join(SOCKET), std::fs::Permissions::from_mode(0o777)).unwrap();
     let (stdout, stderr, code) = as_other();
     assert!(code != 0 && !stdout.contains("lent"), "{stdout}{stderr}");
-    // ... and this user's commands no longer trust that directory: they connect by themselves.
-    assert!(!keeper.listening());
+    // ... and this user's commands no longer trust that directory: they connect by themselves
+    // (and the keeper they start listens elsewhere).
     let (_, stderr, code) = sportello(home.path(), &["search", "--last-name", "rossi"]);
     assert_eq!(code, 0, "{stderr}");
-    for d in [keeper.dir().parent().unwrap(), keeper.dir()] {
-        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o700)).unwrap();
-    }
 
     // This user, as another login (the superuser) or to another database: refused by the keeper.
     for (login, db) in [(cluster.superuser(), DATABASE.to_string()), (me.clone(), "postgres".to_string())] {
         let out = Command::new(&psql)
             .args(["-X", "-At", "-p", "5432", "-d", &db, "-U", &login, "-c", "SELECT 'lent'", "-h"])
-            .arg(keeper.dir())
+            .arg(&keeper)
             .output()
             .unwrap();
         let (stdout, stderr, code) = text(&out);
@@ -220,26 +254,55 @@ fn no_other_os_user_and_no_other_login_is_lent_a_connection() {
     assert_eq!(code, 0, "{stderr}");
 }
 
-/// A keeper leaves when no command came for its idle time, and removes its socket.
+/// A keeper leaves when no command came for its idle time, and removes its socket. It is not
+/// held by the files of the command that started it (a lock a cron job took with `flock`).
 #[test]
 fn an_idle_keeper_leaves() {
     let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let h = home.path();
     let (_, stderr, code) = sportello(h, &["db", "start"]);
     assert_eq!(code, 0, "{stderr}");
-    let cluster = Cluster::new(h).unwrap();
-    let keeper = Keeper::new(&cluster.socket_dir(), &os_user().unwrap(), DATABASE);
-    let out = crate::harness::sportello()
+    let lock = h.join("job.lock");
+    let out = Command::new("flock")
+        .arg(&lock)
+        .arg(env!("CARGO_BIN_EXE_sportello"))
         .args(["--home"])
         .arg(h)
         .args(["db", "keep-warm"])
         .env("SPORTELLO_KEEP_WARM", "2")
+        .env("XDG_RUNTIME_DIR", h.join("run"))
         .env("SPORTELLO_CONFIG", "")
         .output()
         .unwrap();
     let (_, stderr, code) = text(&out);
     assert_eq!(code, 0, "{stderr}");
-    assert!(!keeper.dir().join(".s.PGSQL.5432").exists(), "the socket is removed");
+    assert!(keeper_dir(h).is_none(), "the socket and its directory are removed");
+
+    // Started by a command holding a lock, the keeper lets the lock go with the command.
+    let (_, stderr, code) = sportello(
+        h,
+        &["operator", "bootstrap", "--name", "Maria Rossi", "--ente", "CSI", "--province", "TO", "--role", "desk"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let out = Command::new("flock")
+        .arg(&lock)
+        .arg(env!("CARGO_BIN_EXE_sportello"))
+        .args(["search", "--last-name", "rossi"])
+        .env("SPORTELLO_HOME", h)
+        .env("SPORTELLO_KEEP_WARM", "120")
+        .env("XDG_RUNTIME_DIR", h.join("run"))
+        .env("SPORTELLO_CONFIG", "")
+        .output()
+        .unwrap();
+    let (_, stderr, code) = text(&out);
+    assert_eq!(code, 0, "{stderr}");
+    let started = Instant::now();
+    while keeper_dir(h).is_none_or(|d| !d.join(SOCKET).exists()) {
+        assert!(started.elapsed() < Duration::from_secs(20), "no keeper");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = Command::new("flock").args(["-n"]).arg(&lock).arg("true").output().unwrap();
+    assert!(out.status.success(), "the lock is free while the keeper runs: {out:?}");
     let (_, stderr, code) = sportello(h, &["db", "stop"]);
     assert_eq!(code, 0, "{stderr}");
 }
