@@ -91,7 +91,7 @@ pub struct ImportArgs {
     /// Import even if this very file was imported before.
     #[arg(long)]
     force: bool,
-    /// Rows per transaction.
+    /// Rows per transaction (the first and the last chunks fewer).
     #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(1..))]
     chunk_size: u32,
     /// Database sessions writing chunks side by side (they still commit in file order).

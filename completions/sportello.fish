@@ -921,7 +921,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l max-r
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l max-deaths -d 'With a death_date column: revoke at most N registrations by deaths in this run (default: 5% of the registrations, at least 10); more stop the run' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l departures -d 'With --full-snapshot: write the fiscal codes removed (or, with --dry-run, to be removed) to this CSV file; - for standard output' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l preload -d 'Pre-load the residents of this province or municipality not yet registered (repeatable)' -r
-complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l chunk-size -d 'Rows per transaction' -r
+complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l chunk-size -d 'Rows per transaction (the first and the last chunks fewer)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l writers -d 'Database sessions writing chunks side by side (they still commit in file order)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-cia" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F
@@ -943,7 +943,7 @@ complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l max-
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l max-deaths -d 'With a death_date column: revoke at most N registrations by deaths in this run (default: 5% of the registrations, at least 10); more stop the run' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l departures -d 'With --full-snapshot: write the fiscal codes removed (or, with --dry-run, to be removed) to this CSV file; - for standard output' -r -F
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l preload -d 'Pre-load the residents of this province or municipality not yet registered (repeatable)' -r
-complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l chunk-size -d 'Rows per transaction' -r
+complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l chunk-size -d 'Rows per transaction (the first and the last chunks fewer)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l writers -d 'Database sessions writing chunks side by side (they still commit in file order)' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l database-url -d 'PostgreSQL connection string; without it, the embedded cluster under --home is used' -r
 complete -c sportello -n "__fish_sportello_using_subcommand import-aura" -l home -d 'Directory of sportello\'s own files (embedded database, letters, keys)' -r -F

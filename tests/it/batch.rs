@@ -120,14 +120,24 @@ async fn killed_import_resumes(prefill: usize) {
     let mut child = spawn(&db, &args);
     kill_when(&db, &mut child, "SELECT coalesce(max(position), 0) >= 5000 FROM batch_runs").await;
     let owner = db.owner().await;
-    let (state, position): (String, i64) = {
-        let r = owner.query_one("SELECT state, position FROM batch_runs ORDER BY id DESC LIMIT 1", &[]).await.unwrap();
-        (r.get(0), r.get(1))
+    let (state, position, run): (String, i64, i64) = {
+        let r =
+            owner.query_one("SELECT state, position, id FROM batch_runs ORDER BY id DESC LIMIT 1", &[]).await.unwrap();
+        (r.get(0), r.get(1), r.get(2))
     };
     assert_eq!(state, "running", "killed in the middle");
     let imported: i64 = owner.query_one("SELECT count(*) FROM cia_residents", &[]).await.unwrap().get(0);
     assert!(imported as usize > first_good && (imported as usize) < good, "{imported}");
-    assert_eq!(position % 1000, 0, "only whole chunks are committed");
+    // Only whole chunks are committed: the run stands where its last recorded chunk ended.
+    let last_chunk_end: i64 = owner
+        .query_one(
+            "SELECT max((details->>'to')::bigint) FROM audit_log WHERE action = 'import-chunk' AND (details->>'run')::bigint = $1",
+            &[&run],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(position, last_chunk_end, "only whole chunks are committed");
 
     let out = db.cli(Some("admin"), &args);
     let (_, stderr, code) = text(&out);

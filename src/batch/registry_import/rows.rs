@@ -534,7 +534,9 @@ pub fn read_chunks(
     // Records are read into the same buffers chunk after chunk.
     let mut records: Vec<csv::ByteRecord> = vec![csv::ByteRecord::new(); chunk_size];
     let part_len = (chunk_size / (4 * rayon::current_num_threads())).max(256);
-    loop {
+    let file_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    for chunk_index in 0.. {
+        let limit = chunk_rows(chunk_size, chunk_index, csv.position().byte(), position, file_bytes);
         let (mut bad, mut kept, mut unreadable) = (Vec::new(), Vec::new(), Vec::new());
         let mut read = 0u64;
         let mut filled = 0;
@@ -543,7 +545,7 @@ pub fn read_chunks(
         let mut scanned = 0;
         // The reject of the last record read when it spans lines up to a final line break.
         let mut swallowed_to_end: Option<(usize, u64, u64)> = None;
-        while read < chunk_size as u64 && filled < records.len() {
+        while read < limit as u64 && filled < records.len() {
             let record = &mut records[filled];
             match csv.read_byte_record(record) {
                 Ok(false) => {
@@ -712,11 +714,46 @@ pub fn read_chunks(
             return Ok(());
         }
     }
+    Ok(())
+}
+
+/// Rows of the chunk `index` (from 0) when `at_byte` bytes and `rows_before` records of a file of
+/// `file_bytes` are read: the first chunks smaller (an eighth of `full`, a quarter, a half), so
+/// that the writers start while the rest is read; then `full`, but never more than half of what
+/// the rows read so far say is left, so that the last chunks are small and the writers finish
+/// together rather than one alone with a whole chunk; an eighth of `full` at least.
+fn chunk_rows(full: usize, index: usize, at_byte: u64, rows_before: u64, file_bytes: u64) -> usize {
+    let ramp = full >> (3 - index.min(3));
+    let tail = match (at_byte, rows_before) {
+        (0, _) | (_, 0) => usize::MAX,
+        _ => {
+            let left = file_bytes.saturating_sub(at_byte) as f64 * rows_before as f64 / at_byte as f64;
+            (left / 2.0).ceil() as usize
+        }
+    };
+    ramp.min(tail).max(full / 8).max(1)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chunks_grow_at_the_start_and_shrink_at_the_end() {
+        let full = 20_000;
+        // 100 bytes a row, 1,000,000 rows.
+        let sizes: Vec<usize> = (0..4).map(|i| chunk_rows(full, i, 0, 0, 100_000_000)).collect();
+        assert_eq!(sizes, [2_500, 5_000, 10_000, 20_000], "the ramp alone when nothing tells the size");
+        assert_eq!(chunk_rows(full, 1, 250_000, 2_500, 100_000_000), 5_000);
+        assert_eq!(chunk_rows(full, 2, 750_000, 7_500, 100_000_000), 10_000);
+        assert_eq!(chunk_rows(full, 3, 1_750_000, 17_500, 100_000_000), 20_000);
+        assert_eq!(chunk_rows(full, 40, 50_000_000, 500_000, 100_000_000), 20_000);
+        // 30,000 rows left: half; then the floor.
+        assert_eq!(chunk_rows(full, 40, 97_000_000, 970_000, 100_000_000), 15_000);
+        assert_eq!(chunk_rows(full, 41, 99_000_000, 990_000, 100_000_000), 5_000);
+        assert_eq!(chunk_rows(full, 42, 99_900_000, 999_000, 100_000_000), 2_500);
+        assert_eq!(chunk_rows(1, 0, 0, 0, 10), 1);
+    }
 
     #[test]
     fn the_death_column_is_a_field_of_the_raw_row() {
