@@ -147,6 +147,7 @@ impl Keeper {
     /// when another keeper listens already. First it leaves the session and the files of the
     /// command that started it ([`detach`]).
     pub async fn serve(self, idle: Duration) -> std::io::Result<()> {
+        use std::os::unix::fs::MetadataExt;
         detach();
         let mut made = Err(std::io::Error::other("no directory"));
         for dir in &self.dirs {
@@ -169,6 +170,9 @@ impl Keeper {
             }
             Err(e) => return Err(e),
         };
+        // The socket as bound: at the end it is removed only if still this one (a directory
+        // removed meanwhile may hold another keeper's by then).
+        let bound = std::fs::symlink_metadata(&path).map(|m| (m.dev(), m.ino()))?;
         let keeper = Arc::new(self);
         let pool =
             Arc::new(Mutex::new(Pool { idle: Vec::new(), serving: 0, last: Instant::now(), lent: HashMap::new() }));
@@ -189,8 +193,10 @@ impl Keeper {
                 }
             }
         }
-        let _ = std::fs::remove_file(&path);
-        let _ = std::fs::remove_dir(&dir);
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| (m.dev(), m.ino()) == bound) {
+            let _ = std::fs::remove_file(&path);
+            let _ = std::fs::remove_dir(&dir);
+        }
         Ok(())
     }
 
@@ -535,24 +541,31 @@ async fn relay(client: &mut UnixStream, upstream: &mut Upstream) -> bool {
     let server_cut = AtomicBool::new(false);
     let asking = async {
         let mut frames = Frames::default();
+        // Extended-protocol messages since the last Sync: the server has not finished them (nor
+        // would it run a reset before their Sync).
+        let mut unsynced = false;
         let (mut buf, mut out) = (vec![0u8; 64 * 1024], Vec::with_capacity(64 * 1024));
         loop {
             let n = match from_client.read(&mut buf).await {
-                Ok(0) | Err(_) => return frames.at_rest(),
+                Ok(0) | Err(_) => return frames.at_rest() && !unsynced,
                 Ok(n) => n,
             };
             out.clear();
-            let ended = frames.feed(&buf[..n], &mut out, |kind| {
-                if matches!(kind, b'Q' | b'S' | b'F') {
+            let ended = frames.feed(&buf[..n], &mut out, |kind| match kind {
+                b'Q' | b'S' | b'F' => {
                     requests.fetch_add(1, Ordering::SeqCst);
+                    unsynced = false;
                 }
+                // Parse, Bind, Execute, Describe, Close, Flush: waiting for their Sync.
+                b'P' | b'B' | b'E' | b'D' | b'C' | b'H' => unsynced = true,
+                _ => {}
             });
             if to_server.write_all(&out).await.is_err() {
                 return false;
             }
             // Terminate ends the command's use of the connection, not the connection.
             if ended {
-                return frames.at_rest();
+                return frames.at_rest() && !unsynced;
             }
         }
     };

@@ -84,6 +84,44 @@ async fn through(keeper: &Path) -> tokio_postgres::Client {
     client
 }
 
+/// Speaks the protocol by hand through the keeper: startup, then Parse, Bind and Execute of
+/// `sql` without a Sync, then Terminate.
+async fn unsynced_then_gone(keeper: &Path, sql: &str) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let message = |kind: u8, body: &[u8]| {
+        let mut m = vec![kind];
+        m.extend(((body.len() + 4) as i32).to_be_bytes());
+        m.extend(body);
+        m
+    };
+    let mut s = tokio::net::UnixStream::connect(keeper.join(SOCKET)).await.unwrap();
+    let mut startup = 196608i32.to_be_bytes().to_vec();
+    startup.extend(format!("user\0{}\0database\0{DATABASE}\0\0", os_user().unwrap()).as_bytes());
+    let mut packet = ((startup.len() + 4) as i32).to_be_bytes().to_vec();
+    packet.extend(startup);
+    s.write_all(&packet).await.unwrap();
+    // Up to ReadyForQuery: kind, length, body.
+    loop {
+        let kind = s.read_u8().await.unwrap();
+        let len = s.read_i32().await.unwrap();
+        let mut body = vec![0u8; len as usize - 4];
+        s.read_exact(&mut body).await.unwrap();
+        if kind == b'Z' {
+            break;
+        }
+    }
+    let mut parse = vec![0u8];
+    parse.extend(sql.as_bytes());
+    parse.extend([0, 0, 0]);
+    let mut out = message(b'P', &parse);
+    out.extend(message(b'B', &[0, 0, 0, 0, 0, 0, 0, 0]));
+    out.extend(message(b'E', &[0, 0, 0, 0, 0]));
+    out.extend(message(b'X', &[]));
+    s.write_all(&out).await.unwrap();
+    let mut rest = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut rest)).await;
+}
+
 /// Waits until the keeper has taken back what a client left (the reset runs after the client
 /// went): one backend of ours, idle.
 async fn settled(cluster: &Cluster) -> i32 {
@@ -182,6 +220,20 @@ async fn commands_after_the_first_share_one_warm_connection_reset_between_them()
     let kept: i64 =
         owner.query_one("SELECT count(*) FROM audit_log WHERE target = 'input:left-open'", &[]).await.unwrap().get(0);
     assert_eq!(kept, 0, "the open transaction was rolled back");
+
+    // A command that leaves with a request the server has not finished (extended protocol,
+    // no Sync) takes its backend with it too: what it ran is not committed.
+    // (Its startup is not tokio-postgres's: it gets a backend of its own, not the one kept.)
+    let before = my_backends(&cluster).await;
+    unsynced_then_gone(&keeper, "SELECT api.record('command', 'input:unsynced', '{}', NULL, 'ok')").await;
+    let started = Instant::now();
+    while my_backends(&cluster).await != before {
+        assert!(started.elapsed() < Duration::from_secs(10), "the backend left unsynced goes");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let kept: i64 =
+        owner.query_one("SELECT count(*) FROM audit_log WHERE target = 'input:unsynced'", &[]).await.unwrap().get(0);
+    assert_eq!(kept, 0, "an unsynced request is not committed");
 
     // The cluster stopped and started again: the keeper's backend is gone, and the next command
     // works all the same.
