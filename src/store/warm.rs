@@ -15,7 +15,7 @@
 //! The keeper listens in a directory only its OS user may enter, serves only processes of that
 //! user (SO_PEERCRED: a directory made readable by mistake gives nothing away) and only the login
 //! and database it was started for, and exits after `SPORTELLO_KEEP_WARM` seconds without a
-//! command (600 by default; 0: no keeper). Disabling an operator ends their backends (sql/V30),
+//! command (600 by default; 0: no keeper). Disabling an operator ends their backends (sql/V28),
 //! the keeper's too: the next command then meets the refusal.
 
 use std::collections::HashMap;
