@@ -33,7 +33,7 @@ use crate::i18n::Message;
 
 /// Apostrophes and the characters typed for them: ASCII, typographic (phone keyboards' default),
 /// grave and acute accents, prime, modifier letters.
-const APOSTROPHES: &[char] = &['\'', '’', '‘', '`', '´', 'ʼ', 'ʹ', '′', 'ˈ', '‛'];
+pub const APOSTROPHES: &[char] = &['\'', '’', '‘', '`', '´', 'ʼ', 'ʹ', '′', 'ˈ', '‛'];
 
 /// Hyphens and dashes.
 const HYPHENS: &[char] = &['-', '‐', '‑', '‒', '–', '—', '―', '−', '﹣', '－'];

@@ -27,7 +27,8 @@ pub const SUPERUSER: &str = "sportello:owner";
 pub const LEGACY_SUPERUSER: &str = "sportello";
 /// The database sportello uses in the cluster.
 pub const DATABASE: &str = "sportello";
-const PORT: u16 = 5432;
+/// The port in the name of the cluster's socket (and of a keeper's, store/warm.rs).
+pub const PORT: u16 = 5432;
 const SERVER_USER: &str = "postgres";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +79,11 @@ fn server_user_ids() -> Result<(u32, u32)> {
         Some(u) => Ok((u.uid(), u.primary_group_id())),
         None => Err(Error::Unavailable(crate::msg!("server-user-missing", user = SERVER_USER))),
     }
+}
+
+/// The socket a server (or a keeper) listening in `dir` on [`PORT`] has, as libpq names it.
+pub fn socket_in(dir: &Path) -> PathBuf {
+    dir.join(format!(".s.PGSQL.{PORT}"))
 }
 
 /// The directory holding `initdb` and `pg_ctl`: `SPORTELLO_PG_BIN`, else the newest
@@ -216,12 +222,12 @@ impl Cluster {
     /// Might the server be running? Its socket file is there (no connection made: a stale
     /// file after a crash only means one failed attempt before the long way).
     pub fn maybe_running(&self) -> bool {
-        self.socket_dir().join(format!(".s.PGSQL.{PORT}")).exists()
+        socket_in(&self.socket_dir()).exists()
     }
 
     /// Can we connect to the server's socket (it is running, whoever started it)?
     pub fn accepts_connections(&self) -> bool {
-        std::os::unix::net::UnixStream::connect(self.socket_dir().join(format!(".s.PGSQL.{PORT}"))).is_ok()
+        std::os::unix::net::UnixStream::connect(socket_in(&self.socket_dir())).is_ok()
     }
 
     fn bin(&self, tool: &str) -> Result<PathBuf> {

@@ -285,11 +285,10 @@ impl Database {
                     }
                     let current = |db: &Database| !mine || db.migration >= Some(latest_migration());
                     // A keeper that does not lend within a moment (stopped, overloaded) is passed by.
-                    if let Some((k, _)) = &keeper
-                        && k.listening()
+                    if let Some(through_keeper) = keeper.as_ref().and_then(|(k, _)| k.client_config())
                         && let Ok(Ok(db)) = tokio::time::timeout(
                             warm::LEND_WAIT,
-                            Database::with_configs_in(k.client_config(), admin.clone(), context.clone()),
+                            Database::with_configs_in(through_keeper, admin.clone(), context.clone()),
                         )
                         .await
                         && current(&db)

@@ -65,7 +65,7 @@ pub async fn resolve_province(c: &impl GenericClient, input: &str) -> Result<Str
 pub async fn resolve_municipality(c: &impl GenericClient, input: &str, province: Option<&str>) -> Result<Municipality> {
     // The names are written with the typewriter's apostrophe (`Castell'Alfero`); a keyboard or
     // a word processor may give another.
-    let input = &input.trim().replace(['’', '‘', 'ʼ', '`', '´'], "'");
+    let input = &input.trim().replace(crate::domain::as_written::APOSTROPHES, "'");
     text::check("municipality", input).map_err(Error::Invalid)?;
     // Current names and codes first, former names when none match (the function's rule).
     let sql = format!("SELECT {COLUMNS} FROM api.municipality_lookup($1, $2)");

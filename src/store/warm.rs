@@ -28,8 +28,8 @@ use sha2::Digest;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
 
-/// The port in the names of sockets (`.s.PGSQL.<port>`), as libpq and tokio-postgres name them.
-const PORT: u16 = 5432;
+use super::embedded::{PORT, socket_in};
+
 /// Connections kept idle at most: more at once (a batch's writers) are closed after their command.
 const KEPT: usize = 4;
 /// Commands' connections served at once at most; more are refused (the server's limit per login
@@ -94,35 +94,14 @@ impl Keeper {
         }
     }
 
-    /// The directory of its socket: the first of this user's alone, else the first it may make.
-    pub fn dir(&self) -> &Path {
-        self.dirs.iter().find(|d| private(d)).unwrap_or(&self.dirs[0])
-    }
-
-    fn socket_in(dir: &Path) -> PathBuf {
-        dir.join(format!(".s.PGSQL.{PORT}"))
-    }
-
-    fn server_socket(&self) -> PathBuf {
-        self.server_dir.join(format!(".s.PGSQL.{PORT}"))
-    }
-
-    /// Where a keeper may be listening: its socket, in a directory of ours that no one else may
-    /// enter (a connection that fails then only costs the attempt).
-    fn listening_dir(&self) -> Option<&Path> {
-        self.dirs.iter().find(|d| private(d)).filter(|d| Keeper::socket_in(d).exists()).map(|d| d.as_path())
-    }
-
-    /// Whether a keeper may be listening (see [`Keeper::client_config`]).
-    pub fn listening(&self) -> bool {
-        self.listening_dir().is_some()
-    }
-
-    /// Connection settings through the keeper listening (the login and database it serves).
-    pub fn client_config(&self) -> tokio_postgres::Config {
+    /// Connection settings through the keeper (the login and database it serves), when one may
+    /// be listening: its socket is there, in a directory of ours that no one else may enter (a
+    /// connection that fails then only costs the attempt).
+    pub fn client_config(&self) -> Option<tokio_postgres::Config> {
+        let dir = self.dirs.iter().find(|d| private(d)).filter(|d| socket_in(d).exists())?;
         let mut config = tokio_postgres::Config::new();
-        config.host_path(self.listening_dir().unwrap_or(self.dir())).port(PORT).user(&self.login).dbname(&self.dbname);
-        config
+        config.host_path(dir).port(PORT).user(&self.login).dbname(&self.dbname);
+        Some(config)
     }
 
     /// Starts a keeper in the background: this program with `args` (its command that runs
@@ -157,7 +136,7 @@ impl Keeper {
             }
         }
         let dir = made?;
-        let path = Keeper::socket_in(&dir);
+        let path = socket_in(&dir);
         let listener = match tokio::net::UnixListener::bind(&path) {
             Ok(l) => l,
             Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
@@ -211,9 +190,10 @@ impl Keeper {
         };
         if startup.code == CANCEL_REQUEST {
             // A key the keeper gave, to a command it still serves: the real one goes to the server.
-            let real = pool.lock().unwrap_or_else(|e| e.into_inner()).lent.get(&startup.bytes[8..16]).cloned();
+            let key: [u8; 8] = startup.bytes[8..16].try_into().unwrap_or_default();
+            let real = pool.lock().unwrap_or_else(|e| e.into_inner()).lent.get(&key).cloned();
             if let Some(real) = real {
-                let mut server = UnixStream::connect(self.server_socket()).await?;
+                let mut server = UnixStream::connect(socket_in(&self.server_dir)).await?;
                 server.write_all(&real).await?;
             }
             return Ok(());
@@ -249,7 +229,7 @@ impl Keeper {
         };
         let mut upstream = match kept {
             Some(u) => u,
-            None => match Upstream::open(&self.server_socket(), &startup.bytes).await? {
+            None => match Upstream::open(&socket_in(&self.server_dir), &startup.bytes).await? {
                 Opened::Ready(u) => u,
                 // Refused, or asked for a password: what the server said goes to the client as
                 // it is, and the connection (if any) is the client's alone.
@@ -264,10 +244,10 @@ impl Keeper {
         };
         // The client's own cancel key, valid while it holds the backend.
         let key: [u8; 8] = rand_key();
-        pool.lock().unwrap_or_else(|e| e.into_inner()).lent.insert(key.to_vec(), upstream.cancel_request());
+        pool.lock().unwrap_or_else(|e| e.into_inner()).lent.insert(key, upstream.cancel_request());
         let greeted = client.write_all(&upstream.greeting(&key)).await;
         let at_rest = greeted.is_ok() && relay(client, &mut upstream).await;
-        pool.lock().unwrap_or_else(|e| e.into_inner()).lent.remove(&key[..]);
+        pool.lock().unwrap_or_else(|e| e.into_inner()).lent.remove(&key);
         if at_rest && upstream.reset().await {
             let mut p = pool.lock().unwrap_or_else(|e| e.into_inner());
             if p.idle.len() < KEPT {
@@ -284,7 +264,7 @@ struct Pool {
     idle: Vec<Upstream>,
     serving: usize,
     last: Instant,
-    lent: HashMap<Vec<u8>, Vec<u8>>,
+    lent: HashMap<[u8; 8], Vec<u8>>,
 }
 
 /// A backend process id and secret of the keeper's own, for one lend.
@@ -327,27 +307,19 @@ fn private(dir: &Path) -> bool {
         .is_ok_and(|m| m.is_dir() && m.uid() == uzers::get_effective_uid() && m.mode() & 0o077 == 0)
 }
 
-/// Creates `dir` and its parent for this OS user alone (0700), and refuses them when they are
-/// someone else's, a link, or open to others.
+/// Creates `dir` and what is missing above it for this OS user alone (0700), and refuses `dir`
+/// and its parent when they are someone else's, a link, or open to others (never changed: a
+/// directory made by another is passed by, not taken).
 fn make_private(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
-    if let Some(grand) = dir.parent().and_then(Path::parent) {
-        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(grand)?;
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    match [dir.parent().unwrap_or(dir), dir].into_iter().find(|d| !private(d)) {
+        Some(d) => Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!("{} is not a directory of this user alone", d.display()),
+        )),
+        None => Ok(()),
     }
-    for d in [dir.parent().unwrap_or(dir), dir] {
-        match std::fs::DirBuilder::new().mode(0o700).create(d) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(e),
-        }
-        if !private(d) {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::PermissionDenied,
-                format!("{} is not a directory of this user alone", d.display()),
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// The first message of a connection (after refusing TLS and GSS encryption, which a unix socket

@@ -4,16 +4,18 @@ use std::process::Command;
 
 use crate::harness::text;
 
-fn sportello(home: &std::path::Path, args: &[&str]) -> (String, String, i32) {
-    let out = crate::harness::sportello()
-        .args(args)
-        .env("SPORTELLO_HOME", home)
+/// The binary on the embedded default of `home`, with nothing from the machine's settings.
+pub(crate) fn on_home(home: &std::path::Path) -> Command {
+    let mut cmd = crate::harness::sportello();
+    cmd.env("SPORTELLO_HOME", home)
         .env_remove("SPORTELLO_DATABASE_URL")
         .env("SPORTELLO_CONFIG", "")
-        .env_remove("SPORTELLO_OPERATOR")
-        .output()
-        .unwrap();
-    text(&out)
+        .env_remove("SPORTELLO_OPERATOR");
+    cmd
+}
+
+fn sportello(home: &std::path::Path, args: &[&str]) -> (String, String, i32) {
+    text(&on_home(home).args(args).output().unwrap())
 }
 
 /// Runs the binary as another OS user (peer authentication makes them that login).

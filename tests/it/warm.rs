@@ -11,27 +11,36 @@ use sportello::store::embedded::{Cluster, DATABASE, os_user};
 
 use crate::harness::text;
 
-/// The binary on `home`, its keeper's socket under `home/run` (XDG_RUNTIME_DIR), which no
-/// other test shares.
-fn sportello(home: &std::path::Path, args: &[&str]) -> (String, String, i32) {
+/// The binary on `home`, its keeper waiting `keep_warm` seconds, its socket under `home/run`
+/// (XDG_RUNTIME_DIR), which no other test shares.
+fn command(home: &Path, keep_warm: &str) -> Command {
     let run = home.join("run");
     std::fs::create_dir_all(&run).unwrap();
     std::fs::set_permissions(&run, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
-    let out = crate::harness::sportello()
-        .args(args)
-        .env("SPORTELLO_HOME", home)
-        .env("SPORTELLO_KEEP_WARM", "120")
-        .env("XDG_RUNTIME_DIR", &run)
-        .env_remove("SPORTELLO_DATABASE_URL")
-        .env("SPORTELLO_CONFIG", "")
-        .env_remove("SPORTELLO_OPERATOR")
-        .output()
-        .unwrap();
-    text(&out)
+    let mut cmd = crate::embedded::on_home(home);
+    cmd.env("SPORTELLO_KEEP_WARM", keep_warm).env("XDG_RUNTIME_DIR", &run);
+    cmd
+}
+
+fn sportello(home: &Path, args: &[&str]) -> (String, String, i32) {
+    text(&command(home, "120").args(args).output().unwrap())
+}
+
+/// `cmd` run by `flock`, holding the lock `lock` (a cron job's way), with the same environment.
+fn holding(lock: &Path, cmd: &mut Command) -> (String, String, i32) {
+    let mut flock = Command::new("flock");
+    flock.arg(lock).arg(cmd.get_program()).args(cmd.get_args());
+    for (name, value) in cmd.get_envs() {
+        match value {
+            Some(v) => flock.env(name, v),
+            None => flock.env_remove(name),
+        };
+    }
+    text(&flock.output().unwrap())
 }
 
 /// The directory of the keeper of `home`'s commands: the one under its runtime directory.
-fn keeper_dir(home: &std::path::Path) -> Option<PathBuf> {
+fn keeper_dir(home: &Path) -> Option<PathBuf> {
     std::fs::read_dir(home.join("run/sportello")).ok()?.flatten().map(|e| e.path()).next()
 }
 
@@ -315,18 +324,7 @@ fn an_idle_keeper_leaves() {
     let (_, stderr, code) = sportello(h, &["db", "start"]);
     assert_eq!(code, 0, "{stderr}");
     let lock = h.join("job.lock");
-    let out = Command::new("flock")
-        .arg(&lock)
-        .arg(env!("CARGO_BIN_EXE_sportello"))
-        .args(["--home"])
-        .arg(h)
-        .args(["db", "keep-warm"])
-        .env("SPORTELLO_KEEP_WARM", "2")
-        .env("XDG_RUNTIME_DIR", h.join("run"))
-        .env("SPORTELLO_CONFIG", "")
-        .output()
-        .unwrap();
-    let (_, stderr, code) = text(&out);
+    let (_, stderr, code) = holding(&lock, command(h, "2").args(["db", "keep-warm"]));
     assert_eq!(code, 0, "{stderr}");
     assert!(keeper_dir(h).is_none(), "the socket and its directory are removed");
 
@@ -336,17 +334,7 @@ fn an_idle_keeper_leaves() {
         &["operator", "bootstrap", "--name", "Maria Rossi", "--ente", "CSI", "--province", "TO", "--role", "desk"],
     );
     assert_eq!(code, 0, "{stderr}");
-    let out = Command::new("flock")
-        .arg(&lock)
-        .arg(env!("CARGO_BIN_EXE_sportello"))
-        .args(["search", "--last-name", "rossi"])
-        .env("SPORTELLO_HOME", h)
-        .env("SPORTELLO_KEEP_WARM", "120")
-        .env("XDG_RUNTIME_DIR", h.join("run"))
-        .env("SPORTELLO_CONFIG", "")
-        .output()
-        .unwrap();
-    let (_, stderr, code) = text(&out);
+    let (_, stderr, code) = holding(&lock, command(h, "120").args(["search", "--last-name", "rossi"]));
     assert_eq!(code, 0, "{stderr}");
     let started = Instant::now();
     while keeper_dir(h).is_none_or(|d| !d.join(SOCKET).exists()) {
