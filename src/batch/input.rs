@@ -233,6 +233,18 @@ pub fn is_blank(record: &csv::ByteRecord) -> bool {
     record.iter().all(|f| f.trim_ascii().is_empty())
 }
 
+/// Trims the blanks (ASCII whitespace) at both ends of every field, as
+/// [`csv::ByteRecord::trim`] does, but copies the record only when a field has some: nearly
+/// every record of a registry file has none.
+pub fn trim(record: &mut csv::ByteRecord) {
+    if record
+        .iter()
+        .any(|f| f.first().is_some_and(u8::is_ascii_whitespace) || f.last().is_some_and(u8::is_ascii_whitespace))
+    {
+        record.trim();
+    }
+}
+
 /// The lines ended in a text read piece by piece: each `\n`, `\r\n` or `\r` alone (old Mac
 /// programs end lines so, and the csv crate reads them as such) ends one.
 #[derive(Default)]

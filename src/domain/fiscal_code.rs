@@ -111,7 +111,9 @@ impl FiscalCode {
 
     /// Normalises (drops white space, upper-cases) and validates.
     pub fn parse(input: &str) -> Result<Self, FiscalCodeError> {
-        let code: String = input.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
+        // Sized once: a code is parsed for every row of a registry file.
+        let mut code = String::with_capacity(input.len());
+        code.extend(input.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()));
         let len = code.chars().count();
         if len != 16 {
             return Err(FiscalCodeError::Length(len));
@@ -185,9 +187,10 @@ impl FiscalCode {
 
     /// Cadastral (Belfiore) code of the place of birth: a municipality or a `Z` foreign state.
     pub fn birth_place(&self) -> String {
-        let b = self.0.as_bytes();
-        let digits: String = (12..15).map(|i| char::from_digit(self.digit_at(i), 10).unwrap_or('0')).collect();
-        format!("{}{}", b[11] as char, digits)
+        let mut place = String::with_capacity(4);
+        place.push(self.0.as_bytes()[11] as char);
+        place.extend((12..15).map(|i| char::from_digit(self.digit_at(i), 10).unwrap_or('0')));
+        place
     }
 
     /// Month and day of birth, and the two-digit year (the century is not in the code).

@@ -31,6 +31,9 @@ const LIMITS: &[(&str, usize)] = &[
 ];
 /// Any other text field.
 const DEFAULT_LIMIT: usize = 200;
+/// No field's limit is lower: a value this short is within any, its field's not looked up
+/// (a registry import checks six fields of every row).
+const SHORTEST_LIMIT: usize = 10;
 
 /// The longest value a field may hold, in characters.
 pub fn limit(field: &str) -> usize {
@@ -119,23 +122,25 @@ pub fn check_phone(field: &str, value: &str) -> Result<(), Message> {
 /// Checks one text value: at most [`limit`] characters, no control or format character.
 /// The reason names the field and never repeats the value.
 pub fn check(field: &str, value: &str) -> Result<(), Message> {
-    let max = limit(field);
-    if value.is_ascii() {
+    let count = if value.is_ascii() {
         if let Some(i) = value.bytes().position(|b| b < 0x20 || b == 0x7f) {
             return Err(forbidden(field, value.as_bytes()[i] as char, i + 1));
         }
-        if value.len() > max {
-            return Err(too_long(field, value.len(), max));
+        value.len()
+    } else {
+        let mut count = 0;
+        for c in value.chars() {
+            count += 1;
+            if is_forbidden(c) {
+                return Err(forbidden(field, c, count));
+            }
         }
+        count
+    };
+    if count <= SHORTEST_LIMIT {
         return Ok(());
     }
-    let mut count = 0;
-    for c in value.chars() {
-        count += 1;
-        if is_forbidden(c) {
-            return Err(forbidden(field, c, count));
-        }
-    }
+    let max = limit(field);
     if count > max { Err(too_long(field, count, max)) } else { Ok(()) }
 }
 
@@ -184,6 +189,13 @@ pub fn operator_id(input: &str) -> Result<String, Message> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_limit_is_below_the_shortest() {
+        assert!(LIMITS.iter().map(|&(_, n)| n).chain([DEFAULT_LIMIT]).all(|n| n >= SHORTEST_LIMIT));
+        assert!(check("postcode", &"1".repeat(SHORTEST_LIMIT)).is_ok());
+        assert!(check("postcode", &"1".repeat(SHORTEST_LIMIT + 1)).is_err());
+    }
 
     #[test]
     fn phone_numbers_as_people_write_them() {

@@ -50,11 +50,18 @@ macro_rules! vocabulary {
             /// What an operator types, in either language: the stored value or one of its
             /// Italian names ([`italian_names`]), case, accents, spaces and apostrophes aside.
             pub fn parse_typed(s: &str) -> Option<Self> {
+                // The stored value itself, as a registry file writes it on every row: no copy.
+                if let Some(v) = Self::parse(s) {
+                    return Some(v);
+                }
+                static TYPED: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+                let forms = TYPED.get_or_init(|| Self::ALL.iter().map(|v| typed_form(v.as_str())).collect());
                 let typed = typed_form(s);
                 Self::ALL
                     .iter()
-                    .copied()
-                    .find(|v| typed_form(v.as_str()) == typed || italian_names(v.as_str()).contains(&typed.as_str()))
+                    .zip(forms)
+                    .find(|(v, form)| **form == typed || italian_names(v.as_str()).contains(&typed.as_str()))
+                    .map(|(v, _)| *v)
             }
         }
 

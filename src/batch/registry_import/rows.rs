@@ -447,8 +447,12 @@ impl Checker {
     }
 
     fn check(&self, records: &[csv::ByteRecord]) -> Part {
-        let mut part =
-            Part { checked: Vec::with_capacity(records.len()), tuples: Vec::with_capacity(records.len() * 160) };
+        let mut part = Part {
+            checked: Vec::with_capacity(records.len()),
+            // A tuple is about its record's text, a length word a field and the digest: sized
+            // once with room to spare, not grown and copied as it fills.
+            tuples: Vec::with_capacity(records.iter().map(|r| r.as_slice().len() + 96).sum()),
+        };
         for record in records {
             let line = record.position().map(|p| p.line()).unwrap_or(0);
             let digest = self.columns.digest(record);
@@ -583,7 +587,7 @@ pub fn read_chunks(
                         }
                         continue;
                     }
-                    record.trim();
+                    input::trim(record);
                 }
                 Err(e) => {
                     swallowed_to_end = None;
@@ -600,7 +604,7 @@ pub fn read_chunks(
                         read += 1;
                         let span = spans_lines(record, line);
                         let to_end = record.as_slice().ends_with(b"\n");
-                        record.trim();
+                        input::trim(record);
                         // A record of the wrong width is read whole: its fiscal code may be
                         // there (unless it swallowed other lines: then whom it hides is unknown).
                         match checker.readable_code(record) {
