@@ -92,7 +92,7 @@ pub struct ImportArgs {
     #[arg(long)]
     force: bool,
     /// Rows per transaction (the first and the last chunks fewer).
-    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = registry_import::DEFAULT_CHUNK_ROWS, value_parser = clap::value_parser!(u32).range(1..))]
     chunk_size: u32,
     /// Database sessions writing chunks side by side (they still commit in file order).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=4))]
