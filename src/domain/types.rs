@@ -50,7 +50,7 @@ macro_rules! vocabulary {
             /// What an operator types, in either language: the stored value or one of its
             /// Italian names ([`italian_names`]), case, accents, spaces and apostrophes aside.
             pub fn parse_typed(s: &str) -> Option<Self> {
-                // The stored value itself, as a registry file writes it on every row: no copy.
+                // The stored value itself (what a registry file usually writes, on every row): no copy.
                 if let Some(v) = Self::parse(s) {
                     return Some(v);
                 }

@@ -74,11 +74,11 @@ pub fn default_max_removals(mirror: u64) -> u64 {
     (mirror * DEFAULT_MAX_REMOVALS_PERCENT).div_ceil(100)
 }
 
-/// Rows a chunk holds by default (its transaction; the first and the last chunks fewer). Each
-/// chunk's rows reach the primary key's index sorted, so a larger chunk lands more of them on each
-/// index page it visits: on the benchmark's 2 cores 40,000 imported faster than 20,000 (1.15–1.29×
-/// `\copy` against 1.15–1.17× on 300,000 rows), 80,000 slower (too few chunks to overlap). The
-/// client's peak memory on that file: 146 MB, against 104 MB with 20,000.
+/// Rows a chunk holds by default (its transaction; the first and the last chunks fewer). A
+/// chunk's rows reach the primary key's index sorted, so a larger chunk presumably lands more of
+/// them on each index page it visits: on the benchmark's 2 cores, in runs alternated on 300,000
+/// rows, 40,000 imported at 1.15–1.29× `\copy` and 20,000 at 1.15–1.17×; 80,000 was slower
+/// (too few chunks to overlap). The client's peak memory on that file: 146 MB, 104 MB with 20,000.
 pub const DEFAULT_CHUNK_ROWS: u32 = 40_000;
 
 #[derive(Debug, Clone)]
