@@ -225,6 +225,10 @@ pub async fn write_chunk(
     rows: &MirrorRows,
     report: &ChunkReport<'_>,
 ) -> Result<ChunkDone> {
+    // The chunk's arrays bound as parameters of a generic plan: planned for their values (as a
+    // statement run once is), each would be copied into the plan as a constant, and copied again
+    // with it, megabytes a chunk.
+    tx.batch_execute("SET LOCAL plan_cache_mode = force_generic_plan").await?;
     let (lines, fields, values, reasons) = crate::store::runs::reject_columns(report.rejects);
     let mut params: Vec<&(dyn ToSql + Sync)> = vec![
         &run,
