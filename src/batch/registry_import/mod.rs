@@ -241,9 +241,14 @@ pub async fn import(
     };
     let input = path.display().to_string();
     let options = json!({ "full_snapshot": opts.full_snapshot, "preload": areas, "encoding": opts.encoding.name() });
-    // The same file read with other options is another run.
-    let checksum =
-        super::checksum_text(&format!("{}:{options}", super::checksum_text_file(path, opts.encoding).await?));
+    // The same file read with other options is another run. The reference data the rows are
+    // checked against is read meanwhile: the checksum reads the whole file on one core.
+    let (file_checksum, lookups) = tokio::join!(super::checksum_text_file(path, opts.encoding), async {
+        let municipalities = Municipalities::new(reference::municipalities(&client, None).await?);
+        Ok::<_, Error>(Reference { municipalities, birthplaces: reference::birthplaces(&client).await? })
+    });
+    let checksum = super::checksum_text(&format!("{}:{options}", file_checksum?));
+    let lookups = lookups?;
     let run = if opts.dry_run {
         None
     } else {
@@ -271,8 +276,6 @@ pub async fn import(
         Some(r) => registry::begin_import(&client, r.id).await?,
     };
 
-    let municipalities = Municipalities::new(reference::municipalities(&client, None).await?);
-    let lookups = Reference { municipalities, birthplaces: reference::birthplaces(&client).await? };
     let total_bytes = std::fs::metadata(path).map(|m| m.len()).ok();
     progress.start(&format!("{} {}", source.label(), path.display()), total_bytes, 0);
 
