@@ -285,7 +285,18 @@ async fn a_login_stopped_inside_its_transactions_does_not_keep_others_from_the_a
     let first = holders.remove(0);
     first.batch_execute("COMMIT").await.unwrap();
     drop(holders);
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // Their transactions end once the server sees the clients gone (a loaded machine takes longer).
+    let started = std::time::Instant::now();
+    while owner
+        .query_one("SELECT count(*) FROM pg_stat_activity WHERE usename = $1 AND xact_start IS NOT NULL", &[&squatter])
+        .await
+        .unwrap()
+        .get::<_, i64>(0)
+        > 0
+    {
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the holders' backends did not end");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     writer.batch_execute("SELECT api.record('command', 'after', '{}', NULL, 'ok')").await.unwrap();
     assert_eq!(owner.query_one(waiting, &[]).await.unwrap().get::<_, i64>(0), 0);
     assert_eq!(targets(&db).await, ["held 0", "written 0", "written 1", "written 2", "after"]);
