@@ -72,12 +72,22 @@ pub fn shared_buffers_mb(memory_mb: Option<u64>) -> u64 {
     memory_mb.map_or(128, |m| (m / 8).clamp(128, 4096))
 }
 
-/// The machine's memory in MB (`MemTotal` of /proc/meminfo), if known.
+/// The memory in MB the server may use, if known: the machine's (`MemTotal` of /proc/meminfo),
+/// or less when a control group limits it (a container sees the host's `MemTotal`).
 fn physical_memory_mb() -> Option<u64> {
     let info = fs::read_to_string("/proc/meminfo").ok()?;
     let kb: u64 =
         info.lines().find_map(|l| l.strip_prefix("MemTotal:"))?.trim().strip_suffix("kB")?.trim().parse().ok()?;
-    Some(kb / 1024)
+    let limit = ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"]
+        .iter()
+        .find_map(|f| fs::read_to_string(f).ok().and_then(|v| cgroup_limit_mb(&v)));
+    Some(limit.map_or(kb / 1024, |l| l.min(kb / 1024)))
+}
+
+/// A control group's memory limit in MB, from its file (`max`, or a number of bytes; cgroup v1
+/// writes a huge number for none).
+fn cgroup_limit_mb(value: &str) -> Option<u64> {
+    value.trim().parse::<u64>().ok().map(|bytes| bytes / (1024 * 1024))
 }
 
 fn is_root() -> bool {
@@ -601,5 +611,12 @@ mod tests {
         assert_eq!(shared_buffers_mb(Some(256 * 1024)), 4096);
         assert_eq!(shared_buffers_mb(None), 128);
         assert!(physical_memory_mb().is_some_and(|m| m > 0), "this machine's memory is known");
+        assert_eq!(cgroup_limit_mb("max\n"), None);
+        assert_eq!(cgroup_limit_mb("2147483648\n"), Some(2048));
+        assert_eq!(
+            cgroup_limit_mb("9223372036854771712"),
+            Some(8796093022207),
+            "cgroup v1's none: above any machine's"
+        );
     }
 }
