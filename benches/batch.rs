@@ -5,8 +5,8 @@
 //!   cargo bench --bench batch
 //!
 //! Sizes: BENCH_IMPORT_ROWS (1,000,000), BENCH_LETTERS (100,000), BENCH_REGISTRATIONS
-//! (5,000,000), BENCH_QUERIES (200), BENCH_CHUNK (import chunk size, the import's default: 40,000), BENCH_ROUNDS (import
-//! rounds, alternating the import with its baseline, 3).
+//! (5,000,000), BENCH_QUERIES (200), BENCH_CHUNK (import chunk size, the import's default:
+//! 40,000), BENCH_ROUNDS (import rounds, alternating the import with its baseline, 3).
 //! BENCH_ONLY=import,postal,search picks the parts to run; the search ends with the desk's
 //! `sportello search` run end to end (a new process each time, as at the desk) beside
 //! `psql -c 'SELECT 1'` (a process and a connection, nothing else) on the same cluster. The cluster lives in target/bench-home (kept; stop it with

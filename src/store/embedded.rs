@@ -68,13 +68,13 @@ pub struct Cluster {
 /// the server restarted before each run, the import took 5.64–6.04 s with 128 MB and 5.27–5.59 s
 /// with an eighth of 24 GB (1.24–1.29× `\copy`, against 1.33–1.38×). An eighth leaves the rest
 /// to the desk and batch programs beside it, and to the kernel's cache of the files.
-pub fn shared_buffers_mb(memory_mb: Option<u64>) -> u64 {
+fn shared_buffers_mb(memory_mb: Option<u64>) -> u64 {
     memory_mb.map_or(128, |m| (m / 8).clamp(128, 4096))
 }
 
 /// The memory in MB the server may use, if known: the machine's (`MemTotal` of /proc/meminfo),
 /// or less when a control group limits it (a container sees the host's `MemTotal`).
-fn physical_memory_mb() -> Option<u64> {
+fn usable_memory_mb() -> Option<u64> {
     let info = fs::read_to_string("/proc/meminfo").ok()?;
     let kb: u64 =
         info.lines().find_map(|l| l.strip_prefix("MemTotal:"))?.trim().strip_suffix("kB")?.trim().parse().ok()?;
@@ -525,7 +525,7 @@ impl Cluster {
             "-c listen_addresses='' -c unix_socket_directories='{}' -p {PORT} -c shared_preload_libraries=plpgsql \
              -c shared_buffers={}MB",
             socket.display(),
-            shared_buffers_mb(physical_memory_mb())
+            shared_buffers_mb(usable_memory_mb())
         );
         for s in &self.settings {
             options.push_str(" -c ");
@@ -604,13 +604,14 @@ mod tests {
         let legacy = authentication_map("alice", LEGACY_SUPERUSER);
         assert!(legacy.contains("\"/^(?!sportello$)(.*)$\""), "{legacy}");
     }
+
     #[test]
     fn the_cache_is_an_eighth_of_the_memory_within_bounds() {
         assert_eq!(shared_buffers_mb(Some(24 * 1024)), 3072);
         assert_eq!(shared_buffers_mb(Some(512)), 128, "never below PostgreSQL's default");
         assert_eq!(shared_buffers_mb(Some(256 * 1024)), 4096);
         assert_eq!(shared_buffers_mb(None), 128);
-        assert!(physical_memory_mb().is_some_and(|m| m > 0), "this machine's memory is known");
+        assert!(usable_memory_mb().is_some_and(|m| m > 0), "this machine's memory is known");
         assert_eq!(cgroup_limit_mb("max\n"), None);
         assert_eq!(cgroup_limit_mb("2147483648\n"), Some(2048));
         assert_eq!(

@@ -141,6 +141,7 @@ impl Columns {
     /// empty one. Columns the import does not read, and the death column, are left out: a file
     /// that gains the death column, empty for the living, leaves their rows unchanged (a row
     /// with a death in it is never taken for unchanged: see [`Checker::check`]).
+    ///
     /// The bytes hashed are gathered in `scratch` first: one call to hash them, not two a field.
     fn digest(&self, record: &csv::ByteRecord, scratch: &mut Vec<u8>) -> Key16 {
         use sha2::{Digest, Sha256};
